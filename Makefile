@@ -1,0 +1,79 @@
+# SPDX-License-Identifier: MIT
+# Builds every program directory that exists into bin/ against lib/.
+#   make            build everything
+#   make SAN=1      ASan + UBSan build into build/san/bin (tests: make test SAN=1)
+#   make test       unit tests and bats tests, ending with "N passed, N failed"
+#   make bench      benchmarks in bench/, one table
+#   make install PREFIX=/usr/local DESTDIR=
+
+VERSION  = 0.1.0
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+CFLAGS  ?= -O2
+CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+CPPFLAGS += -Ilib -DELT_VERSION='"$(VERSION)"' $(shell pkg-config --cflags libpq 2>/dev/null)
+PQ_LIBS := $(shell pkg-config --libs libpq 2>/dev/null || echo -lpq)
+
+ifeq ($(SAN),1)
+BUILD   = build/san
+CFLAGS  += -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+BINDIR  = build/san/bin
+else
+BUILD   = build/release
+BINDIR  = bin
+endif
+
+# Programs are the directories holding a main file named after them.
+PROGRAMS := $(patsubst %/,%,$(dir $(wildcard */*.c)))
+PROGRAMS := $(sort $(foreach p,$(PROGRAMS),$(if $(wildcard $(p)/$(p).c),$(p))))
+# Only the programs that talk to PostgreSQL link libpq.
+PQ_PROGRAMS := pgload modelrun dqcheck
+
+LIB_SRC := $(wildcard lib/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_A   := $(BUILD)/libelt.a
+BINS    := $(PROGRAMS:%=$(BINDIR)/%)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
+
+.PHONY: all deps test unit bench install clean
+all: deps $(BINS)
+
+deps:
+	@scripts/ensure-deps.sh build
+
+$(BUILD)/%.o: %.c $(wildcard lib/*.h) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+.SECONDEXPANSION:
+$(BINDIR)/%: $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard $$*/*.c))) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) -lcsv -lyaml $(if $(filter $*,$(PQ_PROGRAMS)),$(PQ_LIBS)) -lm
+
+$(BUILD)/unit/%: tests/unit/%.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) -lcsv -lyaml -lm
+
+unit: $(UNIT_BINS)
+
+test: all unit
+	@scripts/ensure-deps.sh test
+	@ELT_BIN=$(abspath $(BINDIR)) ELT_UNIT="$(UNIT_BINS)" tests/run.sh
+
+bench: all
+	@scripts/ensure-deps.sh bench
+	@bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(wildcard docs/man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+
+clean:
+	rm -rf build bin

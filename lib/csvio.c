@@ -1,0 +1,630 @@
+/* SPDX-License-Identifier: MIT
+ * CSV reader over libcsv and CSV writer; see csvio.h for the contract.
+ *
+ * The reader feeds libcsv one physical line at a time (up to and including
+ * its LF). That costs one csv_parse() call per line, which is small next to
+ * the per-byte work, and buys exact line numbers, the raw bytes of every
+ * record, and a clean place to stop and start again after a parse error,
+ * none of which libcsv offers by itself. */
+#include "csvio.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum {
+	READ_CHUNK = 256 * 1024,
+	/* A record longer than this keeps no raw copy; a parse error inside
+	 * it can then not be recovered from. Large enough for a 10 MB field. */
+	RAW_LIMIT = 64 * 1024 * 1024,
+	CSV_BLOCK = 64 * 1024,
+};
+
+static void oom(void)
+{
+	fputs("out of memory\n", stderr);
+	abort();
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+/* A growable byte buffer. */
+struct bytes {
+	char *data;
+	size_t len, cap;
+};
+
+static void bytes_reserve(struct bytes *b, size_t extra)
+{
+	if (b->len + extra <= b->cap)
+		return;
+	size_t cap = b->cap ? b->cap : 4096;
+	while (cap < b->len + extra)
+		cap *= 2;
+	b->data = xrealloc(b->data, cap);
+	b->cap = cap;
+}
+
+static void bytes_add(struct bytes *b, const void *p, size_t n)
+{
+	bytes_reserve(b, n);
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+struct fieldref {
+	size_t off, len;
+	bool null;
+};
+
+struct recref {
+	enum csvr_kind kind;
+	uint64_t line;
+	size_t first, n; /* into fieldrefs */
+	const char *error;
+	size_t raw_len;  /* 0: the whole raw buffer; else a prefix of it */
+};
+
+struct csvr {
+	int fd;
+	const char *name;
+	struct csv_parser parser;
+	char *in;              /* read buffer */
+	size_t in_pos, in_len;
+	bool eof, started;
+	const char *read_error;
+	char read_error_buf[256];
+	uint64_t bytes;
+
+	struct bytes replay;   /* lines to parse again after an error */
+	size_t replay_pos;
+
+	struct bytes arena;    /* field bytes of queued records */
+	struct fieldref *fields;
+	size_t nfields, capfields;
+	struct recref *recs;
+	size_t nrecs, caprecs, next_rec;
+
+	/* The record being parsed. */
+	bool in_record;        /* bytes of a record have been fed */
+	bool skipping;         /* after an error: drop the rest of the line */
+	const char *skip_error;
+	uint64_t start_line;   /* its first line */
+	size_t first_field;    /* its first fieldref */
+	struct bytes raw;      /* its input bytes */
+	size_t raw_first_line; /* length of its first line in raw, LF included; 0 until known */
+	bool raw_overflow;
+	bool last_term_cr;     /* the previous record ended at a CR */
+	uint64_t line;         /* the line being fed */
+
+	struct csv_field *out; /* the fields handed out */
+	size_t capout;
+	struct csv_record rec;
+};
+
+static int never_space(unsigned char c)
+{
+	(void)c;
+	return 0;
+}
+
+static void push_record(struct csvr *r, enum csvr_kind kind, const char *error, size_t raw_len)
+{
+	if (r->nrecs == r->caprecs) {
+		r->caprecs = r->caprecs ? 2 * r->caprecs : 16;
+		r->recs = xrealloc(r->recs, r->caprecs * sizeof *r->recs);
+	}
+	r->recs[r->nrecs++] = (struct recref){
+		.kind = kind,
+		.line = r->start_line,
+		.first = r->first_field,
+		.n = kind == CSVR_ROW ? r->nfields - r->first_field : 0,
+		.error = error,
+		.raw_len = raw_len,
+	};
+	r->in_record = false;
+	r->first_field = r->nfields;
+}
+
+static void on_field(void *data, size_t len, void *ctx)
+{
+	struct csvr *r = ctx;
+	if (!r->in_record) { /* a record that starts mid-line, after a lone CR */
+		r->in_record = true;
+		r->start_line = r->line;
+		r->first_field = r->nfields;
+	}
+	r->last_term_cr = false;
+	if (r->nfields == r->capfields) {
+		r->capfields = r->capfields ? 2 * r->capfields : 256;
+		r->fields = xrealloc(r->fields, r->capfields * sizeof *r->fields);
+	}
+	r->fields[r->nfields++] = (struct fieldref){ r->arena.len, len, data == NULL };
+	bytes_reserve(&r->arena, len + 1);
+	if (len)
+		memcpy(r->arena.data + r->arena.len, data, len);
+	r->arena.data[r->arena.len + len] = '\0';
+	r->arena.len += len + 1;
+}
+
+static void on_record(int term, void *ctx)
+{
+	struct csvr *r = ctx;
+	bool fields = r->nfields > r->first_field;
+	if (term == '\n' && r->last_term_cr && !fields) { /* the LF of a CRLF */
+		r->last_term_cr = false;
+		return;
+	}
+	r->last_term_cr = term == '\r';
+	if (!r->in_record) /* a blank line after a lone CR */
+		r->start_line = r->line;
+	push_record(r, fields ? CSVR_ROW : CSVR_BLANK, NULL, 0);
+}
+
+struct csvr *csvr_open(int fd, const char *name, char delim)
+{
+	struct csvr *r = xrealloc(NULL, sizeof *r);
+	memset(r, 0, sizeof *r);
+	r->fd = fd;
+	r->name = name;
+	r->in = xrealloc(NULL, READ_CHUNK);
+	r->line = 1;
+	if (csv_init(&r->parser, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL | CSV_EMPTY_IS_NULL) != 0)
+		oom();
+	csv_set_delim(&r->parser, (unsigned char)delim);
+	csv_set_space_func(&r->parser, never_space);
+	csv_set_blk_size(&r->parser, CSV_BLOCK);
+	return r;
+}
+
+/* Refills the read buffer. Returns false at end of input or on error. */
+static bool fill(struct csvr *r)
+{
+	if (r->eof)
+		return false;
+	r->in_pos = r->in_len = 0;
+	for (;;) {
+		ssize_t n = read(r->fd, r->in + r->in_len, READ_CHUNK - r->in_len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(r->read_error_buf, sizeof r->read_error_buf, "read error: %s", strerror(errno));
+			r->read_error = r->read_error_buf;
+			r->eof = true;
+			break;
+		}
+		if (n == 0) {
+			r->eof = true;
+			break;
+		}
+		r->in_len += (size_t)n;
+		/* The first read must see three bytes to recognise a BOM. */
+		if (r->started || r->in_len >= 3)
+			break;
+	}
+	if (!r->started) {
+		r->started = true;
+		if (r->in_len >= 3 && memcmp(r->in, "\xEF\xBB\xBF", 3) == 0)
+			r->in_pos = 3;
+	}
+	r->bytes += r->in_len;
+	return r->in_pos < r->in_len;
+}
+
+/* The next piece of input: up to and including the next LF, or to the end of
+ * what is buffered. Replayed lines come first. */
+static bool next_segment(struct csvr *r, const char **seg, size_t *len, bool *has_lf)
+{
+	const char *p;
+	size_t avail;
+	if (r->replay_pos < r->replay.len) {
+		p = r->replay.data + r->replay_pos;
+		avail = r->replay.len - r->replay_pos;
+	} else {
+		if (r->in_pos >= r->in_len && !fill(r))
+			return false;
+		p = r->in + r->in_pos;
+		avail = r->in_len - r->in_pos;
+	}
+	const char *lf = memchr(p, '\n', avail);
+	*seg = p;
+	*len = lf ? (size_t)(lf - p) + 1 : avail;
+	*has_lf = lf != NULL;
+	if (r->replay_pos < r->replay.len)
+		r->replay_pos += *len;
+	else
+		r->in_pos += *len;
+	return true;
+}
+
+/* The raw buffer's length without a final LF or CRLF. */
+static size_t trim_terminator(const char *s, size_t len)
+{
+	if (len && s[len - 1] == '\n')
+		len--;
+	if (len && s[len - 1] == '\r')
+		len--;
+	return len;
+}
+
+/* Called with the parser in error: forget the partial record and reset
+ * libcsv, which otherwise stays stuck. */
+static void discard_partial(struct csvr *r)
+{
+	csv_fini(&r->parser, NULL, NULL, NULL);
+	r->nfields = r->first_field;
+	r->last_term_cr = false;
+}
+
+/* The record that failed started on an earlier line: reject its first line
+ * only and parse the lines after it again, so that one stray quote costs
+ * one row. Returns false when the raw copy was too large to keep. */
+static bool reject_first_line_and_replay(struct csvr *r, const char *error)
+{
+	if (r->raw_overflow)
+		return false;
+	struct bytes again = { 0 };
+	bytes_add(&again, r->raw.data + r->raw_first_line, r->raw.len - r->raw_first_line);
+	bytes_add(&again, r->replay.data + r->replay_pos, r->replay.len - r->replay_pos);
+	free(r->replay.data);
+	r->replay = again;
+	r->replay_pos = 0;
+	push_record(r, CSVR_MALFORMED, error, r->raw_first_line);
+	r->line = r->start_line + 1;
+	return true;
+}
+
+static const char *parse_error_reason(char c)
+{
+	return c == '"' ? "quote character inside an unquoted field"
+			: "character after the closing quote of a field";
+}
+
+/* Feeds one segment. Returns false on a fatal error (message in read_error). */
+static bool feed(struct csvr *r, const char *seg, size_t len, bool has_lf)
+{
+	if (!r->in_record && !r->skipping) {
+		r->in_record = true;
+		r->start_line = r->line;
+		r->first_field = r->nfields;
+		r->raw.len = 0;
+		r->raw_first_line = 0;
+		r->raw_overflow = false;
+	}
+	if (r->raw.len + len <= RAW_LIMIT)
+		bytes_add(&r->raw, seg, len);
+	else
+		r->raw_overflow = true;
+	if (has_lf && r->raw_first_line == 0)
+		r->raw_first_line = r->raw.len;
+
+	if (r->skipping) {
+		if (has_lf) {
+			r->skipping = false;
+			push_record(r, CSVR_MALFORMED, r->skip_error, 0);
+			r->line++;
+		}
+		return true;
+	}
+	size_t done = csv_parse(&r->parser, seg, len, on_field, on_record, r);
+	if (done < len) {
+		const char *why = parse_error_reason(seg[done]);
+		discard_partial(r);
+		if (r->start_line == r->line) {
+			/* The bad record began on this line: drop the rest of it. */
+			r->skipping = true;
+			r->skip_error = why;
+			if (has_lf) {
+				r->skipping = false;
+				push_record(r, CSVR_MALFORMED, why, 0);
+				r->line++;
+			}
+			return true;
+		}
+		if (reject_first_line_and_replay(r, why))
+			return true;
+		snprintf(r->read_error_buf, sizeof r->read_error_buf,
+			 "line %llu: %s, in a record too long to recover from",
+			 (unsigned long long)r->start_line, why);
+		r->read_error = r->read_error_buf;
+		return false;
+	}
+	if (has_lf)
+		r->line++;
+	return true;
+}
+
+/* End of input: flush libcsv. An open quote at this point means the record
+ * that holds it was never closed. */
+static bool finish(struct csvr *r)
+{
+	if (r->skipping) {
+		r->skipping = false;
+		push_record(r, CSVR_MALFORMED, r->skip_error, 0);
+		return true;
+	}
+	if (csv_fini(&r->parser, on_field, on_record, r) == 0)
+		return true;
+	const char *why = "unterminated quoted field";
+	discard_partial(r);
+	if (r->raw_first_line == 0 || r->raw_first_line == r->raw.len) {
+		push_record(r, CSVR_MALFORMED, why, 0);
+		return true;
+	}
+	if (reject_first_line_and_replay(r, why))
+		return true;
+	snprintf(r->read_error_buf, sizeof r->read_error_buf,
+		 "line %llu: %s, in a record too long to recover from",
+		 (unsigned long long)r->start_line, why);
+	r->read_error = r->read_error_buf;
+	return false;
+}
+
+/* Drops the bytes of records already handed out, keeping a record in
+ * progress (one that began after a lone CR mid-line) at the front. */
+static void compact(struct csvr *r)
+{
+	r->nrecs = r->next_rec = 0;
+	if (!r->in_record || r->first_field == r->nfields) {
+		r->arena.len = 0;
+		r->nfields = r->first_field = 0;
+		return;
+	}
+	size_t base = r->fields[r->first_field].off;
+	memmove(r->arena.data, r->arena.data + base, r->arena.len - base);
+	r->arena.len -= base;
+	size_t n = r->nfields - r->first_field;
+	memmove(r->fields, r->fields + r->first_field, n * sizeof *r->fields);
+	for (size_t i = 0; i < n; i++)
+		r->fields[i].off -= base;
+	r->nfields = n;
+	r->first_field = 0;
+}
+
+const struct csv_record *csvr_next(struct csvr *r)
+{
+	if (r->next_rec == r->nrecs) {
+		compact(r);
+		bool ended = false;
+		while (r->nrecs == 0 && !ended) {
+			const char *seg;
+			size_t len;
+			bool has_lf;
+			if (next_segment(r, &seg, &len, &has_lf)) {
+				if (!feed(r, seg, len, has_lf))
+					return NULL;
+			} else if (r->read_error) {
+				return NULL;
+			} else {
+				if (!finish(r))
+					return NULL;
+				/* finish() may have queued lines to parse again. */
+				ended = r->replay_pos >= r->replay.len;
+			}
+		}
+		if (r->nrecs == 0)
+			return NULL;
+	}
+	const struct recref *q = &r->recs[r->next_rec++];
+	if (q->n > r->capout) {
+		r->capout = q->n;
+		r->out = xrealloc(r->out, r->capout * sizeof *r->out);
+	}
+	for (size_t i = 0; i < q->n; i++) {
+		const struct fieldref *f = &r->fields[q->first + i];
+		r->out[i] = (struct csv_field){ r->arena.data + f->off, f->len, f->null };
+	}
+	size_t raw_len = q->raw_len ? q->raw_len : r->raw.len;
+	r->rec = (struct csv_record){
+		.kind = q->kind,
+		.line = q->line,
+		.nfields = q->n,
+		.fields = r->out,
+		.raw = r->raw.data ? r->raw.data : "",
+		.raw_len = r->raw.data ? trim_terminator(r->raw.data, raw_len) : 0,
+		.error = q->error,
+	};
+	return &r->rec;
+}
+
+const char *csvr_error(const struct csvr *r)
+{
+	return r->read_error;
+}
+
+uint64_t csvr_bytes(const struct csvr *r)
+{
+	return r->bytes;
+}
+
+void csvr_close(struct csvr *r)
+{
+	if (!r)
+		return;
+	csv_free(&r->parser);
+	free(r->in);
+	free(r->replay.data);
+	free(r->arena.data);
+	free(r->fields);
+	free(r->recs);
+	free(r->raw.data);
+	free(r->out);
+	free(r);
+}
+
+/* ---- writer ---- */
+
+enum { WRITE_BUF = 128 * 1024 };
+
+struct csvw {
+	int fd;
+	char delim;
+	bool at_record_start;
+	size_t len;
+	uint64_t bytes;
+	char buf[WRITE_BUF];
+};
+
+struct csvw *csvw_open(int fd, char delim)
+{
+	struct csvw *w = xrealloc(NULL, sizeof *w);
+	w->fd = fd;
+	w->delim = delim;
+	w->at_record_start = true;
+	w->len = 0;
+	w->bytes = 0;
+	return w;
+}
+
+int csvw_flush(struct csvw *w)
+{
+	size_t off = 0;
+	while (off < w->len) {
+		ssize_t n = write(w->fd, w->buf + off, w->len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			/* Keep what was not written out of later flushes. */
+			memmove(w->buf, w->buf + off, w->len - off);
+			w->len -= off;
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	w->len = 0;
+	return 0;
+}
+
+int csvw_raw(struct csvw *w, const char *data, size_t len)
+{
+	w->bytes += len;
+	while (len) {
+		if (w->len == WRITE_BUF && csvw_flush(w) != 0)
+			return -1;
+		size_t n = WRITE_BUF - w->len;
+		if (n > len)
+			n = len;
+		memcpy(w->buf + w->len, data, n);
+		w->len += n;
+		data += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int put_char(struct csvw *w, char c)
+{
+	if (w->len == WRITE_BUF && csvw_flush(w) != 0)
+		return -1;
+	w->buf[w->len++] = c;
+	w->bytes++;
+	return 0;
+}
+
+static bool needs_quotes(const char *s, size_t len, char delim)
+{
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (c == delim || c == '"' || c == '\n' || c == '\r')
+			return true;
+	}
+	return false;
+}
+
+int csvw_field(struct csvw *w, const char *data, size_t len, bool null)
+{
+	if (!w->at_record_start && put_char(w, w->delim) != 0)
+		return -1;
+	w->at_record_start = false;
+	if (len == 0)
+		return null ? 0 : csvw_raw(w, "\"\"", 2);
+	if (!needs_quotes(data, len, w->delim))
+		return csvw_raw(w, data, len);
+	if (put_char(w, '"') != 0)
+		return -1;
+	const char *end = data + len;
+	while (data < end) {
+		const char *q = memchr(data, '"', (size_t)(end - data));
+		size_t n = q ? (size_t)(q - data) + 1 : (size_t)(end - data);
+		if (csvw_raw(w, data, n) != 0)
+			return -1;
+		if (q && put_char(w, '"') != 0) /* double the quote */
+			return -1;
+		data += n;
+	}
+	return put_char(w, '"');
+}
+
+int csvw_str(struct csvw *w, const char *s)
+{
+	return csvw_field(w, s, strlen(s), false);
+}
+
+int csvw_end_record(struct csvw *w)
+{
+	w->at_record_start = true;
+	return put_char(w, '\n');
+}
+
+int csvw_record(struct csvw *w, const struct csv_field *fields, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (csvw_field(w, fields[i].data, fields[i].len, fields[i].null) != 0)
+			return -1;
+	return csvw_end_record(w);
+}
+
+uint64_t csvw_bytes(const struct csvw *w)
+{
+	return w->bytes;
+}
+
+int csvw_close(struct csvw *w)
+{
+	int rc = csvw_flush(w);
+	free(w);
+	return rc;
+}
+
+bool utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	while (p < end) {
+		unsigned c = *p;
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		size_t n;
+		unsigned min, cp;
+		if (c >= 0xC2 && c <= 0xDF) {
+			n = 1, min = 0x80, cp = c & 0x1F;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			n = 2, min = 0x800, cp = c & 0x0F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			n = 3, min = 0x10000, cp = c & 0x07;
+		} else {
+			return false; /* continuation byte, C0/C1 overlong lead, or > F4 */
+		}
+		if ((size_t)(end - p) <= n)
+			return false;
+		for (size_t i = 1; i <= n; i++) {
+			if ((p[i] & 0xC0) != 0x80)
+				return false;
+			cp = (cp << 6) | (p[i] & 0x3F);
+		}
+		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return false;
+		p += n + 1;
+	}
+	return true;
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT
+ * CSV (RFC 4180) reading over libcsv and writing, for every program that
+ * takes or makes CSV.
+ *
+ * The reader hands out one record at a time together with the physical line
+ * it starts on (header = line 1, a newline inside a quoted field counts, as
+ * PostgreSQL's COPY counts) and the raw input bytes it came from, so callers
+ * can say exactly where a problem is and quarantine the row unchanged.
+ *
+ * What it accepts and how it differs from bare libcsv:
+ *   - every byte of a field is kept (libcsv would trim spaces and tabs);
+ *   - LF and CRLF end a record; a lone CR does too, as in libcsv and COPY;
+ *   - a UTF-8 byte order mark at the very start is dropped;
+ *   - a blank line comes back as a record of kind CSVR_BLANK;
+ *   - a malformed record (a stray quote, an unterminated quoted field) comes
+ *     back as CSVR_MALFORMED with a reason, and reading goes on: the reader
+ *     rejects the record's first line and parses again from the line after
+ *     it, so one bad quote cannot swallow the rest of the file;
+ *   - an empty unquoted field is marked null; "" is an empty string (the
+ *     distinction COPY makes in CSV mode).
+ * Field data is NUL-terminated for convenience but may itself hold NUL
+ * bytes; use the length. Nothing here checks UTF-8: see utf8_valid(). */
+#ifndef ELT_CSVIO_H
+#define ELT_CSVIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct csv_field {
+	const char *data; /* NUL-terminated; valid until the next csvr_next() */
+	size_t len;
+	bool null;        /* empty and unquoted */
+};
+
+enum csvr_kind {
+	CSVR_ROW,       /* an ordinary record */
+	CSVR_BLANK,     /* an empty line */
+	CSVR_MALFORMED, /* cannot be parsed; see error */
+};
+
+struct csv_record {
+	enum csvr_kind kind;
+	uint64_t line;       /* physical line the record starts on, from 1 */
+	size_t nfields;
+	const struct csv_field *fields;
+	const char *raw;     /* the input lines holding the record, without the */
+	size_t raw_len;      /* final line terminator; a multi-line record keeps */
+	                     /* its inner newlines */
+	const char *error;   /* CSVR_MALFORMED only: what is wrong, for people */
+};
+
+struct csvr;
+
+/* Reads from fd, which stays open and owned by the caller. name is used in
+ * messages only. delim is ',' or '\t'. Never returns NULL (aborts on
+ * out-of-memory). */
+struct csvr *csvr_open(int fd, const char *name, char delim);
+
+/* The next record, or NULL at the end of input or on a read error (then
+ * csvr_error() says what happened). The record and its fields stay valid
+ * until the next call. */
+const struct csv_record *csvr_next(struct csvr *r);
+
+/* NULL after a clean end of input; otherwise a message such as
+ * "read error: Is a directory". */
+const char *csvr_error(const struct csvr *r);
+
+/* Bytes consumed from the input so far, for progress and summaries. */
+uint64_t csvr_bytes(const struct csvr *r);
+
+void csvr_close(struct csvr *r);
+
+/* The writer. Output is buffered; every function returns 0, or -1 with errno
+ * set after a failed write (the caller reports it and stops). */
+struct csvw;
+
+struct csvw *csvw_open(int fd, char delim);
+/* Appends one field, quoting it only when it must be: when it holds the
+ * delimiter, a quote, CR or LF, or is an empty string that is not null. */
+int csvw_field(struct csvw *w, const char *data, size_t len, bool null);
+int csvw_str(struct csvw *w, const char *s); /* a C string, never null */
+/* Appends bytes the caller has already made safe, e.g. a formatted number. */
+int csvw_raw(struct csvw *w, const char *data, size_t len);
+int csvw_end_record(struct csvw *w);
+/* All fields of a record, then the end of the record. */
+int csvw_record(struct csvw *w, const struct csv_field *fields, size_t n);
+/* Bytes handed to the writer so far. */
+uint64_t csvw_bytes(const struct csvw *w);
+int csvw_flush(struct csvw *w);
+/* Flushes and frees; the fd stays open. Returns the flush's result. */
+int csvw_close(struct csvw *w);
+
+/* True when the bytes are well-formed UTF-8 (no overlong forms, surrogates
+ * or code points above U+10FFFF). */
+bool utf8_valid(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT
+ * Connecting to PostgreSQL the libpq way, for the programs that talk to it.
+ *
+ * The connection comes from a conninfo string or postgresql:// URI when the
+ * user gave one (-d/--dbname), and otherwise from libpq's own environment
+ * (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD/PGPASSFILE, PGSSLMODE,
+ * service files). Error text is libpq's or the server's, which never holds
+ * the password; the conninfo string itself is never printed because it may. */
+#ifndef ELT_PGCONN_H
+#define ELT_PGCONN_H
+
+#include <libpq-fe.h>
+
+/* Returns an open connection, or NULL after printing one line such as
+ * "pgload: cannot connect to the database: connection to server on socket
+ * ... failed: No such file or directory". dbname may be NULL. The caller
+ * frees with PQfinish(). */
+PGconn *pgconn_open(const char *dbname);
+
+/* Prints the server's message for a failed result: its primary text, with
+ * DETAIL, HINT and CONTEXT lines when present, prefixed by what was being
+ * done. */
+void pgconn_report(const PGresult *res, const char *what);
+
+/* Runs a command that returns no rows. Returns 0, or -1 after reporting. */
+int pgconn_exec(PGconn *conn, const char *sql);
+
+/* Returns a quoted identifier from PQescapeIdentifier, or NULL after
+ * reporting. Free with PQfreemem(). */
+char *pgconn_ident(PGconn *conn, const char *name);
+
+#endif

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Installs what a stage needs when it is missing: apt-get when root, otherwise
+# prints the exact command and stops. Costs a few file tests when all is there.
+#   ensure-deps.sh build   compiler, libpq, libcsv, libyaml headers
+#   ensure-deps.sh test    + bats with its helpers, the PostgreSQL server
+#   ensure-deps.sh bench   + hyperfine, pgloader, GNU time
+set -euo pipefail
+
+stage=${1:-build}
+missing=()
+need() { # need PACKAGE PATH...: PACKAGE is missing unless one of the paths exists
+	local pkg=$1; shift
+	local p
+	for p in "$@"; do [ -e "$p" ] && return 0; done
+	missing+=("$pkg")
+}
+
+need gcc /usr/bin/cc
+need make /usr/bin/make
+need pkg-config /usr/bin/pkg-config
+need libpq-dev /usr/include/postgresql/libpq-fe.h
+need libcsv-dev /usr/include/csv.h
+need libyaml-dev /usr/include/yaml.h
+if [ "$stage" = test ] || [ "$stage" = bench ]; then
+	need bats /usr/bin/bats
+	need bats-assert /usr/lib/bats/bats-assert/load.bash
+	need bats-support /usr/lib/bats/bats-support/load.bash
+	need postgresql /usr/lib/postgresql/*/bin/initdb
+	need postgresql-client /usr/bin/psql
+fi
+if [ "$stage" = bench ]; then
+	need hyperfine /usr/bin/hyperfine
+	need pgloader /usr/bin/pgloader
+	need time /usr/bin/time
+fi
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "missing packages; install them with:" >&2
+	echo "  sudo apt-get install -y ${missing[*]}" >&2
+	exit 3
+fi
+echo "installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
