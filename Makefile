@@ -51,6 +51,7 @@ $(BUILD)/%.o: %.c $(wildcard lib/*.h) | deps
 $(LIB_A): $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
+.SECONDARY:
 .SECONDEXPANSION:
 $(BINDIR)/%: $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard $$*/*.c))) $(LIB_A)
 	@mkdir -p $(dir $@)
@@ -64,7 +65,7 @@ unit: $(UNIT_BINS)
 
 test: all unit
 	@scripts/ensure-deps.sh test
-	@ELT_BIN=$(abspath $(BINDIR)) ELT_UNIT="$(UNIT_BINS)" tests/run.sh
+	@ELT_BIN=$(abspath $(BINDIR)) ELT_UNIT="$(UNIT_BINS)" ELT_SAN=$(SAN) tests/run.sh
 
 bench: all
 	@scripts/ensure-deps.sh bench

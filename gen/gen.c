@@ -559,7 +559,7 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "n:s:tqvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":n:s:tqvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n': o.rows = args_u64("--rows", optarg, 0, MAX_ROWS); break;
 		case 's': o.seed = args_u64("--seed", optarg, 0, UINT64_MAX); break;
@@ -572,7 +572,10 @@ int main(int argc, char **argv)
 		case 'v': log_level = LOG_VERBOSE; break;
 		case 'h': help(); return EXIT_OK;
 		case 'V': puts("gen " ELT_VERSION); return EXIT_OK;
-		default: usage(stderr); return EXIT_USAGE;
+		default:
+			args_bad_option(c, argv);
+			usage(stderr);
+			return EXIT_USAGE;
 		}
 	}
 	const char *what = optind < argc ? argv[optind++] : "sales";

@@ -3,6 +3,7 @@
 #include "args.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,4 +47,16 @@ int64_t args_date(const char *opt, const char *s)
 	if (!cal_parse_date(s, strlen(s), &days))
 		die(EXIT_USAGE, "%s: \"%s\" is not a calendar date (YYYY-MM-DD)", opt, s);
 	return days;
+}
+
+void args_bad_option(int c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	char shortopt[3] = { '-', (char)optopt, '\0' };
+	const char *name = strncmp(arg, "--", 2) == 0 || !optopt ? arg : shortopt;
+	size_t len = strcspn(name, "=");
+	if (c == ':')
+		log_error("option '%.*s' needs a value", (int)len, name);
+	else
+		log_error("unknown option '%.*s'", (int)len, name);
 }

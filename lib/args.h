@@ -14,4 +14,9 @@ double args_rate(const char *opt, const char *s);
 /* A date YYYY-MM-DD, as days since 1970-01-01. */
 int64_t args_date(const char *opt, const char *s);
 
+/* Prints the message for getopt_long's answer c ('?' for an unknown option,
+ * ':' for a missing value; the option string must start with ':' so that
+ * getopt itself stays silent) naming the option as the user wrote it. */
+void args_bad_option(int c, char **argv);
+
 #endif

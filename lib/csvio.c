@@ -56,6 +56,8 @@ static void bytes_reserve(struct bytes *b, size_t extra)
 
 static void bytes_add(struct bytes *b, const void *p, size_t n)
 {
+	if (n == 0)
+		return;
 	bytes_reserve(b, n);
 	memcpy(b->data + b->len, p, n);
 	b->len += n;
@@ -77,6 +79,7 @@ struct recref {
 struct csvr {
 	int fd;
 	const char *name;
+	char delim;
 	struct csv_parser parser;
 	char *in;              /* read buffer */
 	size_t in_pos, in_len;
@@ -170,6 +173,15 @@ static void on_record(int term, void *ctx)
 	push_record(r, fields ? CSVR_ROW : CSVR_BLANK, NULL, 0);
 }
 
+static void parser_init(struct csvr *r)
+{
+	if (csv_init(&r->parser, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL | CSV_EMPTY_IS_NULL) != 0)
+		oom();
+	csv_set_delim(&r->parser, (unsigned char)r->delim);
+	csv_set_space_func(&r->parser, never_space);
+	csv_set_blk_size(&r->parser, CSV_BLOCK);
+}
+
 struct csvr *csvr_open(int fd, const char *name, char delim)
 {
 	struct csvr *r = xrealloc(NULL, sizeof *r);
@@ -178,11 +190,8 @@ struct csvr *csvr_open(int fd, const char *name, char delim)
 	r->name = name;
 	r->in = xrealloc(NULL, READ_CHUNK);
 	r->line = 1;
-	if (csv_init(&r->parser, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL | CSV_EMPTY_IS_NULL) != 0)
-		oom();
-	csv_set_delim(&r->parser, (unsigned char)delim);
-	csv_set_space_func(&r->parser, never_space);
-	csv_set_blk_size(&r->parser, CSV_BLOCK);
+	r->delim = delim;
+	parser_init(r);
 	return r;
 }
 
@@ -256,11 +265,13 @@ static size_t trim_terminator(const char *s, size_t len)
 	return len;
 }
 
-/* Called with the parser in error: forget the partial record and reset
- * libcsv, which otherwise stays stuck. */
+/* Called with the parser in error: forget the partial record and start
+ * libcsv afresh, since it stays stuck after a strict error (and csv_fini
+ * keeps failing after an unterminated quote). */
 static void discard_partial(struct csvr *r)
 {
-	csv_fini(&r->parser, NULL, NULL, NULL);
+	csv_free(&r->parser);
+	parser_init(r);
 	r->nfields = r->first_field;
 	r->last_term_cr = false;
 }

@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: MIT
+ * Unit tests for the CSV reader and writer (lib/csvio.c): line numbers, raw
+ * rows, recovery after malformed records, and quoting on the way out. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "csvio.h"
+#include "unit.h"
+
+/* A reader over the given bytes, through a temporary file. */
+static struct csvr *reader_on(const char *data, size_t len, char delim)
+{
+	FILE *f = tmpfile();
+	if (!f || fwrite(data, 1, len, f) != len || fflush(f) != 0) {
+		perror("tmpfile");
+		exit(1);
+	}
+	int fd = dup(fileno(f));
+	fclose(f);
+	lseek(fd, 0, SEEK_SET);
+	return csvr_open(fd, "test", delim);
+}
+
+static void reader_done(struct csvr *r)
+{
+	/* the fd was dup'ed for the reader; close it with the reader */
+	csvr_close(r);
+}
+
+#define OPEN(s) reader_on((s), sizeof(s) - 1, ',')
+
+static void simple_rows_and_line_numbers(void)
+{
+	struct csvr *r = OPEN("a,b\n1,2\n3,4\n");
+	const struct csv_record *rec = csvr_next(r);
+	CHECK(rec && rec->kind == CSVR_ROW && rec->line == 1 && rec->nfields == 2);
+	CHECK_STR(rec->fields[1].data, rec->fields[1].len, "b");
+	rec = csvr_next(r);
+	CHECK(rec && rec->line == 2);
+	CHECK_STR(rec->raw, rec->raw_len, "1,2");
+	rec = csvr_next(r);
+	CHECK(rec && rec->line == 3);
+	CHECK(csvr_next(r) == NULL && csvr_error(r) == NULL);
+	reader_done(r);
+}
+
+static void quoted_newlines_count_as_lines(void)
+{
+	struct csvr *r = OPEN("h1,h2\n\"x\ny\",\"p\"\"q\"\nlast,row\n");
+	csvr_next(r);
+	const struct csv_record *rec = csvr_next(r);
+	CHECK(rec && rec->line == 2 && rec->nfields == 2);
+	CHECK_STR(rec->fields[0].data, rec->fields[0].len, "x\ny");
+	CHECK_STR(rec->fields[1].data, rec->fields[1].len, "p\"q");
+	CHECK_STR(rec->raw, rec->raw_len, "\"x\ny\",\"p\"\"q\"");
+	rec = csvr_next(r);
+	CHECK(rec && rec->line == 4);
+	reader_done(r);
+}
+
+static void crlf_bom_and_spaces(void)
+{
+	struct csvr *r = OPEN("\xEF\xBB\xBF\"id\", v \r\n1,  two\t\r\n");
+	const struct csv_record *rec = csvr_next(r);
+	CHECK(rec && rec->nfields == 2);
+	CHECK_STR(rec->fields[0].data, rec->fields[0].len, "id");
+	CHECK_STR(rec->fields[1].data, rec->fields[1].len, " v ");
+	rec = csvr_next(r);
+	CHECK(rec && rec->line == 2 && rec->kind == CSVR_ROW);
+	CHECK_STR(rec->fields[1].data, rec->fields[1].len, "  two\t");
+	CHECK_STR(rec->raw, rec->raw_len, "1,  two\t");
+	CHECK(csvr_next(r) == NULL);
+	reader_done(r);
+}
+
+static void blank_lines_are_reported(void)
+{
+	struct csvr *r = OPEN("a\n\n1\r\n\r\n2");
+	const struct csv_record *rec;
+	CHECK((rec = csvr_next(r)) && rec->line == 1 && rec->kind == CSVR_ROW);
+	CHECK((rec = csvr_next(r)) && rec->line == 2 && rec->kind == CSVR_BLANK);
+	CHECK((rec = csvr_next(r)) && rec->line == 3 && rec->kind == CSVR_ROW);
+	CHECK((rec = csvr_next(r)) && rec->line == 4 && rec->kind == CSVR_BLANK);
+	CHECK((rec = csvr_next(r)) && rec->line == 5 && rec->kind == CSVR_ROW);
+	CHECK_STR(rec->raw, rec->raw_len, "2");
+	CHECK(csvr_next(r) == NULL);
+	reader_done(r);
+}
+
+static void empty_unquoted_is_null(void)
+{
+	struct csvr *r = OPEN(",\"\",x\n");
+	const struct csv_record *rec = csvr_next(r);
+	CHECK(rec && rec->nfields == 3);
+	CHECK(rec->fields[0].null && rec->fields[0].len == 0);
+	CHECK(!rec->fields[1].null && rec->fields[1].len == 0);
+	CHECK(!rec->fields[2].null);
+	reader_done(r);
+}
+
+static void stray_quote_rejects_one_line(void)
+{
+	struct csvr *r = OPEN("a,b\n1,x\"y\n2,\"ok\"z\n3,3\n");
+	const struct csv_record *rec;
+	csvr_next(r);
+	CHECK((rec = csvr_next(r)) && rec->kind == CSVR_MALFORMED && rec->line == 2);
+	CHECK(rec && rec->error && strstr(rec->error, "quote character inside an unquoted field"));
+	CHECK_STR(rec->raw, rec->raw_len, "1,x\"y");
+	CHECK((rec = csvr_next(r)) && rec->kind == CSVR_MALFORMED && rec->line == 3);
+	CHECK(rec && strstr(rec->error, "after the closing quote"));
+	CHECK((rec = csvr_next(r)) && rec->kind == CSVR_ROW && rec->line == 4);
+	CHECK_STR(rec->fields[0].data, rec->fields[0].len, "3");
+	CHECK(csvr_next(r) == NULL && csvr_error(r) == NULL);
+	reader_done(r);
+}
+
+static void unterminated_quote_costs_one_line(void)
+{
+	/* The quote opened on line 2 never closes: line 2 is rejected and the
+	 * lines after it are read again as ordinary rows. */
+	struct csvr *r = OPEN("a,b\n1,\"open\n2,two\n3,three\n");
+	const struct csv_record *rec;
+	csvr_next(r);
+	CHECK((rec = csvr_next(r)) && rec->kind == CSVR_MALFORMED && rec->line == 2);
+	CHECK(rec && strcmp(rec->error, "unterminated quoted field") == 0);
+	CHECK_STR(rec->raw, rec->raw_len, "1,\"open");
+	CHECK((rec = csvr_next(r)) && rec->kind == CSVR_ROW && rec->line == 3);
+	CHECK_STR(rec->fields[1].data, rec->fields[1].len, "two");
+	CHECK((rec = csvr_next(r)) && rec->kind == CSVR_ROW && rec->line == 4);
+	CHECK(csvr_next(r) == NULL && csvr_error(r) == NULL);
+	reader_done(r);
+}
+
+static void quote_closed_late_resynchronises(void)
+{
+	/* Line 2 opens a quote that line 3 closes with junk after it: only
+	 * line 2 is lost, line 3 is reparsed and rejected on its own, and
+	 * line 4 is read normally. */
+	struct csvr *r = OPEN("a,b\n1,\"x\n2,\"y\"z\n4,w\n");
+	const struct csv_record *rec;
+	csvr_next(r);
+	CHECK((rec = csvr_next(r)) && rec->kind == CSVR_MALFORMED && rec->line == 2);
+	CHECK((rec = csvr_next(r)) && rec->kind == CSVR_MALFORMED && rec->line == 3);
+	CHECK((rec = csvr_next(r)) && rec->kind == CSVR_ROW && rec->line == 4);
+	CHECK(csvr_next(r) == NULL);
+	reader_done(r);
+}
+
+static void last_line_unterminated_quote(void)
+{
+	struct csvr *r = OPEN("a\n\"never closed");
+	const struct csv_record *rec;
+	csvr_next(r);
+	CHECK((rec = csvr_next(r)) && rec->kind == CSVR_MALFORMED && rec->line == 2);
+	CHECK_STR(rec->raw, rec->raw_len, "\"never closed");
+	CHECK(csvr_next(r) == NULL && csvr_error(r) == NULL);
+	reader_done(r);
+}
+
+static void nul_bytes_are_kept(void)
+{
+	static const char in[] = "a\nx\0y\n";
+	struct csvr *r = reader_on(in, sizeof in - 1, ',');
+	const struct csv_record *rec;
+	csvr_next(r);
+	CHECK((rec = csvr_next(r)) && rec->nfields == 1 && rec->fields[0].len == 3);
+	CHECK(rec && memcmp(rec->fields[0].data, "x\0y", 3) == 0);
+	reader_done(r);
+}
+
+static void tab_separated(void)
+{
+	struct csvr *r = reader_on("a\tb,c\n1\t\"2\t3\"\n", 15, '\t');
+	const struct csv_record *rec = csvr_next(r);
+	CHECK(rec && rec->nfields == 2);
+	CHECK_STR(rec->fields[1].data, rec->fields[1].len, "b,c");
+	CHECK((rec = csvr_next(r)) && rec->nfields == 2);
+	CHECK_STR(rec->fields[1].data, rec->fields[1].len, "2\t3");
+	reader_done(r);
+}
+
+static void records_across_read_chunks(void)
+{
+	/* Long enough to cross several 256 KiB reads, with a field that
+	 * spans a chunk boundary, and exact line numbers throughout. */
+	size_t n = 0, cap = 3 * 1024 * 1024;
+	char *buf = malloc(cap);
+	n += (size_t)sprintf(buf, "k,v\n");
+	int rows = 0;
+	while (n < cap - 400 * 1024) {
+		n += (size_t)sprintf(buf + n, "%d,\"line one\nline two %d\"\n", rows, rows);
+		rows++;
+	}
+	memset(buf + n, 'z', 300 * 1024); /* one 300 KiB field */
+	n += 300 * 1024;
+	buf[n++] = '\n';
+	struct csvr *r = reader_on(buf, n, ',');
+	const struct csv_record *rec;
+	csvr_next(r);
+	int seen = 0, bad = 0;
+	while ((rec = csvr_next(r)) && rec->nfields == 2) {
+		char want[64];
+		int len = sprintf(want, "line one\nline two %d", seen);
+		if (rec->line != (uint64_t)(2 + 2 * seen) || rec->fields[1].len != (size_t)len ||
+		    memcmp(rec->fields[1].data, want, (size_t)len) != 0)
+			bad++;
+		seen++;
+	}
+	CHECK(bad == 0 && seen == rows);
+	CHECK(rec && rec->nfields == 1 && rec->fields[0].len == 300 * 1024);
+	CHECK(rec && rec->line == (uint64_t)(2 + 2 * rows));
+	CHECK(csvr_next(r) == NULL && csvr_error(r) == NULL);
+	CHECK(csvr_bytes(r) == n);
+	reader_done(r);
+	free(buf);
+}
+
+static void read_error_is_reported(void)
+{
+	int fds[2];
+	CHECK(pipe(fds) == 0);
+	close(fds[1]);
+	struct csvr *r = csvr_open(fds[0] + 100, "bad fd", ','); /* not open */
+	CHECK(csvr_next(r) == NULL);
+	CHECK(csvr_error(r) && strstr(csvr_error(r), "Bad file descriptor"));
+	csvr_close(r);
+	close(fds[0]);
+}
+
+/* Writes fields through the writer into a temp file and returns its bytes. */
+static char *write_fields(const struct csv_field *f, size_t n, char delim, size_t *len)
+{
+	FILE *tmp = tmpfile();
+	struct csvw *w = csvw_open(fileno(tmp), delim);
+	CHECK(csvw_record(w, f, n) == 0);
+	CHECK(csvw_close(w) == 0);
+	long size = ftell(tmp);
+	(void)size;
+	*len = (size_t)lseek(fileno(tmp), 0, SEEK_END);
+	char *out = malloc(*len + 1);
+	CHECK(pread(fileno(tmp), out, *len, 0) == (ssize_t)*len);
+	out[*len] = '\0';
+	fclose(tmp);
+	return out;
+}
+
+static void writer_quotes_only_when_needed(void)
+{
+	struct csv_field f[] = {
+		{ "plain", 5, false }, { "", 0, true },          { "", 0, false },
+		{ "a,b", 3, false },   { "say \"hi\"", 8, false }, { "x\ny", 3, false },
+		{ "r\rs", 3, false },  { " pad ", 5, false },
+	};
+	size_t len;
+	char *out = write_fields(f, 8, ',', &len);
+	CHECK_STR(out, len, "plain,,\"\",\"a,b\",\"say \"\"hi\"\"\",\"x\ny\",\"r\rs\", pad \n");
+	free(out);
+	out = write_fields(f + 3, 1, '\t', &len);
+	CHECK_STR(out, len, "a,b\n");
+	free(out);
+}
+
+static void writer_output_reads_back_identically(void)
+{
+	struct csv_field f[] = {
+		{ "é\"ü", 5, false }, { "\r\n", 2, false }, { "", 0, false }, { "", 0, true }, { "\t", 1, false },
+	};
+	size_t len;
+	char *out = write_fields(f, 5, ',', &len);
+	struct csvr *r = reader_on(out, len, ',');
+	const struct csv_record *rec = csvr_next(r);
+	CHECK(rec && rec->nfields == 5);
+	for (size_t i = 0; rec && i < 5; i++) {
+		CHECK(rec->fields[i].null == f[i].null);
+		CHECK_STR(rec->fields[i].data, rec->fields[i].len, f[i].data);
+	}
+	reader_done(r);
+	free(out);
+}
+
+static void writer_reports_a_full_disk(void)
+{
+	int fd = open("/dev/full", 1);
+	if (fd < 0)
+		return;
+	struct csvw *w = csvw_open(fd, ',');
+	int rc = 0;
+	for (int i = 0; i < 100000 && rc == 0; i++)
+		rc = csvw_str(w, "some data");
+	if (rc == 0)
+		rc = csvw_flush(w);
+	CHECK(rc == -1);
+	csvw_close(w);
+	close(fd);
+}
+
+static void utf8_validation(void)
+{
+	CHECK(utf8_valid("plain", 5));
+	CHECK(utf8_valid("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80", 9)); /* é € 😀 */
+	CHECK(!utf8_valid("\xC3", 1));                              /* truncated */
+	CHECK(!utf8_valid("\xC0\xAF", 2));                          /* overlong '/' */
+	CHECK(!utf8_valid("\xE0\x80\xAF", 3));                      /* overlong, 3 bytes */
+	CHECK(!utf8_valid("\xED\xA0\x80", 3));                      /* surrogate */
+	CHECK(!utf8_valid("\xF4\x90\x80\x80", 4));                  /* above U+10FFFF */
+	CHECK(!utf8_valid("\xFF", 1));
+	CHECK(!utf8_valid("a\x80", 2));                             /* lone continuation */
+}
+
+int main(void)
+{
+	RUN(simple_rows_and_line_numbers);
+	RUN(quoted_newlines_count_as_lines);
+	RUN(crlf_bom_and_spaces);
+	RUN(blank_lines_are_reported);
+	RUN(empty_unquoted_is_null);
+	RUN(stray_quote_rejects_one_line);
+	RUN(unterminated_quote_costs_one_line);
+	RUN(quote_closed_late_resynchronises);
+	RUN(last_line_unterminated_quote);
+	RUN(nul_bytes_are_kept);
+	RUN(tab_separated);
+	RUN(records_across_read_chunks);
+	RUN(read_error_is_reported);
+	RUN(writer_quotes_only_when_needed);
+	RUN(writer_output_reads_back_identically);
+	RUN(writer_reports_a_full_disk);
+	RUN(utf8_validation);
+	return UNIT_END();
+}
