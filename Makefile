@@ -55,11 +55,11 @@ $(LIB_A): $(LIB_OBJ)
 .SECONDEXPANSION:
 $(BINDIR)/%: $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard $$*/*.c))) $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) -lcsv -lyaml $(if $(filter $*,$(PQ_PROGRAMS)),$(PQ_LIBS)) -lm
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) -lcsv -lyaml -lpcre2-8 $(if $(filter $*,$(PQ_PROGRAMS)),$(PQ_LIBS)) -lm
 
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) -lcsv -lyaml -lm
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) -lcsv -lyaml -lpcre2-8 -lm
 
 unit: $(UNIT_BINS)
 

@@ -22,6 +22,7 @@ need pkg-config /usr/bin/pkg-config
 need libpq-dev /usr/include/postgresql/libpq-fe.h
 need libcsv-dev /usr/include/csv.h
 need libyaml-dev /usr/include/yaml.h
+need libpcre2-dev /usr/include/pcre2.h
 if [ "$stage" = test ] || [ "$stage" = bench ]; then
 	need bats /usr/bin/bats
 	need bats-assert /usr/lib/bats/bats-assert/load.bash
