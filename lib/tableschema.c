@@ -448,7 +448,8 @@ static bool parse_time_value(const struct ts_field *f, const char *s, size_t len
 static bool in_list(char *const *list, size_t n, const char *s, size_t len)
 {
 	for (size_t i = 0; i < n; i++)
-		if (strlen(list[i]) == len && memcmp(list[i], s, len) == 0)
+		if (len == 0 ? list[i][0] == '\0'
+			     : list[i][0] == s[0] && strnlen(list[i], len + 1) == len && memcmp(list[i], s, len) == 0)
 			return true;
 	return false;
 }
@@ -547,17 +548,26 @@ static int64_t utf8_length(const char *s, size_t len)
 	return n;
 }
 
+/* A bound's digits live in the bound itself, which moves with the field
+ * array, so they are pointed at afresh for each comparison. */
+static int compare_bound(const struct ts_value *v, const struct ts_bound *b)
+{
+	struct ts_value bound = b->v;
+	bound.digits = b->digits;
+	return ts_compare(v, &bound);
+}
+
 bool ts_check(const struct ts_field *f, const char *cell, size_t len, const struct ts_value *v,
 	      enum ts_constraint *failed)
 {
 	if (f->type != TS_STRING) {
-		if (f->minimum.set && ts_compare(v, &f->minimum.v) < 0)
+		if (f->minimum.set && compare_bound(v, &f->minimum) < 0)
 			return *failed = TSC_MINIMUM, false;
-		if (f->maximum.set && ts_compare(v, &f->maximum.v) > 0)
+		if (f->maximum.set && compare_bound(v, &f->maximum) > 0)
 			return *failed = TSC_MAXIMUM, false;
-		if (f->xminimum.set && ts_compare(v, &f->xminimum.v) <= 0)
+		if (f->xminimum.set && compare_bound(v, &f->xminimum) <= 0)
 			return *failed = TSC_EXCLUSIVE_MINIMUM, false;
-		if (f->xmaximum.set && ts_compare(v, &f->xmaximum.v) >= 0)
+		if (f->xmaximum.set && compare_bound(v, &f->xmaximum) >= 0)
 			return *failed = TSC_EXCLUSIVE_MAXIMUM, false;
 	}
 	if (f->min_length >= 0 || f->max_length >= 0) {
@@ -578,8 +588,7 @@ bool ts_check(const struct ts_field *f, const char *cell, size_t len, const stru
 	if (f->n_enum) {
 		bool found = false;
 		for (size_t i = 0; i < f->n_enum && !found; i++)
-			found = f->type == TS_STRING ? strlen(f->enum_values[i]) == len &&
-							       memcmp(f->enum_values[i], cell, len) == 0
+			found = f->type == TS_STRING ? in_list(&f->enum_values[i], 1, cell, len)
 						     : ts_compare(v, &f->enum_parsed[i]) == 0;
 		if (!found)
 			return *failed = TSC_ENUM, false;
@@ -677,6 +686,7 @@ static int set_bound(struct ts_field *f, struct ts_bound *b, const char *text, c
 	plain.decimal_char = '.';
 	if (!ts_parse(&plain, text, strlen(text), &b->v, b->digits, why))
 		return -1;
+	strcpy(b->text, text);
 	b->set = true;
 	return 0;
 }
@@ -880,7 +890,8 @@ static int load_field(struct loader *L, yaml_node_t *n)
 		return fail(L, n, "field without a \"name\"");
 	if (ts_field_index(L->s, name) >= 0)
 		return fail(L, n, "field \"%s\" is declared twice", name);
-	struct ts_field *f = &L->s->fields[ts_add_field(L->s, name)];
+	size_t index = ts_add_field(L->s, name); /* may move the array */
+	struct ts_field *f = &L->s->fields[index];
 	yaml_node_t *type = ydoc_get(&L->doc, n, "type");
 	if (type && (!ydoc_str(type) || !ts_type_parse(ydoc_str(type), &f->type)))
 		return fail(L, type, "field \"%s\": type \"%s\" is not supported (string, integer, number, "

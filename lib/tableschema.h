@@ -42,6 +42,7 @@ struct ts_bound {
 	bool set;
 	struct ts_value v;
 	char digits[64];
+	char text[64]; /* as written, for messages */
 };
 
 enum ts_constraint {
