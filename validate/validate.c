@@ -157,7 +157,7 @@ static void reject(struct validator *v, uint64_t line, const char *column, enum 
 			{ rule_names[rule], strlen(rule_names[rule]), false },
 			{ constraint ? constraint : "", constraint ? strlen(constraint) : 0, true },
 			{ message, strlen(message), false },
-			{ raw, raw_len, false },
+			{ raw, raw_len, raw_len == 0 },
 		};
 		if (csvw_record(v->rejects, f, 7) != 0)
 			die_write("the rejects file");
@@ -379,13 +379,27 @@ static const char *row_key(const struct validator *v, const struct csv_record *r
 	return *buf;
 }
 
-static const char *key_columns(const struct validator *v, const struct ts_key *key, char *buf, size_t size)
+/* "sale_id \"A\"" for one column, "(a, b) (\"1\", \"2\")" for several,
+ * from a key as row_key() made it. */
+static void describe_key(const struct validator *v, const struct ts_key *key, const char *value, size_t len,
+			 char *buf, size_t size)
 {
 	size_t n = 0;
-	buf[0] = '\0';
+	if (key->n == 1) {
+		snprintf(buf, size, "%s \"%.*s\"", v->schema.fields[key->cols[0]].name, (int)(len > 200 ? 200 : len), value);
+		return;
+	}
 	for (size_t i = 0; i < key->n && n < size; i++)
-		n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? "," : "", v->schema.fields[key->cols[i]].name);
-	return buf;
+		n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? ", " : "(", v->schema.fields[key->cols[i]].name);
+	const char *p = value, *end = value + len;
+	for (size_t i = 0; i < key->n && n < size; i++) {
+		const char *sep = memchr(p, '\x1f', (size_t)(end - p));
+		size_t part = sep ? (size_t)(sep - p) : (size_t)(end - p);
+		n += (size_t)snprintf(buf + n, size - n, "%s\"%.*s\"", i ? ", " : ") (", (int)(part > 100 ? 100 : part), p);
+		p = sep ? sep + 1 : end;
+	}
+	if (n < size)
+		snprintf(buf + n, size - n, ")");
 }
 
 /* Checks one row; returns true when it is valid. Reports the first problem
@@ -471,7 +485,7 @@ static bool check_row(struct validator *v, const struct csv_record *rec)
 
 	/* Foreign keys, then unique keys: checked only when the cells are fine. */
 	if (first_rule == N_RULES) {
-		char cols[256];
+		char cols[512];
 		for (size_t i = 0; i < v->schema.n_foreign_keys && first_rule == N_RULES; i++) {
 			const struct ts_foreign_key *fk = &v->schema.foreign_keys[i];
 			size_t len;
@@ -479,8 +493,8 @@ static bool check_row(struct validator *v, const struct csv_record *rec)
 			if (key && !keyset_find(v->fks[i].values, keyset_hash(key, len), key, len)) {
 				first_rule = R_FOREIGN_KEY;
 				first_col = v->schema.fields[fk->local.cols[0]].name;
-				snprintf(msg, sizeof msg, "\"%.*s\" is not a %s in %s", (int)(len > 200 ? 200 : len),
-					 key, key_columns(v, &fk->local, cols, sizeof cols), fk->resource);
+				describe_key(v, &fk->local, key, len, cols, sizeof cols);
+				snprintf(msg, sizeof msg, "%s is not in %s", cols, fk->resource);
 			}
 		}
 		for (size_t i = 0; i < v->n_uniques && first_rule == N_RULES; i++) {
@@ -490,9 +504,9 @@ static bool check_row(struct validator *v, const struct csv_record *rec)
 				first_rule = u->rule;
 				first_col = v->schema.fields[u->key.cols[0]].name;
 				first_constraint = first_rule == R_UNIQUE ? "unique" : NULL;
-				snprintf(msg, sizeof msg, "%s \"%.*s\" already appeared on line %llu",
-					 key_columns(v, &u->key, cols, sizeof cols), (int)(u->len > 200 ? 200 : u->len),
-					 u->cur, (unsigned long long)seen_on);
+				describe_key(v, &u->key, u->cur, u->len, cols, sizeof cols);
+				snprintf(msg, sizeof msg, "%s already appeared on line %llu", cols,
+					 (unsigned long long)seen_on);
 			}
 		}
 	}
