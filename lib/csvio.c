@@ -118,6 +118,7 @@ struct csvr {
 };
 
 static const struct csv_record *engine_next(struct csvr *r);
+static void publish_before_read(struct csvr *r);
 
 static int never_space(unsigned char c)
 {
@@ -210,6 +211,7 @@ static bool fill(struct csvr *r)
 		/* A reader thread may be cancelled while it waits for input, and
 		 * only then: it holds no lock and no half-made batch here. */
 		int was;
+		publish_before_read(r);
 		if (r->ahead)
 			pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &was);
 		ssize_t n = read(r->fd, r->in + r->in_len, READ_CHUNK - r->in_len);
@@ -493,6 +495,8 @@ struct readahead {
 	size_t filled;           /* batches ready for the caller, from head */
 	size_t head;             /* the caller's current batch */
 	size_t next_rec;         /* within it */
+	struct batch *cur;       /* the reader thread's, being filled */
+	size_t next_slot;        /* the reader thread's next batch */
 	bool started;            /* the caller holds batches[head] */
 	bool closing;            /* csvr_close() wants the thread gone */
 	const char *error;       /* the engine's, when done */
@@ -524,40 +528,67 @@ static void batch_add(struct batch *b, const struct csv_record *rec)
 	bytes_add(&b->data, rec->raw, rec->raw_len);
 }
 
+/* Hands the batch being filled to the caller. */
+static void publish(struct csvr *r, bool last)
+{
+	struct readahead *a = r->ahead;
+	a->cur->bytes = r->bytes;
+	a->cur->last = last;
+	pthread_mutex_lock(&a->lock);
+	if (last)
+		a->error = r->read_error;
+	a->filled++;
+	pthread_cond_broadcast(&a->changed);
+	pthread_mutex_unlock(&a->lock);
+	a->cur = NULL;
+}
+
+/* Called by the engine before it blocks on input: rows already parsed go to
+ * the caller now rather than when the batch is full, so a slow stream
+ * (tail -f | validate) flows row by row. */
+static void publish_before_read(struct csvr *r)
+{
+	if (r->ahead && r->ahead->cur && r->ahead->cur->nrecs > 0)
+		publish(r, false);
+}
+
+/* Waits for a free batch; NULL when the reader is being closed. Batches are
+ * filled and given back in ring order, so the next slot is free whenever
+ * fewer than all are filled. */
+static struct batch *acquire(struct readahead *a)
+{
+	pthread_mutex_lock(&a->lock);
+	while (a->filled == N_BATCHES && !a->closing)
+		pthread_cond_wait(&a->changed, &a->lock);
+	bool closing = a->closing;
+	pthread_mutex_unlock(&a->lock);
+	if (closing)
+		return NULL;
+	struct batch *b = &a->batches[a->next_slot];
+	a->next_slot = (a->next_slot + 1) % N_BATCHES;
+	b->data.len = b->nfields = b->nrecs = 0;
+	return b;
+}
+
 static void *reader_thread(void *arg)
 {
 	struct csvr *r = arg;
 	struct readahead *a = r->ahead;
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-	size_t slot = 0;
-	for (bool last = false; !last; slot = (slot + 1) % N_BATCHES) {
-		pthread_mutex_lock(&a->lock);
-		/* Batches are filled and given back in ring order, so the next
-		 * slot is free whenever fewer than all are filled. */
-		while (a->filled == N_BATCHES && !a->closing)
-			pthread_cond_wait(&a->changed, &a->lock);
-		bool closing = a->closing;
-		pthread_mutex_unlock(&a->lock);
-		if (closing)
-			break;
-
-		struct batch *b = &a->batches[slot];
-		b->data.len = b->nfields = b->nrecs = 0;
-		const struct csv_record *rec;
-		while (b->nrecs < BATCH_RECORDS && b->data.len < BATCH_BYTES && (rec = engine_next(r)))
-			batch_add(b, rec);
-		last = b->nrecs < BATCH_RECORDS && b->data.len < BATCH_BYTES;
-		b->bytes = r->bytes;
-		b->last = last;
-
-		pthread_mutex_lock(&a->lock);
-		if (last)
-			a->error = r->read_error;
-		a->filled++;
-		pthread_cond_broadcast(&a->changed);
-		pthread_mutex_unlock(&a->lock);
+	for (;;) {
+		if (!a->cur && !(a->cur = acquire(a)))
+			return NULL;
+		const struct csv_record *rec = engine_next(r);
+		if (!a->cur && !(a->cur = acquire(a))) /* the engine may have published */
+			return NULL;
+		if (!rec) {
+			publish(r, true);
+			return NULL;
+		}
+		batch_add(a->cur, rec);
+		if (a->cur->nrecs >= BATCH_RECORDS || a->cur->data.len >= BATCH_BYTES)
+			publish(r, false);
 	}
-	return NULL;
 }
 
 struct csvr *csvr_open_threaded(int fd, const char *name, char delim)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 struct keyset {
 	uint64_t *slots;
@@ -55,13 +56,29 @@ uint64_t keyset_hash(const char *s, size_t len)
 	return h ^ (h >> 29);
 }
 
+/* A zeroed slot table. Large ones ask for transparent huge pages: probes
+ * land on random slots, and with 4 KiB pages nearly every probe into a
+ * table of millions of slots is also a TLB miss. */
+static uint64_t *slots_new(size_t n)
+{
+	size_t bytes = n * sizeof(uint64_t);
+	if (bytes < (4u << 20))
+		return calloc(n, sizeof(uint64_t));
+	void *p = NULL;
+	if (posix_memalign(&p, 2u << 20, bytes) != 0)
+		return NULL;
+	madvise(p, bytes, MADV_HUGEPAGE);
+	memset(p, 0, bytes);
+	return p;
+}
+
 struct keyset *keyset_new(void)
 {
 	struct keyset *k = xrealloc(NULL, sizeof *k);
 	memset(k, 0, sizeof *k);
 	k->bits = 10;
 	k->mask = 1023;
-	k->slots = calloc(k->mask + 1, sizeof *k->slots);
+	k->slots = slots_new(k->mask + 1);
 	if (!k->slots)
 		oom();
 	return k;
@@ -126,7 +143,7 @@ static void grow(struct keyset *k)
 	size_t old_n = k->mask + 1;
 	k->bits++;
 	k->mask = old_n * 2 - 1;
-	k->slots = calloc(k->mask + 1, sizeof *k->slots);
+	k->slots = slots_new(k->mask + 1);
 	if (!k->slots)
 		oom();
 	for (size_t i = 0; i < old_n; i++) {
