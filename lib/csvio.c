@@ -299,7 +299,8 @@ static bool reject_first_line_and_replay(struct csvr *r, const char *error)
 		return false;
 	struct bytes again = { 0 };
 	bytes_add(&again, r->raw.data + r->raw_first_line, r->raw.len - r->raw_first_line);
-	bytes_add(&again, r->replay.data + r->replay_pos, r->replay.len - r->replay_pos);
+	if (r->replay_pos < r->replay.len) /* NULL + 0 is undefined: no replay yet */
+		bytes_add(&again, r->replay.data + r->replay_pos, r->replay.len - r->replay_pos);
 	free(r->replay.data);
 	r->replay = again;
 	r->replay_pos = 0;

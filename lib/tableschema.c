@@ -358,7 +358,7 @@ static bool parse_with_format(const char *fmt, const char *s, size_t len, struct
 static bool format_supported(const char *fmt)
 {
 	for (const char *f = fmt; *f; f++)
-		if (*f == '%' && !strchr("YmdHMSz%", *++f))
+		if (*f == '%' && (!f[1] || !strchr("YmdHMSz%", *++f))) /* strchr finds the NUL too */
 			return false;
 	return true;
 }
@@ -623,6 +623,13 @@ static int fail(struct loader *L, const yaml_node_t *at, const char *fmt, ...)
 	return -1;
 }
 
+/* A mapping that holds a key twice is malformed. */
+static int no_duplicates(struct loader *L, const yaml_node_t *map)
+{
+	yaml_node_t *dup = ydoc_duplicate_key(&L->doc, map);
+	return dup ? fail(L, dup, "key \"%s\" appears twice", ydoc_str(dup)) : 0;
+}
+
 static void warn_unknown(struct loader *L, const yaml_node_t *key, const char *where)
 {
 	log_warn("%s:%zu: %s: unknown key \"%s\" ignored", L->s->path, ydoc_line(key), where,
@@ -637,11 +644,20 @@ static bool key_is(const char *k, const char *const *known)
 	return false;
 }
 
+static void free_list(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
 /* A list of strings; a single string counts as a list of one when
  * single_ok. */
 static int string_list(struct loader *L, const yaml_node_t *n, const char *what, bool single_ok,
 		       char ***out, size_t *count)
 {
+	*out = NULL; /* callers free the old list first: never leave it behind */
+	*count = 0;
 	if (single_ok && ydoc_is_scalar(n)) {
 		*out = xcalloc(1, sizeof **out);
 		(*out)[0] = xstrdup(ydoc_str(n));
@@ -655,18 +671,15 @@ static int string_list(struct loader *L, const yaml_node_t *n, const char *what,
 	*count = 0;
 	for (size_t i = 0; i < len; i++) {
 		yaml_node_t *item = ydoc_item(&L->doc, n, i);
-		if (!ydoc_is_scalar(item))
+		if (!ydoc_is_scalar(item)) {
+			free_list(*out, *count); /* a failed list leaves nothing to free */
+			*out = NULL;
+			*count = 0;
 			return fail(L, item, "%s: must be a list of strings", what);
+		}
 		(*out)[(*count)++] = xstrdup(ydoc_str(item));
 	}
 	return 0;
-}
-
-static void free_list(char **list, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(list[i]);
-	free(list);
 }
 
 static int set_bound(struct ts_field *f, struct ts_bound *b, const char *text, const char **why)
@@ -809,7 +822,7 @@ static void field_defaults(struct ts_field *f, const char *name)
 	}
 }
 
-size_t ts_add_field(struct ts_schema *s, const char *name)
+struct ts_field *ts_add_field(struct ts_schema *s, const char *name)
 {
 	struct ts_field *grown = realloc(s->fields, (s->nfields + 1) * sizeof *s->fields);
 	if (!grown) {
@@ -818,7 +831,7 @@ size_t ts_add_field(struct ts_schema *s, const char *name)
 	}
 	s->fields = grown;
 	field_defaults(&s->fields[s->nfields], name);
-	return s->nfields++;
+	return &s->fields[s->nfields++];
 }
 
 long ts_field_index(const struct ts_schema *s, const char *name)
@@ -837,6 +850,8 @@ static int load_constraints(struct loader *L, struct ts_field *f, yaml_node_t *m
 	};
 	if (!ydoc_is_map(map))
 		return fail(L, map, "field \"%s\": \"constraints\" must be a mapping", f->name);
+	if (no_duplicates(L, map))
+		return -1;
 	for (size_t i = 0; i < ydoc_len(map); i++) {
 		yaml_node_t *k = ydoc_key(&L->doc, map, i), *v = ydoc_value(&L->doc, map, i);
 		const char *key = ydoc_str(k);
@@ -885,13 +900,14 @@ static int load_field(struct loader *L, yaml_node_t *n)
 	};
 	if (!ydoc_is_map(n))
 		return fail(L, n, "each of \"fields\" must be a mapping");
+	if (no_duplicates(L, n))
+		return -1;
 	const char *name = ydoc_str(ydoc_get(&L->doc, n, "name"));
 	if (!name || !*name)
 		return fail(L, n, "field without a \"name\"");
 	if (ts_field_index(L->s, name) >= 0)
 		return fail(L, n, "field \"%s\" is declared twice", name);
-	size_t index = ts_add_field(L->s, name); /* may move the array */
-	struct ts_field *f = &L->s->fields[index];
+	struct ts_field *f = ts_add_field(L->s, name);
 	yaml_node_t *type = ydoc_get(&L->doc, n, "type");
 	if (type && (!ydoc_str(type) || !ts_type_parse(ydoc_str(type), &f->type)))
 		return fail(L, type, "field \"%s\": type \"%s\" is not supported (string, integer, number, "
@@ -960,6 +976,9 @@ static int load_foreign_key(struct loader *L, yaml_node_t *n, struct ts_foreign_
 {
 	if (!ydoc_is_map(n))
 		return fail(L, n, "each of \"foreignKeys\" must be a mapping");
+	if (no_duplicates(L, n) || (ydoc_is_map(ydoc_get(&L->doc, n, "reference")) &&
+				     no_duplicates(L, ydoc_get(&L->doc, n, "reference"))))
+		return -1;
 	yaml_node_t *fields = ydoc_get(&L->doc, n, "fields"), *ref = ydoc_get(&L->doc, n, "reference");
 	if (!fields || !ydoc_is_map(ref))
 		return fail(L, n, "foreignKeys: \"fields\" and a \"reference\" mapping are required");
@@ -997,6 +1016,8 @@ static int load_schema(struct loader *L)
 	yaml_node_t *root = ydoc_root(&L->doc);
 	if (!ydoc_is_map(root))
 		return fail(L, root, "a Table Schema must be a mapping with \"fields\"");
+	if (no_duplicates(L, root))
+		return -1;
 	yaml_node_t *fields = ydoc_get(&L->doc, root, "fields");
 	if (!ydoc_is_seq(fields))
 		return fail(L, fields ? fields : root, "\"fields\" must be a list of fields");
@@ -1021,16 +1042,20 @@ static int load_schema(struct loader *L)
 			if (!ydoc_is_seq(v))
 				return fail(L, v, "\"uniqueKeys\" must be a list of field lists");
 			L->s->unique_keys = xcalloc(ydoc_len(v), sizeof *L->s->unique_keys);
-			for (size_t j = 0; j < ydoc_len(v); j++, L->s->n_unique_keys++)
+			for (size_t j = 0; j < ydoc_len(v); j++) {
+				L->s->n_unique_keys++; /* counted first, so ts_free frees a half-loaded one */
 				if (load_key(L, ydoc_item(&L->doc, v, j), "uniqueKeys", &L->s->unique_keys[j]))
 					return -1;
+			}
 		} else if (!strcmp(key, "foreignKeys")) {
 			if (!ydoc_is_seq(v))
 				return fail(L, v, "\"foreignKeys\" must be a list");
 			L->s->foreign_keys = xcalloc(ydoc_len(v), sizeof *L->s->foreign_keys);
-			for (size_t j = 0; j < ydoc_len(v); j++, L->s->n_foreign_keys++)
+			for (size_t j = 0; j < ydoc_len(v); j++) {
+				L->s->n_foreign_keys++;
 				if (load_foreign_key(L, ydoc_item(&L->doc, v, j), &L->s->foreign_keys[j]))
 					return -1;
+			}
 		}
 	}
 	return 0;

@@ -105,9 +105,9 @@ void ts_free(struct ts_schema *s);
  * rules. Free with ts_free(). */
 void ts_init_empty(struct ts_schema *s);
 
-/* Adds an untyped string field (for rules given on the command line);
- * returns its index. */
-size_t ts_add_field(struct ts_schema *s, const char *name);
+/* Adds an untyped string field (for rules given on the command line) and
+ * returns it. The pointer is good until the next field is added. */
+struct ts_field *ts_add_field(struct ts_schema *s, const char *name);
 /* Index of the named field, or -1. */
 long ts_field_index(const struct ts_schema *s, const char *name);
 /* Parses a type name ("integer"); false if unknown. */

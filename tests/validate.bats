@@ -302,6 +302,14 @@ one_value() {
 	run --separate-stderr "$BIN/validate" --schema u.json </dev/null
 	assert_failure 3
 	assert_equal "$stderr" 'validate: u.json:2:1: did not find expected node content while parsing a flow node'
+	printf 'fields: [{name: a}]\nprimaryKey: a\nprimaryKey: a\n' >v.yaml
+	run --separate-stderr "$BIN/validate" --schema v.yaml </dev/null
+	assert_failure 3
+	assert_equal "$stderr" 'validate: v.yaml:3: key "primaryKey" appears twice'
+	printf 'fields: [{name: a, type: date, format: "%%Y-%%"}]\n' >w.yaml
+	run --separate-stderr "$BIN/validate" --schema w.yaml </dev/null
+	assert_failure 3
+	assert_equal "$stderr" 'validate: w.yaml:1: field "a": format "%Y-%" uses a directive other than %Y %m %d %H %M %S %z'
 	run --separate-stderr "$BIN/validate" --schema nonexistent.json </dev/null
 	assert_failure 3
 	assert_equal "$stderr" 'validate: nonexistent.json: No such file or directory'

@@ -697,8 +697,7 @@ static struct ts_field *rule_field(struct validator *v, const char *opt, const c
 		return &v->schema.fields[f];
 	if (v->from_file)
 		die(EXIT_USAGE, "%s: the schema has no field \"%s\"", opt, col);
-	size_t index = ts_add_field(&v->schema, col); /* may move the array */
-	return &v->schema.fields[index];
+	return ts_add_field(&v->schema, col);
 }
 
 struct rule_arg {
