@@ -56,20 +56,30 @@ uint64_t keyset_hash(const char *s, size_t len)
 	return h ^ (h >> 29);
 }
 
-/* A zeroed slot table. Large ones ask for transparent huge pages: probes
- * land on random slots, and with 4 KiB pages nearly every probe into a
- * table of millions of slots is also a TLB miss. */
+/* A zeroed slot table. Large ones come straight from mmap, already zero,
+ * and ask for transparent huge pages: probes land on random slots, and with
+ * 4 KiB pages nearly every probe into a table of millions of slots is also
+ * a TLB miss. */
+enum { MMAP_MIN = 4u << 20 };
+
 static uint64_t *slots_new(size_t n)
 {
 	size_t bytes = n * sizeof(uint64_t);
-	if (bytes < (4u << 20))
+	if (bytes < MMAP_MIN)
 		return calloc(n, sizeof(uint64_t));
-	void *p = NULL;
-	if (posix_memalign(&p, 2u << 20, bytes) != 0)
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
 		return NULL;
 	madvise(p, bytes, MADV_HUGEPAGE);
-	memset(p, 0, bytes);
 	return p;
+}
+
+static void slots_free(uint64_t *slots, size_t n)
+{
+	if (n * sizeof(uint64_t) < MMAP_MIN)
+		free(slots);
+	else
+		munmap(slots, n * sizeof(uint64_t));
 }
 
 struct keyset *keyset_new(void)
@@ -88,7 +98,7 @@ void keyset_free(struct keyset *k)
 {
 	if (!k)
 		return;
-	free(k->slots);
+	slots_free(k->slots, k->mask + 1);
 	free(k->arena);
 	free(k);
 }
@@ -160,7 +170,7 @@ static void grow(struct keyset *k)
 		}
 		place(k, h, SLOT_OFF(old[i]));
 	}
-	free(old);
+	slots_free(old, old_n);
 }
 
 void keyset_add(struct keyset *k, uint64_t h, const char *key, size_t len, uint64_t line)
