@@ -29,6 +29,8 @@ if [ "$stage" = test ] || [ "$stage" = bench ]; then
 	need bats-support /usr/lib/bats/bats-support/load.bash
 	need postgresql /usr/lib/postgresql/*/bin/initdb
 	need postgresql-client /usr/bin/psql
+	need valgrind /usr/bin/valgrind
+	need util-linux /usr/bin/script
 fi
 if [ "$stage" = bench ]; then
 	need hyperfine /usr/bin/hyperfine
