@@ -15,7 +15,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$here"
 BIN=${ELT_BIN:-$here/bin}
-PGDATA_DIR=$here/.pgdata
+PGDATA_DIR=${PIPELINE_PGDATA:-$here/.pgdata}
 
 usage() {
 	cat <<'USAGE'
@@ -41,7 +41,10 @@ the final facts.
 Database: PG* variables, else .env (POSTGRES_USER, POSTGRES_PASSWORD,
 POSTGRES_DB, POSTGRES_HOST, POSTGRES_PORT), else an embedded cluster in
 .pgdata/ listening on a unix socket in that directory only.
-PIPELINE_DB_WAIT (seconds, default 10) bounds the wait for the server.
+PIPELINE_DB_WAIT (seconds, default 10) bounds the wait for the server;
+PIPELINE_PGDATA moves the embedded cluster, PIPELINE_WORKDIR the rejects
+and logs (default target/pipeline); ELT_BIN names prebuilt programs (then
+nothing is built).
 
 Exit status: that of the step that failed (1 data failed a check, 2 usage,
 3 operational failure), 0 when every step passed.
@@ -167,12 +170,15 @@ step() { # step NAME COMMAND...: runs, times and logs one step
 psql_q() { psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
 
 build() {
+	[ -n "${ELT_BIN:-}" ] && return 0 # the caller built them
 	make -s all >&2
 }
 
 wait_for_db() {
 	local wait=${PIPELINE_DB_WAIT:-10} i out
-	if [ -z "$configured" ] && ! pg_isready -q -t 2 >/dev/null 2>&1; then
+	# Nothing configured: a server on the default socket that lets us in
+	# will do; otherwise the embedded one.
+	if [ -z "$configured" ] && ! PGCONNECT_TIMEOUT=2 psql_q -c 'select 1' >/dev/null 2>&1; then
 		embedded_start
 	fi
 	for ((i = 0; i <= wait; i++)); do
@@ -192,7 +198,7 @@ raw_ddl() {
 	done
 }
 
-workdir=$here/target/pipeline
+workdir=${PIPELINE_WORKDIR:-$here/target/pipeline}
 mkdir -p "$workdir"
 rejects=$workdir/rejects.csv
 validate_report=$workdir/validate.json
