@@ -144,6 +144,17 @@ static void push_record(struct csvr *r, enum csvr_kind kind, const char *error, 
 	r->first_field = r->nfields;
 }
 
+/* The fields handed out for a record: pointers into base. */
+static void fields_out(struct csv_field **out, size_t *cap, const char *base, const struct fieldref *refs, size_t n)
+{
+	if (n > *cap) {
+		*cap = n;
+		*out = xrealloc(*out, n * sizeof **out);
+	}
+	for (size_t i = 0; i < n; i++)
+		(*out)[i] = (struct csv_field){ base + refs[i].off, refs[i].len, refs[i].null };
+}
+
 static void on_field(void *data, size_t len, void *ctx)
 {
 	struct csvr *r = ctx;
@@ -441,14 +452,7 @@ static const struct csv_record *engine_next(struct csvr *r)
 			return NULL;
 	}
 	const struct recref *q = &r->recs[r->next_rec++];
-	if (q->n > r->capout) {
-		r->capout = q->n;
-		r->out = xrealloc(r->out, r->capout * sizeof *r->out);
-	}
-	for (size_t i = 0; i < q->n; i++) {
-		const struct fieldref *f = &r->fields[q->first + i];
-		r->out[i] = (struct csv_field){ r->arena.data + f->off, f->len, f->null };
-	}
+	fields_out(&r->out, &r->capout, r->arena.data, &r->fields[q->first], q->n);
 	size_t raw_len = q->raw_len ? q->raw_len : r->raw.len;
 	r->rec = (struct csv_record){
 		.kind = q->kind,
@@ -632,14 +636,7 @@ static const struct csv_record *ahead_next(struct readahead *a)
 			return NULL;
 	}
 	const struct brec *q = &b->recs[a->next_rec++];
-	if (q->n > a->capout) {
-		a->capout = q->n;
-		a->out = xrealloc(a->out, a->capout * sizeof *a->out);
-	}
-	for (size_t i = 0; i < q->n; i++) {
-		const struct fieldref *f = &b->fields[q->first + i];
-		a->out[i] = (struct csv_field){ b->data.data + f->off, f->len, f->null };
-	}
+	fields_out(&a->out, &a->capout, b->data.data, &b->fields[q->first], q->n);
 	a->rec = (struct csv_record){
 		.kind = q->kind,
 		.line = q->line,
