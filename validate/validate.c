@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -551,6 +552,22 @@ static void write_row(struct validator *v, const struct csv_record *rec)
 		die_write("standard output");
 }
 
+/* Once the first rows show how long a row is, sizes the unique-key sets
+ * for the whole of a regular file, so they are not rehashed again and again
+ * as they grow to millions of keys. */
+static void reserve_unique_keys(struct validator *v, int fd, uint64_t bytes_so_far)
+{
+	struct stat st;
+	if (!v->n_uniques || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !bytes_so_far)
+		return;
+	double per_row = (double)bytes_so_far / (double)v->rows;
+	size_t expect = (size_t)((double)st.st_size / per_row * 1.1);
+	if (expect > 1000000000)
+		return;
+	for (size_t i = 0; i < v->n_uniques; i++)
+		keyset_reserve(v->uniques[i].seen, expect);
+}
+
 /* Validates one input. Returns false when it could not be read to the end. */
 static bool validate_file(struct validator *v, int fd, const char *name)
 {
@@ -585,7 +602,11 @@ static bool validate_file(struct validator *v, int fd, const char *name)
 		} else {
 			v->rejected++;
 		}
-		progress_update(&prog, v->rows, csvr_bytes(r));
+		if ((v->rows & 1023) == 0) {
+			progress_update(&prog, v->rows, csvr_bytes(r));
+			if (v->rows == 8192)
+				reserve_unique_keys(v, fd, csvr_bytes(r));
+		}
 	}
 	progress_end(&prog);
 	if (csvr_error(r)) {
