@@ -405,7 +405,6 @@ static int relation_arg(struct ctx *c, struct dq_test *t, struct ydoc *d, const 
 	if (rc) {
 		/* the engine names the snippet's own line 1; name the yml's */
 		const char *m = strstr(msg, ": ");
-		m = m ? strstr(m + 2, ": ") : NULL;
 		return fail(c, d->path, ydoc_line(v), key, "%s", m ? m + 2 : msg);
 	}
 	size_t n = strlen(out);
