@@ -625,7 +625,7 @@ static void add_node(struct dbt_project *p, enum dbt_kind kind, const char *base
 	struct dbt_node n = { 0 };
 	n.kind = kind;
 	n.path = xstrdup(rel);
-	n.file = xasprintf("%s/%s", p->dir, rel);
+	n.file = strcmp(p->dir, ".") == 0 ? xstrdup(rel) : xasprintf("%s/%s", p->dir, rel);
 	const char *slash = strrchr(rel, '/');
 	const char *fname = slash ? slash + 1 : rel;
 	n.name = xstrdup(fname);
@@ -969,7 +969,7 @@ static int visit_ref(void *ud, const char *fn, size_t nargs, const char *const *
 		return 0; /* computed: the parse-time render will see it if it runs */
 	long idx = dbt_find(s->p, args[nargs - 1]);
 	if (idx < 0) {
-		seterr(s->err, s->errlen, "%s:%d: ref('%s'): no model or seed is called '%s'", n->path, line,
+		seterr(s->err, s->errlen, "%s:%d: ref('%s'): no model or seed is called '%s'", n->file, line,
 		       args[nargs - 1], args[nargs - 1]);
 		return -1;
 	}
@@ -986,7 +986,7 @@ static int visit_source(void *ud, const char *fn, size_t nargs, const char *cons
 		return 0;
 	long idx = dbt_find_source(s->p, args[0], args[1]);
 	if (idx < 0) {
-		seterr(s->err, s->errlen, "%s:%d: source('%s', '%s') is not declared in any schema file", n->path,
+		seterr(s->err, s->errlen, "%s:%d: source('%s', '%s') is not declared in any schema file", n->file,
 		       line, args[0], args[1]);
 		return -1;
 	}
@@ -1164,7 +1164,7 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 		size_t len;
 		if (read_file(n->file, &text, &len, err, errlen))
 			goto out;
-		n->tmpl = tmpl_parse(n->path, text, len, tmpl_dbt_functions, err, errlen);
+		n->tmpl = tmpl_parse(n->file, text, len, tmpl_dbt_functions, err, errlen);
 		free(text);
 		if (!n->tmpl)
 			goto out;
