@@ -509,6 +509,10 @@ static int build_increment(PGconn *conn, struct node_result *r, const struct dbt
 	if (!res)
 		return -1;
 	PQclear(res);
+	/* statistics, so that the delete below probes the unique key's index
+	 * for a small increment instead of scanning the whole table */
+	if (exec_ok(conn, r, "analyzing the increment", "analyze modelrun_increment"))
+		return -1;
 	/* the target's columns that the increment has, in the target's order */
 	const char *params[] = { rel };
 	res = mr_exec(conn, r, "reading the columns",
@@ -540,28 +544,30 @@ static int build_increment(PGconn *conn, struct node_result *r, const struct dbt
 		return -1;
 	}
 	if (n->cfg.nunique && !n->cfg.append_only) {
-		size_t wcap = 16;
+		/* A semi-join on the distinct keys: the key need not be unique
+		 * (sale_date in a per-day table), and a plain join would pair
+		 * every old row of a key with every new one. */
+		size_t kcap = 16;
 		for (size_t k = 0; k < n->cfg.nunique; k++)
-			wcap += 2 * strlen(n->cfg.unique_key[k]) * 2 + 32;
-		char *where = malloc(wcap);
-		if (!where)
+			kcap += 2 * strlen(n->cfg.unique_key[k]) + 8;
+		char *keys = malloc(kcap);
+		if (!keys)
 			abort();
-		where[0] = '\0';
+		keys[0] = '\0';
 		for (size_t k = 0; k < n->cfg.nunique; k++) {
 			char *c = PQescapeIdentifier(conn, n->cfg.unique_key[k], strlen(n->cfg.unique_key[k]));
 			if (!c) {
-				free(where);
+				free(keys);
 				free(cols);
 				mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
 				return -1;
 			}
-			char *part = xsprintf("%st.%s = s.%s", k ? " and " : "", c, c);
-			strcat(where, part);
-			free(part);
+			strcat(keys, k ? ", " : "");
+			strcat(keys, c);
 			PQfreemem(c);
 		}
-		q = xsprintf("delete from %s as t using modelrun_increment as s where %s", rel, where);
-		free(where);
+		q = xsprintf("delete from %s where (%s) in (select %s from modelrun_increment)", rel, keys, keys);
+		free(keys);
 		res = mr_exec(conn, r, "deleting the rows to replace", q, 0, NULL);
 		free(q);
 		if (!res) {

@@ -21,6 +21,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "exitcode.h"
@@ -96,23 +98,39 @@ static char *xsprintf(const char *fmt, ...)
 	return p;
 }
 
-/* mkdir -p for the directories of path (not path itself). */
+/* mkdir -p for the directories of path (not path itself). The last
+ * directory made is remembered: compile writes hundreds of files into a
+ * handful of directories, and each mkdir is a system call. */
 static int make_parents(const char *path)
 {
-	char *copy = strdup(path);
+	static char *last;
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return 0;
+	size_t dlen = (size_t)(slash - path);
+	if (last && strlen(last) == dlen && strncmp(last, path, dlen) == 0)
+		return 0;
+	char *copy = strndup(path, dlen);
 	if (!copy)
 		return -1;
-	for (char *s = copy + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(copy, 0777) != 0 && errno != EEXIST) {
-			free(copy);
-			return -1;
+	struct stat st;
+	if (stat(copy, &st) != 0) {
+		for (char *s = copy + 1;; s++) {
+			if (*s != '/' && *s != '\0')
+				continue;
+			char c = *s;
+			*s = '\0';
+			if (mkdir(copy, 0777) != 0 && errno != EEXIST) {
+				free(copy);
+				return -1;
+			}
+			*s = c;
+			if (!c)
+				break;
 		}
-		*s = '/';
 	}
-	free(copy);
+	free(last);
+	last = copy;
 	return 0;
 }
 
@@ -122,13 +140,24 @@ static int write_file(const char *path, const char *text)
 		log_error("%s: cannot create directory: %s", path, strerror(errno));
 		return -1;
 	}
-	FILE *f = fopen(path, "w");
-	if (!f) {
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+	if (fd < 0) {
 		log_error("%s: %s", path, strerror(errno));
 		return -1;
 	}
-	fputs(text, f);
-	if (fclose(f) != 0) {
+	size_t len = strlen(text), off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("%s: write error: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	if (close(fd) != 0) {
 		log_error("%s: write error: %s", path, strerror(errno));
 		return -1;
 	}

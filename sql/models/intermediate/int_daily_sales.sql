@@ -26,10 +26,12 @@ select
 from {{ ref('stg_sales') }} as s
 left join {{ ref('fx') }} as fx on fx.currency = s.currency
 {% if is_incremental() %}
-where s.sale_date in (
+-- = any(array(...)) rather than in (...): the planner then expects a few
+-- days, not all of them, and reads them through the sale_date index
+where s.sale_date = any(array(
     select distinct sale_date
     from {{ ref('stg_sales') }}
     where loaded_at > (select coalesce(max(last_loaded_at), '-infinity'::timestamptz) from {{ this }})
-)
+))
 {% endif %}
 group by s.sale_date, s.store_id, s.product_id, s.currency

@@ -23,10 +23,10 @@ select
     now()                                                     as built_at
 from {{ ref('int_daily_sales') }} as d
 {% if is_incremental() %}
-where d.sale_date in (
+where d.sale_date = any(array(
     select distinct sale_date
     from {{ ref('int_daily_sales') }}
     where last_loaded_at > (select coalesce(max(max_loaded_at), '-infinity'::timestamptz) from {{ this }})
-)
+))
 {% endif %}
 group by d.sale_date
