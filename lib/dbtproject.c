@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -107,26 +109,33 @@ const char *dbt_mat_name(enum dbt_mat m)
 
 static int read_file(const char *path, char **text, size_t *len, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
+	int fd = open(path, O_RDONLY);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
 		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
-	size_t cap = 8192, n = 0;
+	size_t cap = (size_t)st.st_size + 1, n = 0;
 	char *buf = xrealloc(NULL, cap);
-	size_t got;
-	while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-		n += got;
-		if (cap - n - 1 == 0)
+	for (;;) {
+		if (n + 1 >= cap)
 			buf = xrealloc(buf, cap *= 2);
+		ssize_t got = read(fd, buf + n, cap - n - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			seterr(err, errlen, "%s: %s", path, strerror(errno));
+			free(buf);
+			close(fd);
+			return -1;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
 	}
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		free(buf);
-		seterr(err, errlen, "%s: read error", path);
-		return -1;
-	}
+	close(fd);
 	buf[n] = '\0';
 	*text = buf;
 	*len = n;
@@ -156,22 +165,32 @@ static void walk_dir(const char *projdir, const char *rel, char ***out, size_t *
 	char **names = NULL;
 	size_t nn = 0;
 	struct dirent *e;
+	/* The entry type is kept as the name's first byte ('d' directory,
+	 * 'f' file, '?' unknown) so that sorting needs no second look-up:
+	 * projects hold hundreds of files and every stat() costs. */
 	while ((e = readdir(d)))
 		if (e->d_name[0] != '.')
-			PUSH(names, nn, xstrdup(e->d_name));
+			PUSH(names, nn, xasprintf("%s%s", e->d_name, e->d_type == DT_DIR ? "/d" :
+				       e->d_type == DT_REG ? "/f" : "/?"));
 	closedir(d);
 	qsort(names, nn, sizeof *names, cmp_str);
 	for (size_t i = 0; i < nn; i++) {
+		size_t len = strlen(names[i]);
+		char type = names[i][len - 1];
+		names[i][len - 2] = '\0';
 		char *r = xasprintf("%s/%s", rel, names[i]);
-		char *f = xasprintf("%s/%s", projdir, r);
-		struct stat st;
-		if (stat(f, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (type == '?') {
+			char *f = xasprintf("%s/%s", projdir, r);
+			struct stat st;
+			type = stat(f, &st) == 0 && S_ISDIR(st.st_mode) ? 'd' : 'f';
+			free(f);
+		}
+		if (type == 'd') {
 			walk_dir(projdir, r, out, n);
 			free(r);
 		} else {
 			PUSH(*out, *n, r);
 		}
-		free(f);
 	}
 	free_strs(names, nn);
 }
@@ -625,7 +644,7 @@ static void add_node(struct dbt_project *p, enum dbt_kind kind, const char *base
 	struct dbt_node n = { 0 };
 	n.kind = kind;
 	n.path = xstrdup(rel);
-	n.file = xasprintf("%s/%s", p->dir, rel);
+	n.file = strcmp(p->dir, ".") == 0 ? xstrdup(rel) : xasprintf("%s/%s", p->dir, rel);
 	const char *slash = strrchr(rel, '/');
 	const char *fname = slash ? slash + 1 : rel;
 	n.name = xstrdup(fname);
@@ -969,7 +988,7 @@ static int visit_ref(void *ud, const char *fn, size_t nargs, const char *const *
 		return 0; /* computed: the parse-time render will see it if it runs */
 	long idx = dbt_find(s->p, args[nargs - 1]);
 	if (idx < 0) {
-		seterr(s->err, s->errlen, "%s:%d: ref('%s'): no model or seed is called '%s'", n->path, line,
+		seterr(s->err, s->errlen, "%s:%d: ref('%s'): no model or seed is called '%s'", n->file, line,
 		       args[nargs - 1], args[nargs - 1]);
 		return -1;
 	}
@@ -986,7 +1005,7 @@ static int visit_source(void *ud, const char *fn, size_t nargs, const char *cons
 		return 0;
 	long idx = dbt_find_source(s->p, args[0], args[1]);
 	if (idx < 0) {
-		seterr(s->err, s->errlen, "%s:%d: source('%s', '%s') is not declared in any schema file", n->path,
+		seterr(s->err, s->errlen, "%s:%d: source('%s', '%s') is not declared in any schema file", n->file,
 		       line, args[0], args[1]);
 		return -1;
 	}
@@ -1164,7 +1183,7 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 		size_t len;
 		if (read_file(n->file, &text, &len, err, errlen))
 			goto out;
-		n->tmpl = tmpl_parse(n->path, text, len, tmpl_dbt_functions, err, errlen);
+		n->tmpl = tmpl_parse(n->file, text, len, tmpl_dbt_functions, err, errlen);
 		free(text);
 		if (!n->tmpl)
 			goto out;

@@ -28,6 +28,7 @@ if [ "$stage" = test ] || [ "$stage" = bench ]; then
 	need bats-support /usr/lib/bats/bats-support/load.bash
 	need postgresql /usr/lib/postgresql/*/bin/initdb
 	need postgresql-client /usr/bin/psql
+	need jq /usr/bin/jq
 fi
 if [ "$stage" = bench ]; then
 	need hyperfine /usr/bin/hyperfine
