@@ -163,6 +163,12 @@ static char *values_sql(struct runner *r, struct dq_test *t)
 			return NULL;
 		}
 		sb_add(&b, "%s%s", i ? ", " : "", v);
+		/* PostgreSQL (14+) looks values up in a hash table from 9 of
+		 * them on, and walks the list below that; repeating the last
+		 * value changes no answer and makes 8 values about a third
+		 * cheaper per row on the benchmark's table. */
+		for (size_t k = t->nvalues; i + 1 == t->nvalues && k > 1 && k < 9; k++)
+			sb_add(&b, ", %s", v);
 		free(v);
 	}
 	sb_add(&b, ")");
@@ -481,8 +487,9 @@ out:
 static void run_fold(struct runner *r, struct dq_test **group, size_t n)
 {
 	double t0 = clock_seconds();
-	struct sb b = { 0 };
+	struct sb b = { 0 }, any = { 0 };
 	sb_add(&b, "select ");
+	sb_add(&any, "%s", "");
 	size_t ok = 0;
 	bool *in = calloc(n, sizeof *in);
 	if (!in)
@@ -493,14 +500,22 @@ static void run_fold(struct runner *r, struct dq_test **group, size_t n)
 		if (!cond)
 			continue; /* set_error told the test */
 		in[i] = true;
-		if (t->where)
+		if (t->where) {
 			sb_add(&b, "%scount(*) filter (where (%s) and (%s))", ok ? ", " : "", t->where, cond);
-		else
+			sb_add(&any, "%s((%s) and (%s))", ok ? " or " : "", t->where, cond);
+		} else {
 			sb_add(&b, "%scount(*) filter (where %s)", ok ? ", " : "", cond);
+			sb_add(&any, "%s(%s)", ok ? " or " : "", cond);
+		}
 		ok++;
 		free(cond);
 	}
-	sb_add(&b, " from %s", group[0]->relation);
+	/* Only rows that fail some test reach the aggregates: on clean data
+	 * each condition is evaluated once per row instead of once in the
+	 * filter and again in the aggregate machinery. A row counted by a
+	 * test makes its condition, and so the disjunction, true. */
+	sb_add(&b, " from %s where %s", group[0]->relation, any.s);
+	free(any.s);
 	PGresult *res = NULL;
 	if (ok) {
 		struct dq_test probe = { 0 };
