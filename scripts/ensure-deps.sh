@@ -29,6 +29,7 @@ if [ "$stage" = test ] || [ "$stage" = bench ]; then
 	need postgresql /usr/lib/postgresql/*/bin/initdb
 	need postgresql-client /usr/bin/psql
 	need jq /usr/bin/jq
+	need libxml2-utils /usr/bin/xmllint # dqcheck's tests check --junit with xmllint
 fi
 if [ "$stage" = bench ]; then
 	need hyperfine /usr/bin/hyperfine

@@ -283,6 +283,17 @@ dq() {
 	grep -q '^WARN: 1 failing row' <(xmllint --xpath 'string(//testcase[@name="big_orders"]/system-out)' out.xml)
 }
 
+@test "dqcheck exits 3 when the --junit or --json file cannot be written, after running the tests" {
+	shop
+	run --separate-stderr dq -s customers --junit "$BATS_TEST_TMPDIR/no/such/dir/out.xml"
+	assert_failure 3
+	grep -q '^PASS  not_null_customers_id' <<<"$stderr"
+	assert_equal "${stderr_lines[-1]}" "dqcheck: $BATS_TEST_TMPDIR/no/such/dir/out.xml: No such file or directory"
+	run --separate-stderr dq -s customers --json /dev/full
+	assert_failure 3
+	assert_equal "${stderr_lines[-1]}" "dqcheck: /dev/full: write error: No space left on device"
+}
+
 @test "dqcheck --json writes each test's status, failures and sample rows" {
 	shop
 	sql -c "insert into $S.customers values (null, 'x', 'gold')"
