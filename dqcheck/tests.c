@@ -472,6 +472,64 @@ static char *generated_name(const char *type, bool on_source, const char *target
 	return name;
 }
 
+/* ---- defaults from dbt_project.yml ---- */
+
+/* Applies the `data_tests:` (or `tests:`) tree of dbt_project.yml along
+ * the folders of the file that declares the test, as dbt does: at each
+ * level, keys starting with '+' are configs and a mapping named after the
+ * next folder goes deeper. The first level below the root is the project
+ * name. path is the declaring file as opened (under the project dir),
+ * bases the model or test paths it may lie under. Configs keyed by a
+ * test's own name are not looked at. */
+static int project_config(struct ctx *c, struct dq_test *x, const char *path, char *const *bases, size_t nbases,
+			  bool *enabled)
+{
+	struct ydoc *d = c->p->project_doc;
+	yaml_node_t *root = d ? ydoc_root(d) : NULL;
+	yaml_node_t *level = ydoc_get(d, root, "data_tests");
+	if (!level)
+		level = ydoc_get(d, root, "tests");
+	if (!level || !ydoc_is_map(level))
+		return 0;
+	/* the folders between the base path and the file */
+	size_t dl = strlen(c->p->dir);
+	const char *rel = strncmp(path, c->p->dir, dl) == 0 && path[dl] == '/' ? path + dl + 1 : path;
+	for (size_t i = 0; i < nbases; i++) {
+		size_t bl = strlen(bases[i]);
+		if (strncmp(rel, bases[i], bl) == 0 && rel[bl] == '/') {
+			rel += bl + 1;
+			break;
+		}
+	}
+	char *folders = dq_strdup(rel), *save = NULL;
+	char *slash = strrchr(folders, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		folders[0] = '\0';
+	const char *next = c->p->name;
+	char *tok = strtok_r(folders, "/", &save);
+	int rc = 0;
+	while (level && ydoc_is_map(level) && rc == 0) {
+		yaml_node_t *deeper = NULL;
+		for (size_t i = 0; i < ydoc_len(level) && rc == 0; i++) {
+			const char *k = ydoc_str(ydoc_key(d, level, i));
+			yaml_node_t *v = ydoc_value(d, level, i);
+			if (!k)
+				continue;
+			if (k[0] == '+')
+				rc = config_yaml(c, x, d, k + 1, v, enabled);
+			else if (next && !strcmp(k, next) && ydoc_is_map(v))
+				deeper = v;
+		}
+		level = deeper;
+		next = tok;
+		tok = tok ? strtok_r(NULL, "/", &save) : NULL;
+	}
+	free(folders);
+	return rc;
+}
+
 /* ---- generic tests ---- */
 
 struct args {
@@ -556,6 +614,8 @@ static int generic_test(struct ctx *c, const struct dbt_test *dt)
 	if (dt->on == DBT_TEST_ON_NODE && !p->nodes[dt->target].cfg.enabled)
 		return 0;
 	x.file = dq_strdup(d->path);
+	if (project_config(c, &x, d->path, p->model_paths, p->nmodel_paths, &enabled))
+		goto out;
 	if (ydoc_is_map(t)) {
 		yaml_node_t *tn = ydoc_get(d, t, "test_name");
 		if (tn) { /* {name: x, test_name: not_null, ...} */
@@ -949,6 +1009,11 @@ static int singular_tests(struct ctx *c)
 		x.warn_if = (struct dq_threshold){ OP_NE, 0 };
 		x.error_if = (struct dq_threshold){ OP_NE, 0 };
 		struct host h = { c->p, &x, true, true };
+		if (project_config(c, &x, path, c->p->test_paths, c->p->ntest_paths, &h.enabled)) {
+			free(text);
+			test_free(&x);
+			return -1;
+		}
 		char *sql = NULL;
 		int rc = render(&h, path, text, &sql, c->err, c->errlen);
 		free(text);

@@ -406,3 +406,18 @@ dq() {
 	run sql -c "select count(*) from $S.items"
 	assert_output 2
 }
+
+@test "dqcheck applies test configs from dbt_project.yml by folder, below each test's own config" {
+	cp -r "$DATA/dqcheck/defaults" proj
+	sql -c "create schema $S; create table $S.top (id int); create table $S.stg (id int);
+		insert into $S.top values (null); insert into $S.stg values (null), (-1)"
+	run --separate-stderr dq
+	assert_failure 1
+	grep -q '^WARN  not_null_top_id: 1 failing row' <<<"$stderr"
+	grep -q '^FAIL  not_null_stg_id: 1 failing row' <<<"$stderr"
+	grep -q '^WARN  stg_id_warns_anyway: 1 failing row' <<<"$stderr"
+	grep -q '^WARN  no_negative_ids: 1 failing row' <<<"$stderr"
+	grep -qx "      failing rows stored in \"${S}_dbt_test__audit\".\"no_negative_ids\"" <<<"$stderr"
+	run sql -c "select id from ${S}_dbt_test__audit.no_negative_ids"
+	assert_output -- -1
+}
