@@ -172,12 +172,14 @@ int main(int argc, char **argv)
 			goto out_project;
 		}
 		if (dq_run(conn, &s, &ro, &st)) {
-			log_error("lost the connection to the database: %s", PQerrorMessage(conn));
+			const char *m = PQerrorMessage(conn);
+			log_error("lost the connection to the database: %.*s", (int)strcspn(m, "\n"), m);
 			status = EXIT_OPER;
 			for (size_t i = 0; i < s.ntests; i++)
 				if (s.tests[i].selected && !s.tests[i].fold_size && s.tests[i].status != DQ_ERROR) {
 					s.tests[i].status = DQ_ERROR;
 					s.tests[i].message = dq_strdup("not run: the connection was lost");
+					dq_report_line(&s.tests[i]);
 				}
 		}
 	}

@@ -81,8 +81,10 @@ static void set_error(struct dq_test *t, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	size_t n = strlen(buf);
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+	/* libpq's own messages run over several lines; the first says it */
+	size_t n = strcspn(buf, "\n");
+	buf[n] = '\0';
+	while (n && buf[n - 1] == ' ')
 		buf[--n] = '\0';
 	free(t->message);
 	t->message = dq_strdup(buf);
@@ -588,7 +590,7 @@ int dq_run(PGconn *conn, struct dq_suite *s, const struct dq_run_opts *o, struct
 		}
 		t->fold_size = 1;
 		run_single(&r, t);
-		if (o->done && !r.lost)
+		if (o->done)
 			o->done(t);
 	}
 	free(done);

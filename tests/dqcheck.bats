@@ -421,3 +421,20 @@ dq() {
 	run sql -c "select id from ${S}_dbt_test__audit.no_negative_ids"
 	assert_output -- -1
 }
+
+@test "dqcheck reports a connection lost during a test, marks the tests not run, and exits 3" {
+	shop
+	# fault injection: a singular test that ends its own session; it sorts
+	# before the other singular tests, which then cannot run
+	echo "select * from {{ ref('customers') }} where pg_terminate_backend(pg_backend_pid())" >proj/tests/a_kill.sql
+	run --separate-stderr dq --junit out.xml
+	assert_failure 3
+	grep -q '^PASS  source_freshness_raw_events' <<<"$stderr"
+	grep -qE '^ERROR a_kill: FATAL:  terminating connection due to administrator command, [0-9.]+ s$' <<<"$stderr"
+	grep -qx 'dqcheck: lost the connection to the database: FATAL:  terminating connection due to administrator command' <<<"$stderr"
+	grep -q '^ERROR big_orders: not run: the connection was lost' <<<"$stderr"
+	grep -q '^ERROR no_future_orders: not run: the connection was lost' <<<"$stderr"
+	assert_equal "$(tail -n 1 <<<"$stderr" | sed 's/ in .*//')" "dqcheck: 18 tests: 15 passed, 0 warned, 0 failed, 3 errors"
+	xmllint --noout out.xml
+	assert_equal "$(xmllint --xpath 'count(//testcase/error)' out.xml)" 3
+}
