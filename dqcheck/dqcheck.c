@@ -5,7 +5,7 @@
  *
  *   dqcheck [--project-dir DIR] [--schema S] [-s SEL]... [--exclude SEL]...
  *           [--store-failures] [--no-fold] [--junit FILE] [--json FILE]
- *           [-d CONNINFO] [-q | -v]
+ *           [--vars YAML] [-d CONNINFO] [-q | -v]
  *
  * The project is read and every test checked before connecting, so a bad
  * schema file costs no database round trip. Results go to stderr (stdout
@@ -30,7 +30,7 @@ static void usage(FILE *to)
 {
 	fputs("usage: dqcheck [--project-dir DIR] [--schema SCHEMA] [-s SELECTOR]... [--exclude SELECTOR]...\n"
 	      "               [--store-failures] [--no-fold] [--junit FILE] [--json FILE]\n"
-	      "               [-d CONNINFO] [-q | -v]\n",
+	      "               [--vars YAML] [-d CONNINFO] [-q | -v]\n",
 	      to);
 }
 
@@ -48,6 +48,7 @@ static void help(void)
 	      "      --no-fold          one query per test (by default column tests on one relation share one)\n"
 	      "      --junit FILE       write JUnit XML, one testcase per test\n"
 	      "      --json FILE        write the results as JSON\n"
+	      "      --vars YAML        values for var() in singular tests, e.g. 'min_date: 2026-01-01'\n"
 	      "  -d, --dbname CONNINFO  connection string or URI (default: libpq's PG* environment)\n"
 	      "  -q, --quiet            print failures and errors only\n"
 	      "  -v, --verbose          print the SQL and the number of queries issued\n"
@@ -73,11 +74,11 @@ static void print_done(const struct dq_test *t)
 int main(int argc, char **argv)
 {
 	log_init("dqcheck");
-	const char *dbname = NULL, *dir = NULL, *schema = NULL, *junit = NULL, *json = NULL;
+	const char *dbname = NULL, *dir = NULL, *schema = NULL, *junit = NULL, *json = NULL, *vars = NULL;
 	const char **sel = NULL, **exc = NULL;
 	size_t nsel = 0, nexc = 0;
 	struct dq_run_opts ro = { .fold = true, .done = print_done };
-	enum { OPT_PROJECT = 256, OPT_SCHEMA, OPT_EXCLUDE, OPT_STORE, OPT_NOFOLD, OPT_JUNIT, OPT_JSON };
+	enum { OPT_PROJECT = 256, OPT_SCHEMA, OPT_EXCLUDE, OPT_STORE, OPT_NOFOLD, OPT_JUNIT, OPT_JSON, OPT_VARS };
 	static const struct option longopts[] = {
 		{ "project-dir", required_argument, NULL, OPT_PROJECT },
 		{ "schema", required_argument, NULL, OPT_SCHEMA },
@@ -87,6 +88,7 @@ int main(int argc, char **argv)
 		{ "no-fold", no_argument, NULL, OPT_NOFOLD },
 		{ "junit", required_argument, NULL, OPT_JUNIT },
 		{ "json", required_argument, NULL, OPT_JSON },
+		{ "vars", required_argument, NULL, OPT_VARS },
 		{ "dbname", required_argument, NULL, 'd' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -105,6 +107,7 @@ int main(int argc, char **argv)
 		case OPT_NOFOLD: ro.fold = false; break;
 		case OPT_JUNIT: junit = optarg; break;
 		case OPT_JSON: json = optarg; break;
+		case OPT_VARS: vars = optarg; break;
 		case 'd': dbname = optarg; break;
 		case 'q': log_level = LOG_QUIET; break;
 		case 'v': log_level = LOG_VERBOSE; break;
@@ -133,7 +136,7 @@ int main(int argc, char **argv)
 
 	char err[2048];
 	struct dbt_project p;
-	struct dbt_options po = { .dir = dir, .target_schema = schema };
+	struct dbt_options po = { .dir = dir, .target_schema = schema, .vars = vars };
 	struct dq_suite s = { 0 };
 	PGconn *conn = NULL;
 	if (dbt_project_load(&p, &po, err, sizeof err)) {

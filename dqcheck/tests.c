@@ -296,10 +296,26 @@ static void add_dep(size_t **v, size_t *n, size_t x)
 	DQ_PUSH(*v, *n, x);
 }
 
+/* A scalar var: --vars first, then dbt_project.yml's vars (scoped to
+ * the project, then global). Lists and mappings are not looked at. */
+static const char *find_var(const struct dbt_project *p, const char *name)
+{
+	if (p->cli_vars && ydoc_root(p->cli_vars)) {
+		const char *v = ydoc_str(ydoc_get(p->cli_vars, ydoc_root(p->cli_vars), name));
+		if (v)
+			return v;
+	}
+	struct ydoc *d = p->project_doc;
+	yaml_node_t *vars = d ? ydoc_get(d, ydoc_root(d), "vars") : NULL;
+	yaml_node_t *scoped = ydoc_get(d, vars, p->name);
+	const char *v = ydoc_str(ydoc_get(d, scoped, name));
+	return v ? v : ydoc_str(ydoc_get(d, vars, name));
+}
+
 static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
 {
 	struct host *h = ud;
-	for (size_t i = 0; i < c->nargs; i++)
+	for (size_t i = 0; i < c->nargs && i < (strcmp(c->name, "var") ? c->nargs : 1); i++)
 		if (c->args[i].kind != TV_STR) {
 			tmpl_fail(r, c->line, "%s() needs string arguments", c->name);
 			return -1;
@@ -341,6 +357,23 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 		*out = tval_str(r, rel, strlen(rel));
 		return 0;
 	}
+	if (!strcmp(c->name, "var")) {
+		if (c->nargs < 1 || c->nargs > 2) {
+			tmpl_fail(r, c->line, "var() takes 1 or 2 arguments");
+			return -1;
+		}
+		const char *v = find_var(h->p, c->args[0].s);
+		if (v) {
+			*out = tval_str(r, v, strlen(v));
+			return 0;
+		}
+		if (c->nargs == 2) {
+			*out = c->args[1];
+			return 0;
+		}
+		tmpl_fail(r, c->line, "var('%s') is not set (give it with --vars or in dbt_project.yml)", c->args[0].s);
+		return -1;
+	}
 	/* config(), in singular tests */
 	if (!h->allow_config || c->nargs) {
 		tmpl_fail(r, c->line, "config() takes keyword arguments, in singular tests only");
@@ -374,7 +407,7 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 	return 0;
 }
 
-static const char *const host_funcs[] = { "ref", "source", "config", NULL };
+static const char *const host_funcs[] = { "ref", "source", "config", "var", NULL };
 
 /* Renders text ("{{ ref('x') }}" or a singular test) into *out. Returns
  * 0, or -1 with the engine's "file:line: message" in msg. */

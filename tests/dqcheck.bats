@@ -438,3 +438,17 @@ dq() {
 	xmllint --noout out.xml
 	assert_equal "$(xmllint --xpath 'count(//testcase/error)' out.xml)" 3
 }
+
+@test "dqcheck renders var() in singular tests from --vars, dbt_project.yml or the default" {
+	shop
+	run --separate-stderr dq -s big_orders
+	assert_success
+	grep -q '^PASS  big_orders: 0 failing rows' <<<"$stderr"
+	run --separate-stderr dq -s big_orders --vars 'big_order: 50'
+	assert_success
+	grep -q '^WARN  big_orders: 1 failing row' <<<"$stderr"
+	grep -qx '      4 | 100.00' <<<"$stderr"
+	printf 'vars:\n  big_order: 15\n' >>proj/dbt_project.yml
+	run --separate-stderr dq -s big_orders
+	grep -q '^WARN  big_orders: 2 failing rows' <<<"$stderr"
+}
