@@ -452,3 +452,49 @@ dq() {
 	run --separate-stderr dq -s big_orders
 	grep -q '^WARN  big_orders: 2 failing rows' <<<"$stderr"
 }
+
+@test "dqcheck relationships to a source, equal_rowcount per group, equal_sums with tolerance and compare_where" {
+	shop
+	cat >proj/models/more.yml <<-EOF
+	version: 2
+	models:
+	  - name: order_facts
+	    columns:
+	      - name: id
+	        data_tests:
+	          - relationships:
+	              to: source('raw', 'events')
+	              field: event_id
+	    data_tests:
+	      - dbt_utils.equal_rowcount:
+	          name: facts_per_day
+	          compare_model: ref('orders')
+	          group_by_columns: [ordered_at]
+	  - name: daily_revenue
+	    data_tests:
+	      - equal_sums:
+	          name: revenue_within_a_cent
+	          compare_model: ref('orders')
+	          column: revenue
+	          compare_column: amount
+	          key: day
+	          compare_key: ordered_at
+	          tolerance: 0.01
+	          compare_where: "status <> 'returned'"
+	EOF
+	run --separate-stderr dq -s order_facts -s daily_revenue --exclude equal_sums_daily_revenue_revenue__ref_orders_ --exclude equal_rowcount_order_facts_ref_orders_
+	assert_failure 1
+	# events hold ids 1 and 2; orders 3 and 4 have no event
+	grep -q '^FAIL  relationships_order_facts_id__event_id__source_raw_events_: 2 failing rows' <<<"$stderr"
+	# the returned order (5.25 on 2026-01-02) is left out of the compare side
+	grep -q '^FAIL  revenue_within_a_cent: 1 failing row' <<<"$stderr"
+	grep -qx '      2026-01-02 | 5.25 | 0' <<<"$stderr"
+	grep -q '^PASS  facts_per_day: 0 failing rows' <<<"$stderr"
+	sql -c "insert into $S.orders values (5, 1, 'placed', 1, 0.01, '2026-01-03')"
+	run --separate-stderr dq -s facts_per_day -s revenue_within_a_cent
+	grep -q '^FAIL  facts_per_day: 1 failing row' <<<"$stderr"
+	grep -qx '      ordered_at | count_a | count_b' <<<"$stderr"
+	grep -qx '      2026-01-03 | 1 | 2' <<<"$stderr"
+	# a cent off on 2026-01-03 is within the tolerance: only 2026-01-02 fails
+	grep -q '^FAIL  revenue_within_a_cent: 1 failing row' <<<"$stderr"
+}
