@@ -139,6 +139,32 @@ shop() {
 	assert_equal "$(jq -r '.results[] | select(.unique_id == "model.shop.customer_totals") | .status' target/run_results.json)" "error"
 }
 
+@test "readers see the old or the new relation while models are rebuilt, never none" {
+	shop
+	"$BIN/modelrun" run -q
+	# one session reading the table, its dependent view and a view in a loop
+	{
+		for _ in $(seq 2000); do
+			echo "select count(*) from analytics.customer_report;"
+			echo "select count(*) from analytics.customer_totals;"
+			echo "select count(*) from analytics.stg_orders;"
+		done
+	} >reads.sql
+	sql -f reads.sql >reads.out 2>reads.err &
+	reader=$!
+	# rebuild for as long as the reader reads
+	builds=0
+	while kill -0 "$reader" 2>/dev/null; do
+		"$BIN/modelrun" run -q --select 'stg_orders customer_totals' --full-refresh
+		builds=$((builds + 1))
+	done
+	wait "$reader"
+	echo "# $builds rebuilds during the reads" >&3
+	[ "$builds" -ge 2 ]
+	assert_equal "$(cat reads.err)" ""
+	assert_equal "$(sort -u reads.out | tr '\n' ' ')" "2 3 "
+}
+
 @test "a failing view rebuild leaves the old view in place" {
 	shop
 	"$BIN/modelrun" run -q
@@ -188,7 +214,7 @@ shop() {
 	assert_equal "$stderr" "modelrun: compiled 4 models into ./target/compiled/jinja"
 	expected=$(printf '%s\n' '' '' '-- depends_on: "analytics"."base"' 'select' \
 		'    1 as a,' '    2 as b,' '    3 as c' "    , 'v2' as label" "    , 'slow' as mode" \
-		'    , 7 as seven , true as trimmed')
+		'    , 7 as seven' "    , 'constructs' as me , true as trimmed")
 	assert_equal "$(cat target/compiled/jinja/models/constructs.sql)" "$expected"
 	"$BIN/modelrun" compile -q --vars '{mode: fast, version: 3}'
 	grep -qx "    , 'fast' as mode" target/compiled/jinja/models/constructs.sql
@@ -196,7 +222,7 @@ shop() {
 	# and it runs
 	run --separate-stderr "$BIN/modelrun" run
 	assert_success
-	assert_equal "$(sql -c "select a + b + c || label || mode || seven from analytics.constructs")" "6v2other7"
+	assert_equal "$(sql -c "select a + b + c || label || mode || seven || me from analytics.constructs")" "6v2other7constructs"
 }
 
 @test "refs in branches not taken and in depends_on comments still order the graph" {

@@ -6,6 +6,7 @@
 -- late row for an old day recomputes that day.
 {{ config(
     materialized='incremental',
+    incremental_strategy='delete+insert',
     unique_key='sale_date',
     indexes=[
       {'columns': ['sale_date']},

@@ -7,6 +7,7 @@
 -- after the newest one. built_at says when a day was last computed.
 {{ config(
     materialized='incremental',
+    incremental_strategy='delete+insert',
     unique_key='sale_date',
     indexes=[{'columns': ['sale_date'], 'unique': True}]
 ) }}
