@@ -51,6 +51,15 @@ shop() {
 	assert_equal "$stderr" "modelrun: --threads: 0 is out of range (1 to 64)"
 }
 
+@test "modelrun run fails with status 3 and libpq's reason when the database is unreachable" {
+	project shop
+	run --separate-stderr "$BIN/modelrun" run -d "host=$BATS_TEST_TMPDIR/nowhere port=1"
+	assert_failure 3
+	assert_output ""
+	[[ "$stderr" == "modelrun: cannot connect to the database: connection to server on socket \"$BATS_TEST_TMPDIR/nowhere/.s.PGSQL.1\" failed: No such file or directory"* ]]
+	[ ! -e target/run_results.json ]
+}
+
 # ---- running and materializations ----
 
 @test "modelrun run builds views, tables and incremental models in order, one line each" {

@@ -92,6 +92,16 @@ static void schema_file_tests_are_collected(void)
 	CHECK(fx && fx->kind == DBT_SEED && fx->cfg.ncolumn_types == 2);
 	const struct dbt_node *stg = node(&p, "stg_sales");
 	CHECK(stg && stg->cfg.nindexes == 3 && stg->cfg.indexes[0].unique);
+	/* singular tests render with the project's refs */
+	CHECK(p.nsingular == 1);
+	const char *text = "select * from {{ ref('fct_daily_sales_metrics') }} where {{ var('x', 1) }} = 1";
+	char *sql = NULL;
+	CHECK(dbt_render_text(&p, "t.sql", text, strlen(text), &sql, err, sizeof err) == 0);
+	if (sql)
+		CHECK_STR(sql, strlen(sql), "select * from \"analytics\".\"fct_daily_sales_metrics\" where 1 = 1");
+	free(sql);
+	CHECK(dbt_render_text(&p, "t.sql", "{{ this }}", 10, &sql, err, sizeof err) != 0);
+	CHECK_STR(err, strlen(err), "t.sql:1: undefined name 'this'");
 	dbt_project_free(&p);
 }
 
