@@ -110,6 +110,22 @@ shop() {
 	[ "$(sql -c "select 'analytics.customer_report'::regclass::oid")" != "$oid_before" ]
 }
 
+@test "a rebuild keeps the privileges and comments of the relation and of the views on it" {
+	shop
+	"$BIN/modelrun" run -q
+	role="reader_$DB"
+	sql -c "set client_min_messages = warning" -c "drop role if exists $role" -c "create role $role" \
+		-c "grant usage on schema analytics to $role" \
+		-c "grant select on analytics.customer_report, analytics.customer_totals to $role" \
+		-c "comment on view analytics.customer_report is 'for the shop team'"
+	"$BIN/modelrun" run -q --select customer_totals
+	assert_equal "$(sql -c "select has_table_privilege('$role', 'analytics.customer_report', 'select'),
+		has_table_privilege('$role', 'analytics.customer_totals', 'select'),
+		has_table_privilege('$role', 'analytics.customer_totals', 'insert')")" "t|t|f"
+	assert_equal "$(sql -c "select obj_description('analytics.customer_report'::regclass, 'pg_class')")" "for the shop team"
+	sql -c "drop owned by $role" -c "drop role $role"
+}
+
 @test "rebuilding a view with the same columns replaces it in place; a changed column list keeps dependents too" {
 	shop
 	"$BIN/modelrun" run -q
