@@ -99,13 +99,18 @@ shop() {
 	shop
 	"$BIN/modelrun" run -q
 	oid_before=$(sql -c "select 'analytics.customer_report'::regclass::oid")
-	sql -c "insert into app.orders values (4, 'cy', 7, now())"
+	# views outside the project, two levels down and in another schema
+	sql -c "create schema bi" \
+		-c "create view bi.top_customer as select customer from analytics.customer_report order by total desc limit 1" \
+		-c "create view bi.top_customer_upper as select upper(customer) as c from bi.top_customer"
+	sql -c "insert into app.orders values (4, 'cy', 70, now())"
 	run --separate-stderr "$BIN/modelrun" run --select customer_totals
 	assert_success
 	printf '%s\n' "$stderr" | grep -q 'OK analytics.customer_totals (table, 3 rows'
 	# the dependent view was not selected, yet it exists and sees the rebuilt table
 	assert_equal "$(sql -c "select count(*) from analytics.customer_report")" 3
-	assert_equal "$(sql -c "select total from analytics.customer_report where customer = 'cy'")" "7.00"
+	assert_equal "$(sql -c "select total from analytics.customer_report where customer = 'cy'")" "70.00"
+	assert_equal "$(sql -c "select c from bi.top_customer_upper")" "CY"
 	# it was recreated over the new table (a new oid), not left pointing at the old one
 	[ "$(sql -c "select 'analytics.customer_report'::regclass::oid")" != "$oid_before" ]
 }
