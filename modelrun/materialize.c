@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "modelrun.h"
 
 void mr_message(struct node_result *r, const char *fmt, ...)
@@ -79,7 +80,10 @@ static int exec_ok(PGconn *conn, struct node_result *r, const char *what, const 
 
 void mr_rollback(PGconn *conn)
 {
-	PQclear(PQexec(conn, "ROLLBACK"));
+	PGresult *res = PQexec(conn, "ROLLBACK");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		log_debug("ROLLBACK failed too: %s", res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+	PQclear(res);
 }
 
 void mr_tmp_name(const char *name, char *buf)
