@@ -476,6 +476,18 @@ sales_load() { # sales_load FILE: append a CSV to raw.sales as a new load
 	"$BIN/modelrun" run -q --project-dir sql
 	assert_equal "$(sql -c "select count(*) - count(distinct sale_id) from analytics.stg_sales")" 0
 	assert_equal "$(sql -c "select count(*) from analytics.stg_sales")" 3500
+	# a sale sent again with another day moves: both days are recomputed
+	head -2 day1-5.csv | sed 's/,2026-03-0[0-9]T/,2026-03-05T/' >moved.csv
+	grep -q ',2026-03-05T' moved.csv
+	sales_load moved.csv
+	run --separate-stderr "$BIN/modelrun" run --project-dir sql
+	assert_success
+	assert_equal "$(sql -c "
+		with latest as (select distinct on (sale_id) * from raw.sales order by sale_id, _loaded_at desc),
+		days as (select (sold_at at time zone 'UTC')::date as d, count(*) as n, sum(quantity) as u
+		         from latest group by 1)
+		select count(*) from analytics.fct_daily_sales_metrics f full join days on days.d = f.sale_date
+		where f.orders is distinct from days.n or f.units is distinct from days.u")" 0
 }
 
 @test "the sales warehouse revenue in USD uses the fx seed" {
