@@ -35,6 +35,7 @@ where s.sale_date = any(array(
     from {{ ref('stg_sales') }} as n
     cross join lateral (values (n.sale_date), (n.replaced_sale_date)) as touched(d)
     where n.loaded_at > (select coalesce(max(last_loaded_at), '-infinity'::timestamptz) from {{ this }})
+                        - interval '{{ var("commit_lag", "0 seconds") }}'
       and d is not null
 ))
 {% endif %}

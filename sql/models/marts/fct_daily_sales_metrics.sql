@@ -33,6 +33,7 @@ where d.sale_date = any(array(
     from {{ ref('stg_sales') }} as n
     cross join lateral (values (n.sale_date), (n.replaced_sale_date)) as t(d)
     where n.loaded_at > (select coalesce(max(max_loaded_at), '-infinity'::timestamptz) from {{ this }})
+                        - interval '{{ var("commit_lag", "0 seconds") }}'
       and t.d is not null
 ))
 {% endif %}

@@ -19,7 +19,11 @@ with loaded as (
     select *
     from {{ source('raw', 'sales') }}
     {% if is_incremental() %}
+    -- commit_lag: a load's rows carry its start time, so a load that was
+    -- still running during the previous run is re-read within this window
+    -- (re-reading is harmless: rows are replaced by sale_id)
     where _loaded_at > (select coalesce(max(loaded_at), '-infinity'::timestamptz) from {{ this }})
+                       - interval '{{ var("commit_lag", "0 seconds") }}'
     {% endif %}
 ),
 
