@@ -45,7 +45,8 @@ all: deps $(BINS)
 deps:
 	@scripts/ensure-deps.sh build
 
-$(BUILD)/%.o: %.c $(wildcard lib/*.h) | deps
+# A program's own headers (modelrun/modelrun.h) count too.
+$(BUILD)/%.o: %.c $(wildcard lib/*.h) $(wildcard */*.h) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 

@@ -17,7 +17,7 @@ peak_rss_kb() {
 # median_seconds_prepared NAME PREPARE CMD: like median_seconds, with
 # PREPARE run (untimed) before every timed run of CMD.
 median_seconds_prepared() {
-	local name=$1 prep=$2 cmd=$3 csv="$BENCH_TMP/$1.csv"
+	local prep=$2 cmd=$3 csv="$BENCH_TMP/$1.csv"
 	hyperfine --style basic --warmup 1 --min-runs "${BENCH_RUNS:-5}" --prepare "$prep" \
 		--export-csv "$csv" "$cmd" >&2
 	awk -F, 'NR == 2 { print $4 }' "$csv"

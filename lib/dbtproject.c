@@ -847,11 +847,30 @@ bad_index:
 	return -1;
 }
 
+/* A relation value: prints as "schema"."identifier" and has the
+ * attributes dbt's Relation has in templates. */
+static struct tval relation_value(struct tmpl_render *r, const char *rel, const char *schema, const char *ident)
+{
+	struct tval v = tval_str(r, rel, strlen(rel));
+	static const char *const keys[] = { "schema", "identifier", "name", "table" };
+	v.nattr = 4;
+	v.keys = tval_alloc_keys(r, 4);
+	v.items = tval_alloc(r, 4);
+	for (size_t i = 0; i < 4; i++) {
+		v.keys[i] = keys[i];
+		const char *s = i == 0 ? schema : ident;
+		v.items[i] = tval_str(r, s, strlen(s));
+	}
+	return v;
+}
+
+#define NO_NODE ((size_t)-1) /* rendering a free-standing text (a test) */
+
 static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
 {
 	struct host_state *h = ud;
 	struct dbt_project *p = h->p;
-	struct dbt_node *n = &p->nodes[h->node];
+	struct dbt_node *n = h->node == NO_NODE ? NULL : &p->nodes[h->node];
 	if (strcmp(c->name, "ref") == 0) {
 		if (!want_args(r, c, 1, 2))
 			return -1;
@@ -866,8 +885,8 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 			*out = tval_str(r, name, strlen(name));
 			return 0;
 		}
-		bool known = false;
-		for (size_t i = 0; i < n->nparents; i++)
+		bool known = !n;
+		for (size_t i = 0; n && i < n->nparents; i++)
 			known |= n->parents[i] == (size_t)idx;
 		if (!known) {
 			tmpl_fail(r, c->line, "ref('%s') was not seen when the project was parsed; "
@@ -885,7 +904,7 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 			*out = tval_str(r, s, strlen(s));
 			return 0;
 		}
-		*out = tval_str(r, t->relation, strlen(t->relation));
+		*out = relation_value(r, t->relation, t->schema, t->identifier);
 		return 0;
 	}
 	if (strcmp(c->name, "source") == 0) {
@@ -904,8 +923,8 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 			if (!seen)
 				PUSH(n->sources, n->nsources, (size_t)idx);
 		}
-		const char *rel = p->sources[idx].relation;
-		*out = tval_str(r, rel, strlen(rel));
+		const struct dbt_source *src = &p->sources[idx];
+		*out = relation_value(r, src->relation, src->schema, src->identifier);
 		return 0;
 	}
 	if (strcmp(c->name, "var") == 0) {
@@ -935,7 +954,7 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 			tmpl_fail(r, c->line, "config() takes keyword arguments only");
 			return -1;
 		}
-		if (h->parsing)
+		if (h->parsing && n)
 			for (size_t i = 0; i < c->nkw; i++)
 				if (config_set_tval(r, c, &n->cfg, c->kwnames[i], &c->kwargs[i]))
 					return -1;
@@ -950,11 +969,13 @@ static int host_global(void *ud, struct tmpl_render *r, const char *name, int li
 {
 	struct host_state *h = ud;
 	(void)line;
-	if (strcmp(name, "this") != 0)
+	if (strcmp(name, "this") != 0 || h->node == NO_NODE)
 		return 1;
 	const struct dbt_node *n = &h->p->nodes[h->node];
-	const char *rel = n->relation ? n->relation : n->name;
-	*out = tval_str(r, rel, strlen(rel));
+	if (!n->relation) /* parse time: relation names come later */
+		*out = relation_value(r, n->name, h->p->target_schema, n->name);
+	else
+		*out = relation_value(r, n->relation, n->schema, n->identifier);
 	return 0;
 }
 
@@ -969,6 +990,21 @@ int dbt_render(const struct dbt_project *p, size_t node, const struct dbt_render
 		return -1;
 	}
 	return tmpl_render(p->nodes[node].tmpl, &host, sql, NULL, err, errlen);
+}
+
+int dbt_render_text(const struct dbt_project *p, const char *file, const char *text, size_t len,
+		    char **sql, char *err, size_t errlen)
+{
+	*sql = NULL;
+	struct tmpl *t = tmpl_parse(file, text, len, tmpl_dbt_functions, err, errlen);
+	if (!t)
+		return -1;
+	struct dbt_render_opts o = { 0 };
+	struct host_state h = { .p = (struct dbt_project *)p, .node = NO_NODE, .opts = &o };
+	struct tmpl_host host = { host_call, host_global, &h };
+	int rc = tmpl_render(t, &host, sql, NULL, err, errlen);
+	tmpl_free(t);
+	return rc;
 }
 
 /* Static walk: refs and sources with literal arguments anywhere. */

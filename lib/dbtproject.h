@@ -166,6 +166,14 @@ struct dbt_render_opts {
 int dbt_render(const struct dbt_project *p, size_t node, const struct dbt_render_opts *o,
 	       char **sql, char *err, size_t errlen);
 
+/* Renders a template that is not a model (a singular test, a test's
+ * `where:`) with the project's ref(), source() and var(): ref() may name
+ * any node, is_incremental() is false, config() does nothing and `this`
+ * is undefined. file is used in messages. Returns 0 with a malloc'd *sql,
+ * or -1 with err. */
+int dbt_render_text(const struct dbt_project *p, const char *file, const char *text, size_t len,
+		    char **sql, char *err, size_t errlen);
+
 /* Quotes an identifier the way PQescapeIdentifier does (double quotes,
  * inner quotes doubled), for SQL made without a connection. Malloc'd. */
 char *dbt_quote_ident(const char *name);

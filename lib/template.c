@@ -1056,9 +1056,8 @@ const char **tval_alloc_keys(struct tmpl_render *r, size_t n)
 
 const struct tval *tval_get(const struct tval *dict, const char *key)
 {
-	if (dict->kind != TV_DICT)
-		return NULL;
-	for (size_t i = 0; i < dict->n; i++)
+	size_t n = dict->kind == TV_DICT ? dict->n : dict->kind == TV_STR ? dict->nattr : 0;
+	for (size_t i = 0; i < n; i++)
 		if (strcmp(dict->keys[i], key) == 0)
 			return &dict->items[i];
 	return NULL;

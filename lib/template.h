@@ -37,6 +37,9 @@ struct tval {
 	size_t n;                /* TV_STR length; TV_LIST/TV_DICT item count */
 	struct tval *items;      /* list items, or dict values */
 	const char **keys;       /* dict keys */
+	size_t nattr;            /* TV_STR: attributes in keys/items, so that a
+				  * relation prints as its name and still has
+				  * .schema and .identifier */
 };
 
 struct tmpl;
@@ -98,7 +101,7 @@ struct tval tval_str(struct tmpl_render *r, const char *s, size_t len);
 /* Allocates n values (zeroed) in the render's arena, for lists and dicts. */
 struct tval *tval_alloc(struct tmpl_render *r, size_t n);
 const char **tval_alloc_keys(struct tmpl_render *r, size_t n);
-/* The value of key in a dict, or NULL. */
+/* The value of key in a dict (or an attribute of a string), or NULL. */
 const struct tval *tval_get(const struct tval *dict, const char *key);
 /* Jinja's truthiness. */
 bool tval_truthy(const struct tval *v);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "modelrun.h"
 
 void mr_message(struct node_result *r, const char *fmt, ...)
@@ -79,7 +80,10 @@ static int exec_ok(PGconn *conn, struct node_result *r, const char *what, const 
 
 void mr_rollback(PGconn *conn)
 {
-	PQclear(PQexec(conn, "ROLLBACK"));
+	PGresult *res = PQexec(conn, "ROLLBACK");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		log_debug("ROLLBACK failed too: %s", res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+	PQclear(res);
 }
 
 void mr_tmp_name(const char *name, char *buf)
@@ -178,7 +182,8 @@ int mr_swap(PGconn *conn, const char *schema, const char *name, const char *tmp,
 		"  where r.ev_class <> deps.oid and deps.depth < 100"
 		") "
 		"select n.nspname, c.relname, c.relkind, pg_catalog.pg_get_viewdef(c.oid),"
-		"  coalesce(pg_catalog.array_to_string(c.reloptions, ', '), ''), max(deps.depth) as depth "
+		"  coalesce(pg_catalog.array_to_string(c.reloptions, ', '), ''), max(deps.depth) as depth,"
+		"  pg_catalog.obj_description(c.oid, 'pg_class') "
 		"from deps join pg_catalog.pg_class c on c.oid = deps.oid"
 		"  join pg_catalog.pg_namespace n on n.oid = c.relnamespace "
 		"group by c.oid, n.nspname, c.relname, c.relkind, c.reloptions "
@@ -186,6 +191,37 @@ int mr_swap(PGconn *conn, const char *schema, const char *name, const char *tmp,
 		2, params);
 	if (!deps)
 		return -1;
+	/* The privileges granted on the old relation and on its dependents
+	 * (not the owner's own), to grant again on what replaces them. */
+	PGresult *acl = mr_exec(conn, r, "reading privileges",
+		"with recursive target as ("
+		"  select c.oid from pg_catalog.pg_class c"
+		"  join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
+		"  where n.nspname = $1 and c.relname = $2"
+		"), deps(oid, depth) as ("
+		"  select oid, 0 from target"
+		"  union all"
+		"  select r.ev_class, deps.depth + 1 from deps"
+		"  join pg_catalog.pg_depend d on d.refobjid = deps.oid"
+		"    and d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass"
+		"    and d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+		"  join pg_catalog.pg_rewrite r on r.oid = d.objid"
+		"  where r.ev_class <> deps.oid and deps.depth < 100"
+		") "
+		"select distinct pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),"
+		"  a.privilege_type,"
+		"  case when a.grantee = 0 then 'public' else pg_catalog.quote_ident(ro.rolname) end,"
+		"  a.is_grantable "
+		"from deps join pg_catalog.pg_class c on c.oid = deps.oid"
+		"  join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
+		"  cross join lateral pg_catalog.aclexplode(c.relacl) a"
+		"  left join pg_catalog.pg_roles ro on ro.oid = a.grantee "
+		"where a.grantee <> c.relowner",
+		2, params);
+	if (!acl) {
+		PQclear(deps);
+		return -1;
+	}
 	int rc = -1;
 	char *old = qualified(conn, r, schema, name);
 	char *qtmp = old ? PQescapeIdentifier(conn, tmp, strlen(tmp)) : NULL;
@@ -193,6 +229,22 @@ int mr_swap(PGconn *conn, const char *schema, const char *name, const char *tmp,
 	char *sql = NULL;
 	if (!qname)
 		goto out;
+	/* Lock in the order readers do: a query on a view locks the view,
+	 * then what it reads. Taking the outermost dependents first, and the
+	 * old relation last, means a reader of a dependent view never holds
+	 * the view while waiting for the table we hold (a deadlock that would
+	 * cost the reader its query). */
+	for (int i = PQntuples(deps) - 1; i >= -1; i--) {
+		char *rel = i >= 0 ? qualified(conn, r, PQgetvalue(deps, i, 0), PQgetvalue(deps, i, 1)) : strdup(old);
+		if (!rel)
+			goto out;
+		sql = xsprintf("lock table %s in access exclusive mode", rel);
+		free(rel);
+		if (exec_ok(conn, r, "locking the relation and its dependents", sql))
+			goto out;
+		free(sql);
+		sql = NULL;
+	}
 	sql = xsprintf("drop %s %s cascade", kind_word(old_kind), old);
 	if (exec_ok(conn, r, "dropping the old relation", sql))
 		goto out;
@@ -220,8 +272,33 @@ int mr_swap(PGconn *conn, const char *schema, const char *name, const char *tmp,
 		free(def);
 		char what[512];
 		snprintf(what, sizeof what, "recreating dependent view %s", dep);
+		if (exec_ok(conn, r, what, sql)) {
+			free(dep);
+			goto out;
+		}
+		if (!PQgetisnull(deps, i, 6)) {
+			const char *c = PQgetvalue(deps, i, 6);
+			char *lit = PQescapeLiteral(conn, c, strlen(c));
+			if (!lit) {
+				free(dep);
+				mr_message(r, "cannot quote a comment: %s", PQerrorMessage(conn));
+				goto out;
+			}
+			free(sql);
+			sql = xsprintf("comment on %s %s is %s", kind == 'm' ? "materialized view" : "view", dep, lit);
+			PQfreemem(lit);
+			if (exec_ok(conn, r, "restoring a view's comment", sql)) {
+				free(dep);
+				goto out;
+			}
+		}
 		free(dep);
-		if (exec_ok(conn, r, what, sql))
+	}
+	for (int i = 0; i < PQntuples(acl); i++) {
+		free(sql);
+		sql = xsprintf("grant %s on table %s to %s%s", PQgetvalue(acl, i, 1), PQgetvalue(acl, i, 0),
+			       PQgetvalue(acl, i, 2), strcmp(PQgetvalue(acl, i, 3), "t") == 0 ? " with grant option" : "");
+		if (exec_ok(conn, r, "granting the old privileges again", sql))
 			goto out;
 	}
 	if (exec_ok(conn, r, "resetting search_path", "reset search_path"))
@@ -233,6 +310,7 @@ out:
 	PQfreemem(qtmp);
 	PQfreemem(qname);
 	PQclear(deps);
+	PQclear(acl);
 	return rc;
 }
 
@@ -503,8 +581,22 @@ static int build_table(PGconn *conn, struct node_result *r, const struct dbt_nod
 static int build_increment(PGconn *conn, struct node_result *r, const struct dbt_node *n, const char *sql,
 			   const char *rel)
 {
+	/* An increment is planned with guesses: its filter compares with a
+	 * value read from {{ this }} at run time, so PostgreSQL expects a third
+	 * of the table and JIT-compiles the query, which can cost a second for
+	 * a query that reads ten thousand rows. Unless jit was set on purpose
+	 * (server configuration, PGOPTIONS, ALTER ROLE), it is off for this
+	 * transaction; full builds keep the server's choice. */
+	PGresult *res = mr_exec(conn, r, "reading the jit setting",
+				"select source from pg_catalog.pg_settings where name = 'jit'", 0, NULL);
+	if (!res)
+		return -1;
+	bool by_default = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "default") == 0;
+	PQclear(res);
+	if (by_default && exec_ok(conn, r, "turning jit off", "set local jit = off"))
+		return -1;
 	char *q = xsprintf("create temporary table modelrun_increment on commit drop as (\n%s\n)", sql);
-	PGresult *res = mr_exec(conn, r, "building the increment", q, 0, NULL);
+	res = mr_exec(conn, r, "building the increment", q, 0, NULL);
 	free(q);
 	if (!res)
 		return -1;

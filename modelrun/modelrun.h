@@ -63,8 +63,10 @@ int mr_build(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *
 
 /* In the transaction open on conn: replaces schema.name (relkind old_kind,
  * 'r' 'v' 'm' or 'p') by schema.tmp (new_kind), keeping every view that
- * depends on the old relation: their definitions are saved, they are
- * dropped with it and created again over the new one. A dependent view
+ * depends on the old relation: their definitions (with options and
+ * comments) are saved, they are dropped with it and created again over the
+ * new one, and the privileges granted on the old relation and on them are
+ * granted again. A dependent view
  * that no longer fits the new columns makes this fail (and the caller
  * rolls back, leaving everything as it was). Returns 0 or -1 with the
  * server's message in r->message. */

@@ -256,8 +256,10 @@ static int copy_file(PGconn *conn, const struct dbt_node *n, const char *tmprel,
 	int fd = open(n->file, O_RDONLY);
 	if (fd < 0) {
 		mr_message(r, "%s: %s", n->path, strerror(errno));
-		PQputCopyEnd(conn, "cannot open the seed file");
-		PQclear(PQgetResult(conn));
+		/* end the COPY; its (failed) results tell nothing new */
+		if (PQputCopyEnd(conn, "cannot open the seed file") == 1)
+			while ((res = PQgetResult(conn)))
+				PQclear(res);
 		return -1;
 	}
 	char buf[1 << 16];

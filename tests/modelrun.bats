@@ -51,6 +51,15 @@ shop() {
 	assert_equal "$stderr" "modelrun: --threads: 0 is out of range (1 to 64)"
 }
 
+@test "modelrun run fails with status 3 and libpq's reason when the database is unreachable" {
+	project shop
+	run --separate-stderr "$BIN/modelrun" run -d "host=$BATS_TEST_TMPDIR/nowhere port=1"
+	assert_failure 3
+	assert_output ""
+	[[ "$stderr" == "modelrun: cannot connect to the database: connection to server on socket \"$BATS_TEST_TMPDIR/nowhere/.s.PGSQL.1\" failed: No such file or directory"* ]]
+	[ ! -e target/run_results.json ]
+}
+
 # ---- running and materializations ----
 
 @test "modelrun run builds views, tables and incremental models in order, one line each" {
@@ -90,15 +99,36 @@ shop() {
 	shop
 	"$BIN/modelrun" run -q
 	oid_before=$(sql -c "select 'analytics.customer_report'::regclass::oid")
-	sql -c "insert into app.orders values (4, 'cy', 7, now())"
+	# views outside the project, two levels down and in another schema
+	sql -c "create schema bi" \
+		-c "create view bi.top_customer as select customer from analytics.customer_report order by total desc limit 1" \
+		-c "create view bi.top_customer_upper as select upper(customer) as c from bi.top_customer"
+	sql -c "insert into app.orders values (4, 'cy', 70, now())"
 	run --separate-stderr "$BIN/modelrun" run --select customer_totals
 	assert_success
 	printf '%s\n' "$stderr" | grep -q 'OK analytics.customer_totals (table, 3 rows'
 	# the dependent view was not selected, yet it exists and sees the rebuilt table
 	assert_equal "$(sql -c "select count(*) from analytics.customer_report")" 3
-	assert_equal "$(sql -c "select total from analytics.customer_report where customer = 'cy'")" "7.00"
+	assert_equal "$(sql -c "select total from analytics.customer_report where customer = 'cy'")" "70.00"
+	assert_equal "$(sql -c "select c from bi.top_customer_upper")" "CY"
 	# it was recreated over the new table (a new oid), not left pointing at the old one
 	[ "$(sql -c "select 'analytics.customer_report'::regclass::oid")" != "$oid_before" ]
+}
+
+@test "a rebuild keeps the privileges and comments of the relation and of the views on it" {
+	shop
+	"$BIN/modelrun" run -q
+	role="reader_$DB"
+	sql -c "set client_min_messages = warning" -c "drop role if exists $role" -c "create role $role" \
+		-c "grant usage on schema analytics to $role" \
+		-c "grant select on analytics.customer_report, analytics.customer_totals to $role" \
+		-c "comment on view analytics.customer_report is 'for the shop team'"
+	"$BIN/modelrun" run -q --select customer_totals
+	assert_equal "$(sql -c "select has_table_privilege('$role', 'analytics.customer_report', 'select'),
+		has_table_privilege('$role', 'analytics.customer_totals', 'select'),
+		has_table_privilege('$role', 'analytics.customer_totals', 'insert')")" "t|t|f"
+	assert_equal "$(sql -c "select obj_description('analytics.customer_report'::regclass, 'pg_class')")" "for the shop team"
+	sql -c "drop owned by $role" -c "drop role $role"
 }
 
 @test "rebuilding a view with the same columns replaces it in place; a changed column list keeps dependents too" {
@@ -137,6 +167,32 @@ shop() {
 	assert_equal "$(sql -c "select count(*) from analytics.customer_report")" 2
 	assert_equal "$(jq -r '.results[] | select(.unique_id == "model.shop.customer_report") | .status' target/run_results.json)" "skipped"
 	assert_equal "$(jq -r '.results[] | select(.unique_id == "model.shop.customer_totals") | .status' target/run_results.json)" "error"
+}
+
+@test "readers see the old or the new relation while models are rebuilt, never none" {
+	shop
+	"$BIN/modelrun" run -q
+	# one session reading the table, its dependent view and a view in a loop
+	{
+		for _ in $(seq 2000); do
+			echo "select count(*) from analytics.customer_report;"
+			echo "select count(*) from analytics.customer_totals;"
+			echo "select count(*) from analytics.stg_orders;"
+		done
+	} >reads.sql
+	sql -f reads.sql >reads.out 2>reads.err &
+	reader=$!
+	# rebuild for as long as the reader reads
+	builds=0
+	while kill -0 "$reader" 2>/dev/null; do
+		"$BIN/modelrun" run -q --select 'stg_orders customer_totals' --full-refresh
+		builds=$((builds + 1))
+	done
+	wait "$reader"
+	echo "# $builds rebuilds during the reads" >&3
+	[ "$builds" -ge 2 ]
+	assert_equal "$(cat reads.err)" ""
+	assert_equal "$(sort -u reads.out | tr '\n' ' ')" "2 3 "
 }
 
 @test "a failing view rebuild leaves the old view in place" {
@@ -188,7 +244,7 @@ shop() {
 	assert_equal "$stderr" "modelrun: compiled 4 models into ./target/compiled/jinja"
 	expected=$(printf '%s\n' '' '' '-- depends_on: "analytics"."base"' 'select' \
 		'    1 as a,' '    2 as b,' '    3 as c' "    , 'v2' as label" "    , 'slow' as mode" \
-		'    , 7 as seven , true as trimmed')
+		'    , 7 as seven' "    , 'constructs' as me , true as trimmed")
 	assert_equal "$(cat target/compiled/jinja/models/constructs.sql)" "$expected"
 	"$BIN/modelrun" compile -q --vars '{mode: fast, version: 3}'
 	grep -qx "    , 'fast' as mode" target/compiled/jinja/models/constructs.sql
@@ -196,7 +252,7 @@ shop() {
 	# and it runs
 	run --separate-stderr "$BIN/modelrun" run
 	assert_success
-	assert_equal "$(sql -c "select a + b + c || label || mode || seven from analytics.constructs")" "6v2other7"
+	assert_equal "$(sql -c "select a + b + c || label || mode || seven || me from analytics.constructs")" "6v2other7constructs"
 }
 
 @test "refs in branches not taken and in depends_on comments still order the graph" {
@@ -420,6 +476,26 @@ sales_load() { # sales_load FILE: append a CSV to raw.sales as a new load
 	"$BIN/modelrun" run -q --project-dir sql
 	assert_equal "$(sql -c "select count(*) - count(distinct sale_id) from analytics.stg_sales")" 0
 	assert_equal "$(sql -c "select count(*) from analytics.stg_sales")" 3500
+	# a load that ran during the previous run (its rows older than the
+	# watermark) is picked up within --vars commit_lag
+	sql -c "insert into raw.sales select 'straggler01', '2026-03-03T12:00:00Z', store_id, product_id, 1, 1, 1, currency,
+		null, (select max(loaded_at) from analytics.stg_sales) - interval '5 seconds' from raw.sales limit 1"
+	"$BIN/modelrun" run -q --project-dir sql
+	assert_equal "$(sql -c "select count(*) from analytics.stg_sales where sale_id = 'straggler01'")" 0
+	"$BIN/modelrun" run -q --project-dir sql --vars 'commit_lag: 1 minute'
+	assert_equal "$(sql -c "select count(*) from analytics.stg_sales where sale_id = 'straggler01'")" 1
+	# a sale sent again with another day moves: both days are recomputed
+	head -2 day1-5.csv | sed 's/,2026-03-0[0-9]T/,2026-03-05T/' >moved.csv
+	grep -q ',2026-03-05T' moved.csv
+	sales_load moved.csv
+	run --separate-stderr "$BIN/modelrun" run --project-dir sql
+	assert_success
+	assert_equal "$(sql -c "
+		with latest as (select distinct on (sale_id) * from raw.sales order by sale_id, _loaded_at desc),
+		days as (select (sold_at at time zone 'UTC')::date as d, count(*) as n, sum(quantity) as u
+		         from latest group by 1)
+		select count(*) from analytics.fct_daily_sales_metrics f full join days on days.d = f.sale_date
+		where f.orders is distinct from days.n or f.units is distinct from days.u")" 0
 }
 
 @test "the sales warehouse revenue in USD uses the fx seed" {

@@ -52,6 +52,15 @@ static int fake_global(void *ud, struct tmpl_render *r, const char *name, int li
 	if (strcmp(name, "this") != 0)
 		return 1;
 	*out = tval_str(r, "\"s\".\"me\"", 8);
+	/* a relation: prints as its name, has attributes */
+	static const char *const keys[] = { "schema", "identifier" };
+	out->nattr = 2;
+	out->keys = tval_alloc_keys(r, 2);
+	out->items = tval_alloc(r, 2);
+	out->keys[0] = keys[0];
+	out->keys[1] = keys[1];
+	out->items[0] = tval_str(r, "s", 1);
+	out->items[1] = tval_str(r, "me", 2);
 	return 0;
 }
 
@@ -109,6 +118,7 @@ static void ref_source_this_and_var(void)
 		      "select * from \"s\".\"a\" join \"raw\".\"sales\" x");
 	EXPECT_RENDER("{{ this }} limit {{ var('limit') }} {{ var('other', 'dflt') }}",
 		      "\"s\".\"me\" limit 10 dflt");
+	EXPECT_RENDER("{{ this.schema }}.{{ this.identifier ~ '_old' }}", "s.me_old");
 }
 
 static void config_is_called_and_prints_nothing(void)
@@ -239,7 +249,8 @@ static void render_errors(void)
 	EXPECT_ERROR("\n\n{{ nope }}", "m.sql:3: undefined name 'nope'");
 	EXPECT_ERROR("{{ var('missing') }}", "m.sql:1: required var 'missing' is not set");
 	EXPECT_ERROR("{% for x in 3 %}{% endfor %}", "m.sql:1: 'for' needs a list, not a number");
-	EXPECT_ERROR("{{ this.schema }}", "m.sql:1: unsupported construct: attribute '.schema' of a string");
+	EXPECT_ERROR("{{ 'x'.upper }}", "m.sql:1: unsupported construct: attribute '.upper' of a string");
+	EXPECT_ERROR("{{ this.database }}", "m.sql:1: unsupported construct: attribute '.database' of a string");
 	EXPECT_ERROR("{% if 1 < 'a' %}{% endif %}", "m.sql:1: cannot compare a number with a string");
 }
 

@@ -6,6 +6,7 @@
 -- late row for an old day recomputes that day.
 {{ config(
     materialized='incremental',
+    incremental_strategy='delete+insert',
     unique_key='sale_date',
     indexes=[
       {'columns': ['sale_date']},
@@ -28,10 +29,14 @@ left join {{ ref('fx') }} as fx on fx.currency = s.currency
 {% if is_incremental() %}
 -- = any(array(...)) rather than in (...): the planner then expects a few
 -- days, not all of them, and reads them through the sale_date index
+-- (a day a re-sent sale moved away from counts as touched too)
 where s.sale_date = any(array(
-    select distinct sale_date
-    from {{ ref('stg_sales') }}
-    where loaded_at > (select coalesce(max(last_loaded_at), '-infinity'::timestamptz) from {{ this }})
+    select distinct d
+    from {{ ref('stg_sales') }} as n
+    cross join lateral (values (n.sale_date), (n.replaced_sale_date)) as touched(d)
+    where n.loaded_at > (select coalesce(max(last_loaded_at), '-infinity'::timestamptz) from {{ this }})
+                        - interval '{{ var("commit_lag", "0 seconds") }}'
+      and d is not null
 ))
 {% endif %}
 group by s.sale_date, s.store_id, s.product_id, s.currency

@@ -1,12 +1,15 @@
 -- SPDX-License-Identifier: MIT
 -- fct_daily_sales_metrics: one row per sale day, in USD. Incremental by
 -- sale_date (delete+insert): each run recomputes the days touched by loads
--- since this table's last run, found by comparing int_daily_sales's
--- last_loaded_at with the watermark max_loaded_at kept here, so rows that
--- arrive late for an old day show up after the next run, not only days
--- after the newest one. built_at says when a day was last computed.
+-- since this table's last run, found by comparing stg_sales.loaded_at with
+-- the watermark max_loaded_at kept here, so rows that arrive late for an
+-- old day show up after the next run, not only days after the newest one.
+-- built_at says when a day was last computed. (A day that loses every sale
+-- to re-sent rows keeps its old row: delete+insert replaces the days the
+-- increment holds.)
 {{ config(
     materialized='incremental',
+    incremental_strategy='delete+insert',
     unique_key='sale_date',
     indexes=[{'columns': ['sale_date'], 'unique': True}]
 ) }}
@@ -23,10 +26,15 @@ select
     now()                                                     as built_at
 from {{ ref('int_daily_sales') }} as d
 {% if is_incremental() %}
+-- the days of the sales staged since this table's watermark, and the days
+-- that re-sent sales moved away from (stg_sales.replaced_sale_date)
 where d.sale_date = any(array(
-    select distinct sale_date
-    from {{ ref('int_daily_sales') }}
-    where last_loaded_at > (select coalesce(max(max_loaded_at), '-infinity'::timestamptz) from {{ this }})
+    select distinct t.d
+    from {{ ref('stg_sales') }} as n
+    cross join lateral (values (n.sale_date), (n.replaced_sale_date)) as t(d)
+    where n.loaded_at > (select coalesce(max(max_loaded_at), '-infinity'::timestamptz) from {{ this }})
+                        - interval '{{ var("commit_lag", "0 seconds") }}'
+      and t.d is not null
 ))
 {% endif %}
 group by d.sale_date

@@ -19,7 +19,11 @@ with loaded as (
     select *
     from {{ source('raw', 'sales') }}
     {% if is_incremental() %}
+    -- commit_lag: a load's rows carry its start time, so a load that was
+    -- still running during the previous run is re-read within this window
+    -- (re-reading is harmless: rows are replaced by sale_id)
     where _loaded_at > (select coalesce(max(loaded_at), '-infinity'::timestamptz) from {{ this }})
+                       - interval '{{ var("commit_lag", "0 seconds") }}'
     {% endif %}
 ),
 
@@ -30,15 +34,25 @@ latest as (
 )
 
 select
-    sale_id::text                               as sale_id,
-    sold_at::timestamptz                        as sold_at,
-    (sold_at at time zone 'UTC')::date          as sale_date,
-    store_id::text                              as store_id,
-    product_id::text                            as product_id,
-    quantity::integer                           as quantity,
-    unit_price::numeric(12, 2)                  as unit_price,
-    amount::numeric(14, 2)                      as amount,
-    upper(currency)::text                       as currency,
-    _load_id                                    as load_id,
-    _loaded_at                                  as loaded_at
+    latest.sale_id::text                        as sale_id,
+    latest.sold_at::timestamptz                 as sold_at,
+    (latest.sold_at at time zone 'UTC')::date   as sale_date,
+    latest.store_id::text                       as store_id,
+    latest.product_id::text                     as product_id,
+    latest.quantity::integer                    as quantity,
+    latest.unit_price::numeric(12, 2)           as unit_price,
+    latest.amount::numeric(14, 2)               as amount,
+    upper(latest.currency)::text                as currency,
+    latest._load_id                             as load_id,
+    latest._loaded_at                           as loaded_at,
+    -- the day the row replaced here was counted on, when a later load moved
+    -- a sale to another day: the models below recompute that day too
+    -- (a correlated subquery, so each new row probes the sale_id index
+    -- rather than the planner hashing the whole table)
+    {% if is_incremental() %}
+    nullif((select previous.sale_date from {{ this }} as previous where previous.sale_id = latest.sale_id),
+           (latest.sold_at at time zone 'UTC')::date) as replaced_sale_date
+    {% else %}
+    null::date                                  as replaced_sale_date
+    {% endif %}
 from latest

@@ -10,4 +10,5 @@ select
     , '{{ label }}' as label
     , {% if var('mode', 'none') == 'fast' and not false %}'fast'{% elif var('mode', 'none') == 'slow' or 1 > 2 %}'slow'{% else %}'other'{% endif %} as mode
     , {{ 2 * 3 + 1 }} as seven
+    , '{{ this.identifier }}' as me
     {{- ' , true as trimmed' -}}

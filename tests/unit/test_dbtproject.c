@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT
+ * Unit tests for the dbt project reader and the selection syntax
+ * (lib/dbtproject.c, lib/select.c) over the fixture projects in
+ * tests/data/dbt: config precedence, relation names, dependencies found in
+ * every branch, schema-file tests for dqcheck, selectors and their errors.
+ * Run from the repository root (tests/run.sh does). */
+#include <stdlib.h>
+
+#include "dbtproject.h"
+#include "log.h"
+#include "select.h"
+#include "unit.h"
+
+static char err[1024];
+
+static const struct dbt_node *node(const struct dbt_project *p, const char *name)
+{
+	long i = dbt_find(p, name);
+	return i < 0 ? NULL : &p->nodes[i];
+}
+
+static bool has_parent(const struct dbt_project *p, const char *child, const char *parent)
+{
+	const struct dbt_node *c = node(p, child);
+	long pi = dbt_find(p, parent);
+	for (size_t k = 0; c && k < c->nparents; k++)
+		if ((long)c->parents[k] == pi)
+			return true;
+	return false;
+}
+
+static void shop_configs_relations_and_order(void)
+{
+	struct dbt_project p;
+	struct dbt_options o = { .dir = "tests/data/dbt/shop", .target_schema = "wh" };
+	CHECK(dbt_project_load(&p, &o, err, sizeof err) == 0);
+	CHECK(p.nnodes == 6 && p.nsources == 1);
+	const struct dbt_node *stg = node(&p, "stg_orders"), *tot = node(&p, "customer_totals");
+	const struct dbt_node *rep = node(&p, "customer_report"), *inc = node(&p, "orders_inc");
+	CHECK(stg && stg->cfg.materialized == MAT_VIEW && stg->cfg.ntags == 1);
+	CHECK(tot && tot->cfg.materialized == MAT_TABLE);
+	/* folder default table, overridden by config() in the file */
+	CHECK(rep && rep->cfg.materialized == MAT_VIEW && rep->cfg.ntags == 1);
+	CHECK(inc && inc->cfg.materialized == MAT_INCREMENTAL && inc->cfg.nunique == 1);
+	CHECK(node(&p, "customers")->cfg.materialized == MAT_EPHEMERAL);
+	if (tot)
+		CHECK(strcmp(tot->relation, "\"wh\".\"customer_totals\"") == 0);
+	CHECK(strcmp(p.sources[0].relation, "\"app\".\"orders\"") == 0);
+	CHECK(has_parent(&p, "customer_totals", "customers") && has_parent(&p, "customer_totals", "stg_orders"));
+	CHECK(inc && inc->nsources == 1 && inc->nparents == 0);
+	/* order: parents first */
+	size_t pos[6];
+	for (size_t k = 0; k < p.nnodes; k++)
+		pos[p.order[k]] = k;
+	for (size_t i = 0; i < p.nnodes; i++)
+		for (size_t k = 0; k < p.nodes[i].nparents; k++)
+			CHECK(pos[p.nodes[i].parents[k]] < pos[i]);
+	dbt_project_free(&p);
+}
+
+static void untaken_branches_and_depends_on_are_edges(void)
+{
+	struct dbt_project p;
+	struct dbt_options o = { .dir = "tests/data/dbt/jinja" };
+	CHECK(dbt_project_load(&p, &o, err, sizeof err) == 0);
+	CHECK(has_parent(&p, "branchy", "other"));
+	CHECK(has_parent(&p, "constructs", "base"));
+	CHECK(strcmp(p.target_schema, "analytics") == 0);
+	char *sql = NULL;
+	struct dbt_render_opts ro = { 0 };
+	CHECK(dbt_render(&p, (size_t)dbt_find(&p, "branchy"), &ro, &sql, err, sizeof err) == 0);
+	CHECK(sql && strstr(sql, "select 0 as x") && !strstr(sql, "other"));
+	free(sql);
+	dbt_project_free(&p);
+}
+
+static void schema_file_tests_are_collected(void)
+{
+	struct dbt_project p;
+	struct dbt_options o = { .dir = "sql" };
+	CHECK(dbt_project_load(&p, &o, err, sizeof err) == 0);
+	size_t unique = 0, rel = 0, on_source = 0;
+	for (size_t i = 0; i < p.ntests; i++) {
+		const struct dbt_test *t = &p.tests[i];
+		unique += strcmp(t->name, "unique") == 0;
+		rel += strcmp(t->name, "relationships") == 0;
+		on_source += t->on == DBT_TEST_ON_SOURCE;
+	}
+	CHECK(unique == 2 && rel == 2 && on_source == 1);
+	CHECK(p.sources[0].loaded_at_field && strcmp(p.sources[0].loaded_at_field, "_loaded_at") == 0);
+	const struct dbt_node *fx = node(&p, "fx");
+	CHECK(fx && fx->kind == DBT_SEED && fx->cfg.ncolumn_types == 2);
+	const struct dbt_node *stg = node(&p, "stg_sales");
+	CHECK(stg && stg->cfg.nindexes == 3 && stg->cfg.indexes[0].unique);
+	/* singular tests render with the project's refs */
+	CHECK(p.nsingular == 1);
+	const char *text = "select * from {{ ref('fct_daily_sales_metrics') }} where {{ var('x', 1) }} = 1";
+	char *sql = NULL;
+	CHECK(dbt_render_text(&p, "t.sql", text, strlen(text), &sql, err, sizeof err) == 0);
+	if (sql)
+		CHECK_STR(sql, strlen(sql), "select * from \"analytics\".\"fct_daily_sales_metrics\" where 1 = 1");
+	free(sql);
+	CHECK(dbt_render_text(&p, "t.sql", "{{ this }}", 10, &sql, err, sizeof err) != 0);
+	CHECK_STR(err, strlen(err), "t.sql:1: undefined name 'this'");
+	dbt_project_free(&p);
+}
+
+static void errors_name_file_and_line(void)
+{
+	struct dbt_project p;
+	struct dbt_options o = { .dir = "tests/data/dbt/bad/cycle" };
+	CHECK(dbt_project_load(&p, &o, err, sizeof err) != 0);
+	CHECK_STR(err, strlen(err), "dependency cycle: a -> b -> c -> a");
+	dbt_project_free(&p);
+	o.dir = "tests/data/dbt/bad/unknown_ref";
+	CHECK(dbt_project_load(&p, &o, err, sizeof err) != 0);
+	CHECK_STR(err, strlen(err),
+		  "tests/data/dbt/bad/unknown_ref/models/m.sql:4: ref('missing'): no model or seed is called 'missing'");
+	dbt_project_free(&p);
+	o.dir = "tests/data/dbt/no_such_project";
+	CHECK(dbt_project_load(&p, &o, err, sizeof err) != 0);
+	CHECK_STR(err, strlen(err), "tests/data/dbt/no_such_project/dbt_project.yml: No such file or directory");
+	dbt_project_free(&p);
+	o.dir = "tests/data/dbt/shop";
+	o.vars = "[not, a, mapping]";
+	CHECK(dbt_project_load(&p, &o, err, sizeof err) != 0);
+	CHECK_STR(err, strlen(err), "--vars: expected a mapping such as 'key: value'");
+	dbt_project_free(&p);
+}
+
+/* The names selected, in node order, space-separated. */
+static const char *picked(const struct dbt_project *p, const char *sel, const char *exc)
+{
+	static char out[512];
+	bool chosen[64];
+	const char *s[] = { sel }, *x[] = { exc };
+	out[0] = '\0';
+	if (dbt_select(p, s, sel ? 1 : 0, x, exc ? 1 : 0, chosen, err, sizeof err) != 0)
+		return "error";
+	for (size_t k = 0; k < p->nnodes; k++)
+		if (chosen[p->order[k]]) {
+			strcat(out, out[0] ? " " : "");
+			strcat(out, p->nodes[p->order[k]].name);
+		}
+	return out;
+}
+
+#define PICKED(sel, exc, want)                                    \
+	do {                                                      \
+		const char *got_ = picked(&p, (sel), (exc));      \
+		CHECK_STR(got_, strlen(got_), want);              \
+	} while (0)
+
+static void selectors(void)
+{
+	struct dbt_project p;
+	struct dbt_options o = { .dir = "tests/data/dbt/shop" };
+	CHECK(dbt_project_load(&p, &o, err, sizeof err) == 0);
+	PICKED("customer_totals", NULL, "customer_totals");
+	PICKED("+customer_report", NULL, "stg_orders customers customer_totals customer_report");
+	PICKED("1+customer_totals", NULL, "stg_orders customers customer_totals");
+	PICKED("stg_orders+1", NULL, "stg_orders customers customer_totals");
+	PICKED("@customers", NULL, "stg_orders customers customer_totals customer_report");
+	PICKED("tag:other tag:inc", NULL, "orders_inc independent");
+	PICKED("source:app.orders", NULL, "stg_orders orders_inc");
+	PICKED("config.materialized:view", NULL, "stg_orders customer_report independent");
+	PICKED("marts.customer_totals", NULL, "customer_totals");
+	PICKED("path:staging", NULL, "stg_orders customers");
+	PICKED(NULL, "path:models/marts", "stg_orders customers independent");
+	PICKED("path:models,resource_type:model", "tag:staging", "customer_totals customer_report orders_inc independent");
+	PICKED("+", NULL, "error");
+	CHECK_STR(err, strlen(err), "malformed selector '+'");
+	dbt_project_free(&p);
+}
+
+int main(void)
+{
+	log_level = LOG_QUIET;
+	RUN(shop_configs_relations_and_order);
+	RUN(untaken_branches_and_depends_on_are_edges);
+	RUN(schema_file_tests_are_collected);
+	RUN(errors_name_file_and_line);
+	RUN(selectors);
+	return UNIT_END();
+}
