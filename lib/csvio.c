@@ -144,15 +144,19 @@ static void push_record(struct csvr *r, enum csvr_kind kind, const char *error, 
 	r->first_field = r->nfields;
 }
 
-/* The fields handed out for a record: pointers into base. */
-static void fields_out(struct csv_field **out, size_t *cap, const char *base, const struct fieldref *refs, size_t n)
+/* The fields handed out for a record: refs[first] to refs[first + n - 1],
+ * as pointers into base. refs may be NULL when n is 0. */
+static void fields_out(struct csv_field **out, size_t *cap, const char *base, const struct fieldref *refs,
+		       size_t first, size_t n)
 {
 	if (n > *cap) {
 		*cap = n;
 		*out = xrealloc(*out, n * sizeof **out);
 	}
-	for (size_t i = 0; i < n; i++)
-		(*out)[i] = (struct csv_field){ base + refs[i].off, refs[i].len, refs[i].null };
+	for (size_t i = 0; i < n; i++) {
+		const struct fieldref *f = &refs[first + i];
+		(*out)[i] = (struct csv_field){ base + f->off, f->len, f->null };
+	}
 }
 
 static void on_field(void *data, size_t len, void *ctx)
@@ -452,7 +456,7 @@ static const struct csv_record *engine_next(struct csvr *r)
 			return NULL;
 	}
 	const struct recref *q = &r->recs[r->next_rec++];
-	fields_out(&r->out, &r->capout, r->arena.data, &r->fields[q->first], q->n);
+	fields_out(&r->out, &r->capout, r->arena.data, r->fields, q->first, q->n);
 	size_t raw_len = q->raw_len ? q->raw_len : r->raw.len;
 	r->rec = (struct csv_record){
 		.kind = q->kind,
@@ -636,7 +640,7 @@ static const struct csv_record *ahead_next(struct readahead *a)
 			return NULL;
 	}
 	const struct brec *q = &b->recs[a->next_rec++];
-	fields_out(&a->out, &a->capout, b->data.data, &b->fields[q->first], q->n);
+	fields_out(&a->out, &a->capout, b->data.data, b->fields, q->first, q->n);
 	a->rec = (struct csv_record){
 		.kind = q->kind,
 		.line = q->line,

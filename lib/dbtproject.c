@@ -173,7 +173,8 @@ static void walk_dir(const char *projdir, const char *rel, char ***out, size_t *
 			PUSH(names, nn, xasprintf("%s%s", e->d_name, e->d_type == DT_DIR ? "/d" :
 				       e->d_type == DT_REG ? "/f" : "/?"));
 	closedir(d);
-	qsort(names, nn, sizeof *names, cmp_str);
+	if (nn) /* qsort with a NULL array is undefined even for no items */
+		qsort(names, nn, sizeof *names, cmp_str);
 	for (size_t i = 0; i < nn; i++) {
 		size_t len = strlen(names[i]);
 		char type = names[i][len - 1];

@@ -1,0 +1,1 @@
+{% set xs = [1, 2] %}{% for x in xs %}{{ x ~ loop.index }}{% if not loop.last %},{% endif %}{% endfor %}{# c #}{{- var("k", "d") -}}
