@@ -107,13 +107,24 @@ embedded_start() {
 		mkdir -p "$PGDATA_DIR"
 		if [ "$(id -u)" -eq 0 ]; then
 			chown postgres: "$PGDATA_DIR"
-			runuser -u postgres -- test -w "$PGDATA_DIR" ||
-				die 3 "database: the postgres user cannot reach $PGDATA_DIR; run from a directory it can traverse, or set PGHOST"
+			if ! runuser -u postgres -- test -w "$PGDATA_DIR"; then
+				# The project lies where the postgres user cannot go (under
+				# /root, say): keep the cluster in postgres's own home and
+				# let .pgdata point there.
+				local real
+				real=/var/lib/postgresql/elt-clusters/$(printf '%s' "$PGDATA_DIR" | sha256sum | cut -c1-16)
+				install -d -o postgres -g postgres -m 700 "$real"
+				rmdir "$PGDATA_DIR"
+				ln -s "$real" "$PGDATA_DIR"
+				PGDATA_DIR=$real
+				log "the postgres user cannot reach the project directory; the cluster lives in $real"
+			fi
 		fi
 		log "creating the embedded database in $PGDATA_DIR"
 		as_pg_owner "$bindir/initdb" -D "$PGDATA_DIR/data" -U postgres -A trust -E UTF8 --no-locale >"$PGDATA_DIR/initdb.log" 2>&1 ||
 			die 3 "database: initdb failed, see $PGDATA_DIR/initdb.log"
 	fi
+	PGDATA_DIR=$(readlink -f "$PGDATA_DIR") # the server wants the real path
 	if [ ! -S "$PGDATA_DIR/.s.PGSQL.5432" ]; then
 		as_pg_owner "$bindir/pg_ctl" -D "$PGDATA_DIR/data" -l "$PGDATA_DIR/server.log" -w -t 60 \
 			-o "-c listen_addresses='' -k $PGDATA_DIR -p 5432" start >/dev/null ||
@@ -171,6 +182,7 @@ psql_q() { psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
 
 build() {
 	[ -n "${ELT_BIN:-}" ] && return 0 # the caller built them
+	scripts/ensure-deps.sh run
 	make -s all >&2
 }
 
