@@ -86,11 +86,14 @@ pg_bindir() {
 	find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1
 }
 
+# Server commands run as the cluster's owner, from / since the postgres
+# user may not be allowed into the current directory.
 as_pg_owner() {
-	if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+	if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 embedded_stop() {
+	PGDATA_DIR=$(readlink -f "$PGDATA_DIR")
 	if [ -f "$PGDATA_DIR/data/postmaster.pid" ]; then
 		as_pg_owner "$(pg_bindir)/pg_ctl" -D "$PGDATA_DIR/data" -m fast -w stop >/dev/null
 		log "embedded database stopped ($PGDATA_DIR)"
