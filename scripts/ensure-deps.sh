@@ -37,6 +37,7 @@ if [ "$stage" = test ] || [ "$stage" = bench ]; then
 	need valgrind /usr/bin/valgrind
 	need util-linux /usr/bin/script
 	need jq /usr/bin/jq
+	need docker-compose /usr/bin/docker-compose
 	need libxml2-utils /usr/bin/xmllint # dqcheck's tests check --junit with xmllint
 fi
 if [ "$stage" = bench ]; then
