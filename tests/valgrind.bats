@@ -29,3 +29,20 @@ setup() {
 		[ "$status" -ne 99 ] || { cat err; fail "valgrind found errors on $f"; }
 	done
 }
+
+@test "modelrun seed and run and dqcheck run clean under valgrind on the sales project" {
+	db="valgrind_${BATS_TEST_NUMBER}"
+	psql -X -q -d postgres -c "drop database if exists $db" -c "create database $db"
+	export PGDATABASE=$db
+	for f in "$REPO"/sql/raw/*.sql; do sql -f "$f" >/dev/null; done
+	"$BIN/gen" --rows 300 --days 2 >s.csv
+	sql -c "\\copy raw.sales (sale_id, sold_at, store_id, product_id, quantity, unit_price, amount, currency) from 's.csv' csv header"
+	cp -r "$REPO/sql" proj
+	run --separate-stderr "${VG[@]}" "$BIN/modelrun" seed --project-dir proj
+	assert_success
+	run --separate-stderr "${VG[@]}" "$BIN/modelrun" run --project-dir proj
+	assert_success
+	run --separate-stderr "${VG[@]}" "$BIN/dqcheck" --project-dir proj
+	assert_success
+	assert_equal "$(sql -c 'select sum(orders) from analytics.fct_daily_sales_metrics')" 300
+}
