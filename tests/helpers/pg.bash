@@ -15,10 +15,11 @@ pg_bindir() {
 	echo "$d"
 }
 
-# Runs a server command as the user that owns the cluster.
+# Runs a server command as the user that owns the cluster, from / since
+# that user may not be allowed into the current directory.
 pg_as_owner() {
 	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u postgres -- "$@"
+		(cd / && runuser -u postgres -- "$@")
 	else
 		"$@"
 	fi
