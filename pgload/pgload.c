@@ -220,10 +220,16 @@ static PGresult *query(PGconn *conn, const char *sql, int n, const char *const *
 	return NULL;
 }
 
+/* Runs statements without parameters (PQexec, so that the audit table's
+ * DDL can go as one string). Returns 0, or an exit status after reporting. */
 static int command(PGconn *conn, const char *sql, const char *what)
 {
+	PGresult *res = PQexec(conn, sql);
 	int status = EXIT_OK;
-	PGresult *res = query(conn, sql, 0, NULL, PGRES_COMMAND_OK, what, &status);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		report(conn, res, what);
+		status = status_for(conn, res);
+	}
 	PQclear(res);
 	return status;
 }
@@ -464,8 +470,11 @@ static int audit_seen(PGconn *conn, const char *table, const char *key, char *lo
 
 /* ---- the load ---- */
 
-/* Where a binary segment's row sits in the input: from row `row` of the
- * segment on, row k is on line `line + (k - row)` until the next anchor. */
+/* Where a segment's rows sit in the input. Binary segment: from row `row`
+ * on, row k starts on line `line + (k - row)`, up to the next anchor. CSV
+ * segment: the row whose last line is the segment's line `row` (the line
+ * the server names) starts on input line `line`; rows of one line need no
+ * anchor, since the segment's lines are the input's lines shifted. */
 struct anchor {
 	uint64_t row, line;
 };
@@ -483,6 +492,7 @@ struct load {
 	bool in_copy, binary;   /* the COPY running now */
 	uint64_t seg_first_line;/* input line of its first row */
 	uint64_t seg_rows;      /* rows sent in it */
+	uint64_t seg_lines;     /* lines sent in it, its header line included */
 	struct anchor *anchors; /* binary segments: where line != previous + 1 */
 	size_t nanchors, capanchors;
 
@@ -511,8 +521,13 @@ static int flush_out(struct load *L)
 
 static int segment_start(struct load *L, bool binary, uint64_t first_line)
 {
+	/* A CSV segment gets a header line of its own, although the server
+	 * only skips it: PostgreSQL 15 misses the newlines inside a quoted
+	 * field that come before the first line end of the data, so without
+	 * it the line numbers of a multi-line first row would be off. */
 	const char *with = binary ? "format binary"
-			   : L->o->delim == '\t' ? "format csv, delimiter E'\\t'" : "format csv";
+			   : L->o->delim == '\t' ? "format csv, header true, delimiter E'\\t'"
+						 : "format csv, header true";
 	size_t len = strlen(L->t->sql) + strlen(L->collist) + strlen(with) + 64;
 	char *sql = xmalloc(len);
 	snprintf(sql, len, "copy %s (%s) from stdin with (%s)", L->t->sql, L->collist, with);
@@ -526,17 +541,47 @@ static int segment_start(struct load *L, bool binary, uint64_t first_line)
 	L->binary = binary;
 	L->seg_first_line = first_line;
 	L->seg_rows = 0;
+	L->seg_lines = 1;
 	L->nanchors = 0;
 	if (binary)
 		copybin_header(&L->out);
+	else
+		cbuf_add(&L->out, "pgload\n", 7);
 	log_debug("line %" PRIu64 " on: %s COPY", first_line, binary ? "binary" : "CSV");
 	return EXIT_OK;
 }
 
-/* The input line of the segment's row that the server calls line n. */
+static void anchor_add(struct load *L, uint64_t row, uint64_t line)
+{
+	if (L->nanchors == L->capanchors) {
+		L->capanchors = L->capanchors ? 2 * L->capanchors : 16;
+		L->anchors = realloc(L->anchors, L->capanchors * sizeof *L->anchors);
+		if (!L->anchors)
+			die(EXIT_OPER, "out of memory");
+	}
+	L->anchors[L->nanchors++] = (struct anchor){ row, line };
+}
+
+/* The input line on which the segment's row that the server calls line n
+ * starts. (For a row spanning lines, the server names its last line; the
+ * input line where it starts is the one to look at.) */
 static uint64_t segment_line(const struct load *L, uint64_t n)
 {
-	if (!L->binary || L->nanchors == 0)
+	if (!L->binary) {
+		size_t lo = 0, hi = L->nanchors;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			if (L->anchors[mid].row == n)
+				return L->anchors[mid].line;
+			if (L->anchors[mid].row < n)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		/* Line 1 is the segment's own header. */
+		return n >= 2 ? L->seg_first_line + n - 2 : L->seg_first_line;
+	}
+	if (L->nanchors == 0)
 		return L->seg_first_line + n - 1;
 	size_t lo = 0, hi = L->nanchors; /* the last anchor with row <= n */
 	while (hi - lo > 1) {
@@ -550,9 +595,9 @@ static uint64_t segment_line(const struct load *L, uint64_t n)
 }
 
 /* Reports the server's rejection of a COPY. Its CONTEXT says "COPY t, line
- * N[, column c][: "value"]"; N is counted within this segment (the header
- * was not sent, and binary COPY counts rows), so it is translated back to
- * the input line before it is shown. */
+ * N[, column c][: "value"]"; N is counted within this segment (binary
+ * COPY counts rows, a CSV segment lines after a header line of its own),
+ * so it is translated back to the input line before it is shown. */
 static void report_copy_error(const struct load *L, const PGresult *res)
 {
 	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
@@ -654,15 +699,8 @@ static bool encode_row(struct load *L, const struct csv_record *rec, size_t *bad
 	}
 	uint64_t k = ++L->seg_rows;
 	const struct anchor *last = L->nanchors ? &L->anchors[L->nanchors - 1] : NULL;
-	if (!last || last->line + (k - last->row) != rec->line) {
-		if (L->nanchors == L->capanchors) {
-			L->capanchors = L->capanchors ? 2 * L->capanchors : 16;
-			L->anchors = realloc(L->anchors, L->capanchors * sizeof *L->anchors);
-			if (!L->anchors)
-				die(EXIT_OPER, "out of memory");
-		}
-		L->anchors[L->nanchors++] = (struct anchor){ k, rec->line };
-	}
+	if (!last || last->line + (k - last->row) != rec->line)
+		anchor_add(L, k, rec->line);
 	return true;
 }
 
@@ -700,6 +738,13 @@ static int load_rows(struct load *L, struct csvr *r, const struct csv_record *re
 		cbuf_add(&L->out, rec->raw, rec->raw_len);
 		cbuf_add(&L->out, "\n", 1);
 		L->seg_rows++;
+		uint64_t nl = 0;
+		for (const char *p = rec->raw, *end = p + rec->raw_len;
+		     (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+			nl++;
+		L->seg_lines += 1 + nl;
+		if (nl)
+			anchor_add(L, L->seg_lines, rec->line);
 sent:
 		if (L->out.len >= FLUSH_AT && (status = flush_out(L)) != 0)
 			return status;
@@ -958,11 +1003,10 @@ failed:
 	progress_end(&pg);
 	segment_abort(&L, "pgload: load abandoned");
 	load_rollback(&L, csvr_bytes(r), exit_reason(status));
-	if (PQstatus(conn) == CONNECTION_OK || !L.load_id[0])
-		log_error("nothing was loaded into %s%s%s", t->display, L.load_id[0] ? ": load " : "",
-			  L.load_id);
-	else
+	if (L.load_id[0])
 		log_error("nothing was loaded into %s: load %s was rolled back", t->display, L.load_id);
+	else
+		log_error("nothing was loaded into %s", t->display);
 out:
 	csvr_close(r);
 	load_free(&L);
