@@ -6,6 +6,7 @@
 #   make bench      benchmarks in bench/, one table
 #   make install PREFIX=/usr/local DESTDIR=
 
+SHELL    := /bin/bash
 VERSION  = 0.1.0
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -55,11 +56,11 @@ $(LIB_A): $(LIB_OBJ)
 .SECONDEXPANSION:
 $(BINDIR)/%: $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard $$*/*.c))) $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) -lcsv -lyaml $(if $(filter $*,$(PQ_PROGRAMS)),$(PQ_LIBS)) -lm
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) -lcsv -lyaml -lpcre2-8 -lpthread $(if $(filter $*,$(PQ_PROGRAMS)),$(PQ_LIBS)) -lm
 
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) -lcsv -lyaml -lm
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) -lcsv -lyaml -lpcre2-8 -lpthread -lm
 
 unit: $(UNIT_BINS)
 
@@ -78,3 +79,28 @@ install: all
 
 clean:
 	rm -rf build bin
+
+# libFuzzer targets in tests/fuzz/, each run FUZZ_SECONDS (default 60) over
+# its seed corpus in tests/fuzz/corpus/<name>/; new inputs it finds go to
+# build/fuzz/corpus/<name>/, crashes to build/fuzz/.
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_CFLAGS = -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilib \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard lib/*.h) | deps
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags libpq) -DELT_VERSION='"$(VERSION)"' -o $@ $< $(LIB_SRC) \
+		-lcsv -lyaml -lpcre2-8 -lpthread -lm $(PQ_LIBS)
+
+.PHONY: fuzz
+fuzz: $(FUZZ_BINS)
+	@for f in $(FUZZ_BINS); do \
+		name=$${f##*/fuzz_}; mkdir -p build/fuzz/corpus/$$name; \
+		echo "== fuzz $$name for $(FUZZ_SECONDS) s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=build/fuzz/ \
+			build/fuzz/corpus/$$name tests/fuzz/corpus/$$name 2>&1 | \
+			grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|==[0-9]+==ERROR|SUMMARY|INFO: fuzzed|.*Test unit written)' || true; \
+		test "$${PIPESTATUS[0]}" -eq 0 || exit 1; \
+	done

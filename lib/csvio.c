@@ -10,6 +10,7 @@
 
 #include <csv.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,7 +113,12 @@ struct csvr {
 	struct csv_field *out; /* the fields handed out */
 	size_t capout;
 	struct csv_record rec;
+
+	struct readahead *ahead; /* csvr_open_threaded() only */
 };
+
+static const struct csv_record *engine_next(struct csvr *r);
+static void publish_before_read(struct csvr *r);
 
 static int never_space(unsigned char c)
 {
@@ -136,6 +142,17 @@ static void push_record(struct csvr *r, enum csvr_kind kind, const char *error, 
 	};
 	r->in_record = false;
 	r->first_field = r->nfields;
+}
+
+/* The fields handed out for a record: pointers into base. */
+static void fields_out(struct csv_field **out, size_t *cap, const char *base, const struct fieldref *refs, size_t n)
+{
+	if (n > *cap) {
+		*cap = n;
+		*out = xrealloc(*out, n * sizeof **out);
+	}
+	for (size_t i = 0; i < n; i++)
+		(*out)[i] = (struct csv_field){ base + refs[i].off, refs[i].len, refs[i].null };
 }
 
 static void on_field(void *data, size_t len, void *ctx)
@@ -202,7 +219,15 @@ static bool fill(struct csvr *r)
 		return false;
 	r->in_pos = r->in_len = 0;
 	for (;;) {
+		/* A reader thread may be cancelled while it waits for input, and
+		 * only then: it holds no lock and no half-made batch here. */
+		int was;
+		publish_before_read(r);
+		if (r->ahead)
+			pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &was);
 		ssize_t n = read(r->fd, r->in + r->in_len, READ_CHUNK - r->in_len);
+		if (r->ahead)
+			pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &was);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -285,7 +310,8 @@ static bool reject_first_line_and_replay(struct csvr *r, const char *error)
 		return false;
 	struct bytes again = { 0 };
 	bytes_add(&again, r->raw.data + r->raw_first_line, r->raw.len - r->raw_first_line);
-	bytes_add(&again, r->replay.data + r->replay_pos, r->replay.len - r->replay_pos);
+	if (r->replay_pos < r->replay.len) /* NULL + 0 is undefined: no replay yet */
+		bytes_add(&again, r->replay.data + r->replay_pos, r->replay.len - r->replay_pos);
 	free(r->replay.data);
 	r->replay = again;
 	r->replay_pos = 0;
@@ -401,7 +427,7 @@ static void compact(struct csvr *r)
 	r->first_field = 0;
 }
 
-const struct csv_record *csvr_next(struct csvr *r)
+static const struct csv_record *engine_next(struct csvr *r)
 {
 	if (r->next_rec == r->nrecs) {
 		compact(r);
@@ -426,14 +452,7 @@ const struct csv_record *csvr_next(struct csvr *r)
 			return NULL;
 	}
 	const struct recref *q = &r->recs[r->next_rec++];
-	if (q->n > r->capout) {
-		r->capout = q->n;
-		r->out = xrealloc(r->out, r->capout * sizeof *r->out);
-	}
-	for (size_t i = 0; i < q->n; i++) {
-		const struct fieldref *f = &r->fields[q->first + i];
-		r->out[i] = (struct csv_field){ r->arena.data + f->off, f->len, f->null };
-	}
+	fields_out(&r->out, &r->capout, r->arena.data, &r->fields[q->first], q->n);
 	size_t raw_len = q->raw_len ? q->raw_len : r->raw.len;
 	r->rec = (struct csv_record){
 		.kind = q->kind,
@@ -447,20 +466,236 @@ const struct csv_record *csvr_next(struct csvr *r)
 	return &r->rec;
 }
 
+/* ---- reading ahead in a thread ----
+ *
+ * The reader thread runs the engine above and copies its records into
+ * batches of a few thousand; the caller's thread takes whole batches. With
+ * two cores, parsing then overlaps whatever the caller does with the rows. */
+
+enum { N_BATCHES = 4, BATCH_RECORDS = 4096, BATCH_BYTES = 1024 * 1024 };
+
+struct brec {
+	enum csvr_kind kind;
+	uint64_t line;
+	size_t first, n;         /* into the batch's fields */
+	size_t raw_off, raw_len; /* into the batch's bytes */
+	const char *error;       /* static text */
+};
+
+struct batch {
+	struct bytes data;
+	struct fieldref *fields;
+	size_t nfields, capfields;
+	struct brec *recs;
+	size_t nrecs, caprecs;
+	uint64_t bytes;          /* input consumed when the batch was closed */
+	bool last;               /* nothing follows */
+};
+
+struct readahead {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	struct batch batches[N_BATCHES];
+	size_t filled;           /* batches ready for the caller, from head */
+	size_t head;             /* the caller's current batch */
+	size_t next_rec;         /* within it */
+	struct batch *cur;       /* the reader thread's, being filled */
+	size_t next_slot;        /* the reader thread's next batch */
+	bool started;            /* the caller holds batches[head] */
+	bool closing;            /* csvr_close() wants the thread gone */
+	const char *error;       /* the engine's, when done */
+	struct csv_field *out;
+	size_t capout;
+	struct csv_record rec;
+};
+
+static void batch_add(struct batch *b, const struct csv_record *rec)
+{
+	if (b->nrecs == b->caprecs) {
+		b->caprecs = b->caprecs ? 2 * b->caprecs : BATCH_RECORDS;
+		b->recs = xrealloc(b->recs, b->caprecs * sizeof *b->recs);
+	}
+	if (b->nfields + rec->nfields > b->capfields) {
+		b->capfields = 2 * (b->nfields + rec->nfields) + 256;
+		b->fields = xrealloc(b->fields, b->capfields * sizeof *b->fields);
+	}
+	struct brec *q = &b->recs[b->nrecs++];
+	*q = (struct brec){ rec->kind, rec->line, b->nfields, rec->nfields, 0, rec->raw_len, rec->error };
+	for (size_t i = 0; i < rec->nfields; i++) {
+		const struct csv_field *f = &rec->fields[i];
+		b->fields[b->nfields++] = (struct fieldref){ b->data.len, f->len, f->null };
+		bytes_reserve(&b->data, f->len + 1);
+		memcpy(b->data.data + b->data.len, f->data, f->len + 1); /* with its NUL */
+		b->data.len += f->len + 1;
+	}
+	q->raw_off = b->data.len;
+	bytes_add(&b->data, rec->raw, rec->raw_len);
+}
+
+/* Hands the batch being filled to the caller. */
+static void publish(struct csvr *r, bool last)
+{
+	struct readahead *a = r->ahead;
+	a->cur->bytes = r->bytes;
+	a->cur->last = last;
+	pthread_mutex_lock(&a->lock);
+	if (last)
+		a->error = r->read_error;
+	a->filled++;
+	pthread_cond_broadcast(&a->changed);
+	pthread_mutex_unlock(&a->lock);
+	a->cur = NULL;
+}
+
+/* Called by the engine before it blocks on input: rows already parsed go to
+ * the caller now rather than when the batch is full, so a slow stream
+ * (tail -f | validate) flows row by row. */
+static void publish_before_read(struct csvr *r)
+{
+	if (r->ahead && r->ahead->cur && r->ahead->cur->nrecs > 0)
+		publish(r, false);
+}
+
+/* Waits for a free batch; NULL when the reader is being closed. Batches are
+ * filled and given back in ring order, so the next slot is free whenever
+ * fewer than all are filled. */
+static struct batch *acquire(struct readahead *a)
+{
+	pthread_mutex_lock(&a->lock);
+	while (a->filled == N_BATCHES && !a->closing)
+		pthread_cond_wait(&a->changed, &a->lock);
+	bool closing = a->closing;
+	pthread_mutex_unlock(&a->lock);
+	if (closing)
+		return NULL;
+	struct batch *b = &a->batches[a->next_slot];
+	a->next_slot = (a->next_slot + 1) % N_BATCHES;
+	b->data.len = b->nfields = b->nrecs = 0;
+	return b;
+}
+
+static void *reader_thread(void *arg)
+{
+	struct csvr *r = arg;
+	struct readahead *a = r->ahead;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	for (;;) {
+		if (!a->cur && !(a->cur = acquire(a)))
+			return NULL;
+		const struct csv_record *rec = engine_next(r);
+		if (!a->cur && !(a->cur = acquire(a))) /* the engine may have published */
+			return NULL;
+		if (!rec) {
+			publish(r, true);
+			return NULL;
+		}
+		batch_add(a->cur, rec);
+		if (a->cur->nrecs >= BATCH_RECORDS || a->cur->data.len >= BATCH_BYTES)
+			publish(r, false);
+	}
+}
+
+struct csvr *csvr_open_threaded(int fd, const char *name, char delim)
+{
+	struct csvr *r = csvr_open(fd, name, delim);
+	struct readahead *a = xrealloc(NULL, sizeof *a);
+	memset(a, 0, sizeof *a);
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->changed, NULL);
+	r->ahead = a;
+	if (pthread_create(&a->thread, NULL, reader_thread, r) != 0) {
+		/* No thread: read in the caller's thread instead. */
+		r->ahead = NULL;
+		pthread_mutex_destroy(&a->lock);
+		pthread_cond_destroy(&a->changed);
+		free(a);
+	}
+	return r;
+}
+
+static const struct csv_record *ahead_next(struct readahead *a)
+{
+	struct batch *b = a->started ? &a->batches[a->head] : NULL;
+	if (!b || a->next_rec == b->nrecs) {
+		if (b && b->last)
+			return NULL;
+		pthread_mutex_lock(&a->lock);
+		if (b) { /* give the finished batch back */
+			a->head = (a->head + 1) % N_BATCHES;
+			a->filled--;
+			pthread_cond_broadcast(&a->changed);
+		}
+		while (a->filled == 0)
+			pthread_cond_wait(&a->changed, &a->lock);
+		a->started = true;
+		a->next_rec = 0;
+		pthread_mutex_unlock(&a->lock);
+		b = &a->batches[a->head];
+		if (b->nrecs == 0)
+			return NULL;
+	}
+	const struct brec *q = &b->recs[a->next_rec++];
+	fields_out(&a->out, &a->capout, b->data.data, &b->fields[q->first], q->n);
+	a->rec = (struct csv_record){
+		.kind = q->kind,
+		.line = q->line,
+		.nfields = q->n,
+		.fields = a->out,
+		.raw = b->data.data ? b->data.data + q->raw_off : "",
+		.raw_len = q->raw_len,
+		.error = q->error,
+	};
+	return &a->rec;
+}
+
+const struct csv_record *csvr_next(struct csvr *r)
+{
+	return r->ahead ? ahead_next(r->ahead) : engine_next(r);
+}
+
 const char *csvr_error(const struct csvr *r)
 {
+	if (r->ahead) {
+		struct readahead *a = r->ahead;
+		bool over = a->started && a->batches[a->head].last;
+		return over ? a->error : NULL;
+	}
 	return r->read_error;
 }
 
 uint64_t csvr_bytes(const struct csvr *r)
 {
+	if (r->ahead)
+		return r->ahead->started ? r->ahead->batches[r->ahead->head].bytes : 0;
 	return r->bytes;
+}
+
+static void ahead_close(struct readahead *a)
+{
+	pthread_cancel(a->thread); /* takes effect only while it waits for input */
+	pthread_mutex_lock(&a->lock);
+	a->closing = true;         /* wakes it if it waits for a free batch */
+	pthread_cond_broadcast(&a->changed);
+	pthread_mutex_unlock(&a->lock);
+	pthread_join(a->thread, NULL);
+	for (int i = 0; i < N_BATCHES; i++) {
+		free(a->batches[i].data.data);
+		free(a->batches[i].fields);
+		free(a->batches[i].recs);
+	}
+	pthread_mutex_destroy(&a->lock);
+	pthread_cond_destroy(&a->changed);
+	free(a->out);
+	free(a);
 }
 
 void csvr_close(struct csvr *r)
 {
 	if (!r)
 		return;
+	if (r->ahead)
+		ahead_close(r->ahead);
 	csv_free(&r->parser);
 	free(r->in);
 	free(r->replay.data);

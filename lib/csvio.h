@@ -57,6 +57,11 @@ struct csvr;
  * out-of-memory). */
 struct csvr *csvr_open(int fd, const char *name, char delim);
 
+/* The same, with parsing done ahead in a thread of its own, so that it
+ * overlaps the caller's work on the rows: for long inputs on more than one
+ * core. The calls below behave the same either way. */
+struct csvr *csvr_open_threaded(int fd, const char *name, char delim);
+
 /* The next record, or NULL at the end of input or on a read error (then
  * csvr_error() says what happened). The record and its fields stay valid
  * until the next call. */

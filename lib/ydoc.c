@@ -127,3 +127,17 @@ yaml_node_t *ydoc_get(struct ydoc *d, const yaml_node_t *map, const char *key)
 	}
 	return NULL;
 }
+
+yaml_node_t *ydoc_duplicate_key(struct ydoc *d, const yaml_node_t *map)
+{
+	size_t n = ydoc_len(map);
+	for (size_t i = 1; i < n && ydoc_is_map(map); i++) {
+		const char *k = ydoc_str(ydoc_key(d, map, i));
+		for (size_t j = 0; k && j < i; j++) {
+			const char *prev = ydoc_str(ydoc_key(d, map, j));
+			if (prev && !strcmp(prev, k))
+				return ydoc_key(d, map, i);
+		}
+	}
+	return NULL;
+}

@@ -48,6 +48,10 @@ size_t ydoc_line(const yaml_node_t *n);
  * such key. */
 yaml_node_t *ydoc_get(struct ydoc *d, const yaml_node_t *map, const char *key);
 
+/* The second occurrence of a key that a mapping holds twice (YAML parsers
+ * differ on which one wins, so callers treat it as an error), or NULL. */
+yaml_node_t *ydoc_duplicate_key(struct ydoc *d, const yaml_node_t *map);
+
 /* Iteration: for (size_t i = 0; i < ydoc_len(n); i++) ...
  * ydoc_len is the number of items of a sequence or pairs of a mapping. */
 size_t ydoc_len(const yaml_node_t *n);

@@ -22,12 +22,15 @@ need pkg-config /usr/bin/pkg-config
 need libpq-dev /usr/include/postgresql/libpq-fe.h
 need libcsv-dev /usr/include/csv.h
 need libyaml-dev /usr/include/yaml.h
+need libpcre2-dev /usr/include/pcre2.h
 if [ "$stage" = test ] || [ "$stage" = bench ]; then
 	need bats /usr/bin/bats
 	need bats-assert /usr/lib/bats/bats-assert/load.bash
 	need bats-support /usr/lib/bats/bats-support/load.bash
 	need postgresql /usr/lib/postgresql/*/bin/initdb
 	need postgresql-client /usr/bin/psql
+	need valgrind /usr/bin/valgrind
+	need util-linux /usr/bin/script
 fi
 if [ "$stage" = bench ]; then
 	need hyperfine /usr/bin/hyperfine

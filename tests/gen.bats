@@ -236,3 +236,21 @@ HEADER=sale_id,sold_at,store_id,product_id,quantity,unit_price,amount,currency
 	assert_output --partial "EXIT STATUS"
 	assert_output --partial "--dirty-log"
 }
+
+@test "gen draws a progress line when stderr is a terminal, and none otherwise" {
+	command -v script >/dev/null || skip "script(1) is not installed"
+	run script -qec "'$BIN/gen' --rows 30000000 >/dev/null" /dev/null
+	assert_success
+	assert_output --regexp 'gen: [0-9]+ rows, [0-9.]+ MB, [0-9.]+ MB/s'
+	run --separate-stderr bash -c "'$BIN/gen' --rows 30000000 >/dev/null"
+	assert_equal "$stderr" ""
+}
+
+@test "gen -v reports rows and speed at the end; -q keeps stderr empty" {
+	run --separate-stderr bash -c "'$BIN/gen' -v --rows 1000 >/dev/null"
+	assert_success
+	assert_output ""
+	[[ "$stderr" =~ ^gen:\ 1000\ rows,\ [0-9.]+\ MB\ in\ [0-9.]+\ s\ \([0-9]+\ rows/s,\ [0-9.]+\ MB/s\)$ ]]
+	run --separate-stderr bash -c "'$BIN/gen' -q --rows 1000 >/dev/null"
+	assert_equal "$stderr" ""
+}

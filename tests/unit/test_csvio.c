@@ -8,8 +8,10 @@
 #include "csvio.h"
 #include "unit.h"
 
+typedef struct csvr *open_fn(int fd, const char *name, char delim);
+
 /* A reader over the given bytes, through a temporary file. */
-static struct csvr *reader_on(const char *data, size_t len, char delim)
+static struct csvr *reader_on_with(const char *data, size_t len, char delim, open_fn *open_reader)
 {
 	FILE *f = tmpfile();
 	if (!f || fwrite(data, 1, len, f) != len || fflush(f) != 0) {
@@ -19,7 +21,12 @@ static struct csvr *reader_on(const char *data, size_t len, char delim)
 	int fd = dup(fileno(f));
 	fclose(f);
 	lseek(fd, 0, SEEK_SET);
-	return csvr_open(fd, "test", delim);
+	return open_reader(fd, "test", delim);
+}
+
+static struct csvr *reader_on(const char *data, size_t len, char delim)
+{
+	return reader_on_with(data, len, delim, csvr_open);
 }
 
 static void reader_done(struct csvr *r)
@@ -180,7 +187,35 @@ static void tab_separated(void)
 	reader_done(r);
 }
 
+static void records_across_read_chunks_with(open_fn *open_reader);
+
 static void records_across_read_chunks(void)
+{
+	records_across_read_chunks_with(csvr_open);
+}
+
+/* The same rows through the read-ahead thread: same records, same lines. */
+static void threaded_reader_gives_the_same_records(void)
+{
+	records_across_read_chunks_with(csvr_open_threaded);
+}
+
+/* Closing a threaded reader before the end must not hang or leak. */
+static void threaded_reader_closes_early(void)
+{
+	int fds[2];
+	CHECK(pipe(fds) == 0);
+	CHECK(write(fds[1], "a\n1\n", 4) == 4);
+	struct csvr *r = csvr_open_threaded(fds[0], "pipe", ',');
+	const struct csv_record *rec = csvr_next(r);
+	CHECK(rec && rec->line == 1);
+	/* The reader thread now waits for input that never comes. */
+	csvr_close(r);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+static void records_across_read_chunks_with(open_fn *open_reader)
 {
 	/* Long enough to cross several 256 KiB reads, with a field that
 	 * spans a chunk boundary, and exact line numbers throughout. */
@@ -195,7 +230,7 @@ static void records_across_read_chunks(void)
 	memset(buf + n, 'z', 300 * 1024); /* one 300 KiB field */
 	n += 300 * 1024;
 	buf[n++] = '\n';
-	struct csvr *r = reader_on(buf, n, ',');
+	struct csvr *r = reader_on_with(buf, n, ',', open_reader);
 	const struct csv_record *rec;
 	csvr_next(r);
 	int seen = 0, bad = 0;
@@ -322,6 +357,8 @@ int main(void)
 	RUN(nul_bytes_are_kept);
 	RUN(tab_separated);
 	RUN(records_across_read_chunks);
+	RUN(threaded_reader_gives_the_same_records);
+	RUN(threaded_reader_closes_early);
 	RUN(read_error_is_reported);
 	RUN(writer_quotes_only_when_needed);
 	RUN(writer_output_reads_back_identically);

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# validate with the full sales contract on 3,000,000 rows, valid rows to
+# /dev/null, against the floor: a program that only parses the same file
+# with libcsv and counts fields (bench/csvfloor.c). The issue asks for at
+# most 1.5 x the floor's time, and peak memory under 64 MB plus what the
+# unique check must remember.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh"
+rows=3000000
+file="$BENCH_TMP/sales3m.csv"
+"$ELT_BIN/gen" --rows "$rows" --seed 1 --days 30 >"$file"
+bytes=$(wc -c <"$file")
+cc -O2 -o "$BENCH_TMP/csvfloor" "$here/csvfloor.c" -lcsv
+schema="$here/../sql/contracts/sales.schema.json"
+ours=$(median_seconds validate "$ELT_BIN/validate -q --schema $schema < $file > /dev/null")
+floor=$(median_seconds csvfloor "$BENCH_TMP/csvfloor < $file > /dev/null")
+rss=$(peak_rss_kb "$ELT_BIN/validate -q --schema $schema < $file > /dev/null")
+rss_nounique=$(peak_rss_kb "$ELT_BIN/validate -q < $file > /dev/null")
+awk -v r="$rows" -v b="$bytes" -v o="$ours" -v f="$floor" -v m="$rss" -v m0="$rss_nounique" 'BEGIN {
+	printf "validate sales contract, 3M rows (%.0f MB)\t%.2f s, %.0f MB/s, %.2fM rows/s\tlibcsv parse only: %.2f s, %.0f MB/s, %.2fM rows/s\t%.2fx (limit 1.5x)\n",
+		b / 1e6, o, b / o / 1e6, r / o / 1e6, f, b / f / 1e6, r / f / 1e6, o / f
+	printf "validate peak RSS, 3M rows\t%.0f MB with unique sale_id\t%.0f MB without (limit 64 MB + unique keys)\t%.0f bytes per unique key\n",
+		m / 1024, m0 / 1024, (m - m0) * 1024 / r
+}'

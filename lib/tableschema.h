@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT
+ * Frictionless Table Schemas (JSON or YAML): loading, and parsing cell
+ * values by field type. validate checks data with it; pgload --create makes
+ * tables from it.
+ *
+ * Supported: field types string, integer, number, boolean, date, datetime,
+ * time, year (any other type is an error); constraints required, unique,
+ * minimum, maximum, exclusiveMinimum, exclusiveMaximum, minLength,
+ * maxLength, pattern (a whole-value match, PCRE2 syntax, which covers XML
+ * Schema's \d, \w and friends), enum; missingValues, primaryKey, uniqueKeys,
+ * trueValues/falseValues, decimalChar/groupChar/bareNumber, and foreignKeys
+ * whose reference resource is a CSV file (a path relative to the schema).
+ * Unknown keys are warned about and ignored.
+ *
+ * Numbers are exact decimals: they are compared digit by digit and never
+ * turned into floating point. Dates and times are proleptic Gregorian;
+ * year 0 is refused, as PostgreSQL refuses it. */
+#ifndef ELT_TABLESCHEMA_H
+#define ELT_TABLESCHEMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum ts_type { TS_STRING, TS_INTEGER, TS_NUMBER, TS_BOOLEAN, TS_DATE, TS_DATETIME, TS_TIME, TS_YEAR };
+
+/* A parsed cell value, comparable with values of the same field. Numbers
+ * point into a normalised digit buffer owned by whoever parsed them. */
+struct ts_value {
+	enum ts_type type;
+	bool boolean;
+	int64_t i;       /* date: days since 1970-01-01; datetime: UTC microseconds since
+			    1970; time: microseconds of the day; year: the year */
+	int sign;        /* number, integer: -1, 0 or 1 */
+	int64_t exp;     /* number, integer: value = 0.digits × 10^exp */
+	const char *digits; /* number, integer: significant digits, no leading/trailing zeros */
+	size_t ndigits;
+};
+
+/* Bounds keep their digits in a buffer of their own. */
+struct ts_bound {
+	bool set;
+	struct ts_value v;
+	char digits[64];
+	char text[64]; /* as written, for messages */
+};
+
+enum ts_constraint {
+	TSC_REQUIRED, TSC_UNIQUE, TSC_MINIMUM, TSC_MAXIMUM, TSC_EXCLUSIVE_MINIMUM,
+	TSC_EXCLUSIVE_MAXIMUM, TSC_MIN_LENGTH, TSC_MAX_LENGTH, TSC_PATTERN, TSC_ENUM,
+};
+/* "minimum", "exclusiveMaximum", ...: the names the spec uses. */
+const char *ts_constraint_name(enum ts_constraint c);
+
+struct ts_field {
+	char *name;
+	enum ts_type type;
+	char *format;            /* NULL for the default */
+	bool required, unique;
+	struct ts_bound minimum, maximum, xminimum, xmaximum;
+	int64_t min_length, max_length; /* -1 when not set */
+	char *pattern;           /* as written, for messages */
+	void *regex;             /* compiled pattern (pcre2_code) */
+	char **enum_values;      /* as written */
+	struct ts_value *enum_parsed; /* for typed comparison; digits point into enum_values */
+	size_t n_enum;
+	char **true_values, **false_values;
+	size_t n_true, n_false;
+	char decimal_char, group_char;
+	bool bare_number;
+};
+
+struct ts_key {
+	size_t *cols; /* field indexes */
+	size_t n;
+};
+
+struct ts_foreign_key {
+	struct ts_key local;
+	char *resource;  /* as written */
+	char *path;      /* resolved against the schema's directory */
+	char **ref_fields;
+	size_t n_ref;
+};
+
+struct ts_schema {
+	char *path;
+	struct ts_field *fields;
+	size_t nfields;
+	char **missing_values;
+	size_t n_missing;
+	struct ts_key primary_key;  /* n == 0: none */
+	struct ts_key *unique_keys;
+	size_t n_unique_keys;
+	struct ts_foreign_key *foreign_keys;
+	size_t n_foreign_keys;
+};
+
+/* Loads a schema. Returns 0, or -1 with err holding "FILE:LINE: key "x": what is
+ * wrong". Unknown keys are reported through log_warn(). */
+int ts_load(struct ts_schema *s, const char *path, char *err, size_t errlen);
+void ts_free(struct ts_schema *s);
+
+/* An empty schema (no fields, missingValues [""]) to build from command-line
+ * rules. Free with ts_free(). */
+void ts_init_empty(struct ts_schema *s);
+
+/* Adds an untyped string field (for rules given on the command line) and
+ * returns it. The pointer is good until the next field is added. */
+struct ts_field *ts_add_field(struct ts_schema *s, const char *name);
+/* Index of the named field, or -1. */
+long ts_field_index(const struct ts_schema *s, const char *name);
+/* Parses a type name ("integer"); false if unknown. */
+bool ts_type_parse(const char *name, enum ts_type *type);
+const char *ts_type_name(enum ts_type t);
+/* Sets a bound, a length, a pattern or an enum from text, as the schema file
+ * would. Returns 0, or -1 with a message in err. */
+int ts_set_constraint(struct ts_field *f, enum ts_constraint c, const char *text,
+		      char *err, size_t errlen);
+
+/* Sets the field's enum constraint from a list of values, parsed by the
+ * field's type (set the type first). Returns 0, or -1 with a message in err. */
+int ts_enum_from_list(struct ts_field *f, char **values, size_t n, char *err, size_t errlen);
+
+/* True when the cell is one of the schema's missing values. */
+bool ts_is_missing(const struct ts_schema *s, const char *cell, size_t len);
+
+/* Parses a cell by the field's type. digits is scratch space of at least
+ * len + 2 bytes for numbers. Returns true, or false with why set to a short
+ * reason that reads after the value ("is not a calendar date", ...). */
+bool ts_parse(const struct ts_field *f, const char *cell, size_t len, struct ts_value *v,
+	      char *digits, const char **why);
+/* Compares two values of the same type: <0, 0, >0. */
+int ts_compare(const struct ts_value *a, const struct ts_value *b);
+
+/* Checks the constraints other than required and unique on a parsed value.
+ * Returns true, or false with *failed set. */
+bool ts_check(const struct ts_field *f, const char *cell, size_t len, const struct ts_value *v,
+	      enum ts_constraint *failed);
+
+#endif

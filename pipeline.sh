@@ -1,0 +1,283 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# pipeline.sh: the whole sales job, end to end.
+#
+#   raw DDL -> seeds -> gen | validate | pgload -> models -> data tests ->
+#   the job's own reconciliation checks -> a sample of the final facts
+#
+# The database comes from the PG* environment, else from .env (POSTGRES_*),
+# else, when no server is configured and none answers on the default
+# socket, from a cluster of its own in .pgdata/ that is kept between runs.
+# Every step is timed and logged on stderr; a failing step stops the job
+# with that step's exit status and its name.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$here"
+BIN=${ELT_BIN:-$here/bin}
+PGDATA_DIR=${PIPELINE_PGDATA:-$here/.pgdata}
+
+usage() {
+	cat <<'USAGE'
+usage: pipeline.sh [--rows N] [--days D] [--start YYYY-MM-DD] [--seed S] [--dirty R]
+                   [--input FILE] [--full-refresh] [--skip-load] [--stop-db] [--help]
+
+Runs the sales job: raw DDL, seeds, gen | validate | pgload (or --input FILE,
+or data/example_sales.csv when it exists, through validate | pgload), the
+models, the data tests, the reconciliation checks, and prints a sample of
+the final facts.
+
+  --rows N          sales rows to generate (default 10000)
+  --days D          days they spread over (default 7)
+  --start DATE      first day (default 2026-01-01)
+  --seed S          generator seed (default 1)
+  --dirty R         fraction of generated rows made invalid (default 0)
+  --input FILE      load this CSV instead of generating one
+  --full-refresh    rebuild incremental models from scratch
+  --skip-load       run seeds, models and tests on what is loaded already
+  --stop-db         stop the embedded database in .pgdata/ and exit
+  --help            this help
+
+Database: PG* variables, else .env (POSTGRES_USER, POSTGRES_PASSWORD,
+POSTGRES_DB, POSTGRES_HOST, POSTGRES_PORT), else an embedded cluster in
+.pgdata/ listening on a unix socket in that directory only.
+PIPELINE_DB_WAIT (seconds, default 10) bounds the wait for the server;
+PIPELINE_PGDATA moves the embedded cluster, PIPELINE_WORKDIR the rejects
+and logs (default target/pipeline); ELT_BIN names prebuilt programs (then
+nothing is built).
+
+Exit status: that of the step that failed (1 data failed a check, 2 usage,
+3 operational failure), 0 when every step passed.
+USAGE
+}
+
+log() { printf 'pipeline: %s\n' "$*" >&2; }
+die() {
+	local status=$1
+	shift
+	log "$*"
+	exit "$status"
+}
+
+rows=10000 days=7 start=2026-01-01 seed=1 dirty=0 input="" full_refresh="" skip_load="" stop_db=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	--rows) rows=${2:?--rows needs a value}; shift 2 ;;
+	--days) days=${2:?--days needs a value}; shift 2 ;;
+	--start) start=${2:?--start needs a value}; shift 2 ;;
+	--seed) seed=${2:?--seed needs a value}; shift 2 ;;
+	--dirty) dirty=${2:?--dirty needs a value}; shift 2 ;;
+	--input) input=${2:?--input needs a value}; shift 2 ;;
+	--full-refresh) full_refresh=--full-refresh; shift ;;
+	--skip-load) skip_load=1; shift ;;
+	--stop-db) stop_db=1; shift ;;
+	-h | --help) usage; exit 0 ;;
+	*) log "unknown option '$1'"; usage >&2; exit 2 ;;
+	esac
+done
+[ -z "$input" ] && [ -f data/example_sales.csv ] && input=data/example_sales.csv
+if [ -n "$input" ] && [ ! -r "$input" ]; then
+	die 2 "--input: cannot read $input"
+fi
+
+# ---- the embedded database ----
+
+pg_bindir() {
+	find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -V | tail -n 1
+}
+
+as_pg_owner() {
+	if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+embedded_stop() {
+	if [ -f "$PGDATA_DIR/data/postmaster.pid" ]; then
+		as_pg_owner "$(pg_bindir)/pg_ctl" -D "$PGDATA_DIR/data" -m fast -w stop >/dev/null
+		log "embedded database stopped ($PGDATA_DIR)"
+	else
+		log "no embedded database is running"
+	fi
+}
+
+embedded_start() {
+	local bindir
+	bindir=$(pg_bindir)
+	[ -x "$bindir/initdb" ] || die 3 "database: no PostgreSQL server installed (run: make test once, or apt-get install postgresql)"
+	if [ ! -d "$PGDATA_DIR/data" ]; then
+		mkdir -p "$PGDATA_DIR"
+		if [ "$(id -u)" -eq 0 ]; then
+			chown postgres: "$PGDATA_DIR"
+			runuser -u postgres -- test -w "$PGDATA_DIR" ||
+				die 3 "database: the postgres user cannot reach $PGDATA_DIR; run from a directory it can traverse, or set PGHOST"
+		fi
+		log "creating the embedded database in $PGDATA_DIR"
+		as_pg_owner "$bindir/initdb" -D "$PGDATA_DIR/data" -U postgres -A trust -E UTF8 --no-locale >"$PGDATA_DIR/initdb.log" 2>&1 ||
+			die 3 "database: initdb failed, see $PGDATA_DIR/initdb.log"
+	fi
+	if [ ! -S "$PGDATA_DIR/.s.PGSQL.5432" ]; then
+		as_pg_owner "$bindir/pg_ctl" -D "$PGDATA_DIR/data" -l "$PGDATA_DIR/server.log" -w -t 60 \
+			-o "-c listen_addresses='' -k $PGDATA_DIR -p 5432" start >/dev/null ||
+			die 3 "database: the embedded server did not start, see $PGDATA_DIR/server.log"
+		log "embedded database running; connect with: psql -h $PGDATA_DIR -U postgres postgres"
+		log "stop it with: ./pipeline.sh --stop-db"
+	fi
+	export PGHOST=$PGDATA_DIR PGPORT=5432 PGUSER=postgres PGDATABASE=postgres
+}
+
+if [ -n "$stop_db" ]; then
+	embedded_stop
+	exit 0
+fi
+
+# ---- configuration: PG* win over .env ----
+
+configured=""
+for v in PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD PGSERVICE; do
+	[ -n "${!v:-}" ] && configured=1
+done
+if [ -f .env ]; then
+	while IFS='=' read -r key value; do
+		value=${value%$'\r'}
+		value=${value#\"} value=${value%\"}
+		case $key in
+		POSTGRES_USER) [ -z "${PGUSER:-}" ] && export PGUSER=$value ;;
+		POSTGRES_PASSWORD) [ -z "${PGPASSWORD:-}" ] && export PGPASSWORD=$value ;;
+		POSTGRES_DB) [ -z "${PGDATABASE:-}" ] && export PGDATABASE=$value ;;
+		POSTGRES_HOST) [ -z "${PGHOST:-}" ] && export PGHOST=$value ;;
+		POSTGRES_PORT) [ -z "${PGPORT:-}" ] && export PGPORT=$value ;;
+		*) continue ;;
+		esac
+		configured=1
+	done < <(grep -E '^[A-Z_]+=' .env || true)
+fi
+
+# ---- steps ----
+
+step_no=0
+step() { # step NAME COMMAND...: runs, times and logs one step
+	local name=$1 t0 status=0
+	shift
+	step_no=$((step_no + 1))
+	log "[$step_no] $name"
+	t0=$(date +%s.%N)
+	"$@" || status=$?
+	if [ "$status" -ne 0 ]; then
+		die "$status" "step '$name' failed (exit $status)"
+	fi
+	log "[$step_no] $name: done in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f s", b - a }')"
+}
+
+psql_q() { psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
+
+build() {
+	[ -n "${ELT_BIN:-}" ] && return 0 # the caller built them
+	make -s all >&2
+}
+
+wait_for_db() {
+	local wait=${PIPELINE_DB_WAIT:-10} i out
+	# Nothing configured: a server on the default socket that lets us in
+	# will do; otherwise the embedded one.
+	if [ -z "$configured" ] && ! PGCONNECT_TIMEOUT=2 psql_q -c 'select 1' >/dev/null 2>&1; then
+		embedded_start
+	fi
+	for ((i = 0; i <= wait; i++)); do
+		if out=$(psql_q -c 'select 1' 2>&1); then
+			return 0
+		fi
+		sleep 1
+	done
+	log "database not reachable after ${wait} s (host ${PGHOST:-default socket}, port ${PGPORT:-5432}): ${out##*$'\n'}"
+	return 3
+}
+
+raw_ddl() {
+	local f
+	for f in sql/raw/*.sql; do
+		psql_q -f "$f" >/dev/null || return 3
+	done
+}
+
+workdir=${PIPELINE_WORKDIR:-$here/target/pipeline}
+mkdir -p "$workdir"
+rejects=$workdir/rejects.csv
+validate_report=$workdir/validate.json
+load_log=$workdir/pgload.log
+
+load() {
+	local key status
+	local -a src
+	if [ -n "$input" ]; then
+		key="file:$(sha256sum "$input" | cut -d' ' -f1)"
+		src=(cat "$input")
+	else
+		key="gen:seed=$seed:rows=$rows:start=$start:days=$days:dirty=$dirty"
+		src=("$BIN/gen" --rows "$rows" --seed "$seed" --start "$start" --days "$days" --dirty "$dirty")
+	fi
+	set +e
+	"${src[@]}" |
+		"$BIN/validate" --schema sql/contracts/sales.schema.json --rejects "$rejects" --report json 2>"$validate_report" |
+		"$BIN/pgload" --table raw.sales --key "$key" --source "${input:-gen}" 2>&1 | tee "$load_log" >&2
+	local -a st=("${PIPESTATUS[@]}")
+	set -e
+	local names=(source validate pgload)
+	for i in 0 1 2; do
+		if [ "${st[$i]}" -ne 0 ]; then
+			log "load: ${names[$i]} exited ${st[$i]}"
+			[ "$i" -eq 1 ] && cat "$validate_report" >&2
+			return "${st[$i]}"
+		fi
+	done
+	log "load: validate $(cat "$validate_report"); rejects in $rejects"
+}
+
+check_counts() {
+	# Rows read = rows loaded + rows rejected, for this run's input.
+	local read valid rejected loaded
+	read=$(sed -n 's/.*"rows": \([0-9]*\).*/\1/p' "$validate_report")
+	valid=$(sed -n 's/.*"valid": \([0-9]*\).*/\1/p' "$validate_report")
+	rejected=$(($(wc -l <"$rejects") - 1))
+	if grep -qi 'skipp' "$load_log"; then
+		log "check: this input was loaded before (same key): nothing new loaded"
+		loaded=$valid
+	else
+		loaded=$(psql_q -c "select rows from raw._loads where status = 'committed' order by load_id desc limit 1")
+	fi
+	log "check: $read rows read = $loaded loaded + $rejected rejected"
+	[ "$read" -eq $((loaded + rejected)) ] || { log "check failed: rows read != loaded + rejected"; return 1; }
+}
+
+check_warehouse() {
+	local stg distinct bad
+	stg=$(psql_q -c "select count(*) from analytics.stg_sales")
+	distinct=$(psql_q -c "select count(distinct sale_id) from raw.sales")
+	log "check: staging rows $stg = distinct valid sale_ids $distinct"
+	[ "$stg" -eq "$distinct" ] || { log "check failed: staging rows != distinct sale_ids"; return 1; }
+	bad=$(psql_q -c "
+		select count(*) from (
+			select sale_date, sum(gross_usd) as usd from analytics.int_daily_sales group by sale_date
+		) s full join analytics.fct_daily_sales_metrics f using (sale_date)
+		where f.revenue_usd is distinct from round(s.usd, 2)")
+	log "check: days whose mart revenue differs from staging's: $bad"
+	[ "$bad" -eq 0 ] || { log "check failed: the mart's totals per day differ from staging's"; return 1; }
+}
+
+sample() {
+	psql -X -P pager=off -c "
+		select sale_date, revenue_usd, units, orders, avg_order_value_usd, distinct_products, distinct_stores
+		from analytics.fct_daily_sales_metrics order by sale_date desc limit 10"
+}
+
+step "build" build
+step "database" wait_for_db
+step "raw DDL" raw_ddl
+step "seeds" "$BIN/modelrun" --project-dir sql seed
+if [ -z "$skip_load" ]; then
+	step "load" load
+	step "check: rows read = loaded + rejected" check_counts
+fi
+step "models" "$BIN/modelrun" --project-dir sql run $full_refresh
+step "data tests" "$BIN/dqcheck" --project-dir sql
+step "check: staging and mart reconcile" check_warehouse
+step "sample of the final facts" sample
+log "done"

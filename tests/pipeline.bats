@@ -1,0 +1,119 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# pipeline.sh end to end, against the suite's server: each test in a
+# database of its own.
+
+load helpers/common
+
+setup() {
+	cd "$BATS_TEST_TMPDIR" || return 1
+	export PGDATABASE="pipeline_${BATS_TEST_NUMBER}"
+	psql -X -q -d postgres -c "drop database if exists $PGDATABASE" -c "create database $PGDATABASE"
+	export PIPELINE_WORKDIR=$BATS_TEST_TMPDIR/work
+}
+
+@test "pipeline.sh runs the whole job and ends with a sample of the final facts" {
+	run --separate-stderr "$REPO/pipeline.sh" --rows 3000 --days 5 --start 2026-03-02 --seed 3
+	assert_success
+	assert_output --partial "sale_date"
+	assert_output --partial "2026-03-06"
+	[[ "$stderr" == *"pipeline: [2] database: done in "* ]]
+	assert_equal "$(sql -c 'select count(*) from raw.sales')" 3000
+	assert_equal "$(sql -c 'select count(*) from analytics.fct_daily_sales_metrics')" 5
+	[[ "$stderr" == *"check: 3000 rows read = 3000 loaded + 0 rejected"* ]]
+	[[ "$stderr" == *"pipeline: done"* ]]
+}
+
+@test "pipeline.sh run twice with the same input doubles nothing" {
+	"$REPO/pipeline.sh" --rows 1000 --days 3 --seed 5 >/dev/null 2>&1
+	run --separate-stderr "$REPO/pipeline.sh" --rows 1000 --days 3 --seed 5
+	assert_success
+	assert_equal "$(sql -c 'select count(*) from raw.sales')" 1000
+	assert_equal "$(sql -c "select count(*) from raw._loads where status = 'committed'")" 1
+}
+
+@test "pipeline.sh with new days updates the mart incrementally, and late rows for an old day show up" {
+	"$REPO/pipeline.sh" --rows 2000 --days 3 --start 2026-04-01 --seed 1 >/dev/null 2>&1
+	before=$(sql -c "select revenue_usd from analytics.fct_daily_sales_metrics where sale_date = '2026-04-01'")
+	# new days
+	"$REPO/pipeline.sh" --rows 2000 --days 2 --start 2026-04-04 --seed 1 >/dev/null 2>&1
+	assert_equal "$(sql -c 'select count(*) from analytics.fct_daily_sales_metrics')" 5
+	# late-arriving rows for 2026-04-01, from another seed (new sale ids)
+	run --separate-stderr "$REPO/pipeline.sh" --rows 500 --days 1 --start 2026-04-01 --seed 9
+	assert_success
+	after=$(sql -c "select revenue_usd from analytics.fct_daily_sales_metrics where sale_date = '2026-04-01'")
+	want=$(sql -c "select round(sum(gross_usd), 2) from analytics.int_daily_sales where sale_date = '2026-04-01'")
+	[ "$before" != "$after" ]
+	assert_equal "$after" "$want"
+}
+
+@test "pipeline.sh --dirty quarantines the bad rows and still succeeds" {
+	run --separate-stderr "$REPO/pipeline.sh" --rows 2000 --days 2 --dirty 0.1 --seed 4
+	assert_success
+	rejected=$(($(wc -l <work/rejects.csv) - 1))
+	[ "$rejected" -gt 100 ]
+	assert_equal "$(sql -c 'select count(*) from raw.sales')" $((2000 - rejected))
+	[[ "$stderr" == *"check: 2000 rows read = $((2000 - rejected)) loaded + $rejected rejected"* ]]
+}
+
+@test "pipeline.sh --input loads a given file through validate and pgload" {
+	"$BIN/gen" --rows 700 --seed 8 --start 2026-05-01 --days 2 >in.csv
+	run --separate-stderr "$REPO/pipeline.sh" --input in.csv
+	assert_success
+	assert_equal "$(sql -c 'select count(*) from raw.sales')" 700
+}
+
+@test "pipeline.sh with a dead database fails within seconds, naming the step and the reason" {
+	SECONDS=0
+	PGHOST=127.0.0.1 PGPORT=1 PIPELINE_DB_WAIT=2 run --separate-stderr "$REPO/pipeline.sh" --rows 10
+	assert_failure 3
+	[ "$SECONDS" -lt 15 ]
+	[[ "$stderr" == *"database not reachable after 2 s (host 127.0.0.1, port 1)"* ]]
+	[[ "$stderr" == *"step 'database' failed (exit 3)"* ]]
+}
+
+@test "pipeline.sh maps .env onto PG* and lets PG* win" {
+	mkdir proj
+	cp "$REPO/pipeline.sh" proj/
+	cp -r "$REPO/sql" proj/
+	printf 'POSTGRES_HOST=127.0.0.1\nPOSTGRES_PORT=1\nPOSTGRES_USER=nobody\n' >proj/.env
+	# .env alone: its dead host is used
+	(unset PGHOST PGPORT; PIPELINE_DB_WAIT=1 ELT_BIN=$BIN "$BATS_TEST_TMPDIR/proj/pipeline.sh" --rows 10) 2>err || true
+	grep -q "host 127.0.0.1, port 1" err
+	# PG* set: they win over .env (the suite's server answers)
+	run --separate-stderr env ELT_BIN="$BIN" "$BATS_TEST_TMPDIR/proj/pipeline.sh" --rows 100 --days 1
+	assert_success
+}
+
+@test "pipeline.sh --help and an unknown option" {
+	run "$REPO/pipeline.sh" --help
+	assert_success
+	assert_line --index 0 --partial "usage: pipeline.sh"
+	run --separate-stderr "$REPO/pipeline.sh" --bogus
+	assert_failure 2
+	assert_equal "${stderr_lines[0]}" "pipeline: unknown option '--bogus'"
+}
+
+@test "pipeline.sh starts an embedded database when none is configured, and stops it" {
+	dir=$(mktemp -d /tmp/elt-embedded.XXXXXX)
+	chmod 755 "$dir"
+	(
+		unset PGHOST PGPORT PGUSER PGDATABASE
+		export PIPELINE_PGDATA=$dir/pgdata
+		run_status=0
+		"$REPO/pipeline.sh" --rows 300 --days 1 >out 2>err || run_status=$?
+		"$REPO/pipeline.sh" --stop-db 2>>err
+		exit "$run_status"
+	) || { cat "$BATS_TEST_TMPDIR/err"; rm -rf "$dir"; false; }
+	grep -q "embedded database running; connect with: psql -h $dir/pgdata -U postgres postgres" err
+	grep -q "embedded database stopped" err
+	grep -q "sale_date" out
+	rm -rf "$dir"
+}
+
+@test "docker-compose accepts compose.yaml" {
+	command -v docker-compose >/dev/null || skip "docker-compose is not installed"
+	cd "$REPO"
+	run docker-compose -f compose.yaml config -q
+	assert_success
+}

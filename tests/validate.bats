@@ -1,0 +1,441 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# validate: schema and data-quality checks on any CSV stream.
+
+load helpers/common
+
+SCHEMA=$REPO/sql/contracts/sales.schema.json
+TYPES=$DATA/validate/types.schema.yaml
+REJECTS_HEADER=file,line,column,rule,constraint,message,raw
+
+# one_value TYPE VALUE [RULES...]: validates a one-column CSV "x" holding
+# VALUE and prints the reject record, if any, without the file column.
+one_value() {
+	local type=$1 value=$2
+	shift 2
+	printf 'x\n%s\n' "$value" >in.csv
+	"$BIN/validate" -q --type "x=$type" "$@" --rejects rej.csv in.csv >out.csv
+	tail -n +2 rej.csv | cut -d, -f2-
+}
+
+@test "validate passes valid sales through unchanged, header first, exit 0" {
+	"$BIN/gen" --rows 5000 --seed 2 >s.csv
+	run --separate-stderr "$BIN/validate" --schema "$SCHEMA" s.csv
+	assert_success
+	assert_equal "$output" "$(cat s.csv)"
+	assert_equal "$stderr" "validate: 5000 rows read, 5000 valid, 0 rejected"
+}
+
+@test "validate rejects exactly the rows gen --dirty-log lists, each with the matching rule" {
+	"$BIN/gen" --rows 10000 --seed 1 --dirty 0.1 --dirty-log log.csv >s.csv
+	run --separate-stderr "$BIN/validate" --schema "$SCHEMA" --rejects rej.csv s.csv
+	assert_success
+	# line, column and rule+constraint of every reject ...
+	tail -n +2 rej.csv | cut -d, -f2-5 | sort >got
+	# ... against what each dirty kind must produce
+	tail -n +2 log.csv | awk -F, -v OFS=, '{
+		rule["missing_value"] = "constraint-error,required"
+		rule["nonpositive_amount"] = "constraint-error,exclusiveMinimum"
+		rule["unknown_currency"] = "constraint-error,enum"
+		rule["bad_timestamp"] = "type-error,"
+		rule["impossible_date"] = "type-error,"
+		rule["non_numeric_quantity"] = "type-error,"
+		rule["too_many_decimals"] = "constraint-error,pattern"
+		rule["duplicate_sale_id"] = "unique-error,unique"
+		rule["unknown_store"] = "foreign-key,"
+		rule["unknown_product"] = "foreign-key,"
+		print $1, $3, rule[$2] }' | sort >want
+	n=$(($(wc -l <log.csv) - 1))
+	assert_equal "$(printf '%s\n' "$output" | wc -l)" "$((10000 - n + 1))"
+	run diff want got
+	assert_success
+}
+
+@test "validate keeps quotes, commas, embedded CR/LF and multi-byte UTF-8 field values identical" {
+	printf 'a,b,c\r\n"say ""hi""","x,y","line1\nline2"\r\n"crlf\r\ninside",héllo wörld 😀,plain\r\n"",,"  spaced  "\r\n' >in.csv
+	run --separate-stderr "$BIN/validate" in.csv
+	assert_success
+	expected=$(printf 'a,b,c\n"say ""hi""","x,y","line1\nline2"\n"crlf\r\ninside",héllo wörld 😀,plain\n"",,  spaced  ')
+	assert_equal "$output" "$expected"
+	assert_equal "$stderr" "validate: 3 rows read, 3 valid, 0 rejected"
+}
+
+@test "validate strips a UTF-8 byte order mark and accepts CRLF" {
+	printf '\xef\xbb\xbfsale_id,n\r\nA,1\r\n' >in.csv
+	run --separate-stderr "$BIN/validate" --require sale_id --type n=integer in.csv
+	assert_success
+	assert_equal "$output" "$(printf 'sale_id,n\nA,1')"
+}
+
+@test "validate rejects a short row as missing-cell and a long one as extra-cell, with their lines" {
+	printf 'a,b,c\n1,2\n1,2,3\n1,2,3,4\n' >in.csv
+	run --separate-stderr "$BIN/validate" --rejects rej.csv in.csv
+	assert_success
+	assert_equal "$output" "$(printf 'a,b,c\n1,2,3')"
+	run cat rej.csv
+	assert_line --index 0 "$REJECTS_HEADER"
+	assert_line --index 1 'in.csv,2,c,missing-cell,,"the row has 2 fields, the header 3","1,2"'
+	assert_line --index 2 'in.csv,4,,extra-cell,,"the row has 4 fields, the header 3","1,2,3,4"'
+}
+
+@test "validate rejects a blank line as blank-row and goes on" {
+	printf 'a\n1\n\n2\n' >in.csv
+	run --separate-stderr "$BIN/validate" --rejects rej.csv in.csv
+	assert_success
+	assert_equal "$output" "$(printf 'a\n1\n2')"
+	assert_equal "$(sed -n 2p rej.csv)" 'in.csv,3,,blank-row,,the row is empty,'
+}
+
+@test "validate rejects a stray quote as source-error on its line and reads on" {
+	printf 'a,b\n1,x"y\n2,"ok"z\n3,fine\n' >in.csv
+	run --separate-stderr "$BIN/validate" --rejects rej.csv in.csv
+	assert_success
+	assert_equal "$output" "$(printf 'a,b\n3,fine')"
+	assert_equal "$(sed -n 2p rej.csv)" 'in.csv,2,,source-error,,quote character inside an unquoted field,"1,x""y"'
+	assert_equal "$(sed -n 3p rej.csv)" 'in.csv,3,,source-error,,character after the closing quote of a field,"2,""ok""z"'
+}
+
+@test "validate rejects an unterminated quote on its line only and keeps the rows after it" {
+	printf 'a,b\n1,"never closed\n2,two\n3,three\n' >in.csv
+	run --separate-stderr "$BIN/validate" --rejects rej.csv in.csv
+	assert_success
+	assert_equal "$output" "$(printf 'a,b\n2,two\n3,three')"
+	assert_equal "$(sed -n 2p rej.csv)" 'in.csv,2,,source-error,,unterminated quoted field,"1,""never closed"'
+}
+
+@test "validate rejects invalid UTF-8 as encoding-error and a NUL byte as source-error" {
+	printf 'a,b\n1,caf\xe9\n2,x\0y\n3,ok\n' >in.csv
+	run --separate-stderr "$BIN/validate" --rejects rej.csv in.csv
+	assert_success
+	assert_equal "$output" "$(printf 'a,b\n3,ok')"
+	assert_equal "$(sed -n 2p rej.csv | cut -d, -f2-6)" '2,b,encoding-error,,the value is not valid UTF-8'
+	assert_equal "$(sed -n 3p rej.csv | cut -d, -f2-6)" '3,b,source-error,,the value holds a NUL byte'
+}
+
+@test "validate names blank, duplicate, missing and extra header labels and rejects every row" {
+	printf 'sale_id,,sale_id,extra\nA,1,B,x\n' >in.csv
+	run --separate-stderr "$BIN/validate" --schema "$DATA/validate/sales-ok.yaml" --rejects rej.csv in.csv
+	assert_failure 1
+	assert_output ""
+	run cat rej.csv
+	assert_line --index 1 'in.csv,1,,blank-label,,column 2 has no name,"sale_id,,sale_id,extra"'
+	assert_line --index 2 'in.csv,1,sale_id,duplicate-label,,"""sale_id"" names columns 1 and 3","sale_id,,sale_id,extra"'
+	assert_line --index 3 'in.csv,1,extra,extra-label,,"column ""extra"" is not in the schema","sale_id,,sale_id,extra"'
+	assert_line --index 4 'in.csv,2,,blank-label,,not checked: the header is invalid,"A,1,B,x"'
+}
+
+@test "validate reports a schema column missing from the header as missing-label" {
+	printf 'other\nx\n' >in.csv
+	run --separate-stderr "$BIN/validate" --schema "$DATA/validate/sales-ok.yaml" --rejects rej.csv in.csv
+	assert_failure 1
+	assert_equal "$(sed -n 2p rej.csv)" 'in.csv,1,other,extra-label,,"column ""other"" is not in the schema",other'
+	assert_equal "$(sed -n 3p rej.csv)" 'in.csv,1,sale_id,missing-label,,"no column ""sale_id"" as the schema requires",other'
+}
+
+@test "validate matches columns by name in any order" {
+	"$BIN/gen" --rows 50 >s.csv
+	awk -F, -v OFS=, '{ print $8, $7, $6, $5, $4, $3, $2, $1 }' s.csv >rev.csv
+	run --separate-stderr "$BIN/validate" --schema "$SCHEMA" rev.csv
+	assert_success
+	assert_equal "$output" "$(cat rev.csv)"
+}
+
+@test "validate checks every field type and accepts the good values" {
+	run --separate-stderr "$BIN/validate" --schema "$TYPES" --rejects rej.csv "$DATA/validate/types.csv"
+	assert_success
+	assert_equal "$(wc -l <rej.csv)" 1
+	assert_equal "$stderr" "validate: 3 rows read, 3 valid, 0 rejected"
+}
+
+@test "validate type-error: integers" {
+	assert_equal "$(one_value integer 12x)" '2,x,type-error,,"""12x"" is not an integer",12x'
+	assert_equal "$(one_value integer 0x10)" '2,x,type-error,,"""0x10"" is not an integer",0x10'
+	assert_equal "$(one_value integer 1e400)" '2,x,type-error,,"""1e400"" is not an integer",1e400'
+	assert_equal "$(one_value integer ١٢٣)" '2,x,type-error,,"""١٢٣"" is not an integer",١٢٣'
+	assert_equal "$(one_value integer -0)" ''
+	assert_equal "$(one_value integer 123456789012345678901234567890)" ''
+}
+
+@test "validate type-error: numbers are exact decimals" {
+	assert_equal "$(one_value number 1e400)" ''
+	assert_equal "$(one_value number abc)" '2,x,type-error,,"""abc"" is not a number",abc'
+	assert_equal "$(one_value number 1.2.3)" '2,x,type-error,,"""1.2.3"" is not a number",1.2.3'
+	# 0.3 is below 0.30000000000000001, which a double would round to 0.3
+	assert_equal "$(one_value number 0.3 --min x=0.30000000000000001)" \
+		'2,x,constraint-error,minimum,"""0.3"" is below the minimum 0.30000000000000001",0.3'
+	assert_equal "$(one_value number 0.30000000000000001 --min x=0.30000000000000001)" ''
+	assert_equal "$(one_value number -0.000 --min x=0)" ''
+	assert_equal "$(one_value number 100e-2 --max x=1)" ''
+	assert_equal "$(one_value number 1.0000000000000000001 --max x=1)" \
+		'2,x,constraint-error,maximum,"""1.0000000000000000001"" is above the maximum 1",1.0000000000000000001'
+}
+
+@test "validate type-error: dates, timestamps and times" {
+	assert_equal "$(one_value date 2026-02-29)" '2,x,type-error,,"""2026-02-29"" is not a calendar date",2026-02-29'
+	assert_equal "$(one_value date 2024-02-29)" ''
+	assert_equal "$(one_value date 0000-01-01)" '2,x,type-error,,"""0000-01-01"" is in year 0, which does not exist",0000-01-01'
+	assert_equal "$(one_value datetime 9999-12-31T23:59:60Z)" ''
+	assert_equal "$(one_value datetime 2026-11-26T12:59:60Z)" \
+		'2,x,type-error,,"""2026-11-26T12:59:60Z"" has second 60 outside a leap second",2026-11-26T12:59:60Z'
+	assert_equal "$(one_value datetime 2026-11-26T14:03:11+05:45)" ''
+	assert_equal "$(one_value datetime 2026-11-26T14:03:11-00:00)" ''
+	assert_equal "$(one_value datetime 2026-11-26T14:03:11+24:00)" \
+		'2,x,type-error,,"""2026-11-26T14:03:11+24:00"" has a time zone offset out of range",2026-11-26T14:03:11+24:00'
+	assert_equal "$(one_value datetime 2026-11-26T14:03:11)" \
+		'2,x,type-error,,"""2026-11-26T14:03:11"" is not an RFC 3339 timestamp (YYYY-MM-DDTHH:MM:SS with Z or an offset)",2026-11-26T14:03:11'
+	assert_equal "$(one_value time 24:00:00)" '2,x,type-error,,"""24:00:00"" is not a real time of day",24:00:00'
+	assert_equal "$(one_value year 26)" '2,x,type-error,,"""26"" is not a year (YYYY)",26'
+}
+
+@test "validate type-error: booleans, with default true and false values" {
+	assert_equal "$(one_value boolean TRUE)" ''
+	assert_equal "$(one_value boolean 0)" ''
+	assert_equal "$(one_value boolean yes)" '2,x,type-error,,"""yes"" is not a boolean",yes'
+}
+
+@test "validate constraint-error: each constraint, named" {
+	run --separate-stderr "$BIN/validate" --schema "$TYPES" --rejects rej.csv - <<-'EOF'
+		id,price,ok,day,at,clock,yr,code,size,score
+		0,1,true,2024-01-01,2026-01-01T00:00:00Z,10:00:00,2026,AB,S,5
+		2,1001,true,2024-01-01,2026-01-01T00:00:00Z,10:00:00,2026,AB,S,5
+		3,1,true,1999-12-31,2026-01-01T00:00:00Z,10:00:00,2026,AB,S,5
+		4,1,true,2024-01-01,2026-01-01T00:00:00Z,10:00:00,2026,A,S,5
+		5,1,true,2024-01-01,2026-01-01T00:00:00Z,10:00:00,2026,ABCDE,S,5
+		6,1,true,2024-01-01,2026-01-01T00:00:00Z,10:00:00,2026,ab,S,5
+		7,1,true,2024-01-01,2026-01-01T00:00:00Z,10:00:00,2026,AB,XL,5
+		8,1,true,2024-01-01,2026-01-01T00:00:00Z,10:00:00,2026,AB,S,0
+		9,1,true,2024-01-01,2026-01-01T00:00:00Z,10:00:00,2026,AB,S,10
+		NA,1,true,2024-01-01,2026-01-01T00:00:00Z,10:00:00,2026,AB,S,5
+	EOF
+	assert_success
+	run cut -d, -f2- rej.csv
+	t=2024-01-01,2026-01-01T00:00:00Z,10:00:00,2026
+	assert_line --index 1 "2,id,constraint-error,minimum,\"\"\"0\"\" is below the minimum 1\",\"0,1,true,$t,AB,S,5\""
+	assert_line --index 2 "3,price,constraint-error,maximum,\"\"\"1001\"\" is above the maximum 1e3\",\"2,1001,true,$t,AB,S,5\""
+	assert_line --index 3 '4,day,constraint-error,minimum,"""1999-12-31"" is below the minimum 2000-01-01","3,1,true,1999-12-31,2026-01-01T00:00:00Z,10:00:00,2026,AB,S,5"'
+	assert_line --index 4 "5,code,constraint-error,minLength,\"\"\"A\"\" is shorter than 2 characters\",\"4,1,true,$t,A,S,5\""
+	assert_line --index 5 "6,code,constraint-error,maxLength,\"\"\"ABCDE\"\" is longer than 4 characters\",\"5,1,true,$t,ABCDE,S,5\""
+	assert_line --index 6 "7,code,constraint-error,pattern,\"\"\"ab\"\" does not match the pattern [A-Z]+\",\"6,1,true,$t,ab,S,5\""
+	assert_line --index 7 "8,size,constraint-error,enum,\"\"\"XL\"\" is not one of S, M, L\",\"7,1,true,$t,AB,XL,5\""
+	assert_line --index 8 "9,score,constraint-error,exclusiveMinimum,\"\"\"0\"\" is not greater than 0\",\"8,1,true,$t,AB,S,0\""
+	assert_line --index 9 "10,score,constraint-error,exclusiveMaximum,\"\"\"10\"\" is not less than 10\",\"9,1,true,$t,AB,S,10\""
+	assert_line --index 10 "11,id,constraint-error,required,a value is required,\"NA,1,true,$t,AB,S,5\""
+}
+
+@test "validate reports how many more problems a row has" {
+	printf 'a,b\nx,y\n' >in.csv
+	"$BIN/validate" -q --type a=integer --type b=integer --rejects rej.csv in.csv >/dev/null
+	assert_equal "$(sed -n 2p rej.csv | cut -d, -f2-6)" '2,a,type-error,,"""x"" is not an integer (and 1 more problem)"'
+}
+
+@test "validate unique-error names the line of the first occurrence; missing values do not count" {
+	printf 'k,v\nA,1\nB,2\n,3\nA,4\n,5\n' >in.csv
+	run --separate-stderr "$BIN/validate" --unique k --rejects rej.csv in.csv
+	assert_success
+	assert_equal "$(sed -n 2p rej.csv)" 'in.csv,5,k,unique-error,unique,"k ""A"" already appeared on line 2","A,4"'
+	assert_equal "$(wc -l <rej.csv)" 2
+}
+
+@test "validate primary-key: a composite key must be unique and present" {
+	cat >s.yaml <<-'EOF'
+		fields: [{name: a}, {name: b}, {name: c}]
+		primaryKey: [a, b]
+		uniqueKeys: [[c]]
+	EOF
+	printf 'a,b,c\n1,1,x\n1,2,y\n1,1,z\n2,,w\n3,3,x\n' >in.csv
+	run --separate-stderr "$BIN/validate" --schema s.yaml --rejects rej.csv in.csv
+	assert_success
+	assert_equal "$output" "$(printf 'a,b,c\n1,1,x\n1,2,y')"
+	run cut -d, -f2- rej.csv
+	assert_line --index 1 '4,a,primary-key,,"(a, b) (""1"", ""1"") already appeared on line 2","1,1,z"'
+	assert_line --index 2 '5,b,constraint-error,required,a value is required,"2,,w"'
+	assert_line --index 3 '6,c,unique-error,unique,"c ""x"" already appeared on line 2","3,3,x"'
+}
+
+@test "validate foreign-key: values must exist in the referenced CSV" {
+	printf 'store_id,n\nST001,1\nST999,2\n,3\n' >in.csv
+	cat >s.json <<-EOF
+		{"fields": [{"name": "store_id"}, {"name": "n", "type": "integer"}],
+		 "foreignKeys": [{"fields": "store_id", "reference": {"resource": "$REPO/sql/seeds/stores.csv", "fields": "store_id"}}]}
+	EOF
+	run --separate-stderr "$BIN/validate" --schema s.json --rejects rej.csv in.csv
+	assert_success
+	assert_equal "$output" "$(printf 'store_id,n\nST001,1\n,3')"
+	assert_equal "$(sed -n 2p rej.csv | cut -d, -f2-5)" '3,store_id,foreign-key,'
+	assert_equal "$(wc -l <rej.csv)" 2
+}
+
+@test "validate reads JSON and YAML schemas alike and applies missingValues, trueValues, decimalChar and groupChar" {
+	cat >s.yaml <<-'EOF'
+		fields:
+		  - {name: amount, type: number, decimalChar: ",", groupChar: ".", constraints: {minimum: 1000}}
+		  - {name: flag, type: boolean, trueValues: [ja], falseValues: [nein], constraints: {required: true}}
+		missingValues: ["-"]
+	EOF
+	printf 'amount,flag\n"1.234,5",ja\n999,nein\n-,ja\n1000,-\n' >in.csv
+	run --separate-stderr "$BIN/validate" --schema s.yaml --rejects rej.csv in.csv
+	assert_success
+	assert_equal "$output" "$(printf 'amount,flag\n"1.234,5",ja\n-,ja')"
+	assert_equal "$(sed -n 2p rej.csv | cut -d, -f2-5)" '3,amount,constraint-error,minimum'
+	assert_equal "$(sed -n 3p rej.csv | cut -d, -f2-5)" '5,flag,constraint-error,required'
+}
+
+@test "validate warns about an unknown schema key and goes on" {
+	printf '{"fields": [{"name": "a", "colour": "red"}], "owner": "me"}' >s.json
+	printf 'a\n1\n' >in.csv
+	run --separate-stderr "$BIN/validate" --schema s.json in.csv
+	assert_success
+	assert_equal "${stderr_lines[0]}" 'validate: s.json:1: a: unknown key "colour" ignored'
+	assert_equal "${stderr_lines[1]}" 'validate: s.json:1: schema: unknown key "owner" ignored'
+}
+
+@test "validate stops on a malformed schema, naming the file, line and key" {
+	printf 'fields:\n  - name: a\n    type: integer\n    constraints:\n      minimum: ten\n' >s.yaml
+	run --separate-stderr "$BIN/validate" --schema s.yaml </dev/null
+	assert_failure 3
+	assert_equal "$stderr" 'validate: s.yaml:5: field "a": constraint "minimum": "ten" is not an integer'
+	printf 'fields:\n  - name: a\n    type: money\n' >t.yaml
+	run --separate-stderr "$BIN/validate" --schema t.yaml </dev/null
+	assert_failure 3
+	assert_equal "$stderr" 'validate: t.yaml:3: field "a": type "money" is not supported (string, integer, number, boolean, date, datetime, time, year)'
+	printf '{"fields": [' >u.json
+	run --separate-stderr "$BIN/validate" --schema u.json </dev/null
+	assert_failure 3
+	assert_equal "$stderr" 'validate: u.json:2:1: did not find expected node content while parsing a flow node'
+	printf 'fields: [{name: a}]\nprimaryKey: a\nprimaryKey: a\n' >v.yaml
+	run --separate-stderr "$BIN/validate" --schema v.yaml </dev/null
+	assert_failure 3
+	assert_equal "$stderr" 'validate: v.yaml:3: key "primaryKey" appears twice'
+	printf 'fields: [{name: a, type: date, format: "%%Y-%%"}]\n' >w.yaml
+	run --separate-stderr "$BIN/validate" --schema w.yaml </dev/null
+	assert_failure 3
+	assert_equal "$stderr" 'validate: w.yaml:1: field "a": format "%Y-%" uses a directive other than %Y %m %d %H %M %S %z'
+	run --separate-stderr "$BIN/validate" --schema nonexistent.json </dev/null
+	assert_failure 3
+	assert_equal "$stderr" 'validate: nonexistent.json: No such file or directory'
+}
+
+@test "validate without --rejects shows rejects and a summary on stderr" {
+	printf 'n\n1\nx\n3\n' >in.csv
+	run --separate-stderr "$BIN/validate" --type n=integer in.csv
+	assert_success
+	assert_equal "${stderr_lines[0]}" 'validate: in.csv:3: column n type-error: "x" is not an integer'
+	assert_equal "${stderr_lines[1]}" 'validate: 3 rows read, 2 valid, 1 rejected (type-error 1)'
+}
+
+@test "validate --report json writes the summary as JSON" {
+	printf 'n\n1\nx\n\n' >in.csv
+	run --separate-stderr "$BIN/validate" -q --report json --type n=integer --rejects rej.csv in.csv
+	assert_success
+	assert_equal "$stderr" '{"rows": 3, "valid": 1, "rejected": 2, "rejects_by_rule": {"blank-row": 1, "type-error": 1}, "result": ""}'
+	echo "$stderr" | python3 -m json.tool >/dev/null
+}
+
+@test "validate quarantines rejects and exits 0 by default, 1 over --max-rejects or --max-reject-rate" {
+	"$BIN/gen" --rows 1000 --dirty 0.1 >s.csv
+	run --separate-stderr "$BIN/validate" --schema "$SCHEMA" --rejects rej.csv s.csv
+	assert_success
+	valid=$(($(printf '%s\n' "$output" | wc -l) - 1))
+	rejected=$(($(wc -l <rej.csv) - 1))
+	assert_equal $((valid + rejected)) 1000
+	run --separate-stderr "$BIN/validate" --schema "$SCHEMA" --rejects rej2.csv --max-rejects 10 s.csv
+	assert_failure 1
+	# everything is still written
+	assert_equal "$(($(printf '%s\n' "$output" | wc -l) - 1))" "$valid"
+	cmp rej.csv rej2.csv
+	[[ "$stderr" == *": more rejects than --max-rejects allows" ]]
+	run --separate-stderr "$BIN/validate" --schema "$SCHEMA" --max-reject-rate 0.05 -q s.csv
+	assert_failure 1
+	run --separate-stderr "$BIN/validate" --schema "$SCHEMA" --max-reject-rate 0.5 -q s.csv
+	assert_success
+}
+
+@test "validate rules from the command line: --require, --type, --min, --max, --enum, --pattern, --unique" {
+	printf 'id,n,c,p\n1,5,A,x1\n1,5,A,x2\n2,,A,x3\n3,0,A,x4\n4,11,A,x5\n5,5,Z,x6\n6,5,B,y7\n' >in.csv
+	run --separate-stderr "$BIN/validate" --require id,n --type n=integer --min n=1 --max n=10 \
+		--enum c=A,B --pattern 'p=x[0-9]' --unique id --rejects rej.csv in.csv
+	assert_success
+	assert_equal "$output" "$(printf 'id,n,c,p\n1,5,A,x1')"
+	run cut -d, -f2-5 rej.csv
+	assert_line --index 1 '3,id,unique-error,unique'
+	assert_line --index 2 '4,n,constraint-error,required'
+	assert_line --index 3 '5,n,constraint-error,minimum'
+	assert_line --index 4 '6,n,constraint-error,maximum'
+	assert_line --index 5 '7,c,constraint-error,enum'
+	assert_line --index 6 '8,p,constraint-error,pattern'
+}
+
+@test "validate with a rule naming a column the CSV lacks reports missing-label" {
+	printf 'a\n1\n' >in.csv
+	run --separate-stderr "$BIN/validate" --require b --rejects rej.csv in.csv
+	assert_failure 1
+	assert_equal "$(sed -n 2p rej.csv)" 'in.csv,1,b,missing-label,,"no column ""b"" for the rules given",a'
+}
+
+@test "validate reads several files, writing one header and columns in the first file's order" {
+	printf 'a,b\n1,2\n' >one.csv
+	printf 'b,a\n4,3\n' >two.csv
+	run --separate-stderr "$BIN/validate" one.csv two.csv
+	assert_success
+	assert_equal "$output" "$(printf 'a,b\n1,2\n3,4')"
+}
+
+@test "validate with --tsv reads and writes tab-separated values" {
+	printf 'a\tb\n1\t2,3\n' >in.tsv
+	run --separate-stderr "$BIN/validate" --tsv in.tsv
+	assert_success
+	assert_equal "$output" "$(printf 'a\tb\n1\t2,3')"
+}
+
+@test "validate on empty input writes nothing and warns" {
+	run --separate-stderr "$BIN/validate" </dev/null
+	assert_success
+	assert_output ""
+	assert_equal "${stderr_lines[0]}" "validate: <stdin>: empty input, no header"
+}
+
+@test "validate on a header-only input writes the header" {
+	printf 'a,b\n' >in.csv
+	run --separate-stderr "$BIN/validate" in.csv
+	assert_success
+	assert_output "a,b"
+}
+
+@test "validate reports an unreadable input file and exits 3" {
+	run --separate-stderr "$BIN/validate" missing.csv
+	assert_failure 3
+	assert_equal "${stderr_lines[0]}" "validate: missing.csv: No such file or directory"
+	mkdir dir.csv
+	run --separate-stderr "$BIN/validate" dir.csv
+	assert_failure 3
+	assert_equal "${stderr_lines[0]}" "validate: dir.csv: read error: Is a directory"
+}
+
+@test "validate reports a write error on stdout and exits 3" {
+	"$BIN/gen" --rows 100000 >s.csv
+	run --separate-stderr bash -c "'$BIN/validate' s.csv >/dev/full"
+	assert_failure 3
+	assert_equal "$stderr" "validate: write error on standard output: No space left on device"
+}
+
+@test "validate --help, --version and an unknown option" {
+	run --separate-stderr "$BIN/validate" --help
+	assert_success
+	assert_line --index 0 --partial "usage: validate [--schema FILE]"
+	assert_output --partial "Exit status: 0 success"
+	run "$BIN/validate" --version
+	assert_output --regexp '^validate [0-9.]+$'
+	run --separate-stderr "$BIN/validate" --colour
+	assert_failure 2
+	assert_equal "${stderr_lines[0]}" "validate: unknown option '--colour'"
+	run --separate-stderr "$BIN/validate" --type x=money
+	assert_failure 2
+	assert_equal "$stderr" 'validate: --type: unknown type "money" (string, integer, number, boolean, date, datetime, time, year)'
+}
+
+@test "validate man page renders" {
+	run bash -c "MANWIDTH=80 man -l '$REPO/docs/man/validate.1' 2>&1 | col -b"
+	assert_success
+	assert_output --partial "EXIT STATUS"
+	assert_output --partial "--max-reject-rate"
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT
+ * A set of byte strings, each remembered with the line it was first seen
+ * on: the memory behind unique, primaryKey, uniqueKeys and foreign keys.
+ *
+ * Cost per key: its bytes, a 12-byte header and one 8-byte slot at a load
+ * factor between 1/4 and 1/2 (so 16 to 32 bytes of slots): for a 16-byte
+ * sale_id about 44 to 60 bytes. */
+#ifndef VALIDATE_KEYSET_H
+#define VALIDATE_KEYSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct keyset;
+
+struct keyset *keyset_new(void);
+void keyset_free(struct keyset *k);
+/* The key's hash, for the calls below. */
+uint64_t keyset_hash(const char *key, size_t len);
+/* Starts loading the slot a later find or add will look at: with millions
+ * of keys that slot is a cache miss, which other work can hide. */
+void keyset_prefetch(const struct keyset *k, uint64_t hash);
+/* The line the key was added with, or 0 when it is not in the set. */
+uint64_t keyset_find(const struct keyset *k, uint64_t hash, const char *key, size_t len);
+/* Adds the key (it must not be present yet); line must not be 0. */
+void keyset_add(struct keyset *k, uint64_t hash, const char *key, size_t len, uint64_t line);
+size_t keyset_count(const struct keyset *k);
+/* Bytes held, for the summary. */
+size_t keyset_bytes(const struct keyset *k);
+
+#endif

@@ -1,0 +1,969 @@
+/* SPDX-License-Identifier: MIT
+ * validate: checks CSV against a Frictionless Table Schema or rules given on
+ * the command line, passes the valid rows on and quarantines the rest.
+ *
+ *   gen | validate --schema sql/contracts/sales.schema.json --rejects bad.csv | pgload
+ *
+ * Valid rows go to stdout (header first, field contents unchanged, quoting
+ * normalised to RFC 4180). Every other row goes to the rejects file with its
+ * line, column, rule (Frictionless error names), a message and the raw row;
+ * nothing is dropped silently. A malformed row is just another reject: only
+ * input that cannot be resynchronised, or an I/O error, ends the run.
+ *
+ * Tuned for the pipeline's workload: millions of narrow rows, a handful of
+ * typed columns, a unique id. Cells are checked in place without copies;
+ * unique keys are kept for valid rows only, so the output is unique and an
+ * invalid row never makes a later valid one look like a duplicate. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "csvio.h"
+#include "exitcode.h"
+#include "keyset.h"
+#include "log.h"
+#include "tableschema.h"
+
+static void usage(FILE *to)
+{
+	fputs("usage: validate [--schema FILE] [--rejects FILE] [--report text|json]\n"
+	      "                [--max-rejects N] [--max-reject-rate R] [--require COLS]\n"
+	      "                [--type COL=TYPE] [--min COL=V] [--max COL=V] [--enum COL=A,B]\n"
+	      "                [--pattern COL=RE] [--unique COL] [-t] [-q | -v] [FILE...]\n",
+	      to);
+}
+
+static void help(void)
+{
+	usage(stdout);
+	fputs("\nChecks CSV (stdin, or the files named) and writes the valid rows to stdout.\n\n"
+	      "  -s, --schema FILE         Frictionless Table Schema, JSON or YAML\n"
+	      "  -r, --rejects FILE        write every rejected row there, as CSV:\n"
+	      "                            file,line,column,rule,constraint,message,raw\n"
+	      "      --report text|json    the summary on stderr as text (default) or JSON\n"
+	      "      --max-rejects N       exit 1 when more than N rows are rejected\n"
+	      "      --max-reject-rate R   exit 1 when more than this fraction is rejected\n"
+	      "      --require COLS        these comma-separated columns must have a value\n"
+	      "      --type COL=TYPE       string, integer, number, boolean, date, datetime, time, year\n"
+	      "      --min COL=V, --max COL=V   bounds (inclusive) for a typed column\n"
+	      "      --enum COL=A,B,C      the allowed values\n"
+	      "      --pattern COL=RE      a regular expression the whole value must match\n"
+	      "      --unique COL          no value may repeat\n"
+	      "  -t, --tsv                 tab-separated input and output\n"
+	      "  -q, --quiet               errors only on stderr\n"
+	      "  -v, --verbose             more detail on stderr\n"
+	      "  -h, --help                this help\n"
+	      "  -V, --version             version\n\n"
+	      "Without a schema or rules, validate still checks that the CSV is well-formed,\n"
+	      "valid UTF-8 and rectangular against its header.\n\n"
+	      "Exit status: 0 success (rejects are quarantined); 1 rejects over a --max-* limit\n"
+	      "or a bad header; 2 usage error; 3 unreadable schema or input, I/O error.\n",
+	      stdout);
+}
+
+/* Frictionless error names, in summary order. */
+enum rule {
+	R_BLANK_LABEL, R_DUPLICATE_LABEL, R_MISSING_LABEL, R_EXTRA_LABEL, R_SOURCE, R_ENCODING,
+	R_BLANK_ROW, R_MISSING_CELL, R_EXTRA_CELL, R_TYPE, R_CONSTRAINT, R_UNIQUE, R_PRIMARY_KEY,
+	R_FOREIGN_KEY, N_RULES
+};
+static const char *const rule_names[N_RULES] = {
+	"blank-label", "duplicate-label", "missing-label", "extra-label", "source-error",
+	"encoding-error", "blank-row", "missing-cell", "extra-cell", "type-error",
+	"constraint-error", "unique-error", "primary-key", "foreign-key",
+};
+
+/* A set of columns whose combined values must not repeat. */
+struct unique_check {
+	enum rule rule;
+	struct ts_key key;   /* field indexes */
+	bool owns_key;       /* key.cols allocated here, not borrowed from the schema */
+	struct keyset *seen;
+	/* The current row's key. */
+	char *buf;
+	size_t cap, len;
+	const char *cur;     /* NULL when a part is missing */
+	uint64_t hash;
+};
+
+struct fk_check {
+	const struct ts_foreign_key *fk;
+	struct keyset *values;
+};
+
+struct validator {
+	struct ts_schema schema;
+	bool from_file;            /* header must match the schema's fields */
+	char delim;
+	struct unique_check *uniques;
+	size_t n_uniques;
+	struct fk_check *fks;
+
+	/* The current file's header, mapped to schema fields. */
+	const char *file;
+	size_t ncols;
+	char **labels;
+	long *col_field;           /* column -> field, or -1 */
+	long *field_col;           /* field -> column, or -1 */
+	size_t *out_order;         /* output column i <- input column out_order[i] */
+	bool same_order;           /* out_order is the identity */
+
+	/* The output's header: the first file's. */
+	char **out_labels;
+	size_t n_out;
+
+	struct csvw *out, *rejects;
+	uint64_t rows, valid, rejected, by_rule[N_RULES];
+	unsigned stderr_rejects;   /* rejects shown on stderr without --rejects */
+	bool header_failed;
+	enum rule header_rule;     /* the current file's first header problem */
+
+	char *digits;              /* scratch for number parsing */
+	size_t digits_cap;
+	char *keybuf;              /* scratch for composite keys */
+	size_t keybuf_cap;
+};
+
+static void die_write(const char *what)
+{
+	die(EXIT_OPER, "write error on %s: %s", what, strerror(errno));
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		die(EXIT_OPER, "out of memory");
+	return p;
+}
+
+/* Records a rejected row (or header). column may be NULL. */
+static void reject(struct validator *v, uint64_t line, const char *column, enum rule rule,
+		   const char *constraint, const char *message, const char *raw, size_t raw_len)
+{
+	v->by_rule[rule]++;
+	if (v->rejects) {
+		char linebuf[24];
+		snprintf(linebuf, sizeof linebuf, "%llu", (unsigned long long)line);
+		struct csv_field f[] = {
+			{ v->file, strlen(v->file), false },
+			{ linebuf, strlen(linebuf), false },
+			{ column ? column : "", column ? strlen(column) : 0, true },
+			{ rule_names[rule], strlen(rule_names[rule]), false },
+			{ constraint ? constraint : "", constraint ? strlen(constraint) : 0, true },
+			{ message, strlen(message), false },
+			{ raw, raw_len, raw_len == 0 },
+		};
+		if (csvw_record(v->rejects, f, 7) != 0)
+			die_write("the rejects file");
+	} else if (v->stderr_rejects++ < 20) {
+		log_warn("%s:%llu:%s%s %s: %s", v->file, (unsigned long long)line, column ? " column " : "",
+			 column ? column : "", rule_names[rule], message);
+	}
+}
+
+/* ---- the header ---- */
+
+static void free_labels(char **labels, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(labels[i]);
+	free(labels);
+}
+
+static char **copy_labels(const struct csv_record *rec)
+{
+	char **labels = xrealloc(NULL, rec->nfields * sizeof *labels);
+	for (size_t i = 0; i < rec->nfields; i++) {
+		labels[i] = xrealloc(NULL, rec->fields[i].len + 1);
+		memcpy(labels[i], rec->fields[i].data, rec->fields[i].len + 1);
+	}
+	return labels;
+}
+
+/* Reports a problem with the header; the first one's rule is also the rule
+ * of every row of the file, which goes unchecked. */
+static void header_problem(struct validator *v, const struct csv_record *rec, const char *label,
+			   enum rule rule, const char *msg)
+{
+	if (v->header_rule == N_RULES)
+		v->header_rule = rule;
+	v->header_failed = true;
+	reject(v, rec->line, label, rule, NULL, msg, rec->raw, rec->raw_len);
+}
+
+/* Maps the header onto the schema and onto the output's columns. Returns
+ * the number of header problems, each already reported. */
+static unsigned read_header(struct validator *v, const struct csv_record *rec)
+{
+	unsigned problems = 0;
+	char msg[512];
+	v->header_rule = N_RULES;
+	free_labels(v->labels, v->ncols);
+	v->ncols = rec->nfields;
+	v->labels = copy_labels(rec);
+	v->col_field = xrealloc(v->col_field, v->ncols * sizeof *v->col_field);
+	v->field_col = xrealloc(v->field_col, v->schema.nfields * sizeof *v->field_col);
+	for (size_t f = 0; f < v->schema.nfields; f++)
+		v->field_col[f] = -1;
+	if (rec->kind != CSVR_ROW) {
+		header_problem(v, rec, NULL, rec->kind == CSVR_BLANK ? R_BLANK_LABEL : R_SOURCE,
+			       rec->kind == CSVR_BLANK ? "the header is empty" : rec->error);
+		return 1;
+	}
+	for (size_t c = 0; c < v->ncols; c++) {
+		const char *label = v->labels[c];
+		v->col_field[c] = -1;
+		if (!*label) {
+			snprintf(msg, sizeof msg, "column %zu has no name", c + 1);
+			header_problem(v, rec, NULL, R_BLANK_LABEL, msg);
+			problems++;
+			continue;
+		}
+		for (size_t d = 0; d < c; d++)
+			if (!strcmp(label, v->labels[d])) {
+				snprintf(msg, sizeof msg, "\"%s\" names columns %zu and %zu", label, d + 1, c + 1);
+				header_problem(v, rec, label, R_DUPLICATE_LABEL, msg);
+				problems++;
+				break;
+			}
+		long f = ts_field_index(&v->schema, label);
+		if (f >= 0 && v->field_col[f] < 0) {
+			v->col_field[c] = f;
+			v->field_col[f] = (long)c;
+		} else if (f < 0 && v->from_file) {
+			snprintf(msg, sizeof msg, "column \"%s\" is not in the schema", label);
+			header_problem(v, rec, label, R_EXTRA_LABEL, msg);
+			problems++;
+		}
+	}
+	for (size_t f = 0; f < v->schema.nfields; f++)
+		if (v->field_col[f] < 0) {
+			const char *name = v->schema.fields[f].name;
+			snprintf(msg, sizeof msg, "no column \"%s\"%s", name,
+				 v->from_file ? " as the schema requires" : " for the rules given");
+			header_problem(v, rec, name, R_MISSING_LABEL, msg);
+			problems++;
+		}
+	if (problems)
+		return problems;
+
+	/* The first file fixes the output's columns; later ones must have the
+	 * same names, in any order. */
+	if (!v->out_labels) {
+		v->n_out = v->ncols;
+		v->out_labels = copy_labels(rec);
+		struct csv_field *h = xrealloc(NULL, v->ncols * sizeof *h);
+		for (size_t c = 0; c < v->ncols; c++)
+			h[c] = (struct csv_field){ v->labels[c], strlen(v->labels[c]), false };
+		if (csvw_record(v->out, h, v->ncols) != 0)
+			die_write("standard output");
+		free(h);
+	}
+	v->out_order = xrealloc(v->out_order, v->n_out * sizeof *v->out_order);
+	for (size_t o = 0; o < v->n_out; o++) {
+		size_t c = 0;
+		while (c < v->ncols && strcmp(v->labels[c], v->out_labels[o]))
+			c++;
+		if (c == v->ncols) {
+			snprintf(msg, sizeof msg, "no column \"%s\" as in the first file's header", v->out_labels[o]);
+			header_problem(v, rec, v->out_labels[o], R_MISSING_LABEL, msg);
+			problems++;
+		}
+		v->out_order[o] = c;
+	}
+	v->same_order = v->n_out == v->ncols;
+	for (size_t o = 0; o < v->n_out; o++)
+		v->same_order = v->same_order && v->out_order[o] == o;
+	for (size_t c = 0; c < v->ncols && !problems; c++) {
+		size_t o = 0;
+		while (o < v->n_out && strcmp(v->labels[c], v->out_labels[o]))
+			o++;
+		if (o == v->n_out) {
+			snprintf(msg, sizeof msg, "column \"%s\" is not in the first file's header", v->labels[c]);
+			header_problem(v, rec, v->labels[c], R_EXTRA_LABEL, msg);
+			problems++;
+		}
+	}
+	return problems;
+}
+
+/* ---- rows ---- */
+
+/* Where a cell's bytes are not plain printable ASCII, tells NUL bytes and
+ * invalid UTF-8 apart. Returns the rule to report, or N_RULES if fine. */
+static enum rule check_bytes(const char *s, size_t len, const char **why)
+{
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) { /* fast path: 8 ASCII bytes without NUL */
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		if ((w & 0x8080808080808080ULL) || ((w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL))
+			break;
+	}
+	for (size_t j = i; j < len; j++)
+		if (s[j] == '\0' || (s[j] & 0x80)) {
+			if (memchr(s + j, '\0', len - j)) {
+				*why = "holds a NUL byte";
+				return R_SOURCE;
+			}
+			if (!utf8_valid(s + j, len - j)) {
+				*why = "is not valid UTF-8";
+				return R_ENCODING;
+			}
+			break;
+		}
+	return N_RULES;
+}
+
+static void describe_constraint(char *msg, size_t size, const struct ts_field *f, enum ts_constraint c,
+				const char *cell, size_t len)
+{
+	int n = snprintf(msg, size, "\"%.*s\" ", (int)(len > 200 ? 200 : len), cell);
+	char *p = msg + n;
+	size_t left = size - (size_t)n;
+	switch (c) {
+	case TSC_MINIMUM: snprintf(p, left, "is below the minimum %s", f->minimum.text); break;
+	case TSC_MAXIMUM: snprintf(p, left, "is above the maximum %s", f->maximum.text); break;
+	case TSC_EXCLUSIVE_MINIMUM: snprintf(p, left, "is not greater than %s", f->xminimum.text); break;
+	case TSC_EXCLUSIVE_MAXIMUM: snprintf(p, left, "is not less than %s", f->xmaximum.text); break;
+	case TSC_MIN_LENGTH: snprintf(p, left, "is shorter than %lld characters", (long long)f->min_length); break;
+	case TSC_MAX_LENGTH: snprintf(p, left, "is longer than %lld characters", (long long)f->max_length); break;
+	case TSC_PATTERN: snprintf(p, left, "does not match the pattern %s", f->pattern); break;
+	case TSC_ENUM: {
+		int m = snprintf(p, left, "is not one of ");
+		for (size_t i = 0; i < f->n_enum && (size_t)m < left; i++)
+			m += snprintf(p + m, left - (size_t)m, "%s%s", i ? ", " : "", f->enum_values[i]);
+		break;
+	}
+	default: snprintf(p, left, "breaks the %s constraint", ts_constraint_name(c)); break;
+	}
+}
+
+/* The key of a row over the given fields: the cell itself for one field,
+ * the parts joined by a unit separator in *buf otherwise. NULL when a part
+ * is missing (missing values take no part in unique and foreign keys). */
+static const char *row_key(const struct validator *v, const struct csv_record *rec, const struct ts_key *key,
+			   char **buf, size_t *cap, size_t *len)
+{
+	size_t need = 0;
+	for (size_t i = 0; i < key->n; i++) {
+		const struct csv_field *cell = &rec->fields[v->field_col[key->cols[i]]];
+		if (ts_is_missing(&v->schema, cell->data, cell->len))
+			return NULL;
+		need += cell->len + 1;
+	}
+	if (key->n == 1) {
+		const struct csv_field *cell = &rec->fields[v->field_col[key->cols[0]]];
+		*len = cell->len;
+		return cell->data;
+	}
+	if (need > *cap) {
+		*cap = need * 2;
+		*buf = xrealloc(*buf, *cap);
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < key->n; i++) {
+		const struct csv_field *cell = &rec->fields[v->field_col[key->cols[i]]];
+		if (i)
+			(*buf)[n++] = '\x1f';
+		memcpy(*buf + n, cell->data, cell->len);
+		n += cell->len;
+	}
+	*len = n;
+	return *buf;
+}
+
+/* "sale_id \"A\"" for one column, "(a, b) (\"1\", \"2\")" for several,
+ * from a key as row_key() made it. */
+static void describe_key(const struct validator *v, const struct ts_key *key, const char *value, size_t len,
+			 char *buf, size_t size)
+{
+	size_t n = 0;
+	if (key->n == 1) {
+		snprintf(buf, size, "%s \"%.*s\"", v->schema.fields[key->cols[0]].name, (int)(len > 200 ? 200 : len), value);
+		return;
+	}
+	for (size_t i = 0; i < key->n && n < size; i++)
+		n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? ", " : "(", v->schema.fields[key->cols[i]].name);
+	const char *p = value, *end = value + len;
+	for (size_t i = 0; i < key->n && n < size; i++) {
+		const char *sep = memchr(p, '\x1f', (size_t)(end - p));
+		size_t part = sep ? (size_t)(sep - p) : (size_t)(end - p);
+		n += (size_t)snprintf(buf + n, size - n, "%s\"%.*s\"", i ? ", " : ") (", (int)(part > 100 ? 100 : part), p);
+		p = sep ? sep + 1 : end;
+	}
+	if (n < size)
+		snprintf(buf + n, size - n, ")");
+}
+
+/* Checks one row; returns true when it is valid. Reports the first problem
+ * found, naming how many more there were. */
+static bool check_row(struct validator *v, const struct csv_record *rec)
+{
+	char msg[1024];
+	if (rec->kind == CSVR_BLANK) {
+		reject(v, rec->line, NULL, R_BLANK_ROW, NULL, "the row is empty", rec->raw, rec->raw_len);
+		return false;
+	}
+	if (rec->kind == CSVR_MALFORMED) {
+		reject(v, rec->line, NULL, R_SOURCE, NULL, rec->error, rec->raw, rec->raw_len);
+		return false;
+	}
+	if (rec->nfields != v->ncols) {
+		bool missing = rec->nfields < v->ncols;
+		snprintf(msg, sizeof msg, "the row has %zu fields, the header %zu", rec->nfields, v->ncols);
+		reject(v, rec->line, missing ? v->labels[rec->nfields] : NULL, missing ? R_MISSING_CELL : R_EXTRA_CELL,
+		       NULL, msg, rec->raw, rec->raw_len);
+		return false;
+	}
+
+	/* The unique sets' slots for this row are likely cache misses: start
+	 * loading them now, behind the cell checks. */
+	for (size_t i = 0; i < v->n_uniques; i++) {
+		struct unique_check *u = &v->uniques[i];
+		u->cur = row_key(v, rec, &u->key, &u->buf, &u->cap, &u->len);
+		if (u->cur) {
+			u->hash = keyset_hash(u->cur, u->len);
+			keyset_prefetch(u->seen, u->hash);
+		}
+	}
+
+	/* Cells, in column order. */
+	enum rule first_rule = N_RULES;
+	const char *first_col = NULL, *first_constraint = NULL;
+	unsigned more = 0;
+	for (size_t c = 0; c < v->ncols; c++) {
+		const struct csv_field *cell = &rec->fields[c];
+		const char *why = NULL, *constraint = NULL;
+		enum rule rule = check_bytes(cell->data, cell->len, &why);
+		char local[1024];
+		if (rule != N_RULES) {
+			snprintf(local, sizeof local, "the value %s", why);
+		} else if (v->col_field[c] >= 0) {
+			const struct ts_field *f = &v->schema.fields[v->col_field[c]];
+			if (ts_is_missing(&v->schema, cell->data, cell->len)) {
+				if (f->required) {
+					rule = R_CONSTRAINT;
+					constraint = "required";
+					snprintf(local, sizeof local, "a value is required");
+				}
+			} else {
+				struct ts_value val;
+				enum ts_constraint failed;
+				if (cell->len + 2 > v->digits_cap) {
+					v->digits_cap = 2 * cell->len + 2;
+					v->digits = xrealloc(v->digits, v->digits_cap);
+				}
+				if (!ts_parse(f, cell->data, cell->len, &val, v->digits, &why)) {
+					rule = R_TYPE;
+					snprintf(local, sizeof local, "\"%.*s\" %s", (int)(cell->len > 200 ? 200 : cell->len),
+						 cell->data, why);
+				} else if (!ts_check(f, cell->data, cell->len, &val, &failed)) {
+					rule = R_CONSTRAINT;
+					constraint = ts_constraint_name(failed);
+					describe_constraint(local, sizeof local, f, failed, cell->data, cell->len);
+				}
+			}
+		}
+		if (rule == N_RULES)
+			continue;
+		if (first_rule == N_RULES) {
+			first_rule = rule;
+			first_col = v->labels[c];
+			first_constraint = constraint;
+			memcpy(msg, local, sizeof msg);
+		} else {
+			more++;
+		}
+	}
+
+	/* Foreign keys, then unique keys: checked only when the cells are fine. */
+	if (first_rule == N_RULES) {
+		char cols[512];
+		for (size_t i = 0; i < v->schema.n_foreign_keys && first_rule == N_RULES; i++) {
+			const struct ts_foreign_key *fk = &v->schema.foreign_keys[i];
+			size_t len;
+			const char *key = row_key(v, rec, &fk->local, &v->keybuf, &v->keybuf_cap, &len);
+			if (key && !keyset_find(v->fks[i].values, keyset_hash(key, len), key, len)) {
+				first_rule = R_FOREIGN_KEY;
+				first_col = v->schema.fields[fk->local.cols[0]].name;
+				describe_key(v, &fk->local, key, len, cols, sizeof cols);
+				snprintf(msg, sizeof msg, "%s is not in %s", cols, fk->resource);
+			}
+		}
+		for (size_t i = 0; i < v->n_uniques && first_rule == N_RULES; i++) {
+			const struct unique_check *u = &v->uniques[i];
+			uint64_t seen_on;
+			if (u->cur && (seen_on = keyset_find(u->seen, u->hash, u->cur, u->len))) {
+				first_rule = u->rule;
+				first_col = v->schema.fields[u->key.cols[0]].name;
+				first_constraint = first_rule == R_UNIQUE ? "unique" : NULL;
+				describe_key(v, &u->key, u->cur, u->len, cols, sizeof cols);
+				snprintf(msg, sizeof msg, "%s already appeared on line %llu", cols,
+					 (unsigned long long)seen_on);
+			}
+		}
+	}
+	if (first_rule != N_RULES) {
+		if (more) {
+			size_t n = strlen(msg);
+			snprintf(msg + n, sizeof msg - n, " (and %u more problem%s)", more, more == 1 ? "" : "s");
+		}
+		reject(v, rec->line, first_col, first_rule, first_constraint, msg, rec->raw, rec->raw_len);
+		return false;
+	}
+	for (size_t i = 0; i < v->n_uniques; i++) {
+		struct unique_check *u = &v->uniques[i];
+		if (u->cur)
+			keyset_add(u->seen, u->hash, u->cur, u->len, rec->line);
+	}
+	return true;
+}
+
+static void write_row(struct validator *v, const struct csv_record *rec)
+{
+	/* When the input row had no quotes (its raw length is its fields plus
+	 * delimiters) and the columns keep their order, the raw bytes are
+	 * already the normal form: an unquoted field cannot hold a delimiter,
+	 * quote or line break. */
+	if (v->same_order) {
+		size_t plain = rec->nfields - 1;
+		for (size_t c = 0; c < rec->nfields; c++)
+			plain += rec->fields[c].len;
+		if (plain == rec->raw_len) {
+			if (csvw_raw(v->out, rec->raw, rec->raw_len) != 0 || csvw_end_record(v->out) != 0)
+				die_write("standard output");
+			return;
+		}
+	}
+	for (size_t o = 0; o < v->n_out; o++) {
+		const struct csv_field *f = &rec->fields[v->out_order[o]];
+		if (csvw_field(v->out, f->data, f->len, f->null) != 0)
+			die_write("standard output");
+	}
+	if (csvw_end_record(v->out) != 0)
+		die_write("standard output");
+}
+
+/* Validates one input. Returns false when it could not be read to the end. */
+static bool validate_file(struct validator *v, int fd, const char *name)
+{
+	v->file = name;
+	struct csvr *r = csvr_open_threaded(fd, name, v->delim);
+	struct progress prog;
+	progress_init(&prog);
+	const struct csv_record *rec = csvr_next(r);
+	bool ok = true;
+	if (!rec) {
+		if (csvr_error(r)) {
+			log_error("%s: %s", name, csvr_error(r));
+			ok = false;
+		} else {
+			log_warn("%s: empty input, no header", name);
+		}
+		csvr_close(r);
+		return ok;
+	}
+	bool header_ok = read_header(v, rec) == 0;
+	while ((rec = csvr_next(r))) {
+		v->rows++;
+		if (!header_ok) {
+			reject(v, rec->line, NULL, v->header_rule, NULL, "not checked: the header is invalid",
+			       rec->raw, rec->raw_len);
+			v->rejected++;
+			continue;
+		}
+		if (check_row(v, rec)) {
+			v->valid++;
+			write_row(v, rec);
+		} else {
+			v->rejected++;
+		}
+		progress_update(&prog, v->rows, csvr_bytes(r));
+	}
+	progress_end(&prog);
+	if (csvr_error(r)) {
+		log_error("%s: %s", name, csvr_error(r));
+		ok = false;
+	}
+	csvr_close(r);
+	return ok;
+}
+
+/* ---- set-up ---- */
+
+/* Loads a foreign key's referenced CSV into a set of its key values. */
+static struct keyset *load_reference(const struct ts_foreign_key *fk, char delim)
+{
+	int fd = open(fk->path, O_RDONLY);
+	if (fd < 0)
+		die(EXIT_OPER, "%s: foreign key resource: %s", fk->path, strerror(errno));
+	struct csvr *r = csvr_open(fd, fk->path, delim);
+	const struct csv_record *rec = csvr_next(r);
+	if (!rec || rec->kind != CSVR_ROW)
+		die(EXIT_OPER, "%s: foreign key resource has no header", fk->path);
+	size_t *cols = xrealloc(NULL, fk->n_ref * sizeof *cols);
+	size_t ncols = rec->nfields;
+	for (size_t i = 0; i < fk->n_ref; i++) {
+		size_t c = 0;
+		while (c < rec->nfields && (rec->fields[c].len != strlen(fk->ref_fields[i]) ||
+					    memcmp(rec->fields[c].data, fk->ref_fields[i], rec->fields[c].len)))
+			c++;
+		if (c == rec->nfields)
+			die(EXIT_OPER, "%s: foreign key resource has no column \"%s\"", fk->path, fk->ref_fields[i]);
+		cols[i] = c;
+	}
+	struct keyset *set = keyset_new();
+	char *key = NULL;
+	size_t cap = 0;
+	while ((rec = csvr_next(r))) {
+		if (rec->kind != CSVR_ROW || rec->nfields != ncols)
+			die(EXIT_OPER, "%s:%llu: foreign key resource: malformed row", fk->path,
+			    (unsigned long long)rec->line);
+		size_t n = 0;
+		for (size_t i = 0; i < fk->n_ref; i++) {
+			const struct csv_field *f = &rec->fields[cols[i]];
+			if (n + f->len + 1 > cap) {
+				cap = 2 * (n + f->len + 1);
+				key = xrealloc(key, cap);
+			}
+			if (i)
+				key[n++] = '\x1f';
+			memcpy(key + n, f->data, f->len);
+			n += f->len;
+		}
+		const char *k = key ? key : "";
+		uint64_t h = keyset_hash(k, n);
+		if (!keyset_find(set, h, k, n))
+			keyset_add(set, h, k, n, rec->line);
+	}
+	if (csvr_error(r))
+		die(EXIT_OPER, "%s: %s", fk->path, csvr_error(r));
+	free(key);
+	free(cols);
+	csvr_close(r);
+	close(fd);
+	return set;
+}
+
+/* Unique sets: single-field unique constraints, the primary key (unless it
+ * is a single field already unique) and uniqueKeys. */
+static void plan_unique_checks(struct validator *v)
+{
+	struct ts_schema *s = &v->schema;
+	size_t max = s->nfields + 1 + s->n_unique_keys;
+	v->uniques = xrealloc(NULL, max * sizeof *v->uniques);
+	for (size_t f = 0; f < s->nfields; f++)
+		if (s->fields[f].unique) {
+			struct unique_check *u = &v->uniques[v->n_uniques++];
+			*u = (struct unique_check){ 0 };
+			u->rule = R_UNIQUE;
+			u->owns_key = true;
+			u->key.n = 1;
+			u->key.cols = xrealloc(NULL, sizeof *u->key.cols);
+			u->key.cols[0] = f;
+		}
+	const struct ts_key *pk = &s->primary_key;
+	if (pk->n && !(pk->n == 1 && s->fields[pk->cols[0]].unique))
+		v->uniques[v->n_uniques++] = (struct unique_check){ .rule = R_PRIMARY_KEY, .key = *pk };
+	for (size_t i = 0; i < s->n_unique_keys; i++)
+		v->uniques[v->n_uniques++] = (struct unique_check){ .rule = R_UNIQUE, .key = s->unique_keys[i] };
+	for (size_t i = 0; i < v->n_uniques; i++)
+		v->uniques[i].seen = keyset_new();
+}
+
+/* "col=value" from the command line. */
+static void split_rule(const char *opt, const char *arg, char **col, const char **value)
+{
+	const char *eq = strchr(arg, '=');
+	if (!eq || eq == arg)
+		die(EXIT_USAGE, "%s: expected COLUMN=VALUE, got \"%s\"", opt, arg);
+	*col = xrealloc(NULL, (size_t)(eq - arg) + 1);
+	memcpy(*col, arg, (size_t)(eq - arg));
+	(*col)[eq - arg] = '\0';
+	*value = eq + 1;
+}
+
+static struct ts_field *rule_field(struct validator *v, const char *opt, const char *col)
+{
+	long f = ts_field_index(&v->schema, col);
+	if (f >= 0)
+		return &v->schema.fields[f];
+	if (v->from_file)
+		die(EXIT_USAGE, "%s: the schema has no field \"%s\"", opt, col);
+	return ts_add_field(&v->schema, col);
+}
+
+struct rule_arg {
+	int opt;
+	const char *arg;
+};
+
+static const char *opt_name(int opt)
+{
+	switch (opt) {
+	case 'R': return "--require";
+	case 'T': return "--type";
+	case 'm': return "--min";
+	case 'M': return "--max";
+	case 'e': return "--enum";
+	case 'p': return "--pattern";
+	default: return "--unique";
+	}
+}
+
+/* Applies command-line rules: types first, since bounds and enums are read
+ * by type. */
+static void apply_rules(struct validator *v, const struct rule_arg *rules, size_t n)
+{
+	char err[512];
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n; i++) {
+			const char *opt = opt_name(rules[i].opt), *value;
+			char *col;
+			if ((rules[i].opt == 'T') != (pass == 0))
+				continue;
+			if (rules[i].opt == 'R' || rules[i].opt == 'U') {
+				/* a comma-separated list of columns */
+				char *list = xrealloc(NULL, strlen(rules[i].arg) + 1), *save = NULL;
+				strcpy(list, rules[i].arg);
+				for (char *c = strtok_r(list, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
+					struct ts_field *f = rule_field(v, opt, c);
+					*(rules[i].opt == 'R' ? &f->required : &f->unique) = true;
+				}
+				free(list);
+				continue;
+			}
+			split_rule(opt, rules[i].arg, &col, &value);
+			struct ts_field *f = rule_field(v, opt, col);
+			int rc = 0;
+			if (rules[i].opt == 'T') {
+				if (!ts_type_parse(value, &f->type))
+					die(EXIT_USAGE, "--type: unknown type \"%s\" (string, integer, number, boolean, "
+							"date, datetime, time, year)", value);
+			} else if (rules[i].opt == 'e') {
+				char *list = xrealloc(NULL, strlen(value) + 1), *save = NULL;
+				strcpy(list, value);
+				char **vals = NULL;
+				size_t nv = 0;
+				for (char *c = strtok_r(list, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
+					vals = xrealloc(vals, (nv + 1) * sizeof *vals);
+					vals[nv++] = c;
+				}
+				rc = ts_enum_from_list(f, vals, nv, err, sizeof err);
+				free(vals);
+				free(list);
+			} else {
+				enum ts_constraint c = rules[i].opt == 'm' ? TSC_MINIMUM
+						       : rules[i].opt == 'M' ? TSC_MAXIMUM : TSC_PATTERN;
+				rc = ts_set_constraint(f, c, value, err, sizeof err);
+			}
+			if (rc)
+				die(EXIT_USAGE, "%s: column %s: %s", opt, col, err);
+			free(col);
+		}
+}
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void print_summary(const struct validator *v, bool json, const char *verdict)
+{
+	if (json) {
+		fprintf(stderr, "{\"rows\": %llu, \"valid\": %llu, \"rejected\": %llu, \"rejects_by_rule\": {",
+			(unsigned long long)v->rows, (unsigned long long)v->valid, (unsigned long long)v->rejected);
+		bool first = true;
+		for (int r = 0; r < N_RULES; r++)
+			if (v->by_rule[r]) {
+				fprintf(stderr, "%s\"%s\": %llu", first ? "" : ", ", rule_names[r],
+					(unsigned long long)v->by_rule[r]);
+				first = false;
+			}
+		fprintf(stderr, "}, \"result\": ");
+		json_string(stderr, verdict);
+		fprintf(stderr, "}\n");
+		return;
+	}
+	char rules[1024] = "";
+	size_t n = 0;
+	for (int r = 0; r < N_RULES; r++)
+		if (v->by_rule[r] && n < sizeof rules)
+			n += (size_t)snprintf(rules + n, sizeof rules - n, "%s%s %llu", n ? ", " : " (",
+					      rule_names[r], (unsigned long long)v->by_rule[r]);
+	if (n && n < sizeof rules)
+		snprintf(rules + n, sizeof rules - n, ")");
+	if (v->stderr_rejects > 20)
+		log_info("... %u more rejects not shown (use --rejects FILE)", v->stderr_rejects - 20);
+	log_info("%llu rows read, %llu valid, %llu rejected%s%s%s", (unsigned long long)v->rows,
+		 (unsigned long long)v->valid, (unsigned long long)v->rejected, rules, *verdict ? ": " : "", verdict);
+}
+
+int main(int argc, char **argv)
+{
+	log_init("validate");
+	struct validator v = { .delim = ',' };
+	const char *schema_path = NULL, *rejects_path = NULL;
+	bool json = false;
+	uint64_t max_rejects = UINT64_MAX;
+	double max_rate = 2.0;
+	struct rule_arg *rules = NULL;
+	size_t nrules = 0;
+	static const struct option longopts[] = {
+		{ "schema", required_argument, NULL, 's' },
+		{ "rejects", required_argument, NULL, 'r' },
+		{ "report", required_argument, NULL, 'j' },
+		{ "max-rejects", required_argument, NULL, 'x' },
+		{ "max-reject-rate", required_argument, NULL, 'X' },
+		{ "require", required_argument, NULL, 'R' },
+		{ "type", required_argument, NULL, 'T' },
+		{ "min", required_argument, NULL, 'm' },
+		{ "max", required_argument, NULL, 'M' },
+		{ "enum", required_argument, NULL, 'e' },
+		{ "pattern", required_argument, NULL, 'p' },
+		{ "unique", required_argument, NULL, 'U' },
+		{ "tsv", no_argument, NULL, 't' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, ":s:r:tqvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': schema_path = optarg; break;
+		case 'r': rejects_path = optarg; break;
+		case 'j':
+			if (strcmp(optarg, "json") && strcmp(optarg, "text"))
+				die(EXIT_USAGE, "--report: \"%s\" is not text or json", optarg);
+			json = !strcmp(optarg, "json");
+			break;
+		case 'x': max_rejects = args_u64("--max-rejects", optarg, 0, UINT64_MAX); break;
+		case 'X': max_rate = args_rate("--max-reject-rate", optarg); break;
+		case 'R': case 'T': case 'm': case 'M': case 'e': case 'p': case 'U':
+			rules = xrealloc(rules, (nrules + 1) * sizeof *rules);
+			rules[nrules++] = (struct rule_arg){ c, optarg };
+			break;
+		case 't': v.delim = '\t'; break;
+		case 'q': log_level = LOG_QUIET; break;
+		case 'v': log_level = LOG_VERBOSE; break;
+		case 'h': help(); return EXIT_OK;
+		case 'V': puts("validate " ELT_VERSION); return EXIT_OK;
+		default:
+			args_bad_option(c, argv);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+
+	char err[1024];
+	if (schema_path) {
+		if (ts_load(&v.schema, schema_path, err, sizeof err) != 0)
+			die(EXIT_OPER, "%s", err);
+		v.from_file = true;
+	} else {
+		ts_init_empty(&v.schema);
+	}
+	apply_rules(&v, rules, nrules);
+	free(rules);
+	plan_unique_checks(&v);
+	v.fks = xrealloc(NULL, v.schema.n_foreign_keys * sizeof *v.fks);
+	for (size_t i = 0; i < v.schema.n_foreign_keys; i++)
+		v.fks[i] = (struct fk_check){ &v.schema.foreign_keys[i], load_reference(&v.schema.foreign_keys[i], ',') };
+
+	int rejects_fd = -1;
+	if (rejects_path) {
+		rejects_fd = open(rejects_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (rejects_fd < 0)
+			die(EXIT_OPER, "%s: %s", rejects_path, strerror(errno));
+		v.rejects = csvw_open(rejects_fd, ',');
+		static const char *const head[] = { "file", "line", "column", "rule", "constraint", "message", "raw" };
+		for (int i = 0; i < 7; i++)
+			if (csvw_str(v.rejects, head[i]) != 0)
+				die_write(rejects_path);
+		if (csvw_end_record(v.rejects) != 0)
+			die_write(rejects_path);
+	}
+	v.out = csvw_open(STDOUT_FILENO, v.delim);
+
+	double t0 = clock_seconds();
+	bool read_ok = true;
+	if (optind == argc) {
+		read_ok = validate_file(&v, STDIN_FILENO, "<stdin>");
+	} else {
+		for (int i = optind; i < argc && read_ok; i++) {
+			bool is_stdin = !strcmp(argv[i], "-");
+			int fd = is_stdin ? STDIN_FILENO : open(argv[i], O_RDONLY);
+			if (fd < 0) {
+				log_error("%s: %s", argv[i], strerror(errno));
+				read_ok = false;
+				break;
+			}
+			read_ok = validate_file(&v, fd, is_stdin ? "<stdin>" : argv[i]);
+			if (!is_stdin)
+				close(fd);
+		}
+	}
+	double secs = clock_seconds() - t0;
+
+	if (csvw_close(v.out) != 0)
+		die_write("standard output");
+	if (v.rejects && (csvw_close(v.rejects) != 0 || close(rejects_fd) != 0))
+		die_write(rejects_path);
+
+	int status = EXIT_OK;
+	const char *verdict = "";
+	if (!read_ok) {
+		status = EXIT_OPER;
+		verdict = "input could not be read to the end";
+	} else if (v.header_failed) {
+		status = EXIT_DATA;
+		verdict = "the header does not match";
+	} else if (v.rejected > max_rejects) {
+		status = EXIT_DATA;
+		verdict = "more rejects than --max-rejects allows";
+	} else if (v.rows && (double)v.rejected / (double)v.rows > max_rate) {
+		status = EXIT_DATA;
+		verdict = "reject rate above --max-reject-rate";
+	}
+	print_summary(&v, json, verdict);
+	log_debug("%.2f s, %.0f rows/s", secs, secs > 0 ? (double)v.rows / secs : 0.0);
+
+	for (size_t i = 0; i < v.n_uniques; i++) {
+		keyset_free(v.uniques[i].seen);
+		if (v.uniques[i].owns_key)
+			free(v.uniques[i].key.cols);
+		free(v.uniques[i].buf);
+	}
+	for (size_t i = 0; i < v.schema.n_foreign_keys; i++)
+		keyset_free(v.fks[i].values);
+	free(v.fks);
+	free(v.uniques);
+	ts_free(&v.schema);
+	free_labels(v.labels, v.ncols);
+	free_labels(v.out_labels, v.n_out);
+	free(v.col_field);
+	free(v.field_col);
+	free(v.out_order);
+	free(v.digits);
+	free(v.keybuf);
+	return status;
+}
