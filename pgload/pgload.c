@@ -40,6 +40,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "pgconn.h"
+#include "tableschema.h"
 
 /* Data goes to libpq in pieces of this size. Small pieces keep the
  * socket to the server topped up while the next piece is encoded: with
@@ -52,8 +53,8 @@
 
 static void usage(FILE *to)
 {
-	fputs("usage: pgload [-d CONNINFO] [--table [SCHEMA.]TABLE] [--key KEY] [--source NAME]\n"
-	      "              [--format binary|csv] [-t] [-q | -v] < FILE\n",
+	fputs("usage: pgload [-d CONNINFO] [--table [SCHEMA.]TABLE] [--create --schema FILE]\n"
+	      "              [--key KEY] [--source NAME] [--format binary|csv] [-t] [-q | -v] < FILE\n",
 	      to);
 }
 
@@ -65,6 +66,8 @@ static void help(void)
 	      "  -d, --dbname CONNINFO  connection string or postgresql:// URI (default: PG* variables)\n"
 	      "  -T, --table NAME       target table, [SCHEMA.]TABLE (default raw.sales); write a part\n"
 	      "                         in double quotes when it holds a dot\n"
+	      "      --create           create the table from --schema when it does not exist\n"
+	      "  -s, --schema FILE      Frictionless Table Schema (JSON or YAML) for --create\n"
 	      "  -k, --key KEY          idempotency key: skip the load if KEY was loaded into the table\n"
 	      "      --source NAME      where the data came from, for the audit table (default stdin)\n"
 	      "  -f, --format FORMAT    binary (default: converted here, faster) or csv (passed through)\n"
@@ -84,6 +87,9 @@ struct opts {
 	const char *table;
 	const char *key;
 	const char *source;
+	const char *schema_path;
+	struct ts_schema schema; /* loaded when create */
+	bool create;
 	char delim;
 	bool binary;
 };
@@ -468,6 +474,97 @@ static int audit_seen(PGconn *conn, const char *table, const char *key, char *lo
 	return EXIT_OK;
 }
 
+/* ---- --create ---- */
+
+/* The column type for a Table Schema field type: the smallest PostgreSQL
+ * type that holds every value the type allows. */
+static const char *create_type(enum ts_type t)
+{
+	switch (t) {
+	case TS_STRING: return "text";
+	case TS_INTEGER: return "bigint";
+	case TS_NUMBER: return "numeric";
+	case TS_BOOLEAN: return "boolean";
+	case TS_DATE: return "date";
+	case TS_DATETIME: return "timestamptz";
+	case TS_TIME: return "time";
+	case TS_YEAR: return "integer";
+	}
+	return "text";
+}
+
+static void sql_add(struct cbuf *b, const char *s)
+{
+	cbuf_add(b, s, strlen(s));
+}
+
+static bool sql_add_ident(struct cbuf *b, PGconn *conn, const char *name)
+{
+	char *q = pgconn_ident(conn, name);
+	if (!q)
+		return false;
+	sql_add(b, q);
+	PQfreemem(q);
+	return true;
+}
+
+/* Creates the table from the schema inside the load's transaction, which
+ * is begun here: if the load fails, the table goes too. A transaction-level
+ * advisory lock on the name makes two first loads that race create it
+ * once; the second then loads into it. Besides the schema's fields the
+ * table gets raw.sales' two load columns, filled by their defaults. */
+static int create_table(PGconn *conn, const struct target *t, const struct ts_schema *ts)
+{
+	struct cbuf b = { 0 };
+	sql_add(&b, "create table if not exists ");
+	sql_add(&b, t->sql);
+	sql_add(&b, " (");
+	for (size_t i = 0; i < ts->nfields; i++) {
+		const struct ts_field *f = &ts->fields[i];
+		if (!sql_add_ident(&b, conn, f->name))
+			goto oper;
+		sql_add(&b, " ");
+		sql_add(&b, create_type(f->type));
+		if (f->required)
+			sql_add(&b, " not null");
+		sql_add(&b, ", ");
+	}
+	sql_add(&b, "_load_id bigint default nullif(current_setting('elt.load_id', true), '')::bigint, "
+		    "_loaded_at timestamptz not null default now()");
+	if (ts->primary_key.n) {
+		sql_add(&b, ", primary key (");
+		for (size_t i = 0; i < ts->primary_key.n; i++) {
+			if (i)
+				sql_add(&b, ", ");
+			if (!sql_add_ident(&b, conn, ts->fields[ts->primary_key.cols[i]].name))
+				goto oper;
+		}
+		sql_add(&b, ")");
+	}
+	sql_add(&b, ")");
+	cbuf_add(&b, "", 1);
+	log_debug("%s", b.data);
+
+	int status = command(conn, "begin", "cannot begin the load: ");
+	if (status) {
+		cbuf_free(&b);
+		return status;
+	}
+	const char *params[1] = { t->sql };
+	PGresult *res = query(conn, "select pg_advisory_xact_lock(hashtext('pgload create ' || $1))", 1,
+			      params, PGRES_TUPLES_OK, "cannot lock the table's name: ", &status);
+	PQclear(res);
+	if (!status)
+		status = command(conn, "set local client_min_messages = warning", "");
+	if (!status)
+		status = command(conn, b.data, "cannot create the table: ");
+	cbuf_free(&b);
+	return status;
+oper:
+	cbuf_free(&b);
+	return EXIT_OPER;
+}
+
 /* ---- the load ---- */
 
 /* Where a segment's rows sit in the input. Binary segment: from row `row`
@@ -820,7 +917,10 @@ static int header_check(struct load *L, const struct csv_record *h)
  * load of the same key committed meanwhile (the insert waited for it). */
 static int load_begin(struct load *L, bool *skipped)
 {
-	int status = command(L->conn, "begin", "cannot begin the load: ");
+	/* --create may have begun it already. */
+	int status = PQtransactionStatus(L->conn) == PQTRANS_INTRANS
+			     ? EXIT_OK
+			     : command(L->conn, "begin", "cannot begin the load: ");
 	if (status)
 		return status;
 	const char *params[3] = { L->t->display, L->o->source, L->o->key };
@@ -928,8 +1028,21 @@ static int run(PGconn *conn, const struct opts *o, struct target *t)
 	if (status)
 		return status;
 	status = target_resolve(conn, t);
+	if (status == -1 && o->create) {
+		if ((status = create_table(conn, t, &o->schema)) == 0) {
+			log_info("creating table %s from %s", o->table, o->schema_path);
+			free(t->sql);
+			t->sql = NULL;
+			status = target_resolve(conn, t);
+		}
+		if (status) {
+			PQclear(PQexec(conn, "rollback"));
+			return status == -1 ? EXIT_OPER : status;
+		}
+	}
 	if (status == -1) {
-		log_error("table %s does not exist", o->table);
+		log_error("table %s does not exist%s", o->table,
+			  o->create ? "" : " (--create --schema FILE makes it)");
 		return EXIT_OPER;
 	}
 	if (status)
@@ -1008,6 +1121,9 @@ failed:
 	else
 		log_error("nothing was loaded into %s", t->display);
 out:
+	/* A header that does not fit, after --create: the new table goes. */
+	if (PQtransactionStatus(conn) == PQTRANS_INTRANS)
+		PQclear(PQexec(conn, "rollback"));
 	csvr_close(r);
 	load_free(&L);
 	return status;
@@ -1022,6 +1138,8 @@ int main(int argc, char **argv)
 		{ "table", required_argument, NULL, 'T' },
 		{ "key", required_argument, NULL, 'k' },
 		{ "source", required_argument, NULL, 'S' },
+		{ "create", no_argument, NULL, 'C' },
+		{ "schema", required_argument, NULL, 's' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "tsv", no_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -1031,12 +1149,14 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, ":d:T:k:f:tqvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":d:T:k:s:f:tqvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': o.dbname = optarg; break;
 		case 'T': o.table = optarg; break;
 		case 'k': o.key = optarg; break;
 		case 'S': o.source = optarg; break;
+		case 'C': o.create = true; break;
+		case 's': o.schema_path = optarg; break;
 		case 'f':
 			if (strcmp(optarg, "binary") == 0) {
 				o.binary = true;
@@ -1069,15 +1189,30 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (o.create != (o.schema_path != NULL)) {
+		log_error(o.create ? "--create needs --schema FILE" : "--schema is used with --create only");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
 	struct target t = { 0 };
 	if (!split_table(o.table, &t.schema, &t.name)) {
 		log_error("--table: \"%s\" is not [SCHEMA.]TABLE", o.table);
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (o.create) {
+		char err[512];
+		if (ts_load(&o.schema, o.schema_path, err, sizeof err) != 0) {
+			log_error("%s", err);
+			target_free(&t);
+			return EXIT_OPER;
+		}
+	}
 	PGconn *conn = connect_db(o.dbname);
 	int status = conn ? run(conn, &o, &t) : EXIT_OPER;
 	PQfinish(conn);
 	target_free(&t);
+	if (o.create)
+		ts_free(&o.schema);
 	return status;
 }

@@ -493,7 +493,79 @@ pgload: nothing was loaded into public.reject_t: load $id was rolled back"
 @test "pgload says a missing table does not exist, with exit 3" {
 	run --separate-stderr "$BIN/pgload" --table no_such_schema.no_such_table </dev/null
 	assert_failure 3
-	assert_equal "$stderr" "pgload: table no_such_schema.no_such_table does not exist"
+	assert_equal "$stderr" "pgload: table no_such_schema.no_such_table does not exist (--create --schema FILE makes it)"
+}
+
+@test "pgload --create makes the table from a Table Schema, with types, not null and primary key" {
+	sql -c "create schema create_s"
+	"$BIN/gen" --rows 300 --seed 4 >s.csv
+	run --separate-stderr "$BIN/pgload" --table create_s.sales --create \
+		--schema "$REPO/sql/contracts/sales.schema.json" <s.csv
+	assert_success
+	assert_equal "${stderr_lines[0]}" "pgload: creating table create_s.sales from $REPO/sql/contracts/sales.schema.json"
+	run sql -c "select attname || ' ' || format_type(atttypid, atttypmod) || case when attnotnull then ' not null' else '' end
+		from pg_attribute where attrelid = 'create_s.sales'::regclass and attnum > 0 order by attnum"
+	assert_output "sale_id text not null
+sold_at timestamp with time zone not null
+store_id text not null
+product_id text not null
+quantity bigint not null
+unit_price numeric not null
+amount numeric not null
+currency text not null
+_load_id bigint
+_loaded_at timestamp with time zone not null"
+	run sql -c "select pg_get_constraintdef(oid) from pg_constraint where conrelid = 'create_s.sales'::regclass"
+	assert_output "PRIMARY KEY (sale_id)"
+	run sql -c "select count(*), count(distinct _load_id) from create_s.sales where _load_id is not null"
+	assert_output "300|1"
+	# The table exists now: a second --create loads into it as it is.
+	"$BIN/gen" --rows 10 --seed 5 >t.csv
+	"$BIN/pgload" -q --table create_s.sales --create --schema "$REPO/sql/contracts/sales.schema.json" <t.csv
+	run sql -c "select count(*) from create_s.sales"
+	assert_output 310
+}
+
+@test "pgload --create maps every Table Schema type and leaves no table behind when the load fails" {
+	cat >all.json <<'EOF'
+{"fields": [
+  {"name": "s", "type": "string"}, {"name": "i", "type": "integer"},
+  {"name": "n", "type": "number"}, {"name": "b", "type": "boolean"},
+  {"name": "d", "type": "date"}, {"name": "dt", "type": "datetime"},
+  {"name": "t", "type": "time"}, {"name": "y", "type": "year", "constraints": {"required": true}}
+]}
+EOF
+	printf 's,i,n,b,d,dt,t,y\nx,1,1.5,true,2026-01-01,2026-01-01T00:00:00Z,10:00:00,2026\ny,2,2,false,2026-01-02,2026-01-02T00:00:00Z,11:00:00,\n' >bad.csv
+	run --separate-stderr "$BIN/pgload" -q --table all_types --create --schema all.json <bad.csv
+	assert_failure 1
+	assert_equal "${stderr_lines[0]}" 'pgload: line 3: null value in column "y" of relation "all_types" violates not-null constraint'
+	# The row as stored: the load id and load time filled in by the defaults.
+	assert_regex "${stderr_lines[1]}" '^pgload: DETAIL: Failing row contains \(y, 2, 2, f, 2026-01-02, 2026-01-02 00:00:00\+00, 11:00:00, null, [0-9]+, 20[0-9-]+ [0-9:.+]+\)\.$'
+	assert_regex "${stderr_lines[2]}" '^pgload: nothing was loaded into public\.all_types: load [0-9]+ was rolled back$'
+	run sql -c "select to_regclass('all_types') is null"
+	assert_output t
+	head -n 2 bad.csv >good.csv
+	"$BIN/pgload" -q --table all_types --create --schema all.json <good.csv
+	run sql -c "select string_agg(format_type(atttypid, atttypmod), ',' order by attnum)
+		from pg_attribute where attrelid = 'all_types'::regclass and attnum between 1 and 8"
+	assert_output "text,bigint,numeric,boolean,date,timestamp with time zone,time without time zone,integer"
+	run sql -c "select s, i, n, b, d, t, y from all_types"
+	assert_output "x|1|1.5|t|2026-01-01|10:00:00|2026"
+}
+
+@test "pgload --create needs --schema, and a schema that does not load stops it with exit 3" {
+	run --separate-stderr "$BIN/pgload" --create
+	assert_failure 2
+	[[ "$stderr" == "pgload: --create needs --schema FILE"$'\n'usage:* ]]
+	run --separate-stderr "$BIN/pgload" --schema x.json
+	assert_failure 2
+	[[ "$stderr" == "pgload: --schema is used with --create only"$'\n'usage:* ]]
+	printf '{"fields": [{"name": "a", "type": "colour"}]}\n' >bad.json
+	run --separate-stderr "$BIN/pgload" --create --schema bad.json --table never_made </dev/null
+	assert_failure 3
+	[[ "$stderr" == "pgload: bad.json:"* ]]
+	run sql -c "select to_regclass('never_made') is null"
+	assert_output t
 }
 
 @test "pgload quotes injection-looking table and column names and leaves the database unharmed" {
@@ -580,8 +652,8 @@ pgload: nothing was loaded into public.reject_t: load $id was rolled back"
 	run --separate-stderr "$BIN/pgload" --bogus
 	assert_failure 2
 	assert_equal "$stderr" "pgload: unknown option '--bogus'
-usage: pgload [-d CONNINFO] [--table [SCHEMA.]TABLE] [--key KEY] [--source NAME]
-              [--format binary|csv] [-t] [-q | -v] < FILE"
+usage: pgload [-d CONNINFO] [--table [SCHEMA.]TABLE] [--create --schema FILE]
+              [--key KEY] [--source NAME] [--format binary|csv] [-t] [-q | -v] < FILE"
 	run --separate-stderr "$BIN/pgload" file.csv
 	assert_failure 2
 	[[ "$stderr" == "pgload: unexpected argument \"file.csv\": the data comes on standard input"$'\n'usage:* ]]
@@ -599,7 +671,7 @@ usage: pgload [-d CONNINFO] [--table [SCHEMA.]TABLE] [--key KEY] [--source NAME]
 @test "pgload --help and --version print to stdout and exit 0" {
 	run --separate-stderr "$BIN/pgload" --help
 	assert_success
-	assert_line --index 0 "usage: pgload [-d CONNINFO] [--table [SCHEMA.]TABLE] [--key KEY] [--source NAME]"
+	assert_line --index 0 "usage: pgload [-d CONNINFO] [--table [SCHEMA.]TABLE] [--create --schema FILE]"
 	assert_output --partial "--format FORMAT"
 	assert_equal "$stderr" ""
 	run --separate-stderr "$BIN/pgload" --version
