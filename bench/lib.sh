@@ -13,3 +13,12 @@ median_seconds() {
 peak_rss_kb() {
 	/usr/bin/time -f %M bash -c "$1" 2>&1 >/dev/null | tail -n 1
 }
+
+# median_seconds_prepared NAME PREPARE CMD: like median_seconds, with
+# PREPARE run (untimed) before every timed run of CMD.
+median_seconds_prepared() {
+	local name=$1 prep=$2 cmd=$3 csv="$BENCH_TMP/$1.csv"
+	hyperfine --style basic --warmup 1 --min-runs "${BENCH_RUNS:-5}" --prepare "$prep" \
+		--export-csv "$csv" "$cmd" >&2
+	awk -F, 'NR == 2 { print $4 }' "$csv"
+}

@@ -31,6 +31,8 @@ if [ "$stage" = test ] || [ "$stage" = bench ]; then
 	need postgresql-client /usr/bin/psql
 	need valgrind /usr/bin/valgrind
 	need util-linux /usr/bin/script
+	need jq /usr/bin/jq
+	need libxml2-utils /usr/bin/xmllint # dqcheck's tests check --junit with xmllint
 fi
 if [ "$stage" = bench ]; then
 	need hyperfine /usr/bin/hyperfine

@@ -208,3 +208,9 @@ size_t keyset_bytes(const struct keyset *k)
 {
 	return (k->mask + 1) * sizeof *k->slots + k->arena_cap;
 }
+
+void keyset_reserve(struct keyset *k, size_t n)
+{
+	while (n * 2 > k->mask + 1)
+		grow(k);
+}

@@ -25,6 +25,9 @@ uint64_t keyset_find(const struct keyset *k, uint64_t hash, const char *key, siz
 /* Adds the key (it must not be present yet); line must not be 0. */
 void keyset_add(struct keyset *k, uint64_t hash, const char *key, size_t len, uint64_t line);
 size_t keyset_count(const struct keyset *k);
+/* Makes room for n keys at once, sparing the rehashing of growing step by
+ * step when the caller can tell how many will come. */
+void keyset_reserve(struct keyset *k, size_t n);
 /* Bytes held, for the summary. */
 size_t keyset_bytes(const struct keyset *k);
 

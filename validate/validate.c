@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -109,6 +110,8 @@ struct validator {
 	size_t ncols;
 	char **labels;
 	long *col_field;           /* column -> field, or -1 */
+	bool *missing;             /* the current row's missing cells, by column */
+	bool *field_plain;         /* a string field with nothing to check but presence */
 	long *field_col;           /* field -> column, or -1 */
 	size_t *out_order;         /* output column i <- input column out_order[i] */
 	bool same_order;           /* out_order is the identity */
@@ -208,6 +211,7 @@ static unsigned read_header(struct validator *v, const struct csv_record *rec)
 	v->ncols = rec->nfields;
 	v->labels = copy_labels(rec);
 	v->col_field = xrealloc(v->col_field, v->ncols * sizeof *v->col_field);
+	v->missing = xrealloc(v->missing, v->ncols * sizeof *v->missing);
 	v->field_col = xrealloc(v->field_col, v->schema.nfields * sizeof *v->field_col);
 	for (size_t f = 0; f < v->schema.nfields; f++)
 		v->field_col[f] = -1;
@@ -353,10 +357,10 @@ static const char *row_key(const struct validator *v, const struct csv_record *r
 {
 	size_t need = 0;
 	for (size_t i = 0; i < key->n; i++) {
-		const struct csv_field *cell = &rec->fields[v->field_col[key->cols[i]]];
-		if (ts_is_missing(&v->schema, cell->data, cell->len))
+		long col = v->field_col[key->cols[i]];
+		if (v->missing[col])
 			return NULL;
-		need += cell->len + 1;
+		need += rec->fields[col].len + 1;
 	}
 	if (key->n == 1) {
 		const struct csv_field *cell = &rec->fields[v->field_col[key->cols[0]]];
@@ -423,6 +427,9 @@ static bool check_row(struct validator *v, const struct csv_record *rec)
 		return false;
 	}
 
+	for (size_t c = 0; c < v->ncols; c++)
+		v->missing[c] = ts_is_missing(&v->schema, rec->fields[c].data, rec->fields[c].len);
+
 	/* The unique sets' slots for this row are likely cache misses: start
 	 * loading them now, behind the cell checks. */
 	for (size_t i = 0; i < v->n_uniques; i++) {
@@ -447,13 +454,13 @@ static bool check_row(struct validator *v, const struct csv_record *rec)
 			snprintf(local, sizeof local, "the value %s", why);
 		} else if (v->col_field[c] >= 0) {
 			const struct ts_field *f = &v->schema.fields[v->col_field[c]];
-			if (ts_is_missing(&v->schema, cell->data, cell->len)) {
+			if (v->missing[c]) {
 				if (f->required) {
 					rule = R_CONSTRAINT;
 					constraint = "required";
 					snprintf(local, sizeof local, "a value is required");
 				}
-			} else {
+			} else if (!v->field_plain[v->col_field[c]]) {
 				struct ts_value val;
 				enum ts_constraint failed;
 				if (cell->len + 2 > v->digits_cap) {
@@ -551,6 +558,22 @@ static void write_row(struct validator *v, const struct csv_record *rec)
 		die_write("standard output");
 }
 
+/* Once the first rows show how long a row is, sizes the unique-key sets
+ * for the whole of a regular file, so they are not rehashed again and again
+ * as they grow to millions of keys. */
+static void reserve_unique_keys(struct validator *v, int fd, uint64_t bytes_so_far)
+{
+	struct stat st;
+	if (!v->n_uniques || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !bytes_so_far)
+		return;
+	double per_row = (double)bytes_so_far / (double)v->rows;
+	size_t expect = (size_t)((double)st.st_size / per_row * 1.1);
+	if (expect > 1000000000)
+		return;
+	for (size_t i = 0; i < v->n_uniques; i++)
+		keyset_reserve(v->uniques[i].seen, expect);
+}
+
 /* Validates one input. Returns false when it could not be read to the end. */
 static bool validate_file(struct validator *v, int fd, const char *name)
 {
@@ -585,7 +608,11 @@ static bool validate_file(struct validator *v, int fd, const char *name)
 		} else {
 			v->rejected++;
 		}
-		progress_update(&prog, v->rows, csvr_bytes(r));
+		if ((v->rows & 1023) == 0) {
+			progress_update(&prog, v->rows, csvr_bytes(r));
+			if (v->rows == 8192)
+				reserve_unique_keys(v, fd, csvr_bytes(r));
+		}
 	}
 	progress_end(&prog);
 	if (csvr_error(r)) {
@@ -885,6 +912,13 @@ int main(int argc, char **argv)
 	apply_rules(&v, rules, nrules);
 	free(rules);
 	plan_unique_checks(&v);
+	v.field_plain = xrealloc(NULL, v.schema.nfields * sizeof *v.field_plain);
+	for (size_t i = 0; i < v.schema.nfields; i++) {
+		const struct ts_field *f = &v.schema.fields[i];
+		v.field_plain[i] = f->type == TS_STRING && (!f->format || !strcmp(f->format, "default") ||
+							   !strcmp(f->format, "any")) &&
+				   f->min_length < 0 && f->max_length < 0 && !f->regex && !f->n_enum;
+	}
 	v.fks = xrealloc(NULL, v.schema.n_foreign_keys * sizeof *v.fks);
 	for (size_t i = 0; i < v.schema.n_foreign_keys; i++)
 		v.fks[i] = (struct fk_check){ &v.schema.foreign_keys[i], load_reference(&v.schema.foreign_keys[i], ',') };
@@ -961,6 +995,8 @@ int main(int argc, char **argv)
 	free_labels(v.labels, v.ncols);
 	free_labels(v.out_labels, v.n_out);
 	free(v.col_field);
+	free(v.missing);
+	free(v.field_plain);
 	free(v.field_col);
 	free(v.out_order);
 	free(v.digits);

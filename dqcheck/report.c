@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: MIT
+ * Reporting test results: one line per test on stderr with up to 5 sample
+ * failing rows, and the --junit (JUnit XML, one testcase per test, for CI
+ * dashboards) and --json files. Only selected tests appear.
+ *
+ * The samples come from the database in UTF-8 (dqcheck sets the client
+ * encoding), so escaping here is about markup and control characters, not
+ * about encodings. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dqcheck.h"
+#include "log.h"
+
+static void failures_text(char *buf, size_t len, const struct dq_test *t)
+{
+	if (t->status == DQ_ERROR)
+		snprintf(buf, len, "%s", t->message ? t->message : "error");
+	else if (t->kind == DQ_FRESHNESS)
+		snprintf(buf, len, "%s", t->message ? t->message : "");
+	else
+		snprintf(buf, len, "%lld failing row%s", t->failures, t->failures == 1 ? "" : "s");
+}
+
+void dq_report_line(const struct dq_test *t)
+{
+	if (log_level < LOG_NORMAL && t->status != DQ_FAIL && t->status != DQ_ERROR)
+		return;
+	char what[1024];
+	failures_text(what, sizeof what, t);
+	fprintf(stderr, "%-5s %s: %s, %.3f s\n", dq_status_name(t->status), t->name, what, t->seconds);
+	if (t->stored_in && t->status != DQ_PASS)
+		fprintf(stderr, "      failing rows stored in %s\n", t->stored_in);
+	if (t->status == DQ_PASS || t->status == DQ_ERROR || !t->sample.nrows || t->kind == DQ_FRESHNESS)
+		return;
+	const struct dq_sample *s = &t->sample;
+	/* a header and the rows, each value cut at 40 characters */
+	fputs("      ", stderr);
+	for (size_t j = 0; j < s->ncols; j++)
+		fprintf(stderr, "%s%.40s", j ? " | " : "", s->cols[j]);
+	fputc('\n', stderr);
+	for (size_t i = 0; i < s->nrows; i++) {
+		fputs("      ", stderr);
+		for (size_t j = 0; j < s->ncols; j++) {
+			const char *v = s->vals[i * s->ncols + j];
+			fprintf(stderr, "%s%.40s", j ? " | " : "", v ? v : "NULL");
+		}
+		fputc('\n', stderr);
+	}
+	if ((long long)s->nrows < t->failures)
+		fprintf(stderr, "      (%lld more)\n", t->failures - (long long)s->nrows);
+}
+
+/* ---- files ---- */
+
+static FILE *open_out(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		log_error("%s: %s", path, strerror(errno));
+	return f;
+}
+
+static int close_out(FILE *f, const char *path)
+{
+	int bad = fflush(f) != 0 || ferror(f);
+	int err = errno;
+	if (fclose(f) != 0 && !bad) {
+		bad = 1;
+		err = errno;
+	}
+	if (bad)
+		log_error("%s: write error: %s", path, strerror(err));
+	return bad ? -1 : 0;
+}
+
+static void xml_text(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		switch (c) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		default:
+			/* XML 1.0 has no place for other control characters */
+			if (c >= 0x20 || c == '\t' || c == '\n' || c == '\r')
+				fputc(c, f);
+			else
+				fputc('?', f);
+		}
+	}
+}
+
+static void xml_sample(FILE *f, const struct dq_test *t)
+{
+	const struct dq_sample *s = &t->sample;
+	for (size_t j = 0; j < s->ncols; j++) {
+		fputs(j ? " | " : "", f);
+		xml_text(f, s->cols[j]);
+	}
+	fputc('\n', f);
+	for (size_t i = 0; i < s->nrows; i++) {
+		for (size_t j = 0; j < s->ncols; j++) {
+			const char *v = s->vals[i * s->ncols + j];
+			fputs(j ? " | " : "", f);
+			xml_text(f, v ? v : "NULL");
+		}
+		fputc('\n', f);
+	}
+}
+
+int dq_write_junit(const char *path, const struct dq_suite *s, const char *project, double seconds)
+{
+	FILE *f = open_out(path);
+	if (!f)
+		return -1;
+	size_t n = 0, nfail = 0, nerr = 0;
+	for (size_t i = 0; i < s->ntests; i++) {
+		const struct dq_test *t = &s->tests[i];
+		if (!t->selected)
+			continue;
+		n++;
+		nfail += t->status == DQ_FAIL;
+		nerr += t->status == DQ_ERROR;
+	}
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"dqcheck\"", f);
+	fprintf(f, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"%.3f\">\n", n, nfail, nerr, seconds);
+	fputs("  <testsuite name=\"", f);
+	xml_text(f, project);
+	fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"0\" time=\"%.3f\">\n", n, nfail, nerr,
+		seconds);
+	for (size_t i = 0; i < s->ntests; i++) {
+		const struct dq_test *t = &s->tests[i];
+		if (!t->selected)
+			continue;
+		char what[1024];
+		failures_text(what, sizeof what, t);
+		fputs("    <testcase name=\"", f);
+		xml_text(f, t->name);
+		fputs("\" classname=\"", f);
+		xml_text(f, project);
+		fputc('.', f);
+		xml_text(f, t->on);
+		fprintf(f, "\" time=\"%.3f\"", t->seconds);
+		if (t->status == DQ_PASS) {
+			fputs("/>\n", f);
+			continue;
+		}
+		fputs(">\n", f);
+		if (t->status == DQ_ERROR) {
+			fputs("      <error type=\"ERROR\" message=\"", f);
+			xml_text(f, what);
+			fputs("\"/>\n", f);
+		} else if (t->status == DQ_FAIL) {
+			fputs("      <failure type=\"FAIL\" message=\"", f);
+			xml_text(f, what);
+			fputs("\">", f);
+			xml_sample(f, t);
+			fputs("</failure>\n", f);
+		} else {
+			/* a warning is not a failure: JUnit has no third state */
+			fputs("      <system-out>WARN: ", f);
+			xml_text(f, what);
+			fputc('\n', f);
+			xml_sample(f, t);
+			fputs("</system-out>\n", f);
+		}
+		fputs("    </testcase>\n", f);
+	}
+	fputs("  </testsuite>\n</testsuites>\n", f);
+	return close_out(f, path);
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	if (!s) {
+		fputs("null", f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c == '\t')
+			fputs("\\t", f);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+int dq_write_json(const char *path, const struct dq_suite *s, const char *project, double seconds,
+		  const struct dq_stats *st)
+{
+	FILE *f = open_out(path);
+	if (!f)
+		return -1;
+	static const char *const lower[] = { "pass", "warn", "fail", "error" };
+	fputs("{\"project\": ", f);
+	json_str(f, project);
+	fprintf(f, ", \"elapsed_time\": %.3f, \"queries\": %zu, \"results\": [", seconds, st->queries);
+	bool first = true;
+	for (size_t i = 0; i < s->ntests; i++) {
+		const struct dq_test *t = &s->tests[i];
+		if (!t->selected)
+			continue;
+		fputs(first ? "\n  {" : ",\n  {", f);
+		first = false;
+		fputs("\"name\": ", f);
+		json_str(f, t->name);
+		fputs(", \"test\": ", f);
+		json_str(f, t->test_type);
+		fputs(", \"on\": ", f);
+		json_str(f, t->on);
+		fputs(", \"column\": ", f);
+		json_str(f, t->kind == DQ_FRESHNESS ? NULL : t->column.text);
+		fputs(", \"file\": ", f);
+		json_str(f, t->file);
+		fprintf(f, ", \"line\": %zu, \"status\": \"%s\", \"severity\": \"%s\", \"failures\": %lld, "
+			   "\"execution_time\": %.6f, \"folded_with\": %zu, \"message\": ",
+			t->line, lower[t->status], t->warn_severity ? "warn" : "error", t->failures, t->seconds,
+			t->fold_size ? t->fold_size - 1 : 0);
+		json_str(f, t->message);
+		fputs(", \"stored_in\": ", f);
+		json_str(f, t->stored_in);
+		fputs(", \"sample\": {\"columns\": [", f);
+		const struct dq_sample *sm = &t->sample;
+		for (size_t j = 0; j < sm->ncols; j++) {
+			fputs(j ? ", " : "", f);
+			json_str(f, sm->cols[j]);
+		}
+		fputs("], \"rows\": [", f);
+		for (size_t r = 0; r < sm->nrows; r++) {
+			fputs(r ? ", [" : "[", f);
+			for (size_t j = 0; j < sm->ncols; j++) {
+				fputs(j ? ", " : "", f);
+				json_str(f, sm->vals[r * sm->ncols + j]);
+			}
+			fputc(']', f);
+		}
+		fputs("]}}", f);
+	}
+	fputs("\n]}\n", f);
+	return close_out(f, path);
+}

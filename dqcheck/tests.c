@@ -1,0 +1,1340 @@
+/* SPDX-License-Identifier: MIT
+ * Reading a project's data tests into dq_test records; see dqcheck.h.
+ *
+ * The shared reader (lib/dbtproject) finds the `tests:`/`data_tests:`
+ * entries on models, seeds, source tables and columns and keeps each
+ * entry's yml node; this module reads the arguments and config out of
+ * those nodes, in every form dbt accepts:
+ *
+ *   - not_null                              a bare name
+ *   - accepted_values: {values: [...]}      arguments at the top level
+ *   - accepted_values: {arguments: {...}}   dbt 1.10's form
+ *   - accepted_values: {name: x, ...}       a custom name
+ *   - {name: x, test_name: accepted_values, ...}
+ *
+ * with `config:` (or the config keys written at the top level, as older
+ * projects do). Source freshness comes from the `freshness:` blocks of the
+ * source and its tables; singular tests are the templates in the test
+ * paths, rendered with ref(), source() and config().
+ *
+ * Everything is checked here, before any connection: an unknown test or
+ * argument, a missing one or a value of the wrong kind is an error that
+ * names file:line and the key, because a test skipped or misread is a
+ * check that silently passes. */
+#include <ctype.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dqcheck.h"
+#include "select.h"
+#include "template.h"
+#include "ydoc.h"
+
+void *dq_realloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p) {
+		fputs("dqcheck: out of memory\n", stderr);
+		abort();
+	}
+	return p;
+}
+
+char *dq_strdup(const char *s)
+{
+	char *p = strdup(s ? s : "");
+	if (!p)
+		abort();
+	return p;
+}
+
+char *dq_asprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	char *p = dq_realloc(NULL, (size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+struct ctx {
+	const struct dbt_project *p;
+	struct dq_suite *s;
+	char *err;
+	size_t errlen;
+};
+
+static int fail(struct ctx *c, const char *file, size_t line, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static int fail(struct ctx *c, const char *file, size_t line, const char *key, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	snprintf(c->err, c->errlen, "%s:%zu: %s: %s", file, line, key, msg);
+	return -1;
+}
+
+static bool is_ident(const char *s)
+{
+	if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
+		return false;
+	for (; *s; s++)
+		if (!(isalnum((unsigned char)*s) || *s == '_' || *s == '$'))
+			return false;
+	return true;
+}
+
+/* A column as PostgreSQL would read it unquoted: plain identifiers fold
+ * to lower case; anything else is kept exactly (quoted when built), or
+ * used as an expression when allow_expr. */
+static struct dq_col make_col(const char *name, bool allow_expr)
+{
+	struct dq_col c = { dq_strdup(name), false };
+	if (is_ident(name)) {
+		for (char *q = c.text; *q; q++)
+			*q = (char)tolower((unsigned char)*q);
+	} else if (allow_expr) {
+		c.expr = true;
+	}
+	return c;
+}
+
+static void free_col(struct dq_col *c)
+{
+	free(c->text);
+	c->text = NULL;
+}
+
+static void test_free(struct dq_test *t);
+
+/* ---- config ---- */
+
+int dq_parse_threshold(const char *s, struct dq_threshold *t);
+int dq_parse_threshold(const char *s, struct dq_threshold *t)
+{
+	static const struct { const char *op; enum dq_op v; } ops[] = {
+		{ "!=", OP_NE }, { "<>", OP_NE }, { "==", OP_EQ }, { ">=", OP_GE },
+		{ "<=", OP_LE }, { "=", OP_EQ },  { ">", OP_GT },  { "<", OP_LT },
+	};
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t k;
+	for (k = 0; k < sizeof ops / sizeof ops[0]; k++)
+		if (strncmp(s, ops[k].op, strlen(ops[k].op)) == 0)
+			break;
+	if (k == sizeof ops / sizeof ops[0])
+		return -1;
+	s += strlen(ops[k].op);
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	char *end;
+	errno = 0;
+	long long n = strtoll(s, &end, 10);
+	while (isspace((unsigned char)*end))
+		end++;
+	if (*end || errno)
+		return -1;
+	t->op = ops[k].v;
+	t->n = n;
+	return 0;
+}
+
+static bool parse_bool(const char *s, bool *b)
+{
+	if (!s)
+		return false;
+	if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE")) {
+		*b = true;
+		return true;
+	}
+	if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE")) {
+		*b = false;
+		return true;
+	}
+	return false;
+}
+
+/* Keys that are config wherever they appear in a test entry. */
+static bool is_config_key(const char *k)
+{
+	static const char *const keys[] = { "severity", "warn_if", "error_if", "limit", "where", "store_failures",
+					    "enabled", "tags", "meta", "schema", "alias", "database", "fail_calc",
+					    "store_failures_as", "description", NULL };
+	for (const char *const *p = keys; *p; p++)
+		if (!strcmp(*p, k))
+			return true;
+	return false;
+}
+
+/* Sets one config key from its scalar text (s) or string list. Returns
+ * 0, or -1 with the problem in msg. enabled=false is reported through
+ * *enabled. */
+static int config_set(struct dq_test *t, const char *key, const char *s, char **list, size_t nlist,
+		      bool *enabled, char *msg, size_t msglen)
+{
+	if (!strcmp(key, "severity")) {
+		if (s && !strcasecmp(s, "warn"))
+			t->warn_severity = true;
+		else if (s && !strcasecmp(s, "error"))
+			t->warn_severity = false;
+		else {
+			snprintf(msg, msglen, "'%s' is not warn or error", s ? s : "(not a string)");
+			return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(key, "warn_if") || !strcmp(key, "error_if")) {
+		struct dq_threshold th;
+		if (!s || dq_parse_threshold(s, &th)) {
+			snprintf(msg, msglen, "'%s' is not a condition such as \">10\" or \"!=0\"",
+				 s ? s : "(not a string)");
+			return -1;
+		}
+		*(key[0] == 'w' ? &t->warn_if : &t->error_if) = th;
+		return 0;
+	}
+	if (!strcmp(key, "limit")) {
+		char *end;
+		long long n = s ? strtoll(s, &end, 10) : -1;
+		if (!s || !*s || *end || n < 0) {
+			snprintf(msg, msglen, "'%s' is not a whole number", s ? s : "(not a number)");
+			return -1;
+		}
+		t->limit = n;
+		return 0;
+	}
+	if (!strcmp(key, "where")) {
+		if (!s) {
+			snprintf(msg, msglen, "needs a SQL condition");
+			return -1;
+		}
+		free(t->where);
+		t->where = s[0] ? dq_strdup(s) : NULL;
+		return 0;
+	}
+	if (!strcmp(key, "store_failures") || !strcmp(key, "enabled")) {
+		bool b;
+		if (!parse_bool(s, &b)) {
+			snprintf(msg, msglen, "needs true or false");
+			return -1;
+		}
+		if (key[0] == 's')
+			t->store_failures = b;
+		else
+			*enabled = b;
+		return 0;
+	}
+	if (!strcmp(key, "schema")) {
+		if (!s || !s[0]) {
+			snprintf(msg, msglen, "needs a schema name");
+			return -1;
+		}
+		free(t->audit_schema);
+		t->audit_schema = dq_strdup(s);
+		return 0;
+	}
+	if (!strcmp(key, "tags")) {
+		if (s)
+			DQ_PUSH(t->tags, t->ntags, dq_strdup(s));
+		for (size_t i = 0; i < nlist; i++)
+			DQ_PUSH(t->tags, t->ntags, dq_strdup(list[i]));
+		return 0;
+	}
+	if (!strcmp(key, "fail_calc") || !strcmp(key, "store_failures_as") || !strcmp(key, "database")) {
+		snprintf(msg, msglen, "is not supported by dqcheck");
+		return -1;
+	}
+	return 0; /* meta, alias, description, ...: nothing to run */
+}
+
+static int config_yaml(struct ctx *c, struct dq_test *t, struct ydoc *d, const char *key, yaml_node_t *v,
+		       bool *enabled)
+{
+	char msg[512];
+	char **list = NULL;
+	size_t n = 0;
+	if (ydoc_is_seq(v))
+		for (size_t i = 0; i < ydoc_len(v); i++) {
+			const char *it = ydoc_str(ydoc_item(d, v, i));
+			if (it)
+				DQ_PUSH(list, n, (char *)it);
+		}
+	int rc = config_set(t, key, ydoc_str(v), list, n, enabled, msg, sizeof msg);
+	free(list);
+	if (rc)
+		return fail(c, d->path, ydoc_line(v), key, "%s", msg);
+	return 0;
+}
+
+/* ---- the ref()/source()/config() host for `to:` and singular tests ---- */
+
+struct host {
+	const struct dbt_project *p;
+	struct dq_test *t;
+	bool allow_config;
+	bool enabled;
+};
+
+static void add_dep(size_t **v, size_t *n, size_t x)
+{
+	for (size_t i = 0; i < *n; i++)
+		if ((*v)[i] == x)
+			return;
+	DQ_PUSH(*v, *n, x);
+}
+
+/* A scalar var: --vars first, then dbt_project.yml's vars (scoped to
+ * the project, then global). Lists and mappings are not looked at. */
+static const char *find_var(const struct dbt_project *p, const char *name)
+{
+	if (p->cli_vars && ydoc_root(p->cli_vars)) {
+		const char *v = ydoc_str(ydoc_get(p->cli_vars, ydoc_root(p->cli_vars), name));
+		if (v)
+			return v;
+	}
+	struct ydoc *d = p->project_doc;
+	yaml_node_t *vars = d ? ydoc_get(d, ydoc_root(d), "vars") : NULL;
+	yaml_node_t *scoped = ydoc_get(d, vars, p->name);
+	const char *v = ydoc_str(ydoc_get(d, scoped, name));
+	return v ? v : ydoc_str(ydoc_get(d, vars, name));
+}
+
+static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
+{
+	struct host *h = ud;
+	for (size_t i = 0; i < c->nargs && i < (strcmp(c->name, "var") ? c->nargs : 1); i++)
+		if (c->args[i].kind != TV_STR) {
+			tmpl_fail(r, c->line, "%s() needs string arguments", c->name);
+			return -1;
+		}
+	if (!strcmp(c->name, "ref")) {
+		if (c->nargs < 1 || c->nargs > 2) {
+			tmpl_fail(r, c->line, "ref() takes 1 or 2 arguments");
+			return -1;
+		}
+		const char *name = c->args[c->nargs - 1].s;
+		long idx = dbt_find(h->p, name);
+		if (idx < 0 || !h->p->nodes[idx].cfg.enabled) {
+			tmpl_fail(r, c->line, "ref('%s'): no %smodel or seed is called '%s'", name,
+				  idx < 0 ? "" : "enabled ", name);
+			return -1;
+		}
+		const struct dbt_node *n = &h->p->nodes[idx];
+		if (n->kind == DBT_MODEL && n->cfg.materialized == MAT_EPHEMERAL) {
+			tmpl_fail(r, c->line, "ref('%s'): an ephemeral model has no relation to test", name);
+			return -1;
+		}
+		add_dep(&h->t->nodes, &h->t->nnodes, (size_t)idx);
+		*out = tval_str(r, n->relation, strlen(n->relation));
+		return 0;
+	}
+	if (!strcmp(c->name, "source")) {
+		if (c->nargs != 2) {
+			tmpl_fail(r, c->line, "source() takes 2 arguments");
+			return -1;
+		}
+		long idx = dbt_find_source(h->p, c->args[0].s, c->args[1].s);
+		if (idx < 0) {
+			tmpl_fail(r, c->line, "source('%s', '%s') is not declared in any schema file", c->args[0].s,
+				  c->args[1].s);
+			return -1;
+		}
+		add_dep(&h->t->sources, &h->t->nsources, (size_t)idx);
+		const char *rel = h->p->sources[idx].relation;
+		*out = tval_str(r, rel, strlen(rel));
+		return 0;
+	}
+	if (!strcmp(c->name, "var")) {
+		if (c->nargs < 1 || c->nargs > 2) {
+			tmpl_fail(r, c->line, "var() takes 1 or 2 arguments");
+			return -1;
+		}
+		const char *v = find_var(h->p, c->args[0].s);
+		if (v) {
+			*out = tval_str(r, v, strlen(v));
+			return 0;
+		}
+		if (c->nargs == 2) {
+			*out = c->args[1];
+			return 0;
+		}
+		tmpl_fail(r, c->line, "var('%s') is not set (give it with --vars or in dbt_project.yml)", c->args[0].s);
+		return -1;
+	}
+	/* config(), in singular tests */
+	if (!h->allow_config || c->nargs) {
+		tmpl_fail(r, c->line, "config() takes keyword arguments, in singular tests only");
+		return -1;
+	}
+	for (size_t i = 0; i < c->nkw; i++) {
+		const struct tval *v = &c->kwargs[i];
+		char num[64], msg[512];
+		const char *s = NULL;
+		char **list = NULL;
+		size_t n = 0;
+		if (v->kind == TV_STR)
+			s = v->s;
+		else if (v->kind == TV_BOOL)
+			s = v->b ? "true" : "false";
+		else if (v->kind == TV_NUM) {
+			snprintf(num, sizeof num, "%.0f", v->num);
+			s = num;
+		} else if (v->kind == TV_LIST)
+			for (size_t k = 0; k < v->n; k++)
+				if (v->items[k].kind == TV_STR)
+					DQ_PUSH(list, n, (char *)v->items[k].s);
+		int rc = config_set(h->t, c->kwnames[i], s, list, n, &h->enabled, msg, sizeof msg);
+		free(list);
+		if (rc) {
+			tmpl_fail(r, c->line, "config %s: %s", c->kwnames[i], msg);
+			return -1;
+		}
+	}
+	*out = tval_str(r, "", 0);
+	return 0;
+}
+
+static const char *const host_funcs[] = { "ref", "source", "config", "var", NULL };
+
+/* Renders text ("{{ ref('x') }}" or a singular test) into *out. Returns
+ * 0, or -1 with the engine's "file:line: message" in msg. */
+static int render(struct host *h, const char *file, const char *text, char **out, char *msg, size_t msglen)
+{
+	struct tmpl *tp = tmpl_parse(file, text, strlen(text), host_funcs, msg, msglen);
+	if (!tp)
+		return -1;
+	struct tmpl_host th = { host_call, NULL, h };
+	int rc = tmpl_render(tp, &th, out, NULL, msg, msglen);
+	tmpl_free(tp);
+	return rc;
+}
+
+/* A relation argument such as to: ref('customers') or
+ * compare_model: source('raw', 'sales'). */
+static int relation_arg(struct ctx *c, struct dq_test *t, struct ydoc *d, const char *key, yaml_node_t *v,
+			char **rel)
+{
+	const char *s = ydoc_str(v);
+	if (!s || !strstr(s, "(")) {
+		return fail(c, d->path, ydoc_line(v), key, "needs ref('model') or source('source', 'table')");
+	}
+	char *text = dq_asprintf("{{ %s }}", s), msg[512], *out = NULL;
+	struct host h = { c->p, t, false, true };
+	int rc = render(&h, d->path, text, &out, msg, sizeof msg);
+	free(text);
+	if (rc) {
+		/* the engine names the snippet's own line 1; name the yml's */
+		const char *m = strstr(msg, ": ");
+		return fail(c, d->path, ydoc_line(v), key, "%s", m ? m + 2 : msg);
+	}
+	size_t n = strlen(out);
+	while (n && isspace((unsigned char)out[n - 1]))
+		out[--n] = '\0';
+	*rel = out;
+	return 0;
+}
+
+/* ---- names ---- */
+
+/* dbt's rule for generated names: each run of other characters becomes
+ * one underscore. Malloc'd. */
+static char *sanitize(const char *s)
+{
+	char *out = dq_realloc(NULL, strlen(s) + 1), *o = out;
+	bool in_run = false;
+	for (; *s; s++) {
+		if (isalnum((unsigned char)*s) || *s == '_') {
+			*o++ = *s;
+			in_run = false;
+		} else if (!in_run) {
+			*o++ = '_';
+			in_run = true;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+static void set_unique_name(struct ctx *c, struct dq_test *t, char *name)
+{
+	char *base = name;
+	for (unsigned k = 2;; k++) {
+		bool taken = false;
+		for (size_t i = 0; i < c->s->ntests && !taken; i++)
+			taken = !strcmp(c->s->tests[i].name, name);
+		if (!taken)
+			break;
+		if (name != base)
+			free(name);
+		name = dq_asprintf("%s_%u", base, k);
+	}
+	if (name != base)
+		free(base);
+	t->name = name;
+}
+
+/* dbt's generated names, "<test>_<target>_<arg>__<arg>...": not_null_orders_id,
+ * accepted_values_orders_status__a__b, relationships_orders_customer_id__id__ref_customers_,
+ * source_not_null_raw_sales_id. */
+static char *generated_name(const char *type, bool on_source, const char *target, const char *const *args,
+			    size_t nargs)
+{
+	char *t = sanitize(target);
+	char *name = dq_asprintf("%s%s_%s", on_source ? "source_" : "", type, t);
+	free(t);
+	for (size_t i = 0; i < nargs; i++) {
+		char *a = sanitize(args[i]);
+		char *n = dq_asprintf("%s%s%s", name, i ? "__" : "_", a);
+		free(a);
+		free(name);
+		name = n;
+	}
+	return name;
+}
+
+/* ---- defaults from dbt_project.yml ---- */
+
+/* Applies the `data_tests:` (or `tests:`) tree of dbt_project.yml along
+ * the folders of the file that declares the test, as dbt does: at each
+ * level, keys starting with '+' are configs and a mapping named after the
+ * next folder goes deeper. The first level below the root is the project
+ * name. path is the declaring file as opened (under the project dir),
+ * bases the model or test paths it may lie under. Configs keyed by a
+ * test's own name are not looked at. */
+static int project_config(struct ctx *c, struct dq_test *x, const char *path, char *const *bases, size_t nbases,
+			  bool *enabled)
+{
+	struct ydoc *d = c->p->project_doc;
+	yaml_node_t *root = d ? ydoc_root(d) : NULL;
+	yaml_node_t *level = ydoc_get(d, root, "data_tests");
+	if (!level)
+		level = ydoc_get(d, root, "tests");
+	if (!level || !ydoc_is_map(level))
+		return 0;
+	/* the folders between the base path and the file */
+	size_t dl = strlen(c->p->dir);
+	const char *rel = strncmp(path, c->p->dir, dl) == 0 && path[dl] == '/' ? path + dl + 1 : path;
+	for (size_t i = 0; i < nbases; i++) {
+		size_t bl = strlen(bases[i]);
+		if (strncmp(rel, bases[i], bl) == 0 && rel[bl] == '/') {
+			rel += bl + 1;
+			break;
+		}
+	}
+	char *folders = dq_strdup(rel), *save = NULL;
+	char *slash = strrchr(folders, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		folders[0] = '\0';
+	const char *next = c->p->name;
+	char *tok = strtok_r(folders, "/", &save);
+	int rc = 0;
+	while (level && ydoc_is_map(level) && rc == 0) {
+		yaml_node_t *deeper = NULL;
+		for (size_t i = 0; i < ydoc_len(level) && rc == 0; i++) {
+			const char *k = ydoc_str(ydoc_key(d, level, i));
+			yaml_node_t *v = ydoc_value(d, level, i);
+			if (!k)
+				continue;
+			if (k[0] == '+')
+				rc = config_yaml(c, x, d, k + 1, v, enabled);
+			else if (next && !strcmp(k, next) && ydoc_is_map(v))
+				deeper = v;
+		}
+		level = deeper;
+		next = tok;
+		tok = tok ? strtok_r(NULL, "/", &save) : NULL;
+	}
+	free(folders);
+	return rc;
+}
+
+/* ---- generic tests ---- */
+
+struct args {
+	const char *keys[32];
+	yaml_node_t *vals[32];
+	size_t n;
+	bool used[32];
+};
+
+static yaml_node_t *arg(struct args *a, const char *key)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (!strcmp(a->keys[i], key)) {
+			a->used[i] = true;
+			return a->vals[i];
+		}
+	return NULL;
+}
+
+static int add_args(struct ctx *c, struct ydoc *d, yaml_node_t *map, struct args *a)
+{
+	for (size_t i = 0; i < ydoc_len(map); i++) {
+		const char *k = ydoc_str(ydoc_key(d, map, i));
+		if (!k)
+			continue;
+		if (a->n == 32)
+			return fail(c, d->path, ydoc_line(map), k, "too many arguments");
+		a->keys[a->n] = k;
+		a->vals[a->n++] = ydoc_value(d, map, i);
+	}
+	return 0;
+}
+
+static const char *str_arg(struct args *a, const char *key)
+{
+	yaml_node_t *v = arg(a, key);
+	return v ? ydoc_str(v) : NULL;
+}
+
+/* A string or a list of strings, as columns. */
+static int col_list(struct ctx *c, struct ydoc *d, const char *key, yaml_node_t *v, struct dq_col **out,
+		    size_t *n)
+{
+	if (ydoc_is_scalar(v) && !ydoc_is_null(v)) {
+		DQ_PUSH(*out, *n, make_col(ydoc_str(v), true));
+		return 0;
+	}
+	if (!ydoc_is_seq(v) || !ydoc_len(v))
+		return fail(c, d->path, ydoc_line(v), key, "needs a column or a list of columns");
+	for (size_t i = 0; i < ydoc_len(v); i++) {
+		const char *s = ydoc_str(ydoc_item(d, v, i));
+		if (!s)
+			return fail(c, d->path, ydoc_line(v), key, "needs a column or a list of columns");
+		DQ_PUSH(*out, *n, make_col(s, true));
+	}
+	return 0;
+}
+
+static bool is_number(const char *s)
+{
+	char *end;
+	if (!s || !*s)
+		return false;
+	errno = 0;
+	strtod(s, &end);
+	return !*end && !errno && !isspace((unsigned char)*s);
+}
+
+static int generic_test(struct ctx *c, const struct dbt_test *dt)
+{
+	const struct dbt_project *p = c->p;
+	struct ydoc *d = dt->doc;
+	yaml_node_t *t = dt->node, *body = NULL;
+	const char *type = dt->name, *custom = NULL;
+	struct args a = { 0 };
+	struct dq_test x = { .limit = -1, .store_failures = -1, .quote = true, .line = dt->line };
+	x.warn_if = (struct dq_threshold){ OP_NE, 0 };
+	x.error_if = (struct dq_threshold){ OP_NE, 0 };
+	bool enabled = true;
+	int rc = -1;
+
+	if (dt->on == DBT_TEST_ON_NODE && !p->nodes[dt->target].cfg.enabled)
+		return 0;
+	x.file = dq_strdup(d->path);
+	if (project_config(c, &x, d->path, p->model_paths, p->nmodel_paths, &enabled))
+		goto out;
+	if (ydoc_is_map(t)) {
+		yaml_node_t *tn = ydoc_get(d, t, "test_name");
+		if (tn) { /* {name: x, test_name: not_null, ...} */
+			type = ydoc_str(tn);
+			body = t;
+			if (!type) {
+				fail(c, d->path, ydoc_line(tn), "test_name", "needs the name of a generic test");
+				goto out;
+			}
+		} else if (ydoc_len(t) != 1) {
+			fail(c, d->path, ydoc_line(t), type, "a test is one key (its name) with its arguments under it");
+			goto out;
+		} else {
+			body = ydoc_value(d, t, 0);
+		}
+	}
+	if (body && !ydoc_is_map(body) && !ydoc_is_null(body)) {
+		fail(c, d->path, ydoc_line(body), type, "the test's arguments must be a mapping");
+		goto out;
+	}
+	for (size_t i = 0; body && ydoc_is_map(body) && i < ydoc_len(body); i++) {
+		const char *k = ydoc_str(ydoc_key(d, body, i));
+		yaml_node_t *v = ydoc_value(d, body, i);
+		if (!k)
+			continue;
+		if (!strcmp(k, "test_name"))
+			continue;
+		if (!strcmp(k, "name")) {
+			custom = ydoc_str(v);
+			continue;
+		}
+		if (!strcmp(k, "config") || !strcmp(k, "arguments")) {
+			if (ydoc_is_null(v))
+				continue;
+			if (!ydoc_is_map(v)) {
+				fail(c, d->path, ydoc_line(v), k, "must be a mapping");
+				goto out;
+			}
+			if (k[0] == 'a') {
+				if (add_args(c, d, v, &a))
+					goto out;
+				continue;
+			}
+			for (size_t j = 0; j < ydoc_len(v); j++) {
+				const char *ck = ydoc_str(ydoc_key(d, v, j));
+				if (ck && config_yaml(c, &x, d, ck, ydoc_value(d, v, j), &enabled))
+					goto out;
+			}
+			continue;
+		}
+		if (is_config_key(k)) {
+			if (config_yaml(c, &x, d, k, v, &enabled))
+				goto out;
+			continue;
+		}
+		if (a.n == 32) {
+			fail(c, d->path, ydoc_line(v), k, "too many arguments");
+			goto out;
+		}
+		a.keys[a.n] = k;
+		a.vals[a.n++] = v;
+	}
+
+	/* what the test is on */
+	const char *target;
+	char *srcname = NULL;
+	if (dt->on == DBT_TEST_ON_NODE) {
+		const struct dbt_node *n = &p->nodes[dt->target];
+		x.relation = dq_strdup(n->relation);
+		x.on = dq_strdup(n->name);
+		target = n->name;
+		DQ_PUSH(x.nodes, x.nnodes, dt->target);
+	} else {
+		const struct dbt_source *s = &p->sources[dt->target];
+		x.relation = dq_strdup(s->relation);
+		x.on = dq_asprintf("source %s.%s", s->source_name, s->table_name);
+		srcname = dq_asprintf("%s_%s", s->source_name, s->table_name);
+		target = srcname;
+		DQ_PUSH(x.sources, x.nsources, dt->target);
+	}
+	const char *colname = str_arg(&a, "column_name");
+	if (dt->column)
+		x.column = make_col(dt->column, false);
+	else if (colname)
+		x.column = make_col(colname, true);
+
+	const char *base = type;
+	if (!strncmp(base, "dbt_utils.", 10))
+		base += 10;
+	static const struct { const char *name; enum dq_kind kind; bool column; } kinds[] = {
+		{ "not_null", DQ_NOT_NULL, true },
+		{ "unique", DQ_UNIQUE, true },
+		{ "accepted_values", DQ_ACCEPTED_VALUES, true },
+		{ "relationships", DQ_RELATIONSHIPS, true },
+		{ "expression_is_true", DQ_EXPRESSION, false },
+		{ "equal_rowcount", DQ_EQUAL_ROWCOUNT, false },
+		{ "equal_sums", DQ_EQUAL_SUMS, false },
+	};
+	size_t k;
+	for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+		if (!strcmp(base, kinds[k].name))
+			break;
+	if (k == sizeof kinds / sizeof kinds[0]) {
+		fail(c, d->path, dt->line, type,
+		     "unknown test (dqcheck runs not_null, unique, accepted_values, relationships, "
+		     "expression_is_true, equal_rowcount and equal_sums)");
+		goto out_src;
+	}
+	x.kind = kinds[k].kind;
+	x.test_type = dq_strdup(kinds[k].name);
+	if (kinds[k].column && !x.column.text) {
+		fail(c, d->path, dt->line, type, "needs a column: declare it under a column or give column_name");
+		goto out_src;
+	}
+
+	yaml_node_t *v;
+	switch (x.kind) {
+	case DQ_ACCEPTED_VALUES:
+		v = arg(&a, "values");
+		if (!v || !ydoc_is_seq(v) || !ydoc_len(v)) {
+			fail(c, d->path, v ? ydoc_line(v) : dt->line, "values", "needs a list of accepted values");
+			goto out_src;
+		}
+		for (size_t i = 0; i < ydoc_len(v); i++) {
+			const char *s = ydoc_str(ydoc_item(d, v, i));
+			if (!s) {
+				fail(c, d->path, ydoc_line(v), "values", "every value must be a scalar");
+				goto out_src;
+			}
+			DQ_PUSH(x.values, x.nvalues, dq_strdup(s));
+		}
+		if ((v = arg(&a, "quote")) && !parse_bool(ydoc_str(v), &x.quote)) {
+			fail(c, d->path, ydoc_line(v), "quote", "needs true or false");
+			goto out_src;
+		}
+		/* Unquoted values are SQL; only numbers and booleans are let
+		 * through, so a value can never become a statement. */
+		for (size_t i = 0; !x.quote && i < x.nvalues; i++) {
+			bool b;
+			if (!is_number(x.values[i]) && !parse_bool(x.values[i], &b)) {
+				fail(c, d->path, ydoc_line(v), "values",
+				     "with quote: false, '%s' must be a number or a boolean", x.values[i]);
+				goto out_src;
+			}
+		}
+		break;
+	case DQ_RELATIONSHIPS: {
+		yaml_node_t *to = arg(&a, "to");
+		const char *field = str_arg(&a, "field");
+		if (!to) {
+			fail(c, d->path, dt->line, "to", "relationships needs to: ref('model') or source(...)");
+			goto out_src;
+		}
+		if (!field) {
+			fail(c, d->path, dt->line, "field", "relationships needs the field in the other relation");
+			goto out_src;
+		}
+		if (relation_arg(c, &x, d, "to", to, &x.to_relation))
+			goto out_src;
+		x.field = make_col(field, true);
+		break;
+	}
+	case DQ_EXPRESSION:
+		x.expression = dq_strdup(str_arg(&a, "expression"));
+		if (!x.expression[0]) {
+			fail(c, d->path, dt->line, "expression", "expression_is_true needs an expression");
+			goto out_src;
+		}
+		break;
+	case DQ_EQUAL_ROWCOUNT:
+	case DQ_EQUAL_SUMS: {
+		yaml_node_t *cm = arg(&a, "compare_model");
+		if (!cm) {
+			fail(c, d->path, dt->line, "compare_model", "needs ref('model') or source(...) to compare with");
+			goto out_src;
+		}
+		if (relation_arg(c, &x, d, "compare_model", cm, &x.to_relation))
+			goto out_src;
+		if (x.kind == DQ_EQUAL_ROWCOUNT) {
+			if ((v = arg(&a, "group_by_columns")) &&
+			    col_list(c, d, "group_by_columns", v, &x.keys, &x.nkeys))
+				goto out_src;
+			break;
+		}
+		const char *col = str_arg(&a, "column");
+		if (col) {
+			free_col(&x.column);
+			x.column = make_col(col, true);
+		}
+		if (!x.column.text) {
+			fail(c, d->path, dt->line, "column", "equal_sums needs the column to sum");
+			goto out_src;
+		}
+		const char *cc = str_arg(&a, "compare_column");
+		x.compare_column = make_col(cc ? cc : x.column.text, true);
+		if (!(v = arg(&a, "key"))) {
+			fail(c, d->path, dt->line, "key", "equal_sums needs the shared key (a column or a list)");
+			goto out_src;
+		}
+		if (col_list(c, d, "key", v, &x.keys, &x.nkeys))
+			goto out_src;
+		if ((v = arg(&a, "compare_key"))) {
+			if (col_list(c, d, "compare_key", v, &x.compare_keys, &x.ncompare_keys))
+				goto out_src;
+			if (x.ncompare_keys != x.nkeys) {
+				fail(c, d->path, ydoc_line(v), "compare_key", "needs as many columns as key");
+				goto out_src;
+			}
+		} else {
+			for (size_t i = 0; i < x.nkeys; i++)
+				DQ_PUSH(x.compare_keys, x.ncompare_keys, make_col(x.keys[i].text, x.keys[i].expr));
+		}
+		const char *cw = str_arg(&a, "compare_where");
+		x.compare_where = cw && cw[0] ? dq_strdup(cw) : NULL;
+		if ((v = arg(&a, "tolerance"))) {
+			if (!is_number(ydoc_str(v)) || strtod(ydoc_str(v), NULL) < 0) {
+				fail(c, d->path, ydoc_line(v), "tolerance", "needs a number, 0 or more");
+				goto out_src;
+			}
+			x.tolerance = dq_strdup(ydoc_str(v));
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	for (size_t i = 0; i < a.n; i++)
+		if (!a.used[i] && strcmp(a.keys[i], "column_name") != 0) {
+			fail(c, d->path, ydoc_line(a.vals[i]), a.keys[i], "unknown argument of %s", type);
+			goto out_src;
+		}
+	if (!enabled) {
+		rc = 0;
+		goto out_src;
+	}
+	if (x.kind == DQ_EXPRESSION && x.column.text) {
+		/* dbt_utils puts the column before the expression */
+		char *e = dq_asprintf("%s %s", x.column.text, x.expression);
+		free(x.expression);
+		x.expression = e;
+	}
+	char *name;
+	if (custom) {
+		name = dq_strdup(custom);
+	} else {
+		const char *nargs[64];
+		size_t n = 0;
+		if (x.column.text && x.kind != DQ_EXPRESSION)
+			nargs[n++] = x.column.text;
+		if (x.kind == DQ_ACCEPTED_VALUES)
+			for (size_t i = 0; i < x.nvalues && n < 64; i++)
+				nargs[n++] = x.values[i];
+		if (x.kind == DQ_RELATIONSHIPS) {
+			nargs[n++] = x.field.text;
+			nargs[n++] = ydoc_str(arg(&a, "to"));
+		}
+		if (x.kind == DQ_EXPRESSION)
+			nargs[n++] = x.expression;
+		if (x.kind == DQ_EQUAL_ROWCOUNT || x.kind == DQ_EQUAL_SUMS)
+			nargs[n++] = str_arg(&a, "compare_model");
+		name = generated_name(kinds[k].name, dt->on == DBT_TEST_ON_SOURCE, target, nargs, n);
+	}
+	set_unique_name(c, &x, name);
+	DQ_PUSH(c->s->tests, c->s->ntests, x);
+	memset(&x, 0, sizeof x);
+	rc = 0;
+out_src:
+	free(srcname);
+out:
+	test_free(&x); /* what was not kept; a no-op after the push */
+	return rc;
+}
+
+/* ---- freshness ---- */
+
+static int period_seconds(struct ctx *c, struct ydoc *d, const char *key, yaml_node_t *v, double *out)
+{
+	if (!v || ydoc_is_null(v))
+		return 0;
+	yaml_node_t *cnt = ydoc_get(d, v, "count"), *per = ydoc_get(d, v, "period");
+	const char *cs = ydoc_str(cnt), *ps = ydoc_str(per);
+	if (!ydoc_is_map(v) || !cs || !ps)
+		return fail(c, d->path, ydoc_line(v), key, "needs count and period (minute, hour or day)");
+	char *end;
+	double n = strtod(cs, &end);
+	if (*end || !*cs || n < 0)
+		return fail(c, d->path, ydoc_line(cnt), "count", "'%s' is not a number of periods", cs);
+	double unit = !strcmp(ps, "minute") ? 60 : !strcmp(ps, "hour") ? 3600 : !strcmp(ps, "day") ? 86400 : 0;
+	if (!unit)
+		return fail(c, d->path, ydoc_line(per), "period", "'%s' is not minute, hour or day", ps);
+	*out = n * unit;
+	return 0;
+}
+
+/* The freshness block for a source table: the table's own, else its
+ * source's (`freshness: null` on the table turns it off). */
+static yaml_node_t *find_freshness(struct ydoc *d, const struct dbt_source *s)
+{
+	yaml_node_t *f = ydoc_get(d, s->node, "freshness");
+	yaml_node_t *cfg = ydoc_get(d, s->node, "config");
+	if (!f && cfg)
+		f = ydoc_get(d, cfg, "freshness");
+	if (f)
+		return f;
+	yaml_node_t *srcs = ydoc_get(d, ydoc_root(d), "sources");
+	for (size_t i = 0; i < ydoc_len(srcs); i++) {
+		yaml_node_t *e = ydoc_item(d, srcs, i);
+		const char *n = ydoc_str(ydoc_get(d, e, "name"));
+		if (!n || strcmp(n, s->source_name))
+			continue;
+		f = ydoc_get(d, e, "freshness");
+		cfg = ydoc_get(d, e, "config");
+		if (!f && cfg)
+			f = ydoc_get(d, cfg, "freshness");
+		return f;
+	}
+	return NULL;
+}
+
+static int freshness_tests(struct ctx *c)
+{
+	for (size_t i = 0; i < c->p->nsources; i++) {
+		const struct dbt_source *s = &c->p->sources[i];
+		struct ydoc *d = s->doc;
+		yaml_node_t *f = find_freshness(d, s);
+		if (!f || ydoc_is_null(f))
+			continue;
+		if (!ydoc_is_map(f))
+			return fail(c, d->path, ydoc_line(f), "freshness", "must be a mapping");
+		struct dq_test x = { .kind = DQ_FRESHNESS, .limit = -1, .store_failures = 0, .line = ydoc_line(f) };
+		if (period_seconds(c, d, "warn_after", ydoc_get(d, f, "warn_after"), &x.warn_after) ||
+		    period_seconds(c, d, "error_after", ydoc_get(d, f, "error_after"), &x.error_after))
+			return -1;
+		if (!x.warn_after && !x.error_after)
+			continue;
+		if (!s->loaded_at_field)
+			return fail(c, d->path, ydoc_line(f), "loaded_at_field",
+				    "freshness of %s.%s needs a loaded_at_field", s->source_name, s->table_name);
+		const char *filter = ydoc_str(ydoc_get(d, f, "filter"));
+		x.filter = filter && filter[0] ? dq_strdup(filter) : NULL;
+		x.file = dq_strdup(d->path);
+		x.test_type = dq_strdup("freshness");
+		x.relation = dq_strdup(s->relation);
+		x.on = dq_asprintf("source %s.%s", s->source_name, s->table_name);
+		x.column = make_col(s->loaded_at_field, true);
+		DQ_PUSH(x.sources, x.nsources, i);
+		char *raw = dq_asprintf("source_freshness_%s_%s", s->source_name, s->table_name);
+		set_unique_name(c, &x, sanitize(raw));
+		free(raw);
+		DQ_PUSH(c->s->tests, c->s->ntests, x);
+	}
+	return 0;
+}
+
+/* ---- singular tests ---- */
+
+static int read_text(const char *path, char **out, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	size_t cap = 4096, n = 0, got;
+	char *buf = dq_realloc(NULL, cap);
+	while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+		n += got;
+		if (n + 1 == cap)
+			buf = dq_realloc(buf, cap *= 2);
+	}
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		free(buf);
+		snprintf(err, errlen, "%s: read error", path);
+		return -1;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	return 0;
+}
+
+static int singular_tests(struct ctx *c)
+{
+	for (size_t i = 0; i < c->p->nsingular; i++) {
+		const char *path = c->p->singular_tests[i];
+		char *text;
+		if (read_text(path, &text, c->err, c->errlen))
+			return -1;
+		struct dq_test x = { .kind = DQ_SINGULAR, .limit = -1, .store_failures = -1, .line = 1 };
+		x.warn_if = (struct dq_threshold){ OP_NE, 0 };
+		x.error_if = (struct dq_threshold){ OP_NE, 0 };
+		struct host h = { c->p, &x, true, true };
+		if (project_config(c, &x, path, c->p->test_paths, c->p->ntest_paths, &h.enabled)) {
+			free(text);
+			test_free(&x);
+			return -1;
+		}
+		char *sql = NULL;
+		int rc = render(&h, path, text, &sql, c->err, c->errlen);
+		free(text);
+		if (!rc) {
+			/* dbt wraps the query, so a trailing semicolon would break it */
+			size_t n = strlen(sql);
+			while (n && (isspace((unsigned char)sql[n - 1]) || sql[n - 1] == ';'))
+				sql[--n] = '\0';
+			if (!n) {
+				snprintf(c->err, c->errlen, "%s:1: sql: the test has no query", path);
+				rc = -1;
+			}
+		}
+		x.sql = sql;
+		x.file = dq_strdup(path);
+		if (rc || !h.enabled) {
+			test_free(&x);
+			if (rc)
+				return -1;
+			continue;
+		}
+		x.test_type = dq_strdup("singular");
+		x.on = dq_strdup(x.nnodes ? c->p->nodes[x.nodes[0]].name :
+				 x.nsources ? c->p->sources[x.sources[0]].table_name : "");
+		const char *slash = strrchr(path, '/');
+		char *name = dq_strdup(slash ? slash + 1 : path);
+		name[strlen(name) - 4] = '\0'; /* .sql */
+		set_unique_name(c, &x, name);
+		DQ_PUSH(c->s->tests, c->s->ntests, x);
+	}
+	return 0;
+}
+
+/* ---- structure the shared reader passes over quietly ---- */
+
+static int check_list(struct ctx *c, struct ydoc *d, yaml_node_t *entry, const char *key)
+{
+	yaml_node_t *v = ydoc_get(d, entry, key);
+	if (v && !ydoc_is_seq(v) && !ydoc_is_null(v))
+		return fail(c, d->path, ydoc_line(v), key, "must be a list");
+	return 0;
+}
+
+static int check_entry(struct ctx *c, struct ydoc *d, yaml_node_t *e)
+{
+	if (check_list(c, d, e, "tests") || check_list(c, d, e, "data_tests") || check_list(c, d, e, "columns"))
+		return -1;
+	yaml_node_t *cols = ydoc_get(d, e, "columns");
+	for (size_t i = 0; i < ydoc_len(cols); i++) {
+		yaml_node_t *col = ydoc_item(d, cols, i);
+		if (!ydoc_is_map(col) || !ydoc_str(ydoc_get(d, col, "name")))
+			return fail(c, d->path, ydoc_line(col), "columns", "each column needs a name");
+		if (check_list(c, d, col, "tests") || check_list(c, d, col, "data_tests"))
+			return -1;
+		for (int k = 0; k < 2; k++) {
+			yaml_node_t *l = ydoc_get(d, col, k ? "data_tests" : "tests");
+			for (size_t j = 0; j < ydoc_len(l); j++) {
+				yaml_node_t *t = ydoc_item(d, l, j);
+				if (!ydoc_is_scalar(t) && !ydoc_is_map(t))
+					return fail(c, d->path, ydoc_line(t), k ? "data_tests" : "tests",
+						    "a test is a name or a mapping");
+			}
+		}
+	}
+	return 0;
+}
+
+static int check_docs(struct ctx *c)
+{
+	for (size_t i = 0; i < c->p->ndocs; i++) {
+		struct ydoc *d = c->p->docs[i];
+		yaml_node_t *root = ydoc_root(d);
+		if (!root)
+			continue;
+		static const char *const sections[] = { "models", "seeds", "sources" };
+		for (int s = 0; s < 3; s++) {
+			yaml_node_t *list = ydoc_get(d, root, sections[s]);
+			for (size_t j = 0; j < ydoc_len(list); j++) {
+				yaml_node_t *e = ydoc_item(d, list, j);
+				if (s < 2) {
+					if (check_entry(c, d, e))
+						return -1;
+					continue;
+				}
+				if (check_list(c, d, e, "tables"))
+					return -1;
+				yaml_node_t *tables = ydoc_get(d, e, "tables");
+				for (size_t k = 0; k < ydoc_len(tables); k++)
+					if (check_entry(c, d, ydoc_item(d, tables, k)))
+						return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+int dq_collect(const struct dbt_project *p, struct dq_suite *s, char *err, size_t errlen)
+{
+	memset(s, 0, sizeof *s);
+	s->target_schema = dq_strdup(p->target_schema);
+	struct ctx c = { p, s, err, errlen };
+	if (check_docs(&c))
+		return -1;
+	for (size_t i = 0; i < p->ntests; i++)
+		if (generic_test(&c, &p->tests[i]))
+			return -1;
+	if (freshness_tests(&c) || singular_tests(&c))
+		return -1;
+	for (size_t i = 0; i < s->ntests; i++) {
+		struct dq_test *t = &s->tests[i];
+		/* dbt's default audit schema, or <target>_<schema> for a custom one */
+		char *a = t->audit_schema ? dq_asprintf("%s_%s", p->target_schema, t->audit_schema) :
+					    dq_asprintf("%s_dbt_test__audit", p->target_schema);
+		free(t->audit_schema);
+		t->audit_schema = a;
+	}
+	return 0;
+}
+
+static void sample_free(struct dq_sample *s)
+{
+	for (size_t i = 0; i < s->ncols; i++)
+		free(s->cols[i]);
+	for (size_t i = 0; i < s->ncols * s->nrows; i++)
+		free(s->vals[i]);
+	free(s->cols);
+	free(s->vals);
+	memset(s, 0, sizeof *s);
+}
+
+void dq_test_free_sample(struct dq_test *t);
+void dq_test_free_sample(struct dq_test *t)
+{
+	sample_free(&t->sample);
+}
+
+static void test_free(struct dq_test *t)
+{
+	{
+		free(t->name);
+		free(t->test_type);
+		free(t->file);
+		free(t->on);
+		free(t->relation);
+		free_col(&t->column);
+		for (size_t k = 0; k < t->nvalues; k++)
+			free(t->values[k]);
+		free(t->values);
+		free(t->to_relation);
+		free_col(&t->field);
+		free(t->expression);
+		for (size_t k = 0; k < t->nkeys; k++)
+			free_col(&t->keys[k]);
+		for (size_t k = 0; k < t->ncompare_keys; k++)
+			free_col(&t->compare_keys[k]);
+		free(t->keys);
+		free(t->compare_keys);
+		free_col(&t->compare_column);
+		free(t->compare_where);
+		free(t->tolerance);
+		free(t->filter);
+		free(t->sql);
+		free(t->where);
+		free(t->audit_schema);
+		for (size_t k = 0; k < t->ntags; k++)
+			free(t->tags[k]);
+		free(t->tags);
+		free(t->nodes);
+		free(t->sources);
+		free(t->message);
+		free(t->stored_in);
+		sample_free(&t->sample);
+	}
+	memset(t, 0, sizeof *t);
+}
+
+void dq_suite_free(struct dq_suite *s)
+{
+	for (size_t i = 0; i < s->ntests; i++)
+		test_free(&s->tests[i]);
+	free(s->tests);
+	free(s->target_schema);
+	memset(s, 0, sizeof *s);
+}
+
+/* ---- selection ---- */
+
+/* Whether one whole term (no commas) picks the test by itself: its name,
+ * its type, a tag in its config or the source it reads. */
+static bool term_picks(const char *term, const struct dbt_project *p, const struct dq_test *t)
+{
+	if (strchr(term, ','))
+		return false;
+	if (!strncmp(term, "test_type:", 10)) {
+		const char *v = term + 10;
+		return (!strcmp(v, "singular") && t->kind == DQ_SINGULAR) ||
+		       (!strcmp(v, "generic") && t->kind != DQ_SINGULAR && t->kind != DQ_FRESHNESS) ||
+		       (!strcmp(v, "freshness") && t->kind == DQ_FRESHNESS);
+	}
+	if (!strncmp(term, "tag:", 4)) {
+		for (size_t i = 0; i < t->ntags; i++)
+			if (fnmatch(term + 4, t->tags[i], 0) == 0)
+				return true;
+		return false;
+	}
+	if (!strncmp(term, "source:", 7) || !strncmp(term, "+source:", 8)) {
+		char v[512];
+		snprintf(v, sizeof v, "%s", strchr(term, ':') + 1);
+		size_t n = strlen(v);
+		if (n && v[n - 1] == '+')
+			v[n - 1] = '\0';
+		for (size_t i = 0; i < t->nsources; i++) {
+			const struct dbt_source *s = &p->sources[t->sources[i]];
+			char full[512];
+			snprintf(full, sizeof full, "%s.%s", s->source_name, s->table_name);
+			if (fnmatch(v, s->source_name, 0) == 0 || fnmatch(v, full, 0) == 0)
+				return true;
+		}
+		return false;
+	}
+	return !strchr(term, ':') && fnmatch(term, t->name, 0) == 0;
+}
+
+/* Picks tests for one side (--select or --exclude): nodes through the
+ * shared syntax, then the terms only tests have. */
+static int pick(const struct dbt_project *p, struct dq_suite *s, const char *const *args, size_t nargs, bool *out,
+		char *err, size_t errlen)
+{
+	char **terms = NULL, **node_args = NULL;
+	size_t nterms = 0, nnode = 0;
+	int rc = -1;
+	for (size_t i = 0; i < nargs; i++) {
+		char *copy = dq_strdup(args[i]), *save = NULL;
+		for (char *tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+			DQ_PUSH(terms, nterms, dq_strdup(tok));
+			/* test_type is not a node method: keep it from lib/select */
+			if (strncmp(tok, "test_type:", 10) != 0)
+				DQ_PUSH(node_args, nnode, dq_strdup(tok));
+		}
+		free(copy);
+	}
+	bool *nodes = calloc(p->nnodes ? p->nnodes : 1, sizeof *nodes);
+	if (!nodes)
+		abort();
+	if (nnode && dbt_select(p, (const char *const *)node_args, nnode, NULL, 0, nodes, err, errlen))
+		goto out;
+	for (size_t i = 0; i < s->ntests; i++) {
+		const struct dq_test *t = &s->tests[i];
+		bool m = false;
+		for (size_t k = 0; k < t->nnodes && !m; k++)
+			m = nodes[t->nodes[k]];
+		for (size_t k = 0; k < nterms && !m; k++)
+			m = term_picks(terms[k], p, t);
+		out[i] = m;
+	}
+	rc = 0;
+out:
+	free(nodes);
+	for (size_t i = 0; i < nterms; i++)
+		free(terms[i]);
+	for (size_t i = 0; i < nnode; i++)
+		free(node_args[i]);
+	free(terms);
+	free(node_args);
+	return rc;
+}
+
+int dq_select(const struct dbt_project *p, struct dq_suite *s, const char *const *sel, size_t nsel,
+	      const char *const *exc, size_t nexc, char *err, size_t errlen)
+{
+	bool *in = calloc(s->ntests ? s->ntests : 1, sizeof *in), *out = calloc(s->ntests ? s->ntests : 1, 1);
+	if (!in || !out)
+		abort();
+	int rc = -1;
+	if (nsel) {
+		if (pick(p, s, sel, nsel, in, err, errlen))
+			goto done;
+	} else {
+		for (size_t i = 0; i < s->ntests; i++)
+			in[i] = true;
+	}
+	if (nexc && pick(p, s, exc, nexc, out, err, errlen))
+		goto done;
+	for (size_t i = 0; i < s->ntests; i++)
+		s->tests[i].selected = in[i] && !out[i];
+	rc = 0;
+done:
+	free(in);
+	free(out);
+	return rc;
+}

@@ -1,0 +1,1301 @@
+/* SPDX-License-Identifier: MIT
+ * The dbt project reader; see dbtproject.h.
+ *
+ * Loading is one pass over the files (sorted, so the order of nodes and
+ * messages is the same on every machine), then one parse-time render per
+ * model to collect config() calls, then reference resolution and a
+ * depth-first search that both orders the graph and finds cycles. */
+#include "dbtproject.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+
+/* ---- small helpers ---- */
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p) {
+		fputs("out of memory\n", stderr);
+		abort();
+	}
+	return p;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *p = strdup(s ? s : "");
+	if (!p)
+		abort();
+	return p;
+}
+
+static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	char *p = xrealloc(NULL, (size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+#define PUSH(arr, n, v)                                               \
+	do {                                                          \
+		(arr) = xrealloc((arr), ((n) + 1) * sizeof *(arr));   \
+		(arr)[(n)++] = (v);                                   \
+	} while (0)
+
+static void free_strs(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+char *dbt_quote_ident(const char *name)
+{
+	size_t n = strlen(name), q = 0;
+	for (size_t i = 0; i < n; i++)
+		q += name[i] == '"';
+	char *out = xrealloc(NULL, n + q + 3), *o = out;
+	*o++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		if (name[i] == '"')
+			*o++ = '"';
+		*o++ = name[i];
+	}
+	*o++ = '"';
+	*o = '\0';
+	return out;
+}
+
+static char *quote_relation(const char *schema, const char *ident)
+{
+	char *s = dbt_quote_ident(schema), *i = dbt_quote_ident(ident);
+	char *r = xasprintf("%s.%s", s, i);
+	free(s);
+	free(i);
+	return r;
+}
+
+const char *dbt_mat_name(enum dbt_mat m)
+{
+	static const char *const names[] = { "view", "table", "incremental", "ephemeral", "seed" };
+	return names[m];
+}
+
+static int read_file(const char *path, char **text, size_t *len, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	size_t cap = (size_t)st.st_size + 1, n = 0;
+	char *buf = xrealloc(NULL, cap);
+	for (;;) {
+		if (n + 1 >= cap)
+			buf = xrealloc(buf, cap *= 2);
+		ssize_t got = read(fd, buf + n, cap - n - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			seterr(err, errlen, "%s: %s", path, strerror(errno));
+			free(buf);
+			close(fd);
+			return -1;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*text = buf;
+	*len = n;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool has_suffix(const char *s, const char *suf)
+{
+	size_t n = strlen(s), m = strlen(suf);
+	return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
+/* Every regular file under dir (relative paths from the project dir,
+ * sorted), descending into subdirectories. A missing dir is no error. */
+static void walk_dir(const char *projdir, const char *rel, char ***out, size_t *n)
+{
+	char *full = xasprintf("%s/%s", projdir, rel);
+	DIR *d = opendir(full);
+	free(full);
+	if (!d)
+		return;
+	char **names = NULL;
+	size_t nn = 0;
+	struct dirent *e;
+	/* The entry type is kept as the name's first byte ('d' directory,
+	 * 'f' file, '?' unknown) so that sorting needs no second look-up:
+	 * projects hold hundreds of files and every stat() costs. */
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			PUSH(names, nn, xasprintf("%s%s", e->d_name, e->d_type == DT_DIR ? "/d" :
+				       e->d_type == DT_REG ? "/f" : "/?"));
+	closedir(d);
+	qsort(names, nn, sizeof *names, cmp_str);
+	for (size_t i = 0; i < nn; i++) {
+		size_t len = strlen(names[i]);
+		char type = names[i][len - 1];
+		names[i][len - 2] = '\0';
+		char *r = xasprintf("%s/%s", rel, names[i]);
+		if (type == '?') {
+			char *f = xasprintf("%s/%s", projdir, r);
+			struct stat st;
+			type = stat(f, &st) == 0 && S_ISDIR(st.st_mode) ? 'd' : 'f';
+			free(f);
+		}
+		if (type == 'd') {
+			walk_dir(projdir, r, out, n);
+			free(r);
+		} else {
+			PUSH(*out, *n, r);
+		}
+	}
+	free_strs(names, nn);
+}
+
+/* ---- configuration values, from YAML or from config() ---- */
+
+/* A config value in a form both sources convert to. */
+struct cval {
+	enum { CV_STR, CV_LIST, CV_BOOL, CV_OTHER } kind;
+	const char *s;
+	bool b;
+	char **list; /* CV_LIST of strings */
+	size_t n;
+	/* for indexes and column_types, the original */
+	struct ydoc *doc;
+	const yaml_node_t *ynode;
+	const struct tval *tv;
+};
+
+static const char *const unsupported_configs[] = {
+	"pre_hook", "post_hook", "pre-hook", "post-hook", "grants", "contract", "database",
+	"on_schema_change", "incremental_predicates", "merge_update_columns", "full_refresh", NULL,
+};
+
+static void set_str(char **dst, const char *s)
+{
+	free(*dst);
+	*dst = s ? xstrdup(s) : NULL;
+}
+
+static void set_list(char ***dst, size_t *n, const struct cval *v)
+{
+	free_strs(*dst, *n);
+	*dst = NULL;
+	*n = 0;
+	if (v->kind == CV_STR)
+		PUSH(*dst, *n, xstrdup(v->s));
+	else
+		for (size_t i = 0; i < v->n; i++)
+			PUSH(*dst, *n, xstrdup(v->list[i]));
+}
+
+static void free_indexes(struct dbt_config *c)
+{
+	for (size_t i = 0; i < c->nindexes; i++) {
+		free_strs(c->indexes[i].columns, c->indexes[i].ncolumns);
+		free(c->indexes[i].type);
+	}
+	free(c->indexes);
+	c->indexes = NULL;
+	c->nindexes = 0;
+}
+
+static void config_free(struct dbt_config *c)
+{
+	free(c->schema);
+	free(c->alias);
+	free_strs(c->tags, c->ntags);
+	free_strs(c->unique_key, c->nunique);
+	free_indexes(c);
+	free_strs(c->column_types, c->ncolumn_types * 2);
+	memset(c, 0, sizeof *c);
+}
+
+/* Tags accumulate across levels, as in dbt; everything else overrides. */
+static void add_tags(struct dbt_config *c, const struct cval *v)
+{
+	if (v->kind == CV_STR) {
+		PUSH(c->tags, c->ntags, xstrdup(v->s));
+		return;
+	}
+	for (size_t i = 0; i < v->n; i++)
+		PUSH(c->tags, c->ntags, xstrdup(v->list[i]));
+}
+
+static void add_column_type(struct dbt_config *c, const char *col, const char *type)
+{
+	for (size_t i = 0; i < c->ncolumn_types; i++)
+		if (strcmp(c->column_types[2 * i], col) == 0) {
+			set_str(&c->column_types[2 * i + 1], type);
+			return;
+		}
+	size_t m = c->ncolumn_types * 2;
+	PUSH(c->column_types, m, xstrdup(col));
+	PUSH(c->column_types, m, xstrdup(type));
+	c->ncolumn_types++;
+}
+
+/* Where a config value came from, for messages. */
+struct where {
+	const char *file;
+	size_t line;
+};
+
+static int config_set(struct dbt_config *c, const char *key, const struct cval *v, struct where w,
+		      char *err, size_t errlen)
+{
+	if (key[0] == '+')
+		key++;
+	for (const char *const *u = unsupported_configs; *u; u++)
+		if (strcmp(*u, key) == 0) {
+			seterr(err, errlen, "%s:%zu: config '%s' is not supported by modelrun", w.file, w.line, key);
+			return -1;
+		}
+	if (strcmp(key, "materialized") == 0) {
+		if (v->kind != CV_STR)
+			goto want_string;
+		static const char *const mats[] = { "view", "table", "incremental", "ephemeral", "seed" };
+		for (int i = 0; i < 5; i++)
+			if (strcmp(v->s, mats[i]) == 0) {
+				c->materialized = (enum dbt_mat)i;
+				return 0;
+			}
+		seterr(err, errlen, "%s:%zu: materialized='%s' is not one of view, table, incremental, ephemeral",
+		       w.file, w.line, v->s);
+		return -1;
+	}
+	if (strcmp(key, "schema") == 0 || strcmp(key, "alias") == 0) {
+		if (v->kind != CV_STR)
+			goto want_string;
+		set_str(key[0] == 's' ? &c->schema : &c->alias, v->s[0] ? v->s : NULL);
+		return 0;
+	}
+	if (strcmp(key, "tags") == 0) {
+		if (v->kind != CV_STR && v->kind != CV_LIST)
+			goto want_list;
+		add_tags(c, v);
+		return 0;
+	}
+	if (strcmp(key, "unique_key") == 0) {
+		if (v->kind != CV_STR && v->kind != CV_LIST)
+			goto want_list;
+		set_list(&c->unique_key, &c->nunique, v);
+		return 0;
+	}
+	if (strcmp(key, "enabled") == 0) {
+		if (v->kind != CV_BOOL) {
+			seterr(err, errlen, "%s:%zu: config 'enabled' needs true or false", w.file, w.line);
+			return -1;
+		}
+		c->enabled = v->b;
+		return 0;
+	}
+	if (strcmp(key, "incremental_strategy") == 0) {
+		if (v->kind != CV_STR)
+			goto want_string;
+		if (strcmp(v->s, "append") == 0)
+			c->append_only = true;
+		else if (strcmp(v->s, "delete+insert") == 0)
+			c->append_only = false;
+		else {
+			seterr(err, errlen, "%s:%zu: incremental_strategy='%s' is not supported (append or delete+insert)",
+			       w.file, w.line, v->s);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "indexes") == 0 || strcmp(key, "column_types") == 0)
+		return 1; /* structured: the caller handles it */
+	/* Everything else (docs, meta, description, persist_docs, quoting, ...)
+	 * does not change what SQL runs. */
+	return 0;
+want_string:
+	seterr(err, errlen, "%s:%zu: config '%s' needs a string", w.file, w.line, key);
+	return -1;
+want_list:
+	seterr(err, errlen, "%s:%zu: config '%s' needs a string or a list of strings", w.file, w.line, key);
+	return -1;
+}
+
+/* ---- YAML adapters ---- */
+
+static int yaml_cval(struct ydoc *d, yaml_node_t *n, struct cval *v)
+{
+	memset(v, 0, sizeof *v);
+	v->doc = d;
+	v->ynode = n;
+	if (ydoc_is_scalar(n)) {
+		const char *s = ydoc_str(n);
+		if (ydoc_is_plain(n) && (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "false") ||
+					 !strcmp(s, "False"))) {
+			v->kind = CV_BOOL;
+			v->b = s[0] == 't' || s[0] == 'T';
+		} else {
+			v->kind = CV_STR;
+			v->s = s;
+		}
+		return 0;
+	}
+	if (ydoc_is_seq(n)) {
+		for (size_t i = 0; i < ydoc_len(n); i++) {
+			yaml_node_t *it = ydoc_item(d, n, i);
+			if (!ydoc_is_scalar(it)) {
+				v->kind = CV_OTHER;
+				free_strs(v->list, v->n);
+				v->list = NULL;
+				v->n = 0;
+				return 0;
+			}
+			PUSH(v->list, v->n, xstrdup(ydoc_str(it)));
+		}
+		v->kind = CV_LIST;
+		return 0;
+	}
+	v->kind = CV_OTHER;
+	return 0;
+}
+
+static int yaml_indexes(struct dbt_config *c, struct ydoc *d, yaml_node_t *n, struct where w,
+			char *err, size_t errlen)
+{
+	free_indexes(c);
+	if (!ydoc_is_seq(n))
+		goto bad;
+	for (size_t i = 0; i < ydoc_len(n); i++) {
+		yaml_node_t *m = ydoc_item(d, n, i);
+		yaml_node_t *cols = ydoc_get(d, m, "columns");
+		if (!cols || !ydoc_is_seq(cols))
+			goto bad;
+		struct dbt_index ix = { 0 };
+		for (size_t j = 0; j < ydoc_len(cols); j++)
+			PUSH(ix.columns, ix.ncolumns, xstrdup(ydoc_str(ydoc_item(d, cols, j))));
+		yaml_node_t *u = ydoc_get(d, m, "unique"), *t = ydoc_get(d, m, "type");
+		ix.unique = u && ydoc_str(u) && (!strcmp(ydoc_str(u), "true") || !strcmp(ydoc_str(u), "True"));
+		ix.type = t && ydoc_str(t) ? xstrdup(ydoc_str(t)) : NULL;
+		PUSH(c->indexes, c->nindexes, ix);
+	}
+	return 0;
+bad:
+	seterr(err, errlen, "%s:%zu: config 'indexes' needs a list of {columns: [...], unique: ..., type: ...}",
+	       w.file, w.line);
+	return -1;
+}
+
+static int config_set_yaml(struct dbt_config *c, const char *key, struct ydoc *d, yaml_node_t *n,
+			   char *err, size_t errlen)
+{
+	struct where w = { d->path, ydoc_line(n) };
+	struct cval v;
+	yaml_cval(d, n, &v);
+	int rc = config_set(c, key, &v, w, err, errlen);
+	free_strs(v.list, v.n);
+	if (rc != 1)
+		return rc;
+	if (key[0] == '+')
+		key++;
+	if (strcmp(key, "indexes") == 0)
+		return yaml_indexes(c, d, n, w, err, errlen);
+	if (!ydoc_is_map(n)) {
+		seterr(err, errlen, "%s:%zu: config 'column_types' needs a mapping of column: type", w.file, w.line);
+		return -1;
+	}
+	for (size_t i = 0; i < ydoc_len(n); i++)
+		add_column_type(c, ydoc_str(ydoc_key(d, n, i)), ydoc_str(ydoc_value(d, n, i)));
+	return 0;
+}
+
+/* Applies a mapping of configs ({materialized: table, ...}). */
+static int config_apply_map(struct dbt_config *c, struct ydoc *d, yaml_node_t *m, char *err, size_t errlen)
+{
+	if (!ydoc_is_map(m)) {
+		seterr(err, errlen, "%s:%zu: 'config' must be a mapping", d->path, ydoc_line(m));
+		return -1;
+	}
+	for (size_t i = 0; i < ydoc_len(m); i++)
+		if (config_set_yaml(c, ydoc_str(ydoc_key(d, m, i)), d, ydoc_value(d, m, i), err, errlen))
+			return -1;
+	return 0;
+}
+
+/* Applies dbt_project.yml's `models:`/`seeds:` tree along the node's fqn:
+ * at each level, keys starting with '+' (or holding a non-mapping value)
+ * are configs, and a mapping is the next folder (or the node itself). */
+static int config_apply_tree(struct dbt_config *c, struct ydoc *d, yaml_node_t *level, char **fqn,
+			     size_t nfqn, char *err, size_t errlen)
+{
+	if (!level || !ydoc_is_map(level))
+		return 0;
+	yaml_node_t *deeper = NULL;
+	for (size_t i = 0; i < ydoc_len(level); i++) {
+		const char *k = ydoc_str(ydoc_key(d, level, i));
+		yaml_node_t *v = ydoc_value(d, level, i);
+		if (!k)
+			continue;
+		if (k[0] == '+' || !ydoc_is_map(v)) {
+			if (config_set_yaml(c, k, d, v, err, errlen))
+				return -1;
+		} else if (nfqn > 0 && strcmp(k, fqn[0]) == 0) {
+			deeper = v;
+		} else if (strcmp(k, "column_types") == 0 || strcmp(k, "config") == 0) {
+			if (config_set_yaml(c, k, d, v, err, errlen))
+				return -1;
+		}
+	}
+	return deeper ? config_apply_tree(c, d, deeper, fqn + 1, nfqn - 1, err, errlen) : 0;
+}
+
+/* ---- loading ---- */
+
+static char **yaml_str_list(struct ydoc *d, yaml_node_t *n, const char *dflt, size_t *count)
+{
+	char **v = NULL;
+	*count = 0;
+	if (n && ydoc_is_seq(n)) {
+		for (size_t i = 0; i < ydoc_len(n); i++)
+			PUSH(v, *count, xstrdup(ydoc_str(ydoc_item(d, n, i))));
+	} else if (n && ydoc_is_scalar(n)) {
+		PUSH(v, *count, xstrdup(ydoc_str(n)));
+	} else {
+		PUSH(v, *count, xstrdup(dflt));
+	}
+	return v;
+}
+
+static struct ydoc *load_doc(struct dbt_project *p, const char *path, char *err, size_t errlen)
+{
+	struct ydoc *d = xrealloc(NULL, sizeof *d);
+	if (ydoc_load(d, path, err, errlen)) {
+		free(d);
+		return NULL;
+	}
+	PUSH(p->docs, p->ndocs, d);
+	return d;
+}
+
+static void add_test(struct dbt_project *p, enum dbt_test_on on, size_t target, const char *column,
+		     struct ydoc *d, yaml_node_t *list)
+{
+	if (!list || !ydoc_is_seq(list))
+		return;
+	for (size_t i = 0; i < ydoc_len(list); i++) {
+		yaml_node_t *t = ydoc_item(d, list, i);
+		const char *name = ydoc_is_scalar(t) ? ydoc_str(t) :
+				   ydoc_is_map(t) && ydoc_len(t) ? ydoc_str(ydoc_key(d, t, 0)) : NULL;
+		if (!name)
+			continue;
+		struct dbt_test dt = {
+			.on = on, .target = target, .column = column ? xstrdup(column) : NULL,
+			.name = xstrdup(name), .doc = d, .node = t, .line = ydoc_line(t),
+		};
+		PUSH(p->tests, p->ntests, dt);
+	}
+}
+
+static void add_tests_of(struct dbt_project *p, enum dbt_test_on on, size_t target, struct ydoc *d,
+			 yaml_node_t *entry)
+{
+	add_test(p, on, target, NULL, d, ydoc_get(d, entry, "tests"));
+	add_test(p, on, target, NULL, d, ydoc_get(d, entry, "data_tests"));
+	yaml_node_t *cols = ydoc_get(d, entry, "columns");
+	for (size_t i = 0; cols && ydoc_is_seq(cols) && i < ydoc_len(cols); i++) {
+		yaml_node_t *c = ydoc_item(d, cols, i);
+		yaml_node_t *cn = ydoc_get(d, c, "name");
+		if (!cn || !ydoc_str(cn))
+			continue;
+		add_test(p, on, target, ydoc_str(cn), d, ydoc_get(d, c, "tests"));
+		add_test(p, on, target, ydoc_str(cn), d, ydoc_get(d, c, "data_tests"));
+	}
+}
+
+static int load_sources(struct dbt_project *p, struct ydoc *d, yaml_node_t *srcs, char *err, size_t errlen)
+{
+	if (!ydoc_is_seq(srcs)) {
+		seterr(err, errlen, "%s:%zu: 'sources' must be a list", d->path, ydoc_line(srcs));
+		return -1;
+	}
+	for (size_t i = 0; i < ydoc_len(srcs); i++) {
+		yaml_node_t *s = ydoc_item(d, srcs, i);
+		yaml_node_t *name = ydoc_get(d, s, "name");
+		if (!name || !ydoc_str(name)) {
+			seterr(err, errlen, "%s:%zu: a source needs a name", d->path, ydoc_line(s));
+			return -1;
+		}
+		yaml_node_t *schema = ydoc_get(d, s, "schema"), *tables = ydoc_get(d, s, "tables");
+		yaml_node_t *laf = ydoc_get(d, s, "loaded_at_field");
+		for (size_t j = 0; tables && ydoc_is_seq(tables) && j < ydoc_len(tables); j++) {
+			yaml_node_t *t = ydoc_item(d, tables, j);
+			yaml_node_t *tn = ydoc_get(d, t, "name"), *ident = ydoc_get(d, t, "identifier");
+			yaml_node_t *tlaf = ydoc_get(d, t, "loaded_at_field");
+			if (!tn || !ydoc_str(tn)) {
+				seterr(err, errlen, "%s:%zu: a source table needs a name", d->path, ydoc_line(t));
+				return -1;
+			}
+			struct dbt_source src = { 0 };
+			src.source_name = xstrdup(ydoc_str(name));
+			src.table_name = xstrdup(ydoc_str(tn));
+			src.schema = xstrdup(schema && ydoc_str(schema) ? ydoc_str(schema) : ydoc_str(name));
+			src.identifier = xstrdup(ident && ydoc_str(ident) ? ydoc_str(ident) : ydoc_str(tn));
+			src.relation = quote_relation(src.schema, src.identifier);
+			const char *lf = tlaf && ydoc_str(tlaf) ? ydoc_str(tlaf) : laf ? ydoc_str(laf) : NULL;
+			src.loaded_at_field = lf ? xstrdup(lf) : NULL;
+			src.doc = d;
+			src.node = t;
+			PUSH(p->sources, p->nsources, src);
+			add_tests_of(p, DBT_TEST_ON_SOURCE, p->nsources - 1, d, t);
+		}
+	}
+	return 0;
+}
+
+/* Schema-file entries for models and seeds: config blocks and tests. */
+static int load_node_entries(struct dbt_project *p, struct ydoc *d, yaml_node_t *list, enum dbt_kind kind,
+			     char *err, size_t errlen)
+{
+	if (!ydoc_is_seq(list)) {
+		seterr(err, errlen, "%s:%zu: '%s' must be a list", d->path, ydoc_line(list),
+		       kind == DBT_MODEL ? "models" : "seeds");
+		return -1;
+	}
+	for (size_t i = 0; i < ydoc_len(list); i++) {
+		yaml_node_t *m = ydoc_item(d, list, i);
+		yaml_node_t *name = ydoc_get(d, m, "name");
+		if (!name || !ydoc_str(name)) {
+			seterr(err, errlen, "%s:%zu: an entry needs a name", d->path, ydoc_line(m));
+			return -1;
+		}
+		long idx = dbt_find(p, ydoc_str(name));
+		if (idx < 0 || p->nodes[idx].kind != kind) {
+			log_warn("%s:%zu: %s '%s' is described but there is no such %s", d->path, ydoc_line(name),
+				 kind == DBT_MODEL ? "model" : "seed", ydoc_str(name), kind == DBT_MODEL ? "model" : "seed");
+			continue;
+		}
+		yaml_node_t *cfg = ydoc_get(d, m, "config");
+		if (cfg && config_apply_map(&p->nodes[idx].cfg, d, cfg, err, errlen))
+			return -1;
+		add_tests_of(p, DBT_TEST_ON_NODE, (size_t)idx, d, m);
+	}
+	return 0;
+}
+
+long dbt_find(const struct dbt_project *p, const char *name)
+{
+	for (size_t i = 0; i < p->nnodes; i++)
+		if (strcmp(p->nodes[i].name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+long dbt_find_source(const struct dbt_project *p, const char *src, const char *tbl)
+{
+	for (size_t i = 0; i < p->nsources; i++)
+		if (strcmp(p->sources[i].source_name, src) == 0 && strcmp(p->sources[i].table_name, tbl) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* Adds a node for the file at rel (under the path base). */
+static void add_node(struct dbt_project *p, enum dbt_kind kind, const char *base, const char *rel,
+		     const char *ext)
+{
+	struct dbt_node n = { 0 };
+	n.kind = kind;
+	n.path = xstrdup(rel);
+	n.file = strcmp(p->dir, ".") == 0 ? xstrdup(rel) : xasprintf("%s/%s", p->dir, rel);
+	const char *slash = strrchr(rel, '/');
+	const char *fname = slash ? slash + 1 : rel;
+	n.name = xstrdup(fname);
+	n.name[strlen(fname) - strlen(ext)] = '\0';
+	n.unique_id = xasprintf("%s.%s.%s", kind == DBT_MODEL ? "model" : "seed", p->name, n.name);
+	PUSH(n.fqn, n.nfqn, xstrdup(p->name));
+	/* folders between the model path and the file */
+	const char *q = rel + strlen(base);
+	while (*q == '/')
+		q++;
+	while (*q) {
+		const char *e = strchr(q, '/');
+		if (!e)
+			break;
+		PUSH(n.fqn, n.nfqn, xasprintf("%.*s", (int)(e - q), q));
+		q = e + 1;
+	}
+	PUSH(n.fqn, n.nfqn, xstrdup(n.name));
+	n.cfg.enabled = true;
+	n.cfg.materialized = kind == DBT_SEED ? MAT_SEED : MAT_VIEW;
+	PUSH(p->nodes, p->nnodes, n);
+}
+
+/* ---- var() values ---- */
+
+static struct tval yaml_tval(struct tmpl_render *r, struct ydoc *d, yaml_node_t *n)
+{
+	struct tval v = { .kind = TV_NONE };
+	if (ydoc_is_scalar(n)) {
+		const char *s = ydoc_str(n);
+		if (ydoc_is_plain(n)) {
+			if (ydoc_is_null(n))
+				return v;
+			if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "false") || !strcmp(s, "False"))
+				return (struct tval){ .kind = TV_BOOL, .b = s[0] == 't' || s[0] == 'T' };
+			char *end;
+			double num = strtod(s, &end);
+			if (*s && !*end)
+				return (struct tval){ .kind = TV_NUM, .num = num };
+		}
+		return tval_str(r, s, strlen(s));
+	}
+	size_t len = ydoc_len(n);
+	v.n = len;
+	v.items = tval_alloc(r, len);
+	if (ydoc_is_seq(n)) {
+		v.kind = TV_LIST;
+		for (size_t i = 0; i < len; i++)
+			v.items[i] = yaml_tval(r, d, ydoc_item(d, n, i));
+	} else {
+		v.kind = TV_DICT;
+		v.keys = tval_alloc_keys(r, len);
+		for (size_t i = 0; i < len; i++) {
+			struct tval k = tval_str(r, ydoc_str(ydoc_key(d, n, i)), strlen(ydoc_str(ydoc_key(d, n, i))));
+			v.keys[i] = k.s;
+			v.items[i] = yaml_tval(r, d, ydoc_value(d, n, i));
+		}
+	}
+	return v;
+}
+
+static bool find_var(const struct dbt_project *p, const char *name, struct ydoc **doc, yaml_node_t **node)
+{
+	if (p->cli_vars && ydoc_root(p->cli_vars)) {
+		yaml_node_t *v = ydoc_get(p->cli_vars, ydoc_root(p->cli_vars), name);
+		if (v) {
+			*doc = p->cli_vars;
+			*node = v;
+			return true;
+		}
+	}
+	if (p->project_doc) {
+		struct ydoc *d = p->project_doc;
+		yaml_node_t *vars = ydoc_get(d, ydoc_root(d), "vars");
+		if (vars) {
+			yaml_node_t *scoped = ydoc_get(d, vars, p->name);
+			yaml_node_t *v = scoped && ydoc_is_map(scoped) ? ydoc_get(d, scoped, name) : NULL;
+			if (!v)
+				v = ydoc_get(d, vars, name);
+			if (v) {
+				*doc = d;
+				*node = v;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/* ---- rendering hosts ---- */
+
+struct host_state {
+	struct dbt_project *p;
+	size_t node;
+	bool parsing;                      /* parse-time render: collect */
+	const struct dbt_render_opts *opts;
+	char *err;
+	size_t errlen;
+	int rc;
+};
+
+static bool want_args(struct tmpl_render *r, const struct tmpl_call *c, size_t min, size_t max)
+{
+	if (c->nargs < min || c->nargs > max) {
+		tmpl_fail(r, c->line, "%s() takes %zu%s%.0zu argument%s, not %zu", c->name, min,
+			  max > min ? " to " : "", max > min ? max : 0, max == 1 ? "" : "s", c->nargs);
+		return false;
+	}
+	for (size_t i = 0; i < c->nargs && i < 2; i++)
+		if (c->args[i].kind != TV_STR && !(strcmp(c->name, "var") == 0 && i == 1)) {
+			tmpl_fail(r, c->line, "%s() needs string arguments", c->name);
+			return false;
+		}
+	return true;
+}
+
+static void add_parent_name(struct dbt_node *n, size_t idx)
+{
+	for (size_t i = 0; i < n->nparents; i++)
+		if (n->parents[i] == idx)
+			return;
+	PUSH(n->parents, n->nparents, idx);
+}
+
+static int tval_cval(const struct tval *t, struct cval *v)
+{
+	memset(v, 0, sizeof *v);
+	v->tv = t;
+	if (t->kind == TV_STR) {
+		v->kind = CV_STR;
+		v->s = t->s;
+	} else if (t->kind == TV_BOOL) {
+		v->kind = CV_BOOL;
+		v->b = t->b;
+	} else if (t->kind == TV_LIST) {
+		for (size_t i = 0; i < t->n; i++) {
+			if (t->items[i].kind != TV_STR) {
+				free_strs(v->list, v->n);
+				v->list = NULL;
+				v->n = 0;
+				v->kind = CV_OTHER;
+				return 0;
+			}
+			PUSH(v->list, v->n, xstrdup(t->items[i].s));
+		}
+		v->kind = CV_LIST;
+	} else {
+		v->kind = CV_OTHER;
+	}
+	return 0;
+}
+
+static int config_set_tval(struct tmpl_render *r, const struct tmpl_call *c, struct dbt_config *cfg,
+			   const char *key, const struct tval *t)
+{
+	char err[512];
+	struct where w = { c->file, (size_t)c->line };
+	struct cval v;
+	tval_cval(t, &v);
+	int rc = config_set(cfg, key, &v, w, err, sizeof err);
+	free_strs(v.list, v.n);
+	if (rc == 1) {
+		if (strcmp(key, "indexes") == 0) {
+			free_indexes(cfg);
+			if (t->kind != TV_LIST)
+				goto bad_index;
+			for (size_t i = 0; i < t->n; i++) {
+				const struct tval *cols = tval_get(&t->items[i], "columns");
+				if (!cols || cols->kind != TV_LIST)
+					goto bad_index;
+				struct dbt_index ix = { 0 };
+				for (size_t j = 0; j < cols->n; j++)
+					if (cols->items[j].kind == TV_STR)
+						PUSH(ix.columns, ix.ncolumns, xstrdup(cols->items[j].s));
+				const struct tval *u = tval_get(&t->items[i], "unique"), *ty = tval_get(&t->items[i], "type");
+				ix.unique = u && tval_truthy(u);
+				ix.type = ty && ty->kind == TV_STR ? xstrdup(ty->s) : NULL;
+				PUSH(cfg->indexes, cfg->nindexes, ix);
+			}
+			return 0;
+		}
+		if (t->kind != TV_DICT) {
+			tmpl_fail(r, c->line, "config 'column_types' needs a dict of column: type");
+			return -1;
+		}
+		for (size_t i = 0; i < t->n; i++)
+			if (t->items[i].kind == TV_STR)
+				add_column_type(cfg, t->keys[i], t->items[i].s);
+		return 0;
+	}
+	if (rc < 0) {
+		/* err is "file:line: message"; the render adds file:line itself */
+		const char *msg = strstr(err, ": ");
+		tmpl_fail(r, c->line, "%s", msg ? msg + 2 : err);
+		return -1;
+	}
+	return 0;
+bad_index:
+	tmpl_fail(r, c->line, "config 'indexes' needs a list of {'columns': [...], 'unique': ..., 'type': ...}");
+	return -1;
+}
+
+static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
+{
+	struct host_state *h = ud;
+	struct dbt_project *p = h->p;
+	struct dbt_node *n = &p->nodes[h->node];
+	if (strcmp(c->name, "ref") == 0) {
+		if (!want_args(r, c, 1, 2))
+			return -1;
+		const char *name = c->args[c->nargs - 1].s;
+		long idx = dbt_find(p, name);
+		if (idx < 0) {
+			tmpl_fail(r, c->line, "ref('%s'): no model or seed is called '%s'", name, name);
+			return -1;
+		}
+		if (h->parsing) {
+			add_parent_name(n, (size_t)idx);
+			*out = tval_str(r, name, strlen(name));
+			return 0;
+		}
+		bool known = false;
+		for (size_t i = 0; i < n->nparents; i++)
+			known |= n->parents[i] == (size_t)idx;
+		if (!known) {
+			tmpl_fail(r, c->line, "ref('%s') was not seen when the project was parsed; "
+				  "add \"-- depends_on: {{ ref('%s') }}\" to the model", name, name);
+			return -1;
+		}
+		const struct dbt_node *t = &p->nodes[idx];
+		if (t->kind == DBT_MODEL && t->cfg.materialized == MAT_EPHEMERAL) {
+			const char *s = h->opts && h->opts->ephemeral ? h->opts->ephemeral(h->opts->ud, (size_t)idx) : NULL;
+			char buf[512];
+			if (!s) {
+				snprintf(buf, sizeof buf, "__dbt__cte__%s", t->name);
+				s = buf;
+			}
+			*out = tval_str(r, s, strlen(s));
+			return 0;
+		}
+		*out = tval_str(r, t->relation, strlen(t->relation));
+		return 0;
+	}
+	if (strcmp(c->name, "source") == 0) {
+		if (!want_args(r, c, 2, 2))
+			return -1;
+		long idx = dbt_find_source(p, c->args[0].s, c->args[1].s);
+		if (idx < 0) {
+			tmpl_fail(r, c->line, "source('%s', '%s') is not declared in any schema file", c->args[0].s,
+				  c->args[1].s);
+			return -1;
+		}
+		if (h->parsing) {
+			bool seen = false;
+			for (size_t i = 0; i < n->nsources; i++)
+				seen |= n->sources[i] == (size_t)idx;
+			if (!seen)
+				PUSH(n->sources, n->nsources, (size_t)idx);
+		}
+		const char *rel = p->sources[idx].relation;
+		*out = tval_str(r, rel, strlen(rel));
+		return 0;
+	}
+	if (strcmp(c->name, "var") == 0) {
+		if (!want_args(r, c, 1, 2))
+			return -1;
+		struct ydoc *d;
+		yaml_node_t *node;
+		if (find_var(p, c->args[0].s, &d, &node)) {
+			*out = yaml_tval(r, d, node);
+			return 0;
+		}
+		if (c->nargs == 2) {
+			*out = c->args[1];
+			return 0;
+		}
+		tmpl_fail(r, c->line, "var('%s') is not set (give it with --vars or in dbt_project.yml)", c->args[0].s);
+		return -1;
+	}
+	if (strcmp(c->name, "is_incremental") == 0) {
+		if (!want_args(r, c, 0, 0))
+			return -1;
+		*out = (struct tval){ .kind = TV_BOOL, .b = !h->parsing && h->opts && h->opts->incremental };
+		return 0;
+	}
+	if (strcmp(c->name, "config") == 0) {
+		if (c->nargs) {
+			tmpl_fail(r, c->line, "config() takes keyword arguments only");
+			return -1;
+		}
+		if (h->parsing)
+			for (size_t i = 0; i < c->nkw; i++)
+				if (config_set_tval(r, c, &n->cfg, c->kwnames[i], &c->kwargs[i]))
+					return -1;
+		*out = tval_str(r, "", 0);
+		return 0;
+	}
+	tmpl_fail(r, c->line, "function '%s()' is not available here", c->name);
+	return -1;
+}
+
+static int host_global(void *ud, struct tmpl_render *r, const char *name, int line, struct tval *out)
+{
+	struct host_state *h = ud;
+	(void)line;
+	if (strcmp(name, "this") != 0)
+		return 1;
+	const struct dbt_node *n = &h->p->nodes[h->node];
+	const char *rel = n->relation ? n->relation : n->name;
+	*out = tval_str(r, rel, strlen(rel));
+	return 0;
+}
+
+int dbt_render(const struct dbt_project *p, size_t node, const struct dbt_render_opts *o,
+	       char **sql, char *err, size_t errlen)
+{
+	struct host_state h = { .p = (struct dbt_project *)p, .node = node, .opts = o };
+	struct tmpl_host host = { host_call, host_global, &h };
+	*sql = NULL;
+	if (!p->nodes[node].tmpl) {
+		seterr(err, errlen, "%s: not a model", p->nodes[node].name);
+		return -1;
+	}
+	return tmpl_render(p->nodes[node].tmpl, &host, sql, NULL, err, errlen);
+}
+
+/* Static walk: refs and sources with literal arguments anywhere. */
+struct static_state {
+	struct dbt_project *p;
+	size_t node;
+	char *err;
+	size_t errlen;
+};
+
+static int visit_ref(void *ud, const char *fn, size_t nargs, const char *const *args, int line)
+{
+	struct static_state *s = ud;
+	struct dbt_node *n = &s->p->nodes[s->node];
+	(void)fn;
+	if (nargs < 1 || nargs > 2 || !args[nargs - 1])
+		return 0; /* computed: the parse-time render will see it if it runs */
+	long idx = dbt_find(s->p, args[nargs - 1]);
+	if (idx < 0) {
+		seterr(s->err, s->errlen, "%s:%d: ref('%s'): no model or seed is called '%s'", n->file, line,
+		       args[nargs - 1], args[nargs - 1]);
+		return -1;
+	}
+	add_parent_name(n, (size_t)idx);
+	return 0;
+}
+
+static int visit_source(void *ud, const char *fn, size_t nargs, const char *const *args, int line)
+{
+	struct static_state *s = ud;
+	struct dbt_node *n = &s->p->nodes[s->node];
+	(void)fn;
+	if (nargs != 2 || !args[0] || !args[1])
+		return 0;
+	long idx = dbt_find_source(s->p, args[0], args[1]);
+	if (idx < 0) {
+		seterr(s->err, s->errlen, "%s:%d: source('%s', '%s') is not declared in any schema file", n->file,
+		       line, args[0], args[1]);
+		return -1;
+	}
+	for (size_t i = 0; i < n->nsources; i++)
+		if (n->sources[i] == (size_t)idx)
+			return 0;
+	PUSH(n->sources, n->nsources, (size_t)idx);
+	return 0;
+}
+
+/* Depth-first search in file order: orders parents first and names the
+ * first cycle found. */
+static int dfs(struct dbt_project *p, size_t i, unsigned char *state, size_t *stack, size_t depth,
+	       size_t *norder, char *err, size_t errlen)
+{
+	if (state[i] == 2)
+		return 0;
+	if (state[i] == 1) {
+		size_t start = depth;
+		while (start > 0 && stack[start - 1] != i)
+			start--;
+		char msg[2048] = "dependency cycle: ";
+		for (size_t k = start - 1; k < depth; k++) {
+			strncat(msg, p->nodes[stack[k]].name, sizeof msg - strlen(msg) - 1);
+			strncat(msg, " -> ", sizeof msg - strlen(msg) - 1);
+		}
+		strncat(msg, p->nodes[i].name, sizeof msg - strlen(msg) - 1);
+		seterr(err, errlen, "%s", msg);
+		return -1;
+	}
+	state[i] = 1;
+	stack[depth] = i;
+	for (size_t k = 0; k < p->nodes[i].nparents; k++)
+		if (dfs(p, p->nodes[i].parents[k], state, stack, depth + 1, norder, err, errlen))
+			return -1;
+	state[i] = 2;
+	p->order[(*norder)++] = i;
+	return 0;
+}
+
+static int load_project_file(struct dbt_project *p, const struct dbt_options *o, char *err, size_t errlen)
+{
+	char *path = xasprintf("%s/dbt_project.yml", p->dir);
+	struct ydoc *d = xrealloc(NULL, sizeof *d);
+	if (ydoc_load(d, path, err, errlen)) {
+		free(d);
+		free(path);
+		return -1;
+	}
+	free(path);
+	p->project_doc = d;
+	yaml_node_t *root = ydoc_root(d);
+	yaml_node_t *name = root ? ydoc_get(d, root, "name") : NULL;
+	if (!root || !ydoc_is_map(root) || !name || !ydoc_str(name) || !ydoc_str(name)[0]) {
+		seterr(err, errlen, "%s:%zu: dbt_project.yml needs a 'name'", d->path, root ? ydoc_line(root) : 1);
+		return -1;
+	}
+	p->name = xstrdup(ydoc_str(name));
+	p->model_paths = yaml_str_list(d, ydoc_get(d, root, "model-paths"), "models", &p->nmodel_paths);
+	p->seed_paths = yaml_str_list(d, ydoc_get(d, root, "seed-paths"), "seeds", &p->nseed_paths);
+	p->test_paths = yaml_str_list(d, ydoc_get(d, root, "test-paths"), "tests", &p->ntest_paths);
+	yaml_node_t *ts = ydoc_get(d, root, "target-schema");
+	const char *target = o->target_schema ? o->target_schema :
+			     ts && ydoc_str(ts) && ydoc_str(ts)[0] ? ydoc_str(ts) : "analytics";
+	p->target_schema = xstrdup(target);
+	return 0;
+}
+
+int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *err, size_t errlen)
+{
+	memset(p, 0, sizeof *p);
+	p->dir = xstrdup(o->dir ? o->dir : ".");
+	size_t dl = strlen(p->dir);
+	while (dl > 1 && p->dir[dl - 1] == '/')
+		p->dir[--dl] = '\0';
+	if (load_project_file(p, o, err, errlen))
+		return -1;
+	if (o->vars) {
+		p->cli_vars = xrealloc(NULL, sizeof *p->cli_vars);
+		if (ydoc_load_string(p->cli_vars, "--vars", o->vars, strlen(o->vars), err, errlen)) {
+			free(p->cli_vars);
+			p->cli_vars = NULL;
+			return -1;
+		}
+		yaml_node_t *r = ydoc_root(p->cli_vars);
+		if (r && !ydoc_is_map(r)) {
+			seterr(err, errlen, "--vars: expected a mapping such as 'key: value'");
+			return -1;
+		}
+	}
+
+	/* models and their schema files */
+	char **ymls = NULL;
+	size_t nymls = 0;
+	for (size_t k = 0; k < p->nmodel_paths; k++) {
+		char **files = NULL;
+		size_t nf = 0;
+		walk_dir(p->dir, p->model_paths[k], &files, &nf);
+		for (size_t i = 0; i < nf; i++) {
+			if (has_suffix(files[i], ".sql"))
+				add_node(p, DBT_MODEL, p->model_paths[k], files[i], ".sql");
+			else if (has_suffix(files[i], ".yml") || has_suffix(files[i], ".yaml"))
+				PUSH(ymls, nymls, xstrdup(files[i]));
+		}
+		free_strs(files, nf);
+	}
+	for (size_t k = 0; k < p->nseed_paths; k++) {
+		char **files = NULL;
+		size_t nf = 0;
+		walk_dir(p->dir, p->seed_paths[k], &files, &nf);
+		for (size_t i = 0; i < nf; i++) {
+			if (has_suffix(files[i], ".csv"))
+				add_node(p, DBT_SEED, p->seed_paths[k], files[i], ".csv");
+			else if (has_suffix(files[i], ".yml") || has_suffix(files[i], ".yaml"))
+				PUSH(ymls, nymls, xstrdup(files[i]));
+		}
+		free_strs(files, nf);
+	}
+	for (size_t k = 0; k < p->ntest_paths; k++) {
+		char **files = NULL;
+		size_t nf = 0;
+		walk_dir(p->dir, p->test_paths[k], &files, &nf);
+		for (size_t i = 0; i < nf; i++)
+			if (has_suffix(files[i], ".sql"))
+				PUSH(p->singular_tests, p->nsingular, xasprintf("%s/%s", p->dir, files[i]));
+		free_strs(files, nf);
+	}
+	int rc = -1;
+	for (size_t i = 0; i < p->nnodes; i++)
+		for (size_t j = i + 1; j < p->nnodes; j++)
+			if (strcmp(p->nodes[i].name, p->nodes[j].name) == 0) {
+				seterr(err, errlen, "%s and %s: two nodes are called '%s'", p->nodes[i].path,
+				       p->nodes[j].path, p->nodes[i].name);
+				goto out;
+			}
+
+	/* folder defaults from dbt_project.yml */
+	struct ydoc *pd = p->project_doc;
+	yaml_node_t *models_tree = ydoc_get(pd, ydoc_root(pd), "models");
+	yaml_node_t *seeds_tree = ydoc_get(pd, ydoc_root(pd), "seeds");
+	for (size_t i = 0; i < p->nnodes; i++) {
+		struct dbt_node *n = &p->nodes[i];
+		if (config_apply_tree(&n->cfg, pd, n->kind == DBT_MODEL ? models_tree : seeds_tree, n->fqn, n->nfqn,
+				      err, errlen))
+			goto out;
+	}
+	/* schema files */
+	for (size_t i = 0; i < nymls; i++) {
+		char *full = xasprintf("%s/%s", p->dir, ymls[i]);
+		struct ydoc *d = load_doc(p, full, err, errlen);
+		free(full);
+		if (!d)
+			goto out;
+		yaml_node_t *root = ydoc_root(d);
+		if (!root)
+			continue;
+		if (!ydoc_is_map(root)) {
+			seterr(err, errlen, "%s:%zu: a schema file must be a mapping", d->path, ydoc_line(root));
+			goto out;
+		}
+		yaml_node_t *v;
+		if ((v = ydoc_get(d, root, "sources")) && load_sources(p, d, v, err, errlen))
+			goto out;
+		if ((v = ydoc_get(d, root, "models")) && load_node_entries(p, d, v, DBT_MODEL, err, errlen))
+			goto out;
+		if ((v = ydoc_get(d, root, "seeds")) && load_node_entries(p, d, v, DBT_SEED, err, errlen))
+			goto out;
+	}
+	/* model files: template, static deps, parse-time render for config() */
+	for (size_t i = 0; i < p->nnodes; i++) {
+		struct dbt_node *n = &p->nodes[i];
+		if (n->kind != DBT_MODEL)
+			continue;
+		char *text;
+		size_t len;
+		if (read_file(n->file, &text, &len, err, errlen))
+			goto out;
+		n->tmpl = tmpl_parse(n->file, text, len, tmpl_dbt_functions, err, errlen);
+		free(text);
+		if (!n->tmpl)
+			goto out;
+		struct static_state ss = { p, i, err, errlen };
+		if (tmpl_calls(n->tmpl, "ref", visit_ref, &ss) || tmpl_calls(n->tmpl, "source", visit_source, &ss))
+			goto out;
+		struct host_state h = { .p = p, .node = i, .parsing = true };
+		struct tmpl_host host = { host_call, host_global, &h };
+		char *sql;
+		if (tmpl_render(n->tmpl, &host, &sql, NULL, err, errlen))
+			goto out;
+		free(sql);
+	}
+	/* disabled nodes vanish, unless something still refers to them */
+	for (size_t i = 0; i < p->nnodes; i++)
+		for (size_t k = 0; k < p->nodes[i].nparents; k++) {
+			struct dbt_node *t = &p->nodes[p->nodes[i].parents[k]];
+			if (p->nodes[i].cfg.enabled && !t->cfg.enabled) {
+				seterr(err, errlen, "%s: refers to '%s', which is disabled", p->nodes[i].path, t->name);
+				goto out;
+			}
+		}
+	/* relation names */
+	for (size_t i = 0; i < p->nnodes; i++) {
+		struct dbt_node *n = &p->nodes[i];
+		n->schema = n->cfg.schema ? xasprintf("%s_%s", p->target_schema, n->cfg.schema) :
+					     xstrdup(p->target_schema);
+		n->identifier = xstrdup(n->cfg.alias ? n->cfg.alias : n->name);
+		n->relation = quote_relation(n->schema, n->identifier);
+		if (n->kind == DBT_MODEL && n->cfg.materialized == MAT_SEED) {
+			seterr(err, errlen, "%s: materialized='seed' is for seeds only", n->path);
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < p->nnodes; i++)
+		for (size_t k = 0; k < p->nodes[i].nparents; k++) {
+			struct dbt_node *t = &p->nodes[p->nodes[i].parents[k]];
+			PUSH(t->children, t->nchildren, i);
+		}
+	/* order and cycles */
+	p->order = xrealloc(NULL, p->nnodes * sizeof *p->order);
+	unsigned char *state = calloc(p->nnodes ? p->nnodes : 1, 1);
+	size_t *stack = xrealloc(NULL, (p->nnodes + 1) * sizeof *stack);
+	size_t norder = 0;
+	int bad = 0;
+	for (size_t i = 0; i < p->nnodes && !bad; i++)
+		bad = dfs(p, i, state, stack, 0, &norder, err, errlen);
+	free(state);
+	free(stack);
+	if (bad)
+		goto out;
+	rc = 0;
+out:
+	free_strs(ymls, nymls);
+	return rc;
+}
+
+void dbt_project_free(struct dbt_project *p)
+{
+	for (size_t i = 0; i < p->nnodes; i++) {
+		struct dbt_node *n = &p->nodes[i];
+		free(n->name);
+		free(n->unique_id);
+		free(n->path);
+		free(n->file);
+		free_strs(n->fqn, n->nfqn);
+		tmpl_free(n->tmpl);
+		config_free(&n->cfg);
+		free(n->schema);
+		free(n->identifier);
+		free(n->relation);
+		free(n->parents);
+		free(n->children);
+		free(n->sources);
+	}
+	free(p->nodes);
+	free(p->order);
+	for (size_t i = 0; i < p->nsources; i++) {
+		struct dbt_source *s = &p->sources[i];
+		free(s->source_name);
+		free(s->table_name);
+		free(s->schema);
+		free(s->identifier);
+		free(s->relation);
+		free(s->loaded_at_field);
+	}
+	free(p->sources);
+	for (size_t i = 0; i < p->ntests; i++) {
+		free(p->tests[i].column);
+		free(p->tests[i].name);
+	}
+	free(p->tests);
+	free_strs(p->singular_tests, p->nsingular);
+	for (size_t i = 0; i < p->ndocs; i++) {
+		ydoc_free(p->docs[i]);
+		free(p->docs[i]);
+	}
+	free(p->docs);
+	if (p->cli_vars) {
+		ydoc_free(p->cli_vars);
+		free(p->cli_vars);
+	}
+	if (p->project_doc) {
+		ydoc_free(p->project_doc);
+		free(p->project_doc);
+	}
+	free_strs(p->model_paths, p->nmodel_paths);
+	free_strs(p->seed_paths, p->nseed_paths);
+	free_strs(p->test_paths, p->ntest_paths);
+	free(p->dir);
+	free(p->name);
+	free(p->target_schema);
+	memset(p, 0, sizeof *p);
+}
+

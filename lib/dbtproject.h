@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT
+ * The dbt project reader shared by modelrun and dqcheck.
+ *
+ * dbt_project_load() reads <dir>/dbt_project.yml (name, model-paths,
+ * seed-paths, test-paths, vars, per-folder `models:` and `seeds:` configs),
+ * finds every model (*.sql under the model paths), seed (*.csv under the
+ * seed paths), schema file (*.yml and *.yaml under the model and seed paths:
+ * sources, model and seed configs, column and model tests) and singular
+ * test (*.sql under the test paths), parses each model's template and works
+ * out its configuration and dependencies:
+ *
+ *   - config precedence, lowest first: dbt_project.yml folder defaults,
+ *     the `config:` block of the model's schema.yml entry, config() in the
+ *     model file;
+ *   - dependencies are every ref() and source() in the file, including
+ *     those in branches that are not taken and in `-- depends_on:`
+ *     comments (found by walking the template), plus those a parse-time
+ *     render produces (ref(x) with x computed);
+ *   - a ref() to an unknown model, an undeclared source or a cycle is an
+ *     error naming file:line (for a cycle: the cycle, "a -> b -> a");
+ *   - relation names follow dbt's default rules: schema is the target
+ *     schema, or "<target>_<custom>" for a model with config schema=custom;
+ *     the identifier is the alias or the model name.
+ *
+ * A node with enabled=false stays in nodes[] (callers skip it); a ref()
+ * to it from an enabled node is an error.
+ *
+ * The target schema is the caller's (--schema), else the project's
+ * top-level `target-schema:` key (a modelrun extension; dbt takes it from
+ * profiles.yml), else "analytics".
+ *
+ * Memory: everything hangs off struct dbt_project and is released by
+ * dbt_project_free(). Errors come back as one line in err, already
+ * prefixed with file:line where there is one. */
+#ifndef ELT_DBTPROJECT_H
+#define ELT_DBTPROJECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "template.h"
+#include "ydoc.h"
+
+enum dbt_kind { DBT_MODEL, DBT_SEED };
+enum dbt_mat { MAT_VIEW, MAT_TABLE, MAT_INCREMENTAL, MAT_EPHEMERAL, MAT_SEED };
+
+struct dbt_index {
+	char **columns;
+	size_t ncolumns;
+	bool unique;
+	char *type; /* NULL: the default (btree) */
+};
+
+struct dbt_config {
+	enum dbt_mat materialized;
+	char *schema;          /* custom schema, or NULL */
+	char *alias;           /* or NULL */
+	char **tags;
+	size_t ntags;
+	char **unique_key;     /* columns, for incremental delete+insert */
+	size_t nunique;
+	bool enabled;
+	bool append_only;      /* incremental_strategy='append' */
+	struct dbt_index *indexes;
+	size_t nindexes;
+	char **column_types;   /* seeds: name, type, name, type, ... */
+	size_t ncolumn_types;  /* pairs */
+};
+
+struct dbt_node {
+	enum dbt_kind kind;
+	char *name;
+	char *unique_id;       /* "model.<project>.<name>" or "seed.<project>.<name>" */
+	char *path;            /* relative to the project dir: "models/staging/stg.sql" */
+	char *file;            /* the path as opened */
+	char **fqn;            /* project name, folders under the model path, name */
+	size_t nfqn;
+	struct tmpl *tmpl;     /* models only */
+	struct dbt_config cfg;
+	char *schema;          /* where the relation lives */
+	char *identifier;      /* the relation's name */
+	char *relation;        /* "schema"."identifier", quoted */
+	size_t *parents;       /* node indices, no duplicates */
+	size_t nparents;
+	size_t *children;
+	size_t nchildren;
+	size_t *sources;       /* indices into dbt_project.sources */
+	size_t nsources;
+};
+
+struct dbt_source {
+	char *source_name;
+	char *table_name;
+	char *schema;          /* defaults to the source name */
+	char *identifier;      /* defaults to the table name */
+	char *relation;        /* "schema"."identifier", quoted */
+	char *loaded_at_field; /* or NULL */
+	struct ydoc *doc;      /* the schema file, and the table's node in it */
+	yaml_node_t *node;
+};
+
+enum dbt_test_on { DBT_TEST_ON_NODE, DBT_TEST_ON_SOURCE };
+
+/* A data test declared in a schema file (`tests:` or `data_tests:` on a
+ * model, seed, source table or column). The yml node is either a scalar
+ * (the test's name) or a one-pair mapping {name: {arguments...}}; the
+ * arguments are left for the test runner to read. */
+struct dbt_test {
+	enum dbt_test_on on;
+	size_t target;         /* index into nodes or sources */
+	char *column;          /* NULL for a model- or table-level test */
+	char *name;            /* e.g. "not_null", "accepted_values", "dbt_utils.x" */
+	struct ydoc *doc;
+	yaml_node_t *node;
+	size_t line;
+};
+
+struct dbt_project {
+	char *dir;
+	char *name;
+	char *target_schema;
+	char **model_paths, **seed_paths, **test_paths;
+	size_t nmodel_paths, nseed_paths, ntest_paths;
+	struct dbt_node *nodes;
+	size_t nnodes;
+	size_t *order;         /* node indices, parents before children */
+	struct dbt_source *sources;
+	size_t nsources;
+	struct dbt_test *tests;
+	size_t ntests;
+	char **singular_tests; /* paths of test-path *.sql files */
+	size_t nsingular;
+	struct ydoc **docs;    /* every yml loaded, kept for the nodes above */
+	size_t ndocs;
+	struct ydoc *cli_vars; /* --vars, or NULL */
+	struct ydoc *project_doc;
+};
+
+struct dbt_options {
+	const char *dir;           /* project directory; NULL: "." */
+	const char *target_schema; /* NULL: the project's, else "analytics" */
+	const char *vars;          /* --vars YAML text, or NULL */
+};
+
+int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *err, size_t errlen);
+void dbt_project_free(struct dbt_project *p);
+
+/* The node named name, or -1. */
+long dbt_find(const struct dbt_project *p, const char *name);
+/* The source src.tbl, or -1. */
+long dbt_find_source(const struct dbt_project *p, const char *src, const char *tbl);
+
+/* How a model's ref(), source(), this, var(), config() and
+ * is_incremental() answer during dbt_render(). */
+struct dbt_render_opts {
+	bool incremental;     /* what is_incremental() returns */
+	/* Called for a ref() to an ephemeral model; returns the text that
+	 * stands for it (e.g. "__dbt__cte__name"); NULL: the default name. */
+	const char *(*ephemeral)(void *ud, size_t node);
+	void *ud;
+};
+
+/* Renders node's SQL into a malloc'd string. A ref() the parse did not
+ * see (computed in a branch only now taken) is an error asking for a
+ * `-- depends_on:` comment. Returns 0, or -1 with err. */
+int dbt_render(const struct dbt_project *p, size_t node, const struct dbt_render_opts *o,
+	       char **sql, char *err, size_t errlen);
+
+/* Quotes an identifier the way PQescapeIdentifier does (double quotes,
+ * inner quotes doubled), for SQL made without a connection. Malloc'd. */
+char *dbt_quote_ident(const char *name);
+
+const char *dbt_mat_name(enum dbt_mat m);
+
+#endif

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT
+ * The Jinja subset that dbt models are written in, for modelrun and dqcheck.
+ *
+ * Supported: {{ expr }}, {% if %}/{% elif %}/{% else %}/{% endif %},
+ * {% for x in expr %}...{% endfor %} (with loop.first, loop.last,
+ * loop.index, loop.index0, loop.length), {% set x = expr %}, {# comments #},
+ * whitespace control ({%- -%} {{- -}} {#- -#}). Expressions: string, number,
+ * list and dict literals, true/false/none, names, dict attributes (d.key),
+ * calls of the host's functions with positional and keyword arguments,
+ * not/and/or, == != < <= > >=, in, ~ (string concatenation), + - * /, and
+ * parentheses.
+ *
+ * Everything else (filters, macros, tests with `is`, subscripts, block set,
+ * include, ...) is an error naming file:line and the construct: the engine
+ * never guesses, because a guess would be silently wrong SQL.
+ *
+ * Life cycle: tmpl_parse() once per file; tmpl_calls() walks every call in
+ * the file, including those in branches that are not taken (dependency
+ * discovery); tmpl_render() runs it with the host's functions and globals.
+ * An undefined name is an error when rendered, not an empty string. */
+#ifndef ELT_TEMPLATE_H
+#define ELT_TEMPLATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum tval_kind { TV_NONE, TV_BOOL, TV_NUM, TV_STR, TV_LIST, TV_DICT };
+
+/* A value. Strings, items and keys live in the render's (or the parse's)
+ * arena: they stay valid until the render returns (or the template is
+ * freed). s is NUL-terminated. */
+struct tval {
+	enum tval_kind kind;
+	bool b;
+	double num;
+	const char *s;
+	size_t n;                /* TV_STR length; TV_LIST/TV_DICT item count */
+	struct tval *items;      /* list items, or dict values */
+	const char **keys;       /* dict keys */
+};
+
+struct tmpl;
+struct tmpl_render;
+
+/* One call of a host function, as the template wrote it. */
+struct tmpl_call {
+	const char *name;
+	const char *file;
+	int line;
+	size_t nargs;
+	const struct tval *args;
+	size_t nkw;
+	const char *const *kwnames;
+	const struct tval *kwargs;
+};
+
+struct tmpl_host {
+	/* Called for each call of a function. Sets *out and returns 0, or
+	 * returns -1 after tmpl_fail(). */
+	int (*call)(void *ud, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out);
+	/* Looks up a global name (e.g. `this`): returns 0 and sets *out, or 1
+	 * when the name is not defined, or -1 after tmpl_fail(). May be NULL. */
+	int (*global)(void *ud, struct tmpl_render *r, const char *name, int line, struct tval *out);
+	void *ud;
+};
+
+/* The functions dbt models may call: ref, source, config, var,
+ * is_incremental. Pass to tmpl_parse() when nothing else is wanted. */
+extern const char *const tmpl_dbt_functions[];
+
+/* Parses text (len bytes; a private copy is kept). file is used in
+ * messages. funcs is the NULL-terminated list of callable names; a call of
+ * any other name is a parse error. Returns NULL with "file:line: message"
+ * in err. Free with tmpl_free(). */
+struct tmpl *tmpl_parse(const char *file, const char *text, size_t len,
+			const char *const *funcs, char *err, size_t errlen);
+void tmpl_free(struct tmpl *t);
+
+/* For every call of the function name anywhere in the template (branches
+ * not taken, loop bodies and comments-as-SQL included), calls fn with the
+ * arguments that are string literals (NULL for an argument that is not a
+ * literal string) and the line. Stops and returns fn's non-zero result. */
+typedef int (*tmpl_call_visit)(void *ud, const char *name, size_t nargs,
+			       const char *const *literal_args, int line);
+int tmpl_calls(const struct tmpl *t, const char *name, tmpl_call_visit fn, void *ud);
+
+/* Renders into a malloc'd NUL-terminated string (*out, *outlen). Returns 0,
+ * or -1 with "file:line: message" in err and *out NULL. */
+int tmpl_render(const struct tmpl *t, const struct tmpl_host *host, char **out, size_t *outlen,
+		char *err, size_t errlen);
+
+/* For host functions: reports an error at the call's line; the render then
+ * fails with this message. */
+void tmpl_fail(struct tmpl_render *r, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Makes a string value whose bytes are copied into the render's arena. */
+struct tval tval_str(struct tmpl_render *r, const char *s, size_t len);
+/* Allocates n values (zeroed) in the render's arena, for lists and dicts. */
+struct tval *tval_alloc(struct tmpl_render *r, size_t n);
+const char **tval_alloc_keys(struct tmpl_render *r, size_t n);
+/* The value of key in a dict, or NULL. */
+const struct tval *tval_get(const struct tval *dict, const char *key);
+/* Jinja's truthiness. */
+bool tval_truthy(const struct tval *v);
+
+#endif

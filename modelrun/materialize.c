@@ -1,0 +1,639 @@
+/* SPDX-License-Identifier: MIT
+ * Materializations for PostgreSQL: view, table, incremental (ephemeral
+ * models are inlined by mr_compile), each in one transaction.
+ *
+ * A model is built under a temporary name and swapped in, so readers never
+ * see a missing or half-built relation and a failed build leaves the old
+ * one untouched. What sets this apart from dbt's rename-then-drop-cascade
+ * is that views depending on the model survive: a view is replaced with
+ * CREATE OR REPLACE VIEW when its columns allow; otherwise (and for
+ * tables) the dependent views' definitions are read from the catalog, the
+ * old relation is dropped with them, the new one renamed into place and
+ * the dependents created again, all before COMMIT. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "modelrun.h"
+
+void mr_message(struct node_result *r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char buf[4096];
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	free(r->message);
+	r->message = strdup(buf);
+}
+
+/* The server's message with its DETAIL/HINT, on one line. */
+static void result_message(struct node_result *r, const char *what, const PGresult *res, PGconn *conn)
+{
+	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+	const char *hint = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
+	char msg[2048];
+	if (primary) {
+		snprintf(msg, sizeof msg, "%s", primary);
+	} else {
+		snprintf(msg, sizeof msg, "%s", res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+		size_t n = strlen(msg);
+		while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+			msg[--n] = '\0';
+	}
+	mr_message(r, "%s%s%s%s%s%s%s", what, *what ? ": " : "", msg, detail ? " (DETAIL: " : "",
+		   detail ? detail : "", detail ? ")" : "", hint ? "" : "");
+	if (hint) {
+		char *m = r->message;
+		r->message = NULL;
+		mr_message(r, "%s (HINT: %s)", m, hint);
+		free(m);
+	}
+}
+
+PGresult *mr_exec(PGconn *conn, struct node_result *r, const char *what, const char *sql, int nparams,
+		  const char *const *params)
+{
+	PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(res);
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+		free(r->response);
+		r->response = strdup(PQcmdStatus(res));
+		return res;
+	}
+	result_message(r, what, res, conn);
+	PQclear(res);
+	return NULL;
+}
+
+/* Runs a command whose result is not needed. */
+static int exec_ok(PGconn *conn, struct node_result *r, const char *what, const char *sql)
+{
+	PGresult *res = mr_exec(conn, r, what, sql, 0, NULL);
+	PQclear(res);
+	return res ? 0 : -1;
+}
+
+void mr_rollback(PGconn *conn)
+{
+	PQclear(PQexec(conn, "ROLLBACK"));
+}
+
+void mr_tmp_name(const char *name, char *buf)
+{
+	size_t n = strlen(name);
+	if (n > 55)
+		n = 55;
+	snprintf(buf, 64, "%.*s__mr_tmp", (int)n, name);
+}
+
+int mr_relkind(PGconn *conn, struct node_result *r, const char *schema, const char *name)
+{
+	const char *params[] = { schema, name };
+	PGresult *res = mr_exec(conn, r, "looking up the relation",
+				"select c.relkind from pg_catalog.pg_class c "
+				"join pg_catalog.pg_namespace n on n.oid = c.relnamespace "
+				"where n.nspname = $1 and c.relname = $2",
+				2, params);
+	if (!res)
+		return -1;
+	int kind = PQntuples(res) ? PQgetvalue(res, 0, 0)[0] : '\0';
+	PQclear(res);
+	return kind;
+}
+
+/* "schema"."name" quoted by the server's rules; NULL after setting the
+ * message. Free with free(). */
+static char *qualified(PGconn *conn, struct node_result *r, const char *schema, const char *name)
+{
+	char *s = PQescapeIdentifier(conn, schema, strlen(schema));
+	char *n = s ? PQescapeIdentifier(conn, name, strlen(name)) : NULL;
+	char *out = NULL;
+	if (s && n) {
+		size_t len = strlen(s) + strlen(n) + 2;
+		out = malloc(len);
+		if (out)
+			snprintf(out, len, "%s.%s", s, n);
+	} else {
+		mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
+	}
+	PQfreemem(s);
+	PQfreemem(n);
+	return out;
+}
+
+static char *xsprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *xsprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	char *p = malloc((size_t)n + 1);
+	if (!p)
+		abort();
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+static const char *kind_word(char kind)
+{
+	switch (kind) {
+	case 'v': return "VIEW";
+	case 'm': return "MATERIALIZED VIEW";
+	default: return "TABLE";
+	}
+}
+
+int mr_swap(PGconn *conn, const char *schema, const char *name, const char *tmp, char old_kind,
+	    char new_kind, struct node_result *r)
+{
+	/* With an empty search_path, pg_get_viewdef qualifies every name, so
+	 * the saved definitions mean the same when run again below. */
+	if (exec_ok(conn, r, "setting search_path", "set local search_path = ''"))
+		return -1;
+	const char *params[] = { schema, name };
+	PGresult *deps = mr_exec(conn, r, "reading dependent views",
+		"with recursive target as ("
+		"  select c.oid from pg_catalog.pg_class c"
+		"  join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
+		"  where n.nspname = $1 and c.relname = $2"
+		"), deps(oid, depth) as ("
+		"  select r.ev_class, 1 from pg_catalog.pg_depend d"
+		"  join pg_catalog.pg_rewrite r on r.oid = d.objid"
+		"  where d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass"
+		"    and d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+		"    and d.refobjid = (select oid from target) and r.ev_class <> d.refobjid"
+		"  union all"
+		"  select r.ev_class, deps.depth + 1 from deps"
+		"  join pg_catalog.pg_depend d on d.refobjid = deps.oid"
+		"    and d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass"
+		"    and d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+		"  join pg_catalog.pg_rewrite r on r.oid = d.objid"
+		"  where r.ev_class <> deps.oid and deps.depth < 100"
+		") "
+		"select n.nspname, c.relname, c.relkind, pg_catalog.pg_get_viewdef(c.oid),"
+		"  coalesce(pg_catalog.array_to_string(c.reloptions, ', '), ''), max(deps.depth) as depth "
+		"from deps join pg_catalog.pg_class c on c.oid = deps.oid"
+		"  join pg_catalog.pg_namespace n on n.oid = c.relnamespace "
+		"group by c.oid, n.nspname, c.relname, c.relkind, c.reloptions "
+		"order by depth, 1, 2",
+		2, params);
+	if (!deps)
+		return -1;
+	int rc = -1;
+	char *old = qualified(conn, r, schema, name);
+	char *qtmp = old ? PQescapeIdentifier(conn, tmp, strlen(tmp)) : NULL;
+	char *qname = qtmp ? PQescapeIdentifier(conn, name, strlen(name)) : NULL;
+	char *sql = NULL;
+	if (!qname)
+		goto out;
+	sql = xsprintf("drop %s %s cascade", kind_word(old_kind), old);
+	if (exec_ok(conn, r, "dropping the old relation", sql))
+		goto out;
+	free(sql);
+	char *newrel = qualified(conn, r, schema, tmp);
+	if (!newrel)
+		goto out;
+	sql = xsprintf("alter %s %s rename to %s", kind_word(new_kind), newrel, qname);
+	free(newrel);
+	if (exec_ok(conn, r, "renaming the new relation into place", sql))
+		goto out;
+	for (int i = 0; i < PQntuples(deps); i++) {
+		char *dep = qualified(conn, r, PQgetvalue(deps, i, 0), PQgetvalue(deps, i, 1));
+		if (!dep)
+			goto out;
+		char kind = PQgetvalue(deps, i, 2)[0];
+		char *def = strdup(PQgetvalue(deps, i, 3));
+		size_t dl = strlen(def);
+		while (dl && (def[dl - 1] == ';' || isspace((unsigned char)def[dl - 1])))
+			def[--dl] = '\0';
+		const char *opts = PQgetvalue(deps, i, 4);
+		free(sql);
+		sql = xsprintf("create %s %s%s%s%s as %s", kind == 'm' ? "materialized view" : "view", dep,
+			       *opts ? " with (" : "", opts, *opts ? ")" : "", def);
+		free(def);
+		char what[512];
+		snprintf(what, sizeof what, "recreating dependent view %s", dep);
+		free(dep);
+		if (exec_ok(conn, r, what, sql))
+			goto out;
+	}
+	if (exec_ok(conn, r, "resetting search_path", "reset search_path"))
+		goto out;
+	rc = 0;
+out:
+	free(sql);
+	free(old);
+	PQfreemem(qtmp);
+	PQfreemem(qname);
+	PQclear(deps);
+	return rc;
+}
+
+/* ---- compilation with ephemeral models inlined ---- */
+
+struct eph {
+	const struct dbt_project *p;
+	bool *want; /* per node: an ephemeral this model needs */
+};
+
+static const char *note_ephemeral(void *ud, size_t node)
+{
+	struct eph *e = ud;
+	e->want[node] = true;
+	return NULL; /* the default __dbt__cte__name */
+}
+
+static void strip_trailing(char *s)
+{
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ';' || isspace((unsigned char)s[n - 1])))
+		s[--n] = '\0';
+}
+
+/* Where the first SQL token starts, past whitespace and comments. */
+static const char *first_token(const char *s)
+{
+	for (;;) {
+		while (isspace((unsigned char)*s))
+			s++;
+		if (s[0] == '-' && s[1] == '-') {
+			while (*s && *s != '\n')
+				s++;
+		} else if (s[0] == '/' && s[1] == '*') {
+			const char *e = strstr(s + 2, "*/");
+			s = e ? e + 2 : s + strlen(s);
+		} else {
+			return s;
+		}
+	}
+}
+
+static bool word_at(const char *s, const char *w)
+{
+	size_t n = strlen(w);
+	return strncasecmp(s, w, n) == 0 && !(isalnum((unsigned char)s[n]) || s[n] == '_');
+}
+
+int mr_compile(const struct dbt_project *p, size_t node, bool incremental, char **sql, char *err,
+	       size_t errlen)
+{
+	bool *want = calloc(p->nnodes ? p->nnodes : 1, sizeof *want);
+	bool *done = calloc(p->nnodes ? p->nnodes : 1, sizeof *done);
+	char **cte = calloc(p->nnodes ? p->nnodes : 1, sizeof *cte);
+	if (!want || !done || !cte)
+		abort();
+	struct eph e = { p, want };
+	struct dbt_render_opts o = { .incremental = incremental, .ephemeral = note_ephemeral, .ud = &e };
+	char *main_sql = NULL;
+	int rc = -1;
+	if (dbt_render(p, node, &o, &main_sql, err, errlen))
+		goto out;
+	strip_trailing(main_sql);
+	/* render each ephemeral once; rendering may ask for more */
+	for (bool more = true; more;) {
+		more = false;
+		for (size_t i = 0; i < p->nnodes; i++) {
+			if (!want[i] || done[i])
+				continue;
+			done[i] = true;
+			more = true;
+			struct dbt_render_opts eo = { .incremental = false, .ephemeral = note_ephemeral, .ud = &e };
+			if (dbt_render(p, i, &eo, &cte[i], err, errlen))
+				goto out;
+			strip_trailing(cte[i]);
+		}
+	}
+	size_t total = strlen(main_sql) + 64;
+	size_t ncte = 0;
+	for (size_t i = 0; i < p->nnodes; i++)
+		if (cte[i]) {
+			total += strlen(cte[i]) + strlen(p->nodes[i].name) + 64;
+			ncte++;
+		}
+	if (!ncte) {
+		*sql = main_sql;
+		main_sql = NULL;
+		rc = 0;
+		goto out;
+	}
+	/* CTEs in graph order, so an ephemeral's own ephemerals come first */
+	char *ctes = malloc(total), *w = ctes;
+	if (!ctes)
+		abort();
+	*w = '\0';
+	for (size_t k = 0; k < p->nnodes; k++) {
+		size_t i = p->order[k];
+		if (!cte[i])
+			continue;
+		w += sprintf(w, "%s__dbt__cte__%s as (\n%s\n)", w == ctes ? "" : ", ", p->nodes[i].name, cte[i]);
+	}
+	const char *tok = first_token(main_sql);
+	size_t prefix = (size_t)(tok - main_sql);
+	char *out = malloc(total + strlen(ctes) + 32);
+	if (!out)
+		abort();
+	if (word_at(tok, "with")) {
+		const char *rest = first_token(tok + 4);
+		bool recursive = word_at(rest, "recursive");
+		if (recursive)
+			rest = first_token(rest + 9);
+		sprintf(out, "%.*swith %s%s,\n%s", (int)prefix, main_sql, recursive ? "recursive " : "", ctes, rest);
+	} else {
+		sprintf(out, "%.*swith %s\n%s", (int)prefix, main_sql, ctes, tok);
+	}
+	free(ctes);
+	*sql = out;
+	rc = 0;
+out:
+	for (size_t i = 0; i < p->nnodes; i++)
+		free(cte[i]);
+	free(cte);
+	free(want);
+	free(done);
+	free(main_sql);
+	return rc;
+}
+
+/* ---- the builds ---- */
+
+/* Creates the configured indexes on schema.rel. */
+static int create_indexes(PGconn *conn, struct node_result *r, const struct dbt_config *cfg, const char *rel)
+{
+	for (size_t i = 0; i < cfg->nindexes; i++) {
+		const struct dbt_index *ix = &cfg->indexes[i];
+		size_t cap = 64;
+		for (size_t k = 0; k < ix->ncolumns; k++)
+			cap += strlen(ix->columns[k]) * 2 + 4;
+		char *cols = malloc(cap);
+		if (!cols)
+			abort();
+		cols[0] = '\0';
+		for (size_t k = 0; k < ix->ncolumns; k++) {
+			char *q = PQescapeIdentifier(conn, ix->columns[k], strlen(ix->columns[k]));
+			if (!q) {
+				free(cols);
+				mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
+				return -1;
+			}
+			strcat(cols, k ? ", " : "");
+			strcat(cols, q);
+			PQfreemem(q);
+		}
+		char *method = NULL;
+		if (ix->type) {
+			method = PQescapeIdentifier(conn, ix->type, strlen(ix->type));
+			if (!method) {
+				free(cols);
+				mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
+				return -1;
+			}
+		}
+		char *sql = xsprintf("create %sindex on %s%s%s (%s)", ix->unique ? "unique " : "", rel,
+				     method ? " using " : "", method ? method : "", cols);
+		PQfreemem(method);
+		free(cols);
+		int rc = exec_ok(conn, r, "creating an index", sql);
+		free(sql);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+static long long tuples(PGresult *res)
+{
+	const char *t = PQcmdTuples(res);
+	return *t ? atoll(t) : -1;
+}
+
+/* view: a temporary view checks the SQL; then CREATE OR REPLACE keeps
+ * dependents untouched, and only when the columns changed incompatibly
+ * (SQLSTATE 42P16) the swap rebuilds them. */
+static int build_view(PGconn *conn, struct node_result *r, const struct dbt_node *n, int old_kind,
+		      const char *sql, const char *rel, const char *tmprel, const char *tmp)
+{
+	char *q = xsprintf("create view %s as (\n%s\n)", tmprel, sql);
+	int rc = exec_ok(conn, r, "building the view", q);
+	free(q);
+	if (rc)
+		return -1;
+	if (!old_kind) {
+		char *qname = PQescapeIdentifier(conn, n->identifier, strlen(n->identifier));
+		if (!qname) {
+			mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
+			return -1;
+		}
+		q = xsprintf("alter view %s rename to %s", tmprel, qname);
+		PQfreemem(qname);
+		rc = exec_ok(conn, r, "renaming the view into place", q);
+		free(q);
+		return rc;
+	}
+	if (old_kind == 'v') {
+		if (exec_ok(conn, r, "savepoint", "savepoint replace_view"))
+			return -1;
+		q = xsprintf("create or replace view %s as (\n%s\n)", rel, sql);
+		PGresult *res = PQexec(conn, q);
+		free(q);
+		ExecStatusType st = PQresultStatus(res);
+		if (st == PGRES_COMMAND_OK) {
+			PQclear(res);
+			q = xsprintf("drop view %s", tmprel);
+			rc = exec_ok(conn, r, "dropping the temporary view", q);
+			free(q);
+			if (rc)
+				return -1;
+			return exec_ok(conn, r, "releasing the savepoint", "release savepoint replace_view");
+		}
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		if (!state || strcmp(state, "42P16") != 0) {
+			result_message(r, "replacing the view", res, conn);
+			PQclear(res);
+			return -1;
+		}
+		PQclear(res);
+		if (exec_ok(conn, r, "rolling back to the savepoint", "rollback to savepoint replace_view"))
+			return -1;
+	}
+	return mr_swap(conn, n->schema, n->identifier, tmp, (char)old_kind, 'v', r);
+}
+
+static int build_table(PGconn *conn, struct node_result *r, const struct dbt_node *n, int old_kind,
+		       const char *sql, const char *tmprel, const char *tmp)
+{
+	char *q = xsprintf("create table %s as (\n%s\n)", tmprel, sql);
+	PGresult *res = mr_exec(conn, r, "building the table", q, 0, NULL);
+	free(q);
+	if (!res)
+		return -1;
+	r->rows = tuples(res);
+	PQclear(res);
+	if (create_indexes(conn, r, &n->cfg, tmprel))
+		return -1;
+	/* fresh statistics, so the models built on it next get good plans */
+	q = xsprintf("analyze %s", tmprel);
+	int rc = exec_ok(conn, r, "analyzing the table", q);
+	free(q);
+	if (rc)
+		return -1;
+	if (!old_kind) {
+		char *qname = PQescapeIdentifier(conn, n->identifier, strlen(n->identifier));
+		if (!qname) {
+			mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
+			return -1;
+		}
+		q = xsprintf("alter table %s rename to %s", tmprel, qname);
+		PQfreemem(qname);
+		rc = exec_ok(conn, r, "renaming the table into place", q);
+		free(q);
+		return rc;
+	}
+	return mr_swap(conn, n->schema, n->identifier, tmp, (char)old_kind, 'r', r);
+}
+
+/* incremental: new rows into a temporary table, then delete the matching
+ * unique keys and insert, in the caller's transaction. */
+static int build_increment(PGconn *conn, struct node_result *r, const struct dbt_node *n, const char *sql,
+			   const char *rel)
+{
+	char *q = xsprintf("create temporary table modelrun_increment on commit drop as (\n%s\n)", sql);
+	PGresult *res = mr_exec(conn, r, "building the increment", q, 0, NULL);
+	free(q);
+	if (!res)
+		return -1;
+	PQclear(res);
+	/* statistics, so that the delete below probes the unique key's index
+	 * for a small increment instead of scanning the whole table */
+	if (exec_ok(conn, r, "analyzing the increment", "analyze modelrun_increment"))
+		return -1;
+	/* the target's columns that the increment has, in the target's order */
+	const char *params[] = { rel };
+	res = mr_exec(conn, r, "reading the columns",
+		      "select pg_catalog.quote_ident(a.attname) from pg_catalog.pg_attribute a "
+		      "where a.attrelid = $1::pg_catalog.regclass and a.attnum > 0 and not a.attisdropped "
+		      "and exists (select 1 from pg_catalog.pg_attribute b "
+		      "  where b.attrelid = 'pg_temp.modelrun_increment'::pg_catalog.regclass "
+		      "  and b.attname = a.attname and b.attnum > 0 and not b.attisdropped) "
+		      "order by a.attnum",
+		      1, params);
+	if (!res)
+		return -1;
+	size_t cap = 16;
+	for (int i = 0; i < PQntuples(res); i++)
+		cap += strlen(PQgetvalue(res, i, 0)) + 2;
+	char *cols = malloc(cap);
+	if (!cols)
+		abort();
+	cols[0] = '\0';
+	for (int i = 0; i < PQntuples(res); i++) {
+		strcat(cols, i ? ", " : "");
+		strcat(cols, PQgetvalue(res, i, 0));
+	}
+	int ncols = PQntuples(res);
+	PQclear(res);
+	if (!ncols) {
+		free(cols);
+		mr_message(r, "the model's query has none of %s's columns", rel);
+		return -1;
+	}
+	if (n->cfg.nunique && !n->cfg.append_only) {
+		/* A semi-join on the distinct keys: the key need not be unique
+		 * (sale_date in a per-day table), and a plain join would pair
+		 * every old row of a key with every new one. */
+		size_t kcap = 16;
+		for (size_t k = 0; k < n->cfg.nunique; k++)
+			kcap += 2 * strlen(n->cfg.unique_key[k]) + 8;
+		char *keys = malloc(kcap);
+		if (!keys)
+			abort();
+		keys[0] = '\0';
+		for (size_t k = 0; k < n->cfg.nunique; k++) {
+			char *c = PQescapeIdentifier(conn, n->cfg.unique_key[k], strlen(n->cfg.unique_key[k]));
+			if (!c) {
+				free(keys);
+				free(cols);
+				mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
+				return -1;
+			}
+			strcat(keys, k ? ", " : "");
+			strcat(keys, c);
+			PQfreemem(c);
+		}
+		q = xsprintf("delete from %s where (%s) in (select %s from modelrun_increment)", rel, keys, keys);
+		free(keys);
+		res = mr_exec(conn, r, "deleting the rows to replace", q, 0, NULL);
+		free(q);
+		if (!res) {
+			free(cols);
+			return -1;
+		}
+		PQclear(res);
+	}
+	q = xsprintf("insert into %s (%s) select %s from modelrun_increment", rel, cols, cols);
+	free(cols);
+	res = mr_exec(conn, r, "inserting the new rows", q, 0, NULL);
+	free(q);
+	if (!res)
+		return -1;
+	r->rows = tuples(res);
+	PQclear(res);
+	return 0;
+}
+
+int mr_build(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *r)
+{
+	const struct dbt_project *p = ctx->p;
+	const struct dbt_node *n = &p->nodes[node];
+	r->rows = -1;
+	int old_kind = mr_relkind(conn, r, n->schema, n->identifier);
+	if (old_kind < 0)
+		return -1;
+	bool incremental = n->cfg.materialized == MAT_INCREMENTAL && !ctx->full_refresh &&
+			   (old_kind == 'r' || old_kind == 'p');
+	r->full_build = !incremental;
+	char err[1024];
+	char *sql = NULL;
+	if (mr_compile(p, node, incremental, &sql, err, sizeof err)) {
+		mr_message(r, "%s", err);
+		return -1;
+	}
+	r->compiled = sql;
+	char tmp[64];
+	mr_tmp_name(n->identifier, tmp);
+	char *rel = qualified(conn, r, n->schema, n->identifier);
+	char *tmprel = rel ? qualified(conn, r, n->schema, tmp) : NULL;
+	int rc = -1;
+	if (!tmprel)
+		goto out;
+	if (exec_ok(conn, r, "BEGIN", "begin"))
+		goto out;
+	if (old_kind == 'm' || old_kind == 'f') {
+		mr_message(r, "%s exists and is not a table or view; drop it first", n->relation);
+		rc = -1;
+	} else if (n->cfg.materialized == MAT_VIEW) {
+		rc = build_view(conn, r, n, old_kind, sql, rel, tmprel, tmp);
+	} else if (incremental) {
+		rc = build_increment(conn, r, n, sql, rel);
+	} else {
+		rc = build_table(conn, r, n, old_kind, sql, tmprel, tmp);
+	}
+	if (rc == 0) {
+		char *keep = r->response ? strdup(r->response) : NULL;
+		rc = exec_ok(conn, r, "COMMIT", "commit");
+		free(r->response);
+		r->response = keep;
+	}
+	if (rc)
+		mr_rollback(conn);
+out:
+	free(rel);
+	free(tmprel);
+	return rc;
+}

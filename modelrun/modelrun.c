@@ -1,0 +1,736 @@
+/* SPDX-License-Identifier: MIT
+ * modelrun: builds the SQL models of a dbt-style project in dependency
+ * order against PostgreSQL (a dbt-compatible subset).
+ *
+ *   modelrun run      build the selected models (views, tables, incremental)
+ *   modelrun seed     load the seed CSV files into tables
+ *   modelrun compile  write the compiled SQL under target/compiled/ (no database)
+ *   modelrun ls       list the selected nodes
+ *   modelrun graph    print the dependency graph as Graphviz DOT
+ *
+ * The project is read by lib/dbtproject (templates by lib/template,
+ * selection by lib/select). Each model is built in one transaction on one
+ * of --threads connections; one line per model goes to stderr and
+ * target/run_results.json records the run. A session advisory lock per
+ * project and target schema keeps two runs from interleaving. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "exitcode.h"
+#include "log.h"
+#include "modelrun.h"
+#include "pgconn.h"
+#include "select.h"
+
+#define MAX_THREADS 64
+
+static void usage(FILE *to)
+{
+	fputs("usage: modelrun run|seed|compile|ls|graph [--project-dir DIR] [--schema S]\n"
+	      "                [-d CONNINFO] [-s SELECTOR]... [--exclude SELECTOR]...\n"
+	      "                [--threads N] [--vars YAML] [--full-refresh] [--no-wait] [-q | -v]\n",
+	      to);
+}
+
+static void help(void)
+{
+	usage(stdout);
+	fputs("\nBuilds the SQL models of a dbt-style project in dependency order.\n\n"
+	      "  run                      build the selected models\n"
+	      "  seed                     load the seed CSV files into tables\n"
+	      "  compile                  write compiled SQL under target/compiled/ (no database)\n"
+	      "  ls                       list the selected nodes, one per line\n"
+	      "  graph                    print the dependency graph as Graphviz DOT\n\n"
+	      "      --project-dir DIR    the project (holding dbt_project.yml); default .\n"
+	      "      --schema S           target schema (default: the project's, else analytics)\n"
+	      "  -d, --dbname CONNINFO    conninfo string or postgresql:// URI (default: PG* variables)\n"
+	      "  -s, --select SELECTOR    m, +m, m+, tag:x, path:dir, ...; repeatable\n"
+	      "      --exclude SELECTOR   leave these out; repeatable\n"
+	      "      --threads N          build independent models on N connections (default 1)\n"
+	      "      --vars YAML          values for var(), e.g. 'start: 2026-01-01'\n"
+	      "      --full-refresh       rebuild incremental models from scratch\n"
+	      "      --no-wait            fail at once when another run holds the project's lock\n"
+	      "  -q, --quiet              errors only on stderr\n"
+	      "  -v, --verbose            more detail on stderr\n"
+	      "  -h, --help               this help\n"
+	      "  -V, --version            version\n\n"
+	      "Exit status: 0 success, 1 a model failed, 2 usage error, 3 operational failure.\n",
+	      stdout);
+}
+
+struct opts {
+	const char *command;
+	const char *dir;
+	const char *schema;
+	const char *dbname;
+	const char **select;
+	size_t nselect;
+	const char **exclude;
+	size_t nexclude;
+	int threads;
+	const char *vars;
+	bool full_refresh;
+	bool no_wait;
+};
+
+static char *xsprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *xsprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	char *p = malloc((size_t)n + 1);
+	if (!p)
+		die(EXIT_OPER, "out of memory");
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+/* mkdir -p for the directories of path (not path itself). The last
+ * directory made is remembered: compile writes hundreds of files into a
+ * handful of directories, and each mkdir is a system call. */
+static int make_parents(const char *path)
+{
+	static char *last;
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return 0;
+	size_t dlen = (size_t)(slash - path);
+	if (last && strlen(last) == dlen && strncmp(last, path, dlen) == 0)
+		return 0;
+	char *copy = strndup(path, dlen);
+	if (!copy)
+		return -1;
+	struct stat st;
+	if (stat(copy, &st) != 0) {
+		for (char *s = copy + 1;; s++) {
+			if (*s != '/' && *s != '\0')
+				continue;
+			char c = *s;
+			*s = '\0';
+			if (mkdir(copy, 0777) != 0 && errno != EEXIST) {
+				free(copy);
+				return -1;
+			}
+			*s = c;
+			if (!c)
+				break;
+		}
+	}
+	free(last);
+	last = copy;
+	return 0;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	if (make_parents(path) != 0) {
+		log_error("%s: cannot create directory: %s", path, strerror(errno));
+		return -1;
+	}
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+	if (fd < 0) {
+		log_error("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	size_t len = strlen(text), off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("%s: write error: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	if (close(fd) != 0) {
+		log_error("%s: write error: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- JSON ---- */
+
+struct jbuf {
+	char *p;
+	size_t len, cap;
+};
+
+static void jb_add(struct jbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		while (b->len + n + 1 > b->cap)
+			b->cap = b->cap ? b->cap * 2 : 4096;
+		b->p = realloc(b->p, b->cap);
+		if (!b->p)
+			die(EXIT_OPER, "out of memory");
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void jb_printf(struct jbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void jb_printf(struct jbuf *b, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	jb_add(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+static void jb_str(struct jbuf *b, const char *s)
+{
+	if (!s) {
+		jb_add(b, "null", 4);
+		return;
+	}
+	jb_add(b, "\"", 1);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\') {
+			char e[2] = { '\\', (char)c };
+			jb_add(b, e, 2);
+		} else if (c < 0x20) {
+			char e[8];
+			snprintf(e, sizeof e, "\\u%04x", c);
+			jb_add(b, e, 6);
+		} else {
+			jb_add(b, (const char *)&c, 1);
+		}
+	}
+	jb_add(b, "\"", 1);
+}
+
+static void iso_now(char *buf, size_t n)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	struct tm tm;
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t w = strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + w, n - w, ".%06ldZ", ts.tv_nsec / 1000);
+}
+
+/* target/run_results.json with dbt's field names (schema v5). */
+static int write_run_results(const struct mr_ctx *ctx, const struct opts *o, const bool *selected,
+			     double elapsed)
+{
+	const struct dbt_project *p = ctx->p;
+	struct jbuf b = { 0 };
+	char now[64];
+	iso_now(now, sizeof now);
+	jb_printf(&b, "{\n  \"metadata\": {\"dbt_schema_version\": "
+		      "\"https://schemas.getdbt.com/dbt/run-results/v5.json\", \"dbt_version\": \"modelrun-%s\", "
+		      "\"generated_at\": \"%s\"},\n  \"results\": [",
+		  ELT_VERSION, now);
+	bool first = true;
+	for (size_t k = 0; k < p->nnodes; k++) {
+		size_t i = p->order[k];
+		if (!selected[i])
+			continue;
+		const struct dbt_node *n = &p->nodes[i];
+		if (n->kind == DBT_MODEL && n->cfg.materialized == MAT_EPHEMERAL)
+			continue;
+		const struct node_result *r = &ctx->res[i];
+		static const char *const names[] = { "skipped", "success", "error", "skipped" };
+		jb_add(&b, first ? "\n    {" : ",\n    {", first ? 6 : 7);
+		first = false;
+		jb_add(&b, "\"unique_id\": ", 13);
+		jb_str(&b, n->unique_id);
+		jb_add(&b, ", \"status\": ", 12);
+		jb_str(&b, names[r->status]);
+		jb_printf(&b, ", \"thread_id\": \"Thread-%d\", \"execution_time\": %.6f, \"timing\": []", r->thread + 1,
+			  r->secs);
+		jb_add(&b, ", \"message\": ", 13);
+		jb_str(&b, r->message ? r->message : r->response);
+		jb_add(&b, ", \"failures\": null, \"adapter_response\": {", 41);
+		if (r->response) {
+			jb_add(&b, "\"_message\": ", 12);
+			jb_str(&b, r->response);
+			jb_add(&b, ", \"code\": ", 10);
+			char code[64];
+			snprintf(code, sizeof code, "%s", r->response);
+			code[strcspn(code, " 0123456789")] = '\0';
+			jb_str(&b, code);
+			if (r->rows >= 0)
+				jb_printf(&b, ", \"rows_affected\": %lld", r->rows);
+		}
+		jb_add(&b, "}, \"compiled\": ", 15);
+		jb_add(&b, r->compiled ? "true" : "false", r->compiled ? 4 : 5);
+		jb_add(&b, ", \"compiled_code\": ", 19);
+		jb_str(&b, r->compiled);
+		jb_add(&b, ", \"relation_name\": ", 19);
+		jb_str(&b, n->relation);
+		jb_add(&b, "}", 1);
+	}
+	jb_printf(&b, "\n  ],\n  \"elapsed_time\": %.6f,\n  \"args\": {\"which\": ", elapsed);
+	jb_str(&b, o->command);
+	jb_printf(&b, ", \"threads\": %d, \"full_refresh\": %s, \"target_schema\": ", o->threads,
+		  o->full_refresh ? "true" : "false");
+	jb_str(&b, p->target_schema);
+	jb_add(&b, "}\n}\n", 4);
+	char *path = xsprintf("%s/target/run_results.json", p->dir);
+	int rc = write_file(path, b.p);
+	free(path);
+	free(b.p);
+	return rc;
+}
+
+/* ---- running ---- */
+
+static void report_line(struct mr_ctx *ctx, size_t node)
+{
+	const struct dbt_node *n = &ctx->p->nodes[node];
+	struct node_result *r = &ctx->res[node];
+	pthread_mutex_lock(&ctx->print_lock);
+	size_t k = ++ctx->done;
+	const char *what = n->kind == DBT_SEED ? "seed" : dbt_mat_name(n->cfg.materialized);
+	if (r->full_build && n->cfg.materialized == MAT_INCREMENTAL)
+		what = "incremental, full build";
+	char rows[64] = "";
+	if (r->rows >= 0)
+		snprintf(rows, sizeof rows, ", %lld rows", r->rows);
+	if (r->status == ST_OK)
+		log_info("[%zu/%zu] OK %s.%s (%s%s, %.2f s)", k, ctx->total, n->schema, n->identifier, what, rows, r->secs);
+	else if (r->status == ST_ERROR)
+		log_error("[%zu/%zu] ERROR %s.%s (%s, %.2f s): %s", k, ctx->total, n->schema, n->identifier, what,
+			  r->secs, r->message ? r->message : "failed");
+	else
+		log_info("[%zu/%zu] SKIP %s.%s (%s): %s", k, ctx->total, n->schema, n->identifier, what,
+			 r->message ? r->message : "skipped");
+	pthread_mutex_unlock(&ctx->print_lock);
+}
+
+static int work(void *ud, int worker, size_t node)
+{
+	struct mr_ctx *ctx = ud;
+	const struct dbt_node *n = &ctx->p->nodes[node];
+	struct node_result *r = &ctx->res[node];
+	r->thread = worker;
+	if (n->kind == DBT_MODEL && n->cfg.materialized == MAT_EPHEMERAL) {
+		/* inlined where it is used: nothing to build */
+		r->status = ST_OK;
+		return 0;
+	}
+	double t0 = clock_seconds();
+	log_debug("building %s on connection %d", n->name, worker + 1);
+	int rc = n->kind == DBT_SEED ? mr_seed(ctx, ctx->conns[worker], node, r) :
+				       mr_build(ctx, ctx->conns[worker], node, r);
+	r->secs = clock_seconds() - t0;
+	r->status = rc == 0 ? ST_OK : ST_ERROR;
+	report_line(ctx, node);
+	return rc;
+}
+
+static void skipped(void *ud, size_t node, size_t cause)
+{
+	struct mr_ctx *ctx = ud;
+	struct node_result *r = &ctx->res[node];
+	r->status = ST_SKIPPED;
+	mr_message(r, "depends on %s, which failed", ctx->p->nodes[cause].name);
+	const struct dbt_node *n = &ctx->p->nodes[node];
+	if (!(n->kind == DBT_MODEL && n->cfg.materialized == MAT_EPHEMERAL))
+		report_line(ctx, node);
+}
+
+/* Takes the project's advisory lock on conn (held until it closes). */
+/* Server notices (e.g. "schema ... already exists, skipping") are detail. */
+static void notice(void *arg, const char *msg)
+{
+	(void)arg;
+	size_t n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		n--;
+	log_debug("server: %.*s", (int)n, msg);
+}
+
+static int take_lock(PGconn *conn, const struct dbt_project *p, bool no_wait)
+{
+	char *key = xsprintf("modelrun:%s:%s", p->name, p->target_schema);
+	const char *params[] = { key };
+	PGresult *res = PQexecParams(conn, "select pg_catalog.pg_try_advisory_lock(pg_catalog.hashtextextended($1, 0))",
+				     1, NULL, params, NULL, NULL, 0);
+	int rc = -1;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		pgconn_report(res, "taking the project lock: ");
+		goto out;
+	}
+	if (strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (no_wait) {
+		log_error("another modelrun holds the lock for project %s, schema %s (--no-wait)", p->name,
+			  p->target_schema);
+		goto out;
+	}
+	log_info("waiting for another modelrun of project %s, schema %s, to finish", p->name, p->target_schema);
+	PQclear(res);
+	res = PQexecParams(conn, "select pg_catalog.pg_advisory_lock(pg_catalog.hashtextextended($1, 0))", 1, NULL,
+			   params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		pgconn_report(res, "taking the project lock: ");
+		goto out;
+	}
+	rc = 0;
+out:
+	PQclear(res);
+	free(key);
+	return rc;
+}
+
+static int create_schemas(PGconn *conn, const struct dbt_project *p, const bool *selected)
+{
+	for (size_t i = 0; i < p->nnodes; i++) {
+		const struct dbt_node *n = &p->nodes[i];
+		if (!selected[i] || (n->kind == DBT_MODEL && n->cfg.materialized == MAT_EPHEMERAL))
+			continue;
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = selected[k] && strcmp(p->nodes[k].schema, n->schema) == 0;
+		if (seen)
+			continue;
+		char *q = pgconn_ident(conn, n->schema);
+		if (!q)
+			return -1;
+		char *sql = xsprintf("create schema if not exists %s", q);
+		PQfreemem(q);
+		int rc = pgconn_exec(conn, sql);
+		free(sql);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+static int cmd_build(struct dbt_project *p, const struct opts *o, bool *selected)
+{
+	struct mr_ctx ctx = { .p = p, .full_refresh = o->full_refresh };
+	ctx.res = calloc(p->nnodes ? p->nnodes : 1, sizeof *ctx.res);
+	if (!ctx.res)
+		die(EXIT_OPER, "out of memory");
+	size_t buildable = 0;
+	for (size_t i = 0; i < p->nnodes; i++)
+		if (selected[i] && !(p->nodes[i].kind == DBT_MODEL && p->nodes[i].cfg.materialized == MAT_EPHEMERAL))
+			buildable++;
+	ctx.total = buildable;
+	int nconns = o->threads < (int)buildable ? o->threads : (int)buildable;
+	if (nconns < 1)
+		nconns = 1;
+	ctx.conns = calloc((size_t)nconns, sizeof *ctx.conns);
+	if (!ctx.conns)
+		die(EXIT_OPER, "out of memory");
+	int status = EXIT_OK;
+	double t0 = clock_seconds();
+	for (int i = 0; i < nconns; i++) {
+		ctx.conns[i] = pgconn_open(o->dbname);
+		if (!ctx.conns[i]) {
+			status = EXIT_OPER;
+			goto out;
+		}
+		ctx.nconns++;
+		PQsetNoticeProcessor(ctx.conns[i], notice, NULL);
+	}
+	if (take_lock(ctx.conns[0], p, o->no_wait) || create_schemas(ctx.conns[0], p, selected)) {
+		status = EXIT_OPER;
+		goto out;
+	}
+	if (!buildable)
+		log_info("nothing to do: no %s selected", strcmp(o->command, "seed") == 0 ? "seed" : "model");
+	pthread_mutex_init(&ctx.print_lock, NULL);
+	enum node_status *st = calloc(p->nnodes ? p->nnodes : 1, sizeof *st);
+	if (!st)
+		die(EXIT_OPER, "out of memory");
+	if (dag_run(p, selected, nconns, work, skipped, &ctx, st) != 0)
+		log_warn("could not start every thread; ran on fewer connections");
+	pthread_mutex_destroy(&ctx.print_lock);
+	size_t ok = 0, failed = 0, skip = 0;
+	for (size_t i = 0; i < p->nnodes; i++) {
+		if (!selected[i] || (p->nodes[i].kind == DBT_MODEL && p->nodes[i].cfg.materialized == MAT_EPHEMERAL))
+			continue;
+		ok += st[i] == ST_OK;
+		failed += st[i] == ST_ERROR;
+		skip += st[i] == ST_SKIPPED;
+	}
+	free(st);
+	double elapsed = clock_seconds() - t0;
+	if (buildable)
+		log_info("done in %.2f s: %zu ok, %zu failed, %zu skipped", elapsed, ok, failed, skip);
+	if (write_run_results(&ctx, o, selected, elapsed) != 0)
+		status = EXIT_OPER;
+	else if (failed)
+		status = EXIT_DATA;
+out:
+	for (int i = 0; i < ctx.nconns; i++)
+		PQfinish(ctx.conns[i]);
+	free(ctx.conns);
+	for (size_t i = 0; i < p->nnodes; i++) {
+		free(ctx.res[i].message);
+		free(ctx.res[i].response);
+		free(ctx.res[i].compiled);
+	}
+	free(ctx.res);
+	return status;
+}
+
+static int cmd_compile(struct dbt_project *p, const bool *selected)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < p->nnodes; i++) {
+		const struct dbt_node *n = &p->nodes[i];
+		if (!selected[i] || n->kind != DBT_MODEL)
+			continue;
+		char err[1024], *sql;
+		if (mr_compile(p, i, false, &sql, err, sizeof err)) {
+			log_error("%s", err);
+			return EXIT_OPER;
+		}
+		char *path = xsprintf("%s/target/compiled/%s/%s", p->dir, p->name, n->path);
+		size_t len = strlen(sql);
+		sql = realloc(sql, len + 2);
+		if (!sql)
+			die(EXIT_OPER, "out of memory");
+		sql[len] = '\n';
+		sql[len + 1] = '\0';
+		int rc = write_file(path, sql);
+		free(path);
+		free(sql);
+		if (rc)
+			return EXIT_OPER;
+		count++;
+	}
+	log_info("compiled %zu model%s into %s/target/compiled/%s", count, count == 1 ? "" : "s", p->dir, p->name);
+	return EXIT_OK;
+}
+
+static int cmd_ls(const struct dbt_project *p, const bool *selected)
+{
+	for (size_t k = 0; k < p->nnodes; k++) {
+		size_t i = p->order[k];
+		if (!selected[i])
+			continue;
+		const struct dbt_node *n = &p->nodes[i];
+		for (size_t f = 0; f < n->nfqn; f++)
+			printf("%s%s", f ? "." : "", n->fqn[f]);
+		putchar('\n');
+	}
+	return EXIT_OK;
+}
+
+static void dot_id(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			putchar('\\');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
+static int cmd_graph(const struct dbt_project *p, const bool *selected)
+{
+	printf("digraph ");
+	dot_id(p->name);
+	printf(" {\n  rankdir=LR;\n  node [shape=box];\n");
+	bool *src_used = calloc(p->nsources ? p->nsources : 1, 1);
+	if (!src_used)
+		die(EXIT_OPER, "out of memory");
+	for (size_t k = 0; k < p->nnodes; k++) {
+		size_t i = p->order[k];
+		if (!selected[i])
+			continue;
+		const struct dbt_node *n = &p->nodes[i];
+		printf("  ");
+		dot_id(n->name);
+		printf(" [label=\"%s\\n%s\"%s];\n", n->name, n->kind == DBT_SEED ? "seed" : dbt_mat_name(n->cfg.materialized),
+		       n->kind == DBT_SEED ? ", shape=folder" : n->cfg.materialized == MAT_EPHEMERAL ? ", style=dashed" : "");
+		for (size_t s = 0; s < n->nsources; s++)
+			src_used[n->sources[s]] = true;
+	}
+	for (size_t s = 0; s < p->nsources; s++) {
+		if (!src_used[s])
+			continue;
+		char *id = xsprintf("source:%s.%s", p->sources[s].source_name, p->sources[s].table_name);
+		printf("  ");
+		dot_id(id);
+		printf(" [label=\"%s.%s\\nsource\", shape=cylinder];\n", p->sources[s].source_name, p->sources[s].table_name);
+		free(id);
+	}
+	for (size_t k = 0; k < p->nnodes; k++) {
+		size_t i = p->order[k];
+		if (!selected[i])
+			continue;
+		const struct dbt_node *n = &p->nodes[i];
+		for (size_t s = 0; s < n->nsources; s++) {
+			char *id = xsprintf("source:%s.%s", p->sources[n->sources[s]].source_name,
+					    p->sources[n->sources[s]].table_name);
+			printf("  ");
+			dot_id(id);
+			printf(" -> ");
+			dot_id(n->name);
+			printf(";\n");
+			free(id);
+		}
+		for (size_t q = 0; q < n->nparents; q++) {
+			if (!selected[n->parents[q]])
+				continue;
+			printf("  ");
+			dot_id(p->nodes[n->parents[q]].name);
+			printf(" -> ");
+			dot_id(n->name);
+			printf(";\n");
+		}
+	}
+	printf("}\n");
+	free(src_used);
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	log_init("modelrun");
+	struct opts o = { .dir = ".", .threads = 1 };
+	static const struct option longopts[] = {
+		{ "project-dir", required_argument, NULL, 'P' },
+		{ "schema", required_argument, NULL, 'S' },
+		{ "dbname", required_argument, NULL, 'd' },
+		{ "select", required_argument, NULL, 's' },
+		{ "models", required_argument, NULL, 's' },
+		{ "exclude", required_argument, NULL, 'x' },
+		{ "threads", required_argument, NULL, 'T' },
+		{ "vars", required_argument, NULL, 'A' },
+		{ "full-refresh", no_argument, NULL, 'F' },
+		{ "no-wait", no_argument, NULL, 'W' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, ":d:s:qvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'P': o.dir = optarg; break;
+		case 'S': o.schema = optarg; break;
+		case 'd': o.dbname = optarg; break;
+		case 's':
+			o.select = realloc(o.select, (o.nselect + 1) * sizeof *o.select);
+			if (!o.select)
+				die(EXIT_OPER, "out of memory");
+			o.select[o.nselect++] = optarg;
+			break;
+		case 'x':
+			o.exclude = realloc(o.exclude, (o.nexclude + 1) * sizeof *o.exclude);
+			if (!o.exclude)
+				die(EXIT_OPER, "out of memory");
+			o.exclude[o.nexclude++] = optarg;
+			break;
+		case 'T': o.threads = (int)args_u64("--threads", optarg, 1, MAX_THREADS); break;
+		case 'A': o.vars = optarg; break;
+		case 'F': o.full_refresh = true; break;
+		case 'W': o.no_wait = true; break;
+		case 'q': log_level = LOG_QUIET; break;
+		case 'v': log_level = LOG_VERBOSE; break;
+		case 'h': help(); free(o.select); free(o.exclude); return EXIT_OK;
+		case 'V': puts("modelrun " ELT_VERSION); free(o.select); free(o.exclude); return EXIT_OK;
+		default:
+			args_bad_option(c, argv);
+			usage(stderr);
+			free(o.select);
+			free(o.exclude);
+			return EXIT_USAGE;
+		}
+	}
+	int status = EXIT_USAGE;
+	struct dbt_project p;
+	bool project_loaded = false;
+	bool *selected = NULL;
+	if (optind >= argc) {
+		log_error("a command is needed: run, seed, compile, ls or graph");
+		usage(stderr);
+		goto out;
+	}
+	o.command = argv[optind++];
+	if (optind < argc) {
+		log_error("unexpected argument \"%s\"", argv[optind]);
+		usage(stderr);
+		goto out;
+	}
+	static const char *const commands[] = { "run", "seed", "compile", "ls", "graph", NULL };
+	bool known = false;
+	for (const char *const *k = commands; *k; k++)
+		known |= strcmp(*k, o.command) == 0;
+	if (!known) {
+		log_error("unknown command \"%s\" (run, seed, compile, ls or graph)", o.command);
+		usage(stderr);
+		goto out;
+	}
+	char err[2048];
+	struct dbt_options po = { .dir = o.dir, .target_schema = o.schema, .vars = o.vars };
+	if (dbt_project_load(&p, &po, err, sizeof err) != 0) {
+		log_error("%s", err);
+		status = EXIT_OPER;
+		dbt_project_free(&p);
+		goto out;
+	}
+	project_loaded = true;
+	selected = calloc(p.nnodes ? p.nnodes : 1, sizeof *selected);
+	if (!selected)
+		die(EXIT_OPER, "out of memory");
+	if (dbt_select(&p, o.select, o.nselect, o.exclude, o.nexclude, selected, err, sizeof err) != 0) {
+		log_error("%s", err);
+		goto out;
+	}
+	bool seeds = strcmp(o.command, "seed") == 0;
+	bool models_only = strcmp(o.command, "run") == 0 || strcmp(o.command, "compile") == 0;
+	size_t nsel = 0;
+	for (size_t i = 0; i < p.nnodes; i++) {
+		if (seeds && p.nodes[i].kind != DBT_SEED)
+			selected[i] = false;
+		if (models_only && p.nodes[i].kind != DBT_MODEL)
+			selected[i] = false;
+		nsel += selected[i];
+	}
+	if (!nsel && (o.nselect || o.nexclude))
+		log_warn("the selection matches no %s", seeds ? "seed" : models_only ? "model" : "node");
+	log_debug("project %s: %zu nodes, %zu sources, %zu selected, target schema %s", p.name, p.nnodes,
+		  p.nsources, nsel, p.target_schema);
+	if (strcmp(o.command, "run") == 0 || seeds)
+		status = cmd_build(&p, &o, selected);
+	else if (strcmp(o.command, "compile") == 0)
+		status = cmd_compile(&p, selected);
+	else if (strcmp(o.command, "ls") == 0)
+		status = cmd_ls(&p, selected);
+	else
+		status = cmd_graph(&p, selected);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		log_error("write error on standard output: %s", strerror(errno));
+		status = EXIT_OPER;
+	}
+out:
+	free(selected);
+	if (project_loaded)
+		dbt_project_free(&p);
+	free(o.select);
+	free(o.exclude);
+	return status;
+}

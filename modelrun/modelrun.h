@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT
+ * What modelrun's modules share: the run context, per-node results, the
+ * scheduler (dag.c), materializations and compilation (materialize.c) and
+ * seeds (seed.c). Nothing here is used outside modelrun/. */
+#ifndef MODELRUN_H
+#define MODELRUN_H
+
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "dbtproject.h"
+
+enum node_status { ST_PENDING, ST_OK, ST_ERROR, ST_SKIPPED };
+
+struct node_result {
+	enum node_status status;
+	long long rows;        /* -1 when the command reports none */
+	double secs;
+	int thread;
+	bool full_build;       /* an incremental model built from scratch */
+	char *response;        /* the last command tag, e.g. "INSERT 0 10" */
+	char *message;         /* malloc'd: why it failed, or what it did */
+	char *compiled;        /* the compiled SQL, for run_results */
+};
+
+struct mr_ctx {
+	struct dbt_project *p;
+	bool full_refresh;
+	PGconn **conns;
+	int nconns;
+	struct node_result *res;  /* one per node */
+	pthread_mutex_t print_lock;
+	size_t done, total;       /* for "[3/10]" */
+};
+
+/* ---- dag.c ---- */
+
+/* Runs work(ud, worker, node) for every selected node on nworkers threads,
+ * a node only after all its selected parents succeeded. A node whose
+ * parent failed or was skipped is skipped: skipped(ud, node, cause) is
+ * called (under the scheduler's lock) and it never runs. work returns 0
+ * for success. status[] receives ST_OK, ST_ERROR or ST_SKIPPED for every
+ * selected node. */
+typedef int (*dag_work_fn)(void *ud, int worker, size_t node);
+typedef void (*dag_skip_fn)(void *ud, size_t node, size_t cause);
+int dag_run(const struct dbt_project *p, const bool *selected, int nworkers, dag_work_fn work,
+	    dag_skip_fn skipped, void *ud, enum node_status *status);
+
+/* ---- materialize.c ---- */
+
+/* The SQL of a model with ephemeral refs inlined as CTEs, trailing
+ * semicolons removed. incremental is what is_incremental() answers.
+ * Returns 0 or -1 with err. *sql is malloc'd. */
+int mr_compile(const struct dbt_project *p, size_t node, bool incremental, char **sql, char *err,
+	       size_t errlen);
+
+/* Builds one model on conn in one transaction (view, table or
+ * incremental), filling r (rows, response, message, compiled). Returns 0
+ * on success, -1 after a failure that was rolled back. */
+int mr_build(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *r);
+
+/* In the transaction open on conn: replaces schema.name (relkind old_kind,
+ * 'r' 'v' 'm' or 'p') by schema.tmp (new_kind), keeping every view that
+ * depends on the old relation: their definitions are saved, they are
+ * dropped with it and created again over the new one. A dependent view
+ * that no longer fits the new columns makes this fail (and the caller
+ * rolls back, leaving everything as it was). Returns 0 or -1 with the
+ * server's message in r->message. */
+int mr_swap(PGconn *conn, const char *schema, const char *name, const char *tmp, char old_kind,
+	    char new_kind, struct node_result *r);
+
+/* Runs sql (with nparams text parameters) and checks the result: returns
+ * it when its status is PGRES_COMMAND_OK or PGRES_TUPLES_OK, otherwise
+ * stores "what: server message" in r->message and returns NULL. */
+PGresult *mr_exec(PGconn *conn, struct node_result *r, const char *what, const char *sql, int nparams,
+		  const char *const *params);
+/* The relkind of schema.name, '\0' when there is none, or -1 on error. */
+int mr_relkind(PGconn *conn, struct node_result *r, const char *schema, const char *name);
+/* Sets r->message from printf arguments (replacing what was there). */
+void mr_message(struct node_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* ROLLBACK, ignoring what it says: the transaction is already lost. */
+void mr_rollback(PGconn *conn);
+/* A temporary relation name next to name: name + "__mr_tmp", fitting in
+ * PostgreSQL's 63 bytes. buf needs 64 bytes. */
+void mr_tmp_name(const char *name, char *buf);
+
+/* ---- seed.c ---- */
+
+/* Loads the seed's CSV into its table with COPY, replacing the previous
+ * content atomically (one transaction; dependent views kept). */
+int mr_seed(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *r);
+
+#endif

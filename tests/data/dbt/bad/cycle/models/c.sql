@@ -1,0 +1,2 @@
+-- depends_on: {{ ref('a') }}
+select 1 as x

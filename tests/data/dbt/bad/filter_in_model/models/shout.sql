@@ -1,0 +1,3 @@
+-- upper-cases a name
+select
+  {{ "x" | upper }} as name

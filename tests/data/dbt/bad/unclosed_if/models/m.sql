@@ -1,0 +1,3 @@
+select 1
+{% if is_incremental() %}
+where true

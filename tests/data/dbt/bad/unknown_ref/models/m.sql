@@ -1,0 +1,4 @@
+select 1 as x
+
+union all
+select * from {{ ref('missing') }}

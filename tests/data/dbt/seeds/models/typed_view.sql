@@ -1,0 +1,1 @@
+select i, t from {{ ref('typed') }}

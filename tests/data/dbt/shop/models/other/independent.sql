@@ -1,0 +1,2 @@
+{{ config(tags=['other']) }}
+select 1 as one

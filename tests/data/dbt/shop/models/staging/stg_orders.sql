@@ -1,0 +1,2 @@
+select id, customer, amount, updated_at
+from {{ source('app', 'orders') }}

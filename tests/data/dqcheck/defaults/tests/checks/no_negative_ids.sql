@@ -1,0 +1,1 @@
+select * from {{ ref('stg') }} where id < 0

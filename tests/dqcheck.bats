@@ -1,0 +1,500 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# dqcheck: data tests from a dbt project's schema files and tests/, run
+# against the suite's PostgreSQL. Each test copies a fixture project from
+# tests/data/dqcheck into its temp dir and creates the tables in schemas of
+# its own (named after the test's number), so tests never share data.
+
+load helpers/common
+
+setup() {
+	cd "$BATS_TEST_TMPDIR" || return 1
+	S=dqc_$BATS_TEST_NUMBER
+	RAW=${S}_raw
+}
+
+teardown() {
+	sql -c "drop schema if exists $S cascade; drop schema if exists $RAW cascade;
+		drop schema if exists ${S}_dbt_test__audit cascade" >/dev/null 2>&1 || true
+}
+
+# shop: copies the shop project to ./proj and loads its clean tables.
+shop() {
+	cp -r "$DATA/dqcheck/shop" proj
+	sed -i "s/__RAW__/$RAW/" proj/models/schema.yml
+	sql -v s="$S" -v raw="$RAW" -f "$DATA/dqcheck/shop.sql"
+}
+
+# config_project: the config fixture over a table items of its own.
+config_project() {
+	cp -r "$DATA/dqcheck/config" proj
+	sql -c "create schema $S; create table $S.items (id int, kind text, a int, b int, c int, d int)"
+}
+
+dq() {
+	"$BIN/dqcheck" --project-dir proj --schema "$S" "$@"
+}
+
+@test "dqcheck passes every test type on clean data and exits 0" {
+	shop
+	run --separate-stderr dq
+	assert_success
+	assert_output ""
+	for t in source_not_null_raw_events_event_id source_unique_raw_events_event_id not_null_customers_id \
+		accepted_values_customers_tier__gold__silver__bronze unique_customers_id \
+		expression_is_true_orders_amount_0 not_null_orders_id not_null_orders_customer_id \
+		accepted_values_orders_status__placed__shipped__returned accepted_values_orders_quantity__1__2__3 \
+		unique_orders_id relationships_orders_customer_id__id__ref_customers_ \
+		equal_rowcount_order_facts_ref_orders_ equal_sums_daily_revenue_revenue__ref_orders_ \
+		big_orders no_future_orders; do
+		grep -qE "^PASS  $t: 0 failing rows, [0-9.]+ s$" <<<"$stderr" || fail "no PASS line for $t: $stderr"
+	done
+	grep -qE '^PASS  source_freshness_raw_events: last loaded [0-9.]+ minutes ago \(warn after 12.0 hours, error after 24.0 hours\)' <<<"$stderr"
+	assert_equal "$(tail -n 1 <<<"$stderr" | sed 's/ in .*//')" "dqcheck: 17 tests: 17 passed, 0 warned, 0 failed, 0 errors"
+}
+
+@test "dqcheck not_null fails on a null, shows the row and exits 1" {
+	shop
+	sql -c "insert into $S.orders values (9, null, 'placed', 1, 1.00, '2026-01-01')"
+	run --separate-stderr dq -s not_null_orders_customer_id
+	assert_failure 1
+	assert_equal "${stderr_lines[0]}" "FAIL  not_null_orders_customer_id: 1 failing row, ${stderr_lines[0]##*, }"
+	assert_equal "${stderr_lines[1]}" "      id | customer_id | status | quantity | amount | ordered_at"
+	assert_equal "${stderr_lines[2]}" "      9 | NULL | placed | 1 | 1.00 | 2026-01-01"
+}
+
+@test "dqcheck unique counts duplicated values, not rows, as dbt does" {
+	shop
+	sql -c "insert into $S.customers values (1, 'A2', 'gold'), (1, 'A3', 'gold'), (2, 'B2', 'gold'), (null, 'n', 'gold'), (null, 'n', 'gold')"
+	run --separate-stderr dq -s unique_customers_id
+	assert_failure 1
+	grep -q '^FAIL  unique_customers_id: 2 failing rows' <<<"$stderr"
+	grep -qx '      1 | 3' <<<"$stderr"
+	grep -qx '      2 | 2' <<<"$stderr"
+}
+
+@test "dqcheck accepted_values counts distinct bad values, ignores nulls, and compares numbers unquoted" {
+	shop
+	sql -c "insert into $S.orders values (5, 1, 'lost', 4, 1, '2026-01-01'), (6, 1, 'lost', 1, 1, '2026-01-01'),
+		(7, 1, 'stolen', 1, 1, '2026-01-01'), (8, 1, null, 1, 1, '2026-01-01')"
+	run --separate-stderr dq -s accepted_values_orders_status__placed__shipped__returned -s accepted_values_orders_quantity__1__2__3
+	assert_failure 1
+	grep -q '^FAIL  accepted_values_orders_status__placed__shipped__returned: 2 failing rows' <<<"$stderr"
+	grep -qx '      lost | 2' <<<"$stderr"
+	grep -qx '      stolen | 1' <<<"$stderr"
+	grep -q '^FAIL  accepted_values_orders_quantity__1__2__3: 1 failing row' <<<"$stderr"
+	grep -qx '      4 | 1' <<<"$stderr"
+}
+
+@test "dqcheck relationships fails for each child row without a parent" {
+	shop
+	sql -c "insert into $S.orders values (5, 42, 'placed', 1, 1, '2026-01-01'), (6, 42, 'placed', 1, 1, '2026-01-01'), (7, null, 'placed', 1, 1, '2026-01-01')"
+	run --separate-stderr dq -s relationships_orders_customer_id__id__ref_customers_
+	assert_failure 1
+	assert_equal "${stderr_lines[0]%,*}" "FAIL  relationships_orders_customer_id__id__ref_customers_: 2 failing rows"
+	assert_equal "${stderr_lines[1]}" "      from_field"
+	assert_equal "${stderr_lines[2]}" "      42"
+}
+
+@test "dqcheck expression_is_true fails the rows where the expression is false, not where it is null" {
+	shop
+	sql -c "insert into $S.orders values (5, 1, 'placed', 1, -2, '2026-01-01'), (6, 1, 'placed', 1, null, '2026-01-01')"
+	run --separate-stderr dq -s expression_is_true_orders_amount_0
+	assert_failure 1
+	grep -q '^FAIL  expression_is_true_orders_amount_0: 1 failing row' <<<"$stderr"
+	grep -qx '      5 | 1 | placed | 1 | -2.00 | 2026-01-01' <<<"$stderr"
+}
+
+@test "dqcheck reconciles row counts and sums per key between a mart and its source" {
+	shop
+	run --separate-stderr dq -s order_facts -s daily_revenue
+	assert_success
+	# a late order for an old day: staging has it, the mart does not yet
+	sql -c "insert into $S.orders values (5, 1, 'placed', 1, 7.50, '2026-01-02')"
+	run --separate-stderr dq -s order_facts -s daily_revenue
+	assert_failure 1
+	grep -q '^FAIL  equal_rowcount_order_facts_ref_orders_: 1 failing row' <<<"$stderr"
+	grep -qx '      4 | 5 | -1' <<<"$stderr"
+	grep -q '^FAIL  equal_sums_daily_revenue_revenue__ref_orders_: 1 failing row' <<<"$stderr"
+	grep -qx '      day | sum_a | sum_b' <<<"$stderr"
+	grep -qx '      2026-01-02 | 5.25 | 12.75' <<<"$stderr"
+}
+
+@test "dqcheck source freshness passes, warns after warn_after and fails after error_after" {
+	shop
+	run --separate-stderr dq -s test_type:freshness
+	assert_success
+	sql -c "update $RAW.events set loaded_at = now() - interval '13 hours'"
+	run --separate-stderr dq -s test_type:freshness
+	assert_success
+	grep -q '^WARN  source_freshness_raw_events: last loaded 13.0 hours ago (warn after 12.0 hours, error after 24.0 hours)' <<<"$stderr"
+	sql -c "update $RAW.events set loaded_at = now() - interval '3 days'"
+	run --separate-stderr dq -s test_type:freshness
+	assert_failure 1
+	grep -q '^FAIL  source_freshness_raw_events: last loaded 3.0 days ago' <<<"$stderr"
+	sql -c "delete from $RAW.events"
+	run --separate-stderr dq -s test_type:freshness
+	assert_failure 1
+	grep -q '^FAIL  source_freshness_raw_events: no rows, so no last load time' <<<"$stderr"
+}
+
+@test "dqcheck singular tests fail when their query returns rows; config(severity='warn') only warns" {
+	shop
+	sql -c "insert into $S.orders values (5, 1, 'placed', 1, 5000, '2026-01-01')"
+	run --separate-stderr dq -s test_type:singular
+	assert_success
+	grep -q '^WARN  big_orders: 1 failing row' <<<"$stderr"
+	grep -q '^PASS  no_future_orders: 0 failing rows' <<<"$stderr"
+	sql -c "insert into $S.orders values (6, 1, 'placed', 1, 1, current_date + 3)"
+	run --separate-stderr dq -s test_type:singular
+	assert_failure 1
+	grep -q '^FAIL  no_future_orders: 1 failing row' <<<"$stderr"
+}
+
+@test "dqcheck severity warn turns a failure into a warning and exits 0" {
+	config_project
+	sql -c "insert into $S.items (id, kind, b) values (1, 'live', null)"
+	run --separate-stderr dq -s not_null_items_b
+	assert_success
+	grep -q '^WARN  not_null_items_b: 1 failing row' <<<"$stderr"
+	assert_equal "$(tail -n 1 <<<"$stderr" | sed 's/ in .*//')" "dqcheck: 1 test: 0 passed, 1 warned, 0 failed, 0 errors"
+}
+
+@test "dqcheck warn_if and error_if decide between PASS, WARN and FAIL by the failure count" {
+	config_project
+	sql -c "insert into $S.items (id, kind, a) values (1, 'live', null)"
+	run --separate-stderr dq -s not_null_items_a
+	assert_success
+	grep -q '^PASS  not_null_items_a: 1 failing row' <<<"$stderr"
+	sql -c "insert into $S.items (id, kind, a) values (2, 'live', null)"
+	run --separate-stderr dq -s not_null_items_a
+	assert_success
+	grep -q '^WARN  not_null_items_a: 2 failing rows' <<<"$stderr"
+	sql -c "insert into $S.items (id, kind, a) select g, 'live', null from generate_series(3, 4) g"
+	run --separate-stderr dq -s not_null_items_a
+	assert_failure 1
+	grep -q '^FAIL  not_null_items_a: 4 failing rows' <<<"$stderr"
+}
+
+@test "dqcheck where: limits the rows a test reads and limit: caps the failure count" {
+	config_project
+	sql -c "insert into $S.items (id, kind, c, d) values (1, 'test', null, 1), (2, 'live', 5, null), (3, 'live', 6, null), (4, 'live', 7, null)"
+	run --separate-stderr dq -s not_null_items_c -s not_null_items_d
+	# d has 3 nulls but limit 2 caps the count at 2, under error_if >2: a warning
+	assert_success
+	grep -q '^PASS  not_null_items_c: 0 failing rows' <<<"$stderr"
+	grep -q '^WARN  not_null_items_d: 2 failing rows' <<<"$stderr"
+	sql -c "insert into $S.items (id, kind, c) values (5, 'live', null)"
+	run --separate-stderr dq -s not_null_items_c
+	assert_failure 1
+	grep -q '^FAIL  not_null_items_c: 1 failing row' <<<"$stderr"
+}
+
+@test "dqcheck reads arguments under arguments:, at the top level and in the test_name form alike" {
+	config_project
+	sql -c "insert into $S.items (id, kind) values (1, 'live'), (2, 'staging'), (3, 'test')"
+	run --separate-stderr dq -s 'kind_is_known*'
+	assert_failure 1
+	grep -q '^FAIL  kind_is_known: 1 failing row' <<<"$stderr"
+	grep -q '^FAIL  kind_is_known_top_level: 1 failing row' <<<"$stderr"
+	grep -q '^WARN  kind_is_known_alternative: 1 failing row' <<<"$stderr"
+	assert_equal "$(grep -c '^      staging | 1$' <<<"$stderr")" 3
+}
+
+@test "dqcheck folds the column tests on one relation into one query, and --no-fold gives the same results" {
+	shop
+	sql -c "insert into $S.orders values (5, null, 'lost', 9, -1, '2026-01-01')"
+	run --separate-stderr dq -v -s orders
+	assert_failure 1
+	# -s orders: its 7 tests and the 4 that also read it (dbt's eager
+	# selection). The five foldable ones on orders share one query; each
+	# that fails adds one query for its exact count and rows.
+	grep -q 'dqcheck: 11 tests: 5 passed, 0 warned, 6 failed, 0 errors' <<<"$stderr"
+	grep -qx 'dqcheck: 11 queries for 11 tests (5 tests folded into 1 queries)' <<<"$stderr"
+	grep '^[A-Z]' <<<"$stderr" | sed 's/, [0-9.]* s$//' | sort >folded.txt
+	run --separate-stderr dq -v --no-fold -s orders
+	assert_failure 1
+	grep -qx 'dqcheck: 11 queries for 11 tests (0 tests folded into 0 queries)' <<<"$stderr"
+	grep '^[A-Z]' <<<"$stderr" | sed 's/, [0-9.]* s$//' | sort >single.txt
+	diff folded.txt single.txt
+	# on clean data the five cost one query
+	sql -c "delete from $S.orders where id = 5"
+	run --separate-stderr dq -v -s orders
+	assert_success
+	grep -qx 'dqcheck: 7 queries for 11 tests (5 tests folded into 1 queries)' <<<"$stderr"
+	run --separate-stderr dq -v --no-fold -s orders
+	assert_success
+	grep -qx 'dqcheck: 11 queries for 11 tests (0 tests folded into 0 queries)' <<<"$stderr"
+}
+
+@test "dqcheck runs the rest of a folded query's tests when one of them names a missing column" {
+	shop
+	sql -c "alter table $S.orders rename column quantity to qty"
+	run --separate-stderr dq -s orders
+	assert_failure 3
+	grep -qx 'ERROR accepted_values_orders_quantity__1__2__3: column "quantity" does not exist, [0-9.]* s' <<<"$stderr"
+	assert_equal "$(grep -c '^PASS ' <<<"$stderr")" 10
+}
+
+@test "dqcheck reports a test on a relation that does not exist as an error, exit 3" {
+	shop
+	sql -c "drop table $S.daily_revenue"
+	run --separate-stderr dq -s daily_revenue
+	assert_failure 3
+	grep -q "^ERROR equal_sums_daily_revenue_revenue__ref_orders_: relation \"$S.daily_revenue\" does not exist" <<<"$stderr"
+}
+
+@test "dqcheck --store-failures keeps failing rows in <schema>_dbt_test__audit and drops them once the test passes" {
+	shop
+	sql -c "insert into $S.orders values (5, 42, 'lost', 1, 1, '2026-01-01')"
+	run --separate-stderr dq --store-failures -s orders
+	assert_failure 1
+	grep -qx "      failing rows stored in \"${S}_dbt_test__audit\".\"relationships_orders_customer_id__id__ref_customers_\"" <<<"$stderr"
+	run sql -c "select from_field from ${S}_dbt_test__audit.relationships_orders_customer_id__id__ref_customers_"
+	assert_output 42
+	run sql -c "select value_field, n_records from ${S}_dbt_test__audit.accepted_values_orders_status__placed__shipped__returned"
+	assert_output "lost|1"
+	run sql -c "select table_name from information_schema.tables where table_schema = '${S}_dbt_test__audit' order by 1"
+	assert_output "$(printf '%s\n' accepted_values_orders_status__placed__shipped__returned \
+		equal_rowcount_order_facts_ref_orders_ equal_sums_daily_revenue_revenue__ref_orders_ \
+		relationships_orders_customer_id__id__ref_customers_)"
+	sql -c "delete from $S.orders where id = 5"
+	run --separate-stderr dq --store-failures -s orders
+	assert_success
+	run sql -c "select count(*) from information_schema.tables where table_schema = '${S}_dbt_test__audit'"
+	assert_output 0
+}
+
+@test "dqcheck --junit writes one testcase per test that xmllint accepts" {
+	shop
+	sql -c "insert into $S.customers values (4, '<Dee & \"co\">', 'tin')"
+	run --separate-stderr dq --junit out.xml
+	assert_failure 1
+	xmllint --noout out.xml
+	assert_equal "$(xmllint --xpath 'count(//testcase)' out.xml)" 17
+	assert_equal "$(xmllint --xpath 'count(//testcase/failure)' out.xml)" 1
+	assert_equal "$(xmllint --xpath 'string(//testcase[failure]/@name)' out.xml)" accepted_values_customers_tier__gold__silver__bronze
+	assert_equal "$(xmllint --xpath 'string(/testsuites/@failures)' out.xml)" 1
+	# severity warn: not a failure, said in system-out
+	grep -q 'WARN' <(xmllint --xpath 'string(//testcase[@name="big_orders"])' out.xml) && fail "big_orders passed"
+	sql -c "insert into $S.orders values (5, 4, 'placed', 1, 5000, '2026-01-01')"
+	run --separate-stderr dq --junit out.xml
+	xmllint --noout out.xml
+	grep -q '^WARN: 1 failing row' <(xmllint --xpath 'string(//testcase[@name="big_orders"]/system-out)' out.xml)
+}
+
+@test "dqcheck exits 3 when the --junit or --json file cannot be written, after running the tests" {
+	shop
+	run --separate-stderr dq -s customers --junit "$BATS_TEST_TMPDIR/no/such/dir/out.xml"
+	assert_failure 3
+	grep -q '^PASS  not_null_customers_id' <<<"$stderr"
+	assert_equal "${stderr_lines[-1]}" "dqcheck: $BATS_TEST_TMPDIR/no/such/dir/out.xml: No such file or directory"
+	run --separate-stderr dq -s customers --json /dev/full
+	assert_failure 3
+	assert_equal "${stderr_lines[-1]}" "dqcheck: /dev/full: write error: No space left on device"
+}
+
+@test "dqcheck --json writes each test's status, failures and sample rows" {
+	shop
+	sql -c "insert into $S.customers values (null, 'x', 'gold')"
+	run --separate-stderr dq --json out.json -s customers
+	assert_failure 1
+	run jq -c '[.results[] | {name, status, failures}]' out.json
+	assert_output '[{"name":"not_null_customers_id","status":"fail","failures":1},{"name":"unique_customers_id","status":"pass","failures":0},{"name":"accepted_values_customers_tier__gold__silver__bronze","status":"pass","failures":0},{"name":"relationships_orders_customer_id__id__ref_customers_","status":"pass","failures":0}]'
+	run jq -c '.results[0].sample' out.json
+	assert_output '{"columns":["id","name","tier"],"rows":[[null,"x","gold"]]}'
+	run jq -r '.results[0].file + ":" + (.results[0].line | tostring)' out.json
+	assert_output proj/models/schema.yml:20
+}
+
+@test "dqcheck names file, line and key of every bad schema file and exits 3 without connecting" {
+	n=0
+	for d in "$DATA"/dqcheck/bad/*/; do
+		run --separate-stderr "$BIN/dqcheck" --project-dir "$d" -d "host=/nonexistent"
+		assert_failure 3
+		[[ "$stderr" == "dqcheck: ${d}models/schema.yml:"[0-9]* ]] || fail "no file:line for $d: $stderr"
+		n=$((n + 1))
+	done
+	[ "$n" -ge 10 ]
+	B=$DATA/dqcheck/bad
+	run --separate-stderr "$BIN/dqcheck" --project-dir "$B/severity-is-not-warn-or-error"
+	assert_equal "$stderr" "dqcheck: $B/severity-is-not-warn-or-error/models/schema.yml:9: severity: 'fatal' is not warn or error"
+	run --separate-stderr "$BIN/dqcheck" --project-dir "$B/unknown-argument"
+	assert_equal "$stderr" "dqcheck: $B/unknown-argument/models/schema.yml:10: feild: unknown argument of relationships"
+	run --separate-stderr "$BIN/dqcheck" --project-dir "$B/accepted-values-without-values"
+	assert_equal "$stderr" "dqcheck: $B/accepted-values-without-values/models/schema.yml:7: values: needs a list of accepted values"
+	run --separate-stderr "$BIN/dqcheck" --project-dir "$B/tests-is-not-a-list"
+	assert_equal "$stderr" "dqcheck: $B/tests-is-not-a-list/models/schema.yml:4: data_tests: must be a list"
+	run --separate-stderr "$BIN/dqcheck" --project-dir "$B/yaml-syntax-error"
+	assert_equal "$stderr" "dqcheck: $B/yaml-syntax-error/models/schema.yml:7:13: did not find expected ',' or ']' while parsing a flow sequence"
+}
+
+@test "dqcheck exits 3 with libpq's message when the database is unreachable" {
+	shop
+	run --separate-stderr dq -d "host=$BATS_TEST_TMPDIR port=1"
+	assert_failure 3
+	assert_equal "${stderr_lines[0]%%:*}" "dqcheck"
+	[[ "$stderr" == "dqcheck: cannot connect to the database: connection to server on socket \"$BATS_TEST_TMPDIR/.s.PGSQL.1\" failed: No such file or directory"* ]]
+}
+
+@test "dqcheck --select and --exclude pick tests by node, test name, source, tag and test_type" {
+	shop
+	# a relationships test belongs to both its nodes, as in dbt
+	run --separate-stderr dq -s customers
+	assert_success
+	assert_equal "$(grep -c '^PASS ' <<<"$stderr")" 4
+	grep -q '^PASS  relationships_orders_customer_id__id__ref_customers_' <<<"$stderr"
+	run --separate-stderr dq -s customers --exclude unique_customers_id
+	assert_equal "$(grep -c '^PASS ' <<<"$stderr")" 3
+	run --separate-stderr dq -s 'source:raw'
+	assert_equal "$(grep '^PASS ' <<<"$stderr" | cut -d: -f1 | tr '\n' ' ')" "PASS  source_not_null_raw_events_event_id PASS  source_unique_raw_events_event_id PASS  source_freshness_raw_events "
+	run --separate-stderr dq -s 'customers+' --exclude test_type:singular
+	assert_equal "$(grep -c '^PASS ' <<<"$stderr")" 12
+	run --separate-stderr dq -s nothing_at_all
+	assert_success
+	assert_equal "$stderr" "dqcheck: no tests to run in proj with this selection"
+	run --separate-stderr dq -s 'bogus:x'
+	assert_failure 2
+	[[ "$stderr" == "dqcheck: unknown selector method 'bogus'"* ]]
+}
+
+@test "dqcheck -q prints only failures" {
+	shop
+	sql -c "insert into $S.customers values (null, 'x', 'gold')"
+	run --separate-stderr dq -q -s customers
+	assert_failure 1
+	assert_equal "${stderr_lines[0]%,*}" "FAIL  not_null_customers_id: 1 failing row"
+	assert_equal "${#stderr_lines[@]}" 3
+}
+
+@test "dqcheck usage: unknown option and stray argument exit 2; --help and --version exit 0" {
+	run --separate-stderr "$BIN/dqcheck" --frobnicate
+	assert_failure 2
+	assert_equal "${stderr_lines[0]}" "dqcheck: unknown option '--frobnicate'"
+	assert_equal "${stderr_lines[1]%% *}" "usage:"
+	run --separate-stderr "$BIN/dqcheck" --junit
+	assert_failure 2
+	assert_equal "${stderr_lines[0]}" "dqcheck: option '--junit' needs a value"
+	run --separate-stderr "$BIN/dqcheck" extra
+	assert_failure 2
+	assert_equal "${stderr_lines[0]}" "dqcheck: unexpected argument \"extra\""
+	run --separate-stderr "$BIN/dqcheck" --help
+	assert_success
+	[[ "${lines[0]}" == "usage: dqcheck "* ]]
+	run --separate-stderr "$BIN/dqcheck" --version
+	assert_success
+	assert_output "dqcheck 0.1.0"
+}
+
+@test "dqcheck quotes accepted values as data and identifiers with PQescapeIdentifier" {
+	cp -r "$DATA/dqcheck/config" proj
+	cat >proj/models/items.yml <<-'EOF'
+	version: 2
+	models:
+	  - name: items
+	    columns:
+	      - name: Odd Name
+	        data_tests:
+	          - accepted_values:
+	              values: ["it's", "x'); drop table items; --"]
+	EOF
+	sql -c "create schema $S; create table $S.items (\"Odd Name\" text); insert into $S.items values ('it''s'), ('nope')"
+	run --separate-stderr dq
+	assert_failure 1
+	grep -q '^FAIL  accepted_values_items_Odd_Name__it_s__x_drop_table_items_: 1 failing row' <<<"$stderr"
+	grep -qx '      nope | 1' <<<"$stderr"
+	run sql -c "select count(*) from $S.items"
+	assert_output 2
+}
+
+@test "dqcheck applies test configs from dbt_project.yml by folder, below each test's own config" {
+	cp -r "$DATA/dqcheck/defaults" proj
+	sql -c "create schema $S; create table $S.top (id int); create table $S.stg (id int);
+		insert into $S.top values (null); insert into $S.stg values (null), (-1)"
+	run --separate-stderr dq
+	assert_failure 1
+	grep -q '^WARN  not_null_top_id: 1 failing row' <<<"$stderr"
+	grep -q '^FAIL  not_null_stg_id: 1 failing row' <<<"$stderr"
+	grep -q '^WARN  stg_id_warns_anyway: 1 failing row' <<<"$stderr"
+	grep -q '^WARN  no_negative_ids: 1 failing row' <<<"$stderr"
+	grep -qx "      failing rows stored in \"${S}_dbt_test__audit\".\"no_negative_ids\"" <<<"$stderr"
+	run sql -c "select id from ${S}_dbt_test__audit.no_negative_ids"
+	assert_output -- -1
+}
+
+@test "dqcheck reports a connection lost during a test, marks the tests not run, and exits 3" {
+	shop
+	# fault injection: a singular test that ends its own session; it sorts
+	# before the other singular tests, which then cannot run
+	echo "select * from {{ ref('customers') }} where pg_terminate_backend(pg_backend_pid())" >proj/tests/a_kill.sql
+	run --separate-stderr dq --junit out.xml
+	assert_failure 3
+	grep -q '^PASS  source_freshness_raw_events' <<<"$stderr"
+	grep -qE '^ERROR a_kill: FATAL:  terminating connection due to administrator command, [0-9.]+ s$' <<<"$stderr"
+	grep -qx 'dqcheck: lost the connection to the database: FATAL:  terminating connection due to administrator command' <<<"$stderr"
+	grep -q '^ERROR big_orders: not run: the connection was lost' <<<"$stderr"
+	grep -q '^ERROR no_future_orders: not run: the connection was lost' <<<"$stderr"
+	assert_equal "$(tail -n 1 <<<"$stderr" | sed 's/ in .*//')" "dqcheck: 18 tests: 15 passed, 0 warned, 0 failed, 3 errors"
+	xmllint --noout out.xml
+	assert_equal "$(xmllint --xpath 'count(//testcase/error)' out.xml)" 3
+}
+
+@test "dqcheck renders var() in singular tests from --vars, dbt_project.yml or the default" {
+	shop
+	run --separate-stderr dq -s big_orders
+	assert_success
+	grep -q '^PASS  big_orders: 0 failing rows' <<<"$stderr"
+	run --separate-stderr dq -s big_orders --vars 'big_order: 50'
+	assert_success
+	grep -q '^WARN  big_orders: 1 failing row' <<<"$stderr"
+	grep -qx '      4 | 100.00' <<<"$stderr"
+	printf 'vars:\n  big_order: 15\n' >>proj/dbt_project.yml
+	run --separate-stderr dq -s big_orders
+	grep -q '^WARN  big_orders: 2 failing rows' <<<"$stderr"
+}
+
+@test "dqcheck relationships to a source, equal_rowcount per group, equal_sums with tolerance and compare_where" {
+	shop
+	cat >proj/models/more.yml <<-EOF
+	version: 2
+	models:
+	  - name: order_facts
+	    columns:
+	      - name: id
+	        data_tests:
+	          - relationships:
+	              to: source('raw', 'events')
+	              field: event_id
+	    data_tests:
+	      - dbt_utils.equal_rowcount:
+	          name: facts_per_day
+	          compare_model: ref('orders')
+	          group_by_columns: [ordered_at]
+	  - name: daily_revenue
+	    data_tests:
+	      - equal_sums:
+	          name: revenue_within_a_cent
+	          compare_model: ref('orders')
+	          column: revenue
+	          compare_column: amount
+	          key: day
+	          compare_key: ordered_at
+	          tolerance: 0.01
+	          compare_where: "status <> 'returned'"
+	EOF
+	run --separate-stderr dq -s order_facts -s daily_revenue --exclude equal_sums_daily_revenue_revenue__ref_orders_ --exclude equal_rowcount_order_facts_ref_orders_
+	assert_failure 1
+	# events hold ids 1 and 2; orders 3 and 4 have no event
+	grep -q '^FAIL  relationships_order_facts_id__event_id__source_raw_events_: 2 failing rows' <<<"$stderr"
+	# the returned order (5.25 on 2026-01-02) is left out of the compare side
+	grep -q '^FAIL  revenue_within_a_cent: 1 failing row' <<<"$stderr"
+	grep -qx '      2026-01-02 | 5.25 | 0' <<<"$stderr"
+	grep -q '^PASS  facts_per_day: 0 failing rows' <<<"$stderr"
+	sql -c "insert into $S.orders values (5, 1, 'placed', 1, 0.01, '2026-01-03')"
+	run --separate-stderr dq -s facts_per_day -s revenue_within_a_cent
+	grep -q '^FAIL  facts_per_day: 1 failing row' <<<"$stderr"
+	grep -qx '      ordered_at | count_a | count_b' <<<"$stderr"
+	grep -qx '      2026-01-03 | 1 | 2' <<<"$stderr"
+	# a cent off on 2026-01-03 is within the tolerance: only 2026-01-02 fails
+	grep -q '^FAIL  revenue_within_a_cent: 1 failing row' <<<"$stderr"
+}

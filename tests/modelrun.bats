@@ -1,0 +1,440 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# modelrun: templating, materializations, the graph, selection, threads,
+# the lock, seeds and the sales warehouse, against the suite's server.
+# Every test copies the fixture it needs into its temp dir and works in a
+# database of its own.
+
+load helpers/common
+
+setup() {
+	cd "$BATS_TEST_TMPDIR" || return 1
+	DB="mr_${BATS_SUITE_TEST_NUMBER}"
+	sql -d postgres -c "set client_min_messages = warning" -c "drop database if exists $DB" -c "create database $DB"
+	export PGDATABASE=$DB
+}
+
+# project NAME: copies tests/data/dbt/NAME to ./NAME and enters it.
+project() {
+	cp -r "$DATA/dbt/$1" "./$1"
+	cd "./$1" || return 1
+}
+
+shop() {
+	project shop
+	sql -f setup.sql
+}
+
+# ---- options ----
+
+@test "modelrun --help prints the usage and exits 0; --version names it" {
+	run --separate-stderr "$BIN/modelrun" --help
+	assert_success
+	assert_line --index 0 --partial "usage: modelrun run|seed|compile|ls|graph"
+	run "$BIN/modelrun" --version
+	assert_success
+	assert_output "modelrun 0.1.0"
+}
+
+@test "modelrun rejects an unknown option with the usage on stderr and status 2" {
+	run --separate-stderr "$BIN/modelrun" run --bogus
+	assert_failure 2
+	assert_output ""
+	assert_equal "$(printf '%s\n' "$stderr" | head -1)" "modelrun: unknown option '--bogus'"
+	assert_equal "$(printf '%s\n' "$stderr" | sed -n 2p)" \
+		"usage: modelrun run|seed|compile|ls|graph [--project-dir DIR] [--schema S]"
+	run --separate-stderr "$BIN/modelrun"
+	assert_failure 2
+	assert_equal "$(printf '%s\n' "$stderr" | head -1)" "modelrun: a command is needed: run, seed, compile, ls or graph"
+	run --separate-stderr "$BIN/modelrun" run --threads 0
+	assert_failure 2
+	assert_equal "$stderr" "modelrun: --threads: 0 is out of range (1 to 64)"
+}
+
+# ---- running and materializations ----
+
+@test "modelrun run builds views, tables and incremental models in order, one line each" {
+	shop
+	run --separate-stderr "$BIN/modelrun" run
+	assert_success
+	assert_output ""
+	[ "$(printf '%s\n' "$stderr" | grep -c '] OK ')" -eq 5 ]
+	printf '%s\n' "$stderr" | grep -qx 'modelrun: \[1/5\] OK analytics.stg_orders (view, [0-9.]* s)'
+	printf '%s\n' "$stderr" | grep -q 'OK analytics.customer_totals (table, 2 rows, [0-9.]* s)'
+	printf '%s\n' "$stderr" | grep -q 'OK analytics.orders_inc (incremental, full build, 3 rows, [0-9.]* s)'
+	assert_equal "$(printf '%s\n' "$stderr" | tail -1 | sed 's/[0-9.]* s:/T s:/')" \
+		"modelrun: done in T s: 5 ok, 0 failed, 0 skipped"
+	assert_equal "$(sql -c "select customer || '=' || total from analytics.customer_report order by 1" | tr '\n' ' ')" \
+		"ann=15.50 bob=20.00 "
+	assert_equal "$(sql -c "select relkind from pg_class where relname = 'customer_totals'")" "r"
+	assert_equal "$(sql -c "select relkind from pg_class where relname = 'stg_orders'")" "v"
+	# the ephemeral model is inlined, never created
+	assert_equal "$(sql -c "select count(*) from pg_class where relname = 'customers'")" "0"
+	# no temporary relation is left behind
+	assert_equal "$(sql -c "select count(*) from pg_class where relname like '%__mr_tmp'")" "0"
+}
+
+@test "modelrun writes target/run_results.json with dbt's field names" {
+	shop
+	"$BIN/modelrun" run -q
+	f=target/run_results.json
+	assert_equal "$(jq -r '.results | length' $f)" 5
+	assert_equal "$(jq -r '[.results[].status] | unique | join(",")' $f)" "success"
+	assert_equal "$(jq -r '.results[] | select(.unique_id == "model.shop.customer_totals") | .adapter_response.rows_affected' $f)" 2
+	assert_equal "$(jq -r '.results[] | select(.unique_id == "model.shop.customer_totals") | .relation_name' $f)" \
+		'"analytics"."customer_totals"'
+	jq -e '.elapsed_time > 0 and .args.which == "run" and (.metadata.dbt_schema_version | test("run-results"))' $f
+}
+
+@test "rebuilding a table keeps the views that depend on it, and they read the new data" {
+	shop
+	"$BIN/modelrun" run -q
+	oid_before=$(sql -c "select 'analytics.customer_report'::regclass::oid")
+	sql -c "insert into app.orders values (4, 'cy', 7, now())"
+	run --separate-stderr "$BIN/modelrun" run --select customer_totals
+	assert_success
+	printf '%s\n' "$stderr" | grep -q 'OK analytics.customer_totals (table, 3 rows'
+	# the dependent view was not selected, yet it exists and sees the rebuilt table
+	assert_equal "$(sql -c "select count(*) from analytics.customer_report")" 3
+	assert_equal "$(sql -c "select total from analytics.customer_report where customer = 'cy'")" "7.00"
+	# it was recreated over the new table (a new oid), not left pointing at the old one
+	[ "$(sql -c "select 'analytics.customer_report'::regclass::oid")" != "$oid_before" ]
+}
+
+@test "rebuilding a view with the same columns replaces it in place; a changed column list keeps dependents too" {
+	shop
+	"$BIN/modelrun" run -q
+	oid=$(sql -c "select 'analytics.stg_orders'::regclass::oid")
+	"$BIN/modelrun" run -q --select stg_orders
+	assert_equal "$(sql -c "select 'analytics.stg_orders'::regclass::oid")" "$oid"
+	# now drop a column the dependents do not use: CREATE OR REPLACE cannot,
+	# the swap rebuilds stg_orders and recreates the views on it
+	sql -c "create view analytics.orders_seen as select id, customer from analytics.stg_orders"
+	printf 'select id, customer, amount * 2 as amount\nfrom {{ source(%s, %s) }}\n' "'app'" "'orders'" \
+		>models/staging/stg_orders.sql
+	run --separate-stderr "$BIN/modelrun" run --select stg_orders
+	assert_success
+	assert_equal "$(sql -c "select count(*) from analytics.orders_seen")" 3
+	assert_equal "$(sql -c "select amount from analytics.stg_orders where id = 1")" "20.00"
+	assert_equal "$(sql -c "select count(*) from pg_attribute where attrelid = 'analytics.stg_orders'::regclass and attname = 'updated_at'")" 0
+}
+
+@test "a failing model leaves the old relation readable, skips its dependents and still runs independent models" {
+	shop
+	"$BIN/modelrun" run -q
+	printf 'select customer, 1 / 0 as total, 0 as orders from {{ ref(%s) }}\n' "'stg_orders'" \
+		>models/marts/customer_totals.sql
+	sql -c "insert into app.orders values (4, 'cy', 7, now())"
+	run --separate-stderr "$BIN/modelrun" run
+	assert_failure 1
+	printf '%s\n' "$stderr" | grep -q 'ERROR analytics.customer_totals (table, [0-9.]* s): building the table: division by zero'
+	printf '%s\n' "$stderr" | grep -q 'SKIP analytics.customer_report (view): depends on customer_totals, which failed'
+	printf '%s\n' "$stderr" | grep -q 'OK analytics.independent (view'
+	printf '%s\n' "$stderr" | grep -q 'OK analytics.orders_inc (incremental, 1 rows'
+	assert_equal "$(printf '%s\n' "$stderr" | tail -1 | sed 's/[0-9.]* s:/T s:/')" \
+		"modelrun: done in T s: 3 ok, 1 failed, 1 skipped"
+	# the old table and its view are still there, with the old content
+	assert_equal "$(sql -c "select count(*) from analytics.customer_report")" 2
+	assert_equal "$(jq -r '.results[] | select(.unique_id == "model.shop.customer_report") | .status' target/run_results.json)" "skipped"
+	assert_equal "$(jq -r '.results[] | select(.unique_id == "model.shop.customer_totals") | .status' target/run_results.json)" "error"
+}
+
+@test "a failing view rebuild leaves the old view in place" {
+	shop
+	"$BIN/modelrun" run -q
+	printf 'select id, customer, amount, updated_at, no_such_column\nfrom {{ source(%s, %s) }}\n' "'app'" "'orders'" \
+		>models/staging/stg_orders.sql
+	run --separate-stderr "$BIN/modelrun" run --select stg_orders
+	assert_failure 1
+	printf '%s\n' "$stderr" | grep -q 'ERROR analytics.stg_orders (view, [0-9.]* s): building the view: column "no_such_column" does not exist'
+	assert_equal "$(sql -c "select count(*) from analytics.stg_orders")" 3
+}
+
+@test "incremental models insert new rows, replace rows by unique_key, and rebuild with --full-refresh" {
+	shop
+	"$BIN/modelrun" run -q --select orders_inc
+	sql -c "update app.orders set amount = 99, updated_at = '2026-02-01' where id = 2" \
+		-c "insert into app.orders values (4, 'cy', 7, '2026-02-01')"
+	run --separate-stderr "$BIN/modelrun" run --select orders_inc
+	assert_success
+	printf '%s\n' "$stderr" | grep -q 'OK analytics.orders_inc (incremental, 2 rows'
+	assert_equal "$(sql -c "select count(*) || ' ' || sum(amount) from analytics.orders_inc")" "4 121.50"
+	assert_equal "$(sql -c "select count(*) from analytics.orders_inc where id = 2")" 1
+	# a change the watermark does not see stays until a full refresh
+	sql -c "update app.orders set amount = 1 where id = 1"
+	"$BIN/modelrun" run -q --select orders_inc
+	assert_equal "$(sql -c "select amount from analytics.orders_inc where id = 1")" "10.00"
+	run --separate-stderr "$BIN/modelrun" run --select orders_inc --full-refresh
+	assert_success
+	printf '%s\n' "$stderr" | grep -q 'OK analytics.orders_inc (incremental, full build, 4 rows'
+	assert_equal "$(sql -c "select amount from analytics.orders_inc where id = 1")" "1.00"
+}
+
+@test "a custom schema config follows dbt's <target>_<custom> rule and --schema sets the target" {
+	shop
+	printf '{{ config(schema=%s) }}\nselect 1 as one\n' "'extra'" >models/other/independent.sql
+	run --separate-stderr "$BIN/modelrun" run --schema wh
+	assert_success
+	assert_equal "$(sql -c "select count(*) from wh_extra.independent")" 1
+	assert_equal "$(sql -c "select count(*) from wh.customer_report")" 2
+}
+
+# ---- templating ----
+
+@test "compile renders set, for/loop, if/elif/else, var, ~, comments, whitespace control and depends_on" {
+	project jinja
+	run --separate-stderr "$BIN/modelrun" compile --vars 'mode: slow'
+	assert_success
+	assert_equal "$stderr" "modelrun: compiled 4 models into ./target/compiled/jinja"
+	expected=$(printf '%s\n' '' '' '-- depends_on: "analytics"."base"' 'select' \
+		'    1 as a,' '    2 as b,' '    3 as c' "    , 'v2' as label" "    , 'slow' as mode" \
+		'    , 7 as seven , true as trimmed')
+	assert_equal "$(cat target/compiled/jinja/models/constructs.sql)" "$expected"
+	"$BIN/modelrun" compile -q --vars '{mode: fast, version: 3}'
+	grep -qx "    , 'fast' as mode" target/compiled/jinja/models/constructs.sql
+	grep -qx "    , 'v3' as label" target/compiled/jinja/models/constructs.sql
+	# and it runs
+	run --separate-stderr "$BIN/modelrun" run
+	assert_success
+	assert_equal "$(sql -c "select a + b + c || label || mode || seven from analytics.constructs")" "6v2other7"
+}
+
+@test "refs in branches not taken and in depends_on comments still order the graph" {
+	project jinja
+	run --separate-stderr "$BIN/modelrun" ls --select +branchy
+	assert_success
+	assert_output "$(printf 'jinja.other\njinja.branchy')"
+	run "$BIN/modelrun" ls --select base+
+	assert_output "$(printf 'jinja.base\njinja.constructs')"
+	run --separate-stderr "$BIN/modelrun" graph
+	assert_success
+	assert_line '  "other" -> "branchy";'
+	assert_line '  "base" -> "constructs";'
+	assert_line --index 0 'digraph "jinja" {'
+}
+
+@test "ephemeral models are inlined as CTEs in the compiled SQL" {
+	project shop
+	"$BIN/modelrun" compile -q --select customer_totals
+	grep -q '^with __dbt__cte__customers as ($' target/compiled/shop/models/marts/customer_totals.sql
+	grep -q 'from __dbt__cte__customers as c' target/compiled/shop/models/marts/customer_totals.sql
+	[ ! -e target/compiled/shop/models/marts/customer_report.sql ]
+}
+
+@test "templating errors name the file, the line and the construct, and nothing runs" {
+	cp -r "$DATA/dbt/bad" .
+	cd bad
+	run --separate-stderr "$BIN/modelrun" run --project-dir filter_in_model
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: filter_in_model/models/shout.sql:3: unsupported construct: filter '|' (not in modelrun's Jinja subset)"
+	cd macro_tag
+	run --separate-stderr "$BIN/modelrun" compile
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: models/m.sql:1: unsupported construct: '{% macro %}' (not in modelrun's Jinja subset)"
+	cd ..
+	run --separate-stderr "$BIN/modelrun" ls --project-dir unclosed_if
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: unclosed_if/models/m.sql:2: 'if' is never closed with 'endif'"
+	run --separate-stderr "$BIN/modelrun" ls --project-dir unknown_ref
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: unknown_ref/models/m.sql:4: ref('missing'): no model or seed is called 'missing'"
+	run --separate-stderr "$BIN/modelrun" ls --project-dir undeclared_source
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: undeclared_source/models/m.sql:1: source('raw', 'nope') is not declared in any schema file"
+	assert_equal "$(sql -c "select count(*) from pg_namespace where nspname = 'analytics'")" 0
+}
+
+@test "a dependency cycle is an error that names the cycle" {
+	cp -r "$DATA/dbt/bad/cycle" .
+	run --separate-stderr "$BIN/modelrun" run --project-dir cycle
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: dependency cycle: a -> b -> c -> a"
+}
+
+@test "a var without a default and without --vars is an error naming file:line" {
+	project shop
+	printf 'select 1\n\nwhere {{ var(%s) }}\n' "'cutoff'" >models/other/independent.sql
+	run --separate-stderr "$BIN/modelrun" compile
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: models/other/independent.sql:3: var('cutoff') is not set (give it with --vars or in dbt_project.yml)"
+	run --separate-stderr "$BIN/modelrun" compile --vars 'cutoff: true'
+	assert_success
+}
+
+# ---- selection ----
+
+@test "selection: a name, +m, m+, tag:, path:, globs and --exclude" {
+	project shop
+	ls_() { "$BIN/modelrun" ls "$@" | tr '\n' ' '; }
+	assert_equal "$(ls_ -s customer_totals)" "shop.marts.customer_totals "
+	assert_equal "$(ls_ -s +customer_totals)" "shop.staging.stg_orders shop.staging.customers shop.marts.customer_totals "
+	assert_equal "$(ls_ -s customers+)" "shop.staging.customers shop.marts.customer_totals shop.marts.customer_report "
+	assert_equal "$(ls_ -s tag:staging)" "shop.staging.stg_orders shop.staging.customers "
+	assert_equal "$(ls_ -s path:models/marts)" "shop.marts.customer_totals shop.marts.customer_report shop.marts.orders_inc "
+	assert_equal "$(ls_ -s 'customer_*')" "shop.marts.customer_totals shop.marts.customer_report "
+	assert_equal "$(ls_ -s 'tag:staging tag:other')" "shop.staging.stg_orders shop.staging.customers shop.other.independent "
+	assert_equal "$(ls_ -s path:models/marts --exclude tag:inc --exclude customer_report)" "shop.marts.customer_totals "
+	assert_equal "$(ls_ -s 'path:marts,tag:report')" "shop.marts.customer_report "
+	run --separate-stderr "$BIN/modelrun" ls -s nothing_like_this
+	assert_success
+	assert_equal "$stderr" "modelrun: the selection matches no node"
+	run --separate-stderr "$BIN/modelrun" ls -s 'colour:red'
+	assert_failure 2
+	assert_equal "$stderr" "modelrun: unknown selector method 'colour' in 'colour:red' (tag, path, source, fqn, resource_type, config.materialized)"
+}
+
+@test "run --select builds only the selected models; +m builds its parents first" {
+	shop
+	run --separate-stderr "$BIN/modelrun" run -s +customer_report
+	assert_success
+	assert_equal "$(printf '%s\n' "$stderr" | grep -o 'OK [a-z_.]*' | tr '\n' ' ')" \
+		"OK analytics.stg_orders OK analytics.customer_totals OK analytics.customer_report "
+	assert_equal "$(sql -c "select count(*) from pg_class where relname in ('orders_inc', 'independent')")" 0
+}
+
+# ---- threads and the lock ----
+
+@test "--threads builds independent models at the same time on separate connections" {
+	project shop
+	rm -rf models/*
+	for i in 1 2 3 4; do
+		printf '{{ config(materialized=%s) }}\nselect %s as n from pg_sleep(1)\n' "'table'" "$i" >"models/slow$i.sql"
+	done
+	printf 'select sum(n) as s from (select n from {{ ref(%s) }} union all select n from {{ ref(%s) }}) x\n' \
+		"'slow1'" "'slow4'" >models/after.sql
+	start=$(date +%s.%N)
+	run --separate-stderr "$BIN/modelrun" run --threads 4
+	end=$(date +%s.%N)
+	assert_success
+	# four one-second models on four connections: well under four seconds
+	awk -v s="$start" -v e="$end" 'BEGIN { exit !(e - s < 3.0) }'
+	assert_equal "$(jq -r '[.results[].thread_id] | unique | length' target/run_results.json)" 4
+	assert_equal "$(sql -c "select s from analytics.after")" 5
+}
+
+@test "a second run waits for the project lock, or fails at once with --no-wait" {
+	project shop
+	rm -rf models/*
+	printf '{{ config(materialized=%s) }}\nselect 1 as n from pg_sleep(3)\n' "'table'" >models/slow.sql
+	"$BIN/modelrun" run -q &
+	first=$!
+	# wait until the first run holds the lock
+	for _ in $(seq 50); do
+		[ "$(sql -c "select count(*) from pg_locks where locktype = 'advisory' and granted")" -gt 0 ] && break
+		sleep 0.1
+	done
+	run --separate-stderr "$BIN/modelrun" run --no-wait
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: another modelrun holds the lock for project shop, schema analytics (--no-wait)"
+	start=$(date +%s.%N)
+	run --separate-stderr "$BIN/modelrun" run
+	end=$(date +%s.%N)
+	assert_success
+	assert_equal "${stderr_lines[0]}" "modelrun: waiting for another modelrun of project shop, schema analytics, to finish"
+	wait "$first"
+	awk -v s="$start" -v e="$end" 'BEGIN { exit !(e - s > 1.0) }'
+}
+
+# ---- seeds ----
+
+@test "modelrun seed infers integer, bigint, numeric, date, timestamp, boolean and text; column_types override" {
+	project seeds
+	run --separate-stderr "$BIN/modelrun" seed
+	assert_success
+	printf '%s\n' "$stderr" | grep -q 'OK analytics.typed (seed, 3 rows, [0-9.]* s)'
+	assert_equal "$(sql -c "select string_agg(column_name || ':' || data_type, ' ' order by ordinal_position) from information_schema.columns where table_name = 'typed'")" \
+		"i:integer big:bigint n:numeric d:date ts:timestamp without time zone tstz:timestamp with time zone b:boolean t:text code:character varying empty:text"
+	assert_equal "$(sql -c "select t from analytics.typed where i = -2")" "with, comma"
+	assert_equal "$(sql -c "select count(*) from analytics.typed where i is null and empty is null")" 1
+}
+
+@test "reseeding replaces the content atomically and keeps the views on the seed" {
+	project seeds
+	"$BIN/modelrun" seed -q
+	"$BIN/modelrun" run -q
+	printf 'i,big,n,d,ts,tstz,b,t,code,empty\n7,1,1,2026-01-01,2026-01-01 00:00:00,2026-01-01T00:00:00Z,true,new,C3,\n' \
+		>seeds/typed.csv
+	run --separate-stderr "$BIN/modelrun" seed
+	assert_success
+	assert_equal "$(sql -c "select i || t from analytics.typed_view")" "7new"
+	# a bad file fails and leaves the previous content
+	printf 'i,big,n,d,ts,tstz,b,t,code,empty\n8,1,1,2026-01-01\n' >seeds/typed.csv
+	run --separate-stderr "$BIN/modelrun" seed
+	assert_failure 1
+	printf '%s\n' "$stderr" | grep -qx 'modelrun: \[1/1\] ERROR analytics.typed (seed, [0-9.]* s): seeds/typed.csv:2: 4 fields, the header has 10'
+	assert_equal "$(sql -c "select i || t from analytics.typed_view")" "7new"
+}
+
+@test "a 1,000,000-row seed loads in seconds" {
+	project seeds
+	awk 'BEGIN { print "id,name,price,day"; for (i = 1; i <= 1000000; i++) printf "%d,item %d,%d.%02d,2026-01-%02d\n", i, i, i % 500, i % 100, i % 28 + 1 }' \
+		>seeds/big.csv
+	start=$(date +%s.%N)
+	run --separate-stderr "$BIN/modelrun" seed -s big
+	end=$(date +%s.%N)
+	assert_success
+	printf '%s\n' "$stderr" | grep -q 'OK analytics.big (seed, 1000000 rows'
+	awk -v s="$start" -v e="$end" 'BEGIN { printf "# %.2f s\n", e - s >"/dev/fd/3"; exit !(e - s < 20) }'
+	assert_equal "$(sql -c "select sum(id) from analytics.big")" 500000500000
+}
+
+# ---- the sales warehouse ----
+
+sales_load() { # sales_load FILE: append a CSV to raw.sales as a new load
+	sql -c "\\copy raw.sales (sale_id, sold_at, store_id, product_id, quantity, unit_price, amount, currency) from '$1' csv header"
+}
+
+@test "the sales warehouse picks up late-arriving rows for an old day on the next incremental run" {
+	cp -r "$REPO/sql" ./sql
+	rm -rf sql/target
+	sql -f sql/raw/001_schema.sql -f sql/raw/002_sales.sql
+	"$BIN/gen" --rows 3000 --days 5 --start 2026-03-01 --seed 1 >day1-5.csv
+	sales_load day1-5.csv
+	run --separate-stderr "$BIN/modelrun" seed --project-dir sql
+	assert_success
+	run --separate-stderr "$BIN/modelrun" run --project-dir sql
+	assert_success
+	assert_equal "$(sql -c "select count(*) from analytics.fct_daily_sales_metrics")" 5
+	before=$(sql -c "select orders from analytics.fct_daily_sales_metrics where sale_date = '2026-03-02'")
+	# late rows for 2026-03-02 (already built), and a new day
+	"$BIN/gen" --rows 200 --days 1 --start 2026-03-02 --seed 77 >late.csv
+	"$BIN/gen" --rows 300 --days 1 --start 2026-03-06 --seed 78 >day6.csv
+	sales_load late.csv
+	sales_load day6.csv
+	run --separate-stderr "$BIN/modelrun" run --project-dir sql
+	assert_success
+	printf '%s\n' "$stderr" | grep -q 'OK analytics.stg_sales (incremental, 500 rows'
+	printf '%s\n' "$stderr" | grep -q 'OK analytics.fct_daily_sales_metrics (incremental, 2 rows'
+	assert_equal "$(sql -c "select orders from analytics.fct_daily_sales_metrics where sale_date = '2026-03-02'")" \
+		$((before + 200))
+	# the mart matches a recomputation from raw for every day
+	assert_equal "$(sql -c "
+		select count(*) from analytics.fct_daily_sales_metrics f
+		full join (select (sold_at at time zone 'UTC')::date as d, count(*) as n, sum(quantity) as u
+		           from raw.sales group by 1) r on r.d = f.sale_date
+		where f.orders is distinct from r.n or f.units is distinct from r.u")" 0
+	assert_equal "$(sql -c "select count(*) from analytics.fct_daily_sales_metrics")" 6
+	# a sale_id sent again in a later load replaces the old row, never doubles
+	head -2 late.csv | sed 's/,[0-9]*,\([0-9.]*\),[0-9.]*,/,1,\1,\1,/' >again.csv
+	sales_load again.csv
+	"$BIN/modelrun" run -q --project-dir sql
+	assert_equal "$(sql -c "select count(*) - count(distinct sale_id) from analytics.stg_sales")" 0
+	assert_equal "$(sql -c "select count(*) from analytics.stg_sales")" 3500
+}
+
+@test "the sales warehouse revenue in USD uses the fx seed" {
+	cp -r "$REPO/sql" ./sql
+	rm -rf sql/target
+	sql -f sql/raw/001_schema.sql -f sql/raw/002_sales.sql
+	"$BIN/gen" --rows 1000 --days 2 --seed 4 >s.csv
+	sales_load s.csv
+	"$BIN/modelrun" seed -q --project-dir sql
+	"$BIN/modelrun" run -q --project-dir sql --full-refresh
+	assert_equal "$(sql -c "
+		select sum(f.revenue_usd) = (select round(sum(x.usd), 2) from (
+		    select round(sum(s.amount * fx.usd_per_unit), 2) as usd
+		    from raw.sales s join analytics.fx on fx.currency = s.currency
+		    group by (s.sold_at at time zone 'UTC')::date, s.store_id, s.product_id) x)
+		from analytics.fct_daily_sales_metrics f")" "t"
+	assert_equal "$(sql -c "select count(*) from analytics.int_daily_sales where gross_usd is null")" 0
+}
