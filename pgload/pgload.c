@@ -1204,6 +1204,7 @@ int main(int argc, char **argv)
 		char err[512];
 		if (ts_load(&o.schema, o.schema_path, err, sizeof err) != 0) {
 			log_error("%s", err);
+			ts_free(&o.schema); /* what was loaded before the error */
 			target_free(&t);
 			return EXIT_OPER;
 		}
