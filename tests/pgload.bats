@@ -678,3 +678,12 @@ usage: pgload [-d CONNINFO] [--table [SCHEMA.]TABLE] [--create --schema FILE]
 	assert_success
 	assert_output "pgload 0.1.0"
 }
+
+@test "pgload man page renders with its options and exit statuses" {
+	run bash -c "MANWIDTH=80 man --warnings -l '$REPO/docs/man/pgload.1' 2>&1 | col -b"
+	assert_success
+	assert_output --partial "EXIT STATUS"
+	assert_output --partial "--format binary|csv"
+	assert_output --partial "raw._loads"
+	refute_output --partial "warning"
+}
