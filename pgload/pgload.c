@@ -437,20 +437,18 @@ static int audit_ensure(PGconn *conn)
 	log_debug("creating the audit table raw._loads");
 	char lock[96];
 	snprintf(lock, sizeof lock, "select pg_advisory_xact_lock(%lld)", (long long)AUDIT_DDL_LOCK);
-	if ((status = command(conn, "begin", "")) != 0)
+	const char *what = "cannot create the audit table raw._loads: ";
+	if ((status = command(conn, "begin", what)) != 0)
 		return status;
-	if ((status = command(conn, "set local client_min_messages = warning", "")) != 0)
-		return status;
-	res = query(conn, lock, 0, NULL, PGRES_TUPLES_OK, "", &status);
-	if (!res)
-		return status;
-	PQclear(res);
-	if ((status = command(conn, audit_ddl, "cannot create the audit table raw._loads: ")) != 0 ||
-	    (status = command(conn, "commit", "cannot create the audit table raw._loads: ")) != 0) {
-		PQclear(PQexec(conn, "rollback"));
-		return status;
+	if ((res = query(conn, lock, 0, NULL, PGRES_TUPLES_OK, what, &status)) != NULL) {
+		PQclear(res);
+		if ((status = command(conn, "set local client_min_messages = warning", what)) == 0 &&
+		    (status = command(conn, audit_ddl, what)) == 0)
+			status = command(conn, "commit", what);
 	}
-	return EXIT_OK;
+	if (status)
+		PQclear(PQexec(conn, "rollback"));
+	return status;
 }
 
 /* With --key: has a committed load of this key reached this table? Fills
