@@ -240,6 +240,19 @@ static int command(PGconn *conn, const char *sql, const char *what)
 	return status;
 }
 
+/* A skipped load still reads its input to the end, so that the programs
+ * before it in a pipeline (gen | validate | pgload) finish normally instead
+ * of dying of SIGPIPE, which a shell with pipefail would count as failure. */
+static void drain_stdin(void)
+{
+	static char buf[64 * 1024];
+	for (;;) {
+		ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+		if (n == 0 || (n < 0 && errno != EINTR))
+			return;
+	}
+}
+
 /* ---- the target table ---- */
 
 struct column {
@@ -1053,6 +1066,7 @@ static int run(PGconn *conn, const struct opts *o, struct target *t)
 		if (seen) {
 			log_info("skipped: key \"%s\" was already loaded into %s by load %s", o->key,
 				 t->display, id);
+			drain_stdin();
 			return EXIT_OK;
 		}
 	}
@@ -1095,6 +1109,7 @@ static int run(PGconn *conn, const struct opts *o, struct target *t)
 	if (skipped) {
 		log_info("skipped: key \"%s\" was loaded into %s by a load that ran at the same time",
 			 o->key, t->display);
+		drain_stdin();
 		goto out;
 	}
 	log_debug("load %s into %s", L.load_id, t->display);

@@ -353,6 +353,18 @@ pgload: nothing was loaded into public.reject_t: load $id was rolled back"
 	assert_output 4
 }
 
+@test "pgload --key reads a skipped load's input to the end, so the writer before it is not killed" {
+	sales_table key_pipe_t
+	for i in 1 2; do
+		run --separate-stderr bash -c "set -o pipefail; '$BIN/gen' --rows 200000 --seed 2 |
+			'$BIN/pgload' --table key_pipe_t --key pipe-key"
+		assert_success
+	done
+	[[ "$stderr" == "pgload: skipped: key \"pipe-key\" was already loaded into public.key_pipe_t by load "* ]]
+	run sql -c "select count(*) from key_pipe_t"
+	assert_output 200000
+}
+
 @test "pgload --key lets a key load again after a failed load of it" {
 	sql -c "create table key_retry_t (a int)"
 	printf 'a\nx\n' | run -1 "$BIN/pgload" -q --table key_retry_t --key k1
