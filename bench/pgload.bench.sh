@@ -7,8 +7,10 @@
 # defaults included) on one throwaway server started here, and hyperfine's
 # --prepare empties the table before every run. pgload runs in its default
 # binary mode; its CSV pass-through mode is shown too, for reference.
+# Figures are medians of wall times.
 #   PGLOAD_BENCH_ROWS   rows in the file (default 3000000)
-#   BENCH_RUNS          runs of pgload and psql (default 5, after one warm-up)
+#   BENCH_RUNS          rounds of psql, pgload and pgload --format csv
+#                       (default 5, after one warm-up round)
 #   PGLOADER_RUNS       runs of pgloader (default 2, no warm-up: a run takes a minute)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,20 +31,24 @@ psql -X -q -v ON_ERROR_STOP=1 -c "set client_min_messages = warning" \
 
 prepare="psql -X -q -v ON_ERROR_STOP=1 -c 'truncate raw.sales'"
 
-# timed NAME RUNS WARMUP CMD: hyperfine's median wall time in seconds, each
-# run on a freshly emptied table; then checks that the last run loaded
-# every row, so a command that fails fast cannot pass for a fast one.
-timed() {
-	local name=$1 runs=$2 warmup=$3 cmd=$4 csv="$BENCH_TMP/pgload-$1.csv" n
-	hyperfine --style basic --warmup "$warmup" --runs "$runs" --prepare "$prepare" \
-		--export-csv "$csv" "$cmd" >&2
+# once NAME CMD: one hyperfine run of CMD on a freshly emptied table, its
+# wall time appended to $BENCH_TMP/pgload-NAME.times; then checks that it
+# loaded every row, so a command that fails fast cannot pass for a fast one.
+once() {
+	local name=$1 cmd=$2 csv="$BENCH_TMP/pgload-run.csv" n
+	hyperfine --style basic --runs 1 --prepare "$prepare" --export-csv "$csv" "$cmd" >&2
 	n=$(psql -X -At -c "select count(*) from raw.sales")
 	if [ "$n" != "$rows" ]; then
 		echo "pgload.bench: $name left $n rows in raw.sales, not $rows" >&2
 		return 1
 	fi
 	# The median counted from the right: the command itself may hold commas.
-	awk -F, 'NR == 2 { print $(NF - 4) }' "$csv"
+	awk -F, 'NR == 2 { print $(NF - 4) }' "$csv" >>"$BENCH_TMP/pgload-$name.times"
+}
+
+median() {
+	sort -g "$BENCH_TMP/pgload-$1.times" | awk '{ v[NR] = $1 } END {
+		print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 pgloader_cmd=$BENCH_TMP/pgload-sales.load
@@ -59,11 +65,31 @@ LOAD CSV
 ;
 EOF
 
-runs=${BENCH_RUNS:-5}
-psql_s=$(timed psql "$runs" 1 "psql -X -q -c \"\\\\copy raw.sales ($cols) from '$file' csv header\"")
-ours_s=$(timed pgload "$runs" 1 "'$ELT_BIN/pgload' -q < '$file'")
-ours_csv_s=$(timed pgload-csv "$runs" 1 "'$ELT_BIN/pgload' -q --format csv < '$file'")
-pgloader_s=$(timed pgloader "${PGLOADER_RUNS:-2}" 0 "pgloader --quiet '$pgloader_cmd' >/dev/null")
+psql_cmd="psql -X -q -c \"\\\\copy raw.sales ($cols) from '$file' csv header\""
+ours_cmd="'$ELT_BIN/pgload' -q < '$file'"
+ours_csv_cmd="'$ELT_BIN/pgload' -q --format csv < '$file'"
+# The three take turns, round after round, so that a machine whose load
+# drifts (other jobs on it) weighs on all of them alike. Round 0 warms the
+# caches and is not counted.
+for round in $(seq 0 "${BENCH_RUNS:-5}"); do
+	once psql "$psql_cmd"
+	once pgload "$ours_cmd"
+	once pgload-csv "$ours_csv_cmd"
+	if [ "$round" -eq 0 ]; then
+		rm -f "$BENCH_TMP"/pgload-*.times
+	fi
+done
+for _ in $(seq "${PGLOADER_RUNS:-2}"); do
+	once pgloader "pgloader --quiet '$pgloader_cmd' >/dev/null"
+done
+psql_s=$(median psql)
+ours_s=$(median pgload)
+ours_csv_s=$(median pgload-csv)
+pgloader_s=$(median pgloader)
+echo "pgload.bench: seconds per run, in order: psql $(paste -sd' ' "$BENCH_TMP/pgload-psql.times");" \
+	"pgload $(paste -sd' ' "$BENCH_TMP/pgload-pgload.times");" \
+	"pgload --format csv $(paste -sd' ' "$BENCH_TMP/pgload-pgload-csv.times");" \
+	"pgloader $(paste -sd' ' "$BENCH_TMP/pgload-pgloader.times")" >&2
 
 awk -v r="$rows" -v p="$psql_s" -v o="$ours_s" -v c="$ours_csv_s" -v l="$pgloader_s" 'BEGIN {
 	printf "pgload %d rows (binary) vs psql \\copy\t%.2f s\t%.2f s (limit 0.75x)\t%.2fx\n", r, o, p, o / p

@@ -601,7 +601,7 @@ struct load {
 	uint64_t seg_first_line;/* input line of its first row */
 	uint64_t seg_rows;      /* rows sent in it */
 	uint64_t seg_lines;     /* lines sent in it, its header line included */
-	struct anchor *anchors; /* binary segments: where line != previous + 1 */
+	struct anchor *anchors; /* see struct anchor */
 	size_t nanchors, capanchors;
 
 	uint64_t rows;          /* rows the server took in finished segments */
