@@ -6,8 +6,11 @@
 # 0.1 x pgloader's. All of them load into raw.sales (its index and column
 # defaults included) on one throwaway server started here, and hyperfine's
 # --prepare empties the table before every run. pgload runs in its default
-# binary mode; its CSV pass-through mode is shown too, for reference.
-# Figures are medians of wall times.
+# binary mode; its CSV pass-through mode is shown too, for reference, and
+# so is psql's \copy of the same rows as a binary COPY file: the time the
+# server needs for binary COPY when the client does no work at all, the
+# floor under pgload's binary mode on this machine. Figures are medians of
+# wall times.
 #   PGLOAD_BENCH_ROWS   rows in the file (default 3000000)
 #   BENCH_RUNS          rounds of psql, pgload and pgload --format csv
 #                       (default 5, after one warm-up round)
@@ -68,13 +71,18 @@ EOF
 psql_cmd="psql -X -q -c \"\\\\copy raw.sales ($cols) from '$file' csv header\""
 ours_cmd="'$ELT_BIN/pgload' -q < '$file'"
 ours_csv_cmd="'$ELT_BIN/pgload' -q --format csv < '$file'"
-# The three take turns, round after round, so that a machine whose load
+bin_file=$BENCH_TMP/pgload-sales.bin
+"$ELT_BIN/pgload" -q <"$file"
+psql -X -q -c "\\copy (select $cols from raw.sales) to '$bin_file' with (format binary)"
+psql_bin_cmd="psql -X -q -c \"\\\\copy raw.sales ($cols) from '$bin_file' with (format binary)\""
+# The four take turns, round after round, so that a machine whose load
 # drifts (other jobs on it) weighs on all of them alike. Round 0 warms the
 # caches and is not counted.
 for round in $(seq 0 "${BENCH_RUNS:-5}"); do
 	once psql "$psql_cmd"
 	once pgload "$ours_cmd"
 	once pgload-csv "$ours_csv_cmd"
+	once psql-binary "$psql_bin_cmd"
 	if [ "$round" -eq 0 ]; then
 		rm -f "$BENCH_TMP"/pgload-*.times
 	fi
@@ -86,13 +94,16 @@ psql_s=$(median psql)
 ours_s=$(median pgload)
 ours_csv_s=$(median pgload-csv)
 pgloader_s=$(median pgloader)
+psql_bin_s=$(median psql-binary)
 echo "pgload.bench: seconds per run, in order: psql $(paste -sd' ' "$BENCH_TMP/pgload-psql.times");" \
 	"pgload $(paste -sd' ' "$BENCH_TMP/pgload-pgload.times");" \
 	"pgload --format csv $(paste -sd' ' "$BENCH_TMP/pgload-pgload-csv.times");" \
+	"psql binary file $(paste -sd' ' "$BENCH_TMP/pgload-psql-binary.times");" \
 	"pgloader $(paste -sd' ' "$BENCH_TMP/pgload-pgloader.times")" >&2
 
-awk -v r="$rows" -v p="$psql_s" -v o="$ours_s" -v c="$ours_csv_s" -v l="$pgloader_s" 'BEGIN {
+awk -v r="$rows" -v p="$psql_s" -v o="$ours_s" -v c="$ours_csv_s" -v l="$pgloader_s" -v b="$psql_bin_s" 'BEGIN {
 	printf "pgload %d rows (binary) vs psql \\copy\t%.2f s\t%.2f s (limit 0.75x)\t%.2fx\n", r, o, p, o / p
 	printf "pgload %d rows (binary) vs pgloader\t%.2f s\t%.2f s (limit 0.10x)\t%.3fx\n", r, o, l, o / l
 	printf "pgload %d rows --format csv vs psql \\copy\t%.2f s\t%.2f s (reference)\t%.2fx\n", r, c, p, c / p
+	printf "binary COPY floor: psql \\copy of a binary file vs of the CSV\t%.2f s\t%.2f s (reference)\t%.2fx\n", b, p, b / p
 }'
