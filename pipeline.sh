@@ -67,7 +67,8 @@ while [ $# -gt 0 ]; do
 	--start) start=${2:?--start needs a value}; shift 2 ;;
 	--seed) seed=${2:?--seed needs a value}; shift 2 ;;
 	--dirty) dirty=${2:?--dirty needs a value}; shift 2 ;;
-	--input) input=${2:?--input needs a value}; shift 2 ;;
+	--input) # relative to where we were called from, before the cd above
+		input=${2:?--input needs a value}; [[ $input == /* ]] || input=$OLDPWD/$input; shift 2 ;;
 	--full-refresh) full_refresh=--full-refresh; shift ;;
 	--skip-load) skip_load=1; shift ;;
 	--stop-db) stop_db=1; shift ;;

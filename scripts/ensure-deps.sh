@@ -39,11 +39,11 @@ if [ "$stage" = test ] || [ "$stage" = bench ]; then
 	need jq /usr/bin/jq
 	need docker-compose /usr/bin/docker-compose
 	need libxml2-utils /usr/bin/xmllint # dqcheck's tests check --junit with xmllint
+	need time /usr/bin/time # pgload's tests measure its peak memory
 fi
 if [ "$stage" = bench ]; then
 	need hyperfine /usr/bin/hyperfine
 	need pgloader /usr/bin/pgloader
-	need time /usr/bin/time
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0

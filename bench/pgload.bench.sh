@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# pgload against its floor and peer on a 3,000,000-row sales file (about
+# 200 MB from gen --seed 1): psql's \copy of the same CSV, and pgloader. The
+# issue asks for pgload's wall time to be at most 0.75 x \copy's and at most
+# 0.1 x pgloader's. All of them load into raw.sales (its index and column
+# defaults included) on one throwaway server started here, and hyperfine's
+# --prepare empties the table before every run. pgload runs in its default
+# binary mode; its CSV pass-through mode is shown too, for reference, and
+# so is psql's \copy of the same rows as a binary COPY file: the time the
+# server needs for binary COPY when the client does no work at all, the
+# floor under pgload's binary mode on this machine. Figures are medians of
+# wall times.
+#   PGLOAD_BENCH_ROWS   rows in the file (default 3000000)
+#   BENCH_RUNS          rounds of psql, pgload and pgload --format csv
+#                       (default 5, after one warm-up round)
+#   PGLOADER_RUNS       runs of pgloader (default 2, no warm-up: a run takes a minute)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+# shellcheck source=../tests/helpers/pg.bash
+source "$here/../tests/helpers/pg.bash"
+
+rows=${PGLOAD_BENCH_ROWS:-3000000}
+cols=sale_id,sold_at,store_id,product_id,quantity,unit_price,amount,currency
+file=$BENCH_TMP/pgload-sales.csv
+
+pg_start
+trap 'pg_stop' EXIT
+psql -X -q -v ON_ERROR_STOP=1 -c "set client_min_messages = warning" \
+	-f "$here/../sql/raw/001_schema.sql" -f "$here/../sql/raw/002_sales.sql"
+"$ELT_BIN/gen" --rows "$rows" --seed 1 >"$file"
+
+prepare="psql -X -q -v ON_ERROR_STOP=1 -c 'truncate raw.sales'"
+
+# once NAME CMD: one hyperfine run of CMD on a freshly emptied table, its
+# wall time appended to $BENCH_TMP/pgload-NAME.times; then checks that it
+# loaded every row, so a command that fails fast cannot pass for a fast one.
+once() {
+	local name=$1 cmd=$2 csv="$BENCH_TMP/pgload-run.csv" n
+	hyperfine --style basic --runs 1 --prepare "$prepare" --export-csv "$csv" "$cmd" >&2
+	n=$(psql -X -At -c "select count(*) from raw.sales")
+	if [ "$n" != "$rows" ]; then
+		echo "pgload.bench: $name left $n rows in raw.sales, not $rows" >&2
+		return 1
+	fi
+	# The median counted from the right: the command itself may hold commas.
+	awk -F, 'NR == 2 { print $(NF - 4) }' "$csv" >>"$BENCH_TMP/pgload-$name.times"
+}
+
+median() {
+	sort -g "$BENCH_TMP/pgload-$1.times" | awk '{ v[NR] = $1 } END {
+		print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+pgloader_cmd=$BENCH_TMP/pgload-sales.load
+cat >"$pgloader_cmd" <<EOF
+LOAD CSV
+  FROM '$file' (${cols//,/, })
+  INTO postgresql://$PGUSER@unix:$PGHOST:$PGPORT/$PGDATABASE
+  TARGET TABLE raw.sales
+  TARGET COLUMNS (${cols//,/, })
+  WITH skip header = 1,
+       fields optionally enclosed by '"',
+       fields escaped by double-quote,
+       fields terminated by ','
+;
+EOF
+
+psql_cmd="psql -X -q -c \"\\\\copy raw.sales ($cols) from '$file' csv header\""
+ours_cmd="'$ELT_BIN/pgload' -q < '$file'"
+ours_csv_cmd="'$ELT_BIN/pgload' -q --format csv < '$file'"
+bin_file=$BENCH_TMP/pgload-sales.bin
+"$ELT_BIN/pgload" -q <"$file"
+psql -X -q -c "\\copy (select $cols from raw.sales) to '$bin_file' with (format binary)"
+psql_bin_cmd="psql -X -q -c \"\\\\copy raw.sales ($cols) from '$bin_file' with (format binary)\""
+# The four take turns, round after round, so that a machine whose load
+# drifts (other jobs on it) weighs on all of them alike. Round 0 warms the
+# caches and is not counted.
+for round in $(seq 0 "${BENCH_RUNS:-5}"); do
+	once psql "$psql_cmd"
+	once pgload "$ours_cmd"
+	once pgload-csv "$ours_csv_cmd"
+	once psql-binary "$psql_bin_cmd"
+	if [ "$round" -eq 0 ]; then
+		rm -f "$BENCH_TMP"/pgload-*.times
+	fi
+done
+for _ in $(seq "${PGLOADER_RUNS:-2}"); do
+	once pgloader "pgloader --quiet '$pgloader_cmd' >/dev/null"
+done
+psql_s=$(median psql)
+ours_s=$(median pgload)
+ours_csv_s=$(median pgload-csv)
+pgloader_s=$(median pgloader)
+psql_bin_s=$(median psql-binary)
+echo "pgload.bench: seconds per run, in order: psql $(paste -sd' ' "$BENCH_TMP/pgload-psql.times");" \
+	"pgload $(paste -sd' ' "$BENCH_TMP/pgload-pgload.times");" \
+	"pgload --format csv $(paste -sd' ' "$BENCH_TMP/pgload-pgload-csv.times");" \
+	"psql binary file $(paste -sd' ' "$BENCH_TMP/pgload-psql-binary.times");" \
+	"pgloader $(paste -sd' ' "$BENCH_TMP/pgload-pgloader.times")" >&2
+
+awk -v r="$rows" -v p="$psql_s" -v o="$ours_s" -v c="$ours_csv_s" -v l="$pgloader_s" -v b="$psql_bin_s" 'BEGIN {
+	printf "pgload %d rows (binary) vs psql \\copy\t%.2f s\t%.2f s (limit 0.75x)\t%.2fx\n", r, o, p, o / p
+	printf "pgload %d rows (binary) vs pgloader\t%.2f s\t%.2f s (limit 0.10x)\t%.3fx\n", r, o, l, o / l
+	printf "pgload %d rows --format csv vs psql \\copy\t%.2f s\t%.2f s (reference)\t%.2fx\n", r, c, p, c / p
+	printf "binary COPY floor: psql \\copy of a binary file vs of the CSV\t%.2f s\t%.2f s (reference)\t%.2fx\n", b, p, b / p
+}'
