@@ -46,3 +46,16 @@ setup() {
 	assert_success
 	assert_equal "$(sql -c 'select sum(orders) from analytics.fct_daily_sales_metrics')" 300
 }
+
+@test "gen | validate | pgload runs clean under valgrind, end to end" {
+	db="valgrind_${BATS_TEST_NUMBER}"
+	psql -X -q -d postgres -c "drop database if exists $db" -c "create database $db"
+	export PGDATABASE=$db
+	for f in "$REPO"/sql/raw/*.sql; do sql -f "$f" >/dev/null; done
+	run --separate-stderr bash -c "set -o pipefail; ${VG[*]} '$BIN/gen' --rows 2000 --dirty 0.05 |
+		${VG[*]} '$BIN/validate' -q --schema '$REPO/sql/contracts/sales.schema.json' --rejects rej.csv |
+		${VG[*]} '$BIN/pgload' -q --table raw.sales --key valgrind"
+	assert_success
+	rejected=$(($(wc -l <rej.csv) - 1))
+	assert_equal "$(sql -c 'select count(*) from raw.sales')" $((2000 - rejected))
+}
