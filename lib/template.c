@@ -1091,7 +1091,8 @@ static void to_text(struct sbuf *b, const struct tval *v, bool quoted)
 	case TV_NONE: sb_add(b, "None", 4); break;
 	case TV_BOOL: v->b ? sb_add(b, "True", 4) : sb_add(b, "False", 5); break;
 	case TV_NUM:
-		if (v->num == (double)(int64_t)v->num && v->num > -1e15 && v->num < 1e15)
+		/* range first: casting a double outside int64 is undefined */
+		if (v->num > -1e15 && v->num < 1e15 && v->num == (double)(int64_t)v->num)
 			snprintf(num, sizeof num, "%lld", (long long)v->num);
 		else
 			snprintf(num, sizeof num, "%.17g", v->num);
