@@ -129,22 +129,6 @@ static char *qualified(PGconn *conn, struct node_result *r, const char *schema, 
 	return out;
 }
 
-static char *xsprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xsprintf(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	char *p = malloc((size_t)n + 1);
-	if (!p)
-		abort();
-	va_start(ap, fmt);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return p;
-}
-
 static const char *kind_word(char kind)
 {
 	switch (kind) {

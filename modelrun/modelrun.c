@@ -82,8 +82,7 @@ struct opts {
 	bool no_wait;
 };
 
-static char *xsprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xsprintf(const char *fmt, ...)
+char *xsprintf(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
