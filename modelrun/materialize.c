@@ -475,6 +475,25 @@ static long long tuples(PGresult *res)
 	return *t ? atoll(t) : -1;
 }
 
+/* A new relation with nothing to replace takes its name directly. kind is
+ * "view" or "table". */
+static int rename_into_place(PGconn *conn, struct node_result *r, const struct dbt_node *n, const char *tmprel,
+			     const char *kind)
+{
+	char *qname = PQescapeIdentifier(conn, n->identifier, strlen(n->identifier));
+	if (!qname) {
+		mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
+		return -1;
+	}
+	char *q = xsprintf("alter %s %s rename to %s", kind, tmprel, qname);
+	PQfreemem(qname);
+	char *what = xsprintf("renaming the %s into place", kind);
+	int rc = exec_ok(conn, r, what, q);
+	free(what);
+	free(q);
+	return rc;
+}
+
 /* view: a temporary view checks the SQL; then CREATE OR REPLACE keeps
  * dependents untouched, and only when the columns changed incompatibly
  * (SQLSTATE 42P16) the swap rebuilds them. */
@@ -486,18 +505,8 @@ static int build_view(PGconn *conn, struct node_result *r, const struct dbt_node
 	free(q);
 	if (rc)
 		return -1;
-	if (!old_kind) {
-		char *qname = PQescapeIdentifier(conn, n->identifier, strlen(n->identifier));
-		if (!qname) {
-			mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
-			return -1;
-		}
-		q = xsprintf("alter view %s rename to %s", tmprel, qname);
-		PQfreemem(qname);
-		rc = exec_ok(conn, r, "renaming the view into place", q);
-		free(q);
-		return rc;
-	}
+	if (!old_kind)
+		return rename_into_place(conn, r, n, tmprel, "view");
 	if (old_kind == 'v') {
 		if (exec_ok(conn, r, "savepoint", "savepoint replace_view"))
 			return -1;
@@ -545,18 +554,8 @@ static int build_table(PGconn *conn, struct node_result *r, const struct dbt_nod
 	free(q);
 	if (rc)
 		return -1;
-	if (!old_kind) {
-		char *qname = PQescapeIdentifier(conn, n->identifier, strlen(n->identifier));
-		if (!qname) {
-			mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
-			return -1;
-		}
-		q = xsprintf("alter table %s rename to %s", tmprel, qname);
-		PQfreemem(qname);
-		rc = exec_ok(conn, r, "renaming the table into place", q);
-		free(q);
-		return rc;
-	}
+	if (!old_kind)
+		return rename_into_place(conn, r, n, tmprel, "table");
 	return mr_swap(conn, n->schema, n->identifier, tmp, (char)old_kind, 'r', r);
 }
 
