@@ -6,6 +6,7 @@
 #   ensure-deps.sh run     + the PostgreSQL server and client (pipeline.sh)
 #   ensure-deps.sh test    + bats with its helpers, the PostgreSQL server
 #   ensure-deps.sh bench   + hyperfine, pgloader, GNU time
+#   ensure-deps.sh fuzz    build + clang with its libFuzzer runtime
 set -euo pipefail
 
 stage=${1:-build}
@@ -40,6 +41,10 @@ if [ "$stage" = test ] || [ "$stage" = bench ]; then
 	need docker-compose /usr/bin/docker-compose
 	need libxml2-utils /usr/bin/xmllint # dqcheck's tests check --junit with xmllint
 	need time /usr/bin/time # pgload's tests measure its peak memory
+fi
+if [ "$stage" = fuzz ]; then
+	need clang /usr/bin/clang
+	need libclang-rt-14-dev /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a
 fi
 if [ "$stage" = bench ]; then
 	need hyperfine /usr/bin/hyperfine
