@@ -10,7 +10,6 @@
 
 #include <csv.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,7 +73,8 @@ struct recref {
 	uint64_t line;
 	size_t first, n; /* into fieldrefs */
 	const char *error;
-	size_t raw_len;  /* 0: the whole raw buffer; else a prefix of it */
+	size_t raw_off;  /* where its bytes begin in the raw buffer */
+	size_t raw_len;  /* 0: to the end of the raw buffer */
 };
 
 struct csvr {
@@ -82,9 +82,13 @@ struct csvr {
 	const char *name;
 	char delim;
 	struct csv_parser parser;
-	char *in;              /* read buffer */
+	const char *in;        /* input being parsed: inbuf, or a block */
 	size_t in_pos, in_len;
+	char *inbuf;           /* read buffer */
+	bool blocks;           /* fed by csvr_feed(), not read from fd */
+	bool last_block;       /* the block being parsed ends the input */
 	bool eof, started;
+	bool keeping_blanks;   /* the parser has never_space */
 	const char *read_error;
 	char read_error_buf[256];
 	uint64_t bytes;
@@ -105,25 +109,48 @@ struct csvr {
 	uint64_t start_line;   /* its first line */
 	size_t first_field;    /* its first fieldref */
 	struct bytes raw;      /* its input bytes */
-	size_t raw_first_line; /* length of its first line in raw, LF included; 0 until known */
+	size_t raw_start;      /* where its first line begins in raw: after a lone CR
+	                        * a record begins on a line the last one held */
+	size_t raw_first_line; /* where its first line ends in raw, LF included; 0 until known */
 	bool raw_overflow;
+	size_t line_begin;     /* where the line being fed begins in raw */
+	bool at_line_begin;    /* the next segment begins a line */
+	bool seg_has_lf;       /* the segment being parsed ends its line */
 	bool last_term_cr;     /* the previous record ended at a CR */
+	bool at_row_start;     /* libcsv has seen nothing since a record ended at an LF */
 	uint64_t line;         /* the line being fed */
 
 	struct csv_field *out; /* the fields handed out */
 	size_t capout;
 	struct csv_record rec;
 
-	struct readahead *ahead; /* csvr_open_threaded() only */
 };
 
 static const struct csv_record *engine_next(struct csvr *r);
-static void publish_before_read(struct csvr *r);
 
 static int never_space(unsigned char c)
 {
 	(void)c;
 	return 0;
+}
+
+/* True when s holds a space or a tab, the bytes libcsv would trim. */
+static bool has_blank(const char *s, size_t len)
+{
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		uint64_t sp = w ^ 0x2020202020202020ULL, tab = w ^ 0x0909090909090909ULL;
+		/* a zero byte in sp or tab marks a blank */
+		if (((sp - 0x0101010101010101ULL) & ~sp & 0x8080808080808080ULL) ||
+		    ((tab - 0x0101010101010101ULL) & ~tab & 0x8080808080808080ULL))
+			return true;
+	}
+	for (; i < len; i++)
+		if (s[i] == ' ' || s[i] == '\t')
+			return true;
+	return false;
 }
 
 static void push_record(struct csvr *r, enum csvr_kind kind, const char *error, size_t raw_len)
@@ -138,6 +165,7 @@ static void push_record(struct csvr *r, enum csvr_kind kind, const char *error, 
 		.first = r->first_field,
 		.n = kind == CSVR_ROW ? r->nfields - r->first_field : 0,
 		.error = error,
+		.raw_off = r->raw_start,
 		.raw_len = raw_len,
 	};
 	r->in_record = false;
@@ -183,6 +211,8 @@ static void on_field(void *data, size_t len, void *ctx)
 static void on_record(int term, void *ctx)
 {
 	struct csvr *r = ctx;
+	/* A segment ends at its first LF, so nothing follows this one. */
+	r->at_row_start = term == '\n';
 	bool fields = r->nfields > r->first_field;
 	if (term == '\n' && r->last_term_cr && !fields) { /* the LF of a CRLF */
 		r->last_term_cr = false;
@@ -192,6 +222,11 @@ static void on_record(int term, void *ctx)
 	if (!r->in_record) /* a blank line after a lone CR */
 		r->start_line = r->line;
 	push_record(r, fields ? CSVR_ROW : CSVR_BLANK, NULL, 0);
+	if (term == '\r') { /* whatever comes next begins on this line */
+		r->start_line = r->line;
+		r->raw_start = r->line_begin;
+		r->raw_first_line = r->seg_has_lf ? r->raw.len : 0;
+	}
 }
 
 static void parser_init(struct csvr *r)
@@ -200,7 +235,9 @@ static void parser_init(struct csvr *r)
 		oom();
 	csv_set_delim(&r->parser, (unsigned char)r->delim);
 	csv_set_space_func(&r->parser, never_space);
+	r->keeping_blanks = true;
 	csv_set_blk_size(&r->parser, CSV_BLOCK);
+	r->at_row_start = true;
 }
 
 struct csvr *csvr_open(int fd, const char *name, char delim)
@@ -209,29 +246,71 @@ struct csvr *csvr_open(int fd, const char *name, char delim)
 	memset(r, 0, sizeof *r);
 	r->fd = fd;
 	r->name = name;
-	r->in = xrealloc(NULL, READ_CHUNK);
+	r->inbuf = xrealloc(NULL, READ_CHUNK);
+	r->in = r->inbuf;
 	r->line = 1;
+	r->at_line_begin = true;
 	r->delim = delim;
 	parser_init(r);
 	return r;
 }
 
+struct csvr *csvr_open_blocks(const char *name, char delim)
+{
+	struct csvr *r = csvr_open(-1, name, delim);
+	r->blocks = true;
+	return r;
+}
+
+void csvr_restart(struct csvr *r, uint64_t first_line, bool at_start)
+{
+	csv_free(&r->parser);
+	parser_init(r);
+	r->in = NULL;
+	r->in_pos = r->in_len = 0;
+	r->last_block = r->eof = false;
+	r->started = !at_start;
+	r->read_error = NULL;
+	r->bytes = 0;
+	r->replay.len = r->replay_pos = 0;
+	r->arena.len = r->nfields = r->nrecs = r->next_rec = 0;
+	r->in_record = r->skipping = r->last_term_cr = false;
+	r->first_field = 0;
+	r->raw.len = r->raw_start = r->line_begin = 0;
+	r->at_line_begin = true;
+	r->line = first_line;
+}
+
+void csvr_feed(struct csvr *r, const char *data, size_t len, bool last)
+{
+	r->in = data;
+	r->in_pos = 0;
+	r->in_len = len;
+	r->last_block = last;
+	r->bytes += len;
+	if (!r->started) {
+		r->started = true;
+		if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+			r->in_pos = 3;
+	}
+}
+
+bool csvr_between_records(const struct csvr *r)
+{
+	/* After a lone CR a record can begin, even open a quote, with no
+	 * field seen yet: only libcsv's own state tells. */
+	return r->at_row_start && !r->in_record && !r->skipping && r->replay_pos >= r->replay.len;
+}
+
 /* Refills the read buffer. Returns false at end of input or on error. */
 static bool fill(struct csvr *r)
 {
-	if (r->eof)
+	if (r->eof || r->blocks)
 		return false;
+	r->in = r->inbuf;
 	r->in_pos = r->in_len = 0;
 	for (;;) {
-		/* A reader thread may be cancelled while it waits for input, and
-		 * only then: it holds no lock and no half-made batch here. */
-		int was;
-		publish_before_read(r);
-		if (r->ahead)
-			pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &was);
-		ssize_t n = read(r->fd, r->in + r->in_len, READ_CHUNK - r->in_len);
-		if (r->ahead)
-			pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &was);
+		ssize_t n = read(r->fd, r->inbuf + r->in_len, READ_CHUNK - r->in_len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -319,8 +398,9 @@ static bool reject_first_line_and_replay(struct csvr *r, const char *error)
 	free(r->replay.data);
 	r->replay = again;
 	r->replay_pos = 0;
-	push_record(r, CSVR_MALFORMED, error, r->raw_first_line);
+	push_record(r, CSVR_MALFORMED, error, r->raw_first_line - r->raw_start);
 	r->line = r->start_line + 1;
+	r->at_line_begin = true;
 	return true;
 }
 
@@ -337,10 +417,13 @@ static bool feed(struct csvr *r, const char *seg, size_t len, bool has_lf)
 		r->in_record = true;
 		r->start_line = r->line;
 		r->first_field = r->nfields;
-		r->raw.len = 0;
+		r->raw.len = r->raw_start = r->line_begin = 0;
 		r->raw_first_line = 0;
 		r->raw_overflow = false;
 	}
+	if (r->at_line_begin)
+		r->line_begin = r->raw.len;
+	r->at_line_begin = r->seg_has_lf = has_lf;
 	if (r->raw.len + len <= RAW_LIMIT)
 		bytes_add(&r->raw, seg, len);
 	else
@@ -356,6 +439,14 @@ static bool feed(struct csvr *r, const char *seg, size_t len, bool has_lf)
 		}
 		return true;
 	}
+	/* never_space keeps blanks libcsv would trim, at the price of a call
+	 * for every byte; a line without blanks parses the same without it. */
+	bool keep_blanks = has_blank(seg, len);
+	if (keep_blanks != r->keeping_blanks) {
+		csv_set_space_func(&r->parser, keep_blanks ? never_space : NULL);
+		r->keeping_blanks = keep_blanks;
+	}
+	r->at_row_start = false;
 	size_t done = csv_parse(&r->parser, seg, len, on_field, on_record, r);
 	if (done < len) {
 		const char *why = parse_error_reason(seg[done]);
@@ -443,8 +534,8 @@ static const struct csv_record *engine_next(struct csvr *r)
 			if (next_segment(r, &seg, &len, &has_lf)) {
 				if (!feed(r, seg, len, has_lf))
 					return NULL;
-			} else if (r->read_error) {
-				return NULL;
+			} else if (r->read_error || (r->blocks && !r->last_block)) {
+				return NULL; /* or, fed by blocks: wait for the next */
 			} else {
 				if (!finish(r))
 					return NULL;
@@ -457,251 +548,40 @@ static const struct csv_record *engine_next(struct csvr *r)
 	}
 	const struct recref *q = &r->recs[r->next_rec++];
 	fields_out(&r->out, &r->capout, r->arena.data, r->fields, q->first, q->n);
-	size_t raw_len = q->raw_len ? q->raw_len : r->raw.len;
+	size_t raw_len = q->raw_len ? q->raw_len : r->raw.len - q->raw_off;
 	r->rec = (struct csv_record){
 		.kind = q->kind,
 		.line = q->line,
 		.nfields = q->n,
 		.fields = r->out,
-		.raw = r->raw.data ? r->raw.data : "",
-		.raw_len = r->raw.data ? trim_terminator(r->raw.data, raw_len) : 0,
+		.raw = r->raw.data ? r->raw.data + q->raw_off : "",
+		.raw_len = r->raw.data ? trim_terminator(r->raw.data + q->raw_off, raw_len) : 0,
 		.error = q->error,
 	};
 	return &r->rec;
 }
 
-/* ---- reading ahead in a thread ----
- *
- * The reader thread runs the engine above and copies its records into
- * batches of a few thousand; the caller's thread takes whole batches. With
- * two cores, parsing then overlaps whatever the caller does with the rows. */
-
-enum { N_BATCHES = 4, BATCH_RECORDS = 4096, BATCH_BYTES = 1024 * 1024 };
-
-struct brec {
-	enum csvr_kind kind;
-	uint64_t line;
-	size_t first, n;         /* into the batch's fields */
-	size_t raw_off, raw_len; /* into the batch's bytes */
-	const char *error;       /* static text */
-};
-
-struct batch {
-	struct bytes data;
-	struct fieldref *fields;
-	size_t nfields, capfields;
-	struct brec *recs;
-	size_t nrecs, caprecs;
-	uint64_t bytes;          /* input consumed when the batch was closed */
-	bool last;               /* nothing follows */
-};
-
-struct readahead {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t changed;
-	struct batch batches[N_BATCHES];
-	size_t filled;           /* batches ready for the caller, from head */
-	size_t head;             /* the caller's current batch */
-	size_t next_rec;         /* within it */
-	struct batch *cur;       /* the reader thread's, being filled */
-	size_t next_slot;        /* the reader thread's next batch */
-	bool started;            /* the caller holds batches[head] */
-	bool closing;            /* csvr_close() wants the thread gone */
-	const char *error;       /* the engine's, when done */
-	struct csv_field *out;
-	size_t capout;
-	struct csv_record rec;
-};
-
-static void batch_add(struct batch *b, const struct csv_record *rec)
-{
-	if (b->nrecs == b->caprecs) {
-		b->caprecs = b->caprecs ? 2 * b->caprecs : BATCH_RECORDS;
-		b->recs = xrealloc(b->recs, b->caprecs * sizeof *b->recs);
-	}
-	if (b->nfields + rec->nfields > b->capfields) {
-		b->capfields = 2 * (b->nfields + rec->nfields) + 256;
-		b->fields = xrealloc(b->fields, b->capfields * sizeof *b->fields);
-	}
-	struct brec *q = &b->recs[b->nrecs++];
-	*q = (struct brec){ rec->kind, rec->line, b->nfields, rec->nfields, 0, rec->raw_len, rec->error };
-	for (size_t i = 0; i < rec->nfields; i++) {
-		const struct csv_field *f = &rec->fields[i];
-		b->fields[b->nfields++] = (struct fieldref){ b->data.len, f->len, f->null };
-		bytes_reserve(&b->data, f->len + 1);
-		memcpy(b->data.data + b->data.len, f->data, f->len + 1); /* with its NUL */
-		b->data.len += f->len + 1;
-	}
-	q->raw_off = b->data.len;
-	bytes_add(&b->data, rec->raw, rec->raw_len);
-}
-
-/* Hands the batch being filled to the caller. */
-static void publish(struct csvr *r, bool last)
-{
-	struct readahead *a = r->ahead;
-	a->cur->bytes = r->bytes;
-	a->cur->last = last;
-	pthread_mutex_lock(&a->lock);
-	if (last)
-		a->error = r->read_error;
-	a->filled++;
-	pthread_cond_broadcast(&a->changed);
-	pthread_mutex_unlock(&a->lock);
-	a->cur = NULL;
-}
-
-/* Called by the engine before it blocks on input: rows already parsed go to
- * the caller now rather than when the batch is full, so a slow stream
- * (tail -f | validate) flows row by row. */
-static void publish_before_read(struct csvr *r)
-{
-	if (r->ahead && r->ahead->cur && r->ahead->cur->nrecs > 0)
-		publish(r, false);
-}
-
-/* Waits for a free batch; NULL when the reader is being closed. Batches are
- * filled and given back in ring order, so the next slot is free whenever
- * fewer than all are filled. */
-static struct batch *acquire(struct readahead *a)
-{
-	pthread_mutex_lock(&a->lock);
-	while (a->filled == N_BATCHES && !a->closing)
-		pthread_cond_wait(&a->changed, &a->lock);
-	bool closing = a->closing;
-	pthread_mutex_unlock(&a->lock);
-	if (closing)
-		return NULL;
-	struct batch *b = &a->batches[a->next_slot];
-	a->next_slot = (a->next_slot + 1) % N_BATCHES;
-	b->data.len = b->nfields = b->nrecs = 0;
-	return b;
-}
-
-static void *reader_thread(void *arg)
-{
-	struct csvr *r = arg;
-	struct readahead *a = r->ahead;
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-	for (;;) {
-		if (!a->cur && !(a->cur = acquire(a)))
-			return NULL;
-		const struct csv_record *rec = engine_next(r);
-		if (!a->cur && !(a->cur = acquire(a))) /* the engine may have published */
-			return NULL;
-		if (!rec) {
-			publish(r, true);
-			return NULL;
-		}
-		batch_add(a->cur, rec);
-		if (a->cur->nrecs >= BATCH_RECORDS || a->cur->data.len >= BATCH_BYTES)
-			publish(r, false);
-	}
-}
-
-struct csvr *csvr_open_threaded(int fd, const char *name, char delim)
-{
-	struct csvr *r = csvr_open(fd, name, delim);
-	struct readahead *a = xrealloc(NULL, sizeof *a);
-	memset(a, 0, sizeof *a);
-	pthread_mutex_init(&a->lock, NULL);
-	pthread_cond_init(&a->changed, NULL);
-	r->ahead = a;
-	if (pthread_create(&a->thread, NULL, reader_thread, r) != 0) {
-		/* No thread: read in the caller's thread instead. */
-		r->ahead = NULL;
-		pthread_mutex_destroy(&a->lock);
-		pthread_cond_destroy(&a->changed);
-		free(a);
-	}
-	return r;
-}
-
-static const struct csv_record *ahead_next(struct readahead *a)
-{
-	struct batch *b = a->started ? &a->batches[a->head] : NULL;
-	if (!b || a->next_rec == b->nrecs) {
-		if (b && b->last)
-			return NULL;
-		pthread_mutex_lock(&a->lock);
-		if (b) { /* give the finished batch back */
-			a->head = (a->head + 1) % N_BATCHES;
-			a->filled--;
-			pthread_cond_broadcast(&a->changed);
-		}
-		while (a->filled == 0)
-			pthread_cond_wait(&a->changed, &a->lock);
-		a->started = true;
-		a->next_rec = 0;
-		pthread_mutex_unlock(&a->lock);
-		b = &a->batches[a->head];
-		if (b->nrecs == 0)
-			return NULL;
-	}
-	const struct brec *q = &b->recs[a->next_rec++];
-	fields_out(&a->out, &a->capout, b->data.data, b->fields, q->first, q->n);
-	a->rec = (struct csv_record){
-		.kind = q->kind,
-		.line = q->line,
-		.nfields = q->n,
-		.fields = a->out,
-		.raw = b->data.data ? b->data.data + q->raw_off : "",
-		.raw_len = q->raw_len,
-		.error = q->error,
-	};
-	return &a->rec;
-}
-
 const struct csv_record *csvr_next(struct csvr *r)
 {
-	return r->ahead ? ahead_next(r->ahead) : engine_next(r);
+	return engine_next(r);
 }
 
 const char *csvr_error(const struct csvr *r)
 {
-	if (r->ahead) {
-		struct readahead *a = r->ahead;
-		bool over = a->started && a->batches[a->head].last;
-		return over ? a->error : NULL;
-	}
 	return r->read_error;
 }
 
 uint64_t csvr_bytes(const struct csvr *r)
 {
-	if (r->ahead)
-		return r->ahead->started ? r->ahead->batches[r->ahead->head].bytes : 0;
 	return r->bytes;
-}
-
-static void ahead_close(struct readahead *a)
-{
-	pthread_cancel(a->thread); /* takes effect only while it waits for input */
-	pthread_mutex_lock(&a->lock);
-	a->closing = true;         /* wakes it if it waits for a free batch */
-	pthread_cond_broadcast(&a->changed);
-	pthread_mutex_unlock(&a->lock);
-	pthread_join(a->thread, NULL);
-	for (int i = 0; i < N_BATCHES; i++) {
-		free(a->batches[i].data.data);
-		free(a->batches[i].fields);
-		free(a->batches[i].recs);
-	}
-	pthread_mutex_destroy(&a->lock);
-	pthread_cond_destroy(&a->changed);
-	free(a->out);
-	free(a);
 }
 
 void csvr_close(struct csvr *r)
 {
 	if (!r)
 		return;
-	if (r->ahead)
-		ahead_close(r->ahead);
 	csv_free(&r->parser);
-	free(r->in);
+	free(r->inbuf);
 	free(r->replay.data);
 	free(r->arena.data);
 	free(r->fields);
@@ -716,27 +596,53 @@ void csvr_close(struct csvr *r)
 enum { WRITE_BUF = 128 * 1024 };
 
 struct csvw {
-	int fd;
+	int fd;                /* -1: kept in memory */
 	char delim;
 	bool at_record_start;
-	size_t len;
+	size_t len, cap;
 	uint64_t bytes;
-	char buf[WRITE_BUF];
+	char *buf;
 };
 
 struct csvw *csvw_open(int fd, char delim)
 {
 	struct csvw *w = xrealloc(NULL, sizeof *w);
-	w->fd = fd;
-	w->delim = delim;
-	w->at_record_start = true;
-	w->len = 0;
-	w->bytes = 0;
+	*w = (struct csvw){ .fd = fd, .delim = delim, .at_record_start = true, .cap = WRITE_BUF };
+	w->buf = xrealloc(NULL, w->cap);
 	return w;
+}
+
+struct csvw *csvw_open_mem(char delim)
+{
+	return csvw_open(-1, delim);
+}
+
+const char *csvw_mem_data(const struct csvw *w, size_t *len)
+{
+	*len = w->len;
+	return w->buf;
+}
+
+void csvw_mem_clear(struct csvw *w)
+{
+	w->len = 0;
+	w->at_record_start = true;
+}
+
+/* Makes room in a full buffer: writes it out, or in memory grows it. */
+static int make_room(struct csvw *w)
+{
+	if (w->fd >= 0)
+		return csvw_flush(w);
+	w->cap *= 2;
+	w->buf = xrealloc(w->buf, w->cap);
+	return 0;
 }
 
 int csvw_flush(struct csvw *w)
 {
+	if (w->fd < 0)
+		return 0;
 	size_t off = 0;
 	while (off < w->len) {
 		ssize_t n = write(w->fd, w->buf + off, w->len - off);
@@ -754,13 +660,30 @@ int csvw_flush(struct csvw *w)
 	return 0;
 }
 
+/* write() all of data; -1 on error. */
+static int write_all(int fd, const char *data, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 int csvw_raw(struct csvw *w, const char *data, size_t len)
 {
 	w->bytes += len;
+	if (w->fd >= 0 && len >= w->cap) /* as it is, not through the buffer */
+		return csvw_flush(w) != 0 || write_all(w->fd, data, len) != 0 ? -1 : 0;
 	while (len) {
-		if (w->len == WRITE_BUF && csvw_flush(w) != 0)
+		if (w->len == w->cap && make_room(w) != 0)
 			return -1;
-		size_t n = WRITE_BUF - w->len;
+		size_t n = w->cap - w->len;
 		if (n > len)
 			n = len;
 		memcpy(w->buf + w->len, data, n);
@@ -773,7 +696,7 @@ int csvw_raw(struct csvw *w, const char *data, size_t len)
 
 static int put_char(struct csvw *w, char c)
 {
-	if (w->len == WRITE_BUF && csvw_flush(w) != 0)
+	if (w->len == w->cap && make_room(w) != 0)
 		return -1;
 	w->buf[w->len++] = c;
 	w->bytes++;
@@ -841,6 +764,7 @@ uint64_t csvw_bytes(const struct csvw *w)
 int csvw_close(struct csvw *w)
 {
 	int rc = csvw_flush(w);
+	free(w->buf);
 	free(w);
 	return rc;
 }

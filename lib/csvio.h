@@ -57,10 +57,21 @@ struct csvr;
  * out-of-memory). */
 struct csvr *csvr_open(int fd, const char *name, char delim);
 
-/* The same, with parsing done ahead in a thread of its own, so that it
- * overlaps the caller's work on the rows: for long inputs on more than one
- * core. The calls below behave the same either way. */
-struct csvr *csvr_open_threaded(int fd, const char *name, char delim);
+/* A reader the caller feeds with blocks of input instead of a fd; csvpar
+ * uses it to parse pieces of one input on several threads.
+ *   csvr_restart() forgets everything and starts parsing afresh at
+ *     first_line (at_start: at the start of the input, where a BOM is
+ *     dropped);
+ *   csvr_feed() gives it the next block, which must stay untouched until
+ *     csvr_next() has returned NULL; last says the input ends with it;
+ *   csvr_next() then returns the records completed within the block, and
+ *     NULL when it is used up (or, after the last block, at the end);
+ *   csvr_between_records() says, after that NULL, whether the block ended
+ *     between records: false when a record goes on into the next block. */
+struct csvr *csvr_open_blocks(const char *name, char delim);
+void csvr_restart(struct csvr *r, uint64_t first_line, bool at_start);
+void csvr_feed(struct csvr *r, const char *data, size_t len, bool last);
+bool csvr_between_records(const struct csvr *r);
 
 /* The next record, or NULL at the end of input or on a read error (then
  * csvr_error() says what happened). The record and its fields stay valid
@@ -93,6 +104,12 @@ int csvw_record(struct csvw *w, const struct csv_field *fields, size_t n);
 /* Bytes handed to the writer so far. */
 uint64_t csvw_bytes(const struct csvw *w);
 int csvw_flush(struct csvw *w);
+/* A writer that keeps what it is given in memory, for a thread to make
+ * output that another writes out: csvw_mem_data() is all of it so far,
+ * csvw_mem_clear() empties it. */
+struct csvw *csvw_open_mem(char delim);
+const char *csvw_mem_data(const struct csvw *w, size_t *len);
+void csvw_mem_clear(struct csvw *w);
 /* Flushes and frees; the fd stays open. Returns the flush's result. */
 int csvw_close(struct csvw *w);
 

@@ -557,6 +557,15 @@ static int compare_bound(const struct ts_value *v, const struct ts_bound *b)
 	return ts_compare(v, &bound);
 }
 
+/* Pattern matches need somewhere to put the match: one per thread. */
+static _Thread_local pcre2_match_data *match_data;
+
+void ts_thread_done(void)
+{
+	pcre2_match_data_free(match_data);
+	match_data = NULL;
+}
+
 bool ts_check(const struct ts_field *f, const char *cell, size_t len, const struct ts_value *v,
 	      enum ts_constraint *failed)
 {
@@ -578,17 +587,20 @@ bool ts_check(const struct ts_field *f, const char *cell, size_t len, const stru
 			return *failed = TSC_MAX_LENGTH, false;
 	}
 	if (f->regex) {
-		static pcre2_match_data *md;
-		if (!md)
-			md = pcre2_match_data_create(1, NULL);
-		int rc = pcre2_match(f->regex, (PCRE2_SPTR)cell, len, 0, PCRE2_NO_UTF_CHECK, md, NULL);
+		if (!match_data)
+			match_data = pcre2_match_data_create(1, NULL);
+		pcre2_match_data *md = match_data;
+		/* The cell is valid UTF-8 by now: the direct JIT call, which
+		 * checks nothing, is safe and saves the general entry's work. */
+		int rc = f->regex_jit ? pcre2_jit_match(f->regex, (PCRE2_SPTR)cell, len, 0, 0, md, NULL)
+				      : pcre2_match(f->regex, (PCRE2_SPTR)cell, len, 0, PCRE2_NO_UTF_CHECK, md, NULL);
 		if (rc < 0)
 			return *failed = TSC_PATTERN, false;
 	}
 	if (f->n_enum) {
 		bool found = false;
 		for (size_t i = 0; i < f->n_enum && !found; i++)
-			found = f->type == TS_STRING ? in_list(&f->enum_values[i], 1, cell, len)
+			found = f->type == TS_STRING ? f->enum_lens[i] == len && !memcmp(f->enum_values[i], cell, len)
 						     : ts_compare(v, &f->enum_parsed[i]) == 0;
 		if (!found)
 			return *failed = TSC_ENUM, false;
@@ -750,9 +762,10 @@ int ts_set_constraint(struct ts_field *f, enum ts_constraint c, const char *text
 			snprintf(err, errlen, "\"%s\": %s at offset %zu", text, msg, (size_t)off);
 			return -1;
 		}
-		pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
 		if (f->regex)
 			pcre2_code_free(f->regex);
+		/* Without JIT, matching falls back to the interpreter. */
+		f->regex_jit = pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) == 0;
 		free(f->pattern);
 		f->regex = re;
 		f->pattern = xstrdup(text);
@@ -793,10 +806,12 @@ int ts_enum_from_list(struct ts_field *f, char **values, size_t n, char *err, si
 {
 	/* Each value gets room after its terminator for its normalised digits. */
 	f->enum_values = xcalloc(n, sizeof *f->enum_values);
+	f->enum_lens = xcalloc(n, sizeof *f->enum_lens);
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(values[i]);
 		f->enum_values[i] = xcalloc(2 * len + 3, 1);
 		memcpy(f->enum_values[i], values[i], len);
+		f->enum_lens[i] = len;
 	}
 	f->n_enum = n;
 	return prepare_enum(f, err, errlen);
@@ -1101,6 +1116,7 @@ void ts_free(struct ts_schema *s)
 		if (f->regex)
 			pcre2_code_free(f->regex);
 		free_list(f->enum_values, f->n_enum);
+		free(f->enum_lens);
 		free(f->enum_parsed);
 		free_list(f->true_values, f->n_true);
 		free_list(f->false_values, f->n_false);

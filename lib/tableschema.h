@@ -61,7 +61,9 @@ struct ts_field {
 	int64_t min_length, max_length; /* -1 when not set */
 	char *pattern;           /* as written, for messages */
 	void *regex;             /* compiled pattern (pcre2_code) */
+	bool regex_jit;          /* and compiled to machine code */
 	char **enum_values;      /* as written */
+	size_t *enum_lens;       /* their lengths */
 	struct ts_value *enum_parsed; /* for typed comparison; digits point into enum_values */
 	size_t n_enum;
 	char **true_values, **false_values;
@@ -137,5 +139,8 @@ int ts_compare(const struct ts_value *a, const struct ts_value *b);
  * Returns true, or false with *failed set. */
 bool ts_check(const struct ts_field *f, const char *cell, size_t len, const struct ts_value *v,
 	      enum ts_constraint *failed);
+/* ts_check() may be called from several threads at once; a thread that
+ * called it calls this before it ends, to free what it kept for patterns. */
+void ts_thread_done(void);
 
 #endif

@@ -25,6 +25,7 @@
 
 #include "args.h"
 #include "csvio.h"
+#include "csvpar.h"
 #include "exitcode.h"
 #include "keyset.h"
 #include "log.h"
@@ -35,7 +36,8 @@ static void usage(FILE *to)
 	fputs("usage: validate [--schema FILE] [--rejects FILE] [--report text|json]\n"
 	      "                [--max-rejects N] [--max-reject-rate R] [--require COLS]\n"
 	      "                [--type COL=TYPE] [--min COL=V] [--max COL=V] [--enum COL=A,B]\n"
-	      "                [--pattern COL=RE] [--unique COL] [-t] [-q | -v] [FILE...]\n",
+	      "                [--pattern COL=RE] [--unique COL] [--threads N] [-t] [-q | -v]\n"
+	      "                [FILE...]\n",
 	      to);
 }
 
@@ -56,6 +58,8 @@ static void help(void)
 	      "      --pattern COL=RE      a regular expression the whole value must match\n"
 	      "      --unique COL          no value may repeat\n"
 	      "  -t, --tsv                 tab-separated input and output\n"
+	      "      --threads N           threads checking rows besides the main one\n"
+	      "                            (default: one per processor; 0 checks in one thread)\n"
 	      "  -q, --quiet               errors only on stderr\n"
 	      "  -v, --verbose             more detail on stderr\n"
 	      "  -h, --help                this help\n"
@@ -85,11 +89,6 @@ struct unique_check {
 	struct ts_key key;   /* field indexes */
 	bool owns_key;       /* key.cols allocated here, not borrowed from the schema */
 	struct keyset *seen;
-	/* The current row's key. */
-	char *buf;
-	size_t cap, len;
-	const char *cur;     /* NULL when a part is missing */
-	uint64_t hash;
 };
 
 struct fk_check {
@@ -110,11 +109,11 @@ struct validator {
 	size_t ncols;
 	char **labels;
 	long *col_field;           /* column -> field, or -1 */
-	bool *missing;             /* the current row's missing cells, by column */
 	bool *field_plain;         /* a string field with nothing to check but presence */
 	long *field_col;           /* field -> column, or -1 */
 	size_t *out_order;         /* output column i <- input column out_order[i] */
 	bool same_order;           /* out_order is the identity */
+	bool only_empty_missing;   /* missingValues is [""], the common case */
 
 	/* The output's header: the first file's. */
 	char **out_labels;
@@ -126,10 +125,12 @@ struct validator {
 	bool header_failed;
 	enum rule header_rule;     /* the current file's first header problem */
 
-	char *digits;              /* scratch for number parsing */
-	size_t digits_cap;
-	char *keybuf;              /* scratch for composite keys */
-	size_t keybuf_cap;
+	/* The current input. */
+	int in_fd;
+	unsigned threads;          /* checking threads besides the main one */
+	bool header_seen, header_ok;
+	bool reserved;             /* the unique sets have been sized */
+	struct progress progress;
 };
 
 static void die_write(const char *what)
@@ -211,7 +212,6 @@ static unsigned read_header(struct validator *v, const struct csv_record *rec)
 	v->ncols = rec->nfields;
 	v->labels = copy_labels(rec);
 	v->col_field = xrealloc(v->col_field, v->ncols * sizeof *v->col_field);
-	v->missing = xrealloc(v->missing, v->ncols * sizeof *v->missing);
 	v->field_col = xrealloc(v->field_col, v->schema.nfields * sizeof *v->field_col);
 	for (size_t f = 0; f < v->schema.nfields; f++)
 		v->field_col[f] = -1;
@@ -304,9 +304,9 @@ static unsigned read_header(struct validator *v, const struct csv_record *rec)
 static enum rule check_bytes(const char *s, size_t len, const char **why)
 {
 	size_t i = 0;
-	for (; i + 8 <= len; i += 8) { /* fast path: 8 ASCII bytes without NUL */
-		uint64_t w;
-		memcpy(&w, s + i, 8);
+	for (; i < len; i += 8) { /* fast path: 8 ASCII bytes without NUL */
+		uint64_t w = 0x0101010101010101ULL; /* a short tail is padded with 1s */
+		memcpy(&w, s + i, len - i < 8 ? len - i : 8);
 		if ((w & 0x8080808080808080ULL) || ((w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL))
 			break;
 	}
@@ -349,16 +349,74 @@ static void describe_constraint(char *msg, size_t size, const struct ts_field *f
 	}
 }
 
+/* ---- checking rows, on any thread ----
+ *
+ * Rows are checked by csvpar's threads, a chunk of input at a time: every
+ * cell, then the foreign keys. What a chunk leaves behind (its rows'
+ * verdicts, output and unique keys) is finished in input order on the main
+ * thread, which alone holds the unique-key sets and writes the output. */
+
+/* A row as checked: rejected, or passed so far with its output ready. */
+struct checked_row {
+	uint64_t line;
+	enum rule rule;                  /* N_RULES: passed */
+	const char *column, *constraint; /* rejected: long-lived strings */
+	size_t msg;                      /* rejected: message, in text */
+	size_t raw, raw_len;             /* in text, or in out when raw_in_out */
+	bool raw_in_out;                 /* the output is the raw row */
+	size_t out, out_len;             /* passed: output, in the chunk's out */
+	size_t keys;                     /* passed: its n_uniques keys */
+};
+
+struct key_ref {
+	size_t off, len;                 /* in text */
+	uint64_t hash;
+	bool missing;                    /* a part is missing: not checked */
+};
+
+struct chunk_result {
+	struct checked_row *rows;
+	size_t nrows, caprows;
+	struct key_ref *keys;
+	size_t nkeys, capkeys;
+	char *text;                      /* raw rows, messages, key bytes */
+	size_t text_len, text_cap;
+	struct csvw *out;                /* valid rows' output, in memory */
+};
+
+/* Scratch of one checking thread. */
+struct checker {
+	bool *missing;                   /* the row's missing cells, by column */
+	size_t ncols;
+	char *digits;                    /* for number parsing */
+	size_t digits_cap;
+	char *keybuf;                    /* for composite keys */
+	size_t keybuf_cap;
+};
+
+static size_t add_text(struct chunk_result *res, const char *s, size_t len)
+{
+	if (res->text_len + len + 1 > res->text_cap) {
+		res->text_cap = 2 * (res->text_len + len + 1) + 4096;
+		res->text = xrealloc(res->text, res->text_cap);
+	}
+	size_t at = res->text_len;
+	memcpy(res->text + at, s, len);
+	res->text[at + len] = '\0';
+	res->text_len += len + 1;
+	return at;
+}
+
 /* The key of a row over the given fields: the cell itself for one field,
  * the parts joined by a unit separator in *buf otherwise. NULL when a part
  * is missing (missing values take no part in unique and foreign keys). */
-static const char *row_key(const struct validator *v, const struct csv_record *rec, const struct ts_key *key,
-			   char **buf, size_t *cap, size_t *len)
+static const char *row_key(const struct validator *v, const bool *missing, const struct csv_record *rec,
+			   const struct ts_key *key, char **buf, size_t *cap, size_t *len)
 {
 	size_t need = 0;
 	for (size_t i = 0; i < key->n; i++) {
 		long col = v->field_col[key->cols[i]];
-		if (v->missing[col])
+		if (missing[col])
 			return NULL;
 		need += rec->fields[col].len + 1;
 	}
@@ -406,45 +464,40 @@ static void describe_key(const struct validator *v, const struct ts_key *key, co
 		snprintf(buf + n, size - n, ")");
 }
 
-/* Checks one row; returns true when it is valid. Reports the first problem
- * found, naming how many more there were. */
-static bool check_row(struct validator *v, const struct csv_record *rec)
+/* The output of a row that passed, in the output's column order. Returns
+ * true when that is the raw row as it came. */
+static bool write_row(const struct validator *v, struct csvw *out, const struct csv_record *rec)
 {
-	char msg[1024];
-	if (rec->kind == CSVR_BLANK) {
-		reject(v, rec->line, NULL, R_BLANK_ROW, NULL, "the row is empty", rec->raw, rec->raw_len);
-		return false;
-	}
-	if (rec->kind == CSVR_MALFORMED) {
-		reject(v, rec->line, NULL, R_SOURCE, NULL, rec->error, rec->raw, rec->raw_len);
-		return false;
-	}
-	if (rec->nfields != v->ncols) {
-		bool missing = rec->nfields < v->ncols;
-		snprintf(msg, sizeof msg, "the row has %zu fields, the header %zu", rec->nfields, v->ncols);
-		reject(v, rec->line, missing ? v->labels[rec->nfields] : NULL, missing ? R_MISSING_CELL : R_EXTRA_CELL,
-		       NULL, msg, rec->raw, rec->raw_len);
-		return false;
-	}
-
-	for (size_t c = 0; c < v->ncols; c++)
-		v->missing[c] = ts_is_missing(&v->schema, rec->fields[c].data, rec->fields[c].len);
-
-	/* The unique sets' slots for this row are likely cache misses: start
-	 * loading them now, behind the cell checks. */
-	for (size_t i = 0; i < v->n_uniques; i++) {
-		struct unique_check *u = &v->uniques[i];
-		u->cur = row_key(v, rec, &u->key, &u->buf, &u->cap, &u->len);
-		if (u->cur) {
-			u->hash = keyset_hash(u->cur, u->len);
-			keyset_prefetch(u->seen, u->hash);
+	/* When the input row had no quotes (its raw length is its fields plus
+	 * delimiters) and the columns keep their order, the raw bytes are
+	 * already the normal form: an unquoted field cannot hold a delimiter,
+	 * quote or line break. */
+	if (v->same_order) {
+		size_t plain = rec->nfields - 1;
+		for (size_t c = 0; c < rec->nfields; c++)
+			plain += rec->fields[c].len;
+		if (plain == rec->raw_len) {
+			csvw_raw(out, rec->raw, rec->raw_len);
+			csvw_end_record(out);
+			return true;
 		}
 	}
+	for (size_t o = 0; o < v->n_out; o++) {
+		const struct csv_field *f = &rec->fields[v->out_order[o]];
+		csvw_field(out, f->data, f->len, f->null);
+	}
+	csvw_end_record(out);
+	return false;
+}
 
-	/* Cells, in column order. */
+/* The first problem of a row's cells, in column order, or N_RULES; msg
+ * gets its message and *more the number of other problems. */
+static enum rule check_cells(const struct validator *v, struct checker *k, const struct csv_record *rec,
+			     char *msg, size_t size, const char **column, const char **constraint_out,
+			     unsigned *more)
+{
 	enum rule first_rule = N_RULES;
-	const char *first_col = NULL, *first_constraint = NULL;
-	unsigned more = 0;
+	*more = 0;
 	for (size_t c = 0; c < v->ncols; c++) {
 		const struct csv_field *cell = &rec->fields[c];
 		const char *why = NULL, *constraint = NULL;
@@ -454,7 +507,7 @@ static bool check_row(struct validator *v, const struct csv_record *rec)
 			snprintf(local, sizeof local, "the value %s", why);
 		} else if (v->col_field[c] >= 0) {
 			const struct ts_field *f = &v->schema.fields[v->col_field[c]];
-			if (v->missing[c]) {
+			if (k->missing[c]) {
 				if (f->required) {
 					rule = R_CONSTRAINT;
 					constraint = "required";
@@ -463,11 +516,11 @@ static bool check_row(struct validator *v, const struct csv_record *rec)
 			} else if (!v->field_plain[v->col_field[c]]) {
 				struct ts_value val;
 				enum ts_constraint failed;
-				if (cell->len + 2 > v->digits_cap) {
-					v->digits_cap = 2 * cell->len + 2;
-					v->digits = xrealloc(v->digits, v->digits_cap);
+				if (cell->len + 2 > k->digits_cap) {
+					k->digits_cap = 2 * cell->len + 2;
+					k->digits = xrealloc(k->digits, k->digits_cap);
 				}
-				if (!ts_parse(f, cell->data, cell->len, &val, v->digits, &why)) {
+				if (!ts_parse(f, cell->data, cell->len, &val, k->digits, &why)) {
 					rule = R_TYPE;
 					snprintf(local, sizeof local, "\"%.*s\" %s", (int)(cell->len > 200 ? 200 : cell->len),
 						 cell->data, why);
@@ -482,89 +535,166 @@ static bool check_row(struct validator *v, const struct csv_record *rec)
 			continue;
 		if (first_rule == N_RULES) {
 			first_rule = rule;
-			first_col = v->labels[c];
-			first_constraint = constraint;
-			memcpy(msg, local, sizeof msg);
+			*column = v->labels[c];
+			*constraint_out = constraint;
+			snprintf(msg, size, "%s", local);
 		} else {
-			more++;
+			(*more)++;
 		}
 	}
+	return first_rule;
+}
 
-	/* Foreign keys, then unique keys: checked only when the cells are fine. */
-	if (first_rule == N_RULES) {
-		char cols[512];
-		for (size_t i = 0; i < v->schema.n_foreign_keys && first_rule == N_RULES; i++) {
+/* Checks one row and records the verdict in res. Unique keys are left for
+ * finish_chunk(); foreign keys, read-only sets, are checked here. */
+static void check_row(const struct validator *v, struct checker *k, const struct csv_record *rec,
+		      struct chunk_result *res)
+{
+	if (res->nrows == res->caprows) {
+		res->caprows = res->caprows ? 2 * res->caprows : 4096;
+		res->rows = xrealloc(res->rows, res->caprows * sizeof *res->rows);
+	}
+	struct checked_row *row = &res->rows[res->nrows++];
+	*row = (struct checked_row){ .line = rec->line, .rule = N_RULES, .raw_len = rec->raw_len };
+	char msg[1024];
+	unsigned more = 0;
+
+	if (!v->header_ok) {
+		row->rule = v->header_rule;
+		snprintf(msg, sizeof msg, "not checked: the header is invalid");
+	} else if (rec->kind == CSVR_BLANK) {
+		row->rule = R_BLANK_ROW;
+		snprintf(msg, sizeof msg, "the row is empty");
+	} else if (rec->kind == CSVR_MALFORMED) {
+		row->rule = R_SOURCE;
+		snprintf(msg, sizeof msg, "%s", rec->error);
+	} else if (rec->nfields != v->ncols) {
+		bool missing = rec->nfields < v->ncols;
+		row->rule = missing ? R_MISSING_CELL : R_EXTRA_CELL;
+		row->column = missing ? v->labels[rec->nfields] : NULL;
+		snprintf(msg, sizeof msg, "the row has %zu fields, the header %zu", rec->nfields, v->ncols);
+	} else {
+		if (k->ncols < v->ncols) {
+			k->ncols = v->ncols;
+			k->missing = xrealloc(k->missing, k->ncols * sizeof *k->missing);
+		}
+		for (size_t c = 0; c < v->ncols; c++)
+			k->missing[c] = v->only_empty_missing ? rec->fields[c].len == 0
+							      : ts_is_missing(&v->schema, rec->fields[c].data, rec->fields[c].len);
+		row->rule = check_cells(v, k, rec, msg, sizeof msg, &row->column, &row->constraint, &more);
+		/* Foreign keys: checked only when the cells are fine. */
+		for (size_t i = 0; i < v->schema.n_foreign_keys && row->rule == N_RULES; i++) {
 			const struct ts_foreign_key *fk = &v->schema.foreign_keys[i];
 			size_t len;
-			const char *key = row_key(v, rec, &fk->local, &v->keybuf, &v->keybuf_cap, &len);
+			const char *key = row_key(v, k->missing, rec, &fk->local, &k->keybuf, &k->keybuf_cap, &len);
 			if (key && !keyset_find(v->fks[i].values, keyset_hash(key, len), key, len)) {
-				first_rule = R_FOREIGN_KEY;
-				first_col = v->schema.fields[fk->local.cols[0]].name;
+				char cols[512];
+				row->rule = R_FOREIGN_KEY;
+				row->column = v->schema.fields[fk->local.cols[0]].name;
 				describe_key(v, &fk->local, key, len, cols, sizeof cols);
 				snprintf(msg, sizeof msg, "%s is not in %s", cols, fk->resource);
 			}
 		}
-		for (size_t i = 0; i < v->n_uniques && first_rule == N_RULES; i++) {
-			const struct unique_check *u = &v->uniques[i];
-			uint64_t seen_on;
-			if (u->cur && (seen_on = keyset_find(u->seen, u->hash, u->cur, u->len))) {
-				first_rule = u->rule;
-				first_col = v->schema.fields[u->key.cols[0]].name;
-				first_constraint = first_rule == R_UNIQUE ? "unique" : NULL;
-				describe_key(v, &u->key, u->cur, u->len, cols, sizeof cols);
-				snprintf(msg, sizeof msg, "%s already appeared on line %llu", cols,
-					 (unsigned long long)seen_on);
-			}
-		}
 	}
-	if (first_rule != N_RULES) {
+	if (row->rule != N_RULES) {
 		if (more) {
 			size_t n = strlen(msg);
 			snprintf(msg + n, sizeof msg - n, " (and %u more problem%s)", more, more == 1 ? "" : "s");
 		}
-		reject(v, rec->line, first_col, first_rule, first_constraint, msg, rec->raw, rec->raw_len);
-		return false;
+		row->msg = add_text(res, msg, strlen(msg));
+		row->raw = add_text(res, rec->raw, rec->raw_len);
+		return;
+	}
+
+	row->keys = res->nkeys;
+	if (res->nkeys + v->n_uniques > res->capkeys) {
+		res->capkeys = 2 * (res->nkeys + v->n_uniques) + 1024;
+		res->keys = xrealloc(res->keys, res->capkeys * sizeof *res->keys);
 	}
 	for (size_t i = 0; i < v->n_uniques; i++) {
-		struct unique_check *u = &v->uniques[i];
-		if (u->cur)
-			keyset_add(u->seen, u->hash, u->cur, u->len, rec->line);
-	}
-	return true;
-}
-
-static void write_row(struct validator *v, const struct csv_record *rec)
-{
-	/* When the input row had no quotes (its raw length is its fields plus
-	 * delimiters) and the columns keep their order, the raw bytes are
-	 * already the normal form: an unquoted field cannot hold a delimiter,
-	 * quote or line break. */
-	if (v->same_order) {
-		size_t plain = rec->nfields - 1;
-		for (size_t c = 0; c < rec->nfields; c++)
-			plain += rec->fields[c].len;
-		if (plain == rec->raw_len) {
-			if (csvw_raw(v->out, rec->raw, rec->raw_len) != 0 || csvw_end_record(v->out) != 0)
-				die_write("standard output");
-			return;
+		struct key_ref *kr = &res->keys[res->nkeys++];
+		size_t len = 0;
+		const char *key = row_key(v, k->missing, rec, &v->uniques[i].key, &k->keybuf, &k->keybuf_cap, &len);
+		*kr = (struct key_ref){ .missing = key == NULL };
+		if (key) {
+			kr->off = add_text(res, key, len);
+			kr->len = len;
+			kr->hash = keyset_hash(key, len);
 		}
 	}
-	for (size_t o = 0; o < v->n_out; o++) {
-		const struct csv_field *f = &rec->fields[v->out_order[o]];
-		if (csvw_field(v->out, f->data, f->len, f->null) != 0)
-			die_write("standard output");
-	}
-	if (csvw_end_record(v->out) != 0)
-		die_write("standard output");
+	size_t before, after;
+	csvw_mem_data(res->out, &before);
+	row->raw_in_out = write_row(v, res->out, rec);
+	csvw_mem_data(res->out, &after);
+	row->out = before;
+	row->out_len = after - before;
+	/* A row that passed may yet be a duplicate, rejected with its raw row. */
+	row->raw = row->raw_in_out ? before : add_text(res, rec->raw, rec->raw_len);
 }
+
+static void work_on_chunk(void *ctx, void *worker, struct csvr *r, void *result)
+{
+	const struct csv_record *rec;
+	while ((rec = csvr_next(r)))
+		check_row(ctx, worker, rec, result);
+}
+
+static void *checker_new(void *ctx)
+{
+	(void)ctx;
+	struct checker *k = xrealloc(NULL, sizeof *k);
+	*k = (struct checker){ 0 };
+	return k;
+}
+
+static void checker_free(void *ctx, void *worker)
+{
+	(void)ctx;
+	struct checker *k = worker;
+	ts_thread_done();
+	free(k->missing);
+	free(k->digits);
+	free(k->keybuf);
+	free(k);
+}
+
+static void *chunk_result_new(void *ctx)
+{
+	struct validator *v = ctx;
+	struct chunk_result *res = xrealloc(NULL, sizeof *res);
+	*res = (struct chunk_result){ .out = csvw_open_mem(v->delim) };
+	return res;
+}
+
+static void chunk_result_clear(void *ctx, void *result)
+{
+	(void)ctx;
+	struct chunk_result *res = result;
+	res->nrows = res->nkeys = res->text_len = 0;
+	csvw_mem_clear(res->out);
+}
+
+static void chunk_result_free(void *ctx, void *result)
+{
+	(void)ctx;
+	struct chunk_result *res = result;
+	free(res->rows);
+	free(res->keys);
+	free(res->text);
+	csvw_close(res->out);
+	free(res);
+}
+
+/* ---- finishing rows, in input order, on the main thread ---- */
 
 /* Once the first rows show how long a row is, sizes the unique-key sets
  * for the whole of a regular file, so they are not rehashed again and again
  * as they grow to millions of keys. */
-static void reserve_unique_keys(struct validator *v, int fd, uint64_t bytes_so_far)
+static void reserve_unique_keys(struct validator *v, uint64_t bytes_so_far)
 {
 	struct stat st;
-	if (!v->n_uniques || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !bytes_so_far)
+	v->reserved = true;
+	if (!v->n_uniques || fstat(v->in_fd, &st) != 0 || !S_ISREG(st.st_mode) || !bytes_so_far)
 		return;
 	double per_row = (double)bytes_so_far / (double)v->rows;
 	size_t expect = (size_t)((double)st.st_size / per_row * 1.1);
@@ -574,52 +704,109 @@ static void reserve_unique_keys(struct validator *v, int fd, uint64_t bytes_so_f
 		keyset_reserve(v->uniques[i].seen, expect);
 }
 
+/* The unique checks of a row that passed everything else: false, with the
+ * row rejected, when a key was seen on an earlier valid row. */
+static bool unique_ok(struct validator *v, const struct chunk_result *res, const struct checked_row *row)
+{
+	const struct key_ref *keys = &res->keys[row->keys];
+	for (size_t i = 0; i < v->n_uniques; i++) {
+		const struct unique_check *u = &v->uniques[i];
+		const char *key = res->text + keys[i].off;
+		uint64_t seen_on;
+		if (keys[i].missing || !(seen_on = keyset_find(u->seen, keys[i].hash, key, keys[i].len)))
+			continue;
+		char cols[512], msg[1024];
+		describe_key(v, &u->key, key, keys[i].len, cols, sizeof cols);
+		snprintf(msg, sizeof msg, "%s already appeared on line %llu", cols, (unsigned long long)seen_on);
+		size_t out_len;
+		const char *raw = (row->raw_in_out ? csvw_mem_data(res->out, &out_len) : res->text) + row->raw;
+		reject(v, row->line, v->schema.fields[u->key.cols[0]].name, u->rule, u->rule == R_UNIQUE ? "unique" : NULL,
+		       msg, raw, row->raw_len);
+		return false;
+	}
+	for (size_t i = 0; i < v->n_uniques; i++)
+		if (!keys[i].missing)
+			keyset_add(v->uniques[i].seen, keys[i].hash, res->text + keys[i].off, keys[i].len, row->line);
+	return true;
+}
+
+/* Writes out a chunk's verdicts: rejects, unique checks, valid rows. */
+static void finish_chunk(void *ctx, void *result, uint64_t bytes)
+{
+	struct validator *v = ctx;
+	struct chunk_result *res = result;
+	size_t out_len;
+	const char *out = csvw_mem_data(res->out, &out_len);
+	size_t from = 0, to = 0; /* valid rows' output not yet written */
+	enum { AHEAD = 8 };      /* rows whose unique slots are fetched early */
+	for (size_t i = 0; i < res->nrows; i++) {
+		const struct checked_row *row = &res->rows[i];
+		if (i + AHEAD < res->nrows && res->rows[i + AHEAD].rule == N_RULES) {
+			const struct key_ref *keys = &res->keys[res->rows[i + AHEAD].keys];
+			for (size_t u = 0; u < v->n_uniques; u++)
+				if (!keys[u].missing)
+					keyset_prefetch(v->uniques[u].seen, keys[u].hash);
+		}
+		v->rows++;
+		bool valid = row->rule == N_RULES;
+		if (!valid)
+			reject(v, row->line, row->column, row->rule, row->constraint, res->text + row->msg,
+			       res->text + row->raw, row->raw_len);
+		else
+			valid = unique_ok(v, res, row);
+		if (valid && row->out == to) {
+			to += row->out_len;
+		} else if (valid) {
+			if (csvw_raw(v->out, out + from, to - from) != 0)
+				die_write("standard output");
+			from = row->out;
+			to = from + row->out_len;
+		}
+		if (valid)
+			v->valid++;
+		else
+			v->rejected++;
+		if (!v->reserved && v->rows >= 8192)
+			reserve_unique_keys(v, bytes);
+	}
+	if (csvw_raw(v->out, out + from, to - from) != 0)
+		die_write("standard output");
+	progress_update(&v->progress, v->rows, bytes);
+}
+
+static void on_header(void *ctx, const struct csv_record *rec)
+{
+	struct validator *v = ctx;
+	v->header_seen = true;
+	v->header_ok = read_header(v, rec) == 0;
+}
+
 /* Validates one input. Returns false when it could not be read to the end. */
 static bool validate_file(struct validator *v, int fd, const char *name)
 {
 	v->file = name;
-	struct csvr *r = csvr_open_threaded(fd, name, v->delim);
-	struct progress prog;
-	progress_init(&prog);
-	const struct csv_record *rec = csvr_next(r);
-	bool ok = true;
-	if (!rec) {
-		if (csvr_error(r)) {
-			log_error("%s: %s", name, csvr_error(r));
-			ok = false;
-		} else {
-			log_warn("%s: empty input, no header", name);
-		}
-		csvr_close(r);
-		return ok;
-	}
-	bool header_ok = read_header(v, rec) == 0;
-	while ((rec = csvr_next(r))) {
-		v->rows++;
-		if (!header_ok) {
-			reject(v, rec->line, NULL, v->header_rule, NULL, "not checked: the header is invalid",
-			       rec->raw, rec->raw_len);
-			v->rejected++;
-			continue;
-		}
-		if (check_row(v, rec)) {
-			v->valid++;
-			write_row(v, rec);
-		} else {
-			v->rejected++;
-		}
-		if ((v->rows & 1023) == 0) {
-			progress_update(&prog, v->rows, csvr_bytes(r));
-			if (v->rows == 8192)
-				reserve_unique_keys(v, fd, csvr_bytes(r));
-		}
-	}
-	progress_end(&prog);
-	if (csvr_error(r)) {
-		log_error("%s: %s", name, csvr_error(r));
-		ok = false;
-	}
-	csvr_close(r);
+	v->in_fd = fd;
+	v->header_seen = v->reserved = false;
+	progress_init(&v->progress);
+	const struct csvpar_opts o = { .name = name, .delim = v->delim, .threads = v->threads };
+	const struct csvpar_ops ops = {
+		.ctx = v,
+		.header = on_header,
+		.worker_new = checker_new,
+		.worker_free = checker_free,
+		.result_new = chunk_result_new,
+		.result_clear = chunk_result_clear,
+		.result_free = chunk_result_free,
+		.work = work_on_chunk,
+		.deliver = finish_chunk,
+	};
+	char err[256];
+	bool ok = csvpar_run(fd, &o, &ops, err, sizeof err);
+	progress_end(&v->progress);
+	if (!ok)
+		log_error("%s: %s", name, err);
+	else if (!v->header_seen)
+		log_warn("%s: empty input, no header", name);
 	return ok;
 }
 
@@ -846,7 +1033,7 @@ static void print_summary(const struct validator *v, bool json, const char *verd
 int main(int argc, char **argv)
 {
 	log_init("validate");
-	struct validator v = { .delim = ',' };
+	struct validator v = { .delim = ',', .threads = csvpar_cpus() };
 	const char *schema_path = NULL, *rejects_path = NULL;
 	bool json = false;
 	uint64_t max_rejects = UINT64_MAX;
@@ -867,6 +1054,7 @@ int main(int argc, char **argv)
 		{ "pattern", required_argument, NULL, 'p' },
 		{ "unique", required_argument, NULL, 'U' },
 		{ "tsv", no_argument, NULL, 't' },
+		{ "threads", required_argument, NULL, 'J' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -890,6 +1078,7 @@ int main(int argc, char **argv)
 			rules[nrules++] = (struct rule_arg){ c, optarg };
 			break;
 		case 't': v.delim = '\t'; break;
+		case 'J': v.threads = (unsigned)args_u64("--threads", optarg, 0, 256); break;
 		case 'q': log_level = LOG_QUIET; break;
 		case 'v': log_level = LOG_VERBOSE; break;
 		case 'h': help(); return EXIT_OK;
@@ -912,6 +1101,7 @@ int main(int argc, char **argv)
 	apply_rules(&v, rules, nrules);
 	free(rules);
 	plan_unique_checks(&v);
+	v.only_empty_missing = v.schema.n_missing == 1 && !v.schema.missing_values[0][0];
 	v.field_plain = xrealloc(NULL, v.schema.nfields * sizeof *v.field_plain);
 	for (size_t i = 0; i < v.schema.nfields; i++) {
 		const struct ts_field *f = &v.schema.fields[i];
@@ -985,7 +1175,6 @@ int main(int argc, char **argv)
 		keyset_free(v.uniques[i].seen);
 		if (v.uniques[i].owns_key)
 			free(v.uniques[i].key.cols);
-		free(v.uniques[i].buf);
 	}
 	for (size_t i = 0; i < v.schema.n_foreign_keys; i++)
 		keyset_free(v.fks[i].values);
@@ -995,11 +1184,8 @@ int main(int argc, char **argv)
 	free_labels(v.labels, v.ncols);
 	free_labels(v.out_labels, v.n_out);
 	free(v.col_field);
-	free(v.missing);
 	free(v.field_plain);
 	free(v.field_col);
 	free(v.out_order);
-	free(v.digits);
-	free(v.keybuf);
 	return status;
 }

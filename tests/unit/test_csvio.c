@@ -194,27 +194,6 @@ static void records_across_read_chunks(void)
 	records_across_read_chunks_with(csvr_open);
 }
 
-/* The same rows through the read-ahead thread: same records, same lines. */
-static void threaded_reader_gives_the_same_records(void)
-{
-	records_across_read_chunks_with(csvr_open_threaded);
-}
-
-/* Closing a threaded reader before the end must not hang or leak. */
-static void threaded_reader_closes_early(void)
-{
-	int fds[2];
-	CHECK(pipe(fds) == 0);
-	CHECK(write(fds[1], "a\n1\n", 4) == 4);
-	struct csvr *r = csvr_open_threaded(fds[0], "pipe", ',');
-	const struct csv_record *rec = csvr_next(r);
-	CHECK(rec && rec->line == 1);
-	/* The reader thread now waits for input that never comes. */
-	csvr_close(r);
-	close(fds[0]);
-	close(fds[1]);
-}
-
 static void records_across_read_chunks_with(open_fn *open_reader)
 {
 	/* Long enough to cross several 256 KiB reads, with a field that
@@ -357,8 +336,6 @@ int main(void)
 	RUN(nul_bytes_are_kept);
 	RUN(tab_separated);
 	RUN(records_across_read_chunks);
-	RUN(threaded_reader_gives_the_same_records);
-	RUN(threaded_reader_closes_early);
 	RUN(read_error_is_reported);
 	RUN(writer_quotes_only_when_needed);
 	RUN(writer_output_reads_back_identically);

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT
+ * Unit tests for parallel reading (lib/csvpar.c): whatever the chunk size
+ * and the number of threads, the records, line numbers, raw rows and errors
+ * must be exactly those of one plain reader, malformed input included. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "../helpers/csvdump.h"
+#include "unit.h"
+
+/* A fd reading the given bytes, through a temporary file. */
+static int fd_on(const char *data, size_t len)
+{
+	FILE *f = tmpfile();
+	if (!f || fwrite(data, 1, len, f) != len || fflush(f) != 0) {
+		perror("tmpfile");
+		exit(1);
+	}
+	int fd = dup(fileno(f));
+	fclose(f);
+	return fd;
+}
+
+/* Compares csvpar with a plain reader on data, for many chunk sizes and
+ * thread counts; reports the first difference. */
+static void same_as_plain(const char *data, size_t len, char delim)
+{
+	struct dump want = { 0 };
+	int fd = fd_on(data, len);
+	lseek(fd, 0, SEEK_SET);
+	dump_plain(&want, fd, delim);
+	static const size_t chunks[] = { 1, 2, 3, 4, 5, 7, 8, 13, 16, 31, 64, 1000, 0 };
+	for (size_t c = 0; c < sizeof chunks / sizeof *chunks; c++)
+		for (unsigned threads = 0; threads <= 3; threads++) {
+			struct dump got = { 0 };
+			lseek(fd, 0, SEEK_SET);
+			dump_parallel(&got, fd, delim, chunks[c], threads);
+			if (got.len != want.len || (want.len && memcmp(got.s, want.s, want.len) != 0)) {
+				printf("# input:");
+				for (size_t i = 0; i < len; i++)
+					printf(" %02x", (unsigned char)data[i]);
+				printf("\n# chunk %zu, %u threads: got\n%s# want\n%s", chunks[c], threads, got.s ? got.s : "",
+				       want.s ? want.s : "");
+				unit_case_failed = 1;
+				free(got.s);
+				goto out;
+			}
+			free(got.s);
+		}
+out:
+	free(want.s);
+	close(fd);
+}
+
+#define SAME(s) same_as_plain((s), sizeof(s) - 1, ',')
+
+static void well_formed_rows(void)
+{
+	SAME("a,b\n1,2\n3,4\n5,6\n");
+	SAME("a,b\n1,2\n3,4"); /* no final newline */
+	SAME("a,b\r\n1,2\r\n\r\n3,4\r\n");
+	SAME("\xEF\xBB\xBF" "a,b\n1,2\n");
+	SAME("a\n\n\n1\n\n");
+	SAME("a, b ,c\n 1 ,\t2, 3\n");
+}
+
+static void quoted_fields_across_lines(void)
+{
+	SAME("a,b\n1,\"x\ny\nz\"\n2,\"\"\"q\"\"\"\n3,\"a,b\"\n");
+	SAME("k,v\n1,\"one\ntwo\"\n2,\"three\r\nfour\"\n3,\"\"\n4,\n");
+}
+
+static void malformed_input(void)
+{
+	SAME("a,b\n1,x\"y\n2,3\n4,5\n");                /* stray quote */
+	SAME("a,b\n1,\"open\n2,3\n4,5\n");               /* unterminated, resynchronises */
+	SAME("a,b\n1,\"x\"y\n2,\"3\n\"\n4,5\n");         /* after the closing quote */
+	SAME("a,b\n1,\"never closed\n2,3\n");           /* at the very end */
+	SAME("a,\"b\n1,2\n3,4\n");                      /* in the header */
+	SAME("a,b\n\"1\"\"\n2,3\n\"\n4,5\n");
+	SAME("a,b\r1,2\r3,4\r");                        /* lone CRs */
+	SAME("a,b\n1,2\r3,4\n5,\"x\ry\"\n");
+	same_as_plain("a,b\n1,\0x\n2,3\n", 14, ',');     /* NUL */
+	SAME("\"\n\"\n\"\n\"\n");
+	/* Quotes balance at a line end the reader is not at a record's end:
+	 * the stray quote is rejected on its own, so the next quote opens a
+	 * field that runs on past the cut. */
+	SAME("a,b\n1,x\"y\n2,\"open\n3,4\n5,6\n7,8\n");
+	SAME("a,b\n1,x\"y\n2,\"open\n3,4\n5,\"6\n7,8\"\n9,0\n");
+}
+
+/* Short random inputs over the bytes that matter to CSV. */
+static void random_inputs(void)
+{
+	static const char alphabet[] = "a,\"\n\r \"\n";
+	unsigned seed = 12345;
+	for (int i = 0; i < 3000 && !unit_case_failed; i++) {
+		char buf[48];
+		size_t len = (size_t)(rand_r(&seed) % 40);
+		for (size_t j = 0; j < len; j++)
+			buf[j] = alphabet[rand_r(&seed) % (sizeof alphabet - 1)];
+		same_as_plain(buf, len, ',');
+	}
+}
+
+static void tab_separated(void)
+{
+	same_as_plain("a\tb\n1\t 2 \n\"x\ty\"\t3\n", 19, '\t');
+}
+
+static void empty_input(void)
+{
+	SAME("");
+	SAME("\xEF\xBB\xBF");
+	SAME("\n");
+}
+
+/* Many chunks of the default size, on threads: same records as one reader. */
+static void a_long_input(void)
+{
+	size_t n = 0, cap = 2 * 1024 * 1024;
+	char *buf = malloc(cap + 4096);
+	n += (size_t)sprintf(buf, "k,v\n");
+	for (int row = 0; n < cap; row++)
+		n += (size_t)sprintf(buf + n, row % 1000 == 7 ? "%d,\"x\"y\n" : row % 3 ? "%d,\"line one\nline two\"\n" : "%d,plain\n", row);
+	struct dump want = { 0 }, got = { 0 };
+	int fd = fd_on(buf, n);
+	lseek(fd, 0, SEEK_SET);
+	dump_plain(&want, fd, ',');
+	lseek(fd, 0, SEEK_SET);
+	dump_parallel(&got, fd, ',', 0, 2);
+	CHECK(got.len == want.len && memcmp(got.s, want.s, want.len) == 0);
+	free(want.s);
+	free(got.s);
+	free(buf);
+	close(fd);
+}
+
+static void read_error_is_reported(void)
+{
+	struct dump got = { 0 };
+	dump_parallel(&got, 1000, ',', 0, 2); /* not open */
+	CHECK(got.s && strstr(got.s, "error: read error: Bad file descriptor"));
+	free(got.s);
+}
+
+/* Rows written slowly into a pipe come out before the writer is done. */
+static void rows_flow_from_a_pipe(void)
+{
+	int fds[2];
+	CHECK(pipe(fds) == 0);
+	CHECK(write(fds[1], "a\n1\n2\n", 6) == 6);
+	pid_t child = fork();
+	if (child == 0) {
+		usleep(200 * 1000);
+		if (write(fds[1], "3\n", 2) != 2)
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	struct dump got = { 0 };
+	dump_parallel(&got, fds[0], ',', 0, 2);
+	CHECK(got.s && strstr(got.s, "line 4 fields 1: 1[3]"));
+	free(got.s);
+	close(fds[0]);
+}
+
+int main(void)
+{
+	RUN(well_formed_rows);
+	RUN(quoted_fields_across_lines);
+	RUN(malformed_input);
+	RUN(random_inputs);
+	RUN(tab_separated);
+	RUN(empty_input);
+	RUN(a_long_input);
+	RUN(read_error_is_reported);
+	RUN(rows_flow_from_a_pipe);
+	return UNIT_END();
+}
