@@ -47,6 +47,7 @@ struct csv_record {
 	const char *raw;     /* the input lines holding the record, without the */
 	size_t raw_len;      /* final line terminator; a multi-line record keeps */
 	                     /* its inner newlines */
+	bool raw_cut;        /* raw holds only the start of a huge record */
 	const char *error;   /* CSVR_MALFORMED only: what is wrong, for people */
 };
 

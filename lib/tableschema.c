@@ -580,7 +580,11 @@ bool ts_check(const struct ts_field *f, const char *cell, size_t len, const stru
 			return *failed = TSC_EXCLUSIVE_MAXIMUM, false;
 	}
 	if (f->min_length >= 0 || f->max_length >= 0) {
-		int64_t n = utf8_length(cell, len);
+		/* A cell of len bytes holds len/4 to len characters: count only
+		 * when that range crosses a bound. */
+		int64_t most = (int64_t)len, least = (most + 3) / 4;
+		bool in_range = (f->min_length < 0 || least >= f->min_length) && (f->max_length < 0 || most <= f->max_length);
+		int64_t n = in_range ? most : utf8_length(cell, len);
 		if (f->min_length >= 0 && n < f->min_length)
 			return *failed = TSC_MIN_LENGTH, false;
 		if (f->max_length >= 0 && n > f->max_length)

@@ -299,18 +299,40 @@ static unsigned read_header(struct validator *v, const struct csv_record *rec)
 
 /* ---- rows ---- */
 
+/* True when every byte is ASCII and none is NUL: sixteen at a time (GCC's
+ * vector types make that SIMD on any target), the last sixteen overlapping
+ * the ones before. */
+static bool plain_ascii(const char *s, size_t len)
+{
+	typedef signed char v16 __attribute__((vector_size(16)));
+	if (len < 16) {
+		for (size_t i = 0; i < len; i++)
+			if (s[i] == '\0' || (s[i] & 0x80))
+				return false;
+		return true;
+	}
+	for (size_t i = 0;; i += 16) {
+		if (i > len - 16)
+			i = len - 16;
+		v16 v, zero = { 0 };
+		memcpy(&v, s + i, 16);
+		v16 bad = (v <= zero); /* a byte >= 0x80 is negative */
+		uint64_t half[2];
+		memcpy(half, &bad, 16);
+		if (half[0] | half[1])
+			return false;
+		if (i == len - 16)
+			return true;
+	}
+}
+
 /* Where a cell's bytes are not plain printable ASCII, tells NUL bytes and
  * invalid UTF-8 apart. Returns the rule to report, or N_RULES if fine. */
 static enum rule check_bytes(const char *s, size_t len, const char **why)
 {
-	size_t i = 0;
-	for (; i < len; i += 8) { /* fast path: 8 ASCII bytes without NUL */
-		uint64_t w = 0x0101010101010101ULL; /* a short tail is padded with 1s */
-		memcpy(&w, s + i, len - i < 8 ? len - i : 8);
-		if ((w & 0x8080808080808080ULL) || ((w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL))
-			break;
-	}
-	for (size_t j = i; j < len; j++)
+	if (plain_ascii(s, len))
+		return N_RULES;
+	for (size_t j = 0; j < len; j++)
 		if (s[j] == '\0' || (s[j] & 0x80)) {
 			if (memchr(s + j, '\0', len - j)) {
 				*why = "holds a NUL byte";
@@ -384,15 +406,73 @@ struct chunk_result {
 	struct csvw *out;                /* valid rows' output, in memory */
 };
 
+/* Values a column has passed its checks with. Most columns repeat their
+ * values (a price, a store, a currency), and the checks depend on nothing
+ * but the value, so a value seen before skips them: its type and
+ * constraints (MEMO_CELL), and each single-column foreign key (the bit
+ * after). Values of up to 16 bytes fit in two words, so a slot compares
+ * without a call. Direct-mapped: a new value simply takes its slot. */
+enum { MEMO_SLOTS = 2048, MEMO_MAX = 16, MEMO_CELL = 1 };
+struct memo_slot {
+	uint64_t a, b;                   /* the value's bytes, see memo_find() */
+	uint8_t len;                     /* 0: empty (an empty cell is missing, never here) */
+	uint8_t passed;                  /* MEMO_CELL, and 2 << i for foreign key i */
+};
+
 /* Scratch of one checking thread. */
 struct checker {
 	bool *missing;                   /* the row's missing cells, by column */
 	size_t ncols;
+	struct memo_slot *memo;          /* MEMO_SLOTS a column */
+	struct memo_stats {
+		uint32_t lookups, hits;
+		bool off;
+	} *memo_stats;                   /* by column */
 	char *digits;                    /* for number parsing */
 	size_t digits_cap;
 	char *keybuf;                    /* for composite keys */
 	size_t keybuf_cap;
 };
+
+/* Looks a cell of column c up: its slot, with *hit when the slot holds
+ * the value with all of the bits of what; NULL when the value is longer
+ * than MEMO_MAX or the column has shown it hardly repeats. */
+static struct memo_slot *memo_find(struct checker *k, size_t c, const struct csv_field *cell, unsigned what,
+				   bool *hit)
+{
+	size_t len = cell->len;
+	struct memo_stats *st = &k->memo_stats[c];
+	*hit = false;
+	if (len > MEMO_MAX || len == 0 || st->off)
+		return NULL;
+	if (++st->lookups == 4096)
+		st->off = st->hits < 1024; /* fewer than one in four: not worth it */
+	/* Two loads that together cover every byte: with the length, they
+	 * are the value. */
+	const char *s = cell->data;
+	uint64_t a = 0, b = 0;
+	if (len >= 8) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + len - 8, 8);
+	} else if (len >= 4) {
+		uint32_t lo, hi;
+		memcpy(&lo, s, 4);
+		memcpy(&hi, s + len - 4, 4);
+		a = lo, b = hi;
+	} else {
+		a = (uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[len / 2] << 8 |
+		    (uint64_t)(unsigned char)s[len - 1] << 16;
+	}
+	uint64_t h = (a * 0x9E3779B97F4A7C15ULL) ^ (b * 0xC2B2AE3D27D4EB4FULL) ^ len;
+	struct memo_slot *m = &k->memo[c * MEMO_SLOTS + ((h ^ h >> 31) & (MEMO_SLOTS - 1))];
+	if (m->len == len && m->a == a && m->b == b) {
+		*hit = (m->passed & what) == what;
+		st->hits += *hit;
+	} else { /* the slot is the value's from now on */
+		*m = (struct memo_slot){ .a = a, .b = b, .len = (uint8_t)len };
+	}
+	return m;
+}
 
 static size_t add_text(struct chunk_result *res, const char *s, size_t len)
 {
@@ -498,10 +578,12 @@ static enum rule check_cells(const struct validator *v, struct checker *k, const
 {
 	enum rule first_rule = N_RULES;
 	*more = 0;
+	/* Every byte of a cell is in the raw row: one look at that clears them all. */
+	bool raw_ascii = !rec->raw_cut && plain_ascii(rec->raw, rec->raw_len);
 	for (size_t c = 0; c < v->ncols; c++) {
 		const struct csv_field *cell = &rec->fields[c];
 		const char *why = NULL, *constraint = NULL;
-		enum rule rule = check_bytes(cell->data, cell->len, &why);
+		enum rule rule = raw_ascii ? N_RULES : check_bytes(cell->data, cell->len, &why);
 		char local[1024];
 		if (rule != N_RULES) {
 			snprintf(local, sizeof local, "the value %s", why);
@@ -514,6 +596,10 @@ static enum rule check_cells(const struct validator *v, struct checker *k, const
 					snprintf(local, sizeof local, "a value is required");
 				}
 			} else if (!v->field_plain[v->col_field[c]]) {
+				bool known;
+				struct memo_slot *m = memo_find(k, c, cell, MEMO_CELL, &known);
+				if (known)
+					continue;
 				struct ts_value val;
 				enum ts_constraint failed;
 				if (cell->len + 2 > k->digits_cap) {
@@ -528,6 +614,8 @@ static enum rule check_cells(const struct validator *v, struct checker *k, const
 					rule = R_CONSTRAINT;
 					constraint = ts_constraint_name(failed);
 					describe_constraint(local, sizeof local, f, failed, cell->data, cell->len);
+				} else if (m) {
+					m->passed |= MEMO_CELL;
 				}
 			}
 		}
@@ -577,6 +665,12 @@ static void check_row(const struct validator *v, struct checker *k, const struct
 		if (k->ncols < v->ncols) {
 			k->ncols = v->ncols;
 			k->missing = xrealloc(k->missing, k->ncols * sizeof *k->missing);
+			free(k->memo);
+			free(k->memo_stats);
+			k->memo = calloc(k->ncols * MEMO_SLOTS, sizeof *k->memo);
+			k->memo_stats = calloc(k->ncols, sizeof *k->memo_stats);
+			if (!k->memo || !k->memo_stats)
+				die(EXIT_OPER, "out of memory");
 		}
 		for (size_t c = 0; c < v->ncols; c++)
 			k->missing[c] = v->only_empty_missing ? rec->fields[c].len == 0
@@ -585,9 +679,21 @@ static void check_row(const struct validator *v, struct checker *k, const struct
 		/* Foreign keys: checked only when the cells are fine. */
 		for (size_t i = 0; i < v->schema.n_foreign_keys && row->rule == N_RULES; i++) {
 			const struct ts_foreign_key *fk = &v->schema.foreign_keys[i];
+			struct memo_slot *m = NULL;
+			unsigned bit = 2u << i;
+			if (fk->local.n == 1 && i < 7) {
+				long c = v->field_col[fk->local.cols[0]];
+				bool known;
+				m = memo_find(k, (size_t)c, &rec->fields[c], bit, &known);
+				if (known)
+					continue;
+			}
 			size_t len;
 			const char *key = row_key(v, k->missing, rec, &fk->local, &k->keybuf, &k->keybuf_cap, &len);
-			if (key && !keyset_find(v->fks[i].values, keyset_hash(key, len), key, len)) {
+			if (key && keyset_find(v->fks[i].values, keyset_hash(key, len), key, len)) {
+				if (m)
+					m->passed |= bit;
+			} else if (key) {
 				char cols[512];
 				row->rule = R_FOREIGN_KEY;
 				row->column = v->schema.fields[fk->local.cols[0]].name;
@@ -652,6 +758,8 @@ static void checker_free(void *ctx, void *worker)
 	(void)ctx;
 	struct checker *k = worker;
 	ts_thread_done();
+	free(k->memo);
+	free(k->memo_stats);
 	free(k->missing);
 	free(k->digits);
 	free(k->keybuf);

@@ -63,6 +63,7 @@ static void well_formed_rows(void)
 	SAME("\xEF\xBB\xBF" "a,b\n1,2\n");
 	SAME("a\n\n\n1\n\n");
 	SAME("a, b ,c\n 1 ,\t2, 3\n");
+	SAME("a,b\n0123456789abcdefghij,klmnopqrstuvwxyz \n0123456789abcdefghij,k\tlmnopqrstuvwxyz\n");
 }
 
 static void quoted_fields_across_lines(void)
