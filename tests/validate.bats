@@ -439,3 +439,25 @@ one_value() {
 	assert_output --partial "EXIT STATUS"
 	assert_output --partial "--max-reject-rate"
 }
+
+@test "validate gives the same rows, rejects, summary and status however the input is cut among threads" {
+	# Small chunks make even these files span many of them, on several
+	# threads; --threads 0 reads and checks in one thread.
+	"$BIN/gen" --rows 3000 --seed 4 --dirty 0.2 >dirty.csv
+	"$BIN/validate" -q --schema "$SCHEMA" --rejects rej.csv dirty.csv >/dev/null
+	run wc -l <rej.csv
+	[ "$output" -gt 300 ] # the rows do go through the checks
+	for f in dirty.csv "$REPO"/tests/data/hostile/*.csv; do
+		want_status=0 got_status=0
+		"$BIN/validate" --threads 0 --schema "$SCHEMA" --rejects want-rej.csv "$f" >want.csv 2>want.err ||
+			want_status=$?
+		for chunk in 1 7 64 4096; do
+			ELT_CSV_CHUNK_BYTES=$chunk "$BIN/validate" --threads 2 --schema "$SCHEMA" --rejects got-rej.csv "$f" \
+				>got.csv 2>got.err || got_status=$?
+			cmp want.csv got.csv
+			cmp want-rej.csv got-rej.csv
+			cmp want.err got.err
+			assert_equal "$got_status" "$want_status"
+		done
+	done
+}
