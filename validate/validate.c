@@ -412,7 +412,7 @@ struct chunk_result {
  * constraints (MEMO_CELL), and each single-column foreign key (the bit
  * after). Values of up to 16 bytes fit in two words, so a slot compares
  * without a call. Direct-mapped: a new value simply takes its slot. */
-enum { MEMO_SLOTS = 2048, MEMO_MAX = 16, MEMO_CELL = 1 };
+enum { MEMO_SLOTS = 512, MEMO_MAX = 16, MEMO_CELL = 1 };
 struct memo_slot {
 	uint64_t a, b;                   /* the value's bytes, see memo_find() */
 	uint8_t len;                     /* 0: empty (an empty cell is missing, never here) */
