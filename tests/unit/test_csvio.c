@@ -106,6 +106,37 @@ static void empty_unquoted_is_null(void)
 	reader_done(r);
 }
 
+/* Lines without quotes are split without libcsv: the same fields, nulls,
+ * lines and raw bytes as the lines around them that go through libcsv. */
+static void plain_lines_read_like_quoted_ones(void)
+{
+	struct csvr *r = OPEN("a,,b,\n,x\r\n\"q\",1\nc\rd,e\nf,g\n");
+	const struct csv_record *rec = csvr_next(r);
+	CHECK(rec && rec->line == 1 && rec->nfields == 4);
+	CHECK(!rec->fields[0].null && rec->fields[1].null && rec->fields[3].null);
+	CHECK_STR(rec->fields[2].data, rec->fields[2].len, "b");
+	CHECK_STR(rec->raw, rec->raw_len, "a,,b,");
+	rec = csvr_next(r);
+	CHECK(rec && rec->line == 2 && rec->nfields == 2 && rec->fields[0].null);
+	CHECK_STR(rec->fields[1].data, rec->fields[1].len, "x");
+	CHECK_STR(rec->raw, rec->raw_len, ",x");
+	rec = csvr_next(r);
+	CHECK(rec && rec->line == 3 && rec->nfields == 2);
+	CHECK_STR(rec->fields[0].data, rec->fields[0].len, "q");
+	/* A lone CR ends a record mid-line; the next one starts on that line. */
+	rec = csvr_next(r);
+	CHECK(rec && rec->line == 4 && rec->nfields == 1);
+	CHECK_STR(rec->fields[0].data, rec->fields[0].len, "c");
+	rec = csvr_next(r);
+	CHECK(rec && rec->line == 4 && rec->nfields == 2);
+	CHECK_STR(rec->fields[1].data, rec->fields[1].len, "e");
+	rec = csvr_next(r);
+	CHECK(rec && rec->line == 5 && rec->nfields == 2);
+	CHECK_STR(rec->raw, rec->raw_len, "f,g");
+	CHECK(csvr_next(r) == NULL && csvr_error(r) == NULL);
+	reader_done(r);
+}
+
 static void stray_quote_rejects_one_line(void)
 {
 	struct csvr *r = OPEN("a,b\n1,x\"y\n2,\"ok\"z\n3,3\n");
@@ -350,6 +381,7 @@ int main(void)
 	RUN(crlf_bom_and_spaces);
 	RUN(blank_lines_are_reported);
 	RUN(empty_unquoted_is_null);
+	RUN(plain_lines_read_like_quoted_ones);
 	RUN(stray_quote_rejects_one_line);
 	RUN(unterminated_quote_costs_one_line);
 	RUN(quote_closed_late_resynchronises);
