@@ -5,7 +5,9 @@
  * its LF). That costs one csv_parse() call per line, which is small next to
  * the per-byte work, and buys exact line numbers, the raw bytes of every
  * record, and a clean place to stop and start again after a parse error,
- * none of which libcsv offers by itself. */
+ * none of which libcsv offers by itself. On request a line without quotes
+ * is split here instead (see plain_line): libcsv's byte-by-byte state
+ * machine was half of pgload's time on the sales stream. */
 #include "csvio.h"
 
 #include <csv.h>
@@ -89,6 +91,7 @@ struct csvr {
 	bool last_block;       /* the block being parsed ends the input */
 	bool eof, started;
 	bool keeping_blanks;   /* the parser has never_space */
+	bool split_plain_lines; /* csvr_split_plain_lines() */
 	const char *read_error;
 	char read_error_buf[256];
 	uint64_t bytes;
@@ -305,6 +308,11 @@ void csvr_feed(struct csvr *r, const char *data, size_t len, bool last)
 	}
 }
 
+void csvr_split_plain_lines(struct csvr *r)
+{
+	r->split_plain_lines = true;
+}
+
 bool csvr_between_records(const struct csvr *r)
 {
 	/* After a lone CR a record can begin, even open a quote, with no
@@ -420,9 +428,54 @@ static const char *parse_error_reason(char c)
 			: "character after the closing quote of a field";
 }
 
+/* The length of a whole line without its LF or CRLF when the line is a
+ * record of its own with nothing for libcsv to decide: no quote, no other
+ * CR, not blank. Such lines are most of every real input, and splitting
+ * them at the delimiter here gives what libcsv gives (every byte kept, an
+ * empty field null) in a fraction of its time. 0 for any other segment. */
+static size_t plain_line(const struct csvr *r, const char *seg, size_t len, bool has_lf)
+{
+	if (!r->split_plain_lines || r->in_record || r->skipping || r->last_term_cr || !has_lf)
+		return 0;
+	size_t n = len - 1;
+	if (n && seg[n - 1] == '\r')
+		n--;
+	if (memchr(seg, '"', n) || memchr(seg, '\r', n))
+		return 0;
+	return n;
+}
+
+/* Queues the fields of a plain line (see plain_line) as on_field would,
+ * copying the line into the arena at once and ending each field there with
+ * a NUL in place of its delimiter, then ends the record as libcsv would. */
+static void split_plain(struct csvr *r, const char *s, size_t n)
+{
+	bytes_reserve(&r->arena, n + 1);
+	char *base = r->arena.data + r->arena.len, *p = base, *end = base + n;
+	memcpy(base, s, n);
+	*end = '\0';
+	for (;;) {
+		char *d = memchr(p, r->delim, (size_t)(end - p));
+		if (d)
+			*d = '\0';
+		size_t flen = (size_t)((d ? d : end) - p);
+		if (r->nfields == r->capfields) {
+			r->capfields = r->capfields ? 2 * r->capfields : 256;
+			r->fields = xrealloc(r->fields, r->capfields * sizeof *r->fields);
+		}
+		r->fields[r->nfields++] = (struct fieldref){ r->arena.len + (size_t)(p - base), flen, flen == 0 };
+		if (!d)
+			break;
+		p = d + 1;
+	}
+	r->arena.len += n + 1;
+	on_record('\n', r);
+}
+
 /* Feeds one segment. Returns false on a fatal error (message in read_error). */
 static bool feed(struct csvr *r, const char *seg, size_t len, bool has_lf)
 {
+	size_t plain = plain_line(r, seg, len, has_lf);
 	if (!r->in_record && !r->skipping) {
 		r->in_record = true;
 		r->start_line = r->line;
@@ -447,6 +500,11 @@ static bool feed(struct csvr *r, const char *seg, size_t len, bool has_lf)
 			push_record(r, CSVR_MALFORMED, r->skip_error, 0);
 			r->line++;
 		}
+		return true;
+	}
+	if (plain) {
+		split_plain(r, seg, plain);
+		r->line++;
 		return true;
 	}
 	/* never_space keeps blanks libcsv would trim, at the price of a call

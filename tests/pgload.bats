@@ -81,6 +81,71 @@ last_load() {
 	sql -c "delete from raw.sales where _load_id = $id"
 }
 
+@test "pgload stamps rows sent in binary and rows sent as CSV after a fallback with the same load id and load time" {
+	sales_table stamp_t
+	sales_table stamp_ref
+	# Quantity "+2" on line 5 is not in a plain form: lines 2 to 4 go in
+	# binary, with the load id sent by pgload, the rest as CSV, with the
+	# load id from the column default.
+	"$BIN/gen" --rows 8 --seed 13 | awk -F, -v OFS=, 'NR == 5 { $5 = "+2" } 1' >s.csv
+	before=$(sql -c "select clock_timestamp()")
+	run --separate-stderr "$BIN/pgload" -v --table stamp_t <s.csv
+	assert_success
+	[[ "$stderr" == *"pgload: column _load_id: the load id goes with every binary row, its default is not evaluated"* ]]
+	[[ "$stderr" == *"pgload: line 5, column quantity: value not in a plain form; sending the rest as CSV"* ]]
+	id=$(sql -c "select max(load_id) from raw._loads where target_table = 'public.stamp_t'")
+	# One load id, the audit row's; one load time, the transaction's
+	# now(): not before pgload started, not after the audit row's start,
+	# written by the same transaction as the audit row.
+	run sql -c "select count(*), count(distinct s._load_id), min(s._load_id) = l.load_id,
+		count(distinct s._loaded_at), min(s._loaded_at) >= '$before' and max(s._loaded_at) <= l.started_at,
+		bool_and(s.xmin = l.xmin)
+		from stamp_t s, raw._loads l where l.load_id = $id group by l.load_id, l.started_at"
+	assert_output "8|1|t|1|t|t"
+	# The same rows as csv mode's, which leaves both columns to their defaults.
+	"$BIN/pgload" -q --table stamp_ref --format csv <s.csv
+	run sql -c "select count(*) from (select $SALES_COLS from stamp_t except all
+		select $SALES_COLS from stamp_ref) d"
+	assert_output 0
+}
+
+@test "pgload leaves a column to its default unless the default is the load id's and the header leaves it out" {
+	sql -c "create table fill_other (a int, _load_id bigint default 7, _loaded_at timestamptz default now())"
+	printf 'a\n1\n2\n' >a.csv
+	run --separate-stderr "$BIN/pgload" -v --table fill_other <a.csv
+	assert_success
+	[[ "$stderr" != *"the load id goes with every binary row"* ]]
+	run sql -c "select a, _load_id from fill_other order by a"
+	assert_output "$(printf '1|7\n2|7')"
+	sales_table fill_given
+	"$BIN/gen" --rows 3 --seed 14 | awk -F, -v OFS=, '{ print $0, NR == 1 ? "_load_id" : 40 + NR }' >g.csv
+	run --separate-stderr "$BIN/pgload" -v --table fill_given <g.csv
+	assert_success
+	[[ "$stderr" != *"the load id goes with every binary row"* ]]
+	run sql -c "select _load_id from fill_given order by 1"
+	assert_output "$(printf '42\n43\n44')"
+}
+
+@test "pgload leaves the load id to the default when the user may not write that column" {
+	role=pgload_cols_$$
+	raw_ddl
+	sql -c "set client_min_messages = warning" -c "drop role if exists $role" -c "create role $role login" \
+		-c "grant usage on schema raw to $role" \
+		-c "grant select, insert, update on raw._loads to $role" \
+		-c "grant usage on sequence raw._loads_load_id_seq to $role" \
+		-c "create table priv_t (a int, _load_id bigint default nullif(current_setting('elt.load_id', true), '')::bigint)" \
+		-c "grant select, insert (a) on priv_t to $role"
+	printf 'a\n1\n2\n' >a.csv
+	PGUSER=$role run --separate-stderr "$BIN/pgload" -v --table priv_t <a.csv
+	assert_success
+	[[ "$stderr" != *"the load id goes with every binary row"* ]]
+	[[ "$stderr" == *"binary COPY), load "* ]]
+	run sql -c "select count(*) from priv_t p join raw._loads l on l.load_id = p._load_id
+		where l.target_table = 'public.priv_t'"
+	assert_output 2
+	sql -c "drop owned by $role" -c "drop role $role"
+}
+
 @test "pgload binary and csv modes load identical values for every encoded type" {
 	sql -c "create table types_bin (i2 smallint, i4 integer, i8 bigint, n numeric, n2 numeric(8,3),
 		f4 real, f8 double precision, b boolean, d date, ts timestamp, tz timestamptz,

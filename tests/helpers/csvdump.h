@@ -18,7 +18,7 @@ struct dump {
 	size_t len, cap;
 };
 
-static void dump_add(struct dump *d, const void *p, size_t n)
+static inline void dump_add(struct dump *d, const void *p, size_t n)
 {
 	if (d->len + n + 1 > d->cap) {
 		d->cap = 2 * (d->len + n + 1) + 256;
@@ -31,8 +31,8 @@ static void dump_add(struct dump *d, const void *p, size_t n)
 	d->s[d->len] = '\0';
 }
 
-static void dump_printf(struct dump *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void dump_printf(struct dump *d, const char *fmt, ...)
+static inline void dump_printf(struct dump *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static inline void dump_printf(struct dump *d, const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -42,7 +42,7 @@ static void dump_printf(struct dump *d, const char *fmt, ...)
 	dump_add(d, buf, n < (int)sizeof buf ? (size_t)n : sizeof buf - 1);
 }
 
-static void dump_record(struct dump *d, const struct csv_record *rec)
+static inline void dump_record(struct dump *d, const struct csv_record *rec)
 {
 	dump_printf(d, "kind %d line %llu fields %zu:", (int)rec->kind, (unsigned long long)rec->line, rec->nfields);
 	for (size_t i = 0; i < rec->nfields; i++) {
@@ -55,36 +55,42 @@ static void dump_record(struct dump *d, const struct csv_record *rec)
 	dump_printf(d, "] %s\n", rec->error ? rec->error : "");
 }
 
-/* The records as one csvr_open() reader gives them. */
-static void dump_plain(struct dump *d, int fd, char delim)
+/* Every record a reader gives, then its error if any. */
+static inline void dump_records(struct dump *d, struct csvr *r)
 {
-	struct csvr *r = csvr_open(fd, "dump", delim);
 	const struct csv_record *rec;
 	while ((rec = csvr_next(r)))
 		dump_record(d, rec);
 	if (csvr_error(r))
 		dump_printf(d, "error: %s\n", csvr_error(r));
+}
+
+/* The records as one csvr_open() reader gives them. */
+static inline void dump_plain(struct dump *d, int fd, char delim)
+{
+	struct csvr *r = csvr_open(fd, "dump", delim);
+	dump_records(d, r);
 	csvr_close(r);
 }
 
-static void dump_header(void *ctx, const struct csv_record *rec)
+static inline void dump_header(void *ctx, const struct csv_record *rec)
 {
 	dump_record(ctx, rec);
 }
 
-static void *dump_new(void *ctx)
+static inline void *dump_new(void *ctx)
 {
 	(void)ctx;
 	return calloc(1, sizeof(struct dump));
 }
 
-static void dump_clear(void *ctx, void *result)
+static inline void dump_clear(void *ctx, void *result)
 {
 	(void)ctx;
 	((struct dump *)result)->len = 0;
 }
 
-static void dump_free(void *ctx, void *result)
+static inline void dump_free(void *ctx, void *result)
 {
 	(void)ctx;
 	if (result)
@@ -92,7 +98,7 @@ static void dump_free(void *ctx, void *result)
 	free(result);
 }
 
-static void dump_work(void *ctx, void *worker, struct csvr *r, void *result)
+static inline void dump_work(void *ctx, void *worker, struct csvr *r, void *result)
 {
 	(void)ctx, (void)worker;
 	const struct csv_record *rec;
@@ -100,7 +106,7 @@ static void dump_work(void *ctx, void *worker, struct csvr *r, void *result)
 		dump_record(result, rec);
 }
 
-static void dump_deliver(void *ctx, void *result, uint64_t bytes)
+static inline void dump_deliver(void *ctx, void *result, uint64_t bytes)
 {
 	(void)bytes;
 	struct dump *chunk = result;
@@ -108,7 +114,7 @@ static void dump_deliver(void *ctx, void *result, uint64_t bytes)
 }
 
 /* The records as csvpar gives them, cut into chunks of chunk_bytes. */
-static void dump_parallel(struct dump *d, int fd, char delim, size_t chunk_bytes, unsigned threads)
+static inline void dump_parallel(struct dump *d, int fd, char delim, size_t chunk_bytes, unsigned threads)
 {
 	const struct csvpar_opts o = { .name = "dump", .delim = delim, .threads = threads, .chunk_bytes = chunk_bytes };
 	const struct csvpar_ops ops = {

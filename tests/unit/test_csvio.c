@@ -5,34 +5,31 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "../helpers/csvdump.h"
 #include "csvio.h"
 #include "unit.h"
 
-typedef struct csvr *open_fn(int fd, const char *name, char delim);
+static int reader_fd = -1; /* the open reader's, one at a time */
 
 /* A reader over the given bytes, through a temporary file. */
-static struct csvr *reader_on_with(const char *data, size_t len, char delim, open_fn *open_reader)
+static struct csvr *reader_on(const char *data, size_t len, char delim)
 {
 	FILE *f = tmpfile();
 	if (!f || fwrite(data, 1, len, f) != len || fflush(f) != 0) {
 		perror("tmpfile");
 		exit(1);
 	}
-	int fd = dup(fileno(f));
+	reader_fd = dup(fileno(f));
 	fclose(f);
-	lseek(fd, 0, SEEK_SET);
-	return open_reader(fd, "test", delim);
-}
-
-static struct csvr *reader_on(const char *data, size_t len, char delim)
-{
-	return reader_on_with(data, len, delim, csvr_open);
+	lseek(reader_fd, 0, SEEK_SET);
+	return csvr_open(reader_fd, "test", delim);
 }
 
 static void reader_done(struct csvr *r)
 {
-	/* the fd was dup'ed for the reader; close it with the reader */
 	csvr_close(r);
+	close(reader_fd);
+	reader_fd = -1;
 }
 
 #define OPEN(s) reader_on((s), sizeof(s) - 1, ',')
@@ -104,6 +101,63 @@ static void empty_unquoted_is_null(void)
 	CHECK(!rec->fields[1].null && rec->fields[1].len == 0);
 	CHECK(!rec->fields[2].null);
 	reader_done(r);
+}
+
+/* Lines without quotes are split without libcsv: the same fields, nulls,
+ * lines and raw bytes as the lines around them that go through libcsv. */
+static void plain_lines_read_like_quoted_ones(void)
+{
+	struct csvr *r = OPEN("a,,b,\n,x\r\n\"q\",1\nc\rd,e\nf,g\n");
+	csvr_split_plain_lines(r);
+	const struct csv_record *rec = csvr_next(r);
+	CHECK(rec && rec->line == 1 && rec->nfields == 4);
+	CHECK(!rec->fields[0].null && rec->fields[1].null && rec->fields[3].null);
+	CHECK_STR(rec->fields[2].data, rec->fields[2].len, "b");
+	CHECK_STR(rec->raw, rec->raw_len, "a,,b,");
+	rec = csvr_next(r);
+	CHECK(rec && rec->line == 2 && rec->nfields == 2 && rec->fields[0].null);
+	CHECK_STR(rec->fields[1].data, rec->fields[1].len, "x");
+	CHECK_STR(rec->raw, rec->raw_len, ",x");
+	rec = csvr_next(r);
+	CHECK(rec && rec->line == 3 && rec->nfields == 2);
+	CHECK_STR(rec->fields[0].data, rec->fields[0].len, "q");
+	/* A lone CR ends a record mid-line; the next one starts on that line. */
+	rec = csvr_next(r);
+	CHECK(rec && rec->line == 4 && rec->nfields == 1);
+	CHECK_STR(rec->fields[0].data, rec->fields[0].len, "c");
+	rec = csvr_next(r);
+	CHECK(rec && rec->line == 4 && rec->nfields == 2);
+	CHECK_STR(rec->fields[1].data, rec->fields[1].len, "e");
+	rec = csvr_next(r);
+	CHECK(rec && rec->line == 5 && rec->nfields == 2);
+	CHECK_STR(rec->raw, rec->raw_len, "f,g");
+	CHECK(csvr_next(r) == NULL && csvr_error(r) == NULL);
+	reader_done(r);
+}
+
+/* Random short inputs over the bytes that matter to CSV: the same records
+ * with plain lines split here as with every byte through libcsv. */
+static void plain_line_splitting_changes_nothing(void)
+{
+	static const char alphabet[] = "a,\"\n\r \n,b";
+	unsigned seed = 777;
+	for (int i = 0; i < 3000 && !unit_case_failed; i++) {
+		char buf[64];
+		size_t len = (size_t)(rand_r(&seed) % 60);
+		for (size_t j = 0; j < len; j++)
+			buf[j] = alphabet[rand_r(&seed) % (sizeof alphabet - 1)];
+		struct dump want = { 0 }, got = { 0 };
+		struct csvr *r = reader_on(buf, len, ',');
+		dump_records(&want, r);
+		reader_done(r);
+		r = reader_on(buf, len, ',');
+		csvr_split_plain_lines(r);
+		dump_records(&got, r);
+		reader_done(r);
+		CHECK(got.len == want.len && (!want.len || memcmp(got.s, want.s, want.len) == 0));
+		free(want.s);
+		free(got.s);
+	}
 }
 
 static void stray_quote_rejects_one_line(void)
@@ -187,14 +241,7 @@ static void tab_separated(void)
 	reader_done(r);
 }
 
-static void records_across_read_chunks_with(open_fn *open_reader);
-
 static void records_across_read_chunks(void)
-{
-	records_across_read_chunks_with(csvr_open);
-}
-
-static void records_across_read_chunks_with(open_fn *open_reader)
 {
 	/* Long enough to cross several 256 KiB reads, with a field that
 	 * spans a chunk boundary, and exact line numbers throughout. */
@@ -209,7 +256,7 @@ static void records_across_read_chunks_with(open_fn *open_reader)
 	memset(buf + n, 'z', 300 * 1024); /* one 300 KiB field */
 	n += 300 * 1024;
 	buf[n++] = '\n';
-	struct csvr *r = reader_on_with(buf, n, ',', open_reader);
+	struct csvr *r = reader_on(buf, n, ',');
 	const struct csv_record *rec;
 	csvr_next(r);
 	int seen = 0, bad = 0;
@@ -329,6 +376,8 @@ int main(void)
 	RUN(crlf_bom_and_spaces);
 	RUN(blank_lines_are_reported);
 	RUN(empty_unquoted_is_null);
+	RUN(plain_lines_read_like_quoted_ones);
+	RUN(plain_line_splitting_changes_nothing);
 	RUN(stray_quote_rejects_one_line);
 	RUN(unterminated_quote_costs_one_line);
 	RUN(quote_closed_late_resynchronises);
