@@ -157,6 +157,32 @@ static void place(struct keyset *k, uint64_t h, uint64_t off)
 	k->slots[i] = TAG(h) << 40 | (off + 1);
 }
 
+/* Appends an entry to the arena; returns its offset. */
+static uint64_t append_entry(struct keyset *k, const char *key, size_t len, uint64_t line)
+{
+	size_t need = ENTRY_HEADER + len;
+	if (k->arena_len + need > k->arena_cap) {
+		size_t cap = k->arena_cap ? k->arena_cap : 65536;
+		while (cap < k->arena_len + need)
+			cap *= 2;
+		k->arena = xrealloc(k->arena, cap);
+		k->arena_cap = cap;
+	}
+	if (k->arena_len + need >= (1ULL << 40)) {
+		fputs("validate: too many unique keys to remember\n", stderr);
+		exit(3);
+	}
+	char *e = k->arena + k->arena_len;
+	uint32_t len32 = (uint32_t)len;
+	memcpy(e, &line, 8);
+	memcpy(e + 8, &len32, 4);
+	memcpy(e + ENTRY_HEADER, key, len);
+	uint64_t off = k->arena_len;
+	k->arena_len += need;
+	k->count++;
+	return off;
+}
+
 static void grow(struct keyset *k)
 {
 	uint64_t *old = k->slots;
@@ -187,26 +213,24 @@ void keyset_add(struct keyset *k, uint64_t h, const char *key, size_t len, uint6
 {
 	if ((k->count + 1) * 2 > k->mask + 1)
 		grow(k);
-	size_t need = ENTRY_HEADER + len;
-	if (k->arena_len + need > k->arena_cap) {
-		size_t cap = k->arena_cap ? k->arena_cap : 65536;
-		while (cap < k->arena_len + need)
-			cap *= 2;
-		k->arena = xrealloc(k->arena, cap);
-		k->arena_cap = cap;
+	place(k, h, append_entry(k, key, len, line));
+}
+
+uint64_t keyset_find_or_add(struct keyset *k, uint64_t h, const char *key, size_t len, uint64_t line)
+{
+	if ((k->count + 1) * 2 > k->mask + 1)
+		grow(k);
+	size_t i = home(k, h);
+	for (; k->slots[i]; i = (i + 1) & k->mask) {
+		uint64_t s = k->slots[i];
+		if ((s >> 40) == TAG(h) && entry_is(k, s, key, len)) {
+			uint64_t seen;
+			memcpy(&seen, k->arena + SLOT_OFF(s), 8);
+			return seen;
+		}
 	}
-	if (k->arena_len + need >= (1ULL << 40)) {
-		fputs("validate: too many unique keys to remember\n", stderr);
-		exit(3);
-	}
-	char *e = k->arena + k->arena_len;
-	uint32_t len32 = (uint32_t)len;
-	memcpy(e, &line, 8);
-	memcpy(e + 8, &len32, 4);
-	memcpy(e + ENTRY_HEADER, key, len);
-	place(k, h, k->arena_len);
-	k->arena_len += need;
-	k->count++;
+	k->slots[i] = TAG(h) << 40 | (append_entry(k, key, len, line) + 1);
+	return 0;
 }
 
 size_t keyset_count(const struct keyset *k)

@@ -22,6 +22,9 @@ uint64_t keyset_hash(const char *key, size_t len);
 void keyset_prefetch(const struct keyset *k, uint64_t hash);
 /* The line the key was added with, or 0 when it is not in the set. */
 uint64_t keyset_find(const struct keyset *k, uint64_t hash, const char *key, size_t len);
+/* The line stored with the key, if present; else adds it with line (not 0)
+ * and returns 0. One probe instead of keyset_find() and keyset_add(). */
+uint64_t keyset_find_or_add(struct keyset *k, uint64_t hash, const char *key, size_t len, uint64_t line);
 /* Adds the key (it must not be present yet); line must not be 0. */
 void keyset_add(struct keyset *k, uint64_t hash, const char *key, size_t len, uint64_t line);
 size_t keyset_count(const struct keyset *k);

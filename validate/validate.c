@@ -410,11 +410,12 @@ struct chunk_result {
  * values (a price, a store, a currency), and the checks depend on nothing
  * but the value, so a value seen before skips them: its type and
  * constraints (MEMO_CELL), and each single-column foreign key (the bit
- * after). Values of up to 16 bytes fit in two words, so a slot compares
- * without a call. Direct-mapped: a new value simply takes its slot. */
-enum { MEMO_SLOTS = 512, MEMO_MAX = 16, MEMO_CELL = 1 };
+ * after). Values of up to 8 bytes (codes, amounts, counts) fit in a word,
+ * so a slot compares without a call and the slots of a column stay in the
+ * first-level cache. Direct-mapped: a new value simply takes its slot. */
+enum { MEMO_BITS = 9, MEMO_SLOTS = 1 << MEMO_BITS, MEMO_MAX = 8, MEMO_CELL = 1 };
 struct memo_slot {
-	uint64_t a, b;                   /* the value's bytes, see memo_find() */
+	uint64_t value;                  /* the value's bytes, see memo_find() */
 	uint8_t len;                     /* 0: empty (an empty cell is missing, never here) */
 	uint8_t passed;                  /* MEMO_CELL, and 2 << i for foreign key i */
 };
@@ -447,29 +448,26 @@ static struct memo_slot *memo_find(struct checker *k, size_t c, const struct csv
 		return NULL;
 	if (++st->lookups == 4096)
 		st->off = st->hits < 1024; /* fewer than one in four: not worth it */
-	/* Two loads that together cover every byte: with the length, they
-	 * are the value. */
+	/* Loads that together cover every byte (overlapping ones from 4
+	 * bytes on): with the length, the word is the value. */
 	const char *s = cell->data;
-	uint64_t a = 0, b = 0;
-	if (len >= 8) {
-		memcpy(&a, s, 8);
-		memcpy(&b, s + len - 8, 8);
-	} else if (len >= 4) {
+	uint64_t value;
+	if (len >= 4) {
 		uint32_t lo, hi;
 		memcpy(&lo, s, 4);
 		memcpy(&hi, s + len - 4, 4);
-		a = lo, b = hi;
+		value = lo | (uint64_t)hi << 32;
 	} else {
-		a = (uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[len / 2] << 8 |
-		    (uint64_t)(unsigned char)s[len - 1] << 16;
+		value = (uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[len / 2] << 8 |
+			(uint64_t)(unsigned char)s[len - 1] << 16;
 	}
-	uint64_t h = (a * 0x9E3779B97F4A7C15ULL) ^ (b * 0xC2B2AE3D27D4EB4FULL) ^ len;
-	struct memo_slot *m = &k->memo[c * MEMO_SLOTS + ((h ^ h >> 31) & (MEMO_SLOTS - 1))];
-	if (m->len == len && m->a == a && m->b == b) {
+	uint64_t h = (value ^ len) * 0x9E3779B97F4A7C15ULL;
+	struct memo_slot *m = &k->memo[c * MEMO_SLOTS + (h >> (64 - MEMO_BITS))];
+	if (m->len == len && m->value == value) {
 		*hit = (m->passed & what) == what;
 		st->hits += *hit;
 	} else { /* the slot is the value's from now on */
-		*m = (struct memo_slot){ .a = a, .b = b, .len = (uint8_t)len };
+		*m = (struct memo_slot){ .value = value, .len = (uint8_t)len };
 	}
 	return m;
 }
@@ -821,7 +819,12 @@ static bool unique_ok(struct validator *v, const struct chunk_result *res, const
 		const struct unique_check *u = &v->uniques[i];
 		const char *key = res->text + keys[i].off;
 		uint64_t seen_on;
-		if (keys[i].missing || !(seen_on = keyset_find(u->seen, keys[i].hash, key, keys[i].len)))
+		if (keys[i].missing)
+			continue;
+		/* With one set, one probe both looks and adds. */
+		seen_on = v->n_uniques == 1 ? keyset_find_or_add(u->seen, keys[i].hash, key, keys[i].len, row->line)
+					    : keyset_find(u->seen, keys[i].hash, key, keys[i].len);
+		if (!seen_on)
 			continue;
 		char cols[512], msg[1024];
 		describe_key(v, &u->key, key, keys[i].len, cols, sizeof cols);
@@ -832,7 +835,7 @@ static bool unique_ok(struct validator *v, const struct chunk_result *res, const
 		       msg, raw, row->raw_len);
 		return false;
 	}
-	for (size_t i = 0; i < v->n_uniques; i++)
+	for (size_t i = 0; i < v->n_uniques && v->n_uniques > 1; i++)
 		if (!keys[i].missing)
 			keyset_add(v->uniques[i].seen, keys[i].hash, res->text + keys[i].off, keys[i].len, row->line);
 	return true;
