@@ -45,15 +45,20 @@ struct bytes {
 	size_t len, cap;
 };
 
-static void bytes_reserve(struct bytes *b, size_t extra)
+static void bytes_grow(struct bytes *b, size_t extra)
 {
-	if (b->len + extra <= b->cap)
-		return;
 	size_t cap = b->cap ? b->cap : 4096;
 	while (cap < b->len + extra)
 		cap *= 2;
 	b->data = xrealloc(b->data, cap);
 	b->cap = cap;
+}
+
+/* Called for every field: the check inline, the growing out of line. */
+static inline void bytes_reserve(struct bytes *b, size_t extra)
+{
+	if (b->len + extra > b->cap)
+		bytes_grow(b, extra);
 }
 
 static void bytes_add(struct bytes *b, const void *p, size_t n)

@@ -936,7 +936,8 @@ static int load_field(struct loader *L, yaml_node_t *n)
 	if (format) {
 		if (!ydoc_str(format))
 			return fail(L, format, "field \"%s\": \"format\" must be a string", name);
-		f->format = xstrdup(ydoc_str(format));
+		/* "default" is kept as NULL, so that no cell compares strings for it */
+		f->format = strcmp(ydoc_str(format), "default") ? xstrdup(ydoc_str(format)) : NULL;
 		bool temporal = f->type == TS_DATE || f->type == TS_DATETIME || f->type == TS_TIME;
 		if (temporal && !is_default_format(f->format) && strcmp(f->format, "any") &&
 		    !format_supported(f->format))

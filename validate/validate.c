@@ -404,6 +404,7 @@ struct chunk_result {
 	char *text;                      /* raw rows, messages, key bytes */
 	size_t text_len, text_cap;
 	struct csvw *out;                /* valid rows' output, in memory */
+	size_t out_len;                  /* its length */
 };
 
 /* Values a column has passed its checks with. Most columns repeat their
@@ -726,10 +727,10 @@ static void check_row(const struct validator *v, struct checker *k, const struct
 			kr->hash = keyset_hash(key, len);
 		}
 	}
-	size_t before, after;
-	csvw_mem_data(res->out, &before);
+	size_t before = res->out_len, after;
 	row->raw_in_out = write_row(v, res->out, rec);
 	csvw_mem_data(res->out, &after);
+	res->out_len = after;
 	row->out = before;
 	row->out_len = after - before;
 	/* A row that passed may yet be a duplicate, rejected with its raw row. */
@@ -776,7 +777,7 @@ static void chunk_result_clear(void *ctx, void *result)
 {
 	(void)ctx;
 	struct chunk_result *res = result;
-	res->nrows = res->nkeys = res->text_len = 0;
+	res->nrows = res->nkeys = res->text_len = res->out_len = 0;
 	csvw_mem_clear(res->out);
 }
 
