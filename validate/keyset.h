@@ -3,8 +3,8 @@
  * on: the memory behind unique, primaryKey, uniqueKeys and foreign keys.
  *
  * Cost per key: its bytes, a 12-byte header and one 8-byte slot at a load
- * factor between 1/4 and 1/2 (so 16 to 32 bytes of slots): for a 16-byte
- * sale_id about 44 to 60 bytes. */
+ * factor between 2/5 and 4/5 (so 10 to 20 bytes of slots): for a 16-byte
+ * sale_id about 38 to 48 bytes. */
 #ifndef VALIDATE_KEYSET_H
 #define VALIDATE_KEYSET_H
 

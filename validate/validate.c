@@ -804,7 +804,7 @@ static void reserve_unique_keys(struct validator *v, uint64_t bytes_so_far)
 	if (!v->n_uniques || fstat(v->in_fd, &st) != 0 || !S_ISREG(st.st_mode) || !bytes_so_far)
 		return;
 	double per_row = (double)bytes_so_far / (double)v->rows;
-	size_t expect = (size_t)((double)st.st_size / per_row * 1.1);
+	size_t expect = (size_t)((double)st.st_size / per_row * 1.05);
 	if (expect > 1000000000)
 		return;
 	for (size_t i = 0; i < v->n_uniques; i++)
