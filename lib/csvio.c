@@ -17,6 +17,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exitcode.h"
+#include "log.h"
+#include "xalloc.h"
+
 enum {
 	READ_CHUNK = 256 * 1024,
 	/* A record longer than this keeps no raw copy; a parse error inside
@@ -24,20 +28,6 @@ enum {
 	RAW_LIMIT = 64 * 1024 * 1024,
 	CSV_BLOCK = 64 * 1024,
 };
-
-static void oom(void)
-{
-	fputs("out of memory\n", stderr);
-	abort();
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		oom();
-	return p;
-}
 
 /* A growable byte buffer. */
 struct bytes {
@@ -250,7 +240,7 @@ static void on_record(int term, void *ctx)
 static void parser_init(struct csvr *r)
 {
 	if (csv_init(&r->parser, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL | CSV_EMPTY_IS_NULL) != 0)
-		oom();
+		die(EXIT_OPER, "out of memory");
 	csv_set_delim(&r->parser, (unsigned char)r->delim);
 	csv_set_space_func(&r->parser, never_space);
 	r->keeping_blanks = true;

@@ -22,6 +22,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "xalloc.h"
+
 /* Big enough that the cost of handing a chunk over is lost in its parsing,
  * small enough that the chunks in flight take little memory. */
 enum { DEFAULT_CHUNK = 256 * 1024 };
@@ -62,20 +64,6 @@ struct pipeline {
 	pthread_t *workers;
 	unsigned nworkers;
 };
-
-static void oom(void)
-{
-	fputs("out of memory\n", stderr);
-	abort();
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		oom();
-	return p;
-}
 
 unsigned csvpar_cpus(void)
 {

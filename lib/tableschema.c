@@ -19,26 +19,7 @@
 #include "caltime.h"
 #include "log.h"
 #include "ydoc.h"
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-	if (!p) {
-		fputs("out of memory\n", stderr);
-		abort();
-	}
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s);
-	if (!d) {
-		fputs("out of memory\n", stderr);
-		abort();
-	}
-	return d;
-}
+#include "xalloc.h"
 
 const char *ts_constraint_name(enum ts_constraint c)
 {

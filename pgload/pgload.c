@@ -43,6 +43,7 @@
 #include "log.h"
 #include "pgconn.h"
 #include "tableschema.h"
+#include "xalloc.h"
 
 /* Data goes to libpq in pieces of this size. Small pieces keep the
  * socket to the server topped up while the next piece is encoded: with
@@ -111,14 +112,6 @@ struct opts {
 
 /* ---- small helpers ---- */
 
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-	if (!p)
-		die(EXIT_OPER, "out of memory");
-	return p;
-}
-
 /* libpq's messages span lines ("...failed: No such file\n\tIs the server
  * running...?"); a diagnostic here is one line. Joins the lines with ". "
  * (or a space after punctuation) and drops the final newline. The caller
@@ -126,7 +119,7 @@ static void *xmalloc(size_t n)
 static char *one_line(const char *msg)
 {
 	size_t n = strlen(msg);
-	char *out = xmalloc(2 * n + 1), *o = out;
+	char *out = xrealloc(NULL, 2 * n + 1), *o = out;
 	for (const char *p = msg; *p; p++) {
 		if (*p != '\n' && *p != '\r') {
 			*o++ = *p;
@@ -305,7 +298,7 @@ static bool split_table(const char *s, char **schema, char **name)
 	for (;;) {
 		if (n == 2)
 			goto bad;
-		char *out = xmalloc(strlen(p) + 1), *o = out;
+		char *out = xrealloc(NULL, strlen(p) + 1), *o = out;
 		if (*p == '"') {
 			p++;
 			for (;;) {
@@ -386,7 +379,7 @@ static int target_resolve(PGconn *conn, struct target *t)
 		return EXIT_OPER;
 	}
 	size_t len = strlen(name) + (schema ? strlen(schema) + 1 : 0) + 1;
-	t->sql = xmalloc(len);
+	t->sql = xrealloc(NULL, len);
 	snprintf(t->sql, len, "%s%s%s", schema ? schema : "", schema ? "." : "", name);
 	free(name);
 	free(schema);
@@ -432,7 +425,7 @@ static int target_resolve(PGconn *conn, struct target *t)
 	if (!res)
 		return status;
 	t->ncols = (size_t)PQntuples(res);
-	t->cols = xmalloc(t->ncols * sizeof *t->cols);
+	t->cols = xrealloc(NULL, t->ncols * sizeof *t->cols);
 	for (size_t i = 0; i < t->ncols; i++) {
 		t->cols[i].name = strdup(PQgetvalue(res, (int)i, 0));
 		t->cols[i].typid = (uint32_t)strtoul(PQgetvalue(res, (int)i, 1), NULL, 10);
@@ -681,7 +674,7 @@ static int segment_start(struct load *L, bool binary, uint64_t first_line)
 						 : "format csv, header true";
 	const char *cols = binary ? L->bin_collist : L->collist;
 	size_t len = strlen(L->t->sql) + strlen(cols) + strlen(with) + 64;
-	char *sql = xmalloc(len);
+	char *sql = xrealloc(NULL, len);
 	snprintf(sql, len, "copy %s (%s) from stdin with (%s)", L->t->sql, cols, with);
 	int status = EXIT_OK;
 	PGresult *res = query(L->conn, sql, 0, NULL, PGRES_COPY_IN, "cannot start COPY: ", &status);
@@ -928,8 +921,8 @@ static int header_check(struct load *L, const struct csv_record *h)
 {
 	const struct target *t = L->t;
 	L->ncols = h->nfields;
-	L->types = xmalloc(h->nfields * sizeof *L->types);
-	L->names = xmalloc(h->nfields * sizeof *L->names);
+	L->types = xrealloc(NULL, h->nfields * sizeof *L->types);
+	L->names = xrealloc(NULL, h->nfields * sizeof *L->names);
 	L->binary_ok = true;
 	for (size_t i = 0; i < h->nfields; i++) {
 		const struct csv_field *f = &h->fields[i];
@@ -972,7 +965,7 @@ static int header_check(struct load *L, const struct csv_record *h)
 			goto oper;
 	}
 	cbuf_add(&list, "", 1);
-	L->collist = xmalloc(list.len);
+	L->collist = xrealloc(NULL, list.len);
 	memcpy(L->collist, list.data, list.len);
 	list.len--; /* back over the NUL */
 	for (size_t j = 0; j < t->ncols && L->binary_ok && L->o->binary; j++) {

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "xalloc.h"
+
 struct keyset {
 	uint64_t *slots;
 	size_t mask, count;
@@ -27,14 +29,6 @@ static void oom(void)
 {
 	fputs("validate: out of memory\n", stderr);
 	exit(3);
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n);
-	if (!p)
-		oom();
-	return p;
 }
 
 uint64_t keyset_hash(const char *s, size_t len)

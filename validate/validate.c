@@ -30,6 +30,7 @@
 #include "keyset.h"
 #include "log.h"
 #include "tableschema.h"
+#include "xalloc.h"
 
 static void usage(FILE *to)
 {
@@ -136,14 +137,6 @@ struct validator {
 static void die_write(const char *what)
 {
 	die(EXIT_OPER, "write error on %s: %s", what, strerror(errno));
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		die(EXIT_OPER, "out of memory");
-	return p;
 }
 
 /* Records a rejected row (or header). column may be NULL. */
