@@ -11,9 +11,11 @@
  * input that cannot be resynchronised, or an I/O error, ends the run.
  *
  * Tuned for the pipeline's workload: millions of narrow rows, a handful of
- * typed columns, a unique id. Cells are checked in place without copies;
- * unique keys are kept for valid rows only, so the output is unique and an
- * invalid row never makes a later valid one look like a duplicate. */
+ * typed columns, a unique id. Rows are parsed and checked on every core
+ * (lib/csvpar), cells in place without copies, repeated values once per
+ * thread; unique keys are checked in input order, and kept for valid rows
+ * only, so the output is unique and an invalid row never makes a later
+ * valid one look like a duplicate. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
