@@ -26,7 +26,7 @@
 
 /* Big enough that the cost of handing a chunk over is lost in its parsing,
  * small enough that the chunks in flight take little memory. */
-enum { DEFAULT_CHUNK = 256 * 1024 };
+enum { DEFAULT_CHUNK = 1024 * 1024 };
 
 enum slot_state { FREE, READY, WORKING, DONE };
 

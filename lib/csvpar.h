@@ -45,7 +45,7 @@ struct csvpar_opts {
 	const char *name;   /* for messages */
 	char delim;
 	unsigned threads;   /* working threads besides the caller's; 0: none */
-	size_t chunk_bytes; /* 0: 256 KiB, or $ELT_CSV_CHUNK_BYTES (for tests) */
+	size_t chunk_bytes; /* 0: 1 MiB, or $ELT_CSV_CHUNK_BYTES (for tests) */
 };
 
 /* Reads fd to its end. Returns true, or false with what stopped it in err
