@@ -181,7 +181,7 @@ int main(int argc, char **argv)
 			for (size_t i = 0; i < s.ntests; i++)
 				if (s.tests[i].selected && !s.tests[i].fold_size && s.tests[i].status != DQ_ERROR) {
 					s.tests[i].status = DQ_ERROR;
-					s.tests[i].message = dq_strdup("not run: the connection was lost");
+					s.tests[i].message = xstrdup("not run: the connection was lost");
 					dq_report_line(&s.tests[i]);
 				}
 		}

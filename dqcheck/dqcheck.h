@@ -21,6 +21,7 @@
 #include <libpq-fe.h>
 
 #include "dbtproject.h"
+#include "xalloc.h"
 
 enum dq_kind {
 	DQ_NOT_NULL,
@@ -152,13 +153,10 @@ void dq_judge(struct dq_test *t);
 
 const char *dq_status_name(enum dq_status st);
 
-/* Allocation helpers that abort on exhaustion (short-lived program). */
-void *dq_realloc(void *p, size_t n);
-char *dq_strdup(const char *s);
-char *dq_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Grows an array by one element (xrealloc: exits on exhaustion). */
 #define DQ_PUSH(arr, n, v)                                          \
 	do {                                                        \
-		(arr) = dq_realloc((arr), ((n) + 1) * sizeof *(arr)); \
+		(arr) = xrealloc((arr), ((n) + 1) * sizeof *(arr)); \
 		(arr)[(n)++] = (v);                                 \
 	} while (0)
 

@@ -54,7 +54,7 @@ static void sb_add(struct sb *b, const char *fmt, ...)
 	va_end(ap);
 	if (b->n + (size_t)n + 1 > b->cap) {
 		b->cap = (b->n + (size_t)n + 1) * 2;
-		b->s = dq_realloc(b->s, b->cap);
+		b->s = xrealloc(b->s, b->cap);
 	}
 	va_start(ap, fmt);
 	vsnprintf(b->s + b->n, (size_t)n + 1, fmt, ap);
@@ -87,7 +87,7 @@ static void set_error(struct dq_test *t, const char *fmt, ...)
 	while (n && buf[n - 1] == ' ')
 		buf[--n] = '\0';
 	free(t->message);
-	t->message = dq_strdup(buf);
+	t->message = xstrdup(buf);
 	t->status = DQ_ERROR;
 }
 
@@ -98,7 +98,7 @@ static char *q_ident(struct runner *r, struct dq_test *t, const char *s)
 		set_error(t, "cannot quote %s: %s", s, PQerrorMessage(r->conn));
 		return NULL;
 	}
-	char *out = dq_strdup(q);
+	char *out = xstrdup(q);
 	PQfreemem(q);
 	return out;
 }
@@ -110,14 +110,14 @@ static char *q_literal(struct runner *r, struct dq_test *t, const char *s)
 		set_error(t, "cannot quote %s: %s", s, PQerrorMessage(r->conn));
 		return NULL;
 	}
-	char *out = dq_strdup(q);
+	char *out = xstrdup(q);
 	PQfreemem(q);
 	return out;
 }
 
 static char *col_sql(struct runner *r, struct dq_test *t, const struct dq_col *c)
 {
-	return c->expr ? dq_strdup(c->text) : q_ident(r, t, c->text);
+	return c->expr ? xstrdup(c->text) : q_ident(r, t, c->text);
 }
 
 /* Sends one statement; NULL (and the test's error set) when it failed. */
@@ -143,8 +143,8 @@ static PGresult *exec(struct runner *r, struct dq_test *t, const char *sql)
 /* The relation as the test sees it: dbt wraps it when where: is set. */
 static char *from_sql(const struct dq_test *t)
 {
-	return t->where ? dq_asprintf("(select * from %s where %s) dbt_subquery", t->relation, t->where) :
-			  dq_strdup(t->relation);
+	return t->where ? xasprintf("(select * from %s where %s) dbt_subquery", t->relation, t->where) :
+			  xstrdup(t->relation);
 }
 
 static bool foldable(const struct dq_test *t)
@@ -159,7 +159,7 @@ static char *values_sql(struct runner *r, struct dq_test *t)
 	sb_add(&b, "(");
 	for (size_t i = 0; i < t->nvalues; i++) {
 		/* unquoted values were checked to be numbers or booleans */
-		char *v = t->quote ? q_literal(r, t, t->values[i]) : dq_strdup(t->values[i]);
+		char *v = t->quote ? q_literal(r, t, t->values[i]) : xstrdup(t->values[i]);
 		if (!v) {
 			free(b.s);
 			return NULL;
@@ -181,15 +181,15 @@ static char *values_sql(struct runner *r, struct dq_test *t)
 static char *condition(struct runner *r, struct dq_test *t)
 {
 	if (t->kind == DQ_EXPRESSION)
-		return dq_asprintf("not (%s)", t->expression);
+		return xasprintf("not (%s)", t->expression);
 	char *c = col_sql(r, t, &t->column), *out = NULL;
 	if (!c)
 		return NULL;
 	if (t->kind == DQ_NOT_NULL) {
-		out = dq_asprintf("%s is null", c);
+		out = xasprintf("%s is null", c);
 	} else {
 		char *v = values_sql(r, t);
-		out = v ? dq_asprintf("%s not in %s", c, v) : NULL;
+		out = v ? xasprintf("%s not in %s", c, v) : NULL;
 		free(v);
 	}
 	free(c);
@@ -200,7 +200,7 @@ static char *condition(struct runner *r, struct dq_test *t)
  * name when it is one, else k1, k2, ... */
 static char *key_alias(struct runner *r, struct dq_test *t, size_t i)
 {
-	return t->keys[i].expr ? dq_asprintf("k%zu", i + 1) : q_ident(r, t, t->keys[i].text);
+	return t->keys[i].expr ? xasprintf("k%zu", i + 1) : q_ident(r, t, t->keys[i].text);
 }
 
 /* "c1 as <alias1>, ..." when with_cols, else "<alias1>, ..."; NULL after
@@ -236,23 +236,23 @@ static char *failing_sql(struct runner *r, struct dq_test *t)
 	case DQ_NOT_NULL:
 	case DQ_EXPRESSION:
 		if ((cond = condition(r, t)))
-			q = dq_asprintf("select * from %s where %s", from, cond);
+			q = xasprintf("select * from %s where %s", from, cond);
 		break;
 	case DQ_ACCEPTED_VALUES:
 		if ((c = col_sql(r, t, &t->column)) && (cond = values_sql(r, t)))
-			q = dq_asprintf("select * from (select %s as value_field, count(*) as n_records from %s "
+			q = xasprintf("select * from (select %s as value_field, count(*) as n_records from %s "
 					"group by %s) all_values where value_field not in %s",
 					c, from, c, cond);
 		break;
 	case DQ_UNIQUE:
 		if ((c = col_sql(r, t, &t->column)))
-			q = dq_asprintf("select %s as unique_field, count(*) as n_records from %s where %s is not null "
+			q = xasprintf("select %s as unique_field, count(*) as n_records from %s where %s is not null "
 					"group by %s having count(*) > 1",
 					c, from, c, c);
 		break;
 	case DQ_RELATIONSHIPS:
 		if ((c = col_sql(r, t, &t->column)) && (f = col_sql(r, t, &t->field)))
-			q = dq_asprintf("with child as (select %s as from_field from %s where %s is not null), "
+			q = xasprintf("with child as (select %s as from_field from %s where %s is not null), "
 					"parent as (select %s as to_field from %s) "
 					"select from_field from child left join parent on child.from_field = parent.to_field "
 					"where parent.to_field is null",
@@ -260,7 +260,7 @@ static char *failing_sql(struct runner *r, struct dq_test *t)
 		break;
 	case DQ_EQUAL_ROWCOUNT:
 		if (!t->nkeys) {
-			q = dq_asprintf("select count_a, count_b, count_a - count_b as difference from (select "
+			q = xasprintf("select count_a, count_b, count_a - count_b as difference from (select "
 					"(select count(*) from %s) as count_a, (select count(*) from %s) as count_b) c "
 					"where count_a <> count_b",
 					from, t->to_relation);
@@ -268,20 +268,20 @@ static char *failing_sql(struct runner *r, struct dq_test *t)
 		}
 		/* one pass over each side; union all groups nulls together */
 		if ((k1 = col_list_sql(r, t, t->keys, true)) && (kn = col_list_sql(r, t, t->keys, false)))
-			q = dq_asprintf("select %s, count(a) as count_a, count(b) as count_b from ("
+			q = xasprintf("select %s, count(a) as count_a, count(b) as count_b from ("
 					"select %s, 1 as a, null::int as b from %s union all "
 					"select %s, null, 1 from %s) u group by %s having count(a) <> count(b)",
 					kn, k1, from, k1, t->to_relation, kn);
 		break;
 	case DQ_EQUAL_SUMS: {
-		char *tol = t->tolerance ? q_literal(r, t, t->tolerance) : dq_strdup("'0'");
+		char *tol = t->tolerance ? q_literal(r, t, t->tolerance) : xstrdup("'0'");
 		if (tol && (c = col_sql(r, t, &t->column)) && (cc = col_sql(r, t, &t->compare_column)) &&
 		    (k1 = col_list_sql(r, t, t->keys, true)) && (k2 = col_list_sql(r, t, t->compare_keys, true)) &&
 		    (kn = col_list_sql(r, t, t->keys, false))) {
-			char *cfrom = t->compare_where ? dq_asprintf("(select * from %s where %s) compare_subquery",
+			char *cfrom = t->compare_where ? xasprintf("(select * from %s where %s) compare_subquery",
 								     t->to_relation, t->compare_where) :
-							 dq_strdup(t->to_relation);
-			q = dq_asprintf("select %s, coalesce(sum(a), 0) as sum_a, coalesce(sum(b), 0) as sum_b from ("
+							 xstrdup(t->to_relation);
+			q = xasprintf("select %s, coalesce(sum(a), 0) as sum_a, coalesce(sum(b), 0) as sum_b from ("
 					"select %s, %s as a, null as b from %s union all "
 					"select %s, null, %s from %s) u group by %s "
 					"having abs(coalesce(sum(a), 0) - coalesce(sum(b), 0)) > %s::numeric",
@@ -293,12 +293,12 @@ static char *failing_sql(struct runner *r, struct dq_test *t)
 	}
 	case DQ_FRESHNESS:
 		if ((c = col_sql(r, t, &t->column)))
-			q = dq_asprintf("select max(%s) as max_loaded_at, now() as snapshotted_at, "
+			q = xasprintf("select max(%s) as max_loaded_at, now() as snapshotted_at, "
 					"extract(epoch from now() - max(%s)::timestamptz)::float8 as age_seconds from %s%s%s",
 					c, c, t->relation, t->filter ? " where " : "", t->filter ? t->filter : "");
 		break;
 	case DQ_SINGULAR:
-		q = dq_strdup(t->sql);
+		q = xstrdup(t->sql);
 		break;
 	}
 	free(from);
@@ -310,7 +310,7 @@ static char *failing_sql(struct runner *r, struct dq_test *t)
 	free(kn);
 	free(cc);
 	if (q && t->limit >= 0) {
-		char *l = dq_asprintf("select * from (%s\n) dbt_limited limit %lld", q, t->limit);
+		char *l = xasprintf("select * from (%s\n) dbt_limited limit %lld", q, t->limit);
 		free(q);
 		q = l;
 	}
@@ -326,14 +326,14 @@ static void keep_sample(struct dq_test *t, const PGresult *res, int ncols)
 		nrows = 5;
 	s->ncols = (size_t)ncols;
 	s->nrows = (size_t)nrows;
-	s->cols = dq_realloc(NULL, s->ncols * sizeof *s->cols);
-	s->vals = dq_realloc(NULL, s->ncols * s->nrows * sizeof *s->vals);
+	s->cols = xrealloc(NULL, s->ncols * sizeof *s->cols);
+	s->vals = xrealloc(NULL, s->ncols * s->nrows * sizeof *s->vals);
 	for (int j = 0; j < ncols; j++)
-		s->cols[j] = dq_strdup(PQfname(res, j));
+		s->cols[j] = xstrdup(PQfname(res, j));
 	for (int i = 0; i < nrows; i++)
 		for (int j = 0; j < ncols; j++)
 			s->vals[(size_t)i * s->ncols + (size_t)j] =
-				PQgetisnull(res, i, j) ? NULL : dq_strdup(PQgetvalue(res, i, j));
+				PQgetisnull(res, i, j) ? NULL : xstrdup(PQgetvalue(res, i, j));
 }
 
 /* A table name for the stored failures: the test's, cut to PostgreSQL's
@@ -341,11 +341,11 @@ static void keep_sample(struct dq_test *t, const PGresult *res, int ncols)
 static char *audit_table(const char *name)
 {
 	if (strlen(name) <= 63)
-		return dq_strdup(name);
+		return xstrdup(name);
 	uint32_t h = 2166136261u;
 	for (const char *p = name; *p; p++)
 		h = (h ^ (unsigned char)*p) * 16777619u;
-	return dq_asprintf("%.54s_%08" PRIx32, name, h);
+	return xasprintf("%.54s_%08" PRIx32, name, h);
 }
 
 static int ensure_schema(struct runner *r, struct dq_test *t, const char *qschema)
@@ -353,13 +353,13 @@ static int ensure_schema(struct runner *r, struct dq_test *t, const char *qschem
 	for (size_t i = 0; i < r->nschemas; i++)
 		if (!strcmp(r->schemas[i], qschema))
 			return 0;
-	char *sql = dq_asprintf("create schema if not exists %s", qschema);
+	char *sql = xasprintf("create schema if not exists %s", qschema);
 	PGresult *res = exec(r, t, sql);
 	free(sql);
 	if (!res)
 		return -1;
 	PQclear(res);
-	DQ_PUSH(r->schemas, r->nschemas, dq_strdup(qschema));
+	DQ_PUSH(r->schemas, r->nschemas, xstrdup(qschema));
 	return 0;
 }
 
@@ -369,7 +369,7 @@ static char *audit_relation(struct runner *r, struct dq_test *t, char **qschema)
 	char *tbl = audit_table(t->name);
 	char *qs = q_ident(r, t, t->audit_schema), *qt = qs ? q_ident(r, t, tbl) : NULL;
 	free(tbl);
-	char *rel = qt ? dq_asprintf("%s.%s", qs, qt) : NULL;
+	char *rel = qt ? xasprintf("%s.%s", qs, qt) : NULL;
 	free(qt);
 	if (rel && qschema)
 		*qschema = qs;
@@ -392,7 +392,7 @@ static void drop_stored(struct runner *r, struct dq_test *t)
 	char *rel = audit_relation(r, t, NULL);
 	if (!rel)
 		return;
-	char *sql = dq_asprintf("drop table if exists %s", rel);
+	char *sql = xasprintf("drop table if exists %s", rel);
 	PGresult *res = exec(r, t, sql);
 	PQclear(res);
 	free(sql);
@@ -427,14 +427,14 @@ static void freshness_result(struct dq_test *t, const PGresult *res)
 		t->status = t->error_after ? DQ_FAIL : DQ_WARN;
 		t->failures = 1;
 		free(t->message);
-		t->message = dq_asprintf("no rows, so no last load time (%s)", limits);
+		t->message = xasprintf("no rows, so no last load time (%s)", limits);
 		return;
 	}
 	bool err = t->error_after && age > t->error_after, warn = t->warn_after && age > t->warn_after;
 	t->status = err ? DQ_FAIL : warn ? DQ_WARN : DQ_PASS;
 	t->failures = err || warn;
 	free(t->message);
-	t->message = dq_asprintf("last loaded %s ago (%s)", a, limits);
+	t->message = xasprintf("last loaded %s ago (%s)", a, limits);
 }
 
 /* Runs one test on its own: count and samples in one statement, or
@@ -455,14 +455,14 @@ static void run_single(struct runner *r, struct dq_test *t)
 		if (!(rel = audit_relation(r, t, &qschema)) || ensure_schema(r, t, qschema))
 			goto out;
 		/* one statement, so a failure leaves the previous table alone */
-		sql = dq_asprintf("drop table if exists %s; create table %s as %s\n", rel, rel, q);
+		sql = xasprintf("drop table if exists %s; create table %s as %s\n", rel, rel, q);
 		if (!(res = exec(r, t, sql)))
 			goto out;
 		PQclear(res);
 		free(sql);
-		sql = dq_asprintf("select *, count(*) over () as dq_failures from %s limit 5", rel);
+		sql = xasprintf("select *, count(*) over () as dq_failures from %s limit 5", rel);
 	} else {
-		sql = dq_asprintf("select *, count(*) over () as dq_failures from (%s\n) dq_failing limit 5", q);
+		sql = xasprintf("select *, count(*) over () as dq_failures from (%s\n) dq_failing limit 5", q);
 	}
 	if (!(res = exec(r, t, sql)))
 		goto out;
@@ -573,7 +573,7 @@ int dq_run(PGconn *conn, struct dq_suite *s, const struct dq_run_opts *o, struct
 	if (PQstatus(conn) == CONNECTION_BAD)
 		return -1;
 	bool *done = calloc(s->ntests ? s->ntests : 1, sizeof *done);
-	struct dq_test **group = dq_realloc(NULL, (s->ntests ? s->ntests : 1) * sizeof *group);
+	struct dq_test **group = xrealloc(NULL, (s->ntests ? s->ntests : 1) * sizeof *group);
 	if (!done)
 		abort();
 	for (size_t i = 0; i < s->ntests && !r.lost; i++) {

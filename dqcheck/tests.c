@@ -34,37 +34,6 @@
 #include "template.h"
 #include "ydoc.h"
 
-void *dq_realloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p) {
-		fputs("dqcheck: out of memory\n", stderr);
-		abort();
-	}
-	return p;
-}
-
-char *dq_strdup(const char *s)
-{
-	char *p = strdup(s ? s : "");
-	if (!p)
-		abort();
-	return p;
-}
-
-char *dq_asprintf(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	char *p = dq_realloc(NULL, (size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return p;
-}
-
 struct ctx {
 	const struct dbt_project *p;
 	struct dq_suite *s;
@@ -100,7 +69,7 @@ static bool is_ident(const char *s)
  * used as an expression when allow_expr. */
 static struct dq_col make_col(const char *name, bool allow_expr)
 {
-	struct dq_col c = { dq_strdup(name), false };
+	struct dq_col c = { xstrdup(name), false };
 	if (is_ident(name)) {
 		for (char *q = c.text; *q; q++)
 			*q = (char)tolower((unsigned char)*q);
@@ -222,7 +191,7 @@ static int config_set(struct dq_test *t, const char *key, const char *s, char **
 			return -1;
 		}
 		free(t->where);
-		t->where = s[0] ? dq_strdup(s) : NULL;
+		t->where = s[0] ? xstrdup(s) : NULL;
 		return 0;
 	}
 	if (!strcmp(key, "store_failures") || !strcmp(key, "enabled")) {
@@ -243,14 +212,14 @@ static int config_set(struct dq_test *t, const char *key, const char *s, char **
 			return -1;
 		}
 		free(t->audit_schema);
-		t->audit_schema = dq_strdup(s);
+		t->audit_schema = xstrdup(s);
 		return 0;
 	}
 	if (!strcmp(key, "tags")) {
 		if (s)
-			DQ_PUSH(t->tags, t->ntags, dq_strdup(s));
+			DQ_PUSH(t->tags, t->ntags, xstrdup(s));
 		for (size_t i = 0; i < nlist; i++)
-			DQ_PUSH(t->tags, t->ntags, dq_strdup(list[i]));
+			DQ_PUSH(t->tags, t->ntags, xstrdup(list[i]));
 		return 0;
 	}
 	if (!strcmp(key, "fail_calc") || !strcmp(key, "store_failures_as") || !strcmp(key, "database")) {
@@ -431,7 +400,7 @@ static int relation_arg(struct ctx *c, struct dq_test *t, struct ydoc *d, const 
 	if (!s || !strstr(s, "(")) {
 		return fail(c, d->path, ydoc_line(v), key, "needs ref('model') or source('source', 'table')");
 	}
-	char *text = dq_asprintf("{{ %s }}", s), msg[512], *out = NULL;
+	char *text = xasprintf("{{ %s }}", s), msg[512], *out = NULL;
 	struct host h = { c->p, t, false, true };
 	int rc = render(&h, d->path, text, &out, msg, sizeof msg);
 	free(text);
@@ -453,7 +422,7 @@ static int relation_arg(struct ctx *c, struct dq_test *t, struct ydoc *d, const 
  * one underscore. Malloc'd. */
 static char *sanitize(const char *s)
 {
-	char *out = dq_realloc(NULL, strlen(s) + 1), *o = out;
+	char *out = xrealloc(NULL, strlen(s) + 1), *o = out;
 	bool in_run = false;
 	for (; *s; s++) {
 		if (isalnum((unsigned char)*s) || *s == '_') {
@@ -479,7 +448,7 @@ static void set_unique_name(struct ctx *c, struct dq_test *t, char *name)
 			break;
 		if (name != base)
 			free(name);
-		name = dq_asprintf("%s_%u", base, k);
+		name = xasprintf("%s_%u", base, k);
 	}
 	if (name != base)
 		free(base);
@@ -493,11 +462,11 @@ static char *generated_name(const char *type, bool on_source, const char *target
 			    size_t nargs)
 {
 	char *t = sanitize(target);
-	char *name = dq_asprintf("%s%s_%s", on_source ? "source_" : "", type, t);
+	char *name = xasprintf("%s%s_%s", on_source ? "source_" : "", type, t);
 	free(t);
 	for (size_t i = 0; i < nargs; i++) {
 		char *a = sanitize(args[i]);
-		char *n = dq_asprintf("%s%s%s", name, i ? "__" : "_", a);
+		char *n = xasprintf("%s%s%s", name, i ? "__" : "_", a);
 		free(a);
 		free(name);
 		name = n;
@@ -534,7 +503,7 @@ static int project_config(struct ctx *c, struct dq_test *x, const char *path, ch
 			break;
 		}
 	}
-	char *folders = dq_strdup(rel), *save = NULL;
+	char *folders = xstrdup(rel), *save = NULL;
 	char *slash = strrchr(folders, '/');
 	if (slash)
 		*slash = '\0';
@@ -646,7 +615,7 @@ static int generic_test(struct ctx *c, const struct dbt_test *dt)
 
 	if (dt->on == DBT_TEST_ON_NODE && !p->nodes[dt->target].cfg.enabled)
 		return 0;
-	x.file = dq_strdup(d->path);
+	x.file = xstrdup(d->path);
 	if (project_config(c, &x, d->path, p->model_paths, p->nmodel_paths, &enabled))
 		goto out;
 	if (ydoc_is_map(t)) {
@@ -717,15 +686,15 @@ static int generic_test(struct ctx *c, const struct dbt_test *dt)
 	char *srcname = NULL;
 	if (dt->on == DBT_TEST_ON_NODE) {
 		const struct dbt_node *n = &p->nodes[dt->target];
-		x.relation = dq_strdup(n->relation);
-		x.on = dq_strdup(n->name);
+		x.relation = xstrdup(n->relation);
+		x.on = xstrdup(n->name);
 		target = n->name;
 		DQ_PUSH(x.nodes, x.nnodes, dt->target);
 	} else {
 		const struct dbt_source *s = &p->sources[dt->target];
-		x.relation = dq_strdup(s->relation);
-		x.on = dq_asprintf("source %s.%s", s->source_name, s->table_name);
-		srcname = dq_asprintf("%s_%s", s->source_name, s->table_name);
+		x.relation = xstrdup(s->relation);
+		x.on = xasprintf("source %s.%s", s->source_name, s->table_name);
+		srcname = xasprintf("%s_%s", s->source_name, s->table_name);
 		target = srcname;
 		DQ_PUSH(x.sources, x.nsources, dt->target);
 	}
@@ -758,7 +727,7 @@ static int generic_test(struct ctx *c, const struct dbt_test *dt)
 		goto out_src;
 	}
 	x.kind = kinds[k].kind;
-	x.test_type = dq_strdup(kinds[k].name);
+	x.test_type = xstrdup(kinds[k].name);
 	if (kinds[k].column && !x.column.text) {
 		fail(c, d->path, dt->line, type, "needs a column: declare it under a column or give column_name");
 		goto out_src;
@@ -778,7 +747,7 @@ static int generic_test(struct ctx *c, const struct dbt_test *dt)
 				fail(c, d->path, ydoc_line(v), "values", "every value must be a scalar");
 				goto out_src;
 			}
-			DQ_PUSH(x.values, x.nvalues, dq_strdup(s));
+			DQ_PUSH(x.values, x.nvalues, xstrdup(s));
 		}
 		if ((v = arg(&a, "quote")) && !parse_bool(ydoc_str(v), &x.quote)) {
 			fail(c, d->path, ydoc_line(v), "quote", "needs true or false");
@@ -812,7 +781,7 @@ static int generic_test(struct ctx *c, const struct dbt_test *dt)
 		break;
 	}
 	case DQ_EXPRESSION:
-		x.expression = dq_strdup(str_arg(&a, "expression"));
+		x.expression = xstrdup(str_arg(&a, "expression"));
 		if (!x.expression[0]) {
 			fail(c, d->path, dt->line, "expression", "expression_is_true needs an expression");
 			goto out_src;
@@ -862,13 +831,13 @@ static int generic_test(struct ctx *c, const struct dbt_test *dt)
 				DQ_PUSH(x.compare_keys, x.ncompare_keys, make_col(x.keys[i].text, x.keys[i].expr));
 		}
 		const char *cw = str_arg(&a, "compare_where");
-		x.compare_where = cw && cw[0] ? dq_strdup(cw) : NULL;
+		x.compare_where = cw && cw[0] ? xstrdup(cw) : NULL;
 		if ((v = arg(&a, "tolerance"))) {
 			if (!is_number(ydoc_str(v)) || strtod(ydoc_str(v), NULL) < 0) {
 				fail(c, d->path, ydoc_line(v), "tolerance", "needs a number, 0 or more");
 				goto out_src;
 			}
-			x.tolerance = dq_strdup(ydoc_str(v));
+			x.tolerance = xstrdup(ydoc_str(v));
 		}
 		break;
 	}
@@ -886,13 +855,13 @@ static int generic_test(struct ctx *c, const struct dbt_test *dt)
 	}
 	if (x.kind == DQ_EXPRESSION && x.column.text) {
 		/* dbt_utils puts the column before the expression */
-		char *e = dq_asprintf("%s %s", x.column.text, x.expression);
+		char *e = xasprintf("%s %s", x.column.text, x.expression);
 		free(x.expression);
 		x.expression = e;
 	}
 	char *name;
 	if (custom) {
-		name = dq_strdup(custom);
+		name = xstrdup(custom);
 	} else {
 		const char *nargs[64];
 		size_t n = 0;
@@ -988,14 +957,14 @@ static int freshness_tests(struct ctx *c)
 			return fail(c, d->path, ydoc_line(f), "loaded_at_field",
 				    "freshness of %s.%s needs a loaded_at_field", s->source_name, s->table_name);
 		const char *filter = ydoc_str(ydoc_get(d, f, "filter"));
-		x.filter = filter && filter[0] ? dq_strdup(filter) : NULL;
-		x.file = dq_strdup(d->path);
-		x.test_type = dq_strdup("freshness");
-		x.relation = dq_strdup(s->relation);
-		x.on = dq_asprintf("source %s.%s", s->source_name, s->table_name);
+		x.filter = filter && filter[0] ? xstrdup(filter) : NULL;
+		x.file = xstrdup(d->path);
+		x.test_type = xstrdup("freshness");
+		x.relation = xstrdup(s->relation);
+		x.on = xasprintf("source %s.%s", s->source_name, s->table_name);
 		x.column = make_col(s->loaded_at_field, true);
 		DQ_PUSH(x.sources, x.nsources, i);
-		char *raw = dq_asprintf("source_freshness_%s_%s", s->source_name, s->table_name);
+		char *raw = xasprintf("source_freshness_%s_%s", s->source_name, s->table_name);
 		set_unique_name(c, &x, sanitize(raw));
 		free(raw);
 		DQ_PUSH(c->s->tests, c->s->ntests, x);
@@ -1013,11 +982,11 @@ static int read_text(const char *path, char **out, char *err, size_t errlen)
 		return -1;
 	}
 	size_t cap = 4096, n = 0, got;
-	char *buf = dq_realloc(NULL, cap);
+	char *buf = xrealloc(NULL, cap);
 	while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
 		n += got;
 		if (n + 1 == cap)
-			buf = dq_realloc(buf, cap *= 2);
+			buf = xrealloc(buf, cap *= 2);
 	}
 	int bad = ferror(f);
 	fclose(f);
@@ -1061,18 +1030,18 @@ static int singular_tests(struct ctx *c)
 			}
 		}
 		x.sql = sql;
-		x.file = dq_strdup(path);
+		x.file = xstrdup(path);
 		if (rc || !h.enabled) {
 			test_free(&x);
 			if (rc)
 				return -1;
 			continue;
 		}
-		x.test_type = dq_strdup("singular");
-		x.on = dq_strdup(x.nnodes ? c->p->nodes[x.nodes[0]].name :
+		x.test_type = xstrdup("singular");
+		x.on = xstrdup(x.nnodes ? c->p->nodes[x.nodes[0]].name :
 				 x.nsources ? c->p->sources[x.sources[0]].table_name : "");
 		const char *slash = strrchr(path, '/');
-		char *name = dq_strdup(slash ? slash + 1 : path);
+		char *name = xstrdup(slash ? slash + 1 : path);
 		name[strlen(name) - 4] = '\0'; /* .sql */
 		set_unique_name(c, &x, name);
 		DQ_PUSH(c->s->tests, c->s->ntests, x);
@@ -1146,7 +1115,7 @@ static int check_docs(struct ctx *c)
 int dq_collect(const struct dbt_project *p, struct dq_suite *s, char *err, size_t errlen)
 {
 	memset(s, 0, sizeof *s);
-	s->target_schema = dq_strdup(p->target_schema);
+	s->target_schema = xstrdup(p->target_schema);
 	struct ctx c = { p, s, err, errlen };
 	if (check_docs(&c))
 		return -1;
@@ -1158,8 +1127,8 @@ int dq_collect(const struct dbt_project *p, struct dq_suite *s, char *err, size_
 	for (size_t i = 0; i < s->ntests; i++) {
 		struct dq_test *t = &s->tests[i];
 		/* dbt's default audit schema, or <target>_<schema> for a custom one */
-		char *a = t->audit_schema ? dq_asprintf("%s_%s", p->target_schema, t->audit_schema) :
-					    dq_asprintf("%s_dbt_test__audit", p->target_schema);
+		char *a = t->audit_schema ? xasprintf("%s_%s", p->target_schema, t->audit_schema) :
+					    xasprintf("%s_dbt_test__audit", p->target_schema);
 		free(t->audit_schema);
 		t->audit_schema = a;
 	}
@@ -1279,12 +1248,12 @@ static int pick(const struct dbt_project *p, struct dq_suite *s, const char *con
 	size_t nterms = 0, nnode = 0;
 	int rc = -1;
 	for (size_t i = 0; i < nargs; i++) {
-		char *copy = dq_strdup(args[i]), *save = NULL;
+		char *copy = xstrdup(args[i]), *save = NULL;
 		for (char *tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
-			DQ_PUSH(terms, nterms, dq_strdup(tok));
+			DQ_PUSH(terms, nterms, xstrdup(tok));
 			/* test_type is not a node method: keep it from lib/select */
 			if (strncmp(tok, "test_type:", 10) != 0)
-				DQ_PUSH(node_args, nnode, dq_strdup(tok));
+				DQ_PUSH(node_args, nnode, xstrdup(tok));
 		}
 		free(copy);
 	}

@@ -22,20 +22,6 @@
 
 /* ---- small helpers ---- */
 
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	char *p = xrealloc(NULL, (size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return p;
-}
-
 #define PUSH(arr, n, v)                                               \
 	do {                                                          \
 		(arr) = xrealloc((arr), ((n) + 1) * sizeof *(arr));   \

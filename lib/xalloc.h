@@ -9,5 +9,6 @@
 void *xrealloc(void *p, size_t n); /* n may be 0 */
 void *xcalloc(size_t n, size_t size);
 char *xstrdup(const char *s);      /* NULL gives "" */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "modelrun.h"
+#include "xalloc.h"
 
 void mr_message(struct node_result *r, const char *fmt, ...)
 {
@@ -222,21 +223,21 @@ int mr_swap(PGconn *conn, const char *schema, const char *name, const char *tmp,
 		char *rel = i >= 0 ? qualified(conn, r, PQgetvalue(deps, i, 0), PQgetvalue(deps, i, 1)) : strdup(old);
 		if (!rel)
 			goto out;
-		sql = xsprintf("lock table %s in access exclusive mode", rel);
+		sql = xasprintf("lock table %s in access exclusive mode", rel);
 		free(rel);
 		if (exec_ok(conn, r, "locking the relation and its dependents", sql))
 			goto out;
 		free(sql);
 		sql = NULL;
 	}
-	sql = xsprintf("drop %s %s cascade", kind_word(old_kind), old);
+	sql = xasprintf("drop %s %s cascade", kind_word(old_kind), old);
 	if (exec_ok(conn, r, "dropping the old relation", sql))
 		goto out;
 	free(sql);
 	char *newrel = qualified(conn, r, schema, tmp);
 	if (!newrel)
 		goto out;
-	sql = xsprintf("alter %s %s rename to %s", kind_word(new_kind), newrel, qname);
+	sql = xasprintf("alter %s %s rename to %s", kind_word(new_kind), newrel, qname);
 	free(newrel);
 	if (exec_ok(conn, r, "renaming the new relation into place", sql))
 		goto out;
@@ -251,7 +252,7 @@ int mr_swap(PGconn *conn, const char *schema, const char *name, const char *tmp,
 			def[--dl] = '\0';
 		const char *opts = PQgetvalue(deps, i, 4);
 		free(sql);
-		sql = xsprintf("create %s %s%s%s%s as %s", kind == 'm' ? "materialized view" : "view", dep,
+		sql = xasprintf("create %s %s%s%s%s as %s", kind == 'm' ? "materialized view" : "view", dep,
 			       *opts ? " with (" : "", opts, *opts ? ")" : "", def);
 		free(def);
 		char what[512];
@@ -269,7 +270,7 @@ int mr_swap(PGconn *conn, const char *schema, const char *name, const char *tmp,
 				goto out;
 			}
 			free(sql);
-			sql = xsprintf("comment on %s %s is %s", kind == 'm' ? "materialized view" : "view", dep, lit);
+			sql = xasprintf("comment on %s %s is %s", kind == 'm' ? "materialized view" : "view", dep, lit);
 			PQfreemem(lit);
 			if (exec_ok(conn, r, "restoring a view's comment", sql)) {
 				free(dep);
@@ -280,7 +281,7 @@ int mr_swap(PGconn *conn, const char *schema, const char *name, const char *tmp,
 	}
 	for (int i = 0; i < PQntuples(acl); i++) {
 		free(sql);
-		sql = xsprintf("grant %s on table %s to %s%s", PQgetvalue(acl, i, 1), PQgetvalue(acl, i, 0),
+		sql = xasprintf("grant %s on table %s to %s%s", PQgetvalue(acl, i, 1), PQgetvalue(acl, i, 0),
 			       PQgetvalue(acl, i, 2), strcmp(PQgetvalue(acl, i, 3), "t") == 0 ? " with grant option" : "");
 		if (exec_ok(conn, r, "granting the old privileges again", sql))
 			goto out;
@@ -457,7 +458,7 @@ static int create_indexes(PGconn *conn, struct node_result *r, const struct dbt_
 				return -1;
 			}
 		}
-		char *sql = xsprintf("create %sindex on %s%s%s (%s)", ix->unique ? "unique " : "", rel,
+		char *sql = xasprintf("create %sindex on %s%s%s (%s)", ix->unique ? "unique " : "", rel,
 				     method ? " using " : "", method ? method : "", cols);
 		PQfreemem(method);
 		free(cols);
@@ -485,9 +486,9 @@ static int rename_into_place(PGconn *conn, struct node_result *r, const struct d
 		mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
 		return -1;
 	}
-	char *q = xsprintf("alter %s %s rename to %s", kind, tmprel, qname);
+	char *q = xasprintf("alter %s %s rename to %s", kind, tmprel, qname);
 	PQfreemem(qname);
-	char *what = xsprintf("renaming the %s into place", kind);
+	char *what = xasprintf("renaming the %s into place", kind);
 	int rc = exec_ok(conn, r, what, q);
 	free(what);
 	free(q);
@@ -500,7 +501,7 @@ static int rename_into_place(PGconn *conn, struct node_result *r, const struct d
 static int build_view(PGconn *conn, struct node_result *r, const struct dbt_node *n, int old_kind,
 		      const char *sql, const char *rel, const char *tmprel, const char *tmp)
 {
-	char *q = xsprintf("create view %s as (\n%s\n)", tmprel, sql);
+	char *q = xasprintf("create view %s as (\n%s\n)", tmprel, sql);
 	int rc = exec_ok(conn, r, "building the view", q);
 	free(q);
 	if (rc)
@@ -510,13 +511,13 @@ static int build_view(PGconn *conn, struct node_result *r, const struct dbt_node
 	if (old_kind == 'v') {
 		if (exec_ok(conn, r, "savepoint", "savepoint replace_view"))
 			return -1;
-		q = xsprintf("create or replace view %s as (\n%s\n)", rel, sql);
+		q = xasprintf("create or replace view %s as (\n%s\n)", rel, sql);
 		PGresult *res = PQexec(conn, q);
 		free(q);
 		ExecStatusType st = PQresultStatus(res);
 		if (st == PGRES_COMMAND_OK) {
 			PQclear(res);
-			q = xsprintf("drop view %s", tmprel);
+			q = xasprintf("drop view %s", tmprel);
 			rc = exec_ok(conn, r, "dropping the temporary view", q);
 			free(q);
 			if (rc)
@@ -539,7 +540,7 @@ static int build_view(PGconn *conn, struct node_result *r, const struct dbt_node
 static int build_table(PGconn *conn, struct node_result *r, const struct dbt_node *n, int old_kind,
 		       const char *sql, const char *tmprel, const char *tmp)
 {
-	char *q = xsprintf("create table %s as (\n%s\n)", tmprel, sql);
+	char *q = xasprintf("create table %s as (\n%s\n)", tmprel, sql);
 	PGresult *res = mr_exec(conn, r, "building the table", q, 0, NULL);
 	free(q);
 	if (!res)
@@ -549,7 +550,7 @@ static int build_table(PGconn *conn, struct node_result *r, const struct dbt_nod
 	if (create_indexes(conn, r, &n->cfg, tmprel))
 		return -1;
 	/* fresh statistics, so the models built on it next get good plans */
-	q = xsprintf("analyze %s", tmprel);
+	q = xasprintf("analyze %s", tmprel);
 	int rc = exec_ok(conn, r, "analyzing the table", q);
 	free(q);
 	if (rc)
@@ -578,7 +579,7 @@ static int build_increment(PGconn *conn, struct node_result *r, const struct dbt
 	PQclear(res);
 	if (by_default && exec_ok(conn, r, "turning jit off", "set local jit = off"))
 		return -1;
-	char *q = xsprintf("create temporary table modelrun_increment on commit drop as (\n%s\n)", sql);
+	char *q = xasprintf("create temporary table modelrun_increment on commit drop as (\n%s\n)", sql);
 	res = mr_exec(conn, r, "building the increment", q, 0, NULL);
 	free(q);
 	if (!res)
@@ -641,7 +642,7 @@ static int build_increment(PGconn *conn, struct node_result *r, const struct dbt
 			strcat(keys, c);
 			PQfreemem(c);
 		}
-		q = xsprintf("delete from %s where (%s) in (select %s from modelrun_increment)", rel, keys, keys);
+		q = xasprintf("delete from %s where (%s) in (select %s from modelrun_increment)", rel, keys, keys);
 		free(keys);
 		res = mr_exec(conn, r, "deleting the rows to replace", q, 0, NULL);
 		free(q);
@@ -651,7 +652,7 @@ static int build_increment(PGconn *conn, struct node_result *r, const struct dbt
 		}
 		PQclear(res);
 	}
-	q = xsprintf("insert into %s (%s) select %s from modelrun_increment", rel, cols, cols);
+	q = xasprintf("insert into %s (%s) select %s from modelrun_increment", rel, cols, cols);
 	free(cols);
 	res = mr_exec(conn, r, "inserting the new rows", q, 0, NULL);
 	free(q);

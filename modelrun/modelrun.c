@@ -30,6 +30,7 @@
 #include "modelrun.h"
 #include "pgconn.h"
 #include "select.h"
+#include "xalloc.h"
 
 #define MAX_THREADS 64
 
@@ -81,21 +82,6 @@ struct opts {
 	bool full_refresh;
 	bool no_wait;
 };
-
-char *xsprintf(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	char *p = malloc((size_t)n + 1);
-	if (!p)
-		die(EXIT_OPER, "out of memory");
-	va_start(ap, fmt);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return p;
-}
 
 /* mkdir -p for the directories of path (not path itself). The last
  * directory made is remembered: compile writes hundreds of files into a
@@ -292,7 +278,7 @@ static int write_run_results(const struct mr_ctx *ctx, const struct opts *o, con
 		  o->full_refresh ? "true" : "false");
 	jb_str(&b, p->target_schema);
 	jb_add(&b, "}\n}\n", 4);
-	char *path = xsprintf("%s/target/run_results.json", p->dir);
+	char *path = xasprintf("%s/target/run_results.json", p->dir);
 	int rc = write_file(path, b.p);
 	free(path);
 	free(b.p);
@@ -369,7 +355,7 @@ static void notice(void *arg, const char *msg)
 
 static int take_lock(PGconn *conn, const struct dbt_project *p, bool no_wait)
 {
-	char *key = xsprintf("modelrun:%s:%s", p->name, p->target_schema);
+	char *key = xasprintf("modelrun:%s:%s", p->name, p->target_schema);
 	const char *params[] = { key };
 	PGresult *res = PQexecParams(conn, "select pg_catalog.pg_try_advisory_lock(pg_catalog.hashtextextended($1, 0))",
 				     1, NULL, params, NULL, NULL, 0);
@@ -416,7 +402,7 @@ static int create_schemas(PGconn *conn, const struct dbt_project *p, const bool 
 		char *q = pgconn_ident(conn, n->schema);
 		if (!q)
 			return -1;
-		char *sql = xsprintf("create schema if not exists %s", q);
+		char *sql = xasprintf("create schema if not exists %s", q);
 		PQfreemem(q);
 		int rc = pgconn_exec(conn, sql);
 		free(sql);
@@ -544,7 +530,7 @@ static int cmd_compile(struct dbt_project *p, const bool *selected)
 			die(EXIT_OPER, "out of memory");
 		sql[len] = '\n';
 		sql[len + 1] = '\0';
-		files[count].path = xsprintf("%s/target/compiled/%s/%s", p->dir, p->name, n->path);
+		files[count].path = xasprintf("%s/target/compiled/%s/%s", p->dir, p->name, n->path);
 		files[count++].text = sql;
 		if (make_parents(files[count - 1].path) != 0) {
 			log_error("%s: cannot create directory: %s", files[count - 1].path, strerror(errno));
@@ -628,7 +614,7 @@ static int cmd_graph(const struct dbt_project *p, const bool *selected)
 	for (size_t s = 0; s < p->nsources; s++) {
 		if (!src_used[s])
 			continue;
-		char *id = xsprintf("source:%s.%s", p->sources[s].source_name, p->sources[s].table_name);
+		char *id = xasprintf("source:%s.%s", p->sources[s].source_name, p->sources[s].table_name);
 		printf("  ");
 		dot_id(id);
 		printf(" [label=\"%s.%s\\nsource\", shape=cylinder];\n", p->sources[s].source_name, p->sources[s].table_name);
@@ -640,7 +626,7 @@ static int cmd_graph(const struct dbt_project *p, const bool *selected)
 			continue;
 		const struct dbt_node *n = &p->nodes[i];
 		for (size_t s = 0; s < n->nsources; s++) {
-			char *id = xsprintf("source:%s.%s", p->sources[n->sources[s]].source_name,
+			char *id = xasprintf("source:%s.%s", p->sources[n->sources[s]].source_name,
 					    p->sources[n->sources[s]].table_name);
 			printf("  ");
 			dot_id(id);

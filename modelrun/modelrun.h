@@ -94,7 +94,4 @@ void mr_tmp_name(const char *name, char *buf);
  * content atomically (one transaction; dependent views kept). */
 int mr_seed(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *r);
 
-/* printf into a malloc'd string; exits on out-of-memory. */
-char *xsprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 #endif
