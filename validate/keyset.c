@@ -138,18 +138,28 @@ void keyset_prefetch(const struct keyset *k, uint64_t h)
 	__builtin_prefetch(&k->slots[home(k, h)]);
 }
 
+/* The slot that holds the key, or the empty slot where it would go. */
+static size_t probe(const struct keyset *k, uint64_t h, const char *key, size_t len)
+{
+	size_t i = home(k, h);
+	for (uint64_t s; (s = k->slots[i]); i = (i + 1) & k->mask)
+		if ((s >> 40) == TAG(h) && entry_is(k, s, key, len))
+			break;
+	return i;
+}
+
+/* The line stored with the key in slot s, or 0 for an empty slot. */
+static uint64_t slot_line(const struct keyset *k, uint64_t s)
+{
+	uint64_t line = 0;
+	if (s)
+		memcpy(&line, k->arena + SLOT_OFF(s), 8);
+	return line;
+}
+
 uint64_t keyset_find(const struct keyset *k, uint64_t h, const char *key, size_t len)
 {
-	for (size_t i = home(k, h);; i = (i + 1) & k->mask) {
-		uint64_t s = k->slots[i];
-		if (!s)
-			return 0;
-		if ((s >> 40) == TAG(h) && entry_is(k, s, key, len)) {
-			uint64_t line;
-			memcpy(&line, k->arena + SLOT_OFF(s), 8);
-			return line;
-		}
-	}
+	return slot_line(k, k->slots[probe(k, h, key, len)]);
 }
 
 static void place(struct keyset *k, uint64_t h, uint64_t off)
@@ -223,15 +233,9 @@ uint64_t keyset_find_or_add(struct keyset *k, uint64_t h, const char *key, size_
 {
 	if (too_full(k, k->count + 1))
 		grow(k);
-	size_t i = home(k, h);
-	for (; k->slots[i]; i = (i + 1) & k->mask) {
-		uint64_t s = k->slots[i];
-		if ((s >> 40) == TAG(h) && entry_is(k, s, key, len)) {
-			uint64_t seen;
-			memcpy(&seen, k->arena + SLOT_OFF(s), 8);
-			return seen;
-		}
-	}
+	size_t i = probe(k, h, key, len);
+	if (k->slots[i])
+		return slot_line(k, k->slots[i]);
 	k->slots[i] = TAG(h) << 40 | (append_entry(k, key, len, line) + 1);
 	return 0;
 }

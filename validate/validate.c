@@ -831,7 +831,9 @@ static bool unique_ok(struct validator *v, const struct chunk_result *res, const
 		       msg, raw, row->raw_len);
 		return false;
 	}
-	for (size_t i = 0; i < v->n_uniques && v->n_uniques > 1; i++)
+	if (v->n_uniques == 1) /* keyset_find_or_add() has added it */
+		return true;
+	for (size_t i = 0; i < v->n_uniques; i++)
 		if (!keys[i].missing)
 			keyset_add(v->uniques[i].seen, keys[i].hash, res->text + keys[i].off, keys[i].len, row->line);
 	return true;
