@@ -47,6 +47,17 @@ assert_rejected() {
 	assert_regex "${stderr_lines[1]}" "^pgload: nothing was loaded into $2: load [0-9]+ was rolled back\$"
 }
 
+# rejected_in_both_formats FILE MESSAGE: loading FILE into lines_t, in
+# binary and in CSV mode, fails with exit 1, MESSAGE and a rollback.
+rejected_in_both_formats() {
+	local format
+	for format in binary csv; do
+		run --separate-stderr "$BIN/pgload" -q --table lines_t --format "$format" <"$1"
+		assert_failure 1
+		assert_rejected "$2" 'public\.lines_t'
+	done
+}
+
 # The last load recorded for table $1 (as the server spells it).
 last_load() {
 	sql -c "select load_id, status, rows from raw._loads where target_table = '$1' order by load_id desc limit 1"
@@ -255,25 +266,13 @@ pgload: nothing was loaded into public.reject_t: load $id was rolled back"
 @test "pgload counts newlines inside quoted fields when it names a line, in both modes" {
 	sql -c "create table lines_t (id int, note text, qty int)"
 	printf 'id,note,qty\n1,"two\nlines",1\n2,plain,2\n3,"three\nphysical\nlines",3\n4,x,oops\n' >l.csv
-	for format in binary csv; do
-		run --separate-stderr "$BIN/pgload" -q --table lines_t --format "$format" <l.csv
-		assert_failure 1
-		assert_rejected 'pgload: line 8, column qty: invalid input syntax for type integer: "oops"' 'public\.lines_t'
-	done
+	rejected_in_both_formats l.csv 'pgload: line 8, column qty: invalid input syntax for type integer: "oops"'
 	# A multi-line first row, where the server's own count goes wrong.
 	printf 'id,note,qty\n1,"a\nb\nc",x\n' >first.csv
-	for format in binary csv; do
-		run --separate-stderr "$BIN/pgload" -q --table lines_t --format "$format" <first.csv
-		assert_failure 1
-		assert_rejected 'pgload: line 2, column qty: invalid input syntax for type integer: "x"' 'public\.lines_t'
-	done
+	rejected_in_both_formats first.csv 'pgload: line 2, column qty: invalid input syntax for type integer: "x"'
 	# A rejected row that spans lines is named by the line it starts on.
 	printf 'id,note,qty\n1,"two\nlines",1\n2,plain,2\n3,"three\nphysical\nlines",x\n' >multi.csv
-	for format in binary csv; do
-		run --separate-stderr "$BIN/pgload" -q --table lines_t --format "$format" <multi.csv
-		assert_failure 1
-		assert_rejected 'pgload: line 5, column qty: invalid input syntax for type integer: "x"' 'public\.lines_t'
-	done
+	rejected_in_both_formats multi.csv 'pgload: line 5, column qty: invalid input syntax for type integer: "x"'
 	run sql -c "select count(*) from lines_t"
 	assert_output 0
 }
