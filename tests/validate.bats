@@ -461,3 +461,17 @@ one_value() {
 		done
 	done
 }
+
+@test "validate stops with exit 3 on a malformed record too long to resynchronise, after the rows before it" {
+	# Over 64 MiB inside one quoted field: too long to keep for parsing again.
+	{ printf 'a,b\n1,2\n3,"'; yes xxxxxxxxxxxxxxx | head -c 70000000; printf '"x\n5,6\n'; } >stray.csv
+	run --separate-stderr "$BIN/validate" stray.csv
+	assert_failure 3
+	assert_output "$(printf 'a,b\n1,2')"
+	assert_equal "${stderr_lines[0]}" "validate: stray.csv: line 3: character after the closing quote of a field, in a record too long to recover from"
+	assert_equal "${stderr_lines[1]}" "validate: 1 rows read, 1 valid, 0 rejected: input could not be read to the end"
+	{ printf 'a,b\n1,"'; yes xxxxxxxxxxxxxxx | head -c 70000000; } >open.csv
+	run --separate-stderr "$BIN/validate" open.csv
+	assert_failure 3
+	assert_equal "${stderr_lines[0]}" "validate: open.csv: line 2: unterminated quoted field, in a record too long to recover from"
+}
