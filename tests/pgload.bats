@@ -92,6 +92,23 @@ last_load() {
 	sql -c "delete from raw.sales where _load_id = $id"
 }
 
+@test "raw.sales finds a load's rows through a block-range index that replaces an older btree" {
+	raw_ddl
+	sql -c "drop index raw.sales_load_brin" -c "create index sales_load_id on raw.sales (_load_id)"
+	raw_ddl
+	run sql -c "select indexname, (regexp_match(indexdef, 'USING (\\w+)'))[1] from pg_indexes
+		where schemaname = 'raw' and tablename = 'sales'"
+	assert_output "sales_load_brin|brin"
+	"$BIN/gen" --rows 2000 --seed 16 >s.csv
+	"$BIN/pgload" -q --key "brin-$BATS_TEST_TMPDIR" <s.csv
+	id=$(sql -c "select load_id from raw._loads where idempotency_key = 'brin-$BATS_TEST_TMPDIR'")
+	run sql -c "set enable_seqscan = off" -c "explain (costs off) select * from raw.sales where _load_id = $id"
+	assert_output --partial "Bitmap Index Scan on sales_load_brin"
+	run sql -c "set enable_seqscan = off" -c "select count(*) from raw.sales where _load_id = $id"
+	assert_output 2000
+	sql -c "delete from raw.sales where _load_id = $id"
+}
+
 @test "pgload stamps rows sent in binary and rows sent as CSV after a fallback with the same load id and load time" {
 	sales_table stamp_t
 	sales_table stamp_ref
