@@ -23,23 +23,24 @@ median_seconds_prepared() {
 	awk -F, 'NR == 2 { print $4 }' "$csv"
 }
 
-# paired_medians CMD_A CMD_B: runs the two commands in turns, one run each
-# per round (BENCH_RUNS rounds, default 9, after one warm-up round), so that
-# the drift of a shared machine's speed falls on both alike; prints the two
-# median wall times in seconds, "A B".
+# paired_medians CMD...: runs the commands in turns, one run each per round
+# (BENCH_RUNS rounds, default 9, after one warm-up round), so that the
+# drift of a shared machine's speed falls on all of them alike; prints
+# their median wall times in seconds, in the order given, on one line.
 paired_medians() {
-	local a=$1 b=$2 rounds=${BENCH_RUNS:-9} csv="$BENCH_TMP/paired.csv" i
-	: >"$BENCH_TMP/paired-a" && : >"$BENCH_TMP/paired-b"
+	local rounds=${BENCH_RUNS:-9} csv="$BENCH_TMP/paired.csv" i k
+	for ((k = 1; k <= $#; k++)); do : >"$BENCH_TMP/paired-$k"; done
 	for ((i = 0; i <= rounds; i++)); do
-		hyperfine --style none --runs 1 --export-csv "$csv" "$a" "$b" >/dev/null
+		hyperfine --style none --runs 1 --export-csv "$csv" "$@" >/dev/null
 		if ((i > 0)); then # round 0 warms the caches
-			awk -F, 'NR == 2 { print $4 }' "$csv" >>"$BENCH_TMP/paired-a"
-			awk -F, 'NR == 3 { print $4 }' "$csv" >>"$BENCH_TMP/paired-b"
+			for ((k = 1; k <= $#; k++)); do
+				awk -F, -v row=$((k + 1)) 'NR == row { print $4 }' "$csv" >>"$BENCH_TMP/paired-$k"
+			done
 		fi
 	done
-	local f
-	for f in "$BENCH_TMP/paired-a" "$BENCH_TMP/paired-b"; do
-		sort -g "$f" | awk '{ v[NR] = $1 } END { printf "%s ", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+	for ((k = 1; k <= $#; k++)); do
+		sort -g "$BENCH_TMP/paired-$k" | awk '{ v[NR] = $1 } END {
+			printf "%s ", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 	done
 	echo
 }
