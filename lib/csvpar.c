@@ -77,12 +77,12 @@ static struct slot *slot_of(struct pipeline *p, uint64_t seq)
 }
 
 /* Newlines in s[0, len), 16 bytes at a time: each byte of a comparison is
- * -1 where s holds '\n', so subtracting it counts per byte lane; the lanes
- * are added up before any of them can pass 255. GCC's vector types make
- * this SIMD on any target. */
+ * all ones where s holds '\n', so subtracting it adds one to that byte lane
+ * (unsigned, so wrapping is defined); the lanes are added up before any
+ * of them can pass 255. GCC's vector types make this SIMD on any target. */
 static uint64_t count_newlines(const char *s, size_t len)
 {
-	typedef signed char v16 __attribute__((vector_size(16)));
+	typedef unsigned char v16 __attribute__((vector_size(16)));
 	const v16 lf = (v16){ 0 } + '\n';
 	uint64_t n = 0;
 	size_t i = 0;
@@ -93,10 +93,8 @@ static uint64_t count_newlines(const char *s, size_t len)
 			memcpy(&v, s + i, 16);
 			lanes -= (v16)(v == lf);
 		}
-		unsigned char bytes[16];
-		memcpy(bytes, &lanes, 16);
 		for (int b = 0; b < 16; b++)
-			n += bytes[b];
+			n += lanes[b];
 	}
 	for (; i < len; i++)
 		n += s[i] == '\n';
