@@ -6,13 +6,15 @@
 # 0.1 x pgloader's. All of them load into raw.sales (its index and column
 # defaults included) on one throwaway server started here, and hyperfine's
 # --prepare empties the table before every run. pgload runs in its default
-# binary mode; its CSV pass-through mode is shown too, for reference, and
-# so is psql's \copy of the same rows as a binary COPY file: the time the
-# server needs for binary COPY when the client does no work at all, the
-# floor under pgload's binary mode on this machine. Figures are medians of
-# wall times.
+# binary mode over one connection, and over two (--jobs 2: two server
+# processes fill a staging table that joins raw.sales at the end); its CSV
+# pass-through mode is shown too, for reference, and so is psql's \copy of
+# the same rows as a binary COPY file: the time the server needs for binary
+# COPY over one connection when the client does no work at all, the floor
+# under pgload's binary mode on this machine. Figures are medians of wall
+# times.
 #   PGLOAD_BENCH_ROWS   rows in the file (default 3000000)
-#   BENCH_RUNS          rounds of psql, pgload and pgload --format csv
+#   BENCH_RUNS          rounds of psql and the pgload modes
 #                       (default 5, after one warm-up round)
 #   PGLOADER_RUNS       runs of pgloader (default 2, no warm-up: a run takes a minute)
 set -euo pipefail
@@ -32,7 +34,14 @@ psql -X -q -v ON_ERROR_STOP=1 -c "set client_min_messages = warning" \
 	-f "$here/../sql/raw/001_schema.sql" -f "$here/../sql/raw/002_sales.sql"
 "$ELT_BIN/gen" --rows "$rows" --seed 1 >"$file"
 
-prepare="psql -X -q -v ON_ERROR_STOP=1 -c 'truncate raw.sales'"
+# Emptied means without the child tables that pgload --jobs leaves, too.
+cat >"$BENCH_TMP/pgload-empty.sql" <<'SQL'
+truncate raw.sales;
+select format('drop table %s', inhrelid::regclass) from pg_inherits
+where inhparent = 'raw.sales'::regclass
+\gexec
+SQL
+prepare="psql -X -q -v ON_ERROR_STOP=1 -f '$BENCH_TMP/pgload-empty.sql'"
 
 # once NAME CMD: one hyperfine run of CMD on a freshly emptied table, its
 # wall time appended to $BENCH_TMP/pgload-NAME.times; then checks that it
@@ -71,6 +80,7 @@ EOF
 psql_cmd="psql -X -q -c \"\\\\copy raw.sales ($cols) from '$file' csv header\""
 ours_cmd="'$ELT_BIN/pgload' -q < '$file'"
 ours_csv_cmd="'$ELT_BIN/pgload' -q --format csv < '$file'"
+ours_jobs_cmd="'$ELT_BIN/pgload' -q --jobs 2 < '$file'"
 bin_file=$BENCH_TMP/pgload-sales.bin
 "$ELT_BIN/pgload" -q <"$file"
 psql -X -q -c "\\copy (select $cols from raw.sales) to '$bin_file' with (format binary)"
@@ -81,6 +91,7 @@ psql_bin_cmd="psql -X -q -c \"\\\\copy raw.sales ($cols) from '$bin_file' with (
 for round in $(seq 0 "${BENCH_RUNS:-5}"); do
 	once psql "$psql_cmd"
 	once pgload "$ours_cmd"
+	once pgload-jobs "$ours_jobs_cmd"
 	once pgload-csv "$ours_csv_cmd"
 	once psql-binary "$psql_bin_cmd"
 	if [ "$round" -eq 0 ]; then
@@ -93,16 +104,21 @@ done
 psql_s=$(median psql)
 ours_s=$(median pgload)
 ours_csv_s=$(median pgload-csv)
+ours_jobs_s=$(median pgload-jobs)
 pgloader_s=$(median pgloader)
 psql_bin_s=$(median psql-binary)
 echo "pgload.bench: seconds per run, in order: psql $(paste -sd' ' "$BENCH_TMP/pgload-psql.times");" \
 	"pgload $(paste -sd' ' "$BENCH_TMP/pgload-pgload.times");" \
+	"pgload --jobs 2 $(paste -sd' ' "$BENCH_TMP/pgload-pgload-jobs.times");" \
 	"pgload --format csv $(paste -sd' ' "$BENCH_TMP/pgload-pgload-csv.times");" \
 	"psql binary file $(paste -sd' ' "$BENCH_TMP/pgload-psql-binary.times");" \
 	"pgloader $(paste -sd' ' "$BENCH_TMP/pgload-pgloader.times")" >&2
 
-awk -v r="$rows" -v p="$psql_s" -v o="$ours_s" -v c="$ours_csv_s" -v l="$pgloader_s" -v b="$psql_bin_s" 'BEGIN {
+awk -v r="$rows" -v p="$psql_s" -v o="$ours_s" -v c="$ours_csv_s" -v l="$pgloader_s" -v b="$psql_bin_s" \
+	-v j="$ours_jobs_s" 'BEGIN {
 	printf "pgload %d rows (binary) vs psql \\copy\t%.2f s\t%.2f s (limit 0.75x)\t%.2fx\n", r, o, p, o / p
+	printf "pgload %d rows (binary, --jobs 2) vs psql \\copy\t%.2f s\t%.2f s (limit 0.75x)\t%.2fx\n", r, j, p, j / p
+	printf "pgload %d rows (binary, --jobs 2) vs pgloader\t%.2f s\t%.2f s (limit 0.10x)\t%.3fx\n", r, j, l, j / l
 	printf "pgload %d rows (binary) vs pgloader\t%.2f s\t%.2f s (limit 0.10x)\t%.3fx\n", r, o, l, o / l
 	printf "pgload %d rows --format csv vs psql \\copy\t%.2f s\t%.2f s (reference)\t%.2fx\n", r, c, p, c / p
 	printf "binary COPY floor: psql \\copy of a binary file vs of the CSV\t%.2f s\t%.2f s (reference)\t%.2fx\n", b, p, b / p

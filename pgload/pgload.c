@@ -70,7 +70,7 @@
 static void usage(FILE *to)
 {
 	fputs("usage: pgload [-d CONNINFO] [--table [SCHEMA.]TABLE] [--create --schema FILE]\n"
-	      "              [--key KEY] [--source NAME] [--format binary|csv] [-t] [-q | -v] < FILE\n",
+	      "              [--key KEY] [--source NAME] [--format binary|csv] [-j N] [-t] [-q | -v] < FILE\n",
 	      to);
 }
 
@@ -87,6 +87,8 @@ static void help(void)
 	      "  -k, --key KEY          idempotency key: skip the load if KEY was loaded into the table\n"
 	      "      --source NAME      where the data came from, for the audit table (default stdin)\n"
 	      "  -f, --format FORMAT    binary (default: converted here, faster) or csv (passed through)\n"
+	      "  -j, --jobs N           load over N connections into a staging table that joins the\n"
+	      "                         target as its child when all is in (default 1; see pgload(1))\n"
 	      "  -t, --tsv              tab-separated input\n"
 	      "  -q, --quiet            errors only on stderr\n"
 	      "  -v, --verbose          more detail on stderr\n"
@@ -108,6 +110,7 @@ struct opts {
 	bool create;
 	char delim;
 	bool binary;
+	unsigned jobs;           /* connections to load over; see load_rows_jobs() */
 };
 
 /* ---- small helpers ---- */
@@ -277,12 +280,15 @@ struct column {
 	uint32_t typid;
 	char *type;  /* format_type(), for messages */
 	bool fill;   /* its default is the load id; see LOAD_ID_DEFAULT */
+	bool now;    /* its default is now(), the load's start */
 };
 
 struct target {
 	char *schema, *name; /* as the user wrote them, unquoted; schema may be NULL */
 	char *sql;           /* quoted for SQL text: "raw"."sales" */
 	char *display;       /* the server's spelling, schema-qualified: raw.sales */
+	char *relname;       /* the server's spelling of the name alone */
+	char oid[16], nsp_oid[16];
 	size_t ncols;
 	struct column *cols;
 };
@@ -347,6 +353,7 @@ static void target_free(struct target *t)
 	free(t->name);
 	free(t->sql);
 	free(t->display);
+	free(t->relname);
 	for (size_t i = 0; i < t->ncols; i++) {
 		free(t->cols[i].name);
 		free(t->cols[i].type);
@@ -388,7 +395,8 @@ static int target_resolve(PGconn *conn, struct target *t)
 	int status = EXIT_OK;
 	const char *params[1] = { t->sql };
 	PGresult *res = query(conn,
-			      "select c.oid, format('%I.%I', n.nspname, c.relname), c.relkind "
+			      "select c.oid, format('%I.%I', n.nspname, c.relname), c.relkind, "
+			      "c.relnamespace, c.relname "
 			      "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
 			      "where c.oid = to_regclass($1)",
 			      1, params, PGRES_TUPLES_OK, "cannot look up the table: ", &status);
@@ -399,24 +407,25 @@ static int target_resolve(PGconn *conn, struct target *t)
 		return -1; /* the caller says it does not exist */
 	}
 	char relkind = *PQgetvalue(res, 0, 2);
-	t->display = strdup(PQgetvalue(res, 0, 1));
-	char oid[16];
-	snprintf(oid, sizeof oid, "%s", PQgetvalue(res, 0, 0));
+	t->display = xstrdup(PQgetvalue(res, 0, 1));
+	t->relname = xstrdup(PQgetvalue(res, 0, 4));
+	snprintf(t->oid, sizeof t->oid, "%s", PQgetvalue(res, 0, 0));
+	snprintf(t->nsp_oid, sizeof t->nsp_oid, "%s", PQgetvalue(res, 0, 3));
 	PQclear(res);
-	if (!t->display)
-		die(EXIT_OPER, "out of memory");
 	if (relkind != 'r' && relkind != 'p') {
 		log_error("%s is not a table", t->display);
 		return EXIT_OPER;
 	}
 	/* fill: the column is a plain bigint (not generated, not a domain)
 	 * with the load id's default, and this user may write it. */
-	const char *cparams[2] = { oid, LOAD_ID_DEFAULT };
+	const char *cparams[2] = { t->oid, LOAD_ID_DEFAULT };
 	res = query(conn,
 		    "select a.attname, a.atttypid, format_type(a.atttypid, a.atttypmod), "
 		    "coalesce(a.atttypid = 'bigint'::regtype and a.attgenerated = '' "
 		    "and pg_get_expr(d.adbin, d.adrelid) = $2 "
-		    "and has_column_privilege(a.attrelid, a.attnum, 'INSERT'), false) "
+		    "and has_column_privilege(a.attrelid, a.attnum, 'INSERT'), false), "
+		    "coalesce(a.atttypid = 'timestamptz'::regtype "
+		    "and pg_get_expr(d.adbin, d.adrelid) = 'now()', false) "
 		    "from pg_attribute a left join pg_attrdef d "
 		    "on d.adrelid = a.attrelid and d.adnum = a.attnum "
 		    "where a.attrelid = $1::oid and a.attnum > 0 and not a.attisdropped "
@@ -431,6 +440,7 @@ static int target_resolve(PGconn *conn, struct target *t)
 		t->cols[i].typid = (uint32_t)strtoul(PQgetvalue(res, (int)i, 1), NULL, 10);
 		t->cols[i].type = strdup(PQgetvalue(res, (int)i, 2));
 		t->cols[i].fill = *PQgetvalue(res, (int)i, 3) == 't';
+		t->cols[i].now = *PQgetvalue(res, (int)i, 4) == 't';
 		if (!t->cols[i].name || !t->cols[i].type)
 			die(EXIT_OPER, "out of memory");
 	}
@@ -605,13 +615,18 @@ oper:
 
 /* ---- the load ---- */
 
-/* Where a segment's rows sit in the input. Binary segment: from row `row`
- * on, row k starts on line `line + (k - row)`, up to the next anchor. CSV
- * segment: the row whose last line is the segment's line `row` (the line
- * the server names) starts on input line `line`; rows of one line need no
- * anchor, since the segment's lines are the input's lines shifted. */
+/* Where a segment's rows sit in the input. Positions in a segment are
+ * rows for binary COPY and lines for CSV (where the segment's own header
+ * line is line 1), as the server counts them in its errors. From position
+ * `row` on, the row at position k starts on input line `line + (k - row)`,
+ * up to the next anchor; but positions `row` to `row + span` all belong to
+ * the row at `row`, a CSV row holding `span` newlines (the server names
+ * the line it was on when the row failed). An anchor is added only where
+ * that rule would go wrong: at a segment's first row, at a CSV row that
+ * spans lines, and where the rows sent stop being consecutive lines of the
+ * input (with --jobs), so memory stays constant for one connection. */
 struct anchor {
-	uint64_t row, line;
+	uint64_t row, line, span;
 };
 
 struct load {
@@ -645,6 +660,9 @@ struct load {
 	struct cbuf out;
 	char load_id[24];
 	char started_at[64];
+	char *staging;          /* with --jobs: the staging table, quoted */
+	bool staging_made;      /* this load created it (and may drop it) */
+	unsigned connections;   /* the data went over this many */
 };
 
 static int conn_lost(struct load *L)
@@ -696,7 +714,7 @@ static int segment_start(struct load *L, bool binary, uint64_t first_line)
 	return EXIT_OK;
 }
 
-static void anchor_add(struct load *L, uint64_t row, uint64_t line)
+static void anchor_add(struct load *L, uint64_t row, uint64_t line, uint64_t span)
 {
 	if (L->nanchors == L->capanchors) {
 		L->capanchors = L->capanchors ? 2 * L->capanchors : 16;
@@ -704,7 +722,7 @@ static void anchor_add(struct load *L, uint64_t row, uint64_t line)
 		if (!L->anchors)
 			die(EXIT_OPER, "out of memory");
 	}
-	L->anchors[L->nanchors++] = (struct anchor){ row, line };
+	L->anchors[L->nanchors++] = (struct anchor){ row, line, span };
 }
 
 /* The input line on which the segment's row that the server calls line n
@@ -712,22 +730,8 @@ static void anchor_add(struct load *L, uint64_t row, uint64_t line)
  * input line where it starts is the one to look at.) */
 static uint64_t segment_line(const struct load *L, uint64_t n)
 {
-	if (!L->binary) {
-		size_t lo = 0, hi = L->nanchors;
-		while (lo < hi) {
-			size_t mid = (lo + hi) / 2;
-			if (L->anchors[mid].row == n)
-				return L->anchors[mid].line;
-			if (L->anchors[mid].row < n)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		/* Line 1 is the segment's own header. */
-		return n >= 2 ? L->seg_first_line + n - 2 : L->seg_first_line;
-	}
-	if (L->nanchors == 0)
-		return L->seg_first_line + n - 1;
+	if (L->nanchors == 0 || n < L->anchors[0].row)
+		return L->seg_first_line;
 	size_t lo = 0, hi = L->nanchors; /* the last anchor with row <= n */
 	while (hi - lo > 1) {
 		size_t mid = (lo + hi) / 2;
@@ -736,7 +740,18 @@ static uint64_t segment_line(const struct load *L, uint64_t n)
 		else
 			hi = mid;
 	}
-	return L->anchors[lo].line + (n - L->anchors[lo].row);
+	const struct anchor *a = &L->anchors[lo];
+	return n <= a->row + a->span ? a->line : a->line + (n - a->row);
+}
+
+/* Anchors the row about to be sent at position k, starting on input line
+ * `line` and holding `span` newlines, when segment_line() could not tell
+ * where it is otherwise. */
+static void anchor_row(struct load *L, uint64_t k, uint64_t line, uint64_t span)
+{
+	const struct anchor *last = L->nanchors ? &L->anchors[L->nanchors - 1] : NULL;
+	if (span || !last || last->span || last->line + (k - last->row) != line)
+		anchor_add(L, k, line, span);
 }
 
 /* Reports the server's rejection of a COPY. Its CONTEXT says "COPY t, line
@@ -844,11 +859,48 @@ static bool encode_row(struct load *L, const struct csv_record *rec, size_t *bad
 	}
 	if (L->nfill)
 		cbuf_add(&L->out, L->fill.data, L->fill.len);
-	uint64_t k = ++L->seg_rows;
-	const struct anchor *last = L->nanchors ? &L->anchors[L->nanchors - 1] : NULL;
-	if (!last || last->line + (k - last->row) != rec->line)
-		anchor_add(L, k, rec->line);
+	anchor_row(L, ++L->seg_rows, rec->line, 0);
 	return true;
+}
+
+/* Sends one record in the COPY running now, first switching that COPY to
+ * CSV when the record cannot go as binary. Returns 0 or an exit status. */
+static int send_record(struct load *L, const struct csv_record *rec)
+{
+	int status;
+	if (rec->kind == CSVR_MALFORMED) {
+		log_error("line %" PRIu64 ": %s", rec->line, rec->error);
+		segment_abort(L, "pgload: malformed CSV input");
+		return EXIT_OPER;
+	}
+	if (L->binary) {
+		size_t bad;
+		if (encode_row(L, rec, &bad))
+			goto sent;
+		/* The server, not the encoder, is to judge this row: go on
+		 * in CSV, in a new COPY of the same transaction. */
+		if (bad < L->ncols)
+			log_debug("line %" PRIu64 ", column %s: value not in a plain form; "
+				  "sending the rest as CSV", rec->line, L->names[bad]);
+		else
+			log_debug("line %" PRIu64 ": %zu fields for %zu columns; "
+				  "sending the rest as CSV", rec->line, rec->nfields, L->ncols);
+		if ((status = segment_end(L)) != 0 || (status = segment_start(L, false, rec->line)) != 0)
+			return status;
+	}
+	cbuf_add(&L->out, rec->raw, rec->raw_len);
+	cbuf_add(&L->out, "\n", 1);
+	L->seg_rows++;
+	uint64_t nl = 0;
+	for (const char *p = rec->raw, *end = p + rec->raw_len;
+	     (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+		nl++;
+	anchor_row(L, L->seg_lines + 1, rec->line, nl);
+	L->seg_lines += 1 + nl;
+sent:
+	if (L->out.len >= FLUSH_AT)
+		return flush_out(L);
+	return EXIT_OK;
 }
 
 /* Streams the records from `rec` (the first data record) to the end of
@@ -861,39 +913,7 @@ static int load_rows(struct load *L, struct csvr *r, const struct csv_record *re
 		return status;
 	for (; rec; rec = csvr_next(r)) {
 		L->records++;
-		if (rec->kind == CSVR_MALFORMED) {
-			log_error("line %" PRIu64 ": %s", rec->line, rec->error);
-			segment_abort(L, "pgload: malformed CSV input");
-			return EXIT_OPER;
-		}
-		if (L->binary) {
-			size_t bad;
-			if (encode_row(L, rec, &bad))
-				goto sent;
-			/* The server, not the encoder, is to judge this row: go on
-			 * in CSV, in a new COPY of the same transaction. */
-			if (bad < L->ncols)
-				log_debug("line %" PRIu64 ", column %s: value not in a plain form; "
-					  "sending the rest as CSV", rec->line, L->names[bad]);
-			else
-				log_debug("line %" PRIu64 ": %zu fields for %zu columns; "
-					  "sending the rest as CSV", rec->line, rec->nfields, L->ncols);
-			if ((status = segment_end(L)) != 0 ||
-			    (status = segment_start(L, false, rec->line)) != 0)
-				return status;
-		}
-		cbuf_add(&L->out, rec->raw, rec->raw_len);
-		cbuf_add(&L->out, "\n", 1);
-		L->seg_rows++;
-		uint64_t nl = 0;
-		for (const char *p = rec->raw, *end = p + rec->raw_len;
-		     (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
-			nl++;
-		L->seg_lines += 1 + nl;
-		if (nl)
-			anchor_add(L, L->seg_lines, rec->line);
-sent:
-		if (L->out.len >= FLUSH_AT && (status = flush_out(L)) != 0)
+		if ((status = send_record(L, rec)) != 0)
 			return status;
 		progress_update(pg, L->records, csvr_bytes(r));
 	}
@@ -903,6 +923,266 @@ sent:
 		return EXIT_OPER;
 	}
 	return segment_end(L);
+}
+
+/* ---- loading over several connections (--jobs) ----
+ *
+ * A transaction cannot span connections, so the rows go into a staging
+ * table that is not yet part of the target: a new table LIKE the target
+ * (columns, defaults, constraints, indexes), created and committed first.
+ * Each connection COPYs its share of the rows into it in a transaction of
+ * its own and commits, and still nothing is visible in the target. The
+ * load's own transaction, which holds the audit row, then makes the
+ * staging table a child of the target (ALTER TABLE ... INHERIT), so that
+ * queries on the target see every row of the load when it commits, or
+ * none. The staging table of a load that fails is dropped; one left by a
+ * load that was killed is dropped by the next load into the same table
+ * with --jobs, which can take the advisory lock the dead load held. */
+
+/* Each connection takes this much of the input in turn. */
+#define JOB_BATCH (1024 * 1024)
+/* The advisory lock a load holds on its staging table: this plus its id. */
+#define STAGING_LOCK_BASE 0x706a000000000000LL /* "pj" */
+/* The comment that marks a staging table, followed by the load id. */
+#define STAGING_COMMENT "pgload: staging table of load "
+
+/* Can the target take a child table whose rows count as its own? Not when
+ * rows inserted into a child would miss something the target does to its
+ * own: triggers (foreign keys included), rules, row security, unique
+ * indexes; nor for a partitioned table or a partition; and only for a user
+ * who may alter the table and create tables in its schema. */
+static int jobs_possible(PGconn *conn, const struct target *t, bool *ok)
+{
+	const char *params[1] = { t->oid };
+	int status = EXIT_OK;
+	PGresult *res = query(conn,
+			      "select c.relkind = 'r' and not c.relispartition and not c.relhastriggers "
+			      "and not c.relrowsecurity and not c.relhasrules "
+			      "and not exists (select from pg_index i where i.indrelid = c.oid and i.indisunique) "
+			      "and pg_has_role(c.relowner, 'USAGE') "
+			      "and has_schema_privilege(c.relnamespace, 'CREATE') "
+			      "from pg_class c where c.oid = $1::oid",
+			      1, params, PGRES_TUPLES_OK, "cannot look at the table: ", &status);
+	if (!res)
+		return status;
+	*ok = PQntuples(res) == 1 && *PQgetvalue(res, 0, 0) == 't';
+	PQclear(res);
+	return EXIT_OK;
+}
+
+/* Runs the statement that format(fmt, args...) makes on the server: DDL
+ * takes no parameters, so identifiers and values reach it through %I, %L
+ * (and %s for names quoted already), never through this process. */
+static int exec_formatted(PGconn *conn, const char *fmt, int nargs, const char *const *args, const char *what)
+{
+	const char *params[8] = { fmt };
+	char sql[128] = "select format($1";
+	for (int i = 0; i < nargs && i < 7; i++) {
+		params[i + 1] = args[i];
+		snprintf(sql + strlen(sql), sizeof sql - strlen(sql), ", $%d::text", i + 2);
+	}
+	snprintf(sql + strlen(sql), sizeof sql - strlen(sql), ")");
+	int status = EXIT_OK;
+	PGresult *res = query(conn, sql, nargs + 1, params, PGRES_TUPLES_OK, what, &status);
+	if (!res)
+		return status;
+	status = command(conn, PQgetvalue(res, 0, 0), what);
+	PQclear(res);
+	return status;
+}
+
+/* Drops the staging tables of loads into t that died before they ended,
+ * each only once its lock can be taken (the load that held it is gone). */
+static void staging_cleanup(PGconn *conn, const struct target *t)
+{
+	const char *params[2] = { t->nsp_oid, STAGING_COMMENT };
+	int status = EXIT_OK;
+	PGresult *res = query(conn,
+			      "select c.oid::regclass::text, substr(d.description, length($2) + 1) "
+			      "from pg_class c join pg_description d on d.objoid = c.oid "
+			      "and d.classoid = 'pg_class'::regclass and d.objsubid = 0 "
+			      "where c.relnamespace = $1::oid and c.relkind = 'r' "
+			      "and starts_with(d.description, $2) "
+			      "and substr(d.description, length($2) + 1) ~ '^[0-9]{1,15}$' "
+			      "and not exists (select from pg_inherits i where i.inhrelid = c.oid)",
+			      2, params, PGRES_TUPLES_OK, "cannot look for staging tables: ", &status);
+	for (int i = 0; res && i < PQntuples(res); i++) {
+		const char *table = PQgetvalue(res, i, 0), *id = PQgetvalue(res, i, 1);
+		char key[24];
+		snprintf(key, sizeof key, "%lld", STAGING_LOCK_BASE + strtoll(id, NULL, 10));
+		const char *kp[1] = { key };
+		PGresult *lock = query(conn, "select pg_try_advisory_lock($1::bigint)", 1, kp, PGRES_TUPLES_OK,
+				       "cannot test a staging table's lock: ", &status);
+		if (lock && *PQgetvalue(lock, 0, 0) == 't') {
+			const char *args[1] = { table };
+			if (exec_formatted(conn, "drop table %s", 1, args, "cannot drop a staging table: ") == 0)
+				log_info("dropped %s, the staging table of load %s, which never finished", table, id);
+			PQclear(query(conn, "select pg_advisory_unlock($1::bigint)", 1, kp, PGRES_TUPLES_OK, "", &status));
+		}
+		PQclear(lock);
+	}
+	PQclear(res);
+}
+
+/* Creates and commits the staging table, on a connection outside the
+ * load's transaction. A now() default is pinned to the load's own start,
+ * so that every connection stamps the same time, as one transaction would. */
+static int staging_create(struct load *L, PGconn *conn, const char *load_now)
+{
+	char comment[64];
+	snprintf(comment, sizeof comment, STAGING_COMMENT "%s", L->load_id);
+	const char *args[3] = { L->staging, L->t->sql, comment };
+	int status = exec_formatted(conn, "create table %1$s (like %2$s including all); "
+				    "comment on table %1$s is %3$L",
+				    3, args, "cannot create the staging table: ");
+	L->staging_made = status == EXIT_OK; /* a table of that name that was there stays */
+	for (size_t i = 0; i < L->t->ncols && !status; i++) {
+		if (!L->t->cols[i].now)
+			continue;
+		const char *a[3] = { L->staging, L->t->cols[i].name, load_now };
+		status = exec_formatted(conn, "alter table %s alter column %I set default %L::timestamptz", 3, a,
+					"cannot prepare the staging table: ");
+	}
+	return status;
+}
+
+/* The staging table's name, quoted: the target's name and "_load_<id>",
+ * in the target's schema, the target's part cut short (at a character's
+ * start) to keep it within PostgreSQL's 63 bytes. NULL after reporting. */
+static char *staging_name(PGconn *conn, const struct target *t, const char *load_id)
+{
+	char suffix[32], name[64];
+	snprintf(suffix, sizeof suffix, "_load_%s", load_id);
+	size_t keep = strlen(t->relname), room = 63 - strlen(suffix);
+	if (keep > room) {
+		keep = room;
+		while (keep && ((unsigned char)t->relname[keep] & 0xC0) == 0x80)
+			keep--;
+	}
+	snprintf(name, sizeof name, "%.*s%s", (int)keep, t->relname, suffix);
+	const char *params[2] = { t->nsp_oid, name };
+	int status = EXIT_OK;
+	PGresult *res = query(conn, "select format('%I.%I', nspname, $2::text) from pg_namespace where oid = $1::oid",
+			      2, params, PGRES_TUPLES_OK, "cannot name the staging table: ", &status);
+	if (!res)
+		return NULL;
+	char *q = PQntuples(res) == 1 ? xstrdup(PQgetvalue(res, 0, 0)) : NULL;
+	PQclear(res);
+	if (!q)
+		log_error("the schema of %s is gone", t->display);
+	return q;
+}
+
+/* In the load's transaction: the staging table becomes a child of the
+ * target, with the target's now() defaults back, and marked as the rows
+ * of the load instead of a staging table. */
+static int staging_attach(const struct load *L)
+{
+	char comment[64];
+	snprintf(comment, sizeof comment, "pgload: rows of load %s", L->load_id);
+	const char *args[3] = { L->staging, L->t->sql, comment };
+	int status = exec_formatted(L->conn, "alter table %1$s inherit %2$s; comment on table %1$s is %3$L", 3, args,
+				    "cannot add the staging table to the target: ");
+	for (size_t i = 0; i < L->t->ncols && !status; i++) {
+		if (!L->t->cols[i].now)
+			continue;
+		const char *a[2] = { L->staging, L->t->cols[i].name };
+		status = exec_formatted(L->conn, "alter table %s alter column %I set default now()", 2, a,
+					"cannot add the staging table to the target: ");
+	}
+	return status;
+}
+
+/* Opens a connection's transaction for its share of the rows. */
+static int job_begin(struct load *J, uint64_t first_line)
+{
+	int status = command(J->conn, "begin", "cannot begin a share of the load: ");
+	if (status)
+		return status;
+	const char *params[1] = { J->load_id };
+	PGresult *res = query(J->conn, "select set_config('elt.load_id', $1, true)", 1, params, PGRES_TUPLES_OK,
+			      "cannot set elt.load_id: ", &status);
+	PQclear(res);
+	return status ? status : segment_start(J, J->binary_ok && J->o->binary, first_line);
+}
+
+/* load_rows() over o->jobs connections: the input goes to them in turns of
+ * JOB_BATCH bytes, into the staging table (see above). */
+static int load_rows_jobs(struct load *L, struct csvr *r, const struct csv_record *rec, struct progress *pg)
+{
+	unsigned n = L->o->jobs, j;
+	char key[24], load_now[64];
+	snprintf(key, sizeof key, "%lld", STAGING_LOCK_BASE + strtoll(L->load_id, NULL, 10));
+	const char *kp[1] = { key };
+	int status = EXIT_OK;
+	PGresult *res = query(L->conn, "select pg_advisory_lock($1::bigint), now()::text", 1, kp, PGRES_TUPLES_OK,
+			      "cannot lock the staging table: ", &status);
+	if (!res)
+		return status;
+	snprintf(load_now, sizeof load_now, "%s", PQgetvalue(res, 0, 1));
+	PQclear(res);
+	if (!(L->staging = staging_name(L->conn, L->t, L->load_id)))
+		return EXIT_OPER;
+	L->connections = n;
+	struct target staging = *L->t; /* the target's columns under another name */
+	staging.sql = L->staging;
+	struct load *J = xcalloc(n, sizeof *J);
+	for (j = 0; j < n; j++) {
+		J[j] = *L; /* sharing the header's column lists and encoders */
+		J[j].t = &staging;
+		J[j].anchors = NULL;
+		J[j].nanchors = J[j].capanchors = 0;
+		J[j].out = (struct cbuf){ 0 };
+		J[j].rows = 0;
+		if (!(J[j].conn = connect_db(L->o->dbname))) {
+			status = EXIT_OPER;
+			goto done;
+		}
+	}
+	if ((status = staging_create(L, J[0].conn, load_now)) != 0)
+		goto done;
+	for (j = 0; j < n; j++)
+		if ((status = job_begin(&J[j], rec->line)) != 0)
+			goto done;
+	log_debug("load %s: over %u connections into %s", L->load_id, n, L->staging);
+	size_t batch = 0;
+	for (j = 0; rec; rec = csvr_next(r)) {
+		L->records++;
+		if ((status = send_record(&J[j], rec)) != 0)
+			goto done;
+		if ((batch += rec->raw_len + 1) >= JOB_BATCH) {
+			batch = 0;
+			j = (j + 1) % n;
+		}
+		progress_update(pg, L->records, csvr_bytes(r));
+	}
+	if (csvr_error(r)) {
+		log_error("standard input: %s", csvr_error(r));
+		status = EXIT_OPER;
+		goto done;
+	}
+	for (j = 0; j < n; j++)
+		if ((status = segment_end(&J[j])) != 0)
+			goto done;
+	for (j = 0; j < n; j++) {
+		if ((status = command(J[j].conn, "commit", "cannot commit a share of the load: ")) != 0)
+			goto done;
+		L->rows += J[j].rows;
+	}
+	for (j = 0; j < n; j++)
+		L->binary = j ? L->binary && J[j].binary : J[j].binary; /* for the summary */
+	status = staging_attach(L);
+done:
+	for (j = 0; j < n; j++) {
+		if (J[j].conn) {
+			segment_abort(&J[j], "pgload: load abandoned");
+			PQfinish(J[j].conn); /* what it did not commit is rolled back */
+		}
+		free(J[j].anchors);
+		cbuf_free(&J[j].out);
+	}
+	free(J);
+	return status;
 }
 
 /* Does the header name this column of the table? (The header's names
@@ -1069,6 +1349,10 @@ static void load_rollback(struct load *L, uint64_t bytes, const char *why)
 	if (PQstatus(L->conn) != CONNECTION_OK)
 		return;
 	PQclear(PQexec(L->conn, "rollback"));
+	if (L->staging_made) {
+		const char *args[1] = { L->staging };
+		exec_formatted(L->conn, "drop table if exists %s", 1, args, "cannot drop the staging table: ");
+	}
 	if (!L->load_id[0])
 		return;
 	char nbytes[24];
@@ -1094,6 +1378,7 @@ static void load_free(struct load *L)
 	cbuf_free(&L->fill);
 	free(L->anchors);
 	cbuf_free(&L->out);
+	free(L->staging);
 }
 
 static const char *exit_reason(int status)
@@ -1173,6 +1458,20 @@ static int run(PGconn *conn, const struct opts *o, struct target *t)
 	if (!first)
 		log_info("the input holds a header and no rows");
 
+	bool jobs = false;
+	if (o->jobs > 1 && first) {
+		if (PQtransactionStatus(conn) == PQTRANS_INTRANS) {
+			log_info("--jobs: %s is new in this load's transaction; loading over one connection",
+				 t->display);
+		} else if ((status = jobs_possible(conn, t, &jobs)) != 0) {
+			goto out;
+		} else if (!jobs) {
+			log_info("--jobs: %s has triggers, rules, row security or unique indexes, is "
+				 "partitioned, or is not yours to alter; loading over one connection", t->display);
+		} else {
+			staging_cleanup(conn, t);
+		}
+	}
 	bool skipped = false;
 	if ((status = load_begin(&L, &skipped)) != 0)
 		goto failed;
@@ -1183,17 +1482,20 @@ static int run(PGconn *conn, const struct opts *o, struct target *t)
 		goto out;
 	}
 	log_debug("load %s into %s", L.load_id, t->display);
-	if (first && (status = load_rows(&L, r, first, &pg)) != 0)
+	if (first && (status = jobs ? load_rows_jobs(&L, r, first, &pg) : load_rows(&L, r, first, &pg)) != 0)
 		goto failed;
 	progress_end(&pg);
 	if ((status = load_commit(&L, csvr_bytes(r))) != 0)
 		goto failed;
 	double secs = clock_seconds() - pg.start;
-	log_info("loaded %" PRIu64 " rows into %s in %.2f s (%.0f rows/s, %s), load %s", L.rows,
+	char over[48] = "";
+	if (L.connections > 1)
+		snprintf(over, sizeof over, " over %u connections", L.connections);
+	log_info("loaded %" PRIu64 " rows into %s in %.2f s (%.0f rows/s, %s%s), load %s", L.rows,
 		 t->display, secs, secs > 0 ? (double)L.rows / secs : 0.0,
 		 !first ? "no COPY" : L.binary ? "binary COPY"
 		 : L.binary_ok && o->binary ? "binary COPY, then CSV" : "CSV COPY",
-		 L.load_id);
+		 over, L.load_id);
 	goto out;
 failed:
 	progress_end(&pg);
@@ -1215,7 +1517,7 @@ out:
 int main(int argc, char **argv)
 {
 	log_init("pgload");
-	struct opts o = { .table = "raw.sales", .source = "stdin", .delim = ',', .binary = true };
+	struct opts o = { .table = "raw.sales", .source = "stdin", .delim = ',', .binary = true, .jobs = 1 };
 	static const struct option longopts[] = {
 		{ "dbname", required_argument, NULL, 'd' },
 		{ "table", required_argument, NULL, 'T' },
@@ -1224,6 +1526,7 @@ int main(int argc, char **argv)
 		{ "create", no_argument, NULL, 'C' },
 		{ "schema", required_argument, NULL, 's' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "tsv", no_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -1232,7 +1535,7 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, ":d:T:k:s:f:tqvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":d:T:k:s:f:j:tqvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': o.dbname = optarg; break;
 		case 'T': o.table = optarg; break;
@@ -1251,6 +1554,17 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case 'j': {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || n < 1 || n > 64) {
+				log_error("--jobs: \"%s\" is not a number of connections from 1 to 64", optarg);
+				usage(stderr);
+				return EXIT_USAGE;
+			}
+			o.jobs = (unsigned)n;
+			break;
+		}
 		case 't': o.delim = '\t'; break;
 		case 'q': log_level = LOG_QUIET; break;
 		case 'v': log_level = LOG_VERBOSE; break;

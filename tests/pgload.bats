@@ -484,6 +484,136 @@ pgload: nothing was loaded into public.reject_t: load $id was rolled back"
 	assert_output 1
 }
 
+# jobs_input ROWS FILE: gen's sales, long enough that --jobs 2 sends some
+# of each connection's share after the other's (turns of 1 MiB).
+jobs_input() {
+	"$BIN/gen" --rows "$1" --seed 17 --days 30 >"$2"
+}
+
+@test "pgload --jobs loads over several connections into a child table that appears at once, with one load id and one load time" {
+	sales_table jobs_t
+	sales_table jobs_ref
+	jobs_input 40000 s.csv
+	before=$(sql -c "select now()")
+	run --separate-stderr "$BIN/pgload" --table jobs_t --jobs 2 --key "jobs-$BATS_TEST_TMPDIR" <s.csv
+	assert_success
+	assert_regex "$stderr" '^pgload: loaded 40000 rows into public\.jobs_t in [0-9.]+ s \([0-9]+ rows/s, binary COPY over 2 connections\), load [0-9]+$'
+	sql -c "\\copy jobs_ref ($SALES_COLS) from 's.csv' csv header"
+	run sql -c "select count(*) from (select $SALES_COLS from jobs_t except all select $SALES_COLS from jobs_ref) d"
+	assert_output 0
+	id=$(sql -c "select load_id from raw._loads where idempotency_key = 'jobs-$BATS_TEST_TMPDIR'")
+	run sql -c "select count(*), count(distinct _load_id), min(_load_id) = $id, count(distinct _loaded_at),
+		min(_loaded_at) >= '$before' and max(_loaded_at) <= (select started_at from raw._loads where load_id = $id)
+		from jobs_t"
+	assert_output "40000|1|t|1|t"
+	# The rows are in one child table, which is no longer marked as staging
+	# and has the target's defaults.
+	run sql -c "select i.inhrelid::regclass, obj_description(i.inhrelid, 'pg_class'),
+		pg_get_expr(d.adbin, d.adrelid) from pg_inherits i join pg_attrdef d on d.adrelid = i.inhrelid
+		join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum and a.attname = '_loaded_at'
+		where i.inhparent = 'jobs_t'::regclass"
+	assert_output "jobs_t_load_$id|pgload: rows of load $id|now()"
+	run sql -c "select count(*) from only jobs_t"
+	assert_output 0
+}
+
+@test "pgload --jobs names the input line of a row the server rejects in any connection's share, and loads nothing" {
+	sales_table jobs_bad
+	jobs_input 40000 s.csv
+	# Line 20000 goes in the second connection's first share, line 35000 in
+	# the first one's second; "abc" makes that share go on as CSV.
+	for line in 20000 35000; do
+		awk -F, -v OFS=, -v bad="$line" 'NR == bad { $5 = "abc" } { print }' s.csv >bad.csv
+		run --separate-stderr "$BIN/pgload" -q --table jobs_bad --jobs 2 <bad.csv
+		assert_failure 1
+		assert_rejected "pgload: line $line, column quantity: invalid input syntax for type integer: \"abc\"" 'public\.jobs_bad'
+	done
+	awk -F, -v OFS=, 'NR == 30000 { $6 = "99999999999.00" } { print }' s.csv >big.csv
+	run --separate-stderr "$BIN/pgload" -q --table jobs_bad --jobs 2 <big.csv
+	assert_failure 1
+	assert_equal "${stderr_lines[0]}" 'pgload: line 30000, column unit_price: numeric field overflow'
+	run sql -c "select (select count(*) from jobs_bad),
+		(select count(*) from pg_class where relname like 'jobs\_bad\_load\_%')"
+	assert_output "0|0"
+}
+
+@test "pgload --jobs loads over one connection into a table that a child's rows would bypass, saying why" {
+	sql -c "create table jobs_pk (like raw.sales including defaults, primary key (sale_id))"
+	jobs_input 2000 s.csv
+	run --separate-stderr "$BIN/pgload" --table jobs_pk --jobs 2 <s.csv
+	assert_success
+	assert_equal "${stderr_lines[0]}" "pgload: --jobs: public.jobs_pk has triggers, rules, row security or unique indexes, is partitioned, or is not yours to alter; loading over one connection"
+	assert_regex "${stderr_lines[1]}" '^pgload: loaded 2000 rows into public\.jobs_pk in [0-9.]+ s \([0-9]+ rows/s, binary COPY\), load [0-9]+$'
+	run sql -c "select count(*), (select count(*) from pg_inherits where inhparent = 'jobs_pk'::regclass) from jobs_pk"
+	assert_output "2000|0"
+}
+
+@test "pgload --jobs killed with SIGKILL half-way leaves the table as it was, and the next such load drops its staging table" {
+	sales_table jobs_kill
+	jobs_input 40000 s.csv
+	sql -c "\\copy jobs_kill ($SALES_COLS) from program 'head -n 11 s.csv' csv header"
+	mkfifo in.fifo
+	"$BIN/pgload" --table jobs_kill --jobs 2 <in.fifo 2>err.txt 3>&- &
+	pid=$!
+	exec 7>in.fifo
+	head -n 30000 s.csv >&7
+	wait_for "select coalesce(sum(tuples_processed), 0) > 20000 from pg_stat_progress_copy p
+		join pg_class c on c.oid = p.relid where c.relname like 'jobs_kill_load_%'"
+	kill -KILL "$pid"
+	exec 7>&-
+	rc=0
+	wait "$pid" || rc=$?
+	assert_equal "$rc" 137
+	wait_for "select count(*) = 0 from pg_stat_activity where application_name = 'pgload'"
+	run sql -c "select count(*), (select count(*) from pg_class where relname like 'jobs\_kill\_load\_%') from jobs_kill"
+	assert_output "10|1"
+	run --separate-stderr "$BIN/pgload" --table jobs_kill --jobs 2 <s.csv
+	assert_success
+	assert_regex "${stderr_lines[0]}" '^pgload: dropped jobs_kill_load_[0-9]+, the staging table of load [0-9]+, which never finished$'
+	run sql -c "select count(*), (select count(*) from pg_class where relname like 'jobs\_kill\_load\_%') from jobs_kill"
+	assert_output "40010|1"
+}
+
+@test "pgload --jobs stops with exit 3 and leaves the table as it was when the server stops immediately half-way" {
+	sales_table jobs_crash
+	jobs_input 40000 s.csv
+	sql -c "\\copy jobs_crash ($SALES_COLS) from program 'head -n 11 s.csv' csv header"
+	sql -c "checkpoint"
+	mkfifo in.fifo
+	"$BIN/pgload" --table jobs_crash --jobs 2 <in.fifo 2>err.txt 3>&- &
+	pid=$!
+	exec 7>in.fifo
+	head -n 30000 s.csv >&7
+	wait_for "select coalesce(sum(tuples_processed), 0) > 20000 from pg_stat_progress_copy p
+		join pg_class c on c.oid = p.relid where c.relname like 'jobs_crash_load_%'"
+	(cd / && pg_as_owner "$ELT_PGBIN/pg_ctl" -D "$ELT_PGDIR/data" -m immediate -w stop >/dev/null)
+	tail -n +30001 s.csv >&7 || true
+	exec 7>&-
+	rc=0
+	wait "$pid" || rc=$?
+	(cd / && pg_server_start)
+	assert_equal "$rc" 3
+	run sql -c "select count(*) from jobs_crash"
+	assert_output 10
+	run cat err.txt
+	assert_line --partial "pgload: connection to the server was lost: "
+	assert_line --regexp '^pgload: nothing was loaded into public\.jobs_crash: load [0-9]+ was rolled back$'
+}
+
+@test "pgload --jobs leaves alone a table that has the staging table's name, and stops with exit 3" {
+	sales_table jobs_clash
+	jobs_input 2000 s.csv
+	next=$(sql -c "select case when is_called then last_value + 1 else last_value end from raw._loads_load_id_seq")
+	sql -c "create table jobs_clash_load_$next (mine text)" -c "insert into jobs_clash_load_$next values ('keep')"
+	run --separate-stderr "$BIN/pgload" -q --table jobs_clash --jobs 2 <s.csv
+	assert_failure 3
+	assert_equal "${stderr_lines[0]}" "pgload: cannot create the staging table: relation \"jobs_clash_load_$next\" already exists"
+	run sql -c "select mine from jobs_clash_load_$next"
+	assert_output keep
+	run sql -c "select count(*) from jobs_clash"
+	assert_output 0
+}
+
 @test "pgload killed with SIGKILL half-way leaves the table as it was" {
 	sql -c "create table kill_t (id int, v text)"
 	sql -c "insert into kill_t values (0, 'before')"
@@ -746,13 +876,18 @@ EOF
 	assert_failure 2
 	assert_equal "$stderr" "pgload: unknown option '--bogus'
 usage: pgload [-d CONNINFO] [--table [SCHEMA.]TABLE] [--create --schema FILE]
-              [--key KEY] [--source NAME] [--format binary|csv] [-t] [-q | -v] < FILE"
+              [--key KEY] [--source NAME] [--format binary|csv] [-j N] [-t] [-q | -v] < FILE"
 	run --separate-stderr "$BIN/pgload" file.csv
 	assert_failure 2
 	[[ "$stderr" == "pgload: unexpected argument \"file.csv\": the data comes on standard input"$'\n'usage:* ]]
 	run --separate-stderr "$BIN/pgload" --format xml
 	assert_failure 2
 	[[ "$stderr" == "pgload: --format: \"xml\" is neither binary nor csv"$'\n'usage:* ]]
+	for n in 0 65 two ''; do
+		run --separate-stderr "$BIN/pgload" --jobs "$n"
+		assert_failure 2
+		[[ "$stderr" == "pgload: --jobs: \"$n\" is not a number of connections from 1 to 64"$'\n'usage:* ]]
+	done
 	run --separate-stderr "$BIN/pgload" --table 'a.b.c'
 	assert_failure 2
 	[[ "$stderr" == "pgload: --table: \"a.b.c\" is not [SCHEMA.]TABLE"$'\n'usage:* ]]
