@@ -936,7 +936,7 @@ static int load_rows(struct load *L, struct csvr *r, const struct csv_record *re
  * staging table a child of the target (ALTER TABLE ... INHERIT), so that
  * queries on the target see every row of the load when it commits, or
  * none. The staging table of a load that fails is dropped; one left by a
- * load that was killed is dropped by the next load into the same table
+ * load that was killed is dropped by the next load into that schema
  * with --jobs, which can take the advisory lock the dead load held. */
 
 /* Each connection takes this much of the input in turn. */
