@@ -949,8 +949,9 @@ static int load_rows(struct load *L, struct csvr *r, const struct csv_record *re
 /* Can the target take a child table whose rows count as its own? Not when
  * rows inserted into a child would miss something the target does to its
  * own: triggers (foreign keys included), rules, row security, unique
- * indexes; nor for a partitioned table or a partition; and only for a user
- * who may alter the table and create tables in its schema. */
+ * indexes, an identity column (a child would count on from a sequence of
+ * its own); nor for a partitioned table or a partition; and only for a
+ * user who may alter the table and create tables in its schema. */
 static int jobs_possible(PGconn *conn, const struct target *t, bool *ok)
 {
 	const char *params[1] = { t->oid };
@@ -959,6 +960,8 @@ static int jobs_possible(PGconn *conn, const struct target *t, bool *ok)
 			      "select c.relkind = 'r' and not c.relispartition and not c.relhastriggers "
 			      "and not c.relrowsecurity and not c.relhasrules "
 			      "and not exists (select from pg_index i where i.indrelid = c.oid and i.indisunique) "
+			      "and not exists (select from pg_attribute a where a.attrelid = c.oid "
+			      "and a.attidentity <> '' and not a.attisdropped) "
 			      "and pg_has_role(c.relowner, 'USAGE') "
 			      "and has_schema_privilege(c.relnamespace, 'CREATE') "
 			      "from pg_class c where c.oid = $1::oid",
@@ -1466,8 +1469,9 @@ static int run(PGconn *conn, const struct opts *o, struct target *t)
 		} else if ((status = jobs_possible(conn, t, &jobs)) != 0) {
 			goto out;
 		} else if (!jobs) {
-			log_info("--jobs: %s has triggers, rules, row security or unique indexes, is "
-				 "partitioned, or is not yours to alter; loading over one connection", t->display);
+			log_info("--jobs: %s has triggers, rules, row security, unique indexes or an identity "
+				 "column, is partitioned, or is not yours to alter; loading over one connection",
+				 t->display);
 		} else {
 			staging_cleanup(conn, t);
 		}

@@ -542,10 +542,15 @@ jobs_input() {
 	jobs_input 2000 s.csv
 	run --separate-stderr "$BIN/pgload" --table jobs_pk --jobs 2 <s.csv
 	assert_success
-	assert_equal "${stderr_lines[0]}" "pgload: --jobs: public.jobs_pk has triggers, rules, row security or unique indexes, is partitioned, or is not yours to alter; loading over one connection"
+	assert_equal "${stderr_lines[0]}" "pgload: --jobs: public.jobs_pk has triggers, rules, row security, unique indexes or an identity column, is partitioned, or is not yours to alter; loading over one connection"
 	assert_regex "${stderr_lines[1]}" '^pgload: loaded 2000 rows into public\.jobs_pk in [0-9.]+ s \([0-9]+ rows/s, binary COPY\), load [0-9]+$'
 	run sql -c "select count(*), (select count(*) from pg_inherits where inhparent = 'jobs_pk'::regclass) from jobs_pk"
 	assert_output "2000|0"
+	sql -c "create table jobs_ident (n bigint generated always as identity, like raw.sales including defaults)"
+	run --separate-stderr "$BIN/pgload" -q --table jobs_ident --jobs 2 <s.csv
+	assert_success
+	run sql -c "select count(*), count(distinct n), (select count(*) from pg_inherits where inhparent = 'jobs_ident'::regclass) from jobs_ident"
+	assert_output "2000|2000|0"
 }
 
 @test "pgload --jobs killed with SIGKILL half-way leaves the table as it was, and the next such load drops its staging table" {
