@@ -978,9 +978,12 @@ static int jobs_possible(PGconn *conn, const struct target *t, bool *ok)
  * (and %s for names quoted already), never through this process. */
 static int exec_formatted(PGconn *conn, const char *fmt, int nargs, const char *const *args, const char *what)
 {
-	const char *params[8] = { fmt };
+	enum { MAX_ARGS = 7 };
+	if (nargs > MAX_ARGS)
+		die(EXIT_OPER, "exec_formatted: %d arguments, at most %d", nargs, MAX_ARGS);
+	const char *params[MAX_ARGS + 1] = { fmt };
 	char sql[128] = "select format($1";
-	for (int i = 0; i < nargs && i < 7; i++) {
+	for (int i = 0; i < nargs; i++) {
 		params[i + 1] = args[i];
 		snprintf(sql + strlen(sql), sizeof sql - strlen(sql), ", $%d::text", i + 2);
 	}
@@ -1027,6 +1030,23 @@ static void staging_cleanup(PGconn *conn, const struct target *t)
 	PQclear(res);
 }
 
+/* Sets the staging table's defaults of now(): to the time `at` while the
+ * table fills, back to now() (at NULL) when it joins the target. */
+static int staging_now_defaults(const struct load *L, PGconn *conn, const char *at)
+{
+	int status = EXIT_OK;
+	for (size_t i = 0; i < L->t->ncols && !status; i++) {
+		if (!L->t->cols[i].now)
+			continue;
+		const char *args[3] = { L->staging, L->t->cols[i].name, at };
+		status = at ? exec_formatted(conn, "alter table %s alter column %I set default %L::timestamptz", 3,
+					     args, "cannot prepare the staging table: ")
+			    : exec_formatted(conn, "alter table %s alter column %I set default now()", 2, args,
+					     "cannot add the staging table to the target: ");
+	}
+	return status;
+}
+
 /* Creates and commits the staging table, on a connection outside the
  * load's transaction. A now() default is pinned to the load's own start,
  * so that every connection stamps the same time, as one transaction would. */
@@ -1039,14 +1059,7 @@ static int staging_create(struct load *L, PGconn *conn, const char *load_now)
 				    "comment on table %1$s is %3$L",
 				    3, args, "cannot create the staging table: ");
 	L->staging_made = status == EXIT_OK; /* a table of that name that was there stays */
-	for (size_t i = 0; i < L->t->ncols && !status; i++) {
-		if (!L->t->cols[i].now)
-			continue;
-		const char *a[3] = { L->staging, L->t->cols[i].name, load_now };
-		status = exec_formatted(conn, "alter table %s alter column %I set default %L::timestamptz", 3, a,
-					"cannot prepare the staging table: ");
-	}
-	return status;
+	return status ? status : staging_now_defaults(L, conn, load_now);
 }
 
 /* The staging table's name, quoted: the target's name and "_load_<id>",
@@ -1086,14 +1099,7 @@ static int staging_attach(const struct load *L)
 	const char *args[3] = { L->staging, L->t->sql, comment };
 	int status = exec_formatted(L->conn, "alter table %1$s inherit %2$s; comment on table %1$s is %3$L", 3, args,
 				    "cannot add the staging table to the target: ");
-	for (size_t i = 0; i < L->t->ncols && !status; i++) {
-		if (!L->t->cols[i].now)
-			continue;
-		const char *a[2] = { L->staging, L->t->cols[i].name };
-		status = exec_formatted(L->conn, "alter table %s alter column %I set default now()", 2, a,
-					"cannot add the staging table to the target: ");
-	}
-	return status;
+	return status ? status : staging_now_defaults(L, L->conn, NULL);
 }
 
 /* Opens a connection's transaction for its share of the rows. */
@@ -1172,8 +1178,9 @@ static int load_rows_jobs(struct load *L, struct csvr *r, const struct csv_recor
 			goto done;
 		L->rows += J[j].rows;
 	}
+	L->binary = true; /* for the summary: did every share stay binary? */
 	for (j = 0; j < n; j++)
-		L->binary = j ? L->binary && J[j].binary : J[j].binary; /* for the summary */
+		L->binary = L->binary && J[j].binary;
 	status = staging_attach(L);
 done:
 	for (j = 0; j < n; j++) {
