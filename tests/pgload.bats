@@ -553,17 +553,25 @@ jobs_input() {
 	assert_output "2000|2000|0"
 }
 
-@test "pgload --jobs killed with SIGKILL half-way leaves the table as it was, and the next such load drops its staging table" {
-	sales_table jobs_kill
+# jobs_halfway TABLE: a table holding 10 of s.csv's 40000 rows, and
+# pgload --jobs 2 loading the rest from in.fifo (open as fd 7, $pid), once
+# its connections have sent more than 20000 rows of the first 30000 lines.
+jobs_halfway() {
+	sales_table "$1"
 	jobs_input 40000 s.csv
-	sql -c "\\copy jobs_kill ($SALES_COLS) from program 'head -n 11 s.csv' csv header"
+	sql -c "\\copy $1 ($SALES_COLS) from program 'head -n 11 s.csv' csv header"
+	sql -c "checkpoint"
 	mkfifo in.fifo
-	"$BIN/pgload" --table jobs_kill --jobs 2 <in.fifo 2>err.txt 3>&- &
+	"$BIN/pgload" --table "$1" --jobs 2 <in.fifo 2>err.txt 3>&- &
 	pid=$!
 	exec 7>in.fifo
 	head -n 30000 s.csv >&7
 	wait_for "select coalesce(sum(tuples_processed), 0) > 20000 from pg_stat_progress_copy p
-		join pg_class c on c.oid = p.relid where c.relname like 'jobs_kill_load_%'"
+		join pg_class c on c.oid = p.relid where c.relname like '$1_load_%'"
+}
+
+@test "pgload --jobs killed with SIGKILL half-way leaves the table as it was, and the next such load drops its staging table" {
+	jobs_halfway jobs_kill
 	kill -KILL "$pid"
 	exec 7>&-
 	rc=0
@@ -580,17 +588,7 @@ jobs_input() {
 }
 
 @test "pgload --jobs stops with exit 3 and leaves the table as it was when the server stops immediately half-way" {
-	sales_table jobs_crash
-	jobs_input 40000 s.csv
-	sql -c "\\copy jobs_crash ($SALES_COLS) from program 'head -n 11 s.csv' csv header"
-	sql -c "checkpoint"
-	mkfifo in.fifo
-	"$BIN/pgload" --table jobs_crash --jobs 2 <in.fifo 2>err.txt 3>&- &
-	pid=$!
-	exec 7>in.fifo
-	head -n 30000 s.csv >&7
-	wait_for "select coalesce(sum(tuples_processed), 0) > 20000 from pg_stat_progress_copy p
-		join pg_class c on c.oid = p.relid where c.relname like 'jobs_crash_load_%'"
+	jobs_halfway jobs_crash
 	(cd / && pg_as_owner "$ELT_PGBIN/pg_ctl" -D "$ELT_PGDIR/data" -m immediate -w stop >/dev/null)
 	tail -n +30001 s.csv >&7 || true
 	exec 7>&-
