@@ -1,10 +1,18 @@
 /* SPDX-License-Identifier: MIT
  * Open-addressing hash set over an append-only arena; see keyset.h.
- * Slots hold the entry's arena offset (+1, so 0 is empty) in the low 40 bits
- * and the top 24 bits of the hash above them. The slot position comes from
- * those same top bits, so most mismatches are settled without touching the
- * arena, and growing the table (up to 2^24 slots) never reads the arena:
- * with millions of keys, those reads are cache misses that dominated. */
+ *
+ * The table is two arrays over the same slots: a byte of tag per slot (0:
+ * empty; else 8 bits of the hash) and, beside it, where the slot's entry
+ * sits in the arena. A probe walks the tag bytes only, and reads the arena
+ * only when a tag matches. With millions of keys each probe lands on a
+ * random slot: the tag bytes of 4 million slots (4 MiB) stay in cache and
+ * within the TLB's reach, where 8-byte slots (32 MiB) did not, and the
+ * offset array is touched only to write a new key, which can be fetched
+ * early (keyset_prefetch). Measured on 3 million sale_ids with the work
+ * around it left out, that halved what the set cost.
+ *
+ * Entries are 4-byte aligned, so a 32-bit offset counted in 4-byte units
+ * reaches 16 GiB of arena. */
 #include "keyset.h"
 
 #include <stdbool.h>
@@ -16,14 +24,20 @@
 #include "xalloc.h"
 
 struct keyset {
-	uint64_t *slots;
+	uint8_t *tags;      /* per slot: 0 empty, else tag_of(hash) */
+	uint32_t *where;    /* per slot: the entry's arena offset / ENTRY_ALIGN */
 	size_t mask, count;
-	unsigned bits; /* log2 of the number of slots */
+	unsigned bits;      /* log2 of the number of slots */
 	char *arena;
 	size_t arena_len, arena_cap;
 };
 
-enum { ENTRY_HEADER = 12 }; /* uint64 line, uint32 length */
+enum {
+	ENTRY_HEADER = 12,  /* uint64 line, uint32 length, then the key */
+	ENTRY_ALIGN = 4,
+	MIN_BITS = 10,
+};
+#define ARENA_MAX ((uint64_t)ENTRY_ALIGN << 32)
 
 static void oom(void)
 {
@@ -60,41 +74,50 @@ uint64_t keyset_hash(const char *s, size_t len)
 	return h ^ (h >> 29);
 }
 
-/* A zeroed slot table. Large ones come straight from mmap, already zero,
- * and ask for transparent huge pages: probes land on random slots, and with
- * 4 KiB pages nearly every probe into a table of millions of slots is also
- * a TLB miss. */
+/* A zeroed table of n slots, tags then offsets, in one allocation. Large
+ * ones come straight from mmap, already zero, and ask for transparent huge
+ * pages, which keep even the offset array's random writes mostly TLB hits. */
 enum { MMAP_MIN = 4u << 20 };
 
-static uint64_t *slots_new(size_t n)
+static size_t table_bytes(size_t n)
 {
-	size_t bytes = n * sizeof(uint64_t);
-	if (bytes < MMAP_MIN)
-		return calloc(n, sizeof(uint64_t));
-	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	madvise(p, bytes, MADV_HUGEPAGE);
-	return p;
+	return n * (sizeof(uint8_t) + sizeof(uint32_t));
 }
 
-static void slots_free(uint64_t *slots, size_t n)
+static void table_new(struct keyset *k, unsigned bits)
 {
-	if (n * sizeof(uint64_t) < MMAP_MIN)
-		free(slots);
+	size_t n = (size_t)1 << bits, bytes = table_bytes(n);
+	void *p;
+	if (bytes < MMAP_MIN) {
+		p = calloc(1, bytes);
+	} else {
+		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			p = NULL;
+		else
+			madvise(p, bytes, MADV_HUGEPAGE);
+	}
+	if (!p)
+		oom();
+	k->bits = bits;
+	k->mask = n - 1;
+	k->tags = p;
+	k->where = (uint32_t *)(k->tags + n); /* n is a power of two from 1024 on: aligned */
+}
+
+static void table_free(uint8_t *tags, size_t n)
+{
+	if (table_bytes(n) < MMAP_MIN)
+		free(tags);
 	else
-		munmap(slots, n * sizeof(uint64_t));
+		munmap(tags, table_bytes(n));
 }
 
 struct keyset *keyset_new(void)
 {
 	struct keyset *k = xrealloc(NULL, sizeof *k);
 	memset(k, 0, sizeof *k);
-	k->bits = 10;
-	k->mask = 1023;
-	k->slots = slots_new(k->mask + 1);
-	if (!k->slots)
-		oom();
+	table_new(k, MIN_BITS);
 	return k;
 }
 
@@ -102,78 +125,109 @@ void keyset_free(struct keyset *k)
 {
 	if (!k)
 		return;
-	slots_free(k->slots, k->mask + 1);
+	table_free(k->tags, k->mask + 1);
 	free(k->arena);
 	free(k);
 }
 
-#define TAG(h) ((h) >> 40)
-#define SLOT_OFF(s) (((s) & 0xFFFFFFFFFFULL) - 1)
-
 /* More than 4/5 full with n keys. Linear probing stays cheap that full
- * because a probe compares tags in the slot and rarely reads a key, and
- * the dozen or so slots a miss probes share two cache lines; the table is
- * half the size it would be at 1/2, which matters with millions of keys. */
-static bool too_full(const struct keyset *k, size_t n)
+ * because a probe compares tag bytes, 64 to a cache line, and rarely reads
+ * a key. */
+static bool too_full(size_t slots, size_t n)
 {
-	return n * 5 > (k->mask + 1) * 4;
+	return n * 5 > slots * 4;
 }
 
-/* The first slot to probe for a hash. */
+/* The first slot to probe for a hash: its top bits. */
 static size_t home(const struct keyset *k, uint64_t h)
 {
 	return (size_t)(h >> (64 - k->bits));
 }
 
-static bool entry_is(const struct keyset *k, uint64_t slot, const char *key, size_t len)
+/* The tag: the hash's low byte, never 0 (an empty slot). The low bits are
+ * not the ones home() uses while the table has under 2^56 slots. */
+static uint8_t tag_of(uint64_t h)
 {
-	const char *e = k->arena + SLOT_OFF(slot);
-	uint32_t elen;
-	memcpy(&elen, e + 8, 4);
-	return elen == len && memcmp(e + ENTRY_HEADER, key, len) == 0;
+	uint8_t t = (uint8_t)h;
+	return t ? t : 1;
+}
+
+static const char *entry(const struct keyset *k, size_t slot)
+{
+	return k->arena + (size_t)k->where[slot] * ENTRY_ALIGN;
+}
+
+static uint32_t entry_len(const char *e)
+{
+	uint32_t len;
+	memcpy(&len, e + 8, 4);
+	return len;
+}
+
+static bool entry_is(const char *e, const char *key, size_t len)
+{
+	return entry_len(e) == len && memcmp(e + ENTRY_HEADER, key, len) == 0;
 }
 
 void keyset_prefetch(const struct keyset *k, uint64_t h)
 {
-	__builtin_prefetch(&k->slots[home(k, h)]);
+	size_t i = home(k, h);
+	__builtin_prefetch(&k->tags[i]);
+	__builtin_prefetch(&k->where[i], 1); /* written if the key is new */
 }
 
 /* The slot that holds the key, or the empty slot where it would go. */
 static size_t probe(const struct keyset *k, uint64_t h, const char *key, size_t len)
 {
+	uint8_t t = tag_of(h);
 	size_t i = home(k, h);
-	for (uint64_t s; (s = k->slots[i]); i = (i + 1) & k->mask)
-		if ((s >> 40) == TAG(h) && entry_is(k, s, key, len))
+	for (uint8_t s; (s = k->tags[i]); i = (i + 1) & k->mask)
+		if (s == t && entry_is(entry(k, i), key, len))
 			break;
 	return i;
 }
 
-/* The line stored with the key in slot s, or 0 for an empty slot. */
-static uint64_t slot_line(const struct keyset *k, uint64_t s)
+/* The line stored with the key in slot i, or 0 for an empty slot. */
+static uint64_t slot_line(const struct keyset *k, size_t i)
 {
 	uint64_t line = 0;
-	if (s)
-		memcpy(&line, k->arena + SLOT_OFF(s), 8);
+	if (k->tags[i])
+		memcpy(&line, entry(k, i), 8);
 	return line;
 }
 
 uint64_t keyset_find(const struct keyset *k, uint64_t h, const char *key, size_t len)
 {
-	return slot_line(k, k->slots[probe(k, h, key, len)]);
+	return slot_line(k, probe(k, h, key, len));
 }
 
-static void place(struct keyset *k, uint64_t h, uint64_t off)
+static void set_slot(struct keyset *k, size_t i, uint64_t h, size_t off)
+{
+	k->tags[i] = tag_of(h);
+	k->where[i] = (uint32_t)(off / ENTRY_ALIGN);
+}
+
+static void place(struct keyset *k, uint64_t h, size_t off)
 {
 	size_t i = home(k, h);
-	while (k->slots[i])
+	while (k->tags[i])
 		i = (i + 1) & k->mask;
-	k->slots[i] = TAG(h) << 40 | (off + 1);
+	set_slot(k, i, h, off);
+}
+
+static size_t entry_size(size_t len)
+{
+	return (ENTRY_HEADER + len + ENTRY_ALIGN - 1) / ENTRY_ALIGN * ENTRY_ALIGN;
 }
 
 /* Appends an entry to the arena; returns its offset. */
-static uint64_t append_entry(struct keyset *k, const char *key, size_t len, uint64_t line)
+static size_t append_entry(struct keyset *k, const char *key, size_t len, uint64_t line)
 {
-	size_t need = ENTRY_HEADER + len;
+	size_t need = entry_size(len);
+	if (k->arena_len + need > ARENA_MAX) {
+		fputs("validate: too many unique keys to remember\n", stderr);
+		exit(3);
+	}
 	if (k->arena_len + need > k->arena_cap) {
 		size_t cap = k->arena_cap ? k->arena_cap : 65536;
 		while (cap < k->arena_len + need)
@@ -181,62 +235,56 @@ static uint64_t append_entry(struct keyset *k, const char *key, size_t len, uint
 		k->arena = xrealloc(k->arena, cap);
 		k->arena_cap = cap;
 	}
-	if (k->arena_len + need >= (1ULL << 40)) {
-		fputs("validate: too many unique keys to remember\n", stderr);
-		exit(3);
-	}
 	char *e = k->arena + k->arena_len;
 	uint32_t len32 = (uint32_t)len;
 	memcpy(e, &line, 8);
 	memcpy(e + 8, &len32, 4);
 	memcpy(e + ENTRY_HEADER, key, len);
-	uint64_t off = k->arena_len;
+	size_t off = k->arena_len;
 	k->arena_len += need;
 	k->count++;
 	return off;
 }
 
-static void grow(struct keyset *k)
+/* Rebuilds the table with 2^bits slots. The tags keep too few bits of the
+ * hash to place a key again, so each key is hashed anew, walking the arena
+ * in order rather than the old table at random. */
+static void resize(struct keyset *k, unsigned bits)
 {
-	uint64_t *old = k->slots;
+	uint8_t *old = k->tags;
 	size_t old_n = k->mask + 1;
-	k->bits++;
-	k->mask = old_n * 2 - 1;
-	k->slots = slots_new(k->mask + 1);
-	if (!k->slots)
-		oom();
-	for (size_t i = 0; i < old_n; i++) {
-		if (!old[i])
-			continue;
-		uint64_t h;
-		if (k->bits <= 24) { /* the tag holds all the bits the position needs */
-			h = (old[i] >> 40) << 40;
-		} else {
-			const char *e = k->arena + SLOT_OFF(old[i]);
-			uint32_t len;
-			memcpy(&len, e + 8, 4);
-			h = keyset_hash(e + ENTRY_HEADER, len);
-		}
-		place(k, h, SLOT_OFF(old[i]));
+	table_new(k, bits);
+	table_free(old, old_n);
+	for (size_t off = 0; off < k->arena_len;) {
+		const char *e = k->arena + off;
+		uint32_t len = entry_len(e);
+		place(k, keyset_hash(e + ENTRY_HEADER, len), off);
+		off += entry_size(len);
 	}
-	slots_free(old, old_n);
+}
+
+static void make_room(struct keyset *k, size_t n)
+{
+	unsigned bits = k->bits;
+	while (too_full((size_t)1 << bits, n))
+		bits++;
+	if (bits != k->bits)
+		resize(k, bits);
 }
 
 void keyset_add(struct keyset *k, uint64_t h, const char *key, size_t len, uint64_t line)
 {
-	if (too_full(k, k->count + 1))
-		grow(k);
+	make_room(k, k->count + 1);
 	place(k, h, append_entry(k, key, len, line));
 }
 
 uint64_t keyset_find_or_add(struct keyset *k, uint64_t h, const char *key, size_t len, uint64_t line)
 {
-	if (too_full(k, k->count + 1))
-		grow(k);
+	make_room(k, k->count + 1);
 	size_t i = probe(k, h, key, len);
-	if (k->slots[i])
-		return slot_line(k, k->slots[i]);
-	k->slots[i] = TAG(h) << 40 | (append_entry(k, key, len, line) + 1);
+	if (k->tags[i])
+		return slot_line(k, i);
+	set_slot(k, i, h, append_entry(k, key, len, line));
 	return 0;
 }
 
@@ -247,11 +295,10 @@ size_t keyset_count(const struct keyset *k)
 
 size_t keyset_bytes(const struct keyset *k)
 {
-	return (k->mask + 1) * sizeof *k->slots + k->arena_cap;
+	return table_bytes(k->mask + 1) + k->arena_cap;
 }
 
 void keyset_reserve(struct keyset *k, size_t n)
 {
-	while (too_full(k, n))
-		grow(k);
+	make_room(k, n);
 }
