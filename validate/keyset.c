@@ -12,7 +12,10 @@
  * around it left out, that halved what the set cost.
  *
  * Entries are 4-byte aligned, so a 32-bit offset counted in 4-byte units
- * reaches 16 GiB of arena. */
+ * reaches 16 GiB of arena. Each keeps the top half of its hash, which is
+ * all a resize needs to place it again (and its tag): growing from 1024
+ * slots to millions on a pipe, where the size cannot be foreseen, then
+ * walks the arena in order and hashes nothing. */
 #include "keyset.h"
 
 #include <stdbool.h>
@@ -33,7 +36,7 @@ struct keyset {
 };
 
 enum {
-	ENTRY_HEADER = 12,  /* uint64 line, uint32 length, then the key */
+	ENTRY_HEADER = 16,  /* uint64 line, uint32 length, uint32 hash >> 32, then the key */
 	ENTRY_ALIGN = 4,
 	MIN_BITS = 10,
 };
@@ -144,11 +147,12 @@ static size_t home(const struct keyset *k, uint64_t h)
 	return (size_t)(h >> (64 - k->bits));
 }
 
-/* The tag: the hash's low byte, never 0 (an empty slot). The low bits are
- * not the ones home() uses while the table has under 2^56 slots. */
+/* The tag: bits 32 to 39 of the hash, never 0 (an empty slot). They are
+ * kept in the entry with the rest of the top half, and home() uses other
+ * bits while the table has up to 2^24 slots. */
 static uint8_t tag_of(uint64_t h)
 {
-	uint8_t t = (uint8_t)h;
+	uint8_t t = (uint8_t)(h >> 32);
 	return t ? t : 1;
 }
 
@@ -221,7 +225,7 @@ static size_t entry_size(size_t len)
 }
 
 /* Appends an entry to the arena; returns its offset. */
-static size_t append_entry(struct keyset *k, const char *key, size_t len, uint64_t line)
+static size_t append_entry(struct keyset *k, uint64_t h, const char *key, size_t len, uint64_t line)
 {
 	size_t need = entry_size(len);
 	if (k->arena_len + need > ARENA_MAX) {
@@ -236,9 +240,10 @@ static size_t append_entry(struct keyset *k, const char *key, size_t len, uint64
 		k->arena_cap = cap;
 	}
 	char *e = k->arena + k->arena_len;
-	uint32_t len32 = (uint32_t)len;
+	uint32_t len32 = (uint32_t)len, hash_hi = (uint32_t)(h >> 32);
 	memcpy(e, &line, 8);
 	memcpy(e + 8, &len32, 4);
+	memcpy(e + 12, &hash_hi, 4);
 	memcpy(e + ENTRY_HEADER, key, len);
 	size_t off = k->arena_len;
 	k->arena_len += need;
@@ -246,9 +251,9 @@ static size_t append_entry(struct keyset *k, const char *key, size_t len, uint64
 	return off;
 }
 
-/* Rebuilds the table with 2^bits slots. The tags keep too few bits of the
- * hash to place a key again, so each key is hashed anew, walking the arena
- * in order rather than the old table at random. */
+/* Rebuilds the table with 2^bits slots, walking the arena in order rather
+ * than the old table at random. The top half of the hash each entry keeps
+ * places it in up to 2^32 slots; beyond that the key is hashed again. */
 static void resize(struct keyset *k, unsigned bits)
 {
 	uint8_t *old = k->tags;
@@ -257,25 +262,31 @@ static void resize(struct keyset *k, unsigned bits)
 	table_free(old, old_n);
 	for (size_t off = 0; off < k->arena_len;) {
 		const char *e = k->arena + off;
-		uint32_t len = entry_len(e);
-		place(k, keyset_hash(e + ENTRY_HEADER, len), off);
+		uint32_t len = entry_len(e), hash_hi;
+		memcpy(&hash_hi, e + 12, 4);
+		place(k, bits <= 32 ? (uint64_t)hash_hi << 32 : keyset_hash(e + ENTRY_HEADER, len), off);
 		off += entry_size(len);
 	}
 }
 
-static void make_room(struct keyset *k, size_t n)
+static __attribute__((noinline)) void grow_to(struct keyset *k, size_t n)
 {
 	unsigned bits = k->bits;
 	while (too_full((size_t)1 << bits, n))
 		bits++;
-	if (bits != k->bits)
-		resize(k, bits);
+	resize(k, bits);
+}
+
+static inline void make_room(struct keyset *k, size_t n)
+{
+	if (too_full(k->mask + 1, n))
+		grow_to(k, n);
 }
 
 void keyset_add(struct keyset *k, uint64_t h, const char *key, size_t len, uint64_t line)
 {
 	make_room(k, k->count + 1);
-	place(k, h, append_entry(k, key, len, line));
+	place(k, h, append_entry(k, h, key, len, line));
 }
 
 uint64_t keyset_find_or_add(struct keyset *k, uint64_t h, const char *key, size_t len, uint64_t line)
@@ -284,7 +295,7 @@ uint64_t keyset_find_or_add(struct keyset *k, uint64_t h, const char *key, size_
 	size_t i = probe(k, h, key, len);
 	if (k->tags[i])
 		return slot_line(k, i);
-	set_slot(k, i, h, append_entry(k, key, len, line));
+	set_slot(k, i, h, append_entry(k, h, key, len, line));
 	return 0;
 }
 

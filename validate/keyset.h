@@ -2,10 +2,10 @@
  * A set of byte strings, each remembered with the line it was first seen
  * on: the memory behind unique, primaryKey, uniqueKeys and foreign keys.
  *
- * Cost per key: its bytes and a 12-byte header, rounded up to 4, and one
+ * Cost per key: its bytes and a 16-byte header, rounded up to 4, and one
  * 5-byte slot (a tag byte and a 32-bit offset) at a load factor between
- * 2/5 and 4/5, so 6 to 13 bytes of slots: for a 16-byte sale_id about 34
- * to 41 bytes. */
+ * 2/5 and 4/5, so 6 to 13 bytes of slots: for a 16-byte sale_id about 38
+ * to 45 bytes. */
 #ifndef VALIDATE_KEYSET_H
 #define VALIDATE_KEYSET_H
 
@@ -16,8 +16,8 @@ struct keyset;
 
 struct keyset *keyset_new(void);
 void keyset_free(struct keyset *k);
-/* The key's hash, for the calls below: they take no other (the set hashes
- * its keys again when it grows). */
+/* The key's hash, for the calls below: they take no other (the set may
+ * hash its keys again when it grows). */
 uint64_t keyset_hash(const char *key, size_t len);
 /* Starts loading the slot a later find or add will look at: with millions
  * of keys that slot is a cache miss, which other work can hide. */

@@ -418,8 +418,7 @@ struct memo_slot {
 
 /* Scratch of one checking thread. */
 struct checker {
-	bool *missing;                   /* the row's missing cells, by column */
-	size_t ncols;
+	size_t ncols;                    /* columns the memo is sized for */
 	struct memo_slot *memo;          /* MEMO_SLOTS a column */
 	struct memo_stats {
 		uint32_t lookups, hits;
@@ -482,18 +481,24 @@ static size_t add_text(struct chunk_result *res, const char *s, size_t len)
 	return at;
 }
 
+/* True when a cell holds one of the schema's missing values. */
+static inline bool cell_missing(const struct validator *v, const struct csv_field *cell)
+{
+	return v->only_empty_missing ? cell->len == 0 : ts_is_missing(&v->schema, cell->data, cell->len);
+}
+
 /* The key of a row over the given fields: the cell itself for one field,
  * the parts joined by a unit separator in *buf otherwise. NULL when a part
  * is missing (missing values take no part in unique and foreign keys). */
-static const char *row_key(const struct validator *v, const bool *missing, const struct csv_record *rec,
-			   const struct ts_key *key, char **buf, size_t *cap, size_t *len)
+static const char *row_key(const struct validator *v, const struct csv_record *rec, const struct ts_key *key,
+			   char **buf, size_t *cap, size_t *len)
 {
 	size_t need = 0;
 	for (size_t i = 0; i < key->n; i++) {
-		long col = v->field_col[key->cols[i]];
-		if (missing[col])
+		const struct csv_field *cell = &rec->fields[v->field_col[key->cols[i]]];
+		if (cell_missing(v, cell))
 			return NULL;
-		need += rec->fields[col].len + 1;
+		need += cell->len + 1;
 	}
 	if (key->n == 1) {
 		const struct csv_field *cell = &rec->fields[v->field_col[key->cols[0]]];
@@ -584,7 +589,7 @@ static enum rule check_cells(const struct validator *v, struct checker *k, const
 			snprintf(local, sizeof local, "the value %s", why);
 		} else if (v->col_field[c] >= 0) {
 			const struct ts_field *f = &v->schema.fields[v->col_field[c]];
-			if (k->missing[c]) {
+			if (cell_missing(v, cell)) {
 				if (f->required) {
 					rule = R_CONSTRAINT;
 					constraint = "required";
@@ -638,7 +643,13 @@ static void check_row(const struct validator *v, struct checker *k, const struct
 		res->rows = xrealloc(res->rows, res->caprows * sizeof *res->rows);
 	}
 	struct checked_row *row = &res->rows[res->nrows++];
-	*row = (struct checked_row){ .line = rec->line, .rule = N_RULES, .raw_len = rec->raw_len };
+	/* Field by field: a compound literal here was a rep stos per row. */
+	row->line = rec->line;
+	row->rule = N_RULES;
+	row->column = row->constraint = NULL;
+	row->msg = row->raw = row->out = row->out_len = row->keys = 0;
+	row->raw_len = rec->raw_len;
+	row->raw_in_out = false;
 	char msg[1024];
 	unsigned more = 0;
 
@@ -659,7 +670,6 @@ static void check_row(const struct validator *v, struct checker *k, const struct
 	} else {
 		if (k->ncols < v->ncols) {
 			k->ncols = v->ncols;
-			k->missing = xrealloc(k->missing, k->ncols * sizeof *k->missing);
 			free(k->memo);
 			free(k->memo_stats);
 			k->memo = calloc(k->ncols * MEMO_SLOTS, sizeof *k->memo);
@@ -667,9 +677,6 @@ static void check_row(const struct validator *v, struct checker *k, const struct
 			if (!k->memo || !k->memo_stats)
 				die(EXIT_OPER, "out of memory");
 		}
-		for (size_t c = 0; c < v->ncols; c++)
-			k->missing[c] = v->only_empty_missing ? rec->fields[c].len == 0
-							      : ts_is_missing(&v->schema, rec->fields[c].data, rec->fields[c].len);
 		row->rule = check_cells(v, k, rec, msg, sizeof msg, &row->column, &row->constraint, &more);
 		/* Foreign keys: checked only when the cells are fine. */
 		for (size_t i = 0; i < v->schema.n_foreign_keys && row->rule == N_RULES; i++) {
@@ -684,7 +691,7 @@ static void check_row(const struct validator *v, struct checker *k, const struct
 					continue;
 			}
 			size_t len;
-			const char *key = row_key(v, k->missing, rec, &fk->local, &k->keybuf, &k->keybuf_cap, &len);
+			const char *key = row_key(v, rec, &fk->local, &k->keybuf, &k->keybuf_cap, &len);
 			if (key && keyset_find(v->fks[i].values, keyset_hash(key, len), key, len)) {
 				if (m)
 					m->passed |= bit;
@@ -715,7 +722,7 @@ static void check_row(const struct validator *v, struct checker *k, const struct
 	for (size_t i = 0; i < v->n_uniques; i++) {
 		struct key_ref *kr = &res->keys[res->nkeys++];
 		size_t len = 0;
-		const char *key = row_key(v, k->missing, rec, &v->uniques[i].key, &k->keybuf, &k->keybuf_cap, &len);
+		const char *key = row_key(v, rec, &v->uniques[i].key, &k->keybuf, &k->keybuf_cap, &len);
 		*kr = (struct key_ref){ .missing = key == NULL };
 		if (key) {
 			kr->off = add_text(res, key, len);
@@ -755,7 +762,6 @@ static void checker_free(void *ctx, void *worker)
 	ts_thread_done();
 	free(k->memo);
 	free(k->memo_stats);
-	free(k->missing);
 	free(k->digits);
 	free(k->keybuf);
 	free(k);

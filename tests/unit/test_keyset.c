@@ -62,8 +62,8 @@ static void empty_key_is_a_key(void)
 }
 
 /* One hash for every key: the same home slot and the same tag, so only
- * the keys' bytes (and lengths) tell them apart. Reserved first, since a
- * resize would hash the keys properly. */
+ * the keys' bytes (and lengths) tell them apart, before and after a resize
+ * (which places keys by the hash they were added with). */
 static void same_slot_and_tag(void)
 {
 	struct keyset *k = keyset_new();
@@ -82,6 +82,11 @@ static void same_slot_and_tag(void)
 		CHECK(keyset_find_or_add(k, last, keys[i], strlen(keys[i]), 100 + i) == 0);
 	for (size_t i = 0; i < n; i++)
 		CHECK(keyset_find(k, last, keys[i], strlen(keys[i])) == 100 + i);
+	keyset_reserve(k, 100000);
+	for (size_t i = 0; i < n; i++) {
+		CHECK(keyset_find(k, 0x1234, keys[i], strlen(keys[i])) == i + 1);
+		CHECK(keyset_find(k, last, keys[i], strlen(keys[i])) == 100 + i);
+	}
 	keyset_free(k);
 }
 
@@ -105,9 +110,9 @@ static void reserve_after_adds(void)
 		keyset_add(k, keyset_hash(buf, 16), buf, 16, i + 1);
 	}
 	CHECK(keyset_count(k) == 1000000);
-	/* 28 bytes of entry, 5 bytes a slot at a load of at least 2/5, and
+	/* 32 bytes of entry, 5 bytes a slot at a load of at least 2/5, and
 	 * an arena at most twice its use. */
-	CHECK(keyset_bytes(k) <= 1000000 * (2 * 28 + 13));
+	CHECK(keyset_bytes(k) <= 1000000 * (2 * 32 + 13));
 	keyset_free(k);
 }
 
