@@ -410,8 +410,8 @@ struct chunk_result {
  * so a slot compares without a call. Direct-mapped: a new value simply
  * takes its slot. 4096 slots (64 KiB a column, in the second-level cache)
  * hold a price list or a thousand products with few collisions: on the
- * sales stream, 512 slots missed almost 4 times as often, and each miss costs a
- * parse and the constraints, more than waiting on the cache. */
+ * sales stream 512 slots missed almost 4 times as often, and each miss
+ * costs a parse and the constraints, more than waiting on the cache. */
 enum { MEMO_BITS = 12, MEMO_SLOTS = 1 << MEMO_BITS, MEMO_MAX = 8, MEMO_CELL = 1 };
 struct memo_slot {
 	uint64_t value;                  /* the value's bytes, see memo_find() */
