@@ -60,15 +60,10 @@ static void bytes_add(struct bytes *b, const void *p, size_t n)
 	b->len += n;
 }
 
-struct fieldref {
-	size_t off, len;
-	bool null;
-};
-
 struct recref {
 	enum csvr_kind kind;
 	uint64_t line;
-	size_t first, n; /* into fieldrefs */
+	size_t first, n; /* into fields */
 	const char *error;
 	size_t raw_off;  /* where its bytes begin in the raw buffer */
 	size_t raw_len;  /* 0: to the end of the raw buffer */
@@ -95,7 +90,7 @@ struct csvr {
 	size_t replay_pos;
 
 	struct bytes arena;    /* field bytes of queued records */
-	struct fieldref *fields;
+	struct csv_field *fields; /* queued records' fields, pointing into arena */
 	size_t nfields, capfields;
 	struct recref *recs;
 	size_t nrecs, caprecs, next_rec;
@@ -118,8 +113,6 @@ struct csvr {
 	bool at_row_start;     /* libcsv has seen nothing since a record ended at an LF */
 	uint64_t line;         /* the line being fed */
 
-	struct csv_field *out; /* the fields handed out */
-	size_t capout;
 	struct csv_record rec;
 
 };
@@ -180,18 +173,33 @@ static void push_record(struct csvr *r, enum csvr_kind kind, const char *error, 
 	r->first_field = r->nfields;
 }
 
-/* The fields handed out for a record: refs[first] to refs[first + n - 1],
- * as pointers into base. refs may be NULL when n is 0. */
-static void fields_out(struct csv_field **out, size_t *cap, const char *base, const struct fieldref *refs,
-		       size_t first, size_t n)
+/* Makes room for extra more bytes in the arena. The queued fields point
+ * into it, so they are handed out as they are, without a pass to turn
+ * offsets into pointers; when it moves (rarely: it grows to a chunk's
+ * size and stays) they are pointed at the new copy. */
+static void arena_reserve(struct csvr *r, size_t extra)
 {
-	if (n > *cap) {
-		*cap = n;
-		*out = xrealloc(*out, n * sizeof **out);
-	}
-	for (size_t i = 0; i < n; i++) {
-		const struct fieldref *f = &refs[first + i];
-		(*out)[i] = (struct csv_field){ base + f->off, f->len, f->null };
+	struct bytes *a = &r->arena;
+	if (a->len + extra <= a->cap)
+		return;
+	size_t cap = a->cap ? a->cap : 4096;
+	while (cap < a->len + extra)
+		cap *= 2;
+	char *moved = xrealloc(NULL, cap);
+	if (a->len)
+		memcpy(moved, a->data, a->len);
+	for (size_t i = 0; i < r->nfields; i++)
+		r->fields[i].data = moved + (r->fields[i].data - a->data);
+	free(a->data);
+	a->data = moved;
+	a->cap = cap;
+}
+
+static void field_room(struct csvr *r)
+{
+	if (r->nfields == r->capfields) {
+		r->capfields = r->capfields ? 2 * r->capfields : 256;
+		r->fields = xrealloc(r->fields, r->capfields * sizeof *r->fields);
 	}
 }
 
@@ -204,11 +212,8 @@ static __attribute__((noinline)) void field_prepare(struct csvr *r, size_t len)
 		r->start_line = r->line;
 		r->first_field = r->nfields;
 	}
-	if (r->nfields == r->capfields) {
-		r->capfields = r->capfields ? 2 * r->capfields : 256;
-		r->fields = xrealloc(r->fields, r->capfields * sizeof *r->fields);
-	}
-	bytes_reserve(&r->arena, len + 1);
+	field_room(r);
+	arena_reserve(r, len + 1);
 }
 
 /* Copies a field of up to 16 bytes without a call: two loads that may
@@ -239,8 +244,8 @@ static void on_field(void *data, size_t len, void *ctx)
 	if (!r->in_record || r->nfields == r->capfields || r->arena.len + len + 1 > r->arena.cap)
 		field_prepare(r, len);
 	r->last_term_cr = false;
-	r->fields[r->nfields++] = (struct fieldref){ r->arena.len, len, data == NULL };
 	char *to = r->arena.data + r->arena.len;
+	r->fields[r->nfields++] = (struct csv_field){ to, len, data == NULL };
 	if (len <= 16)
 		copy_short(to, data, len);
 	else
@@ -478,7 +483,7 @@ static size_t plain_line(const struct csvr *r, const char *seg, size_t len, bool
  * a NUL in place of its delimiter, then ends the record as libcsv would. */
 static void split_plain(struct csvr *r, const char *s, size_t n)
 {
-	bytes_reserve(&r->arena, n + 1);
+	arena_reserve(r, n + 1);
 	char *base = r->arena.data + r->arena.len, *p = base, *end = base + n;
 	memcpy(base, s, n);
 	*end = '\0';
@@ -487,11 +492,8 @@ static void split_plain(struct csvr *r, const char *s, size_t n)
 		if (d)
 			*d = '\0';
 		size_t flen = (size_t)((d ? d : end) - p);
-		if (r->nfields == r->capfields) {
-			r->capfields = r->capfields ? 2 * r->capfields : 256;
-			r->fields = xrealloc(r->fields, r->capfields * sizeof *r->fields);
-		}
-		r->fields[r->nfields++] = (struct fieldref){ r->arena.len + (size_t)(p - base), flen, flen == 0 };
+		field_room(r);
+		r->fields[r->nfields++] = (struct csv_field){ p, flen, flen == 0 };
 		if (!d)
 			break;
 		p = d + 1;
@@ -607,13 +609,13 @@ static void compact(struct csvr *r)
 		r->nfields = r->first_field = 0;
 		return;
 	}
-	size_t base = r->fields[r->first_field].off;
+	size_t base = (size_t)(r->fields[r->first_field].data - r->arena.data);
 	memmove(r->arena.data, r->arena.data + base, r->arena.len - base);
 	r->arena.len -= base;
 	size_t n = r->nfields - r->first_field;
 	memmove(r->fields, r->fields + r->first_field, n * sizeof *r->fields);
 	for (size_t i = 0; i < n; i++)
-		r->fields[i].off -= base;
+		r->fields[i].data -= base;
 	r->nfields = n;
 	r->first_field = 0;
 }
@@ -643,13 +645,12 @@ static const struct csv_record *engine_next(struct csvr *r)
 			return NULL;
 	}
 	const struct recref *q = &r->recs[r->next_rec++];
-	fields_out(&r->out, &r->capout, r->arena.data, r->fields, q->first, q->n);
 	size_t raw_len = q->raw_len ? q->raw_len : r->raw.len - q->raw_off;
 	r->rec = (struct csv_record){
 		.kind = q->kind,
 		.line = q->line,
 		.nfields = q->n,
-		.fields = r->out,
+		.fields = q->n ? r->fields + q->first : NULL,
 		.raw = r->raw.data ? r->raw.data + q->raw_off : "",
 		.raw_len = r->raw.data ? trim_terminator(r->raw.data + q->raw_off, raw_len) : 0,
 		.raw_cut = r->raw_overflow,
@@ -684,7 +685,6 @@ void csvr_close(struct csvr *r)
 	free(r->fields);
 	free(r->recs);
 	free(r->raw.data);
-	free(r->out);
 	free(r);
 }
 
