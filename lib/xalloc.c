@@ -26,6 +26,16 @@ void *xcalloc(size_t n, size_t size)
 	return p;
 }
 
+void *xcalloc_lines(size_t size)
+{
+	enum { LINE = 64 };
+	size_t n = size ? (size + LINE - 1) / LINE * LINE : LINE;
+	void *p = aligned_alloc(LINE, n);
+	if (!p)
+		die(EXIT_OPER, "out of memory");
+	return memset(p, 0, n);
+}
+
 char *xasprintf(const char *fmt, ...)
 {
 	va_list ap;

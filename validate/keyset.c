@@ -118,8 +118,9 @@ static void table_free(uint8_t *tags, size_t n)
 
 struct keyset *keyset_new(void)
 {
-	struct keyset *k = xrealloc(NULL, sizeof *k);
-	memset(k, 0, sizeof *k);
+	/* The main thread updates it for every key while the checking
+	 * threads run: a line of its own. */
+	struct keyset *k = xcalloc_lines(sizeof *k);
 	table_new(k, MIN_BITS);
 	return k;
 }

@@ -123,15 +123,20 @@ struct validator {
 	size_t n_out;
 
 	struct csvw *out, *rejects;
-	uint64_t rows, valid, rejected, by_rule[N_RULES];
-	unsigned stderr_rejects;   /* rejects shown on stderr without --rejects */
-	bool header_failed;
 	enum rule header_rule;     /* the current file's first header problem */
 
 	/* The current input. */
 	int in_fd;
 	unsigned threads;          /* checking threads besides the main one */
 	bool header_seen, header_ok;
+
+	/* Written by the main thread for every row, so on cache lines of
+	 * their own: sharing one with what the checking threads read for
+	 * every cell above, they kept taking the line from each other. */
+	_Alignas(64) uint64_t rows;
+	uint64_t valid, rejected, by_rule[N_RULES];
+	unsigned stderr_rejects;   /* rejects shown on stderr without --rejects */
+	bool header_failed;
 	bool reserved;             /* the unique sets have been sized */
 	struct progress progress;
 };
@@ -676,7 +681,7 @@ static void check_row(const struct validator *v, struct checker *k, const struct
 			free(k->memo);
 			free(k->memo_stats);
 			k->memo = calloc(k->ncols * MEMO_SLOTS, sizeof *k->memo);
-			k->memo_stats = calloc(k->ncols, sizeof *k->memo_stats);
+			k->memo_stats = xcalloc_lines(k->ncols * sizeof *k->memo_stats);
 			if (!k->memo || !k->memo_stats)
 				die(EXIT_OPER, "out of memory");
 		}
@@ -753,9 +758,7 @@ static void work_on_chunk(void *ctx, void *worker, struct csvr *r, void *result)
 static void *checker_new(void *ctx)
 {
 	(void)ctx;
-	struct checker *k = xrealloc(NULL, sizeof *k);
-	*k = (struct checker){ 0 };
-	return k;
+	return xcalloc_lines(sizeof(struct checker));
 }
 
 static void checker_free(void *ctx, void *worker)
@@ -773,8 +776,10 @@ static void checker_free(void *ctx, void *worker)
 static void *chunk_result_new(void *ctx)
 {
 	struct validator *v = ctx;
-	struct chunk_result *res = xrealloc(NULL, sizeof *res);
-	*res = (struct chunk_result){ .out = csvw_open_mem(v->delim) };
+	/* Each worker writes its chunk's result for every row; results made
+	 * one after another must not share a cache line. */
+	struct chunk_result *res = xcalloc_lines(sizeof *res);
+	res->out = csvw_open_mem(v->delim);
 	return res;
 }
 
