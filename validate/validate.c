@@ -416,8 +416,10 @@ struct chunk_result {
  * takes its slot. 4096 slots (64 KiB a column, in the second-level cache)
  * hold a price list or a thousand products with few collisions: on the
  * sales stream 512 slots missed almost 4 times as often, and each miss
- * costs a parse and the constraints, more than waiting on the cache. */
-enum { MEMO_BITS = 12, MEMO_SLOTS = 1 << MEMO_BITS, MEMO_MAX = 8, MEMO_CELL = 1 };
+ * costs a parse and the constraints, more than waiting on the cache. A
+ * wide table gets fewer slots a column (down to 512), so that a thread's
+ * memo stays within MEMO_BYTES. */
+enum { MEMO_MIN_BITS = 9, MEMO_MAX_BITS = 12, MEMO_BYTES = 4 << 20, MEMO_MAX = 8, MEMO_CELL = 1 };
 struct memo_slot {
 	uint64_t value;                  /* the value's bytes, see memo_find() */
 	uint8_t len;                     /* 0: empty (an empty cell is missing, never here) */
@@ -427,7 +429,8 @@ struct memo_slot {
 /* Scratch of one checking thread. */
 struct checker {
 	size_t ncols;                    /* columns the memo is sized for */
-	struct memo_slot *memo;          /* MEMO_SLOTS a column */
+	unsigned memo_bits;              /* log2 of its slots a column */
+	struct memo_slot *memo;
 	struct memo_stats {
 		uint32_t lookups, hits;
 		bool off;
@@ -466,7 +469,7 @@ memo_find(struct checker *k, size_t c, const struct csv_field *cell, unsigned wh
 			(uint64_t)(unsigned char)s[len - 1] << 16;
 	}
 	uint64_t h = (value ^ len) * 0x9E3779B97F4A7C15ULL;
-	struct memo_slot *m = &k->memo[c * MEMO_SLOTS + (h >> (64 - MEMO_BITS))];
+	struct memo_slot *m = &k->memo[(c << k->memo_bits) + (h >> (64 - k->memo_bits))];
 	if (m->len == len && m->value == value) {
 		*hit = (m->passed & what) == what;
 		st->hits += *hit;
@@ -680,10 +683,12 @@ static void check_row(const struct validator *v, struct checker *k, const struct
 			k->ncols = v->ncols;
 			free(k->memo);
 			free(k->memo_stats);
-			k->memo = calloc(k->ncols * MEMO_SLOTS, sizeof *k->memo);
+			k->memo_bits = MEMO_MAX_BITS;
+			while (k->memo_bits > MEMO_MIN_BITS &&
+			       (k->ncols << k->memo_bits) * sizeof *k->memo > MEMO_BYTES)
+				k->memo_bits--;
+			k->memo = xcalloc(k->ncols << k->memo_bits, sizeof *k->memo);
 			k->memo_stats = xcalloc_lines(k->ncols * sizeof *k->memo_stats);
-			if (!k->memo || !k->memo_stats)
-				die(EXIT_OPER, "out of memory");
 		}
 		row->rule = check_cells(v, k, rec, msg, sizeof msg, &row->column, &row->constraint, &more);
 		/* Foreign keys: checked only when the cells are fine. */
