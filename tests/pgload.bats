@@ -570,6 +570,19 @@ jobs_halfway() {
 		join pg_class c on c.oid = p.relid where c.relname like '$1_load_%'"
 }
 
+# server_stops_mid_load COMMAND...: stops the server at once while pgload
+# ($pid) reads from fd 7, writes what COMMAND prints to fd 7, closes it,
+# and expects pgload to end with exit 3; the server is started again.
+server_stops_mid_load() {
+	(cd / && pg_as_owner "$ELT_PGBIN/pg_ctl" -D "$ELT_PGDIR/data" -m immediate -w stop >/dev/null)
+	"$@" >&7 || true
+	exec 7>&-
+	local rc=0
+	wait "$pid" || rc=$?
+	(cd / && pg_server_start)
+	assert_equal "$rc" 3
+}
+
 @test "pgload --jobs killed with SIGKILL half-way leaves the table as it was, and the next such load drops its staging table" {
 	jobs_halfway jobs_kill
 	kill -KILL "$pid"
@@ -589,13 +602,7 @@ jobs_halfway() {
 
 @test "pgload --jobs stops with exit 3 and leaves the table as it was when the server stops immediately half-way" {
 	jobs_halfway jobs_crash
-	(cd / && pg_as_owner "$ELT_PGBIN/pg_ctl" -D "$ELT_PGDIR/data" -m immediate -w stop >/dev/null)
-	tail -n +30001 s.csv >&7 || true
-	exec 7>&-
-	rc=0
-	wait "$pid" || rc=$?
-	(cd / && pg_server_start)
-	assert_equal "$rc" 3
+	server_stops_mid_load tail -n +30001 s.csv
 	run sql -c "select count(*) from jobs_crash"
 	assert_output 10
 	run cat err.txt
@@ -652,13 +659,7 @@ jobs_halfway() {
 	seq 1 100000 | sed 's/$/,row/' >&7
 	wait_for "select coalesce(max(tuples_processed), 0) > 0 from pg_stat_progress_copy p
 		join pg_class c on c.oid = p.relid where c.relname = 'crash_t'"
-	(cd / && pg_as_owner "$ELT_PGBIN/pg_ctl" -D "$ELT_PGDIR/data" -m immediate -w stop >/dev/null)
-	seq 100001 200000 | sed 's/$/,row/' >&7 || true
-	exec 7>&-
-	rc=0
-	wait "$pid" || rc=$?
-	(cd / && pg_server_start)
-	assert_equal "$rc" 3
+	server_stops_mid_load awk 'BEGIN { for (i = 100001; i <= 200000; i++) print i ",row" }'
 	run sql -c "select count(*), min(v) from crash_t"
 	assert_output "1|before"
 	run cat err.txt
