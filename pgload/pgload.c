@@ -115,38 +115,9 @@ struct opts {
 
 /* ---- small helpers ---- */
 
-/* libpq's messages span lines ("...failed: No such file\n\tIs the server
- * running...?"); a diagnostic here is one line. Joins the lines with ". "
- * (or a space after punctuation) and drops the final newline. The caller
- * frees the result. */
-static char *one_line(const char *msg)
-{
-	size_t n = strlen(msg);
-	char *out = xrealloc(NULL, 2 * n + 1), *o = out;
-	for (const char *p = msg; *p; p++) {
-		if (*p != '\n' && *p != '\r') {
-			*o++ = *p;
-			continue;
-		}
-		while (p[1] == '\n' || p[1] == '\r' || p[1] == '\t' || p[1] == ' ')
-			p++;
-		if (!p[1])
-			break;
-		while (o > out && o[-1] == ' ')
-			o--;
-		if (o > out && !strchr(".:;?!", o[-1]))
-			*o++ = '.';
-		*o++ = ' ';
-	}
-	while (o > out && (o[-1] == ' ' || o[-1] == '\t'))
-		o--;
-	*o = '\0';
-	return out;
-}
-
 static void log_conn_error(const char *what, PGconn *conn)
 {
-	char *msg = one_line(PQerrorMessage(conn));
+	char *msg = pgconn_one_line(PQerrorMessage(conn));
 	log_error("%s%s", what, msg);
 	free(msg);
 }
@@ -156,39 +127,16 @@ static void log_conn_error(const char *what, PGconn *conn)
 static void on_notice(void *arg, const char *msg)
 {
 	(void)arg;
-	char *m = one_line(msg);
+	char *m = pgconn_one_line(msg);
 	log_warn("server: %s", m);
 	free(m);
 }
 
 static PGconn *connect_db(const char *dbname)
 {
-	/* libpq waits for ever by default; a pipeline should not. A value
-	 * from PGCONNECT_TIMEOUT or the conninfo string wins over this one. */
-	const char *keys[4], *vals[4];
-	size_t n = 0;
-	if (!getenv("PGCONNECT_TIMEOUT")) {
-		keys[n] = "connect_timeout";
-		vals[n++] = "10";
-	}
-	keys[n] = "dbname";
-	vals[n++] = dbname;
-	keys[n] = "fallback_application_name";
-	vals[n++] = "pgload";
-	keys[n] = NULL;
-	vals[n] = NULL;
-	PGconn *conn = PQconnectdbParams(keys, vals, 1);
+	PGconn *conn = pgconn_open(dbname);
 	if (!conn)
-		die(EXIT_OPER, "cannot connect to the database: out of memory");
-	if (PQstatus(conn) != CONNECTION_OK) {
-		const char *host = PQhost(conn), *port = PQport(conn);
-		char *msg = one_line(PQerrorMessage(conn));
-		log_error("cannot connect to the database (host %s, port %s): %s",
-			  host && *host ? host : "default", port && *port ? port : "default", msg);
-		free(msg);
-		PQfinish(conn);
 		return NULL;
-	}
 	PQsetNoticeProcessor(conn, on_notice, NULL);
 	/* A deeper socket buffer lets this process run ahead of the server, so
 	 * that the server finds data waiting whenever it reads, instead of

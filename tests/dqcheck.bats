@@ -334,7 +334,7 @@ dq() {
 	run --separate-stderr dq -d "host=$BATS_TEST_TMPDIR port=1"
 	assert_failure 3
 	assert_equal "${stderr_lines[0]%%:*}" "dqcheck"
-	[[ "$stderr" == "dqcheck: cannot connect to the database: connection to server on socket \"$BATS_TEST_TMPDIR/.s.PGSQL.1\" failed: No such file or directory"* ]]
+	[[ "$stderr" == "dqcheck: cannot connect to the database (host $BATS_TEST_TMPDIR, port 1): connection to server on socket \"$BATS_TEST_TMPDIR/.s.PGSQL.1\" failed: No such file or directory"* ]]
 }
 
 @test "dqcheck --select and --exclude pick tests by node, test name, source, tag and test_type" {

@@ -56,7 +56,7 @@ shop() {
 	run --separate-stderr "$BIN/modelrun" run -d "host=$BATS_TEST_TMPDIR/nowhere port=1"
 	assert_failure 3
 	assert_output ""
-	[[ "$stderr" == "modelrun: cannot connect to the database: connection to server on socket \"$BATS_TEST_TMPDIR/nowhere/.s.PGSQL.1\" failed: No such file or directory"* ]]
+	[[ "$stderr" == "modelrun: cannot connect to the database (host $BATS_TEST_TMPDIR/nowhere, port 1): connection to server on socket \"$BATS_TEST_TMPDIR/nowhere/.s.PGSQL.1\" failed: No such file or directory"* ]]
 	[ ! -e target/run_results.json ]
 }
 

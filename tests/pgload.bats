@@ -705,6 +705,18 @@ server_stops_mid_load() {
 	assert_failure 3
 	[[ "$stderr" != *hunter2secret* ]]
 	[[ "$stderr" == "pgload: cannot connect to the database (host $PWD/nosrv, port "* ]]
+	# libpq quotes a malformed string in its message; the password is masked
+	run --separate-stderr "$BIN/pgload" -d 'postgresql://bob:hunter2secret@[::1/db' </dev/null
+	assert_failure 3
+	assert_equal "$stderr" 'pgload: cannot connect to the database: end of string reached when looking for matching "]" in IPv6 host address in URI: "postgresql://bob:*****@[::1/db"'
+	local uri
+	for uri in 'postgresql://bob:hunter2secret%G1@host/db' "host=$PWD/nosrv password='hunter2 secret' port=x" \
+		'postgresql://h/db?password=hunter2secret&port=x' 'postgresql://h/db?password=hunter2secret&bad=1'; do
+		run --separate-stderr "$BIN/pgload" -d "$uri" </dev/null
+		assert_failure 3
+		[[ "$stderr" == "pgload: cannot connect to the database"* ]]
+		[[ "$stderr" != *hunter2* ]]
+	done
 }
 
 @test "pgload connects with a conninfo string given as -d" {
