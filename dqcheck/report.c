@@ -14,23 +14,34 @@
 #include "dqcheck.h"
 #include "log.h"
 
-static void failures_text(char *buf, size_t len, const struct dq_test *t)
+/* What the test found, in words. The caller frees it. */
+static char *failures_text(const struct dq_test *t)
 {
 	if (t->status == DQ_ERROR)
-		snprintf(buf, len, "%s", t->message ? t->message : "error");
-	else if (t->kind == DQ_FRESHNESS)
-		snprintf(buf, len, "%s", t->message ? t->message : "");
-	else
-		snprintf(buf, len, "%lld failing row%s", t->failures, t->failures == 1 ? "" : "s");
+		return xstrdup(t->message ? t->message : "error");
+	if (t->kind == DQ_FRESHNESS)
+		return xstrdup(t->message);
+	return xasprintf("%lld failing row%s", t->failures, t->failures == 1 ? "" : "s");
+}
+
+/* The length in bytes of s's first max characters (UTF-8), so that a value
+ * cut short never ends in half a character. */
+static int utf8_prefix(const char *s, size_t max)
+{
+	size_t n = 0, chars = 0;
+	for (; s[n]; n++)
+		if (((unsigned char)s[n] & 0xC0) != 0x80 && chars++ == max)
+			break;
+	return (int)n;
 }
 
 void dq_report_line(const struct dq_test *t)
 {
 	if (log_level < LOG_NORMAL && t->status != DQ_FAIL && t->status != DQ_ERROR)
 		return;
-	char what[1024];
-	failures_text(what, sizeof what, t);
+	char *what = failures_text(t);
 	fprintf(stderr, "%-5s %s: %s, %.3f s\n", dq_status_name(t->status), t->name, what, t->seconds);
+	free(what);
 	if (t->stored_in && t->status != DQ_PASS)
 		fprintf(stderr, "      failing rows stored in %s\n", t->stored_in);
 	if (t->status == DQ_PASS || t->status == DQ_ERROR || !t->sample.nrows || t->kind == DQ_FRESHNESS)
@@ -39,13 +50,15 @@ void dq_report_line(const struct dq_test *t)
 	/* a header and the rows, each value cut at 40 characters */
 	fputs("      ", stderr);
 	for (size_t j = 0; j < s->ncols; j++)
-		fprintf(stderr, "%s%.40s", j ? " | " : "", s->cols[j]);
+		fprintf(stderr, "%s%.*s", j ? " | " : "", utf8_prefix(s->cols[j], 40), s->cols[j]);
 	fputc('\n', stderr);
 	for (size_t i = 0; i < s->nrows; i++) {
 		fputs("      ", stderr);
 		for (size_t j = 0; j < s->ncols; j++) {
 			const char *v = s->vals[i * s->ncols + j];
-			fprintf(stderr, "%s%.40s", j ? " | " : "", v ? v : "NULL");
+			if (!v)
+				v = "NULL";
+			fprintf(stderr, "%s%.*s", j ? " | " : "", utf8_prefix(v, 40), v);
 		}
 		fputc('\n', stderr);
 	}
@@ -138,8 +151,7 @@ int dq_write_junit(const char *path, const struct dq_suite *s, const char *proje
 		const struct dq_test *t = &s->tests[i];
 		if (!t->selected)
 			continue;
-		char what[1024];
-		failures_text(what, sizeof what, t);
+		char *what = failures_text(t);
 		fputs("    <testcase name=\"", f);
 		xml_text(f, t->name);
 		fputs("\" classname=\"", f);
@@ -170,6 +182,7 @@ int dq_write_junit(const char *path, const struct dq_suite *s, const char *proje
 			xml_sample(f, t);
 			fputs("</system-out>\n", f);
 		}
+		free(what);
 		fputs("    </testcase>\n", f);
 	}
 	fputs("  </testsuite>\n</testsuites>\n", f);

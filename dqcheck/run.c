@@ -76,18 +76,17 @@ struct runner {
 static void set_error(struct dq_test *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set_error(struct dq_test *t, const char *fmt, ...)
 {
-	char buf[2048];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	char *m = xvasprintf(fmt, ap);
 	va_end(ap);
 	/* libpq's own messages run over several lines; the first says it */
-	size_t n = strcspn(buf, "\n");
-	buf[n] = '\0';
-	while (n && buf[n - 1] == ' ')
-		buf[--n] = '\0';
+	size_t n = strcspn(m, "\n");
+	while (n && m[n - 1] == ' ')
+		n--;
+	m[n] = '\0';
 	free(t->message);
-	t->message = xstrdup(buf);
+	t->message = m;
 	t->status = DQ_ERROR;
 }
 

@@ -4,6 +4,7 @@
 #ifndef ELT_XALLOC_H
 #define ELT_XALLOC_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 void *xrealloc(void *p, size_t n); /* n may be 0 */
@@ -15,5 +16,6 @@ char *xstrdup(const char *s);      /* NULL gives "" */
  * cores. */
 void *xcalloc_lines(size_t size);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 #endif

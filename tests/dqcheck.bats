@@ -283,6 +283,24 @@ dq() {
 	grep -q '^WARN: 1 failing row' <(xmllint --xpath 'string(//testcase[@name="big_orders"]/system-out)' out.xml)
 }
 
+@test "dqcheck keeps long non-ASCII messages and sample values whole characters in every output" {
+	shop
+	local e
+	e=$(printf 'é%.0s' {1..1100})
+	printf "select * from {{ ref('customers') }} where id = '%s'::int\n" "$e" >proj/tests/long_error.sql
+	printf "select '%s' as note\n" "$e" >proj/tests/long_value.sql
+	run --separate-stderr dq -s long_error -s long_value --junit out.xml --json out.json
+	assert_failure 3
+	xmllint --noout out.xml
+	jq -e '.results | length == 2' out.json
+	# the error is whole, in both files
+	grep -q "$e" <(jq -r '.results[0].message' out.json)
+	grep -q "$e" <(xmllint --xpath 'string(//testcase[@name="long_error"]/error/@message)' out.xml)
+	# a sample value on stderr is cut at 40 characters, not 40 bytes
+	grep -qx "      ${e:0:40}" <<<"$stderr"
+	iconv -f UTF-8 -t UTF-8 <<<"$stderr" >/dev/null
+}
+
 @test "dqcheck exits 3 when the --junit or --json file cannot be written, after running the tests" {
 	shop
 	run --separate-stderr dq -s customers --junit "$BATS_TEST_TMPDIR/no/such/dir/out.xml"
