@@ -946,13 +946,16 @@ static int exec_formatted(PGconn *conn, const char *fmt, int nargs, const char *
 }
 
 /* Drops the staging tables of loads into t that died before they ended,
- * each only once its lock can be taken (the load that held it is gone). */
+ * each only once its lock can be taken (the load that held it is gone). A
+ * load lets go of the lock only after it ends, so the table is looked at
+ * again under the lock: a load that committed between the listing and the
+ * lock has made it part of the target, and it stays. */
 static void staging_cleanup(PGconn *conn, const struct target *t)
 {
 	const char *params[2] = { t->nsp_oid, STAGING_COMMENT };
 	int status = EXIT_OK;
 	PGresult *res = query(conn,
-			      "select c.oid::regclass::text, substr(d.description, length($2) + 1) "
+			      "select c.oid::regclass::text, substr(d.description, length($2) + 1), c.oid "
 			      "from pg_class c join pg_description d on d.objoid = c.oid "
 			      "and d.classoid = 'pg_class'::regclass and d.objsubid = 0 "
 			      "where c.relnamespace = $1::oid and c.relkind = 'r' "
@@ -961,16 +964,26 @@ static void staging_cleanup(PGconn *conn, const struct target *t)
 			      "and not exists (select from pg_inherits i where i.inhrelid = c.oid)",
 			      2, params, PGRES_TUPLES_OK, "cannot look for staging tables: ", &status);
 	for (int i = 0; res && i < PQntuples(res); i++) {
-		const char *table = PQgetvalue(res, i, 0), *id = PQgetvalue(res, i, 1);
-		char key[24];
+		const char *table = PQgetvalue(res, i, 0), *id = PQgetvalue(res, i, 1), *oid = PQgetvalue(res, i, 2);
+		char key[24], comment[64];
 		snprintf(key, sizeof key, "%lld", STAGING_LOCK_BASE + strtoll(id, NULL, 10));
+		snprintf(comment, sizeof comment, STAGING_COMMENT "%s", id);
 		const char *kp[1] = { key };
 		PGresult *lock = query(conn, "select pg_try_advisory_lock($1::bigint)", 1, kp, PGRES_TUPLES_OK,
 				       "cannot test a staging table's lock: ", &status);
 		if (lock && *PQgetvalue(lock, 0, 0) == 't') {
+			const char *still[2] = { oid, comment };
+			PGresult *left = query(conn,
+					       "select from pg_description d where d.objoid = $1::oid "
+					       "and d.classoid = 'pg_class'::regclass and d.objsubid = 0 "
+					       "and d.description = $2 "
+					       "and not exists (select from pg_inherits i where i.inhrelid = $1::oid)",
+					       2, still, PGRES_TUPLES_OK, "cannot look for staging tables: ", &status);
 			const char *args[1] = { table };
-			if (exec_formatted(conn, "drop table %s", 1, args, "cannot drop a staging table: ") == 0)
+			if (left && PQntuples(left) == 1 &&
+			    exec_formatted(conn, "drop table %s", 1, args, "cannot drop a staging table: ") == 0)
 				log_info("dropped %s, the staging table of load %s, which never finished", table, id);
+			PQclear(left);
 			PQclear(query(conn, "select pg_advisory_unlock($1::bigint)", 1, kp, PGRES_TUPLES_OK, "", &status));
 		}
 		PQclear(lock);
