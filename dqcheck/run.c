@@ -265,11 +265,12 @@ static char *failing_sql(struct runner *r, struct dq_test *t)
 					from, t->to_relation);
 			break;
 		}
-		/* one pass over each side; union all groups nulls together */
+		/* one pass over each side; union all groups nulls together. The
+		 * sides' marks have names no key column is likely to have. */
 		if ((k1 = col_list_sql(r, t, t->keys, true)) && (kn = col_list_sql(r, t, t->keys, false)))
-			q = xasprintf("select %s, count(a) as count_a, count(b) as count_b from ("
-					"select %s, 1 as a, null::int as b from %s union all "
-					"select %s, null, 1 from %s) u group by %s having count(a) <> count(b)",
+			q = xasprintf("select %s, count(dq__a) as count_a, count(dq__b) as count_b from ("
+					"select %s, 1 as dq__a, null::int as dq__b from %s union all "
+					"select %s, null, 1 from %s) u group by %s having count(dq__a) <> count(dq__b)",
 					kn, k1, from, k1, t->to_relation, kn);
 		break;
 	case DQ_EQUAL_SUMS: {
@@ -280,10 +281,10 @@ static char *failing_sql(struct runner *r, struct dq_test *t)
 			char *cfrom = t->compare_where ? xasprintf("(select * from %s where %s) compare_subquery",
 								     t->to_relation, t->compare_where) :
 							 xstrdup(t->to_relation);
-			q = xasprintf("select %s, coalesce(sum(a), 0) as sum_a, coalesce(sum(b), 0) as sum_b from ("
-					"select %s, %s as a, null as b from %s union all "
+			q = xasprintf("select %s, coalesce(sum(dq__a), 0) as sum_a, coalesce(sum(dq__b), 0) as sum_b "
+					"from (select %s, %s as dq__a, null as dq__b from %s union all "
 					"select %s, null, %s from %s) u group by %s "
-					"having abs(coalesce(sum(a), 0) - coalesce(sum(b), 0)) > %s::numeric",
+					"having abs(coalesce(sum(dq__a), 0) - coalesce(sum(dq__b), 0)) > %s::numeric",
 					kn, k1, c, from, k2, cc, cfrom, kn, tol);
 			free(cfrom);
 		}
