@@ -151,7 +151,6 @@ int dq_write_junit(const char *path, const struct dq_suite *s, const char *proje
 		const struct dq_test *t = &s->tests[i];
 		if (!t->selected)
 			continue;
-		char *what = failures_text(t);
 		fputs("    <testcase name=\"", f);
 		xml_text(f, t->name);
 		fputs("\" classname=\"", f);
@@ -164,6 +163,7 @@ int dq_write_junit(const char *path, const struct dq_suite *s, const char *proje
 			continue;
 		}
 		fputs(">\n", f);
+		char *what = failures_text(t);
 		if (t->status == DQ_ERROR) {
 			fputs("      <error type=\"ERROR\" message=\"", f);
 			xml_text(f, what);

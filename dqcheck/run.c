@@ -447,8 +447,12 @@ static void run_single(struct runner *r, struct dq_test *t)
 	if (!q)
 		goto out;
 	if (t->kind == DQ_FRESHNESS) {
+		/* dbt takes a timestamp without time zone to be UTC, so the
+		 * cast to timestamptz must not depend on the session's zone */
+		PQclear(PQexec(r->conn, "set timezone = 'UTC'"));
 		if ((res = exec(r, t, q)))
 			freshness_result(t, res);
+		PQclear(PQexec(r->conn, "reset timezone"));
 		goto out;
 	}
 	if (wants_store(r, t)) {

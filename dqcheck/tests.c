@@ -391,6 +391,21 @@ static int render(struct host *h, const char *file, const char *text, char **out
 	return rc;
 }
 
+/* Renders a template written in a yml value (with ref(), source() and
+ * var()) into *out; an error names the yml's file, line and key. */
+static int render_arg(struct ctx *c, struct dq_test *t, struct ydoc *d, const char *key, size_t line,
+		      const char *text, char **out)
+{
+	char msg[512];
+	struct host h = { c->p, t, false, true };
+	*out = NULL;
+	if (render(&h, d->path, text, out, msg, sizeof msg) == 0)
+		return 0;
+	/* the engine names the snippet's own line 1; name the yml's */
+	const char *m = strstr(msg, ": ");
+	return fail(c, d->path, line, key, "%s", m ? m + 2 : msg);
+}
+
 /* A relation argument such as to: ref('customers') or
  * compare_model: source('raw', 'sales'). */
 static int relation_arg(struct ctx *c, struct dq_test *t, struct ydoc *d, const char *key, yaml_node_t *v,
@@ -400,15 +415,11 @@ static int relation_arg(struct ctx *c, struct dq_test *t, struct ydoc *d, const 
 	if (!s || !strstr(s, "(")) {
 		return fail(c, d->path, ydoc_line(v), key, "needs ref('model') or source('source', 'table')");
 	}
-	char *text = xasprintf("{{ %s }}", s), msg[512], *out = NULL;
-	struct host h = { c->p, t, false, true };
-	int rc = render(&h, d->path, text, &out, msg, sizeof msg);
+	char *text = xasprintf("{{ %s }}", s), *out;
+	int rc = render_arg(c, t, d, key, ydoc_line(v), text, &out);
 	free(text);
-	if (rc) {
-		/* the engine names the snippet's own line 1; name the yml's */
-		const char *m = strstr(msg, ": ");
-		return fail(c, d->path, ydoc_line(v), key, "%s", m ? m + 2 : msg);
-	}
+	if (rc)
+		return -1;
 	size_t n = strlen(out);
 	while (n && isspace((unsigned char)out[n - 1]))
 		out[--n] = '\0';
@@ -590,14 +601,32 @@ static int col_list(struct ctx *c, struct ydoc *d, const char *key, yaml_node_t 
 	return 0;
 }
 
+/* A finite decimal number: [+-]digits[.digits][e[+-]digits]. strtod alone
+ * would also take nan, inf and hex, which are not numbers to SQL. */
 static bool is_number(const char *s)
 {
-	char *end;
-	if (!s || !*s)
+	if (!s)
 		return false;
+	const char *p = s + (*s == '+' || *s == '-');
+	size_t digits = strspn(p, "0123456789");
+	p += digits;
+	if (*p == '.') {
+		size_t frac = strspn(p + 1, "0123456789");
+		digits += frac;
+		p += 1 + frac;
+	}
+	if (!digits)
+		return false;
+	if (*p == 'e' || *p == 'E') {
+		p += 1 + (p[1] == '+' || p[1] == '-');
+		size_t exp = strspn(p, "0123456789");
+		if (!exp)
+			return false;
+		p += exp;
+	}
 	errno = 0;
-	strtod(s, &end);
-	return !*end && !errno && !isspace((unsigned char)*s);
+	double v = strtod(s, NULL);
+	return !*p && errno != ERANGE && v - v == 0;
 }
 
 static int generic_test(struct ctx *c, const struct dbt_test *dt)
@@ -613,6 +642,9 @@ static int generic_test(struct ctx *c, const struct dbt_test *dt)
 	bool enabled = true;
 	int rc = -1;
 
+	if (!*type)
+		return fail(c, d->path, dt->line, "data_tests",
+			    "a test is a name, or one key (its name) with its arguments under it");
 	if (dt->on == DBT_TEST_ON_NODE && !p->nodes[dt->target].cfg.enabled)
 		return 0;
 	x.file = xstrdup(d->path);
@@ -699,10 +731,20 @@ static int generic_test(struct ctx *c, const struct dbt_test *dt)
 		DQ_PUSH(x.sources, x.nsources, dt->target);
 	}
 	const char *colname = str_arg(&a, "column_name");
-	if (dt->column)
+	bool quoted = false;
+	if (dt->column && parse_bool(ydoc_str(ydoc_get(d, dt->column_node, "quote")), &quoted) && quoted)
+		x.column = (struct dq_col){ xstrdup(dt->column), false }; /* its case is kept */
+	else if (dt->column)
 		x.column = make_col(dt->column, false);
 	else if (colname)
 		x.column = make_col(colname, true);
+	/* a column's tags go to the tests on it, as in dbt */
+	if (dt->column_node) {
+		yaml_node_t *cfg = ydoc_get(d, dt->column_node, "config");
+		if (config_yaml(c, &x, d, "tags", ydoc_get(d, dt->column_node, "tags"), &enabled) ||
+		    config_yaml(c, &x, d, "tags", ydoc_get(d, cfg, "tags"), &enabled))
+			goto out_src;
+	}
 
 	const char *base = type;
 	if (!strncmp(base, "dbt_utils.", 10))
@@ -853,6 +895,13 @@ static int generic_test(struct ctx *c, const struct dbt_test *dt)
 		rc = 0;
 		goto out_src;
 	}
+	if (x.where && (strstr(x.where, "{{") || strstr(x.where, "{%"))) { /* dbt renders it too */
+		char *w;
+		if (render_arg(c, &x, d, "where", dt->line, x.where, &w))
+			goto out_src;
+		free(x.where);
+		x.where = w;
+	}
 	if (x.kind == DQ_EXPRESSION && x.column.text) {
 		/* dbt_utils puts the column before the expression */
 		char *e = xasprintf("%s %s", x.column.text, x.expression);
@@ -893,48 +942,68 @@ out:
 
 /* ---- freshness ---- */
 
-static int period_seconds(struct ctx *c, struct ydoc *d, const char *key, yaml_node_t *v, double *out)
+/* A warn_after or error_after threshold, in seconds (0 when not set). v is
+ * the table's, base the source's: count and period each come from v when
+ * it has them, as dbt merges them. */
+static int period_seconds(struct ctx *c, struct ydoc *d, const char *key, yaml_node_t *v, yaml_node_t *base,
+			  double *out)
 {
+	*out = 0;
 	if (!v || ydoc_is_null(v))
 		return 0;
-	yaml_node_t *cnt = ydoc_get(d, v, "count"), *per = ydoc_get(d, v, "period");
-	const char *cs = ydoc_str(cnt), *ps = ydoc_str(per);
-	if (!ydoc_is_map(v) || !cs || !ps)
+	if (!ydoc_is_map(v))
 		return fail(c, d->path, ydoc_line(v), key, "needs count and period (minute, hour or day)");
-	char *end;
-	double n = strtod(cs, &end);
-	if (*end || !*cs || n < 0)
+	yaml_node_t *cnt = ydoc_get(d, v, "count"), *per = ydoc_get(d, v, "period");
+	if (!cnt)
+		cnt = ydoc_get(d, base, "count");
+	if (!per)
+		per = ydoc_get(d, base, "period");
+	const char *cs = ydoc_str(cnt), *ps = ydoc_str(per);
+	if (!cs || !ps)
+		return fail(c, d->path, ydoc_line(v), key, "needs count and period (minute, hour or day)");
+	if (!is_number(cs) || strtod(cs, NULL) < 0)
 		return fail(c, d->path, ydoc_line(cnt), "count", "'%s' is not a number of periods", cs);
 	double unit = !strcmp(ps, "minute") ? 60 : !strcmp(ps, "hour") ? 3600 : !strcmp(ps, "day") ? 86400 : 0;
 	if (!unit)
 		return fail(c, d->path, ydoc_line(per), "period", "'%s' is not minute, hour or day", ps);
-	*out = n * unit;
+	*out = strtod(cs, NULL) * unit;
 	return 0;
 }
 
-/* The freshness block for a source table: the table's own, else its
- * source's (`freshness: null` on the table turns it off). */
-static yaml_node_t *find_freshness(struct ydoc *d, const struct dbt_source *s)
+/* An entry's freshness block, at the top level or under config:. */
+static yaml_node_t *freshness_of(struct ydoc *d, yaml_node_t *entry)
 {
-	yaml_node_t *f = ydoc_get(d, s->node, "freshness");
-	yaml_node_t *cfg = ydoc_get(d, s->node, "config");
-	if (!f && cfg)
-		f = ydoc_get(d, cfg, "freshness");
-	if (f)
-		return f;
+	yaml_node_t *f = ydoc_get(d, entry, "freshness");
+	return f ? f : ydoc_get(d, ydoc_get(d, entry, "config"), "freshness");
+}
+
+/* The freshness blocks of a source table (*table) and of its source
+ * (*source), either NULL when not written. */
+static void find_freshness(struct ydoc *d, const struct dbt_source *s, yaml_node_t **table, yaml_node_t **source)
+{
+	*table = freshness_of(d, s->node);
+	*source = NULL;
 	yaml_node_t *srcs = ydoc_get(d, ydoc_root(d), "sources");
 	for (size_t i = 0; i < ydoc_len(srcs); i++) {
 		yaml_node_t *e = ydoc_item(d, srcs, i);
 		const char *n = ydoc_str(ydoc_get(d, e, "name"));
-		if (!n || strcmp(n, s->source_name))
-			continue;
-		f = ydoc_get(d, e, "freshness");
-		cfg = ydoc_get(d, e, "config");
-		if (!f && cfg)
-			f = ydoc_get(d, cfg, "freshness");
-		return f;
+		if (n && !strcmp(n, s->source_name)) {
+			*source = freshness_of(d, e);
+			return;
+		}
 	}
-	return NULL;
+}
+
+/* One key of the merged freshness: the table's when it writes the key
+ * (null included, which turns it off), else the source's. */
+static yaml_node_t *merged(struct ydoc *d, yaml_node_t *table, yaml_node_t *source, const char *key)
+{
+	for (size_t i = 0; i < ydoc_len(table); i++) {
+		const char *k = ydoc_str(ydoc_key(d, table, i));
+		if (k && !strcmp(k, key))
+			return ydoc_value(d, table, i);
+	}
+	return ydoc_get(d, source, key);
 }
 
 static int freshness_tests(struct ctx *c)
@@ -942,21 +1011,30 @@ static int freshness_tests(struct ctx *c)
 	for (size_t i = 0; i < c->p->nsources; i++) {
 		const struct dbt_source *s = &c->p->sources[i];
 		struct ydoc *d = s->doc;
-		yaml_node_t *f = find_freshness(d, s);
-		if (!f || ydoc_is_null(f))
+		yaml_node_t *tf, *sf;
+		find_freshness(d, s, &tf, &sf);
+		/* freshness: null on the table turns its source's off */
+		if (tf && ydoc_is_null(tf))
 			continue;
-		if (!ydoc_is_map(f))
-			return fail(c, d->path, ydoc_line(f), "freshness", "must be a mapping");
+		if (sf && ydoc_is_null(sf))
+			sf = NULL;
+		yaml_node_t *f = tf ? tf : sf;
+		if (!f)
+			continue;
+		if (!ydoc_is_map(f) || (sf && !ydoc_is_map(sf)))
+			return fail(c, d->path, ydoc_line(ydoc_is_map(f) ? sf : f), "freshness", "must be a mapping");
 		struct dq_test x = { .kind = DQ_FRESHNESS, .limit = -1, .store_failures = 0, .line = ydoc_line(f) };
-		if (period_seconds(c, d, "warn_after", ydoc_get(d, f, "warn_after"), &x.warn_after) ||
-		    period_seconds(c, d, "error_after", ydoc_get(d, f, "error_after"), &x.error_after))
+		if (period_seconds(c, d, "warn_after", merged(d, tf, sf, "warn_after"), ydoc_get(d, sf, "warn_after"),
+				   &x.warn_after) ||
+		    period_seconds(c, d, "error_after", merged(d, tf, sf, "error_after"),
+				   ydoc_get(d, sf, "error_after"), &x.error_after))
 			return -1;
 		if (!x.warn_after && !x.error_after)
 			continue;
 		if (!s->loaded_at_field)
 			return fail(c, d->path, ydoc_line(f), "loaded_at_field",
 				    "freshness of %s.%s needs a loaded_at_field", s->source_name, s->table_name);
-		const char *filter = ydoc_str(ydoc_get(d, f, "filter"));
+		const char *filter = ydoc_str(merged(d, tf, sf, "filter"));
 		x.filter = filter && filter[0] ? xstrdup(filter) : NULL;
 		x.file = xstrdup(d->path);
 		x.test_type = xstrdup("freshness");
@@ -996,6 +1074,14 @@ static int read_text(const char *path, char **out, char *err, size_t errlen)
 		return -1;
 	}
 	buf[n] = '\0';
+	if (strlen(buf) != n) { /* the SQL would end at the NUL without a word */
+		size_t line = 1;
+		for (const char *q = buf; *q; q++)
+			line += *q == '\n';
+		free(buf);
+		snprintf(err, errlen, "%s:%zu: sql: contains a NUL byte", path, line);
+		return -1;
+	}
 	*out = buf;
 	return 0;
 }
@@ -1070,15 +1156,6 @@ static int check_entry(struct ctx *c, struct ydoc *d, yaml_node_t *e)
 			return fail(c, d->path, ydoc_line(col), "columns", "each column needs a name");
 		if (check_list(c, d, col, "tests") || check_list(c, d, col, "data_tests"))
 			return -1;
-		for (int k = 0; k < 2; k++) {
-			yaml_node_t *l = ydoc_get(d, col, k ? "data_tests" : "tests");
-			for (size_t j = 0; j < ydoc_len(l); j++) {
-				yaml_node_t *t = ydoc_item(d, l, j);
-				if (!ydoc_is_scalar(t) && !ydoc_is_map(t))
-					return fail(c, d->path, ydoc_line(t), k ? "data_tests" : "tests",
-						    "a test is a name or a mapping");
-			}
-		}
 	}
 	return 0;
 }
@@ -1203,12 +1280,10 @@ void dq_suite_free(struct dq_suite *s)
 
 /* ---- selection ---- */
 
-/* Whether one whole term (no commas) picks the test by itself: its name,
- * its type, a tag in its config or the source it reads. */
+/* Whether one term (a part of a word, no commas) picks the test by
+ * itself: its name, its type, a tag in its config or the source it reads. */
 static bool term_picks(const char *term, const struct dbt_project *p, const struct dq_test *t)
 {
-	if (strchr(term, ','))
-		return false;
 	if (!strncmp(term, "test_type:", 10)) {
 		const char *v = term + 10;
 		return (!strcmp(v, "singular") && t->kind == DQ_SINGULAR) ||
@@ -1239,48 +1314,47 @@ static bool term_picks(const char *term, const struct dbt_project *p, const stru
 	return !strchr(term, ':') && fnmatch(term, t->name, 0) == 0;
 }
 
-/* Picks tests for one side (--select or --exclude): nodes through the
- * shared syntax, then the terms only tests have. */
+/* Picks tests for one side (--select or --exclude). Words separated by
+ * spaces add up; the parts of a word joined by commas must all hold. A
+ * part holds for a test when it selects, through the shared syntax, a
+ * node the test reads, or picks the test itself (term_picks). */
 static int pick(const struct dbt_project *p, struct dq_suite *s, const char *const *args, size_t nargs, bool *out,
 		char *err, size_t errlen)
 {
-	char **terms = NULL, **node_args = NULL;
-	size_t nterms = 0, nnode = 0;
-	int rc = -1;
-	for (size_t i = 0; i < nargs; i++) {
+	bool *nodes = calloc(p->nnodes ? p->nnodes : 1, sizeof *nodes);
+	bool *word = calloc(s->ntests ? s->ntests : 1, sizeof *word);
+	if (!nodes || !word)
+		abort();
+	int rc = 0;
+	for (size_t i = 0; i < nargs && rc == 0; i++) {
 		char *copy = xstrdup(args[i]), *save = NULL;
-		for (char *tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
-			DQ_PUSH(terms, nterms, xstrdup(tok));
-			/* test_type is not a node method: keep it from lib/select */
-			if (strncmp(tok, "test_type:", 10) != 0)
-				DQ_PUSH(node_args, nnode, xstrdup(tok));
+		for (char *tok = strtok_r(copy, " \t", &save); tok && rc == 0; tok = strtok_r(NULL, " \t", &save)) {
+			for (size_t j = 0; j < s->ntests; j++)
+				word[j] = true;
+			char *psave = NULL;
+			for (char *part = strtok_r(tok, ",", &psave); part; part = strtok_r(NULL, ",", &psave)) {
+				memset(nodes, 0, (p->nnodes ? p->nnodes : 1) * sizeof *nodes);
+				/* test_type is not a node method: keep it from lib/select */
+				const char *one[1] = { part };
+				if (strncmp(part, "test_type:", 10) != 0 &&
+				    (rc = dbt_select(p, one, 1, NULL, 0, nodes, err, errlen)))
+					break;
+				for (size_t j = 0; j < s->ntests; j++) {
+					const struct dq_test *t = &s->tests[j];
+					bool m = term_picks(part, p, t);
+					for (size_t k = 0; k < t->nnodes && !m; k++)
+						m = nodes[t->nodes[k]];
+					word[j] = word[j] && m;
+				}
+			}
+			for (size_t j = 0; j < s->ntests && rc == 0; j++)
+				out[j] = out[j] || word[j];
 		}
 		free(copy);
 	}
-	bool *nodes = calloc(p->nnodes ? p->nnodes : 1, sizeof *nodes);
-	if (!nodes)
-		abort();
-	if (nnode && dbt_select(p, (const char *const *)node_args, nnode, NULL, 0, nodes, err, errlen))
-		goto out;
-	for (size_t i = 0; i < s->ntests; i++) {
-		const struct dq_test *t = &s->tests[i];
-		bool m = false;
-		for (size_t k = 0; k < t->nnodes && !m; k++)
-			m = nodes[t->nodes[k]];
-		for (size_t k = 0; k < nterms && !m; k++)
-			m = term_picks(terms[k], p, t);
-		out[i] = m;
-	}
-	rc = 0;
-out:
 	free(nodes);
-	for (size_t i = 0; i < nterms; i++)
-		free(terms[i]);
-	for (size_t i = 0; i < nnode; i++)
-		free(node_args[i]);
-	free(terms);
-	free(node_args);
-	return rc;
+	free(word);
+	return rc ? -1 : 0;
 }
 
 int dq_select(const struct dbt_project *p, struct dq_suite *s, const char *const *sel, size_t nsel,

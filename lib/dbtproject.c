@@ -486,8 +486,10 @@ static struct ydoc *load_doc(struct dbt_project *p, const char *path, char *err,
 	return d;
 }
 
+/* Every entry of a test list is kept, an entry that names no test with
+ * the name "", so that the test reader can say what is wrong with it. */
 static void add_test(struct dbt_project *p, enum dbt_test_on on, size_t target, const char *column,
-		     struct ydoc *d, yaml_node_t *list)
+		     yaml_node_t *column_node, struct ydoc *d, yaml_node_t *list)
 {
 	if (!list || !ydoc_is_seq(list))
 		return;
@@ -495,11 +497,10 @@ static void add_test(struct dbt_project *p, enum dbt_test_on on, size_t target, 
 		yaml_node_t *t = ydoc_item(d, list, i);
 		const char *name = ydoc_is_scalar(t) ? ydoc_str(t) :
 				   ydoc_is_map(t) && ydoc_len(t) ? ydoc_str(ydoc_key(d, t, 0)) : NULL;
-		if (!name)
-			continue;
 		struct dbt_test dt = {
 			.on = on, .target = target, .column = column ? xstrdup(column) : NULL,
-			.name = xstrdup(name), .doc = d, .node = t, .line = ydoc_line(t),
+			.name = xstrdup(name ? name : ""), .doc = d, .node = t, .column_node = column_node,
+			.line = ydoc_line(t),
 		};
 		PUSH(p->tests, p->ntests, dt);
 	}
@@ -508,17 +509,25 @@ static void add_test(struct dbt_project *p, enum dbt_test_on on, size_t target, 
 static void add_tests_of(struct dbt_project *p, enum dbt_test_on on, size_t target, struct ydoc *d,
 			 yaml_node_t *entry)
 {
-	add_test(p, on, target, NULL, d, ydoc_get(d, entry, "tests"));
-	add_test(p, on, target, NULL, d, ydoc_get(d, entry, "data_tests"));
+	add_test(p, on, target, NULL, NULL, d, ydoc_get(d, entry, "tests"));
+	add_test(p, on, target, NULL, NULL, d, ydoc_get(d, entry, "data_tests"));
 	yaml_node_t *cols = ydoc_get(d, entry, "columns");
 	for (size_t i = 0; cols && ydoc_is_seq(cols) && i < ydoc_len(cols); i++) {
 		yaml_node_t *c = ydoc_item(d, cols, i);
 		yaml_node_t *cn = ydoc_get(d, c, "name");
 		if (!cn || !ydoc_str(cn))
 			continue;
-		add_test(p, on, target, ydoc_str(cn), d, ydoc_get(d, c, "tests"));
-		add_test(p, on, target, ydoc_str(cn), d, ydoc_get(d, c, "data_tests"));
+		add_test(p, on, target, ydoc_str(cn), c, d, ydoc_get(d, c, "tests"));
+		add_test(p, on, target, ydoc_str(cn), c, d, ydoc_get(d, c, "data_tests"));
 	}
+}
+
+/* A source's or table's loaded_at_field: at the top level, or under
+ * config: as dbt 1.10 writes it. */
+static const char *loaded_at_field(struct ydoc *d, yaml_node_t *entry)
+{
+	const char *f = ydoc_str(ydoc_get(d, entry, "loaded_at_field"));
+	return f ? f : ydoc_str(ydoc_get(d, ydoc_get(d, entry, "config"), "loaded_at_field"));
 }
 
 static int load_sources(struct dbt_project *p, struct ydoc *d, yaml_node_t *srcs, char *err, size_t errlen)
@@ -535,11 +544,11 @@ static int load_sources(struct dbt_project *p, struct ydoc *d, yaml_node_t *srcs
 			return -1;
 		}
 		yaml_node_t *schema = ydoc_get(d, s, "schema"), *tables = ydoc_get(d, s, "tables");
-		yaml_node_t *laf = ydoc_get(d, s, "loaded_at_field");
+		const char *laf = loaded_at_field(d, s);
 		for (size_t j = 0; tables && ydoc_is_seq(tables) && j < ydoc_len(tables); j++) {
 			yaml_node_t *t = ydoc_item(d, tables, j);
 			yaml_node_t *tn = ydoc_get(d, t, "name"), *ident = ydoc_get(d, t, "identifier");
-			yaml_node_t *tlaf = ydoc_get(d, t, "loaded_at_field");
+			const char *tlaf = loaded_at_field(d, t);
 			if (!tn || !ydoc_str(tn)) {
 				seterr(err, errlen, "%s:%zu: a source table needs a name", d->path, ydoc_line(t));
 				return -1;
@@ -550,7 +559,7 @@ static int load_sources(struct dbt_project *p, struct ydoc *d, yaml_node_t *srcs
 			src.schema = xstrdup(schema && ydoc_str(schema) ? ydoc_str(schema) : ydoc_str(name));
 			src.identifier = xstrdup(ident && ydoc_str(ident) ? ydoc_str(ident) : ydoc_str(tn));
 			src.relation = quote_relation(src.schema, src.identifier);
-			const char *lf = tlaf && ydoc_str(tlaf) ? ydoc_str(tlaf) : laf ? ydoc_str(laf) : NULL;
+			const char *lf = tlaf ? tlaf : laf;
 			src.loaded_at_field = lf ? xstrdup(lf) : NULL;
 			src.doc = d;
 			src.node = t;
@@ -1134,9 +1143,15 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 		char **files = NULL;
 		size_t nf = 0;
 		walk_dir(p->dir, p->test_paths[k], &files, &nf);
-		for (size_t i = 0; i < nf; i++)
-			if (has_suffix(files[i], ".sql"))
+		size_t bl = strlen(p->test_paths[k]);
+		for (size_t i = 0; i < nf; i++) {
+			/* generic/ holds the definitions of custom generic tests,
+			 * which are not tests themselves */
+			const char *under = strncmp(files[i], p->test_paths[k], bl) == 0 && files[i][bl] == '/' ?
+						    files[i] + bl + 1 : files[i];
+			if (has_suffix(files[i], ".sql") && strncmp(under, "generic/", 8) != 0)
 				PUSH(p->singular_tests, p->nsingular, xasprintf("%s/%s", p->dir, files[i]));
+		}
 		free_strs(files, nf);
 	}
 	int rc = -1;

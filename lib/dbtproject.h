@@ -109,9 +109,11 @@ struct dbt_test {
 	enum dbt_test_on on;
 	size_t target;         /* index into nodes or sources */
 	char *column;          /* NULL for a model- or table-level test */
-	char *name;            /* e.g. "not_null", "accepted_values", "dbt_utils.x" */
+	char *name;            /* e.g. "not_null", "accepted_values", "dbt_utils.x";
+				  "" for an entry that is not a test */
 	struct ydoc *doc;
 	yaml_node_t *node;
+	yaml_node_t *column_node; /* the column's entry (quote:, tags:), or NULL */
 	size_t line;
 };
 

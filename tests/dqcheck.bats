@@ -138,6 +138,41 @@ dq() {
 	grep -q '^FAIL  source_freshness_raw_events: no rows, so no last load time' <<<"$stderr"
 }
 
+@test "dqcheck source freshness merges the table's block into its source's and reads loaded_at_field under config" {
+	shop
+	python3 - proj/models/schema.yml <<'PY'
+import sys
+p = sys.argv[1]
+s = open(p).read()
+s = s.replace("    loaded_at_field: loaded_at\n", "    config:\n      loaded_at_field: loaded_at\n")
+s = s.replace("      - name: events\n", "      - name: events\n        freshness:\n          warn_after: {count: 1, period: hour}\n")
+open(p, "w").write(s)
+PY
+	sql -c "update $RAW.events set loaded_at = now() - interval '2 hours'"
+	run --separate-stderr dq -s test_type:freshness
+	assert_success
+	grep -q '^WARN  source_freshness_raw_events: last loaded 2.0 hours ago (warn after 60.0 minutes, error after 24.0 hours)' <<<"$stderr"
+	# the source's error_after still holds
+	sql -c "update $RAW.events set loaded_at = now() - interval '3 days'"
+	run --separate-stderr dq -s test_type:freshness
+	assert_failure 1
+	# freshness: null on the table turns it off
+	sed -i 's/^        freshness:$/        freshness: null/; /warn_after: {count: 1, period: hour}/d' proj/models/schema.yml
+	run --separate-stderr dq -s test_type:freshness
+	assert_equal "$stderr" "dqcheck: no tests to run in proj with this selection"
+}
+
+@test "dqcheck source freshness reads a timestamp without time zone as UTC, whatever the session's zone" {
+	shop
+	sql -c "alter table $RAW.events alter loaded_at type timestamp using loaded_at at time zone 'UTC';
+		update $RAW.events set loaded_at = (now() at time zone 'UTC') - interval '11 hours'"
+	for tz in UTC Asia/Tokyo America/New_York; do
+		PGTZ=$tz run --separate-stderr dq -s test_type:freshness
+		assert_success
+		grep -q '^PASS  source_freshness_raw_events: last loaded 11.0 hours ago' <<<"$stderr" || fail "$tz: $stderr"
+	done
+}
+
 @test "dqcheck singular tests fail when their query returns rows; config(severity='warn') only warns" {
 	shop
 	sql -c "insert into $S.orders values (5, 1, 'placed', 1, 5000, '2026-01-01')"
@@ -149,6 +184,58 @@ dq() {
 	run --separate-stderr dq -s test_type:singular
 	assert_failure 1
 	grep -q '^FAIL  no_future_orders: 1 failing row' <<<"$stderr"
+	# tests/generic/ holds definitions of generic tests, not tests
+	mkdir proj/tests/generic
+	printf '{%% test is_positive(model, column_name) %%}\nselect 1\n{%% endtest %%}\n' >proj/tests/generic/is_positive.sql
+	run --separate-stderr dq -s test_type:singular
+	assert_failure 1
+	assert_equal "$(grep -cE '^(PASS|WARN|FAIL) ' <<<"$stderr")" 2
+	# a NUL byte would cut the SQL short without a word
+	printf 'select 1\nwhere false \0 or true\n' >proj/tests/nul.sql
+	run --separate-stderr dq -s nul
+	assert_failure 3
+	assert_equal "$stderr" "dqcheck: proj/tests/nul.sql:2: sql: contains a NUL byte"
+}
+
+@test "dqcheck tests a column declared with quote: true under its exact name" {
+	shop
+	sql -c "create table $S.cased (\"Status\" text, status text); insert into $S.cased values (null, 'x')"
+	echo "select 1 as x" >proj/models/cased.sql
+	cat >proj/models/cased.yml <<-EOF
+	version: 2
+	models:
+	  - name: cased
+	    columns:
+	      - {name: Status, quote: true, data_tests: [not_null]}
+	      - {name: STATUS, data_tests: [not_null]}
+	EOF
+	run --separate-stderr dq -s cased
+	assert_failure 1
+	grep -q '^FAIL  not_null_cased_Status: 1 failing row' <<<"$stderr"
+	grep -q '^PASS  not_null_cased_status: 0 failing rows' <<<"$stderr"
+}
+
+@test "dqcheck renders var() and ref() in a test's where:" {
+	shop
+	cat >proj/models/where.yml <<-EOF
+	version: 2
+	models:
+	  - name: order_facts
+	    columns:
+	      - name: customer_id
+	        data_tests:
+	          - accepted_values:
+	              values: [1]
+	              quote: false
+	              config:
+	                where: "ordered_at < '{{ var('cutoff', '2026-01-02') }}' and id in (select id from {{ ref('orders') }})"
+	EOF
+	run --separate-stderr dq -s order_facts,test_type:generic --exclude equal_rowcount_order_facts_ref_orders_
+	assert_failure 1
+	# orders 1 and 2 are before the cutoff; customer 2 is not accepted
+	grep -q '^FAIL  accepted_values_order_facts_customer_id__1: 1 failing row' <<<"$stderr"
+	run --separate-stderr dq -s accepted_values_order_facts_customer_id__1 --vars '{cutoff: 2026-01-01}'
+	assert_success
 }
 
 @test "dqcheck severity warn turns a failure into a warning and exits 0" {
@@ -343,6 +430,12 @@ dq() {
 	assert_equal "$stderr" "dqcheck: $B/accepted-values-without-values/models/schema.yml:7: values: needs a list of accepted values"
 	run --separate-stderr "$BIN/dqcheck" --project-dir "$B/tests-is-not-a-list"
 	assert_equal "$stderr" "dqcheck: $B/tests-is-not-a-list/models/schema.yml:4: data_tests: must be a list"
+	run --separate-stderr "$BIN/dqcheck" --project-dir "$B/test-is-an-empty-mapping"
+	assert_equal "$stderr" "dqcheck: $B/test-is-an-empty-mapping/models/schema.yml:7: data_tests: a test is a name, or one key (its name) with its arguments under it"
+	run --separate-stderr "$BIN/dqcheck" --project-dir "$B/model-test-is-a-list"
+	assert_equal "$stderr" "dqcheck: $B/model-test-is-a-list/models/schema.yml:5: data_tests: a test is a name, or one key (its name) with its arguments under it"
+	run --separate-stderr "$BIN/dqcheck" --project-dir "$B/tolerance-is-not-a-number"
+	assert_equal "$stderr" "dqcheck: $B/tolerance-is-not-a-number/models/schema.yml:9: tolerance: needs a number, 0 or more"
 	run --separate-stderr "$BIN/dqcheck" --project-dir "$B/yaml-syntax-error"
 	assert_equal "$stderr" "dqcheck: $B/yaml-syntax-error/models/schema.yml:7:13: did not find expected ',' or ']' while parsing a flow sequence"
 }
@@ -374,6 +467,17 @@ dq() {
 	run --separate-stderr dq -s 'bogus:x'
 	assert_failure 2
 	[[ "$stderr" == "dqcheck: unknown selector method 'bogus'"* ]]
+	# the parts of a comma-joined word must all hold, test-only terms too
+	for w in 'orders,test_type:singular' 'test_type:singular,orders'; do
+		run --separate-stderr dq -s "$w"
+		assert_equal "$(grep -oE '^(PASS|WARN)  [a-z_]+' <<<"$stderr" | cut -c7- | sort | tr '\n' ' ')" "big_orders no_future_orders "
+	done
+	run --separate-stderr dq -s 'source:raw,test_type:freshness'
+	assert_equal "$(grep -c '^PASS ' <<<"$stderr")" 1
+	# a column's tags go to its tests
+	sed -i 's/      - name: tier/      - name: tier\n        tags: [finance]/' proj/models/schema.yml
+	run --separate-stderr dq -s tag:finance
+	assert_equal "$(grep '^PASS ' <<<"$stderr" | cut -d: -f1)" "PASS  accepted_values_customers_tier__gold__silver__bronze"
 }
 
 @test "dqcheck -q prints only failures" {
@@ -515,4 +619,21 @@ dq() {
 	grep -qx '      2026-01-03 | 1 | 2' <<<"$stderr"
 	# a cent off on 2026-01-03 is within the tolerance: only 2026-01-02 fails
 	grep -q '^FAIL  revenue_within_a_cent: 1 failing row' <<<"$stderr"
+	# key columns may have any name, a and b too
+	sql -c "create table $S.pa (a int, b int); create table $S.pb (a int, b int);
+		insert into $S.pa values (1, 5); insert into $S.pb values (1, 5), (2, 1)"
+	echo "select 1 as x" >proj/models/pa.sql
+	echo "select 1 as x" >proj/models/pb.sql
+	cat >proj/models/ab.yml <<-EOF
+	version: 2
+	models:
+	  - name: pa
+	    data_tests:
+	      - equal_rowcount: {compare_model: ref('pb'), group_by_columns: [a]}
+	      - equal_sums: {compare_model: ref('pb'), column: b, key: a}
+	EOF
+	run --separate-stderr dq -s pa
+	assert_failure 1
+	grep -q '^FAIL  equal_rowcount_pa_ref_pb_: 1 failing row' <<<"$stderr"
+	grep -q '^FAIL  equal_sums_pa_b__ref_pb_: 1 failing row' <<<"$stderr"
 }
