@@ -29,7 +29,8 @@ endif
 # Programs are the directories holding a main file named after them.
 PROGRAMS := $(patsubst %/,%,$(dir $(wildcard */*.c)))
 PROGRAMS := $(sort $(foreach p,$(PROGRAMS),$(if $(wildcard $(p)/$(p).c),$(p))))
-# Only the programs that talk to PostgreSQL link libpq.
+# Only the programs that talk to PostgreSQL link libpq; dqcheck also links
+# libcrypto (libpq's own dependency) for the md5 in dbt's long test names.
 PQ_PROGRAMS := pgload modelrun dqcheck
 
 LIB_SRC := $(wildcard lib/*.c)
@@ -57,7 +58,7 @@ $(LIB_A): $(LIB_OBJ)
 .SECONDEXPANSION:
 $(BINDIR)/%: $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard $$*/*.c))) $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) -lcsv -lyaml -lpcre2-8 -lpthread $(if $(filter $*,$(PQ_PROGRAMS)),$(PQ_LIBS)) -lm
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) -lcsv -lyaml -lpcre2-8 -lpthread $(if $(filter $*,$(PQ_PROGRAMS)),$(PQ_LIBS)) $(if $(filter dqcheck,$*),-lcrypto) -lm
 
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_A)
 	@mkdir -p $(dir $@)

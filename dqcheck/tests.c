@@ -29,6 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "dqcheck.h"
 #include "select.h"
 #include "template.h"
@@ -466,25 +468,6 @@ static void set_unique_name(struct ctx *c, struct dq_test *t, char *name)
 	t->name = name;
 }
 
-/* dbt's generated names, "<test>_<target>_<arg>__<arg>...": not_null_orders_id,
- * accepted_values_orders_status__a__b, relationships_orders_customer_id__id__ref_customers_,
- * source_not_null_raw_sales_id. */
-static char *generated_name(const char *type, bool on_source, const char *target, const char *const *args,
-			    size_t nargs)
-{
-	char *t = sanitize(target);
-	char *name = xasprintf("%s%s_%s", on_source ? "source_" : "", type, t);
-	free(t);
-	for (size_t i = 0; i < nargs; i++) {
-		char *a = sanitize(args[i]);
-		char *n = xasprintf("%s%s%s", name, i ? "__" : "_", a);
-		free(a);
-		free(name);
-		name = n;
-	}
-	return name;
-}
-
 /* ---- defaults from dbt_project.yml ---- */
 
 /* Applies the `data_tests:` (or `tests:`) tree of dbt_project.yml along
@@ -627,6 +610,196 @@ static bool is_number(const char *s)
 	errno = 0;
 	double v = strtod(s, NULL);
 	return !*p && errno != ERANGE && v - v == 0;
+}
+
+/* ---- dbt's generated test names ---- */
+
+/* Python's repr() of a float, the shortest text that reads back as x:
+ * 1.5, 100.0, 1e+16, 1e-05. */
+static char *py_float(double x)
+{
+	if (x != x)
+		return xstrdup("nan");
+	if (x - x != 0)
+		return xstrdup(x < 0 ? "-inf" : "inf");
+	char e[40];
+	int digits;
+	for (digits = 1; digits < 17; digits++) {
+		snprintf(e, sizeof e, "%.*e", digits - 1, x);
+		if (strtod(e, NULL) == x)
+			break;
+	}
+	snprintf(e, sizeof e, "%.*e", digits - 1, x);
+	int exp = atoi(strchr(e, 'e') + 1);
+	if (exp < -4 || exp >= 16)
+		return xstrdup(e);
+	int decimals = digits - 1 - exp;
+	return decimals > 0 ? xasprintf("%.*f", decimals, x) : xasprintf("%.0f.0", x);
+}
+
+/* What Python's str() shows for a yml scalar as dbt reads it (PyYAML, so
+ * YAML 1.1: yes and on are True, 1_000 is 1000, 1.50 is 1.5). */
+static char *py_scalar(const yaml_node_t *v, bool *is_str)
+{
+	const char *s = ydoc_str(v);
+	*is_str = false;
+	if (!ydoc_is_plain(v)) {
+		*is_str = true;
+		return xstrdup(s);
+	}
+	if (ydoc_is_null(v))
+		return xstrdup("None");
+	static const char *const yes[] = { "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON" };
+	static const char *const no[] = { "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF" };
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+		if (!strcmp(s, yes[i]))
+			return xstrdup("True");
+		if (!strcmp(s, no[i]))
+			return xstrdup("False");
+	}
+	const char *p = s + (*s == '-' || *s == '+');
+	size_t n = strspn(p, "0123456789_");
+	bool integer = n && !p[n] && isdigit((unsigned char)*p) && (*p != '0' || n == 1);
+	bool decimal = !integer && (n == 0 || isdigit((unsigned char)*p)) && p[n] == '.';
+	if (decimal) { /* [-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+][0-9]+)? */
+		const char *q = p + n + 1;
+		q += strspn(q, "0123456789_");
+		if ((*q == 'e' || *q == 'E') && (q[1] == '+' || q[1] == '-') && isdigit((unsigned char)q[2]))
+			q += 2 + strspn(q + 2, "0123456789");
+		decimal = !*q;
+	}
+	if (!integer && !decimal) {
+		*is_str = true;
+		return xstrdup(s);
+	}
+	char *plain = xrealloc(NULL, strlen(s) + 1), *o = plain;
+	for (const char *q = s; *q; q++)
+		if (*q != '_' && *q != '+')
+			*o++ = *q;
+	*o = '\0';
+	if (decimal) {
+		char *f = py_float(strtod(plain, NULL));
+		free(plain);
+		return f;
+	}
+	if (!strcmp(plain, "-0"))
+		strcpy(plain, "0");
+	return plain;
+}
+
+/* Python's repr() of a value inside a list or mapping: strings quoted. */
+static char *py_repr(struct ydoc *d, yaml_node_t *v);
+
+static char *py_join(struct ydoc *d, yaml_node_t *v, const char *open, const char *close)
+{
+	char *out = xstrdup(open);
+	for (size_t i = 0; i < ydoc_len(v); i++) {
+		char *key = ydoc_is_map(v) ? py_repr(d, ydoc_key(d, v, i)) : NULL;
+		char *item = py_repr(d, ydoc_is_map(v) ? ydoc_value(d, v, i) : ydoc_item(d, v, i));
+		char *n = xasprintf("%s%s%s%s%s", out, i ? ", " : "", key ? key : "", key ? ": " : "", item);
+		free(key);
+		free(item);
+		free(out);
+		out = n;
+	}
+	char *n = xasprintf("%s%s", out, close);
+	free(out);
+	return n;
+}
+
+static char *py_repr(struct ydoc *d, yaml_node_t *v)
+{
+	if (ydoc_is_seq(v))
+		return py_join(d, v, "[", "]");
+	if (ydoc_is_map(v))
+		return py_join(d, v, "{", "}");
+	bool is_str;
+	char *s = py_scalar(v, &is_str);
+	if (is_str) {
+		char *q = xasprintf("'%s'", s);
+		free(s);
+		return q;
+	}
+	return s;
+}
+
+/* A test's argument for its name: a yml value, or text (the column). */
+struct named_arg {
+	const char *key;
+	yaml_node_t *val;
+	const char *text;
+};
+
+static int cmp_arg_keys(const void *a, const void *b)
+{
+	return strcmp(((const struct named_arg *)a)->key, ((const struct named_arg *)b)->key);
+}
+
+/* The md5 of s in hex, as dbt puts in a shortened name. */
+static void md5_hex(const char *s, char out[33])
+{
+	unsigned char sum[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	if (!EVP_Digest(s, strlen(s), sum, &len, EVP_md5(), NULL) || len != 16)
+		abort(); /* a digest of a string in memory cannot fail */
+	for (unsigned i = 0; i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", sum[i]);
+}
+
+/* dbt's name for a generic test: "<test>_<target>_" and every argument
+ * (the column first among them as column_name), sorted by name, lists and
+ * mappings flattened to their values, each shown as Python shows it and
+ * cut to [0-9a-zA-Z_] runs, joined with "__": not_null_orders_id,
+ * accepted_values_orders_status__a__b, source_not_null_raw_sales_id,
+ * dbt_utils_expression_is_true_orders_amount_0. A name of 64 characters
+ * or more becomes its first 30 and the md5 of the whole. */
+static char *dbt_test_name(struct ydoc *d, const char *type, bool on_source, const char *target,
+			   const char *column, struct args *a)
+{
+	struct named_arg args[33];
+	size_t n = 0;
+	bool has_column = false;
+	for (size_t i = 0; i < a->n; i++) {
+		has_column |= !strcmp(a->keys[i], "column_name");
+		if (strcmp(a->keys[i], "model") != 0)
+			args[n++] = (struct named_arg){ a->keys[i], a->vals[i], NULL };
+	}
+	if (column && !has_column) /* dbt passes the column as column_name */
+		args[n++] = (struct named_arg){ "column_name", NULL, column };
+	qsort(args, n, sizeof args[0], cmp_arg_keys);
+	char *ident = xasprintf("%s%s_%s", on_source ? "source_" : "", type, target);
+	for (char *q = ident; *q; q++)
+		if (*q == '.') /* the namespace of dbt_utils.x */
+			*q = '_';
+	char *name = xasprintf("%s_", ident);
+	size_t parts = 0;
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *v = args[i].val;
+		size_t m = ydoc_is_seq(v) || ydoc_is_map(v) ? ydoc_len(v) : 1;
+		for (size_t j = 0; j < m; j++) {
+			yaml_node_t *part = ydoc_is_seq(v) ? ydoc_item(d, v, j) : ydoc_is_map(v) ? ydoc_value(d, v, j) : v;
+			char *text = args[i].text ? xstrdup(args[i].text) :
+				     ydoc_is_scalar(part) ? py_scalar(part, &(bool){ false }) : py_repr(d, part);
+			char *clean = sanitize(text);
+			char *nn = xasprintf("%s%s%s", name, parts++ ? "__" : "", clean);
+			free(text);
+			free(clean);
+			free(name);
+			name = nn;
+		}
+	}
+	if (strlen(name) >= 64) {
+		char sum[33];
+		md5_hex(name, sum);
+		size_t cut = 0, chars = 0; /* 30 characters, not bytes */
+		while (ident[cut] && chars < 30)
+			if (((unsigned char)ident[++cut] & 0xC0) != 0x80)
+				chars++;
+		free(name);
+		name = xasprintf("%.*s_%s", (int)cut, ident, sum);
+	}
+	free(ident);
+	return name;
 }
 
 static int generic_test(struct ctx *c, const struct dbt_test *dt)
@@ -908,27 +1081,8 @@ static int generic_test(struct ctx *c, const struct dbt_test *dt)
 		free(x.expression);
 		x.expression = e;
 	}
-	char *name;
-	if (custom) {
-		name = xstrdup(custom);
-	} else {
-		const char *nargs[64];
-		size_t n = 0;
-		if (x.column.text && x.kind != DQ_EXPRESSION)
-			nargs[n++] = x.column.text;
-		if (x.kind == DQ_ACCEPTED_VALUES)
-			for (size_t i = 0; i < x.nvalues && n < 64; i++)
-				nargs[n++] = x.values[i];
-		if (x.kind == DQ_RELATIONSHIPS) {
-			nargs[n++] = x.field.text;
-			nargs[n++] = ydoc_str(arg(&a, "to"));
-		}
-		if (x.kind == DQ_EXPRESSION)
-			nargs[n++] = x.expression;
-		if (x.kind == DQ_EQUAL_ROWCOUNT || x.kind == DQ_EQUAL_SUMS)
-			nargs[n++] = str_arg(&a, "compare_model");
-		name = generated_name(kinds[k].name, dt->on == DBT_TEST_ON_SOURCE, target, nargs, n);
-	}
+	char *name = custom ? xstrdup(custom) :
+			      dbt_test_name(d, type, dt->on == DBT_TEST_ON_SOURCE, target, dt->column, &a);
 	set_unique_name(c, &x, name);
 	DQ_PUSH(c->s->tests, c->s->ntests, x);
 	memset(&x, 0, sizeof x);

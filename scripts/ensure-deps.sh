@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Installs what a stage needs when it is missing: apt-get when root, otherwise
 # prints the exact command and stops. Costs a few file tests when all is there.
-#   ensure-deps.sh build   compiler, libpq, libcsv, libyaml, pcre2 headers
+#   ensure-deps.sh build   compiler, libpq, libcsv, libyaml, pcre2, libssl headers
 #   ensure-deps.sh run     + the PostgreSQL server and client (pipeline.sh)
 #   ensure-deps.sh test    + bats with its helpers, the PostgreSQL server
 #   ensure-deps.sh bench   + hyperfine, pgloader, GNU time
@@ -25,6 +25,7 @@ need libpq-dev /usr/include/postgresql/libpq-fe.h
 need libcsv-dev /usr/include/csv.h
 need libyaml-dev /usr/include/yaml.h
 need libpcre2-dev /usr/include/pcre2.h
+need libssl-dev /usr/include/openssl/evp.h # md5 for dqcheck's long test names
 if [ "$stage" = run ]; then
 	need postgresql /usr/lib/postgresql/*/bin/initdb
 	need postgresql-client /usr/bin/psql

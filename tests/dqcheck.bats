@@ -43,9 +43,9 @@ dq() {
 	for t in source_not_null_raw_events_event_id source_unique_raw_events_event_id not_null_customers_id \
 		accepted_values_customers_tier__gold__silver__bronze unique_customers_id \
 		expression_is_true_orders_amount_0 not_null_orders_id not_null_orders_customer_id \
-		accepted_values_orders_status__placed__shipped__returned accepted_values_orders_quantity__1__2__3 \
+		accepted_values_orders_status__placed__shipped__returned accepted_values_orders_quantity__False__1__2__3 \
 		unique_orders_id relationships_orders_customer_id__id__ref_customers_ \
-		equal_rowcount_order_facts_ref_orders_ equal_sums_daily_revenue_revenue__ref_orders_ \
+		equal_rowcount_order_facts_ref_orders_ equal_sums_daily_revenue_7b1ab8a74dc40059c7c890b0b6455453 \
 		big_orders no_future_orders; do
 		grep -qE "^PASS  $t: 0 failing rows, [0-9.]+ s$" <<<"$stderr" || fail "no PASS line for $t: $stderr"
 	done
@@ -77,12 +77,12 @@ dq() {
 	shop
 	sql -c "insert into $S.orders values (5, 1, 'lost', 4, 1, '2026-01-01'), (6, 1, 'lost', 1, 1, '2026-01-01'),
 		(7, 1, 'stolen', 1, 1, '2026-01-01'), (8, 1, null, 1, 1, '2026-01-01')"
-	run --separate-stderr dq -s accepted_values_orders_status__placed__shipped__returned -s accepted_values_orders_quantity__1__2__3
+	run --separate-stderr dq -s accepted_values_orders_status__placed__shipped__returned -s accepted_values_orders_quantity__False__1__2__3
 	assert_failure 1
 	grep -q '^FAIL  accepted_values_orders_status__placed__shipped__returned: 2 failing rows' <<<"$stderr"
 	grep -qx '      lost | 2' <<<"$stderr"
 	grep -qx '      stolen | 1' <<<"$stderr"
-	grep -q '^FAIL  accepted_values_orders_quantity__1__2__3: 1 failing row' <<<"$stderr"
+	grep -q '^FAIL  accepted_values_orders_quantity__False__1__2__3: 1 failing row' <<<"$stderr"
 	grep -qx '      4 | 1' <<<"$stderr"
 }
 
@@ -115,7 +115,7 @@ dq() {
 	assert_failure 1
 	grep -q '^FAIL  equal_rowcount_order_facts_ref_orders_: 1 failing row' <<<"$stderr"
 	grep -qx '      4 | 5 | -1' <<<"$stderr"
-	grep -q '^FAIL  equal_sums_daily_revenue_revenue__ref_orders_: 1 failing row' <<<"$stderr"
+	grep -q '^FAIL  equal_sums_daily_revenue_7b1ab8a74dc40059c7c890b0b6455453: 1 failing row' <<<"$stderr"
 	grep -qx '      day | sum_a | sum_b' <<<"$stderr"
 	grep -qx '      2026-01-02 | 5.25 | 12.75' <<<"$stderr"
 }
@@ -197,6 +197,25 @@ PY
 	assert_equal "$stderr" "dqcheck: proj/tests/nul.sql:2: sql: contains a NUL byte"
 }
 
+@test "dqcheck names tests as dbt does: every argument sorted, values as Python shows them, namespaces kept" {
+	shop
+	cat >proj/models/names.yml <<-EOF
+	version: 2
+	models:
+	  - name: customers
+	    data_tests:
+	      - dbt_utils.expression_is_true: {expression: "id > 0"}
+	    columns:
+	      - name: tier
+	        data_tests:
+	          - accepted_values: {values: [yes, 1_000, 1.50, "x y", "yes"], quote: true}
+	EOF
+	run --separate-stderr dq -s customers,test_type:generic
+	assert_failure 1
+	grep -q '^PASS  dbt_utils_expression_is_true_customers_id_0: ' <<<"$stderr"
+	grep -q '^FAIL  accepted_values_customers_tier__True__True__1000__1_5__x_y__yes: ' <<<"$stderr"
+}
+
 @test "dqcheck tests a column declared with quote: true under its exact name" {
 	shop
 	sql -c "create table $S.cased (\"Status\" text, status text); insert into $S.cased values (null, 'x')"
@@ -212,7 +231,7 @@ PY
 	run --separate-stderr dq -s cased
 	assert_failure 1
 	grep -q '^FAIL  not_null_cased_Status: 1 failing row' <<<"$stderr"
-	grep -q '^PASS  not_null_cased_status: 0 failing rows' <<<"$stderr"
+	grep -q '^PASS  not_null_cased_STATUS: 0 failing rows' <<<"$stderr"
 }
 
 @test "dqcheck renders var() and ref() in a test's where:" {
@@ -233,8 +252,8 @@ PY
 	run --separate-stderr dq -s order_facts,test_type:generic --exclude equal_rowcount_order_facts_ref_orders_
 	assert_failure 1
 	# orders 1 and 2 are before the cutoff; customer 2 is not accepted
-	grep -q '^FAIL  accepted_values_order_facts_customer_id__1: 1 failing row' <<<"$stderr"
-	run --separate-stderr dq -s accepted_values_order_facts_customer_id__1 --vars '{cutoff: 2026-01-01}'
+	grep -q '^FAIL  accepted_values_order_facts_customer_id__False__1: 1 failing row' <<<"$stderr"
+	run --separate-stderr dq -s accepted_values_order_facts_customer_id__False__1 --vars '{cutoff: 2026-01-01}'
 	assert_success
 }
 
@@ -319,7 +338,7 @@ PY
 	sql -c "alter table $S.orders rename column quantity to qty"
 	run --separate-stderr dq -s orders
 	assert_failure 3
-	grep -qx 'ERROR accepted_values_orders_quantity__1__2__3: column "quantity" does not exist, [0-9.]* s' <<<"$stderr"
+	grep -qx 'ERROR accepted_values_orders_quantity__False__1__2__3: column "quantity" does not exist, [0-9.]* s' <<<"$stderr"
 	assert_equal "$(grep -c '^PASS ' <<<"$stderr")" 10
 }
 
@@ -328,7 +347,7 @@ PY
 	sql -c "drop table $S.daily_revenue"
 	run --separate-stderr dq -s daily_revenue
 	assert_failure 3
-	grep -q "^ERROR equal_sums_daily_revenue_revenue__ref_orders_: relation \"$S.daily_revenue\" does not exist" <<<"$stderr"
+	grep -q "^ERROR equal_sums_daily_revenue_7b1ab8a74dc40059c7c890b0b6455453: relation \"$S.daily_revenue\" does not exist" <<<"$stderr"
 }
 
 @test "dqcheck --store-failures keeps failing rows in <schema>_dbt_test__audit and drops them once the test passes" {
@@ -343,7 +362,7 @@ PY
 	assert_output "lost|1"
 	run sql -c "select table_name from information_schema.tables where table_schema = '${S}_dbt_test__audit' order by 1"
 	assert_output "$(printf '%s\n' accepted_values_orders_status__placed__shipped__returned \
-		equal_rowcount_order_facts_ref_orders_ equal_sums_daily_revenue_revenue__ref_orders_ \
+		equal_rowcount_order_facts_ref_orders_ equal_sums_daily_revenue_7b1ab8a74dc40059c7c890b0b6455453 \
 		relationships_orders_customer_id__id__ref_customers_)"
 	sql -c "delete from $S.orders where id = 5"
 	run --separate-stderr dq --store-failures -s orders
@@ -604,7 +623,7 @@ PY
 	          tolerance: 0.01
 	          compare_where: "status <> 'returned'"
 	EOF
-	run --separate-stderr dq -s order_facts -s daily_revenue --exclude equal_sums_daily_revenue_revenue__ref_orders_ --exclude equal_rowcount_order_facts_ref_orders_
+	run --separate-stderr dq -s order_facts -s daily_revenue --exclude equal_sums_daily_revenue_7b1ab8a74dc40059c7c890b0b6455453 --exclude equal_rowcount_order_facts_ref_orders_
 	assert_failure 1
 	# events hold ids 1 and 2; orders 3 and 4 have no event
 	grep -q '^FAIL  relationships_order_facts_id__event_id__source_raw_events_: 2 failing rows' <<<"$stderr"
@@ -634,6 +653,6 @@ PY
 	EOF
 	run --separate-stderr dq -s pa
 	assert_failure 1
-	grep -q '^FAIL  equal_rowcount_pa_ref_pb_: 1 failing row' <<<"$stderr"
-	grep -q '^FAIL  equal_sums_pa_b__ref_pb_: 1 failing row' <<<"$stderr"
+	grep -q '^FAIL  equal_rowcount_pa_ref_pb___a: 1 failing row' <<<"$stderr"
+	grep -q '^FAIL  equal_sums_pa_b__ref_pb___a: 1 failing row' <<<"$stderr"
 }
