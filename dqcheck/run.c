@@ -345,7 +345,10 @@ static char *audit_table(const char *name)
 	uint32_t h = 2166136261u;
 	for (const char *p = name; *p; p++)
 		h = (h ^ (unsigned char)*p) * 16777619u;
-	return xasprintf("%.54s_%08" PRIx32, name, h);
+	int keep = 54;
+	while (keep && ((unsigned char)name[keep] & 0xC0) == 0x80) /* not in a character */
+		keep--;
+	return xasprintf("%.*s_%08" PRIx32, keep, name, h);
 }
 
 static int ensure_schema(struct runner *r, struct dq_test *t, const char *qschema)
@@ -366,6 +369,10 @@ static int ensure_schema(struct runner *r, struct dq_test *t, const char *qschem
 /* Where a test's failures go: "schema"."table", or NULL after set_error. */
 static char *audit_relation(struct runner *r, struct dq_test *t, char **qschema)
 {
+	if (strlen(t->audit_schema) > 63) { /* PostgreSQL would cut it, and the rows go elsewhere */
+		set_error(t, "cannot store failures: the schema name %s is longer than 63 bytes", t->audit_schema);
+		return NULL;
+	}
 	char *tbl = audit_table(t->name);
 	char *qs = q_ident(r, t, t->audit_schema), *qt = qs ? q_ident(r, t, tbl) : NULL;
 	free(tbl);

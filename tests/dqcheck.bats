@@ -369,6 +369,11 @@ PY
 	assert_success
 	run sql -c "select count(*) from information_schema.tables where table_schema = '${S}_dbt_test__audit'"
 	assert_output 0
+	# an audit schema PostgreSQL would cut short is an error, not rows stored elsewhere
+	local long=${S}_$(printf 'x%.0s' {1..50})
+	run --separate-stderr "$BIN/dqcheck" --project-dir proj --schema "$long" --store-failures -s not_null_customers_id
+	assert_failure 3
+	grep -q "^ERROR not_null_customers_id: cannot store failures: the schema name ${long}_dbt_test__audit is longer than 63 bytes" <<<"$stderr"
 }
 
 @test "dqcheck --junit writes one testcase per test that xmllint accepts" {
