@@ -112,6 +112,7 @@ struct expr {
 	size_t nkw;             /* E_CALL keyword arguments */
 	const char **kwnames;
 	struct expr **kwargs;
+	int height;             /* levels in this subtree, 1 for a leaf */
 };
 
 enum nkind { N_TEXT, N_OUT, N_IF, N_FOR, N_SET };
@@ -159,7 +160,15 @@ struct parser {
 	size_t tlen;
 	char *tstr; /* T_STR decoded, in the arena */
 	double tnum;
+	int depth;  /* open statements and expression levels */
 };
+
+/* The parser, the walk and the renderer recurse once per level of nesting,
+ * so a generated or hostile file nested thousands of levels deep would
+ * overflow the stack (of a worker thread, in modelrun). Real models nest a
+ * handful of levels; this bounds both the parser's recursion and the
+ * height of every expression tree, which bounds the walk and the render. */
+#define TMPL_MAX_DEPTH 200
 
 static void perr(struct parser *ps, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void perr(struct parser *ps, int line, const char *fmt, ...)
@@ -319,7 +328,45 @@ static struct expr *new_expr(struct parser *ps, enum ekind k)
 	struct expr *e = arena_alloc(&ps->t->arena, sizeof *e);
 	e->k = k;
 	e->line = ps->line;
+	e->height = 1;
 	return e;
+}
+
+static void too_deep(struct parser *ps)
+{
+	perr(ps, ps->line, "nested more than %d levels deep", TMPL_MAX_DEPTH);
+}
+
+/* Opens a level of recursion; false (after the error) when too deep. */
+static bool enter(struct parser *ps)
+{
+	if (++ps->depth <= TMPL_MAX_DEPTH)
+		return true;
+	too_deep(ps);
+	return false;
+}
+
+static int max_height(int h, const struct expr *e)
+{
+	return e && e->height > h ? e->height : h;
+}
+
+/* Sets e's height from its operands; NULL (after the error) when the tree
+ * is too tall, e.g. a chain of 50,000 '~'. */
+static struct expr *sized(struct parser *ps, struct expr *e)
+{
+	int h = max_height(max_height(0, e->a), e->b);
+	for (size_t i = 0; i < e->n; i++) {
+		h = max_height(h, e->items ? e->items[i] : NULL);
+		h = max_height(h, e->keys ? e->keys[i] : NULL);
+	}
+	for (size_t i = 0; i < e->nkw; i++)
+		h = max_height(h, e->kwargs[i]);
+	e->height = h + 1;
+	if (e->height <= TMPL_MAX_DEPTH)
+		return e;
+	too_deep(ps);
+	return NULL;
 }
 
 /* Collects expression pointers into an arena array. */
@@ -395,6 +442,8 @@ static struct expr *parse_primary(struct parser *ps)
 		next(ps);
 		e->items = ev.v;
 		e->n = ev.n;
+		if (!sized(ps, e))
+			return NULL;
 	} else if (ps->tok == T_LC) {
 		e = new_expr(ps, E_DICT);
 		next(ps);
@@ -417,6 +466,8 @@ static struct expr *parse_primary(struct parser *ps)
 		e->keys = keys.v;
 		e->items = vals.v;
 		e->n = keys.n;
+		if (!sized(ps, e))
+			return NULL;
 	} else if (ps->tok == T_NAME) {
 		if (tok_is(ps, "true") || tok_is(ps, "True") || tok_is(ps, "false") || tok_is(ps, "False")) {
 			e = new_expr(ps, E_LIT);
@@ -494,6 +545,8 @@ sep:
 			e->kwargs = kw.v;
 			e->kwnames = kw.names;
 			e->nkw = kw.n;
+			if (!sized(ps, e))
+				return NULL;
 		} else if (ps->tok == T_DOT) {
 			next(ps);
 			if (ps->tok != T_NAME)
@@ -502,7 +555,9 @@ sep:
 			a->a = e;
 			a->name = tok_text(ps);
 			next(ps);
-			e = a;
+			e = sized(ps, a);
+			if (!e)
+				return NULL;
 		} else if (ps->tok == T_LB) {
 			perr(ps, ps->line, "unsupported construct: subscript '[...]' (not in modelrun's Jinja subset)");
 			return NULL;
@@ -517,8 +572,11 @@ static struct expr *parse_unary(struct parser *ps)
 	if (ps->tok == T_MINUS) {
 		struct expr *e = new_expr(ps, E_NEG);
 		next(ps);
+		if (!enter(ps))
+			return NULL;
 		e->a = parse_unary(ps);
-		return e->a ? e : NULL;
+		ps->depth--;
+		return e->a ? sized(ps, e) : NULL;
 	}
 	return parse_primary(ps);
 }
@@ -532,7 +590,7 @@ static struct expr *parse_mul(struct parser *ps)
 		next(ps);
 		o->a = e;
 		o->b = parse_unary(ps);
-		e = o->b ? o : NULL;
+		e = o->b ? sized(ps, o) : NULL;
 	}
 	return e;
 }
@@ -546,7 +604,7 @@ static struct expr *parse_add(struct parser *ps)
 		next(ps);
 		o->a = e;
 		o->b = parse_mul(ps);
-		e = o->b ? o : NULL;
+		e = o->b ? sized(ps, o) : NULL;
 	}
 	return e;
 }
@@ -562,7 +620,7 @@ static struct expr *parse_cmp(struct parser *ps)
 			next(ps);
 			o->a = e;
 			o->b = parse_add(ps);
-			e = o->b ? o : NULL;
+			e = o->b ? sized(ps, o) : NULL;
 		} else if (tok_is(ps, "in") || tok_is(ps, "not")) {
 			bool negate = tok_is(ps, "not");
 			if (negate) {
@@ -576,13 +634,13 @@ static struct expr *parse_cmp(struct parser *ps)
 			next(ps);
 			o->a = e;
 			o->b = parse_add(ps);
-			if (!o->b)
+			if (!o->b || !(e = sized(ps, o)))
 				return NULL;
-			e = o;
 			if (negate) {
 				struct expr *n = new_expr(ps, E_NOT);
 				n->a = e;
-				e = n;
+				if (!(e = sized(ps, n)))
+					return NULL;
 			}
 		} else if (tok_is(ps, "is")) {
 			perr(ps, ps->line, "unsupported construct: test 'is' (not in modelrun's Jinja subset)");
@@ -599,8 +657,11 @@ static struct expr *parse_not(struct parser *ps)
 	if (tok_is(ps, "not")) {
 		struct expr *e = new_expr(ps, E_NOT);
 		next(ps);
+		if (!enter(ps))
+			return NULL;
 		e->a = parse_not(ps);
-		return e->a ? e : NULL;
+		ps->depth--;
+		return e->a ? sized(ps, e) : NULL;
 	}
 	return parse_cmp(ps);
 }
@@ -613,25 +674,29 @@ static struct expr *parse_and(struct parser *ps)
 		next(ps);
 		o->a = e;
 		o->b = parse_not(ps);
-		e = o->b ? o : NULL;
+		e = o->b ? sized(ps, o) : NULL;
 	}
 	return e;
 }
 
 static struct expr *parse_expr(struct parser *ps)
 {
+	/* every nested '(', '[', '{' and argument list comes through here */
+	if (!enter(ps))
+		return NULL;
 	struct expr *e = parse_and(ps);
 	while (e && tok_is(ps, "or")) {
 		struct expr *o = new_expr(ps, E_OR);
 		next(ps);
 		o->a = e;
 		o->b = parse_and(ps);
-		e = o->b ? o : NULL;
+		e = o->b ? sized(ps, o) : NULL;
 	}
 	if (e && tok_is(ps, "if")) {
 		perr(ps, ps->line, "unsupported construct: inline 'if' expression (not in modelrun's Jinja subset)");
 		return NULL;
 	}
+	ps->depth--;
 	return e;
 }
 
@@ -693,7 +758,19 @@ static bool stmt_done(struct parser *ps)
 	return true;
 }
 
+static struct node *parse_if_body(struct parser *ps, struct scan *sc, int line);
+
+/* An if (or an elif, which nests like one) is a level of nesting. */
 static struct node *parse_if(struct parser *ps, struct scan *sc, int line)
+{
+	if (!enter(ps))
+		return NULL;
+	struct node *n = parse_if_body(ps, sc, line);
+	ps->depth--;
+	return n;
+}
+
+static struct node *parse_if_body(struct parser *ps, struct scan *sc, int line)
 {
 	struct node *n = new_node(ps, N_IF, line);
 	n->e = parse_expr(ps);
@@ -774,7 +851,10 @@ static struct node *parse_stmt(struct parser *ps, struct scan *sc, int line)
 			return NULL;
 		static const char *const enders[] = { "endfor", "else", NULL };
 		struct stmt_end end;
+		if (!enter(ps))
+			return NULL;
 		n->body = parse_nodes(ps, sc, enders, &end);
+		ps->depth--;
 		if (ps->failed)
 			return NULL;
 		if (!end.word[0]) {

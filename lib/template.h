@@ -12,7 +12,9 @@
  *
  * Everything else (filters, macros, tests with `is`, subscripts, block set,
  * include, ...) is an error naming file:line and the construct: the engine
- * never guesses, because a guess would be silently wrong SQL.
+ * never guesses, because a guess would be silently wrong SQL. So is nesting
+ * deeper than 200 levels (statements, or the height of an expression), which
+ * keeps the recursive parser, walk and render off the end of the stack.
  *
  * Life cycle: tmpl_parse() once per file; tmpl_calls() walks every call in
  * the file, including those in branches that are not taken (dependency

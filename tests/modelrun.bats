@@ -255,6 +255,18 @@ shop() {
 	assert_equal "$(sql -c "select a + b + c || label || mode || seven || me from analytics.constructs")" "6v2other7constructs"
 }
 
+@test "a template nested thousands of levels deep is an error naming file:line, not a crash" {
+	project jinja
+	python3 -c "n = 50000; print('select\n' + '{% if true %}' * n + 'x' + '{% endif %}' * n)" >models/deep.sql
+	run --separate-stderr "$BIN/modelrun" compile
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: models/deep.sql:2: nested more than 200 levels deep"
+	python3 -c "n = 50000; print('select {{ 1' + ' ~ 1' * n + ' }}')" >models/deep.sql
+	run --separate-stderr "$BIN/modelrun" compile
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: models/deep.sql:1: nested more than 200 levels deep"
+}
+
 @test "refs in branches not taken and in depends_on comments still order the graph" {
 	project jinja
 	run --separate-stderr "$BIN/modelrun" ls --select +branchy
