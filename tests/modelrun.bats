@@ -226,6 +226,23 @@ shop() {
 	assert_equal "$(sql -c "select amount from analytics.orders_inc where id = 1")" "1.00"
 }
 
+@test "an incremental run fails and keeps the data when the model no longer selects a column of the table" {
+	shop
+	"$BIN/modelrun" run -q --select orders_inc
+	sql -c "update app.orders set amount = 99, updated_at = '2026-02-01' where id = 2"
+	sed -i 's/select id, customer, amount, updated_at/select id, updated_at/' models/marts/orders_inc.sql
+	run --separate-stderr "$BIN/modelrun" run --select orders_inc
+	assert_failure 1
+	printf '%s\n' "$stderr" | grep -qx 'modelrun: \[1/1\] ERROR analytics.orders_inc (incremental, [0-9.]* s): the model no longer selects columns customer, amount of "analytics"."orders_inc" (on_schema_change=ignore keeps the table'"'"'s columns): select them again, or rebuild with --full-refresh'
+	assert_equal "$(sql -c "select count(*) || ' ' || count(customer) || ' ' || sum(amount) from analytics.orders_inc")" "3 3 35.50"
+	# a column with a default is left to the table
+	sed -i 's/select id, updated_at/select id, customer, updated_at/' models/marts/orders_inc.sql
+	sql -c "alter table analytics.orders_inc alter amount set default 0"
+	run --separate-stderr "$BIN/modelrun" run --select orders_inc
+	assert_success
+	assert_equal "$(sql -c "select amount from analytics.orders_inc where id = 2")" "0.00"
+}
+
 @test "a custom schema config follows dbt's <target>_<custom> rule and --schema sets the target" {
 	shop
 	printf '{{ config(schema=%s) }}\nselect 1 as one\n' "'extra'" >models/other/independent.sql
