@@ -42,9 +42,18 @@ static void result_message(struct node_result *r, const char *what, const PGresu
 		snprintf(msg, sizeof msg, "%s", primary);
 	} else {
 		snprintf(msg, sizeof msg, "%s", res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+		/* libpq's own messages run over several lines ("server closed
+		 * the connection unexpectedly\n\tThis probably means ..."); the
+		 * first says what happened, and a report line is one line. */
+		msg[strcspn(msg, "\n")] = '\0';
 		size_t n = strlen(msg);
-		while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		while (n && msg[n - 1] == ' ')
 			msg[--n] = '\0';
+		if (PQstatus(conn) == CONNECTION_BAD) {
+			char lost[2048];
+			snprintf(lost, sizeof lost, "lost the connection to the server (%s)", msg);
+			snprintf(msg, sizeof msg, "%s", lost);
+		}
 	}
 	mr_message(r, "%s%s%s%s%s%s%s", what, *what ? ": " : "", msg, detail ? " (DETAIL: " : "",
 		   detail ? detail : "", detail ? ")" : "", hint ? "" : "");

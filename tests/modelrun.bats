@@ -397,6 +397,30 @@ shop() {
 	assert_equal "$(sql -c "select s from analytics.after")" 5
 }
 
+@test "a connection lost mid-run stops the run with status 3 and one line per model" {
+	project shop
+	rm -rf models/*
+	printf '{{ config(materialized=%s) }}\nselect 1 as x from pg_sleep(30)\n' "'table'" >models/slow.sql
+	printf 'select * from {{ ref(%s) }}\n' "'slow'" >models/after.sql
+	printf 'select 2 as y\n' >models/indep.sql
+	"$BIN/modelrun" run 2>stderr.txt &
+	pid=$!
+	for _ in $(seq 100); do
+		[ "$(sql -c "select pg_terminate_backend(pid) from pg_stat_activity
+			where datname = current_database() and query like '%pg_sleep(30)%' and pid <> pg_backend_pid()")" = t ] && break
+		sleep 0.1
+	done
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 3 ]
+	[ "$(wc -l <stderr.txt)" -eq 5 ]
+	grep -qx 'modelrun: \[1/3\] ERROR analytics.slow (table, [0-9.]* s): building the table: lost the connection to the server (server closed the connection unexpectedly)' stderr.txt
+	grep -qx 'modelrun: \[2/3\] SKIP analytics.after (view): depends on slow, which failed' stderr.txt
+	grep -qx 'modelrun: \[3/3\] SKIP analytics.indep (view): not started: the connection to the server was lost' stderr.txt
+	assert_equal "$(tail -1 stderr.txt)" "modelrun: the run stopped: the connection to the server was lost"
+	assert_equal "$(jq -r '[.results[].status] | join(" ")' target/run_results.json)" "error skipped skipped"
+}
+
 @test "a second run waits for the project lock, or fails at once with --no-wait" {
 	project shop
 	rm -rf models/*
