@@ -8,6 +8,7 @@
  * kilobytes: hundreds are parsed and rendered in a few milliseconds. */
 #include "template.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -160,6 +161,7 @@ struct parser {
 	size_t tlen;
 	char *tstr; /* T_STR decoded, in the arena */
 	double tnum;
+	bool treal; /* T_NUM written with '.' */
 	int depth;  /* open statements and expression levels */
 };
 
@@ -225,6 +227,7 @@ static void next(struct parser *ps)
 		buf[n] = '\0';
 		char *endp;
 		ps->tnum = strtod(buf, &endp);
+		ps->treal = strchr(buf, '.') != NULL;
 		ps->tok = *endp ? T_BAD : T_NUM;
 	} else if (c == '\'' || c == '"') {
 		char q = c;
@@ -419,6 +422,7 @@ static struct expr *parse_primary(struct parser *ps)
 		e = new_expr(ps, E_LIT);
 		e->lit.kind = TV_NUM;
 		e->lit.num = ps->tnum;
+		e->lit.real = ps->treal;
 		next(ps);
 	} else if (ps->tok == T_LP) {
 		next(ps);
@@ -1162,20 +1166,52 @@ static const char *kind_name(enum tval_kind k)
 	return names[k];
 }
 
+/* A float as Python's repr() prints it, since that is what Jinja puts into
+ * the SQL: the fewest digits that read back to the same double (0.07, not
+ * 0.070000000000000007), in plain notation from 1e-4 to 1e16 with ".0" when
+ * whole (1.0, so that "1.0 / 2" stays a division of numerics), otherwise
+ * as 1e+16 or 1e-05. */
+static void float_repr(char *buf, size_t n, double v)
+{
+	if (isnan(v) || isinf(v)) {
+		snprintf(buf, n, "%s", isnan(v) ? "nan" : v < 0 ? "-inf" : "inf");
+		return;
+	}
+	char e[48];
+	int digits;
+	for (digits = 1; digits < 17; digits++) {
+		snprintf(e, sizeof e, "%.*e", digits - 1, v);
+		if (strtod(e, NULL) == v)
+			break;
+	}
+	snprintf(e, sizeof e, "%.*e", digits - 1, v);
+	int exp = atoi(strchr(e, 'e') + 1);
+	if (exp < -4 || exp >= 16) {
+		snprintf(buf, n, "%s", e);
+		return;
+	}
+	int decimals = digits - 1 - exp;
+	if (decimals > 0)
+		snprintf(buf, n, "%.*f", decimals, v);
+	else
+		snprintf(buf, n, "%.0f.0", v);
+}
+
 /* Appends the value as Jinja prints it ({{ x }}). Strings inside lists are
  * quoted as Python would. */
 static void to_text(struct sbuf *b, const struct tval *v, bool quoted)
 {
-	char num[64];
+	char num[400]; /* the digits of DBL_MAX */
 	switch (v->kind) {
 	case TV_NONE: sb_add(b, "None", 4); break;
 	case TV_BOOL: v->b ? sb_add(b, "True", 4) : sb_add(b, "False", 5); break;
 	case TV_NUM:
-		/* range first: casting a double outside int64 is undefined */
-		if (v->num > -1e15 && v->num < 1e15 && v->num == (double)(int64_t)v->num)
-			snprintf(num, sizeof num, "%lld", (long long)v->num);
+		/* An integer prints all its digits; %.0f of a whole double is
+		 * exact, and no cast (undefined outside int64) is needed. */
+		if (!v->real && isfinite(v->num) && v->num == floor(v->num))
+			snprintf(num, sizeof num, "%.0f", v->num + 0.0); /* no "-0" */
 		else
-			snprintf(num, sizeof num, "%.17g", v->num);
+			float_repr(num, sizeof num, v->num);
 		sb_add(b, num, strlen(num));
 		break;
 	case TV_STR:
@@ -1359,7 +1395,7 @@ static int eval(struct tmpl_render *r, const struct expr *e, struct tval *out)
 			tmpl_fail(r, e->line, "cannot negate a %s", kind_name(a.kind));
 			return -1;
 		}
-		*out = (struct tval){ .kind = TV_NUM, .num = -a.num };
+		*out = (struct tval){ .kind = TV_NUM, .num = -a.num, .real = a.real };
 		return 0;
 	case E_AND:
 	case E_OR:
@@ -1447,7 +1483,9 @@ static int eval(struct tmpl_render *r, const struct expr *e, struct tval *out)
 			tmpl_fail(r, e->line, "division by zero");
 			return -1;
 		}
-		*out = (struct tval){ .kind = TV_NUM, .num = v };
+		/* Python: '/' always gives a float; + - * stay integers
+		 * between integers */
+		*out = (struct tval){ .kind = TV_NUM, .num = v, .real = a.real || b.real || e->op == T_SLASH };
 		return 0;
 	}
 	}

@@ -35,6 +35,9 @@ struct tval {
 	enum tval_kind kind;
 	bool b;
 	double num;
+	bool real;               /* TV_NUM: a float, as Python has it (a literal
+				  * with '.', or what '/' gives); otherwise an
+				  * integer, which prints without '.0' */
 	const char *s;
 	size_t n;                /* TV_STR length; TV_LIST/TV_DICT item count */
 	struct tval *items;      /* list items, or dict values */

@@ -272,6 +272,17 @@ shop() {
 	assert_equal "$(sql -c "select a + b + c || label || mode || seven || me from analytics.constructs")" "6v2other7constructs"
 }
 
+@test "template numbers print as Jinja prints them, so 1.0 / 2 is not an integer division" {
+	project jinja
+	rm -f models/*.sql
+	printf '%s\n' "select {{ var('weight', 1.0) }} / 2 as half, {{ var('tax', 0.07) }} as tax, {{ 4 / 2 }} as two" >models/num.sql
+	run --separate-stderr "$BIN/modelrun" run -s num
+	assert_success
+	assert_equal "$(cat target/run_results.json | jq -r '.results[0].compiled_code')" \
+		"select 1.0 / 2 as half, 0.07 as tax, 2.0 as two"
+	assert_equal "$(sql -c "select half || ' ' || tax || ' ' || two from analytics.num")" "0.50000000000000000000 0.07 2.0"
+}
+
 @test "a template nested thousands of levels deep is an error naming file:line, not a crash" {
 	project jinja
 	python3 -c "n = 50000; print('select\n' + '{% if true %}' * n + 'x' + '{% endif %}' * n)" >models/deep.sql

@@ -259,9 +259,10 @@ static char *nested(const char *pre, const char *open, size_t n, const char *mid
 		    const char *post)
 {
 	size_t len = strlen(pre) + n * (strlen(open) + strlen(close)) + strlen(mid) + strlen(post) + 1;
-	char *s = malloc(len), *w = s;
+	char *s = malloc(len);
 	if (!s)
 		abort();
+	char *w = s;
 	w += sprintf(w, "%s", pre);
 	for (size_t i = 0; i < n; i++)
 		w += sprintf(w, "%s", open);
@@ -305,6 +306,21 @@ static void deep_nesting_is_an_error_not_a_crash(void)
 	free(want);
 }
 
+static void numbers_print_as_jinja_does(void)
+{
+	EXPECT_RENDER("{{ 1.0 }} {{ 1 }} {{ 0.07 }} {{ 1.10 }} {{ 2.5 }} {{ -3 }} {{ -0.5 }}", "1.0 1 0.07 1.1 2.5 -3 -0.5");
+	EXPECT_RENDER("{{ var('w', 1.0) }} / 2, {{ var('n', 3) }}", "1.0 / 2, 3");
+	/* '/' gives a float; + - * between integers stay integers */
+	EXPECT_RENDER("{{ 4 / 2 }} {{ 1 / 3 }} {{ 2 * 3 }} {{ 2 * 1.5 }} {{ 1 + 1.0 }} {{ 5 - 7 }}",
+		      "2.0 0.3333333333333333 6 3.0 2.0 -2");
+	EXPECT_RENDER("{{ 10000000000 * 10000000000 }} {{ 10000000000.0 * 10000000000 }} {{ 0.0001 }} {{ 0.00001 }}",
+		      "100000000000000000000 1e+20 0.0001 1e-05");
+	EXPECT_RENDER("{{ 1000000000000000.0 }} {{ 10000000000000000.0 }} {{ 0.1 + 0.2 }} {{ -(0) }}",
+		      "1000000000000000.0 1e+16 0.30000000000000004 0");
+	EXPECT_RENDER("{{ [1.0, 2] }} {% for i in [1, 2] %}{{ loop.index }}{% endfor %}", "[1.0, 2] 12");
+	EXPECT_RENDER("{{ var('limit') }}", "10"); /* a host's number is an integer when whole */
+}
+
 int main(void)
 {
 	RUN(plain_text_passes_through);
@@ -319,5 +335,6 @@ int main(void)
 	RUN(structural_errors);
 	RUN(render_errors);
 	RUN(deep_nesting_is_an_error_not_a_crash);
+	RUN(numbers_print_as_jinja_does);
 	return UNIT_END();
 }
