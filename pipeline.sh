@@ -59,26 +59,57 @@ die() {
 	exit "$status"
 }
 
+# A usage error stops the job before any step has touched the database.
+usage_error() {
+	log "$*"
+	usage >&2
+	exit 2
+}
+
+# value OPTION [VALUE ...]: prints the value that follows OPTION, or it is a
+# usage error (${2:?} would make bash exit with 1, the status for failed data).
+value() {
+	[ $# -ge 2 ] || usage_error "option '$1' needs a value"
+	printf '%s' "$2"
+}
+
 rows=10000 days=7 start=2026-01-01 seed=1 dirty=0 input="" full_refresh="" skip_load="" stop_db=""
 while [ $# -gt 0 ]; do
 	case $1 in
-	--rows) rows=${2:?--rows needs a value}; shift 2 ;;
-	--days) days=${2:?--days needs a value}; shift 2 ;;
-	--start) start=${2:?--start needs a value}; shift 2 ;;
-	--seed) seed=${2:?--seed needs a value}; shift 2 ;;
-	--dirty) dirty=${2:?--dirty needs a value}; shift 2 ;;
+	--rows) rows=$(value "$@") || exit 2; shift 2 ;;
+	--days) days=$(value "$@") || exit 2; shift 2 ;;
+	--start) start=$(value "$@") || exit 2; shift 2 ;;
+	--seed) seed=$(value "$@") || exit 2; shift 2 ;;
+	--dirty) dirty=$(value "$@") || exit 2; shift 2 ;;
 	--input) # relative to where we were called from, before the cd above
-		input=${2:?--input needs a value}; [[ $input == /* ]] || input=$OLDPWD/$input; shift 2 ;;
+		input=$(value "$@") || exit 2; [[ $input == /* ]] || input=$OLDPWD/$input; shift 2 ;;
 	--full-refresh) full_refresh=--full-refresh; shift ;;
 	--skip-load) skip_load=1; shift ;;
 	--stop-db) stop_db=1; shift ;;
 	-h | --help) usage; exit 0 ;;
-	*) log "unknown option '$1'"; usage >&2; exit 2 ;;
+	*) usage_error "unknown option '$1'" ;;
 	esac
 done
+# The generator's own limits, checked here so that a typo is reported at
+# once rather than at the load step, after the DDL and the seeds ran.
+if ! [[ $rows =~ ^[0-9]{1,13}$ ]] || ((10#$rows > 1000000000000)); then
+	usage_error "--rows: \"$rows\" is not a whole number from 0 to 1000000000000"
+fi
+if ! [[ $days =~ ^[0-9]{1,5}$ ]] || ((10#$days < 1 || 10#$days > 36500)); then
+	usage_error "--days: \"$days\" is not a whole number from 1 to 36500"
+fi
+if ! [[ $seed =~ ^[0-9]{1,19}$ ]]; then
+	usage_error "--seed: \"$seed\" is not a whole number (at most 19 digits)"
+fi
+if ! awk -v r="$dirty" 'BEGIN { exit !(r ~ /^([0-9]+\.?[0-9]*|\.[0-9]+)$/ && r + 0 <= 1) }'; then
+	usage_error "--dirty: \"$dirty\" is not a fraction between 0 and 1"
+fi
+if ! [[ $start =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ ]] || [ "$(date -u -d "$start" +%F 2>/dev/null)" != "$start" ]; then
+	usage_error "--start: \"$start\" is not a calendar date (YYYY-MM-DD)"
+fi
 [ -z "$input" ] && [ -f data/example_sales.csv ] && input=data/example_sales.csv
 if [ -n "$input" ] && [ ! -r "$input" ]; then
-	die 2 "--input: cannot read $input"
+	usage_error "--input: cannot read $input"
 fi
 
 # ---- the embedded database ----

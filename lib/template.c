@@ -8,6 +8,7 @@
  * kilobytes: hundreds are parsed and rendered in a few milliseconds. */
 #include "template.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -112,6 +113,7 @@ struct expr {
 	size_t nkw;             /* E_CALL keyword arguments */
 	const char **kwnames;
 	struct expr **kwargs;
+	int height;             /* levels in this subtree, 1 for a leaf */
 };
 
 enum nkind { N_TEXT, N_OUT, N_IF, N_FOR, N_SET };
@@ -159,7 +161,16 @@ struct parser {
 	size_t tlen;
 	char *tstr; /* T_STR decoded, in the arena */
 	double tnum;
+	bool treal; /* T_NUM written with '.' */
+	int depth;  /* open statements and expression levels */
 };
+
+/* The parser, the walk and the renderer recurse once per level of nesting,
+ * so a generated or hostile file nested thousands of levels deep would
+ * overflow the stack (of a worker thread, in modelrun). Real models nest a
+ * handful of levels; this bounds both the parser's recursion and the
+ * height of every expression tree, which bounds the walk and the render. */
+#define TMPL_MAX_DEPTH 200
 
 static void perr(struct parser *ps, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void perr(struct parser *ps, int line, const char *fmt, ...)
@@ -216,6 +227,7 @@ static void next(struct parser *ps)
 		buf[n] = '\0';
 		char *endp;
 		ps->tnum = strtod(buf, &endp);
+		ps->treal = strchr(buf, '.') != NULL;
 		ps->tok = *endp ? T_BAD : T_NUM;
 	} else if (c == '\'' || c == '"') {
 		char q = c;
@@ -319,7 +331,45 @@ static struct expr *new_expr(struct parser *ps, enum ekind k)
 	struct expr *e = arena_alloc(&ps->t->arena, sizeof *e);
 	e->k = k;
 	e->line = ps->line;
+	e->height = 1;
 	return e;
+}
+
+static void too_deep(struct parser *ps)
+{
+	perr(ps, ps->line, "nested more than %d levels deep", TMPL_MAX_DEPTH);
+}
+
+/* Opens a level of recursion; false (after the error) when too deep. */
+static bool enter(struct parser *ps)
+{
+	if (++ps->depth <= TMPL_MAX_DEPTH)
+		return true;
+	too_deep(ps);
+	return false;
+}
+
+static int max_height(int h, const struct expr *e)
+{
+	return e && e->height > h ? e->height : h;
+}
+
+/* Sets e's height from its operands; NULL (after the error) when the tree
+ * is too tall, e.g. a chain of 50,000 '~'. */
+static struct expr *sized(struct parser *ps, struct expr *e)
+{
+	int h = max_height(max_height(0, e->a), e->b);
+	for (size_t i = 0; i < e->n; i++) {
+		h = max_height(h, e->items ? e->items[i] : NULL);
+		h = max_height(h, e->keys ? e->keys[i] : NULL);
+	}
+	for (size_t i = 0; i < e->nkw; i++)
+		h = max_height(h, e->kwargs[i]);
+	e->height = h + 1;
+	if (e->height <= TMPL_MAX_DEPTH)
+		return e;
+	too_deep(ps);
+	return NULL;
 }
 
 /* Collects expression pointers into an arena array. */
@@ -372,6 +422,7 @@ static struct expr *parse_primary(struct parser *ps)
 		e = new_expr(ps, E_LIT);
 		e->lit.kind = TV_NUM;
 		e->lit.num = ps->tnum;
+		e->lit.real = ps->treal;
 		next(ps);
 	} else if (ps->tok == T_LP) {
 		next(ps);
@@ -395,6 +446,8 @@ static struct expr *parse_primary(struct parser *ps)
 		next(ps);
 		e->items = ev.v;
 		e->n = ev.n;
+		if (!sized(ps, e))
+			return NULL;
 	} else if (ps->tok == T_LC) {
 		e = new_expr(ps, E_DICT);
 		next(ps);
@@ -417,6 +470,8 @@ static struct expr *parse_primary(struct parser *ps)
 		e->keys = keys.v;
 		e->items = vals.v;
 		e->n = keys.n;
+		if (!sized(ps, e))
+			return NULL;
 	} else if (ps->tok == T_NAME) {
 		if (tok_is(ps, "true") || tok_is(ps, "True") || tok_is(ps, "false") || tok_is(ps, "False")) {
 			e = new_expr(ps, E_LIT);
@@ -494,6 +549,8 @@ sep:
 			e->kwargs = kw.v;
 			e->kwnames = kw.names;
 			e->nkw = kw.n;
+			if (!sized(ps, e))
+				return NULL;
 		} else if (ps->tok == T_DOT) {
 			next(ps);
 			if (ps->tok != T_NAME)
@@ -502,7 +559,9 @@ sep:
 			a->a = e;
 			a->name = tok_text(ps);
 			next(ps);
-			e = a;
+			e = sized(ps, a);
+			if (!e)
+				return NULL;
 		} else if (ps->tok == T_LB) {
 			perr(ps, ps->line, "unsupported construct: subscript '[...]' (not in modelrun's Jinja subset)");
 			return NULL;
@@ -517,8 +576,11 @@ static struct expr *parse_unary(struct parser *ps)
 	if (ps->tok == T_MINUS) {
 		struct expr *e = new_expr(ps, E_NEG);
 		next(ps);
+		if (!enter(ps))
+			return NULL;
 		e->a = parse_unary(ps);
-		return e->a ? e : NULL;
+		ps->depth--;
+		return e->a ? sized(ps, e) : NULL;
 	}
 	return parse_primary(ps);
 }
@@ -532,7 +594,7 @@ static struct expr *parse_mul(struct parser *ps)
 		next(ps);
 		o->a = e;
 		o->b = parse_unary(ps);
-		e = o->b ? o : NULL;
+		e = o->b ? sized(ps, o) : NULL;
 	}
 	return e;
 }
@@ -546,7 +608,7 @@ static struct expr *parse_add(struct parser *ps)
 		next(ps);
 		o->a = e;
 		o->b = parse_mul(ps);
-		e = o->b ? o : NULL;
+		e = o->b ? sized(ps, o) : NULL;
 	}
 	return e;
 }
@@ -562,7 +624,7 @@ static struct expr *parse_cmp(struct parser *ps)
 			next(ps);
 			o->a = e;
 			o->b = parse_add(ps);
-			e = o->b ? o : NULL;
+			e = o->b ? sized(ps, o) : NULL;
 		} else if (tok_is(ps, "in") || tok_is(ps, "not")) {
 			bool negate = tok_is(ps, "not");
 			if (negate) {
@@ -576,13 +638,13 @@ static struct expr *parse_cmp(struct parser *ps)
 			next(ps);
 			o->a = e;
 			o->b = parse_add(ps);
-			if (!o->b)
+			if (!o->b || !(e = sized(ps, o)))
 				return NULL;
-			e = o;
 			if (negate) {
 				struct expr *n = new_expr(ps, E_NOT);
 				n->a = e;
-				e = n;
+				if (!(e = sized(ps, n)))
+					return NULL;
 			}
 		} else if (tok_is(ps, "is")) {
 			perr(ps, ps->line, "unsupported construct: test 'is' (not in modelrun's Jinja subset)");
@@ -599,8 +661,11 @@ static struct expr *parse_not(struct parser *ps)
 	if (tok_is(ps, "not")) {
 		struct expr *e = new_expr(ps, E_NOT);
 		next(ps);
+		if (!enter(ps))
+			return NULL;
 		e->a = parse_not(ps);
-		return e->a ? e : NULL;
+		ps->depth--;
+		return e->a ? sized(ps, e) : NULL;
 	}
 	return parse_cmp(ps);
 }
@@ -613,25 +678,29 @@ static struct expr *parse_and(struct parser *ps)
 		next(ps);
 		o->a = e;
 		o->b = parse_not(ps);
-		e = o->b ? o : NULL;
+		e = o->b ? sized(ps, o) : NULL;
 	}
 	return e;
 }
 
 static struct expr *parse_expr(struct parser *ps)
 {
+	/* every nested '(', '[', '{' and argument list comes through here */
+	if (!enter(ps))
+		return NULL;
 	struct expr *e = parse_and(ps);
 	while (e && tok_is(ps, "or")) {
 		struct expr *o = new_expr(ps, E_OR);
 		next(ps);
 		o->a = e;
 		o->b = parse_and(ps);
-		e = o->b ? o : NULL;
+		e = o->b ? sized(ps, o) : NULL;
 	}
 	if (e && tok_is(ps, "if")) {
 		perr(ps, ps->line, "unsupported construct: inline 'if' expression (not in modelrun's Jinja subset)");
 		return NULL;
 	}
+	ps->depth--;
 	return e;
 }
 
@@ -693,7 +762,19 @@ static bool stmt_done(struct parser *ps)
 	return true;
 }
 
+static struct node *parse_if_body(struct parser *ps, struct scan *sc, int line);
+
+/* An if (or an elif, which nests like one) is a level of nesting. */
 static struct node *parse_if(struct parser *ps, struct scan *sc, int line)
+{
+	if (!enter(ps))
+		return NULL;
+	struct node *n = parse_if_body(ps, sc, line);
+	ps->depth--;
+	return n;
+}
+
+static struct node *parse_if_body(struct parser *ps, struct scan *sc, int line)
 {
 	struct node *n = new_node(ps, N_IF, line);
 	n->e = parse_expr(ps);
@@ -774,7 +855,10 @@ static struct node *parse_stmt(struct parser *ps, struct scan *sc, int line)
 			return NULL;
 		static const char *const enders[] = { "endfor", "else", NULL };
 		struct stmt_end end;
+		if (!enter(ps))
+			return NULL;
 		n->body = parse_nodes(ps, sc, enders, &end);
+		ps->depth--;
 		if (ps->failed)
 			return NULL;
 		if (!end.word[0]) {
@@ -1082,20 +1166,52 @@ static const char *kind_name(enum tval_kind k)
 	return names[k];
 }
 
+/* A float as Python's repr() prints it, since that is what Jinja puts into
+ * the SQL: the fewest digits that read back to the same double (0.07, not
+ * 0.070000000000000007), in plain notation from 1e-4 to 1e16 with ".0" when
+ * whole (1.0, so that "1.0 / 2" stays a division of numerics), otherwise
+ * as 1e+16 or 1e-05. */
+static void float_repr(char *buf, size_t n, double v)
+{
+	if (isnan(v) || isinf(v)) {
+		snprintf(buf, n, "%s", isnan(v) ? "nan" : v < 0 ? "-inf" : "inf");
+		return;
+	}
+	char e[48];
+	int digits;
+	for (digits = 1; digits < 17; digits++) {
+		snprintf(e, sizeof e, "%.*e", digits - 1, v);
+		if (strtod(e, NULL) == v)
+			break;
+	}
+	snprintf(e, sizeof e, "%.*e", digits - 1, v);
+	int exp = atoi(strchr(e, 'e') + 1);
+	if (exp < -4 || exp >= 16) {
+		snprintf(buf, n, "%s", e);
+		return;
+	}
+	int decimals = digits - 1 - exp;
+	if (decimals > 0)
+		snprintf(buf, n, "%.*f", decimals, v);
+	else
+		snprintf(buf, n, "%.0f.0", v);
+}
+
 /* Appends the value as Jinja prints it ({{ x }}). Strings inside lists are
  * quoted as Python would. */
 static void to_text(struct sbuf *b, const struct tval *v, bool quoted)
 {
-	char num[64];
+	char num[400]; /* the digits of DBL_MAX */
 	switch (v->kind) {
 	case TV_NONE: sb_add(b, "None", 4); break;
 	case TV_BOOL: v->b ? sb_add(b, "True", 4) : sb_add(b, "False", 5); break;
 	case TV_NUM:
-		/* range first: casting a double outside int64 is undefined */
-		if (v->num > -1e15 && v->num < 1e15 && v->num == (double)(int64_t)v->num)
-			snprintf(num, sizeof num, "%lld", (long long)v->num);
+		/* An integer prints all its digits; %.0f of a whole double is
+		 * exact, and no cast (undefined outside int64) is needed. */
+		if (!v->real && isfinite(v->num) && v->num == floor(v->num))
+			snprintf(num, sizeof num, "%.0f", v->num + 0.0); /* no "-0" */
 		else
-			snprintf(num, sizeof num, "%.17g", v->num);
+			float_repr(num, sizeof num, v->num);
 		sb_add(b, num, strlen(num));
 		break;
 	case TV_STR:
@@ -1279,7 +1395,7 @@ static int eval(struct tmpl_render *r, const struct expr *e, struct tval *out)
 			tmpl_fail(r, e->line, "cannot negate a %s", kind_name(a.kind));
 			return -1;
 		}
-		*out = (struct tval){ .kind = TV_NUM, .num = -a.num };
+		*out = (struct tval){ .kind = TV_NUM, .num = -a.num, .real = a.real };
 		return 0;
 	case E_AND:
 	case E_OR:
@@ -1367,7 +1483,9 @@ static int eval(struct tmpl_render *r, const struct expr *e, struct tval *out)
 			tmpl_fail(r, e->line, "division by zero");
 			return -1;
 		}
-		*out = (struct tval){ .kind = TV_NUM, .num = v };
+		/* Python: '/' always gives a float; + - * stay integers
+		 * between integers */
+		*out = (struct tval){ .kind = TV_NUM, .num = v, .real = a.real || b.real || e->op == T_SLASH };
 		return 0;
 	}
 	}

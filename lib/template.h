@@ -12,7 +12,9 @@
  *
  * Everything else (filters, macros, tests with `is`, subscripts, block set,
  * include, ...) is an error naming file:line and the construct: the engine
- * never guesses, because a guess would be silently wrong SQL.
+ * never guesses, because a guess would be silently wrong SQL. So is nesting
+ * deeper than 200 levels (statements, or the height of an expression), which
+ * keeps the recursive parser, walk and render off the end of the stack.
  *
  * Life cycle: tmpl_parse() once per file; tmpl_calls() walks every call in
  * the file, including those in branches that are not taken (dependency
@@ -33,6 +35,9 @@ struct tval {
 	enum tval_kind kind;
 	bool b;
 	double num;
+	bool real;               /* TV_NUM: a float, as Python has it (a literal
+				  * with '.', or what '/' gives); otherwise an
+				  * integer, which prints without '.0' */
 	const char *s;
 	size_t n;                /* TV_STR length; TV_LIST/TV_DICT item count */
 	struct tval *items;      /* list items, or dict values */

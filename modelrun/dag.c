@@ -20,6 +20,7 @@ struct dag {
 	enum node_status *status;
 	size_t *waiting;   /* selected parents not yet built */
 	bool *ready;
+	bool *started;
 	size_t *rank;      /* position in p->order */
 	size_t left;       /* selected nodes not finished */
 	pthread_mutex_t lock;
@@ -48,6 +49,21 @@ static void skip_below(struct dag *d, size_t node, size_t cause)
 	}
 }
 
+/* Skips every selected node that has not started; caller holds the lock. */
+static void skip_unstarted(struct dag *d)
+{
+	for (size_t k = 0; k < d->p->nnodes; k++) {
+		size_t i = d->p->order[k];
+		if (!d->selected[i] || d->started[i] || d->status[i] != ST_PENDING)
+			continue;
+		d->status[i] = ST_SKIPPED;
+		d->ready[i] = false;
+		d->left--;
+		if (d->skipped)
+			d->skipped(d->ud, i, DAG_STOPPED);
+	}
+}
+
 /* The ready node earliest in project order, or -1. */
 static long take_ready(struct dag *d)
 {
@@ -55,8 +71,10 @@ static long take_ready(struct dag *d)
 	for (size_t i = 0; i < d->p->nnodes; i++)
 		if (d->ready[i] && (best < 0 || d->rank[i] < d->rank[best]))
 			best = (long)i;
-	if (best >= 0)
+	if (best >= 0) {
 		d->ready[best] = false;
+		d->started[best] = true;
+	}
 	return best;
 }
 
@@ -85,6 +103,8 @@ static void *worker_main(void *arg)
 			}
 		} else {
 			skip_below(d, (size_t)node, (size_t)node);
+			if (rc == DAG_STOP)
+				skip_unstarted(d);
 		}
 		pthread_cond_broadcast(&d->cond);
 	}
@@ -100,9 +120,9 @@ int dag_run(const struct dbt_project *p, const bool *selected, int nworkers, dag
 	struct dag d = {
 		.p = p, .selected = selected, .work = work, .skipped = skipped, .ud = ud, .status = status,
 		.waiting = calloc(n, sizeof(size_t)), .ready = calloc(n, sizeof(bool)),
-		.rank = calloc(n, sizeof(size_t)),
+		.rank = calloc(n, sizeof(size_t)), .started = calloc(n, sizeof(bool)),
 	};
-	if (!d.waiting || !d.ready || !d.rank)
+	if (!d.waiting || !d.ready || !d.rank || !d.started)
 		abort();
 	for (size_t k = 0; k < p->nnodes; k++)
 		d.rank[p->order[k]] = k;
@@ -144,5 +164,6 @@ int dag_run(const struct dbt_project *p, const bool *selected, int nworkers, dag
 	free(d.waiting);
 	free(d.ready);
 	free(d.rank);
+	free(d.started);
 	return rc;
 }

@@ -42,9 +42,18 @@ static void result_message(struct node_result *r, const char *what, const PGresu
 		snprintf(msg, sizeof msg, "%s", primary);
 	} else {
 		snprintf(msg, sizeof msg, "%s", res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+		/* libpq's own messages run over several lines ("server closed
+		 * the connection unexpectedly\n\tThis probably means ..."); the
+		 * first says what happened, and a report line is one line. */
+		msg[strcspn(msg, "\n")] = '\0';
 		size_t n = strlen(msg);
-		while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		while (n && msg[n - 1] == ' ')
 			msg[--n] = '\0';
+		if (PQstatus(conn) == CONNECTION_BAD) {
+			char lost[2048];
+			snprintf(lost, sizeof lost, "lost the connection to the server (%s)", msg);
+			snprintf(msg, sizeof msg, "%s", lost);
+		}
 	}
 	mr_message(r, "%s%s%s%s%s%s%s", what, *what ? ": " : "", msg, detail ? " (DETAIL: " : "",
 		   detail ? detail : "", detail ? ")" : "", hint ? "" : "");
@@ -589,14 +598,21 @@ static int build_increment(PGconn *conn, struct node_result *r, const struct dbt
 	 * for a small increment instead of scanning the whole table */
 	if (exec_ok(conn, r, "analyzing the increment", "analyze modelrun_increment"))
 		return -1;
-	/* the target's columns that the increment has, in the target's order */
+	/* The target's columns, in its order, and whether the increment has
+	 * each. As in dbt with on_schema_change=ignore, the insert names every
+	 * column of the target, so a column the model no longer selects fails
+	 * the model and the table keeps its data; inserting the others would
+	 * put NULLs into every replaced row. A column with a default (or a
+	 * generated one) is left to the table. */
 	const char *params[] = { rel };
 	res = mr_exec(conn, r, "reading the columns",
-		      "select pg_catalog.quote_ident(a.attname) from pg_catalog.pg_attribute a "
+		      "select pg_catalog.quote_ident(a.attname), b.attname is not null, "
+		      "  a.atthasdef or a.attgenerated <> '' "
+		      "from pg_catalog.pg_attribute a "
+		      "left join pg_catalog.pg_attribute b "
+		      "  on b.attrelid = 'pg_temp.modelrun_increment'::pg_catalog.regclass "
+		      "  and b.attname = a.attname and b.attnum > 0 and not b.attisdropped "
 		      "where a.attrelid = $1::pg_catalog.regclass and a.attnum > 0 and not a.attisdropped "
-		      "and exists (select 1 from pg_catalog.pg_attribute b "
-		      "  where b.attrelid = 'pg_temp.modelrun_increment'::pg_catalog.regclass "
-		      "  and b.attname = a.attname and b.attnum > 0 and not b.attisdropped) "
 		      "order by a.attnum",
 		      1, params);
 	if (!res)
@@ -604,16 +620,30 @@ static int build_increment(PGconn *conn, struct node_result *r, const struct dbt
 	size_t cap = 16;
 	for (int i = 0; i < PQntuples(res); i++)
 		cap += strlen(PQgetvalue(res, i, 0)) + 2;
-	char *cols = malloc(cap);
-	if (!cols)
+	char *cols = malloc(cap), *missing = malloc(cap);
+	if (!cols || !missing)
 		abort();
-	cols[0] = '\0';
+	cols[0] = missing[0] = '\0';
+	int ncols = 0, nmissing = 0;
 	for (int i = 0; i < PQntuples(res); i++) {
-		strcat(cols, i ? ", " : "");
-		strcat(cols, PQgetvalue(res, i, 0));
+		if (strcmp(PQgetvalue(res, i, 1), "t") == 0) {
+			strcat(cols, ncols++ ? ", " : "");
+			strcat(cols, PQgetvalue(res, i, 0));
+		} else if (strcmp(PQgetvalue(res, i, 2), "f") == 0) {
+			strcat(missing, nmissing++ ? ", " : "");
+			strcat(missing, PQgetvalue(res, i, 0));
+		}
 	}
-	int ncols = PQntuples(res);
 	PQclear(res);
+	if (nmissing) {
+		mr_message(r, "the model no longer selects %s %s of %s (on_schema_change=ignore keeps the table's "
+			   "columns): select %s again, or rebuild with --full-refresh",
+			   nmissing == 1 ? "column" : "columns", missing, n->relation, nmissing == 1 ? "it" : "them");
+		free(cols);
+		free(missing);
+		return -1;
+	}
+	free(missing);
 	if (!ncols) {
 		free(cols);
 		mr_message(r, "the model's query has none of %s's columns", rel);

@@ -327,8 +327,16 @@ static int work(void *ud, int worker, size_t node)
 				       mr_build(ctx, ctx->conns[worker], node, r);
 	r->secs = clock_seconds() - t0;
 	r->status = rc == 0 ? ST_OK : ST_ERROR;
+	/* A broken connection is not the model's fault, and every model after
+	 * it would fail the same way: the run stops, with status 3. */
+	bool lost = rc != 0 && PQstatus(ctx->conns[worker]) == CONNECTION_BAD;
+	if (lost) {
+		pthread_mutex_lock(&ctx->print_lock);
+		ctx->conn_lost = true;
+		pthread_mutex_unlock(&ctx->print_lock);
+	}
 	report_line(ctx, node);
-	return rc;
+	return lost ? DAG_STOP : rc;
 }
 
 static void skipped(void *ud, size_t node, size_t cause)
@@ -336,7 +344,10 @@ static void skipped(void *ud, size_t node, size_t cause)
 	struct mr_ctx *ctx = ud;
 	struct node_result *r = &ctx->res[node];
 	r->status = ST_SKIPPED;
-	mr_message(r, "depends on %s, which failed", ctx->p->nodes[cause].name);
+	if (cause == DAG_STOPPED)
+		mr_message(r, "not started: the connection to the server was lost");
+	else
+		mr_message(r, "depends on %s, which failed", ctx->p->nodes[cause].name);
 	const struct dbt_node *n = &ctx->p->nodes[node];
 	if (!(n->kind == DBT_MODEL && n->cfg.materialized == MAT_EPHEMERAL))
 		report_line(ctx, node);
@@ -465,7 +476,11 @@ static int cmd_build(struct dbt_project *p, const struct opts *o, bool *selected
 	double elapsed = clock_seconds() - t0;
 	if (buildable)
 		log_info("done in %.2f s: %zu ok, %zu failed, %zu skipped", elapsed, ok, failed, skip);
+	if (ctx.conn_lost)
+		log_error("the run stopped: the connection to the server was lost");
 	if (write_run_results(&ctx, o, selected, elapsed) != 0)
+		status = EXIT_OPER;
+	else if (ctx.conn_lost)
 		status = EXIT_OPER;
 	else if (failed)
 		status = EXIT_DATA;

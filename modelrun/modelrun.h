@@ -33,6 +33,7 @@ struct mr_ctx {
 	struct node_result *res;  /* one per node */
 	pthread_mutex_t print_lock;
 	size_t done, total;       /* for "[3/10]" */
+	bool conn_lost;           /* a connection broke: the run stops (status 3) */
 };
 
 /* ---- dag.c ---- */
@@ -41,8 +42,13 @@ struct mr_ctx {
  * a node only after all its selected parents succeeded. A node whose
  * parent failed or was skipped is skipped: skipped(ud, node, cause) is
  * called (under the scheduler's lock) and it never runs. work returns 0
- * for success. status[] receives ST_OK, ST_ERROR or ST_SKIPPED for every
- * selected node. */
+ * for success, -1 for a failure, or DAG_STOP for a failure after which
+ * nothing more may start (the connection is gone): every node not yet
+ * started is then skipped with cause DAG_STOPPED, and the nodes already
+ * running finish. status[] receives ST_OK, ST_ERROR or ST_SKIPPED for
+ * every selected node. */
+#define DAG_STOP 2
+#define DAG_STOPPED ((size_t)-1)
 typedef int (*dag_work_fn)(void *ud, int worker, size_t node);
 typedef void (*dag_skip_fn)(void *ud, size_t node, size_t cause);
 int dag_run(const struct dbt_project *p, const bool *selected, int nworkers, dag_work_fn work,

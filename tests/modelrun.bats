@@ -226,6 +226,23 @@ shop() {
 	assert_equal "$(sql -c "select amount from analytics.orders_inc where id = 1")" "1.00"
 }
 
+@test "an incremental run fails and keeps the data when the model no longer selects a column of the table" {
+	shop
+	"$BIN/modelrun" run -q --select orders_inc
+	sql -c "update app.orders set amount = 99, updated_at = '2026-02-01' where id = 2"
+	sed -i 's/select id, customer, amount, updated_at/select id, updated_at/' models/marts/orders_inc.sql
+	run --separate-stderr "$BIN/modelrun" run --select orders_inc
+	assert_failure 1
+	printf '%s\n' "$stderr" | grep -qx 'modelrun: \[1/1\] ERROR analytics.orders_inc (incremental, [0-9.]* s): the model no longer selects columns customer, amount of "analytics"."orders_inc" (on_schema_change=ignore keeps the table'"'"'s columns): select them again, or rebuild with --full-refresh'
+	assert_equal "$(sql -c "select count(*) || ' ' || count(customer) || ' ' || sum(amount) from analytics.orders_inc")" "3 3 35.50"
+	# a column with a default is left to the table
+	sed -i 's/select id, updated_at/select id, customer, updated_at/' models/marts/orders_inc.sql
+	sql -c "alter table analytics.orders_inc alter amount set default 0"
+	run --separate-stderr "$BIN/modelrun" run --select orders_inc
+	assert_success
+	assert_equal "$(sql -c "select amount from analytics.orders_inc where id = 2")" "0.00"
+}
+
 @test "a custom schema config follows dbt's <target>_<custom> rule and --schema sets the target" {
 	shop
 	printf '{{ config(schema=%s) }}\nselect 1 as one\n' "'extra'" >models/other/independent.sql
@@ -253,6 +270,29 @@ shop() {
 	run --separate-stderr "$BIN/modelrun" run
 	assert_success
 	assert_equal "$(sql -c "select a + b + c || label || mode || seven || me from analytics.constructs")" "6v2other7constructs"
+}
+
+@test "template numbers print as Jinja prints them, so 1.0 / 2 is not an integer division" {
+	project jinja
+	rm -f models/*.sql
+	printf '%s\n' "select {{ var('weight', 1.0) }} / 2 as half, {{ var('tax', 0.07) }} as tax, {{ 4 / 2 }} as two" >models/num.sql
+	run --separate-stderr "$BIN/modelrun" run -s num
+	assert_success
+	assert_equal "$(cat target/run_results.json | jq -r '.results[0].compiled_code')" \
+		"select 1.0 / 2 as half, 0.07 as tax, 2.0 as two"
+	assert_equal "$(sql -c "select half || ' ' || tax || ' ' || two from analytics.num")" "0.50000000000000000000 0.07 2.0"
+}
+
+@test "a template nested thousands of levels deep is an error naming file:line, not a crash" {
+	project jinja
+	python3 -c "n = 50000; print('select\n' + '{% if true %}' * n + 'x' + '{% endif %}' * n)" >models/deep.sql
+	run --separate-stderr "$BIN/modelrun" compile
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: models/deep.sql:2: nested more than 200 levels deep"
+	python3 -c "n = 50000; print('select {{ 1' + ' ~ 1' * n + ' }}')" >models/deep.sql
+	run --separate-stderr "$BIN/modelrun" compile
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: models/deep.sql:1: nested more than 200 levels deep"
 }
 
 @test "refs in branches not taken and in depends_on comments still order the graph" {
@@ -366,6 +406,30 @@ shop() {
 	awk -v s="$start" -v e="$end" 'BEGIN { exit !(e - s < 3.0) }'
 	assert_equal "$(jq -r '[.results[].thread_id] | unique | length' target/run_results.json)" 4
 	assert_equal "$(sql -c "select s from analytics.after")" 5
+}
+
+@test "a connection lost mid-run stops the run with status 3 and one line per model" {
+	project shop
+	rm -rf models/*
+	printf '{{ config(materialized=%s) }}\nselect 1 as x from pg_sleep(30)\n' "'table'" >models/slow.sql
+	printf 'select * from {{ ref(%s) }}\n' "'slow'" >models/after.sql
+	printf 'select 2 as y\n' >models/indep.sql
+	"$BIN/modelrun" run 2>stderr.txt &
+	pid=$!
+	for _ in $(seq 100); do
+		[ "$(sql -c "select pg_terminate_backend(pid) from pg_stat_activity
+			where datname = current_database() and query like '%pg_sleep(30)%' and pid <> pg_backend_pid()")" = t ] && break
+		sleep 0.1
+	done
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 3 ]
+	[ "$(wc -l <stderr.txt)" -eq 5 ]
+	grep -qx 'modelrun: \[1/3\] ERROR analytics.slow (table, [0-9.]* s): building the table: lost the connection to the server (server closed the connection unexpectedly)' stderr.txt
+	grep -qx 'modelrun: \[2/3\] SKIP analytics.after (view): depends on slow, which failed' stderr.txt
+	grep -qx 'modelrun: \[3/3\] SKIP analytics.indep (view): not started: the connection to the server was lost' stderr.txt
+	assert_equal "$(tail -1 stderr.txt)" "modelrun: the run stopped: the connection to the server was lost"
+	assert_equal "$(jq -r '[.results[].status] | join(" ")' target/run_results.json)" "error skipped skipped"
 }
 
 @test "a second run waits for the project lock, or fails at once with --no-wait" {

@@ -94,6 +94,31 @@ setup() {
 	assert_equal "${stderr_lines[0]}" "pipeline: unknown option '--bogus'"
 }
 
+@test "pipeline.sh rejects a missing or bad option value with status 2 before any step runs" {
+	for opt in --rows --days --start --seed --dirty --input; do
+		run --separate-stderr "$REPO/pipeline.sh" "$opt"
+		assert_failure 2
+		assert_equal "${stderr_lines[0]}" "pipeline: option '$opt' needs a value"
+		assert_equal "${stderr_lines[1]}" "usage: pipeline.sh [--rows N] [--days D] [--start YYYY-MM-DD] [--seed S] [--dirty R]"
+	done
+	check() { # check MESSAGE ARGS...
+		local want=$1
+		shift
+		run --separate-stderr "$REPO/pipeline.sh" "$@"
+		assert_failure 2
+		assert_equal "${stderr_lines[0]}" "$want"
+		[[ $stderr != *"pipeline: [1]"* ]]
+	}
+	check 'pipeline: --rows: "abc" is not a whole number from 0 to 1000000000000' --rows abc
+	check 'pipeline: --days: "0" is not a whole number from 1 to 36500' --days 0
+	check 'pipeline: --seed: "-1" is not a whole number (at most 19 digits)' --seed -1
+	check 'pipeline: --dirty: "2" is not a fraction between 0 and 1' --dirty 2
+	check 'pipeline: --start: "2026-13-01" is not a calendar date (YYYY-MM-DD)' --start 2026-13-01
+	check 'pipeline: --start: "2026-02-29" is not a calendar date (YYYY-MM-DD)' --rows 10 --start 2026-02-29
+	# nothing reached the database
+	assert_equal "$(psql -X -At -c "select count(*) from pg_namespace where nspname in ('raw', 'analytics')")" 0
+}
+
 @test "pipeline.sh starts an embedded database when none is configured, and stops it" {
 	dir=$(mktemp -d /tmp/elt-embedded.XXXXXX)
 	chmod 755 "$dir"

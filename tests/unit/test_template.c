@@ -254,6 +254,73 @@ static void render_errors(void)
 	EXPECT_ERROR("{% if 1 < 'a' %}{% endif %}", "m.sql:1: cannot compare a number with a string");
 }
 
+/* pre + n copies of open + mid + n copies of close + post, malloc'd. */
+static char *nested(const char *pre, const char *open, size_t n, const char *mid, const char *close,
+		    const char *post)
+{
+	size_t len = strlen(pre) + n * (strlen(open) + strlen(close)) + strlen(mid) + strlen(post) + 1;
+	char *s = malloc(len);
+	if (!s)
+		abort();
+	char *w = s;
+	w += sprintf(w, "%s", pre);
+	for (size_t i = 0; i < n; i++)
+		w += sprintf(w, "%s", open);
+	w += sprintf(w, "%s", mid);
+	for (size_t i = 0; i < n; i++)
+		w += sprintf(w, "%s", close);
+	sprintf(w, "%s", post);
+	return s;
+}
+
+#define EXPECT_NESTED_ERROR(src)                                                      \
+	do {                                                                          \
+		char *src_ = (src);                                                   \
+		EXPECT_ERROR(src_, "m.sql:2: nested more than 200 levels deep");     \
+		free(src_);                                                           \
+	} while (0)
+
+static void deep_nesting_is_an_error_not_a_crash(void)
+{
+	size_t n = 50000;
+	EXPECT_NESTED_ERROR(nested("select\n", "{% if true %}", n, "x", "{% endif %}", ""));
+	EXPECT_NESTED_ERROR(nested("select\n", "{% for i in [1] %}", n, "x", "{% endfor %}", ""));
+	EXPECT_NESTED_ERROR(nested("select\n{% if false %}", "{% elif false %}", n, "x", "", "{% endif %}"));
+	EXPECT_NESTED_ERROR(nested("select\n{{ ", "(", n, "1", ")", " }}"));
+	EXPECT_NESTED_ERROR(nested("select\n{{ ", "[", n, "1", "]", " }}"));
+	EXPECT_NESTED_ERROR(nested("select\n{{ ", "{'k': ", n, "1", "}", " }}"));
+	EXPECT_NESTED_ERROR(nested("select\n{{ ", "var('x', ", n, "1", ")", " }}"));
+	EXPECT_NESTED_ERROR(nested("select\n{{ ", "not ", n, "1", "", " }}"));
+	EXPECT_NESTED_ERROR(nested("select\n{{ ", "- ", n, "1", "", " }}"));
+	EXPECT_NESTED_ERROR(nested("select\n{{ 'a'", " ~ 'a'", n, "", "", " }}"));
+	EXPECT_NESTED_ERROR(nested("select\n{{ 1", " + 1", n, "", "", " }}"));
+	EXPECT_NESTED_ERROR(nested("select\n{{ true", " and true", n, "", "", " }}"));
+	EXPECT_NESTED_ERROR(nested("select\n{{ this", ".schema", n, "", "", " }}"));
+	/* chains inside parentheses: each is short, together they are tall */
+	EXPECT_NESTED_ERROR(nested("select\n{{ ", "(", 100, "1", " + 1 + 1 + 1 + 1)", " }}"));
+	/* what real models do still works */
+	char *ok = nested("", "{% if true %}(", 60, "{{ ((1 + 2) * 3) ~ 'x' }}", "){% endif %}", "");
+	char *want = nested("", "(", 60, "9x", ")", "");
+	EXPECT_RENDER(ok, want);
+	free(ok);
+	free(want);
+}
+
+static void numbers_print_as_jinja_does(void)
+{
+	EXPECT_RENDER("{{ 1.0 }} {{ 1 }} {{ 0.07 }} {{ 1.10 }} {{ 2.5 }} {{ -3 }} {{ -0.5 }}", "1.0 1 0.07 1.1 2.5 -3 -0.5");
+	EXPECT_RENDER("{{ var('w', 1.0) }} / 2, {{ var('n', 3) }}", "1.0 / 2, 3");
+	/* '/' gives a float; + - * between integers stay integers */
+	EXPECT_RENDER("{{ 4 / 2 }} {{ 1 / 3 }} {{ 2 * 3 }} {{ 2 * 1.5 }} {{ 1 + 1.0 }} {{ 5 - 7 }}",
+		      "2.0 0.3333333333333333 6 3.0 2.0 -2");
+	EXPECT_RENDER("{{ 10000000000 * 10000000000 }} {{ 10000000000.0 * 10000000000 }} {{ 0.0001 }} {{ 0.00001 }}",
+		      "100000000000000000000 1e+20 0.0001 1e-05");
+	EXPECT_RENDER("{{ 1000000000000000.0 }} {{ 10000000000000000.0 }} {{ 0.1 + 0.2 }} {{ -(0) }}",
+		      "1000000000000000.0 1e+16 0.30000000000000004 0");
+	EXPECT_RENDER("{{ [1.0, 2] }} {% for i in [1, 2] %}{{ loop.index }}{% endfor %}", "[1.0, 2] 12");
+	EXPECT_RENDER("{{ var('limit') }}", "10"); /* a host's number is an integer when whole */
+}
+
 int main(void)
 {
 	RUN(plain_text_passes_through);
@@ -267,5 +334,7 @@ int main(void)
 	RUN(unsupported_constructs_name_file_line_and_construct);
 	RUN(structural_errors);
 	RUN(render_errors);
+	RUN(deep_nesting_is_an_error_not_a_crash);
+	RUN(numbers_print_as_jinja_does);
 	return UNIT_END();
 }
