@@ -661,8 +661,11 @@ static struct tval yaml_tval(struct tmpl_render *r, struct ydoc *d, yaml_node_t 
 				return (struct tval){ .kind = TV_BOOL, .b = s[0] == 't' || s[0] == 'T' };
 			char *end;
 			double num = strtod(s, &end);
-			if (*s && !*end)
-				return (struct tval){ .kind = TV_NUM, .num = num };
+			if (*s && !*end) { /* 1.0 stays a float, as in Python */
+				const char *digits = s + (*s == '-' || *s == '+');
+				bool real = digits[strspn(digits, "0123456789")] != '\0';
+				return (struct tval){ .kind = TV_NUM, .num = num, .real = real };
+			}
 		}
 		return tval_str(r, s, strlen(s));
 	}

@@ -281,6 +281,11 @@ shop() {
 	assert_equal "$(cat target/run_results.json | jq -r '.results[0].compiled_code')" \
 		"select 1.0 / 2 as half, 0.07 as tax, 2.0 as two"
 	assert_equal "$(sql -c "select half || ' ' || tax || ' ' || two from analytics.num")" "0.50000000000000000000 0.07 2.0"
+	# a whole float from --vars keeps its kind too
+	run --separate-stderr "$BIN/modelrun" run -s num --vars '{weight: 3.0, tax: 1}'
+	assert_success
+	assert_equal "$(cat target/run_results.json | jq -r '.results[0].compiled_code')" \
+		"select 3.0 / 2 as half, 1 as tax, 2.0 as two"
 }
 
 @test "a template nested thousands of levels deep is an error naming file:line, not a crash" {
