@@ -2,10 +2,11 @@
  * CSV reader over libcsv and CSV writer; see csvio.h for the contract.
  *
  * The reader feeds libcsv one physical line at a time (up to and including
- * its LF). That costs one csv_parse() call per line, which is small next to
- * the per-byte work, and buys exact line numbers, the raw bytes of every
- * record, and a clean place to stop and start again after a parse error,
- * none of which libcsv offers by itself. On request a line without quotes
+ * its LF, or its CR when a lone CR ends it). That costs one csv_parse()
+ * call per line, which is small next to the per-byte work, and buys exact
+ * line numbers, the raw bytes of every record, and a clean place to stop
+ * and start again after a parse error, none of which libcsv offers by
+ * itself. On request a line without quotes
  * is split here instead (see plain_line): libcsv's byte-by-byte state
  * machine was half of pgload's time on the sales stream. */
 #include "csvio.h"
@@ -66,7 +67,8 @@ struct recref {
 	size_t first, n; /* into fields */
 	const char *error;
 	size_t raw_off;  /* where its bytes begin in the raw buffer */
-	size_t raw_len;  /* 0: to the end of the raw buffer */
+	size_t raw_len;  /* and how many, terminator included */
+	bool raw_cut;
 };
 
 struct csvr {
@@ -88,6 +90,11 @@ struct csvr {
 
 	struct bytes replay;   /* lines to parse again after an error */
 	size_t replay_pos;
+	const char *rest;      /* what follows a lone CR in the segment being */
+	size_t rest_len;       /* fed: it is fed next, as a line of its own */
+	bool rest_has_lf;
+	bool from_rest;        /* the segment being fed came from rest */
+	bool cr_ended_segment; /* the last segment ended at a CR: an LF next is its CRLF's */
 
 	struct bytes arena;    /* field bytes of queued records */
 	struct csv_field *fields; /* queued records' fields, pointing into arena */
@@ -101,16 +108,12 @@ struct csvr {
 	const char *skip_error;
 	uint64_t start_line;   /* its first line */
 	size_t first_field;    /* its first fieldref */
-	struct bytes raw;      /* its input bytes */
-	size_t raw_start;      /* where its first line begins in raw: after a lone CR
-	                        * a record begins on a line the last one held */
-	size_t raw_first_line; /* where its first line ends in raw, LF included; 0 until known */
-	bool raw_overflow;
-	size_t line_begin;     /* where the line being fed begins in raw */
-	bool at_line_begin;    /* the next segment begins a line */
-	bool seg_has_lf;       /* the segment being parsed ends its line */
+	struct bytes raw;      /* input bytes of the queued records, then its own */
+	size_t raw_start;      /* where its bytes begin in raw */
+	size_t raw_first_line; /* where its first line ends in raw, terminator included; 0 until known */
+	bool raw_overflow;     /* raw holds only its first RAW_LIMIT bytes */
 	bool last_term_cr;     /* the previous record ended at a CR */
-	bool at_row_start;     /* libcsv has seen nothing since a record ended at an LF */
+	bool at_row_start;     /* libcsv has seen nothing since a record ended */
 	uint64_t line;         /* the line being fed */
 
 	struct csv_record rec;
@@ -125,36 +128,54 @@ static int never_space(unsigned char c)
 	return 0;
 }
 
-/* True when s holds a space or a tab, the bytes libcsv would trim: sixteen
- * at a time (GCC's vector types make that SIMD on any target), the last
- * sixteen overlapping the ones before. */
-static bool has_blank(const char *s, size_t len)
+enum { SEEN_BLANK = 1, SEEN_CR = 2 };
+
+/* What a line holds that changes how it is fed: a space or a tab (SEEN_BLANK,
+ * bytes libcsv would trim) and a CR (SEEN_CR). Sixteen bytes at a time (GCC's
+ * vector types make that SIMD on any target), the last sixteen overlapping
+ * the ones before; both in one pass, as every line fed to libcsv needs it. */
+static unsigned scan_line(const char *s, size_t len)
 {
 	typedef char v16 __attribute__((vector_size(16)));
 	if (len < 16) {
+		unsigned seen = 0;
 		for (size_t i = 0; i < len; i++)
-			if (s[i] == ' ' || s[i] == '\t')
-				return true;
-		return false;
+			seen |= (s[i] == ' ' || s[i] == '\t' ? SEEN_BLANK : 0) | (s[i] == '\r' ? SEEN_CR : 0);
+		return seen;
 	}
 	const v16 space = { ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ' };
 	const v16 tab = { '\t', '\t', '\t', '\t', '\t', '\t', '\t', '\t', '\t', '\t', '\t', '\t', '\t', '\t', '\t', '\t' };
+	const v16 cr = { '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r' };
+	v16 blanks = { 0 }, crs = { 0 };
 	for (size_t i = 0;; i += 16) {
 		if (i > len - 16)
 			i = len - 16;
 		v16 v;
 		memcpy(&v, s + i, 16);
-		v16 hit = (v == space) | (v == tab);
-		uint64_t half[2];
-		memcpy(half, &hit, 16);
-		if (half[0] | half[1])
-			return true;
+		blanks |= (v == space) | (v == tab);
+		crs |= v == cr;
 		if (i == len - 16)
-			return false;
+			break;
 	}
+	uint64_t b[2], c[2];
+	memcpy(b, &blanks, 16);
+	memcpy(c, &crs, 16);
+	return (b[0] | b[1] ? SEEN_BLANK : 0) | (c[0] | c[1] ? SEEN_CR : 0);
 }
 
-static void push_record(struct csvr *r, enum csvr_kind kind, const char *error, size_t raw_len)
+/* The first CR in s that is not the first half of a CRLF, or NULL. A CR
+ * that ends s counts: whether an LF follows is not known yet. */
+static const char *lone_cr(const char *s, size_t len)
+{
+	const char *end = s + len;
+	for (const char *p = s; (p = memchr(p, '\r', (size_t)(end - p))) != NULL; p++)
+		if (p + 1 == end || p[1] != '\n')
+			return p;
+	return NULL;
+}
+
+/* Queues the record being parsed, whose raw bytes end at raw_end in raw. */
+static void push_record(struct csvr *r, enum csvr_kind kind, const char *error, size_t raw_end)
 {
 	if (r->nrecs == r->caprecs) {
 		r->caprecs = r->caprecs ? 2 * r->caprecs : 16;
@@ -167,7 +188,8 @@ static void push_record(struct csvr *r, enum csvr_kind kind, const char *error, 
 		.n = kind == CSVR_ROW ? r->nfields - r->first_field : 0,
 		.error = error,
 		.raw_off = r->raw_start,
-		.raw_len = raw_len,
+		.raw_len = raw_end - r->raw_start,
+		.raw_cut = r->raw_overflow,
 	};
 	r->in_record = false;
 	r->first_field = r->nfields;
@@ -203,15 +225,10 @@ static void field_room(struct csvr *r)
 	}
 }
 
-/* on_field's rare work, out of line so the common path stays short: a
- * record that starts mid-line (after a lone CR), and room to grow. */
+/* on_field's rare work, out of line so the common path stays short: room
+ * to grow. */
 static __attribute__((noinline)) void field_prepare(struct csvr *r, size_t len)
 {
-	if (!r->in_record) {
-		r->in_record = true;
-		r->start_line = r->line;
-		r->first_field = r->nfields;
-	}
 	field_room(r);
 	arena_reserve(r, len + 1);
 }
@@ -241,7 +258,7 @@ static inline void copy_short(char *to, const char *from, size_t len)
 static void on_field(void *data, size_t len, void *ctx)
 {
 	struct csvr *r = ctx;
-	if (!r->in_record || r->nfields == r->capfields || r->arena.len + len + 1 > r->arena.cap)
+	if (r->nfields == r->capfields || r->arena.len + len + 1 > r->arena.cap)
 		field_prepare(r, len);
 	r->last_term_cr = false;
 	char *to = r->arena.data + r->arena.len;
@@ -257,22 +274,17 @@ static void on_field(void *data, size_t len, void *ctx)
 static void on_record(int term, void *ctx)
 {
 	struct csvr *r = ctx;
-	/* A segment ends at its first LF, so nothing follows this one. */
-	r->at_row_start = term == '\n';
+	/* libcsv is fed one line at a time and a line ends at its terminator,
+	 * so nothing follows this one, and the record's bytes end with what
+	 * raw holds. */
+	r->at_row_start = true;
 	bool fields = r->nfields > r->first_field;
 	if (term == '\n' && r->last_term_cr && !fields) { /* the LF of a CRLF */
 		r->last_term_cr = false;
 		return;
 	}
 	r->last_term_cr = term == '\r';
-	if (!r->in_record) /* a blank line after a lone CR */
-		r->start_line = r->line;
-	push_record(r, fields ? CSVR_ROW : CSVR_BLANK, NULL, 0);
-	if (term == '\r') { /* whatever comes next begins on this line */
-		r->start_line = r->line;
-		r->raw_start = r->line_begin;
-		r->raw_first_line = r->seg_has_lf ? r->raw.len : 0;
-	}
+	push_record(r, fields ? CSVR_ROW : CSVR_BLANK, NULL, r->raw.len);
 }
 
 static void parser_init(struct csvr *r)
@@ -295,7 +307,6 @@ struct csvr *csvr_open(int fd, const char *name, char delim)
 	r->inbuf = xrealloc(NULL, READ_CHUNK);
 	r->in = r->inbuf;
 	r->line = 1;
-	r->at_line_begin = true;
 	r->delim = delim;
 	parser_init(r);
 	return r;
@@ -318,12 +329,12 @@ void csvr_restart(struct csvr *r, uint64_t first_line, bool at_start)
 	r->started = !at_start;
 	r->read_error = NULL;
 	r->bytes = 0;
-	r->replay.len = r->replay_pos = 0;
+	r->replay.len = r->replay_pos = r->rest_len = 0;
+	r->cr_ended_segment = false;
 	r->arena.len = r->nfields = r->nrecs = r->next_rec = 0;
 	r->in_record = r->skipping = r->last_term_cr = false;
 	r->first_field = 0;
-	r->raw.len = r->raw_start = r->line_begin = 0;
-	r->at_line_begin = true;
+	r->raw.len = r->raw_start = 0;
 	r->line = first_line;
 }
 
@@ -348,8 +359,8 @@ void csvr_split_plain_lines(struct csvr *r)
 
 bool csvr_between_records(const struct csvr *r)
 {
-	/* After a lone CR a record can begin, even open a quote, with no
-	 * field seen yet: only libcsv's own state tells. */
+	/* A record can begin, even open a quote, with no field seen yet: only
+	 * libcsv's own state tells. */
 	return r->at_row_start && !r->in_record && !r->skipping && r->replay_pos >= r->replay.len;
 }
 
@@ -389,9 +400,17 @@ static bool fill(struct csvr *r)
 }
 
 /* The next piece of input: up to and including the next LF, or to the end of
- * what is buffered. Replayed lines come first. */
+ * what is buffered. What followed a lone CR comes first, then replayed lines. */
 static bool next_segment(struct csvr *r, const char **seg, size_t *len, bool *has_lf)
 {
+	r->from_rest = r->rest_len > 0;
+	if (r->from_rest) {
+		*seg = r->rest;
+		*len = r->rest_len;
+		*has_lf = r->rest_has_lf;
+		r->rest_len = 0;
+		return true;
+	}
 	const char *p;
 	size_t avail;
 	if (r->replay_pos < r->replay.len) {
@@ -444,14 +463,16 @@ static bool reject_first_line_and_replay(struct csvr *r, const char *error)
 		return false;
 	struct bytes again = { 0 };
 	bytes_add(&again, r->raw.data + r->raw_first_line, r->raw.len - r->raw_first_line);
+	bytes_add(&again, r->rest, r->rest_len);
 	if (r->replay_pos < r->replay.len) /* NULL + 0 is undefined: no replay yet */
 		bytes_add(&again, r->replay.data + r->replay_pos, r->replay.len - r->replay_pos);
 	free(r->replay.data);
 	r->replay = again;
-	r->replay_pos = 0;
-	push_record(r, CSVR_MALFORMED, error, r->raw_first_line - r->raw_start);
+	r->replay_pos = r->rest_len = 0;
+	push_record(r, CSVR_MALFORMED, error, r->raw_first_line);
+	r->raw.len = r->raw_first_line; /* the rest is read again */
+	r->cr_ended_segment = r->raw.data[r->raw_first_line - 1] == '\r';
 	r->line = r->start_line + 1;
-	r->at_line_begin = true;
 	return true;
 }
 
@@ -468,7 +489,7 @@ static const char *parse_error_reason(char c)
  * empty field null) in a fraction of its time. 0 for any other segment. */
 static size_t plain_line(const struct csvr *r, const char *seg, size_t len, bool has_lf)
 {
-	if (!r->split_plain_lines || r->in_record || r->skipping || r->last_term_cr || !has_lf)
+	if (!r->split_plain_lines || r->in_record || r->skipping || r->last_term_cr || r->from_rest || !has_lf)
 		return 0;
 	size_t n = len - 1;
 	if (n && seg[n - 1] == '\r')
@@ -502,32 +523,31 @@ static void split_plain(struct csvr *r, const char *s, size_t n)
 	on_record('\n', r);
 }
 
-/* Feeds one segment. Returns false on a fatal error (message in read_error). */
-static bool feed(struct csvr *r, const char *seg, size_t len, bool has_lf)
+/* Feeds one line, or the part of one that the input buffer ended: up to and
+ * including its LF, or its CR when a lone CR ends it (ends_line). plain is
+ * plain_line()'s answer, blanks whether it holds a space or a tab. Returns
+ * false on a fatal error (message in read_error). */
+static bool feed_line(struct csvr *r, const char *seg, size_t len, bool ends_line, size_t plain, bool blanks)
 {
-	size_t plain = plain_line(r, seg, len, has_lf);
 	if (!r->in_record && !r->skipping) {
 		r->in_record = true;
 		r->start_line = r->line;
 		r->first_field = r->nfields;
-		r->raw.len = r->raw_start = r->line_begin = 0;
+		r->raw_start = r->raw.len;
 		r->raw_first_line = 0;
 		r->raw_overflow = false;
 	}
-	if (r->at_line_begin)
-		r->line_begin = r->raw.len;
-	r->at_line_begin = r->seg_has_lf = has_lf;
-	if (r->raw.len + len <= RAW_LIMIT)
+	if (r->raw.len - r->raw_start + len <= RAW_LIMIT)
 		bytes_add(&r->raw, seg, len);
 	else
 		r->raw_overflow = true;
-	if (has_lf && r->raw_first_line == 0)
+	if (ends_line && r->raw_first_line == 0)
 		r->raw_first_line = r->raw.len;
 
 	if (r->skipping) {
-		if (has_lf) {
+		if (ends_line) {
 			r->skipping = false;
-			push_record(r, CSVR_MALFORMED, r->skip_error, 0);
+			push_record(r, CSVR_MALFORMED, r->skip_error, r->raw.len);
 			r->line++;
 		}
 		return true;
@@ -539,10 +559,9 @@ static bool feed(struct csvr *r, const char *seg, size_t len, bool has_lf)
 	}
 	/* never_space keeps blanks libcsv would trim, at the price of a call
 	 * for every byte; a line without blanks parses the same without it. */
-	bool keep_blanks = has_blank(seg, len);
-	if (keep_blanks != r->keeping_blanks) {
-		csv_set_space_func(&r->parser, keep_blanks ? never_space : NULL);
-		r->keeping_blanks = keep_blanks;
+	if (blanks != r->keeping_blanks) {
+		csv_set_space_func(&r->parser, blanks ? never_space : NULL);
+		r->keeping_blanks = blanks;
 	}
 	r->at_row_start = false;
 	size_t done = csv_parse(&r->parser, seg, len, on_field, on_record, r);
@@ -553,9 +572,9 @@ static bool feed(struct csvr *r, const char *seg, size_t len, bool has_lf)
 			/* The bad record began on this line: drop the rest of it. */
 			r->skipping = true;
 			r->skip_error = why;
-			if (has_lf) {
+			if (ends_line) {
 				r->skipping = false;
-				push_record(r, CSVR_MALFORMED, why, 0);
+				push_record(r, CSVR_MALFORMED, why, r->raw.len);
 				r->line++;
 			}
 			return true;
@@ -568,9 +587,49 @@ static bool feed(struct csvr *r, const char *seg, size_t len, bool has_lf)
 		r->read_error = r->read_error_buf;
 		return false;
 	}
-	if (has_lf)
+	if (ends_line)
 		r->line++;
 	return true;
+}
+
+/* Feeds one segment (see next_segment). A lone CR ends a line as an LF does
+ * (COPY counts it so in a file of CR line ends, and libcsv ends a record
+ * there): libcsv gets the segment one such line at a time, so that a record
+ * can only end where a line does and its raw bytes are exactly the lines
+ * it was read from. What follows the CR is kept in rest, fed next. */
+static bool feed(struct csvr *r, const char *seg, size_t len, bool has_lf)
+{
+	if (r->cr_ended_segment) {
+		r->cr_ended_segment = false;
+		if (seg[0] == '\n') { /* of a CRLF that a read split: the CR ended the line */
+			if (!r->in_record && !r->skipping)
+				return true;
+			return feed_line(r, seg, len, false, 0, false); /* inside a quoted field */
+		}
+	}
+	size_t plain = plain_line(r, seg, len, has_lf);
+	unsigned seen = 0;
+	if (!plain && !r->from_rest) {
+		size_t n = len; /* the CR of a final CRLF is no lone CR */
+		if (has_lf && --n && seg[n - 1] == '\r')
+			n--;
+		seen = scan_line(seg, n);
+	}
+	bool ends_line = has_lf;
+	if (r->from_rest || (seen & SEEN_CR)) {
+		const char *cr = lone_cr(seg, len);
+		if (cr) {
+			size_t n = (size_t)(cr - seg) + 1;
+			r->rest = cr + 1;
+			r->rest_len = len - n;
+			r->rest_has_lf = has_lf;
+			r->cr_ended_segment = r->rest_len == 0;
+			len = n;
+			ends_line = true;
+		}
+		seen = scan_line(seg, len);
+	}
+	return feed_line(r, seg, len, ends_line, plain, seen & SEEN_BLANK);
 }
 
 /* End of input: flush libcsv. An open quote at this point means the record
@@ -579,7 +638,7 @@ static bool finish(struct csvr *r)
 {
 	if (r->skipping) {
 		r->skipping = false;
-		push_record(r, CSVR_MALFORMED, r->skip_error, 0);
+		push_record(r, CSVR_MALFORMED, r->skip_error, r->raw.len);
 		return true;
 	}
 	if (csv_fini(&r->parser, on_field, on_record, r) == 0)
@@ -587,7 +646,7 @@ static bool finish(struct csvr *r)
 	const char *why = "unterminated quoted field";
 	discard_partial(r);
 	if (r->raw_first_line == 0 || r->raw_first_line == r->raw.len) {
-		push_record(r, CSVR_MALFORMED, why, 0);
+		push_record(r, CSVR_MALFORMED, why, r->raw.len);
 		return true;
 	}
 	if (reject_first_line_and_replay(r, why))
@@ -600,10 +659,19 @@ static bool finish(struct csvr *r)
 }
 
 /* Drops the bytes of records already handed out, keeping a record in
- * progress (one that began after a lone CR mid-line) at the front. */
+ * progress (one that goes on past a lone CR that ended another) at the
+ * front. */
 static void compact(struct csvr *r)
 {
 	r->nrecs = r->next_rec = 0;
+	size_t keep = r->in_record || r->skipping ? r->raw_start : r->raw.len;
+	if (keep) {
+		memmove(r->raw.data, r->raw.data + keep, r->raw.len - keep);
+		r->raw.len -= keep;
+		r->raw_start -= keep;
+		if (r->raw_first_line)
+			r->raw_first_line -= keep;
+	}
 	if (!r->in_record || r->first_field == r->nfields) {
 		r->arena.len = 0;
 		r->nfields = r->first_field = 0;
@@ -645,15 +713,14 @@ static const struct csv_record *engine_next(struct csvr *r)
 			return NULL;
 	}
 	const struct recref *q = &r->recs[r->next_rec++];
-	size_t raw_len = q->raw_len ? q->raw_len : r->raw.len - q->raw_off;
 	r->rec = (struct csv_record){
 		.kind = q->kind,
 		.line = q->line,
 		.nfields = q->n,
 		.fields = q->n ? r->fields + q->first : NULL,
 		.raw = r->raw.data ? r->raw.data + q->raw_off : "",
-		.raw_len = r->raw.data ? trim_terminator(r->raw.data + q->raw_off, raw_len) : 0,
-		.raw_cut = r->raw_overflow,
+		.raw_len = r->raw.data ? trim_terminator(r->raw.data + q->raw_off, q->raw_len) : 0,
+		.raw_cut = q->raw_cut,
 		.error = q->error,
 	};
 	return &r->rec;

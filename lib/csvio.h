@@ -9,7 +9,8 @@
  *
  * What it accepts and how it differs from bare libcsv:
  *   - every byte of a field is kept (libcsv would trim spaces and tabs);
- *   - LF and CRLF end a record; a lone CR does too, as in libcsv and COPY;
+ *   - LF and CRLF end a line and a record; a lone CR does too, as in libcsv
+ *     and COPY (a file of CR line ends reads as one of LFs would);
  *   - a UTF-8 byte order mark at the very start is dropped;
  *   - a blank line comes back as a record of kind CSVR_BLANK;
  *   - a malformed record (a stray quote, an unterminated quoted field) comes

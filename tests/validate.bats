@@ -103,6 +103,27 @@ one_value() {
 	assert_equal "$(sed -n 2p rej.csv)" 'in.csv,2,,source-error,,unterminated quoted field,"1,""never closed"'
 }
 
+@test "validate rejects rows ended by a lone CR each with its own raw row and line" {
+	printf 'a,b\n1,2\r3,4,5\r6,7,8\n9,"x\r\n' >in.csv
+	run --separate-stderr "$BIN/validate" --rejects rej.csv in.csv
+	assert_success
+	assert_equal "$output" "$(printf 'a,b\n1,2')"
+	assert_equal "$(tail -n +2 rej.csv)" "$(printf '%s\n' \
+		'in.csv,3,,extra-cell,,"the row has 3 fields, the header 2","3,4,5"' \
+		'in.csv,4,,extra-cell,,"the row has 3 fields, the header 2","6,7,8"' \
+		'in.csv,5,,source-error,,unterminated quoted field,"9,""x"')"
+}
+
+@test "validate reads a file of CR line ends row by row, each reject carrying only its row" {
+	awk 'BEGIN { ORS = "\r"; print "a,b"; for (i = 1; i <= 20000; i++) print (i % 100 ? i "," i : i) }' >cr.csv
+	run --separate-stderr "$BIN/validate" -q --rejects rej.csv cr.csv
+	assert_success
+	assert_equal "$(printf '%s\n' "$output" | tr '\r' '\n' | wc -l)" 19801
+	assert_equal "$(wc -l <rej.csv)" 201
+	assert_equal "$(sed -n 2p rej.csv)" 'cr.csv,101,b,missing-cell,,"the row has 1 fields, the header 2",100'
+	assert_equal "$(tail -n 1 rej.csv)" 'cr.csv,20001,b,missing-cell,,"the row has 1 fields, the header 2",20000'
+}
+
 @test "validate rejects invalid UTF-8 as encoding-error and a NUL byte as source-error" {
 	printf 'a,b\n1,caf\xe9\n2,x\0y\n3,ok\n' >in.csv
 	run --separate-stderr "$BIN/validate" --rejects rej.csv in.csv

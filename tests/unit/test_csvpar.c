@@ -89,6 +89,8 @@ static void malformed_input(void)
 	SAME("a,b\n\"1\"\"\n2,3\n\"\n4,5\n");
 	SAME("a,b\r1,2\r3,4\r");                        /* lone CRs */
 	SAME("a,b\n1,2\r3,4\n5,\"x\ry\"\n");
+	SAME("a,b\n1,2\r3,4,5\r6,7\n8,9\n1,2\r\r\n3,4\n");  /* lone CRs end lines too */
+	SAME("a\r\"x\ry\"\r\n1\r2,\"open\r3\n4\r");
 	same_as_plain("a,b\n1,\0x\n2,3\n", 14, ',');     /* NUL */
 	SAME("\"\n\"\n\"\n\"\n");
 	/* Quotes balance at a line end the reader is not at a record's end:
