@@ -25,8 +25,10 @@
 #include "xalloc.h"
 
 /* Big enough that the cost of handing a chunk over is lost in its parsing,
- * small enough that the chunks in flight take little memory. */
-enum { DEFAULT_CHUNK = 1024 * 1024 };
+ * small enough that the chunks in flight take little memory. A chunk that
+ * has found no quote-balanced line end by CUT_ANYWAY times that size is cut
+ * at its last line end all the same (see fill_chunk). */
+enum { DEFAULT_CHUNK = 1024 * 1024, CUT_ANYWAY = 4 };
 
 enum slot_state { FREE, READY, WORKING, DONE };
 
@@ -160,6 +162,14 @@ static size_t fill_chunk(struct pipeline *p, struct slot *c)
 			scan_for_cut(&sc, c->data, c->len);
 			if (sc.cut)
 				return sc.cut;
+			/* One stray quote makes every line end after it look inside
+			 * a quoted field: waiting for a balanced one would hold the
+			 * rest of the input. Cut at a line end anyway; if that is
+			 * inside a record, the worker's reader says so and the
+			 * caller's thread parses on from here as one reader would. */
+			const char *lf = c->len >= CUT_ANYWAY * p->chunk_bytes ? memrchr(c->data, '\n', c->len) : NULL;
+			if (lf)
+				return (size_t)(lf - c->data) + 1;
 		}
 		/* Up to a chunk's worth, then as much again as there is until
 		 * there is a place to cut. */

@@ -505,6 +505,22 @@ one_value() {
 	[ "$checked" -lt $((plain + 20 * 1024)) ]
 }
 
+@test "validate's memory stays bounded on a large input with one stray quote, and its rows stay the same" {
+	# After the quote no line end has balanced quotes; the input is still
+	# cut into chunks of about 1 MiB, not held whole until a cut turns up.
+	"$BIN/gen" --rows 300000 --seed 1 >clean.csv
+	awk 'NR == 11 { sub(/,ST/, ",S\"T") } { print }' clean.csv >stray.csv
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0:thread_local_quarantine_size_kb=0"
+	clean=$( { /usr/bin/time -f %M "$BIN/validate" -q --threads 2 clean.csv >/dev/null; } 2>&1)
+	stray=$( { /usr/bin/time -f %M "$BIN/validate" -q --threads 2 --rejects rej.csv stray.csv >got.csv; } 2>&1)
+	echo "peak RSS: $clean KiB clean, $stray KiB with a stray quote"
+	[ "$stray" -lt $((clean + 16 * 1024)) ]
+	"$BIN/validate" -q --threads 0 --rejects want-rej.csv stray.csv >want.csv
+	cmp want.csv got.csv
+	cmp want-rej.csv rej.csv
+	assert_equal "$(wc -l <rej.csv)" 2
+}
+
 @test "validate stops with exit 3 on a malformed record too long to resynchronise, after the rows before it" {
 	# Over 64 MiB inside one quoted field: too long to keep for parsing again.
 	{ printf 'a,b\n1,2\n3,"'; yes xxxxxxxxxxxxxxx | head -c 70000000; printf '"x\n5,6\n'; } >stray.csv
