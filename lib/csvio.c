@@ -24,8 +24,10 @@
 
 enum {
 	READ_CHUNK = 256 * 1024,
-	/* A record longer than this keeps no raw copy; a parse error inside
-	 * it can then not be recovered from. Large enough for a 10 MB field. */
+	/* A record's raw copy stops here (the record itself is read whole).
+	 * A quoted field still open at a line end past it is taken for a
+	 * quote never closed: the lines after the first are kept to be read
+	 * again, and that bounds them. Large enough for a 10 MB field. */
 	RAW_LIMIT = 64 * 1024 * 1024,
 	CSV_BLOCK = 64 * 1024,
 };
@@ -134,7 +136,7 @@ enum { SEEN_BLANK = 1, SEEN_CR = 2 };
  * bytes libcsv would trim) and a CR (SEEN_CR). Sixteen bytes at a time (GCC's
  * vector types make that SIMD on any target), the last sixteen overlapping
  * the ones before; both in one pass, as every line fed to libcsv needs it. */
-static unsigned scan_line(const char *s, size_t len)
+static inline __attribute__((always_inline)) unsigned scan_line(const char *s, size_t len)
 {
 	typedef char v16 __attribute__((vector_size(16)));
 	if (len < 16) {
@@ -456,24 +458,26 @@ static void discard_partial(struct csvr *r)
 
 /* The record that failed started on an earlier line: reject its first line
  * only and parse the lines after it again, so that one stray quote costs
- * one row. Returns false when the raw copy was too large to keep. */
-static bool reject_first_line_and_replay(struct csvr *r, const char *error)
+ * one row. raw holds every byte after the first line (see feed), and rest
+ * what follows them. */
+static void reject_first_line_and_replay(struct csvr *r, const char *error)
 {
-	if (r->raw_overflow)
-		return false;
-	struct bytes again = { 0 };
-	bytes_add(&again, r->raw.data + r->raw_first_line, r->raw.len - r->raw_first_line);
+	/* raw's buffer becomes the replay, with no copy of what may be 64 MiB;
+	 * raw keeps its bytes up to the end of the first line. */
+	struct bytes again = r->raw, kept = { 0 };
+	bytes_add(&kept, r->raw.data, r->raw_first_line);
+	again.len -= r->raw_first_line;
+	memmove(again.data, again.data + r->raw_first_line, again.len);
 	bytes_add(&again, r->rest, r->rest_len);
 	if (r->replay_pos < r->replay.len) /* NULL + 0 is undefined: no replay yet */
 		bytes_add(&again, r->replay.data + r->replay_pos, r->replay.len - r->replay_pos);
 	free(r->replay.data);
 	r->replay = again;
 	r->replay_pos = r->rest_len = 0;
+	r->raw = kept;
 	push_record(r, CSVR_MALFORMED, error, r->raw_first_line);
-	r->raw.len = r->raw_first_line; /* the rest is read again */
 	r->cr_ended_segment = r->raw.data[r->raw_first_line - 1] == '\r';
 	r->line = r->start_line + 1;
-	return true;
 }
 
 static const char *parse_error_reason(char c)
@@ -525,9 +529,8 @@ static void split_plain(struct csvr *r, const char *s, size_t n)
 
 /* Feeds one line, or the part of one that the input buffer ended: up to and
  * including its LF, or its CR when a lone CR ends it (ends_line). plain is
- * plain_line()'s answer, blanks whether it holds a space or a tab. Returns
- * false on a fatal error (message in read_error). */
-static bool feed_line(struct csvr *r, const char *seg, size_t len, bool ends_line, size_t plain, bool blanks)
+ * plain_line()'s answer, blanks whether it holds a space or a tab. */
+static inline void feed_line(struct csvr *r, const char *seg, size_t len, bool ends_line, size_t plain, bool blanks)
 {
 	if (!r->in_record && !r->skipping) {
 		r->in_record = true;
@@ -537,10 +540,10 @@ static bool feed_line(struct csvr *r, const char *seg, size_t len, bool ends_lin
 		r->raw_first_line = 0;
 		r->raw_overflow = false;
 	}
-	if (r->raw.len - r->raw_start + len <= RAW_LIMIT)
-		bytes_add(&r->raw, seg, len);
-	else
+	size_t room = RAW_LIMIT - (r->raw.len - r->raw_start);
+	if (len > room) /* only on its first line: see feed */
 		r->raw_overflow = true;
+	bytes_add(&r->raw, seg, len > room ? room : len);
 	if (ends_line && r->raw_first_line == 0)
 		r->raw_first_line = r->raw.len;
 
@@ -550,12 +553,12 @@ static bool feed_line(struct csvr *r, const char *seg, size_t len, bool ends_lin
 			push_record(r, CSVR_MALFORMED, r->skip_error, r->raw.len);
 			r->line++;
 		}
-		return true;
+		return;
 	}
 	if (plain) {
 		split_plain(r, seg, plain);
 		r->line++;
-		return true;
+		return;
 	}
 	/* never_space keeps blanks libcsv would trim, at the price of a call
 	 * for every byte; a line without blanks parses the same without it. */
@@ -577,85 +580,93 @@ static bool feed_line(struct csvr *r, const char *seg, size_t len, bool ends_lin
 				push_record(r, CSVR_MALFORMED, why, r->raw.len);
 				r->line++;
 			}
-			return true;
+			return;
 		}
-		if (reject_first_line_and_replay(r, why))
-			return true;
-		snprintf(r->read_error_buf, sizeof r->read_error_buf,
-			 "line %llu: %s, in a record too long to recover from",
-			 (unsigned long long)r->start_line, why);
-		r->read_error = r->read_error_buf;
-		return false;
+		reject_first_line_and_replay(r, why);
+		return;
 	}
 	if (ends_line)
 		r->line++;
-	return true;
+}
+
+/* Splits the segment being fed at its first lone CR, if it has one: the
+ * part after it is kept in rest, to be fed next. Returns SEEN_BLANK when
+ * the part to feed now holds a blank. Rare: out of line. */
+static __attribute__((noinline)) unsigned split_at_lone_cr(struct csvr *r, const char *seg, size_t *len,
+							 bool *ends_line)
+{
+	const char *cr = lone_cr(seg, *len);
+	if (cr) {
+		size_t n = (size_t)(cr - seg) + 1;
+		r->rest = cr + 1;
+		r->rest_len = *len - n;
+		r->rest_has_lf = *ends_line;
+		r->cr_ended_segment = r->rest_len == 0;
+		*len = n;
+		*ends_line = true;
+	}
+	return scan_line(seg, *len) & SEEN_BLANK;
 }
 
 /* Feeds one segment (see next_segment). A lone CR ends a line as an LF does
  * (COPY counts it so in a file of CR line ends, and libcsv ends a record
  * there): libcsv gets the segment one such line at a time, so that a record
  * can only end where a line does and its raw bytes are exactly the lines
- * it was read from. What follows the CR is kept in rest, fed next. */
-static bool feed(struct csvr *r, const char *seg, size_t len, bool has_lf)
+ * it was read from. */
+static void feed(struct csvr *r, const char *seg, size_t len, bool has_lf)
 {
-	if (r->cr_ended_segment) {
-		r->cr_ended_segment = false;
-		if (seg[0] == '\n') { /* of a CRLF that a read split: the CR ended the line */
-			if (!r->in_record && !r->skipping)
-				return true;
-			return feed_line(r, seg, len, false, 0, false); /* inside a quoted field */
-		}
-	}
-	size_t plain = plain_line(r, seg, len, has_lf);
-	unsigned seen = 0;
-	if (!plain && !r->from_rest) {
-		size_t n = len; /* the CR of a final CRLF is no lone CR */
-		if (has_lf && --n && seg[n - 1] == '\r')
-			n--;
-		seen = scan_line(seg, n);
-	}
 	bool ends_line = has_lf;
-	if (r->from_rest || (seen & SEEN_CR)) {
-		const char *cr = lone_cr(seg, len);
-		if (cr) {
-			size_t n = (size_t)(cr - seg) + 1;
-			r->rest = cr + 1;
-			r->rest_len = len - n;
-			r->rest_has_lf = has_lf;
-			r->cr_ended_segment = r->rest_len == 0;
-			len = n;
-			ends_line = true;
-		}
-		seen = scan_line(seg, len);
+	size_t plain = 0;
+	unsigned seen = 0;
+	if (r->in_record && !r->skipping && r->raw_first_line && r->raw.len - r->raw_start + len > RAW_LIMIT) {
+		/* A record goes on past a line end only inside a quoted field;
+		 * one this long is most likely a quote never closed. Reading
+		 * on would hold the rest of the input in memory. */
+		discard_partial(r);
+		r->rest = seg;
+		r->rest_len = len;
+		r->rest_has_lf = has_lf;
+		reject_first_line_and_replay(r, "unterminated quoted field (still open after 64 MiB)");
+		return;
 	}
-	return feed_line(r, seg, len, ends_line, plain, seen & SEEN_BLANK);
+	if (r->cr_ended_segment && seg[0] == '\n') {
+		/* The LF of a CRLF that a read split: its CR ended the line. */
+		r->cr_ended_segment = false;
+		if (!r->in_record && !r->skipping)
+			return;
+		ends_line = false; /* inside a quoted field */
+	} else {
+		r->cr_ended_segment = false;
+		plain = plain_line(r, seg, len, has_lf);
+		if (!plain && !r->from_rest) {
+			size_t n = len; /* the CR of a final CRLF is no lone CR */
+			if (has_lf && --n && seg[n - 1] == '\r')
+				n--;
+			seen = scan_line(seg, n);
+		}
+		if (r->from_rest || (seen & SEEN_CR))
+			seen = split_at_lone_cr(r, seg, &len, &ends_line);
+	}
+	feed_line(r, seg, len, ends_line, plain, seen & SEEN_BLANK);
 }
 
 /* End of input: flush libcsv. An open quote at this point means the record
  * that holds it was never closed. */
-static bool finish(struct csvr *r)
+static void finish(struct csvr *r)
 {
 	if (r->skipping) {
 		r->skipping = false;
 		push_record(r, CSVR_MALFORMED, r->skip_error, r->raw.len);
-		return true;
+		return;
 	}
 	if (csv_fini(&r->parser, on_field, on_record, r) == 0)
-		return true;
+		return;
 	const char *why = "unterminated quoted field";
 	discard_partial(r);
-	if (r->raw_first_line == 0 || r->raw_first_line == r->raw.len) {
+	if (r->raw_first_line == 0 || r->raw_first_line == r->raw.len)
 		push_record(r, CSVR_MALFORMED, why, r->raw.len);
-		return true;
-	}
-	if (reject_first_line_and_replay(r, why))
-		return true;
-	snprintf(r->read_error_buf, sizeof r->read_error_buf,
-		 "line %llu: %s, in a record too long to recover from",
-		 (unsigned long long)r->start_line, why);
-	r->read_error = r->read_error_buf;
-	return false;
+	else
+		reject_first_line_and_replay(r, why);
 }
 
 /* Drops the bytes of records already handed out, keeping a record in
@@ -664,8 +675,10 @@ static bool finish(struct csvr *r)
 static void compact(struct csvr *r)
 {
 	r->nrecs = r->next_rec = 0;
-	size_t keep = r->in_record || r->skipping ? r->raw_start : r->raw.len;
-	if (keep) {
+	if (!r->in_record && !r->skipping) {
+		r->raw.len = 0;
+	} else if (r->raw_start) {
+		size_t keep = r->raw_start;
 		memmove(r->raw.data, r->raw.data + keep, r->raw.len - keep);
 		r->raw.len -= keep;
 		r->raw_start -= keep;
@@ -698,13 +711,11 @@ static const struct csv_record *engine_next(struct csvr *r)
 			size_t len;
 			bool has_lf;
 			if (next_segment(r, &seg, &len, &has_lf)) {
-				if (!feed(r, seg, len, has_lf))
-					return NULL;
+				feed(r, seg, len, has_lf);
 			} else if (r->read_error || (r->blocks && !r->last_block)) {
 				return NULL; /* or, fed by blocks: wait for the next */
 			} else {
-				if (!finish(r))
-					return NULL;
+				finish(r);
 				/* finish() may have queued lines to parse again. */
 				ended = r->replay_pos >= r->replay.len;
 			}

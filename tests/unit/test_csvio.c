@@ -276,6 +276,54 @@ static void cr_line_ends_across_reads(void)
 	free(buf);
 }
 
+/* A quoted field still open at a line end with 64 MiB after its first
+ * line is taken for a quote never closed: its first line is rejected and
+ * the lines after it are read again, so the rest of the input is neither
+ * lost nor held in memory. */
+static void quote_open_past_64_mib_costs_one_line(void)
+{
+	size_t rows = 5 * 1024 * 1024, n = 0; /* 70 MiB of them */
+	char *buf = malloc(16 + rows * 14);
+	n += (size_t)sprintf(buf, "a,b\n1,\"open\n");
+	for (size_t i = 0; i < rows; i++, n += 14)
+		memcpy(buf + n, "xxxxxxxxxxx,y\n", 14);
+	struct csvr *r = reader_on(buf, n, ',');
+	const struct csv_record *rec;
+	csvr_next(r);
+	CHECK((rec = csvr_next(r)) && rec->kind == CSVR_MALFORMED && rec->line == 2 && !rec->raw_cut);
+	CHECK(rec && strcmp(rec->error, "unterminated quoted field (still open after 64 MiB)") == 0);
+	CHECK(rec && rec->raw_len == 7 && memcmp(rec->raw, "1,\"open", 7) == 0);
+	size_t seen = 0, bad = 0;
+	while ((rec = csvr_next(r))) {
+		if (rec->kind != CSVR_ROW || rec->line != seen + 3 || rec->raw_len != 13)
+			bad++;
+		seen++;
+	}
+	CHECK(bad == 0 && seen == rows && csvr_error(r) == NULL);
+	reader_done(r);
+	free(buf);
+}
+
+/* A record past 64 MiB is read whole; its raw holds the first 64 MiB. */
+static void huge_row_keeps_the_start_of_its_raw(void)
+{
+	size_t big = 65 * 1024 * 1024, n = 0;
+	char *buf = malloc(big + 16);
+	n += (size_t)sprintf(buf, "1,");
+	memset(buf + n, 'x', big);
+	n += big;
+	n += (size_t)sprintf(buf + n, "\n2,y\n");
+	struct csvr *r = reader_on(buf, n, ',');
+	const struct csv_record *rec;
+	CHECK((rec = csvr_next(r)) && rec->kind == CSVR_ROW && rec->nfields == 2 && rec->fields[1].len == big);
+	CHECK(rec && rec->raw_cut && rec->raw_len == 64 * 1024 * 1024 && memcmp(rec->raw, "1,xx", 4) == 0);
+	CHECK((rec = csvr_next(r)) && rec->line == 2 && !rec->raw_cut);
+	CHECK_STR(rec->raw, rec->raw_len, "2,y");
+	CHECK(csvr_next(r) == NULL && csvr_error(r) == NULL);
+	reader_done(r);
+	free(buf);
+}
+
 static void nul_bytes_are_kept(void)
 {
 	static const char in[] = "a\nx\0y\n";
@@ -441,6 +489,8 @@ int main(void)
 	RUN(last_line_unterminated_quote);
 	RUN(lone_cr_ends_a_line);
 	RUN(cr_line_ends_across_reads);
+	RUN(quote_open_past_64_mib_costs_one_line);
+	RUN(huge_row_keeps_the_start_of_its_raw);
 	RUN(nul_bytes_are_kept);
 	RUN(tab_separated);
 	RUN(records_across_read_chunks);
