@@ -530,3 +530,14 @@ one_value() {
 	assert_equal "$(printf '%s\n' "$output" | sed -n '2p;3p;$p')" "$(printf '1,2\nxxxxxxxxxxxxxxx,y\n5,6')"
 	assert_equal "$(tail -n +2 rej.csv)" 'open.csv,3,,source-error,,unterminated quoted field (still open after 64 MiB),"3,""x"'
 }
+
+@test "validate rejects a row over 64 MiB with the start of its raw row and says it was cut" {
+	{ printf 'a,b\n1,'; head -c 70000000 /dev/zero | tr '\0' x; printf ',3\n2,ok\n'; } >long.csv
+	run --separate-stderr "$BIN/validate" --rejects rej.csv long.csv
+	assert_success
+	assert_output "$(printf 'a,b\n2,ok')"
+	assert_equal "$(sed -n 2p rej.csv | cut -c 1-107)" \
+		"long.csv,2,,extra-cell,,\"the row has 3 fields, the header 2 (raw holds only the row's first 64 MiB)\",\"1,xxx"
+	# the raw field: the row's first 64 MiB, quoted, and the newline
+	assert_equal "$(sed -n 2p rej.csv | cut -d, -f8- | wc -c)" $((64 * 1024 * 1024 + 3))
+}
