@@ -2,10 +2,11 @@
  * CSV reader over libcsv and CSV writer; see csvio.h for the contract.
  *
  * The reader feeds libcsv one physical line at a time (up to and including
- * its LF). That costs one csv_parse() call per line, which is small next to
- * the per-byte work, and buys exact line numbers, the raw bytes of every
- * record, and a clean place to stop and start again after a parse error,
- * none of which libcsv offers by itself. On request a line without quotes
+ * its LF, or its CR when a lone CR ends it). That costs one csv_parse()
+ * call per line, which is small next to the per-byte work, and buys exact
+ * line numbers, the raw bytes of every record, and a clean place to stop
+ * and start again after a parse error, none of which libcsv offers by
+ * itself. On request a line without quotes
  * is split here instead (see plain_line): libcsv's byte-by-byte state
  * machine was half of pgload's time on the sales stream. */
 #include "csvio.h"
@@ -23,8 +24,10 @@
 
 enum {
 	READ_CHUNK = 256 * 1024,
-	/* A record longer than this keeps no raw copy; a parse error inside
-	 * it can then not be recovered from. Large enough for a 10 MB field. */
+	/* A record's raw copy stops here (the record itself is read whole).
+	 * A quoted field still open at a line end past it is taken for a
+	 * quote never closed: the lines after the first are kept to be read
+	 * again, and that bounds them. Large enough for a 10 MB field. */
 	RAW_LIMIT = 64 * 1024 * 1024,
 	CSV_BLOCK = 64 * 1024,
 };
@@ -66,7 +69,8 @@ struct recref {
 	size_t first, n; /* into fields */
 	const char *error;
 	size_t raw_off;  /* where its bytes begin in the raw buffer */
-	size_t raw_len;  /* 0: to the end of the raw buffer */
+	size_t raw_len;  /* and how many, terminator included */
+	bool raw_cut;
 };
 
 struct csvr {
@@ -88,6 +92,11 @@ struct csvr {
 
 	struct bytes replay;   /* lines to parse again after an error */
 	size_t replay_pos;
+	const char *rest;      /* what follows a lone CR in the segment being */
+	size_t rest_len;       /* fed: it is fed next, as a line of its own */
+	bool rest_has_lf;
+	bool from_rest;        /* the segment being fed came from rest */
+	bool cr_ended_segment; /* the last segment ended at a CR: an LF next is its CRLF's */
 
 	struct bytes arena;    /* field bytes of queued records */
 	struct csv_field *fields; /* queued records' fields, pointing into arena */
@@ -101,16 +110,12 @@ struct csvr {
 	const char *skip_error;
 	uint64_t start_line;   /* its first line */
 	size_t first_field;    /* its first fieldref */
-	struct bytes raw;      /* its input bytes */
-	size_t raw_start;      /* where its first line begins in raw: after a lone CR
-	                        * a record begins on a line the last one held */
-	size_t raw_first_line; /* where its first line ends in raw, LF included; 0 until known */
-	bool raw_overflow;
-	size_t line_begin;     /* where the line being fed begins in raw */
-	bool at_line_begin;    /* the next segment begins a line */
-	bool seg_has_lf;       /* the segment being parsed ends its line */
+	struct bytes raw;      /* input bytes of the queued records, then its own */
+	size_t raw_start;      /* where its bytes begin in raw */
+	size_t raw_first_line; /* where its first line ends in raw, terminator included; 0 until known */
+	bool raw_overflow;     /* raw holds only its first RAW_LIMIT bytes */
 	bool last_term_cr;     /* the previous record ended at a CR */
-	bool at_row_start;     /* libcsv has seen nothing since a record ended at an LF */
+	bool at_row_start;     /* libcsv has seen nothing since a record ended */
 	uint64_t line;         /* the line being fed */
 
 	struct csv_record rec;
@@ -125,36 +130,54 @@ static int never_space(unsigned char c)
 	return 0;
 }
 
-/* True when s holds a space or a tab, the bytes libcsv would trim: sixteen
- * at a time (GCC's vector types make that SIMD on any target), the last
- * sixteen overlapping the ones before. */
-static bool has_blank(const char *s, size_t len)
+enum { SEEN_BLANK = 1, SEEN_CR = 2 };
+
+/* What a line holds that changes how it is fed: a space or a tab (SEEN_BLANK,
+ * bytes libcsv would trim) and a CR (SEEN_CR). Sixteen bytes at a time (GCC's
+ * vector types make that SIMD on any target), the last sixteen overlapping
+ * the ones before; both in one pass, as every line fed to libcsv needs it. */
+static inline __attribute__((always_inline)) unsigned scan_line(const char *s, size_t len)
 {
 	typedef char v16 __attribute__((vector_size(16)));
 	if (len < 16) {
+		unsigned seen = 0;
 		for (size_t i = 0; i < len; i++)
-			if (s[i] == ' ' || s[i] == '\t')
-				return true;
-		return false;
+			seen |= (s[i] == ' ' || s[i] == '\t' ? SEEN_BLANK : 0) | (s[i] == '\r' ? SEEN_CR : 0);
+		return seen;
 	}
 	const v16 space = { ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ', ' ' };
 	const v16 tab = { '\t', '\t', '\t', '\t', '\t', '\t', '\t', '\t', '\t', '\t', '\t', '\t', '\t', '\t', '\t', '\t' };
+	const v16 cr = { '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r', '\r' };
+	v16 blanks = { 0 }, crs = { 0 };
 	for (size_t i = 0;; i += 16) {
 		if (i > len - 16)
 			i = len - 16;
 		v16 v;
 		memcpy(&v, s + i, 16);
-		v16 hit = (v == space) | (v == tab);
-		uint64_t half[2];
-		memcpy(half, &hit, 16);
-		if (half[0] | half[1])
-			return true;
+		blanks |= (v == space) | (v == tab);
+		crs |= v == cr;
 		if (i == len - 16)
-			return false;
+			break;
 	}
+	uint64_t b[2], c[2];
+	memcpy(b, &blanks, 16);
+	memcpy(c, &crs, 16);
+	return (b[0] | b[1] ? SEEN_BLANK : 0) | (c[0] | c[1] ? SEEN_CR : 0);
 }
 
-static void push_record(struct csvr *r, enum csvr_kind kind, const char *error, size_t raw_len)
+/* The first CR in s that is not the first half of a CRLF, or NULL. A CR
+ * that ends s counts: whether an LF follows is not known yet. */
+static const char *lone_cr(const char *s, size_t len)
+{
+	const char *end = s + len;
+	for (const char *p = s; (p = memchr(p, '\r', (size_t)(end - p))) != NULL; p++)
+		if (p + 1 == end || p[1] != '\n')
+			return p;
+	return NULL;
+}
+
+/* Queues the record being parsed, whose raw bytes end at raw_end in raw. */
+static void push_record(struct csvr *r, enum csvr_kind kind, const char *error, size_t raw_end)
 {
 	if (r->nrecs == r->caprecs) {
 		r->caprecs = r->caprecs ? 2 * r->caprecs : 16;
@@ -167,7 +190,8 @@ static void push_record(struct csvr *r, enum csvr_kind kind, const char *error, 
 		.n = kind == CSVR_ROW ? r->nfields - r->first_field : 0,
 		.error = error,
 		.raw_off = r->raw_start,
-		.raw_len = raw_len,
+		.raw_len = raw_end - r->raw_start,
+		.raw_cut = r->raw_overflow,
 	};
 	r->in_record = false;
 	r->first_field = r->nfields;
@@ -203,15 +227,10 @@ static void field_room(struct csvr *r)
 	}
 }
 
-/* on_field's rare work, out of line so the common path stays short: a
- * record that starts mid-line (after a lone CR), and room to grow. */
+/* on_field's rare work, out of line so the common path stays short: room
+ * to grow. */
 static __attribute__((noinline)) void field_prepare(struct csvr *r, size_t len)
 {
-	if (!r->in_record) {
-		r->in_record = true;
-		r->start_line = r->line;
-		r->first_field = r->nfields;
-	}
 	field_room(r);
 	arena_reserve(r, len + 1);
 }
@@ -241,7 +260,7 @@ static inline void copy_short(char *to, const char *from, size_t len)
 static void on_field(void *data, size_t len, void *ctx)
 {
 	struct csvr *r = ctx;
-	if (!r->in_record || r->nfields == r->capfields || r->arena.len + len + 1 > r->arena.cap)
+	if (r->nfields == r->capfields || r->arena.len + len + 1 > r->arena.cap)
 		field_prepare(r, len);
 	r->last_term_cr = false;
 	char *to = r->arena.data + r->arena.len;
@@ -257,22 +276,17 @@ static void on_field(void *data, size_t len, void *ctx)
 static void on_record(int term, void *ctx)
 {
 	struct csvr *r = ctx;
-	/* A segment ends at its first LF, so nothing follows this one. */
-	r->at_row_start = term == '\n';
+	/* libcsv is fed one line at a time and a line ends at its terminator,
+	 * so nothing follows this one, and the record's bytes end with what
+	 * raw holds. */
+	r->at_row_start = true;
 	bool fields = r->nfields > r->first_field;
 	if (term == '\n' && r->last_term_cr && !fields) { /* the LF of a CRLF */
 		r->last_term_cr = false;
 		return;
 	}
 	r->last_term_cr = term == '\r';
-	if (!r->in_record) /* a blank line after a lone CR */
-		r->start_line = r->line;
-	push_record(r, fields ? CSVR_ROW : CSVR_BLANK, NULL, 0);
-	if (term == '\r') { /* whatever comes next begins on this line */
-		r->start_line = r->line;
-		r->raw_start = r->line_begin;
-		r->raw_first_line = r->seg_has_lf ? r->raw.len : 0;
-	}
+	push_record(r, fields ? CSVR_ROW : CSVR_BLANK, NULL, r->raw.len);
 }
 
 static void parser_init(struct csvr *r)
@@ -295,7 +309,6 @@ struct csvr *csvr_open(int fd, const char *name, char delim)
 	r->inbuf = xrealloc(NULL, READ_CHUNK);
 	r->in = r->inbuf;
 	r->line = 1;
-	r->at_line_begin = true;
 	r->delim = delim;
 	parser_init(r);
 	return r;
@@ -318,12 +331,12 @@ void csvr_restart(struct csvr *r, uint64_t first_line, bool at_start)
 	r->started = !at_start;
 	r->read_error = NULL;
 	r->bytes = 0;
-	r->replay.len = r->replay_pos = 0;
+	r->replay.len = r->replay_pos = r->rest_len = 0;
+	r->cr_ended_segment = false;
 	r->arena.len = r->nfields = r->nrecs = r->next_rec = 0;
 	r->in_record = r->skipping = r->last_term_cr = false;
 	r->first_field = 0;
-	r->raw.len = r->raw_start = r->line_begin = 0;
-	r->at_line_begin = true;
+	r->raw.len = r->raw_start = 0;
 	r->line = first_line;
 }
 
@@ -348,8 +361,8 @@ void csvr_split_plain_lines(struct csvr *r)
 
 bool csvr_between_records(const struct csvr *r)
 {
-	/* After a lone CR a record can begin, even open a quote, with no
-	 * field seen yet: only libcsv's own state tells. */
+	/* A record can begin, even open a quote, with no field seen yet: only
+	 * libcsv's own state tells. */
 	return r->at_row_start && !r->in_record && !r->skipping && r->replay_pos >= r->replay.len;
 }
 
@@ -389,9 +402,17 @@ static bool fill(struct csvr *r)
 }
 
 /* The next piece of input: up to and including the next LF, or to the end of
- * what is buffered. Replayed lines come first. */
+ * what is buffered. What followed a lone CR comes first, then replayed lines. */
 static bool next_segment(struct csvr *r, const char **seg, size_t *len, bool *has_lf)
 {
+	r->from_rest = r->rest_len > 0;
+	if (r->from_rest) {
+		*seg = r->rest;
+		*len = r->rest_len;
+		*has_lf = r->rest_has_lf;
+		r->rest_len = 0;
+		return true;
+	}
 	const char *p;
 	size_t avail;
 	if (r->replay_pos < r->replay.len) {
@@ -437,22 +458,26 @@ static void discard_partial(struct csvr *r)
 
 /* The record that failed started on an earlier line: reject its first line
  * only and parse the lines after it again, so that one stray quote costs
- * one row. Returns false when the raw copy was too large to keep. */
-static bool reject_first_line_and_replay(struct csvr *r, const char *error)
+ * one row. raw holds every byte after the first line (see feed), and rest
+ * what follows them. */
+static void reject_first_line_and_replay(struct csvr *r, const char *error)
 {
-	if (r->raw_overflow)
-		return false;
-	struct bytes again = { 0 };
-	bytes_add(&again, r->raw.data + r->raw_first_line, r->raw.len - r->raw_first_line);
+	/* raw's buffer becomes the replay, with no copy of what may be 64 MiB;
+	 * raw keeps its bytes up to the end of the first line. */
+	struct bytes again = r->raw, kept = { 0 };
+	bytes_add(&kept, r->raw.data, r->raw_first_line);
+	again.len -= r->raw_first_line;
+	memmove(again.data, again.data + r->raw_first_line, again.len);
+	bytes_add(&again, r->rest, r->rest_len);
 	if (r->replay_pos < r->replay.len) /* NULL + 0 is undefined: no replay yet */
 		bytes_add(&again, r->replay.data + r->replay_pos, r->replay.len - r->replay_pos);
 	free(r->replay.data);
 	r->replay = again;
-	r->replay_pos = 0;
-	push_record(r, CSVR_MALFORMED, error, r->raw_first_line - r->raw_start);
+	r->replay_pos = r->rest_len = 0;
+	r->raw = kept;
+	push_record(r, CSVR_MALFORMED, error, r->raw_first_line);
+	r->cr_ended_segment = r->raw.data[r->raw_first_line - 1] == '\r';
 	r->line = r->start_line + 1;
-	r->at_line_begin = true;
-	return true;
 }
 
 static const char *parse_error_reason(char c)
@@ -468,7 +493,7 @@ static const char *parse_error_reason(char c)
  * empty field null) in a fraction of its time. 0 for any other segment. */
 static size_t plain_line(const struct csvr *r, const char *seg, size_t len, bool has_lf)
 {
-	if (!r->split_plain_lines || r->in_record || r->skipping || r->last_term_cr || !has_lf)
+	if (!r->split_plain_lines || r->in_record || r->skipping || r->last_term_cr || r->from_rest || !has_lf)
 		return 0;
 	size_t n = len - 1;
 	if (n && seg[n - 1] == '\r')
@@ -502,47 +527,44 @@ static void split_plain(struct csvr *r, const char *s, size_t n)
 	on_record('\n', r);
 }
 
-/* Feeds one segment. Returns false on a fatal error (message in read_error). */
-static bool feed(struct csvr *r, const char *seg, size_t len, bool has_lf)
+/* Feeds one line, or the part of one that the input buffer ended: up to and
+ * including its LF, or its CR when a lone CR ends it (ends_line). plain is
+ * plain_line()'s answer, blanks whether it holds a space or a tab. */
+static inline void feed_line(struct csvr *r, const char *seg, size_t len, bool ends_line, size_t plain, bool blanks)
 {
-	size_t plain = plain_line(r, seg, len, has_lf);
 	if (!r->in_record && !r->skipping) {
 		r->in_record = true;
 		r->start_line = r->line;
 		r->first_field = r->nfields;
-		r->raw.len = r->raw_start = r->line_begin = 0;
+		r->raw_start = r->raw.len;
 		r->raw_first_line = 0;
 		r->raw_overflow = false;
 	}
-	if (r->at_line_begin)
-		r->line_begin = r->raw.len;
-	r->at_line_begin = r->seg_has_lf = has_lf;
-	if (r->raw.len + len <= RAW_LIMIT)
-		bytes_add(&r->raw, seg, len);
-	else
+	size_t room = RAW_LIMIT - (r->raw.len - r->raw_start);
+	if (len > room) /* only on its first line: see feed */
 		r->raw_overflow = true;
-	if (has_lf && r->raw_first_line == 0)
+	bytes_add(&r->raw, seg, len > room ? room : len);
+	if (ends_line && r->raw_first_line == 0)
 		r->raw_first_line = r->raw.len;
 
 	if (r->skipping) {
-		if (has_lf) {
+		if (ends_line) {
 			r->skipping = false;
-			push_record(r, CSVR_MALFORMED, r->skip_error, 0);
+			push_record(r, CSVR_MALFORMED, r->skip_error, r->raw.len);
 			r->line++;
 		}
-		return true;
+		return;
 	}
 	if (plain) {
 		split_plain(r, seg, plain);
 		r->line++;
-		return true;
+		return;
 	}
 	/* never_space keeps blanks libcsv would trim, at the price of a call
 	 * for every byte; a line without blanks parses the same without it. */
-	bool keep_blanks = has_blank(seg, len);
-	if (keep_blanks != r->keeping_blanks) {
-		csv_set_space_func(&r->parser, keep_blanks ? never_space : NULL);
-		r->keeping_blanks = keep_blanks;
+	if (blanks != r->keeping_blanks) {
+		csv_set_space_func(&r->parser, blanks ? never_space : NULL);
+		r->keeping_blanks = blanks;
 	}
 	r->at_row_start = false;
 	size_t done = csv_parse(&r->parser, seg, len, on_field, on_record, r);
@@ -553,57 +575,116 @@ static bool feed(struct csvr *r, const char *seg, size_t len, bool has_lf)
 			/* The bad record began on this line: drop the rest of it. */
 			r->skipping = true;
 			r->skip_error = why;
-			if (has_lf) {
+			if (ends_line) {
 				r->skipping = false;
-				push_record(r, CSVR_MALFORMED, why, 0);
+				push_record(r, CSVR_MALFORMED, why, r->raw.len);
 				r->line++;
 			}
-			return true;
+			return;
 		}
-		if (reject_first_line_and_replay(r, why))
-			return true;
-		snprintf(r->read_error_buf, sizeof r->read_error_buf,
-			 "line %llu: %s, in a record too long to recover from",
-			 (unsigned long long)r->start_line, why);
-		r->read_error = r->read_error_buf;
-		return false;
+		reject_first_line_and_replay(r, why);
+		return;
 	}
-	if (has_lf)
+	if (ends_line)
 		r->line++;
-	return true;
+}
+
+/* Splits the segment being fed at its first lone CR, if it has one: the
+ * part after it is kept in rest, to be fed next. Returns SEEN_BLANK when
+ * the part to feed now holds a blank. Rare: out of line. */
+static __attribute__((noinline)) unsigned split_at_lone_cr(struct csvr *r, const char *seg, size_t *len,
+							 bool *ends_line)
+{
+	const char *cr = lone_cr(seg, *len);
+	if (cr) {
+		size_t n = (size_t)(cr - seg) + 1;
+		r->rest = cr + 1;
+		r->rest_len = *len - n;
+		r->rest_has_lf = *ends_line;
+		r->cr_ended_segment = r->rest_len == 0;
+		*len = n;
+		*ends_line = true;
+	}
+	return scan_line(seg, *len) & SEEN_BLANK;
+}
+
+/* Feeds one segment (see next_segment). A lone CR ends a line as an LF does
+ * (COPY counts it so in a file of CR line ends, and libcsv ends a record
+ * there): libcsv gets the segment one such line at a time, so that a record
+ * can only end where a line does and its raw bytes are exactly the lines
+ * it was read from. */
+static void feed(struct csvr *r, const char *seg, size_t len, bool has_lf)
+{
+	bool ends_line = has_lf;
+	size_t plain = 0;
+	unsigned seen = 0;
+	if (r->in_record && !r->skipping && r->raw_first_line && r->raw.len - r->raw_start + len > RAW_LIMIT) {
+		/* A record goes on past a line end only inside a quoted field;
+		 * one this long is most likely a quote never closed. Reading
+		 * on would hold the rest of the input in memory. */
+		discard_partial(r);
+		r->rest = seg;
+		r->rest_len = len;
+		r->rest_has_lf = has_lf;
+		reject_first_line_and_replay(r, "unterminated quoted field (still open after 64 MiB)");
+		return;
+	}
+	if (r->cr_ended_segment && seg[0] == '\n') {
+		/* The LF of a CRLF that a read split: its CR ended the line. */
+		r->cr_ended_segment = false;
+		if (!r->in_record && !r->skipping)
+			return;
+		ends_line = false; /* inside a quoted field */
+	} else {
+		r->cr_ended_segment = false;
+		plain = plain_line(r, seg, len, has_lf);
+		if (!plain && !r->from_rest) {
+			size_t n = len; /* the CR of a final CRLF is no lone CR */
+			if (has_lf && --n && seg[n - 1] == '\r')
+				n--;
+			seen = scan_line(seg, n);
+		}
+		if (r->from_rest || (seen & SEEN_CR))
+			seen = split_at_lone_cr(r, seg, &len, &ends_line);
+	}
+	feed_line(r, seg, len, ends_line, plain, seen & SEEN_BLANK);
 }
 
 /* End of input: flush libcsv. An open quote at this point means the record
  * that holds it was never closed. */
-static bool finish(struct csvr *r)
+static void finish(struct csvr *r)
 {
 	if (r->skipping) {
 		r->skipping = false;
-		push_record(r, CSVR_MALFORMED, r->skip_error, 0);
-		return true;
+		push_record(r, CSVR_MALFORMED, r->skip_error, r->raw.len);
+		return;
 	}
 	if (csv_fini(&r->parser, on_field, on_record, r) == 0)
-		return true;
+		return;
 	const char *why = "unterminated quoted field";
 	discard_partial(r);
-	if (r->raw_first_line == 0 || r->raw_first_line == r->raw.len) {
-		push_record(r, CSVR_MALFORMED, why, 0);
-		return true;
-	}
-	if (reject_first_line_and_replay(r, why))
-		return true;
-	snprintf(r->read_error_buf, sizeof r->read_error_buf,
-		 "line %llu: %s, in a record too long to recover from",
-		 (unsigned long long)r->start_line, why);
-	r->read_error = r->read_error_buf;
-	return false;
+	if (r->raw_first_line == 0 || r->raw_first_line == r->raw.len)
+		push_record(r, CSVR_MALFORMED, why, r->raw.len);
+	else
+		reject_first_line_and_replay(r, why);
 }
 
 /* Drops the bytes of records already handed out, keeping a record in
- * progress (one that began after a lone CR mid-line) at the front. */
+ * progress (one that goes on past a lone CR that ended another) at the
+ * front. */
 static void compact(struct csvr *r)
 {
 	r->nrecs = r->next_rec = 0;
+	if (!r->in_record && !r->skipping) {
+		r->raw.len = 0;
+	} else if (r->raw_start) {
+		size_t keep = r->raw_start;
+		memmove(r->raw.data, r->raw.data + keep, r->raw.len - keep);
+		r->raw.len -= keep;
+		r->raw_start -= keep;
+		if (r->raw_first_line)
+			r->raw_first_line -= keep;
+	}
 	if (!r->in_record || r->first_field == r->nfields) {
 		r->arena.len = 0;
 		r->nfields = r->first_field = 0;
@@ -630,13 +711,11 @@ static const struct csv_record *engine_next(struct csvr *r)
 			size_t len;
 			bool has_lf;
 			if (next_segment(r, &seg, &len, &has_lf)) {
-				if (!feed(r, seg, len, has_lf))
-					return NULL;
+				feed(r, seg, len, has_lf);
 			} else if (r->read_error || (r->blocks && !r->last_block)) {
 				return NULL; /* or, fed by blocks: wait for the next */
 			} else {
-				if (!finish(r))
-					return NULL;
+				finish(r);
 				/* finish() may have queued lines to parse again. */
 				ended = r->replay_pos >= r->replay.len;
 			}
@@ -645,15 +724,14 @@ static const struct csv_record *engine_next(struct csvr *r)
 			return NULL;
 	}
 	const struct recref *q = &r->recs[r->next_rec++];
-	size_t raw_len = q->raw_len ? q->raw_len : r->raw.len - q->raw_off;
 	r->rec = (struct csv_record){
 		.kind = q->kind,
 		.line = q->line,
 		.nfields = q->n,
 		.fields = q->n ? r->fields + q->first : NULL,
 		.raw = r->raw.data ? r->raw.data + q->raw_off : "",
-		.raw_len = r->raw.data ? trim_terminator(r->raw.data + q->raw_off, raw_len) : 0,
-		.raw_cut = r->raw_overflow,
+		.raw_len = r->raw.data ? trim_terminator(r->raw.data + q->raw_off, q->raw_len) : 0,
+		.raw_cut = q->raw_cut,
 		.error = q->error,
 	};
 	return &r->rec;

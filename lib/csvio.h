@@ -9,13 +9,17 @@
  *
  * What it accepts and how it differs from bare libcsv:
  *   - every byte of a field is kept (libcsv would trim spaces and tabs);
- *   - LF and CRLF end a record; a lone CR does too, as in libcsv and COPY;
+ *   - LF and CRLF end a line and a record; a lone CR does too, as in libcsv
+ *     and COPY (a file of CR line ends reads as one of LFs would);
  *   - a UTF-8 byte order mark at the very start is dropped;
  *   - a blank line comes back as a record of kind CSVR_BLANK;
  *   - a malformed record (a stray quote, an unterminated quoted field) comes
  *     back as CSVR_MALFORMED with a reason, and reading goes on: the reader
  *     rejects the record's first line and parses again from the line after
- *     it, so one bad quote cannot swallow the rest of the file;
+ *     it, so one bad quote cannot swallow the rest of the file. A quoted
+ *     field still open at a line end 64 MiB after its record's first line
+ *     is taken for a quote never closed, so that the lines kept to be read
+ *     again stay bounded;
  *   - an empty unquoted field is marked null; "" is an empty string (the
  *     distinction COPY makes in CSV mode).
  * Field data is NUL-terminated for convenience but may itself hold NUL
@@ -47,7 +51,7 @@ struct csv_record {
 	const char *raw;     /* the input lines holding the record, without the */
 	size_t raw_len;      /* final line terminator; a multi-line record keeps */
 	                     /* its inner newlines */
-	bool raw_cut;        /* raw holds only the start of a huge record */
+	bool raw_cut;        /* raw holds only the first 64 MiB of a huge record */
 	const char *error;   /* CSVR_MALFORMED only: what is wrong, for people */
 };
 

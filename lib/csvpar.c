@@ -25,8 +25,10 @@
 #include "xalloc.h"
 
 /* Big enough that the cost of handing a chunk over is lost in its parsing,
- * small enough that the chunks in flight take little memory. */
-enum { DEFAULT_CHUNK = 1024 * 1024 };
+ * small enough that the chunks in flight take little memory. A chunk that
+ * has found no quote-balanced line end by CUT_ANYWAY times that size is cut
+ * at its last line end all the same (see fill_chunk). */
+enum { DEFAULT_CHUNK = 1024 * 1024, CUT_ANYWAY = 4 };
 
 enum slot_state { FREE, READY, WORKING, DONE };
 
@@ -101,6 +103,18 @@ static uint64_t count_newlines(const char *s, size_t len)
 	return n;
 }
 
+/* Line ends in s[0, len) as the reader counts them: each LF, and each CR
+ * not followed by an LF (one that ends s counts: a chunk ends at an LF or
+ * at the end of input). Most input holds no CR, and one memchr says so. */
+static uint64_t count_line_ends(const char *s, size_t len)
+{
+	uint64_t n = count_newlines(s, len);
+	const char *end = s + len;
+	for (const char *p = s; (p = memchr(p, '\r', (size_t)(end - p))) != NULL; p++)
+		n += p + 1 == end || p[1] != '\n';
+	return n;
+}
+
 /* Looking for where to end a chunk: just after the last LF that has an
  * even number of quotes before it. The scan goes on from where it stopped
  * as the chunk grows, so a long quoted field is read through once. */
@@ -156,6 +170,14 @@ static size_t fill_chunk(struct pipeline *p, struct slot *c)
 			scan_for_cut(&sc, c->data, c->len);
 			if (sc.cut)
 				return sc.cut;
+			/* One stray quote makes every line end after it look inside
+			 * a quoted field: waiting for a balanced one would hold the
+			 * rest of the input. Cut at a line end anyway; if that is
+			 * inside a record, the worker's reader says so and the
+			 * caller's thread parses on from here as one reader would. */
+			const char *lf = c->len >= CUT_ANYWAY * p->chunk_bytes ? memrchr(c->data, '\n', c->len) : NULL;
+			if (lf)
+				return (size_t)(lf - c->data) + 1;
 		}
 		/* Up to a chunk's worth, then as much again as there is until
 		 * there is a place to cut. */
@@ -222,7 +244,7 @@ static void *reader_main(void *arg)
 			memcpy(carry, c->data + keep, carry_len);
 		c->len = keep;
 		c->first_line = line;
-		line += count_newlines(c->data, keep);
+		line += count_line_ends(c->data, keep);
 		bytes += keep;
 		c->end_bytes = bytes;
 

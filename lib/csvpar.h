@@ -4,10 +4,12 @@
  * each chunk's result back in input order.
  *
  * A chunk ends at a line end where the number of quote characters since the
- * chunk began is even. In well-formed CSV that is always the end of a
- * record, so each chunk can be parsed on its own, from a clean start, with
- * line numbers counted ahead. Only malformed input (a stray quote) can make
- * that guess wrong; the chunk's reader then ends inside a record, its
+ * chunk began is even, or, when there is none in a few chunks' worth of
+ * input, at any line end, so that memory stays bounded. In well-formed CSV
+ * the first is always the end of a record, so each chunk can be parsed on
+ * its own, from a clean start, with line numbers counted ahead. Malformed
+ * input (a stray quote) or the second kind of cut can make that guess
+ * wrong; the chunk's reader then ends inside a record, its
  * result is thrown away, and the caller's thread parses on from that
  * chunk's start one chunk at a time, as a single reader would, until a chunk
  * ends between records again. Records, line numbers and errors are

@@ -378,6 +378,16 @@ static void describe_constraint(char *msg, size_t size, const struct ts_field *f
  * verdicts, output and unique keys) is finished in input order on the main
  * thread, which alone holds the unique-key sets and writes the output. */
 
+/* The reader keeps only the first 64 MiB of a row's raw bytes (csvio.h):
+ * a reject whose raw is cut says so, since raw is otherwise the row as read. */
+static void note_raw_cut(char *msg, size_t size, bool cut)
+{
+	if (cut) {
+		size_t n = strlen(msg);
+		snprintf(msg + n, size - n, " (raw holds only the row's first 64 MiB)");
+	}
+}
+
 /* A row as checked: rejected, or passed so far with its output ready. */
 struct checked_row {
 	uint64_t line;
@@ -386,6 +396,7 @@ struct checked_row {
 	size_t msg;                      /* rejected: message, in text */
 	size_t raw, raw_len;             /* in text, or in out when raw_in_out */
 	bool raw_in_out;                 /* the output is the raw row */
+	bool raw_cut;                    /* raw is the start of a huge row */
 	size_t out, out_len;             /* passed: output, in the chunk's out */
 	size_t keys;                     /* passed: its n_uniques keys */
 };
@@ -661,6 +672,7 @@ static void check_row(const struct validator *v, struct checker *k, const struct
 	row->msg = row->raw = row->out = row->out_len = row->keys = 0;
 	row->raw_len = rec->raw_len;
 	row->raw_in_out = false;
+	row->raw_cut = rec->raw_cut;
 	char msg[1024];
 	unsigned more = 0;
 
@@ -722,6 +734,7 @@ static void check_row(const struct validator *v, struct checker *k, const struct
 			size_t n = strlen(msg);
 			snprintf(msg + n, sizeof msg - n, " (and %u more problem%s)", more, more == 1 ? "" : "s");
 		}
+		note_raw_cut(msg, sizeof msg, rec->raw_cut);
 		row->msg = add_text(res, msg, strlen(msg));
 		row->raw = add_text(res, rec->raw, rec->raw_len);
 		return;
@@ -845,6 +858,7 @@ static bool unique_ok(struct validator *v, const struct chunk_result *res, const
 		char cols[512], msg[1024];
 		describe_key(v, &u->key, key, keys[i].len, cols, sizeof cols);
 		snprintf(msg, sizeof msg, "%s already appeared on line %llu", cols, (unsigned long long)seen_on);
+		note_raw_cut(msg, sizeof msg, row->raw_cut);
 		size_t out_len;
 		const char *raw = (row->raw_in_out ? csvw_mem_data(res->out, &out_len) : res->text) + row->raw;
 		reject(v, row->line, v->schema.fields[u->key.cols[0]].name, u->rule, u->rule == R_UNIQUE ? "unique" : NULL,

@@ -121,15 +121,15 @@ static void plain_lines_read_like_quoted_ones(void)
 	rec = csvr_next(r);
 	CHECK(rec && rec->line == 3 && rec->nfields == 2);
 	CHECK_STR(rec->fields[0].data, rec->fields[0].len, "q");
-	/* A lone CR ends a record mid-line; the next one starts on that line. */
+	/* A lone CR ends a record and a line. */
 	rec = csvr_next(r);
 	CHECK(rec && rec->line == 4 && rec->nfields == 1);
 	CHECK_STR(rec->fields[0].data, rec->fields[0].len, "c");
 	rec = csvr_next(r);
-	CHECK(rec && rec->line == 4 && rec->nfields == 2);
+	CHECK(rec && rec->line == 5 && rec->nfields == 2);
 	CHECK_STR(rec->fields[1].data, rec->fields[1].len, "e");
 	rec = csvr_next(r);
-	CHECK(rec && rec->line == 5 && rec->nfields == 2);
+	CHECK(rec && rec->line == 6 && rec->nfields == 2);
 	CHECK_STR(rec->raw, rec->raw_len, "f,g");
 	CHECK(csvr_next(r) == NULL && csvr_error(r) == NULL);
 	reader_done(r);
@@ -217,6 +217,111 @@ static void last_line_unterminated_quote(void)
 	CHECK_STR(rec->raw, rec->raw_len, "\"never closed");
 	CHECK(csvr_next(r) == NULL && csvr_error(r) == NULL);
 	reader_done(r);
+}
+
+/* Each record's raw is its own bytes and nothing of its neighbours', and
+ * a lone CR counts as a line end, inside a quoted field too. */
+static void lone_cr_ends_a_line(void)
+{
+	struct csvr *r = OPEN("a,b\n1,2\r3,4,5\r\r\n\"x\ry\",6\r7,\"open\n8,9\r");
+	const struct csv_record *rec;
+	csvr_next(r);
+	CHECK((rec = csvr_next(r)) && rec->kind == CSVR_ROW && rec->line == 2);
+	CHECK_STR(rec->raw, rec->raw_len, "1,2");
+	CHECK((rec = csvr_next(r)) && rec->kind == CSVR_ROW && rec->line == 3 && rec->nfields == 3);
+	CHECK_STR(rec->raw, rec->raw_len, "3,4,5");
+	CHECK((rec = csvr_next(r)) && rec->kind == CSVR_BLANK && rec->line == 4);
+	CHECK(rec && rec->raw_len == 0);
+	CHECK((rec = csvr_next(r)) && rec->kind == CSVR_ROW && rec->line == 5);
+	CHECK_STR(rec->raw, rec->raw_len, "\"x\ry\",6");
+	CHECK((rec = csvr_next(r)) && rec->kind == CSVR_MALFORMED && rec->line == 7);
+	CHECK_STR(rec->raw, rec->raw_len, "7,\"open");
+	CHECK((rec = csvr_next(r)) && rec->kind == CSVR_ROW && rec->line == 8);
+	CHECK_STR(rec->raw, rec->raw_len, "8,9");
+	CHECK(csvr_next(r) == NULL && csvr_error(r) == NULL);
+	reader_done(r);
+}
+
+/* A file of CR line ends, longer than one read, with a CRLF that the
+ * reads split between its CR and its LF: every record has its own raw
+ * bytes and its own line, and the whole takes linear time. */
+static void cr_line_ends_across_reads(void)
+{
+	size_t cap = 1024 * 1024, n = 0, split = 256 * 1024; /* csvio's READ_CHUNK */
+	char *buf = malloc(cap + 64);
+	int rows = 0;
+	while (n < cap) {
+		n += (size_t)sprintf(buf + n, "%d,x", rows++);
+		if (n < split - 1 && n + 16 > split - 1) { /* pad to end the row at the split */
+			memset(buf + n, 'p', split - 1 - n);
+			n = split - 1;
+			n += (size_t)sprintf(buf + n, "\r\n");
+		} else {
+			buf[n++] = '\r';
+		}
+	}
+	struct csvr *r = reader_on(buf, n, ',');
+	const struct csv_record *rec;
+	int seen = 0, bad = 0;
+	while ((rec = csvr_next(r))) {
+		char want[32];
+		int len = sprintf(want, "%d,x", seen);
+		if (rec->kind != CSVR_ROW || rec->line != (uint64_t)seen + 1 || rec->raw_len < (size_t)len ||
+		    rec->raw_len > (size_t)len + 20 || memcmp(rec->raw, want, (size_t)len) != 0)
+			bad++;
+		seen++;
+	}
+	CHECK(bad == 0 && seen == rows && csvr_error(r) == NULL);
+	reader_done(r);
+	free(buf);
+}
+
+/* A quoted field still open at a line end with 64 MiB after its first
+ * line is taken for a quote never closed: its first line is rejected and
+ * the lines after it are read again, so the rest of the input is neither
+ * lost nor held in memory. */
+static void quote_open_past_64_mib_costs_one_line(void)
+{
+	size_t rows = 5 * 1024 * 1024, n = 0; /* 70 MiB of them */
+	char *buf = malloc(16 + rows * 14);
+	n += (size_t)sprintf(buf, "a,b\n1,\"open\n");
+	for (size_t i = 0; i < rows; i++, n += 14)
+		memcpy(buf + n, "xxxxxxxxxxx,y\n", 14);
+	struct csvr *r = reader_on(buf, n, ',');
+	const struct csv_record *rec;
+	csvr_next(r);
+	CHECK((rec = csvr_next(r)) && rec->kind == CSVR_MALFORMED && rec->line == 2 && !rec->raw_cut);
+	CHECK(rec && strcmp(rec->error, "unterminated quoted field (still open after 64 MiB)") == 0);
+	CHECK(rec && rec->raw_len == 7 && memcmp(rec->raw, "1,\"open", 7) == 0);
+	size_t seen = 0, bad = 0;
+	while ((rec = csvr_next(r))) {
+		if (rec->kind != CSVR_ROW || rec->line != seen + 3 || rec->raw_len != 13)
+			bad++;
+		seen++;
+	}
+	CHECK(bad == 0 && seen == rows && csvr_error(r) == NULL);
+	reader_done(r);
+	free(buf);
+}
+
+/* A record past 64 MiB is read whole; its raw holds the first 64 MiB. */
+static void huge_row_keeps_the_start_of_its_raw(void)
+{
+	size_t big = 65 * 1024 * 1024, n = 0;
+	char *buf = malloc(big + 16);
+	n += (size_t)sprintf(buf, "1,");
+	memset(buf + n, 'x', big);
+	n += big;
+	n += (size_t)sprintf(buf + n, "\n2,y\n");
+	struct csvr *r = reader_on(buf, n, ',');
+	const struct csv_record *rec;
+	CHECK((rec = csvr_next(r)) && rec->kind == CSVR_ROW && rec->nfields == 2 && rec->fields[1].len == big);
+	CHECK(rec && rec->raw_cut && rec->raw_len == 64 * 1024 * 1024 && memcmp(rec->raw, "1,xx", 4) == 0);
+	CHECK((rec = csvr_next(r)) && rec->line == 2 && !rec->raw_cut);
+	CHECK_STR(rec->raw, rec->raw_len, "2,y");
+	CHECK(csvr_next(r) == NULL && csvr_error(r) == NULL);
+	reader_done(r);
+	free(buf);
 }
 
 static void nul_bytes_are_kept(void)
@@ -382,6 +487,10 @@ int main(void)
 	RUN(unterminated_quote_costs_one_line);
 	RUN(quote_closed_late_resynchronises);
 	RUN(last_line_unterminated_quote);
+	RUN(lone_cr_ends_a_line);
+	RUN(cr_line_ends_across_reads);
+	RUN(quote_open_past_64_mib_costs_one_line);
+	RUN(huge_row_keeps_the_start_of_its_raw);
 	RUN(nul_bytes_are_kept);
 	RUN(tab_separated);
 	RUN(records_across_read_chunks);

@@ -89,6 +89,8 @@ static void malformed_input(void)
 	SAME("a,b\n\"1\"\"\n2,3\n\"\n4,5\n");
 	SAME("a,b\r1,2\r3,4\r");                        /* lone CRs */
 	SAME("a,b\n1,2\r3,4\n5,\"x\ry\"\n");
+	SAME("a,b\n1,2\r3,4,5\r6,7\n8,9\n1,2\r\r\n3,4\n");  /* lone CRs end lines too */
+	SAME("a\r\"x\ry\"\r\n1\r2,\"open\r3\n4\r");
 	same_as_plain("a,b\n1,\0x\n2,3\n", 14, ',');     /* NUL */
 	SAME("\"\n\"\n\"\n\"\n");
 	/* Quotes balance at a line end the reader is not at a record's end:
@@ -146,6 +148,52 @@ static void a_long_input(void)
 	close(fd);
 }
 
+static void no_header(void *ctx, const struct csv_record *rec)
+{
+	(void)ctx, (void)rec;
+}
+
+static void note_chunk(void *ctx, void *result, uint64_t bytes)
+{
+	(void)result;
+	uint64_t *seen = ctx; /* input so far, the largest chunk */
+	if (bytes - seen[0] > seen[1])
+		seen[1] = bytes - seen[0];
+	seen[0] = bytes;
+}
+
+/* A quote that never closes leaves no quote-balanced line end after it;
+ * chunks are cut at line ends all the same, and the records stay those
+ * of one reader. */
+static void stray_quote_keeps_chunks_small(void)
+{
+	size_t n = 0, cap = 512 * 1024;
+	char *buf = malloc(cap + 64);
+	n += (size_t)sprintf(buf, "k,v\n1,\"open\n");
+	for (int row = 2; n < cap; row++)
+		n += (size_t)sprintf(buf + n, "%d,plain\n", row);
+	static const size_t chunks[] = { 1000, 4096, 0 };
+	same_with(buf, n, ',', chunks, 2);
+	int fd = fd_on(buf, n);
+	lseek(fd, 0, SEEK_SET);
+	uint64_t seen[2] = { 0, 0 };
+	const struct csvpar_opts o = { .name = "t", .delim = ',', .threads = 2, .chunk_bytes = 4096 };
+	const struct csvpar_ops ops = {
+		.ctx = seen,
+		.header = no_header,
+		.result_new = dump_new,
+		.result_clear = dump_clear,
+		.result_free = dump_free,
+		.work = dump_work,
+		.deliver = note_chunk,
+	};
+	char err[256];
+	CHECK(csvpar_run(fd, &o, &ops, err, sizeof err));
+	CHECK(seen[0] == n && seen[1] <= 8 * 4096);
+	close(fd);
+	free(buf);
+}
+
 static void read_error_is_reported(void)
 {
 	struct dump got = { 0 };
@@ -184,6 +232,7 @@ int main(void)
 	RUN(tab_separated);
 	RUN(empty_input);
 	RUN(a_long_input);
+	RUN(stray_quote_keeps_chunks_small);
 	RUN(read_error_is_reported);
 	RUN(rows_flow_from_a_pipe);
 	return UNIT_END();
