@@ -811,6 +811,19 @@ static bool encode_row(struct load *L, const struct csv_record *rec, size_t *bad
 	return true;
 }
 
+/* A record rebuilt from its parsed fields, in the input's format, for a
+ * record whose raw bytes were cut short. */
+static void add_record(struct cbuf *b, const struct csv_record *rec, char delim)
+{
+	struct csvw *w = csvw_open_mem(delim);
+	size_t len;
+	if (csvw_record(w, rec->fields, rec->nfields) != 0)
+		die(EXIT_OPER, "out of memory");
+	const char *data = csvw_mem_data(w, &len);
+	cbuf_add(b, data, len - 1); /* without its line end */
+	csvw_close(w);
+}
+
 /* Sends one record in the COPY running now, first switching that COPY to
  * CSV when the record cannot go as binary. Returns 0 or an exit status. */
 static int send_record(struct load *L, const struct csv_record *rec)
@@ -836,13 +849,17 @@ static int send_record(struct load *L, const struct csv_record *rec)
 		if ((status = segment_end(L)) != 0 || (status = segment_start(L, false, rec->line)) != 0)
 			return status;
 	}
-	cbuf_add(&L->out, rec->raw, rec->raw_len);
-	cbuf_add(&L->out, "\n", 1);
-	L->seg_rows++;
+	size_t start = L->out.len;
+	if (rec->raw_cut) /* raw holds only the start of a huge row */
+		add_record(&L->out, rec, L->o->delim);
+	else
+		cbuf_add(&L->out, rec->raw, rec->raw_len);
 	uint64_t nl = 0;
-	for (const char *p = rec->raw, *end = p + rec->raw_len;
+	for (const char *p = L->out.data + start, *end = L->out.data + L->out.len;
 	     (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
 		nl++;
+	cbuf_add(&L->out, "\n", 1);
+	L->seg_rows++;
 	anchor_row(L, L->seg_lines + 1, rec->line, nl);
 	L->seg_lines += 1 + nl;
 sent:

@@ -78,6 +78,18 @@ last_load() {
 	assert_output 20000
 }
 
+@test "pgload loads a row longer than 64 MiB whole, as CSV and as binary" {
+	sql -c "create table huge (id int, note text, tail text)"
+	python3 -c "import sys; sys.stdout.write('id,note,tail\n1,\"' + 'x' * 70000000 + '\",\"a \"\"q\"\" b\"\n2,short,\n')" >huge.csv
+	local f
+	for f in csv binary; do
+		run --separate-stderr "$BIN/pgload" --table huge --format "$f" --key "$f" <huge.csv
+		assert_success
+	done
+	assert_equal "$(sql -c "select string_agg(id || ':' || length(note) || ':' || coalesce(tail, 'NULL'), ' ' order by id, tail) from huge")" \
+		'1:70000000:a "q" b 1:70000000:a "q" b 2:5:NULL 2:5:NULL'
+}
+
 @test "pgload into raw.sales by default stamps every row with its load id and load time" {
 	raw_ddl
 	"$BIN/gen" --rows 500 --seed 12 >s.csv
