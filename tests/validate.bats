@@ -497,3 +497,32 @@ one_value() {
 	assert_failure 3
 	assert_equal "${stderr_lines[0]}" "validate: open.csv: line 2: unterminated quoted field, in a record too long to recover from"
 }
+
+@test "validate accepts a long value its pattern matches, past the JIT's default stack" {
+	python3 -c "print('n'); print('ab' * 1500); print('ab' * 100000)" >in.csv
+	run --separate-stderr "$BIN/validate" --pattern 'n=(a|b)*' in.csv
+	assert_success
+	assert_equal "$stderr" "validate: 2 rows read, 2 valid, 0 rejected"
+}
+
+@test "validate reports a pattern that cannot be matched as such and exits 3" {
+	printf 'n\naaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\nb\n' >in.csv
+	run --separate-stderr "$BIN/validate" -q --pattern 'n=((a|a)*)*\d' --rejects rej.csv in.csv
+	assert_failure 3
+	assert_equal "$stderr" "validate: 1 rows rejected unchecked: a pattern could not be matched against them"
+	assert_equal "$(sed -n 2p rej.csv | cut -d, -f2-6)" '2,n,constraint-error,pattern,the pattern ((a|a)*)*\d could not be matched: match limit exceeded'
+	assert_equal "$(sed -n 3p rej.csv | cut -d, -f2-6)" '3,n,constraint-error,pattern,"""b"" does not match the pattern ((a|a)*)*\d"'
+}
+
+@test "validate type-error: year 0 does not exist" {
+	assert_equal "$(one_value year 0000)" '2,x,type-error,,"""0000"" is in year 0, which does not exist",0000'
+	assert_equal "$(one_value year 0001)" ''
+}
+
+@test "validate patterns read \\d and \\w as Unicode classes, as XML Schema does" {
+	printf 's\néé\n٣٤\n' >in.csv
+	run --separate-stderr "$BIN/validate" --pattern 's=\w+' in.csv
+	assert_success
+	run --separate-stderr "$BIN/validate" --pattern 's=\d+' in.csv
+	assert_equal "$stderr" "$(printf 'validate: in.csv:2: column s constraint-error: "éé" does not match the pattern \\d+\nvalidate: 2 rows read, 1 valid, 1 rejected (constraint-error 1)')"
+}

@@ -135,6 +135,7 @@ struct validator {
 	 * every cell above, they kept taking the line from each other. */
 	_Alignas(64) uint64_t rows;
 	uint64_t valid, rejected, by_rule[N_RULES];
+	uint64_t match_errors;     /* rows rejected because a pattern could not be matched */
 	unsigned stderr_rejects;   /* rejects shown on stderr without --rejects */
 	bool header_failed;
 	bool reserved;             /* the unique sets have been sized */
@@ -386,6 +387,7 @@ struct checked_row {
 	size_t msg;                      /* rejected: message, in text */
 	size_t raw, raw_len;             /* in text, or in out when raw_in_out */
 	bool raw_in_out;                 /* the output is the raw row */
+	bool match_error;                /* rejected: a pattern could not be matched */
 	size_t out, out_len;             /* passed: output, in the chunk's out */
 	size_t keys;                     /* passed: its n_uniques keys */
 };
@@ -585,7 +587,7 @@ static bool write_row(const struct validator *v, struct csvw *out, const struct 
  * gets its message and *more the number of other problems. */
 static enum rule check_cells(const struct validator *v, struct checker *k, const struct csv_record *rec,
 			     char *msg, size_t size, const char **column, const char **constraint_out,
-			     unsigned *more)
+			     unsigned *more, bool *match_error)
 {
 	enum rule first_rule = N_RULES;
 	*more = 0;
@@ -622,9 +624,16 @@ static enum rule check_cells(const struct validator *v, struct checker *k, const
 					snprintf(local, sizeof local, "\"%.*s\" %s", (int)(cell->len > 200 ? 200 : cell->len),
 						 cell->data, why);
 				} else if (!ts_check(f, cell->data, cell->len, &val, &failed)) {
+					const char *error = failed == TSC_PATTERN ? ts_match_error() : NULL;
 					rule = R_CONSTRAINT;
 					constraint = ts_constraint_name(failed);
-					describe_constraint(local, sizeof local, f, failed, cell->data, cell->len);
+					if (error) { /* the pattern's fault, not the value's */
+						*match_error = true;
+						snprintf(local, sizeof local, "the pattern %s could not be matched: %s",
+							 f->pattern, error);
+					} else {
+						describe_constraint(local, sizeof local, f, failed, cell->data, cell->len);
+					}
 				} else if (m) {
 					m->passed |= MEMO_CELL;
 				}
@@ -660,7 +669,7 @@ static void check_row(const struct validator *v, struct checker *k, const struct
 	row->column = row->constraint = NULL;
 	row->msg = row->raw = row->out = row->out_len = row->keys = 0;
 	row->raw_len = rec->raw_len;
-	row->raw_in_out = false;
+	row->raw_in_out = row->match_error = false;
 	char msg[1024];
 	unsigned more = 0;
 
@@ -690,7 +699,8 @@ static void check_row(const struct validator *v, struct checker *k, const struct
 			k->memo = xcalloc(k->ncols << k->memo_bits, sizeof *k->memo);
 			k->memo_stats = xcalloc_lines(k->ncols * sizeof *k->memo_stats);
 		}
-		row->rule = check_cells(v, k, rec, msg, sizeof msg, &row->column, &row->constraint, &more);
+		row->rule = check_cells(v, k, rec, msg, sizeof msg, &row->column, &row->constraint, &more,
+				        &row->match_error);
 		/* Foreign keys: checked only when the cells are fine. */
 		for (size_t i = 0; i < v->schema.n_foreign_keys && row->rule == N_RULES; i++) {
 			const struct ts_foreign_key *fk = &v->schema.foreign_keys[i];
@@ -895,6 +905,7 @@ static void finish_chunk(void *ctx, void *result, uint64_t bytes)
 			v->valid++;
 		else
 			v->rejected++;
+		v->match_errors += row->match_error;
 		if (!v->reserved && v->rows >= 8192)
 			reserve_unique_keys(v, bytes);
 	}
@@ -1287,6 +1298,12 @@ int main(int argc, char **argv)
 	if (!read_ok) {
 		status = EXIT_OPER;
 		verdict = "input could not be read to the end";
+	} else if (v.match_errors) {
+		/* Those rows were never checked: the schema, not the data, is at fault. */
+		status = EXIT_OPER;
+		verdict = "a pattern could not be matched";
+		log_error("%llu rows rejected unchecked: a pattern could not be matched against them",
+			  (unsigned long long)v.match_errors);
 	} else if (v.header_failed) {
 		status = EXIT_DATA;
 		verdict = "the header does not match";
