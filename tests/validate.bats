@@ -526,3 +526,21 @@ one_value() {
 	run --separate-stderr "$BIN/validate" --pattern 's=\d+' in.csv
 	assert_equal "$stderr" "$(printf 'validate: in.csv:2: column s constraint-error: "éé" does not match the pattern \\d+\nvalidate: 2 rows read, 1 valid, 1 rejected (constraint-error 1)')"
 }
+
+@test "validate tells composite keys apart whatever bytes their parts hold" {
+	cat >s.json <<-'EOF'
+		{"fields": [{"name": "a"}, {"name": "b"}, {"name": "c"}], "primaryKey": ["a", "b"],
+		 "foreignKeys": [{"fields": ["a", "b"], "reference": {"resource": "ref.csv", "fields": ["x", "y"]}}]}
+	EOF
+	printf 'x,y\n"p\037q",r\np,"q\037r"\n' >ref.csv
+	printf 'a,b,c\n"p\037q",r,1\np,"q\037r",2\np,"q\037r",3\n"p\037q\037r",,4\n' >in.csv
+	run --separate-stderr "$BIN/validate" --schema s.json --rejects rej.csv in.csv
+	assert_success
+	assert_equal "$output" "$(printf 'a,b,c\np\037q,r,1\np,q\037r,2')"
+	run cut -d, -f2- rej.csv
+	assert_line --index 1 "$(printf '4,a,primary-key,,"(a, b) (""p"", ""q\037r"") already appeared on line 3","p,""q\037r"",3"')"
+	assert_line --index 2 "$(printf '5,b,constraint-error,required,a value is required,"""p\037q\037r"",,4"')"
+	printf 'a,b,c\n"p\037q",r,1\np,q,2\n' >in.csv
+	run --separate-stderr "$BIN/validate" --schema s.json --rejects rej.csv in.csv
+	assert_equal "$(sed -n 2p rej.csv | cut -d, -f2-)" '3,a,foreign-key,,"(a, b) (""p"", ""q"") is not in ref.csv","p,q,2"'
+}

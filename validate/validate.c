@@ -500,8 +500,38 @@ static inline bool cell_missing(const struct validator *v, const struct csv_fiel
 	return v->only_empty_missing ? cell->len == 0 : ts_is_missing(&v->schema, cell->data, cell->len);
 }
 
+/* Appends one part of a composite key: its length as a varint, then its
+ * bytes. With the lengths, no two lists of parts make the same key, as
+ * parts joined by a separator byte that a value may itself hold did.
+ * to has room for len + KEY_PART_MAX bytes. */
+enum { KEY_PART_MAX = 10 };
+static size_t key_part(char *to, const char *data, size_t len)
+{
+	size_t n = 0, l = len;
+	for (; l > 0x7f; l >>= 7)
+		to[n++] = (char)(0x80 | (l & 0x7f));
+	to[n++] = (char)l;
+	memcpy(to + n, data, len);
+	return n + len;
+}
+
+/* The next part of a key key_part() made, from *p on; moves *p past it. */
+static const char *key_next_part(const char **p, size_t *len)
+{
+	const unsigned char *s = (const unsigned char *)*p;
+	size_t l = 0;
+	for (unsigned shift = 0;; shift += 7) {
+		l |= (size_t)(*s & 0x7f) << shift;
+		if (!(*s++ & 0x80))
+			break;
+	}
+	*len = l;
+	*p = (const char *)s + l;
+	return (const char *)s;
+}
+
 /* The key of a row over the given fields: the cell itself for one field,
- * the parts joined by a unit separator in *buf otherwise. NULL when a part
+ * the parts as key_part() writes them in *buf otherwise. NULL when a part
  * is missing (missing values take no part in unique and foreign keys). */
 static const char *row_key(const struct validator *v, const struct csv_record *rec, const struct ts_key *key,
 			   char **buf, size_t *cap, size_t *len)
@@ -511,7 +541,7 @@ static const char *row_key(const struct validator *v, const struct csv_record *r
 		const struct csv_field *cell = &rec->fields[v->field_col[key->cols[i]]];
 		if (cell_missing(v, cell))
 			return NULL;
-		need += cell->len + 1;
+		need += cell->len + KEY_PART_MAX;
 	}
 	if (key->n == 1) {
 		const struct csv_field *cell = &rec->fields[v->field_col[key->cols[0]]];
@@ -525,10 +555,7 @@ static const char *row_key(const struct validator *v, const struct csv_record *r
 	size_t n = 0;
 	for (size_t i = 0; i < key->n; i++) {
 		const struct csv_field *cell = &rec->fields[v->field_col[key->cols[i]]];
-		if (i)
-			(*buf)[n++] = '\x1f';
-		memcpy(*buf + n, cell->data, cell->len);
-		n += cell->len;
+		n += key_part(*buf + n, cell->data, cell->len);
 	}
 	*len = n;
 	return *buf;
@@ -546,12 +573,11 @@ static void describe_key(const struct validator *v, const struct ts_key *key, co
 	}
 	for (size_t i = 0; i < key->n && n < size; i++)
 		n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? ", " : "(", v->schema.fields[key->cols[i]].name);
-	const char *p = value, *end = value + len;
+	const char *p = value;
 	for (size_t i = 0; i < key->n && n < size; i++) {
-		const char *sep = memchr(p, '\x1f', (size_t)(end - p));
-		size_t part = sep ? (size_t)(sep - p) : (size_t)(end - p);
-		n += (size_t)snprintf(buf + n, size - n, "%s\"%.*s\"", i ? ", " : ") (", (int)(part > 100 ? 100 : part), p);
-		p = sep ? sep + 1 : end;
+		size_t part;
+		const char *s = key_next_part(&p, &part);
+		n += (size_t)snprintf(buf + n, size - n, "%s\"%.*s\"", i ? ", " : ") (", (int)(part > 100 ? 100 : part), s);
 	}
 	if (n < size)
 		snprintf(buf + n, size - n, ")");
@@ -980,17 +1006,20 @@ static struct keyset *load_reference(const struct ts_foreign_key *fk, char delim
 		if (rec->kind != CSVR_ROW || rec->nfields != ncols)
 			die(EXIT_OPER, "%s:%llu: foreign key resource: malformed row", fk->path,
 			    (unsigned long long)rec->line);
+		/* The same key as row_key() makes of a row. */
 		size_t n = 0;
 		for (size_t i = 0; i < fk->n_ref; i++) {
 			const struct csv_field *f = &rec->fields[cols[i]];
-			if (n + f->len + 1 > cap) {
-				cap = 2 * (n + f->len + 1);
+			if (n + f->len + KEY_PART_MAX > cap) {
+				cap = 2 * (n + f->len + KEY_PART_MAX);
 				key = xrealloc(key, cap);
 			}
-			if (i)
-				key[n++] = '\x1f';
-			memcpy(key + n, f->data, f->len);
-			n += f->len;
+			if (fk->n_ref == 1) {
+				memcpy(key, f->data, f->len);
+				n = f->len;
+			} else {
+				n += key_part(key + n, f->data, f->len);
+			}
 		}
 		const char *k = key ? key : "";
 		uint64_t h = keyset_hash(k, n);
