@@ -544,3 +544,13 @@ one_value() {
 	run --separate-stderr "$BIN/validate" --schema s.json --rejects rej.csv in.csv
 	assert_equal "$(sed -n 2p rej.csv | cut -d, -f2-)" '3,a,foreign-key,,"(a, b) (""p"", ""q"") is not in ref.csv","p,q,2"'
 }
+
+@test "validate cuts a long value in a message before a character, never inside one" {
+	value="$(printf 'a%.0s' $(seq 199))é"
+	assert_equal "$(one_value integer "$value")" "2,x,type-error,,\"\"\"$(printf 'a%.0s' $(seq 199))...\"\" is not an integer\",$value"
+	iconv -f UTF-8 -t UTF-8 rej.csv >/dev/null
+	# A label that fills the message buffer
+	python3 -c "print('é' * 300 + ',' + 'é' * 300); print('1,2')" >in.csv
+	"$BIN/validate" -q --rejects rej.csv in.csv >/dev/null || true
+	iconv -f UTF-8 -t UTF-8 rej.csv >/dev/null
+}

@@ -147,10 +147,25 @@ static void die_write(const char *what)
 	die(EXIT_OPER, "write error on %s: %s", what, strerror(errno));
 }
 
+/* The length of s without a character that a full message buffer cut
+ * short at its end. */
+static size_t utf8_whole(const char *s, size_t len)
+{
+	size_t i = len;
+	while (i > 0 && len - i < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+		i--;
+	if (i == 0)
+		return len;
+	unsigned char lead = (unsigned char)s[i - 1];
+	size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+	return len - (i - 1) < need ? i - 1 : len;
+}
+
 /* Records a rejected row (or header). column may be NULL. */
 static void reject(struct validator *v, uint64_t line, const char *column, enum rule rule,
 		   const char *constraint, const char *message, const char *raw, size_t raw_len)
 {
+	size_t message_len = utf8_whole(message, strlen(message));
 	v->by_rule[rule]++;
 	if (v->rejects) {
 		char linebuf[24];
@@ -161,14 +176,14 @@ static void reject(struct validator *v, uint64_t line, const char *column, enum 
 			{ column ? column : "", column ? strlen(column) : 0, true },
 			{ rule_names[rule], strlen(rule_names[rule]), false },
 			{ constraint ? constraint : "", constraint ? strlen(constraint) : 0, true },
-			{ message, strlen(message), false },
+			{ message, message_len, false },
 			{ raw, raw_len, raw_len == 0 },
 		};
 		if (csvw_record(v->rejects, f, 7) != 0)
 			die_write("the rejects file");
 	} else if (v->stderr_rejects++ < 20) {
-		log_warn("%s:%llu:%s%s %s: %s", v->file, (unsigned long long)line, column ? " column " : "",
-			 column ? column : "", rule_names[rule], message);
+		log_warn("%s:%llu:%s%s %s: %.*s", v->file, (unsigned long long)line, column ? " column " : "",
+			 column ? column : "", rule_names[rule], (int)message_len, message);
 	}
 }
 
@@ -348,10 +363,23 @@ static enum rule check_bytes(const char *s, size_t len, const char **why)
 	return N_RULES;
 }
 
+/* A value quoted in a message: at most max bytes of it, cut before a
+ * character, not inside one, so that the message stays UTF-8, and "..."
+ * when cut. For "%.*s%s". */
+#define QUOTE_ARGS(s, len, max) utf8_cut((s), (len), (max)), (s), (len) > (max) ? "..." : ""
+static int utf8_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return (int)len;
+	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;
+	return (int)max;
+}
+
 static void describe_constraint(char *msg, size_t size, const struct ts_field *f, enum ts_constraint c,
 				const char *cell, size_t len)
 {
-	int n = snprintf(msg, size, "\"%.*s\" ", (int)(len > 200 ? 200 : len), cell);
+	int n = snprintf(msg, size, "\"%.*s%s\" ", QUOTE_ARGS(cell, len, 200));
 	char *p = msg + n;
 	size_t left = size - (size_t)n;
 	switch (c) {
@@ -568,7 +596,7 @@ static void describe_key(const struct validator *v, const struct ts_key *key, co
 {
 	size_t n = 0;
 	if (key->n == 1) {
-		snprintf(buf, size, "%s \"%.*s\"", v->schema.fields[key->cols[0]].name, (int)(len > 200 ? 200 : len), value);
+		snprintf(buf, size, "%s \"%.*s%s\"", v->schema.fields[key->cols[0]].name, QUOTE_ARGS(value, len, 200));
 		return;
 	}
 	for (size_t i = 0; i < key->n && n < size; i++)
@@ -577,7 +605,7 @@ static void describe_key(const struct validator *v, const struct ts_key *key, co
 	for (size_t i = 0; i < key->n && n < size; i++) {
 		size_t part;
 		const char *s = key_next_part(&p, &part);
-		n += (size_t)snprintf(buf + n, size - n, "%s\"%.*s\"", i ? ", " : ") (", (int)(part > 100 ? 100 : part), s);
+		n += (size_t)snprintf(buf + n, size - n, "%s\"%.*s%s\"", i ? ", " : ") (", QUOTE_ARGS(s, part, 100));
 	}
 	if (n < size)
 		snprintf(buf + n, size - n, ")");
@@ -647,8 +675,8 @@ static enum rule check_cells(const struct validator *v, struct checker *k, const
 				}
 				if (!ts_parse(f, cell->data, cell->len, &val, k->digits, &why)) {
 					rule = R_TYPE;
-					snprintf(local, sizeof local, "\"%.*s\" %s", (int)(cell->len > 200 ? 200 : cell->len),
-						 cell->data, why);
+					snprintf(local, sizeof local, "\"%.*s%s\" %s", QUOTE_ARGS(cell->data, cell->len, 200),
+						 why);
 				} else if (!ts_check(f, cell->data, cell->len, &val, &failed)) {
 					const char *error = failed == TSC_PATTERN ? ts_match_error() : NULL;
 					rule = R_CONSTRAINT;
