@@ -554,3 +554,17 @@ one_value() {
 	"$BIN/validate" -q --rejects rej.csv in.csv >/dev/null || true
 	iconv -f UTF-8 -t UTF-8 rej.csv >/dev/null
 }
+
+@test "validate rejects a header label holding a NUL byte or invalid UTF-8 as a header problem" {
+	printf 'a,b\0c\n1,2\n' >in.csv
+	run --separate-stderr "$BIN/validate" --require b --rejects rej.csv in.csv
+	assert_failure 1
+	assert_output ""
+	assert_equal "$(sed -n 2p rej.csv | cut -d, -f2-6)" '1,,source-error,,the name of column 2 holds a NUL byte'
+	printf 'a,\xff\n1,2\n' >in.csv
+	run --separate-stderr "$BIN/validate" --rejects rej.csv in.csv
+	assert_failure 1
+	assert_output ""
+	assert_equal "$(sed -n 2p rej.csv | cut -d, -f2-6)" '1,,encoding-error,,the name of column 2 is not valid UTF-8'
+	assert_equal "$(sed -n 3p rej.csv | cut -d, -f2-6)" '2,,encoding-error,,not checked: the header is invalid'
+}

@@ -206,6 +206,8 @@ static char **copy_labels(const struct csv_record *rec)
 	return labels;
 }
 
+static enum rule check_bytes(const char *s, size_t len, const char **why);
+
 /* Reports a problem with the header; the first one's rule is also the rule
  * of every row of the file, which goes unchecked. */
 static void header_problem(struct validator *v, const struct csv_record *rec, const char *label,
@@ -237,8 +239,15 @@ static unsigned read_header(struct validator *v, const struct csv_record *rec)
 		return 1;
 	}
 	for (size_t c = 0; c < v->ncols; c++) {
-		const char *label = v->labels[c];
+		const char *label = v->labels[c], *why;
 		v->col_field[c] = -1;
+		enum rule bad = check_bytes(rec->fields[c].data, rec->fields[c].len, &why);
+		if (bad != N_RULES) { /* a NUL would cut the label short */
+			snprintf(msg, sizeof msg, "the name of column %zu %s", c + 1, why);
+			header_problem(v, rec, NULL, bad, msg);
+			problems++;
+			continue;
+		}
 		if (!*label) {
 			snprintf(msg, sizeof msg, "column %zu has no name", c + 1);
 			header_problem(v, rec, NULL, R_BLANK_LABEL, msg);
