@@ -568,3 +568,13 @@ one_value() {
 	assert_equal "$(sed -n 2p rej.csv | cut -d, -f2-6)" '1,,encoding-error,,the name of column 2 is not valid UTF-8'
 	assert_equal "$(sed -n 3p rej.csv | cut -d, -f2-6)" '2,,encoding-error,,not checked: the header is invalid'
 }
+
+@test "validate maps a header of 100,000 columns in time linear in their number" {
+	# Looked up by hash; searched pairwise, this took 46 s.
+	python3 -c "n = 100000; print(','.join('c%d' % i for i in range(n))); print(','.join(str(i) for i in range(n)))" >a.csv
+	python3 -c "n = 100000; print(','.join('c%d' % i for i in reversed(range(n)))); print(','.join(str(i) for i in reversed(range(n))))" >b.csv
+	run --separate-stderr timeout 20 "$BIN/validate" --require c5 a.csv b.csv
+	assert_success
+	assert_equal "$stderr" "validate: 2 rows read, 2 valid, 0 rejected"
+	assert_equal "${lines[1]}" "${lines[2]}"
+}

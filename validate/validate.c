@@ -107,6 +107,11 @@ struct validator {
 	size_t n_uniques;
 	struct fk_check *fks;
 
+	/* Names to positions (+1, as keysets keep no 0), so that mapping a
+	 * header costs a lookup a column, not a search through the others:
+	 * the schema's fields, the current header's columns, the output's. */
+	struct keyset *field_names, *col_names, *out_names;
+
 	/* The current file's header, mapped to schema fields. */
 	const char *file;
 	size_t ncols;
@@ -219,6 +224,21 @@ static void header_problem(struct validator *v, const struct csv_record *rec, co
 	reject(v, rec->line, label, rule, NULL, msg, rec->raw, rec->raw_len);
 }
 
+/* Adds a name with its position; returns the position of the name already
+ * there, or -1. */
+static long name_add(struct keyset *set, const char *name, size_t pos)
+{
+	size_t len = strlen(name);
+	return (long)keyset_find_or_add(set, keyset_hash(name, len), name, len, pos + 1) - 1;
+}
+
+/* The position of a name in a set, or -1. */
+static long name_find(const struct keyset *set, const char *name)
+{
+	size_t len = strlen(name);
+	return (long)keyset_find(set, keyset_hash(name, len), name, len) - 1;
+}
+
 /* Maps the header onto the schema and onto the output's columns. Returns
  * the number of header problems, each already reported. */
 static unsigned read_header(struct validator *v, const struct csv_record *rec)
@@ -229,6 +249,8 @@ static unsigned read_header(struct validator *v, const struct csv_record *rec)
 	free_labels(v->labels, v->ncols);
 	v->ncols = rec->nfields;
 	v->labels = copy_labels(rec);
+	keyset_free(v->col_names);
+	v->col_names = keyset_new();
 	v->col_field = xrealloc(v->col_field, v->ncols * sizeof *v->col_field);
 	v->field_col = xrealloc(v->field_col, v->schema.nfields * sizeof *v->field_col);
 	for (size_t f = 0; f < v->schema.nfields; f++)
@@ -254,14 +276,13 @@ static unsigned read_header(struct validator *v, const struct csv_record *rec)
 			problems++;
 			continue;
 		}
-		for (size_t d = 0; d < c; d++)
-			if (!strcmp(label, v->labels[d])) {
-				snprintf(msg, sizeof msg, "\"%s\" names columns %zu and %zu", label, d + 1, c + 1);
-				header_problem(v, rec, label, R_DUPLICATE_LABEL, msg);
-				problems++;
-				break;
-			}
-		long f = ts_field_index(&v->schema, label);
+		long d = name_add(v->col_names, label, c);
+		if (d >= 0) {
+			snprintf(msg, sizeof msg, "\"%s\" names columns %ld and %zu", label, d + 1, c + 1);
+			header_problem(v, rec, label, R_DUPLICATE_LABEL, msg);
+			problems++;
+		}
+		long f = name_find(v->field_names, label);
 		if (f >= 0 && v->field_col[f] < 0) {
 			v->col_field[c] = f;
 			v->field_col[f] = (long)c;
@@ -287,6 +308,9 @@ static unsigned read_header(struct validator *v, const struct csv_record *rec)
 	if (!v->out_labels) {
 		v->n_out = v->ncols;
 		v->out_labels = copy_labels(rec);
+		v->out_names = keyset_new();
+		for (size_t o = 0; o < v->n_out; o++)
+			name_add(v->out_names, v->out_labels[o], o);
 		struct csv_field *h = xrealloc(NULL, v->ncols * sizeof *h);
 		for (size_t c = 0; c < v->ncols; c++)
 			h[c] = (struct csv_field){ v->labels[c], strlen(v->labels[c]), false };
@@ -296,10 +320,9 @@ static unsigned read_header(struct validator *v, const struct csv_record *rec)
 	}
 	v->out_order = xrealloc(v->out_order, v->n_out * sizeof *v->out_order);
 	for (size_t o = 0; o < v->n_out; o++) {
-		size_t c = 0;
-		while (c < v->ncols && strcmp(v->labels[c], v->out_labels[o]))
-			c++;
-		if (c == v->ncols) {
+		long found = name_find(v->col_names, v->out_labels[o]);
+		size_t c = found < 0 ? v->ncols : (size_t)found;
+		if (found < 0) {
 			snprintf(msg, sizeof msg, "no column \"%s\" as in the first file's header", v->out_labels[o]);
 			header_problem(v, rec, v->out_labels[o], R_MISSING_LABEL, msg);
 			problems++;
@@ -310,10 +333,7 @@ static unsigned read_header(struct validator *v, const struct csv_record *rec)
 	for (size_t o = 0; o < v->n_out; o++)
 		v->same_order = v->same_order && v->out_order[o] == o;
 	for (size_t c = 0; c < v->ncols && !problems; c++) {
-		size_t o = 0;
-		while (o < v->n_out && strcmp(v->labels[c], v->out_labels[o]))
-			o++;
-		if (o == v->n_out) {
+		if (name_find(v->out_names, v->labels[c]) < 0) {
 			snprintf(msg, sizeof msg, "column \"%s\" is not in the first file's header", v->labels[c]);
 			header_problem(v, rec, v->labels[c], R_EXTRA_LABEL, msg);
 			problems++;
@@ -1307,6 +1327,9 @@ int main(int argc, char **argv)
 	apply_rules(&v, rules, nrules);
 	free(rules);
 	plan_unique_checks(&v);
+	v.field_names = keyset_new();
+	for (size_t i = 0; i < v.schema.nfields; i++)
+		name_add(v.field_names, v.schema.fields[i].name, i);
 	v.only_empty_missing = v.schema.n_missing == 1 && !v.schema.missing_values[0][0];
 	v.field_plain = xrealloc(NULL, v.schema.nfields * sizeof *v.field_plain);
 	for (size_t i = 0; i < v.schema.nfields; i++) {
@@ -1392,6 +1415,9 @@ int main(int argc, char **argv)
 		keyset_free(v.fks[i].values);
 	free(v.fks);
 	free(v.uniques);
+	keyset_free(v.field_names);
+	keyset_free(v.col_names);
+	keyset_free(v.out_names);
 	ts_free(&v.schema);
 	free_labels(v.labels, v.ncols);
 	free_labels(v.out_labels, v.n_out);
