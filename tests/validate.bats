@@ -327,7 +327,7 @@ one_value() {
 	printf 'n\n1\nx\n\n' >in.csv
 	run --separate-stderr "$BIN/validate" -q --report json --type n=integer --rejects rej.csv in.csv
 	assert_success
-	assert_equal "$stderr" '{"rows": 3, "valid": 1, "rejected": 2, "rejects_by_rule": {"blank-row": 1, "type-error": 1}, "result": ""}'
+	assert_equal "$stderr" '{"rows": 3, "valid": 1, "rejected": 2, "rejects_by_rule": {"blank-row": 1, "type-error": 1}, "header_problems": {}, "result": ""}'
 	echo "$stderr" | python3 -m json.tool >/dev/null
 }
 
@@ -577,4 +577,13 @@ one_value() {
 	assert_success
 	assert_equal "$stderr" "validate: 2 rows read, 2 valid, 0 rejected"
 	assert_equal "${lines[1]}" "${lines[2]}"
+}
+
+@test "validate counts header problems apart from rejected rows, whose counts by rule add up" {
+	printf 'a,a,\n1,2,3\n4,5,6\n' >in.csv
+	run --separate-stderr "$BIN/validate" -q --report json --rejects rej.csv in.csv
+	assert_failure 1
+	assert_equal "$stderr" '{"rows": 2, "valid": 0, "rejected": 2, "rejects_by_rule": {"duplicate-label": 2}, "header_problems": {"blank-label": 1, "duplicate-label": 1}, "result": "the header does not match"}'
+	run --separate-stderr "$BIN/validate" --rejects rej.csv in.csv
+	assert_equal "$stderr" 'validate: 2 rows read, 0 valid, 2 rejected (duplicate-label 2); header problems (blank-label 1, duplicate-label 1): the header does not match'
 }

@@ -139,7 +139,8 @@ struct validator {
 	 * their own: sharing one with what the checking threads read for
 	 * every cell above, they kept taking the line from each other. */
 	_Alignas(64) uint64_t rows;
-	uint64_t valid, rejected, by_rule[N_RULES];
+	uint64_t valid, rejected, by_rule[N_RULES]; /* rows */
+	uint64_t header_by_rule[N_RULES];            /* header problems, not rows */
 	uint64_t match_errors;     /* rows rejected because a pattern could not be matched */
 	unsigned stderr_rejects;   /* rejects shown on stderr without --rejects */
 	bool header_failed;
@@ -166,12 +167,12 @@ static size_t utf8_whole(const char *s, size_t len)
 	return len - (i - 1) < need ? i - 1 : len;
 }
 
-/* Records a rejected row (or header). column may be NULL. */
+/* Records a rejected row (or header): the caller counts it. column may be
+ * NULL. */
 static void reject(struct validator *v, uint64_t line, const char *column, enum rule rule,
 		   const char *constraint, const char *message, const char *raw, size_t raw_len)
 {
 	size_t message_len = utf8_whole(message, strlen(message));
-	v->by_rule[rule]++;
 	if (v->rejects) {
 		char linebuf[24];
 		snprintf(linebuf, sizeof linebuf, "%llu", (unsigned long long)line);
@@ -221,6 +222,7 @@ static void header_problem(struct validator *v, const struct csv_record *rec, co
 	if (v->header_rule == N_RULES)
 		v->header_rule = rule;
 	v->header_failed = true;
+	v->header_by_rule[rule]++;
 	reject(v, rec->line, label, rule, NULL, msg, rec->raw, rec->raw_len);
 }
 
@@ -940,6 +942,7 @@ static bool unique_ok(struct validator *v, const struct chunk_result *res, const
 		snprintf(msg, sizeof msg, "%s already appeared on line %llu", cols, (unsigned long long)seen_on);
 		size_t out_len;
 		const char *raw = (row->raw_in_out ? csvw_mem_data(res->out, &out_len) : res->text) + row->raw;
+		v->by_rule[u->rule]++;
 		reject(v, row->line, v->schema.fields[u->key.cols[0]].name, u->rule, u->rule == R_UNIQUE ? "unique" : NULL,
 		       msg, raw, row->raw_len);
 		return false;
@@ -972,7 +975,7 @@ static void finish_chunk(void *ctx, void *result, uint64_t bytes)
 		v->rows++;
 		bool valid = row->rule == N_RULES;
 		if (!valid)
-			reject(v, row->line, row->column, row->rule, row->constraint, res->text + row->msg,
+			v->by_rule[row->rule]++, reject(v, row->line, row->column, row->rule, row->constraint, res->text + row->msg,
 			       res->text + row->raw, row->raw_len);
 		else
 			valid = unique_ok(v, res, row);
@@ -1225,35 +1228,40 @@ static void json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* Counts by rule, as JSON members or as "(rule n, rule n)" text. */
+static void print_counts(char *buf, size_t size, const uint64_t *by_rule, bool json)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (int r = 0; r < N_RULES; r++)
+		if (by_rule[r] && n < size)
+			n += (size_t)snprintf(buf + n, size - n, json ? "%s\"%s\": %llu" : "%s%s %llu",
+					      n ? ", " : json ? "" : " (", rule_names[r], (unsigned long long)by_rule[r]);
+	if (!json && n && n < size)
+		snprintf(buf + n, size - n, ")");
+}
+
+/* Rows read = valid + rejected, and rejects_by_rule adds up to rejected;
+ * problems with a header are not rows, so they are counted apart. */
 static void print_summary(const struct validator *v, bool json, const char *verdict)
 {
+	char rules[1024], header[1024];
+	print_counts(rules, sizeof rules, v->by_rule, json);
+	print_counts(header, sizeof header, v->header_by_rule, json);
 	if (json) {
-		fprintf(stderr, "{\"rows\": %llu, \"valid\": %llu, \"rejected\": %llu, \"rejects_by_rule\": {",
-			(unsigned long long)v->rows, (unsigned long long)v->valid, (unsigned long long)v->rejected);
-		bool first = true;
-		for (int r = 0; r < N_RULES; r++)
-			if (v->by_rule[r]) {
-				fprintf(stderr, "%s\"%s\": %llu", first ? "" : ", ", rule_names[r],
-					(unsigned long long)v->by_rule[r]);
-				first = false;
-			}
-		fprintf(stderr, "}, \"result\": ");
+		fprintf(stderr, "{\"rows\": %llu, \"valid\": %llu, \"rejected\": %llu, \"rejects_by_rule\": {%s}, "
+				"\"header_problems\": {%s}, \"result\": ",
+			(unsigned long long)v->rows, (unsigned long long)v->valid, (unsigned long long)v->rejected, rules,
+			header);
 		json_string(stderr, verdict);
 		fprintf(stderr, "}\n");
 		return;
 	}
-	char rules[1024] = "";
-	size_t n = 0;
-	for (int r = 0; r < N_RULES; r++)
-		if (v->by_rule[r] && n < sizeof rules)
-			n += (size_t)snprintf(rules + n, sizeof rules - n, "%s%s %llu", n ? ", " : " (",
-					      rule_names[r], (unsigned long long)v->by_rule[r]);
-	if (n && n < sizeof rules)
-		snprintf(rules + n, sizeof rules - n, ")");
 	if (v->stderr_rejects > 20)
 		log_info("... %u more rejects not shown (use --rejects FILE)", v->stderr_rejects - 20);
-	log_info("%llu rows read, %llu valid, %llu rejected%s%s%s", (unsigned long long)v->rows,
-		 (unsigned long long)v->valid, (unsigned long long)v->rejected, rules, *verdict ? ": " : "", verdict);
+	log_info("%llu rows read, %llu valid, %llu rejected%s%s%s%s%s", (unsigned long long)v->rows,
+		 (unsigned long long)v->valid, (unsigned long long)v->rejected, rules, *header ? "; header problems" : "",
+		 header, *verdict ? ": " : "", verdict);
 }
 
 int main(int argc, char **argv)
