@@ -478,9 +478,10 @@ struct chunk_result {
  * hold a price list or a thousand products with few collisions: on the
  * sales stream 512 slots missed almost 4 times as often, and each miss
  * costs a parse and the constraints, more than waiting on the cache. A
- * wide table gets fewer slots a column (down to 512), so that a thread's
- * memo stays within MEMO_BYTES. */
-enum { MEMO_MIN_BITS = 9, MEMO_MAX_BITS = 12, MEMO_BYTES = 4 << 20, MEMO_MAX = 8, MEMO_CELL = 1 };
+ * wide table gets fewer slots a column, so that a thread's memo stays
+ * within MEMO_BYTES: down to 2, and past 131,072 columns none, the memo
+ * being off for every column. */
+enum { MEMO_MIN_BITS = 1, MEMO_MAX_BITS = 12, MEMO_BYTES = 4 << 20, MEMO_MAX = 8, MEMO_CELL = 1 };
 struct memo_slot {
 	uint64_t value;                  /* the value's bytes, see memo_find() */
 	uint8_t len;                     /* 0: empty (an empty cell is missing, never here) */
@@ -781,8 +782,11 @@ static void check_row(const struct validator *v, struct checker *k, const struct
 			while (k->memo_bits > MEMO_MIN_BITS &&
 			       (k->ncols << k->memo_bits) * sizeof *k->memo > MEMO_BYTES)
 				k->memo_bits--;
-			k->memo = xcalloc(k->ncols << k->memo_bits, sizeof *k->memo);
 			k->memo_stats = xcalloc_lines(k->ncols * sizeof *k->memo_stats);
+			bool fits = (k->ncols << k->memo_bits) * sizeof *k->memo <= MEMO_BYTES;
+			k->memo = fits ? xcalloc(k->ncols << k->memo_bits, sizeof *k->memo) : NULL;
+			for (size_t c = 0; c < k->ncols && !fits; c++)
+				k->memo_stats[c].off = true; /* memo_find() looks no further */
 		}
 		row->rule = check_cells(v, k, rec, msg, sizeof msg, &row->column, &row->constraint, &more,
 				        &row->match_error);
