@@ -604,7 +604,6 @@ bool ts_check(const struct ts_field *f, const char *cell, size_t len, const stru
 		if (f->xmaximum.set && compare_bound(v, &f->xmaximum) >= 0)
 			return *failed = TSC_EXCLUSIVE_MAXIMUM, false;
 	}
-	match_error[0] = '\0';
 	if (f->min_length >= 0 || f->max_length >= 0) {
 		/* A cell of len bytes holds len/4 to len characters: count only
 		 * when that range crosses a bound. */
@@ -618,10 +617,12 @@ bool ts_check(const struct ts_field *f, const char *cell, size_t len, const stru
 	}
 	if (f->regex) {
 		int rc = match_pattern(f, cell, len);
-		if (rc < 0)
-			pcre2_get_error_message(rc, (PCRE2_UCHAR *)match_error, sizeof match_error);
-		if (rc <= 0)
+		if (rc <= 0) {
+			match_error[0] = '\0';
+			if (rc < 0)
+				pcre2_get_error_message(rc, (PCRE2_UCHAR *)match_error, sizeof match_error);
 			return *failed = TSC_PATTERN, false;
+		}
 	}
 	if (f->n_enum) {
 		bool found = false;

@@ -991,11 +991,12 @@ static void finish_chunk(void *ctx, void *result, uint64_t bytes)
 			from = row->out;
 			to = from + row->out_len;
 		}
-		if (valid)
+		if (valid) {
 			v->valid++;
-		else
+		} else {
 			v->rejected++;
-		v->match_errors += row->match_error;
+			v->match_errors += row->match_error;
+		}
 		if (!v->reserved && v->rows >= 8192)
 			reserve_unique_keys(v, bytes);
 	}
