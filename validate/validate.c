@@ -70,7 +70,8 @@ static void help(void)
 	      "Without a schema or rules, validate still checks that the CSV is well-formed,\n"
 	      "valid UTF-8 and rectangular against its header.\n\n"
 	      "Exit status: 0 success (rejects are quarantined); 1 rejects over a --max-* limit\n"
-	      "or a bad header; 2 usage error; 3 unreadable schema or input, I/O error.\n",
+	      "or a bad header; 2 usage error; 3 unreadable schema or input, I/O error,\n"
+	      "a pattern that could not be matched.\n",
 	      stdout);
 }
 
