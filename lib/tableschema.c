@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "caltime.h"
+#include "exitcode.h"
 #include "log.h"
 #include "ydoc.h"
 #include "xalloc.h"
@@ -500,6 +501,10 @@ bool ts_parse(const struct ts_field *f, const char *cell, size_t len, struct ts_
 			*why = "is not a year (YYYY)";
 			return false;
 		}
+		if (y == 0) {
+			*why = "is in year 0, which does not exist";
+			return false;
+		}
 		v->i = y;
 		return true;
 	}
@@ -538,13 +543,52 @@ static int compare_bound(const struct ts_value *v, const struct ts_bound *b)
 	return ts_compare(v, &bound);
 }
 
-/* Pattern matches need somewhere to put the match: one per thread. */
+/* Pattern matches need somewhere to put the match, and the JIT a stack
+ * deeper than its default 32 KiB, on which a repeated group over a few
+ * thousand characters already runs out: one of each per thread. */
 static _Thread_local pcre2_match_data *match_data;
+static _Thread_local pcre2_match_context *match_context;
+static _Thread_local pcre2_jit_stack *jit_stack;
+/* Why this thread's last pattern could not be matched, for ts_match_error(). */
+static _Thread_local char match_error[128];
 
 void ts_thread_done(void)
 {
 	pcre2_match_data_free(match_data);
+	pcre2_match_context_free(match_context);
+	pcre2_jit_stack_free(jit_stack);
 	match_data = NULL;
+	match_context = NULL;
+	jit_stack = NULL;
+}
+
+const char *ts_match_error(void)
+{
+	return match_error[0] ? match_error : NULL;
+}
+
+/* Matches a whole cell: 1, 0 for no match, or a PCRE2 error code. */
+static int match_pattern(const struct ts_field *f, const char *cell, size_t len)
+{
+	if (!match_data) {
+		match_data = pcre2_match_data_create(1, NULL);
+		match_context = pcre2_match_context_create(NULL);
+		jit_stack = pcre2_jit_stack_create(32 << 10, 8 << 20, NULL);
+		if (!match_data || !match_context || !jit_stack)
+			die(EXIT_OPER, "out of memory");
+		pcre2_jit_stack_assign(match_context, NULL, jit_stack);
+	}
+	int rc = PCRE2_ERROR_JIT_BADOPTION;
+	/* The cell is valid UTF-8 by now: the direct JIT call, which checks
+	 * nothing, is safe and saves the general entry's work. */
+	if (f->regex_jit)
+		rc = pcre2_jit_match(f->regex, (PCRE2_SPTR)cell, len, 0, 0, match_data, match_context);
+	/* Without JIT code, or when a value outgrows even the bigger stack,
+	 * the interpreter, which keeps its backtracking on the heap. */
+	if (rc == PCRE2_ERROR_JIT_BADOPTION || rc == PCRE2_ERROR_JIT_STACKLIMIT)
+		rc = pcre2_match(f->regex, (PCRE2_SPTR)cell, len, 0, PCRE2_NO_UTF_CHECK | PCRE2_NO_JIT, match_data,
+				 match_context);
+	return rc >= 0 ? 1 : rc == PCRE2_ERROR_NOMATCH ? 0 : rc;
 }
 
 bool ts_check(const struct ts_field *f, const char *cell, size_t len, const struct ts_value *v,
@@ -572,15 +616,13 @@ bool ts_check(const struct ts_field *f, const char *cell, size_t len, const stru
 			return *failed = TSC_MAX_LENGTH, false;
 	}
 	if (f->regex) {
-		if (!match_data)
-			match_data = pcre2_match_data_create(1, NULL);
-		pcre2_match_data *md = match_data;
-		/* The cell is valid UTF-8 by now: the direct JIT call, which
-		 * checks nothing, is safe and saves the general entry's work. */
-		int rc = f->regex_jit ? pcre2_jit_match(f->regex, (PCRE2_SPTR)cell, len, 0, 0, md, NULL)
-				      : pcre2_match(f->regex, (PCRE2_SPTR)cell, len, 0, PCRE2_NO_UTF_CHECK, md, NULL);
-		if (rc < 0)
+		int rc = match_pattern(f, cell, len);
+		if (rc <= 0) {
+			match_error[0] = '\0';
+			if (rc < 0)
+				pcre2_get_error_message(rc, (PCRE2_UCHAR *)match_error, sizeof match_error);
 			return *failed = TSC_PATTERN, false;
+		}
 	}
 	if (f->n_enum) {
 		bool found = false;
@@ -740,7 +782,7 @@ int ts_set_constraint(struct ts_field *f, enum ts_constraint c, const char *text
 		int code;
 		PCRE2_SIZE off;
 		pcre2_code *re = pcre2_compile((PCRE2_SPTR)text, PCRE2_ZERO_TERMINATED,
-					       PCRE2_ANCHORED | PCRE2_ENDANCHORED | PCRE2_UTF, &code, &off, NULL);
+					       PCRE2_ANCHORED | PCRE2_ENDANCHORED | PCRE2_UTF | PCRE2_UCP, &code, &off, NULL);
 		if (!re) {
 			static char msg[160];
 			pcre2_get_error_message(code, (PCRE2_UCHAR *)msg, sizeof msg);

@@ -136,11 +136,16 @@ bool ts_parse(const struct ts_field *f, const char *cell, size_t len, struct ts_
 int ts_compare(const struct ts_value *a, const struct ts_value *b);
 
 /* Checks the constraints other than required and unique on a parsed value.
- * Returns true, or false with *failed set. */
+ * Returns true, or false with *failed set. Patterns use PCRE2 with UCP, so
+ * \d, \w and friends are Unicode classes, as in XML Schema. */
 bool ts_check(const struct ts_field *f, const char *cell, size_t len, const struct ts_value *v,
 	      enum ts_constraint *failed);
 /* ts_check() may be called from several threads at once; a thread that
  * called it calls this before it ends, to free what it kept for patterns. */
 void ts_thread_done(void);
+/* After ts_check() failed on TSC_PATTERN: NULL when the value does not
+ * match, else why the pattern could not be matched at all (PCRE2's message,
+ * e.g. its match limit), which says nothing about the value. Per thread. */
+const char *ts_match_error(void);
 
 #endif

@@ -70,7 +70,8 @@ static void help(void)
 	      "Without a schema or rules, validate still checks that the CSV is well-formed,\n"
 	      "valid UTF-8 and rectangular against its header.\n\n"
 	      "Exit status: 0 success (rejects are quarantined); 1 rejects over a --max-* limit\n"
-	      "or a bad header; 2 usage error; 3 unreadable schema or input, I/O error.\n",
+	      "or a bad header; 2 usage error; 3 unreadable schema or input, I/O error,\n"
+	      "a pattern that could not be matched.\n",
 	      stdout);
 }
 
@@ -107,6 +108,11 @@ struct validator {
 	size_t n_uniques;
 	struct fk_check *fks;
 
+	/* Names to positions (+1, as keysets keep no 0), so that mapping a
+	 * header costs a lookup a column, not a search through the others:
+	 * the schema's fields, the current header's columns, the output's. */
+	struct keyset *field_names, *col_names, *out_names;
+
 	/* The current file's header, mapped to schema fields. */
 	const char *file;
 	size_t ncols;
@@ -134,7 +140,9 @@ struct validator {
 	 * their own: sharing one with what the checking threads read for
 	 * every cell above, they kept taking the line from each other. */
 	_Alignas(64) uint64_t rows;
-	uint64_t valid, rejected, by_rule[N_RULES];
+	uint64_t valid, rejected, by_rule[N_RULES]; /* rows */
+	uint64_t header_by_rule[N_RULES];            /* header problems, not rows */
+	uint64_t match_errors;     /* rows rejected because a pattern could not be matched */
 	unsigned stderr_rejects;   /* rejects shown on stderr without --rejects */
 	bool header_failed;
 	bool reserved;             /* the unique sets have been sized */
@@ -146,11 +154,26 @@ static void die_write(const char *what)
 	die(EXIT_OPER, "write error on %s: %s", what, strerror(errno));
 }
 
-/* Records a rejected row (or header). column may be NULL. */
+/* The length of s without a character that a full message buffer cut
+ * short at its end. */
+static size_t utf8_whole(const char *s, size_t len)
+{
+	size_t i = len;
+	while (i > 0 && len - i < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+		i--;
+	if (i == 0)
+		return len;
+	unsigned char lead = (unsigned char)s[i - 1];
+	size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+	return len - (i - 1) < need ? i - 1 : len;
+}
+
+/* Records a rejected row (or header): the caller counts it. column may be
+ * NULL. */
 static void reject(struct validator *v, uint64_t line, const char *column, enum rule rule,
 		   const char *constraint, const char *message, const char *raw, size_t raw_len)
 {
-	v->by_rule[rule]++;
+	size_t message_len = utf8_whole(message, strlen(message));
 	if (v->rejects) {
 		char linebuf[24];
 		snprintf(linebuf, sizeof linebuf, "%llu", (unsigned long long)line);
@@ -160,14 +183,14 @@ static void reject(struct validator *v, uint64_t line, const char *column, enum 
 			{ column ? column : "", column ? strlen(column) : 0, true },
 			{ rule_names[rule], strlen(rule_names[rule]), false },
 			{ constraint ? constraint : "", constraint ? strlen(constraint) : 0, true },
-			{ message, strlen(message), false },
+			{ message, message_len, false },
 			{ raw, raw_len, raw_len == 0 },
 		};
 		if (csvw_record(v->rejects, f, 7) != 0)
 			die_write("the rejects file");
 	} else if (v->stderr_rejects++ < 20) {
-		log_warn("%s:%llu:%s%s %s: %s", v->file, (unsigned long long)line, column ? " column " : "",
-			 column ? column : "", rule_names[rule], message);
+		log_warn("%s:%llu:%s%s %s: %.*s", v->file, (unsigned long long)line, column ? " column " : "",
+			 column ? column : "", rule_names[rule], (int)message_len, message);
 	}
 }
 
@@ -190,6 +213,8 @@ static char **copy_labels(const struct csv_record *rec)
 	return labels;
 }
 
+static enum rule check_bytes(const char *s, size_t len, const char **why);
+
 /* Reports a problem with the header; the first one's rule is also the rule
  * of every row of the file, which goes unchecked. */
 static void header_problem(struct validator *v, const struct csv_record *rec, const char *label,
@@ -198,7 +223,23 @@ static void header_problem(struct validator *v, const struct csv_record *rec, co
 	if (v->header_rule == N_RULES)
 		v->header_rule = rule;
 	v->header_failed = true;
+	v->header_by_rule[rule]++;
 	reject(v, rec->line, label, rule, NULL, msg, rec->raw, rec->raw_len);
+}
+
+/* Adds a name with its position; returns the position of the name already
+ * there, or -1. */
+static long name_add(struct keyset *set, const char *name, size_t pos)
+{
+	size_t len = strlen(name);
+	return (long)keyset_find_or_add(set, keyset_hash(name, len), name, len, pos + 1) - 1;
+}
+
+/* The position of a name in a set, or -1. */
+static long name_find(const struct keyset *set, const char *name)
+{
+	size_t len = strlen(name);
+	return (long)keyset_find(set, keyset_hash(name, len), name, len) - 1;
 }
 
 /* Maps the header onto the schema and onto the output's columns. Returns
@@ -211,6 +252,8 @@ static unsigned read_header(struct validator *v, const struct csv_record *rec)
 	free_labels(v->labels, v->ncols);
 	v->ncols = rec->nfields;
 	v->labels = copy_labels(rec);
+	keyset_free(v->col_names);
+	v->col_names = keyset_new();
 	v->col_field = xrealloc(v->col_field, v->ncols * sizeof *v->col_field);
 	v->field_col = xrealloc(v->field_col, v->schema.nfields * sizeof *v->field_col);
 	for (size_t f = 0; f < v->schema.nfields; f++)
@@ -221,22 +264,28 @@ static unsigned read_header(struct validator *v, const struct csv_record *rec)
 		return 1;
 	}
 	for (size_t c = 0; c < v->ncols; c++) {
-		const char *label = v->labels[c];
+		const char *label = v->labels[c], *why;
 		v->col_field[c] = -1;
+		enum rule bad = check_bytes(rec->fields[c].data, rec->fields[c].len, &why);
+		if (bad != N_RULES) { /* a NUL would cut the label short */
+			snprintf(msg, sizeof msg, "the name of column %zu %s", c + 1, why);
+			header_problem(v, rec, NULL, bad, msg);
+			problems++;
+			continue;
+		}
 		if (!*label) {
 			snprintf(msg, sizeof msg, "column %zu has no name", c + 1);
 			header_problem(v, rec, NULL, R_BLANK_LABEL, msg);
 			problems++;
 			continue;
 		}
-		for (size_t d = 0; d < c; d++)
-			if (!strcmp(label, v->labels[d])) {
-				snprintf(msg, sizeof msg, "\"%s\" names columns %zu and %zu", label, d + 1, c + 1);
-				header_problem(v, rec, label, R_DUPLICATE_LABEL, msg);
-				problems++;
-				break;
-			}
-		long f = ts_field_index(&v->schema, label);
+		long d = name_add(v->col_names, label, c);
+		if (d >= 0) {
+			snprintf(msg, sizeof msg, "\"%s\" names columns %ld and %zu", label, d + 1, c + 1);
+			header_problem(v, rec, label, R_DUPLICATE_LABEL, msg);
+			problems++;
+		}
+		long f = name_find(v->field_names, label);
 		if (f >= 0 && v->field_col[f] < 0) {
 			v->col_field[c] = f;
 			v->field_col[f] = (long)c;
@@ -262,6 +311,9 @@ static unsigned read_header(struct validator *v, const struct csv_record *rec)
 	if (!v->out_labels) {
 		v->n_out = v->ncols;
 		v->out_labels = copy_labels(rec);
+		v->out_names = keyset_new();
+		for (size_t o = 0; o < v->n_out; o++)
+			name_add(v->out_names, v->out_labels[o], o);
 		struct csv_field *h = xrealloc(NULL, v->ncols * sizeof *h);
 		for (size_t c = 0; c < v->ncols; c++)
 			h[c] = (struct csv_field){ v->labels[c], strlen(v->labels[c]), false };
@@ -271,10 +323,9 @@ static unsigned read_header(struct validator *v, const struct csv_record *rec)
 	}
 	v->out_order = xrealloc(v->out_order, v->n_out * sizeof *v->out_order);
 	for (size_t o = 0; o < v->n_out; o++) {
-		size_t c = 0;
-		while (c < v->ncols && strcmp(v->labels[c], v->out_labels[o]))
-			c++;
-		if (c == v->ncols) {
+		long found = name_find(v->col_names, v->out_labels[o]);
+		size_t c = found < 0 ? v->ncols : (size_t)found;
+		if (found < 0) {
 			snprintf(msg, sizeof msg, "no column \"%s\" as in the first file's header", v->out_labels[o]);
 			header_problem(v, rec, v->out_labels[o], R_MISSING_LABEL, msg);
 			problems++;
@@ -285,10 +336,7 @@ static unsigned read_header(struct validator *v, const struct csv_record *rec)
 	for (size_t o = 0; o < v->n_out; o++)
 		v->same_order = v->same_order && v->out_order[o] == o;
 	for (size_t c = 0; c < v->ncols && !problems; c++) {
-		size_t o = 0;
-		while (o < v->n_out && strcmp(v->labels[c], v->out_labels[o]))
-			o++;
-		if (o == v->n_out) {
+		if (name_find(v->out_names, v->labels[c]) < 0) {
 			snprintf(msg, sizeof msg, "column \"%s\" is not in the first file's header", v->labels[c]);
 			header_problem(v, rec, v->labels[c], R_EXTRA_LABEL, msg);
 			problems++;
@@ -347,10 +395,23 @@ static enum rule check_bytes(const char *s, size_t len, const char **why)
 	return N_RULES;
 }
 
+/* A value quoted in a message: at most max bytes of it, cut before a
+ * character, not inside one, so that the message stays UTF-8, and "..."
+ * when cut. For "%.*s%s". */
+#define QUOTE_ARGS(s, len, max) utf8_cut((s), (len), (max)), (s), (len) > (max) ? "..." : ""
+static int utf8_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return (int)len;
+	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;
+	return (int)max;
+}
+
 static void describe_constraint(char *msg, size_t size, const struct ts_field *f, enum ts_constraint c,
 				const char *cell, size_t len)
 {
-	int n = snprintf(msg, size, "\"%.*s\" ", (int)(len > 200 ? 200 : len), cell);
+	int n = snprintf(msg, size, "\"%.*s%s\" ", QUOTE_ARGS(cell, len, 200));
 	char *p = msg + n;
 	size_t left = size - (size_t)n;
 	switch (c) {
@@ -397,6 +458,7 @@ struct checked_row {
 	size_t raw, raw_len;             /* in text, or in out when raw_in_out */
 	bool raw_in_out;                 /* the output is the raw row */
 	bool raw_cut;                    /* raw is the start of a huge row */
+	bool match_error;                /* rejected: a pattern could not be matched */
 	size_t out, out_len;             /* passed: output, in the chunk's out */
 	size_t keys;                     /* passed: its n_uniques keys */
 };
@@ -428,9 +490,10 @@ struct chunk_result {
  * hold a price list or a thousand products with few collisions: on the
  * sales stream 512 slots missed almost 4 times as often, and each miss
  * costs a parse and the constraints, more than waiting on the cache. A
- * wide table gets fewer slots a column (down to 512), so that a thread's
- * memo stays within MEMO_BYTES. */
-enum { MEMO_MIN_BITS = 9, MEMO_MAX_BITS = 12, MEMO_BYTES = 4 << 20, MEMO_MAX = 8, MEMO_CELL = 1 };
+ * wide table gets fewer slots a column, so that a thread's memo stays
+ * within MEMO_BYTES: down to 2, and past 131,072 columns none, the memo
+ * being off for every column. */
+enum { MEMO_MIN_BITS = 1, MEMO_MAX_BITS = 12, MEMO_BYTES = 4 << 20, MEMO_MAX = 8, MEMO_CELL = 1 };
 struct memo_slot {
 	uint64_t value;                  /* the value's bytes, see memo_find() */
 	uint8_t len;                     /* 0: empty (an empty cell is missing, never here) */
@@ -509,8 +572,38 @@ static inline bool cell_missing(const struct validator *v, const struct csv_fiel
 	return v->only_empty_missing ? cell->len == 0 : ts_is_missing(&v->schema, cell->data, cell->len);
 }
 
+/* Appends one part of a composite key: its length as a varint, then its
+ * bytes. With the lengths, no two lists of parts make the same key, as
+ * parts joined by a separator byte that a value may itself hold did.
+ * to has room for len + KEY_PART_MAX bytes. */
+enum { KEY_PART_MAX = 10 };
+static size_t key_part(char *to, const char *data, size_t len)
+{
+	size_t n = 0, l = len;
+	for (; l > 0x7f; l >>= 7)
+		to[n++] = (char)(0x80 | (l & 0x7f));
+	to[n++] = (char)l;
+	memcpy(to + n, data, len);
+	return n + len;
+}
+
+/* The next part of a key key_part() made, from *p on; moves *p past it. */
+static const char *key_next_part(const char **p, size_t *len)
+{
+	const unsigned char *s = (const unsigned char *)*p;
+	size_t l = 0;
+	for (unsigned shift = 0;; shift += 7) {
+		l |= (size_t)(*s & 0x7f) << shift;
+		if (!(*s++ & 0x80))
+			break;
+	}
+	*len = l;
+	*p = (const char *)s + l;
+	return (const char *)s;
+}
+
 /* The key of a row over the given fields: the cell itself for one field,
- * the parts joined by a unit separator in *buf otherwise. NULL when a part
+ * the parts as key_part() writes them in *buf otherwise. NULL when a part
  * is missing (missing values take no part in unique and foreign keys). */
 static const char *row_key(const struct validator *v, const struct csv_record *rec, const struct ts_key *key,
 			   char **buf, size_t *cap, size_t *len)
@@ -520,7 +613,7 @@ static const char *row_key(const struct validator *v, const struct csv_record *r
 		const struct csv_field *cell = &rec->fields[v->field_col[key->cols[i]]];
 		if (cell_missing(v, cell))
 			return NULL;
-		need += cell->len + 1;
+		need += cell->len + KEY_PART_MAX;
 	}
 	if (key->n == 1) {
 		const struct csv_field *cell = &rec->fields[v->field_col[key->cols[0]]];
@@ -534,10 +627,7 @@ static const char *row_key(const struct validator *v, const struct csv_record *r
 	size_t n = 0;
 	for (size_t i = 0; i < key->n; i++) {
 		const struct csv_field *cell = &rec->fields[v->field_col[key->cols[i]]];
-		if (i)
-			(*buf)[n++] = '\x1f';
-		memcpy(*buf + n, cell->data, cell->len);
-		n += cell->len;
+		n += key_part(*buf + n, cell->data, cell->len);
 	}
 	*len = n;
 	return *buf;
@@ -550,17 +640,16 @@ static void describe_key(const struct validator *v, const struct ts_key *key, co
 {
 	size_t n = 0;
 	if (key->n == 1) {
-		snprintf(buf, size, "%s \"%.*s\"", v->schema.fields[key->cols[0]].name, (int)(len > 200 ? 200 : len), value);
+		snprintf(buf, size, "%s \"%.*s%s\"", v->schema.fields[key->cols[0]].name, QUOTE_ARGS(value, len, 200));
 		return;
 	}
 	for (size_t i = 0; i < key->n && n < size; i++)
 		n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? ", " : "(", v->schema.fields[key->cols[i]].name);
-	const char *p = value, *end = value + len;
+	const char *p = value;
 	for (size_t i = 0; i < key->n && n < size; i++) {
-		const char *sep = memchr(p, '\x1f', (size_t)(end - p));
-		size_t part = sep ? (size_t)(sep - p) : (size_t)(end - p);
-		n += (size_t)snprintf(buf + n, size - n, "%s\"%.*s\"", i ? ", " : ") (", (int)(part > 100 ? 100 : part), p);
-		p = sep ? sep + 1 : end;
+		size_t part;
+		const char *s = key_next_part(&p, &part);
+		n += (size_t)snprintf(buf + n, size - n, "%s\"%.*s%s\"", i ? ", " : ") (", QUOTE_ARGS(s, part, 100));
 	}
 	if (n < size)
 		snprintf(buf + n, size - n, ")");
@@ -596,7 +685,7 @@ static bool write_row(const struct validator *v, struct csvw *out, const struct 
  * gets its message and *more the number of other problems. */
 static enum rule check_cells(const struct validator *v, struct checker *k, const struct csv_record *rec,
 			     char *msg, size_t size, const char **column, const char **constraint_out,
-			     unsigned *more)
+			     unsigned *more, bool *match_error)
 {
 	enum rule first_rule = N_RULES;
 	*more = 0;
@@ -630,12 +719,19 @@ static enum rule check_cells(const struct validator *v, struct checker *k, const
 				}
 				if (!ts_parse(f, cell->data, cell->len, &val, k->digits, &why)) {
 					rule = R_TYPE;
-					snprintf(local, sizeof local, "\"%.*s\" %s", (int)(cell->len > 200 ? 200 : cell->len),
-						 cell->data, why);
+					snprintf(local, sizeof local, "\"%.*s%s\" %s", QUOTE_ARGS(cell->data, cell->len, 200),
+						 why);
 				} else if (!ts_check(f, cell->data, cell->len, &val, &failed)) {
+					const char *error = failed == TSC_PATTERN ? ts_match_error() : NULL;
 					rule = R_CONSTRAINT;
 					constraint = ts_constraint_name(failed);
-					describe_constraint(local, sizeof local, f, failed, cell->data, cell->len);
+					if (error) { /* the pattern's fault, not the value's */
+						*match_error = true;
+						snprintf(local, sizeof local, "the pattern %s could not be matched: %s",
+							 f->pattern, error);
+					} else {
+						describe_constraint(local, sizeof local, f, failed, cell->data, cell->len);
+					}
 				} else if (m) {
 					m->passed |= MEMO_CELL;
 				}
@@ -671,7 +767,7 @@ static void check_row(const struct validator *v, struct checker *k, const struct
 	row->column = row->constraint = NULL;
 	row->msg = row->raw = row->out = row->out_len = row->keys = 0;
 	row->raw_len = rec->raw_len;
-	row->raw_in_out = false;
+	row->raw_in_out = row->match_error = false;
 	row->raw_cut = rec->raw_cut;
 	char msg[1024];
 	unsigned more = 0;
@@ -699,10 +795,14 @@ static void check_row(const struct validator *v, struct checker *k, const struct
 			while (k->memo_bits > MEMO_MIN_BITS &&
 			       (k->ncols << k->memo_bits) * sizeof *k->memo > MEMO_BYTES)
 				k->memo_bits--;
-			k->memo = xcalloc(k->ncols << k->memo_bits, sizeof *k->memo);
 			k->memo_stats = xcalloc_lines(k->ncols * sizeof *k->memo_stats);
+			bool fits = (k->ncols << k->memo_bits) * sizeof *k->memo <= MEMO_BYTES;
+			k->memo = fits ? xcalloc(k->ncols << k->memo_bits, sizeof *k->memo) : NULL;
+			for (size_t c = 0; c < k->ncols && !fits; c++)
+				k->memo_stats[c].off = true; /* memo_find() looks no further */
 		}
-		row->rule = check_cells(v, k, rec, msg, sizeof msg, &row->column, &row->constraint, &more);
+		row->rule = check_cells(v, k, rec, msg, sizeof msg, &row->column, &row->constraint, &more,
+				        &row->match_error);
 		/* Foreign keys: checked only when the cells are fine. */
 		for (size_t i = 0; i < v->schema.n_foreign_keys && row->rule == N_RULES; i++) {
 			const struct ts_foreign_key *fk = &v->schema.foreign_keys[i];
@@ -861,6 +961,7 @@ static bool unique_ok(struct validator *v, const struct chunk_result *res, const
 		note_raw_cut(msg, sizeof msg, row->raw_cut);
 		size_t out_len;
 		const char *raw = (row->raw_in_out ? csvw_mem_data(res->out, &out_len) : res->text) + row->raw;
+		v->by_rule[u->rule]++;
 		reject(v, row->line, v->schema.fields[u->key.cols[0]].name, u->rule, u->rule == R_UNIQUE ? "unique" : NULL,
 		       msg, raw, row->raw_len);
 		return false;
@@ -893,7 +994,7 @@ static void finish_chunk(void *ctx, void *result, uint64_t bytes)
 		v->rows++;
 		bool valid = row->rule == N_RULES;
 		if (!valid)
-			reject(v, row->line, row->column, row->rule, row->constraint, res->text + row->msg,
+			v->by_rule[row->rule]++, reject(v, row->line, row->column, row->rule, row->constraint, res->text + row->msg,
 			       res->text + row->raw, row->raw_len);
 		else
 			valid = unique_ok(v, res, row);
@@ -905,10 +1006,12 @@ static void finish_chunk(void *ctx, void *result, uint64_t bytes)
 			from = row->out;
 			to = from + row->out_len;
 		}
-		if (valid)
+		if (valid) {
 			v->valid++;
-		else
+		} else {
 			v->rejected++;
+			v->match_errors += row->match_error;
+		}
 		if (!v->reserved && v->rows >= 8192)
 			reserve_unique_keys(v, bytes);
 	}
@@ -983,17 +1086,20 @@ static struct keyset *load_reference(const struct ts_foreign_key *fk, char delim
 		if (rec->kind != CSVR_ROW || rec->nfields != ncols)
 			die(EXIT_OPER, "%s:%llu: foreign key resource: malformed row", fk->path,
 			    (unsigned long long)rec->line);
+		/* The same key as row_key() makes of a row. */
 		size_t n = 0;
 		for (size_t i = 0; i < fk->n_ref; i++) {
 			const struct csv_field *f = &rec->fields[cols[i]];
-			if (n + f->len + 1 > cap) {
-				cap = 2 * (n + f->len + 1);
+			if (n + f->len + KEY_PART_MAX > cap) {
+				cap = 2 * (n + f->len + KEY_PART_MAX);
 				key = xrealloc(key, cap);
 			}
-			if (i)
-				key[n++] = '\x1f';
-			memcpy(key + n, f->data, f->len);
-			n += f->len;
+			if (fk->n_ref == 1) {
+				memcpy(key, f->data, f->len);
+				n = f->len;
+			} else {
+				n += key_part(key + n, f->data, f->len);
+			}
 		}
 		const char *k = key ? key : "";
 		uint64_t h = keyset_hash(k, n);
@@ -1142,35 +1248,40 @@ static void json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* Counts by rule, as JSON members or as "(rule n, rule n)" text. */
+static void print_counts(char *buf, size_t size, const uint64_t *by_rule, bool json)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (int r = 0; r < N_RULES; r++)
+		if (by_rule[r] && n < size)
+			n += (size_t)snprintf(buf + n, size - n, json ? "%s\"%s\": %llu" : "%s%s %llu",
+					      n ? ", " : json ? "" : " (", rule_names[r], (unsigned long long)by_rule[r]);
+	if (!json && n && n < size)
+		snprintf(buf + n, size - n, ")");
+}
+
+/* Rows read = valid + rejected, and rejects_by_rule adds up to rejected;
+ * problems with a header are not rows, so they are counted apart. */
 static void print_summary(const struct validator *v, bool json, const char *verdict)
 {
+	char rules[1024], header[1024];
+	print_counts(rules, sizeof rules, v->by_rule, json);
+	print_counts(header, sizeof header, v->header_by_rule, json);
 	if (json) {
-		fprintf(stderr, "{\"rows\": %llu, \"valid\": %llu, \"rejected\": %llu, \"rejects_by_rule\": {",
-			(unsigned long long)v->rows, (unsigned long long)v->valid, (unsigned long long)v->rejected);
-		bool first = true;
-		for (int r = 0; r < N_RULES; r++)
-			if (v->by_rule[r]) {
-				fprintf(stderr, "%s\"%s\": %llu", first ? "" : ", ", rule_names[r],
-					(unsigned long long)v->by_rule[r]);
-				first = false;
-			}
-		fprintf(stderr, "}, \"result\": ");
+		fprintf(stderr, "{\"rows\": %llu, \"valid\": %llu, \"rejected\": %llu, \"rejects_by_rule\": {%s}, "
+				"\"header_problems\": {%s}, \"result\": ",
+			(unsigned long long)v->rows, (unsigned long long)v->valid, (unsigned long long)v->rejected, rules,
+			header);
 		json_string(stderr, verdict);
 		fprintf(stderr, "}\n");
 		return;
 	}
-	char rules[1024] = "";
-	size_t n = 0;
-	for (int r = 0; r < N_RULES; r++)
-		if (v->by_rule[r] && n < sizeof rules)
-			n += (size_t)snprintf(rules + n, sizeof rules - n, "%s%s %llu", n ? ", " : " (",
-					      rule_names[r], (unsigned long long)v->by_rule[r]);
-	if (n && n < sizeof rules)
-		snprintf(rules + n, sizeof rules - n, ")");
 	if (v->stderr_rejects > 20)
 		log_info("... %u more rejects not shown (use --rejects FILE)", v->stderr_rejects - 20);
-	log_info("%llu rows read, %llu valid, %llu rejected%s%s%s", (unsigned long long)v->rows,
-		 (unsigned long long)v->valid, (unsigned long long)v->rejected, rules, *verdict ? ": " : "", verdict);
+	log_info("%llu rows read, %llu valid, %llu rejected%s%s%s%s%s", (unsigned long long)v->rows,
+		 (unsigned long long)v->valid, (unsigned long long)v->rejected, rules, *header ? "; header problems" : "",
+		 header, *verdict ? ": " : "", verdict);
 }
 
 int main(int argc, char **argv)
@@ -1244,6 +1355,9 @@ int main(int argc, char **argv)
 	apply_rules(&v, rules, nrules);
 	free(rules);
 	plan_unique_checks(&v);
+	v.field_names = keyset_new();
+	for (size_t i = 0; i < v.schema.nfields; i++)
+		name_add(v.field_names, v.schema.fields[i].name, i);
 	v.only_empty_missing = v.schema.n_missing == 1 && !v.schema.missing_values[0][0];
 	v.field_plain = xrealloc(NULL, v.schema.nfields * sizeof *v.field_plain);
 	for (size_t i = 0; i < v.schema.nfields; i++) {
@@ -1301,6 +1415,12 @@ int main(int argc, char **argv)
 	if (!read_ok) {
 		status = EXIT_OPER;
 		verdict = "input could not be read to the end";
+	} else if (v.match_errors) {
+		/* Those rows were never checked: the schema, not the data, is at fault. */
+		status = EXIT_OPER;
+		verdict = "a pattern could not be matched";
+		log_error("%llu rows rejected unchecked: a pattern could not be matched against them",
+			  (unsigned long long)v.match_errors);
 	} else if (v.header_failed) {
 		status = EXIT_DATA;
 		verdict = "the header does not match";
@@ -1323,6 +1443,9 @@ int main(int argc, char **argv)
 		keyset_free(v.fks[i].values);
 	free(v.fks);
 	free(v.uniques);
+	keyset_free(v.field_names);
+	keyset_free(v.col_names);
+	keyset_free(v.out_names);
 	ts_free(&v.schema);
 	free_labels(v.labels, v.ncols);
 	free_labels(v.out_labels, v.n_out);
