@@ -633,3 +633,16 @@ one_value() {
 	run --separate-stderr "$BIN/validate" --rejects rej.csv in.csv
 	assert_equal "$stderr" 'validate: 2 rows read, 0 valid, 2 rejected (duplicate-label 2); header problems (blank-label 1, duplicate-label 1): the header does not match'
 }
+
+@test "validate refuses a rejects file that is also its input or its output, before emptying it" {
+	printf 'a\n1\n' >in.csv
+	run --separate-stderr "$BIN/validate" -r in.csv in.csv
+	assert_failure 2
+	assert_equal "$stderr" "validate: --rejects in.csv is also the input: it would be emptied before it is read"
+	run --separate-stderr "$BIN/validate" -r in.csv - <in.csv
+	assert_failure 2
+	assert_equal "$(cat in.csv)" "$(printf 'a\n1')"
+	run --separate-stderr bash -c "'$BIN/validate' -r out.csv in.csv >out.csv"
+	assert_failure 2
+	assert_equal "$stderr" "validate: --rejects out.csv is also the standard output"
+}

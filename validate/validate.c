@@ -1284,6 +1284,31 @@ static void print_summary(const struct validator *v, bool json, const char *verd
 		 header, *verdict ? ": " : "", verdict);
 }
 
+/* Whether the file r describes is the open file fd (or, fd < 0, the file at
+ * other). */
+static bool same_file(const struct stat *r, int fd, const char *other)
+{
+	struct stat st;
+	return (fd >= 0 ? fstat(fd, &st) : stat(other, &st)) == 0 && st.st_dev == r->st_dev && st.st_ino == r->st_ino;
+}
+
+/* Opening the rejects file empties it: if it is also an input, or the
+ * standard output, rows would be lost before they are read or mixed with
+ * the valid ones. */
+static void refuse_same_file(const char *rejects, char **inputs, int ninputs)
+{
+	struct stat r;
+	if (stat(rejects, &r) != 0 || !S_ISREG(r.st_mode))
+		return;
+	bool clash = ninputs == 0 && same_file(&r, STDIN_FILENO, NULL);
+	for (int i = 0; i < ninputs && !clash; i++)
+		clash = strcmp(inputs[i], "-") ? same_file(&r, -1, inputs[i]) : same_file(&r, STDIN_FILENO, NULL);
+	if (clash)
+		die(EXIT_USAGE, "--rejects %s is also the input: it would be emptied before it is read", rejects);
+	if (same_file(&r, STDOUT_FILENO, NULL))
+		die(EXIT_USAGE, "--rejects %s is also the standard output", rejects);
+}
+
 int main(int argc, char **argv)
 {
 	log_init("validate");
@@ -1372,6 +1397,7 @@ int main(int argc, char **argv)
 
 	int rejects_fd = -1;
 	if (rejects_path) {
+		refuse_same_file(rejects_path, argv + optind, argc - optind);
 		rejects_fd = open(rejects_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		if (rejects_fd < 0)
 			die(EXIT_OPER, "%s: %s", rejects_path, strerror(errno));
