@@ -32,12 +32,15 @@ struct column {
 static bool is_integer(const char *s, size_t n, bool *small)
 {
 	size_t i = (n && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
-	if (i == n || n - i > 18)
+	if (i == n || n - i > 19)
 		return false;
 	for (size_t k = i; k < n; k++)
 		if (!isdigit((unsigned char)s[k]))
 			return false;
+	errno = 0; /* 19 digits may still be past bigint's range */
 	long long v = strtoll(s, NULL, 10);
+	if (errno == ERANGE)
+		return false;
 	*small = v >= -2147483648LL && v <= 2147483647LL;
 	return true;
 }

@@ -470,6 +470,9 @@ shop() {
 	assert_equal "$(sql -c "select string_agg(column_name || ':' || data_type, ' ' order by ordinal_position) from information_schema.columns where table_name = 'typed'")" \
 		"i:integer big:bigint n:numeric d:date ts:timestamp without time zone tstz:timestamp with time zone b:boolean t:text code:character varying empty:text"
 	assert_equal "$(sql -c "select t from analytics.typed where i = -2")" "with, comma"
+	# bigint's whole range, 19 digits; one past it is numeric
+	assert_equal "$(sql -c "select max(big) || ' ' || min(big) || ' ' || max(n) from analytics.typed")" \
+		"9223372036854775807 -9223372036854775808 9223372036854775808"
 	assert_equal "$(sql -c "select count(*) from analytics.typed where i is null and empty is null")" 1
 }
 
