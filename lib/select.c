@@ -59,26 +59,39 @@ static bool path_matches(const struct dbt_project *p, const struct dbt_node *n, 
 	return false;
 }
 
+/* dbt's fqn selection: the selector's dot-separated parts equal the fqn's
+ * parts (project, folders, name) one by one from the start, and a part
+ * holding a glob character matches the rest of the fqn as one glob, so
+ * shop selects the whole project and shop.staging.* a folder. */
+static bool fqn_prefix(char *const *fqn, size_t nfqn, const char *sel)
+{
+	for (size_t k = 0;; k++) {
+		size_t len = strcspn(sel, ".");
+		if (strcspn(sel, "*?[") < len) {
+			char rest[1024];
+			size_t off = 0;
+			for (size_t j = k; j < nfqn; j++) {
+				int w = snprintf(rest + off, sizeof rest - off, "%s%s", j > k ? "." : "", fqn[j]);
+				if (w < 0 || (size_t)w >= sizeof rest - off)
+					return false;
+				off += (size_t)w;
+			}
+			return fnmatch(sel, rest, 0) == 0;
+		}
+		if (k == nfqn || strlen(fqn[k]) != len || strncmp(fqn[k], sel, len) != 0)
+			return false;
+		if (!sel[len])
+			return true;
+		sel += len + 1;
+	}
+}
+
+/* The fqn as dbt has it, or (with a dot in the selector) without the
+ * project's name first: staging.stg_sales. */
 static bool fqn_matches(const struct dbt_node *n, const char *value)
 {
-	/* a.b.c matches a node whose fqn (without or with the project) ends
-	 * with, or starts with, these parts */
-	char buf[1024];
-	size_t off = 0;
-	for (size_t skip = 0; skip < 2 && skip < n->nfqn; skip++) {
-		off = 0;
-		buf[0] = '\0';
-		for (size_t k = skip; k < n->nfqn; k++) {
-			int w = snprintf(buf + off, sizeof buf - off, "%s%s", k > skip ? "." : "", n->fqn[k]);
-			if (w < 0 || (size_t)w >= sizeof buf - off)
-				return false;
-			off += (size_t)w;
-			size_t vl = strlen(value);
-			if (strncmp(buf, value, vl) == 0 && (buf[vl] == '\0' || buf[vl] == '.') && off >= vl)
-				return true;
-		}
-	}
-	return false;
+	return fqn_prefix(n->fqn, n->nfqn, value) ||
+	       (strchr(value, '.') && n->nfqn > 1 && fqn_prefix(n->fqn + 1, n->nfqn - 1, value));
 }
 
 static int match(const struct dbt_project *p, const char *crit, bool *mark, char *err, size_t errlen)
@@ -98,7 +111,7 @@ static int match(const struct dbt_project *p, const char *crit, bool *mark, char
 		const struct dbt_node *n = &p->nodes[i];
 		bool m = false;
 		if (!colon) {
-			m = fnmatch(value, n->name, 0) == 0 || (strchr(value, '.') && fqn_matches(n, value)) ||
+			m = fnmatch(value, n->name, 0) == 0 || fqn_matches(n, value) ||
 			    (strchr(value, '/') && path_matches(p, n, value));
 		} else if (strcmp(method, "tag") == 0) {
 			for (size_t t = 0; t < n->cfg.ntags && !m; t++)

@@ -376,6 +376,10 @@ shop() {
 	assert_equal "$(ls_ -s 'tag:staging tag:other')" "shop.staging.stg_orders shop.staging.customers shop.other.independent "
 	assert_equal "$(ls_ -s path:models/marts --exclude tag:inc --exclude customer_report)" "shop.marts.customer_totals "
 	assert_equal "$(ls_ -s 'path:marts,tag:report')" "shop.marts.customer_report "
+	# fqn, as dbt reads it: the project's name, its folders, globs in a part
+	assert_equal "$(ls_ -s shop --exclude 'shop.marts shop.staging.*')" "shop.other.independent "
+	assert_equal "$(ls_ -s 'shop.m*.customer_*')" "shop.marts.customer_totals shop.marts.customer_report "
+	assert_equal "$(ls_ -s 'fqn:staging.customers')" "shop.staging.customers "
 	run --separate-stderr "$BIN/modelrun" ls -s nothing_like_this
 	assert_success
 	assert_equal "$stderr" "modelrun: the selection matches no node"
