@@ -265,24 +265,37 @@ static int copy_file(PGconn *conn, const struct dbt_node *n, const char *tmprel,
 				PQclear(res);
 		return -1;
 	}
-	char buf[1 << 16];
-	ssize_t got;
-	bool first = true;
+	/* Each record as the reader found it, ended by one LF: a file may end
+	 * its lines with LF, CRLF or CR, even mixed, which COPY would refuse.
+	 * A record whose raw bytes were cut short (past 64 MiB) is written
+	 * again from its fields. */
+	struct csvr *rd = csvr_open(fd, n->path, ',');
+	struct csvw *w = csvw_open_mem(',');
+	const struct csv_record *rec;
 	const char *fail = NULL;
-	while ((got = read(fd, buf, sizeof buf)) > 0) {
-		const char *p = buf;
-		if (first && got >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
-			p += 3;
-			got -= 3;
+	while (!fail && (rec = csvr_next(rd))) {
+		if (rec->raw_cut) {
+			if (csvw_record(w, rec->fields, rec->nfields) != 0)
+				abort();
+		} else if (csvw_raw(w, rec->raw, rec->raw_len) != 0 || csvw_raw(w, "\n", 1) != 0) {
+			abort();
 		}
-		first = false;
-		if (PQputCopyData(conn, p, (int)got) != 1) {
-			fail = "sending data failed";
-			break;
+		size_t n_out;
+		const char *out = csvw_mem_data(w, &n_out);
+		if (n_out >= 1 << 16) {
+			if (PQputCopyData(conn, out, (int)n_out) != 1)
+				fail = "sending data failed";
+			csvw_mem_clear(w);
 		}
 	}
-	if (got < 0)
+	size_t n_out;
+	const char *out = csvw_mem_data(w, &n_out);
+	if (!fail && n_out && PQputCopyData(conn, out, (int)n_out) != 1)
+		fail = "sending data failed";
+	if (!fail && csvr_error(rd))
 		fail = "read error";
+	csvw_close(w);
+	csvr_close(rd);
 	close(fd);
 	if (PQputCopyEnd(conn, fail) != 1) {
 		mr_message(r, "COPY failed: %s", PQerrorMessage(conn));

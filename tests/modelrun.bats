@@ -497,6 +497,16 @@ shop() {
 	assert_equal "$(sql -c "select i || t from analytics.typed_view")" "7new"
 }
 
+@test "a seed may end its lines with LF, CRLF or CR, mixed, and keeps line breaks inside quotes" {
+	project seeds
+	rm seeds/*.csv models/*.sql
+	printf 'id,note\r\n1,lf\n2,crlf\r\n3,cr\r4,"two\r\nlines"\n5,last' >seeds/mixed.csv
+	run --separate-stderr "$BIN/modelrun" seed -s mixed
+	assert_success
+	assert_equal "$(sql -c "select string_agg(id || ':' || replace(replace(note, E'\r', '<CR>'), E'\n', '<LF>'), ' ' order by id) from analytics.mixed")" \
+		"1:lf 2:crlf 3:cr 4:two<CR><LF>lines 5:last"
+}
+
 @test "a 1,000,000-row seed loads in seconds" {
 	project seeds
 	awk 'BEGIN { print "id,name,price,day"; for (i = 1; i <= 1000000; i++) printf "%d,item %d,%d.%02d,2026-01-%02d\n", i, i, i % 500, i % 100, i % 28 + 1 }' \
