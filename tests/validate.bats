@@ -284,6 +284,16 @@ one_value() {
 	assert_equal "$output" "$(printf 'store_id,n\nST001,1\n,3')"
 	assert_equal "$(sed -n 2p rej.csv | cut -d, -f2-5)" '3,store_id,foreign-key,'
 	assert_equal "$(wc -l <rej.csv)" 2
+	# blank lines in the referenced file hold no key; a ragged row is named
+	printf 'store_id,name\nST999,x\n\n' >stores.csv
+	sed -i "s|$REPO/sql/seeds/stores.csv|stores.csv|" s.json
+	run --separate-stderr "$BIN/validate" --schema s.json in.csv
+	assert_success
+	assert_equal "$output" "$(printf 'store_id,n\nST999,2\n,3')"
+	printf 'store_id,name\nST999\n' >stores.csv
+	run --separate-stderr "$BIN/validate" --schema s.json in.csv
+	assert_failure 3
+	assert_equal "$stderr" "validate: stores.csv:2: foreign key resource: 1 fields, the header has 2"
 }
 
 @test "validate reads JSON and YAML schemas alike and applies missingValues, trueValues, decimalChar and groupChar" {

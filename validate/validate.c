@@ -1083,9 +1083,14 @@ static struct keyset *load_reference(const struct ts_foreign_key *fk, char delim
 	char *key = NULL;
 	size_t cap = 0;
 	while ((rec = csvr_next(r))) {
-		if (rec->kind != CSVR_ROW || rec->nfields != ncols)
-			die(EXIT_OPER, "%s:%llu: foreign key resource: malformed row", fk->path,
-			    (unsigned long long)rec->line);
+		if (rec->kind == CSVR_BLANK) /* a blank line holds no key, as a trailing one often is */
+			continue;
+		if (rec->kind != CSVR_ROW)
+			die(EXIT_OPER, "%s:%llu: foreign key resource: %s", fk->path, (unsigned long long)rec->line,
+			    rec->error);
+		if (rec->nfields != ncols)
+			die(EXIT_OPER, "%s:%llu: foreign key resource: %zu fields, the header has %zu", fk->path,
+			    (unsigned long long)rec->line, rec->nfields, ncols);
 		/* The same key as row_key() makes of a row. */
 		size_t n = 0;
 		for (size_t i = 0; i < fk->n_ref; i++) {
