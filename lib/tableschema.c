@@ -692,12 +692,29 @@ static void free_list(char **list, size_t n)
 
 /* A list of strings; a single string counts as a list of one when
  * single_ok. */
-static int string_list(struct loader *L, const yaml_node_t *n, const char *what, bool single_ok,
+/* A scalar the schema meant as a string: quoted, or plain and not a
+ * null, boolean or number (as JSON and YAML read them). */
+static bool is_string(const yaml_node_t *n)
+{
+	if (!ydoc_is_scalar(n))
+		return false;
+	const char *s = ydoc_str(n);
+	if (!ydoc_is_plain(n))
+		return true;
+	char *end;
+	strtod(s, &end);
+	return !ydoc_is_null(n) && (!*s || *end) && strcmp(s, "true") && strcmp(s, "false") && strcmp(s, "True") &&
+	       strcmp(s, "False") && strcmp(s, "TRUE") && strcmp(s, "FALSE");
+}
+
+/* A list of scalars (strings only, unless scalars_ok), or with single_ok
+ * one scalar, as malloc'd strings. */
+static int string_list(struct loader *L, const yaml_node_t *n, const char *what, bool single_ok, bool scalars_ok,
 		       char ***out, size_t *count)
 {
 	*out = NULL; /* callers free the old list first: never leave it behind */
 	*count = 0;
-	if (single_ok && ydoc_is_scalar(n)) {
+	if (single_ok && ydoc_is_scalar(n) && (scalars_ok || is_string(n))) {
 		*out = xcalloc(1, sizeof **out);
 		(*out)[0] = xstrdup(ydoc_str(n));
 		*count = 1;
@@ -710,7 +727,7 @@ static int string_list(struct loader *L, const yaml_node_t *n, const char *what,
 	*count = 0;
 	for (size_t i = 0; i < len; i++) {
 		yaml_node_t *item = ydoc_item(&L->doc, n, i);
-		if (!ydoc_is_scalar(item)) {
+		if (scalars_ok ? !ydoc_is_scalar(item) : !is_string(item)) {
 			free_list(*out, *count); /* a failed list leaves nothing to free */
 			*out = NULL;
 			*count = 0;
@@ -905,8 +922,10 @@ static int load_constraints(struct loader *L, struct ts_field *f, yaml_node_t *m
 		if (!strcmp(key, "enum")) {
 			char **vals;
 			size_t n;
-			if (string_list(L, v, "enum", false, &vals, &n) != 0)
+			if (string_list(L, v, "enum", false, true, &vals, &n) != 0)
 				return -1;
+			if (!n) /* no value could pass: surely not what was meant */
+				return fail(L, v, "field \"%s\": constraint \"enum\" lists no value", f->name);
 			int rc = ts_enum_from_list(f, vals, n, err, sizeof err);
 			free_list(vals, n);
 			if (rc)
@@ -957,7 +976,7 @@ static int load_field(struct loader *L, yaml_node_t *n)
 			    name, ydoc_str(type) ? ydoc_str(type) : "?");
 	yaml_node_t *format = ydoc_get(&L->doc, n, "format");
 	if (format) {
-		if (!ydoc_str(format))
+		if (!is_string(format))
 			return fail(L, format, "field \"%s\": \"format\" must be a string", name);
 		/* "default" is kept as NULL, so that no cell compares strings for it */
 		f->format = strcmp(ydoc_str(format), "default") ? xstrdup(ydoc_str(format)) : NULL;
@@ -982,14 +1001,16 @@ static int load_field(struct loader *L, yaml_node_t *n)
 			f->bare_number = !(ydoc_str(v) && !strcmp(ydoc_str(v), "false"));
 		else if (!strcmp(key, "trueValues")) {
 			free_list(f->true_values, f->n_true);
-			rc = string_list(L, v, "trueValues", false, &f->true_values, &f->n_true);
+			rc = string_list(L, v, "trueValues", false, false, &f->true_values, &f->n_true);
 		} else if (!strcmp(key, "falseValues")) {
 			free_list(f->false_values, f->n_false);
-			rc = string_list(L, v, "falseValues", false, &f->false_values, &f->n_false);
+			rc = string_list(L, v, "falseValues", false, false, &f->false_values, &f->n_false);
 		}
 		if (rc)
 			return -1;
 	}
+	if (f->group_char && f->group_char == f->decimal_char)
+		return fail(L, n, "field \"%s\": decimalChar and groupChar are both '%c'", name, f->group_char);
 	yaml_node_t *constraints = ydoc_get(&L->doc, n, "constraints");
 	return constraints ? load_constraints(L, f, constraints) : 0;
 }
@@ -999,7 +1020,7 @@ static int load_key(struct loader *L, yaml_node_t *n, const char *what, struct t
 {
 	char **names;
 	size_t count;
-	if (string_list(L, n, what, true, &names, &count) != 0)
+	if (string_list(L, n, what, true, false, &names, &count) != 0)
 		return -1;
 	key->cols = xcalloc(count, sizeof *key->cols);
 	key->n = count;
@@ -1010,6 +1031,9 @@ static int load_key(struct loader *L, yaml_node_t *n, const char *what, struct t
 			rc = fail(L, n, "%s: no field named \"%s\"", what, names[i]);
 		else
 			key->cols[i] = (size_t)idx;
+		for (size_t j = 0; j < i && !rc; j++)
+			if (key->cols[j] == key->cols[i])
+				rc = fail(L, n, "%s: field \"%s\" is listed twice", what, names[i]);
 	}
 	free_list(names, count);
 	return rc;
@@ -1032,7 +1056,7 @@ static int load_foreign_key(struct loader *L, yaml_node_t *n, struct ts_foreign_
 		return fail(L, ref, "foreignKeys.reference: \"resource\" must name a CSV file "
 				    "(references within the same file are not supported)");
 	yaml_node_t *rf = ydoc_get(&L->doc, ref, "fields");
-	if (!rf || string_list(L, rf, "foreignKeys.reference.fields", true, &fk->ref_fields, &fk->n_ref) != 0)
+	if (!rf || string_list(L, rf, "foreignKeys.reference.fields", true, false, &fk->ref_fields, &fk->n_ref) != 0)
 		return rf ? -1 : fail(L, ref, "foreignKeys.reference: \"fields\" is required");
 	if (fk->n_ref != fk->local.n)
 		return fail(L, ref, "foreignKeys: %zu fields refer to %zu", fk->local.n, fk->n_ref);
@@ -1074,7 +1098,7 @@ static int load_schema(struct loader *L)
 			warn_unknown(L, k, "schema");
 		} else if (!strcmp(key, "missingValues")) {
 			free_list(L->s->missing_values, L->s->n_missing);
-			if (string_list(L, v, "missingValues", false, &L->s->missing_values, &L->s->n_missing))
+			if (string_list(L, v, "missingValues", false, false, &L->s->missing_values, &L->s->n_missing))
 				return -1;
 		} else if (!strcmp(key, "primaryKey")) {
 			if (load_key(L, v, "primaryKey", &L->s->primary_key) != 0)

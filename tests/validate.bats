@@ -344,6 +344,19 @@ one_value() {
 	run --separate-stderr "$BIN/validate" --schema nonexistent.json </dev/null
 	assert_failure 3
 	assert_equal "$stderr" 'validate: nonexistent.json: No such file or directory'
+	# a schema that cannot mean what it says
+	local bad
+	for bad in \
+		'{"fields": [{"name": "a", "constraints": {"enum": []}}]}|field "a": constraint "enum" lists no value' \
+		'{"fields": [{"name": "a", "type": "date", "format": 5}]}|field "a": "format" must be a string' \
+		'{"fields": [{"name": "a"}, {"name": "b"}], "primaryKey": ["a", "a"]}|primaryKey: field "a" is listed twice' \
+		'{"fields": [{"name": "a", "type": "number", "decimalChar": ",", "groupChar": ","}]}|field "a": decimalChar and groupChar are both '"','"'' \
+		'{"fields": [{"name": "a"}], "missingValues": ["", null]}|missingValues: must be a list of strings'; do
+		printf '%s\n' "${bad%%|*}" >x.json
+		run --separate-stderr "$BIN/validate" --schema x.json </dev/null
+		assert_failure 3
+		assert_equal "$stderr" "validate: x.json:1: ${bad#*|}"
+	done
 }
 
 @test "validate without --rejects shows rejects and a summary on stderr" {
