@@ -35,6 +35,16 @@ static int utf8_prefix(const char *s, size_t max)
 	return (int)n;
 }
 
+/* A sample value on the terminal: control bytes (an escape sequence, a line
+ * end) shown as '?', so that data cannot move the cursor or split a row. */
+static void put_value(const char *s, int len)
+{
+	for (int i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		fputc(c < 0x20 || c == 0x7F ? '?' : c, stderr);
+	}
+}
+
 void dq_report_line(const struct dq_test *t)
 {
 	if (log_level < LOG_NORMAL && t->status != DQ_FAIL && t->status != DQ_ERROR)
@@ -49,8 +59,10 @@ void dq_report_line(const struct dq_test *t)
 	const struct dq_sample *s = &t->sample;
 	/* a header and the rows, each value cut at 40 characters */
 	fputs("      ", stderr);
-	for (size_t j = 0; j < s->ncols; j++)
-		fprintf(stderr, "%s%.*s", j ? " | " : "", utf8_prefix(s->cols[j], 40), s->cols[j]);
+	for (size_t j = 0; j < s->ncols; j++) {
+		fputs(j ? " | " : "", stderr);
+		put_value(s->cols[j], utf8_prefix(s->cols[j], 40));
+	}
 	fputc('\n', stderr);
 	for (size_t i = 0; i < s->nrows; i++) {
 		fputs("      ", stderr);
@@ -58,7 +70,8 @@ void dq_report_line(const struct dq_test *t)
 			const char *v = s->vals[i * s->ncols + j];
 			if (!v)
 				v = "NULL";
-			fprintf(stderr, "%s%.*s", j ? " | " : "", utf8_prefix(v, 40), v);
+			fputs(j ? " | " : "", stderr);
+			put_value(v, utf8_prefix(v, 40));
 		}
 		fputc('\n', stderr);
 	}

@@ -28,6 +28,15 @@ static void vlog(const char *fmt, va_list ap)
 	size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
 	if (len > sizeof line - 2)
 		len = sizeof line - 2;
+	/* A message may quote data: a line end in it would break the one line,
+	 * and an escape sequence would reach the terminal. */
+	for (size_t i = (size_t)n; i < len; i++) {
+		unsigned char c = (unsigned char)line[i];
+		if (c == '\n' || c == '\r')
+			line[i] = ' ';
+		else if ((c < 0x20 && c != '\t') || c == 0x7F)
+			line[i] = '?';
+	}
 	line[len++] = '\n';
 	fwrite(line, 1, len, stderr);
 }

@@ -409,6 +409,10 @@ PY
 	grep -q "$e" <(xmllint --xpath 'string(//testcase[@name="long_error"]/error/@message)' out.xml)
 	# a sample value on stderr is cut at 40 characters, not 40 bytes
 	grep -qx "      ${e:0:40}" <<<"$stderr"
+	# and shows control bytes as '?'
+	printf "select E'\\\\033[2Jred' as note\n" >proj/tests/long_value.sql
+	run --separate-stderr dq -s long_value
+	grep -qx '      ?\[2Jred' <<<"$stderr"
 	iconv -f UTF-8 -t UTF-8 <<<"$stderr" >/dev/null
 }
 

@@ -365,6 +365,10 @@ one_value() {
 	assert_success
 	assert_equal "${stderr_lines[0]}" 'validate: in.csv:3: column n type-error: "x" is not an integer'
 	assert_equal "${stderr_lines[1]}" 'validate: 3 rows read, 2 valid, 1 rejected (type-error 1)'
+	# data cannot reach the terminal as control bytes, nor split the line
+	printf 'n\n"\033[2Jx\ny"\n' >esc.csv
+	run --separate-stderr "$BIN/validate" --type n=integer esc.csv
+	assert_equal "${stderr_lines[0]}" 'validate: esc.csv:2: column n type-error: "?[2Jx y" is not an integer'
 }
 
 @test "validate --report json writes the summary as JSON" {
