@@ -280,15 +280,19 @@ load() {
 
 check_counts() {
 	# Rows read = rows loaded + rows rejected, for this run's input.
-	local read valid rejected loaded
+	# validate's own counts (a rejected row may span several lines of the
+	# rejects file), and what the database holds for this run's load.
+	local read valid rejected loaded load_id
 	read=$(sed -n 's/.*"rows": \([0-9]*\).*/\1/p' "$validate_report")
 	valid=$(sed -n 's/.*"valid": \([0-9]*\).*/\1/p' "$validate_report")
-	rejected=$(($(wc -l <"$rejects") - 1))
+	rejected=$(sed -n 's/.*"rejected": \([0-9]*\).*/\1/p' "$validate_report")
 	if grep -qi 'skipp' "$load_log"; then
 		log "check: this input was loaded before (same key): nothing new loaded"
 		loaded=$valid
 	else
-		loaded=$(psql_q -c "select rows from raw._loads where status = 'committed' order by load_id desc limit 1")
+		load_id=$(sed -n 's/^pgload: loaded .*, load \([0-9][0-9]*\)$/\1/p' "$load_log")
+		[ -n "$load_id" ] || { log "check failed: pgload's log names no load"; return 1; }
+		loaded=$(psql_q -v id="$load_id" <<<"select rows from raw._loads where load_id = :'id' and status = 'committed'")
 	fi
 	log "check: $read rows read = $loaded loaded + $rejected rejected"
 	[ "$read" -eq $((loaded + rejected)) ] || { log "check failed: rows read != loaded + rejected"; return 1; }
