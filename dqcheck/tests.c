@@ -637,54 +637,26 @@ static char *py_float(double x)
 	return decimals > 0 ? xasprintf("%.*f", decimals, x) : xasprintf("%.0f.0", x);
 }
 
-/* What Python's str() shows for a yml scalar as dbt reads it (PyYAML, so
- * YAML 1.1: yes and on are True, 1_000 is 1000, 1.50 is 1.5). */
+/* What Python's str() shows for a yml scalar as dbt reads it (YAML 1.1:
+ * yes is True, 1_000 is 1000, 1.50 is 1.5). */
 static char *py_scalar(const yaml_node_t *v, bool *is_str)
 {
-	const char *s = ydoc_str(v);
-	*is_str = false;
-	if (!ydoc_is_plain(v)) {
-		*is_str = true;
-		return xstrdup(s);
-	}
-	if (ydoc_is_null(v))
+	bool b;
+	double num;
+	enum ydoc_kind k = ydoc_yaml11(v, &b, &num);
+	*is_str = k == YK_STR;
+	switch (k) {
+	case YK_NULL:
 		return xstrdup("None");
-	static const char *const yes[] = { "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON" };
-	static const char *const no[] = { "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF" };
-	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
-		if (!strcmp(s, yes[i]))
-			return xstrdup("True");
-		if (!strcmp(s, no[i]))
-			return xstrdup("False");
+	case YK_BOOL:
+		return xstrdup(b ? "True" : "False");
+	case YK_INT:
+		return xasprintf("%.0f", num);
+	case YK_FLOAT:
+		return py_float(num);
+	default:
+		return xstrdup(ydoc_str(v));
 	}
-	const char *p = s + (*s == '-' || *s == '+');
-	size_t n = strspn(p, "0123456789_");
-	bool integer = n && !p[n] && isdigit((unsigned char)*p) && (*p != '0' || n == 1);
-	bool decimal = !integer && (n == 0 || isdigit((unsigned char)*p)) && p[n] == '.';
-	if (decimal) { /* [-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+][0-9]+)? */
-		const char *q = p + n + 1;
-		q += strspn(q, "0123456789_");
-		if ((*q == 'e' || *q == 'E') && (q[1] == '+' || q[1] == '-') && isdigit((unsigned char)q[2]))
-			q += 2 + strspn(q + 2, "0123456789");
-		decimal = !*q;
-	}
-	if (!integer && !decimal) {
-		*is_str = true;
-		return xstrdup(s);
-	}
-	char *plain = xrealloc(NULL, strlen(s) + 1), *o = plain;
-	for (const char *q = s; *q; q++)
-		if (*q != '_' && *q != '+')
-			*o++ = *q;
-	*o = '\0';
-	if (decimal) {
-		char *f = py_float(strtod(plain, NULL));
-		free(plain);
-		return f;
-	}
-	if (!strcmp(plain, "-0"))
-		strcpy(plain, "0");
-	return plain;
 }
 
 /* Python's repr() of a value inside a list or mapping: strings quoted. */

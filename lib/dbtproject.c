@@ -652,21 +652,17 @@ static void add_node(struct dbt_project *p, enum dbt_kind kind, const char *base
 static struct tval yaml_tval(struct tmpl_render *r, struct ydoc *d, yaml_node_t *n)
 {
 	struct tval v = { .kind = TV_NONE };
-	if (ydoc_is_scalar(n)) {
+	if (ydoc_is_scalar(n)) { /* as dbt reads it: PyYAML, YAML 1.1 */
 		const char *s = ydoc_str(n);
-		if (ydoc_is_plain(n)) {
-			if (ydoc_is_null(n))
-				return v;
-			if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "false") || !strcmp(s, "False"))
-				return (struct tval){ .kind = TV_BOOL, .b = s[0] == 't' || s[0] == 'T' };
-			char *end;
-			double num = strtod(s, &end);
-			if (*s && !*end) { /* 1.0 stays a float, as in Python */
-				const char *digits = s + (*s == '-' || *s == '+');
-				bool real = digits[strspn(digits, "0123456789")] != '\0';
-				return (struct tval){ .kind = TV_NUM, .num = num, .real = real };
-			}
-		}
+		bool b;
+		double num;
+		enum ydoc_kind k = ydoc_yaml11(n, &b, &num);
+		if (k == YK_NULL)
+			return v;
+		if (k == YK_BOOL)
+			return (struct tval){ .kind = TV_BOOL, .b = b };
+		if (k == YK_INT || k == YK_FLOAT)
+			return (struct tval){ .kind = TV_NUM, .num = num, .real = k == YK_FLOAT };
 		return tval_str(r, s, strlen(s));
 	}
 	size_t len = ydoc_len(n);

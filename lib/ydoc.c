@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 static int load(struct ydoc *d, yaml_parser_t *p, const char *name, char *err, size_t errlen)
@@ -82,6 +83,125 @@ bool ydoc_is_null(const yaml_node_t *n)
 		return false;
 	const char *s = (const char *)n->data.scalar.value;
 	return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL");
+}
+
+/* The digits of a YAML 1.1 number in base `base`, '_' ignored; false
+ * when there is none or another character. */
+static bool digits_in(const char *s, const char *end, int base, double *out)
+{
+	double v = 0;
+	bool any = false;
+	for (; s < end; s++) {
+		int d = *s >= '0' && *s <= '9' ? *s - '0' :
+			*s >= 'a' && *s <= 'f' ? *s - 'a' + 10 :
+			*s >= 'A' && *s <= 'F' ? *s - 'A' + 10 : *s == '_' ? -1 : 99;
+		if (d >= base)
+			return false;
+		if (d >= 0) {
+			v = v * base + d;
+			any = true;
+		}
+	}
+	*out = v;
+	return any;
+}
+
+/* "a:b:c" in base 60, each part after the first 0 to 59; the first part
+ * in [p, colon), the rest up to end. */
+static bool sexagesimal(const char *p, const char *end, double *out)
+{
+	const char *colon = memchr(p, ':', (size_t)(end - p));
+	double v;
+	if (!colon || *p == '0' || !digits_in(p, colon, 10, &v))
+		return false;
+	for (const char *q = colon; q < end && *q == ':';) {
+		const char *e = q + 1;
+		while (e < end && *e >= '0' && *e <= '9')
+			e++;
+		double part;
+		if (e - q - 1 < 1 || e - q - 1 > 2 || !digits_in(q + 1, e, 10, &part) || part > 59)
+			return false;
+		v = v * 60 + part;
+		q = e;
+		if (q < end && *q != ':')
+			return false;
+	}
+	*out = v;
+	return true;
+}
+
+enum ydoc_kind ydoc_yaml11(const yaml_node_t *n, bool *b, double *num)
+{
+	if (!ydoc_is_plain(n))
+		return YK_STR;
+	const char *s = ydoc_str(n), *end = s + strlen(s);
+	if (ydoc_is_null(n))
+		return YK_NULL;
+	static const char *const yes[] = { "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON" };
+	static const char *const no[] = { "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF" };
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+		if (!strcmp(s, yes[i]) || !strcmp(s, no[i])) {
+			*b = !strcmp(s, yes[i]);
+			return YK_BOOL;
+		}
+	if (!strcmp(s, ".nan") || !strcmp(s, ".NaN") || !strcmp(s, ".NAN")) {
+		*num = NAN;
+		return YK_FLOAT;
+	}
+	const char *p = s + (*s == '-' || *s == '+');
+	double sign = *s == '-' ? -1 : 1;
+	if (!strcmp(p, ".inf") || !strcmp(p, ".Inf") || !strcmp(p, ".INF")) {
+		*num = sign * INFINITY;
+		return YK_FLOAT;
+	}
+	double v;
+	const char *dot = strchr(p, '.');
+	if (!dot) {
+		bool ok = (p[0] == '0' && p[1] == 'b') ? digits_in(p + 2, end, 2, &v) :
+			  (p[0] == '0' && p[1] == 'x') ? digits_in(p + 2, end, 16, &v) :
+			  (p[0] == '0' && p[1]) ? digits_in(p + 1, end, 8, &v) :
+			  strchr(p, ':') ? sexagesimal(p, end, &v) : digits_in(p, end, 10, &v);
+		if (!ok || (p[0] == '_'))
+			return YK_STR;
+		*num = sign * v;
+		return YK_INT;
+	}
+	/* [-+]?[0-9][0-9_]*(:[0-5]?[0-9])*\.[0-9_]*([eE][-+][0-9]+)?, or .5 unsigned */
+	double whole = 0, frac;
+	bool sexa = memchr(p, ':', (size_t)(dot - p)) != NULL;
+	if (dot == p) {
+		if (p != s)
+			return YK_STR;
+	} else if (!(sexa ? sexagesimal(p, dot, &whole) : digits_in(p, dot, 10, &whole)) || p[0] == '_') {
+		return YK_STR;
+	}
+	const char *e = dot + 1;
+	while (e < end && ((*e >= '0' && *e <= '9') || *e == '_'))
+		e++;
+	if (dot == p && e == dot + 1)
+		return YK_STR; /* "." alone */
+	if (e < end && (*e == 'e' || *e == 'E')) {
+		if (!(e[1] == '+' || e[1] == '-') || !(e[2] >= '0' && e[2] <= '9'))
+			return YK_STR;
+		const char *x = e + 2;
+		while (x < end && *x >= '0' && *x <= '9')
+			x++;
+		if (x != end)
+			return YK_STR;
+	} else if (e != end) {
+		return YK_STR;
+	}
+	/* the value: strtod over the text without '_'; a sexagesimal whole
+	 * part was read in base 60 above */
+	char buf[128];
+	size_t k = 0;
+	for (const char *q = sexa ? dot : p; q < end && k + 1 < sizeof buf; q++)
+		if (*q != '_')
+			buf[k++] = *q;
+	buf[k] = '\0';
+	frac = strtod(buf, NULL);
+	*num = sign * ((sexa ? whole : 0) + frac);
+	return YK_FLOAT;
 }
 
 const char *ydoc_str(const yaml_node_t *n)

@@ -39,6 +39,13 @@ bool ydoc_is_plain(const yaml_node_t *n);
 /* A plain null, ~ or empty scalar. */
 bool ydoc_is_null(const yaml_node_t *n);
 
+/* A scalar as dbt reads it: PyYAML's YAML 1.1 rules, so yes and on are
+ * true, 017 octal, 0x1F hex, 1_000 a thousand, 12:30 sexagesimal (750), and a
+ * float needs a '.' (1e3 is a string) or is .inf or .nan. A quoted scalar
+ * is a string. *b is set for YK_BOOL, *num for YK_INT and YK_FLOAT. */
+enum ydoc_kind { YK_STR, YK_NULL, YK_BOOL, YK_INT, YK_FLOAT };
+enum ydoc_kind ydoc_yaml11(const yaml_node_t *n, bool *b, double *num);
+
 /* The scalar's text, or NULL if n is not a scalar. */
 const char *ydoc_str(const yaml_node_t *n);
 /* 1-based line where the node starts. */

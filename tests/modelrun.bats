@@ -286,6 +286,12 @@ shop() {
 	assert_success
 	assert_equal "$(cat target/run_results.json | jq -r '.results[0].compiled_code')" \
 		"select 3.0 / 2 as half, 1 as tax, 2.0 as two"
+	# --vars read as dbt reads them (PyYAML, YAML 1.1)
+	printf '%s\n' "select '{{ var('a') }} {{ var('b') }} {{ var('c') }} {{ var('d') }} {{ var('e') }} {{ var('f') }}' as v" >models/num.sql
+	run --separate-stderr "$BIN/modelrun" compile -s num --vars '{a: yes, b: 017, c: 1_000, d: 1e3, e: "12:30", f: 12:30}'
+	assert_success
+	assert_equal "$(cat target/compiled/*/models/num.sql 2>/dev/null || cat target/compiled/models/num.sql)" \
+		"select 'True 15 1000 1e3 12:30 750' as v"
 }
 
 @test "a template nested thousands of levels deep is an error naming file:line, not a crash" {
