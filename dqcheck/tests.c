@@ -250,6 +250,53 @@ static int config_yaml(struct ctx *c, struct dq_test *t, struct ydoc *d, const c
 	return 0;
 }
 
+/* ---- yml values as dbt shows them ---- */
+
+/* Python's repr() of a float, the shortest text that reads back as x:
+ * 1.5, 100.0, 1e+16, 1e-05. */
+static char *py_float(double x)
+{
+	if (x != x)
+		return xstrdup("nan");
+	if (x - x != 0)
+		return xstrdup(x < 0 ? "-inf" : "inf");
+	char e[40];
+	int digits;
+	for (digits = 1; digits < 17; digits++) {
+		snprintf(e, sizeof e, "%.*e", digits - 1, x);
+		if (strtod(e, NULL) == x)
+			break;
+	}
+	snprintf(e, sizeof e, "%.*e", digits - 1, x);
+	int exp = atoi(strchr(e, 'e') + 1);
+	if (exp < -4 || exp >= 16)
+		return xstrdup(e);
+	int decimals = digits - 1 - exp;
+	return decimals > 0 ? xasprintf("%.*f", decimals, x) : xasprintf("%.0f.0", x);
+}
+
+/* What Python's str() shows for a yml scalar as dbt reads it (YAML 1.1:
+ * yes is True, 1_000 is 1000, 1.50 is 1.5). */
+static char *py_scalar(const yaml_node_t *v, bool *is_str)
+{
+	bool b;
+	double num;
+	enum ydoc_kind k = ydoc_yaml11(v, &b, &num);
+	*is_str = k == YK_STR;
+	switch (k) {
+	case YK_NULL:
+		return xstrdup("None");
+	case YK_BOOL:
+		return xstrdup(b ? "True" : "False");
+	case YK_INT:
+		return xasprintf("%.0f", num);
+	case YK_FLOAT:
+		return py_float(num);
+	default:
+		return xstrdup(ydoc_str(v));
+	}
+}
+
 /* ---- the ref()/source()/config() host for `to:` and singular tests ---- */
 
 struct host {
@@ -269,18 +316,18 @@ static void add_dep(size_t **v, size_t *n, size_t x)
 
 /* A scalar var: --vars first, then dbt_project.yml's vars (scoped to
  * the project, then global). Lists and mappings are not looked at. */
-static const char *find_var(const struct dbt_project *p, const char *name)
+static const yaml_node_t *find_var(const struct dbt_project *p, const char *name)
 {
 	if (p->cli_vars && ydoc_root(p->cli_vars)) {
-		const char *v = ydoc_str(ydoc_get(p->cli_vars, ydoc_root(p->cli_vars), name));
-		if (v)
+		const yaml_node_t *v = ydoc_get(p->cli_vars, ydoc_root(p->cli_vars), name);
+		if (ydoc_is_scalar(v))
 			return v;
 	}
 	struct ydoc *d = p->project_doc;
 	yaml_node_t *vars = d ? ydoc_get(d, ydoc_root(d), "vars") : NULL;
 	yaml_node_t *scoped = ydoc_get(d, vars, p->name);
-	const char *v = ydoc_str(ydoc_get(d, scoped, name));
-	return v ? v : ydoc_str(ydoc_get(d, vars, name));
+	const yaml_node_t *v = ydoc_get(d, scoped, name);
+	return ydoc_is_scalar(v) ? v : ydoc_is_scalar(ydoc_get(d, vars, name)) ? ydoc_get(d, vars, name) : NULL;
 }
 
 static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
@@ -333,9 +380,11 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 			tmpl_fail(r, c->line, "var() takes 1 or 2 arguments");
 			return -1;
 		}
-		const char *v = find_var(h->p, c->args[0].s);
-		if (v) {
-			*out = tval_str(r, v, strlen(v));
+		const yaml_node_t *v = find_var(h->p, c->args[0].s);
+		if (v) { /* as dbt prints it: yes is True */
+			char *text = py_scalar(v, &(bool){ false });
+			*out = tval_str(r, text, strlen(text));
+			free(text);
 			return 0;
 		}
 		if (c->nargs == 2) {
@@ -613,51 +662,6 @@ static bool is_number(const char *s)
 }
 
 /* ---- dbt's generated test names ---- */
-
-/* Python's repr() of a float, the shortest text that reads back as x:
- * 1.5, 100.0, 1e+16, 1e-05. */
-static char *py_float(double x)
-{
-	if (x != x)
-		return xstrdup("nan");
-	if (x - x != 0)
-		return xstrdup(x < 0 ? "-inf" : "inf");
-	char e[40];
-	int digits;
-	for (digits = 1; digits < 17; digits++) {
-		snprintf(e, sizeof e, "%.*e", digits - 1, x);
-		if (strtod(e, NULL) == x)
-			break;
-	}
-	snprintf(e, sizeof e, "%.*e", digits - 1, x);
-	int exp = atoi(strchr(e, 'e') + 1);
-	if (exp < -4 || exp >= 16)
-		return xstrdup(e);
-	int decimals = digits - 1 - exp;
-	return decimals > 0 ? xasprintf("%.*f", decimals, x) : xasprintf("%.0f.0", x);
-}
-
-/* What Python's str() shows for a yml scalar as dbt reads it (YAML 1.1:
- * yes is True, 1_000 is 1000, 1.50 is 1.5). */
-static char *py_scalar(const yaml_node_t *v, bool *is_str)
-{
-	bool b;
-	double num;
-	enum ydoc_kind k = ydoc_yaml11(v, &b, &num);
-	*is_str = k == YK_STR;
-	switch (k) {
-	case YK_NULL:
-		return xstrdup("None");
-	case YK_BOOL:
-		return xstrdup(b ? "True" : "False");
-	case YK_INT:
-		return xasprintf("%.0f", num);
-	case YK_FLOAT:
-		return py_float(num);
-	default:
-		return xstrdup(ydoc_str(v));
-	}
-}
 
 /* Python's repr() of a value inside a list or mapping: strings quoted. */
 static char *py_repr(struct ydoc *d, yaml_node_t *v);
