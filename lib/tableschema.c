@@ -924,8 +924,10 @@ static int load_constraints(struct loader *L, struct ts_field *f, yaml_node_t *m
 			size_t n;
 			if (string_list(L, v, "enum", false, true, &vals, &n) != 0)
 				return -1;
-			if (!n) /* no value could pass: surely not what was meant */
+			if (!n) { /* no value could pass: surely not what was meant */
+				free_list(vals, n);
 				return fail(L, v, "field \"%s\": constraint \"enum\" lists no value", f->name);
+			}
 			int rc = ts_enum_from_list(f, vals, n, err, sizeof err);
 			free_list(vals, n);
 			if (rc)
