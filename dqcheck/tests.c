@@ -252,29 +252,6 @@ static int config_yaml(struct ctx *c, struct dq_test *t, struct ydoc *d, const c
 
 /* ---- yml values as dbt shows them ---- */
 
-/* Python's repr() of a float, the shortest text that reads back as x:
- * 1.5, 100.0, 1e+16, 1e-05. */
-static char *py_float(double x)
-{
-	if (x != x)
-		return xstrdup("nan");
-	if (x - x != 0)
-		return xstrdup(x < 0 ? "-inf" : "inf");
-	char e[40];
-	int digits;
-	for (digits = 1; digits < 17; digits++) {
-		snprintf(e, sizeof e, "%.*e", digits - 1, x);
-		if (strtod(e, NULL) == x)
-			break;
-	}
-	snprintf(e, sizeof e, "%.*e", digits - 1, x);
-	int exp = atoi(strchr(e, 'e') + 1);
-	if (exp < -4 || exp >= 16)
-		return xstrdup(e);
-	int decimals = digits - 1 - exp;
-	return decimals > 0 ? xasprintf("%.*f", decimals, x) : xasprintf("%.0f.0", x);
-}
-
 /* What Python's str() shows for a yml scalar as dbt reads it (YAML 1.1:
  * yes is True, 1_000 is 1000, 1.50 is 1.5). */
 static char *py_scalar(const yaml_node_t *v, bool *is_str)
@@ -290,8 +267,11 @@ static char *py_scalar(const yaml_node_t *v, bool *is_str)
 		return xstrdup(b ? "True" : "False");
 	case YK_INT:
 		return xasprintf("%.0f", num);
-	case YK_FLOAT:
-		return py_float(num);
+	case YK_FLOAT: {
+		char f[48];
+		tmpl_float_repr(f, sizeof f, num);
+		return xstrdup(f);
+	}
 	default:
 		return xstrdup(ydoc_str(v));
 	}

@@ -1166,12 +1166,9 @@ static const char *kind_name(enum tval_kind k)
 	return names[k];
 }
 
-/* A float as Python's repr() prints it, since that is what Jinja puts into
- * the SQL: the fewest digits that read back to the same double (0.07, not
- * 0.070000000000000007), in plain notation from 1e-4 to 1e16 with ".0" when
- * whole (1.0, so that "1.0 / 2" stays a division of numerics), otherwise
- * as 1e+16 or 1e-05. */
-static void float_repr(char *buf, size_t n, double v)
+/* Python's repr() of a float, which is what Jinja puts into the SQL;
+ * see template.h. */
+void tmpl_float_repr(char *buf, size_t n, double v)
 {
 	if (isnan(v) || isinf(v)) {
 		snprintf(buf, n, "%s", isnan(v) ? "nan" : v < 0 ? "-inf" : "inf");
@@ -1211,7 +1208,7 @@ static void to_text(struct sbuf *b, const struct tval *v, bool quoted)
 		if (!v->real && isfinite(v->num) && v->num == floor(v->num))
 			snprintf(num, sizeof num, "%.0f", v->num + 0.0); /* no "-0" */
 		else
-			float_repr(num, sizeof num, v->num);
+			tmpl_float_repr(num, sizeof num, v->num);
 		sb_add(b, num, strlen(num));
 		break;
 	case TV_STR:

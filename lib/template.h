@@ -111,4 +111,11 @@ const struct tval *tval_get(const struct tval *dict, const char *key);
 /* Jinja's truthiness. */
 bool tval_truthy(const struct tval *v);
 
+/* A float as Python's repr() prints it (Jinja's {{ x }}, dbt's test names):
+ * the fewest digits that read back to the same double (0.07, not
+ * 0.070000000000000007), in plain notation from 1e-4 to 1e16 with ".0" when
+ * whole (1.0, so that "1.0 / 2" stays a division of numerics), otherwise as
+ * 1e+16 or 1e-05; nan, inf, -inf. 48 bytes are always enough. */
+void tmpl_float_repr(char *buf, size_t n, double v);
+
 #endif
