@@ -134,12 +134,36 @@ embedded_stop() {
 	fi
 }
 
+# Only the user who runs the job (and root) may connect to the embedded
+# server: its directory, where the socket is, is closed to everyone else,
+# and the server asks the kernel who is on the other end of the socket
+# (peer authentication), mapping that user, and root, onto the database's
+# superuser. There is no TCP listener and no host line to reach one. A
+# cluster made by an older pipeline.sh, open to every local user, is
+# closed the same way the next time the job runs.
+embedded_lock_down() {
+	local data=$1 me
+	me=$(id -un)
+	printf '%s\n' "# written by pipeline.sh: the socket only, for the users in pg_ident.conf's map elt" \
+		"local all postgres peer map=elt" >"$data/pg_hba.conf"
+	{
+		echo "# written by pipeline.sh: who may connect as the database's superuser"
+		echo "elt $me postgres"
+		[ "$me" = postgres ] || echo "elt postgres postgres"
+	} >"$data/pg_ident.conf"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown postgres: "$data/pg_hba.conf" "$data/pg_ident.conf"
+	fi
+	chmod 600 "$data/pg_hba.conf" "$data/pg_ident.conf"
+	chmod 700 "$PGDATA_DIR"
+}
+
 embedded_start() {
 	local bindir
 	bindir=$(pg_bindir)
 	[ -x "$bindir/initdb" ] || die 3 "database: no PostgreSQL server installed (run: make test once, or apt-get install postgresql)"
 	if [ ! -d "$PGDATA_DIR/data" ]; then
-		mkdir -p "$PGDATA_DIR"
+		mkdir -p -m 700 "$PGDATA_DIR"
 		if [ "$(id -u)" -eq 0 ]; then
 			chown postgres: "$PGDATA_DIR"
 			if ! runuser -u postgres -- test -w "$PGDATA_DIR"; then
@@ -156,16 +180,22 @@ embedded_start() {
 			fi
 		fi
 		log "creating the embedded database in $PGDATA_DIR"
-		as_pg_owner "$bindir/initdb" -D "$PGDATA_DIR/data" -U postgres -A trust -E UTF8 --no-locale >"$PGDATA_DIR/initdb.log" 2>&1 ||
+		as_pg_owner "$bindir/initdb" -D "$PGDATA_DIR/data" -U postgres --auth-local=peer \
+			--auth-host=scram-sha-256 -E UTF8 --no-locale >"$PGDATA_DIR/initdb.log" 2>&1 ||
 			die 3 "database: initdb failed, see $PGDATA_DIR/initdb.log"
 	fi
 	PGDATA_DIR=$(readlink -f "$PGDATA_DIR") # the server wants the real path
+	embedded_lock_down "$PGDATA_DIR/data"
 	if [ ! -S "$PGDATA_DIR/.s.PGSQL.5432" ]; then
 		as_pg_owner "$bindir/pg_ctl" -D "$PGDATA_DIR/data" -l "$PGDATA_DIR/server.log" -w -t 60 \
-			-o "-c listen_addresses='' -k $PGDATA_DIR -p 5432" start >/dev/null ||
+			-o "-c listen_addresses='' -c unix_socket_permissions=0700 -k $PGDATA_DIR -p 5432" start >/dev/null ||
 			die 3 "database: the embedded server did not start, see $PGDATA_DIR/server.log"
-		log "embedded database running; connect with: psql -h $PGDATA_DIR -U postgres postgres"
+		log "embedded database running, open to $(id -un) only; connect as $(id -un) with: psql -h $PGDATA_DIR -U postgres postgres"
 		log "stop it with: ./pipeline.sh --stop-db"
+	else
+		# Running already, perhaps with an older, open pg_hba.conf.
+		as_pg_owner "$bindir/pg_ctl" -D "$PGDATA_DIR/data" reload >/dev/null ||
+			die 3 "database: the embedded server did not take its new pg_hba.conf, see $PGDATA_DIR/server.log"
 	fi
 	export PGHOST=$PGDATA_DIR PGPORT=5432 PGUSER=postgres PGDATABASE=postgres
 }
@@ -248,44 +278,67 @@ raw_ddl() {
 workdir=${PIPELINE_WORKDIR:-$here/target/pipeline}
 mkdir -p "$workdir"
 rejects=$workdir/rejects.csv
-validate_report=$workdir/validate.json
+validate_log=$workdir/validate.log
 load_log=$workdir/pgload.log
 
+# The load is all or nothing across its three programs: gen seals its
+# output once it has written every row, validate checks that seal and
+# seals its own output only when it succeeded, and pgload commits only a
+# stream whose seal counts the rows that arrived. A stage that dies, or
+# fails a check, leaves pgload without a seal: it rolls back and the key
+# stays free for the next run. Each stage's messages reach the terminal
+# directly; the copies kept in the workdir are for the checks below and
+# may be lost on a full disk without losing the messages.
 load() {
-	local key status
-	local -a src
+	local key validate_err tee_pid
+	local -a validate=("$BIN/validate" --schema sql/contracts/sales.schema.json --rejects "$rejects" --seal)
+	exec {validate_err}> >(tee "$validate_log" >&2)
+	tee_pid=$!
+	set +e
 	if [ -n "$input" ]; then
 		key="file:$(sha256sum "$input" | cut -d' ' -f1)"
-		src=(cat "$input")
+		# validate reads the file itself: it is the first stage.
+		"${validate[@]}" "$input" 2>&"$validate_err" |
+			"$BIN/pgload" --table raw.sales --key "$key" --source "$input" --sealed 2>&1 | tee "$load_log" >&2
+		local -a st=(0 "${PIPESTATUS[@]}")
 	else
 		key="gen:seed=$seed:rows=$rows:start=$start:days=$days:dirty=$dirty"
-		src=("$BIN/gen" --rows "$rows" --seed "$seed" --start "$start" --days "$days" --dirty "$dirty")
+		"$BIN/gen" --rows "$rows" --seed "$seed" --start "$start" --days "$days" --dirty "$dirty" --seal |
+			"${validate[@]}" --sealed 2>&"$validate_err" |
+			"$BIN/pgload" --table raw.sales --key "$key" --source gen --sealed 2>&1 | tee "$load_log" >&2
+		local -a st=("${PIPESTATUS[@]}")
 	fi
-	set +e
-	"${src[@]}" |
-		"$BIN/validate" --schema sql/contracts/sales.schema.json --rejects "$rejects" --report json 2>"$validate_report" |
-		"$BIN/pgload" --table raw.sales --key "$key" --source "${input:-gen}" 2>&1 | tee "$load_log" >&2
-	local -a st=("${PIPESTATUS[@]}")
+	exec {validate_err}>&-
+	wait "$tee_pid" # the copy of validate's messages is complete
 	set -e
-	local names=(source validate pgload)
+	# The stage to blame is the first that failed of itself: one killed by
+	# SIGPIPE (141) only lost its reader, and pgload's missing seal follows
+	# from whatever stopped the stages before it.
+	local names=("${input:+(no generator)}" validate pgload) i blame=""
+	[ -n "$input" ] || names[0]=gen
 	for i in 0 1 2; do
-		if [ "${st[$i]}" -ne 0 ]; then
-			log "load: ${names[$i]} exited ${st[$i]}"
-			[ "$i" -eq 1 ] && cat "$validate_report" >&2
-			return "${st[$i]}"
-		fi
+		[ "${st[$i]}" -ne 0 ] && [ "${st[$i]}" -ne 141 ] && [ -z "$blame" ] && blame=$i
 	done
-	log "load: validate $(cat "$validate_report"); rejects in $rejects"
+	for i in 0 1 2; do
+		[ -z "$blame" ] && [ "${st[$i]}" -ne 0 ] && blame=$i
+	done
+	if [ -n "$blame" ]; then
+		local outcome="nothing of this load was committed"
+		[ "${st[2]}" -eq 0 ] && outcome="pgload had committed it all the same (see raw._loads)"
+		log "load: ${names[$blame]} exited ${st[$blame]} (${names[0]} ${st[0]}, validate ${st[1]}, pgload ${st[2]}); $outcome"
+		return "${st[$blame]}"
+	fi
+	log "load: rejects in $rejects"
 }
 
 check_counts() {
 	# Rows read = rows loaded + rows rejected, for this run's input.
 	# validate's own counts (a rejected row may span several lines of the
 	# rejects file), and what the database holds for this run's load.
-	local read valid rejected loaded load_id
-	read=$(sed -n 's/.*"rows": \([0-9]*\).*/\1/p' "$validate_report")
-	valid=$(sed -n 's/.*"valid": \([0-9]*\).*/\1/p' "$validate_report")
-	rejected=$(sed -n 's/.*"rejected": \([0-9]*\).*/\1/p' "$validate_report")
+	local nread valid rejected loaded load_id summary
+	summary=$(sed -n 's/^validate: \([0-9]*\) rows read, \([0-9]*\) valid, \([0-9]*\) rejected.*/\1 \2 \3/p' "$validate_log")
+	[ -n "$summary" ] || { log "check failed: $validate_log holds no summary from validate"; return 1; }
+	read -r nread valid rejected <<<"$summary"
 	if grep -qi 'skipp' "$load_log"; then
 		log "check: this input was loaded before (same key): nothing new loaded"
 		loaded=$valid
@@ -294,8 +347,8 @@ check_counts() {
 		[ -n "$load_id" ] || { log "check failed: pgload's log names no load"; return 1; }
 		loaded=$(psql_q -v id="$load_id" <<<"select rows from raw._loads where load_id = :'id' and status = 'committed'")
 	fi
-	log "check: $read rows read = $loaded loaded + $rejected rejected"
-	[ "$read" -eq $((loaded + rejected)) ] || { log "check failed: rows read != loaded + rejected"; return 1; }
+	log "check: $nread rows read = $loaded loaded + $rejected rejected"
+	[ "$nread" -eq $((loaded + rejected)) ] || { log "check failed: rows read != loaded + rejected"; return 1; }
 }
 
 check_warehouse() {

@@ -26,6 +26,7 @@
 #include "csvio.h"
 #include "exitcode.h"
 #include "log.h"
+#include "seal.h"
 
 #define MAX_ROWS 1000000000000ULL /* sale ids hold a 40-bit sequence per day */
 #define MAX_DAYS 36500
@@ -36,8 +37,8 @@
 static void usage(FILE *to)
 {
 	fputs("usage: gen [sales] [--rows N] [--seed S] [--start YYYY-MM-DD] [--days D]\n"
-	      "           [--dirty RATE [--dirty-log FILE]] [-t] [-q | -v]\n"
-	      "       gen stores | products | fx [-t]\n",
+	      "           [--dirty RATE [--dirty-log FILE]] [--seal] [-t] [-q | -v]\n"
+	      "       gen stores | products | fx [--seal] [-t]\n",
 	      to);
 }
 
@@ -51,6 +52,9 @@ static void help(void)
 	      "      --days D          days the sales spread over, weekly pattern (default 7)\n"
 	      "      --dirty RATE      fraction of rows made invalid, 0 to 1 (default 0)\n"
 	      "      --dirty-log FILE  write line,kind,column for every invalid row\n"
+	      "      --seal            end the output with a seal counting its rows, written only\n"
+	      "                        after the last row, so that validate --sealed and pgload\n"
+	      "                        --sealed can tell a finished gen from a dead one\n"
 	      "  -t, --tsv             tab-separated output\n"
 	      "  -q, --quiet           errors only on stderr\n"
 	      "  -v, --verbose         more detail on stderr\n"
@@ -544,6 +548,7 @@ int main(int argc, char **argv)
 	struct sales_opts o = { .rows = 1000, .seed = 1, .days = 7 };
 	o.start = cal_days_from_civil(2026, 1, 1);
 	char delim = ',';
+	bool seal = false;
 	static const struct option longopts[] = {
 		{ "rows", required_argument, NULL, 'n' },
 		{ "seed", required_argument, NULL, 's' },
@@ -551,6 +556,7 @@ int main(int argc, char **argv)
 		{ "days", required_argument, NULL, 'D' },
 		{ "dirty", required_argument, NULL, 'd' },
 		{ "dirty-log", required_argument, NULL, 'L' },
+		{ "seal", no_argument, NULL, 'z' },
 		{ "tsv", no_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -567,6 +573,7 @@ int main(int argc, char **argv)
 		case 'D': o.days = args_u64("--days", optarg, 1, MAX_DAYS); break;
 		case 'd': o.dirty = args_rate("--dirty", optarg); break;
 		case 'L': o.dirty_log = optarg; break;
+		case 'z': seal = true; break;
 		case 't': delim = '\t'; break;
 		case 'q': log_level = LOG_QUIET; break;
 		case 'v': log_level = LOG_VERBOSE; break;
@@ -606,15 +613,22 @@ int main(int argc, char **argv)
 	build_seed_tables();
 	struct csvw *w = csvw_open(STDOUT_FILENO, delim);
 	double t0 = clock_seconds();
+	uint64_t rows;
 	if (sales)
-		write_sales(w, &o, delim);
+		write_sales(w, &o, delim), rows = o.rows;
 	else if (!strcmp(what, "stores"))
-		write_stores(w);
+		write_stores(w), rows = N_STORES;
 	else if (!strcmp(what, "products"))
-		write_products(w);
+		write_products(w), rows = N_PRODUCTS;
 	else
-		write_fx(w);
+		write_fx(w), rows = N_CURRENCIES;
 	uint64_t bytes = csvw_bytes(w);
+	if (seal) {
+		char text[SEAL_LEN];
+		seal_format(text, rows);
+		if (csvw_raw(w, text, SEAL_LEN) != 0)
+			die_write();
+	}
 	if (csvw_close(w) != 0)
 		die_write();
 	if (close(STDOUT_FILENO) != 0 && errno != EBADF)

@@ -20,6 +20,7 @@
 
 #include "exitcode.h"
 #include "log.h"
+#include "seal.h"
 #include "xalloc.h"
 
 enum {
@@ -86,6 +87,7 @@ struct csvr {
 	bool eof, started;
 	bool keeping_blanks;   /* the parser has never_space */
 	bool split_plain_lines; /* csvr_split_plain_lines() */
+	struct seal_in *seal;  /* csvr_hold_seal(): where the input's last bytes go */
 	const char *read_error;
 	char read_error_buf[256];
 	uint64_t bytes;
@@ -359,6 +361,11 @@ void csvr_split_plain_lines(struct csvr *r)
 	r->split_plain_lines = true;
 }
 
+void csvr_hold_seal(struct csvr *r, struct seal_in *s)
+{
+	r->seal = s;
+}
+
 bool csvr_between_records(const struct csvr *r)
 {
 	/* A record can begin, even open a quote, with no field seen yet: only
@@ -374,7 +381,9 @@ static bool fill(struct csvr *r)
 	r->in = r->inbuf;
 	r->in_pos = r->in_len = 0;
 	for (;;) {
-		ssize_t n = read(r->fd, r->inbuf + r->in_len, READ_CHUNK - r->in_len);
+		char *to = r->inbuf + r->in_len;
+		size_t want = READ_CHUNK - r->in_len;
+		ssize_t n = r->seal ? seal_read(r->seal, r->fd, to, want) : read(r->fd, to, want);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {

@@ -89,6 +89,12 @@ const struct csv_record *csvr_next(struct csvr *r);
  * libcsv's, leaves every byte to libcsv. */
 void csvr_split_plain_lines(struct csvr *r);
 
+/* Before the first csvr_next(), for a sealed input (see seal.h): the
+ * input's last SEAL_LEN bytes are never parsed but left in s, for the
+ * caller to check with seal_check() once csvr_next() has returned NULL. */
+struct seal_in;
+void csvr_hold_seal(struct csvr *r, struct seal_in *s);
+
 /* NULL after a clean end of input; otherwise a message such as
  * "read error: Is a directory". */
 const char *csvr_error(const struct csvr *r);

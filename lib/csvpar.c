@@ -185,7 +185,8 @@ static size_t fill_chunk(struct pipeline *p, struct slot *c)
 		reserve(c, c->len + want);
 		int was;
 		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &was);
-		ssize_t n = read(p->fd, c->data + c->len, want);
+		ssize_t n = p->o->seal ? seal_read(p->o->seal, p->fd, c->data + c->len, want)
+				    : read(p->fd, c->data + c->len, want);
 		int saved = errno;
 		bool ready = n > 0 && (c->len + (size_t)n >= p->chunk_bytes || more_ready(p->fd));
 		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &was);

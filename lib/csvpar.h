@@ -19,6 +19,7 @@
 #define ELT_CSVPAR_H
 
 #include "csvio.h"
+#include "seal.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -48,6 +49,8 @@ struct csvpar_opts {
 	char delim;
 	unsigned threads;   /* working threads besides the caller's; 0: none */
 	size_t chunk_bytes; /* 0: 1 MiB, or $ELT_CSV_CHUNK_BYTES (for tests) */
+	struct seal_in *seal; /* a sealed input: its seal is held back here, for
+	                         the caller to check (see seal.h); or NULL */
 };
 
 /* Reads fd to its end. Returns true, or false with what stopped it in err

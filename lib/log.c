@@ -41,6 +41,11 @@ static void vlog(const char *fmt, va_list ap)
 	fwrite(line, 1, len, stderr);
 }
 
+bool log_failed(void)
+{
+	return fflush(stderr) != 0 || ferror(stderr);
+}
+
 #define LOG_AT(min)                       \
 	do {                              \
 		if (log_level < (min))    \

@@ -29,6 +29,10 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* log_error, then exit with the given status. */
 noreturn void die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* True when a message could not be written to stderr (2>/dev/full): a
+ * program whose report is part of its result fails rather than exit 0. */
+bool log_failed(void);
+
 /* Monotonic seconds since an arbitrary point. */
 double clock_seconds(void);
 

@@ -42,6 +42,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "pgconn.h"
+#include "seal.h"
 #include "tableschema.h"
 #include "xalloc.h"
 
@@ -70,7 +71,8 @@
 static void usage(FILE *to)
 {
 	fputs("usage: pgload [-d CONNINFO] [--table [SCHEMA.]TABLE] [--create --schema FILE]\n"
-	      "              [--key KEY] [--source NAME] [--format binary|csv] [-j N] [-t] [-q | -v] < FILE\n",
+	      "              [--key KEY] [--source NAME] [--format binary|csv] [--sealed] [-j N]\n"
+	      "              [-t] [-q | -v] < FILE\n",
 	      to);
 }
 
@@ -87,6 +89,9 @@ static void help(void)
 	      "  -k, --key KEY          idempotency key: skip the load if KEY was loaded into the table\n"
 	      "      --source NAME      where the data came from, for the audit table (default stdin)\n"
 	      "  -f, --format FORMAT    binary (default: converted here, faster) or csv (passed through)\n"
+	      "      --sealed           the input must end with its producer's seal (gen --seal,\n"
+	      "                         validate --seal) counting the rows that arrived; without\n"
+	      "                         it nothing is committed: the way to make a pipe all or nothing\n"
 	      "  -j, --jobs N           load over N connections into a staging table that joins the\n"
 	      "                         target as its child when all is in (default 1; see pgload(1))\n"
 	      "  -t, --tsv              tab-separated input\n"
@@ -110,6 +115,7 @@ struct opts {
 	bool create;
 	char delim;
 	bool binary;
+	bool sealed;             /* --sealed: commit only a stream its producer sealed */
 	unsigned jobs;           /* connections to load over; see load_rows_jobs() */
 };
 
@@ -1369,6 +1375,24 @@ static void load_free(struct load *L)
 	free(L->staging);
 }
 
+/* With --sealed, after the input's end: did its producer finish, and
+ * does its count match what arrived? */
+static int seal_verdict(const struct seal_in *seal, uint64_t records)
+{
+	char err[256];
+	uint64_t rows;
+	if (!seal_check(seal, &rows, err, sizeof err)) {
+		log_error("standard input: %s", err);
+		return EXIT_OPER;
+	}
+	if (rows != records) {
+		log_error("standard input: the seal counts %" PRIu64 " rows, %" PRIu64 " arrived: "
+			  "the stream was changed on the way", rows, records);
+		return EXIT_OPER;
+	}
+	return EXIT_OK;
+}
+
 static const char *exit_reason(int status)
 {
 	return status == EXIT_DATA ? "the server rejected the data" : "operational failure";
@@ -1416,6 +1440,9 @@ static int run(PGconn *conn, const struct opts *o, struct target *t)
 	struct load L = { .conn = conn, .o = o, .t = t };
 	struct csvr *r = csvr_open(STDIN_FILENO, "stdin", o->delim);
 	csvr_split_plain_lines(r);
+	struct seal_in seal = { 0 };
+	if (o->sealed)
+		csvr_hold_seal(r, &seal);
 	struct progress pg;
 	progress_init(&pg);
 	const struct csv_record *h = csvr_next(r);
@@ -1462,6 +1489,7 @@ static int run(PGconn *conn, const struct opts *o, struct target *t)
 		}
 	}
 	bool skipped = false;
+	const char *why = NULL; /* for the audit row, when not exit_reason()'s */
 	if ((status = load_begin(&L, &skipped)) != 0)
 		goto failed;
 	if (skipped) {
@@ -1474,6 +1502,10 @@ static int run(PGconn *conn, const struct opts *o, struct target *t)
 	if (first && (status = jobs ? load_rows_jobs(&L, r, first, &pg) : load_rows(&L, r, first, &pg)) != 0)
 		goto failed;
 	progress_end(&pg);
+	if (o->sealed && (status = seal_verdict(&seal, L.records)) != 0) {
+		why = "the input was not sealed as its producer would have sealed it";
+		goto failed;
+	}
 	if ((status = load_commit(&L, csvr_bytes(r))) != 0)
 		goto failed;
 	double secs = clock_seconds() - pg.start;
@@ -1489,7 +1521,7 @@ static int run(PGconn *conn, const struct opts *o, struct target *t)
 failed:
 	progress_end(&pg);
 	segment_abort(&L, "pgload: load abandoned");
-	load_rollback(&L, csvr_bytes(r), exit_reason(status));
+	load_rollback(&L, csvr_bytes(r), why ? why : exit_reason(status));
 	if (L.load_id[0])
 		log_error("nothing was loaded into %s: load %s was rolled back", t->display, L.load_id);
 	else
@@ -1516,6 +1548,7 @@ int main(int argc, char **argv)
 		{ "schema", required_argument, NULL, 's' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "sealed", no_argument, NULL, 'z' },
 		{ "tsv", no_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -1554,6 +1587,7 @@ int main(int argc, char **argv)
 			o.jobs = (unsigned)n;
 			break;
 		}
+		case 'z': o.sealed = true; break;
 		case 't': o.delim = '\t'; break;
 		case 'q': log_level = LOG_QUIET; break;
 		case 'v': log_level = LOG_VERBOSE; break;

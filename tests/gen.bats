@@ -254,3 +254,13 @@ HEADER=sale_id,sold_at,store_id,product_id,quantity,unit_price,amount,currency
 	run --separate-stderr bash -c "'$BIN/gen' -q --rows 1000 >/dev/null"
 	assert_equal "$stderr" ""
 }
+
+@test "gen --seal ends the output with one seal line counting its rows, and changes nothing else" {
+	"$BIN/gen" --rows 50 --seed 3 >plain.csv
+	"$BIN/gen" --rows 50 --seed 3 --seal >sealed.csv
+	assert_equal "$(head -n -1 sealed.csv | md5sum)" "$(md5sum <plain.csv)"
+	assert_equal "$(tail -n 1 sealed.csv)" "#elt-seal v1 rows=00000000000000000050"
+	"$BIN/gen" stores --seal >stores.csv
+	assert_equal "$(tail -n 1 stores.csv)" "#elt-seal v1 rows=00000000000000000040"
+	assert_equal "$(($(wc -l <stores.csv) - 2))" 40
+}

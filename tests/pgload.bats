@@ -904,7 +904,8 @@ EOF
 	assert_failure 2
 	assert_equal "$stderr" "pgload: unknown option '--bogus'
 usage: pgload [-d CONNINFO] [--table [SCHEMA.]TABLE] [--create --schema FILE]
-              [--key KEY] [--source NAME] [--format binary|csv] [-j N] [-t] [-q | -v] < FILE"
+              [--key KEY] [--source NAME] [--format binary|csv] [--sealed] [-j N]
+              [-t] [-q | -v] < FILE"
 	run --separate-stderr "$BIN/pgload" file.csv
 	assert_failure 2
 	[[ "$stderr" == "pgload: unexpected argument \"file.csv\": the data comes on standard input"$'\n'usage:* ]]
@@ -942,4 +943,59 @@ usage: pgload [-d CONNINFO] [--table [SCHEMA.]TABLE] [--create --schema FILE]
 	assert_output --partial "--format binary|csv"
 	assert_output --partial "raw._loads"
 	refute_output --partial "warning"
+}
+
+@test "pgload --sealed commits a sealed stream, in binary, CSV and over --jobs, and a header-only one" {
+	sales_table sealed_t
+	for args in "" "--format csv" "--jobs 2"; do
+		run --separate-stderr bash -c "set -o pipefail; '$BIN/gen' --rows 3000 --seed 4 --seal |
+			'$BIN/validate' --sealed --seal | '$BIN/pgload' --table sealed_t --sealed $args"
+		assert_success
+	done
+	assert_equal "$(sql -c 'select count(*) from sealed_t')" 9000
+	run --separate-stderr bash -c "'$BIN/gen' --rows 0 --seal | '$BIN/pgload' --table sealed_t --sealed"
+	assert_success
+	assert_equal "$(sql -c "select count(*) from raw._loads where target_table = 'public.sealed_t' and status = 'committed'")" 4
+}
+
+@test "pgload --sealed commits nothing and keeps the key free when its producer dies between two rows" {
+	sales_table sealed_dead_t
+	"$BIN/gen" --rows 20000 --seed 4 --seal >sealed.csv
+	for args in "" "--format csv" "--jobs 2"; do
+		# The producer dies after 12,345 rows: the stream just ends.
+		run --separate-stderr bash -c "head -n 12346 sealed.csv | '$BIN/pgload' --table sealed_dead_t --sealed --key dead $args"
+		assert_failure 3
+		[[ "$stderr" == *"pgload: standard input: the input ends without a seal: the program writing it stopped before it finished"* ]]
+		[[ "$stderr" == *"nothing was loaded into public.sealed_dead_t"* ]]
+	done
+	assert_equal "$(sql -c 'select count(*) from sealed_dead_t')" 0
+	assert_equal "$(sql -c "select count(*) from raw._loads where idempotency_key = 'dead' and status = 'failed'
+		and message = 'the input was not sealed as its producer would have sealed it'")" 3
+	# The key is free: the whole stream loads under it.
+	run --separate-stderr "$BIN/pgload" --table sealed_dead_t --sealed --key dead <sealed.csv
+	assert_success
+	assert_equal "$(sql -c 'select count(*) from sealed_dead_t')" 20000
+}
+
+@test "pgload --sealed commits nothing when validate fails a check after writing every row" {
+	sales_table sealed_check_t
+	run --separate-stderr bash -c "'$BIN/gen' --rows 2000 --dirty 0.05 --seal |
+		'$BIN/validate' --schema '$REPO/sql/contracts/sales.schema.json' --sealed --seal --max-rejects 10 |
+		'$BIN/pgload' --table sealed_check_t --sealed; echo \"statuses \${PIPESTATUS[*]}\" >&2"
+	[[ "$stderr" == *"statuses 0 1 3"* ]]
+	[[ "$stderr" == *"validate: "*"more rejects than --max-rejects allows"* ]]
+	assert_equal "$(sql -c 'select count(*) from sealed_check_t')" 0
+}
+
+@test "pgload --sealed commits nothing when the seal counts other rows than arrived" {
+	sales_table sealed_count_t
+	"$BIN/gen" --rows 500 --seed 4 --seal >sealed.csv
+	run --separate-stderr bash -c "sed 7d sealed.csv | '$BIN/pgload' --table sealed_count_t --sealed"
+	assert_failure 3
+	[[ "$stderr" == *"pgload: standard input: the seal counts 500 rows, 499 arrived: the stream was changed on the way"* ]]
+	# Two sealed streams glued together are not one: the first seal is
+	# then a row, which the server rejects.
+	run --separate-stderr bash -c "(cat sealed.csv; sed 1d sealed.csv) | '$BIN/pgload' --table sealed_count_t --sealed"
+	assert_failure 1
+	assert_equal "$(sql -c 'select count(*) from sealed_count_t')" 0
 }

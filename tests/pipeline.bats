@@ -130,9 +130,67 @@ setup() {
 		"$REPO/pipeline.sh" --stop-db 2>>err
 		exit "$run_status"
 	) || { cat "$BATS_TEST_TMPDIR/err"; rm -rf "$dir"; false; }
-	grep -q "embedded database running; connect with: psql -h $dir/pgdata -U postgres postgres" err
+	grep -q "embedded database running, open to $(id -un) only; connect as $(id -un) with: psql -h $dir/pgdata -U postgres postgres" err
 	grep -q "embedded database stopped" err
 	grep -q "sale_date" out
+	rm -rf "$dir"
+}
+
+# A cluster of pipeline.sh's own in $1, left running; prints its real path.
+embedded_cluster() {
+	(
+		unset PGHOST PGPORT PGUSER PGDATABASE
+		export PIPELINE_PGDATA=$1
+		"$REPO/pipeline.sh" --rows 10 --days 1 >/dev/null 2>&1
+	)
+	readlink -f "$1"
+}
+
+embedded_stop() {
+	(export PIPELINE_PGDATA=$1 && "$REPO/pipeline.sh" --stop-db 2>/dev/null) || true
+	rm -rf "$1"
+}
+
+@test "pipeline.sh's embedded database lets in only the user who ran it, by peer, with no trust line" {
+	dir=$(mktemp -d /tmp/elt-embedded.XXXXXX)
+	chmod 755 "$dir"
+	real=$(embedded_cluster "$dir/pgdata")
+	run stat -c %a "$real"
+	assert_output 700
+	run grep -vE '^(#|$)' "$real/data/pg_hba.conf"
+	assert_output "local all postgres peer map=elt"
+	# The owner gets in.
+	run psql -X -At -h "$real" -U postgres -d postgres -c "select current_user"
+	assert_output postgres
+	# Another local user reaches neither the socket nor, past it, the server.
+	run runuser -u nobody -- psql -X -At -h "$real" -U postgres -d postgres -c "select 1"
+	assert_failure
+	[[ "$output" == *"Permission denied"* ]]
+	chmod 755 "$real"
+	run runuser -u nobody -- psql -X -At -h "$real" -U postgres -d postgres -c "select 1"
+	assert_failure
+	[[ "$output" == *"Peer authentication failed"* || "$output" == *"Permission denied"* ]]
+	embedded_stop "$dir/pgdata"
+	rm -rf "$dir"
+}
+
+@test "pipeline.sh closes an embedded database that an older version left open to every local user" {
+	dir=$(mktemp -d /tmp/elt-embedded.XXXXXX)
+	chmod 755 "$dir"
+	real=$(embedded_cluster "$dir/pgdata")
+	# What older versions made: trust for everyone, an open directory.
+	printf 'local all all trust\nhost all all 127.0.0.1/32 trust\n' >"$real/data/pg_hba.conf"
+	chmod 755 "$real"
+	runuser -u postgres -- "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/pg_ctl" -D "$real/data" reload >/dev/null
+	run embedded_cluster "$dir/pgdata"
+	run stat -c %a "$real"
+	assert_output 700
+	run grep -c trust "$real/data/pg_hba.conf"
+	assert_output 0
+	chmod 755 "$real"
+	run runuser -u nobody -- psql -X -At -h "$real" -U postgres -d postgres -c "select 1"
+	assert_failure
+	embedded_stop "$dir/pgdata"
 	rm -rf "$dir"
 }
 
@@ -142,3 +200,26 @@ setup() {
 	run docker-compose -f compose.yaml config -q
 	assert_success
 }
+
+@test "pipeline.sh commits nothing when validate dies half-way on a full disk, shows validate's own message, and a re-run loads it all" {
+	mkdir -p work
+	# The rejects and validate's log land on a full disk; its valid rows
+	# have been streaming to pgload for a while when the rejects overflow.
+	ln -s /dev/full work/rejects.csv
+	ln -s /dev/full work/validate.log
+	run --separate-stderr "$REPO/pipeline.sh" --rows 20000 --days 2 --dirty 0.05 --seed 6
+	assert_failure 3
+	[[ "$stderr" == *"validate: write error on the rejects file: No space left on device"* ]]
+	[[ "$stderr" == *"pipeline: load: validate exited 3 (gen "*", validate 3, pgload "*"); nothing of this load was committed"* ]]
+	[[ "$stderr" == *"pipeline: step 'load' failed (exit 3)"* ]]
+	assert_equal "$(sql -c 'select count(*) from raw.sales')" 0
+	assert_equal "$(sql -c "select count(*) from raw._loads where status = 'committed'")" 0
+	# Room again: the same run loads every valid row under the same key.
+	rm work/rejects.csv work/validate.log
+	run --separate-stderr "$REPO/pipeline.sh" --rows 20000 --days 2 --dirty 0.05 --seed 6
+	assert_success
+	rejected=$(sed -n 's/^validate: 20000 rows read, [0-9]* valid, \([0-9]*\) rejected.*/\1/p' work/validate.log)
+	[ "$rejected" -gt 500 ]
+	assert_equal "$(sql -c 'select count(*) from raw.sales')" $((20000 - rejected))
+}
+

@@ -673,3 +673,51 @@ one_value() {
 	assert_failure 2
 	assert_equal "$stderr" "validate: --rejects out.csv is also the standard output"
 }
+
+@test "validate --sealed passes a sealed stream on, and --seal seals its own output with the valid rows' count" {
+	"$BIN/gen" --rows 300 --seed 2 --dirty 0.1 --seal >in.csv
+	run --separate-stderr "$BIN/validate" --schema "$REPO/sql/contracts/sales.schema.json" --sealed --seal <in.csv
+	assert_success
+	valid=$(printf '%s\n' "$output" | sed 1d | grep -vc '^#elt-seal')
+	[ "$valid" -lt 300 ]
+	assert_equal "$(printf '%s\n' "$output" | tail -n 1)" "$(printf '#elt-seal v1 rows=%020d' "$valid")"
+	# Without --sealed the seal line would be a row: it is not asked for here.
+	run --separate-stderr "$BIN/validate" --seal <"$DATA/validate/types.csv"
+	assert_success
+	assert_equal "${lines[-1]}" "#elt-seal v1 rows=00000000000000000003"
+}
+
+@test "validate --sealed exits 3 without a seal of its own when its producer died or the count differs" {
+	"$BIN/gen" --rows 300 --seed 2 >unsealed.csv
+	"$BIN/gen" --rows 300 --seed 2 --seal >sealed.csv
+	run --separate-stderr "$BIN/validate" --sealed --seal <unsealed.csv
+	assert_failure 3
+	[[ "$stderr" == *"<stdin>: the input ends without a seal: the program writing it stopped before it finished"* ]]
+	[[ "$stderr" == *"300 rows read, 300 valid, 0 rejected: the input is not sealed"* ]]
+	[[ "$output" != *"#elt-seal"* ]]
+	# A producer cut off between two rows: its last rows and its seal never came.
+	run --separate-stderr bash -c "head -n 200 sealed.csv | '$BIN/validate' --sealed --seal"
+	assert_failure 3
+	[[ "$output" != *"#elt-seal"* ]]
+	# A row lost on the way.
+	run --separate-stderr bash -c "sed 5d sealed.csv | '$BIN/validate' --sealed --seal"
+	assert_failure 3
+	[[ "$stderr" == *"the seal counts 300 rows, 299 arrived"* ]]
+	[[ "$output" != *"#elt-seal"* ]]
+}
+
+@test "validate --seal writes no seal when it exits 1 over --max-rejects, after writing every valid row" {
+	"$BIN/gen" --rows 300 --seed 2 --dirty 0.1 --seal >in.csv
+	run --separate-stderr "$BIN/validate" --schema "$REPO/sql/contracts/sales.schema.json" --sealed --seal \
+		--max-rejects 0 <in.csv
+	assert_failure 1
+	[ "${#lines[@]}" -gt 200 ]
+	[[ "$output" != *"#elt-seal"* ]]
+}
+
+@test "validate exits 3 when its summary cannot be written to stderr" {
+	run bash -c "'$BIN/validate' <'$DATA/validate/types.csv' >/dev/null 2>/dev/full"
+	assert_failure 3
+	run bash -c "'$BIN/validate' --report json <'$DATA/validate/types.csv' >/dev/null 2>/dev/full"
+	assert_failure 3
+}

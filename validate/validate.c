@@ -31,6 +31,7 @@
 #include "exitcode.h"
 #include "keyset.h"
 #include "log.h"
+#include "seal.h"
 #include "tableschema.h"
 #include "xalloc.h"
 
@@ -39,7 +40,8 @@ static void usage(FILE *to)
 	fputs("usage: validate [--schema FILE] [--rejects FILE] [--report text|json]\n"
 	      "                [--max-rejects N] [--max-reject-rate R] [--require COLS]\n"
 	      "                [--type COL=TYPE] [--min COL=V] [--max COL=V] [--enum COL=A,B]\n"
-	      "                [--pattern COL=RE] [--unique COL] [--threads N] [-t] [-q | -v]\n"
+	      "                [--pattern COL=RE] [--unique COL] [--seal] [--sealed]\n"
+	      "                [--threads N] [-t] [-q | -v]\n"
 	      "                [FILE...]\n",
 	      to);
 }
@@ -60,6 +62,11 @@ static void help(void)
 	      "      --enum COL=A,B,C      the allowed values\n"
 	      "      --pattern COL=RE      a regular expression the whole value must match\n"
 	      "      --unique COL          no value may repeat\n"
+	      "      --seal                end the output with a seal once everything passed, so\n"
+	      "                            that pgload --sealed can tell a finished run from a\n"
+	      "                            dead one (see pgload(1))\n"
+	      "      --sealed              each input must end with its producer's seal (gen\n"
+	      "                            --seal), counting the rows read; otherwise exit 3\n"
 	      "  -t, --tsv                 tab-separated input and output\n"
 	      "      --threads N           threads checking rows besides the main one\n"
 	      "                            (default: one per processor; 0 checks in one thread)\n"
@@ -71,7 +78,8 @@ static void help(void)
 	      "valid UTF-8 and rectangular against its header.\n\n"
 	      "Exit status: 0 success (rejects are quarantined); 1 rejects over a --max-* limit\n"
 	      "or a bad header; 2 usage error; 3 unreadable schema or input, I/O error,\n"
-	      "a pattern that could not be matched.\n",
+	      "a pattern that could not be matched, an input without its seal (--sealed).\n"
+	      "With --seal, the seal is written only when the exit status is 0.\n",
 	      stdout);
 }
 
@@ -102,6 +110,8 @@ struct fk_check {
 
 struct validator {
 	struct ts_schema schema;
+	bool sealed;               /* --sealed: each input ends with a seal */
+	bool seal_broken;          /* one did not, or counted other rows */
 	bool from_file;            /* header must match the schema's fields */
 	char delim;
 	struct unique_check *uniques;
@@ -1034,7 +1044,10 @@ static bool validate_file(struct validator *v, int fd, const char *name)
 	v->in_fd = fd;
 	v->header_seen = v->reserved = false;
 	progress_init(&v->progress);
-	const struct csvpar_opts o = { .name = name, .delim = v->delim, .threads = v->threads };
+	struct seal_in seal = { 0 };
+	const struct csvpar_opts o = { .name = name, .delim = v->delim, .threads = v->threads,
+				       .seal = v->sealed ? &seal : NULL };
+	uint64_t rows_before = v->rows;
 	const struct csvpar_ops ops = {
 		.ctx = v,
 		.header = on_header,
@@ -1049,6 +1062,16 @@ static bool validate_file(struct validator *v, int fd, const char *name)
 	char err[256];
 	bool ok = csvpar_run(fd, &o, &ops, err, sizeof err);
 	progress_end(&v->progress);
+	uint64_t sealed_rows;
+	if (ok && v->sealed && !seal_check(&seal, &sealed_rows, err, sizeof err)) {
+		ok = false;
+		v->seal_broken = true;
+	} else if (ok && v->sealed && sealed_rows != v->rows - rows_before) {
+		snprintf(err, sizeof err, "the seal counts %llu rows, %llu arrived: the stream was changed on the way",
+			 (unsigned long long)sealed_rows, (unsigned long long)(v->rows - rows_before));
+		ok = false;
+		v->seal_broken = true;
+	}
 	if (!ok)
 		log_error("%s: %s", name, err);
 	else if (!v->header_seen)
@@ -1322,6 +1345,7 @@ int main(int argc, char **argv)
 	bool json = false;
 	uint64_t max_rejects = UINT64_MAX;
 	double max_rate = 2.0;
+	bool seal = false;
 	struct rule_arg *rules = NULL;
 	size_t nrules = 0;
 	static const struct option longopts[] = {
@@ -1337,6 +1361,8 @@ int main(int argc, char **argv)
 		{ "enum", required_argument, NULL, 'e' },
 		{ "pattern", required_argument, NULL, 'p' },
 		{ "unique", required_argument, NULL, 'U' },
+		{ "seal", no_argument, NULL, 'z' },
+		{ "sealed", no_argument, NULL, 'Z' },
 		{ "tsv", no_argument, NULL, 't' },
 		{ "threads", required_argument, NULL, 'J' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -1361,6 +1387,8 @@ int main(int argc, char **argv)
 			rules = xrealloc(rules, (nrules + 1) * sizeof *rules);
 			rules[nrules++] = (struct rule_arg){ c, optarg };
 			break;
+		case 'z': seal = true; break;
+		case 'Z': v.sealed = true; break;
 		case 't': v.delim = '\t'; break;
 		case 'J': v.threads = (unsigned)args_u64("--threads", optarg, 0, 256); break;
 		case 'q': log_level = LOG_QUIET; break;
@@ -1436,8 +1464,6 @@ int main(int argc, char **argv)
 	}
 	double secs = clock_seconds() - t0;
 
-	if (csvw_close(v.out) != 0)
-		die_write("standard output");
 	if (v.rejects && (csvw_close(v.rejects) != 0 || close(rejects_fd) != 0))
 		die_write(rejects_path);
 
@@ -1445,7 +1471,8 @@ int main(int argc, char **argv)
 	const char *verdict = "";
 	if (!read_ok) {
 		status = EXIT_OPER;
-		verdict = "input could not be read to the end";
+		verdict = v.seal_broken ? "the input is not sealed as its producer would have sealed it"
+					: "input could not be read to the end";
 	} else if (v.match_errors) {
 		/* Those rows were never checked: the schema, not the data, is at fault. */
 		status = EXIT_OPER;
@@ -1464,6 +1491,18 @@ int main(int argc, char **argv)
 	}
 	print_summary(&v, json, verdict);
 	log_debug("%.2f s, %.0f rows/s", secs, secs > 0 ? (double)v.rows / secs : 0.0);
+	if (log_failed() && status == EXIT_OK)
+		status = EXIT_OPER; /* the summary, or a reject shown there, is lost */
+	/* The seal goes last, once nothing can fail any more but the write
+	 * of the output itself. */
+	if (seal && status == EXIT_OK) {
+		char text[SEAL_LEN];
+		seal_format(text, v.valid);
+		if (csvw_raw(v.out, text, SEAL_LEN) != 0)
+			die_write("standard output");
+	}
+	if (csvw_close(v.out) != 0)
+		die_write("standard output");
 
 	for (size_t i = 0; i < v.n_uniques; i++) {
 		keyset_free(v.uniques[i].seen);
