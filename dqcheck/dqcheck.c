@@ -108,7 +108,7 @@ int main(int argc, char **argv)
 		case OPT_JUNIT: junit = optarg; break;
 		case OPT_JSON: json = optarg; break;
 		case OPT_VARS: vars = optarg; break;
-		case 'd': dbname = optarg; break;
+		case 'd': dbname = pgconn_take_dbname(optarg); break;
 		case 'q': log_level = LOG_QUIET; break;
 		case 'v': log_level = LOG_VERBOSE; break;
 		case 'h': help(); status = EXIT_OK; goto out_args;

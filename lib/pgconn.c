@@ -54,14 +54,12 @@ static void mask(char **msg, const char *secret, size_t len)
 	free(s);
 }
 
-/* libpq quotes a malformed connection string in its error message, and the
- * string may hold a password: as the userinfo of a URI
+/* A connection string may hold passwords: as the userinfo of a URI
  * (postgresql://user:secret@host) or as a password=secret setting, in a
- * URI's query or in key=value form. Each such value is masked in msg. */
-static void mask_passwords(char **msg, const char *conninfo)
+ * URI's query or in key=value form. Calls found(ctx, start, len) for each,
+ * start pointing into conninfo. */
+static void find_passwords(const char *conninfo, void (*found)(void *ctx, const char *start, size_t len), void *ctx)
 {
-	if (!conninfo)
-		return;
 	const char *rest = NULL;
 	if (!strncmp(conninfo, "postgresql://", 13))
 		rest = conninfo + 13;
@@ -71,7 +69,7 @@ static void mask_passwords(char **msg, const char *conninfo)
 		size_t auth = strcspn(rest, "@/");
 		const char *colon = memchr(rest, ':', auth);
 		if (rest[auth] == '@' && colon)
-			mask(msg, colon + 1, (size_t)(rest + auth - colon - 1));
+			found(ctx, colon + 1, (size_t)(rest + auth - colon - 1));
 	}
 	for (const char *p = conninfo; (p = strstr(p, "password")); p += 8) {
 		const char *v = p + 8;
@@ -90,8 +88,36 @@ static void mask_passwords(char **msg, const char *conninfo)
 		} else {
 			len = strcspn(v, " \t\n&");
 		}
-		mask(msg, v, len);
+		found(ctx, v, len);
 	}
+}
+
+static void mask_found(void *msg, const char *start, size_t len)
+{
+	mask(msg, start, len);
+}
+
+/* libpq quotes a malformed connection string in its error message: every
+ * password in it is masked in msg. */
+static void mask_passwords(char **msg, const char *conninfo)
+{
+	if (conninfo)
+		find_passwords(conninfo, mask_found, msg);
+}
+
+static void blank_found(void *ctx, const char *start, size_t len)
+{
+	(void)ctx;
+	memset((char *)start, '*', len);
+}
+
+const char *pgconn_take_dbname(char *arg)
+{
+	static char *copy; /* kept until exit, like the argument it replaces */
+	free(copy);
+	copy = xstrdup(arg);
+	find_passwords(arg, blank_found, NULL);
+	return copy;
 }
 
 PGconn *pgconn_open(const char *dbname)

@@ -19,6 +19,13 @@
  * otherwise, it gives up after 10 seconds. The caller frees with PQfinish(). */
 PGconn *pgconn_open(const char *dbname);
 
+/* For -d/--dbname: returns a copy of arg to connect with, and overwrites
+ * every password in arg itself with '*', so that ps and /proc/PID/cmdline
+ * show it no longer (call it as soon as the option is parsed; until then
+ * it was visible, which is why the man pages point to PGPASSFILE). The
+ * copy lives until the next call or exit. */
+const char *pgconn_take_dbname(char *arg);
+
 /* libpq's messages span lines ("...failed: No such file\n\tIs the server
  * running...?"); a diagnostic here is one line. Joins the lines with ". "
  * (or a space after punctuation) and drops the final newline. The caller

@@ -691,7 +691,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'P': o.dir = optarg; break;
 		case 'S': o.schema = optarg; break;
-		case 'd': o.dbname = optarg; break;
+		case 'd': o.dbname = pgconn_take_dbname(optarg); break;
 		case 's':
 			o.select = realloc(o.select, (o.nselect + 1) * sizeof *o.select);
 			if (!o.select)

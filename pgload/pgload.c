@@ -1559,7 +1559,7 @@ int main(int argc, char **argv)
 	int c;
 	while ((c = getopt_long(argc, argv, ":d:T:k:s:f:j:tqvhV", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'd': o.dbname = optarg; break;
+		case 'd': o.dbname = pgconn_take_dbname(optarg); break;
 		case 'T': o.table = optarg; break;
 		case 'k': o.key = optarg; break;
 		case 'S': o.source = optarg; break;

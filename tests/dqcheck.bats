@@ -665,3 +665,7 @@ PY
 	grep -q '^FAIL  equal_rowcount_pa_ref_pb___a: 1 failing row' <<<"$stderr"
 	grep -q '^FAIL  equal_sums_pa_b__ref_pb___a: 1 failing row' <<<"$stderr"
 }
+
+@test "dqcheck blanks a password given with -d in its command line, as ps shows it" {
+	hides_password "$BIN/dqcheck" --project-dir "$REPO/sql"
+}

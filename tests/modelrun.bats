@@ -606,3 +606,7 @@ sales_load() { # sales_load FILE: append a CSV to raw.sales as a new load
 		from analytics.fct_daily_sales_metrics f")" "t"
 	assert_equal "$(sql -c "select count(*) from analytics.int_daily_sales where gross_usd is null")" 0
 }
+
+@test "modelrun blanks a password given with -d in its command line, as ps shows it" {
+	hides_password "$BIN/modelrun" run --project-dir "$REPO/sql"
+}

@@ -999,3 +999,7 @@ usage: pgload [-d CONNINFO] [--table [SCHEMA.]TABLE] [--create --schema FILE]
 	assert_failure 1
 	assert_equal "$(sql -c 'select count(*) from sealed_count_t')" 0
 }
+
+@test "pgload blanks a password given with -d in its command line, as ps shows it" {
+	hides_password "$BIN/pgload" --table t
+}

@@ -17,3 +17,40 @@ setup() {
 sql() {
 	psql -X -q -v ON_ERROR_STOP=1 -At "$@"
 }
+
+# hides_password PROGRAM ARGS...: runs the program with -d naming a
+# password, in URI and in key=value form, against a socket that accepts
+# and never answers, so that it waits there; meanwhile its command line,
+# as every local user sees it, must not hold the password. The program's
+# arguments come after -d.
+hides_password() {
+	local prog=$1 dir pid listener conninfo cmdline
+	shift
+	dir=$(mktemp -d)
+	python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1] + "/.s.PGSQL.5432")
+s.listen(8)
+time.sleep(60)' "$dir" &
+	listener=$!
+	for _ in $(seq 100); do [ -S "$dir/.s.PGSQL.5432" ] && break; sleep 0.05; done
+	for conninfo in "postgresql://someone:Pa55wordInArgv@/db?host=$dir" \
+		"host=$dir user=someone password='Pa55word InArgv' dbname=db" \
+		"postgresql:///db?host=$dir&password=Pa55wordInArgv"; do
+		PGCONNECT_TIMEOUT=30 "$prog" -d "$conninfo" "$@" </dev/null >/dev/null 2>&1 &
+		pid=$!
+		sleep 0.5
+		cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline")
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		if [[ "$cmdline" == *Pa55word* ]] || [[ "$cmdline" != *"-d "* ]]; then
+			echo "the command line shows: $cmdline" >&2
+			kill "$listener"
+			rm -rf "$dir"
+			return 1
+		fi
+	done
+	kill "$listener"
+	wait "$listener" 2>/dev/null || true
+	rm -rf "$dir"
+}
