@@ -46,10 +46,13 @@ all: deps $(BINS)
 deps:
 	@scripts/ensure-deps.sh build
 
-# A program's own headers (modelrun/modelrun.h) count too.
-$(BUILD)/%.o: %.c $(wildcard lib/*.h) $(wildcard */*.h) | deps
+# Each object depends on the headers it includes, as the compiler lists
+# them in a .d file beside it (-MMD); -MP keeps a header that is gone from
+# breaking the build.
+DEPFLAGS = -MMD -MP
+$(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 $(LIB_A): $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
@@ -62,7 +65,9 @@ $(BINDIR)/%: $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard $$*/*.c))) $(LIB_
 
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) -lcsv -lyaml -lpcre2-8 -lpthread -lm
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) -lcsv -lyaml -lpcre2-8 -lpthread -lm
+
+-include $(patsubst %.c,$(BUILD)/%.d,$(wildcard */*.c)) $(UNIT_BINS:=.d)
 
 unit: $(UNIT_BINS)
 

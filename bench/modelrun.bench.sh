@@ -58,7 +58,7 @@ awk -v s="$secs" 'BEGIN {
 # shellcheck source=../tests/helpers/pg.bash
 source "$repo/tests/helpers/pg.bash"
 pg_start >&2
-trap 'pg_stop; rm -rf "$BENCH_TMP"' EXIT
+trap 'pg_stop; rm -rf "$work"' EXIT
 psql() { command psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 cp -r "$repo/sql" "$work/sql"
 rm -rf "$work/sql/target"
