@@ -10,4 +10,7 @@ RUN apt-get update \
 WORKDIR /elt
 COPY . .
 RUN make clean && make all
+# pipeline.sh uses the programs built above as they are, and installs
+# nothing at run time: the server is the postgres service's.
+ENV ELT_BIN=/elt/bin
 CMD ["./pipeline.sh"]

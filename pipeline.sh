@@ -160,8 +160,11 @@ embedded_lock_down() {
 
 embedded_start() {
 	local bindir
+	# The server is needed only here: with a database of the user's own
+	# (or the Docker image's postgres service), none is installed.
+	scripts/ensure-deps.sh server || die 3 "database: no PostgreSQL server installed for the embedded database"
 	bindir=$(pg_bindir)
-	[ -x "$bindir/initdb" ] || die 3 "database: no PostgreSQL server installed (run: make test once, or apt-get install postgresql)"
+	[ -x "$bindir/initdb" ] || die 3 "database: no PostgreSQL server installed (apt-get install postgresql)"
 	if [ ! -d "$PGDATA_DIR/data" ]; then
 		mkdir -p -m 700 "$PGDATA_DIR"
 		if [ "$(id -u)" -eq 0 ]; then

@@ -67,8 +67,9 @@ load() { # load SEED START DAYS ROWS: one load of generated sales
 	"$ELT_BIN/gen" --seed "$1" --start "$2" --days "$3" --rows "$4" |
 		psql -c "\\copy raw.sales (sale_id, sold_at, store_id, product_id, quantity, unit_price, amount, currency) from stdin csv header"
 }
-echo "loading 365 days x 10,000 rows into raw.sales" >&2
-load 1 2025-01-01 365 3650000
+days=${MODELRUN_BENCH_DAYS:-365}
+echo "loading $days days x 10,000 rows into raw.sales" >&2
+load 1 2025-01-01 "$days" $((days * 10000))
 psql -c "vacuum analyze raw.sales"
 "$ELT_BIN/modelrun" seed -q --project-dir "$work/sql"
 "$ELT_BIN/modelrun" run -q --project-dir "$work/sql" --full-refresh

@@ -3,7 +3,8 @@
 # Installs what a stage needs when it is missing: apt-get when root, otherwise
 # prints the exact command and stops. Costs a few file tests when all is there.
 #   ensure-deps.sh build   compiler, libpq, libcsv, libyaml, pcre2, libssl headers
-#   ensure-deps.sh run     + the PostgreSQL server and client (pipeline.sh)
+#   ensure-deps.sh run     + the PostgreSQL client (pipeline.sh)
+#   ensure-deps.sh server  the PostgreSQL server alone (pipeline.sh's embedded database)
 #   ensure-deps.sh test    + bats with its helpers, the PostgreSQL server
 #   ensure-deps.sh bench   + hyperfine, pgloader, GNU time
 #   ensure-deps.sh fuzz    build + clang with its libFuzzer runtime
@@ -18,16 +19,19 @@ need() { # need PACKAGE PATH...: PACKAGE is missing unless one of the paths exis
 	missing+=("$pkg")
 }
 
-need gcc /usr/bin/cc
-need make /usr/bin/make
-need pkg-config /usr/bin/pkg-config
-need libpq-dev /usr/include/postgresql/libpq-fe.h
-need libcsv-dev /usr/include/csv.h
-need libyaml-dev /usr/include/yaml.h
-need libpcre2-dev /usr/include/pcre2.h
-need libssl-dev /usr/include/openssl/evp.h # md5 for dqcheck's long test names
-if [ "$stage" = run ]; then
+if [ "$stage" = server ]; then
 	need postgresql /usr/lib/postgresql/*/bin/initdb
+else
+	need gcc /usr/bin/cc
+	need make /usr/bin/make
+	need pkg-config /usr/bin/pkg-config
+	need libpq-dev /usr/include/postgresql/libpq-fe.h
+	need libcsv-dev /usr/include/csv.h
+	need libyaml-dev /usr/include/yaml.h
+	need libpcre2-dev /usr/include/pcre2.h
+	need libssl-dev /usr/include/openssl/evp.h # md5 for dqcheck's long test names
+fi
+if [ "$stage" = run ]; then
 	need postgresql-client /usr/bin/psql
 fi
 if [ "$stage" = test ] || [ "$stage" = bench ]; then
@@ -58,7 +62,14 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "  sudo apt-get install -y ${missing[*]}" >&2
 	exit 3
 fi
-echo "installing: ${missing[*]}" >&2
+# One line on the terminal; apt's and dpkg's hundreds go to a log, shown
+# only in part when something fails.
+log=$(cd "$(dirname "$0")/.." && pwd)/target/ensure-deps.log
+mkdir -p "$(dirname "$log")"
+echo "installing ${missing[*]} with apt-get (its output: $log)" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >&2
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >>"$log" 2>&1; then
+	echo "apt-get failed; the end of $log:" >&2
+	tail -n 20 "$log" >&2
+	exit 3
+fi
