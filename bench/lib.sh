@@ -44,3 +44,19 @@ paired_medians() {
 	done
 	echo
 }
+
+# baseline_bin: with BENCH_BASELINE set to a git revision, builds that
+# revision's programs once (in $BENCH_TMP) and prints their directory, so
+# that a script can time them beside today's in the same run; prints
+# nothing when BENCH_BASELINE is unset.
+baseline_bin() {
+	[ -n "${BENCH_BASELINE:-}" ] || return 0
+	local dir="$BENCH_TMP/baseline-$BENCH_BASELINE" repo
+	repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	if [ ! -x "$dir/bin/pgload" ]; then
+		mkdir -p "$dir"
+		git -C "$repo" archive "$BENCH_BASELINE" | tar -x -C "$dir"
+		make -C "$dir" -s -j2 all >&2
+	fi
+	echo "$dir/bin"
+}
