@@ -758,123 +758,184 @@ static char *dbt_test_name(struct ydoc *d, const char *type, bool on_source, con
 	return name;
 }
 
-static int generic_test(struct ctx *c, const struct dbt_test *dt)
+/* Reads a test entry's body into x (config) and a (arguments): a bare
+ * name, {name: {args}}, or {name: x, test_name: y, ...}. *type and
+ * *custom (its own name, or NULL) point into the document. */
+static int test_entry(struct ctx *c, const struct dbt_test *dt, struct dq_test *x, struct args *a, const char **type,
+		      const char **custom, bool *enabled)
 {
-	const struct dbt_project *p = c->p;
 	struct ydoc *d = dt->doc;
 	yaml_node_t *t = dt->node, *body = NULL;
-	const char *type = dt->name, *custom = NULL;
-	struct args a = { 0 };
-	struct dq_test x = { .limit = -1, .store_failures = -1, .quote = true, .line = dt->line };
-	x.warn_if = (struct dq_threshold){ OP_NE, 0 };
-	x.error_if = (struct dq_threshold){ OP_NE, 0 };
-	bool enabled = true;
-	int rc = -1;
-
-	if (!*type)
-		return fail(c, d->path, dt->line, "data_tests",
-			    "a test is a name, or one key (its name) with its arguments under it");
-	if (dt->on == DBT_TEST_ON_NODE && !p->nodes[dt->target].cfg.enabled)
-		return 0;
-	x.file = xstrdup(d->path);
-	if (project_config(c, &x, d->path, p->model_paths, p->nmodel_paths, &enabled))
-		goto out;
 	if (ydoc_is_map(t)) {
 		yaml_node_t *tn = ydoc_get(d, t, "test_name");
 		if (tn) { /* {name: x, test_name: not_null, ...} */
-			type = ydoc_str(tn);
+			*type = ydoc_str(tn);
 			body = t;
-			if (!type) {
-				fail(c, d->path, ydoc_line(tn), "test_name", "needs the name of a generic test");
-				goto out;
-			}
+			if (!*type)
+				return fail(c, d->path, ydoc_line(tn), "test_name", "needs the name of a generic test");
 		} else if (ydoc_len(t) != 1) {
-			fail(c, d->path, ydoc_line(t), type, "a test is one key (its name) with its arguments under it");
-			goto out;
+			return fail(c, d->path, ydoc_line(t), *type, "a test is one key (its name) with its arguments under it");
 		} else {
 			body = ydoc_value(d, t, 0);
 		}
 	}
-	if (body && !ydoc_is_map(body) && !ydoc_is_null(body)) {
-		fail(c, d->path, ydoc_line(body), type, "the test's arguments must be a mapping");
-		goto out;
-	}
+	if (body && !ydoc_is_map(body) && !ydoc_is_null(body))
+		return fail(c, d->path, ydoc_line(body), *type, "the test's arguments must be a mapping");
 	for (size_t i = 0; body && ydoc_is_map(body) && i < ydoc_len(body); i++) {
 		const char *k = ydoc_str(ydoc_key(d, body, i));
 		yaml_node_t *v = ydoc_value(d, body, i);
-		if (!k)
-			continue;
-		if (!strcmp(k, "test_name"))
+		if (!k || !strcmp(k, "test_name"))
 			continue;
 		if (!strcmp(k, "name")) {
-			custom = ydoc_str(v);
+			*custom = ydoc_str(v);
 			continue;
 		}
 		if (!strcmp(k, "config") || !strcmp(k, "arguments")) {
 			if (ydoc_is_null(v))
 				continue;
-			if (!ydoc_is_map(v)) {
-				fail(c, d->path, ydoc_line(v), k, "must be a mapping");
-				goto out;
-			}
+			if (!ydoc_is_map(v))
+				return fail(c, d->path, ydoc_line(v), k, "must be a mapping");
 			if (k[0] == 'a') {
-				if (add_args(c, d, v, &a))
-					goto out;
+				if (add_args(c, d, v, a))
+					return -1;
 				continue;
 			}
 			for (size_t j = 0; j < ydoc_len(v); j++) {
 				const char *ck = ydoc_str(ydoc_key(d, v, j));
-				if (ck && config_yaml(c, &x, d, ck, ydoc_value(d, v, j), &enabled))
-					goto out;
+				if (ck && config_yaml(c, x, d, ck, ydoc_value(d, v, j), enabled))
+					return -1;
 			}
 			continue;
 		}
 		if (is_config_key(k)) {
-			if (config_yaml(c, &x, d, k, v, &enabled))
-				goto out;
+			if (config_yaml(c, x, d, k, v, enabled))
+				return -1;
 			continue;
 		}
-		if (a.n == 32) {
-			fail(c, d->path, ydoc_line(v), k, "too many arguments");
-			goto out;
-		}
-		a.keys[a.n] = k;
-		a.vals[a.n++] = v;
+		if (a->n == 32)
+			return fail(c, d->path, ydoc_line(v), k, "too many arguments");
+		a->keys[a->n] = k;
+		a->vals[a->n++] = v;
 	}
+	return 0;
+}
 
-	/* what the test is on */
-	const char *target;
-	char *srcname = NULL;
+/* What the test is on: its relation, its node or source, and its column
+ * with that column's tags. *target is the name dbt puts in the test's
+ * name; *srcname holds it for a source (the caller frees it). */
+static int test_target(struct ctx *c, const struct dbt_test *dt, struct dq_test *x, struct args *a,
+		       const char **target, char **srcname, bool *enabled)
+{
+	const struct dbt_project *p = c->p;
+	struct ydoc *d = dt->doc;
 	if (dt->on == DBT_TEST_ON_NODE) {
 		const struct dbt_node *n = &p->nodes[dt->target];
-		x.relation = xstrdup(n->relation);
-		x.on = xstrdup(n->name);
-		target = n->name;
-		DQ_PUSH(x.nodes, x.nnodes, dt->target);
+		x->relation = xstrdup(n->relation);
+		x->on = xstrdup(n->name);
+		*target = n->name;
+		DQ_PUSH(x->nodes, x->nnodes, dt->target);
 	} else {
 		const struct dbt_source *s = &p->sources[dt->target];
-		x.relation = xstrdup(s->relation);
-		x.on = xasprintf("source %s.%s", s->source_name, s->table_name);
-		srcname = xasprintf("%s_%s", s->source_name, s->table_name);
-		target = srcname;
-		DQ_PUSH(x.sources, x.nsources, dt->target);
+		x->relation = xstrdup(s->relation);
+		x->on = xasprintf("source %s.%s", s->source_name, s->table_name);
+		*srcname = xasprintf("%s_%s", s->source_name, s->table_name);
+		*target = *srcname;
+		DQ_PUSH(x->sources, x->nsources, dt->target);
 	}
-	const char *colname = str_arg(&a, "column_name");
+	const char *colname = str_arg(a, "column_name");
 	bool quoted = false;
 	if (dt->column && parse_bool(ydoc_str(ydoc_get(d, dt->column_node, "quote")), &quoted) && quoted)
-		x.column = (struct dq_col){ xstrdup(dt->column), false }; /* its case is kept */
+		x->column = (struct dq_col){ xstrdup(dt->column), false }; /* its case is kept */
 	else if (dt->column)
-		x.column = make_col(dt->column, false);
+		x->column = make_col(dt->column, false);
 	else if (colname)
-		x.column = make_col(colname, true);
+		x->column = make_col(colname, true);
 	/* a column's tags go to the tests on it, as in dbt */
 	if (dt->column_node) {
 		yaml_node_t *cfg = ydoc_get(d, dt->column_node, "config");
-		if (config_yaml(c, &x, d, "tags", ydoc_get(d, dt->column_node, "tags"), &enabled) ||
-		    config_yaml(c, &x, d, "tags", ydoc_get(d, cfg, "tags"), &enabled))
-			goto out_src;
+		if (config_yaml(c, x, d, "tags", ydoc_get(d, dt->column_node, "tags"), enabled) ||
+		    config_yaml(c, x, d, "tags", ydoc_get(d, cfg, "tags"), enabled))
+			return -1;
 	}
+	return 0;
+}
 
+/* accepted_values: the values, and whether they are quoted. */
+static int accepted_values_args(struct ctx *c, const struct dbt_test *dt, struct dq_test *x, struct args *a)
+{
+	struct ydoc *d = dt->doc;
+	yaml_node_t *v = arg(a, "values");
+	if (!v || !ydoc_is_seq(v) || !ydoc_len(v))
+		return fail(c, d->path, v ? ydoc_line(v) : dt->line, "values", "needs a list of accepted values");
+	for (size_t i = 0; i < ydoc_len(v); i++) {
+		const char *s = ydoc_str(ydoc_item(d, v, i));
+		if (!s)
+			return fail(c, d->path, ydoc_line(v), "values", "every value must be a scalar");
+		DQ_PUSH(x->values, x->nvalues, xstrdup(s));
+	}
+	yaml_node_t *q = arg(a, "quote");
+	if (q && !parse_bool(ydoc_str(q), &x->quote))
+		return fail(c, d->path, ydoc_line(q), "quote", "needs true or false");
+	/* Unquoted values are SQL; only numbers and booleans are let
+	 * through, so a value can never become a statement. */
+	for (size_t i = 0; !x->quote && i < x->nvalues; i++) {
+		bool b;
+		if (!is_number(x->values[i]) && !parse_bool(x->values[i], &b))
+			return fail(c, d->path, ydoc_line(v), "values",
+				    "with quote: false, '%s' must be a number or a boolean", x->values[i]);
+	}
+	return 0;
+}
+
+/* equal_rowcount and equal_sums: the relation compared with, and for
+ * equal_sums the columns, keys and tolerance. */
+static int compare_args(struct ctx *c, const struct dbt_test *dt, struct dq_test *x, struct args *a)
+{
+	struct ydoc *d = dt->doc;
+	yaml_node_t *v, *cm = arg(a, "compare_model");
+	if (!cm)
+		return fail(c, d->path, dt->line, "compare_model", "needs ref('model') or source(...) to compare with");
+	if (relation_arg(c, x, d, "compare_model", cm, &x->to_relation))
+		return -1;
+	if (x->kind == DQ_EQUAL_ROWCOUNT)
+		return (v = arg(a, "group_by_columns")) ? col_list(c, d, "group_by_columns", v, &x->keys, &x->nkeys) : 0;
+	const char *col = str_arg(a, "column");
+	if (col) {
+		free_col(&x->column);
+		x->column = make_col(col, true);
+	}
+	if (!x->column.text)
+		return fail(c, d->path, dt->line, "column", "equal_sums needs the column to sum");
+	const char *cc = str_arg(a, "compare_column");
+	x->compare_column = make_col(cc ? cc : x->column.text, true);
+	if (!(v = arg(a, "key")))
+		return fail(c, d->path, dt->line, "key", "equal_sums needs the shared key (a column or a list)");
+	if (col_list(c, d, "key", v, &x->keys, &x->nkeys))
+		return -1;
+	if ((v = arg(a, "compare_key"))) {
+		if (col_list(c, d, "compare_key", v, &x->compare_keys, &x->ncompare_keys))
+			return -1;
+		if (x->ncompare_keys != x->nkeys)
+			return fail(c, d->path, ydoc_line(v), "compare_key", "needs as many columns as key");
+	} else {
+		for (size_t i = 0; i < x->nkeys; i++)
+			DQ_PUSH(x->compare_keys, x->ncompare_keys, make_col(x->keys[i].text, x->keys[i].expr));
+	}
+	const char *cw = str_arg(a, "compare_where");
+	x->compare_where = cw && cw[0] ? xstrdup(cw) : NULL;
+	if ((v = arg(a, "tolerance"))) {
+		if (!is_number(ydoc_str(v)) || strtod(ydoc_str(v), NULL) < 0)
+			return fail(c, d->path, ydoc_line(v), "tolerance", "needs a number, 0 or more");
+		x->tolerance = xstrdup(ydoc_str(v));
+	}
+	return 0;
+}
+
+/* Which of dqcheck's tests `type` is, and its own arguments; then that no
+ * argument is left unknown. */
+static int test_kind(struct ctx *c, const struct dbt_test *dt, struct dq_test *x, struct args *a, const char *type)
+{
+	struct ydoc *d = dt->doc;
 	const char *base = type;
 	if (!strncmp(base, "dbt_utils.", 10))
 		base += 10;
@@ -891,143 +952,85 @@ static int generic_test(struct ctx *c, const struct dbt_test *dt)
 	for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
 		if (!strcmp(base, kinds[k].name))
 			break;
-	if (k == sizeof kinds / sizeof kinds[0]) {
-		fail(c, d->path, dt->line, type,
-		     "unknown test (dqcheck runs not_null, unique, accepted_values, relationships, "
-		     "expression_is_true, equal_rowcount and equal_sums)");
-		goto out_src;
-	}
-	x.kind = kinds[k].kind;
-	x.test_type = xstrdup(kinds[k].name);
-	if (kinds[k].column && !x.column.text) {
-		fail(c, d->path, dt->line, type, "needs a column: declare it under a column or give column_name");
-		goto out_src;
-	}
+	if (k == sizeof kinds / sizeof kinds[0])
+		return fail(c, d->path, dt->line, type,
+			    "unknown test (dqcheck runs not_null, unique, accepted_values, relationships, "
+			    "expression_is_true, equal_rowcount and equal_sums)");
+	x->kind = kinds[k].kind;
+	x->test_type = xstrdup(kinds[k].name);
+	if (kinds[k].column && !x->column.text)
+		return fail(c, d->path, dt->line, type, "needs a column: declare it under a column or give column_name");
 
-	yaml_node_t *v;
-	switch (x.kind) {
+	int rc = 0;
+	switch (x->kind) {
 	case DQ_ACCEPTED_VALUES:
-		v = arg(&a, "values");
-		if (!v || !ydoc_is_seq(v) || !ydoc_len(v)) {
-			fail(c, d->path, v ? ydoc_line(v) : dt->line, "values", "needs a list of accepted values");
-			goto out_src;
-		}
-		for (size_t i = 0; i < ydoc_len(v); i++) {
-			const char *s = ydoc_str(ydoc_item(d, v, i));
-			if (!s) {
-				fail(c, d->path, ydoc_line(v), "values", "every value must be a scalar");
-				goto out_src;
-			}
-			DQ_PUSH(x.values, x.nvalues, xstrdup(s));
-		}
-		if ((v = arg(&a, "quote")) && !parse_bool(ydoc_str(v), &x.quote)) {
-			fail(c, d->path, ydoc_line(v), "quote", "needs true or false");
-			goto out_src;
-		}
-		/* Unquoted values are SQL; only numbers and booleans are let
-		 * through, so a value can never become a statement. */
-		for (size_t i = 0; !x.quote && i < x.nvalues; i++) {
-			bool b;
-			if (!is_number(x.values[i]) && !parse_bool(x.values[i], &b)) {
-				fail(c, d->path, ydoc_line(v), "values",
-				     "with quote: false, '%s' must be a number or a boolean", x.values[i]);
-				goto out_src;
-			}
-		}
+		rc = accepted_values_args(c, dt, x, a);
 		break;
 	case DQ_RELATIONSHIPS: {
-		yaml_node_t *to = arg(&a, "to");
-		const char *field = str_arg(&a, "field");
-		if (!to) {
-			fail(c, d->path, dt->line, "to", "relationships needs to: ref('model') or source(...)");
-			goto out_src;
-		}
-		if (!field) {
-			fail(c, d->path, dt->line, "field", "relationships needs the field in the other relation");
-			goto out_src;
-		}
-		if (relation_arg(c, &x, d, "to", to, &x.to_relation))
-			goto out_src;
-		x.field = make_col(field, true);
+		yaml_node_t *to = arg(a, "to");
+		const char *field = str_arg(a, "field");
+		if (!to)
+			return fail(c, d->path, dt->line, "to", "relationships needs to: ref('model') or source(...)");
+		if (!field)
+			return fail(c, d->path, dt->line, "field", "relationships needs the field in the other relation");
+		if (relation_arg(c, x, d, "to", to, &x->to_relation))
+			return -1;
+		x->field = make_col(field, true);
 		break;
 	}
 	case DQ_EXPRESSION:
-		x.expression = xstrdup(str_arg(&a, "expression"));
-		if (!x.expression[0]) {
-			fail(c, d->path, dt->line, "expression", "expression_is_true needs an expression");
-			goto out_src;
-		}
+		x->expression = xstrdup(str_arg(a, "expression"));
+		if (!x->expression[0])
+			return fail(c, d->path, dt->line, "expression", "expression_is_true needs an expression");
 		break;
 	case DQ_EQUAL_ROWCOUNT:
-	case DQ_EQUAL_SUMS: {
-		yaml_node_t *cm = arg(&a, "compare_model");
-		if (!cm) {
-			fail(c, d->path, dt->line, "compare_model", "needs ref('model') or source(...) to compare with");
-			goto out_src;
-		}
-		if (relation_arg(c, &x, d, "compare_model", cm, &x.to_relation))
-			goto out_src;
-		if (x.kind == DQ_EQUAL_ROWCOUNT) {
-			if ((v = arg(&a, "group_by_columns")) &&
-			    col_list(c, d, "group_by_columns", v, &x.keys, &x.nkeys))
-				goto out_src;
-			break;
-		}
-		const char *col = str_arg(&a, "column");
-		if (col) {
-			free_col(&x.column);
-			x.column = make_col(col, true);
-		}
-		if (!x.column.text) {
-			fail(c, d->path, dt->line, "column", "equal_sums needs the column to sum");
-			goto out_src;
-		}
-		const char *cc = str_arg(&a, "compare_column");
-		x.compare_column = make_col(cc ? cc : x.column.text, true);
-		if (!(v = arg(&a, "key"))) {
-			fail(c, d->path, dt->line, "key", "equal_sums needs the shared key (a column or a list)");
-			goto out_src;
-		}
-		if (col_list(c, d, "key", v, &x.keys, &x.nkeys))
-			goto out_src;
-		if ((v = arg(&a, "compare_key"))) {
-			if (col_list(c, d, "compare_key", v, &x.compare_keys, &x.ncompare_keys))
-				goto out_src;
-			if (x.ncompare_keys != x.nkeys) {
-				fail(c, d->path, ydoc_line(v), "compare_key", "needs as many columns as key");
-				goto out_src;
-			}
-		} else {
-			for (size_t i = 0; i < x.nkeys; i++)
-				DQ_PUSH(x.compare_keys, x.ncompare_keys, make_col(x.keys[i].text, x.keys[i].expr));
-		}
-		const char *cw = str_arg(&a, "compare_where");
-		x.compare_where = cw && cw[0] ? xstrdup(cw) : NULL;
-		if ((v = arg(&a, "tolerance"))) {
-			if (!is_number(ydoc_str(v)) || strtod(ydoc_str(v), NULL) < 0) {
-				fail(c, d->path, ydoc_line(v), "tolerance", "needs a number, 0 or more");
-				goto out_src;
-			}
-			x.tolerance = xstrdup(ydoc_str(v));
-		}
+	case DQ_EQUAL_SUMS:
+		rc = compare_args(c, dt, x, a);
 		break;
-	}
 	default:
 		break;
 	}
-	for (size_t i = 0; i < a.n; i++)
-		if (!a.used[i] && strcmp(a.keys[i], "column_name") != 0) {
-			fail(c, d->path, ydoc_line(a.vals[i]), a.keys[i], "unknown argument of %s", type);
-			goto out_src;
-		}
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < a->n; i++)
+		if (!a->used[i] && strcmp(a->keys[i], "column_name") != 0)
+			return fail(c, d->path, ydoc_line(a->vals[i]), a->keys[i], "unknown argument of %s", type);
+	return 0;
+}
+
+/* One generic test from a schema file, added to the suite unless it is
+ * disabled. Returns 0, or -1 after fail(). */
+static int generic_test(struct ctx *c, const struct dbt_test *dt)
+{
+	const struct dbt_project *p = c->p;
+	struct ydoc *d = dt->doc;
+	const char *type = dt->name, *custom = NULL, *target = NULL;
+	char *srcname = NULL;
+	struct args a = { 0 };
+	struct dq_test x = { .limit = -1, .store_failures = -1, .quote = true, .line = dt->line };
+	x.warn_if = (struct dq_threshold){ OP_NE, 0 };
+	x.error_if = (struct dq_threshold){ OP_NE, 0 };
+	bool enabled = true;
+	int rc = -1;
+
+	if (!*type)
+		return fail(c, d->path, dt->line, "data_tests",
+			    "a test is a name, or one key (its name) with its arguments under it");
+	if (dt->on == DBT_TEST_ON_NODE && !p->nodes[dt->target].cfg.enabled)
+		return 0;
+	x.file = xstrdup(d->path);
+	if (project_config(c, &x, d->path, p->model_paths, p->nmodel_paths, &enabled) ||
+	    test_entry(c, dt, &x, &a, &type, &custom, &enabled) ||
+	    test_target(c, dt, &x, &a, &target, &srcname, &enabled) || test_kind(c, dt, &x, &a, type))
+		goto out;
 	if (!enabled) {
 		rc = 0;
-		goto out_src;
+		goto out;
 	}
 	if (x.where && (strstr(x.where, "{{") || strstr(x.where, "{%"))) { /* dbt renders it too */
 		char *w;
 		if (render_arg(c, &x, d, "where", dt->line, x.where, &w))
-			goto out_src;
+			goto out;
 		free(x.where);
 		x.where = w;
 	}
@@ -1043,9 +1046,8 @@ static int generic_test(struct ctx *c, const struct dbt_test *dt)
 	DQ_PUSH(c->s->tests, c->s->ntests, x);
 	memset(&x, 0, sizeof x);
 	rc = 0;
-out_src:
-	free(srcname);
 out:
+	free(srcname);
 	test_free(&x); /* what was not kept; a no-op after the push */
 	return rc;
 }
