@@ -148,6 +148,22 @@ static const char *kind_word(char kind)
 	}
 }
 
+/* The relation $1.$2 (depth 0) and the views that depend on it, directly
+ * or through other views (depth 1 and on), as deps(oid, depth). */
+#define DEPENDENTS_CTE                                                            \
+	"with recursive deps(oid, depth) as ("                                    \
+	"  select c.oid, 0 from pg_catalog.pg_class c"                            \
+	"  join pg_catalog.pg_namespace n on n.oid = c.relnamespace"              \
+	"  where n.nspname = $1 and c.relname = $2"                               \
+	"  union all"                                                             \
+	"  select r.ev_class, deps.depth + 1 from deps"                           \
+	"  join pg_catalog.pg_depend d on d.refobjid = deps.oid"                  \
+	"    and d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass"        \
+	"    and d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass"       \
+	"  join pg_catalog.pg_rewrite r on r.oid = d.objid"                       \
+	"  where r.ev_class <> deps.oid and deps.depth < 100"                     \
+	") "
+
 int mr_swap(PGconn *conn, const char *schema, const char *name, const char *tmp, char old_kind,
 	    char new_kind, struct node_result *r)
 {
@@ -157,29 +173,13 @@ int mr_swap(PGconn *conn, const char *schema, const char *name, const char *tmp,
 		return -1;
 	const char *params[] = { schema, name };
 	PGresult *deps = mr_exec(conn, r, "reading dependent views",
-		"with recursive target as ("
-		"  select c.oid from pg_catalog.pg_class c"
-		"  join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
-		"  where n.nspname = $1 and c.relname = $2"
-		"), deps(oid, depth) as ("
-		"  select r.ev_class, 1 from pg_catalog.pg_depend d"
-		"  join pg_catalog.pg_rewrite r on r.oid = d.objid"
-		"  where d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass"
-		"    and d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass"
-		"    and d.refobjid = (select oid from target) and r.ev_class <> d.refobjid"
-		"  union all"
-		"  select r.ev_class, deps.depth + 1 from deps"
-		"  join pg_catalog.pg_depend d on d.refobjid = deps.oid"
-		"    and d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass"
-		"    and d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass"
-		"  join pg_catalog.pg_rewrite r on r.oid = d.objid"
-		"  where r.ev_class <> deps.oid and deps.depth < 100"
-		") "
+		DEPENDENTS_CTE
 		"select n.nspname, c.relname, c.relkind, pg_catalog.pg_get_viewdef(c.oid),"
 		"  coalesce(pg_catalog.array_to_string(c.reloptions, ', '), ''), max(deps.depth) as depth,"
 		"  pg_catalog.obj_description(c.oid, 'pg_class') "
 		"from deps join pg_catalog.pg_class c on c.oid = deps.oid"
 		"  join pg_catalog.pg_namespace n on n.oid = c.relnamespace "
+		"where deps.depth > 0 "
 		"group by c.oid, n.nspname, c.relname, c.relkind, c.reloptions "
 		"order by depth, 1, 2",
 		2, params);
@@ -188,20 +188,7 @@ int mr_swap(PGconn *conn, const char *schema, const char *name, const char *tmp,
 	/* The privileges granted on the old relation and on its dependents
 	 * (not the owner's own), to grant again on what replaces them. */
 	PGresult *acl = mr_exec(conn, r, "reading privileges",
-		"with recursive target as ("
-		"  select c.oid from pg_catalog.pg_class c"
-		"  join pg_catalog.pg_namespace n on n.oid = c.relnamespace"
-		"  where n.nspname = $1 and c.relname = $2"
-		"), deps(oid, depth) as ("
-		"  select oid, 0 from target"
-		"  union all"
-		"  select r.ev_class, deps.depth + 1 from deps"
-		"  join pg_catalog.pg_depend d on d.refobjid = deps.oid"
-		"    and d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass"
-		"    and d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass"
-		"  join pg_catalog.pg_rewrite r on r.oid = d.objid"
-		"  where r.ev_class <> deps.oid and deps.depth < 100"
-		") "
+		DEPENDENTS_CTE
 		"select distinct pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),"
 		"  a.privilege_type,"
 		"  case when a.grantee = 0 then 'public' else pg_catalog.quote_ident(ro.rolname) end,"
