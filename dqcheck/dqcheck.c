@@ -60,12 +60,6 @@ static void help(void)
 }
 
 /* Server notices (drop table if exists ... skipping) are noise here. */
-static void notice(void *arg, const char *msg)
-{
-	(void)arg;
-	log_debug("%.*s", (int)strcspn(msg, "\n"), msg);
-}
-
 static void print_done(const struct dq_test *t)
 {
 	dq_report_line(t);
@@ -168,7 +162,7 @@ int main(int argc, char **argv)
 			goto out_project;
 		}
 		/* samples are written into UTF-8 files (JUnit, JSON) */
-		PQsetNoticeProcessor(conn, notice, NULL);
+		pgconn_log_notices(conn, LOG_VERBOSE);
 		if (PQsetClientEncoding(conn, "UTF8") != 0) {
 			log_error("cannot set up the session: %s", PQerrorMessage(conn));
 			status = EXIT_OPER;

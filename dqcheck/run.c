@@ -92,26 +92,18 @@ static void set_error(struct dq_test *t, const char *fmt, ...)
 
 static char *q_ident(struct runner *r, struct dq_test *t, const char *s)
 {
-	char *q = PQescapeIdentifier(r->conn, s, strlen(s));
-	if (!q) {
+	char *q = pgconn_quote_ident(r->conn, NULL, s);
+	if (!q)
 		set_error(t, "cannot quote %s: %s", s, PQerrorMessage(r->conn));
-		return NULL;
-	}
-	char *out = xstrdup(q);
-	PQfreemem(q);
-	return out;
+	return q;
 }
 
 static char *q_literal(struct runner *r, struct dq_test *t, const char *s)
 {
-	char *q = PQescapeLiteral(r->conn, s, strlen(s));
-	if (!q) {
+	char *q = pgconn_quote_literal(r->conn, s);
+	if (!q)
 		set_error(t, "cannot quote %s: %s", s, PQerrorMessage(r->conn));
-		return NULL;
-	}
-	char *out = xstrdup(q);
-	PQfreemem(q);
-	return out;
+	return q;
 }
 
 static char *col_sql(struct runner *r, struct dq_test *t, const struct dq_col *c)
@@ -128,11 +120,12 @@ static PGresult *exec(struct runner *r, struct dq_test *t, const char *sql)
 	ExecStatusType s = PQresultStatus(res);
 	if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK)
 		return res;
-	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	char *msg = pgconn_error_line(r->conn, res);
 	if (t)
-		set_error(t, "%s", msg ? msg : PQerrorMessage(r->conn));
+		set_error(t, "%s", msg);
 	else
-		log_error("%s", msg ? msg : PQerrorMessage(r->conn));
+		log_error("%s", msg);
+	free(msg);
 	if (PQstatus(r->conn) == CONNECTION_BAD)
 		r->lost = true;
 	PQclear(res);

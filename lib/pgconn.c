@@ -2,9 +2,11 @@
  * libpq connection and error reporting; see pgconn.h. */
 #include "pgconn.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "exitcode.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -158,14 +160,20 @@ PGconn *pgconn_open(const char *dbname)
 	return conn;
 }
 
-void pgconn_report(const PGresult *res, const char *what)
+void pgconn_report(PGconn *conn, const PGresult *res, const char *what)
 {
-	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-	if (!msg) {
-		log_one_line(what ? what : "", PQresultErrorMessage(res));
+	if (!what)
+		what = "";
+	if (PQstatus(conn) != CONNECTION_OK) {
+		log_one_line("connection to the server was lost: ", PQerrorMessage(conn));
 		return;
 	}
-	log_error("%s%s", what ? what : "", msg);
+	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	if (!msg) {
+		log_one_line(what, res && *PQresultErrorMessage(res) ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+		return;
+	}
+	log_error("%s%s", what, msg);
 	static const struct { int code; const char *label; } extra[] = {
 		{ PG_DIAG_MESSAGE_DETAIL, "DETAIL" },
 		{ PG_DIAG_MESSAGE_HINT, "HINT" },
@@ -178,17 +186,174 @@ void pgconn_report(const PGresult *res, const char *what)
 	}
 }
 
+char *pgconn_error_line(PGconn *conn, const PGresult *res)
+{
+	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	if (!primary) {
+		/* libpq's own message runs over lines ("server closed the
+		 * connection unexpectedly\n\tThis probably means ..."): the
+		 * first says what happened. */
+		bool lost = PQstatus(conn) == CONNECTION_BAD;
+		const char *msg = !lost && res && *PQresultErrorMessage(res) ? PQresultErrorMessage(res) : PQerrorMessage(conn);
+		int len = (int)strcspn(msg, "\n");
+		while (len && msg[len - 1] == ' ')
+			len--;
+		return lost ? xasprintf("lost the connection to the server (%.*s)", len, msg) : xasprintf("%.*s", len, msg);
+	}
+	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+	char *line = xasprintf("%s%s%s%s%s%s%s", primary, detail ? " (DETAIL: " : "", detail ? detail : "",
+			       detail ? ")" : "", hint ? " (HINT: " : "", hint ? hint : "", hint ? ")" : "");
+	char *one = pgconn_one_line(line); /* a DETAIL may span lines */
+	free(line);
+	return one;
+}
+
+int pgconn_exit_status(PGconn *conn, const PGresult *res)
+{
+	if (PQstatus(conn) != CONNECTION_OK)
+		return EXIT_OPER;
+	const char *state = pgconn_sqlstate(res);
+	if (!strncmp(state, "22", 2) || !strncmp(state, "23", 2) || !strncmp(state, "P0", 2))
+		return EXIT_DATA;
+	return EXIT_OPER;
+}
+
+const char *pgconn_sqlstate(const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	return state ? state : "";
+}
+
+PGresult *pgconn_query(PGconn *conn, const char *sql, int n, const char *const *params, ExecStatusType want,
+		       const char *what, int *status)
+{
+	PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) == want)
+		return res;
+	pgconn_report(conn, res, what);
+	*status = pgconn_exit_status(conn, res);
+	PQclear(res);
+	return NULL;
+}
+
+int pgconn_command(PGconn *conn, const char *sql, const char *what)
+{
+	PGresult *res = PQexec(conn, sql);
+	int status = EXIT_OK;
+	ExecStatusType st = PQresultStatus(res);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		pgconn_report(conn, res, what);
+		status = pgconn_exit_status(conn, res);
+	}
+	PQclear(res);
+	return status;
+}
+
+bool pgconn_copy_position(const PGresult *res, uint64_t *line, char *column, size_t colsize)
+{
+	const char *ctx = res ? PQresultErrorField(res, PG_DIAG_CONTEXT) : NULL;
+	const char *copy = NULL;
+	for (const char *p = ctx; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, "COPY ", 5))
+			copy = p;
+	const char *at = copy ? strstr(copy, ", line ") : NULL;
+	if (!at || colsize == 0)
+		return false;
+	char *end;
+	*line = strtoull(at + 7, &end, 10);
+	column[0] = '\0';
+	if (!strncmp(end, ", column ", 9)) {
+		const char *col = end + 9;
+		size_t clen = strcspn(col, "\n");
+		const char *colon = strstr(col, ": \"");
+		if (colon && (size_t)(colon - col) < clen)
+			clen = (size_t)(colon - col);
+		snprintf(column, colsize, "%.*s", (int)clen, col);
+	}
+	return true;
+}
+
+static void notice_warn(void *arg, const char *msg)
+{
+	(void)arg;
+	char *m = pgconn_one_line(msg);
+	log_warn("server: %s", m);
+	free(m);
+}
+
+static void notice_debug(void *arg, const char *msg)
+{
+	(void)arg;
+	if (log_level < LOG_VERBOSE)
+		return;
+	char *m = pgconn_one_line(msg);
+	log_debug("server: %s", m);
+	free(m);
+}
+
+void pgconn_log_notices(PGconn *conn, int level)
+{
+	PQsetNoticeProcessor(conn, level >= LOG_VERBOSE ? notice_debug : notice_warn, NULL);
+}
+
+/* One identifier quoted, appended to out; false when it cannot be. */
+static bool add_quoted(PGconn *conn, char **out, const char *name)
+{
+	char *q = PQescapeIdentifier(conn, name, strlen(name));
+	if (!q)
+		return false;
+	char *joined = *out ? xasprintf("%s.%s", *out, q) : xstrdup(q);
+	PQfreemem(q);
+	free(*out);
+	*out = joined;
+	return true;
+}
+
+char *pgconn_quote_ident(PGconn *conn, const char *schema, const char *name)
+{
+	char *out = NULL;
+	if ((schema && !add_quoted(conn, &out, schema)) || !add_quoted(conn, &out, name)) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+char *pgconn_quote_list(PGconn *conn, const char *const *names, size_t n)
+{
+	char *out = xstrdup("");
+	for (size_t i = 0; i < n; i++) {
+		char *q = pgconn_quote_ident(conn, NULL, names[i]);
+		if (!q) {
+			free(out);
+			return NULL;
+		}
+		char *joined = xasprintf("%s%s%s", out, i ? ", " : "", q);
+		free(q);
+		free(out);
+		out = joined;
+	}
+	return out;
+}
+
+char *pgconn_quote_literal(PGconn *conn, const char *value)
+{
+	char *q = PQescapeLiteral(conn, value, strlen(value));
+	if (!q)
+		return NULL;
+	char *out = xstrdup(q);
+	PQfreemem(q);
+	return out;
+}
+
 int pgconn_exec(PGconn *conn, const char *sql)
 {
 	PGresult *res = PQexec(conn, sql);
 	ExecStatusType st = PQresultStatus(res);
 	int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-	if (!ok) {
-		if (res)
-			pgconn_report(res, "");
-		else
-			log_one_line("", PQerrorMessage(conn));
-	}
+	if (!ok)
+		pgconn_report(conn, res, "");
 	PQclear(res);
 	return ok ? 0 : -1;
 }

@@ -10,6 +10,10 @@
 #ifndef ELT_PGCONN_H
 #define ELT_PGCONN_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #include <libpq-fe.h>
 
 /* Returns an open connection, or NULL after printing one line such as
@@ -32,10 +36,63 @@ const char *pgconn_take_dbname(char *arg);
  * frees the result. */
 char *pgconn_one_line(const char *msg);
 
-/* Prints the server's message for a failed result: its primary text, with
- * DETAIL, HINT and CONTEXT lines when present, prefixed by what was being
- * done. */
-void pgconn_report(const PGresult *res, const char *what);
+/* Prints what went wrong with a failed result (res may be NULL): the
+ * server's message prefixed by what was being done, then DETAIL, HINT and
+ * CONTEXT lines when present; libpq's message on one line when the server
+ * gave none; "connection to the server was lost: ..." when it is gone. */
+void pgconn_report(PGconn *conn, const PGresult *res, const char *what);
+
+/* ---- failed results: one place that says what went wrong ---- */
+
+/* What went wrong, on one line: the server's message followed by
+ * " (DETAIL: ...)" and " (HINT: ...)" when it gave them; without one,
+ * libpq's (res may be NULL); for a connection that is gone, "lost the
+ * connection to the server (...)". Free with free(). */
+char *pgconn_error_line(PGconn *conn, const PGresult *res);
+
+/* The exit status a failed result stands for (see exitcode.h): EXIT_DATA
+ * when the server rejected the data (SQLSTATE class 22, a data exception;
+ * 23, an integrity constraint; P0, a PL/pgSQL RAISE, as from a trigger),
+ * EXIT_OPER for anything else, a lost connection included. */
+int pgconn_exit_status(PGconn *conn, const PGresult *res);
+
+/* The result's SQLSTATE, or "" when it has none. */
+const char *pgconn_sqlstate(const PGresult *res);
+
+/* Runs sql with text parameters and expects status want. Returns the
+ * result, or NULL after pgconn_report() with *status set to the exit
+ * status. */
+PGresult *pgconn_query(PGconn *conn, const char *sql, int n, const char *const *params, ExecStatusType want,
+		       const char *what, int *status);
+
+/* Runs statements without parameters (PQexec: several may go as one
+ * string). Returns 0, or the exit status after pgconn_report(). */
+int pgconn_command(PGconn *conn, const char *sql, const char *what);
+
+/* Where a failed COPY stopped, from the CONTEXT line "COPY t, line N[,
+ * column c][: ...]": the line as the server counts it (the COPY's own
+ * header line, if any, is line 1) and the column, "" when not named.
+ * False when the error names no line (a foreign key's, say). */
+bool pgconn_copy_position(const PGresult *res, uint64_t *line, char *column, size_t colsize);
+
+/* Server notices (a trigger's RAISE NOTICE, "... does not exist,
+ * skipping") go to the log on one line, prefixed "server: ": as warnings
+ * at LOG_NORMAL, at LOG_VERBOSE only with -v. */
+void pgconn_log_notices(PGconn *conn, int level);
+
+/* ---- quoting ---- */
+
+/* name quoted as an identifier, or schema.name with each part quoted when
+ * schema is not NULL, by the server's rules (PQescapeIdentifier); NULL when
+ * a part cannot be quoted (not valid in the connection's encoding), and
+ * PQerrorMessage(conn) says why. Free with free(). */
+char *pgconn_quote_ident(PGconn *conn, const char *schema, const char *name);
+
+/* n identifiers quoted and joined with ", " (a column list), likewise. */
+char *pgconn_quote_list(PGconn *conn, const char *const *names, size_t n);
+
+/* A value quoted as a string literal (PQescapeLiteral), likewise. */
+char *pgconn_quote_literal(PGconn *conn, const char *value);
 
 /* Runs a command that returns no rows. Returns 0, or -1 after reporting. */
 int pgconn_exec(PGconn *conn, const char *sql);

@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "modelrun.h"
+#include "pgconn.h"
 #include "xalloc.h"
 
 void mr_message(struct node_result *r, const char *fmt, ...)
@@ -34,35 +35,9 @@ void mr_message(struct node_result *r, const char *fmt, ...)
 /* The server's message with its DETAIL/HINT, on one line. */
 static void result_message(struct node_result *r, const char *what, const PGresult *res, PGconn *conn)
 {
-	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
-	const char *hint = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
-	char msg[2048];
-	if (primary) {
-		snprintf(msg, sizeof msg, "%s", primary);
-	} else {
-		snprintf(msg, sizeof msg, "%s", res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
-		/* libpq's own messages run over several lines ("server closed
-		 * the connection unexpectedly\n\tThis probably means ..."); the
-		 * first says what happened, and a report line is one line. */
-		msg[strcspn(msg, "\n")] = '\0';
-		size_t n = strlen(msg);
-		while (n && msg[n - 1] == ' ')
-			msg[--n] = '\0';
-		if (PQstatus(conn) == CONNECTION_BAD) {
-			char lost[2048];
-			snprintf(lost, sizeof lost, "lost the connection to the server (%s)", msg);
-			snprintf(msg, sizeof msg, "%s", lost);
-		}
-	}
-	mr_message(r, "%s%s%s%s%s%s%s", what, *what ? ": " : "", msg, detail ? " (DETAIL: " : "",
-		   detail ? detail : "", detail ? ")" : "", hint ? "" : "");
-	if (hint) {
-		char *m = r->message;
-		r->message = NULL;
-		mr_message(r, "%s (HINT: %s)", m, hint);
-		free(m);
-	}
+	char *msg = pgconn_error_line(conn, res);
+	mr_message(r, "%s%s%s", what, *what ? ": " : "", msg);
+	free(msg);
 }
 
 PGresult *mr_exec(PGconn *conn, struct node_result *r, const char *what, const char *sql, int nparams,
@@ -123,19 +98,9 @@ int mr_relkind(PGconn *conn, struct node_result *r, const char *schema, const ch
  * message. Free with free(). */
 static char *qualified(PGconn *conn, struct node_result *r, const char *schema, const char *name)
 {
-	char *s = PQescapeIdentifier(conn, schema, strlen(schema));
-	char *n = s ? PQescapeIdentifier(conn, name, strlen(name)) : NULL;
-	char *out = NULL;
-	if (s && n) {
-		size_t len = strlen(s) + strlen(n) + 2;
-		out = malloc(len);
-		if (out)
-			snprintf(out, len, "%s.%s", s, n);
-	} else {
+	char *out = pgconn_quote_ident(conn, schema, name);
+	if (!out)
 		mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
-	}
-	PQfreemem(s);
-	PQfreemem(n);
 	return out;
 }
 
@@ -205,8 +170,8 @@ int mr_swap(PGconn *conn, const char *schema, const char *name, const char *tmp,
 	}
 	int rc = -1;
 	char *old = qualified(conn, r, schema, name);
-	char *qtmp = old ? PQescapeIdentifier(conn, tmp, strlen(tmp)) : NULL;
-	char *qname = qtmp ? PQescapeIdentifier(conn, name, strlen(name)) : NULL;
+	char *qtmp = old ? qualified(conn, r, NULL, tmp) : NULL;
+	char *qname = qtmp ? qualified(conn, r, NULL, name) : NULL;
 	char *sql = NULL;
 	if (!qname)
 		goto out;
@@ -259,7 +224,7 @@ int mr_swap(PGconn *conn, const char *schema, const char *name, const char *tmp,
 		}
 		if (!PQgetisnull(deps, i, 6)) {
 			const char *c = PQgetvalue(deps, i, 6);
-			char *lit = PQescapeLiteral(conn, c, strlen(c));
+			char *lit = pgconn_quote_literal(conn, c);
 			if (!lit) {
 				free(dep);
 				mr_message(r, "cannot quote a comment: %s", PQerrorMessage(conn));
@@ -267,7 +232,7 @@ int mr_swap(PGconn *conn, const char *schema, const char *name, const char *tmp,
 			}
 			free(sql);
 			sql = xasprintf("comment on %s %s is %s", kind == 'm' ? "materialized view" : "view", dep, lit);
-			PQfreemem(lit);
+			free(lit);
 			if (exec_ok(conn, r, "restoring a view's comment", sql)) {
 				free(dep);
 				goto out;
@@ -288,8 +253,8 @@ int mr_swap(PGconn *conn, const char *schema, const char *name, const char *tmp,
 out:
 	free(sql);
 	free(old);
-	PQfreemem(qtmp);
-	PQfreemem(qname);
+	free(qtmp);
+	free(qname);
 	PQclear(deps);
 	PQclear(acl);
 	return rc;
@@ -427,36 +392,17 @@ static int create_indexes(PGconn *conn, struct node_result *r, const struct dbt_
 {
 	for (size_t i = 0; i < cfg->nindexes; i++) {
 		const struct dbt_index *ix = &cfg->indexes[i];
-		size_t cap = 64;
-		for (size_t k = 0; k < ix->ncolumns; k++)
-			cap += strlen(ix->columns[k]) * 2 + 4;
-		char *cols = malloc(cap);
-		if (!cols)
-			abort();
-		cols[0] = '\0';
-		for (size_t k = 0; k < ix->ncolumns; k++) {
-			char *q = PQescapeIdentifier(conn, ix->columns[k], strlen(ix->columns[k]));
-			if (!q) {
-				free(cols);
+		char *cols = pgconn_quote_list(conn, (const char *const *)ix->columns, ix->ncolumns);
+		char *method = cols && ix->type ? qualified(conn, r, NULL, ix->type) : NULL;
+		if (!cols || (ix->type && !method)) {
+			if (!cols)
 				mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
-				return -1;
-			}
-			strcat(cols, k ? ", " : "");
-			strcat(cols, q);
-			PQfreemem(q);
-		}
-		char *method = NULL;
-		if (ix->type) {
-			method = PQescapeIdentifier(conn, ix->type, strlen(ix->type));
-			if (!method) {
-				free(cols);
-				mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
-				return -1;
-			}
+			free(cols);
+			return -1;
 		}
 		char *sql = xasprintf("create %sindex on %s%s%s (%s)", ix->unique ? "unique " : "", rel,
 				     method ? " using " : "", method ? method : "", cols);
-		PQfreemem(method);
+		free(method);
 		free(cols);
 		int rc = exec_ok(conn, r, "creating an index", sql);
 		free(sql);
@@ -477,13 +423,11 @@ static long long tuples(PGresult *res)
 static int rename_into_place(PGconn *conn, struct node_result *r, const struct dbt_node *n, const char *tmprel,
 			     const char *kind)
 {
-	char *qname = PQescapeIdentifier(conn, n->identifier, strlen(n->identifier));
-	if (!qname) {
-		mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
+	char *qname = qualified(conn, r, NULL, n->identifier);
+	if (!qname)
 		return -1;
-	}
 	char *q = xasprintf("alter %s %s rename to %s", kind, tmprel, qname);
-	PQfreemem(qname);
+	free(qname);
 	char *what = xasprintf("renaming the %s into place", kind);
 	int rc = exec_ok(conn, r, what, q);
 	free(what);
@@ -520,8 +464,7 @@ static int build_view(PGconn *conn, struct node_result *r, const struct dbt_node
 				return -1;
 			return exec_ok(conn, r, "releasing the savepoint", "release savepoint replace_view");
 		}
-		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-		if (!state || strcmp(state, "42P16") != 0) {
+		if (strcmp(pgconn_sqlstate(res), "42P16") != 0) {
 			result_message(r, "replacing the view", res, conn);
 			PQclear(res);
 			return -1;
@@ -640,24 +583,11 @@ static int build_increment(PGconn *conn, struct node_result *r, const struct dbt
 		/* A semi-join on the distinct keys: the key need not be unique
 		 * (sale_date in a per-day table), and a plain join would pair
 		 * every old row of a key with every new one. */
-		size_t kcap = 16;
-		for (size_t k = 0; k < n->cfg.nunique; k++)
-			kcap += 2 * strlen(n->cfg.unique_key[k]) + 8;
-		char *keys = malloc(kcap);
-		if (!keys)
-			abort();
-		keys[0] = '\0';
-		for (size_t k = 0; k < n->cfg.nunique; k++) {
-			char *c = PQescapeIdentifier(conn, n->cfg.unique_key[k], strlen(n->cfg.unique_key[k]));
-			if (!c) {
-				free(keys);
-				free(cols);
-				mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
-				return -1;
-			}
-			strcat(keys, k ? ", " : "");
-			strcat(keys, c);
-			PQfreemem(c);
+		char *keys = pgconn_quote_list(conn, (const char *const *)n->cfg.unique_key, n->cfg.nunique);
+		if (!keys) {
+			free(cols);
+			mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
+			return -1;
 		}
 		q = xasprintf("delete from %s where (%s) in (select %s from modelrun_increment)", rel, keys, keys);
 		free(keys);

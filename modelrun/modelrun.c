@@ -355,15 +355,6 @@ static void skipped(void *ud, size_t node, size_t cause)
 
 /* Takes the project's advisory lock on conn (held until it closes). */
 /* Server notices (e.g. "schema ... already exists, skipping") are detail. */
-static void notice(void *arg, const char *msg)
-{
-	(void)arg;
-	size_t n = strlen(msg);
-	while (n && msg[n - 1] == '\n')
-		n--;
-	log_debug("server: %.*s", (int)n, msg);
-}
-
 static int take_lock(PGconn *conn, const struct dbt_project *p, bool no_wait)
 {
 	char *key = xasprintf("modelrun:%s:%s", p->name, p->target_schema);
@@ -372,7 +363,7 @@ static int take_lock(PGconn *conn, const struct dbt_project *p, bool no_wait)
 				     1, NULL, params, NULL, NULL, 0);
 	int rc = -1;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		pgconn_report(res, "taking the project lock: ");
+		pgconn_report(conn, res, "taking the project lock: ");
 		goto out;
 	}
 	if (strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
@@ -389,7 +380,7 @@ static int take_lock(PGconn *conn, const struct dbt_project *p, bool no_wait)
 	res = PQexecParams(conn, "select pg_catalog.pg_advisory_lock(pg_catalog.hashtextextended($1, 0))", 1, NULL,
 			   params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		pgconn_report(res, "taking the project lock: ");
+		pgconn_report(conn, res, "taking the project lock: ");
 		goto out;
 	}
 	rc = 0;
@@ -410,12 +401,14 @@ static int create_schemas(PGconn *conn, const struct dbt_project *p, const bool 
 			seen = selected[k] && strcmp(p->nodes[k].schema, n->schema) == 0;
 		if (seen)
 			continue;
-		char *q = pgconn_ident(conn, n->schema);
-		if (!q)
+		char *q = pgconn_quote_ident(conn, NULL, n->schema);
+		if (!q) {
+			log_error("cannot quote identifier: %s", PQerrorMessage(conn));
 			return -1;
+		}
 		char *sql = xasprintf("create schema if not exists %s", q);
-		PQfreemem(q);
-		int rc = pgconn_exec(conn, sql);
+		free(q);
+		int rc = pgconn_command(conn, sql, "");
 		free(sql);
 		if (rc)
 			return -1;
@@ -449,7 +442,7 @@ static int cmd_build(struct dbt_project *p, const struct opts *o, bool *selected
 			goto out;
 		}
 		ctx.nconns++;
-		PQsetNoticeProcessor(ctx.conns[i], notice, NULL);
+		pgconn_log_notices(ctx.conns[i], LOG_VERBOSE);
 	}
 	if (take_lock(ctx.conns[0], p, o->no_wait) || create_schemas(ctx.conns[0], p, selected)) {
 		status = EXIT_OPER;

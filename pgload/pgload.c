@@ -181,7 +181,7 @@ static void report(PGconn *conn, const PGresult *res, const char *what)
 		return;
 	}
 	if (res && PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY))
-		pgconn_report(res, what);
+		pgconn_report(conn, res, what);
 	else
 		log_conn_error(what, conn);
 }
@@ -1328,7 +1328,7 @@ static int load_commit(struct load *L, uint64_t bytes)
 			PQclear(res);
 			return EXIT_OPER;
 		}
-		pgconn_report(res, "commit failed: ");
+		pgconn_report(L->conn, res, "commit failed: ");
 		status = status_for(L->conn, res);
 	}
 	PQclear(res);

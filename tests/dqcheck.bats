@@ -580,7 +580,7 @@ PY
 	run --separate-stderr dq --junit out.xml
 	assert_failure 3
 	grep -q '^PASS  source_freshness_raw_events' <<<"$stderr"
-	grep -qE '^ERROR a_kill: FATAL:  terminating connection due to administrator command, [0-9.]+ s$' <<<"$stderr"
+	grep -qE '^ERROR a_kill: lost the connection to the server \(FATAL:  terminating connection due to administrator command\), [0-9.]+ s$' <<<"$stderr"
 	grep -qx 'dqcheck: lost the connection to the database: FATAL:  terminating connection due to administrator command' <<<"$stderr"
 	grep -q '^ERROR big_orders: not run: the connection was lost' <<<"$stderr"
 	grep -q '^ERROR no_future_orders: not run: the connection was lost' <<<"$stderr"

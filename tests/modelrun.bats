@@ -440,7 +440,7 @@ shop() {
 	wait "$pid" || status=$?
 	[ "$status" -eq 3 ]
 	[ "$(wc -l <stderr.txt)" -eq 5 ]
-	grep -qx 'modelrun: \[1/3\] ERROR analytics.slow (table, [0-9.]* s): building the table: lost the connection to the server (server closed the connection unexpectedly)' stderr.txt
+	grep -qx 'modelrun: \[1/3\] ERROR analytics.slow (table, [0-9.]* s): building the table: lost the connection to the server (FATAL:  terminating connection due to administrator command)' stderr.txt
 	grep -qx 'modelrun: \[2/3\] SKIP analytics.after (view): depends on slow, which failed' stderr.txt
 	grep -qx 'modelrun: \[3/3\] SKIP analytics.indep (view): not started: the connection to the server was lost' stderr.txt
 	assert_equal "$(tail -1 stderr.txt)" "modelrun: the run stopped: the connection to the server was lost"
