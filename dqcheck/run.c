@@ -35,6 +35,7 @@
 #include "dqcheck.h"
 #include "log.h"
 #include "pgconn.h"
+#include "xalloc.h"
 
 void dq_test_free_sample(struct dq_test *t);
 
@@ -497,9 +498,7 @@ static void run_fold(struct runner *r, struct dq_test **group, size_t n)
 	sb_add(&b, "select ");
 	sb_add(&any, "%s", "");
 	size_t ok = 0;
-	bool *in = calloc(n, sizeof *in);
-	if (!in)
-		abort();
+	bool *in = xcalloc(n, sizeof *in);
 	for (size_t i = 0; i < n; i++) {
 		struct dq_test *t = group[i];
 		char *cond = condition(r, t);
@@ -576,10 +575,8 @@ int dq_run(PGconn *conn, struct dq_suite *s, const struct dq_run_opts *o, struct
 	PQclear(res);
 	if (PQstatus(conn) == CONNECTION_BAD)
 		return -1;
-	bool *done = calloc(s->ntests ? s->ntests : 1, sizeof *done);
+	bool *done = xcalloc(s->ntests ? s->ntests : 1, sizeof *done);
 	struct dq_test **group = xrealloc(NULL, (s->ntests ? s->ntests : 1) * sizeof *group);
-	if (!done)
-		abort();
 	for (size_t i = 0; i < s->ntests && !r.lost; i++) {
 		struct dq_test *t = &s->tests[i];
 		if (!t->selected || done[i])

@@ -32,9 +32,12 @@
 #include <openssl/evp.h>
 
 #include "dqcheck.h"
+#include "exitcode.h"
+#include "log.h"
 #include "select.h"
 #include "template.h"
 #include "ydoc.h"
+#include "xalloc.h"
 
 struct ctx {
 	const struct dbt_project *p;
@@ -697,7 +700,7 @@ static void md5_hex(const char *s, char out[33])
 	unsigned char sum[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
 	if (!EVP_Digest(s, strlen(s), sum, &len, EVP_md5(), NULL) || len != 16)
-		abort(); /* a digest of a string in memory cannot fail */
+		die(EXIT_OPER, "cannot compute an md5 digest"); /* of a string in memory: only out of memory */
 	for (unsigned i = 0; i < 16; i++)
 		snprintf(out + 2 * i, 3, "%02x", sum[i]);
 }
@@ -1433,10 +1436,8 @@ static bool term_picks(const char *term, const struct dbt_project *p, const stru
 static int pick(const struct dbt_project *p, struct dq_suite *s, const char *const *args, size_t nargs, bool *out,
 		char *err, size_t errlen)
 {
-	bool *nodes = calloc(p->nnodes ? p->nnodes : 1, sizeof *nodes);
-	bool *word = calloc(s->ntests ? s->ntests : 1, sizeof *word);
-	if (!nodes || !word)
-		abort();
+	bool *nodes = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *nodes);
+	bool *word = xcalloc(s->ntests ? s->ntests : 1, sizeof *word);
 	int rc = 0;
 	for (size_t i = 0; i < nargs && rc == 0; i++) {
 		char *copy = xstrdup(args[i]), *save = NULL;
@@ -1472,9 +1473,7 @@ static int pick(const struct dbt_project *p, struct dq_suite *s, const char *con
 int dq_select(const struct dbt_project *p, struct dq_suite *s, const char *const *sel, size_t nsel,
 	      const char *const *exc, size_t nexc, char *err, size_t errlen)
 {
-	bool *in = calloc(s->ntests ? s->ntests : 1, sizeof *in), *out = calloc(s->ntests ? s->ntests : 1, 1);
-	if (!in || !out)
-		abort();
+	bool *in = xcalloc(s->ntests ? s->ntests : 1, sizeof *in), *out = xcalloc(s->ntests ? s->ntests : 1, 1);
 	int rc = -1;
 	if (nsel) {
 		if (pick(p, s, sel, nsel, in, err, errlen))

@@ -27,6 +27,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "seal.h"
+#include "xalloc.h"
 
 #define MAX_ROWS 1000000000000ULL /* sale ids hold a 40-bit sequence per day */
 #define MAX_DAYS 36500
@@ -236,11 +237,9 @@ struct alias {
 static void alias_build(struct alias *a, const double *w, uint32_t n)
 {
 	a->n = n;
-	a->prob = malloc(n * sizeof *a->prob);
-	a->alias = malloc(n * sizeof *a->alias);
-	uint32_t *small = malloc(n * sizeof *small), *large = malloc(n * sizeof *large);
-	if (!a->prob || !a->alias || !small || !large)
-		die(EXIT_OPER, "out of memory");
+	a->prob = xmalloc(n * sizeof *a->prob);
+	a->alias = xmalloc(n * sizeof *a->alias);
+	uint32_t *small = xmalloc(n * sizeof *small), *large = xmalloc(n * sizeof *large);
 	double sum = 0;
 	for (uint32_t i = 0; i < n; i++)
 		sum += w[i];

@@ -2,6 +2,7 @@
  * Node selection; see select.h. Projects hold hundreds of nodes, so each
  * criterion is a linear scan and graph operators are plain walks. */
 #include "select.h"
+#include "xalloc.h"
 
 #include <fnmatch.h>
 #include <stdarg.h>
@@ -29,9 +30,7 @@ static void walk_seen(const struct dbt_project *p, size_t i, bool up, long depth
 
 static void walk(const struct dbt_project *p, size_t i, bool up, long depth, bool *mark)
 {
-	bool *seen = calloc(p->nnodes ? p->nnodes : 1, 1);
-	if (!seen)
-		abort();
+	bool *seen = xcalloc(p->nnodes ? p->nnodes : 1, 1);
 	walk_seen(p, i, up, depth, mark, seen);
 	free(seen);
 }
@@ -175,9 +174,7 @@ static int criterion(const struct dbt_project *p, const char *text, bool *out, c
 	char core[512];
 	memcpy(core, s, len);
 	core[len] = '\0';
-	bool *base = calloc(p->nnodes ? p->nnodes : 1, 1);
-	if (!base)
-		abort();
+	bool *base = xcalloc(p->nnodes ? p->nnodes : 1, 1);
 	if (match(p, core, base, err, errlen)) {
 		free(base);
 		return -1;
@@ -192,9 +189,7 @@ static int criterion(const struct dbt_project *p, const char *text, bool *out, c
 			walk(p, i, false, at ? -1 : down, out);
 	}
 	if (at) {
-		bool *desc = calloc(p->nnodes ? p->nnodes : 1, 1);
-		if (!desc)
-			abort();
+		bool *desc = xcalloc(p->nnodes ? p->nnodes : 1, 1);
 		memcpy(desc, out, p->nnodes);
 		for (size_t i = 0; i < p->nnodes; i++)
 			if (desc[i])
@@ -208,10 +203,8 @@ static int criterion(const struct dbt_project *p, const char *text, bool *out, c
 /* One argument: space-separated terms, each comma-joined criteria. */
 static int argument(const struct dbt_project *p, const char *arg, bool *out, char *err, size_t errlen)
 {
-	char *copy = strdup(arg);
-	bool *term = calloc(p->nnodes ? p->nnodes : 1, 1), *crit = calloc(p->nnodes ? p->nnodes : 1, 1);
-	if (!copy || !term || !crit)
-		abort();
+	char *copy = xstrdup(arg);
+	bool *term = xcalloc(p->nnodes ? p->nnodes : 1, 1), *crit = xcalloc(p->nnodes ? p->nnodes : 1, 1);
 	int rc = 0;
 	char *save1;
 	for (char *t = strtok_r(copy, " \t\n", &save1); t && !rc; t = strtok_r(NULL, " \t\n", &save1)) {
@@ -236,9 +229,7 @@ static int argument(const struct dbt_project *p, const char *arg, bool *out, cha
 int dbt_select(const struct dbt_project *p, const char *const *sel, size_t nsel,
 	       const char *const *exclude, size_t nexclude, bool *chosen, char *err, size_t errlen)
 {
-	bool *ex = calloc(p->nnodes ? p->nnodes : 1, 1);
-	if (!ex)
-		abort();
+	bool *ex = xcalloc(p->nnodes ? p->nnodes : 1, 1);
 	memset(chosen, nsel ? 0 : 1, p->nnodes * sizeof *chosen);
 	int rc = 0;
 	for (size_t i = 0; i < nsel && !rc; i++)

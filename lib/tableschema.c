@@ -883,12 +883,7 @@ static void field_defaults(struct ts_field *f, const char *name)
 
 struct ts_field *ts_add_field(struct ts_schema *s, const char *name)
 {
-	struct ts_field *grown = realloc(s->fields, (s->nfields + 1) * sizeof *s->fields);
-	if (!grown) {
-		fputs("out of memory\n", stderr);
-		abort();
-	}
-	s->fields = grown;
+	s->fields = xrealloc(s->fields, (s->nfields + 1) * sizeof *s->fields);
 	field_defaults(&s->fields[s->nfields], name);
 	return &s->fields[s->nfields++];
 }

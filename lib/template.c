@@ -7,6 +7,7 @@
  * first error with the line of the construct. Tuned for model files of a few
  * kilobytes: hundreds are parsed and rendered in a few milliseconds. */
 #include "template.h"
+#include "xalloc.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -34,11 +35,7 @@ static void *arena_alloc(struct arena *a, size_t n)
 	n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
 	if (!a->head || a->head->size - a->head->used < n) {
 		size_t size = n > 16384 ? n : 16384;
-		struct chunk *c = malloc(sizeof *c + size);
-		if (!c) {
-			fputs("out of memory\n", stderr);
-			abort();
-		}
+		struct chunk *c = xmalloc(sizeof *c + size);
 		c->next = a->head;
 		c->used = 0;
 		c->size = size;
@@ -80,12 +77,7 @@ static void sb_add(struct sbuf *b, const char *s, size_t n)
 		size_t cap = b->cap ? b->cap : 4096;
 		while (cap < b->len + n + 1)
 			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			fputs("out of memory\n", stderr);
-			abort();
-		}
-		b->p = p;
+		b->p = xrealloc(b->p, cap);
 		b->cap = cap;
 	}
 	memcpy(b->p + b->len, s, n);
@@ -1005,13 +997,9 @@ static struct node *parse_nodes(struct parser *ps, struct scan *sc, const char *
 struct tmpl *tmpl_parse(const char *file, const char *text, size_t len,
 			const char *const *funcs, char *err, size_t errlen)
 {
-	struct tmpl *t = calloc(1, sizeof *t);
-	if (!t)
-		abort();
-	t->file = strdup(file);
-	t->src = malloc(len + 1);
-	if (!t->file || !t->src)
-		abort();
+	struct tmpl *t = xcalloc(1, sizeof *t);
+	t->file = xstrdup(file);
+	t->src = xmalloc(len + 1);
 	memcpy(t->src, text, len);
 	t->src[len] = '\0';
 	t->len = len;

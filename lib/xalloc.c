@@ -10,6 +10,11 @@
 #include "exitcode.h"
 #include "log.h"
 
+void *xmalloc(size_t n)
+{
+	return xrealloc(NULL, n);
+}
+
 void *xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n ? n : 1);

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+void *xmalloc(size_t n);
 void *xrealloc(void *p, size_t n); /* n may be 0 */
 void *xcalloc(size_t n, size_t size);
 char *xstrdup(const char *s);      /* NULL gives "" */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "modelrun.h"
+#include "xalloc.h"
 
 struct dag {
 	const struct dbt_project *p;
@@ -119,11 +120,9 @@ int dag_run(const struct dbt_project *p, const bool *selected, int nworkers, dag
 	size_t n = p->nnodes ? p->nnodes : 1;
 	struct dag d = {
 		.p = p, .selected = selected, .work = work, .skipped = skipped, .ud = ud, .status = status,
-		.waiting = calloc(n, sizeof(size_t)), .ready = calloc(n, sizeof(bool)),
-		.rank = calloc(n, sizeof(size_t)), .started = calloc(n, sizeof(bool)),
+		.waiting = xcalloc(n, sizeof(size_t)), .ready = xcalloc(n, sizeof(bool)),
+		.rank = xcalloc(n, sizeof(size_t)), .started = xcalloc(n, sizeof(bool)),
 	};
-	if (!d.waiting || !d.ready || !d.rank || !d.started)
-		abort();
 	for (size_t k = 0; k < p->nnodes; k++)
 		d.rank[p->order[k]] = k;
 	for (size_t i = 0; i < p->nnodes; i++) {
@@ -139,10 +138,8 @@ int dag_run(const struct dbt_project *p, const bool *selected, int nworkers, dag
 	pthread_cond_init(&d.cond, NULL);
 	if (nworkers < 1)
 		nworkers = 1;
-	pthread_t *threads = calloc((size_t)nworkers, sizeof *threads);
-	struct worker *ws = calloc((size_t)nworkers, sizeof *ws);
-	if (!threads || !ws)
-		abort();
+	pthread_t *threads = xcalloc((size_t)nworkers, sizeof *threads);
+	struct worker *ws = xcalloc((size_t)nworkers, sizeof *ws);
 	int started = 0, rc = 0;
 	for (int i = 0; i < nworkers; i++) {
 		ws[i] = (struct worker){ &d, i };

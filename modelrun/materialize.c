@@ -29,7 +29,7 @@ void mr_message(struct node_result *r, const char *fmt, ...)
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	free(r->message);
-	r->message = strdup(buf);
+	r->message = xstrdup(buf);
 }
 
 /* The server's message with its DETAIL/HINT, on one line. */
@@ -47,7 +47,7 @@ PGresult *mr_exec(PGconn *conn, struct node_result *r, const char *what, const c
 	ExecStatusType st = PQresultStatus(res);
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
 		free(r->response);
-		r->response = strdup(PQcmdStatus(res));
+		r->response = xstrdup(PQcmdStatus(res));
 		return res;
 	}
 	result_message(r, what, res, conn);
@@ -181,7 +181,7 @@ int mr_swap(PGconn *conn, const char *schema, const char *name, const char *tmp,
 	 * the view while waiting for the table we hold (a deadlock that would
 	 * cost the reader its query). */
 	for (int i = PQntuples(deps) - 1; i >= -1; i--) {
-		char *rel = i >= 0 ? qualified(conn, r, PQgetvalue(deps, i, 0), PQgetvalue(deps, i, 1)) : strdup(old);
+		char *rel = i >= 0 ? qualified(conn, r, PQgetvalue(deps, i, 0), PQgetvalue(deps, i, 1)) : xstrdup(old);
 		if (!rel)
 			goto out;
 		sql = xasprintf("lock table %s in access exclusive mode", rel);
@@ -207,7 +207,7 @@ int mr_swap(PGconn *conn, const char *schema, const char *name, const char *tmp,
 		if (!dep)
 			goto out;
 		char kind = PQgetvalue(deps, i, 2)[0];
-		char *def = strdup(PQgetvalue(deps, i, 3));
+		char *def = xstrdup(PQgetvalue(deps, i, 3));
 		size_t dl = strlen(def);
 		while (dl && (def[dl - 1] == ';' || isspace((unsigned char)def[dl - 1])))
 			def[--dl] = '\0';
@@ -308,11 +308,9 @@ static bool word_at(const char *s, const char *w)
 int mr_compile(const struct dbt_project *p, size_t node, bool incremental, char **sql, char *err,
 	       size_t errlen)
 {
-	bool *want = calloc(p->nnodes ? p->nnodes : 1, sizeof *want);
-	bool *done = calloc(p->nnodes ? p->nnodes : 1, sizeof *done);
-	char **cte = calloc(p->nnodes ? p->nnodes : 1, sizeof *cte);
-	if (!want || !done || !cte)
-		abort();
+	bool *want = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *want);
+	bool *done = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *done);
+	char **cte = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *cte);
 	struct eph e = { p, want };
 	struct dbt_render_opts o = { .incremental = incremental, .ephemeral = note_ephemeral, .ud = &e };
 	char *main_sql = NULL;
@@ -348,9 +346,7 @@ int mr_compile(const struct dbt_project *p, size_t node, bool incremental, char 
 		goto out;
 	}
 	/* CTEs in graph order, so an ephemeral's own ephemerals come first */
-	char *ctes = malloc(total), *w = ctes;
-	if (!ctes)
-		abort();
+	char *ctes = xmalloc(total), *w = ctes;
 	*w = '\0';
 	for (size_t k = 0; k < p->nnodes; k++) {
 		size_t i = p->order[k];
@@ -360,9 +356,7 @@ int mr_compile(const struct dbt_project *p, size_t node, bool incremental, char 
 	}
 	const char *tok = first_token(main_sql);
 	size_t prefix = (size_t)(tok - main_sql);
-	char *out = malloc(total + strlen(ctes) + 32);
-	if (!out)
-		abort();
+	char *out = xmalloc(total + strlen(ctes) + 32);
 	if (word_at(tok, "with")) {
 		const char *rest = first_token(tok + 4);
 		bool recursive = word_at(rest, "recursive");
@@ -550,9 +544,7 @@ static int build_increment(PGconn *conn, struct node_result *r, const struct dbt
 	size_t cap = 16;
 	for (int i = 0; i < PQntuples(res); i++)
 		cap += strlen(PQgetvalue(res, i, 0)) + 2;
-	char *cols = malloc(cap), *missing = malloc(cap);
-	if (!cols || !missing)
-		abort();
+	char *cols = xmalloc(cap), *missing = xmalloc(cap);
 	cols[0] = missing[0] = '\0';
 	int ncols = 0, nmissing = 0;
 	for (int i = 0; i < PQntuples(res); i++) {
@@ -648,7 +640,7 @@ int mr_build(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *
 		rc = build_table(conn, r, n, old_kind, sql, tmprel, tmp);
 	}
 	if (rc == 0) {
-		char *keep = r->response ? strdup(r->response) : NULL;
+		char *keep = r->response ? xstrdup(r->response) : NULL;
 		rc = exec_ok(conn, r, "COMMIT", "commit");
 		free(r->response);
 		r->response = keep;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "caltime.h"
+#include "xalloc.h"
 
 /* Type OIDs fixed in PostgreSQL's pg_type.dat, the same on every server. */
 enum {
@@ -55,12 +56,7 @@ static void reserve(struct cbuf *b, size_t extra)
 	size_t cap = b->cap ? b->cap : 64 * 1024;
 	while (cap < b->len + extra)
 		cap *= 2;
-	char *p = realloc(b->data, cap);
-	if (!p) {
-		fputs("out of memory\n", stderr);
-		abort();
-	}
-	b->data = p;
+	b->data = xrealloc(b->data, cap);
 	b->cap = cap;
 }
 

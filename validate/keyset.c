@@ -24,6 +24,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "exitcode.h"
+#include "log.h"
 #include "xalloc.h"
 
 struct keyset {
@@ -41,12 +43,6 @@ enum {
 	MIN_BITS = 10,
 };
 #define ARENA_MAX ((uint64_t)ENTRY_ALIGN << 32)
-
-static void oom(void)
-{
-	fputs("validate: out of memory\n", stderr);
-	exit(3);
-}
 
 uint64_t keyset_hash(const char *s, size_t len)
 {
@@ -101,7 +97,7 @@ static void table_new(struct keyset *k, unsigned bits)
 			madvise(p, bytes, MADV_HUGEPAGE);
 	}
 	if (!p)
-		oom();
+		die(EXIT_OPER, "out of memory");
 	k->bits = bits;
 	k->mask = n - 1;
 	k->tags = p;
@@ -230,8 +226,7 @@ static size_t append_entry(struct keyset *k, uint64_t h, const char *key, size_t
 {
 	size_t need = entry_size(len);
 	if (k->arena_len + need > ARENA_MAX) {
-		fputs("validate: too many unique keys to remember\n", stderr);
-		exit(3);
+		die(EXIT_OPER, "too many unique keys to remember");
 	}
 	if (k->arena_len + need > k->arena_cap) {
 		size_t cap = k->arena_cap ? k->arena_cap : 65536;
