@@ -513,6 +513,24 @@ shop() {
 		"1:lf 2:crlf 3:cr 4:two<CR><LF>lines 5:last"
 }
 
+@test "a seed row holding only \\. is data: every row loads and the value reads back as \\." {
+	project seeds
+	rm seeds/*.csv models/*.sql
+	# PostgreSQL's COPY would take a line \. as the end of the data and
+	# drop the rest without an error; a \. that is not alone on its line
+	# (or is quoted, or sits inside a quoted multi-line value) is data anyway
+	printf 'note\nfirst\n\\.\nthird\n"x\n\\.\ny"\n\\.x\n"\\."\nlast\n' >seeds/lone.csv
+	printf '\\.\r\nfirst\r\n\\.\r\nlast\r\n' >seeds/header.csv
+	run --separate-stderr "$BIN/modelrun" seed
+	assert_success
+	printf '%s\n' "$stderr" | grep -q 'OK analytics.lone (seed, 7 rows'
+	printf '%s\n' "$stderr" | grep -q 'OK analytics.header (seed, 3 rows'
+	assert_equal "$(sql -c "select count(*) from analytics.lone where note = E'\\\\.'")" 2
+	assert_equal "$(sql -c "select string_agg(replace(note, E'\n', '<LF>'), ' ' order by note) from analytics.lone")" \
+		'\. \. \.x first last third x<LF>\.<LF>y'
+	assert_equal "$(sql -c "select string_agg(\"\\.\", ' ' order by \"\\.\") from analytics.header")" '\. first last'
+}
+
 @test "a 1,000,000-row seed loads in seconds" {
 	project seeds
 	awk 'BEGIN { print "id,name,price,day"; for (i = 1; i <= 1000000; i++) printf "%d,item %d,%d.%02d,2026-01-%02d\n", i, i, i % 500, i % 100, i % 28 + 1 }' \
