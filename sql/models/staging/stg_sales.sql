@@ -39,16 +39,19 @@
 
 with loaded as (
     select r.*
+    {% if is_incremental() %}
+    -- per newly listed load, its rows through the _load_id block-range
+    -- index (a nested loop; "_load_id = any(array)" scans the whole table)
+    from {{ ref('stg_loads') }} as l
+    cross join lateral (
+        select * from {{ source('raw', 'sales') }} as s where s._load_id = l.load_id
+    ) as r
+    where l.listed_at > (select coalesce(max(staged_at), '-infinity'::timestamptz) from {{ this }})
+    {% else %}
+    -- a full build reads everything: one scan and a hash of the load ids
     from {{ source('raw', 'sales') }} as r
-    -- = any(array(...)): the planner expects a few loads and finds their
-    -- rows through the _load_id block-range index
-    where r._load_id = any(array(
-        select l.load_id
-        from {{ ref('stg_loads') }} as l
-        {% if is_incremental() %}
-        where l.listed_at > (select coalesce(max(staged_at), '-infinity'::timestamptz) from {{ this }})
-        {% endif %}
-    ))
+    where r._load_id in (select l.load_id from {{ ref('stg_loads') }} as l)
+    {% endif %}
     union all
     select r.*
     from {{ source('raw', 'sales') }} as r
