@@ -460,12 +460,12 @@ shop() {
 	done
 	run --separate-stderr "$BIN/modelrun" run --no-wait
 	assert_failure 3
-	assert_equal "$stderr" "modelrun: another modelrun holds the lock for project shop, schema analytics (--no-wait)"
+	assert_equal "$stderr" "modelrun: another modelrun or a dqcheck holds the lock for project shop, schema analytics (--no-wait)"
 	start=$(date +%s.%N)
 	run --separate-stderr "$BIN/modelrun" run
 	end=$(date +%s.%N)
 	assert_success
-	assert_equal "${stderr_lines[0]}" "modelrun: waiting for another modelrun of project shop, schema analytics, to finish"
+	assert_equal "${stderr_lines[0]}" "modelrun: waiting for another modelrun or a dqcheck of project shop, schema analytics, to finish"
 	wait "$first"
 	awk -v s="$start" -v e="$end" 'BEGIN { exit !(e - s > 1.0) }'
 }
