@@ -4,7 +4,9 @@
 -- 'committed' audit row become visible together), so any sale_id here is a
 -- committed row the models lost or have not run for yet, e.g. a load that
 -- committed after the last model run. One row per missing sale_id, with the
--- load that brought it (null: copied in without pgload).
+-- load that brought it (null: copied in without pgload). A row whose
+-- _load_id names no committed load in raw._loads (set by hand) is never
+-- staged, and so fails here until it is dealt with.
 select
     r.sale_id,
     max(r._load_id) as load_id,
