@@ -26,7 +26,10 @@
 -- the days of rows staged after their own watermark. It only grows
 -- because modelrun runs of a project never overlap (the project's advisory
 -- lock; under dbt, do not start two runs at once) and each model waits for
--- the models it refers to.
+-- the models it refers to, as long as the server's clock does not step
+-- back between runs (the test stg_sales_has_every_raw_sale would show
+-- loads left behind). Timestamps rather than a counter, so that a full
+-- rebuild of stg_loads or of this table makes everything after it newer.
 {{ config(
     materialized='incremental',
     unique_key='sale_id',
