@@ -7,6 +7,9 @@
 -- built_at says when a day was last computed. (A day that loses every sale
 -- to re-sent rows keeps its old row: delete+insert replaces the days the
 -- increment holds.)
+-- stg_sales is read only in an incremental run; dbt learns the dependency
+-- from this line (it parses the model with is_incremental() false):
+-- depends_on: {{ ref('stg_sales') }}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
