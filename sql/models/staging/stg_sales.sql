@@ -15,9 +15,17 @@
 --     read by the next run, however long it ran. A listed load whose rows
 --     all lost to rows staged already leaves the watermark where it was and
 --     is read again next time, harmlessly (it loses again).
---   * every row without a load id: nothing records when such a row
---     committed, so each run compares them with the staged rows again. They
---     are cheap when few; load through pgload to have none.
+--   * the rows without a load id (copied in without pgload) whose
+--     _loaded_at, the start of the transaction that wrote them, is later
+--     than the start of the last run that staged rows, less the var
+--     commit_lag (default 0). Nothing records when such a row committed,
+--     so a COPY that was already running when a model run started and
+--     committed after it is not seen: set commit_lag to the longest such
+--     COPY, run with --full-refresh, or load through pgload, whose loads
+--     are taken whatever their timing. The test stg_sales_has_every_raw_sale
+--     fails while such rows are left behind. (Re-reading every such row on
+--     every run would be exact, but costs a full scan of a table that was
+--     filled by COPY, as the benchmark's is.)
 -- A row replaces the staged row of its sale_id only when it comes later in
 -- the order above (delete+insert on sale_id), so reading a row twice
 -- changes nothing.
@@ -59,6 +67,10 @@ with loaded as (
     select r.*
     from {{ source('raw', 'sales') }} as r
     where r._load_id is null
+    {% if is_incremental() %}
+      and r._loaded_at > (select coalesce(max(staged_at), '-infinity'::timestamptz) from {{ this }})
+                         - interval '{{ var("commit_lag", "0 seconds") }}'
+    {% endif %}
 ),
 
 latest as (
