@@ -8,7 +8,10 @@
  *           [--vars YAML] [-d CONNINFO] [-q | -v]
  *
  * The project is read and every test checked before connecting, so a bad
- * schema file costs no database round trip. Results go to stderr (stdout
+ * schema file costs no database round trip. The tests run while holding
+ * modelrun's advisory lock for the project and target schema in shared
+ * mode, so they see the relations of a finished run, never a run half
+ * done (a --full-refresh that has rebuilt one model and not the next). Results go to stderr (stdout
  * stays free for data, and dqcheck writes none). Exit status: 0 all passed
  * (warnings allowed), 1 a test of error severity failed, 2 usage, 3 a test
  * or the whole run could not run. */
@@ -30,7 +33,7 @@ static void usage(FILE *to)
 {
 	fputs("usage: dqcheck [--project-dir DIR] [--schema SCHEMA] [-s SELECTOR]... [--exclude SELECTOR]...\n"
 	      "               [--store-failures] [--no-fold] [--junit FILE] [--json FILE]\n"
-	      "               [--vars YAML] [-d CONNINFO] [-q | -v]\n",
+	      "               [--vars YAML] [--lock-timeout SECONDS] [-d CONNINFO] [-q | -v]\n",
 	      to);
 }
 
@@ -49,6 +52,8 @@ static void help(void)
 	      "      --junit FILE       write JUnit XML, one testcase per test\n"
 	      "      --json FILE        write the results as JSON\n"
 	      "      --vars YAML        values for var() in singular tests, e.g. 'min_date: 2026-01-01'\n"
+	      "      --lock-timeout S   wait at most S seconds for a modelrun of the project to finish\n"
+	      "                         (default: as long as it takes; 0: fail at once)\n"
 	      "  -d, --dbname CONNINFO  connection string or URI (default: libpq's PG* environment)\n"
 	      "  -q, --quiet            print failures and errors only\n"
 	      "  -v, --verbose          print the SQL and the number of queries issued\n"
@@ -59,7 +64,83 @@ static void help(void)
 	      stdout);
 }
 
-/* Server notices (drop table if exists ... skipping) are noise here. */
+/* Runs the one-value query sql with the lock key as $1. Returns 1 for
+ * true, 0 for false, -2 when lock_timeout ran out, -1 after reporting any
+ * other error. */
+static int lock_query(PGconn *conn, const char *sql, const char *key)
+{
+	const char *params[] = { key };
+	PGresult *res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
+	int rc;
+	if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+		rc = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	} else {
+		rc = strcmp(pgconn_sqlstate(res), "55P03") == 0 ? -2 : -1; /* lock_not_available */
+		if (rc == -1)
+			pgconn_report(conn, res, "waiting for modelrun's lock: ");
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* Takes modelrun's advisory lock for the project and target schema in
+ * shared mode on conn, held until the connection closes: a modelrun seed or
+ * run holds it exclusively from before its first model to after its last,
+ * so the tests see the relations of one finished run. Other dqchecks share
+ * it. When a run holds it, says so after a second and waits up to timeout
+ * seconds (negative: no bound). Returns 0, or -1 after one line. */
+static int take_lock(PGconn *conn, const struct dbt_project *p, long timeout)
+{
+	char *key = dbt_lock_key(p);
+	const char *lock = "select pg_catalog.pg_advisory_lock_shared(pg_catalog.hashtextextended($1, 0)) is not null";
+	int rc = lock_query(conn,
+			    "select pg_catalog.pg_try_advisory_lock_shared(pg_catalog.hashtextextended($1, 0))", key);
+	if (rc == 1)
+		goto done;
+	if (rc < 0)
+		goto fail;
+	/* A run that is about to end is not worth a message: wait a second
+	 * quietly (lock_timeout bounds the wait for an advisory lock too). */
+	long quiet = timeout == 0 ? 0 : 1;
+	char ms[32];
+	snprintf(ms, sizeof ms, "%ld", quiet * 1000);
+	if (quiet > 0) {
+		const char *set = "select pg_catalog.set_config('lock_timeout', $1, false) is not null";
+		if (lock_query(conn, set, ms) < 0)
+			goto fail;
+		if ((rc = lock_query(conn, lock, key)) == 1)
+			goto reset;
+		if (rc == -1)
+			goto fail;
+	}
+	if (timeout >= 0 && timeout <= quiet) {
+		log_error("a modelrun of project %s, schema %s, is still running (--lock-timeout %ld)", p->name,
+			  p->target_schema, timeout);
+		goto fail;
+	}
+	log_info("waiting for a modelrun of project %s, schema %s, to finish", p->name, p->target_schema);
+	/* lock_timeout 0 is no bound */
+	snprintf(ms, sizeof ms, "%ld", timeout < 0 ? 0 : (timeout - quiet) * 1000);
+	if (lock_query(conn, "select pg_catalog.set_config('lock_timeout', $1, false) is not null", ms) < 0)
+		goto fail;
+	rc = lock_query(conn, lock, key);
+	if (rc == -2)
+		log_error("a modelrun of project %s, schema %s, is still running after %ld s (--lock-timeout)",
+			  p->name, p->target_schema, timeout);
+	if (rc != 1)
+		goto fail;
+reset:
+	/* the tests' own queries keep the session's usual lock_timeout */
+	if (pgconn_exec(conn, "reset lock_timeout"))
+		goto fail;
+done:
+	free(key);
+	return 0;
+fail:
+	free(key);
+	return -1;
+}
+
 static void print_done(const struct dq_test *t)
 {
 	dq_report_line(t);
@@ -72,7 +153,9 @@ int main(int argc, char **argv)
 	const char **sel = NULL, **exc = NULL;
 	size_t nsel = 0, nexc = 0;
 	struct dq_run_opts ro = { .fold = true, .done = print_done };
-	enum { OPT_PROJECT = 256, OPT_SCHEMA, OPT_EXCLUDE, OPT_STORE, OPT_NOFOLD, OPT_JUNIT, OPT_JSON, OPT_VARS };
+	long lock_timeout = -1;
+	enum { OPT_PROJECT = 256, OPT_SCHEMA, OPT_EXCLUDE, OPT_STORE, OPT_NOFOLD, OPT_JUNIT, OPT_JSON, OPT_VARS,
+	       OPT_LOCK_TIMEOUT };
 	static const struct option longopts[] = {
 		{ "project-dir", required_argument, NULL, OPT_PROJECT },
 		{ "schema", required_argument, NULL, OPT_SCHEMA },
@@ -83,6 +166,7 @@ int main(int argc, char **argv)
 		{ "junit", required_argument, NULL, OPT_JUNIT },
 		{ "json", required_argument, NULL, OPT_JSON },
 		{ "vars", required_argument, NULL, OPT_VARS },
+		{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
 		{ "dbname", required_argument, NULL, 'd' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -102,6 +186,8 @@ int main(int argc, char **argv)
 		case OPT_JUNIT: junit = optarg; break;
 		case OPT_JSON: json = optarg; break;
 		case OPT_VARS: vars = optarg; break;
+		/* a week in milliseconds still fits lock_timeout's int */
+		case OPT_LOCK_TIMEOUT: lock_timeout = (long)args_u64("--lock-timeout", optarg, 0, 604800); break;
 		case 'd': dbname = pgconn_take_dbname(optarg); break;
 		case 'q': log_level = LOG_QUIET; break;
 		case 'v': log_level = LOG_VERBOSE; break;
@@ -165,6 +251,10 @@ int main(int argc, char **argv)
 		pgconn_log_notices(conn, LOG_VERBOSE);
 		if (PQsetClientEncoding(conn, "UTF8") != 0) {
 			log_error("cannot set up the session: %s", PQerrorMessage(conn));
+			status = EXIT_OPER;
+			goto out_project;
+		}
+		if (take_lock(conn, &p, lock_timeout)) {
 			status = EXIT_OPER;
 			goto out_project;
 		}

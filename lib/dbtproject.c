@@ -44,6 +44,11 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+char *dbt_lock_key(const struct dbt_project *p)
+{
+	return xasprintf("modelrun:%s:%s", p->name, p->target_schema);
+}
+
 char *dbt_quote_ident(const char *name)
 {
 	size_t n = strlen(name), q = 0;

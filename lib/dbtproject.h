@@ -182,4 +182,10 @@ char *dbt_quote_ident(const char *name);
 
 const char *dbt_mat_name(enum dbt_mat m);
 
+/* The text whose hashtextextended(text, 0) is the session advisory lock of
+ * a project and target schema: modelrun seed/run hold it exclusively, so
+ * two runs never interleave; dqcheck holds it shared, so its tests never
+ * see a run half done. "modelrun:<project>:<target schema>", malloc'd. */
+char *dbt_lock_key(const struct dbt_project *p);
+
 #endif

@@ -354,10 +354,9 @@ static void skipped(void *ud, size_t node, size_t cause)
 }
 
 /* Takes the project's advisory lock on conn (held until it closes). */
-/* Server notices (e.g. "schema ... already exists, skipping") are detail. */
 static int take_lock(PGconn *conn, const struct dbt_project *p, bool no_wait)
 {
-	char *key = xasprintf("modelrun:%s:%s", p->name, p->target_schema);
+	char *key = dbt_lock_key(p);
 	const char *params[] = { key };
 	PGresult *res = PQexecParams(conn, "select pg_catalog.pg_try_advisory_lock(pg_catalog.hashtextextended($1, 0))",
 				     1, NULL, params, NULL, NULL, 0);
@@ -371,11 +370,13 @@ static int take_lock(PGconn *conn, const struct dbt_project *p, bool no_wait)
 		goto out;
 	}
 	if (no_wait) {
-		log_error("another modelrun holds the lock for project %s, schema %s (--no-wait)", p->name,
-			  p->target_schema);
+		log_error("another modelrun or a dqcheck holds the lock for project %s, schema %s (--no-wait)",
+			  p->name, p->target_schema);
 		goto out;
 	}
-	log_info("waiting for another modelrun of project %s, schema %s, to finish", p->name, p->target_schema);
+	/* dqcheck holds the lock shared while its tests run (see dbt_lock_key) */
+	log_info("waiting for another modelrun or a dqcheck of project %s, schema %s, to finish", p->name,
+		 p->target_schema);
 	PQclear(res);
 	res = PQexecParams(conn, "select pg_catalog.pg_advisory_lock(pg_catalog.hashtextextended($1, 0))", 1, NULL,
 			   params, NULL, NULL, 0);

@@ -4,7 +4,8 @@
  * One pass over the file with the shared CSV reader infers each column's
  * type (integer, bigint, numeric, date, timestamp, timestamptz, boolean,
  * else text; +column_types overrides); a second pass streams the file's
- * bytes unchanged into COPY ... (FORMAT csv, HEADER), which reads exactly
+ * bytes into COPY ... (FORMAT csv, HEADER) unchanged but for a lone \\. (see
+ * is_end_marker), which reads exactly
  * the dialect the reader accepts (an empty unquoted field is NULL). The new
  * table is created, filled and swapped in inside one transaction, so
  * readers see the old content or the new, never a mix. dbt inserts seeds
@@ -240,6 +241,19 @@ static int infer(const struct dbt_node *n, struct column **out, size_t *ncols, s
 	return 0;
 }
 
+/* PostgreSQL's COPY (checked on 15 over the protocol, not through psql,
+ * which has a rule of its own) ends the data at a record that is exactly
+ * the two bytes \. followed by the line end, even in CSV mode and even on
+ * the header line, and silently drops the rest. Anything else that holds
+ * \. is data: "\.x", " \.", a \. line inside a quoted multi-line field
+ * (COPY only looks at the start of a record), a quoted "\.". Since every
+ * record goes out as one line ended by LF, only a record whose raw bytes
+ * are \. alone has to be sent quoted, as the same one-field value. */
+static bool is_end_marker(const char *raw, size_t len)
+{
+	return len == 2 && raw[0] == '\\' && raw[1] == '.';
+}
+
 /* Second pass: the file's bytes into COPY. */
 static int copy_file(PGconn *conn, const struct dbt_node *n, const char *tmprel, struct node_result *r)
 {
@@ -276,6 +290,9 @@ static int copy_file(PGconn *conn, const struct dbt_node *n, const char *tmprel,
 	while (!fail && (rec = csvr_next(rd))) {
 		if (rec->raw_cut) {
 			if (csvw_record(w, rec->fields, rec->nfields) != 0)
+				abort();
+		} else if (is_end_marker(rec->raw, rec->raw_len)) {
+			if (csvw_raw(w, "\"\\.\"\n", 5) != 0)
 				abort();
 		} else if (csvw_raw(w, rec->raw, rec->raw_len) != 0 || csvw_raw(w, "\n", 1) != 0) {
 			abort();

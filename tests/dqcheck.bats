@@ -668,4 +668,82 @@ PY
 
 @test "dqcheck blanks a password given with -d in its command line, as ps shows it" {
 	hides_password "$BIN/dqcheck" --project-dir "$REPO/sql"
+
+# lock_project: a table a read from a source, a table b counting a's rows
+# after sleeping --vars sleep seconds, and a test that b agrees with a.
+lock_project() {
+	mkdir -p proj/models proj/tests
+	printf 'name: lockproj\nmodel-paths: [models]\ntest-paths: [tests]\n' >proj/dbt_project.yml
+	printf 'version: 2\nsources:\n  - name: src\n    schema: %s\n    tables: [{name: nums}]\n' "$RAW" \
+		>proj/models/sources.yml
+	echo "{{ config(materialized='table') }} select n from {{ source('src', 'nums') }}" >proj/models/a.sql
+	echo "{{ config(materialized='table') }} select count(*) as n from {{ ref('a') }}, pg_sleep({{ var('sleep', 0) }})" \
+		>proj/models/b.sql
+	echo "select b.n from {{ ref('b') }} as b where b.n <> (select count(*) from {{ ref('a') }})" \
+		>proj/tests/b_counts_a.sql
+	sql -c "create schema $RAW; create table $RAW.nums as select generate_series(1, 10) as n"
+	"$BIN/modelrun" run -q --project-dir proj --schema "$S"
+}
+
+# full_refresh_running SLEEP: starts a full refresh in the background (its
+# pid in $mr) and returns once a is rebuilt and b is being built.
+full_refresh_running() {
+	"$BIN/modelrun" run -q --project-dir proj --schema "$S" --full-refresh --vars "sleep: $1" 3>&- &
+	mr=$!
+	for _ in $(seq 100); do
+		[ "$(sql -c "select count(*) from pg_stat_activity where query like '%pg_sleep(%' and pid <> pg_backend_pid()")" -gt 0 ] &&
+			return 0
+		sleep 0.1
+	done
+	echo "the full refresh never reached b" >&2
+	return 1
+}
+
+@test "dqcheck waits for a modelrun --full-refresh to finish and tests its result, not a half-built one" {
+	lock_project
+	run --separate-stderr dq
+	assert_success
+	sql -c "insert into $RAW.nums select generate_series(11, 15)"
+	full_refresh_running 3
+	# a holds 15 rows now, b still says 10: a test run now would fail
+	assert_equal "$(sql -c "select (select count(*) from $S.a) || ' ' || (select n from $S.b)")" "15 10"
+	start=$(date +%s.%N)
+	run --separate-stderr dq
+	end=$(date +%s.%N)
+	wait "$mr"
+	assert_success
+	assert_equal "${stderr_lines[0]}" "dqcheck: waiting for a modelrun of project lockproj, schema $S, to finish"
+	grep -q '^PASS  b_counts_a: 0 failing rows' <<<"$stderr"
+	awk -v s="$start" -v e="$end" 'BEGIN { exit !(e - s > 1.0) }'
+	# and a modelrun that starts while dqcheck runs waits for it
+	sql -c "select pg_advisory_lock_shared(hashtextextended('modelrun:lockproj:$S', 0))" -c "select pg_sleep(2)" 3>&- &
+	holder=$!
+	for _ in $(seq 50); do
+		[ "$(sql -c "select count(*) from pg_locks where locktype = 'advisory' and mode = 'ShareLock' and granted")" -gt 0 ] && break
+		sleep 0.1
+	done
+	run --separate-stderr "$BIN/modelrun" run --project-dir proj --schema "$S"
+	wait "$holder"
+	assert_success
+	assert_equal "${stderr_lines[0]}" "modelrun: waiting for another modelrun or a dqcheck of project lockproj, schema $S, to finish"
+}
+
+@test "dqcheck --lock-timeout bounds the wait for a modelrun and exits 3 naming it" {
+	lock_project
+	full_refresh_running 6
+	run --separate-stderr dq --lock-timeout 0
+	assert_failure 3
+	assert_equal "$stderr" "dqcheck: a modelrun of project lockproj, schema $S, is still running (--lock-timeout 0)"
+	start=$(date +%s.%N)
+	run --separate-stderr dq --lock-timeout 2
+	end=$(date +%s.%N)
+	assert_failure 3
+	assert_equal "${stderr_lines[0]}" "dqcheck: waiting for a modelrun of project lockproj, schema $S, to finish"
+	assert_equal "${stderr_lines[1]}" "dqcheck: a modelrun of project lockproj, schema $S, is still running after 2 s (--lock-timeout)"
+	awk -v s="$start" -v e="$end" 'BEGIN { exit !(e - s > 1.5 && e - s < 5) }'
+	wait "$mr"
+	run --separate-stderr dq --lock-timeout 0
+	assert_success
+	run --separate-stderr dq --lock-timeout x
+	assert_failure 2
 }

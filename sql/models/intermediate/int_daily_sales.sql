@@ -2,15 +2,18 @@
 -- int_daily_sales: per day x store x product, the units, orders (sales) and
 -- gross amount in the sale's currency and in USD through the fx seed.
 -- Incremental by sale_date: a run recomputes whole days, those that hold
--- rows staged since this table's newest watermark (last_loaded_at), so a
--- late row for an old day recomputes that day.
+-- rows stg_sales staged since this table's watermark (its newest
+-- last_staged_at), so a late row for an old day recomputes that day. The
+-- watermark is the time rows were staged, not when their load started:
+-- a load that committed late is staged by a later run, so its rows are
+-- newer than any watermark taken before (see stg_sales).
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='sale_date',
     indexes=[
       {'columns': ['sale_date']},
-      {'columns': ['last_loaded_at']},
+      {'columns': ['last_staged_at']},
     ]
 ) }}
 
@@ -23,7 +26,7 @@ select
     count(*)::bigint                                 as orders,
     sum(s.amount)                                    as gross,
     round(sum(s.amount * fx.usd_per_unit), 2)        as gross_usd,
-    max(s.loaded_at)                                 as last_loaded_at
+    max(s.staged_at)                                 as last_staged_at
 from {{ ref('stg_sales') }} as s
 left join {{ ref('fx') }} as fx on fx.currency = s.currency
 {% if is_incremental() %}
@@ -34,8 +37,7 @@ where s.sale_date = any(array(
     select distinct d
     from {{ ref('stg_sales') }} as n
     cross join lateral (values (n.sale_date), (n.replaced_sale_date)) as touched(d)
-    where n.loaded_at > (select coalesce(max(last_loaded_at), '-infinity'::timestamptz) from {{ this }})
-                        - interval '{{ var("commit_lag", "0 seconds") }}'
+    where n.staged_at > (select coalesce(max(last_staged_at), '-infinity'::timestamptz) from {{ this }})
       and d is not null
 ))
 {% endif %}

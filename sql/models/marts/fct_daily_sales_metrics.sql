@@ -1,12 +1,15 @@
 -- SPDX-License-Identifier: MIT
 -- fct_daily_sales_metrics: one row per sale day, in USD. Incremental by
 -- sale_date (delete+insert): each run recomputes the days touched by loads
--- since this table's last run, found by comparing stg_sales.loaded_at with
--- the watermark max_loaded_at kept here, so rows that arrive late for an
+-- since this table's last run, found by comparing stg_sales.staged_at with
+-- the watermark max_staged_at kept here, so rows that arrive late for an
 -- old day show up after the next run, not only days after the newest one.
 -- built_at says when a day was last computed. (A day that loses every sale
 -- to re-sent rows keeps its old row: delete+insert replaces the days the
 -- increment holds.)
+-- stg_sales is read only in an incremental run; dbt learns the dependency
+-- from this line (it parses the model with is_incremental() false):
+-- depends_on: {{ ref('stg_sales') }}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -22,7 +25,7 @@ select
     round(sum(d.gross_usd) / nullif(sum(d.orders), 0), 2)     as avg_order_value_usd,
     count(distinct d.product_id)::integer                     as distinct_products,
     count(distinct d.store_id)::integer                       as distinct_stores,
-    max(d.last_loaded_at)                                     as max_loaded_at,
+    max(d.last_staged_at)                                     as max_staged_at,
     now()                                                     as built_at
 from {{ ref('int_daily_sales') }} as d
 {% if is_incremental() %}
@@ -32,8 +35,7 @@ where d.sale_date = any(array(
     select distinct t.d
     from {{ ref('stg_sales') }} as n
     cross join lateral (values (n.sale_date), (n.replaced_sale_date)) as t(d)
-    where n.loaded_at > (select coalesce(max(max_loaded_at), '-infinity'::timestamptz) from {{ this }})
-                        - interval '{{ var("commit_lag", "0 seconds") }}'
+    where n.staged_at > (select coalesce(max(max_staged_at), '-infinity'::timestamptz) from {{ this }})
       and t.d is not null
 ))
 {% endif %}
