@@ -668,6 +668,7 @@ PY
 
 @test "dqcheck blanks a password given with -d in its command line, as ps shows it" {
 	hides_password "$BIN/dqcheck" --project-dir "$REPO/sql"
+}
 
 # lock_project: a table a read from a source, a table b counting a's rows
 # after sleeping --vars sleep seconds, and a test that b agrees with a.
