@@ -20,7 +20,11 @@
 
 #include "caltime.h"
 #include "csvio.h"
+#include "exitcode.h"
+#include "log.h"
 #include "modelrun.h"
+#include "pgconn.h"
+#include "xalloc.h"
 
 enum { T_INT = 1, T_BIGINT = 2, T_NUM = 4, T_DATE = 8, T_TS = 16, T_TSTZ = 32, T_BOOL = 64 };
 
@@ -193,11 +197,9 @@ static int infer(const struct dbt_node *n, struct column **out, size_t *ncols, s
 		}
 		if (!cols) {
 			nc = rec->nfields;
-			cols = calloc(nc, sizeof *cols);
-			if (!cols)
-				abort();
+			cols = xcalloc(nc, sizeof *cols);
 			for (size_t i = 0; i < nc; i++) {
-				cols[i].name = strndup(rec->fields[i].data, rec->fields[i].len);
+				cols[i].name = xasprintf("%.*s", (int)rec->fields[i].len, rec->fields[i].data);
 				cols[i].can = ~0u;
 				if (!rec->fields[i].len) {
 					mr_message(r, "%s:1: column %zu has no name", n->path, i + 1);
@@ -257,11 +259,7 @@ static bool is_end_marker(const char *raw, size_t len)
 /* Second pass: the file's bytes into COPY. */
 static int copy_file(PGconn *conn, const struct dbt_node *n, const char *tmprel, struct node_result *r)
 {
-	size_t len = strlen(tmprel) + 96;
-	char *sql = malloc(len);
-	if (!sql)
-		abort();
-	snprintf(sql, len, "copy %s from stdin with (format csv, header true, freeze true)", tmprel);
+	char *sql = xasprintf("copy %s from stdin with (format csv, header true, freeze true)", tmprel);
 	PGresult *res = PQexec(conn, sql);
 	free(sql);
 	if (PQresultStatus(res) != PGRES_COPY_IN) {
@@ -288,15 +286,12 @@ static int copy_file(PGconn *conn, const struct dbt_node *n, const char *tmprel,
 	const struct csv_record *rec;
 	const char *fail = NULL;
 	while (!fail && (rec = csvr_next(rd))) {
-		if (rec->raw_cut) {
-			if (csvw_record(w, rec->fields, rec->nfields) != 0)
-				abort();
-		} else if (is_end_marker(rec->raw, rec->raw_len)) {
-			if (csvw_raw(w, "\"\\.\"\n", 5) != 0)
-				abort();
-		} else if (csvw_raw(w, rec->raw, rec->raw_len) != 0 || csvw_raw(w, "\n", 1) != 0) {
-			abort();
-		}
+		/* A writer in memory fails only for want of it. */
+		int wrote = rec->raw_cut ? csvw_record(w, rec->fields, rec->nfields)
+			    : is_end_marker(rec->raw, rec->raw_len) ? csvw_raw(w, "\"\\.\"\n", 5)
+			    : csvw_raw(w, rec->raw, rec->raw_len) || csvw_raw(w, "\n", 1);
+		if (wrote != 0)
+			die(EXIT_OPER, "out of memory");
 		size_t n_out;
 		const char *out = csvw_mem_data(w, &n_out);
 		if (n_out >= 1 << 16) {
@@ -322,16 +317,22 @@ static int copy_file(PGconn *conn, const struct dbt_node *n, const char *tmprel,
 	while ((res = PQgetResult(conn))) {
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 			if (!rc) {
-				const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-				const char *ctx = PQresultErrorField(res, PG_DIAG_CONTEXT);
-				mr_message(r, "%s: %s%s%s%s", n->path, m ? m : PQresultErrorMessage(res),
-					   ctx ? " (" : "", ctx ? ctx : "", ctx ? ")" : "");
+				/* Each record went with its own lines and one LF
+				 * after them, so COPY counts the file's lines. */
+				char *m = pgconn_error_line(conn, res), column[256];
+				uint64_t line;
+				if (pgconn_copy_position(res, &line, column, sizeof column))
+					mr_message(r, "%s:%llu: %s%s%s%s", n->path, (unsigned long long)line,
+						   *column ? "column " : "", column, *column ? ": " : "", m);
+				else
+					mr_message(r, "%s: %s", n->path, m);
+				free(m);
 			}
 			rc = -1;
 		} else {
 			r->rows = atoll(PQcmdTuples(res));
 			free(r->response);
-			r->response = strdup(PQcmdStatus(res));
+			r->response = xstrdup(PQcmdStatus(res));
 		}
 		PQclear(res);
 	}
@@ -352,50 +353,37 @@ int mr_seed(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *r
 		return -1;
 	char tmp[64];
 	mr_tmp_name(n->identifier, tmp);
-	char *qs = PQescapeIdentifier(conn, n->schema, strlen(n->schema));
-	char *qt = qs ? PQescapeIdentifier(conn, tmp, strlen(tmp)) : NULL;
-	char *qn = qt ? PQescapeIdentifier(conn, n->identifier, strlen(n->identifier)) : NULL;
-	size_t cap = 256 + (qs ? strlen(qs) : 0) + (qt ? strlen(qt) : 0);
-	for (size_t i = 0; i < nc; i++)
-		cap += strlen(cols[i].name) * 2 + 64;
-	char *sql = malloc(cap), *tmprel = malloc(cap);
 	int rc = -1;
-	if (!sql || !tmprel)
-		abort();
-	if (!qn) {
+	char *sql = NULL, *qn = NULL, *tmprel = pgconn_quote_ident(conn, n->schema, tmp);
+	if (!tmprel || !(qn = pgconn_quote_ident(conn, NULL, n->identifier))) {
 		mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
 		goto out;
 	}
-	snprintf(tmprel, cap, "%s.%s", qs, qt);
-	int w = snprintf(sql, cap, "create table %s (", tmprel);
+	sql = xasprintf("create table %s (", tmprel);
 	for (size_t i = 0; i < nc; i++) {
 		const char *type = type_of(&cols[i]);
 		for (size_t k = 0; k < n->cfg.ncolumn_types; k++)
 			if (strcmp(n->cfg.column_types[2 * k], cols[i].name) == 0)
 				type = n->cfg.column_types[2 * k + 1];
-		char *qc = PQescapeIdentifier(conn, cols[i].name, strlen(cols[i].name));
+		/* The type is the project's text (+column_types) or one of ours;
+		 * PostgreSQL parses it as a type name, nothing more. */
+		if (strchr(type, ';')) {
+			mr_message(r, "column_types: \"%s\" is not a type name", type);
+			goto out;
+		}
+		char *qc = pgconn_quote_ident(conn, NULL, cols[i].name);
 		if (!qc) {
 			mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
 			goto out;
 		}
-		/* The type is the project's text (+column_types) or one of ours;
-		 * PostgreSQL parses it as a type name, nothing more. */
-		if (strchr(type, ';')) {
-			PQfreemem(qc);
-			mr_message(r, "column_types: \"%s\" is not a type name", type);
-			goto out;
-		}
-		size_t need = (size_t)w + strlen(qc) + strlen(type) + 8;
-		if (need + 4 > cap) {
-			cap = need * 2;
-			sql = realloc(sql, cap);
-			if (!sql)
-				abort();
-		}
-		w += snprintf(sql + w, cap - (size_t)w, "%s%s %s", i ? ", " : "", qc, type);
-		PQfreemem(qc);
+		char *longer = xasprintf("%s%s%s %s", sql, i ? ", " : "", qc, type);
+		free(qc);
+		free(sql);
+		sql = longer;
 	}
-	snprintf(sql + w, cap - (size_t)w, ")");
+	char *whole = xasprintf("%s)", sql);
+	free(sql);
+	sql = whole;
 	int old_kind = mr_relkind(conn, r, n->schema, n->identifier);
 	if (old_kind < 0)
 		goto out;
@@ -408,7 +396,8 @@ int mr_seed(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *r
 	PQclear(res);
 	if (copy_file(conn, n, tmprel, r))
 		goto rollback;
-	snprintf(sql, cap, "analyze %s", tmprel);
+	free(sql);
+	sql = xasprintf("analyze %s", tmprel);
 	if (!(res = mr_exec(conn, r, "analyzing the seed table", sql, 0, NULL)))
 		goto rollback;
 	PQclear(res);
@@ -416,12 +405,13 @@ int mr_seed(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *r
 		if (mr_swap(conn, n->schema, n->identifier, tmp, (char)old_kind, 'r', r))
 			goto rollback;
 	} else {
-		snprintf(sql, cap, "alter table %s rename to %s", tmprel, qn);
+		free(sql);
+		sql = xasprintf("alter table %s rename to %s", tmprel, qn);
 		if (!(res = mr_exec(conn, r, "renaming the seed table into place", sql, 0, NULL)))
 			goto rollback;
 		PQclear(res);
 	}
-	char *keep = r->response ? strdup(r->response) : NULL;
+	char *keep = r->response ? xstrdup(r->response) : NULL;
 	res = mr_exec(conn, r, "COMMIT", "commit", 0, NULL);
 	free(r->response);
 	r->response = keep;
@@ -433,9 +423,7 @@ int mr_seed(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *r
 rollback:
 	mr_rollback(conn);
 out:
-	PQfreemem(qs);
-	PQfreemem(qt);
-	PQfreemem(qn);
+	free(qn);
 	free(sql);
 	free(tmprel);
 	free_columns(cols, nc);
