@@ -223,3 +223,16 @@ embedded_stop() {
 	assert_equal "$(sql -c 'select count(*) from raw.sales')" $((20000 - rejected))
 }
 
+
+@test "pipeline.sh rebuilds once the models of a warehouse an older version built, and then runs incrementally" {
+	"$REPO/pipeline.sh" --rows 1000 --days 2 --seed 3 >/dev/null 2>&1
+	# What an older stg_sales looked like: no staged_at.
+	sql -c "alter table analytics.stg_sales drop column staged_at cascade"
+	run --separate-stderr "$REPO/pipeline.sh" --rows 500 --days 1 --seed 4
+	assert_success
+	[[ "$stderr" == *"pipeline: models: analytics.stg_sales was built by an older version (no staged_at): rebuilding the models once (--full-refresh)"* ]]
+	assert_equal "$(sql -c 'select count(*) from analytics.stg_sales')" "$(sql -c 'select count(distinct sale_id) from raw.sales')"
+	run --separate-stderr "$REPO/pipeline.sh" --rows 500 --days 1 --seed 5
+	assert_success
+	[[ "$stderr" != *"rebuilding the models once"* ]]
+}
