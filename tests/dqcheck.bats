@@ -47,9 +47,9 @@ dq() {
 		unique_orders_id relationships_orders_customer_id__id__ref_customers_ \
 		equal_rowcount_order_facts_ref_orders_ equal_sums_daily_revenue_7b1ab8a74dc40059c7c890b0b6455453 \
 		big_orders no_future_orders; do
-		grep -qE "^PASS  $t: 0 failing rows, [0-9.]+ s$" <<<"$stderr" || fail "no PASS line for $t: $stderr"
+		assert_stderr_line -e -- "^PASS  $t: 0 failing rows, [0-9.]+ s$" || fail "no PASS line for $t: $stderr"
 	done
-	grep -qE '^PASS  source_freshness_raw_events: last loaded [0-9.]+ minutes ago \(warn after 12.0 hours, error after 24.0 hours\)' <<<"$stderr"
+	assert_stderr_line -e -- '^PASS  source_freshness_raw_events: last loaded [0-9.]+ minutes ago \(warn after 12.0 hours, error after 24.0 hours\)'
 	assert_equal "$(tail -n 1 <<<"$stderr" | sed 's/ in .*//')" "dqcheck: 17 tests: 17 passed, 0 warned, 0 failed, 0 errors"
 }
 
@@ -68,9 +68,9 @@ dq() {
 	sql -c "insert into $S.customers values (1, 'A2', 'gold'), (1, 'A3', 'gold'), (2, 'B2', 'gold'), (null, 'n', 'gold'), (null, 'n', 'gold')"
 	run --separate-stderr dq -s unique_customers_id
 	assert_failure 1
-	grep -q '^FAIL  unique_customers_id: 2 failing rows' <<<"$stderr"
-	grep -qx '      1 | 3' <<<"$stderr"
-	grep -qx '      2 | 2' <<<"$stderr"
+	assert_stderr_line -e -- '^FAIL  unique_customers_id: 2 failing rows'
+	assert_stderr_line -e -- '^      1 \| 3$'
+	assert_stderr_line -e -- '^      2 \| 2$'
 }
 
 @test "dqcheck accepted_values counts distinct bad values, ignores nulls, and compares numbers unquoted" {
@@ -79,11 +79,11 @@ dq() {
 		(7, 1, 'stolen', 1, 1, '2026-01-01'), (8, 1, null, 1, 1, '2026-01-01')"
 	run --separate-stderr dq -s accepted_values_orders_status__placed__shipped__returned -s accepted_values_orders_quantity__False__1__2__3
 	assert_failure 1
-	grep -q '^FAIL  accepted_values_orders_status__placed__shipped__returned: 2 failing rows' <<<"$stderr"
-	grep -qx '      lost | 2' <<<"$stderr"
-	grep -qx '      stolen | 1' <<<"$stderr"
-	grep -q '^FAIL  accepted_values_orders_quantity__False__1__2__3: 1 failing row' <<<"$stderr"
-	grep -qx '      4 | 1' <<<"$stderr"
+	assert_stderr_line -e -- '^FAIL  accepted_values_orders_status__placed__shipped__returned: 2 failing rows'
+	assert_stderr_line -e -- '^      lost \| 2$'
+	assert_stderr_line -e -- '^      stolen \| 1$'
+	assert_stderr_line -e -- '^FAIL  accepted_values_orders_quantity__False__1__2__3: 1 failing row'
+	assert_stderr_line -e -- '^      4 \| 1$'
 }
 
 @test "dqcheck relationships fails for each child row without a parent" {
@@ -101,8 +101,8 @@ dq() {
 	sql -c "insert into $S.orders values (5, 1, 'placed', 1, -2, '2026-01-01'), (6, 1, 'placed', 1, null, '2026-01-01')"
 	run --separate-stderr dq -s expression_is_true_orders_amount_0
 	assert_failure 1
-	grep -q '^FAIL  expression_is_true_orders_amount_0: 1 failing row' <<<"$stderr"
-	grep -qx '      5 | 1 | placed | 1 | -2.00 | 2026-01-01' <<<"$stderr"
+	assert_stderr_line -e -- '^FAIL  expression_is_true_orders_amount_0: 1 failing row'
+	assert_stderr_line -e -- '^      5 \| 1 \| placed \| 1 \| -2.00 \| 2026-01-01$'
 }
 
 @test "dqcheck reconciles row counts and sums per key between a mart and its source" {
@@ -113,11 +113,11 @@ dq() {
 	sql -c "insert into $S.orders values (5, 1, 'placed', 1, 7.50, '2026-01-02')"
 	run --separate-stderr dq -s order_facts -s daily_revenue
 	assert_failure 1
-	grep -q '^FAIL  equal_rowcount_order_facts_ref_orders_: 1 failing row' <<<"$stderr"
-	grep -qx '      4 | 5 | -1' <<<"$stderr"
-	grep -q '^FAIL  equal_sums_daily_revenue_7b1ab8a74dc40059c7c890b0b6455453: 1 failing row' <<<"$stderr"
-	grep -qx '      day | sum_a | sum_b' <<<"$stderr"
-	grep -qx '      2026-01-02 | 5.25 | 12.75' <<<"$stderr"
+	assert_stderr_line -e -- '^FAIL  equal_rowcount_order_facts_ref_orders_: 1 failing row'
+	assert_stderr_line -e -- '^      4 \| 5 \| -1$'
+	assert_stderr_line -e -- '^FAIL  equal_sums_daily_revenue_7b1ab8a74dc40059c7c890b0b6455453: 1 failing row'
+	assert_stderr_line -e -- '^      day \| sum_a \| sum_b$'
+	assert_stderr_line -e -- '^      2026-01-02 \| 5.25 \| 12.75$'
 }
 
 @test "dqcheck source freshness passes, warns after warn_after and fails after error_after" {
@@ -127,15 +127,15 @@ dq() {
 	sql -c "update $RAW.events set loaded_at = now() - interval '13 hours'"
 	run --separate-stderr dq -s test_type:freshness
 	assert_success
-	grep -q '^WARN  source_freshness_raw_events: last loaded 13.0 hours ago (warn after 12.0 hours, error after 24.0 hours)' <<<"$stderr"
+	assert_stderr_line -e -- '^WARN  source_freshness_raw_events: last loaded 13.0 hours ago \(warn after 12.0 hours, error after 24.0 hours\)'
 	sql -c "update $RAW.events set loaded_at = now() - interval '3 days'"
 	run --separate-stderr dq -s test_type:freshness
 	assert_failure 1
-	grep -q '^FAIL  source_freshness_raw_events: last loaded 3.0 days ago' <<<"$stderr"
+	assert_stderr_line -e -- '^FAIL  source_freshness_raw_events: last loaded 3.0 days ago'
 	sql -c "delete from $RAW.events"
 	run --separate-stderr dq -s test_type:freshness
 	assert_failure 1
-	grep -q '^FAIL  source_freshness_raw_events: no rows, so no last load time' <<<"$stderr"
+	assert_stderr_line -e -- '^FAIL  source_freshness_raw_events: no rows, so no last load time'
 }
 
 @test "dqcheck source freshness merges the table's block into its source's and reads loaded_at_field under config" {
@@ -151,7 +151,7 @@ PY
 	sql -c "update $RAW.events set loaded_at = now() - interval '2 hours'"
 	run --separate-stderr dq -s test_type:freshness
 	assert_success
-	grep -q '^WARN  source_freshness_raw_events: last loaded 2.0 hours ago (warn after 60.0 minutes, error after 24.0 hours)' <<<"$stderr"
+	assert_stderr_line -e -- '^WARN  source_freshness_raw_events: last loaded 2.0 hours ago \(warn after 60.0 minutes, error after 24.0 hours\)'
 	# the source's error_after still holds
 	sql -c "update $RAW.events set loaded_at = now() - interval '3 days'"
 	run --separate-stderr dq -s test_type:freshness
@@ -169,7 +169,7 @@ PY
 	for tz in UTC Asia/Tokyo America/New_York; do
 		PGTZ=$tz run --separate-stderr dq -s test_type:freshness
 		assert_success
-		grep -q '^PASS  source_freshness_raw_events: last loaded 11.0 hours ago' <<<"$stderr" || fail "$tz: $stderr"
+		assert_stderr_line -e -- '^PASS  source_freshness_raw_events: last loaded 11.0 hours ago' || fail "$tz: $stderr"
 	done
 }
 
@@ -178,12 +178,12 @@ PY
 	sql -c "insert into $S.orders values (5, 1, 'placed', 1, 5000, '2026-01-01')"
 	run --separate-stderr dq -s test_type:singular
 	assert_success
-	grep -q '^WARN  big_orders: 1 failing row' <<<"$stderr"
-	grep -q '^PASS  no_future_orders: 0 failing rows' <<<"$stderr"
+	assert_stderr_line -e -- '^WARN  big_orders: 1 failing row'
+	assert_stderr_line -e -- '^PASS  no_future_orders: 0 failing rows'
 	sql -c "insert into $S.orders values (6, 1, 'placed', 1, 1, current_date + 3)"
 	run --separate-stderr dq -s test_type:singular
 	assert_failure 1
-	grep -q '^FAIL  no_future_orders: 1 failing row' <<<"$stderr"
+	assert_stderr_line -e -- '^FAIL  no_future_orders: 1 failing row'
 	# tests/generic/ holds definitions of generic tests, not tests
 	mkdir proj/tests/generic
 	printf '{%% test is_positive(model, column_name) %%}\nselect 1\n{%% endtest %%}\n' >proj/tests/generic/is_positive.sql
@@ -212,8 +212,8 @@ PY
 	EOF
 	run --separate-stderr dq -s customers,test_type:generic
 	assert_failure 1
-	grep -q '^PASS  dbt_utils_expression_is_true_customers_id_0: ' <<<"$stderr"
-	grep -q '^FAIL  accepted_values_customers_tier__True__True__1000__1_5__x_y__yes: ' <<<"$stderr"
+	assert_stderr_line -e -- '^PASS  dbt_utils_expression_is_true_customers_id_0: '
+	assert_stderr_line -e -- '^FAIL  accepted_values_customers_tier__True__True__1000__1_5__x_y__yes: '
 }
 
 @test "dqcheck tests a column declared with quote: true under its exact name" {
@@ -230,8 +230,8 @@ PY
 	EOF
 	run --separate-stderr dq -s cased
 	assert_failure 1
-	grep -q '^FAIL  not_null_cased_Status: 1 failing row' <<<"$stderr"
-	grep -q '^PASS  not_null_cased_STATUS: 0 failing rows' <<<"$stderr"
+	assert_stderr_line -e -- '^FAIL  not_null_cased_Status: 1 failing row'
+	assert_stderr_line -e -- '^PASS  not_null_cased_STATUS: 0 failing rows'
 }
 
 @test "dqcheck renders var() and ref() in a test's where:" {
@@ -252,7 +252,7 @@ PY
 	run --separate-stderr dq -s order_facts,test_type:generic --exclude equal_rowcount_order_facts_ref_orders_
 	assert_failure 1
 	# orders 1 and 2 are before the cutoff; customer 2 is not accepted
-	grep -q '^FAIL  accepted_values_order_facts_customer_id__False__1: 1 failing row' <<<"$stderr"
+	assert_stderr_line -e -- '^FAIL  accepted_values_order_facts_customer_id__False__1: 1 failing row'
 	run --separate-stderr dq -s accepted_values_order_facts_customer_id__False__1 --vars '{cutoff: 2026-01-01}'
 	assert_success
 }
@@ -262,7 +262,7 @@ PY
 	sql -c "insert into $S.items (id, kind, b) values (1, 'live', null)"
 	run --separate-stderr dq -s not_null_items_b
 	assert_success
-	grep -q '^WARN  not_null_items_b: 1 failing row' <<<"$stderr"
+	assert_stderr_line -e -- '^WARN  not_null_items_b: 1 failing row'
 	assert_equal "$(tail -n 1 <<<"$stderr" | sed 's/ in .*//')" "dqcheck: 1 test: 0 passed, 1 warned, 0 failed, 0 errors"
 }
 
@@ -271,15 +271,15 @@ PY
 	sql -c "insert into $S.items (id, kind, a) values (1, 'live', null)"
 	run --separate-stderr dq -s not_null_items_a
 	assert_success
-	grep -q '^PASS  not_null_items_a: 1 failing row' <<<"$stderr"
+	assert_stderr_line -e -- '^PASS  not_null_items_a: 1 failing row'
 	sql -c "insert into $S.items (id, kind, a) values (2, 'live', null)"
 	run --separate-stderr dq -s not_null_items_a
 	assert_success
-	grep -q '^WARN  not_null_items_a: 2 failing rows' <<<"$stderr"
+	assert_stderr_line -e -- '^WARN  not_null_items_a: 2 failing rows'
 	sql -c "insert into $S.items (id, kind, a) select g, 'live', null from generate_series(3, 4) g"
 	run --separate-stderr dq -s not_null_items_a
 	assert_failure 1
-	grep -q '^FAIL  not_null_items_a: 4 failing rows' <<<"$stderr"
+	assert_stderr_line -e -- '^FAIL  not_null_items_a: 4 failing rows'
 }
 
 @test "dqcheck where: limits the rows a test reads and limit: caps the failure count" {
@@ -288,12 +288,12 @@ PY
 	run --separate-stderr dq -s not_null_items_c -s not_null_items_d
 	# d has 3 nulls but limit 2 caps the count at 2, under error_if >2: a warning
 	assert_success
-	grep -q '^PASS  not_null_items_c: 0 failing rows' <<<"$stderr"
-	grep -q '^WARN  not_null_items_d: 2 failing rows' <<<"$stderr"
+	assert_stderr_line -e -- '^PASS  not_null_items_c: 0 failing rows'
+	assert_stderr_line -e -- '^WARN  not_null_items_d: 2 failing rows'
 	sql -c "insert into $S.items (id, kind, c) values (5, 'live', null)"
 	run --separate-stderr dq -s not_null_items_c
 	assert_failure 1
-	grep -q '^FAIL  not_null_items_c: 1 failing row' <<<"$stderr"
+	assert_stderr_line -e -- '^FAIL  not_null_items_c: 1 failing row'
 }
 
 @test "dqcheck reads arguments under arguments:, at the top level and in the test_name form alike" {
@@ -301,9 +301,9 @@ PY
 	sql -c "insert into $S.items (id, kind) values (1, 'live'), (2, 'staging'), (3, 'test')"
 	run --separate-stderr dq -s 'kind_is_known*'
 	assert_failure 1
-	grep -q '^FAIL  kind_is_known: 1 failing row' <<<"$stderr"
-	grep -q '^FAIL  kind_is_known_top_level: 1 failing row' <<<"$stderr"
-	grep -q '^WARN  kind_is_known_alternative: 1 failing row' <<<"$stderr"
+	assert_stderr_line -e -- '^FAIL  kind_is_known: 1 failing row'
+	assert_stderr_line -e -- '^FAIL  kind_is_known_top_level: 1 failing row'
+	assert_stderr_line -e -- '^WARN  kind_is_known_alternative: 1 failing row'
 	assert_equal "$(grep -c '^      staging | 1$' <<<"$stderr")" 3
 }
 
@@ -315,22 +315,22 @@ PY
 	# -s orders: its 7 tests and the 4 that also read it (dbt's eager
 	# selection). The five foldable ones on orders share one query; each
 	# that fails adds one query for its exact count and rows.
-	grep -q 'dqcheck: 11 tests: 5 passed, 0 warned, 6 failed, 0 errors' <<<"$stderr"
-	grep -qx 'dqcheck: 11 queries for 11 tests (5 tests folded into 1 queries)' <<<"$stderr"
+	assert_stderr_line -e -- 'dqcheck: 11 tests: 5 passed, 0 warned, 6 failed, 0 errors'
+	assert_stderr_line -e -- '^dqcheck: 11 queries for 11 tests \(5 tests folded into 1 queries\)$'
 	grep '^[A-Z]' <<<"$stderr" | sed 's/, [0-9.]* s$//' | sort >folded.txt
 	run --separate-stderr dq -v --no-fold -s orders
 	assert_failure 1
-	grep -qx 'dqcheck: 11 queries for 11 tests (0 tests folded into 0 queries)' <<<"$stderr"
+	assert_stderr_line -e -- '^dqcheck: 11 queries for 11 tests \(0 tests folded into 0 queries\)$'
 	grep '^[A-Z]' <<<"$stderr" | sed 's/, [0-9.]* s$//' | sort >single.txt
 	diff folded.txt single.txt
 	# on clean data the five cost one query
 	sql -c "delete from $S.orders where id = 5"
 	run --separate-stderr dq -v -s orders
 	assert_success
-	grep -qx 'dqcheck: 7 queries for 11 tests (5 tests folded into 1 queries)' <<<"$stderr"
+	assert_stderr_line -e -- '^dqcheck: 7 queries for 11 tests \(5 tests folded into 1 queries\)$'
 	run --separate-stderr dq -v --no-fold -s orders
 	assert_success
-	grep -qx 'dqcheck: 11 queries for 11 tests (0 tests folded into 0 queries)' <<<"$stderr"
+	assert_stderr_line -e -- '^dqcheck: 11 queries for 11 tests \(0 tests folded into 0 queries\)$'
 }
 
 @test "dqcheck runs the rest of a folded query's tests when one of them names a missing column" {
@@ -338,7 +338,7 @@ PY
 	sql -c "alter table $S.orders rename column quantity to qty"
 	run --separate-stderr dq -s orders
 	assert_failure 3
-	grep -qx 'ERROR accepted_values_orders_quantity__False__1__2__3: column "quantity" does not exist, [0-9.]* s' <<<"$stderr"
+	assert_stderr_line -e -- '^ERROR accepted_values_orders_quantity__False__1__2__3: column "quantity" does not exist, [0-9.]* s$'
 	assert_equal "$(grep -c '^PASS ' <<<"$stderr")" 10
 }
 
@@ -373,7 +373,7 @@ PY
 	local long=${S}_$(printf 'x%.0s' {1..50})
 	run --separate-stderr "$BIN/dqcheck" --project-dir proj --schema "$long" --store-failures -s not_null_customers_id
 	assert_failure 3
-	grep -q "^ERROR not_null_customers_id: cannot store failures: the schema name ${long}_dbt_test__audit is longer than 63 bytes" <<<"$stderr"
+	assert_stderr_line -e -- "^ERROR not_null_customers_id: cannot store failures: the schema name ${long}_dbt_test__audit is longer than 63 bytes"
 }
 
 @test "dqcheck --junit writes one testcase per test that xmllint accepts" {
@@ -408,11 +408,11 @@ PY
 	grep -q "$e" <(jq -r '.results[0].message' out.json)
 	grep -q "$e" <(xmllint --xpath 'string(//testcase[@name="long_error"]/error/@message)' out.xml)
 	# a sample value on stderr is cut at 40 characters, not 40 bytes
-	grep -qx "      ${e:0:40}" <<<"$stderr"
+	assert_stderr_line -e -- "^      ${e:0:40}$"
 	# and shows control bytes as '?'
 	printf "select E'\\\\033[2Jred' as note\n" >proj/tests/long_value.sql
 	run --separate-stderr dq -s long_value
-	grep -qx '      ?\[2Jred' <<<"$stderr"
+	assert_stderr_line -e -- '^      \?\[2Jred$'
 	iconv -f UTF-8 -t UTF-8 <<<"$stderr" >/dev/null
 }
 
@@ -420,7 +420,7 @@ PY
 	shop
 	run --separate-stderr dq -s customers --junit "$BATS_TEST_TMPDIR/no/such/dir/out.xml"
 	assert_failure 3
-	grep -q '^PASS  not_null_customers_id' <<<"$stderr"
+	assert_stderr_line -e -- '^PASS  not_null_customers_id'
 	assert_equal "${stderr_lines[-1]}" "dqcheck: $BATS_TEST_TMPDIR/no/such/dir/out.xml: No such file or directory"
 	run --separate-stderr dq -s customers --json /dev/full
 	assert_failure 3
@@ -482,7 +482,7 @@ PY
 	run --separate-stderr dq -s customers
 	assert_success
 	assert_equal "$(grep -c '^PASS ' <<<"$stderr")" 4
-	grep -q '^PASS  relationships_orders_customer_id__id__ref_customers_' <<<"$stderr"
+	assert_stderr_line -e -- '^PASS  relationships_orders_customer_id__id__ref_customers_'
 	run --separate-stderr dq -s customers --exclude unique_customers_id
 	assert_equal "$(grep -c '^PASS ' <<<"$stderr")" 3
 	run --separate-stderr dq -s 'source:raw'
@@ -551,8 +551,8 @@ PY
 	sql -c "create schema $S; create table $S.items (\"Odd Name\" text); insert into $S.items values ('it''s'), ('nope')"
 	run --separate-stderr dq
 	assert_failure 1
-	grep -q '^FAIL  accepted_values_items_Odd_Name__it_s__x_drop_table_items_: 1 failing row' <<<"$stderr"
-	grep -qx '      nope | 1' <<<"$stderr"
+	assert_stderr_line -e -- '^FAIL  accepted_values_items_Odd_Name__it_s__x_drop_table_items_: 1 failing row'
+	assert_stderr_line -e -- '^      nope \| 1$'
 	run sql -c "select count(*) from $S.items"
 	assert_output 2
 }
@@ -563,10 +563,10 @@ PY
 		insert into $S.top values (null); insert into $S.stg values (null), (-1)"
 	run --separate-stderr dq
 	assert_failure 1
-	grep -q '^WARN  not_null_top_id: 1 failing row' <<<"$stderr"
-	grep -q '^FAIL  not_null_stg_id: 1 failing row' <<<"$stderr"
-	grep -q '^WARN  stg_id_warns_anyway: 1 failing row' <<<"$stderr"
-	grep -q '^WARN  no_negative_ids: 1 failing row' <<<"$stderr"
+	assert_stderr_line -e -- '^WARN  not_null_top_id: 1 failing row'
+	assert_stderr_line -e -- '^FAIL  not_null_stg_id: 1 failing row'
+	assert_stderr_line -e -- '^WARN  stg_id_warns_anyway: 1 failing row'
+	assert_stderr_line -e -- '^WARN  no_negative_ids: 1 failing row'
 	grep -qx "      failing rows stored in \"${S}_dbt_test__audit\".\"no_negative_ids\"" <<<"$stderr"
 	run sql -c "select id from ${S}_dbt_test__audit.no_negative_ids"
 	assert_output -- -1
@@ -579,11 +579,11 @@ PY
 	echo "select * from {{ ref('customers') }} where pg_terminate_backend(pg_backend_pid())" >proj/tests/a_kill.sql
 	run --separate-stderr dq --junit out.xml
 	assert_failure 3
-	grep -q '^PASS  source_freshness_raw_events' <<<"$stderr"
-	grep -qE '^ERROR a_kill: lost the connection to the server \(FATAL:  terminating connection due to administrator command\), [0-9.]+ s$' <<<"$stderr"
-	grep -qx 'dqcheck: lost the connection to the database: FATAL:  terminating connection due to administrator command' <<<"$stderr"
-	grep -q '^ERROR big_orders: not run: the connection was lost' <<<"$stderr"
-	grep -q '^ERROR no_future_orders: not run: the connection was lost' <<<"$stderr"
+	assert_stderr_line -e -- '^PASS  source_freshness_raw_events'
+	assert_stderr_line -e -- '^ERROR a_kill: lost the connection to the server \(FATAL:  terminating connection due to administrator command\), [0-9.]+ s$'
+	assert_stderr_line -e -- '^dqcheck: lost the connection to the database: FATAL:  terminating connection due to administrator command$'
+	assert_stderr_line -e -- '^ERROR big_orders: not run: the connection was lost'
+	assert_stderr_line -e -- '^ERROR no_future_orders: not run: the connection was lost'
 	assert_equal "$(tail -n 1 <<<"$stderr" | sed 's/ in .*//')" "dqcheck: 18 tests: 15 passed, 0 warned, 0 failed, 3 errors"
 	xmllint --noout out.xml
 	assert_equal "$(xmllint --xpath 'count(//testcase/error)' out.xml)" 3
@@ -593,14 +593,14 @@ PY
 	shop
 	run --separate-stderr dq -s big_orders
 	assert_success
-	grep -q '^PASS  big_orders: 0 failing rows' <<<"$stderr"
+	assert_stderr_line -e -- '^PASS  big_orders: 0 failing rows'
 	run --separate-stderr dq -s big_orders --vars 'big_order: 50'
 	assert_success
-	grep -q '^WARN  big_orders: 1 failing row' <<<"$stderr"
-	grep -qx '      4 | 100.00' <<<"$stderr"
+	assert_stderr_line -e -- '^WARN  big_orders: 1 failing row'
+	assert_stderr_line -e -- '^      4 \| 100.00$'
 	printf 'vars:\n  big_order: 15\n' >>proj/dbt_project.yml
 	run --separate-stderr dq -s big_orders
-	grep -q '^WARN  big_orders: 2 failing rows' <<<"$stderr"
+	assert_stderr_line -e -- '^WARN  big_orders: 2 failing rows'
 }
 
 @test "dqcheck relationships to a source, equal_rowcount per group, equal_sums with tolerance and compare_where" {
@@ -635,18 +635,18 @@ PY
 	run --separate-stderr dq -s order_facts -s daily_revenue --exclude equal_sums_daily_revenue_7b1ab8a74dc40059c7c890b0b6455453 --exclude equal_rowcount_order_facts_ref_orders_
 	assert_failure 1
 	# events hold ids 1 and 2; orders 3 and 4 have no event
-	grep -q '^FAIL  relationships_order_facts_id__event_id__source_raw_events_: 2 failing rows' <<<"$stderr"
+	assert_stderr_line -e -- '^FAIL  relationships_order_facts_id__event_id__source_raw_events_: 2 failing rows'
 	# the returned order (5.25 on 2026-01-02) is left out of the compare side
-	grep -q '^FAIL  revenue_within_a_cent: 1 failing row' <<<"$stderr"
-	grep -qx '      2026-01-02 | 5.25 | 0' <<<"$stderr"
-	grep -q '^PASS  facts_per_day: 0 failing rows' <<<"$stderr"
+	assert_stderr_line -e -- '^FAIL  revenue_within_a_cent: 1 failing row'
+	assert_stderr_line -e -- '^      2026-01-02 \| 5.25 \| 0$'
+	assert_stderr_line -e -- '^PASS  facts_per_day: 0 failing rows'
 	sql -c "insert into $S.orders values (5, 1, 'placed', 1, 0.01, '2026-01-03')"
 	run --separate-stderr dq -s facts_per_day -s revenue_within_a_cent
-	grep -q '^FAIL  facts_per_day: 1 failing row' <<<"$stderr"
-	grep -qx '      ordered_at | count_a | count_b' <<<"$stderr"
-	grep -qx '      2026-01-03 | 1 | 2' <<<"$stderr"
+	assert_stderr_line -e -- '^FAIL  facts_per_day: 1 failing row'
+	assert_stderr_line -e -- '^      ordered_at \| count_a \| count_b$'
+	assert_stderr_line -e -- '^      2026-01-03 \| 1 \| 2$'
 	# a cent off on 2026-01-03 is within the tolerance: only 2026-01-02 fails
-	grep -q '^FAIL  revenue_within_a_cent: 1 failing row' <<<"$stderr"
+	assert_stderr_line -e -- '^FAIL  revenue_within_a_cent: 1 failing row'
 	# key columns may have any name, a and b too
 	sql -c "create table $S.pa (a int, b int); create table $S.pb (a int, b int);
 		insert into $S.pa values (1, 5); insert into $S.pb values (1, 5), (2, 1)"
@@ -662,8 +662,8 @@ PY
 	EOF
 	run --separate-stderr dq -s pa
 	assert_failure 1
-	grep -q '^FAIL  equal_rowcount_pa_ref_pb___a: 1 failing row' <<<"$stderr"
-	grep -q '^FAIL  equal_sums_pa_b__ref_pb___a: 1 failing row' <<<"$stderr"
+	assert_stderr_line -e -- '^FAIL  equal_rowcount_pa_ref_pb___a: 1 failing row'
+	assert_stderr_line -e -- '^FAIL  equal_sums_pa_b__ref_pb___a: 1 failing row'
 }
 
 @test "dqcheck blanks a password given with -d in its command line, as ps shows it" {
@@ -714,7 +714,7 @@ full_refresh_running() {
 	wait "$mr"
 	assert_success
 	assert_equal "${stderr_lines[0]}" "dqcheck: waiting for a modelrun of project lockproj, schema $S, to finish"
-	grep -q '^PASS  b_counts_a: 0 failing rows' <<<"$stderr"
+	assert_stderr_line -e -- '^PASS  b_counts_a: 0 failing rows'
 	awk -v s="$start" -v e="$end" 'BEGIN { exit !(e - s > 1.0) }'
 	# and a modelrun that starts while dqcheck runs waits for it
 	sql -c "select pg_advisory_lock_shared(hashtextextended('modelrun:lockproj:$S', 0))" -c "select pg_sleep(2)" 3>&- &

@@ -54,3 +54,19 @@ time.sleep(60)' "$dir" &
 	wait "$listener" 2>/dev/null || true
 	rm -rf "$dir"
 }
+
+# assert_stderr_line [-p | -e] [--] EXPECTED: bats-assert's assert_line on
+# $stderr (after run --separate-stderr), so that a failure shows the whole
+# of it beside what was expected.
+assert_stderr_line() {
+	local output=$stderr
+	local -a lines=("${stderr_lines[@]}")
+	assert_line "$@"
+}
+
+# refute_stderr_line: likewise, refute_line on $stderr.
+refute_stderr_line() {
+	local output=$stderr
+	local -a lines=("${stderr_lines[@]}")
+	refute_line "$@"
+}
