@@ -29,7 +29,7 @@ wait_for_sleep() {
 	return 1
 }
 
-@test "modelrun: the server stopped mid-build leaves the old table, names the failure, and the next run succeeds" {
+@test "modelrun: the server stopped mid-build leaves the old table, exits 3 naming the failure, and the next run succeeds" {
 	"$BIN/modelrun" run --project-dir proj --vars '{version: 2, sleep: 5}' >out 2>err &
 	pid=$!
 	wait_for_sleep
@@ -38,7 +38,10 @@ wait_for_sleep() {
 	status=0
 	wait "$pid" || status=$?
 	pg_server_start
-	[ "$status" -ne 0 ]
+	# A lost connection is an operational failure (modelrun(1), EXIT
+	# STATUS): 3, not a crash's 134 or 139.
+	output=$(cat err)
+	assert_failure 3
 	grep -qiE 'terminat|connection|server closed' err || { cat err; false; }
 	assert_equal "$(sql -c 'select count(*), min(version) from analytics.slow_facts')" "1000|1"
 	run --separate-stderr "$BIN/modelrun" run --project-dir proj --vars '{version: 3}'
@@ -46,14 +49,15 @@ wait_for_sleep() {
 	assert_equal "$(sql -c 'select count(*), min(version) from analytics.slow_facts')" "1000|3"
 }
 
-@test "modelrun: a connection terminated mid-build leaves the old table and exits non-zero with the server's reason" {
+@test "modelrun: a connection terminated mid-build leaves the old table and exits 3 with the server's reason" {
 	"$BIN/modelrun" run --project-dir proj --vars '{version: 2, sleep: 5}' >out 2>err &
 	pid=$!
 	wait_for_sleep
 	psql -X -q -d postgres -c "select pg_terminate_backend(pid) from pg_stat_activity where datname = '$PGDATABASE' and query like '%pg_sleep%' and pid <> pg_backend_pid()" >/dev/null
 	status=0
 	wait "$pid" || status=$?
-	[ "$status" -ne 0 ]
+	output=$(cat err)
+	assert_failure 3
 	grep -q 'server closed the connection unexpectedly' err || { cat err; false; }
 	assert_equal "$(sql -c 'select count(*), min(version) from analytics.slow_facts')" "1000|1"
 	run --separate-stderr "$BIN/modelrun" run --project-dir proj --vars '{version: 3}'

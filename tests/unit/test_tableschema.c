@@ -1,0 +1,762 @@
+/* SPDX-License-Identifier: MIT
+ * Unit tests for Frictionless Table Schemas (lib/tableschema.c), the hot
+ * path of validate: values parsed per field type and compared, and the
+ * constraints checked, with expectations taken from the Table Schema spec
+ * rather than from the code:
+ *   integer and number: XML Schema's lexical forms (optional sign, leading
+ *     and trailing zeros optional, number with "." and an E exponent),
+ *     decimalChar, groupChar, bareNumber (strip currency and percent signs
+ *     only when it is false); numbers compared exactly, never as floats;
+ *   boolean: trueValues/falseValues, by default true/True/TRUE/1 and
+ *     false/False/FALSE/0, and nothing else;
+ *   date YYYY-MM-DD, datetime YYYY-MM-DDThh:mm:ss with Z or an offset,
+ *     time hh:mm:ss, year YYYY, strptime-style formats; real calendar days
+ *     only, year 0 refused;
+ *   string formats email, uri, uuid;
+ *   minimum, maximum, exclusiveMinimum/Maximum on the logical value,
+ *     minLength/maxLength in characters, pattern as a whole-value match
+ *     with XML Schema's Unicode \d and \w, enum by logical value;
+ *   missingValues, and loading a schema file with its errors. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "tableschema.h"
+#include "unit.h"
+
+static char err[512];
+
+/* A one-field schema of the given type. */
+static struct ts_field *field(struct ts_schema *s, enum ts_type t)
+{
+	ts_init_empty(s);
+	struct ts_field *f = ts_add_field(s, "x");
+	f->type = t;
+	return f;
+}
+
+static bool parses(const struct ts_field *f, const char *cell)
+{
+	static char digits[256];
+	struct ts_value v;
+	const char *why = NULL;
+	return ts_parse(f, cell, strlen(cell), &v, digits, &why);
+}
+
+/* Parses into the caller's value and digit buffer; false if it does not parse. */
+static bool parse_into(const struct ts_field *f, const char *cell, struct ts_value *v, char *digits)
+{
+	const char *why = NULL;
+	bool ok = ts_parse(f, cell, strlen(cell), v, digits, &why);
+	if (!ok && !why)
+		printf("#   no reason given for \"%s\"\n", cell);
+	return ok;
+}
+
+/* -2, -1, 0, 1 for a < b, ..., or 2 when either does not parse. */
+static int cmp(const struct ts_field *f, const char *a, const char *b)
+{
+	char da[256], db[256];
+	struct ts_value va, vb;
+	if (!parse_into(f, a, &va, da) || !parse_into(f, b, &vb, db))
+		return 2;
+	int c = ts_compare(&va, &vb);
+	return c < 0 ? -1 : c > 0;
+}
+
+/* The value's digits and exponent as "sign 0.DIGITS e EXP". */
+static const char *decimal(const struct ts_field *f, const char *cell)
+{
+	static char out[300], digits[256];
+	struct ts_value v;
+	if (!parse_into(f, cell, &v, digits))
+		return "refused";
+	snprintf(out, sizeof out, "%c0.%.*se%lld", v.sign < 0 ? '-' : v.sign > 0 ? '+' : '0', (int)v.ndigits,
+		 v.digits, (long long)v.exp);
+	return out;
+}
+
+#define DEC(f, cell, want)                                  \
+	do {                                                \
+		const char *got_ = decimal((f), (cell));    \
+		CHECK_STR(got_, strlen(got_), want);        \
+	} while (0)
+
+static int64_t ival(const struct ts_field *f, const char *cell)
+{
+	char digits[256];
+	struct ts_value v;
+	if (!parse_into(f, cell, &v, digits))
+		return INT64_MIN;
+	return v.i;
+}
+
+static void types_by_name(void)
+{
+	static const char *const names[] = { "string", "integer", "number", "boolean", "date", "datetime", "time", "year" };
+	for (int i = 0; i < 8; i++) {
+		enum ts_type t;
+		CHECK(ts_type_parse(names[i], &t) && (int)t == i && strcmp(ts_type_name(t), names[i]) == 0);
+	}
+	enum ts_type t = TS_DATE;
+	CHECK(!ts_type_parse("geopoint", &t) && !ts_type_parse("Integer", &t) && !ts_type_parse("", &t));
+	CHECK(strcmp(ts_constraint_name(TSC_EXCLUSIVE_MAXIMUM), "exclusiveMaximum") == 0);
+	CHECK(strcmp(ts_constraint_name(TSC_MIN_LENGTH), "minLength") == 0);
+	CHECK(strcmp(ts_constraint_name(TSC_ENUM), "enum") == 0);
+}
+
+static void integers(void)
+{
+	struct ts_schema s;
+	struct ts_field *f = field(&s, TS_INTEGER);
+	DEC(f, "0", "00.e0");
+	DEC(f, "-0", "00.e0");
+	DEC(f, "+0", "00.e0");
+	DEC(f, "42", "+0.42e2");
+	DEC(f, "+7", "+0.7e1");
+	DEC(f, "-12", "-0.12e2");
+	DEC(f, "007", "+0.7e1");
+	DEC(f, "1000", "+0.1e4");
+	DEC(f, "123456789012345678901234567890", "+0.12345678901234567890123456789e30");
+	static const char *const bad[] = { "", "-", "+", "1.0", "1.", "1e3", "1E3", " 1", "1 ", "$1", "1%", "0x10",
+					   "1,000", "1_000", "--1", "+-1", "١٢", "one", "NaN" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (parses(f, bad[i])) {
+			printf("#   integer \"%s\" was accepted\n", bad[i]);
+			CHECK(!"accepted");
+		}
+	CHECK(cmp(f, "10", "9") == 1 && cmp(f, "-10", "-9") == -1 && cmp(f, "-0", "0") == 0);
+	CHECK(cmp(f, "9223372036854775808", "9223372036854775807") == 1); /* beyond int64, still exact */
+	CHECK(cmp(f, "-1", "1") == -1 && cmp(f, "0", "-1") == 1 && cmp(f, "012", "12") == 0);
+	/* bareNumber false: leading and trailing non-numeric characters go. */
+	f->bare_number = false;
+	DEC(f, "$1", "+0.1e1");
+	DEC(f, "95%", "+0.95e2");
+	DEC(f, "EUR -5", "-0.5e1");
+	DEC(f, "1.5%", "refused"); /* still an integer */
+	DEC(f, "$", "refused");
+	ts_free(&s);
+}
+
+static void numbers(void)
+{
+	struct ts_schema s;
+	struct ts_field *f = field(&s, TS_NUMBER);
+	/* The spec's examples of XML Schema decimals. */
+	DEC(f, "-1.23", "-0.123e1");
+	DEC(f, "12678967.543233", "+0.12678967543233e8");
+	DEC(f, "+100000.00", "+0.1e6");
+	DEC(f, "210", "+0.21e3");
+	DEC(f, "0.05", "+0.5e-1");
+	DEC(f, "0.0", "00.e0");
+	DEC(f, "-0.000", "00.e0");
+	DEC(f, ".5", "+0.5e0");
+	DEC(f, "5.", "+0.5e1");
+	/* An exponent: E, an optional sign, digits. */
+	DEC(f, "1E-4", "+0.1e-3");
+	DEC(f, "1e3", "+0.1e4");
+	DEC(f, "1.5E+2", "+0.15e3");
+	DEC(f, "-2.50e-1", "-0.25e0");
+	DEC(f, "0e5", "00.e0");
+	CHECK(cmp(f, "1E-4", "0.0001") == 0 && cmp(f, "1.5E+2", "150") == 0 && cmp(f, "+100000.00", "1e5") == 0);
+	static const char *const bad[] = { "", ".", "-", "+.", "1.2.3", "1e", "1e+", "1E-", "e5", "1e5.5", "1 000",
+					   "1,5", "0x10", " 1", "1 ", "$1.5", "1.5%", "1..5", "1e 5", "--1" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (parses(f, bad[i])) {
+			printf("#   number \"%s\" was accepted\n", bad[i]);
+			CHECK(!"accepted");
+		}
+	DEC(f, "1e1000000001", "refused"); /* an exponent no decimal can hold */
+	/* Exact: what a double cannot tell apart, these can. */
+	CHECK(cmp(f, "0.30000000000000001", "0.3") == 1);
+	CHECK(cmp(f, "12345678901234567890.5", "12345678901234567890.51") == -1);
+	CHECK(cmp(f, "9007199254740993", "9007199254740992") == 1);
+	CHECK(cmp(f, "-0.1", "-0.10") == 0 && cmp(f, "-0.1", "-0.01") == -1 && cmp(f, "0.1", "0.099") == 1);
+	CHECK(cmp(f, "-5", "0") == -1 && cmp(f, "0", "0.0001") == -1 && cmp(f, "100", "99.999") == 1);
+	CHECK(cmp(f, "1e-400", "0") == 1 && cmp(f, "-1e400", "-1e399") == -1);
+	ts_free(&s);
+}
+
+static void number_options(void)
+{
+	struct ts_schema s;
+	struct ts_field *f = field(&s, TS_NUMBER);
+	f->decimal_char = ',';
+	DEC(f, "1,5", "+0.15e1");
+	DEC(f, "3,14", "+0.314e1");
+	DEC(f, "1.5", "refused");
+	f->decimal_char = '.';
+	f->group_char = ',';
+	DEC(f, "1,000", "+0.1e4");
+	DEC(f, "1,000,000.25", "+0.100000025e7");
+	DEC(f, "1,000,000", "+0.1e7");
+	DEC(f, ",100", "refused");
+	DEC(f, "100,", "refused");
+	DEC(f, "1,,000", "refused");
+	f->group_char = ' ';
+	DEC(f, "1 000", "+0.1e4");
+	f->group_char = '#';
+	DEC(f, "1#000#000", "+0.1e7");
+	/* The spec's bareNumber examples: currency and percent signs around. */
+	f->group_char = '\0';
+	DEC(f, "$1.5", "refused");
+	DEC(f, "1.5%", "refused");
+	f->bare_number = false;
+	DEC(f, "$1.5", "+0.15e1");
+	DEC(f, "1.5%", "+0.15e1");
+	DEC(f, "EUR 95", "+0.95e2");
+	DEC(f, "€-3.10", "-0.31e1");
+	f->group_char = ',';
+	DEC(f, "$1,000.00", "+0.1e4");
+	f->group_char = '.';
+	f->decimal_char = ',';
+	DEC(f, "€ 1.000,00", "+0.1e4");
+	DEC(f, "1.000,00 €", "+0.1e4");
+	DEC(f, "€", "refused");
+	ts_free(&s);
+}
+
+static void booleans(void)
+{
+	struct ts_schema s;
+	struct ts_field *f = field(&s, TS_BOOLEAN);
+	char d[8];
+	struct ts_value v;
+	static const char *const yes[] = { "true", "True", "TRUE", "1" }, *const no[] = { "false", "False", "FALSE", "0" };
+	for (int i = 0; i < 4; i++) {
+		CHECK(parse_into(f, yes[i], &v, d) && v.boolean);
+		CHECK(parse_into(f, no[i], &v, d) && !v.boolean);
+	}
+	static const char *const bad[] = { "", "tRUE", "yes", "no", "t", "f", "on", "off", "2", "true ", " 1", "01", "truex", "tru" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (parses(f, bad[i])) {
+			printf("#   boolean \"%s\" was accepted\n", bad[i]);
+			CHECK(!"accepted");
+		}
+	/* Own values replace the defaults. */
+	for (size_t i = 0; i < f->n_true; i++)
+		free(f->true_values[i]);
+	for (size_t i = 0; i < f->n_false; i++)
+		free(f->false_values[i]);
+	f->true_values[0] = strdup("Y");
+	f->true_values[1] = strdup("ja");
+	f->false_values[0] = strdup("N");
+	f->false_values[1] = strdup("");
+	f->n_true = f->n_false = 2;
+	CHECK(parse_into(f, "Y", &v, d) && v.boolean);
+	CHECK(parse_into(f, "ja", &v, d) && v.boolean);
+	CHECK(parse_into(f, "N", &v, d) && !v.boolean);
+	CHECK(parse_into(f, "", &v, d) && !v.boolean);
+	CHECK(!parses(f, "true") && !parses(f, "1") && !parses(f, "y") && !parses(f, "j") && !parses(f, "jaa"));
+	struct ts_value t, fa;
+	CHECK(parse_into(f, "Y", &t, d) && parse_into(f, "N", &fa, d) && ts_compare(&fa, &t) < 0);
+	ts_free(&s);
+}
+
+static void dates(void)
+{
+	struct ts_schema s;
+	struct ts_field *f = field(&s, TS_DATE);
+	CHECK(ival(f, "1970-01-01") == 0);
+	CHECK(ival(f, "2000-01-01") == 10957);
+	CHECK(ival(f, "2024-02-29") == 19782);
+	CHECK(ival(f, "2000-02-29") == 11016);
+	CHECK(ival(f, "0001-01-01") == -719162);
+	CHECK(ival(f, "9999-12-31") == 2932896);
+	static const char *const bad[] = { "", "2023-02-29", "1900-02-29", "2024-04-31", "2024-13-01", "2024-00-01",
+					   "2024-01-00", "2024-01-32", "0000-01-01", "2024-1-05", "24-01-05", "20240105",
+					   "2024/01/05", " 2024-01-05", "2024-01-05 ", "2024-01-05T00:00:00Z",
+					   "+2024-01-05", "2024-01-05Z" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (parses(f, bad[i])) {
+			printf("#   date \"%s\" was accepted\n", bad[i]);
+			CHECK(!"accepted");
+		}
+	CHECK(cmp(f, "2024-01-01", "2023-12-31") == 1);
+	/* A format in strptime's directives. */
+	f->format = strdup("%d/%m/%Y");
+	CHECK(ival(f, "29/02/2024") == 19782);
+	CHECK(!parses(f, "2024-02-29") && !parses(f, "29/02/2023") && !parses(f, "29/02/2024 ") &&
+	      !parses(f, "29-02-2024") && !parses(f, "31/04/2024") && !parses(f, "01/01/0000"));
+	ts_free(&s);
+}
+
+static void datetimes(void)
+{
+	struct ts_schema s;
+	struct ts_field *f = field(&s, TS_DATETIME);
+	const int64_t jan1 = 19723LL * 86400 * 1000000; /* 2024-01-01T00:00:00Z */
+	CHECK(ival(f, "2024-01-01T00:00:00Z") == jan1);
+	CHECK(ival(f, "2024-01-01T01:00:00+01:00") == jan1);
+	CHECK(ival(f, "2023-12-31T19:30:00-04:30") == jan1);
+	CHECK(ival(f, "2024-01-01T00:00:00+00:00") == jan1);
+	CHECK(ival(f, "2024-01-01t00:00:00z") == jan1); /* RFC 3339 allows either case */
+	CHECK(ival(f, "2024-01-01T00:00:00.5Z") == jan1 + 500000);
+	CHECK(ival(f, "2024-01-01T00:00:00.123456Z") == jan1 + 123456);
+	CHECK(ival(f, "1970-01-01T00:00:00Z") == 0);
+	CHECK(ival(f, "1969-12-31T23:59:59Z") == -1000000);
+	CHECK(ival(f, "1969-12-31T23:59:59.5Z") == -500000);
+	/* A leap second is the last second of a UTC day, and no other. */
+	CHECK(ival(f, "2016-12-31T23:59:60Z") == 1483228800LL * 1000000);
+	CHECK(ival(f, "2017-01-01T00:59:60+01:00") == 1483228800LL * 1000000);
+	static const char *const bad[] = {
+		"", "2024-01-01", "2024-01-01T00:00:00", "2024-01-01 00:00:00Z", "2024-01-01T00:00Z",
+		"2024-01-01T24:00:00Z", "2024-01-01T23:60:00Z", "2024-01-01T12:00:60Z", "2016-12-31T23:59:60+01:00",
+		"2023-02-29T00:00:00Z", "0000-01-01T00:00:00Z", "2024-01-01T00:00:00+24:00",
+		"2024-01-01T00:00:00+01:60", "2024-01-01T00:00:00+0100", "2024-01-01T00:00:00+01",
+		"2024-01-01T00:00:00.Z", "2024-01-01T0:00:00Z", "2024-01-01T00:00:00Z ", "2024-01-01T00:00:00ZZ",
+		"2024-01-01T00:00:00 UTC",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (parses(f, bad[i])) {
+			printf("#   datetime \"%s\" was accepted\n", bad[i]);
+			CHECK(!"accepted");
+		}
+	CHECK(cmp(f, "2024-01-01T00:00:00+01:00", "2023-12-31T23:30:00Z") == -1);
+	f->format = strdup("%Y-%m-%d %H:%M:%S");
+	CHECK(ival(f, "2024-01-01 00:00:00") == jan1);
+	CHECK(!parses(f, "2024-01-01T00:00:00Z") && !parses(f, "2024-01-01 24:00:00"));
+	free(f->format);
+	f->format = strdup("%d.%m.%Y %H:%M %z");
+	CHECK(ival(f, "01.01.2024 02:00 +02:00") == jan1);
+	CHECK(!parses(f, "01.01.2024 02:00"));
+	free(f->format);
+	f->format = strdup("any");
+	CHECK(ival(f, "2024-01-01 00:00") == jan1);
+	CHECK(ival(f, "2024-01-01T00:00:00") == jan1);
+	ts_free(&s);
+}
+
+static void times(void)
+{
+	struct ts_schema s;
+	struct ts_field *f = field(&s, TS_TIME);
+	CHECK(ival(f, "00:00:00") == 0);
+	CHECK(ival(f, "23:59:59") == 86399LL * 1000000);
+	CHECK(ival(f, "12:30:00.25") == 45000LL * 1000000 + 250000);
+	static const char *const bad[] = { "", "24:00:00", "12:60:00", "12:00:60", "23:59:60", "12:00", "1:00:00",
+					   "12:00:00.", "12-00-00", "noon", "12:00:00 " };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (parses(f, bad[i])) {
+			printf("#   time \"%s\" was accepted\n", bad[i]);
+			CHECK(!"accepted");
+		}
+	CHECK(cmp(f, "09:00:00", "10:00:00") == -1);
+	f->format = strdup("%H%M");
+	CHECK(ival(f, "0930") == 34200LL * 1000000);
+	CHECK(!parses(f, "09:30"));
+	ts_free(&s);
+}
+
+static void years(void)
+{
+	struct ts_schema s;
+	struct ts_field *f = field(&s, TS_YEAR);
+	CHECK(ival(f, "2024") == 2024 && ival(f, "0001") == 1 && ival(f, "9999") == 9999);
+	CHECK(!parses(f, "0000") && !parses(f, "24") && !parses(f, "2024 ") && !parses(f, "2024-01") &&
+	      !parses(f, "") && !parses(f, "+2024") && !parses(f, "20x4"));
+	CHECK(cmp(f, "1999", "2000") == -1);
+	ts_free(&s);
+}
+
+static void string_formats(void)
+{
+	struct ts_schema s;
+	struct ts_field *f = field(&s, TS_STRING);
+	CHECK(parses(f, "") && parses(f, "anything at all"));
+	f->format = strdup("email");
+	CHECK(parses(f, "a@b.c") && parses(f, "first.last+tag@example.org"));
+	CHECK(!parses(f, "ab.c") && !parses(f, "@b.c") && !parses(f, "a@") && !parses(f, "a@b@c") &&
+	      !parses(f, "a b@c.d") && !parses(f, ""));
+	free(f->format);
+	f->format = strdup("uri");
+	CHECK(parses(f, "https://example.org/x?y=1") && parses(f, "mailto:a@b.c") && parses(f, "urn:isbn:0451450523"));
+	CHECK(!parses(f, "example.org") && !parses(f, "1http://x") && !parses(f, "http://a b") && !parses(f, ":x") &&
+	      !parses(f, ""));
+	free(f->format);
+	f->format = strdup("uuid");
+	CHECK(parses(f, "123e4567-e89b-12d3-a456-426614174000") && parses(f, "123E4567-E89B-12D3-A456-426614174000"));
+	CHECK(!parses(f, "123e4567e89b12d3a456426614174000") && !parses(f, "123e4567-e89b-12d3-a456-42661417400g") &&
+	      !parses(f, "123e4567-e89b-12d3-a456-4266141740000") && !parses(f, "{123e4567-e89b-12d3-a456-426614174000}") &&
+	      !parses(f, ""));
+	ts_free(&s);
+}
+
+/* Parses the cell and checks it: "ok", "unparsed" or the failed constraint's name. */
+static const char *verdict(const struct ts_field *f, const char *cell)
+{
+	char digits[256];
+	struct ts_value v;
+	const char *why;
+	enum ts_constraint c;
+	if (!ts_parse(f, cell, strlen(cell), &v, digits, &why))
+		return "unparsed";
+	return ts_check(f, cell, strlen(cell), &v, &c) ? "ok" : ts_constraint_name(c);
+}
+
+#define VERDICT(f, cell, want)                             \
+	do {                                               \
+		const char *got_ = verdict((f), (cell));   \
+		CHECK_STR(got_, strlen(got_), want);       \
+	} while (0)
+
+static int set(struct ts_field *f, enum ts_constraint c, const char *text)
+{
+	return ts_set_constraint(f, c, text, err, sizeof err);
+}
+
+static void bounds(void)
+{
+	struct ts_schema s;
+	struct ts_field *f = field(&s, TS_INTEGER);
+	CHECK(set(f, TSC_MINIMUM, "0") == 0 && set(f, TSC_MAXIMUM, "10") == 0);
+	VERDICT(f, "-1", "minimum");
+	VERDICT(f, "0", "ok");
+	VERDICT(f, "-0", "ok");
+	VERDICT(f, "10", "ok");
+	VERDICT(f, "010", "ok");
+	VERDICT(f, "11", "maximum");
+	VERDICT(f, "99999999999999999999999", "maximum");
+	CHECK(set(f, TSC_MINIMUM, "1.5") == -1);
+	CHECK(set(f, TSC_MINIMUM, "abc") == -1);
+	CHECK_STR(err, strlen(err), "\"abc\" is not an integer");
+	ts_free(&s);
+
+	f = field(&s, TS_NUMBER);
+	CHECK(set(f, TSC_EXCLUSIVE_MINIMUM, "0") == 0 && set(f, TSC_EXCLUSIVE_MAXIMUM, "1") == 0);
+	VERDICT(f, "0", "exclusiveMinimum");
+	VERDICT(f, "-0.0", "exclusiveMinimum");
+	VERDICT(f, "0.0000000000000000000001", "ok");
+	VERDICT(f, "0.99999999999999999999", "ok");
+	VERDICT(f, "1.000", "exclusiveMaximum");
+	VERDICT(f, "1e0", "exclusiveMaximum");
+	VERDICT(f, "x", "unparsed");
+	ts_free(&s);
+
+	/* A bound is written plainly even where cells carry a sign or a comma. */
+	f = field(&s, TS_NUMBER);
+	f->bare_number = false;
+	f->decimal_char = ',';
+	CHECK(set(f, TSC_MINIMUM, "-3.10") == 0);
+	VERDICT(f, "-3,11 €", "minimum");
+	VERDICT(f, "-3,1 €", "ok");
+	ts_free(&s);
+
+	f = field(&s, TS_DATE);
+	CHECK(set(f, TSC_MINIMUM, "2024-01-01") == 0 && set(f, TSC_EXCLUSIVE_MAXIMUM, "2024-02-01") == 0);
+	VERDICT(f, "2023-12-31", "minimum");
+	VERDICT(f, "2024-01-01", "ok");
+	VERDICT(f, "2024-01-31", "ok");
+	VERDICT(f, "2024-02-01", "exclusiveMaximum");
+	CHECK(set(f, TSC_MAXIMUM, "2024-02-30") == -1);
+	ts_free(&s);
+
+	f = field(&s, TS_DATETIME);
+	CHECK(set(f, TSC_MAXIMUM, "2024-01-01T00:00:00Z") == 0);
+	VERDICT(f, "2024-01-01T00:59:59+01:00", "ok");
+	VERDICT(f, "2024-01-01T01:00:00+01:00", "ok");
+	VERDICT(f, "2023-12-31T19:00:01-05:00", "maximum");
+	ts_free(&s);
+
+	f = field(&s, TS_YEAR);
+	CHECK(set(f, TSC_MINIMUM, "2000") == 0);
+	VERDICT(f, "1999", "minimum");
+	VERDICT(f, "2000", "ok");
+	ts_free(&s);
+
+	f = field(&s, TS_TIME);
+	CHECK(set(f, TSC_EXCLUSIVE_MINIMUM, "09:00:00") == 0);
+	VERDICT(f, "09:00:00", "exclusiveMinimum");
+	VERDICT(f, "09:00:00.000001", "ok");
+	ts_free(&s);
+
+	/* Bounds apply to numbers, dates and times only. */
+	f = field(&s, TS_STRING);
+	CHECK(set(f, TSC_MINIMUM, "a") == -1);
+	CHECK_STR(err, strlen(err), "\"a\" applies only to numbers, dates and times");
+	ts_free(&s);
+	f = field(&s, TS_BOOLEAN);
+	CHECK(set(f, TSC_MAXIMUM, "true") == -1);
+	ts_free(&s);
+}
+
+static void lengths(void)
+{
+	struct ts_schema s;
+	struct ts_field *f = field(&s, TS_STRING);
+	CHECK(set(f, TSC_MIN_LENGTH, "2") == 0 && set(f, TSC_MAX_LENGTH, "3") == 0);
+	VERDICT(f, "a", "minLength");
+	VERDICT(f, "ab", "ok");
+	VERDICT(f, "abc", "ok");
+	VERDICT(f, "abcd", "maxLength");
+	VERDICT(f, "", "minLength");
+	/* Characters, not bytes. */
+	VERDICT(f, "日本語", "ok");        /* 3 characters, 9 bytes */
+	VERDICT(f, "日本語で", "maxLength"); /* 4 characters */
+	VERDICT(f, "é", "minLength");       /* 1 character, 2 bytes */
+	VERDICT(f, "😀😀", "ok");            /* 2 characters, 8 bytes */
+	VERDICT(f, "😀😀😀😀", "maxLength");
+	VERDICT(f, "ééé", "ok");            /* 3 characters, 6 bytes */
+	ts_free(&s);
+	f = field(&s, TS_STRING);
+	CHECK(set(f, TSC_MIN_LENGTH, "4") == 0);
+	VERDICT(f, "日本語", "minLength");
+	VERDICT(f, "😀😀😀😀", "ok");
+	CHECK(set(f, TSC_MIN_LENGTH, "-1") == -1 && set(f, TSC_MIN_LENGTH, "") == -1 &&
+	      set(f, TSC_MAX_LENGTH, "two") == -1 && set(f, TSC_MAX_LENGTH, "2.5") == -1);
+	CHECK_STR(err, strlen(err), "\"2.5\" is not a whole number");
+	CHECK(f->min_length == 4 && f->max_length == -1); /* failures change nothing */
+	ts_free(&s);
+}
+
+static void patterns(void)
+{
+	struct ts_schema s;
+	struct ts_field *f = field(&s, TS_STRING);
+	CHECK(set(f, TSC_PATTERN, "[a-z]+") == 0);
+	VERDICT(f, "abc", "ok");
+	VERDICT(f, "abc1", "pattern"); /* the whole value must match */
+	VERDICT(f, "1abc", "pattern");
+	VERDICT(f, "", "pattern");
+	CHECK(ts_match_error() == NULL); /* no match is not an error */
+	CHECK(set(f, TSC_PATTERN, "a|ab") == 0);
+	VERDICT(f, "ab", "ok");
+	VERDICT(f, "a", "ok");
+	VERDICT(f, "abb", "pattern");
+	/* XML Schema's \d and \w are Unicode classes. */
+	CHECK(set(f, TSC_PATTERN, "\\d{3}") == 0);
+	VERDICT(f, "123", "ok");
+	VERDICT(f, "١٢٣", "ok");
+	VERDICT(f, "12", "pattern");
+	CHECK(set(f, TSC_PATTERN, "\\w+") == 0);
+	VERDICT(f, "héllo", "ok");
+	VERDICT(f, "a b", "pattern");
+	CHECK(set(f, TSC_PATTERN, "[0-9]{2}-[A-Z]{2}") == 0);
+	VERDICT(f, "12-AB", "ok");
+	VERDICT(f, "12-AB\n", "pattern");
+	CHECK(set(f, TSC_PATTERN, "(") == -1);
+	CHECK(strncmp(err, "\"(\": ", 5) == 0 && strstr(err, "at offset 1"));
+	CHECK(strcmp(f->pattern, "[0-9]{2}-[A-Z]{2}") == 0); /* the old pattern stays */
+	ts_free(&s);
+}
+
+static void enums(void)
+{
+	struct ts_schema s;
+	struct ts_field *f = field(&s, TS_STRING);
+	char *vals[] = { "a", "b", "" };
+	CHECK(ts_enum_from_list(f, vals, 3, err, sizeof err) == 0);
+	VERDICT(f, "a", "ok");
+	VERDICT(f, "", "ok");
+	VERDICT(f, "A", "enum");
+	VERDICT(f, "ab", "enum");
+	VERDICT(f, "a ", "enum");
+	ts_free(&s);
+
+	/* Typed fields compare logical values. */
+	f = field(&s, TS_INTEGER);
+	char *ints[] = { "1", "20" };
+	CHECK(ts_enum_from_list(f, ints, 2, err, sizeof err) == 0);
+	VERDICT(f, "01", "ok");
+	VERDICT(f, "+20", "ok");
+	VERDICT(f, "2", "enum");
+	VERDICT(f, "200", "enum");
+	ts_free(&s);
+
+	f = field(&s, TS_NUMBER);
+	char *nums[] = { "1.50", "-2", "1e3" };
+	CHECK(ts_enum_from_list(f, nums, 3, err, sizeof err) == 0);
+	VERDICT(f, "1.5", "ok");
+	VERDICT(f, "-2.000", "ok");
+	VERDICT(f, "1000", "ok");
+	VERDICT(f, "1.05", "enum");
+	VERDICT(f, "2", "enum");
+	ts_free(&s);
+
+	f = field(&s, TS_DATE);
+	char *days[] = { "2024-01-01" };
+	CHECK(ts_enum_from_list(f, days, 1, err, sizeof err) == 0);
+	VERDICT(f, "2024-01-01", "ok");
+	VERDICT(f, "2024-01-02", "enum");
+	ts_free(&s);
+
+	f = field(&s, TS_INTEGER);
+	char *bad[] = { "1", "x" };
+	CHECK(ts_enum_from_list(f, bad, 2, err, sizeof err) == -1);
+	CHECK_STR(err, strlen(err), "enum value \"x\" is not an integer");
+	ts_free(&s);
+}
+
+/* A bound's digits must stay good when the field array grows and moves. */
+static void bounds_survive_more_fields(void)
+{
+	struct ts_schema s;
+	struct ts_field *f = field(&s, TS_NUMBER);
+	CHECK(set(f, TSC_MINIMUM, "12.5") == 0);
+	for (int i = 0; i < 50; i++) {
+		char name[16];
+		snprintf(name, sizeof name, "f%d", i);
+		ts_add_field(&s, name);
+	}
+	f = &s.fields[0];
+	VERDICT(f, "12.4", "minimum");
+	VERDICT(f, "12.5", "ok");
+	CHECK(ts_field_index(&s, "f49") == 50 && ts_field_index(&s, "x") == 0 && ts_field_index(&s, "y") == -1);
+	ts_free(&s);
+}
+
+static void flags(void)
+{
+	struct ts_schema s;
+	struct ts_field *f = field(&s, TS_STRING);
+	CHECK(!f->required && !f->unique);
+	CHECK(set(f, TSC_REQUIRED, "true") == 0 && f->required);
+	CHECK(set(f, TSC_UNIQUE, "TRUE") == 0 && f->unique);
+	CHECK(set(f, TSC_REQUIRED, "False") == 0 && !f->required);
+	CHECK(set(f, TSC_UNIQUE, "yes") == -1 && f->unique);
+	ts_free(&s);
+}
+
+static void missing_values(void)
+{
+	struct ts_schema s;
+	ts_init_empty(&s);
+	CHECK(ts_is_missing(&s, "", 0));
+	CHECK(!ts_is_missing(&s, "NA", 2) && !ts_is_missing(&s, " ", 1) && !ts_is_missing(&s, "null", 4));
+	ts_free(&s);
+}
+
+static const char *write_file(const char *name, const char *text)
+{
+	static char path[256];
+	snprintf(path, sizeof path, "%s/%s", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", name);
+	FILE *fp = fopen(path, "w");
+	if (!fp || fputs(text, fp) == EOF || fclose(fp) != 0) {
+		perror(path);
+		exit(1);
+	}
+	return path;
+}
+
+static void load_file(void)
+{
+	char name[64];
+	snprintf(name, sizeof name, "test_tableschema_%ld.yaml", (long)getpid());
+	const char *path = write_file(name,
+				      "fields:\n"
+				      "  - name: id\n"
+				      "    type: integer\n"
+				      "  - name: amount\n"
+				      "    type: number\n"
+				      "    decimalChar: ','\n"
+				      "    groupChar: '.'\n"
+				      "    bareNumber: false\n"
+				      "    constraints: {minimum: 0, maximum: 1000.5}\n"
+				      "  - name: ok\n"
+				      "    type: boolean\n"
+				      "    trueValues: [J]\n"
+				      "    falseValues: [N]\n"
+				      "  - name: day\n"
+				      "    type: date\n"
+				      "    format: '%d/%m/%Y'\n"
+				      "    constraints: {enum: ['01/01/2024', '02/01/2024']}\n"
+				      "  - name: code\n"
+				      "    constraints: {pattern: '[A-Z]{3}', minLength: 3, required: true}\n"
+				      "missingValues: ['', NA, '-']\n"
+				      "primaryKey: id\n"
+				      "uniqueKeys: [[code, day]]\n");
+	struct ts_schema s;
+	CHECK(ts_load(&s, path, err, sizeof err) == 0);
+	if (s.nfields == 5) {
+		struct ts_field *f = s.fields;
+		CHECK(f[0].type == TS_INTEGER && f[0].required); /* a key part is required */
+		CHECK(f[1].decimal_char == ',' && f[1].group_char == '.' && !f[1].bare_number);
+		VERDICT(&f[1], "1.000,50 €", "ok");
+		VERDICT(&f[1], "1.000,51 €", "maximum");
+		VERDICT(&f[1], "-0,01", "minimum");
+		VERDICT(&f[2], "J", "ok");
+		VERDICT(&f[2], "true", "unparsed");
+		VERDICT(&f[3], "02/01/2024", "ok");
+		VERDICT(&f[3], "03/01/2024", "enum");
+		VERDICT(&f[3], "2024-01-01", "unparsed");
+		CHECK(f[4].type == TS_STRING && f[4].required && f[4].min_length == 3);
+		VERDICT(&f[4], "ABC", "ok");
+		VERDICT(&f[4], "ABCD", "pattern");
+		CHECK(ts_is_missing(&s, "NA", 2) && ts_is_missing(&s, "-", 1) && ts_is_missing(&s, "", 0));
+		CHECK(!ts_is_missing(&s, "N", 1) && !ts_is_missing(&s, "na", 2));
+		CHECK(s.primary_key.n == 1 && s.primary_key.cols[0] == 0);
+		CHECK(s.n_unique_keys == 1 && s.unique_keys[0].n == 2 && s.unique_keys[0].cols[0] == 4 &&
+		      s.unique_keys[0].cols[1] == 3);
+	} else {
+		printf("#   %s\n", err);
+		CHECK(s.nfields == 5);
+	}
+	ts_free(&s);
+	unlink(path);
+}
+
+/* Each bad schema and the start of its message: file, line, what. */
+static void load_errors(void)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "fields:\n  - name: a\n    type: object\n",
+		  ":3: field \"a\": type \"object\" is not supported (string, integer, number, boolean, date, datetime, time, year)" },
+		{ "fields:\n  - name: a\n  - name: a\n", ":3: field \"a\" is declared twice" },
+		{ "fields:\n  - type: integer\n", ":2: field without a \"name\"" },
+		{ "fields: {}\n", ":1: \"fields\" must be a list of fields" },
+		{ "- a\n", ":1: a Table Schema must be a mapping with \"fields\"" },
+		{ "fields:\n  - name: a\n    type: number\n    decimalChar: ','\n    groupChar: ','\n",
+		  ":2: field \"a\": decimalChar and groupChar are both ','" },
+		{ "fields:\n  - name: a\n    type: integer\n    constraints:\n      minimum: x\n",
+		  ":5: field \"a\": constraint \"minimum\": \"x\" is not an integer" },
+		{ "fields:\n  - name: a\n    constraints:\n      enum: []\n",
+		  ":4: field \"a\": constraint \"enum\" lists no value" },
+		{ "fields:\n  - name: a\n    type: date\n    format: '%d %b %Y'\n",
+		  ":4: field \"a\": format \"%d %b %Y\" uses a directive other than %Y %m %d %H %M %S %z" },
+		{ "fields:\n  - name: a\nprimaryKey: [b]\n", ":3: primaryKey: no field named \"b\"" },
+	};
+	char name[64];
+	snprintf(name, sizeof name, "test_tableschema_%ld.yaml", (long)getpid());
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *path = write_file(name, cases[i].text);
+		struct ts_schema s;
+		err[0] = '\0';
+		CHECK(ts_load(&s, path, err, sizeof err) == -1);
+		size_t pl = strlen(path);
+		if (strncmp(err, path, pl) != 0 || strcmp(err + pl, cases[i].want) != 0) {
+			printf("#   case %zu: got \"%s\"\n#   want \"%s%s\"\n", i, err, path, cases[i].want);
+			CHECK(!"message");
+		}
+		ts_free(&s);
+		unlink(path);
+	}
+}
+
+int main(void)
+{
+	log_level = LOG_QUIET;
+	RUN(types_by_name);
+	RUN(integers);
+	RUN(numbers);
+	RUN(number_options);
+	RUN(booleans);
+	RUN(dates);
+	RUN(datetimes);
+	RUN(times);
+	RUN(years);
+	RUN(string_formats);
+	RUN(bounds);
+	RUN(lengths);
+	RUN(patterns);
+	RUN(enums);
+	RUN(bounds_survive_more_fields);
+	RUN(flags);
+	RUN(missing_values);
+	RUN(load_file);
+	RUN(load_errors);
+	ts_thread_done();
+	return UNIT_END();
+}
