@@ -58,7 +58,8 @@ wait_for_sleep() {
 	wait "$pid" || status=$?
 	output=$(cat err)
 	assert_failure 3
-	grep -q 'server closed the connection unexpectedly' err || { cat err; false; }
+	grep -qF 'lost the connection to the server (FATAL:  terminating connection due to administrator command)' err ||
+		{ cat err; false; }
 	assert_equal "$(sql -c 'select count(*), min(version) from analytics.slow_facts')" "1000|1"
 	run --separate-stderr "$BIN/modelrun" run --project-dir proj --vars '{version: 3}'
 	assert_success

@@ -86,14 +86,17 @@ static void schema_file_tests_are_collected(void)
 		rel += strcmp(t->name, "relationships") == 0;
 		on_source += t->on == DBT_TEST_ON_SOURCE;
 	}
-	CHECK(unique == 2 && rel == 2 && on_source == 1);
+	/* unique: fct's sale_date, stg_sales' sale_id, stg_loads' load_id and
+	 * raw._loads' load_id; on sources: not_null on raw.sales' sale_id,
+	 * not_null and unique on raw._loads' load_id */
+	CHECK(unique == 4 && rel == 2 && on_source == 3);
 	CHECK(p.sources[0].loaded_at_field && strcmp(p.sources[0].loaded_at_field, "_loaded_at") == 0);
 	const struct dbt_node *fx = node(&p, "fx");
 	CHECK(fx && fx->kind == DBT_SEED && fx->cfg.ncolumn_types == 2);
 	const struct dbt_node *stg = node(&p, "stg_sales");
 	CHECK(stg && stg->cfg.nindexes == 3 && stg->cfg.indexes[0].unique);
 	/* singular tests render with the project's refs */
-	CHECK(p.nsingular == 1);
+	CHECK(p.nsingular == 2);
 	const char *text = "select * from {{ ref('fct_daily_sales_metrics') }} where {{ var('x', 1) }} = 1";
 	char *sql = NULL;
 	CHECK(dbt_render_text(&p, "t.sql", text, strlen(text), &sql, err, sizeof err) == 0);
