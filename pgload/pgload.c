@@ -158,62 +158,6 @@ static PGconn *connect_db(const char *dbname)
 	return conn;
 }
 
-/* The exit status for a failed result: 1 when the server rejected the
- * data (data exceptions, integrity violations, a trigger's exception),
- * 3 for everything else (a lost connection, a missing privilege, ...). */
-static int status_for(PGconn *conn, const PGresult *res)
-{
-	if (PQstatus(conn) != CONNECTION_OK)
-		return EXIT_OPER;
-	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	if (state && (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0 ||
-		      strncmp(state, "P0", 2) == 0))
-		return EXIT_DATA;
-	return EXIT_OPER;
-}
-
-/* Reports a failed result: the server's message, or libpq's when there is
- * none (a lost connection). */
-static void report(PGconn *conn, const PGresult *res, const char *what)
-{
-	if (PQstatus(conn) != CONNECTION_OK) {
-		log_conn_error("connection to the server was lost: ", conn);
-		return;
-	}
-	if (res && PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY))
-		pgconn_report(conn, res, what);
-	else
-		log_conn_error(what, conn);
-}
-
-/* Runs a statement with text parameters and expects status want. Returns
- * the result, or NULL after reporting (and *status set). */
-static PGresult *query(PGconn *conn, const char *sql, int n, const char *const *params,
-		       ExecStatusType want, const char *what, int *status)
-{
-	PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) == want)
-		return res;
-	report(conn, res, what);
-	*status = status_for(conn, res);
-	PQclear(res);
-	return NULL;
-}
-
-/* Runs statements without parameters (PQexec, so that the audit table's
- * DDL can go as one string). Returns 0, or an exit status after reporting. */
-static int command(PGconn *conn, const char *sql, const char *what)
-{
-	PGresult *res = PQexec(conn, sql);
-	int status = EXIT_OK;
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		report(conn, res, what);
-		status = status_for(conn, res);
-	}
-	PQclear(res);
-	return status;
-}
-
 /* A skipped load still reads its input to the end, so that the programs
  * before it in a pipeline (gen | validate | pgload) finish normally instead
  * of dying of SIGPIPE, which a shell with pipefail would count as failure. */
@@ -348,7 +292,7 @@ static int target_resolve(PGconn *conn, struct target *t)
 	/* The quoted name travels as a value: to_regclass parses it. */
 	int status = EXIT_OK;
 	const char *params[1] = { t->sql };
-	PGresult *res = query(conn,
+	PGresult *res = pgconn_query(conn,
 			      "select c.oid, format('%I.%I', n.nspname, c.relname), c.relkind, "
 			      "c.relnamespace, c.relname "
 			      "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
@@ -373,7 +317,7 @@ static int target_resolve(PGconn *conn, struct target *t)
 	/* fill: the column is a plain bigint (not generated, not a domain)
 	 * with the load id's default, and this user may write it. */
 	const char *cparams[2] = { t->oid, LOAD_ID_DEFAULT };
-	res = query(conn,
+	res = pgconn_query(conn,
 		    "select a.attname, a.atttypid, format_type(a.atttypid, a.atttypmod), "
 		    "coalesce(a.atttypid = 'bigint'::regtype and a.attgenerated = '' "
 		    "and pg_get_expr(d.adbin, d.adrelid) = $2 "
@@ -430,7 +374,7 @@ static const char audit_ddl[] =
 static int audit_ensure(PGconn *conn)
 {
 	int status = EXIT_OK;
-	PGresult *res = query(conn, "select to_regclass('raw._loads') is not null", 0, NULL,
+	PGresult *res = pgconn_query(conn, "select to_regclass('raw._loads') is not null", 0, NULL,
 			      PGRES_TUPLES_OK, "cannot look for the audit table: ", &status);
 	if (!res)
 		return status;
@@ -442,13 +386,13 @@ static int audit_ensure(PGconn *conn)
 	char lock[96];
 	snprintf(lock, sizeof lock, "select pg_advisory_xact_lock(%lld)", (long long)AUDIT_DDL_LOCK);
 	const char *what = "cannot create the audit table raw._loads: ";
-	if ((status = command(conn, "begin", what)) != 0)
+	if ((status = pgconn_command(conn, "begin", what)) != 0)
 		return status;
-	if ((res = query(conn, lock, 0, NULL, PGRES_TUPLES_OK, what, &status)) != NULL) {
+	if ((res = pgconn_query(conn, lock, 0, NULL, PGRES_TUPLES_OK, what, &status)) != NULL) {
 		PQclear(res);
-		if ((status = command(conn, "set local client_min_messages = warning", what)) == 0 &&
-		    (status = command(conn, audit_ddl, what)) == 0)
-			status = command(conn, "commit", what);
+		if ((status = pgconn_command(conn, "set local client_min_messages = warning", what)) == 0 &&
+		    (status = pgconn_command(conn, audit_ddl, what)) == 0)
+			status = pgconn_command(conn, "commit", what);
 	}
 	if (status)
 		PQclear(PQexec(conn, "rollback"));
@@ -463,7 +407,7 @@ static int audit_seen(PGconn *conn, const char *table, const char *key, char *lo
 {
 	int status = EXIT_OK;
 	const char *params[2] = { table, key };
-	PGresult *res = query(conn,
+	PGresult *res = pgconn_query(conn,
 			      "select load_id from raw._loads where target_table = $1 "
 			      "and idempotency_key = $2 and status = 'committed'",
 			      2, params, PGRES_TUPLES_OK, "cannot read the audit table: ", &status);
@@ -547,19 +491,19 @@ static int create_table(PGconn *conn, const struct target *t, const struct ts_sc
 	cbuf_add(&b, "", 1);
 	log_debug("%s", b.data);
 
-	int status = command(conn, "begin", "cannot begin the load: ");
+	int status = pgconn_command(conn, "begin", "cannot begin the load: ");
 	if (status) {
 		cbuf_free(&b);
 		return status;
 	}
 	const char *params[1] = { t->sql };
-	PGresult *res = query(conn, "select pg_advisory_xact_lock(hashtext('pgload create ' || $1))", 1,
+	PGresult *res = pgconn_query(conn, "select pg_advisory_xact_lock(hashtext('pgload create ' || $1))", 1,
 			      params, PGRES_TUPLES_OK, "cannot lock the table's name: ", &status);
 	PQclear(res);
 	if (!status)
-		status = command(conn, "set local client_min_messages = warning", "");
+		status = pgconn_command(conn, "set local client_min_messages = warning", "");
 	if (!status)
-		status = command(conn, b.data, "cannot create the table: ");
+		status = pgconn_command(conn, b.data, "cannot create the table: ");
 	cbuf_free(&b);
 	return status;
 oper:
@@ -649,7 +593,7 @@ static int segment_start(struct load *L, bool binary, uint64_t first_line)
 	char *sql = xrealloc(NULL, len);
 	snprintf(sql, len, "copy %s (%s) from stdin with (%s)", L->t->sql, cols, with);
 	int status = EXIT_OK;
-	PGresult *res = query(L->conn, sql, 0, NULL, PGRES_COPY_IN, "cannot start COPY: ", &status);
+	PGresult *res = pgconn_query(L->conn, sql, 0, NULL, PGRES_COPY_IN, "cannot start COPY: ", &status);
 	free(sql);
 	if (!res)
 		return status;
@@ -717,7 +661,7 @@ static void report_copy_error(const struct load *L, const PGresult *res)
 	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 	const char *ctx = PQresultErrorField(res, PG_DIAG_CONTEXT);
 	if (!msg) {
-		report(L->conn, res, "");
+		pgconn_report(L->conn, res, "");
 		return;
 	}
 	const char *copy = NULL;
@@ -770,7 +714,7 @@ static int segment_end(struct load *L)
 		status = conn_lost(L);
 	} else {
 		report_copy_error(L, res);
-		status = status_for(L->conn, res);
+		status = pgconn_exit_status(L->conn, res);
 	}
 	PQclear(res);
 	while ((res = PQgetResult(L->conn)) != NULL)
@@ -927,7 +871,7 @@ static int jobs_possible(PGconn *conn, const struct target *t, bool *ok)
 {
 	const char *params[1] = { t->oid };
 	int status = EXIT_OK;
-	PGresult *res = query(conn,
+	PGresult *res = pgconn_query(conn,
 			      "select c.relkind = 'r' and not c.relispartition and not c.relhastriggers "
 			      "and not c.relrowsecurity and not c.relhasrules "
 			      "and not exists (select from pg_index i where i.indrelid = c.oid and i.indisunique) "
@@ -960,10 +904,10 @@ static int exec_formatted(PGconn *conn, const char *fmt, int nargs, const char *
 	}
 	snprintf(sql + strlen(sql), sizeof sql - strlen(sql), ")");
 	int status = EXIT_OK;
-	PGresult *res = query(conn, sql, nargs + 1, params, PGRES_TUPLES_OK, what, &status);
+	PGresult *res = pgconn_query(conn, sql, nargs + 1, params, PGRES_TUPLES_OK, what, &status);
 	if (!res)
 		return status;
-	status = command(conn, PQgetvalue(res, 0, 0), what);
+	status = pgconn_command(conn, PQgetvalue(res, 0, 0), what);
 	PQclear(res);
 	return status;
 }
@@ -977,7 +921,7 @@ static void staging_cleanup(PGconn *conn, const struct target *t)
 {
 	const char *params[2] = { t->nsp_oid, STAGING_COMMENT };
 	int status = EXIT_OK;
-	PGresult *res = query(conn,
+	PGresult *res = pgconn_query(conn,
 			      "select c.oid::regclass::text, substr(d.description, length($2) + 1), c.oid "
 			      "from pg_class c join pg_description d on d.objoid = c.oid "
 			      "and d.classoid = 'pg_class'::regclass and d.objsubid = 0 "
@@ -992,11 +936,11 @@ static void staging_cleanup(PGconn *conn, const struct target *t)
 		snprintf(key, sizeof key, "%lld", STAGING_LOCK_BASE + strtoll(id, NULL, 10));
 		snprintf(comment, sizeof comment, STAGING_COMMENT "%s", id);
 		const char *kp[1] = { key };
-		PGresult *lock = query(conn, "select pg_try_advisory_lock($1::bigint)", 1, kp, PGRES_TUPLES_OK,
+		PGresult *lock = pgconn_query(conn, "select pg_try_advisory_lock($1::bigint)", 1, kp, PGRES_TUPLES_OK,
 				       "cannot test a staging table's lock: ", &status);
 		if (lock && *PQgetvalue(lock, 0, 0) == 't') {
 			const char *still[2] = { oid, comment };
-			PGresult *left = query(conn,
+			PGresult *left = pgconn_query(conn,
 					       "select from pg_description d where d.objoid = $1::oid "
 					       "and d.classoid = 'pg_class'::regclass and d.objsubid = 0 "
 					       "and d.description = $2 "
@@ -1007,7 +951,7 @@ static void staging_cleanup(PGconn *conn, const struct target *t)
 			    exec_formatted(conn, "drop table %s", 1, args, "cannot drop a staging table: ") == 0)
 				log_info("dropped %s, the staging table of load %s, which never finished", table, id);
 			PQclear(left);
-			PQclear(query(conn, "select pg_advisory_unlock($1::bigint)", 1, kp, PGRES_TUPLES_OK, "", &status));
+			PQclear(pgconn_query(conn, "select pg_advisory_unlock($1::bigint)", 1, kp, PGRES_TUPLES_OK, "", &status));
 		}
 		PQclear(lock);
 	}
@@ -1062,7 +1006,7 @@ static char *staging_name(PGconn *conn, const struct target *t, const char *load
 	snprintf(name, sizeof name, "%.*s%s", (int)keep, t->relname, suffix);
 	const char *params[2] = { t->nsp_oid, name };
 	int status = EXIT_OK;
-	PGresult *res = query(conn, "select format('%I.%I', nspname, $2::text) from pg_namespace where oid = $1::oid",
+	PGresult *res = pgconn_query(conn, "select format('%I.%I', nspname, $2::text) from pg_namespace where oid = $1::oid",
 			      2, params, PGRES_TUPLES_OK, "cannot name the staging table: ", &status);
 	if (!res)
 		return NULL;
@@ -1089,11 +1033,11 @@ static int staging_attach(const struct load *L)
 /* Opens a connection's transaction for its share of the rows. */
 static int job_begin(struct load *J, uint64_t first_line)
 {
-	int status = command(J->conn, "begin", "cannot begin a share of the load: ");
+	int status = pgconn_command(J->conn, "begin", "cannot begin a share of the load: ");
 	if (status)
 		return status;
 	const char *params[1] = { J->load_id };
-	PGresult *res = query(J->conn, "select set_config('elt.load_id', $1, true)", 1, params, PGRES_TUPLES_OK,
+	PGresult *res = pgconn_query(J->conn, "select set_config('elt.load_id', $1, true)", 1, params, PGRES_TUPLES_OK,
 			      "cannot set elt.load_id: ", &status);
 	PQclear(res);
 	return status ? status : segment_start(J, J->binary_ok && J->o->binary, first_line);
@@ -1108,7 +1052,7 @@ static int load_rows_jobs(struct load *L, struct csvr *r, const struct csv_recor
 	snprintf(key, sizeof key, "%lld", STAGING_LOCK_BASE + strtoll(L->load_id, NULL, 10));
 	const char *kp[1] = { key };
 	int status = EXIT_OK;
-	PGresult *res = query(L->conn, "select pg_advisory_lock($1::bigint), now()::text", 1, kp, PGRES_TUPLES_OK,
+	PGresult *res = pgconn_query(L->conn, "select pg_advisory_lock($1::bigint), now()::text", 1, kp, PGRES_TUPLES_OK,
 			      "cannot lock the staging table: ", &status);
 	if (!res)
 		return status;
@@ -1158,7 +1102,7 @@ static int load_rows_jobs(struct load *L, struct csvr *r, const struct csv_recor
 		if ((status = segment_end(&J[j])) != 0)
 			goto done;
 	for (j = 0; j < n; j++) {
-		if ((status = command(J[j].conn, "commit", "cannot commit a share of the load: ")) != 0)
+		if ((status = pgconn_command(J[j].conn, "commit", "cannot commit a share of the load: ")) != 0)
 			goto done;
 		L->rows += J[j].rows;
 	}
@@ -1268,11 +1212,11 @@ static int load_begin(struct load *L, bool *skipped)
 	/* --create may have begun it already. */
 	int status = PQtransactionStatus(L->conn) == PQTRANS_INTRANS
 			     ? EXIT_OK
-			     : command(L->conn, "begin", "cannot begin the load: ");
+			     : pgconn_command(L->conn, "begin", "cannot begin the load: ");
 	if (status)
 		return status;
 	const char *params[3] = { L->t->display, L->o->source, L->o->key };
-	PGresult *res = query(L->conn,
+	PGresult *res = pgconn_query(L->conn,
 			      "insert into raw._loads (target_table, source, idempotency_key, status) "
 			      "values ($1, $2, $3, 'running') "
 			      "on conflict (target_table, idempotency_key) "
@@ -1289,7 +1233,7 @@ static int load_begin(struct load *L, bool *skipped)
 	}
 	PQclear(res);
 	if (*skipped)
-		return command(L->conn, "rollback", "");
+		return pgconn_command(L->conn, "rollback", "");
 	/* The load id reaches each row through the column default
 	 * nullif(current_setting('elt.load_id', true), '')::bigint, or, in
 	 * binary COPY, as the value of that column. */
@@ -1297,7 +1241,7 @@ static int load_begin(struct load *L, bool *skipped)
 		if (!copybin_value(&L->fill, CB_INT8, L->load_id, strlen(L->load_id), false))
 			die(EXIT_OPER, "load id %s is not a bigint", L->load_id);
 	params[0] = L->load_id;
-	res = query(L->conn, "select set_config('elt.load_id', $1, true)", 1, params,
+	res = pgconn_query(L->conn, "select set_config('elt.load_id', $1, true)", 1, params,
 		    PGRES_TUPLES_OK, "cannot set elt.load_id: ", &status);
 	PQclear(res);
 	return status;
@@ -1310,7 +1254,7 @@ static int load_commit(struct load *L, uint64_t bytes)
 	snprintf(nbytes, sizeof nbytes, "%" PRIu64, bytes);
 	const char *params[3] = { L->load_id, rows, nbytes };
 	int status = EXIT_OK;
-	PGresult *res = query(L->conn,
+	PGresult *res = pgconn_query(L->conn,
 			      "update raw._loads set status = 'committed', rows = $2, bytes = $3, "
 			      "finished_at = clock_timestamp() where load_id = $1",
 			      3, params, PGRES_COMMAND_OK, "cannot record the load in raw._loads: ",
@@ -1329,7 +1273,7 @@ static int load_commit(struct load *L, uint64_t bytes)
 			return EXIT_OPER;
 		}
 		pgconn_report(L->conn, res, "commit failed: ");
-		status = status_for(L->conn, res);
+		status = pgconn_exit_status(L->conn, res);
 	}
 	PQclear(res);
 	return status;
@@ -1354,7 +1298,7 @@ static void load_rollback(struct load *L, uint64_t bytes, const char *why)
 	const char *params[7] = { L->load_id, L->t->display, L->o->source, L->o->key,
 				  L->started_at, why, nbytes };
 	int status = EXIT_OK;
-	PGresult *res = query(L->conn,
+	PGresult *res = pgconn_query(L->conn,
 			      "insert into raw._loads (load_id, target_table, source, idempotency_key, "
 			      "started_at, finished_at, status, message, bytes) "
 			      "values ($1, $2, $3, $4, $5, clock_timestamp(), 'failed', $6, $7)",
