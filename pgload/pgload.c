@@ -852,6 +852,13 @@ static int send_record(struct load *L, const struct csv_record *rec)
 	size_t start = L->out.len;
 	if (rec->raw_cut) /* raw holds only the start of a huge row */
 		add_record(&L->out, rec, L->o->delim);
+	else if (rec->raw_len == 2 && rec->raw[0] == '\\' && rec->raw[1] == '.')
+		/* A line that is exactly \. ends the data of a CSV COPY:
+		 * PostgreSQL (15) drops the rest without an error. Quoted it
+		 * is the value it is. Inside a quoted field such a line is
+		 * data already, and \. with anything else on its line too;
+		 * csvr has cut off a CR before the line end. */
+		cbuf_add(&L->out, "\"\\.\"", 4);
 	else
 		cbuf_add(&L->out, rec->raw, rec->raw_len);
 	uint64_t nl = 0;

@@ -306,6 +306,36 @@ pgload: nothing was loaded into public.reject_t: load $id was rolled back"
 	assert_output 0
 }
 
+@test "pgload loads a line holding only \\. as a value, in csv mode and after a fallback from binary" {
+	sql -c "create table eod_t (n serial, note text)"
+	printf 'note\nfirst\n\\.\nthird\nfourth\n' >eod.csv
+	run --separate-stderr "$BIN/pgload" -q --table eod_t --format csv <eod.csv
+	assert_success
+	run sql -c "select string_agg(coalesce(note, 'NULL'), '|' order by n) from eod_t"
+	assert_output 'first|\.|third|fourth'
+	run sql -c "select rows, status from raw._loads where target_table = 'public.eod_t'"
+	assert_output '4|committed'
+	# The same with CRLF line ends, and in binary mode, where the blank
+	# second line (a NULL) sends the rest as CSV.
+	sql -c "truncate eod_t"
+	printf 'note\r\nfirst\r\n\\.\r\nthird\r\nfourth\r\n' | "$BIN/pgload" -q --table eod_t --format csv
+	printf 'note\n\nfirst\n\\.\nthird\nfourth\n' | "$BIN/pgload" -q --table eod_t
+	run sql -c "select string_agg(coalesce(note, 'NULL'), '|' order by n) from eod_t"
+	assert_output 'first|\.|third|fourth|NULL|first|\.|third|fourth'
+}
+
+@test "pgload loads a quoted value holding a line \\. intact" {
+	sql -c "create table eodq_t (n serial, note text, k int)"
+	printf 'note,k\n"a\n\\.\nb",1\n"\n\\.\n",2\n\\.x,3\n' >q.csv
+	for format in csv binary; do
+		sql -c "truncate eodq_t"
+		run --separate-stderr "$BIN/pgload" -q --table eodq_t --format "$format" <q.csv
+		assert_success
+		run sql -c "select string_agg(format('%s=%s', k, note), '|' order by n) from eodq_t"
+		assert_output "$(printf '1=a\n\\.\nb|2=\n\\.\n|3=\\.x')"
+	done
+}
+
 @test "pgload translates the server's row number back to the input line in binary mode" {
 	sql -c "create table binlines_t (note text, price numeric(4,2))"
 	# Every value is plain, so the server sees binary rows only and counts
