@@ -1067,7 +1067,8 @@ EOF
 	assert_failure 2
 	assert_equal "$stderr" "pgload: unknown option '--bogus'
 usage: pgload [-d CONNINFO] [--table [SCHEMA.]TABLE] [--create --schema FILE]
-              [--key KEY] [--source NAME] [--format binary|csv] [-j N] [-t] [-q | -v] < FILE"
+              [--key KEY] [--source NAME] [--format binary|csv] [-j N]
+              [--lock-timeout DURATION] [-t] [-q | -v] < FILE"
 	run --separate-stderr "$BIN/pgload" file.csv
 	assert_failure 2
 	[[ "$stderr" == "pgload: unexpected argument \"file.csv\": the data comes on standard input"$'\n'usage:* ]]
