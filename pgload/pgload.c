@@ -101,7 +101,7 @@ static void help(void)
 	      "  -V, --version          version\n\n"
 	      "Exit status: 0 success (or skipped), 1 the server rejected a row or the header does\n"
 	      "not fit the table, 2 usage error, 3 operational failure (connection, I/O, input\n"
-	      "that cannot be parsed).\n",
+	      "that cannot be parsed, a lock not had within --lock-timeout).\n",
 	      stdout);
 }
 
