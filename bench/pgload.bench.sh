@@ -6,8 +6,11 @@
 # 0.1 x pgloader's. All of them load into raw.sales (its index and column
 # defaults included) on one throwaway server started here, and hyperfine's
 # --prepare empties the table before every run. pgload runs in its default
-# binary mode over one connection, and over two (--jobs 2: two server
-# processes fill a staging table that joins raw.sales at the end); its CSV
+# binary mode over one connection, and over two (--jobs 2) where --jobs
+# runs in parallel: raw.sales_p, raw.sales partitioned by list of its load
+# id (with an empty default partition), where two server processes fill a
+# table that becomes the load's partition at the end (into raw.sales itself
+# --jobs would load over one connection). Its CSV
 # pass-through mode is shown too, for reference, and so is psql's \copy of
 # the same rows as a binary COPY file: the time the server needs for binary
 # COPY over one connection when the client does no work at all, the floor
@@ -34,24 +37,33 @@ psql -X -q -v ON_ERROR_STOP=1 -c "set client_min_messages = warning" \
 	-f "$here/../sql/raw/001_schema.sql" -f "$here/../sql/raw/002_sales.sql"
 "$ELT_BIN/gen" --rows "$rows" --seed 1 >"$file"
 
-# Emptied means without the child tables that pgload --jobs leaves, too.
+psql -X -q -v ON_ERROR_STOP=1 \
+	-c "create table raw.sales_p (like raw.sales including defaults) partition by list (_load_id)" \
+	-c "create index on raw.sales_p using brin (_load_id, _loaded_at) with (autosummarize = on)" \
+	-c "create table raw.sales_p_default partition of raw.sales_p default"
+
+# Emptied means without the partitions that pgload --jobs adds, too.
 cat >"$BENCH_TMP/pgload-empty.sql" <<'SQL'
-truncate raw.sales;
+truncate raw.sales, raw.sales_p;
 select format('drop table %s', inhrelid::regclass) from pg_inherits
-where inhparent = 'raw.sales'::regclass
+where inhparent in ('raw.sales'::regclass, 'raw.sales_p'::regclass)
+and inhrelid <> 'raw.sales_p_default'::regclass
 \gexec
 SQL
 prepare="psql -X -q -v ON_ERROR_STOP=1 -f '$BENCH_TMP/pgload-empty.sql'"
 
-# once NAME CMD: one hyperfine run of CMD on a freshly emptied table, its
-# wall time appended to $BENCH_TMP/pgload-NAME.times; then checks that it
-# loaded every row, so a command that fails fast cannot pass for a fast one.
+# once NAME CMD [TABLE]: one hyperfine run of CMD on a freshly emptied
+# table (raw.sales unless TABLE), its wall time appended to
+# $BENCH_TMP/pgload-NAME.times; then checks that it loaded every row, so a
+# command that fails fast cannot pass for a fast one, and that into
+# raw.sales_p they all went into a partition of the load's own, so a load
+# that fell back to one connection cannot pass for a parallel one.
 once() {
-	local name=$1 cmd=$2 csv="$BENCH_TMP/pgload-run.csv" n
+	local name=$1 cmd=$2 table=${3:-raw.sales} csv="$BENCH_TMP/pgload-run.csv" n
 	hyperfine --style basic --runs 1 --prepare "$prepare" --export-csv "$csv" "$cmd" >&2
-	n=$(psql -X -At -c "select count(*) from raw.sales")
+	n=$(psql -X -At -c "select count(*) from $table where tableoid <> to_regclass('raw.sales_p_default')")
 	if [ "$n" != "$rows" ]; then
-		echo "pgload.bench: $name left $n rows in raw.sales, not $rows" >&2
+		echo "pgload.bench: $name left $n rows in $table (outside a default partition), not $rows" >&2
 		return 1
 	fi
 	# The median counted from the right: the command itself may hold commas.
@@ -80,7 +92,7 @@ EOF
 psql_cmd="psql -X -q -c \"\\\\copy raw.sales ($cols) from '$file' csv header\""
 ours_cmd="'$ELT_BIN/pgload' -q < '$file'"
 ours_csv_cmd="'$ELT_BIN/pgload' -q --format csv < '$file'"
-ours_jobs_cmd="'$ELT_BIN/pgload' -q --jobs 2 < '$file'"
+ours_jobs_cmd="'$ELT_BIN/pgload' -q --table raw.sales_p --jobs 2 < '$file'"
 bin_file=$BENCH_TMP/pgload-sales.bin
 "$ELT_BIN/pgload" -q <"$file"
 psql -X -q -c "\\copy (select $cols from raw.sales) to '$bin_file' with (format binary)"
@@ -91,7 +103,7 @@ psql_bin_cmd="psql -X -q -c \"\\\\copy raw.sales ($cols) from '$bin_file' with (
 for round in $(seq 0 "${BENCH_RUNS:-5}"); do
 	once psql "$psql_cmd"
 	once pgload "$ours_cmd"
-	once pgload-jobs "$ours_jobs_cmd"
+	once pgload-jobs "$ours_jobs_cmd" raw.sales_p
 	once pgload-csv "$ours_csv_cmd"
 	once psql-binary "$psql_bin_cmd"
 	if [ "$round" -eq 0 ]; then
@@ -109,7 +121,7 @@ pgloader_s=$(median pgloader)
 psql_bin_s=$(median psql-binary)
 echo "pgload.bench: seconds per run, in order: psql $(paste -sd' ' "$BENCH_TMP/pgload-psql.times");" \
 	"pgload $(paste -sd' ' "$BENCH_TMP/pgload-pgload.times");" \
-	"pgload --jobs 2 $(paste -sd' ' "$BENCH_TMP/pgload-pgload-jobs.times");" \
+	"pgload --jobs 2 into raw.sales_p $(paste -sd' ' "$BENCH_TMP/pgload-pgload-jobs.times");" \
 	"pgload --format csv $(paste -sd' ' "$BENCH_TMP/pgload-pgload-csv.times");" \
 	"psql binary file $(paste -sd' ' "$BENCH_TMP/pgload-psql-binary.times");" \
 	"pgloader $(paste -sd' ' "$BENCH_TMP/pgload-pgloader.times")" >&2
@@ -117,8 +129,8 @@ echo "pgload.bench: seconds per run, in order: psql $(paste -sd' ' "$BENCH_TMP/p
 awk -v r="$rows" -v p="$psql_s" -v o="$ours_s" -v c="$ours_csv_s" -v l="$pgloader_s" -v b="$psql_bin_s" \
 	-v j="$ours_jobs_s" 'BEGIN {
 	printf "pgload %d rows (binary) vs psql \\copy\t%.2f s\t%.2f s (limit 0.75x)\t%.2fx\n", r, o, p, o / p
-	printf "pgload %d rows (binary, --jobs 2) vs psql \\copy\t%.2f s\t%.2f s (limit 0.75x)\t%.2fx\n", r, j, p, j / p
-	printf "pgload %d rows (binary, --jobs 2) vs pgloader\t%.2f s\t%.2f s (limit 0.10x)\t%.3fx\n", r, j, l, j / l
+	printf "pgload %d rows (binary, --jobs 2, partitioned by load id) vs psql \\copy\t%.2f s\t%.2f s (limit 0.75x)\t%.2fx\n", r, j, p, j / p
+	printf "pgload %d rows (binary, --jobs 2, partitioned by load id) vs pgloader\t%.2f s\t%.2f s (limit 0.10x)\t%.3fx\n", r, j, l, j / l
 	printf "pgload %d rows (binary) vs pgloader\t%.2f s\t%.2f s (limit 0.10x)\t%.3fx\n", r, o, l, o / l
 	printf "pgload %d rows --format csv vs psql \\copy\t%.2f s\t%.2f s (reference)\t%.2fx\n", r, c, p, c / p
 	printf "binary COPY floor: psql \\copy of a binary file vs of the CSV\t%.2f s\t%.2f s (reference)\t%.2fx\n", b, p, b / p

@@ -72,7 +72,7 @@ static void usage(FILE *to)
 {
 	fputs("usage: pgload [-d CONNINFO] [--table [SCHEMA.]TABLE] [--create --schema FILE]\n"
 	      "              [--key KEY] [--source NAME] [--format binary|csv] [--sealed] [-j N]\n"
-	      "              [-t] [-q | -v] < FILE\n",
+	      "              [--lock-timeout DURATION] [-t] [-q | -v] < FILE\n",
 	      to);
 }
 
@@ -92,8 +92,12 @@ static void help(void)
 	      "      --sealed           the input must end with its producer's seal (gen --seal,\n"
 	      "                         validate --seal) counting the rows that arrived; without\n"
 	      "                         it nothing is committed: the way to make a pipe all or nothing\n"
-	      "  -j, --jobs N           load over N connections into a staging table that joins the\n"
-	      "                         target as its child when all is in (default 1; see pgload(1))\n"
+	      "  -j, --jobs N           load over N connections into a new partition for the load,\n"
+	      "                         attached when all is in; only into a table partitioned by\n"
+	      "                         list of its load id that nothing would be bypassed in, else\n"
+	      "                         over one connection, saying why (default 1; see pgload(1))\n"
+	      "      --lock-timeout DURATION  give up (exit 3) when the table stays locked this long\n"
+	      "                         (500ms, 10s, 2min; default: the server's lock_timeout)\n"
 	      "  -t, --tsv              tab-separated input\n"
 	      "  -q, --quiet            errors only on stderr\n"
 	      "  -v, --verbose          more detail on stderr\n"
@@ -101,7 +105,7 @@ static void help(void)
 	      "  -V, --version          version\n\n"
 	      "Exit status: 0 success (or skipped), 1 the server rejected a row or the header does\n"
 	      "not fit the table, 2 usage error, 3 operational failure (connection, I/O, input\n"
-	      "that cannot be parsed).\n",
+	      "that cannot be parsed, a lock not had within --lock-timeout).\n",
 	      stdout);
 }
 
@@ -117,9 +121,41 @@ struct opts {
 	bool binary;
 	bool sealed;             /* --sealed: commit only a stream its producer sealed */
 	unsigned jobs;           /* connections to load over; see load_rows_jobs() */
+	long long lock_timeout_ms; /* --lock-timeout; -1: the session's lock_timeout */
 };
 
 /* ---- small helpers ---- */
+
+/* Reads a duration as PostgreSQL's lock_timeout takes it: a number with
+ * an optional fraction and unit (us, ms, s, min, h, d; none is ms), into
+ * whole milliseconds, rounded. Returns false when it is not one, or does
+ * not fit lock_timeout (at most INT_MAX ms). */
+static bool parse_duration(const char *s, long long *ms)
+{
+	static const struct { const char *unit; double ms; } units[] = {
+		{ "", 1 }, { "us", 0.001 }, { "ms", 1 }, { "s", 1000 }, { "min", 60000 },
+		{ "h", 3600000 }, { "d", 86400000 },
+	};
+	if (!(*s >= '0' && *s <= '9') && *s != '.')
+		return false;
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || strpbrk(s, "eExXpP") != NULL) /* no exponents, hex or inf */
+		return false;
+	while (*end == ' ')
+		end++;
+	for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
+		if (strcmp(end, units[i].unit) != 0)
+			continue;
+		double total = v * units[i].ms + 0.5;
+		if (total >= 2147483648.0)
+			return false;
+		*ms = (long long)total;
+		return true;
+	}
+	return false;
+}
 
 static void log_conn_error(const char *what, PGconn *conn)
 {
@@ -310,10 +346,10 @@ static int target_resolve(PGconn *conn, struct target *t)
 	res = pgconn_query(conn,
 		    "select a.attname, a.atttypid, format_type(a.atttypid, a.atttypmod), "
 		    "coalesce(a.atttypid = 'bigint'::regtype and a.attgenerated = '' "
-		    "and pg_get_expr(d.adbin, d.adrelid) = $2 "
+		    "and pg_get_expr(d.adbin, 0) = $2 "
 		    "and has_column_privilege(a.attrelid, a.attnum, 'INSERT'), false), "
 		    "coalesce(a.atttypid = 'timestamptz'::regtype "
-		    "and pg_get_expr(d.adbin, d.adrelid) = 'now()', false) "
+		    "and pg_get_expr(d.adbin, 0) = 'now()', false) "
 		    "from pg_attribute a left join pg_attrdef d "
 		    "on d.adrelid = a.attrelid and d.adnum = a.attnum "
 		    "where a.attrelid = $1::oid and a.attnum > 0 and not a.attisdropped "
@@ -501,6 +537,130 @@ oper:
 	return EXIT_OPER;
 }
 
+/* ---- waiting for the target's lock ----
+ *
+ * A session holding a lock on the target (an ALTER TABLE, a LOCK TABLE, a
+ * VACUUM FULL) makes a load wait. The wait is tried quietly for a moment
+ * first, since most end sooner; then pgload says what it waits for and
+ * whom, and goes on waiting, for ever unless lock_timeout (--lock-timeout,
+ * or the session's setting) says otherwise. */
+
+/* How long a wait for a lock goes on before pgload says so. */
+#define LOCK_QUIET_MS 1500
+
+/* A lock mode as LOCK TABLE spells it and as pg_locks names it, with the
+ * modes (as pg_locks names them) that make it wait. */
+struct lock_mode {
+	const char *sql, *name, *conflicts;
+};
+static const struct lock_mode LOCK_ACCESS_SHARE = { "access share", "AccessShareLock", "{AccessExclusiveLock}" };
+static const struct lock_mode LOCK_ROW_EXCLUSIVE = {
+	"row exclusive", "RowExclusiveLock",
+	"{ShareLock,ShareRowExclusiveLock,ExclusiveLock,AccessExclusiveLock}"
+};
+static const struct lock_mode LOCK_SHARE_UPDATE_EXCLUSIVE = {
+	"share update exclusive", "ShareUpdateExclusiveLock",
+	"{ShareUpdateExclusiveLock,ShareLock,ShareRowExclusiveLock,ExclusiveLock,AccessExclusiveLock}"
+};
+
+/* Sets lock_timeout to ms (0: no limit) until the transaction ends. */
+static int set_lock_timeout(PGconn *conn, long long ms)
+{
+	char v[32];
+	snprintf(v, sizeof v, "%lld", ms);
+	const char *params[1] = { v };
+	int status = EXIT_OK;
+	PQclear(pgconn_query(conn, "select set_config('lock_timeout', $1, true)", 1, params, PGRES_TUPLES_OK,
+		      "cannot set lock_timeout: ", &status));
+	return status;
+}
+
+/* Says which sessions hold, or wait ahead for, a lock on t that m waits
+ * for; best effort, since they may be gone already. */
+static void lock_announce(PGconn *conn, const struct target *t, const struct lock_mode *m)
+{
+	const char *params[2] = { t->oid, m->conflicts };
+	int status = EXIT_OK;
+	PGresult *res = pgconn_query(conn,
+			      "select string_agg(coalesce('pid ' || pid, 'a prepared transaction') || ' (' || mode "
+			      "|| case when granted then '' else ', waiting' end || ')', ', ' "
+			      "order by granted desc, pid) from pg_locks "
+			      "where locktype = 'relation' and relation = $1::oid "
+			      "and database = (select oid from pg_database where datname = current_database()) "
+			      "and pid is distinct from pg_backend_pid() and mode = any ($2::text[])",
+			      2, params, PGRES_TUPLES_OK, "", &status);
+	const char *who = res && !PQgetisnull(res, 0, 0) ? PQgetvalue(res, 0, 0) : NULL;
+	log_info("waiting for %s on %s, held by %s", m->name, t->display, who ? who : "another session");
+	PQclear(res);
+}
+
+/* Takes lock m on t in the transaction open on conn, waiting as said
+ * above. timeout_ms is the limit of the whole wait (0: none; -1: the
+ * session's lock_timeout), after which the lock is given up with an
+ * error and exit 3. Returns 0, or an exit status after reporting; the
+ * session's lock_timeout is as it was. */
+static int lock_target(PGconn *conn, const struct target *t, const struct lock_mode *m, long long timeout_ms)
+{
+	int status = EXIT_OK;
+	PGresult *res = pgconn_query(conn, "select current_setting('lock_timeout'), "
+			      "(select setting from pg_settings where name = 'lock_timeout')",
+			      0, NULL, PGRES_TUPLES_OK, "cannot read lock_timeout: ", &status);
+	if (!res)
+		return status;
+	char saved[64];
+	snprintf(saved, sizeof saved, "%s", PQgetvalue(res, 0, 0));
+	if (timeout_ms < 0)
+		timeout_ms = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	PQclear(res);
+	char sql[1024];
+	snprintf(sql, sizeof sql, "lock table %s in %s mode", t->sql, m->sql);
+	long long quiet = timeout_ms && timeout_ms <= LOCK_QUIET_MS ? timeout_ms : LOCK_QUIET_MS;
+	if ((status = pgconn_command(conn, "savepoint pgload_lock", "cannot lock the table: ")) != 0 ||
+	    (status = set_lock_timeout(conn, quiet)) != 0)
+		return status;
+	res = PQexec(conn, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		const char *state = pgconn_sqlstate(res);
+		bool denied = strcmp(state, "42501") == 0;
+		if (!denied && (strcmp(state, "55P03") != 0 || quiet == timeout_ms))
+			goto failed;
+		PQclear(res);
+		if ((status = pgconn_command(conn, "rollback to savepoint pgload_lock", "cannot lock the table: ")) != 0)
+			return status;
+		if (denied) {
+			/* LOCK TABLE wants a privilege on the whole table, which
+			 * a user who may insert into some columns lacks: COPY then
+			 * takes the lock itself, waiting without a word. */
+			log_debug("may not lock %s ahead of the COPY", t->display);
+			res = NULL;
+			goto done;
+		}
+		lock_announce(conn, t, m);
+		if ((status = set_lock_timeout(conn, timeout_ms ? timeout_ms - quiet : 0)) != 0)
+			return status;
+		res = PQexec(conn, sql);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			goto failed;
+		log_debug("got the %s on %s", m->name, t->display);
+	}
+done:
+	PQclear(res);
+	const char *params[1] = { saved };
+	if ((status = pgconn_command(conn, "release savepoint pgload_lock", "cannot lock the table: ")) == 0)
+		PQclear(pgconn_query(conn, "select set_config('lock_timeout', $1, true)", 1, params, PGRES_TUPLES_OK,
+			      "cannot set lock_timeout: ", &status));
+	return status;
+failed:;
+	if (PQstatus(conn) == CONNECTION_OK && strcmp(pgconn_sqlstate(res), "55P03") == 0)
+		log_error("gave up waiting for %s on %s after %lld ms (lock_timeout)", m->name, t->display,
+			  timeout_ms);
+	else
+		pgconn_report(conn, res, "cannot lock the table: ");
+	status = pgconn_exit_status(conn, res);
+	PQclear(res);
+	return status;
+}
+
 /* ---- the load ---- */
 
 /* Where a segment's rows sit in the input. Positions in a segment are
@@ -549,6 +709,7 @@ struct load {
 	char load_id[24];
 	char started_at[64];
 	char *staging;          /* with --jobs: the staging table, quoted */
+	char *part_key;         /* with --jobs: the target's partition key column */
 	bool staging_made;      /* this load created it (and may drop it) */
 	unsigned connections;   /* the data went over this many */
 };
@@ -792,6 +953,13 @@ static int send_record(struct load *L, const struct csv_record *rec)
 	size_t start = L->out.len;
 	if (rec->raw_cut) /* raw holds only the start of a huge row */
 		add_record(&L->out, rec, L->o->delim);
+	else if (rec->raw_len == 2 && rec->raw[0] == '\\' && rec->raw[1] == '.')
+		/* A line that is exactly \. ends the data of a CSV COPY:
+		 * PostgreSQL (15) drops the rest without an error. Quoted it
+		 * is the value it is. Inside a quoted field such a line is
+		 * data already, and \. with anything else on its line too;
+		 * csvr has cut off a CR before the line end. */
+		cbuf_add(&L->out, "\"\\.\"", 4);
 	else
 		cbuf_add(&L->out, rec->raw, rec->raw_len);
 	uint64_t nl = 0;
@@ -813,7 +981,9 @@ sent:
 static int load_rows(struct load *L, struct csvr *r, const struct csv_record *rec,
 		     struct progress *pg)
 {
-	int status = segment_start(L, L->binary_ok && L->o->binary, rec->line);
+	int status = lock_target(L->conn, L->t, &LOCK_ROW_EXCLUSIVE, L->o->lock_timeout_ms);
+	if (!status)
+		status = segment_start(L, L->binary_ok && L->o->binary, rec->line);
 	if (status)
 		return status;
 	for (; rec; rec = csvr_next(r)) {
@@ -833,15 +1003,34 @@ static int load_rows(struct load *L, struct csvr *r, const struct csv_record *re
 /* ---- loading over several connections (--jobs) ----
  *
  * A transaction cannot span connections, so the rows go into a staging
- * table that is not yet part of the target: a new table LIKE the target
- * (columns, defaults, constraints, indexes), created and committed first.
- * Each connection COPYs its share of the rows into it in a transaction of
- * its own and commits, and still nothing is visible in the target. The
- * load's own transaction, which holds the audit row, then makes the
- * staging table a child of the target (ALTER TABLE ... INHERIT), so that
- * queries on the target see every row of the load when it commits, or
- * none. The staging table of a load that fails is dropped; one left by a
- * load that was killed is dropped by the next load into that schema
+ * table that is not yet part of the target, and become part of it in the
+ * load's own transaction. Only one way of joining keeps every guarantee a
+ * COPY into the target gives: becoming a real partition of a target that is
+ * partitioned BY LIST on its load id column (the column whose default is
+ * LOAD_ID_DEFAULT). The partition for the load's own id cannot hold a row
+ * of any other load, the target's constraints and indexes are the
+ * partition's, and queries on the target (FROM ONLY included, which sees
+ * no rows of a partitioned table either way) see its rows. An inheritance
+ * child would not do: its rows escape the target's unique and exclusion
+ * constraints, foreign keys, publications and FROM ONLY.
+ *
+ * So the staging table is a new table LIKE the target (columns, defaults,
+ * constraints, indexes) with a CHECK that its load id is the load's,
+ * created and committed first. Each connection COPYs its share of the rows
+ * into it in a transaction of its own and commits, and still nothing is
+ * visible in the target. The load's transaction, which holds the audit
+ * row, then ATTACHes it as the partition FOR VALUES IN (load id): the CHECK
+ * spares the server a scan to prove that, and goes again. The target sees
+ * every row of the load when that commits, or none.
+ *
+ * What the rows bypass while they go into the staging table rules the
+ * rest out, and those loads go over one connection: triggers (foreign
+ * keys' included), rules, row security, a publication that would publish
+ * the target's rows (or the staging table's under its own name), an
+ * identity column, a target that is itself a partition (its ancestors'
+ * guarantees), Citus (whose distributed tables take no local partition
+ * this way). The staging table of a load that fails is dropped; one left
+ * by a load that was killed is dropped by the next load into that schema
  * with --jobs, which can take the advisory lock the dead load held. */
 
 /* Each connection takes this much of the input in turn. */
@@ -850,30 +1039,68 @@ static int load_rows(struct load *L, struct csvr *r, const struct csv_record *re
 #define STAGING_LOCK_BASE 0x706a000000000000LL /* "pj" */
 /* The comment that marks a staging table, followed by the load id. */
 #define STAGING_COMMENT "pgload: staging table of load "
+/* The CHECK that keeps the staging table to the load's id. */
+#define STAGING_CHECK "pgload_load_id"
 
-/* Can the target take a child table whose rows count as its own? Not when
- * rows inserted into a child would miss something the target does to its
- * own: triggers (foreign keys included), rules, row security, unique
- * indexes, an identity column (a child would count on from a sequence of
- * its own); nor for a partitioned table or a partition; and only for a
- * user who may alter the table and create tables in its schema. */
-static int jobs_possible(PGconn *conn, const struct target *t, bool *ok)
+/* Can the load go over several connections into a partition of its own?
+ * Sets *key to the partition key column's name when it can; otherwise
+ * says why not, in one line. */
+static int jobs_possible(PGconn *conn, const struct target *t, char **key)
 {
-	const char *params[1] = { t->oid };
+	/* Publications FOR TABLES IN SCHEMA are new in PostgreSQL 15. */
+	const char *in_schema = PQserverVersion(conn) >= 150000
+					? "or exists (select from pg_publication_namespace pn "
+					  "where pn.pnnspid in (select relnamespace from pg_class "
+					  "where oid in (select relid from anc))) "
+					: "";
+	char sql[4096];
+	snprintf(sql, sizeof sql,
+		 "with anc as (select $1::oid as relid union "
+		 "select relid from pg_partition_ancestors($1::oid)), "
+		 "k as (select a.attname from pg_partitioned_table p "
+		 "join pg_attribute a on a.attrelid = p.partrelid and a.attnum = p.partattrs[0] "
+		 "join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum "
+		 "where p.partrelid = $1::oid and p.partstrat = 'l' and p.partnatts = 1 "
+		 "and a.atttypid = 'bigint'::regtype and pg_get_expr(d.adbin, 0) = $2) "
+		 "select case "
+		 "when c.relkind <> 'p' or not exists (select from k) "
+		 "then 'is not partitioned by list of its load id column' "
+		 "when c.relispartition then 'is itself a partition' "
+		 "when exists (select from pg_constraint f where f.contype = 'f' "
+		 "and (f.conrelid = c.oid or f.confrelid = c.oid)) "
+		 "then 'has or is referenced by a foreign key' "
+		 "when c.relhastriggers or exists (select from pg_trigger g where g.tgrelid = c.oid) "
+		 "then 'has triggers' "
+		 "when c.relhasrules then 'has rules' "
+		 "when c.relrowsecurity then 'has row security' "
+		 "when exists (select from pg_attribute a where a.attrelid = c.oid "
+		 "and a.attidentity <> '' and not a.attisdropped) then 'has an identity column' "
+		 "when exists (select from pg_publication p where p.puballtables) "
+		 "or exists (select from pg_publication_rel r where r.prrelid in (select relid from anc)) "
+		 "%s"
+		 "then 'is in a publication' "
+		 "when exists (select from pg_extension where extname = 'citus') "
+		 "then 'is on a server running Citus' "
+		 "when not pg_has_role(c.relowner, 'USAGE') then 'is not yours to alter' "
+		 "when not has_schema_privilege(c.relnamespace, 'CREATE') "
+		 "then 'is in a schema where you may not create tables' "
+		 "end, (select attname from k) "
+		 "from pg_class c where c.oid = $1::oid",
+		 in_schema);
+	const char *params[2] = { t->oid, LOAD_ID_DEFAULT };
 	int status = EXIT_OK;
-	PGresult *res = pgconn_query(conn,
-			      "select c.relkind = 'r' and not c.relispartition and not c.relhastriggers "
-			      "and not c.relrowsecurity and not c.relhasrules "
-			      "and not exists (select from pg_index i where i.indrelid = c.oid and i.indisunique) "
-			      "and not exists (select from pg_attribute a where a.attrelid = c.oid "
-			      "and a.attidentity <> '' and not a.attisdropped) "
-			      "and pg_has_role(c.relowner, 'USAGE') "
-			      "and has_schema_privilege(c.relnamespace, 'CREATE') "
-			      "from pg_class c where c.oid = $1::oid",
-			      1, params, PGRES_TUPLES_OK, "cannot look at the table: ", &status);
+	PGresult *res = pgconn_query(conn, sql, 2, params, PGRES_TUPLES_OK, "cannot look at the table: ",
+				     &status);
 	if (!res)
 		return status;
-	*ok = PQntuples(res) == 1 && *PQgetvalue(res, 0, 0) == 't';
+	*key = NULL;
+	if (PQntuples(res) != 1)
+		log_info("--jobs: %s is gone; loading over one connection", t->display);
+	else if (!PQgetisnull(res, 0, 0))
+		log_info("--jobs: %s %s (see pgload(1)); loading over one connection", t->display,
+			 PQgetvalue(res, 0, 0));
+	else
+		*key = xstrdup(PQgetvalue(res, 0, 1));
 	PQclear(res);
 	return EXIT_OK;
 }
@@ -972,12 +1199,27 @@ static int staging_create(struct load *L, PGconn *conn, const char *load_now)
 {
 	char comment[64];
 	snprintf(comment, sizeof comment, STAGING_COMMENT "%s", L->load_id);
-	const char *args[3] = { L->staging, L->t->sql, comment };
-	int status = exec_formatted(conn, "create table %1$s (like %2$s including all); "
-				    "comment on table %1$s is %3$L",
-				    3, args, "cannot create the staging table: ");
-	L->staging_made = status == EXIT_OK; /* a table of that name that was there stays */
-	return status ? status : staging_now_defaults(L, conn, load_now);
+	const char *args[6] = { L->staging, L->t->sql, comment, STAGING_CHECK, L->part_key, L->load_id };
+	const char *what = "cannot create the staging table: ";
+	int status = pgconn_command(conn, "begin", what);
+	/* LIKE reads the target under a lock of its own: wait for it aloud. */
+	if (!status)
+		status = lock_target(conn, L->t, &LOCK_ACCESS_SHARE, L->o->lock_timeout_ms);
+	if (!status)
+		status = exec_formatted(conn, "create table %1$s (like %2$s including all); "
+					"comment on table %1$s is %3$L; "
+					"alter table %1$s add constraint %4$I check (%5$I is not null and %5$I = %6$L::bigint)",
+					6, args, what);
+	if (!status)
+		status = staging_now_defaults(L, conn, load_now);
+	if (!status)
+		status = pgconn_command(conn, "commit", what);
+	if (status)
+		PQclear(PQexec(conn, "rollback"));
+	/* A table of that name that was there, or that this did not commit,
+	 * is not this load's to drop. */
+	L->staging_made = status == EXIT_OK;
+	return status;
 }
 
 /* The staging table's name, quoted: the target's name and "_load_<id>",
@@ -1007,16 +1249,22 @@ static char *staging_name(PGconn *conn, const struct target *t, const char *load
 	return q;
 }
 
-/* In the load's transaction: the staging table becomes a child of the
- * target, with the target's now() defaults back, and marked as the rows
- * of the load instead of a staging table. */
+/* In the load's transaction: the staging table becomes the target's
+ * partition for the load id, with the target's now() defaults back, and
+ * marked as the rows of the load instead of a staging table. Its CHECK
+ * spared the server the scan that proves the partition's rows belong
+ * there; the partition constraint holds them from now on. */
 static int staging_attach(const struct load *L)
 {
+	int status = lock_target(L->conn, L->t, &LOCK_SHARE_UPDATE_EXCLUSIVE, L->o->lock_timeout_ms);
+	if (status)
+		return status;
 	char comment[64];
 	snprintf(comment, sizeof comment, "pgload: rows of load %s", L->load_id);
-	const char *args[3] = { L->staging, L->t->sql, comment };
-	int status = exec_formatted(L->conn, "alter table %1$s inherit %2$s; comment on table %1$s is %3$L", 3, args,
-				    "cannot add the staging table to the target: ");
+	const char *args[5] = { L->t->sql, L->staging, L->load_id, STAGING_CHECK, comment };
+	status = exec_formatted(L->conn, "alter table %1$s attach partition %2$s for values in (%3$L); "
+				"alter table %2$s drop constraint %4$I; comment on table %2$s is %5$L", 5, args,
+				"cannot attach the staging table to the target: ");
 	return status ? status : staging_now_defaults(L, L->conn, NULL);
 }
 
@@ -1307,6 +1555,7 @@ static void load_free(struct load *L)
 	free(L->anchors);
 	cbuf_free(&L->out);
 	free(L->staging);
+	free(L->part_key);
 }
 
 /* With --sealed, after the input's end: did its producer finish, and
@@ -1412,13 +1661,10 @@ static int run(PGconn *conn, const struct opts *o, struct target *t)
 		if (PQtransactionStatus(conn) == PQTRANS_INTRANS) {
 			log_info("--jobs: %s is new in this load's transaction; loading over one connection",
 				 t->display);
-		} else if ((status = jobs_possible(conn, t, &jobs)) != 0) {
+		} else if ((status = jobs_possible(conn, t, &L.part_key)) != 0) {
 			goto out;
-		} else if (!jobs) {
-			log_info("--jobs: %s has triggers, rules, row security, unique indexes or an identity "
-				 "column, is partitioned, or is not yours to alter; loading over one connection",
-				 t->display);
-		} else {
+		} else if (L.part_key) {
+			jobs = true;
 			staging_cleanup(conn, t);
 		}
 	}
@@ -1472,7 +1718,8 @@ out:
 int main(int argc, char **argv)
 {
 	log_init("pgload");
-	struct opts o = { .table = "raw.sales", .source = "stdin", .delim = ',', .binary = true, .jobs = 1 };
+	struct opts o = { .table = "raw.sales", .source = "stdin", .delim = ',', .binary = true, .jobs = 1,
+			 .lock_timeout_ms = -1 };
 	static const struct option longopts[] = {
 		{ "dbname", required_argument, NULL, 'd' },
 		{ "table", required_argument, NULL, 'T' },
@@ -1483,6 +1730,7 @@ int main(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "sealed", no_argument, NULL, 'z' },
+		{ "lock-timeout", required_argument, NULL, 'L' },
 		{ "tsv", no_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -1522,6 +1770,14 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'z': o.sealed = true; break;
+		case 'L':
+			if (!parse_duration(optarg, &o.lock_timeout_ms)) {
+				log_error("--lock-timeout: \"%s\" is not a duration such as 500ms, 10s or 2min",
+					  optarg);
+				usage(stderr);
+				return EXIT_USAGE;
+			}
+			break;
 		case 't': o.delim = '\t'; break;
 		case 'q': log_level = LOG_QUIET; break;
 		case 'v': log_level = LOG_VERBOSE; break;

@@ -306,6 +306,36 @@ pgload: nothing was loaded into public.reject_t: load $id was rolled back"
 	assert_output 0
 }
 
+@test "pgload loads a line holding only \\. as a value, in csv mode and after a fallback from binary" {
+	sql -c "create table eod_t (n serial, note text)"
+	printf 'note\nfirst\n\\.\nthird\nfourth\n' >eod.csv
+	run --separate-stderr "$BIN/pgload" -q --table eod_t --format csv <eod.csv
+	assert_success
+	run sql -c "select string_agg(coalesce(note, 'NULL'), '|' order by n) from eod_t"
+	assert_output 'first|\.|third|fourth'
+	run sql -c "select rows, status from raw._loads where target_table = 'public.eod_t'"
+	assert_output '4|committed'
+	# The same with CRLF line ends, and in binary mode, where the blank
+	# second line (a NULL) sends the rest as CSV.
+	sql -c "truncate eod_t"
+	printf 'note\r\nfirst\r\n\\.\r\nthird\r\nfourth\r\n' | "$BIN/pgload" -q --table eod_t --format csv
+	printf 'note\n\nfirst\n\\.\nthird\nfourth\n' | "$BIN/pgload" -q --table eod_t
+	run sql -c "select string_agg(coalesce(note, 'NULL'), '|' order by n) from eod_t"
+	assert_output 'first|\.|third|fourth|NULL|first|\.|third|fourth'
+}
+
+@test "pgload loads a quoted value holding a line \\. intact" {
+	sql -c "create table eodq_t (n serial, note text, k int)"
+	printf 'note,k\n"a\n\\.\nb",1\n"\n\\.\n",2\n\\.x,3\n' >q.csv
+	for format in csv binary; do
+		sql -c "truncate eodq_t"
+		run --separate-stderr "$BIN/pgload" -q --table eodq_t --format "$format" <q.csv
+		assert_success
+		run sql -c "select string_agg(format('%s=%s', k, note), '|' order by n) from eodq_t"
+		assert_output "$(printf '1=a\n\\.\nb|2=\n\\.\n|3=\\.x')"
+	done
+}
+
 @test "pgload translates the server's row number back to the input line in binary mode" {
 	sql -c "create table binlines_t (note text, price numeric(4,2))"
 	# Every value is plain, so the server sees binary rows only and counts
@@ -502,8 +532,17 @@ jobs_input() {
 	"$BIN/gen" --rows "$1" --seed 17 --days 30 >"$2"
 }
 
-@test "pgload --jobs loads over several connections into a child table that appears at once, with one load id and one load time" {
-	sales_table jobs_t
+# jobs_table NAME: a table shaped like raw.sales, partitioned by list of
+# its load id, with a default partition for rows that come another way.
+jobs_table() {
+	raw_ddl
+	sql -c "create table $1 (like raw.sales including defaults) partition by list (_load_id)" \
+		-c "create table ${1}_default partition of $1 default"
+}
+
+@test "pgload --jobs loads over several connections into a partition of its own that appears at once, with one load id and one load time" {
+	jobs_table jobs_t
+	sql -c "create unique index on jobs_t (_load_id, sale_id)"
 	sales_table jobs_ref
 	jobs_input 40000 s.csv
 	before=$(sql -c "select now()")
@@ -518,19 +557,27 @@ jobs_input() {
 		min(_loaded_at) >= '$before' and max(_loaded_at) <= (select started_at from raw._loads where load_id = $id)
 		from jobs_t"
 	assert_output "40000|1|t|1|t"
-	# The rows are in one child table, which is no longer marked as staging
-	# and has the target's defaults.
-	run sql -c "select i.inhrelid::regclass, obj_description(i.inhrelid, 'pg_class'),
-		pg_get_expr(d.adbin, d.adrelid) from pg_inherits i join pg_attrdef d on d.adrelid = i.inhrelid
-		join pg_attribute a on a.attrelid = d.adrelid and a.attnum = d.adnum and a.attname = '_loaded_at'
-		where i.inhparent = 'jobs_t'::regclass"
-	assert_output "jobs_t_load_$id|pgload: rows of load $id|now()"
-	run sql -c "select count(*) from only jobs_t"
-	assert_output 0
+	# Every row is in the load's own partition, a real one for its load id,
+	# no longer marked as staging, with the target's defaults, its index
+	# and no constraint of pgload's left.
+	run sql -c "select tableoid::regclass, count(*) from jobs_t group by 1"
+	assert_output "jobs_t_load_$id|40000"
+	run sql -c "select c.relispartition, pg_get_expr(c.relpartbound, c.oid), obj_description(c.oid, 'pg_class'),
+		pg_get_expr(d.adbin, d.adrelid),
+		(select count(*) from pg_index x where x.indrelid = c.oid and x.indisunique),
+		(select count(*) from pg_constraint k where k.conrelid = c.oid)
+		from pg_class c join pg_attribute a on a.attrelid = c.oid and a.attname = '_loaded_at'
+		join pg_attrdef d on d.adrelid = c.oid and d.adnum = a.attnum
+		where c.oid = 'jobs_t_load_$id'::regclass"
+	assert_output "t|FOR VALUES IN ('$id')|pgload: rows of load $id|now()|1|0"
+	# Such a row goes where a COPY into the table would put it.
+	run sql -c "insert into jobs_t ($SALES_COLS, _load_id) select $SALES_COLS, _load_id from jobs_t limit 1"
+	assert_failure
+	assert_output --partial 'duplicate key value violates unique constraint "jobs_t_load_'
 }
 
 @test "pgload --jobs names the input line of a row the server rejects in any connection's share, and loads nothing" {
-	sales_table jobs_bad
+	jobs_table jobs_bad
 	jobs_input 40000 s.csv
 	# Line 20000 goes in the second connection's first share, line 35000 in
 	# the first one's second; "abc" makes that share go on as CSV.
@@ -549,27 +596,68 @@ jobs_input() {
 	assert_output "0|0"
 }
 
-@test "pgload --jobs loads over one connection into a table that a child's rows would bypass, saying why" {
-	sql -c "create table jobs_pk (like raw.sales including defaults, primary key (sale_id))"
+@test "pgload --jobs into a table that is not partitioned by its load id loads over one connection, saying why, and keeps its constraints" {
+	raw_ddl
+	sql -c "create table jobs_ex (like raw.sales including defaults, exclude using btree (sale_id with =))"
 	jobs_input 2000 s.csv
-	run --separate-stderr "$BIN/pgload" --table jobs_pk --jobs 2 <s.csv
+	run --separate-stderr "$BIN/pgload" --table jobs_ex --jobs 2 <s.csv
 	assert_success
-	assert_equal "${stderr_lines[0]}" "pgload: --jobs: public.jobs_pk has triggers, rules, row security, unique indexes or an identity column, is partitioned, or is not yours to alter; loading over one connection"
-	assert_regex "${stderr_lines[1]}" '^pgload: loaded 2000 rows into public\.jobs_pk in [0-9.]+ s \([0-9]+ rows/s, binary COPY\), load [0-9]+$'
-	run sql -c "select count(*), (select count(*) from pg_inherits where inhparent = 'jobs_pk'::regclass) from jobs_pk"
-	assert_output "2000|0"
+	assert_equal "${stderr_lines[0]}" "pgload: --jobs: public.jobs_ex is not partitioned by list of its load id column (see pgload(1)); loading over one connection"
+	assert_regex "${stderr_lines[1]}" '^pgload: loaded 2000 rows into public\.jobs_ex in [0-9.]+ s \([0-9]+ rows/s, binary COPY\), load [0-9]+$'
+	# The second load of the same rows breaks the exclusion constraint.
+	run --separate-stderr "$BIN/pgload" -q --table jobs_ex --jobs 2 <s.csv
+	assert_failure 1
+	assert_regex "${stderr_lines[0]}" '^pgload: line [0-9]+: conflicting key value violates exclusion constraint "jobs_ex_sale_id_excl"$'
+	run sql -c "select count(*), count(distinct sale_id), (select count(*) from only jobs_ex),
+		(select count(*) from pg_inherits where inhparent = 'jobs_ex'::regclass) from jobs_ex"
+	assert_output "2000|2000|2000|0"
 	sql -c "create table jobs_ident (n bigint generated always as identity, like raw.sales including defaults)"
 	run --separate-stderr "$BIN/pgload" -q --table jobs_ident --jobs 2 <s.csv
 	assert_success
-	run sql -c "select count(*), count(distinct n), (select count(*) from pg_inherits where inhparent = 'jobs_ident'::regclass) from jobs_ident"
-	assert_output "2000|2000|0"
+	run sql -c "select count(*), count(distinct n), (select count(*) from only jobs_ident) from jobs_ident"
+	assert_output "2000|2000|2000"
+}
+
+@test "pgload --jobs loads over one connection, saying why, into a partitioned table whose rows a new partition would bypass" {
+	jobs_input 2000 s.csv
+	jobs_table jobs_pub
+	sql -c "set client_min_messages = error" -c "create publication jobs_pub_p for table jobs_pub"
+	jobs_table jobs_trig
+	sql -c "create function jobs_trig_f() returns trigger language plpgsql as 'begin return new; end'" \
+		-c "create trigger jobs_trig_t before insert on jobs_trig for each row execute function jobs_trig_f()"
+	jobs_table jobs_rls
+	sql -c "alter table jobs_rls enable row level security"
+	jobs_table jobs_fk
+	sql -c "alter table jobs_fk add unique (_load_id, sale_id)" \
+		-c "create table jobs_fk_r (l bigint, s text, foreign key (l, s) references jobs_fk (_load_id, sale_id))"
+	for t in jobs_pub:'is in a publication' jobs_trig:'has triggers' jobs_rls:'has row security' \
+		jobs_fk:'has or is referenced by a foreign key'; do
+		run --separate-stderr "$BIN/pgload" --table "${t%%:*}" --jobs 2 <s.csv
+		assert_success
+		assert_equal "${stderr_lines[0]}" "pgload: --jobs: public.${t%%:*} ${t#*:} (see pgload(1)); loading over one connection"
+		run sql -c "select tableoid::regclass, count(*) from ${t%%:*} group by 1"
+		assert_output "${t%%:*}_default|2000"
+	done
+	# A publication of every table in the schema, or of all tables.
+	sql -c "drop publication jobs_pub_p" -c "create schema jobs_s" \
+		-c "create table jobs_s.p (like raw.sales including defaults) partition by list (_load_id)" \
+		-c "create table jobs_s.p_default partition of jobs_s.p default" \
+		-c "set client_min_messages = error" -c "create publication jobs_pub_s for tables in schema jobs_s"
+	run --separate-stderr "$BIN/pgload" --table jobs_s.p --jobs 2 <s.csv
+	assert_equal "${stderr_lines[0]}" "pgload: --jobs: jobs_s.p is in a publication (see pgload(1)); loading over one connection"
+	sql -c "drop publication jobs_pub_s" -c "set client_min_messages = error" -c "create publication jobs_pub_a for all tables"
+	run --separate-stderr "$BIN/pgload" --table jobs_s.p --jobs 2 <s.csv
+	sql -c "drop publication jobs_pub_a"
+	assert_equal "${stderr_lines[0]}" "pgload: --jobs: jobs_s.p is in a publication (see pgload(1)); loading over one connection"
+	run sql -c "select count(*), (select count(*) from pg_class where relname like 'p\_load\_%') from jobs_s.p_default"
+	assert_output "4000|0"
 }
 
 # jobs_halfway TABLE: a table holding 10 of s.csv's 40000 rows, and
 # pgload --jobs 2 loading the rest from in.fifo (open as fd 7, $pid), once
 # its connections have sent more than 20000 rows of the first 30000 lines.
 jobs_halfway() {
-	sales_table "$1"
+	jobs_table "$1"
 	jobs_input 40000 s.csv
 	sql -c "\\copy $1 ($SALES_COLS) from program 'head -n 11 s.csv' csv header"
 	sql -c "checkpoint"
@@ -623,7 +711,7 @@ server_stops_mid_load() {
 }
 
 @test "pgload --jobs leaves alone a table that has the staging table's name, and stops with exit 3" {
-	sales_table jobs_clash
+	jobs_table jobs_clash
 	jobs_input 2000 s.csv
 	next=$(sql -c "select case when is_called then last_value + 1 else last_value end from raw._loads_load_id_seq")
 	sql -c "create table jobs_clash_load_$next (mine text)" -c "insert into jobs_clash_load_$next values ('keep')"
@@ -634,6 +722,81 @@ server_stops_mid_load() {
 	assert_output keep
 	run sql -c "select count(*) from jobs_clash"
 	assert_output 0
+}
+
+# hold_lock TABLE: a session holding an ACCESS EXCLUSIVE lock on TABLE
+# until fd 8 is closed; its pid in $holder.
+hold_lock() {
+	rm -f hold.fifo
+	mkfifo hold.fifo
+	sql <hold.fifo >/dev/null &
+	exec 8>hold.fifo
+	echo "begin; lock table $1 in access exclusive mode;" >&8
+	wait_for "select count(*) = 1 from pg_locks where relation = '$1'::regclass and granted"
+	holder=$(sql -c "select pid from pg_locks where relation = '$1'::regclass and granted")
+}
+
+# wait_for_line FILE REGEX: waits up to 30 s until a line of FILE matches.
+wait_for_line() {
+	local i
+	for i in $(seq 300); do
+		grep -Eq "$2" "$1" && return 0
+		sleep 0.1
+	done
+	echo "timed out waiting for $2 in $1:" >&2
+	cat "$1" >&2
+	return 1
+}
+
+@test "pgload says which lock on the table it waits for and who holds it, and loads once it is released" {
+	jobs_input 2000 s.csv
+	sales_table lock_t
+	jobs_table lock_p
+	# Over one connection, and over two into a partition of its own, whose
+	# staging table is made LIKE the table.
+	for case in lock_t:1:RowExclusiveLock lock_p:2:AccessShareLock; do
+		IFS=: read -r table jobs mode <<<"$case"
+		hold_lock "$table"
+		"$BIN/pgload" --table "$table" --jobs "$jobs" <s.csv 2>err.txt 8>&- &
+		pid=$!
+		wait_for_line err.txt '^pgload: waiting for'
+		run cat err.txt
+		assert_line "pgload: waiting for $mode on public.$table, held by pid $holder (AccessExclusiveLock)"
+		exec 8>&-
+		rc=0
+		wait "$pid" || rc=$?
+		assert_equal "$rc" 0
+		run sql -c "select count(*) from $table"
+		assert_output 2000
+	done
+}
+
+@test "pgload --lock-timeout gives up on a locked table with exit 3 and loads nothing" {
+	raw_ddl
+	sql -c "create table lockto_t (n int)"
+	printf 'n\n1\n2\n' >n.csv
+	hold_lock lockto_t
+	# Under the moment pgload waits quietly, it gives up without a word before.
+	run --separate-stderr "$BIN/pgload" --table lockto_t --lock-timeout 300ms <n.csv
+	assert_failure 3
+	assert_equal "${stderr_lines[0]}" "pgload: gave up waiting for RowExclusiveLock on public.lockto_t after 300 ms (lock_timeout)"
+	assert_regex "${stderr_lines[1]}" '^pgload: nothing was loaded into public\.lockto_t: load [0-9]+ was rolled back$'
+	start=$(date +%s%N)
+	run --separate-stderr "$BIN/pgload" --table lockto_t --lock-timeout 2.5s <n.csv
+	took=$((($(date +%s%N) - start) / 1000000))
+	exec 8>&-
+	assert_failure 3
+	assert_equal "${stderr_lines[0]}" "pgload: waiting for RowExclusiveLock on public.lockto_t, held by pid $holder (AccessExclusiveLock)"
+	assert_equal "${stderr_lines[1]}" "pgload: gave up waiting for RowExclusiveLock on public.lockto_t after 2500 ms (lock_timeout)"
+	assert_regex "${stderr_lines[2]}" '^pgload: nothing was loaded into public\.lockto_t: load [0-9]+ was rolled back$'
+	((took >= 2400 && took < 10000))
+	run sql -c "select (select count(*) from lockto_t), string_agg(status, ',') from raw._loads where target_table = 'public.lockto_t'"
+	assert_output "0|failed,failed"
+	for bad in soon 1x -1s 1e3 ''; do
+		run --separate-stderr "$BIN/pgload" --table lockto_t --lock-timeout "$bad" <n.csv
+		assert_failure 2
+		assert_equal "${stderr_lines[0]}" "pgload: --lock-timeout: \"$bad\" is not a duration such as 500ms, 10s or 2min"
+	done
 }
 
 @test "pgload killed with SIGKILL half-way leaves the table as it was" {
@@ -905,7 +1068,7 @@ EOF
 	assert_equal "$stderr" "pgload: unknown option '--bogus'
 usage: pgload [-d CONNINFO] [--table [SCHEMA.]TABLE] [--create --schema FILE]
               [--key KEY] [--source NAME] [--format binary|csv] [--sealed] [-j N]
-              [-t] [-q | -v] < FILE"
+              [--lock-timeout DURATION] [-t] [-q | -v] < FILE"
 	run --separate-stderr "$BIN/pgload" file.csv
 	assert_failure 2
 	[[ "$stderr" == "pgload: unexpected argument \"file.csv\": the data comes on standard input"$'\n'usage:* ]]
