@@ -24,13 +24,18 @@
 
 enum {
 	READ_CHUNK = 256 * 1024,
-	/* A record's raw copy stops here (the record itself is read whole).
-	 * A quoted field still open at a line end past it is taken for a
-	 * quote never closed: the lines after the first are kept to be read
-	 * again, and that bounds them. Large enough for a 10 MB field. */
+	/* A record's raw copy stops here (the record itself is read whole,
+	 * up to max_record). A quoted field still open at a line end past it
+	 * is taken for a quote never closed: the lines after the first are
+	 * kept to be read again, and that bounds them. Large enough for a
+	 * 10 MB field. */
 	RAW_LIMIT = 64 * 1024 * 1024,
 	CSV_BLOCK = 64 * 1024,
 };
+
+/* The most a caller may ask for: PostgreSQL takes no row (its COPY line
+ * buffer) and no field of 1 GB or more. */
+#define MAX_RECORD_CEILING ((size_t)1024 * 1024 * 1024 - 1)
 
 /* A growable byte buffer. */
 struct bytes {
@@ -113,13 +118,20 @@ struct csvr {
 	struct bytes raw;      /* input bytes of the queued records, then its own */
 	size_t raw_start;      /* where its bytes begin in raw */
 	size_t raw_first_line; /* where its first line ends in raw, terminator included; 0 until known */
-	bool raw_overflow;     /* raw holds only its first RAW_LIMIT bytes */
+	bool raw_overflow;     /* raw holds only its first raw_limit bytes */
+	uint64_t raw_dropped;  /* its bytes left out of raw */
 	bool last_term_cr;     /* the previous record ended at a CR */
 	bool at_row_start;     /* libcsv has seen nothing since a record ended */
 	uint64_t line;         /* the line being fed */
 
 	struct csv_record rec;
 
+	/* A record that grows past max_record is not parsed further: libcsv
+	 * would hold all of it, and the callers copy it again (see
+	 * csvr_set_max_record). raw_limit = min(RAW_LIMIT, max_record). */
+	size_t max_record, raw_limit;
+	char too_long[128];    /* the errors naming them */
+	char open_too_long[128];
 };
 
 static const struct csv_record *engine_next(struct csvr *r);
@@ -311,7 +323,47 @@ struct csvr *csvr_open(int fd, const char *name, char delim)
 	r->line = 1;
 	r->delim = delim;
 	parser_init(r);
+	size_t max = CSVR_MAX_RECORD;
+	const char *env = getenv("ELT_CSV_MAX_RECORD");
+	if (env && *env) {
+		char *end;
+		errno = 0;
+		unsigned long long n = strtoull(env, &end, 10);
+		if (*end || errno || n == 0)
+			die(EXIT_USAGE, "ELT_CSV_MAX_RECORD: \"%s\" is not a number of bytes", env);
+		max = n > MAX_RECORD_CEILING ? MAX_RECORD_CEILING : (size_t)n;
+	}
+	csvr_set_max_record(r, max);
 	return r;
+}
+
+/* "64 MiB", or the bytes when that would round. */
+static void format_size(char *buf, size_t size, size_t n)
+{
+	if (n % (1024 * 1024) == 0)
+		snprintf(buf, size, "%zu MiB", n / (1024 * 1024));
+	else if (n % 1024 == 0)
+		snprintf(buf, size, "%zu KiB", n / 1024);
+	else
+		snprintf(buf, size, "%zu bytes", n);
+}
+
+void csvr_set_max_record(struct csvr *r, size_t bytes)
+{
+	if (bytes == 0 || bytes > MAX_RECORD_CEILING)
+		bytes = MAX_RECORD_CEILING;
+	r->max_record = bytes;
+	r->raw_limit = bytes < RAW_LIMIT ? bytes : RAW_LIMIT;
+	char max[32], raw[32];
+	format_size(max, sizeof max, r->max_record);
+	format_size(raw, sizeof raw, r->raw_limit);
+	snprintf(r->too_long, sizeof r->too_long, "the record is over %s, the most one row may hold", max);
+	snprintf(r->open_too_long, sizeof r->open_too_long, "unterminated quoted field (still open after %s)", raw);
+}
+
+size_t csvr_max_record(const struct csvr *r)
+{
+	return r->max_record;
 }
 
 struct csvr *csvr_open_blocks(const char *name, char delim)
@@ -527,6 +579,24 @@ static void split_plain(struct csvr *r, const char *s, size_t n)
 	on_record('\n', r);
 }
 
+/* The record being fed has filled its raw copy: keep what fits, count the
+ * rest, and once the record is past max_record stop parsing it. It is then
+ * skipped to the end of its line and comes back as malformed: libcsv would
+ * keep every byte of it (a 1 GB line took 1 GB there, then as much again
+ * in the arena and in the callers' copies), and no row this long can be
+ * loaded anyway. Rare: out of line. */
+static __attribute__((noinline)) void raw_full(struct csvr *r, const char *seg, size_t len, size_t room)
+{
+	r->raw_overflow = true;
+	bytes_add(&r->raw, seg, room);
+	r->raw_dropped += len - room;
+	if (!r->skipping && r->raw_limit + r->raw_dropped > r->max_record) {
+		discard_partial(r);
+		r->skipping = true;
+		r->skip_error = r->too_long;
+	}
+}
+
 /* Feeds one line, or the part of one that the input buffer ended: up to and
  * including its LF, or its CR when a lone CR ends it (ends_line). plain is
  * plain_line()'s answer, blanks whether it holds a space or a tab. */
@@ -539,11 +609,13 @@ static inline void feed_line(struct csvr *r, const char *seg, size_t len, bool e
 		r->raw_start = r->raw.len;
 		r->raw_first_line = 0;
 		r->raw_overflow = false;
+		r->raw_dropped = 0;
 	}
-	size_t room = RAW_LIMIT - (r->raw.len - r->raw_start);
-	if (len > room) /* only on its first line: see feed */
-		r->raw_overflow = true;
-	bytes_add(&r->raw, seg, len > room ? room : len);
+	size_t room = r->raw_limit - (r->raw.len - r->raw_start);
+	if (len > room) /* only on its first line (see feed), or skipping it */
+		raw_full(r, seg, len, room);
+	else
+		bytes_add(&r->raw, seg, len);
 	if (ends_line && r->raw_first_line == 0)
 		r->raw_first_line = r->raw.len;
 
@@ -618,7 +690,7 @@ static void feed(struct csvr *r, const char *seg, size_t len, bool has_lf)
 	bool ends_line = has_lf;
 	size_t plain = 0;
 	unsigned seen = 0;
-	if (r->in_record && !r->skipping && r->raw_first_line && r->raw.len - r->raw_start + len > RAW_LIMIT) {
+	if (r->in_record && !r->skipping && r->raw_first_line && r->raw.len - r->raw_start + len > r->raw_limit) {
 		/* A record goes on past a line end only inside a quoted field;
 		 * one this long is most likely a quote never closed. Reading
 		 * on would hold the rest of the input in memory. */
@@ -626,7 +698,7 @@ static void feed(struct csvr *r, const char *seg, size_t len, bool has_lf)
 		r->rest = seg;
 		r->rest_len = len;
 		r->rest_has_lf = has_lf;
-		reject_first_line_and_replay(r, "unterminated quoted field (still open after 64 MiB)");
+		reject_first_line_and_replay(r, r->open_too_long);
 		return;
 	}
 	if (r->cr_ended_segment && seg[0] == '\n') {
