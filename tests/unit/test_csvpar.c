@@ -194,6 +194,55 @@ static void stray_quote_keeps_chunks_small(void)
 	free(buf);
 }
 
+/* A line of many chunks' worth, or a file of CR line ends, has no LF to
+ * cut at: chunks are cut inside the line and stay small, and the records
+ * are still those of a plain reader, with the limit on a record's length
+ * or without it. */
+static void no_line_feed_keeps_chunks_small(void)
+{
+	size_t n = 0, cap = 256 * 1024;
+	char *buf = malloc(cap + 64);
+	n += (size_t)sprintf(buf, "k,v\r\n1,");
+	memset(buf + n, 'x', cap - n);
+	n = cap;
+	n += (size_t)sprintf(buf + n, "\r\n2,y\r\n");
+	static const size_t chunks[] = { 1000, 4096, 0 };
+	for (int limit = 0; limit <= 1; limit++) {
+		if (limit)
+			setenv("ELT_CSV_MAX_RECORD", "5000", 1);
+		same_with(buf, n, ',', chunks, 2);
+		for (size_t i = 0; i < n; i++) /* the same with CR line ends */
+			if (buf[i] == '\n')
+				buf[i] = '\r', memmove(buf + i - 1, buf + i, n - i), n--;
+		same_with(buf, n, ',', chunks, 2);
+		int fd = fd_on(buf, n);
+		lseek(fd, 0, SEEK_SET);
+		uint64_t seen[2] = { 0, 0 };
+		const struct csvpar_opts o = { .name = "t", .delim = ',', .threads = 2, .chunk_bytes = 4096 };
+		const struct csvpar_ops ops = {
+			.ctx = seen,
+			.header = no_header,
+			.result_new = dump_new,
+			.result_clear = dump_clear,
+			.result_free = dump_free,
+			.work = dump_work,
+			.deliver = note_chunk,
+		};
+		char err[256];
+		CHECK(csvpar_run(fd, &o, &ops, err, sizeof err));
+		CHECK(seen[0] == n && seen[1] <= 4 * 4096);
+		close(fd);
+		/* back to CRLF for the next round */
+		n = 0;
+		n += (size_t)sprintf(buf, "k,v\r\n1,");
+		memset(buf + n, 'x', cap - n);
+		n = cap;
+		n += (size_t)sprintf(buf + n, "\r\n2,y\r\n");
+	}
+	unsetenv("ELT_CSV_MAX_RECORD");
+	free(buf);
+}
+
 static void read_error_is_reported(void)
 {
 	struct dump got = { 0 };
@@ -233,6 +282,7 @@ int main(void)
 	RUN(empty_input);
 	RUN(a_long_input);
 	RUN(stray_quote_keeps_chunks_small);
+	RUN(no_line_feed_keeps_chunks_small);
 	RUN(read_error_is_reported);
 	RUN(rows_flow_from_a_pipe);
 	return UNIT_END();
