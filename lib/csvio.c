@@ -805,6 +805,7 @@ static const struct csv_record *engine_next(struct csvr *r)
 		.raw_len = r->raw.data ? trim_terminator(r->raw.data + q->raw_off, q->raw_len) : 0,
 		.raw_cut = q->raw_cut,
 		.error = q->error,
+		.too_long = q->error == r->too_long,
 	};
 	return &r->rec;
 }

@@ -22,7 +22,7 @@
  *     again stay bounded;
  *   - a record longer than the reader's limit (csvr_set_max_record) is
  *     not parsed: it comes back as CSVR_MALFORMED ("the record is over
- *     128 MiB, ...") with the start of its raw bytes, and reading goes on
+ *     100 MiB, ...") with the start of its raw bytes, and reading goes on
  *     after the line where it passed the limit. That bounds the memory a
  *     reader and its callers take whatever the input;
  *   - an empty unquoted field is marked null; "" is an empty string (the
@@ -59,6 +59,7 @@ struct csv_record {
 	bool raw_cut;        /* raw holds only the first 64 MiB of a huge record
 	                      * (or the first max_record bytes, when less) */
 	const char *error;   /* CSVR_MALFORMED only: what is wrong, for people */
+	bool too_long;       /* CSVR_MALFORMED for being over the reader's limit */
 };
 
 struct csvr;

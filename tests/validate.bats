@@ -571,6 +571,39 @@ one_value() {
 	assert_equal "$(sed -n 2p rej.csv | cut -d, -f8- | wc -c)" $((64 * 1024 * 1024 + 3))
 }
 
+@test "validate rejects a record over the row limit, naming its line and the limit, and reads on" {
+	{ printf 'a,b\n1,2\n3,'; head -c 5000 /dev/zero | tr '\0' x; printf '\n5,6\n'; } >in.csv
+	want_rej="in.csv,3,,source-error,,\"the record is over 1000 bytes, the most one row may hold (raw holds only the row's first 1000 bytes)\",\"3,$(head -c 998 /dev/zero | tr '\0' x)"
+	local threads
+	for threads in 0 2; do
+		# small chunks: the long line is cut into several of them
+		ELT_CSV_MAX_RECORD=1000 ELT_CSV_CHUNK_BYTES=256 run --separate-stderr "$BIN/validate" --threads "$threads" \
+			--rejects rej.csv in.csv
+		assert_success
+		assert_output "$(printf 'a,b\n1,2\n5,6')"
+		assert_equal "$stderr" "validate: 3 rows read, 2 valid, 1 rejected (source-error 1)"
+		assert_equal "$(tail -n +2 rej.csv)" "$want_rej\""
+	done
+	ELT_CSV_MAX_RECORD=lots run --separate-stderr "$BIN/validate" in.csv
+	assert_failure 2
+	assert_equal "$stderr" 'validate: ELT_CSV_MAX_RECORD: "lots" is not a number of bytes'
+}
+
+@test "validate rejects a line of 101 MiB in bounded memory and passes the rows around it" {
+	{ printf 'a,b\n1,2\n3,"'; head -c $((101 * 1024 * 1024)) /dev/zero | tr '\0' x; printf '"\n5,6\n'; } >huge.csv
+	run --separate-stderr /usr/bin/time -f 'peak %M KiB' "$BIN/validate" --rejects rej.csv huge.csv
+	assert_success
+	assert_output "$(printf 'a,b\n1,2\n5,6')"
+	assert_equal "${stderr_lines[0]}" "validate: 3 rows read, 2 valid, 1 rejected (source-error 1)"
+	kib=$(sed -n 's/^peak \([0-9]*\) KiB$/\1/p' <<<"$stderr")
+	echo "peak RSS: $kib KiB"
+	[ "${ELT_SAN:-}" = 1 ] || [ "$kib" -lt $((200 * 1024)) ]
+	want="huge.csv,3,,source-error,,\"the record is over 100 MiB, the most one row may hold (raw holds only the row's first 64 MiB)\",\"3,\"\"xxx"
+	assert_equal "$(sed -n 2p rej.csv | cut -c 1-${#want})" "$want"
+	# the raw field: the row's first 64 MiB (its quote doubled), quoted, and the newline
+	assert_equal "$(sed -n 2p rej.csv | cut -d, -f8- | wc -c)" $((64 * 1024 * 1024 + 4))
+}
+
 @test "validate accepts a long value its pattern matches, past the JIT's default stack" {
 	python3 -c "print('n'); print('ab' * 1500); print('ab' * 100000)" >in.csv
 	run --separate-stderr "$BIN/validate" --pattern 'n=(a|b)*' in.csv
