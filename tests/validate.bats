@@ -604,6 +604,35 @@ one_value() {
 	assert_equal "$(sed -n 2p rej.csv | cut -d, -f8- | wc -c)" $((64 * 1024 * 1024 + 4))
 }
 
+@test "validate refuses a schema nested 100,000 deep before it is parsed, naming file:line" {
+	python3 -c "print('[' * 100000)" >deep.json
+	run --separate-stderr "$BIN/validate" --schema deep.json </dev/null
+	assert_failure 3
+	assert_equal "$stderr" "validate: deep.json:1:201: nested more than 200 levels deep"
+	python3 -c "print('fields:\n  - name: a\n    constraints:\n      enum:\n        - ' + '- ' * 100000 + 'x')" >deep.yaml
+	run --separate-stderr "$BIN/validate" --schema deep.yaml </dev/null
+	assert_failure 3
+	assert_equal "$stderr" "validate: deep.yaml:5:401: nested more than 200 levels deep"
+	python3 -c "print('fields:\n' + '\n'.join(' ' * i + '- k%d:' % i for i in range(1, 300)))" >deep.yaml
+	run --separate-stderr "$BIN/validate" --schema deep.yaml </dev/null
+	assert_failure 3
+	assert_regex "$stderr" '^validate: deep\.yaml:[0-9]+:[0-9]+: nested more than 200 levels deep$'
+	# brackets and quotes inside quoted scalars, comments and block
+	# scalars open nothing
+	python3 -c "
+q = '[' * 300
+print('fields:  # ' + q)
+print('  - name: \"' + q + '\"')
+print('    description: \'don\'\'t ' + q + '\'')
+print('    title: |')
+print('      ' + q)
+print('  - name: b   # ' + q)" >quoted.yaml
+	python3 -c "print('[' * 300 + ',b\n1,2')" >in.csv
+	run --separate-stderr "$BIN/validate" --schema quoted.yaml in.csv
+	assert_success
+	assert_equal "$stderr" "validate: 1 rows read, 1 valid, 0 rejected"
+}
+
 @test "validate accepts a long value its pattern matches, past the JIT's default stack" {
 	python3 -c "print('n'); print('ab' * 1500); print('ab' * 100000)" >in.csv
 	run --separate-stderr "$BIN/validate" --pattern 'n=(a|b)*' in.csv
