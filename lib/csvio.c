@@ -579,22 +579,13 @@ static void split_plain(struct csvr *r, const char *s, size_t n)
 	on_record('\n', r);
 }
 
-/* The record being fed has filled its raw copy: keep what fits, count the
- * rest, and once the record is past max_record stop parsing it. It is then
- * skipped to the end of its line and comes back as malformed: libcsv would
- * keep every byte of it (a 1 GB line took 1 GB there, then as much again
- * in the arena and in the callers' copies), and no row this long can be
- * loaded anyway. Rare: out of line. */
+/* The record being fed has filled its raw copy: keep what fits and count
+ * the rest. Rare: out of line. */
 static __attribute__((noinline)) void raw_full(struct csvr *r, const char *seg, size_t len, size_t room)
 {
 	r->raw_overflow = true;
 	bytes_add(&r->raw, seg, room);
 	r->raw_dropped += len - room;
-	if (!r->skipping && r->raw_limit + r->raw_dropped > r->max_record) {
-		discard_partial(r);
-		r->skipping = true;
-		r->skip_error = r->too_long;
-	}
 }
 
 /* Feeds one line, or the part of one that the input buffer ended: up to and
@@ -611,7 +602,10 @@ static inline void feed_line(struct csvr *r, const char *seg, size_t len, bool e
 		r->raw_overflow = false;
 		r->raw_dropped = 0;
 	}
-	size_t room = r->raw_limit - (r->raw.len - r->raw_start);
+	/* Past its first line a record is kept whole to be read again: feed
+	 * holds it to raw_limit bytes not counting the last line end, which
+	 * takes up to two more. */
+	size_t room = (r->raw_first_line ? r->raw_limit + 2 : r->raw_limit) - (r->raw.len - r->raw_start);
 	if (len > room) /* only on its first line (see feed), or skipping it */
 		raw_full(r, seg, len, room);
 	else
@@ -680,6 +674,64 @@ static __attribute__((noinline)) unsigned split_at_lone_cr(struct csvr *r, const
 	return scan_line(seg, *len) & SEEN_BLANK;
 }
 
+/* Puts seg back in front of what is left to feed (it is fed next, as a
+ * segment of its own). What is left, when anything is, follows seg in
+ * memory: it is what split_at_lone_cr() cut off the same segment. */
+static void keep_rest(struct csvr *r, const char *seg, size_t len, bool has_lf)
+{
+	if (r->rest_len == 0)
+		r->rest_has_lf = has_lf;
+	r->rest = seg;
+	r->rest_len += len;
+}
+
+/* The record being fed reaches its limit within seg (one line or part of
+ * one): a first line max_record, the lines after it raw_limit (kept to be
+ * read again, see reject_first_line_and_replay). Its line end does not
+ * count, so that where a read or a chunk cut a CRLF changes nothing.
+ *   - The bytes up to the limit are fed first and the rest kept for later:
+ *     a parse error in them is the record's error wherever the input was
+ *     cut into segments, as csvpar needs.
+ *   - At the limit, a record on its first line stops being parsed: libcsv
+ *     would keep every byte (a 1 GB line took 1 GB there, then as much
+ *     again in the arena and in the callers' copies), and no row that long
+ *     can be loaded anyway. The rest of its line is skipped (feed_line), and
+ *     it comes back as malformed, naming the limit.
+ *   - At the limit, a record past its first line goes on only inside a
+ *     quoted field, most likely a quote never closed: its first line is
+ *     rejected and the lines after it read again.
+ * Returns true when seg is dealt with, false when feed_line is to skip it.
+ * Rare: out of line. */
+static __attribute__((noinline)) bool over_limit(struct csvr *r, const char *seg, size_t len, bool has_lf,
+						 uint64_t used)
+{
+	bool more_lines = r->in_record && r->raw_first_line;
+	size_t limit = more_lines ? r->raw_limit : r->max_record;
+	size_t content = len;
+	if (content && seg[content - 1] == '\n')
+		content--;
+	if (content && seg[content - 1] == '\r')
+		content--;
+	if (used + content <= limit)
+		return false;
+	size_t room = used < limit ? (size_t)(limit - used) : 0;
+	if (room) {
+		keep_rest(r, seg + room, len - room, has_lf);
+		/* blanks: true, since nothing said whether seg holds any */
+		feed_line(r, seg, room, false, 0, true);
+		return true;
+	}
+	discard_partial(r);
+	if (more_lines) {
+		keep_rest(r, seg, len, has_lf);
+		reject_first_line_and_replay(r, r->open_too_long);
+		return true;
+	}
+	r->skipping = true;
+	r->skip_error = r->too_long;
+	return false;
+}
+
 /* Feeds one segment (see next_segment). A lone CR ends a line as an LF does
  * (COPY counts it so in a file of CR line ends, and libcsv ends a record
  * there): libcsv gets the segment one such line at a time, so that a record
@@ -690,17 +742,6 @@ static void feed(struct csvr *r, const char *seg, size_t len, bool has_lf)
 	bool ends_line = has_lf;
 	size_t plain = 0;
 	unsigned seen = 0;
-	if (r->in_record && !r->skipping && r->raw_first_line && r->raw.len - r->raw_start + len > r->raw_limit) {
-		/* A record goes on past a line end only inside a quoted field;
-		 * one this long is most likely a quote never closed. Reading
-		 * on would hold the rest of the input in memory. */
-		discard_partial(r);
-		r->rest = seg;
-		r->rest_len = len;
-		r->rest_has_lf = has_lf;
-		reject_first_line_and_replay(r, r->open_too_long);
-		return;
-	}
 	if (r->cr_ended_segment && seg[0] == '\n') {
 		/* The LF of a CRLF that a read split: its CR ended the line. */
 		r->cr_ended_segment = false;
@@ -718,6 +759,15 @@ static void feed(struct csvr *r, const char *seg, size_t len, bool has_lf)
 		}
 		if (r->from_rest || (seen & SEEN_CR))
 			seen = split_at_lone_cr(r, seg, &len, &ends_line);
+	}
+	/* seg is now one line or the part of one that the input holds; what
+	 * the record has had so far plus all of it (line end included, an
+	 * upper bound) is what the limit is tested against. */
+	if (!r->skipping) {
+		uint64_t used = r->in_record ? (uint64_t)(r->raw.len - r->raw_start) + r->raw_dropped : 0;
+		if (used + len > (r->in_record && r->raw_first_line ? r->raw_limit : r->max_record) &&
+		    over_limit(r, seg, len, has_lf, used))
+			return;
 	}
 	feed_line(r, seg, len, ends_line, plain, seen & SEEN_BLANK);
 }

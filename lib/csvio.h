@@ -64,12 +64,14 @@ struct csv_record {
 
 struct csvr;
 
-/* The longest record a reader takes by default, terminators and quotes
- * included. PostgreSQL takes rows up to 1 GB, but a record is held about
- * three times over on its way (libcsv's field buffer, the reader's copy,
- * the caller's output), so the default is what a load can carry in a few
- * hundred MB; a longer record is refused with its line rather than taking
- * gigabytes or reaching the server's limit. $ELT_CSV_MAX_RECORD (bytes)
+/* The longest record a reader takes by default, in bytes as read: quotes
+ * and the line ends inside it count, its final line end does not.
+ * PostgreSQL takes rows up to 1 GB, but a record is held about three times
+ * over on its way (libcsv's field buffer, the reader's copy, the caller's
+ * output), so the default is what a load can carry in a few hundred MB; a
+ * longer record is refused with its line rather than taking gigabytes or
+ * reaching the server's limit. Refusing one costs about 170 MB (libcsv's
+ * buffer up to the limit and the first 64 MiB of raw bytes). $ELT_CSV_MAX_RECORD (bytes)
  * sets another for every reader of a run, as csvr_set_max_record() does for
  * one. */
 #define CSVR_MAX_RECORD ((size_t)100 * 1024 * 1024)

@@ -243,6 +243,26 @@ static void no_line_feed_keeps_chunks_small(void)
 	free(buf);
 }
 
+/* With a small limit on a record's length, records that reach it (on their
+ * first line or past it, with a parse error before the limit or not, with
+ * CRLF or lone CR line ends right at it) read the same whatever the chunks. */
+static void records_over_a_limit_read_the_same_in_chunks(void)
+{
+	static const char *const inputs[] = {
+		"a,b\n1,\"0123456789012345678901234567890123456789\"x\n2,3\n",
+		"a,b\n1,\"x\"y012345678901234567890123456789012345678\n2,3\n",
+		"a,b\n1,\"open\n0,XX22\na,b\n.66,162.66ab,bcd1,42\r10:3:11\n3,4\n",
+		"a,b\n1,\"open\n2,\"x\"y,0123456789012345678901234567890\n3,4\n",
+		"a\r\n0123456789012345678901234567890123456789\r\n01234567890123456789012345678901234567890\r\nz\r\n",
+		"a\r0123456789012345678901234567890123456789\r01234567890123456789012345678901234567890\rz\r",
+		"a\n\"0123456789\r\n0123456789\r\n0123456789\r\n012345\"\nz\n",
+	};
+	setenv("ELT_CSV_MAX_RECORD", "40", 1);
+	for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++)
+		same_as_plain(inputs[i], strlen(inputs[i]), ',');
+	unsetenv("ELT_CSV_MAX_RECORD");
+}
+
 static void read_error_is_reported(void)
 {
 	struct dump got = { 0 };
@@ -283,6 +303,7 @@ int main(void)
 	RUN(a_long_input);
 	RUN(stray_quote_keeps_chunks_small);
 	RUN(no_line_feed_keeps_chunks_small);
+	RUN(records_over_a_limit_read_the_same_in_chunks);
 	RUN(read_error_is_reported);
 	RUN(rows_flow_from_a_pipe);
 	return UNIT_END();
