@@ -579,19 +579,30 @@ static void split_plain(struct csvr *r, const char *s, size_t n)
 	on_record('\n', r);
 }
 
-/* The record being fed has filled its raw copy: keep what fits and count
- * the rest. Rare: out of line. */
-static __attribute__((noinline)) void raw_full(struct csvr *r, const char *seg, size_t len, size_t room)
+/* Adds seg to the raw copy of the record being fed, which feed found may
+ * not have room for it: keeps what fits and counts the rest. Past its first
+ * line a record is kept whole to be read again: feed holds it to raw_limit
+ * bytes not counting the last line end, which takes up to two more. Rare:
+ * out of line. */
+static __attribute__((noinline)) void raw_add_capped(struct csvr *r, const char *seg, size_t len)
 {
-	r->raw_overflow = true;
-	bytes_add(&r->raw, seg, room);
-	r->raw_dropped += len - room;
+	size_t cap = r->raw_first_line ? r->raw_limit + 2 : r->raw_limit;
+	size_t have = r->raw.len - r->raw_start;
+	size_t room = have < cap ? cap - have : 0;
+	if (len > room) {
+		r->raw_overflow = true;
+		r->raw_dropped += len - room;
+		len = room;
+	}
+	bytes_add(&r->raw, seg, len);
 }
 
 /* Feeds one line, or the part of one that the input buffer ended: up to and
  * including its LF, or its CR when a lone CR ends it (ends_line). plain is
- * plain_line()'s answer, blanks whether it holds a space or a tab. */
-static inline void feed_line(struct csvr *r, const char *seg, size_t len, bool ends_line, size_t plain, bool blanks)
+ * plain_line()'s answer, blanks whether it holds a space or a tab, raw_fits
+ * whether the raw copy surely has room for it. */
+static inline void feed_line(struct csvr *r, const char *seg, size_t len, bool ends_line, size_t plain, bool blanks,
+			     bool raw_fits)
 {
 	if (!r->in_record && !r->skipping) {
 		r->in_record = true;
@@ -602,14 +613,10 @@ static inline void feed_line(struct csvr *r, const char *seg, size_t len, bool e
 		r->raw_overflow = false;
 		r->raw_dropped = 0;
 	}
-	/* Past its first line a record is kept whole to be read again: feed
-	 * holds it to raw_limit bytes not counting the last line end, which
-	 * takes up to two more. */
-	size_t room = (r->raw_first_line ? r->raw_limit + 2 : r->raw_limit) - (r->raw.len - r->raw_start);
-	if (len > room) /* only on its first line (see feed), or skipping it */
-		raw_full(r, seg, len, room);
-	else
+	if (raw_fits)
 		bytes_add(&r->raw, seg, len);
+	else
+		raw_add_capped(r, seg, len);
 	if (ends_line && r->raw_first_line == 0)
 		r->raw_first_line = r->raw.len;
 
@@ -700,11 +707,16 @@ static void keep_rest(struct csvr *r, const char *seg, size_t len, bool has_lf)
  *   - At the limit, a record past its first line goes on only inside a
  *     quoted field, most likely a quote never closed: its first line is
  *     rejected and the lines after it read again.
- * Returns true when seg is dealt with, false when feed_line is to skip it.
- * Rare: out of line. */
-static __attribute__((noinline)) bool over_limit(struct csvr *r, const char *seg, size_t len, bool has_lf,
-						 uint64_t used)
+ * Called when seg may not fit in the raw copy (raw_limit <= max_record), a
+ * bound that costs the common path one comparison. Returns SIZE_MAX when
+ * seg is dealt with; otherwise feed_line is to take it: 0, as it is (or to
+ * skip it), n > 0, only its first n bytes, which end no line. Rare: out of
+ * line, and feed_line is left with one caller to be inlined into. */
+static __attribute__((noinline)) size_t over_limit(struct csvr *r, const char *seg, size_t len, bool has_lf)
 {
+	if (r->skipping)
+		return 0;
+	uint64_t used = r->in_record ? (uint64_t)(r->raw.len - r->raw_start) + r->raw_dropped : 0;
 	bool more_lines = r->in_record && r->raw_first_line;
 	size_t limit = more_lines ? r->raw_limit : r->max_record;
 	size_t content = len;
@@ -713,23 +725,21 @@ static __attribute__((noinline)) bool over_limit(struct csvr *r, const char *seg
 	if (content && seg[content - 1] == '\r')
 		content--;
 	if (used + content <= limit)
-		return false;
+		return 0;
 	size_t room = used < limit ? (size_t)(limit - used) : 0;
 	if (room) {
 		keep_rest(r, seg + room, len - room, has_lf);
-		/* blanks: true, since nothing said whether seg holds any */
-		feed_line(r, seg, room, false, 0, true);
-		return true;
+		return room;
 	}
 	discard_partial(r);
 	if (more_lines) {
 		keep_rest(r, seg, len, has_lf);
 		reject_first_line_and_replay(r, r->open_too_long);
-		return true;
+		return SIZE_MAX;
 	}
 	r->skipping = true;
 	r->skip_error = r->too_long;
-	return false;
+	return 0;
 }
 
 /* Feeds one segment (see next_segment). A lone CR ends a line as an LF does
@@ -760,16 +770,23 @@ static void feed(struct csvr *r, const char *seg, size_t len, bool has_lf)
 		if (r->from_rest || (seen & SEEN_CR))
 			seen = split_at_lone_cr(r, seg, &len, &ends_line);
 	}
-	/* seg is now one line or the part of one that the input holds; what
-	 * the record has had so far plus all of it (line end included, an
-	 * upper bound) is what the limit is tested against. */
-	if (!r->skipping) {
-		uint64_t used = r->in_record ? (uint64_t)(r->raw.len - r->raw_start) + r->raw_dropped : 0;
-		if (used + len > (r->in_record && r->raw_first_line ? r->raw_limit : r->max_record) &&
-		    over_limit(r, seg, len, has_lf, used))
+	/* seg is now one line or the part of one that the input holds. When
+	 * the record's raw copy has room for all of it, it is within every
+	 * limit too; otherwise over_limit looks closer. */
+	size_t used = r->in_record ? r->raw.len - r->raw_start : 0;
+	bool raw_fits = used + len <= r->raw_limit;
+	if (!raw_fits) {
+		size_t part = over_limit(r, seg, len, has_lf);
+		if (part == SIZE_MAX)
 			return;
+		if (part) {
+			len = part;
+			ends_line = false;
+			plain = 0;
+			seen = SEEN_BLANK; /* nothing said whether seg holds any */
+		}
 	}
-	feed_line(r, seg, len, ends_line, plain, seen & SEEN_BLANK);
+	feed_line(r, seg, len, ends_line, plain, seen & SEEN_BLANK, raw_fits);
 }
 
 /* End of input: flush libcsv. An open quote at this point means the record
