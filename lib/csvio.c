@@ -13,6 +13,7 @@
 
 #include <csv.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,13 +26,18 @@
 
 enum {
 	READ_CHUNK = 256 * 1024,
-	/* A record's raw copy stops here (the record itself is read whole).
-	 * A quoted field still open at a line end past it is taken for a
-	 * quote never closed: the lines after the first are kept to be read
-	 * again, and that bounds them. Large enough for a 10 MB field. */
+	/* A record's raw copy stops here (the record itself is read whole,
+	 * up to max_record). A quoted field still open at a line end past it
+	 * is taken for a quote never closed: the lines after the first are
+	 * kept to be read again, and that bounds them. Large enough for a
+	 * 10 MB field. */
 	RAW_LIMIT = 64 * 1024 * 1024,
 	CSV_BLOCK = 64 * 1024,
 };
+
+/* The most a caller may ask for: PostgreSQL takes no row (its COPY line
+ * buffer) and no field of 1 GB or more. */
+#define MAX_RECORD_CEILING ((size_t)1024 * 1024 * 1024 - 1)
 
 /* A growable byte buffer. */
 struct bytes {
@@ -115,13 +121,20 @@ struct csvr {
 	struct bytes raw;      /* input bytes of the queued records, then its own */
 	size_t raw_start;      /* where its bytes begin in raw */
 	size_t raw_first_line; /* where its first line ends in raw, terminator included; 0 until known */
-	bool raw_overflow;     /* raw holds only its first RAW_LIMIT bytes */
+	bool raw_overflow;     /* raw holds only its first raw_limit bytes */
+	uint64_t raw_dropped;  /* its bytes left out of raw */
 	bool last_term_cr;     /* the previous record ended at a CR */
 	bool at_row_start;     /* libcsv has seen nothing since a record ended */
 	uint64_t line;         /* the line being fed */
 
 	struct csv_record rec;
 
+	/* A record that grows past max_record is not parsed further: libcsv
+	 * would hold all of it, and the callers copy it again (see
+	 * csvr_set_max_record). raw_limit = min(RAW_LIMIT, max_record). */
+	size_t max_record, raw_limit;
+	char too_long[128];    /* the errors naming them */
+	char open_too_long[128];
 };
 
 static const struct csv_record *engine_next(struct csvr *r);
@@ -291,6 +304,19 @@ static void on_record(int term, void *ctx)
 	push_record(r, fields ? CSVR_ROW : CSVR_BLANK, NULL, r->raw.len);
 }
 
+/* libcsv grows its field buffer by blk_size at a time, asking realloc for
+ * exactly that much more: a 100 MiB field took 1,600 reallocs, each one a
+ * copy wherever realloc cannot remap the pages (under AddressSanitizer, a
+ * minute). Given more than it asks for, it takes the growth in steps that
+ * double instead. */
+static void *grow_field_buffer(void *p, size_t n)
+{
+	if (p && malloc_usable_size(p) >= n)
+		return p;
+	void *q = n <= SIZE_MAX / 2 ? realloc(p, 2 * n) : NULL;
+	return q ? q : realloc(p, n);
+}
+
 static void parser_init(struct csvr *r)
 {
 	if (csv_init(&r->parser, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL | CSV_EMPTY_IS_NULL) != 0)
@@ -299,6 +325,7 @@ static void parser_init(struct csvr *r)
 	csv_set_space_func(&r->parser, never_space);
 	r->keeping_blanks = true;
 	csv_set_blk_size(&r->parser, CSV_BLOCK);
+	csv_set_realloc_func(&r->parser, grow_field_buffer);
 	r->at_row_start = true;
 }
 
@@ -313,7 +340,47 @@ struct csvr *csvr_open(int fd, const char *name, char delim)
 	r->line = 1;
 	r->delim = delim;
 	parser_init(r);
+	size_t max = CSVR_MAX_RECORD;
+	const char *env = getenv("ELT_CSV_MAX_RECORD");
+	if (env && *env) {
+		char *end;
+		errno = 0;
+		unsigned long long n = strtoull(env, &end, 10);
+		if (*end || errno || n == 0)
+			die(EXIT_USAGE, "ELT_CSV_MAX_RECORD: \"%s\" is not a number of bytes", env);
+		max = n > MAX_RECORD_CEILING ? MAX_RECORD_CEILING : (size_t)n;
+	}
+	csvr_set_max_record(r, max);
 	return r;
+}
+
+/* "64 MiB", or the bytes when that would round. */
+static void format_size(char *buf, size_t size, size_t n)
+{
+	if (n % (1024 * 1024) == 0)
+		snprintf(buf, size, "%zu MiB", n / (1024 * 1024));
+	else if (n % 1024 == 0)
+		snprintf(buf, size, "%zu KiB", n / 1024);
+	else
+		snprintf(buf, size, "%zu bytes", n);
+}
+
+void csvr_set_max_record(struct csvr *r, size_t bytes)
+{
+	if (bytes == 0 || bytes > MAX_RECORD_CEILING)
+		bytes = MAX_RECORD_CEILING;
+	r->max_record = bytes;
+	r->raw_limit = bytes < RAW_LIMIT ? bytes : RAW_LIMIT;
+	char max[32], raw[32];
+	format_size(max, sizeof max, r->max_record);
+	format_size(raw, sizeof raw, r->raw_limit);
+	snprintf(r->too_long, sizeof r->too_long, "the record is over %s, the most one row may hold", max);
+	snprintf(r->open_too_long, sizeof r->open_too_long, "unterminated quoted field (still open after %s)", raw);
+}
+
+size_t csvr_max_record(const struct csvr *r)
+{
+	return r->max_record;
 }
 
 struct csvr *csvr_open_blocks(const char *name, char delim)
@@ -536,10 +603,30 @@ static void split_plain(struct csvr *r, const char *s, size_t n)
 	on_record('\n', r);
 }
 
+/* Adds seg to the raw copy of the record being fed, which feed found may
+ * not have room for it: keeps what fits and counts the rest. Past its first
+ * line a record is kept whole to be read again: feed holds it to raw_limit
+ * bytes not counting the last line end, which takes up to two more. Rare:
+ * out of line. */
+static __attribute__((noinline)) void raw_add_capped(struct csvr *r, const char *seg, size_t len)
+{
+	size_t cap = r->raw_first_line ? r->raw_limit + 2 : r->raw_limit;
+	size_t have = r->raw.len - r->raw_start;
+	size_t room = have < cap ? cap - have : 0;
+	if (len > room) {
+		r->raw_overflow = true;
+		r->raw_dropped += len - room;
+		len = room;
+	}
+	bytes_add(&r->raw, seg, len);
+}
+
 /* Feeds one line, or the part of one that the input buffer ended: up to and
  * including its LF, or its CR when a lone CR ends it (ends_line). plain is
- * plain_line()'s answer, blanks whether it holds a space or a tab. */
-static inline void feed_line(struct csvr *r, const char *seg, size_t len, bool ends_line, size_t plain, bool blanks)
+ * plain_line()'s answer, blanks whether it holds a space or a tab, raw_fits
+ * whether the raw copy surely has room for it. */
+static inline void feed_line(struct csvr *r, const char *seg, size_t len, bool ends_line, size_t plain, bool blanks,
+			     bool raw_fits)
 {
 	if (!r->in_record && !r->skipping) {
 		r->in_record = true;
@@ -548,11 +635,12 @@ static inline void feed_line(struct csvr *r, const char *seg, size_t len, bool e
 		r->raw_start = r->raw.len;
 		r->raw_first_line = 0;
 		r->raw_overflow = false;
+		r->raw_dropped = 0;
 	}
-	size_t room = RAW_LIMIT - (r->raw.len - r->raw_start);
-	if (len > room) /* only on its first line: see feed */
-		r->raw_overflow = true;
-	bytes_add(&r->raw, seg, len > room ? room : len);
+	if (raw_fits)
+		bytes_add(&r->raw, seg, len);
+	else
+		raw_add_capped(r, seg, len);
 	if (ends_line && r->raw_first_line == 0)
 		r->raw_first_line = r->raw.len;
 
@@ -617,6 +705,67 @@ static __attribute__((noinline)) unsigned split_at_lone_cr(struct csvr *r, const
 	return scan_line(seg, *len) & SEEN_BLANK;
 }
 
+/* Puts seg back in front of what is left to feed (it is fed next, as a
+ * segment of its own). What is left, when anything is, follows seg in
+ * memory: it is what split_at_lone_cr() cut off the same segment. */
+static void keep_rest(struct csvr *r, const char *seg, size_t len, bool has_lf)
+{
+	if (r->rest_len == 0)
+		r->rest_has_lf = has_lf;
+	r->rest = seg;
+	r->rest_len += len;
+}
+
+/* The record being fed reaches its limit within seg (one line or part of
+ * one): a first line max_record, the lines after it raw_limit (kept to be
+ * read again, see reject_first_line_and_replay). Its line end does not
+ * count, so that where a read or a chunk cut a CRLF changes nothing.
+ *   - The bytes up to the limit are fed first and the rest kept for later:
+ *     a parse error in them is the record's error wherever the input was
+ *     cut into segments, as csvpar needs.
+ *   - At the limit, a record on its first line stops being parsed: libcsv
+ *     would keep every byte (a 1 GB line took 1 GB there, then as much
+ *     again in the arena and in the callers' copies), and no row that long
+ *     can be loaded anyway. The rest of its line is skipped (feed_line), and
+ *     it comes back as malformed, naming the limit.
+ *   - At the limit, a record past its first line goes on only inside a
+ *     quoted field, most likely a quote never closed: its first line is
+ *     rejected and the lines after it read again.
+ * Called when seg may not fit in the raw copy (raw_limit <= max_record), a
+ * bound that costs the common path one comparison. Returns SIZE_MAX when
+ * seg is dealt with; otherwise feed_line is to take it: 0, as it is (or to
+ * skip it), n > 0, only its first n bytes, which end no line. Rare: out of
+ * line, and feed_line is left with one caller to be inlined into. */
+static __attribute__((noinline)) size_t over_limit(struct csvr *r, const char *seg, size_t len, bool has_lf)
+{
+	if (r->skipping)
+		return 0;
+	uint64_t used = r->in_record ? (uint64_t)(r->raw.len - r->raw_start) + r->raw_dropped : 0;
+	bool more_lines = r->in_record && r->raw_first_line;
+	size_t limit = more_lines ? r->raw_limit : r->max_record;
+	size_t content = len;
+	if (content && seg[content - 1] == '\n')
+		content--;
+	if (content && seg[content - 1] == '\r')
+		content--;
+	if (used + content <= limit)
+		return 0;
+	size_t room = used < limit ? (size_t)(limit - used) : 0;
+	if (room) {
+		keep_rest(r, seg + room, len - room, has_lf);
+		return room;
+	}
+	discard_partial(r);
+	if (more_lines) {
+		keep_rest(r, seg, len, has_lf);
+		reject_first_line_and_replay(r, r->open_too_long);
+		return SIZE_MAX;
+	}
+	r->skipping = true;
+	r->skip_error = r->too_long;
+	return 0;
+}
+
 /* Feeds one segment (see next_segment). A lone CR ends a line as an LF does
  * (COPY counts it so in a file of CR line ends, and libcsv ends a record
  * there): libcsv gets the segment one such line at a time, so that a record
@@ -627,17 +776,6 @@ static void feed(struct csvr *r, const char *seg, size_t len, bool has_lf)
 	bool ends_line = has_lf;
 	size_t plain = 0;
 	unsigned seen = 0;
-	if (r->in_record && !r->skipping && r->raw_first_line && r->raw.len - r->raw_start + len > RAW_LIMIT) {
-		/* A record goes on past a line end only inside a quoted field;
-		 * one this long is most likely a quote never closed. Reading
-		 * on would hold the rest of the input in memory. */
-		discard_partial(r);
-		r->rest = seg;
-		r->rest_len = len;
-		r->rest_has_lf = has_lf;
-		reject_first_line_and_replay(r, "unterminated quoted field (still open after 64 MiB)");
-		return;
-	}
 	if (r->cr_ended_segment && seg[0] == '\n') {
 		/* The LF of a CRLF that a read split: its CR ended the line. */
 		r->cr_ended_segment = false;
@@ -656,7 +794,23 @@ static void feed(struct csvr *r, const char *seg, size_t len, bool has_lf)
 		if (r->from_rest || (seen & SEEN_CR))
 			seen = split_at_lone_cr(r, seg, &len, &ends_line);
 	}
-	feed_line(r, seg, len, ends_line, plain, seen & SEEN_BLANK);
+	/* seg is now one line or the part of one that the input holds. When
+	 * the record's raw copy has room for all of it, it is within every
+	 * limit too; otherwise over_limit looks closer. */
+	size_t used = r->in_record ? r->raw.len - r->raw_start : 0;
+	bool raw_fits = used + len <= r->raw_limit;
+	if (!raw_fits) {
+		size_t part = over_limit(r, seg, len, has_lf);
+		if (part == SIZE_MAX)
+			return;
+		if (part) {
+			len = part;
+			ends_line = false;
+			plain = 0;
+			seen = SEEN_BLANK; /* nothing said whether seg holds any */
+		}
+	}
+	feed_line(r, seg, len, ends_line, plain, seen & SEEN_BLANK, raw_fits);
 }
 
 /* End of input: flush libcsv. An open quote at this point means the record
@@ -742,6 +896,7 @@ static const struct csv_record *engine_next(struct csvr *r)
 		.raw_len = r->raw.data ? trim_terminator(r->raw.data + q->raw_off, q->raw_len) : 0,
 		.raw_cut = q->raw_cut,
 		.error = q->error,
+		.too_long = q->error == r->too_long,
 	};
 	return &r->rec;
 }

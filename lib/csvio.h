@@ -20,6 +20,11 @@
  *     field still open at a line end 64 MiB after its record's first line
  *     is taken for a quote never closed, so that the lines kept to be read
  *     again stay bounded;
+ *   - a record longer than the reader's limit (csvr_set_max_record) is
+ *     not parsed: it comes back as CSVR_MALFORMED ("the record is over
+ *     100 MiB, ...") with the start of its raw bytes, and reading goes on
+ *     after the line where it passed the limit. That bounds the memory a
+ *     reader and its callers take whatever the input;
  *   - an empty unquoted field is marked null; "" is an empty string (the
  *     distinction COPY makes in CSV mode).
  * Field data is NUL-terminated for convenience but may itself hold NUL
@@ -51,11 +56,25 @@ struct csv_record {
 	const char *raw;     /* the input lines holding the record, without the */
 	size_t raw_len;      /* final line terminator; a multi-line record keeps */
 	                     /* its inner newlines */
-	bool raw_cut;        /* raw holds only the first 64 MiB of a huge record */
+	bool raw_cut;        /* raw holds only the first 64 MiB of a huge record
+	                      * (or the first max_record bytes, when less) */
 	const char *error;   /* CSVR_MALFORMED only: what is wrong, for people */
+	bool too_long;       /* CSVR_MALFORMED for being over the reader's limit */
 };
 
 struct csvr;
+
+/* The longest record a reader takes by default, in bytes as read: quotes
+ * and the line ends inside it count, its final line end does not.
+ * PostgreSQL takes rows up to 1 GB, but a record is held about three times
+ * over on its way (libcsv's field buffer, the reader's copy, the caller's
+ * output), so the default is what a load can carry in a few hundred MB; a
+ * longer record is refused with its line rather than taking gigabytes or
+ * reaching the server's limit. Refusing one costs about 170 MB (libcsv's
+ * buffer up to the limit and the first 64 MiB of raw bytes). $ELT_CSV_MAX_RECORD (bytes)
+ * sets another for every reader of a run, as csvr_set_max_record() does for
+ * one. */
+#define CSVR_MAX_RECORD ((size_t)100 * 1024 * 1024)
 
 /* Reads from fd, which stays open and owned by the caller. name is used in
  * messages only. delim is ',' or '\t'. Never returns NULL (aborts on
@@ -82,6 +101,13 @@ bool csvr_between_records(const struct csvr *r);
  * csvr_error() says what happened). The record and its fields stay valid
  * until the next call. */
 const struct csv_record *csvr_next(struct csvr *r);
+
+/* Sets the longest record r takes (bytes; 0 or more than 1 GB - 1: that
+ * ceiling, the most PostgreSQL takes in one row). Call before the first
+ * csvr_next(). csvr_open() sets CSVR_MAX_RECORD or $ELT_CSV_MAX_RECORD,
+ * and stops the program with EXIT_USAGE when that is not a number. */
+void csvr_set_max_record(struct csvr *r, size_t bytes);
+size_t csvr_max_record(const struct csvr *r);
 
 /* From now on, splits a line that holds no quote and no lone CR at the
  * delimiter here rather than in libcsv: the same records, in a fraction of

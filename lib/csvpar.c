@@ -175,13 +175,33 @@ static size_t fill_chunk(struct pipeline *p, struct slot *c)
 			 * rest of the input. Cut at a line end anyway; if that is
 			 * inside a record, the worker's reader says so and the
 			 * caller's thread parses on from here as one reader would. */
-			const char *lf = c->len >= CUT_ANYWAY * p->chunk_bytes ? memrchr(c->data, '\n', c->len) : NULL;
-			if (lf)
+			const char *lf = memrchr(c->data, '\n', c->len);
+			if (lf && c->len >= CUT_ANYWAY * p->chunk_bytes)
 				return (size_t)(lf - c->data) + 1;
+			if (!lf) {
+				/* No LF at all: a line of megabytes, or CR line
+				 * ends. Waiting for an LF would hold all of it
+				 * here, so cut inside it: the caller's reader
+				 * takes it one chunk after another and keeps
+				 * only what its record limit allows. Not between
+				 * the CR and LF of a CRLF, which the line count
+				 * would take for two line ends, and not before
+				 * three bytes: a reader recognises a byte order
+				 * mark only in a first block that holds it all. */
+				size_t cut = c->len;
+				if (c->data[cut - 1] == '\r')
+					cut--;
+				if (cut >= 3)
+					return cut;
+			}
 		}
 		/* Up to a chunk's worth, then as much again as there is until
-		 * there is a place to cut. */
+		 * there is a place to cut, but never past CUT_ANYWAY chunks,
+		 * where a cut is always made: a slot holds no more. */
 		size_t want = c->len < p->chunk_bytes ? p->chunk_bytes - c->len : c->len;
+		size_t most = CUT_ANYWAY * p->chunk_bytes;
+		if (c->len < most && want > most - c->len)
+			want = most - c->len;
 		reserve(c, c->len + want);
 		int was;
 		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &was);
@@ -410,8 +430,14 @@ bool csvpar_run(int fd, const struct csvpar_opts *o, const struct csvpar_ops *op
 	for (uint64_t seq = 0; ok; seq++) {
 		struct slot *c = wait_chunk(&p, seq, !on_my_own);
 		if (!on_my_own && !c->between) {
-			/* The cut was not between records: parse on from here alone. */
+			/* The cut was not between records: parse on from here
+			 * alone. The workers stop taking chunks meanwhile: they
+			 * would parse from cuts that are no record's start, and
+			 * in a line of gigabytes every cut is one. */
 			on_my_own = true;
+			pthread_mutex_lock(&p.lock);
+			p.parallel = false;
+			pthread_mutex_unlock(&p.lock);
 			csvr_restart(alone, c->first_line, false);
 		}
 		const char *failed;

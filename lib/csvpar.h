@@ -5,7 +5,8 @@
  *
  * A chunk ends at a line end where the number of quote characters since the
  * chunk began is even, or, when there is none in a few chunks' worth of
- * input, at any line end, so that memory stays bounded. In well-formed CSV
+ * input, at any line end (in a line longer than that, anywhere), so that
+ * memory stays bounded. In well-formed CSV
  * the first is always the end of a record, so each chunk can be parsed on
  * its own, from a clean start, with line numbers counted ahead. Malformed
  * input (a stray quote) or the second kind of cut can make that guess

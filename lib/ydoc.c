@@ -3,10 +3,144 @@
 #include "ydoc.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <math.h>
 #include <string.h>
+
+/* How deep a document may nest, flow collections ([ {) and block ones
+ * (indentation) together: the template engine's limit, since var() values
+ * become template values, and far beyond any schema or project file. */
+enum { MAX_DEPTH = 200 };
+
+/* Whether a quote at c starts a quoted scalar: only where a scalar can
+ * start, so that the apostrophe of "don't" in a plain scalar is no quote.
+ * prev is the last non-blank character before it on the line, 0 if none. */
+static bool starts_scalar(char prev)
+{
+	return prev == 0 || strchr("[{,:-?", prev) != NULL;
+}
+
+/* Whether a line's text from c on is a block scalar header (| or >, with
+ * indentation and chomping indicators) and nothing more but a comment. */
+static bool block_scalar_header(const char *c, const char *eol)
+{
+	for (c++; c < eol && (*c == '-' || *c == '+' || (*c >= '0' && *c <= '9')); c++)
+		;
+	const char *blank = c;
+	while (c < eol && (*c == ' ' || *c == '\t' || *c == '\r'))
+		c++;
+	return c == eol || (*c == '#' && c > blank);
+}
+
+/* Refuses a text nested more than MAX_DEPTH levels deep before libyaml
+ * sees it. libyaml rescans its stack of open collections as it goes: a
+ * schema of 100,000 nested [ took a minute to reach its error, and the
+ * callers that walk values recursively would exhaust the stack on one that
+ * parses. The scan is a cheap approximation of YAML's syntax, in one pass:
+ * brackets count outside quoted scalars, comments and block scalars (| >);
+ * in block context each deeper indentation, and each "- " of a compact
+ * nested sequence, opens a level. It may count fewer levels than there are
+ * (a sequence at its key's indentation), never more for a document without
+ * stray brackets, so no document it passes nests much deeper than MAX_DEPTH.
+ * Returns 0, or -1 with "name:line:column: nested more than 200 levels
+ * deep" in err. */
+static int check_depth(const char *name, const char *s, size_t len, char *err, size_t errlen)
+{
+	size_t cols[MAX_DEPTH]; /* indentation of the open block levels */
+	size_t ncols = 0, flow = 0, line = 1;
+	char quote = 0;                 /* inside a quoted scalar: its quote */
+	size_t scalar_indent = SIZE_MAX; /* inside a block scalar: its header line's indentation */
+	const char *end = s + len;
+	for (const char *p = s; p < end; line++) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol)
+			eol = end;
+		const char *next = eol < end ? eol + 1 : end;
+		size_t indent = 0;
+		while (p + indent < eol && p[indent] == ' ')
+			indent++;
+		const char *text = p + indent;
+		bool blank = text == eol || *text == '\r' || *text == '#';
+		if (!quote && scalar_indent != SIZE_MAX) {
+			if (blank || indent > scalar_indent) {
+				p = next;
+				continue;
+			}
+			scalar_indent = SIZE_MAX;
+		}
+		const char *deep = NULL; /* where the limit was passed */
+		if (!quote && flow == 0 && !blank) {
+			while (ncols && cols[ncols - 1] > indent)
+				ncols--;
+			const char *at = text;
+			for (;;) {
+				size_t col = (size_t)(at - p);
+				/* a flow collection is counted at its bracket */
+				if (*at != '[' && *at != '{' && (!ncols || cols[ncols - 1] < col)) {
+					if (ncols == MAX_DEPTH) {
+						deep = at;
+						break;
+					}
+					cols[ncols++] = col;
+				}
+				/* "- - x": a sequence in a sequence, on one line */
+				if (at + 1 >= eol || at[0] != '-' || at[1] != ' ')
+					break;
+				for (at += 2; at < eol && *at == ' '; at++)
+					;
+				if (at == eol || *at == '#' || *at == '\r')
+					break;
+			}
+		}
+		char prev = 0;
+		for (const char *c = p; c < eol && !deep; c++) {
+			if (quote == '"') {
+				if (*c == '\\')
+					c++;
+				else if (*c == '"')
+					quote = 0;
+				prev = '"';
+				continue;
+			}
+			if (quote == '\'') {
+				if (*c == '\'' && c + 1 < eol && c[1] == '\'')
+					c++;
+				else if (*c == '\'')
+					quote = 0;
+				prev = '\'';
+				continue;
+			}
+			if (*c == '#' && (c == p || c[-1] == ' ' || c[-1] == '\t'))
+				break;
+			if ((*c == '"' || *c == '\'') && starts_scalar(prev)) {
+				quote = *c;
+				continue;
+			}
+			if (*c == '[' || *c == '{') {
+				if (ncols + flow >= MAX_DEPTH)
+					deep = c;
+				flow++;
+			} else if ((*c == ']' || *c == '}') && flow) {
+				flow--;
+			} else if ((*c == '|' || *c == '>') && flow == 0 && (c == text || c[-1] == ' ') &&
+				   block_scalar_header(c, eol)) {
+				scalar_indent = indent;
+				break;
+			}
+			if (*c != ' ' && *c != '\t')
+				prev = *c;
+		}
+		if (deep) {
+			snprintf(err, errlen, "%s:%zu:%zu: nested more than %d levels deep", name, line,
+				 (size_t)(deep - p) + 1, MAX_DEPTH);
+			return -1;
+		}
+		p = next;
+	}
+	return 0;
+}
 
 static int load(struct ydoc *d, yaml_parser_t *p, const char *name, char *err, size_t errlen)
 {
@@ -25,24 +159,64 @@ static int load(struct ydoc *d, yaml_parser_t *p, const char *name, char *err, s
 	return 0;
 }
 
-int ydoc_load(struct ydoc *d, const char *path, char *err, size_t errlen)
+/* The file's bytes, whole (these are small configuration files), for the
+ * depth check to see before libyaml does. NULL with a message in err. */
+static char *read_whole(const char *path, size_t *len, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
+		return NULL;
 	}
-	yaml_parser_t p;
-	yaml_parser_initialize(&p);
-	yaml_parser_set_input_file(&p, f);
-	int rc = load(d, &p, path, err, errlen);
+	size_t n = 0, cap = 8192;
+	char *buf = malloc(cap);
+	for (;;) {
+		if (!buf) {
+			snprintf(err, errlen, "%s: out of memory", path);
+			break;
+		}
+		n += fread(buf + n, 1, cap - n, f);
+		if (ferror(f)) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			break;
+		}
+		if (feof(f)) {
+			fclose(f);
+			*len = n;
+			return buf;
+		}
+		if (n == cap) {
+			char *more = cap <= SIZE_MAX / 2 ? realloc(buf, cap *= 2) : NULL;
+			if (!more)
+				free(buf);
+			buf = more;
+		}
+	}
+	free(buf);
 	fclose(f);
+	return NULL;
+}
+
+int ydoc_load(struct ydoc *d, const char *path, char *err, size_t errlen)
+{
+	size_t len;
+	char *text = read_whole(path, &len, err, errlen);
+	if (!text)
+		return -1;
+	int rc = ydoc_load_string(d, path, text, len, err, errlen);
+	free(text);
 	return rc;
 }
 
 int ydoc_load_string(struct ydoc *d, const char *name, const char *text, size_t len,
 		     char *err, size_t errlen)
 {
+	if (check_depth(name, text, len, err, errlen) != 0) {
+		/* as after a parse error: nothing to free */
+		memset(&d->doc, 0, sizeof d->doc);
+		d->path = NULL;
+		return -1;
+	}
 	yaml_parser_t p;
 	yaml_parser_initialize(&p);
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);

@@ -19,7 +19,10 @@ struct ydoc {
 
 /* Loads the first document of the file. Returns 0, or -1 with a message in
  * err such as "schema.yml:3:5: mapping values are not allowed in this
- * context". An empty file loads as a document without a root. */
+ * context". An empty file loads as a document without a root. A document
+ * nested more than 200 levels deep (brackets and indentation together) is
+ * refused before it is parsed: "schema.json:1:201: nested more than 200
+ * levels deep". */
 int ydoc_load(struct ydoc *d, const char *path, char *err, size_t errlen);
 /* Loads from memory; name is used in messages. */
 int ydoc_load_string(struct ydoc *d, const char *name, const char *text, size_t len,

@@ -930,6 +930,15 @@ static void add_record(struct cbuf *b, const struct csv_record *rec, char delim)
 static int send_record(struct load *L, const struct csv_record *rec)
 {
 	int status;
+	if (rec->kind == CSVR_MALFORMED && rec->too_long) {
+		/* Data that cannot be loaded, as a row the server refuses is:
+		 * refused here before it takes gigabytes, or the server drops
+		 * the connection over its 1 GB message limit. */
+		log_error("line %" PRIu64 ": %s (PostgreSQL takes no row of 1 GB or more; "
+			  "ELT_CSV_MAX_RECORD sets this limit in bytes)", rec->line, rec->error);
+		segment_abort(L, "pgload: a record over the row limit");
+		return EXIT_DATA;
+	}
 	if (rec->kind == CSVR_MALFORMED) {
 		log_error("line %" PRIu64 ": %s", rec->line, rec->error);
 		segment_abort(L, "pgload: malformed CSV input");

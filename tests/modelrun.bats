@@ -306,6 +306,27 @@ shop() {
 	assert_equal "$stderr" "modelrun: models/deep.sql:1: nested more than 200 levels deep"
 }
 
+@test "a dbt_project.yml or schema.yml nested 100,000 deep is refused before it is parsed, naming file:line" {
+	project jinja
+	cp dbt_project.yml good.yml
+	# a flow sequence, as a var's value
+	{ cat good.yml; python3 -c "print('  deep: ' + '[' * 100000 + ']' * 100000)"; } >dbt_project.yml
+	run --separate-stderr "$BIN/modelrun" compile
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: ./dbt_project.yml:4:207: nested more than 200 levels deep"
+	# a block sequence of sequences, in a schema.yml
+	cp good.yml dbt_project.yml
+	python3 -c "print('version: 2\nmodels:\n  - name: base\n    columns:\n      - ' + '- ' * 100000 + 'x')" >models/schema.yml
+	run --separate-stderr "$BIN/modelrun" compile
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: ./models/schema.yml:5:401: nested more than 200 levels deep"
+	# nesting by indentation: the 201st level is refused
+	python3 -c "print('\n'.join(' ' * i + 'k%d:' % i for i in range(300)))" >models/schema.yml
+	run --separate-stderr "$BIN/modelrun" compile
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: ./models/schema.yml:201:201: nested more than 200 levels deep"
+}
+
 @test "refs in branches not taken and in depends_on comments still order the graph" {
 	project jinja
 	run --separate-stderr "$BIN/modelrun" ls --select +branchy

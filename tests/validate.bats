@@ -571,6 +571,68 @@ one_value() {
 	assert_equal "$(sed -n 2p rej.csv | cut -d, -f8- | wc -c)" $((64 * 1024 * 1024 + 3))
 }
 
+@test "validate rejects a record over the row limit, naming its line and the limit, and reads on" {
+	{ printf 'a,b\n1,2\n3,'; head -c 5000 /dev/zero | tr '\0' x; printf '\n5,6\n'; } >in.csv
+	want_rej="in.csv,3,,source-error,,\"the record is over 1000 bytes, the most one row may hold (raw holds only the row's first 1000 bytes)\",\"3,$(head -c 998 /dev/zero | tr '\0' x)"
+	local threads
+	for threads in 0 2; do
+		# small chunks: the long line is cut into several of them
+		ELT_CSV_MAX_RECORD=1000 ELT_CSV_CHUNK_BYTES=256 run --separate-stderr "$BIN/validate" --threads "$threads" \
+			--rejects rej.csv in.csv
+		assert_success
+		assert_output "$(printf 'a,b\n1,2\n5,6')"
+		assert_equal "$stderr" "validate: 3 rows read, 2 valid, 1 rejected (source-error 1)"
+		assert_equal "$(tail -n +2 rej.csv)" "$want_rej\""
+	done
+	ELT_CSV_MAX_RECORD=lots run --separate-stderr "$BIN/validate" in.csv
+	assert_failure 2
+	assert_equal "$stderr" 'validate: ELT_CSV_MAX_RECORD: "lots" is not a number of bytes'
+}
+
+@test "validate rejects a line of 101 MiB in bounded memory and passes the rows around it" {
+	{ printf 'a,b\n1,2\n3,"'; head -c $((101 * 1024 * 1024)) /dev/zero | tr '\0' x; printf '"\n5,6\n'; } >huge.csv
+	run --separate-stderr /usr/bin/time -f 'peak %M KiB' "$BIN/validate" --rejects rej.csv huge.csv
+	assert_success
+	assert_output "$(printf 'a,b\n1,2\n5,6')"
+	assert_equal "${stderr_lines[0]}" "validate: 3 rows read, 2 valid, 1 rejected (source-error 1)"
+	kib=$(sed -n 's/^peak \([0-9]*\) KiB$/\1/p' <<<"$stderr")
+	echo "peak RSS: $kib KiB"
+	[ "${ELT_SAN:-}" = 1 ] || [ "$kib" -lt $((200 * 1024)) ]
+	want="huge.csv,3,,source-error,,\"the record is over 100 MiB, the most one row may hold (raw holds only the row's first 64 MiB)\",\"3,\"\"xxx"
+	assert_equal "$(sed -n 2p rej.csv | cut -c 1-${#want})" "$want"
+	# the raw field: the row's first 64 MiB (its quote doubled), quoted, and the newline
+	assert_equal "$(sed -n 2p rej.csv | cut -d, -f8- | wc -c)" $((64 * 1024 * 1024 + 4))
+}
+
+@test "validate refuses a schema nested 100,000 deep before it is parsed, naming file:line" {
+	python3 -c "print('[' * 100000)" >deep.json
+	run --separate-stderr "$BIN/validate" --schema deep.json </dev/null
+	assert_failure 3
+	assert_equal "$stderr" "validate: deep.json:1:201: nested more than 200 levels deep"
+	python3 -c "print('fields:\n  - name: a\n    constraints:\n      enum:\n        - ' + '- ' * 100000 + 'x')" >deep.yaml
+	run --separate-stderr "$BIN/validate" --schema deep.yaml </dev/null
+	assert_failure 3
+	assert_equal "$stderr" "validate: deep.yaml:5:401: nested more than 200 levels deep"
+	python3 -c "print('fields:\n' + '\n'.join(' ' * i + '- k%d:' % i for i in range(1, 300)))" >deep.yaml
+	run --separate-stderr "$BIN/validate" --schema deep.yaml </dev/null
+	assert_failure 3
+	assert_regex "$stderr" '^validate: deep\.yaml:[0-9]+:[0-9]+: nested more than 200 levels deep$'
+	# brackets and quotes inside quoted scalars, comments and block
+	# scalars open nothing
+	python3 -c "
+q = '[' * 300
+print('fields:  # ' + q)
+print('  - name: \"' + q + '\"')
+print('    description: \'don\'\'t ' + q + '\'')
+print('    title: |')
+print('      ' + q)
+print('  - name: b   # ' + q)" >quoted.yaml
+	python3 -c "print('[' * 300 + ',b\n1,2')" >in.csv
+	run --separate-stderr "$BIN/validate" --schema quoted.yaml in.csv
+	assert_success
+	assert_equal "$stderr" "validate: 1 rows read, 1 valid, 0 rejected"
+}
+
 @test "validate accepts a long value its pattern matches, past the JIT's default stack" {
 	python3 -c "print('n'); print('ab' * 1500); print('ab' * 100000)" >in.csv
 	run --separate-stderr "$BIN/validate" --pattern 'n=(a|b)*' in.csv

@@ -449,13 +449,17 @@ static void describe_constraint(char *msg, size_t size, const struct ts_field *f
  * verdicts, output and unique keys) is finished in input order on the main
  * thread, which alone holds the unique-key sets and writes the output. */
 
-/* The reader keeps only the first 64 MiB of a row's raw bytes (csvio.h):
- * a reject whose raw is cut says so, since raw is otherwise the row as read. */
-static void note_raw_cut(char *msg, size_t size, bool cut)
+/* The reader keeps only the first 64 MiB of a row's raw bytes (csvio.h),
+ * or its record limit's worth when that is less: a reject whose raw is cut
+ * says so, since raw is otherwise the row as read. raw_len is how much. */
+static void note_raw_cut(char *msg, size_t size, bool cut, size_t raw_len)
 {
 	if (cut) {
 		size_t n = strlen(msg);
-		snprintf(msg + n, size - n, " (raw holds only the row's first 64 MiB)");
+		if (raw_len % (1024 * 1024) == 0)
+			snprintf(msg + n, size - n, " (raw holds only the row's first %zu MiB)", raw_len / (1024 * 1024));
+		else
+			snprintf(msg + n, size - n, " (raw holds only the row's first %zu bytes)", raw_len);
 	}
 }
 
@@ -844,7 +848,7 @@ static void check_row(const struct validator *v, struct checker *k, const struct
 			size_t n = strlen(msg);
 			snprintf(msg + n, sizeof msg - n, " (and %u more problem%s)", more, more == 1 ? "" : "s");
 		}
-		note_raw_cut(msg, sizeof msg, rec->raw_cut);
+		note_raw_cut(msg, sizeof msg, rec->raw_cut, rec->raw_len);
 		row->msg = add_text(res, msg, strlen(msg));
 		row->raw = add_text(res, rec->raw, rec->raw_len);
 		return;
@@ -968,7 +972,7 @@ static bool unique_ok(struct validator *v, const struct chunk_result *res, const
 		char cols[512], msg[1024];
 		describe_key(v, &u->key, key, keys[i].len, cols, sizeof cols);
 		snprintf(msg, sizeof msg, "%s already appeared on line %llu", cols, (unsigned long long)seen_on);
-		note_raw_cut(msg, sizeof msg, row->raw_cut);
+		note_raw_cut(msg, sizeof msg, row->raw_cut, row->raw_len);
 		size_t out_len;
 		const char *raw = (row->raw_in_out ? csvw_mem_data(res->out, &out_len) : res->text) + row->raw;
 		v->by_rule[u->rule]++;

@@ -324,6 +324,129 @@ static void huge_row_keeps_the_start_of_its_raw(void)
 	free(buf);
 }
 
+/* A record past the reader's limit is not parsed: it comes back malformed,
+ * naming the limit, with the start of its raw bytes, and the next line is
+ * read as usual. The limit counts the record's bytes without its line end:
+ * 1000 bytes and a CRLF fit in 1000, 1001 do not. */
+static void record_over_the_limit_is_malformed(void)
+{
+	for (int plain = 0; plain <= 1; plain++) {
+		size_t n = 0;
+		char *buf = malloc(8192);
+		n += (size_t)sprintf(buf, "a,b\n");
+		memset(buf + n, 'x', 998), n += 998;
+		n += (size_t)sprintf(buf + n, ",y\r\n1,");
+		memset(buf + n, 'z', 999), n += 999;
+		n += (size_t)sprintf(buf + n, "\n\"q\",\"");
+		memset(buf + n, 'w', 3000), n += 3000;
+		n += (size_t)sprintf(buf + n, "\"\n2,ok\n");
+		struct csvr *r = reader_on(buf, n, ',');
+		csvr_set_max_record(r, 1000);
+		CHECK(csvr_max_record(r) == 1000);
+		if (plain)
+			csvr_split_plain_lines(r);
+		const struct csv_record *rec;
+		csvr_next(r);
+		CHECK((rec = csvr_next(r)) && rec->kind == CSVR_ROW && rec->line == 2 && rec->nfields == 2);
+		CHECK(rec && rec->raw_len == 1000 && rec->raw_cut); /* its CRLF is not kept */
+		CHECK((rec = csvr_next(r)) && rec->kind == CSVR_MALFORMED && rec->line == 3 && rec->nfields == 0);
+		CHECK(rec && rec->error && strcmp(rec->error, "the record is over 1000 bytes, the most one row may hold") == 0);
+		CHECK(rec && rec->raw_cut && rec->raw_len == 1000 && memcmp(rec->raw, "1,zz", 4) == 0);
+		CHECK((rec = csvr_next(r)) && rec->kind == CSVR_MALFORMED && rec->line == 4 && rec->raw_cut);
+		CHECK(rec && rec->raw_len == 1000 && memcmp(rec->raw, "\"q\",\"ww", 7) == 0);
+		CHECK((rec = csvr_next(r)) && rec->kind == CSVR_ROW && rec->line == 5);
+		CHECK_STR(rec->raw, rec->raw_len, "2,ok");
+		CHECK(csvr_next(r) == NULL && csvr_error(r) == NULL);
+		reader_done(r);
+		free(buf);
+	}
+}
+
+/* The last line too, when no line end follows it. */
+static void last_record_over_the_limit(void)
+{
+	char buf[4096];
+	size_t n = (size_t)sprintf(buf, "a\n");
+	memset(buf + n, 'x', 3000), n += 3000;
+	struct csvr *r = reader_on(buf, n, ',');
+	csvr_set_max_record(r, 2048);
+	const struct csv_record *rec;
+	csvr_next(r);
+	CHECK((rec = csvr_next(r)) && rec->kind == CSVR_MALFORMED && rec->line == 2);
+	CHECK(rec && strcmp(rec->error, "the record is over 2 KiB, the most one row may hold") == 0);
+	CHECK(csvr_next(r) == NULL && csvr_error(r) == NULL);
+	reader_done(r);
+}
+
+/* A quoted field open over several lines counts against the limit too,
+ * and is taken for a quote never closed: its first line is rejected and
+ * the lines after it are read again. */
+static void open_quote_past_a_lowered_limit(void)
+{
+	char buf[8192];
+	size_t n = (size_t)sprintf(buf, "a,b\n1,\"open\n");
+	for (int i = 0; i < 300; i++)
+		n += (size_t)sprintf(buf + n, "x,%d\n", i);
+	struct csvr *r = reader_on(buf, n, ',');
+	csvr_set_max_record(r, 1000);
+	const struct csv_record *rec;
+	csvr_next(r);
+	CHECK((rec = csvr_next(r)) && rec->kind == CSVR_MALFORMED && rec->line == 2 && !rec->raw_cut);
+	CHECK(rec && strcmp(rec->error, "unterminated quoted field (still open after 1000 bytes)") == 0);
+	size_t seen = 0;
+	while ((rec = csvr_next(r)) && rec->kind == CSVR_ROW && rec->line == seen + 3)
+		seen++;
+	CHECK(rec == NULL && seen == 300 && csvr_error(r) == NULL);
+	reader_done(r);
+}
+
+/* Fed by blocks, a record over the limit may span many of them: the reader
+ * keeps none of it past the limit, and the block after it ends between
+ * records again. */
+static void record_over_the_limit_across_blocks(void)
+{
+	struct csvr *r = csvr_open_blocks("test", ',');
+	csvr_set_max_record(r, 1000);
+	csvr_restart(r, 1, true);
+	static char block[700];
+	memset(block, 'x', sizeof block);
+	const struct csv_record *rec;
+	csvr_feed(r, "a\n", 2, false);
+	CHECK((rec = csvr_next(r)) && rec->kind == CSVR_ROW && rec->line == 1);
+	CHECK(csvr_next(r) == NULL && csvr_between_records(r));
+	for (int i = 0; i < 10; i++) {
+		csvr_feed(r, block, sizeof block, false);
+		CHECK(csvr_next(r) == NULL && !csvr_between_records(r));
+	}
+	csvr_feed(r, "x\nlast\n", 7, true);
+	CHECK((rec = csvr_next(r)) && rec->kind == CSVR_MALFORMED && rec->line == 2 && rec->raw_cut &&
+	      rec->raw_len == 1000);
+	CHECK((rec = csvr_next(r)) && rec->kind == CSVR_ROW && rec->line == 3);
+	CHECK(csvr_next(r) == NULL && csvr_error(r) == NULL);
+	csvr_close(r);
+}
+
+/* The default limit, with a real record past it: 101 MiB in one field. */
+static void default_limit_is_100_mib(void)
+{
+	size_t big = 101 * 1024 * 1024, n = 0;
+	char *buf = malloc(big + 32);
+	n += (size_t)sprintf(buf, "1,\"");
+	memset(buf + n, 'x', big);
+	n += big;
+	n += (size_t)sprintf(buf + n, "\"\n2,y\n");
+	struct csvr *r = reader_on(buf, n, ',');
+	CHECK(csvr_max_record(r) == CSVR_MAX_RECORD && CSVR_MAX_RECORD == 100 * 1024 * 1024);
+	const struct csv_record *rec;
+	CHECK((rec = csvr_next(r)) && rec->kind == CSVR_MALFORMED && rec->line == 1);
+	CHECK(rec && strcmp(rec->error, "the record is over 100 MiB, the most one row may hold") == 0);
+	CHECK(rec && rec->raw_cut && rec->raw_len == 64 * 1024 * 1024);
+	CHECK((rec = csvr_next(r)) && rec->kind == CSVR_ROW && rec->line == 2);
+	CHECK(csvr_next(r) == NULL && csvr_error(r) == NULL);
+	reader_done(r);
+	free(buf);
+}
+
 static void nul_bytes_are_kept(void)
 {
 	static const char in[] = "a\nx\0y\n";
@@ -491,6 +614,11 @@ int main(void)
 	RUN(cr_line_ends_across_reads);
 	RUN(quote_open_past_64_mib_costs_one_line);
 	RUN(huge_row_keeps_the_start_of_its_raw);
+	RUN(record_over_the_limit_is_malformed);
+	RUN(last_record_over_the_limit);
+	RUN(open_quote_past_a_lowered_limit);
+	RUN(record_over_the_limit_across_blocks);
+	RUN(default_limit_is_100_mib);
 	RUN(nul_bytes_are_kept);
 	RUN(tab_separated);
 	RUN(records_across_read_chunks);

@@ -194,6 +194,75 @@ static void stray_quote_keeps_chunks_small(void)
 	free(buf);
 }
 
+/* A line of many chunks' worth, or a file of CR line ends, has no LF to
+ * cut at: chunks are cut inside the line and stay small, and the records
+ * are still those of a plain reader, with the limit on a record's length
+ * or without it. */
+static void no_line_feed_keeps_chunks_small(void)
+{
+	size_t n = 0, cap = 256 * 1024;
+	char *buf = malloc(cap + 64);
+	n += (size_t)sprintf(buf, "k,v\r\n1,");
+	memset(buf + n, 'x', cap - n);
+	n = cap;
+	n += (size_t)sprintf(buf + n, "\r\n2,y\r\n");
+	static const size_t chunks[] = { 1000, 4096, 0 };
+	for (int limit = 0; limit <= 1; limit++) {
+		if (limit)
+			setenv("ELT_CSV_MAX_RECORD", "5000", 1);
+		same_with(buf, n, ',', chunks, 2);
+		for (size_t i = 0; i < n; i++) /* the same with CR line ends */
+			if (buf[i] == '\n')
+				buf[i] = '\r', memmove(buf + i - 1, buf + i, n - i), n--;
+		same_with(buf, n, ',', chunks, 2);
+		int fd = fd_on(buf, n);
+		lseek(fd, 0, SEEK_SET);
+		uint64_t seen[2] = { 0, 0 };
+		const struct csvpar_opts o = { .name = "t", .delim = ',', .threads = 2, .chunk_bytes = 4096 };
+		const struct csvpar_ops ops = {
+			.ctx = seen,
+			.header = no_header,
+			.result_new = dump_new,
+			.result_clear = dump_clear,
+			.result_free = dump_free,
+			.work = dump_work,
+			.deliver = note_chunk,
+		};
+		char err[256];
+		CHECK(csvpar_run(fd, &o, &ops, err, sizeof err));
+		CHECK(seen[0] == n && seen[1] <= 4 * 4096);
+		close(fd);
+		/* back to CRLF for the next round */
+		n = 0;
+		n += (size_t)sprintf(buf, "k,v\r\n1,");
+		memset(buf + n, 'x', cap - n);
+		n = cap;
+		n += (size_t)sprintf(buf + n, "\r\n2,y\r\n");
+	}
+	unsetenv("ELT_CSV_MAX_RECORD");
+	free(buf);
+}
+
+/* With a small limit on a record's length, records that reach it (on their
+ * first line or past it, with a parse error before the limit or not, with
+ * CRLF or lone CR line ends right at it) read the same whatever the chunks. */
+static void records_over_a_limit_read_the_same_in_chunks(void)
+{
+	static const char *const inputs[] = {
+		"a,b\n1,\"0123456789012345678901234567890123456789\"x\n2,3\n",
+		"a,b\n1,\"x\"y012345678901234567890123456789012345678\n2,3\n",
+		"a,b\n1,\"open\n0,XX22\na,b\n.66,162.66ab,bcd1,42\r10:3:11\n3,4\n",
+		"a,b\n1,\"open\n2,\"x\"y,0123456789012345678901234567890\n3,4\n",
+		"a\r\n0123456789012345678901234567890123456789\r\n01234567890123456789012345678901234567890\r\nz\r\n",
+		"a\r0123456789012345678901234567890123456789\r01234567890123456789012345678901234567890\rz\r",
+		"a\n\"0123456789\r\n0123456789\r\n0123456789\r\n012345\"\nz\n",
+	};
+	setenv("ELT_CSV_MAX_RECORD", "40", 1);
+	for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++)
+		same_as_plain(inputs[i], strlen(inputs[i]), ',');
+	unsetenv("ELT_CSV_MAX_RECORD");
+}
+
 static void read_error_is_reported(void)
 {
 	struct dump got = { 0 };
@@ -233,6 +302,8 @@ int main(void)
 	RUN(empty_input);
 	RUN(a_long_input);
 	RUN(stray_quote_keeps_chunks_small);
+	RUN(no_line_feed_keeps_chunks_small);
+	RUN(records_over_a_limit_read_the_same_in_chunks);
 	RUN(read_error_is_reported);
 	RUN(rows_flow_from_a_pipe);
 	return UNIT_END();
