@@ -20,6 +20,11 @@
 #   BENCH_RUNS          rounds of psql and the pgload modes
 #                       (default 5, after one warm-up round)
 #   PGLOADER_RUNS       runs of pgloader (default 2, no warm-up: a run takes a minute)
+#   BENCH_BASELINE      a git revision: its pgload runs in the same rounds, in
+#                       binary and CSV mode and with --jobs 2 (into raw.sales,
+#                       where --jobs ran in parallel before it took partitions
+#                       only), and today's --sealed runs on the same rows sealed
+#                       by gen --seal, each against the baseline (limit 1.05x)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
@@ -97,7 +102,16 @@ bin_file=$BENCH_TMP/pgload-sales.bin
 "$ELT_BIN/pgload" -q <"$file"
 psql -X -q -c "\\copy (select $cols from raw.sales) to '$bin_file' with (format binary)"
 psql_bin_cmd="psql -X -q -c \"\\\\copy raw.sales ($cols) from '$bin_file' with (format binary)\""
-# The four take turns, round after round, so that a machine whose load
+base=$(baseline_bin)
+if [ -n "$base" ]; then
+	sealed_file=$BENCH_TMP/pgload-sales.sealed
+	"$ELT_BIN/gen" --rows "$rows" --seed 1 --seal >"$sealed_file"
+	base_cmd="'$base/pgload' -q < '$file'"
+	base_csv_cmd="'$base/pgload' -q --format csv < '$file'"
+	base_jobs_cmd="'$base/pgload' -q --jobs 2 < '$file'"
+	ours_sealed_cmd="'$ELT_BIN/pgload' -q --sealed < '$sealed_file'"
+fi
+# They take turns, round after round, so that a machine whose load
 # drifts (other jobs on it) weighs on all of them alike. Round 0 warms the
 # caches and is not counted.
 for round in $(seq 0 "${BENCH_RUNS:-5}"); do
@@ -106,6 +120,12 @@ for round in $(seq 0 "${BENCH_RUNS:-5}"); do
 	once pgload-jobs "$ours_jobs_cmd" raw.sales_p
 	once pgload-csv "$ours_csv_cmd"
 	once psql-binary "$psql_bin_cmd"
+	if [ -n "$base" ]; then
+		once base "$base_cmd"
+		once base-jobs "$base_jobs_cmd"
+		once base-csv "$base_csv_cmd"
+		once pgload-sealed "$ours_sealed_cmd"
+	fi
 	if [ "$round" -eq 0 ]; then
 		rm -f "$BENCH_TMP"/pgload-*.times
 	fi
@@ -135,3 +155,17 @@ awk -v r="$rows" -v p="$psql_s" -v o="$ours_s" -v c="$ours_csv_s" -v l="$pgloade
 	printf "pgload %d rows --format csv vs psql \\copy\t%.2f s\t%.2f s (reference)\t%.2fx\n", r, c, p, c / p
 	printf "binary COPY floor: psql \\copy of a binary file vs of the CSV\t%.2f s\t%.2f s (reference)\t%.2fx\n", b, p, b / p
 }'
+if [ -n "$base" ]; then
+	echo "pgload.bench: baseline $BENCH_BASELINE, seconds per run: binary $(paste -sd' ' "$BENCH_TMP/pgload-base.times");" \
+		"--jobs 2 into raw.sales $(paste -sd' ' "$BENCH_TMP/pgload-base-jobs.times");" \
+		"--format csv $(paste -sd' ' "$BENCH_TMP/pgload-base-csv.times");" \
+		"today's --sealed $(paste -sd' ' "$BENCH_TMP/pgload-pgload-sealed.times")" >&2
+	awk -v r="$rows" -v rev="$BENCH_BASELINE" -v o="$ours_s" -v c="$ours_csv_s" -v j="$ours_jobs_s" \
+		-v s="$(median pgload-sealed)" -v ob="$(median base)" -v cb="$(median base-csv)" \
+		-v jb="$(median base-jobs)" 'BEGIN {
+		printf "pgload %d rows (binary) vs pgload at %s\t%.2f s\t%.2f s (limit 1.05x)\t%.3fx\n", r, rev, o, ob, o / ob
+		printf "pgload %d rows --format csv vs pgload at %s\t%.2f s\t%.2f s (limit 1.05x)\t%.3fx\n", r, rev, c, cb, c / cb
+		printf "pgload %d rows --jobs 2 (partitioned by load id) vs pgload at %s --jobs 2\t%.2f s\t%.2f s (limit 1.05x)\t%.3fx\n", r, rev, j, jb, j / jb
+		printf "pgload %d rows --sealed (gen --seal) vs pgload at %s, unsealed\t%.2f s\t%.2f s (limit 1.05x)\t%.3fx\n", r, rev, s, ob, s / ob
+	}'
+fi
