@@ -269,42 +269,20 @@ static void anchor_row(struct load *L, uint64_t k, uint64_t line, uint64_t span)
  * so it is translated back to the input line before it is shown. */
 static void report_copy_error(const struct load *L, const PGresult *res)
 {
-	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-	const char *ctx = PQresultErrorField(res, PG_DIAG_CONTEXT);
-	if (!msg) {
+	/* Room for a column's name (at most 63 bytes) and what the server
+	 * may put after it, as in "column qty: null input". */
+	char column[1024], where[1100];
+	uint64_t n;
+	if (!pgconn_copy_position(res, &n, column, sizeof column)) {
 		pgconn_report(L->conn, res, "");
 		return;
 	}
-	const char *copy = NULL;
-	for (const char *p = ctx; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		if (strncmp(p, "COPY ", 5) == 0)
-			copy = p;
-	const char *at = copy ? strstr(copy, ", line ") : NULL;
-	if (at) {
-		char *end;
-		uint64_t n = strtoull(at + 7, &end, 10);
-		uint64_t line = segment_line(L, n);
-		if (strncmp(end, ", column ", 9) == 0) {
-			const char *col = end + 9;
-			size_t clen = strcspn(col, "\n");
-			const char *colon = strstr(col, ": \"");
-			if (colon && (size_t)(colon - col) < clen)
-				clen = (size_t)(colon - col);
-			log_error("line %" PRIu64 ", column %.*s: %s", line, (int)clen, col, msg);
-		} else {
-			log_error("line %" PRIu64 ": %s", line, msg);
-		}
-	} else {
-		log_error("%s", msg);
-	}
-	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
-	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
-	if (detail)
-		log_error("DETAIL: %s", detail);
-	if (hint)
-		log_error("HINT: %s", hint);
-	if (ctx && !at)
-		log_error("CONTEXT: %s", ctx);
+	uint64_t line = segment_line(L, n);
+	if (*column)
+		snprintf(where, sizeof where, "line %" PRIu64 ", column %s: ", line, column);
+	else
+		snprintf(where, sizeof where, "line %" PRIu64 ": ", line);
+	pgconn_report_at(L->conn, res, where); /* the CONTEXT is said by where */
 }
 
 /* Ends the COPY running now and takes its result. */
