@@ -498,7 +498,7 @@ static int header_check(struct load *L, const struct csv_record *h)
 			L->binary_ok = false;
 		}
 	}
-	/* Quoted by the server's rules, through PQescapeIdentifier. */
+	/* Quoted by the server's rules, through lib/pgconn. */
 	struct cbuf list = { 0 };
 	for (size_t i = 0; i < L->ncols; i++) {
 		if (i)

@@ -91,17 +91,13 @@ void target_free(struct target *t)
 	free(t->cols);
 }
 
-/* An identifier quoted by the server's rules, in memory of our own. */
+/* An identifier quoted by the server's rules, or NULL after saying why. */
 char *quote_ident(PGconn *conn, const char *s)
 {
-	char *q = pgconn_ident(conn, s);
+	char *q = pgconn_quote_ident(conn, NULL, s);
 	if (!q)
-		return NULL;
-	char *out = strdup(q);
-	PQfreemem(q);
-	if (!out)
-		die(EXIT_OPER, "out of memory");
-	return out;
+		log_conn_error("cannot quote identifier: ", conn);
+	return q;
 }
 
 /* Quotes the name and asks the server which table it means and what
@@ -278,11 +274,11 @@ void sql_add(struct cbuf *b, const char *s)
 
 bool sql_add_ident(struct cbuf *b, PGconn *conn, const char *name)
 {
-	char *q = pgconn_ident(conn, name);
+	char *q = quote_ident(conn, name);
 	if (!q)
 		return false;
 	sql_add(b, q);
-	PQfreemem(q);
+	free(q);
 	return true;
 }
 
