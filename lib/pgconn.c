@@ -357,22 +357,3 @@ char *pgconn_quote_literal(PGconn *conn, const char *value)
 	PQfreemem(q);
 	return out;
 }
-
-int pgconn_exec(PGconn *conn, const char *sql)
-{
-	PGresult *res = PQexec(conn, sql);
-	ExecStatusType st = PQresultStatus(res);
-	int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-	if (!ok)
-		pgconn_report(conn, res, "");
-	PQclear(res);
-	return ok ? 0 : -1;
-}
-
-char *pgconn_ident(PGconn *conn, const char *name)
-{
-	char *q = PQescapeIdentifier(conn, name, strlen(name));
-	if (!q)
-		log_one_line("cannot quote identifier: ", PQerrorMessage(conn));
-	return q;
-}

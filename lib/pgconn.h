@@ -99,11 +99,4 @@ char *pgconn_quote_list(PGconn *conn, const char *const *names, size_t n);
 /* A value quoted as a string literal (PQescapeLiteral), likewise. */
 char *pgconn_quote_literal(PGconn *conn, const char *value);
 
-/* Runs a command that returns no rows. Returns 0, or -1 after reporting. */
-int pgconn_exec(PGconn *conn, const char *sql);
-
-/* Returns a quoted identifier from PQescapeIdentifier, or NULL after
- * reporting. Free with PQfreemem(). */
-char *pgconn_ident(PGconn *conn, const char *name);
-
 #endif
