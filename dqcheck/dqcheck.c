@@ -131,7 +131,7 @@ static int take_lock(PGconn *conn, const struct dbt_project *p, long timeout)
 		goto fail;
 reset:
 	/* the tests' own queries keep the session's usual lock_timeout */
-	if (pgconn_exec(conn, "reset lock_timeout"))
+	if (pgconn_command(conn, "reset lock_timeout", ""))
 		goto fail;
 done:
 	free(key);

@@ -23,9 +23,10 @@
  * passing tests none. If the folded query fails (say one test names a
  * missing column) its tests run one by one, so only the bad one errs.
  *
- * Identifiers go through PQescapeIdentifier and values through
- * PQescapeLiteral. Conditions, where: and expression: are SQL written by
- * the project's author, used as written, as dbt does. */
+ * Identifiers go through pgconn_quote_ident and values through
+ * pgconn_quote_literal (libpq's escaping). Conditions, where: and
+ * expression: are SQL written by the project's author, used as written,
+ * as dbt does. */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>

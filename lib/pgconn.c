@@ -160,7 +160,8 @@ PGconn *pgconn_open(const char *dbname)
 	return conn;
 }
 
-void pgconn_report(PGconn *conn, const PGresult *res, const char *what)
+/* pgconn_report(), with the CONTEXT line or without. */
+static void report(PGconn *conn, const PGresult *res, const char *what, bool context)
 {
 	if (!what)
 		what = "";
@@ -181,9 +182,19 @@ void pgconn_report(PGconn *conn, const PGresult *res, const char *what)
 	};
 	for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) {
 		const char *v = PQresultErrorField(res, extra[i].code);
-		if (v)
+		if (v && (context || extra[i].code != PG_DIAG_CONTEXT))
 			log_error("%s: %s", extra[i].label, v);
 	}
+}
+
+void pgconn_report(PGconn *conn, const PGresult *res, const char *what)
+{
+	report(conn, res, what, true);
+}
+
+void pgconn_report_at(PGconn *conn, const PGresult *res, const char *where)
+{
+	report(conn, res, where, false);
 }
 
 char *pgconn_error_line(PGconn *conn, const PGresult *res)
@@ -345,23 +356,4 @@ char *pgconn_quote_literal(PGconn *conn, const char *value)
 	char *out = xstrdup(q);
 	PQfreemem(q);
 	return out;
-}
-
-int pgconn_exec(PGconn *conn, const char *sql)
-{
-	PGresult *res = PQexec(conn, sql);
-	ExecStatusType st = PQresultStatus(res);
-	int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-	if (!ok)
-		pgconn_report(conn, res, "");
-	PQclear(res);
-	return ok ? 0 : -1;
-}
-
-char *pgconn_ident(PGconn *conn, const char *name)
-{
-	char *q = PQescapeIdentifier(conn, name, strlen(name));
-	if (!q)
-		log_one_line("cannot quote identifier: ", PQerrorMessage(conn));
-	return q;
 }

@@ -42,6 +42,11 @@ char *pgconn_one_line(const char *msg);
  * gave none; "connection to the server was lost: ..." when it is gone. */
 void pgconn_report(PGconn *conn, const PGresult *res, const char *what);
 
+/* As pgconn_report(), but without the CONTEXT line: for a caller whose
+ * prefix already says where the error happened, such as the input line
+ * of a failed COPY (see pgconn_copy_position()). */
+void pgconn_report_at(PGconn *conn, const PGresult *res, const char *where);
+
 /* ---- failed results: one place that says what went wrong ---- */
 
 /* What went wrong, on one line: the server's message followed by
@@ -93,12 +98,5 @@ char *pgconn_quote_list(PGconn *conn, const char *const *names, size_t n);
 
 /* A value quoted as a string literal (PQescapeLiteral), likewise. */
 char *pgconn_quote_literal(PGconn *conn, const char *value);
-
-/* Runs a command that returns no rows. Returns 0, or -1 after reporting. */
-int pgconn_exec(PGconn *conn, const char *sql);
-
-/* Returns a quoted identifier from PQescapeIdentifier, or NULL after
- * reporting. Free with PQfreemem(). */
-char *pgconn_ident(PGconn *conn, const char *name);
 
 #endif

@@ -24,7 +24,10 @@
  * would have in CSV mode. Errors name the physical input line (header =
  * line 1): the server's line numbers are translated back, remembering only
  * the rows whose line is not the previous row's line plus one, so memory
- * stays constant in the input size. */
+ * stays constant in the input size.
+ *
+ * The target and audit tables, --create and the target's lock are in
+ * target.c; --jobs, a load over several connections, in jobs.c. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -42,6 +45,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "pgconn.h"
+#include "pgload.h"
 #include "seal.h"
 #include "tableschema.h"
 #include "xalloc.h"
@@ -53,20 +57,6 @@
 #define FLUSH_AT (16 * 1024)
 /* The send buffer asked for on the connection's socket; see connect_db. */
 #define SOCKET_BUFFER (4 * 1024 * 1024)
-
-/* The default that stamps a row with its load (raw.sales' _load_id, and
- * --create's), as the server prints it back with pg_get_expr. A column
- * with this default gets the load id from this process in binary COPY,
- * since in the load's transaction the default can only give that value:
- * the server then skips looking the setting up by name, comparing it and
- * casting it for every row, which takes about a tenth of its time on
- * raw.sales. A server that prints the default another way gets it
- * evaluated as before: slower, never different. */
-#define LOAD_ID_DEFAULT \
-	"(NULLIF(current_setting('elt.load_id'::text, true), ''::text))::bigint"
-
-/* The key of the advisory lock that serialises creating the audit table. */
-#define AUDIT_DDL_LOCK 0x70676c6f6164LL /* "pgload" */
 
 static void usage(FILE *to)
 {
@@ -109,21 +99,6 @@ static void help(void)
 	      stdout);
 }
 
-struct opts {
-	const char *dbname;
-	const char *table;
-	const char *key;
-	const char *source;
-	const char *schema_path;
-	struct ts_schema schema; /* loaded when create */
-	bool create;
-	char delim;
-	bool binary;
-	bool sealed;             /* --sealed: commit only a stream its producer sealed */
-	unsigned jobs;           /* connections to load over; see load_rows_jobs() */
-	long long lock_timeout_ms; /* --lock-timeout; -1: the session's lock_timeout */
-};
-
 /* ---- small helpers ---- */
 
 /* Reads a duration as PostgreSQL's lock_timeout takes it: a number with
@@ -157,14 +132,14 @@ static bool parse_duration(const char *s, long long *ms)
 	return false;
 }
 
-static void log_conn_error(const char *what, PGconn *conn)
+void log_conn_error(const char *what, PGconn *conn)
 {
 	char *msg = pgconn_one_line(PQerrorMessage(conn));
 	log_error("%s%s", what, msg);
 	free(msg);
 }
 
-static PGconn *connect_db(const char *dbname)
+PGconn *connect_db(const char *dbname)
 {
 	PGconn *conn = pgconn_open(dbname);
 	if (!conn)
@@ -197,522 +172,7 @@ static void drain_stdin(void)
 	}
 }
 
-/* ---- the target table ---- */
-
-struct column {
-	char *name;
-	uint32_t typid;
-	char *type;  /* format_type(), for messages */
-	bool fill;   /* its default is the load id; see LOAD_ID_DEFAULT */
-	bool now;    /* its default is now(), the load's start */
-};
-
-struct target {
-	char *schema, *name; /* as the user wrote them, unquoted; schema may be NULL */
-	char *sql;           /* quoted for SQL text: "raw"."sales" */
-	char *display;       /* the server's spelling, schema-qualified: raw.sales */
-	char *relname;       /* the server's spelling of the name alone */
-	char oid[16], nsp_oid[16];
-	size_t ncols;
-	struct column *cols;
-};
-
-/* Splits [SCHEMA.]TABLE at the first dot outside double quotes. A part in
- * double quotes may hold dots, and "" stands for one quote; any other part
- * is taken literally, case and all. Returns false on an empty part. */
-static bool split_table(const char *s, char **schema, char **name)
-{
-	char *parts[2] = { NULL, NULL };
-	int n = 0;
-	const char *p = s;
-	for (;;) {
-		if (n == 2)
-			goto bad;
-		char *out = xrealloc(NULL, strlen(p) + 1), *o = out;
-		if (*p == '"') {
-			p++;
-			for (;;) {
-				if (!*p) {
-					free(out);
-					goto bad;
-				}
-				if (*p == '"' && p[1] == '"') {
-					*o++ = '"';
-					p += 2;
-				} else if (*p == '"') {
-					p++;
-					break;
-				} else {
-					*o++ = *p++;
-				}
-			}
-			if (*p && *p != '.') {
-				free(out);
-				goto bad;
-			}
-		} else {
-			while (*p && *p != '.')
-				*o++ = *p++;
-		}
-		*o = '\0';
-		parts[n++] = out;
-		if (!*out)
-			goto bad;
-		if (!*p)
-			break;
-		p++; /* the dot */
-	}
-	*schema = n == 2 ? parts[0] : NULL;
-	*name = n == 2 ? parts[1] : parts[0];
-	return true;
-bad:
-	free(parts[0]);
-	free(parts[1]);
-	return false;
-}
-
-static void target_free(struct target *t)
-{
-	free(t->schema);
-	free(t->name);
-	free(t->sql);
-	free(t->display);
-	free(t->relname);
-	for (size_t i = 0; i < t->ncols; i++) {
-		free(t->cols[i].name);
-		free(t->cols[i].type);
-	}
-	free(t->cols);
-}
-
-/* An identifier quoted by the server's rules, in memory of our own. */
-static char *quote_ident(PGconn *conn, const char *s)
-{
-	char *q = pgconn_ident(conn, s);
-	if (!q)
-		return NULL;
-	char *out = strdup(q);
-	PQfreemem(q);
-	if (!out)
-		die(EXIT_OPER, "out of memory");
-	return out;
-}
-
-/* Quotes the name and asks the server which table it means and what
- * columns it has. Returns 0, or an exit status after reporting. */
-static int target_resolve(PGconn *conn, struct target *t)
-{
-	char *name = quote_ident(conn, t->name);
-	char *schema = t->schema ? quote_ident(conn, t->schema) : NULL;
-	if (!name || (t->schema && !schema)) {
-		free(name);
-		free(schema);
-		return EXIT_OPER;
-	}
-	size_t len = strlen(name) + (schema ? strlen(schema) + 1 : 0) + 1;
-	t->sql = xrealloc(NULL, len);
-	snprintf(t->sql, len, "%s%s%s", schema ? schema : "", schema ? "." : "", name);
-	free(name);
-	free(schema);
-
-	/* The quoted name travels as a value: to_regclass parses it. */
-	int status = EXIT_OK;
-	const char *params[1] = { t->sql };
-	PGresult *res = pgconn_query(conn,
-			      "select c.oid, format('%I.%I', n.nspname, c.relname), c.relkind, "
-			      "c.relnamespace, c.relname "
-			      "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-			      "where c.oid = to_regclass($1)",
-			      1, params, PGRES_TUPLES_OK, "cannot look up the table: ", &status);
-	if (!res)
-		return status;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return -1; /* the caller says it does not exist */
-	}
-	char relkind = *PQgetvalue(res, 0, 2);
-	t->display = xstrdup(PQgetvalue(res, 0, 1));
-	t->relname = xstrdup(PQgetvalue(res, 0, 4));
-	snprintf(t->oid, sizeof t->oid, "%s", PQgetvalue(res, 0, 0));
-	snprintf(t->nsp_oid, sizeof t->nsp_oid, "%s", PQgetvalue(res, 0, 3));
-	PQclear(res);
-	if (relkind != 'r' && relkind != 'p') {
-		log_error("%s is not a table", t->display);
-		return EXIT_OPER;
-	}
-	/* fill: the column is a plain bigint (not generated, not a domain)
-	 * with the load id's default, and this user may write it. */
-	const char *cparams[2] = { t->oid, LOAD_ID_DEFAULT };
-	res = pgconn_query(conn,
-		    "select a.attname, a.atttypid, format_type(a.atttypid, a.atttypmod), "
-		    "coalesce(a.atttypid = 'bigint'::regtype and a.attgenerated = '' "
-		    "and pg_get_expr(d.adbin, 0) = $2 "
-		    "and has_column_privilege(a.attrelid, a.attnum, 'INSERT'), false), "
-		    "coalesce(a.atttypid = 'timestamptz'::regtype "
-		    "and pg_get_expr(d.adbin, 0) = 'now()', false) "
-		    "from pg_attribute a left join pg_attrdef d "
-		    "on d.adrelid = a.attrelid and d.adnum = a.attnum "
-		    "where a.attrelid = $1::oid and a.attnum > 0 and not a.attisdropped "
-		    "order by a.attnum",
-		    2, cparams, PGRES_TUPLES_OK, "cannot read the table's columns: ", &status);
-	if (!res)
-		return status;
-	t->ncols = (size_t)PQntuples(res);
-	t->cols = xrealloc(NULL, t->ncols * sizeof *t->cols);
-	for (size_t i = 0; i < t->ncols; i++) {
-		t->cols[i].name = strdup(PQgetvalue(res, (int)i, 0));
-		t->cols[i].typid = (uint32_t)strtoul(PQgetvalue(res, (int)i, 1), NULL, 10);
-		t->cols[i].type = strdup(PQgetvalue(res, (int)i, 2));
-		t->cols[i].fill = *PQgetvalue(res, (int)i, 3) == 't';
-		t->cols[i].now = *PQgetvalue(res, (int)i, 4) == 't';
-		if (!t->cols[i].name || !t->cols[i].type)
-			die(EXIT_OPER, "out of memory");
-	}
-	PQclear(res);
-	return EXIT_OK;
-}
-
-/* ---- the audit table ---- */
-
-/* The same definition as sql/raw/001_schema.sql (a test compares them),
- * so that pgload works on a database where nobody ran that file. */
-static const char audit_ddl[] =
-	"create schema if not exists raw;\n"
-	"create table if not exists raw._loads (\n"
-	"    load_id          bigserial primary key,\n"
-	"    target_table     text        not null,\n"
-	"    source           text,\n"
-	"    idempotency_key  text,\n"
-	"    rows             bigint,\n"
-	"    bytes            bigint,\n"
-	"    started_at       timestamptz not null default clock_timestamp(),\n"
-	"    finished_at      timestamptz,\n"
-	"    status           text        not null check (status in ('running', 'committed', 'failed')),\n"
-	"    message          text\n"
-	");\n"
-	"create unique index if not exists _loads_key_once\n"
-	"    on raw._loads (target_table, idempotency_key)\n"
-	"    where idempotency_key is not null and status <> 'failed';\n";
-
-/* Creates raw._loads when it is missing. Two first loads may race here:
- * "create ... if not exists" is not safe against a concurrent create, so
- * the creators queue on an advisory lock. */
-static int audit_ensure(PGconn *conn)
-{
-	int status = EXIT_OK;
-	PGresult *res = pgconn_query(conn, "select to_regclass('raw._loads') is not null", 0, NULL,
-			      PGRES_TUPLES_OK, "cannot look for the audit table: ", &status);
-	if (!res)
-		return status;
-	bool exists = *PQgetvalue(res, 0, 0) == 't';
-	PQclear(res);
-	if (exists)
-		return EXIT_OK;
-	log_debug("creating the audit table raw._loads");
-	char lock[96];
-	snprintf(lock, sizeof lock, "select pg_advisory_xact_lock(%lld)", (long long)AUDIT_DDL_LOCK);
-	const char *what = "cannot create the audit table raw._loads: ";
-	if ((status = pgconn_command(conn, "begin", what)) != 0)
-		return status;
-	if ((res = pgconn_query(conn, lock, 0, NULL, PGRES_TUPLES_OK, what, &status)) != NULL) {
-		PQclear(res);
-		if ((status = pgconn_command(conn, "set local client_min_messages = warning", what)) == 0 &&
-		    (status = pgconn_command(conn, audit_ddl, what)) == 0)
-			status = pgconn_command(conn, "commit", what);
-	}
-	if (status)
-		PQclear(PQexec(conn, "rollback"));
-	return status;
-}
-
-/* With --key: has a committed load of this key reached this table? Fills
- * *load_id when it has. A race with a load still running is settled later,
- * by the unique index. */
-static int audit_seen(PGconn *conn, const char *table, const char *key, char *load_id, size_t n,
-		      bool *seen)
-{
-	int status = EXIT_OK;
-	const char *params[2] = { table, key };
-	PGresult *res = pgconn_query(conn,
-			      "select load_id from raw._loads where target_table = $1 "
-			      "and idempotency_key = $2 and status = 'committed'",
-			      2, params, PGRES_TUPLES_OK, "cannot read the audit table: ", &status);
-	if (!res)
-		return status;
-	*seen = PQntuples(res) > 0;
-	if (*seen)
-		snprintf(load_id, n, "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return EXIT_OK;
-}
-
-/* ---- --create ---- */
-
-/* The column type for a Table Schema field type: the smallest PostgreSQL
- * type that holds every value the type allows. */
-static const char *create_type(enum ts_type t)
-{
-	switch (t) {
-	case TS_STRING: return "text";
-	case TS_INTEGER: return "bigint";
-	case TS_NUMBER: return "numeric";
-	case TS_BOOLEAN: return "boolean";
-	case TS_DATE: return "date";
-	case TS_DATETIME: return "timestamptz";
-	case TS_TIME: return "time";
-	case TS_YEAR: return "integer";
-	}
-	return "text";
-}
-
-static void sql_add(struct cbuf *b, const char *s)
-{
-	cbuf_add(b, s, strlen(s));
-}
-
-static bool sql_add_ident(struct cbuf *b, PGconn *conn, const char *name)
-{
-	char *q = pgconn_ident(conn, name);
-	if (!q)
-		return false;
-	sql_add(b, q);
-	PQfreemem(q);
-	return true;
-}
-
-/* Creates the table from the schema inside the load's transaction, which
- * is begun here: if the load fails, the table goes too. A transaction-level
- * advisory lock on the name makes two first loads that race create it
- * once; the second then loads into it. Besides the schema's fields the
- * table gets raw.sales' two load columns, filled by their defaults. */
-static int create_table(PGconn *conn, const struct target *t, const struct ts_schema *ts)
-{
-	struct cbuf b = { 0 };
-	sql_add(&b, "create table if not exists ");
-	sql_add(&b, t->sql);
-	sql_add(&b, " (");
-	for (size_t i = 0; i < ts->nfields; i++) {
-		const struct ts_field *f = &ts->fields[i];
-		if (!sql_add_ident(&b, conn, f->name))
-			goto oper;
-		sql_add(&b, " ");
-		sql_add(&b, create_type(f->type));
-		if (f->required)
-			sql_add(&b, " not null");
-		sql_add(&b, ", ");
-	}
-	sql_add(&b, "_load_id bigint default nullif(current_setting('elt.load_id', true), '')::bigint, "
-		    "_loaded_at timestamptz not null default now()");
-	if (ts->primary_key.n) {
-		sql_add(&b, ", primary key (");
-		for (size_t i = 0; i < ts->primary_key.n; i++) {
-			if (i)
-				sql_add(&b, ", ");
-			if (!sql_add_ident(&b, conn, ts->fields[ts->primary_key.cols[i]].name))
-				goto oper;
-		}
-		sql_add(&b, ")");
-	}
-	sql_add(&b, ")");
-	cbuf_add(&b, "", 1);
-	log_debug("%s", b.data);
-
-	int status = pgconn_command(conn, "begin", "cannot begin the load: ");
-	if (status) {
-		cbuf_free(&b);
-		return status;
-	}
-	const char *params[1] = { t->sql };
-	PGresult *res = pgconn_query(conn, "select pg_advisory_xact_lock(hashtext('pgload create ' || $1))", 1,
-			      params, PGRES_TUPLES_OK, "cannot lock the table's name: ", &status);
-	PQclear(res);
-	if (!status)
-		status = pgconn_command(conn, "set local client_min_messages = warning", "");
-	if (!status)
-		status = pgconn_command(conn, b.data, "cannot create the table: ");
-	cbuf_free(&b);
-	return status;
-oper:
-	cbuf_free(&b);
-	return EXIT_OPER;
-}
-
-/* ---- waiting for the target's lock ----
- *
- * A session holding a lock on the target (an ALTER TABLE, a LOCK TABLE, a
- * VACUUM FULL) makes a load wait. The wait is tried quietly for a moment
- * first, since most end sooner; then pgload says what it waits for and
- * whom, and goes on waiting, for ever unless lock_timeout (--lock-timeout,
- * or the session's setting) says otherwise. */
-
-/* How long a wait for a lock goes on before pgload says so. */
-#define LOCK_QUIET_MS 1500
-
-/* A lock mode as LOCK TABLE spells it and as pg_locks names it, with the
- * modes (as pg_locks names them) that make it wait. */
-struct lock_mode {
-	const char *sql, *name, *conflicts;
-};
-static const struct lock_mode LOCK_ACCESS_SHARE = { "access share", "AccessShareLock", "{AccessExclusiveLock}" };
-static const struct lock_mode LOCK_ROW_EXCLUSIVE = {
-	"row exclusive", "RowExclusiveLock",
-	"{ShareLock,ShareRowExclusiveLock,ExclusiveLock,AccessExclusiveLock}"
-};
-static const struct lock_mode LOCK_SHARE_UPDATE_EXCLUSIVE = {
-	"share update exclusive", "ShareUpdateExclusiveLock",
-	"{ShareUpdateExclusiveLock,ShareLock,ShareRowExclusiveLock,ExclusiveLock,AccessExclusiveLock}"
-};
-
-/* Sets lock_timeout to ms (0: no limit) until the transaction ends. */
-static int set_lock_timeout(PGconn *conn, long long ms)
-{
-	char v[32];
-	snprintf(v, sizeof v, "%lld", ms);
-	const char *params[1] = { v };
-	int status = EXIT_OK;
-	PQclear(pgconn_query(conn, "select set_config('lock_timeout', $1, true)", 1, params, PGRES_TUPLES_OK,
-		      "cannot set lock_timeout: ", &status));
-	return status;
-}
-
-/* Says which sessions hold, or wait ahead for, a lock on t that m waits
- * for; best effort, since they may be gone already. */
-static void lock_announce(PGconn *conn, const struct target *t, const struct lock_mode *m)
-{
-	const char *params[2] = { t->oid, m->conflicts };
-	int status = EXIT_OK;
-	PGresult *res = pgconn_query(conn,
-			      "select string_agg(coalesce('pid ' || pid, 'a prepared transaction') || ' (' || mode "
-			      "|| case when granted then '' else ', waiting' end || ')', ', ' "
-			      "order by granted desc, pid) from pg_locks "
-			      "where locktype = 'relation' and relation = $1::oid "
-			      "and database = (select oid from pg_database where datname = current_database()) "
-			      "and pid is distinct from pg_backend_pid() and mode = any ($2::text[])",
-			      2, params, PGRES_TUPLES_OK, "", &status);
-	const char *who = res && !PQgetisnull(res, 0, 0) ? PQgetvalue(res, 0, 0) : NULL;
-	log_info("waiting for %s on %s, held by %s", m->name, t->display, who ? who : "another session");
-	PQclear(res);
-}
-
-/* Takes lock m on t in the transaction open on conn, waiting as said
- * above. timeout_ms is the limit of the whole wait (0: none; -1: the
- * session's lock_timeout), after which the lock is given up with an
- * error and exit 3. Returns 0, or an exit status after reporting; the
- * session's lock_timeout is as it was. */
-static int lock_target(PGconn *conn, const struct target *t, const struct lock_mode *m, long long timeout_ms)
-{
-	int status = EXIT_OK;
-	PGresult *res = pgconn_query(conn, "select current_setting('lock_timeout'), "
-			      "(select setting from pg_settings where name = 'lock_timeout')",
-			      0, NULL, PGRES_TUPLES_OK, "cannot read lock_timeout: ", &status);
-	if (!res)
-		return status;
-	char saved[64];
-	snprintf(saved, sizeof saved, "%s", PQgetvalue(res, 0, 0));
-	if (timeout_ms < 0)
-		timeout_ms = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	PQclear(res);
-	char sql[1024];
-	snprintf(sql, sizeof sql, "lock table %s in %s mode", t->sql, m->sql);
-	long long quiet = timeout_ms && timeout_ms <= LOCK_QUIET_MS ? timeout_ms : LOCK_QUIET_MS;
-	if ((status = pgconn_command(conn, "savepoint pgload_lock", "cannot lock the table: ")) != 0 ||
-	    (status = set_lock_timeout(conn, quiet)) != 0)
-		return status;
-	res = PQexec(conn, sql);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		const char *state = pgconn_sqlstate(res);
-		bool denied = strcmp(state, "42501") == 0;
-		if (!denied && (strcmp(state, "55P03") != 0 || quiet == timeout_ms))
-			goto failed;
-		PQclear(res);
-		if ((status = pgconn_command(conn, "rollback to savepoint pgload_lock", "cannot lock the table: ")) != 0)
-			return status;
-		if (denied) {
-			/* LOCK TABLE wants a privilege on the whole table, which
-			 * a user who may insert into some columns lacks: COPY then
-			 * takes the lock itself, waiting without a word. */
-			log_debug("may not lock %s ahead of the COPY", t->display);
-			res = NULL;
-			goto done;
-		}
-		lock_announce(conn, t, m);
-		if ((status = set_lock_timeout(conn, timeout_ms ? timeout_ms - quiet : 0)) != 0)
-			return status;
-		res = PQexec(conn, sql);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
-			goto failed;
-		log_debug("got the %s on %s", m->name, t->display);
-	}
-done:
-	PQclear(res);
-	const char *params[1] = { saved };
-	if ((status = pgconn_command(conn, "release savepoint pgload_lock", "cannot lock the table: ")) == 0)
-		PQclear(pgconn_query(conn, "select set_config('lock_timeout', $1, true)", 1, params, PGRES_TUPLES_OK,
-			      "cannot set lock_timeout: ", &status));
-	return status;
-failed:;
-	if (PQstatus(conn) == CONNECTION_OK && strcmp(pgconn_sqlstate(res), "55P03") == 0)
-		log_error("gave up waiting for %s on %s after %lld ms (lock_timeout)", m->name, t->display,
-			  timeout_ms);
-	else
-		pgconn_report(conn, res, "cannot lock the table: ");
-	status = pgconn_exit_status(conn, res);
-	PQclear(res);
-	return status;
-}
-
-/* ---- the load ---- */
-
-/* Where a segment's rows sit in the input. Positions in a segment are
- * rows for binary COPY and lines for CSV (where the segment's own header
- * line is line 1), as the server counts them in its errors. From position
- * `row` on, the row at position k starts on input line `line + (k - row)`,
- * up to the next anchor; but positions `row` to `row + span` all belong to
- * the row at `row`, a CSV row holding `span` newlines (the server names
- * the line it was on when the row failed). An anchor is added only where
- * that rule would go wrong: at a segment's first row, at a CSV row that
- * spans lines, and where the rows sent stop being consecutive lines of the
- * input (with --jobs), so memory stays constant for one connection. */
-struct anchor {
-	uint64_t row, line, span;
-};
-
-struct load {
-	PGconn *conn;
-	const struct opts *o;
-	const struct target *t;
-	size_t ncols;           /* columns in the header */
-	enum cb_type *types;    /* their encoders, in header order */
-	const char **names;     /* their names, in header order */
-	char *collist;          /* "a", "b", ... for the COPY statement */
-	bool binary_ok;         /* every column has an encoder */
-	/* Binary COPY also sends the columns the header leaves out whose
-	 * default is the load id (see LOAD_ID_DEFAULT): nfill of them, named
-	 * after collist in bin_collist, each row ending with the bytes in
-	 * fill. CSV segments leave them to their defaults, which give the same
-	 * value, so that a row with too few or too many fields is reported as
-	 * in CSV mode. */
-	size_t nfill;
-	char *bin_collist;
-	struct cbuf fill;
-
-	bool in_copy, binary;   /* the COPY running now */
-	uint64_t seg_first_line;/* input line of its first row */
-	uint64_t seg_rows;      /* rows sent in it */
-	uint64_t seg_lines;     /* lines sent in it, its header line included */
-	struct anchor *anchors; /* see struct anchor */
-	size_t nanchors, capanchors;
-
-	uint64_t rows;          /* rows the server took in finished segments */
-	uint64_t records;       /* records read, for progress */
-	struct cbuf out;
-	char load_id[24];
-	char started_at[64];
-	char *staging;          /* with --jobs: the staging table, quoted */
-	char *part_key;         /* with --jobs: the target's partition key column */
-	bool staging_made;      /* this load created it (and may drop it) */
-	unsigned connections;   /* the data went over this many */
-};
+/* ---- the load over one connection: its COPY segments ---- */
 
 static int conn_lost(struct load *L)
 {
@@ -730,7 +190,7 @@ static int flush_out(struct load *L)
 	return EXIT_OK;
 }
 
-static int segment_start(struct load *L, bool binary, uint64_t first_line)
+int segment_start(struct load *L, bool binary, uint64_t first_line)
 {
 	/* A CSV segment gets a header line of its own, although the server
 	 * only skips it: PostgreSQL 15 misses the newlines inside a quoted
@@ -809,46 +269,24 @@ static void anchor_row(struct load *L, uint64_t k, uint64_t line, uint64_t span)
  * so it is translated back to the input line before it is shown. */
 static void report_copy_error(const struct load *L, const PGresult *res)
 {
-	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-	const char *ctx = PQresultErrorField(res, PG_DIAG_CONTEXT);
-	if (!msg) {
+	/* Room for a column's name (at most 63 bytes) and what the server
+	 * may put after it, as in "column qty: null input". */
+	char column[1024], where[1100];
+	uint64_t n;
+	if (!pgconn_copy_position(res, &n, column, sizeof column)) {
 		pgconn_report(L->conn, res, "");
 		return;
 	}
-	const char *copy = NULL;
-	for (const char *p = ctx; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		if (strncmp(p, "COPY ", 5) == 0)
-			copy = p;
-	const char *at = copy ? strstr(copy, ", line ") : NULL;
-	if (at) {
-		char *end;
-		uint64_t n = strtoull(at + 7, &end, 10);
-		uint64_t line = segment_line(L, n);
-		if (strncmp(end, ", column ", 9) == 0) {
-			const char *col = end + 9;
-			size_t clen = strcspn(col, "\n");
-			const char *colon = strstr(col, ": \"");
-			if (colon && (size_t)(colon - col) < clen)
-				clen = (size_t)(colon - col);
-			log_error("line %" PRIu64 ", column %.*s: %s", line, (int)clen, col, msg);
-		} else {
-			log_error("line %" PRIu64 ": %s", line, msg);
-		}
-	} else {
-		log_error("%s", msg);
-	}
-	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
-	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
-	if (detail)
-		log_error("DETAIL: %s", detail);
-	if (hint)
-		log_error("HINT: %s", hint);
-	if (ctx && !at)
-		log_error("CONTEXT: %s", ctx);
+	uint64_t line = segment_line(L, n);
+	if (*column)
+		snprintf(where, sizeof where, "line %" PRIu64 ", column %s: ", line, column);
+	else
+		snprintf(where, sizeof where, "line %" PRIu64 ": ", line);
+	pgconn_report_at(L->conn, res, where); /* the CONTEXT is said by where */
 }
 
 /* Ends the COPY running now and takes its result. */
-static int segment_end(struct load *L)
+int segment_end(struct load *L)
 {
 	if (L->binary)
 		copybin_trailer(&L->out);
@@ -874,7 +312,7 @@ static int segment_end(struct load *L)
 }
 
 /* Ends a COPY that cannot finish; the server discards what it got. */
-static void segment_abort(struct load *L, const char *reason)
+void segment_abort(struct load *L, const char *reason)
 {
 	if (!L->in_copy)
 		return;
@@ -927,7 +365,7 @@ static void add_record(struct cbuf *b, const struct csv_record *rec, char delim)
 
 /* Sends one record in the COPY running now, first switching that COPY to
  * CSV when the record cannot go as binary. Returns 0 or an exit status. */
-static int send_record(struct load *L, const struct csv_record *rec)
+int send_record(struct load *L, const struct csv_record *rec)
 {
 	int status;
 	if (rec->kind == CSVR_MALFORMED && rec->too_long) {
@@ -1009,367 +447,6 @@ static int load_rows(struct load *L, struct csvr *r, const struct csv_record *re
 	return segment_end(L);
 }
 
-/* ---- loading over several connections (--jobs) ----
- *
- * A transaction cannot span connections, so the rows go into a staging
- * table that is not yet part of the target, and become part of it in the
- * load's own transaction. Only one way of joining keeps every guarantee a
- * COPY into the target gives: becoming a real partition of a target that is
- * partitioned BY LIST on its load id column (the column whose default is
- * LOAD_ID_DEFAULT). The partition for the load's own id cannot hold a row
- * of any other load, the target's constraints and indexes are the
- * partition's, and queries on the target (FROM ONLY included, which sees
- * no rows of a partitioned table either way) see its rows. An inheritance
- * child would not do: its rows escape the target's unique and exclusion
- * constraints, foreign keys, publications and FROM ONLY.
- *
- * So the staging table is a new table LIKE the target (columns, defaults,
- * constraints, indexes) with a CHECK that its load id is the load's,
- * created and committed first. Each connection COPYs its share of the rows
- * into it in a transaction of its own and commits, and still nothing is
- * visible in the target. The load's transaction, which holds the audit
- * row, then ATTACHes it as the partition FOR VALUES IN (load id): the CHECK
- * spares the server a scan to prove that, and goes again. The target sees
- * every row of the load when that commits, or none.
- *
- * What the rows bypass while they go into the staging table rules the
- * rest out, and those loads go over one connection: triggers (foreign
- * keys' included), rules, row security, a publication that would publish
- * the target's rows (or the staging table's under its own name), an
- * identity column, a target that is itself a partition (its ancestors'
- * guarantees), Citus (whose distributed tables take no local partition
- * this way). The staging table of a load that fails is dropped; one left
- * by a load that was killed is dropped by the next load into that schema
- * with --jobs, which can take the advisory lock the dead load held. */
-
-/* Each connection takes this much of the input in turn. */
-#define JOB_BATCH (1024 * 1024)
-/* The advisory lock a load holds on its staging table: this plus its id. */
-#define STAGING_LOCK_BASE 0x706a000000000000LL /* "pj" */
-/* The comment that marks a staging table, followed by the load id. */
-#define STAGING_COMMENT "pgload: staging table of load "
-/* The CHECK that keeps the staging table to the load's id. */
-#define STAGING_CHECK "pgload_load_id"
-
-/* Can the load go over several connections into a partition of its own?
- * Sets *key to the partition key column's name when it can; otherwise
- * says why not, in one line. */
-static int jobs_possible(PGconn *conn, const struct target *t, char **key)
-{
-	/* Publications FOR TABLES IN SCHEMA are new in PostgreSQL 15. */
-	const char *in_schema = PQserverVersion(conn) >= 150000
-					? "or exists (select from pg_publication_namespace pn "
-					  "where pn.pnnspid in (select relnamespace from pg_class "
-					  "where oid in (select relid from anc))) "
-					: "";
-	char sql[4096];
-	snprintf(sql, sizeof sql,
-		 "with anc as (select $1::oid as relid union "
-		 "select relid from pg_partition_ancestors($1::oid)), "
-		 "k as (select a.attname from pg_partitioned_table p "
-		 "join pg_attribute a on a.attrelid = p.partrelid and a.attnum = p.partattrs[0] "
-		 "join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum "
-		 "where p.partrelid = $1::oid and p.partstrat = 'l' and p.partnatts = 1 "
-		 "and a.atttypid = 'bigint'::regtype and pg_get_expr(d.adbin, 0) = $2) "
-		 "select case "
-		 "when c.relkind <> 'p' or not exists (select from k) "
-		 "then 'is not partitioned by list of its load id column' "
-		 "when c.relispartition then 'is itself a partition' "
-		 "when exists (select from pg_constraint f where f.contype = 'f' "
-		 "and (f.conrelid = c.oid or f.confrelid = c.oid)) "
-		 "then 'has or is referenced by a foreign key' "
-		 "when c.relhastriggers or exists (select from pg_trigger g where g.tgrelid = c.oid) "
-		 "then 'has triggers' "
-		 "when c.relhasrules then 'has rules' "
-		 "when c.relrowsecurity then 'has row security' "
-		 "when exists (select from pg_attribute a where a.attrelid = c.oid "
-		 "and a.attidentity <> '' and not a.attisdropped) then 'has an identity column' "
-		 "when exists (select from pg_publication p where p.puballtables) "
-		 "or exists (select from pg_publication_rel r where r.prrelid in (select relid from anc)) "
-		 "%s"
-		 "then 'is in a publication' "
-		 "when exists (select from pg_extension where extname = 'citus') "
-		 "then 'is on a server running Citus' "
-		 "when not pg_has_role(c.relowner, 'USAGE') then 'is not yours to alter' "
-		 "when not has_schema_privilege(c.relnamespace, 'CREATE') "
-		 "then 'is in a schema where you may not create tables' "
-		 "end, (select attname from k) "
-		 "from pg_class c where c.oid = $1::oid",
-		 in_schema);
-	const char *params[2] = { t->oid, LOAD_ID_DEFAULT };
-	int status = EXIT_OK;
-	PGresult *res = pgconn_query(conn, sql, 2, params, PGRES_TUPLES_OK, "cannot look at the table: ",
-				     &status);
-	if (!res)
-		return status;
-	*key = NULL;
-	if (PQntuples(res) != 1)
-		log_info("--jobs: %s is gone; loading over one connection", t->display);
-	else if (!PQgetisnull(res, 0, 0))
-		log_info("--jobs: %s %s (see pgload(1)); loading over one connection", t->display,
-			 PQgetvalue(res, 0, 0));
-	else
-		*key = xstrdup(PQgetvalue(res, 0, 1));
-	PQclear(res);
-	return EXIT_OK;
-}
-
-/* Runs the statement that format(fmt, args...) makes on the server: DDL
- * takes no parameters, so identifiers and values reach it through %I, %L
- * (and %s for names quoted already), never through this process. */
-static int exec_formatted(PGconn *conn, const char *fmt, int nargs, const char *const *args, const char *what)
-{
-	enum { MAX_ARGS = 7 };
-	if (nargs > MAX_ARGS)
-		die(EXIT_OPER, "exec_formatted: %d arguments, at most %d", nargs, MAX_ARGS);
-	const char *params[MAX_ARGS + 1] = { fmt };
-	char sql[128] = "select format($1";
-	for (int i = 0; i < nargs; i++) {
-		params[i + 1] = args[i];
-		snprintf(sql + strlen(sql), sizeof sql - strlen(sql), ", $%d::text", i + 2);
-	}
-	snprintf(sql + strlen(sql), sizeof sql - strlen(sql), ")");
-	int status = EXIT_OK;
-	PGresult *res = pgconn_query(conn, sql, nargs + 1, params, PGRES_TUPLES_OK, what, &status);
-	if (!res)
-		return status;
-	status = pgconn_command(conn, PQgetvalue(res, 0, 0), what);
-	PQclear(res);
-	return status;
-}
-
-/* Drops the staging tables of loads into t that died before they ended,
- * each only once its lock can be taken (the load that held it is gone). A
- * load lets go of the lock only after it ends, so the table is looked at
- * again under the lock: a load that committed between the listing and the
- * lock has made it part of the target, and it stays. */
-static void staging_cleanup(PGconn *conn, const struct target *t)
-{
-	const char *params[2] = { t->nsp_oid, STAGING_COMMENT };
-	int status = EXIT_OK;
-	PGresult *res = pgconn_query(conn,
-			      "select c.oid::regclass::text, substr(d.description, length($2) + 1), c.oid "
-			      "from pg_class c join pg_description d on d.objoid = c.oid "
-			      "and d.classoid = 'pg_class'::regclass and d.objsubid = 0 "
-			      "where c.relnamespace = $1::oid and c.relkind = 'r' "
-			      "and starts_with(d.description, $2) "
-			      "and substr(d.description, length($2) + 1) ~ '^[0-9]{1,15}$' "
-			      "and not exists (select from pg_inherits i where i.inhrelid = c.oid)",
-			      2, params, PGRES_TUPLES_OK, "cannot look for staging tables: ", &status);
-	for (int i = 0; res && i < PQntuples(res); i++) {
-		const char *table = PQgetvalue(res, i, 0), *id = PQgetvalue(res, i, 1), *oid = PQgetvalue(res, i, 2);
-		char key[24], comment[64];
-		snprintf(key, sizeof key, "%lld", STAGING_LOCK_BASE + strtoll(id, NULL, 10));
-		snprintf(comment, sizeof comment, STAGING_COMMENT "%s", id);
-		const char *kp[1] = { key };
-		PGresult *lock = pgconn_query(conn, "select pg_try_advisory_lock($1::bigint)", 1, kp, PGRES_TUPLES_OK,
-				       "cannot test a staging table's lock: ", &status);
-		if (lock && *PQgetvalue(lock, 0, 0) == 't') {
-			const char *still[2] = { oid, comment };
-			PGresult *left = pgconn_query(conn,
-					       "select from pg_description d where d.objoid = $1::oid "
-					       "and d.classoid = 'pg_class'::regclass and d.objsubid = 0 "
-					       "and d.description = $2 "
-					       "and not exists (select from pg_inherits i where i.inhrelid = $1::oid)",
-					       2, still, PGRES_TUPLES_OK, "cannot look for staging tables: ", &status);
-			const char *args[1] = { table };
-			if (left && PQntuples(left) == 1 &&
-			    exec_formatted(conn, "drop table %s", 1, args, "cannot drop a staging table: ") == 0)
-				log_info("dropped %s, the staging table of load %s, which never finished", table, id);
-			PQclear(left);
-			PQclear(pgconn_query(conn, "select pg_advisory_unlock($1::bigint)", 1, kp, PGRES_TUPLES_OK, "", &status));
-		}
-		PQclear(lock);
-	}
-	PQclear(res);
-}
-
-/* Sets the staging table's defaults of now(): to the time `at` while the
- * table fills, back to now() (at NULL) when it joins the target. */
-static int staging_now_defaults(const struct load *L, PGconn *conn, const char *at)
-{
-	int status = EXIT_OK;
-	for (size_t i = 0; i < L->t->ncols && !status; i++) {
-		if (!L->t->cols[i].now)
-			continue;
-		const char *args[3] = { L->staging, L->t->cols[i].name, at };
-		status = at ? exec_formatted(conn, "alter table %s alter column %I set default %L::timestamptz", 3,
-					     args, "cannot prepare the staging table: ")
-			    : exec_formatted(conn, "alter table %s alter column %I set default now()", 2, args,
-					     "cannot add the staging table to the target: ");
-	}
-	return status;
-}
-
-/* Creates and commits the staging table, on a connection outside the
- * load's transaction. A now() default is pinned to the load's own start,
- * so that every connection stamps the same time, as one transaction would. */
-static int staging_create(struct load *L, PGconn *conn, const char *load_now)
-{
-	char comment[64];
-	snprintf(comment, sizeof comment, STAGING_COMMENT "%s", L->load_id);
-	const char *args[6] = { L->staging, L->t->sql, comment, STAGING_CHECK, L->part_key, L->load_id };
-	const char *what = "cannot create the staging table: ";
-	int status = pgconn_command(conn, "begin", what);
-	/* LIKE reads the target under a lock of its own: wait for it aloud. */
-	if (!status)
-		status = lock_target(conn, L->t, &LOCK_ACCESS_SHARE, L->o->lock_timeout_ms);
-	if (!status)
-		status = exec_formatted(conn, "create table %1$s (like %2$s including all); "
-					"comment on table %1$s is %3$L; "
-					"alter table %1$s add constraint %4$I check (%5$I is not null and %5$I = %6$L::bigint)",
-					6, args, what);
-	if (!status)
-		status = staging_now_defaults(L, conn, load_now);
-	if (!status)
-		status = pgconn_command(conn, "commit", what);
-	if (status)
-		PQclear(PQexec(conn, "rollback"));
-	/* A table of that name that was there, or that this did not commit,
-	 * is not this load's to drop. */
-	L->staging_made = status == EXIT_OK;
-	return status;
-}
-
-/* The staging table's name, quoted: the target's name and "_load_<id>",
- * in the target's schema, the target's part cut short (at a character's
- * start) to keep it within PostgreSQL's 63 bytes. NULL after reporting. */
-static char *staging_name(PGconn *conn, const struct target *t, const char *load_id)
-{
-	char suffix[32], name[64];
-	snprintf(suffix, sizeof suffix, "_load_%s", load_id);
-	size_t keep = strlen(t->relname), room = 63 - strlen(suffix);
-	if (keep > room) {
-		keep = room;
-		while (keep && ((unsigned char)t->relname[keep] & 0xC0) == 0x80)
-			keep--;
-	}
-	snprintf(name, sizeof name, "%.*s%s", (int)keep, t->relname, suffix);
-	const char *params[2] = { t->nsp_oid, name };
-	int status = EXIT_OK;
-	PGresult *res = pgconn_query(conn, "select format('%I.%I', nspname, $2::text) from pg_namespace where oid = $1::oid",
-			      2, params, PGRES_TUPLES_OK, "cannot name the staging table: ", &status);
-	if (!res)
-		return NULL;
-	char *q = PQntuples(res) == 1 ? xstrdup(PQgetvalue(res, 0, 0)) : NULL;
-	PQclear(res);
-	if (!q)
-		log_error("the schema of %s is gone", t->display);
-	return q;
-}
-
-/* In the load's transaction: the staging table becomes the target's
- * partition for the load id, with the target's now() defaults back, and
- * marked as the rows of the load instead of a staging table. Its CHECK
- * spared the server the scan that proves the partition's rows belong
- * there; the partition constraint holds them from now on. */
-static int staging_attach(const struct load *L)
-{
-	int status = lock_target(L->conn, L->t, &LOCK_SHARE_UPDATE_EXCLUSIVE, L->o->lock_timeout_ms);
-	if (status)
-		return status;
-	char comment[64];
-	snprintf(comment, sizeof comment, "pgload: rows of load %s", L->load_id);
-	const char *args[5] = { L->t->sql, L->staging, L->load_id, STAGING_CHECK, comment };
-	status = exec_formatted(L->conn, "alter table %1$s attach partition %2$s for values in (%3$L); "
-				"alter table %2$s drop constraint %4$I; comment on table %2$s is %5$L", 5, args,
-				"cannot attach the staging table to the target: ");
-	return status ? status : staging_now_defaults(L, L->conn, NULL);
-}
-
-/* Opens a connection's transaction for its share of the rows. */
-static int job_begin(struct load *J, uint64_t first_line)
-{
-	int status = pgconn_command(J->conn, "begin", "cannot begin a share of the load: ");
-	if (status)
-		return status;
-	const char *params[1] = { J->load_id };
-	PGresult *res = pgconn_query(J->conn, "select set_config('elt.load_id', $1, true)", 1, params, PGRES_TUPLES_OK,
-			      "cannot set elt.load_id: ", &status);
-	PQclear(res);
-	return status ? status : segment_start(J, J->binary_ok && J->o->binary, first_line);
-}
-
-/* load_rows() over o->jobs connections: the input goes to them in turns of
- * JOB_BATCH bytes, into the staging table (see above). */
-static int load_rows_jobs(struct load *L, struct csvr *r, const struct csv_record *rec, struct progress *pg)
-{
-	unsigned n = L->o->jobs, j;
-	char key[24], load_now[64];
-	snprintf(key, sizeof key, "%lld", STAGING_LOCK_BASE + strtoll(L->load_id, NULL, 10));
-	const char *kp[1] = { key };
-	int status = EXIT_OK;
-	PGresult *res = pgconn_query(L->conn, "select pg_advisory_lock($1::bigint), now()::text", 1, kp, PGRES_TUPLES_OK,
-			      "cannot lock the staging table: ", &status);
-	if (!res)
-		return status;
-	snprintf(load_now, sizeof load_now, "%s", PQgetvalue(res, 0, 1));
-	PQclear(res);
-	if (!(L->staging = staging_name(L->conn, L->t, L->load_id)))
-		return EXIT_OPER;
-	L->connections = n;
-	struct target staging = *L->t; /* the target's columns under another name */
-	staging.sql = L->staging;
-	struct load *J = xcalloc(n, sizeof *J);
-	for (j = 0; j < n; j++) {
-		J[j] = *L; /* sharing the header's column lists and encoders */
-		J[j].t = &staging;
-		J[j].anchors = NULL;
-		J[j].nanchors = J[j].capanchors = 0;
-		J[j].out = (struct cbuf){ 0 };
-		J[j].rows = 0;
-		if (!(J[j].conn = connect_db(L->o->dbname))) {
-			status = EXIT_OPER;
-			goto done;
-		}
-	}
-	if ((status = staging_create(L, J[0].conn, load_now)) != 0)
-		goto done;
-	for (j = 0; j < n; j++)
-		if ((status = job_begin(&J[j], rec->line)) != 0)
-			goto done;
-	log_debug("load %s: over %u connections into %s", L->load_id, n, L->staging);
-	size_t batch = 0;
-	for (j = 0; rec; rec = csvr_next(r)) {
-		L->records++;
-		if ((status = send_record(&J[j], rec)) != 0)
-			goto done;
-		if ((batch += rec->raw_len + 1) >= JOB_BATCH) {
-			batch = 0;
-			j = (j + 1) % n;
-		}
-		progress_update(pg, L->records, csvr_bytes(r));
-	}
-	if (csvr_error(r)) {
-		log_error("standard input: %s", csvr_error(r));
-		status = EXIT_OPER;
-		goto done;
-	}
-	for (j = 0; j < n; j++)
-		if ((status = segment_end(&J[j])) != 0)
-			goto done;
-	for (j = 0; j < n; j++) {
-		if ((status = pgconn_command(J[j].conn, "commit", "cannot commit a share of the load: ")) != 0)
-			goto done;
-		L->rows += J[j].rows;
-	}
-	L->binary = true; /* for the summary: did every share stay binary? */
-	for (j = 0; j < n; j++)
-		L->binary = L->binary && J[j].binary;
-	status = staging_attach(L);
-done:
-	for (j = 0; j < n; j++) {
-		if (J[j].conn) {
-			segment_abort(&J[j], "pgload: load abandoned");
-			PQfinish(J[j].conn); /* what it did not commit is rolled back */
-		}
-		free(J[j].anchors);
-		cbuf_free(&J[j].out);
-	}
-	free(J);
-	return status;
-}
-
 /* Does the header name this column of the table? (The header's names
  * point into the table's columns.) */
 static bool header_has(const struct load *L, const char *name)
@@ -1421,7 +498,7 @@ static int header_check(struct load *L, const struct csv_record *h)
 			L->binary_ok = false;
 		}
 	}
-	/* Quoted by the server's rules, through PQescapeIdentifier. */
+	/* Quoted by the server's rules, through lib/pgconn. */
 	struct cbuf list = { 0 };
 	for (size_t i = 0; i < L->ncols; i++) {
 		if (i)
@@ -1450,108 +527,6 @@ static int header_check(struct load *L, const struct csv_record *h)
 oper:
 	cbuf_free(&list);
 	return EXIT_OPER;
-}
-
-/* Opens the load's transaction with its audit row. Sets *skipped when a
- * load of the same key committed meanwhile (the insert waited for it). */
-static int load_begin(struct load *L, bool *skipped)
-{
-	/* --create may have begun it already. */
-	int status = PQtransactionStatus(L->conn) == PQTRANS_INTRANS
-			     ? EXIT_OK
-			     : pgconn_command(L->conn, "begin", "cannot begin the load: ");
-	if (status)
-		return status;
-	const char *params[3] = { L->t->display, L->o->source, L->o->key };
-	PGresult *res = pgconn_query(L->conn,
-			      "insert into raw._loads (target_table, source, idempotency_key, status) "
-			      "values ($1, $2, $3, 'running') "
-			      "on conflict (target_table, idempotency_key) "
-			      "where idempotency_key is not null and status <> 'failed' do nothing "
-			      "returning load_id, started_at",
-			      3, params, PGRES_TUPLES_OK, "cannot record the load in raw._loads: ",
-			      &status);
-	if (!res)
-		return status;
-	*skipped = PQntuples(res) == 0;
-	if (!*skipped) {
-		snprintf(L->load_id, sizeof L->load_id, "%s", PQgetvalue(res, 0, 0));
-		snprintf(L->started_at, sizeof L->started_at, "%s", PQgetvalue(res, 0, 1));
-	}
-	PQclear(res);
-	if (*skipped)
-		return pgconn_command(L->conn, "rollback", "");
-	/* The load id reaches each row through the column default
-	 * nullif(current_setting('elt.load_id', true), '')::bigint, or, in
-	 * binary COPY, as the value of that column. */
-	for (size_t i = 0; i < L->nfill; i++)
-		if (!copybin_value(&L->fill, CB_INT8, L->load_id, strlen(L->load_id), false))
-			die(EXIT_OPER, "load id %s is not a bigint", L->load_id);
-	params[0] = L->load_id;
-	res = pgconn_query(L->conn, "select set_config('elt.load_id', $1, true)", 1, params,
-		    PGRES_TUPLES_OK, "cannot set elt.load_id: ", &status);
-	PQclear(res);
-	return status;
-}
-
-static int load_commit(struct load *L, uint64_t bytes)
-{
-	char rows[24], nbytes[24];
-	snprintf(rows, sizeof rows, "%" PRIu64, L->rows);
-	snprintf(nbytes, sizeof nbytes, "%" PRIu64, bytes);
-	const char *params[3] = { L->load_id, rows, nbytes };
-	int status = EXIT_OK;
-	PGresult *res = pgconn_query(L->conn,
-			      "update raw._loads set status = 'committed', rows = $2, bytes = $3, "
-			      "finished_at = clock_timestamp() where load_id = $1",
-			      3, params, PGRES_COMMAND_OK, "cannot record the load in raw._loads: ",
-			      &status);
-	if (!res)
-		return status;
-	PQclear(res);
-	res = PQexec(L->conn, "commit");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		if (PQstatus(L->conn) != CONNECTION_OK) {
-			/* The commit may have reached the server before the
-			 * connection went: only the audit table can tell. */
-			log_conn_error("connection lost during commit: ", L->conn);
-			log_error("load %s may or may not have committed: see raw._loads", L->load_id);
-			PQclear(res);
-			return EXIT_OPER;
-		}
-		pgconn_report(L->conn, res, "commit failed: ");
-		status = pgconn_exit_status(L->conn, res);
-	}
-	PQclear(res);
-	return status;
-}
-
-/* After a failure: rolls back, then records the failure in the audit
- * table under the same load id, in a transaction of its own. Best effort:
- * with the connection gone there is nobody to tell. */
-static void load_rollback(struct load *L, uint64_t bytes, const char *why)
-{
-	if (PQstatus(L->conn) != CONNECTION_OK)
-		return;
-	PQclear(PQexec(L->conn, "rollback"));
-	if (L->staging_made) {
-		const char *args[1] = { L->staging };
-		exec_formatted(L->conn, "drop table if exists %s", 1, args, "cannot drop the staging table: ");
-	}
-	if (!L->load_id[0])
-		return;
-	char nbytes[24];
-	snprintf(nbytes, sizeof nbytes, "%" PRIu64, bytes);
-	const char *params[7] = { L->load_id, L->t->display, L->o->source, L->o->key,
-				  L->started_at, why, nbytes };
-	int status = EXIT_OK;
-	PGresult *res = pgconn_query(L->conn,
-			      "insert into raw._loads (load_id, target_table, source, idempotency_key, "
-			      "started_at, finished_at, status, message, bytes) "
-			      "values ($1, $2, $3, $4, $5, clock_timestamp(), 'failed', $6, $7)",
-			      7, params, PGRES_COMMAND_OK, "cannot record the failed load in raw._loads: ",
-			      &status);
-	PQclear(res);
 }
 
 static void load_free(struct load *L)
