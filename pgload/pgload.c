@@ -227,9 +227,7 @@ static void anchor_add(struct load *L, uint64_t row, uint64_t line, uint64_t spa
 {
 	if (L->nanchors == L->capanchors) {
 		L->capanchors = L->capanchors ? 2 * L->capanchors : 16;
-		L->anchors = realloc(L->anchors, L->capanchors * sizeof *L->anchors);
-		if (!L->anchors)
-			die(EXIT_OPER, "out of memory");
+		L->anchors = xrealloc(L->anchors, L->capanchors * sizeof *L->anchors);
 	}
 	L->anchors[L->nanchors++] = (struct anchor){ row, line, span };
 }

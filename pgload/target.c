@@ -162,13 +162,11 @@ int target_resolve(PGconn *conn, struct target *t)
 	t->ncols = (size_t)PQntuples(res);
 	t->cols = xrealloc(NULL, t->ncols * sizeof *t->cols);
 	for (size_t i = 0; i < t->ncols; i++) {
-		t->cols[i].name = strdup(PQgetvalue(res, (int)i, 0));
+		t->cols[i].name = xstrdup(PQgetvalue(res, (int)i, 0));
 		t->cols[i].typid = (uint32_t)strtoul(PQgetvalue(res, (int)i, 1), NULL, 10);
-		t->cols[i].type = strdup(PQgetvalue(res, (int)i, 2));
+		t->cols[i].type = xstrdup(PQgetvalue(res, (int)i, 2));
 		t->cols[i].fill = *PQgetvalue(res, (int)i, 3) == 't';
 		t->cols[i].now = *PQgetvalue(res, (int)i, 4) == 't';
-		if (!t->cols[i].name || !t->cols[i].type)
-			die(EXIT_OPER, "out of memory");
 	}
 	PQclear(res);
 	return EXIT_OK;
