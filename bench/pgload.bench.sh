@@ -73,10 +73,14 @@ once() {
 	fi
 	# The median counted from the right: the command itself may hold commas.
 	awk -F, 'NR == 2 { print $(NF - 4) }' "$csv" >>"$BENCH_TMP/pgload-$name.times"
+	# The client's own CPU time (user + system), which a busy machine
+	# disturbs far less than the wall time.
+	awk -F, 'NR == 2 { print $(NF - 3) + $(NF - 2) }' "$csv" >>"$BENCH_TMP/pgload-$name.cpu"
 }
 
+# median NAME [times|cpu]
 median() {
-	sort -g "$BENCH_TMP/pgload-$1.times" | awk '{ v[NR] = $1 } END {
+	sort -g "$BENCH_TMP/pgload-$1.${2:-times}" | awk '{ v[NR] = $1 } END {
 		print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
@@ -127,7 +131,7 @@ for round in $(seq 0 "${BENCH_RUNS:-5}"); do
 		once pgload-sealed "$ours_sealed_cmd"
 	fi
 	if [ "$round" -eq 0 ]; then
-		rm -f "$BENCH_TMP"/pgload-*.times
+		rm -f "$BENCH_TMP"/pgload-*.times "$BENCH_TMP"/pgload-*.cpu
 	fi
 done
 for _ in $(seq "${PGLOADER_RUNS:-2}"); do
@@ -167,5 +171,11 @@ if [ -n "$base" ]; then
 		printf "pgload %d rows --format csv vs pgload at %s\t%.2f s\t%.2f s (limit 1.05x)\t%.3fx\n", r, rev, c, cb, c / cb
 		printf "pgload %d rows --jobs 2 (partitioned by load id) vs pgload at %s --jobs 2\t%.2f s\t%.2f s (limit 1.05x)\t%.3fx\n", r, rev, j, jb, j / jb
 		printf "pgload %d rows --sealed (gen --seal) vs pgload at %s, unsealed\t%.2f s\t%.2f s (limit 1.05x)\t%.3fx\n", r, rev, s, ob, s / ob
+	}'
+	awk -v r="$rows" -v rev="$BENCH_BASELINE" -v o="$(median pgload cpu)" -v ob="$(median base cpu)" \
+		-v c="$(median pgload-csv cpu)" -v cb="$(median base-csv cpu)" -v s="$(median pgload-sealed cpu)" 'BEGIN {
+		printf "pgload %d rows (binary), its own CPU time vs pgload at %s\t%.2f s\t%.2f s (reference)\t%.3fx\n", r, rev, o, ob, o / ob
+		printf "pgload %d rows --format csv, its own CPU time vs pgload at %s\t%.2f s\t%.2f s (reference)\t%.3fx\n", r, rev, c, cb, c / cb
+		printf "pgload %d rows --sealed, its own CPU time vs pgload at %s, unsealed\t%.2f s\t%.2f s (reference)\t%.3fx\n", r, rev, s, ob, s / ob
 	}'
 fi
