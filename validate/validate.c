@@ -12,7 +12,7 @@
  *
  * Tuned for the pipeline's workload: millions of narrow rows, a handful of
  * typed columns, a unique id. Rows are parsed and checked on every core
- * (lib/csvpar), cells in place without copies, repeated values once per
+ * (csvpar.c), cells in place without copies, repeated values once per
  * thread; unique keys are checked in input order, and kept for valid rows
  * only, so the output is unique and an invalid row never makes a later
  * valid one look like a duplicate. */
