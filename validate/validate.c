@@ -27,6 +27,7 @@
 
 #include "args.h"
 #include "exitcode.h"
+#include "json.h"
 #include "seal.h"
 #include "validate.h"
 #include "xalloc.h"
@@ -396,21 +397,6 @@ static void apply_rules(struct validator *v, const struct rule_arg *rules, size_
 		}
 }
 
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 /* Counts by rule, as JSON members or as "(rule n, rule n)" text. */
 static void print_counts(char *buf, size_t size, const uint64_t *by_rule, bool json)
 {
@@ -436,7 +422,7 @@ static void print_summary(const struct validator *v, bool json, const char *verd
 				"\"header_problems\": {%s}, \"result\": ",
 			(unsigned long long)v->rows, (unsigned long long)v->valid, (unsigned long long)v->rejected, rules,
 			header);
-		json_string(stderr, verdict);
+		json_fstring(stderr, verdict);
 		fprintf(stderr, "}\n");
 		return;
 	}
