@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dqcheck.h"
+#include "json.h"
 #include "log.h"
 
 /* What the test found, in words. The caller frees it. */
@@ -202,29 +203,6 @@ int dq_write_junit(const char *path, const struct dq_suite *s, const char *proje
 	return close_out(f, path);
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	if (!s) {
-		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c == '\t')
-			fputs("\\t", f);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 int dq_write_json(const char *path, const struct dq_suite *s, const char *project, double seconds,
 		  const struct dq_stats *st)
 {
@@ -233,7 +211,7 @@ int dq_write_json(const char *path, const struct dq_suite *s, const char *projec
 		return -1;
 	static const char *const lower[] = { "pass", "warn", "fail", "error" };
 	fputs("{\"project\": ", f);
-	json_str(f, project);
+	json_fstring(f, project);
 	fprintf(f, ", \"elapsed_time\": %.3f, \"queries\": %zu, \"results\": [", seconds, st->queries);
 	bool first = true;
 	for (size_t i = 0; i < s->ntests; i++) {
@@ -243,34 +221,34 @@ int dq_write_json(const char *path, const struct dq_suite *s, const char *projec
 		fputs(first ? "\n  {" : ",\n  {", f);
 		first = false;
 		fputs("\"name\": ", f);
-		json_str(f, t->name);
+		json_fstring(f, t->name);
 		fputs(", \"test\": ", f);
-		json_str(f, t->test_type);
+		json_fstring(f, t->test_type);
 		fputs(", \"on\": ", f);
-		json_str(f, t->on);
+		json_fstring(f, t->on);
 		fputs(", \"column\": ", f);
-		json_str(f, t->kind == DQ_FRESHNESS ? NULL : t->column.text);
+		json_fstring(f, t->kind == DQ_FRESHNESS ? NULL : t->column.text);
 		fputs(", \"file\": ", f);
-		json_str(f, t->file);
+		json_fstring(f, t->file);
 		fprintf(f, ", \"line\": %zu, \"status\": \"%s\", \"severity\": \"%s\", \"failures\": %lld, "
 			   "\"execution_time\": %.6f, \"folded_with\": %zu, \"message\": ",
 			t->line, lower[t->status], t->warn_severity ? "warn" : "error", t->failures, t->seconds,
 			t->fold_size ? t->fold_size - 1 : 0);
-		json_str(f, t->message);
+		json_fstring(f, t->message);
 		fputs(", \"stored_in\": ", f);
-		json_str(f, t->stored_in);
+		json_fstring(f, t->stored_in);
 		fputs(", \"sample\": {\"columns\": [", f);
 		const struct dq_sample *sm = &t->sample;
 		for (size_t j = 0; j < sm->ncols; j++) {
 			fputs(j ? ", " : "", f);
-			json_str(f, sm->cols[j]);
+			json_fstring(f, sm->cols[j]);
 		}
 		fputs("], \"rows\": [", f);
 		for (size_t r = 0; r < sm->nrows; r++) {
 			fputs(r ? ", [" : "[", f);
 			for (size_t j = 0; j < sm->ncols; j++) {
 				fputs(j ? ", " : "", f);
-				json_str(f, sm->vals[r * sm->ncols + j]);
+				json_fstring(f, sm->vals[r * sm->ncols + j]);
 			}
 			fputc(']', f);
 		}

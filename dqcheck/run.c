@@ -33,36 +33,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "dqcheck.h"
 #include "log.h"
 #include "pgconn.h"
 #include "xalloc.h"
 
 void dq_test_free_sample(struct dq_test *t);
-
-/* ---- string building ---- */
-
-struct sb {
-	char *s;
-	size_t n, cap;
-};
-
-static void sb_add(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_add(struct sb *b, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (b->n + (size_t)n + 1 > b->cap) {
-		b->cap = (b->n + (size_t)n + 1) * 2;
-		b->s = xrealloc(b->s, b->cap);
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->n, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->n += (size_t)n;
-}
 
 /* ---- the runner ---- */
 
@@ -149,26 +126,26 @@ static bool foldable(const struct dq_test *t)
 /* "(v1, v2, ...)" for accepted_values, or NULL after set_error. */
 static char *values_sql(struct runner *r, struct dq_test *t)
 {
-	struct sb b = { 0 };
-	sb_add(&b, "(");
+	struct buf b = { 0 };
+	buf_addc(&b, '(');
 	for (size_t i = 0; i < t->nvalues; i++) {
 		/* unquoted values were checked to be numbers or booleans */
 		char *v = t->quote ? q_literal(r, t, t->values[i]) : xstrdup(t->values[i]);
 		if (!v) {
-			free(b.s);
+			buf_free(&b);
 			return NULL;
 		}
-		sb_add(&b, "%s%s", i ? ", " : "", v);
+		buf_printf(&b, "%s%s", i ? ", " : "", v);
 		/* PostgreSQL (14+) looks values up in a hash table from 9 of
 		 * them on, and walks the list below that; repeating the last
 		 * value changes no answer and makes 8 values about a third
 		 * cheaper per row on the benchmark's table. */
 		for (size_t k = t->nvalues; i + 1 == t->nvalues && k > 1 && k < 9; k++)
-			sb_add(&b, ", %s", v);
+			buf_printf(&b, ", %s", v);
 		free(v);
 	}
-	sb_add(&b, ")");
-	return b.s;
+	buf_addc(&b, ')');
+	return buf_detach(&b);
 }
 
 /* The row condition of a foldable test, or NULL after set_error. */
@@ -201,24 +178,23 @@ static char *key_alias(struct runner *r, struct dq_test *t, size_t i)
  * set_error. */
 static char *col_list_sql(struct runner *r, struct dq_test *t, const struct dq_col *cols, bool with_cols)
 {
-	struct sb b = { 0 };
-	sb_add(&b, "%s", "");
+	struct buf b = { 0 };
 	for (size_t i = 0; i < t->nkeys; i++) {
 		char *c = with_cols ? col_sql(r, t, &cols[i]) : NULL, *k = key_alias(r, t, i);
 		if ((with_cols && !c) || !k) {
 			free(c);
 			free(k);
-			free(b.s);
+			buf_free(&b);
 			return NULL;
 		}
 		if (with_cols)
-			sb_add(&b, "%s%s as %s", i ? ", " : "", c, k);
+			buf_printf(&b, "%s%s as %s", i ? ", " : "", c, k);
 		else
-			sb_add(&b, "%s%s", i ? ", " : "", k);
+			buf_printf(&b, "%s%s", i ? ", " : "", k);
 		free(c);
 		free(k);
 	}
-	return b.s;
+	return buf_detach(&b);
 }
 
 /* The failing-rows query, dbt's meaning; NULL after set_error. */
@@ -495,9 +471,8 @@ out:
 static void run_fold(struct runner *r, struct dq_test **group, size_t n)
 {
 	double t0 = clock_seconds();
-	struct sb b = { 0 }, any = { 0 };
-	sb_add(&b, "select ");
-	sb_add(&any, "%s", "");
+	struct buf b = { 0 }, any = { 0 };
+	buf_adds(&b, "select ");
 	size_t ok = 0;
 	bool *in = xcalloc(n, sizeof *in);
 	for (size_t i = 0; i < n; i++) {
@@ -507,11 +482,11 @@ static void run_fold(struct runner *r, struct dq_test **group, size_t n)
 			continue; /* set_error told the test */
 		in[i] = true;
 		if (t->where) {
-			sb_add(&b, "%scount(*) filter (where (%s) and (%s))", ok ? ", " : "", t->where, cond);
-			sb_add(&any, "%s((%s) and (%s))", ok ? " or " : "", t->where, cond);
+			buf_printf(&b, "%scount(*) filter (where (%s) and (%s))", ok ? ", " : "", t->where, cond);
+			buf_printf(&any, "%s((%s) and (%s))", ok ? " or " : "", t->where, cond);
 		} else {
-			sb_add(&b, "%scount(*) filter (where %s)", ok ? ", " : "", cond);
-			sb_add(&any, "%s(%s)", ok ? " or " : "", cond);
+			buf_printf(&b, "%scount(*) filter (where %s)", ok ? ", " : "", cond);
+			buf_printf(&any, "%s(%s)", ok ? " or " : "", cond);
 		}
 		ok++;
 		free(cond);
@@ -520,18 +495,18 @@ static void run_fold(struct runner *r, struct dq_test **group, size_t n)
 	 * each condition is evaluated once per row instead of once in the
 	 * filter and again in the aggregate machinery. A row counted by a
 	 * test makes its condition, and so the disjunction, true. */
-	sb_add(&b, " from %s where %s", group[0]->relation, any.s);
-	free(any.s);
+	buf_printf(&b, " from %s where %s", group[0]->relation, buf_str(&any));
+	buf_free(&any);
 	PGresult *res = NULL;
 	if (ok) {
 		struct dq_test probe = { 0 };
-		res = exec(r, &probe, b.s);
+		res = exec(r, &probe, buf_str(&b));
 		if (!res)
 			log_debug("folded query on %s failed (%s); running its tests one by one", group[0]->relation,
 				  probe.message);
 		free(probe.message);
 	}
-	free(b.s);
+	buf_free(&b);
 	double share = (clock_seconds() - t0) / (double)(ok ? ok : 1);
 	if (res) {
 		r->st->fold_queries++;

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "exitcode.h"
 #include "log.h"
 #include "seal.h"
@@ -38,37 +39,6 @@ enum {
 /* The most a caller may ask for: PostgreSQL takes no row (its COPY line
  * buffer) and no field of 1 GB or more. */
 #define MAX_RECORD_CEILING ((size_t)1024 * 1024 * 1024 - 1)
-
-/* A growable byte buffer. */
-struct bytes {
-	char *data;
-	size_t len, cap;
-};
-
-static void bytes_grow(struct bytes *b, size_t extra)
-{
-	size_t cap = b->cap ? b->cap : 4096;
-	while (cap < b->len + extra)
-		cap *= 2;
-	b->data = xrealloc(b->data, cap);
-	b->cap = cap;
-}
-
-/* Called for every field: the check inline, the growing out of line. */
-static inline void bytes_reserve(struct bytes *b, size_t extra)
-{
-	if (b->len + extra > b->cap)
-		bytes_grow(b, extra);
-}
-
-static void bytes_add(struct bytes *b, const void *p, size_t n)
-{
-	if (n == 0)
-		return;
-	bytes_reserve(b, n);
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-}
 
 struct recref {
 	enum csvr_kind kind;
@@ -98,7 +68,7 @@ struct csvr {
 	char read_error_buf[256];
 	uint64_t bytes;
 
-	struct bytes replay;   /* lines to parse again after an error */
+	struct buf replay;   /* lines to parse again after an error */
 	size_t replay_pos;
 	const char *rest;      /* what follows a lone CR in the segment being */
 	size_t rest_len;       /* fed: it is fed next, as a line of its own */
@@ -106,7 +76,7 @@ struct csvr {
 	bool from_rest;        /* the segment being fed came from rest */
 	bool cr_ended_segment; /* the last segment ended at a CR: an LF next is its CRLF's */
 
-	struct bytes arena;    /* field bytes of queued records */
+	struct buf arena;    /* field bytes of queued records */
 	struct csv_field *fields; /* queued records' fields, pointing into arena */
 	size_t nfields, capfields;
 	struct recref *recs;
@@ -118,7 +88,7 @@ struct csvr {
 	const char *skip_error;
 	uint64_t start_line;   /* its first line */
 	size_t first_field;    /* its first fieldref */
-	struct bytes raw;      /* input bytes of the queued records, then its own */
+	struct buf raw;      /* input bytes of the queued records, then its own */
 	size_t raw_start;      /* where its bytes begin in raw */
 	size_t raw_first_line; /* where its first line ends in raw, terminator included; 0 until known */
 	bool raw_overflow;     /* raw holds only its first raw_limit bytes */
@@ -218,7 +188,7 @@ static void push_record(struct csvr *r, enum csvr_kind kind, const char *error, 
  * size and stays) they are pointed at the new copy. */
 static void arena_reserve(struct csvr *r, size_t extra)
 {
-	struct bytes *a = &r->arena;
+	struct buf *a = &r->arena;
 	if (a->len + extra <= a->cap)
 		return;
 	size_t cap = a->cap ? a->cap : 4096;
@@ -540,13 +510,13 @@ static void reject_first_line_and_replay(struct csvr *r, const char *error)
 {
 	/* raw's buffer becomes the replay, with no copy of what may be 64 MiB;
 	 * raw keeps its bytes up to the end of the first line. */
-	struct bytes again = r->raw, kept = { 0 };
-	bytes_add(&kept, r->raw.data, r->raw_first_line);
+	struct buf again = r->raw, kept = { 0 };
+	buf_add(&kept, r->raw.data, r->raw_first_line);
 	again.len -= r->raw_first_line;
 	memmove(again.data, again.data + r->raw_first_line, again.len);
-	bytes_add(&again, r->rest, r->rest_len);
+	buf_add(&again, r->rest, r->rest_len);
 	if (r->replay_pos < r->replay.len) /* NULL + 0 is undefined: no replay yet */
-		bytes_add(&again, r->replay.data + r->replay_pos, r->replay.len - r->replay_pos);
+		buf_add(&again, r->replay.data + r->replay_pos, r->replay.len - r->replay_pos);
 	free(r->replay.data);
 	r->replay = again;
 	r->replay_pos = r->rest_len = 0;
@@ -618,7 +588,7 @@ static __attribute__((noinline)) void raw_add_capped(struct csvr *r, const char 
 		r->raw_dropped += len - room;
 		len = room;
 	}
-	bytes_add(&r->raw, seg, len);
+	buf_add(&r->raw, seg, len);
 }
 
 /* Feeds one line, or the part of one that the input buffer ended: up to and
@@ -638,7 +608,7 @@ static inline void feed_line(struct csvr *r, const char *seg, size_t len, bool e
 		r->raw_dropped = 0;
 	}
 	if (raw_fits)
-		bytes_add(&r->raw, seg, len);
+		buf_add(&r->raw, seg, len);
 	else
 		raw_add_capped(r, seg, len);
 	if (ends_line && r->raw_first_line == 0)

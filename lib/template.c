@@ -7,6 +7,7 @@
  * first error with the line of the construct. Tuned for model files of a few
  * kilobytes: hundreds are parsed and rendered in a few milliseconds. */
 #include "template.h"
+#include "buf.h"
 #include "xalloc.h"
 
 #include <math.h>
@@ -62,27 +63,6 @@ static void arena_free(struct arena *a)
 		free(c);
 	}
 	a->head = NULL;
-}
-
-/* ---- growable output ---- */
-
-struct sbuf {
-	char *p;
-	size_t len, cap;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		b->p = xrealloc(b->p, cap);
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
 }
 
 /* ---- the tree ---- */
@@ -1087,7 +1067,7 @@ struct tmpl_render {
 	const struct tmpl *t;
 	const struct tmpl_host *host;
 	struct arena arena;
-	struct sbuf out;
+	struct buf out;
 	struct binding *scope;
 	bool failed;
 	char *err;
@@ -1184,12 +1164,12 @@ void tmpl_float_repr(char *buf, size_t n, double v)
 
 /* Appends the value as Jinja prints it ({{ x }}). Strings inside lists are
  * quoted as Python would. */
-static void to_text(struct sbuf *b, const struct tval *v, bool quoted)
+static void to_text(struct buf *b, const struct tval *v, bool quoted)
 {
 	char num[400]; /* the digits of DBL_MAX */
 	switch (v->kind) {
-	case TV_NONE: sb_add(b, "None", 4); break;
-	case TV_BOOL: v->b ? sb_add(b, "True", 4) : sb_add(b, "False", 5); break;
+	case TV_NONE: buf_add(b, "None", 4); break;
+	case TV_BOOL: v->b ? buf_add(b, "True", 4) : buf_add(b, "False", 5); break;
 	case TV_NUM:
 		/* An integer prints all its digits; %.0f of a whole double is
 		 * exact, and no cast (undefined outside int64) is needed. */
@@ -1197,41 +1177,41 @@ static void to_text(struct sbuf *b, const struct tval *v, bool quoted)
 			snprintf(num, sizeof num, "%.0f", v->num + 0.0); /* no "-0" */
 		else
 			tmpl_float_repr(num, sizeof num, v->num);
-		sb_add(b, num, strlen(num));
+		buf_add(b, num, strlen(num));
 		break;
 	case TV_STR:
 		if (quoted) {
-			sb_add(b, "'", 1);
+			buf_add(b, "'", 1);
 			for (size_t i = 0; i < v->n; i++) {
 				if (v->s[i] == '\'' || v->s[i] == '\\')
-					sb_add(b, "\\", 1);
-				sb_add(b, v->s + i, 1);
+					buf_add(b, "\\", 1);
+				buf_add(b, v->s + i, 1);
 			}
-			sb_add(b, "'", 1);
+			buf_add(b, "'", 1);
 		} else {
-			sb_add(b, v->s, v->n);
+			buf_add(b, v->s, v->n);
 		}
 		break;
 	case TV_LIST:
-		sb_add(b, "[", 1);
+		buf_add(b, "[", 1);
 		for (size_t i = 0; i < v->n; i++) {
 			if (i)
-				sb_add(b, ", ", 2);
+				buf_add(b, ", ", 2);
 			to_text(b, &v->items[i], true);
 		}
-		sb_add(b, "]", 1);
+		buf_add(b, "]", 1);
 		break;
 	case TV_DICT:
-		sb_add(b, "{", 1);
+		buf_add(b, "{", 1);
 		for (size_t i = 0; i < v->n; i++) {
 			if (i)
-				sb_add(b, ", ", 2);
+				buf_add(b, ", ", 2);
 			struct tval k = { .kind = TV_STR, .s = v->keys[i], .n = strlen(v->keys[i]) };
 			to_text(b, &k, true);
-			sb_add(b, ": ", 2);
+			buf_add(b, ": ", 2);
 			to_text(b, &v->items[i], true);
 		}
-		sb_add(b, "}", 1);
+		buf_add(b, "}", 1);
 		break;
 	}
 }
@@ -1240,10 +1220,10 @@ static struct tval as_string(struct tmpl_render *r, const struct tval *v)
 {
 	if (v->kind == TV_STR)
 		return *v;
-	struct sbuf b = { 0 };
+	struct buf b = { 0 };
 	to_text(&b, v, false);
-	struct tval s = tval_str(r, b.p ? b.p : "", b.len);
-	free(b.p);
+	struct tval s = tval_str(r, b.data ? b.data : "", b.len);
+	buf_free(&b);
 	return s;
 }
 
@@ -1508,7 +1488,7 @@ static int render_nodes(struct tmpl_render *r, const struct node *n)
 	for (; n && !r->failed; n = n->next) {
 		switch (n->k) {
 		case N_TEXT:
-			sb_add(&r->out, n->text, n->len);
+			buf_add(&r->out, n->text, n->len);
 			break;
 		case N_OUT:
 			if (eval(r, n->e, &v))
@@ -1566,16 +1546,14 @@ int tmpl_render(const struct tmpl *t, const struct tmpl_host *host, char **out, 
 	int rc = render_nodes(&r, t->root);
 	arena_free(&r.arena);
 	if (rc != 0 || r.failed) {
-		free(r.out.p);
+		buf_free(&r.out);
 		*out = NULL;
 		if (outlen)
 			*outlen = 0;
 		return -1;
 	}
-	if (!r.out.p)
-		sb_add(&r.out, "", 0);
-	*out = r.out.p;
 	if (outlen)
 		*outlen = r.out.len;
+	*out = buf_detach(&r.out);
 	return 0;
 }

@@ -15,7 +15,6 @@
  * project and target schema keeps two runs from interleaving. */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +24,9 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "buf.h"
 #include "exitcode.h"
+#include "json.h"
 #include "log.h"
 #include "modelrun.h"
 #include "pgconn.h"
@@ -155,61 +156,6 @@ static int write_file(const char *path, const char *text)
 	return write_plain(path, text);
 }
 
-/* ---- JSON ---- */
-
-struct jbuf {
-	char *p;
-	size_t len, cap;
-};
-
-static void jb_add(struct jbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		while (b->len + n + 1 > b->cap)
-			b->cap = b->cap ? b->cap * 2 : 4096;
-		b->p = realloc(b->p, b->cap);
-		if (!b->p)
-			die(EXIT_OPER, "out of memory");
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void jb_printf(struct jbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void jb_printf(struct jbuf *b, const char *fmt, ...)
-{
-	char tmp[512];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	jb_add(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
-
-static void jb_str(struct jbuf *b, const char *s)
-{
-	if (!s) {
-		jb_add(b, "null", 4);
-		return;
-	}
-	jb_add(b, "\"", 1);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\') {
-			char e[2] = { '\\', (char)c };
-			jb_add(b, e, 2);
-		} else if (c < 0x20) {
-			char e[8];
-			snprintf(e, sizeof e, "\\u%04x", c);
-			jb_add(b, e, 6);
-		} else {
-			jb_add(b, (const char *)&c, 1);
-		}
-	}
-	jb_add(b, "\"", 1);
-}
-
 static void iso_now(char *buf, size_t n)
 {
 	struct timespec ts;
@@ -225,13 +171,13 @@ static int write_run_results(const struct mr_ctx *ctx, const struct opts *o, con
 			     double elapsed)
 {
 	const struct dbt_project *p = ctx->p;
-	struct jbuf b = { 0 };
+	struct buf b = { 0 };
 	char now[64];
 	iso_now(now, sizeof now);
-	jb_printf(&b, "{\n  \"metadata\": {\"dbt_schema_version\": "
-		      "\"https://schemas.getdbt.com/dbt/run-results/v5.json\", \"dbt_version\": \"modelrun-%s\", "
-		      "\"generated_at\": \"%s\"},\n  \"results\": [",
-		  ELT_VERSION, now);
+	buf_printf(&b, "{\n  \"metadata\": {\"dbt_schema_version\": "
+		       "\"https://schemas.getdbt.com/dbt/run-results/v5.json\", \"dbt_version\": \"modelrun-%s\", "
+		       "\"generated_at\": \"%s\"},\n  \"results\": [",
+		   ELT_VERSION, now);
 	bool first = true;
 	for (size_t k = 0; k < p->nnodes; k++) {
 		size_t i = p->order[k];
@@ -242,46 +188,46 @@ static int write_run_results(const struct mr_ctx *ctx, const struct opts *o, con
 			continue;
 		const struct node_result *r = &ctx->res[i];
 		static const char *const names[] = { "skipped", "success", "error", "skipped" };
-		jb_add(&b, first ? "\n    {" : ",\n    {", first ? 6 : 7);
+		buf_adds(&b, first ? "\n    {" : ",\n    {");
 		first = false;
-		jb_add(&b, "\"unique_id\": ", 13);
-		jb_str(&b, n->unique_id);
-		jb_add(&b, ", \"status\": ", 12);
-		jb_str(&b, names[r->status]);
-		jb_printf(&b, ", \"thread_id\": \"Thread-%d\", \"execution_time\": %.6f, \"timing\": []", r->thread + 1,
-			  r->secs);
-		jb_add(&b, ", \"message\": ", 13);
-		jb_str(&b, r->message ? r->message : r->response);
-		jb_add(&b, ", \"failures\": null, \"adapter_response\": {", 41);
+		buf_adds(&b, "\"unique_id\": ");
+		json_string(&b, n->unique_id);
+		buf_adds(&b, ", \"status\": ");
+		json_string(&b, names[r->status]);
+		buf_printf(&b, ", \"thread_id\": \"Thread-%d\", \"execution_time\": %.6f, \"timing\": []", r->thread + 1,
+			   r->secs);
+		buf_adds(&b, ", \"message\": ");
+		json_string(&b, r->message ? r->message : r->response);
+		buf_adds(&b, ", \"failures\": null, \"adapter_response\": {");
 		if (r->response) {
-			jb_add(&b, "\"_message\": ", 12);
-			jb_str(&b, r->response);
-			jb_add(&b, ", \"code\": ", 10);
+			buf_adds(&b, "\"_message\": ");
+			json_string(&b, r->response);
+			buf_adds(&b, ", \"code\": ");
 			char code[64];
 			snprintf(code, sizeof code, "%s", r->response);
 			code[strcspn(code, " 0123456789")] = '\0';
-			jb_str(&b, code);
+			json_string(&b, code);
 			if (r->rows >= 0)
-				jb_printf(&b, ", \"rows_affected\": %lld", r->rows);
+				buf_printf(&b, ", \"rows_affected\": %lld", r->rows);
 		}
-		jb_add(&b, "}, \"compiled\": ", 15);
-		jb_add(&b, r->compiled ? "true" : "false", r->compiled ? 4 : 5);
-		jb_add(&b, ", \"compiled_code\": ", 19);
-		jb_str(&b, r->compiled);
-		jb_add(&b, ", \"relation_name\": ", 19);
-		jb_str(&b, n->relation);
-		jb_add(&b, "}", 1);
+		buf_adds(&b, "}, \"compiled\": ");
+		buf_adds(&b, r->compiled ? "true" : "false");
+		buf_adds(&b, ", \"compiled_code\": ");
+		json_string(&b, r->compiled);
+		buf_adds(&b, ", \"relation_name\": ");
+		json_string(&b, n->relation);
+		buf_addc(&b, '}');
 	}
-	jb_printf(&b, "\n  ],\n  \"elapsed_time\": %.6f,\n  \"args\": {\"which\": ", elapsed);
-	jb_str(&b, o->command);
-	jb_printf(&b, ", \"threads\": %d, \"full_refresh\": %s, \"target_schema\": ", o->threads,
-		  o->full_refresh ? "true" : "false");
-	jb_str(&b, p->target_schema);
-	jb_add(&b, "}\n}\n", 4);
+	buf_printf(&b, "\n  ],\n  \"elapsed_time\": %.6f,\n  \"args\": {\"which\": ", elapsed);
+	json_string(&b, o->command);
+	buf_printf(&b, ", \"threads\": %d, \"full_refresh\": %s, \"target_schema\": ", o->threads,
+		   o->full_refresh ? "true" : "false");
+	json_string(&b, p->target_schema);
+	buf_adds(&b, "}\n}\n");
 	char *path = xasprintf("%s/target/run_results.json", p->dir);
-	int rc = write_file(path, b.p);
+	int rc = write_file(path, buf_str(&b));
 	free(path);
-	free(b.p);
+	buf_free(&b);
 	return rc;
 }
 

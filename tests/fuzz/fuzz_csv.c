@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * libFuzzer target: the CSV reader with every field run through the Table
  * Schema cell checks of each type, and written back out; then the same
- * input read in parallel chunks (lib/csvpar.c), which must give exactly the
+ * input read in parallel chunks (validate/csvpar.c), which must give exactly the
  * same records, as must a reader that splits quote-free lines itself, with
  * or without a small limit on a record's length. Looks
  * for crashes, sanitizer reports and broken invariants
@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../../validate/csvpar.c"
 #include "../helpers/csvdump.h"
 #include "csvio.h"
 #include "tableschema.h"

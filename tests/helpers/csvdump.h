@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "csvio.h"
-#include "csvpar.h"
+#include "../../validate/csvpar.h"
 
 struct dump {
 	char *s;

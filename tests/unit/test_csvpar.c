@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT
- * Unit tests for parallel reading (lib/csvpar.c): whatever the chunk size
+ * Unit tests for parallel reading (validate/csvpar.c): whatever the chunk size
  * and the number of threads, the records, line numbers, raw rows and errors
  * must be exactly those of one plain reader, malformed input included. */
+/* First: it asks for _GNU_SOURCE before any system header. */
+#include "../../validate/csvpar.c"
+
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>

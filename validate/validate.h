@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT
+ * What validate's files share: the run's state, the rules a reject names,
+ * and the row checker's entry points. Nothing here is used outside
+ * validate/.
+ *
+ *   validate.c  options, set-up, each input's header, the summary, main()
+ *   rowcheck.c  rows: cells against the schema's fields and constraints and
+ *               foreign keys on csvpar's threads; unique and primary keys,
+ *               rejects and the output in input order on the main thread
+ *   csvpar.c    one input parsed and worked on by several threads
+ *   keyset.c    the hash sets of names and keys */
+#ifndef VALIDATE_H
+#define VALIDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "csvio.h"
+#include "csvpar.h"
+#include "keyset.h"
+#include "log.h"
+#include "tableschema.h"
+
+/* Frictionless error names, in summary order. */
+enum rule {
+	R_BLANK_LABEL, R_DUPLICATE_LABEL, R_MISSING_LABEL, R_EXTRA_LABEL, R_SOURCE, R_ENCODING,
+	R_BLANK_ROW, R_MISSING_CELL, R_EXTRA_CELL, R_TYPE, R_CONSTRAINT, R_UNIQUE, R_PRIMARY_KEY,
+	R_FOREIGN_KEY, N_RULES
+};
+extern const char *const vd_rule_names[N_RULES];
+
+/* A set of columns whose combined values must not repeat. */
+struct unique_check {
+	enum rule rule;
+	struct ts_key key;   /* field indexes */
+	bool owns_key;       /* key.cols allocated here, not borrowed from the schema */
+	struct keyset *seen;
+};
+
+struct fk_check {
+	const struct ts_foreign_key *fk;
+	struct keyset *values;
+};
+
+struct validator {
+	struct ts_schema schema;
+	bool sealed;               /* --sealed: each input ends with a seal */
+	bool seal_broken;          /* one did not, or counted other rows */
+	bool from_file;            /* header must match the schema's fields */
+	char delim;
+	struct unique_check *uniques;
+	size_t n_uniques;
+	struct fk_check *fks;
+
+	/* Names to positions (+1, as keysets keep no 0), so that mapping a
+	 * header costs a lookup a column, not a search through the others:
+	 * the schema's fields, the current header's columns, the output's. */
+	struct keyset *field_names, *col_names, *out_names;
+
+	/* The current file's header, mapped to schema fields. */
+	const char *file;
+	size_t ncols;
+	char **labels;
+	long *col_field;           /* column -> field, or -1 */
+	bool *field_plain;         /* a string field with nothing to check but presence */
+	long *field_col;           /* field -> column, or -1 */
+	size_t *out_order;         /* output column i <- input column out_order[i] */
+	bool same_order;           /* out_order is the identity */
+	bool only_empty_missing;   /* missingValues is [""], the common case */
+
+	/* The output's header: the first file's. */
+	char **out_labels;
+	size_t n_out;
+
+	struct csvw *out, *rejects;
+	int rejects_fd;
+	enum rule header_rule;     /* the current file's first header problem */
+
+	/* The current input. */
+	int in_fd;
+	unsigned threads;          /* checking threads besides the main one */
+	bool header_seen, header_ok;
+
+	/* Written by the main thread for every row, so on cache lines of
+	 * their own: sharing one with what the checking threads read for
+	 * every cell above, they kept taking the line from each other. */
+	_Alignas(64) uint64_t rows;
+	uint64_t valid, rejected, by_rule[N_RULES]; /* rows */
+	uint64_t header_by_rule[N_RULES];            /* header problems, not rows */
+	uint64_t match_errors;     /* rows rejected because a pattern could not be matched */
+	unsigned stderr_rejects;   /* rejects shown on stderr without --rejects */
+	bool header_failed;
+	bool reserved;             /* the unique sets have been sized */
+	struct progress progress;
+};
+
+/* ---- validate.c ---- */
+
+/* Ends the run with EXIT_OPER after a failed write to what. */
+noreturn void vd_die_write(const char *what);
+
+/* ---- rowcheck.c ---- */
+
+/* Where a cell's bytes are not plain printable ASCII, tells NUL bytes and
+ * invalid UTF-8 apart. Returns the rule to report (*why saying what is
+ * wrong), or N_RULES if the bytes are fine. */
+enum rule vd_check_bytes(const char *s, size_t len, const char **why);
+
+/* Records a rejected row (or header) in the rejects file, or on stderr
+ * without one; the caller counts it. column and constraint may be NULL. */
+void vd_reject(struct validator *v, uint64_t line, const char *column, enum rule rule,
+	       const char *constraint, const char *message, const char *raw, size_t raw_len);
+
+/* Loads a foreign key's referenced CSV into a set of its key values, as
+ * the row checker looks them up. Dies with EXIT_OPER when it cannot. */
+struct keyset *vd_load_reference(const struct ts_foreign_key *fk, char delim);
+
+/* The row checker as csvpar runs it: per-thread checkers, chunk results,
+ * the work on a chunk and its delivery in input order. The caller sets
+ * ctx (the struct validator) and header. */
+extern const struct csvpar_ops vd_rowcheck_ops;
+
+#endif
