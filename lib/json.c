@@ -23,6 +23,11 @@ void json_string(struct buf *b, const char *s)
 		if (c == '"' || c == '\\') {
 			char e[2] = { '\\', (char)c };
 			buf_add(b, e, 2);
+		} else if (c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') {
+			/* The short forms, as Python's json module (and so dbt's
+			 * artifacts) writes them. */
+			char e[2] = { '\\', c == '\b' ? 'b' : c == '\f' ? 'f' : c == '\n' ? 'n' : c == '\r' ? 'r' : 't' };
+			buf_add(b, e, 2);
 		} else {
 			static const char hex[] = "0123456789abcdef";
 			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
