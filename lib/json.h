@@ -5,7 +5,7 @@
  * these.
  *
  * A string is written between double quotes with " and \ escaped by a
- * backslash, backspace, form feed, newline, carriage return and tab as
+ * backslash; backspace, form feed, newline, carriage return and tab as
  * \b \f \n \r \t (as Python's json module writes them, and so dbt's
  * artifacts), and every other control character (below 0x20) as \u00XX. Other
  * bytes are copied as they are: the text is expected to be UTF-8. A NULL
