@@ -49,71 +49,47 @@ enum cb_type copybin_type(uint32_t typid)
 	}
 }
 
-static void reserve(struct cbuf *b, size_t extra)
-{
-	if (b->len + extra <= b->cap)
-		return;
-	size_t cap = b->cap ? b->cap : 64 * 1024;
-	while (cap < b->len + extra)
-		cap *= 2;
-	b->data = xrealloc(b->data, cap);
-	b->cap = cap;
-}
-
-void cbuf_add(struct cbuf *b, const void *p, size_t n)
-{
-	reserve(b, n);
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-}
-
-void cbuf_free(struct cbuf *b)
-{
-	free(b->data);
-	*b = (struct cbuf){ 0 };
-}
-
 /* Callers reserve first; these only store. */
-static void put16(struct cbuf *b, uint16_t v)
+static void put16(struct buf *b, uint16_t v)
 {
 	v = htobe16(v);
 	memcpy(b->data + b->len, &v, 2);
 	b->len += 2;
 }
 
-static void put32(struct cbuf *b, uint32_t v)
+static void put32(struct buf *b, uint32_t v)
 {
 	v = htobe32(v);
 	memcpy(b->data + b->len, &v, 4);
 	b->len += 4;
 }
 
-static void put64(struct cbuf *b, uint64_t v)
+static void put64(struct buf *b, uint64_t v)
 {
 	v = htobe64(v);
 	memcpy(b->data + b->len, &v, 8);
 	b->len += 8;
 }
 
-void copybin_header(struct cbuf *b)
+void copybin_header(struct buf *b)
 {
 	static const char sig[11] = "PGCOPY\n\377\r\n\0";
-	reserve(b, 19);
+	buf_reserve(b, 19);
 	memcpy(b->data + b->len, sig, 11);
 	b->len += 11;
 	put32(b, 0); /* flags: no OIDs */
 	put32(b, 0); /* no header extension */
 }
 
-void copybin_tuple(struct cbuf *b, uint16_t nfields)
+void copybin_tuple(struct buf *b, uint16_t nfields)
 {
-	reserve(b, 2);
+	buf_reserve(b, 2);
 	put16(b, nfields);
 }
 
-void copybin_trailer(struct cbuf *b)
+void copybin_trailer(struct buf *b)
 {
-	reserve(b, 2);
+	buf_reserve(b, 2);
 	put16(b, 0xFFFF);
 }
 
@@ -163,7 +139,7 @@ static bool parse_int(const char *s, size_t len, int64_t min, int64_t max, int64
  * trailing zero groups. The scale is the number of decimals written, as
  * numeric_in keeps it; a column's precision and scale are applied by the
  * server's numeric_recv exactly as for text input. */
-static bool put_numeric(struct cbuf *b, const char *s, size_t len)
+static bool put_numeric(struct buf *b, const char *s, size_t len)
 {
 	size_t i = 0;
 	bool neg = len && s[0] == '-';
@@ -221,7 +197,7 @@ static bool put_numeric(struct cbuf *b, const char *s, size_t len)
 		weight = 0;
 		neg = false;
 	}
-	reserve(b, 4 + 8 + 2 * ndigits);
+	buf_reserve(b, 4 + 8 + 2 * ndigits);
 	put32(b, (uint32_t)(8 + 2 * ndigits));
 	put16(b, (uint16_t)ndigits);
 	put16(b, (uint16_t)(int16_t)weight);
@@ -339,10 +315,10 @@ static bool parse_bool(const char *s, size_t len, bool *v)
 	return false;
 }
 
-bool copybin_value(struct cbuf *b, enum cb_type t, const char *s, size_t len, bool null)
+bool copybin_value(struct buf *b, enum cb_type t, const char *s, size_t len, bool null)
 {
 	if (null) {
-		reserve(b, 4);
+		buf_reserve(b, 4);
 		put32(b, 0xFFFFFFFF);
 		return true;
 	}
@@ -351,7 +327,7 @@ bool copybin_value(struct cbuf *b, enum cb_type t, const char *s, size_t len, bo
 	case CB_TEXT:
 		if (len > INT32_MAX)
 			return false;
-		reserve(b, 4 + len);
+		buf_reserve(b, 4 + len);
 		put32(b, (uint32_t)len);
 		memcpy(b->data + b->len, s, len);
 		b->len += len;
@@ -359,21 +335,21 @@ bool copybin_value(struct cbuf *b, enum cb_type t, const char *s, size_t len, bo
 	case CB_INT2:
 		if (!parse_int(s, len, INT16_MIN, INT16_MAX, &i))
 			return false;
-		reserve(b, 6);
+		buf_reserve(b, 6);
 		put32(b, 2);
 		put16(b, (uint16_t)(int16_t)i);
 		return true;
 	case CB_INT4:
 		if (!parse_int(s, len, INT32_MIN, INT32_MAX, &i))
 			return false;
-		reserve(b, 8);
+		buf_reserve(b, 8);
 		put32(b, 4);
 		put32(b, (uint32_t)(int32_t)i);
 		return true;
 	case CB_INT8:
 		if (!parse_int(s, len, INT64_MIN, INT64_MAX, &i))
 			return false;
-		reserve(b, 12);
+		buf_reserve(b, 12);
 		put32(b, 8);
 		put64(b, (uint64_t)i);
 		return true;
@@ -388,7 +364,7 @@ bool copybin_value(struct cbuf *b, enum cb_type t, const char *s, size_t len, bo
 			return false;
 		uint32_t bits;
 		memcpy(&bits, &f, 4);
-		reserve(b, 8);
+		buf_reserve(b, 8);
 		put32(b, 4);
 		put32(b, bits);
 		return true;
@@ -402,7 +378,7 @@ bool copybin_value(struct cbuf *b, enum cb_type t, const char *s, size_t len, bo
 			return false;
 		uint64_t bits;
 		memcpy(&bits, &f, 8);
-		reserve(b, 12);
+		buf_reserve(b, 12);
 		put32(b, 8);
 		put64(b, bits);
 		return true;
@@ -411,7 +387,7 @@ bool copybin_value(struct cbuf *b, enum cb_type t, const char *s, size_t len, bo
 		bool v;
 		if (!parse_bool(s, len, &v))
 			return false;
-		reserve(b, 5);
+		buf_reserve(b, 5);
 		put32(b, 1);
 		b->data[b->len++] = v ? 1 : 0;
 		return true;
@@ -420,7 +396,7 @@ bool copybin_value(struct cbuf *b, enum cb_type t, const char *s, size_t len, bo
 		int64_t days;
 		if (len != 10 || memcmp(s, "0000", 4) == 0 || !cal_parse_date(s, len, &days))
 			return false;
-		reserve(b, 8);
+		buf_reserve(b, 8);
 		put32(b, 4);
 		put32(b, (uint32_t)(int32_t)(days - PG_EPOCH_DAYS));
 		return true;
@@ -429,7 +405,7 @@ bool copybin_value(struct cbuf *b, enum cb_type t, const char *s, size_t len, bo
 	case CB_TIMESTAMPTZ:
 		if (!parse_timestamp(s, len, t == CB_TIMESTAMPTZ, &i))
 			return false;
-		reserve(b, 12);
+		buf_reserve(b, 12);
 		put32(b, 8);
 		put64(b, (uint64_t)i);
 		return true;

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
+
 /* The column types with a binary encoder. */
 enum cb_type {
 	CB_NONE,        /* no encoder: such a column needs CSV */
@@ -38,24 +40,15 @@ enum cb_type {
  * without one (domains included: their checks belong to the server). */
 enum cb_type copybin_type(uint32_t typid);
 
-/* A growable output buffer. Aborts on out-of-memory. */
-struct cbuf {
-	char *data;
-	size_t len, cap;
-};
-
-void cbuf_add(struct cbuf *b, const void *p, size_t n);
-void cbuf_free(struct cbuf *b);
-
 /* The file header (signature, flags, extension length). */
-void copybin_header(struct cbuf *b);
+void copybin_header(struct buf *b);
 /* A tuple's field count; the fields follow through copybin_value(). */
-void copybin_tuple(struct cbuf *b, uint16_t nfields);
+void copybin_tuple(struct buf *b, uint16_t nfields);
 /* Appends one field. Returns false, leaving the buffer as it was, when the
  * text is not in a form this encoder is sure of. s must be NUL-terminated
  * at s[len] (csvio's fields are). */
-bool copybin_value(struct cbuf *b, enum cb_type t, const char *s, size_t len, bool null);
+bool copybin_value(struct buf *b, enum cb_type t, const char *s, size_t len, bool null);
 /* The end-of-data marker. */
-void copybin_trailer(struct cbuf *b);
+void copybin_trailer(struct buf *b);
 
 #endif

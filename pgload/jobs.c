@@ -317,7 +317,7 @@ int load_rows_jobs(struct load *L, struct csvr *r, const struct csv_record *rec,
 		J[j].t = &staging;
 		J[j].anchors = NULL;
 		J[j].nanchors = J[j].capanchors = 0;
-		J[j].out = (struct cbuf){ 0 };
+		J[j].out = (struct buf){ 0 };
 		J[j].rows = 0;
 		if (!(J[j].conn = connect_db(L->o->dbname))) {
 			status = EXIT_OPER;
@@ -365,7 +365,7 @@ done:
 			PQfinish(J[j].conn); /* what it did not commit is rolled back */
 		}
 		free(J[j].anchors);
-		cbuf_free(&J[j].out);
+		buf_free(&J[j].out);
 	}
 	free(J);
 	return status;

@@ -218,7 +218,7 @@ int segment_start(struct load *L, bool binary, uint64_t first_line)
 	if (binary)
 		copybin_header(&L->out);
 	else
-		cbuf_add(&L->out, "pgload\n", 7);
+		buf_add(&L->out, "pgload\n", 7);
 	log_debug("line %" PRIu64 " on: %s COPY", first_line, binary ? "binary" : "CSV");
 	return EXIT_OK;
 }
@@ -343,21 +343,21 @@ static bool encode_row(struct load *L, const struct csv_record *rec, size_t *bad
 		}
 	}
 	if (L->nfill)
-		cbuf_add(&L->out, L->fill.data, L->fill.len);
+		buf_add(&L->out, L->fill.data, L->fill.len);
 	anchor_row(L, ++L->seg_rows, rec->line, 0);
 	return true;
 }
 
 /* A record rebuilt from its parsed fields, in the input's format, for a
  * record whose raw bytes were cut short. */
-static void add_record(struct cbuf *b, const struct csv_record *rec, char delim)
+static void add_record(struct buf *b, const struct csv_record *rec, char delim)
 {
 	struct csvw *w = csvw_open_mem(delim);
 	size_t len;
 	if (csvw_record(w, rec->fields, rec->nfields) != 0)
 		die(EXIT_OPER, "out of memory");
 	const char *data = csvw_mem_data(w, &len);
-	cbuf_add(b, data, len - 1); /* without its line end */
+	buf_add(b, data, len - 1); /* without its line end */
 	csvw_close(w);
 }
 
@@ -404,14 +404,14 @@ int send_record(struct load *L, const struct csv_record *rec)
 		 * is the value it is. Inside a quoted field such a line is
 		 * data already, and \. with anything else on its line too;
 		 * csvr has cut off a CR before the line end. */
-		cbuf_add(&L->out, "\"\\.\"", 4);
+		buf_add(&L->out, "\"\\.\"", 4);
 	else
-		cbuf_add(&L->out, rec->raw, rec->raw_len);
+		buf_add(&L->out, rec->raw, rec->raw_len);
 	uint64_t nl = 0;
 	for (const char *p = L->out.data + start, *end = L->out.data + L->out.len;
 	     (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
 		nl++;
-	cbuf_add(&L->out, "\n", 1);
+	buf_add(&L->out, "\n", 1);
 	L->seg_rows++;
 	anchor_row(L, L->seg_lines + 1, rec->line, nl);
 	L->seg_lines += 1 + nl;
@@ -497,14 +497,14 @@ static int header_check(struct load *L, const struct csv_record *h)
 		}
 	}
 	/* Quoted by the server's rules, through lib/pgconn. */
-	struct cbuf list = { 0 };
+	struct buf list = { 0 };
 	for (size_t i = 0; i < L->ncols; i++) {
 		if (i)
 			sql_add(&list, ", ");
 		if (!sql_add_ident(&list, L->conn, L->names[i]))
 			goto oper;
 	}
-	cbuf_add(&list, "", 1);
+	buf_add(&list, "", 1);
 	L->collist = xrealloc(NULL, list.len);
 	memcpy(L->collist, list.data, list.len);
 	list.len--; /* back over the NUL */
@@ -519,11 +519,11 @@ static int header_check(struct load *L, const struct csv_record *h)
 			goto oper;
 		L->nfill++;
 	}
-	cbuf_add(&list, "", 1);
+	buf_add(&list, "", 1);
 	L->bin_collist = list.data; /* the buffer is handed over */
 	return EXIT_OK;
 oper:
-	cbuf_free(&list);
+	buf_free(&list);
 	return EXIT_OPER;
 }
 
@@ -533,9 +533,9 @@ static void load_free(struct load *L)
 	free(L->names);
 	free(L->collist);
 	free(L->bin_collist);
-	cbuf_free(&L->fill);
+	buf_free(&L->fill);
 	free(L->anchors);
-	cbuf_free(&L->out);
+	buf_free(&L->out);
 	free(L->staging);
 	free(L->part_key);
 }

@@ -101,7 +101,7 @@ struct load {
 	 * in CSV mode. */
 	size_t nfill;
 	char *bin_collist;
-	struct cbuf fill;
+	struct buf fill;
 
 	bool in_copy, binary;   /* the COPY running now */
 	uint64_t seg_first_line;/* input line of its first row */
@@ -112,7 +112,7 @@ struct load {
 
 	uint64_t rows;          /* rows the server took in finished segments */
 	uint64_t records;       /* records read, for progress */
-	struct cbuf out;
+	struct buf out;
 	char load_id[24];
 	char started_at[64];
 	char *staging;          /* with --jobs: the staging table, quoted */
@@ -159,10 +159,10 @@ void target_free(struct target *t);
 char *quote_ident(PGconn *conn, const char *s);
 
 /* Appends the string s (without its NUL) to b. */
-void sql_add(struct cbuf *b, const char *s);
+void sql_add(struct buf *b, const char *s);
 
 /* Appends name quoted as an identifier to b; false after reporting. */
-bool sql_add_ident(struct cbuf *b, PGconn *conn, const char *name);
+bool sql_add_ident(struct buf *b, PGconn *conn, const char *name);
 
 /* Quotes t's name into t->sql and fills in the rest of t from the
  * server. Returns -1, reporting nothing, when there is no such table. */

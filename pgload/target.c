@@ -265,12 +265,12 @@ static const char *create_type(enum ts_type t)
 	return "text";
 }
 
-void sql_add(struct cbuf *b, const char *s)
+void sql_add(struct buf *b, const char *s)
 {
-	cbuf_add(b, s, strlen(s));
+	buf_add(b, s, strlen(s));
 }
 
-bool sql_add_ident(struct cbuf *b, PGconn *conn, const char *name)
+bool sql_add_ident(struct buf *b, PGconn *conn, const char *name)
 {
 	char *q = quote_ident(conn, name);
 	if (!q)
@@ -287,7 +287,7 @@ bool sql_add_ident(struct cbuf *b, PGconn *conn, const char *name)
  * table gets raw.sales' two load columns, filled by their defaults. */
 int create_table(PGconn *conn, const struct target *t, const struct ts_schema *ts)
 {
-	struct cbuf b = { 0 };
+	struct buf b = { 0 };
 	sql_add(&b, "create table if not exists ");
 	sql_add(&b, t->sql);
 	sql_add(&b, " (");
@@ -314,12 +314,12 @@ int create_table(PGconn *conn, const struct target *t, const struct ts_schema *t
 		sql_add(&b, ")");
 	}
 	sql_add(&b, ")");
-	cbuf_add(&b, "", 1);
+	buf_add(&b, "", 1);
 	log_debug("%s", b.data);
 
 	int status = pgconn_command(conn, "begin", "cannot begin the load: ");
 	if (status) {
-		cbuf_free(&b);
+		buf_free(&b);
 		return status;
 	}
 	const char *params[1] = { t->sql };
@@ -330,10 +330,10 @@ int create_table(PGconn *conn, const struct target *t, const struct ts_schema *t
 		status = pgconn_command(conn, "set local client_min_messages = warning", "");
 	if (!status)
 		status = pgconn_command(conn, b.data, "cannot create the table: ");
-	cbuf_free(&b);
+	buf_free(&b);
 	return status;
 oper:
-	cbuf_free(&b);
+	buf_free(&b);
 	return EXIT_OPER;
 }
 

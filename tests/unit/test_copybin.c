@@ -19,8 +19,8 @@
 static const char *enc(enum cb_type t, const char *s)
 {
 	static char hex[512];
-	struct cbuf b = { 0 };
-	cbuf_add(&b, "x", 1);
+	struct buf b = { 0 };
+	buf_add(&b, "x", 1);
 	if (!copybin_value(&b, t, s, strlen(s), false)) {
 		snprintf(hex, sizeof hex, b.len == 1 && b.data[0] == 'x' ? "refused" : "refused, but wrote");
 	} else {
@@ -29,7 +29,7 @@ static const char *enc(enum cb_type t, const char *s)
 			k += (size_t)snprintf(hex + k, sizeof hex - k, "%02x", (unsigned char)b.data[i]);
 		hex[k] = '\0';
 	}
-	cbuf_free(&b);
+	buf_free(&b);
 	return hex;
 }
 
@@ -54,7 +54,7 @@ static void type_oids(void)
 
 static void framing(void)
 {
-	struct cbuf b = { 0 };
+	struct buf b = { 0 };
 	copybin_header(&b);
 	copybin_tuple(&b, 1);
 	CHECK(copybin_value(&b, CB_INT4, "1", 1, false));
@@ -70,7 +70,7 @@ static void framing(void)
 		0xff, 0xff,                                              /* trailer */
 	};
 	CHECK(b.len == sizeof want && memcmp(b.data, want, sizeof want) == 0);
-	cbuf_free(&b);
+	buf_free(&b);
 	CHECK(b.data == NULL && b.len == 0);
 }
 
@@ -140,7 +140,7 @@ static void long_numerics(void)
 	char s[1200];
 	memset(s, '9', 1000);
 	s[1000] = '\0';
-	struct cbuf b = { 0 };
+	struct buf b = { 0 };
 	CHECK(copybin_value(&b, CB_NUMERIC, s, 1000, false));
 	/* 250 groups of 9999, weight 249, dscale 0 */
 	CHECK(b.len == 4 + 8 + 500);
@@ -153,7 +153,7 @@ static void long_numerics(void)
 	s[1001] = '\0';
 	CHECK(!copybin_value(&b, CB_NUMERIC, s, 1001, false));
 	CHECK(b.len == 0);
-	cbuf_free(&b);
+	buf_free(&b);
 }
 
 static void floats(void)
