@@ -146,14 +146,19 @@ static void print_done(const struct dq_test *t)
 	dq_report_line(t);
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for. */
+struct opts {
+	const char *dbname, *dir, *schema, *junit, *json, *vars;
+	const char **sel, **exc;
+	size_t nsel, nexc;
+	struct dq_run_opts run;
+	long lock_timeout; /* ms; -1: the server's lock_timeout */
+};
+
+/* Reads the options into o. Returns -1 to go on, or the status to exit
+ * with (after --help, --version or a usage error). */
+static int parse_options(int argc, char **argv, struct opts *o)
 {
-	log_init("dqcheck");
-	const char *dbname = NULL, *dir = NULL, *schema = NULL, *junit = NULL, *json = NULL, *vars = NULL;
-	const char **sel = NULL, **exc = NULL;
-	size_t nsel = 0, nexc = 0;
-	struct dq_run_opts ro = { .fold = true, .done = print_done };
-	long lock_timeout = -1;
 	enum { OPT_PROJECT = 256, OPT_SCHEMA, OPT_EXCLUDE, OPT_STORE, OPT_NOFOLD, OPT_JUNIT, OPT_JSON, OPT_VARS,
 	       OPT_LOCK_TIMEOUT };
 	static const struct option longopts[] = {
@@ -174,108 +179,108 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
-	int c, status = EXIT_OK;
+	int c;
 	while ((c = getopt_long(argc, argv, ":s:d:qvhV", longopts, NULL)) != -1) {
 		switch (c) {
-		case OPT_PROJECT: dir = optarg; break;
-		case OPT_SCHEMA: schema = optarg; break;
-		case 's': DQ_PUSH(sel, nsel, optarg); break;
-		case OPT_EXCLUDE: DQ_PUSH(exc, nexc, optarg); break;
-		case OPT_STORE: ro.store_failures = true; break;
-		case OPT_NOFOLD: ro.fold = false; break;
-		case OPT_JUNIT: junit = optarg; break;
-		case OPT_JSON: json = optarg; break;
-		case OPT_VARS: vars = optarg; break;
+		case OPT_PROJECT: o->dir = optarg; break;
+		case OPT_SCHEMA: o->schema = optarg; break;
+		case 's': DQ_PUSH(o->sel, o->nsel, optarg); break;
+		case OPT_EXCLUDE: DQ_PUSH(o->exc, o->nexc, optarg); break;
+		case OPT_STORE: o->run.store_failures = true; break;
+		case OPT_NOFOLD: o->run.fold = false; break;
+		case OPT_JUNIT: o->junit = optarg; break;
+		case OPT_JSON: o->json = optarg; break;
+		case OPT_VARS: o->vars = optarg; break;
 		/* a week in milliseconds still fits lock_timeout's int */
-		case OPT_LOCK_TIMEOUT: lock_timeout = (long)args_u64("--lock-timeout", optarg, 0, 604800); break;
-		case 'd': dbname = pgconn_take_dbname(optarg); break;
+		case OPT_LOCK_TIMEOUT: o->lock_timeout = (long)args_u64("--lock-timeout", optarg, 0, 604800); break;
+		case 'd': o->dbname = pgconn_take_dbname(optarg); break;
 		case 'q': log_level = LOG_QUIET; break;
 		case 'v': log_level = LOG_VERBOSE; break;
-		case 'h': help(); status = EXIT_OK; goto out_args;
-		case 'V': puts("dqcheck " ELT_VERSION); status = EXIT_OK; goto out_args;
+		case 'h': help(); return EXIT_OK;
+		case 'V': puts("dqcheck " ELT_VERSION); return EXIT_OK;
 		default:
 			args_bad_option(c, argv);
 			usage(stderr);
-			status = EXIT_USAGE;
-			goto out_args;
+			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
 		log_error("unexpected argument \"%s\"", argv[optind]);
 		usage(stderr);
-		status = EXIT_USAGE;
-		goto out_args;
+		return EXIT_USAGE;
 	}
-	if (schema && !schema[0]) {
+	if (o->schema && !o->schema[0]) {
 		log_error("--schema: a schema name is required");
-		status = EXIT_USAGE;
-		goto out_args;
+		return EXIT_USAGE;
 	}
-	if (!dir)
-		dir = access("dbt_project.yml", F_OK) == 0 ? "." : "sql";
+	if (!o->dir)
+		o->dir = access("dbt_project.yml", F_OK) == 0 ? "." : "sql";
+	return -1;
+}
 
+/* Reads the project's tests into s and marks those selected. Returns 0,
+ * or the exit status after saying what is wrong. */
+static int load_tests(const struct opts *o, struct dbt_project *p, struct dq_suite *s)
+{
 	char err[2048];
-	struct dbt_project p;
-	struct dbt_options po = { .dir = dir, .target_schema = schema, .vars = vars };
-	struct dq_suite s = { 0 };
-	PGconn *conn = NULL;
-	if (dbt_project_load(&p, &po, err, sizeof err)) {
+	struct dbt_options po = { .dir = o->dir, .target_schema = o->schema, .vars = o->vars };
+	if (dbt_project_load(p, &po, err, sizeof err) || dq_collect(p, s, err, sizeof err)) {
 		log_error("%s", err);
-		status = EXIT_OPER;
-		goto out_project;
+		return EXIT_OPER;
 	}
-	if (dq_collect(&p, &s, err, sizeof err)) {
+	if (dq_select(p, s, o->sel, o->nsel, o->exc, o->nexc, err, sizeof err)) {
 		log_error("%s", err);
-		status = EXIT_OPER;
-		goto out_project;
+		return EXIT_USAGE;
 	}
-	if (dq_select(&p, &s, sel, nsel, exc, nexc, err, sizeof err)) {
-		log_error("%s", err);
-		status = EXIT_USAGE;
-		goto out_project;
-	}
-	size_t nselected = 0;
-	for (size_t i = 0; i < s.ntests; i++)
-		nselected += s.tests[i].selected;
+	return 0;
+}
 
-	double t0 = clock_seconds();
-	struct dq_stats st = { 0 };
-	if (!nselected) {
-		log_warn("no tests to run in %s%s", dir, nsel || nexc ? " with this selection" : "");
+/* Connects, waits for modelrun's lock and runs the selected tests.
+ * Returns 0 when they ran; EXIT_OPER with *ran false when none could run
+ * (no connection, no lock), or with *ran true when the connection was
+ * lost on the way: the tests not run are then marked as errors. */
+static int run_tests(const struct opts *o, const struct dbt_project *p, struct dq_suite *s, struct dq_stats *st,
+		     bool *ran)
+{
+	*ran = false;
+	PGconn *conn = pgconn_open(o->dbname);
+	if (!conn)
+		return EXIT_OPER;
+	int status = EXIT_OK;
+	/* samples are written into UTF-8 files (JUnit, JSON) */
+	pgconn_log_notices(conn, LOG_VERBOSE);
+	if (PQsetClientEncoding(conn, "UTF8") != 0) {
+		log_error("cannot set up the session: %s", PQerrorMessage(conn));
+		status = EXIT_OPER;
+	} else if (take_lock(conn, p, o->lock_timeout)) {
+		status = EXIT_OPER;
 	} else {
-		if (!(conn = pgconn_open(dbname))) {
-			status = EXIT_OPER;
-			goto out_project;
-		}
-		/* samples are written into UTF-8 files (JUnit, JSON) */
-		pgconn_log_notices(conn, LOG_VERBOSE);
-		if (PQsetClientEncoding(conn, "UTF8") != 0) {
-			log_error("cannot set up the session: %s", PQerrorMessage(conn));
-			status = EXIT_OPER;
-			goto out_project;
-		}
-		if (take_lock(conn, &p, lock_timeout)) {
-			status = EXIT_OPER;
-			goto out_project;
-		}
-		if (dq_run(conn, &s, &ro, &st)) {
+		*ran = true;
+		if (dq_run(conn, s, &o->run, st)) {
 			const char *m = PQerrorMessage(conn);
 			log_error("lost the connection to the database: %.*s", (int)strcspn(m, "\n"), m);
 			status = EXIT_OPER;
-			for (size_t i = 0; i < s.ntests; i++)
-				if (s.tests[i].selected && !s.tests[i].fold_size && s.tests[i].status != DQ_ERROR) {
-					s.tests[i].status = DQ_ERROR;
-					s.tests[i].message = xstrdup("not run: the connection was lost");
-					dq_report_line(&s.tests[i]);
+			for (size_t i = 0; i < s->ntests; i++)
+				if (s->tests[i].selected && !s->tests[i].fold_size && s->tests[i].status != DQ_ERROR) {
+					s->tests[i].status = DQ_ERROR;
+					s->tests[i].message = xstrdup("not run: the connection was lost");
+					dq_report_line(&s->tests[i]);
 				}
 		}
 	}
-	double secs = clock_seconds() - t0;
+	PQfinish(conn);
+	return status;
+}
 
+/* Says how the selected tests went and writes the reports asked for;
+ * returns the exit status that status (the run's) and the verdicts give. */
+static int report(const struct opts *o, const struct dbt_project *p, const struct dq_suite *s,
+		  const struct dq_stats *st, size_t nselected, double secs, int status)
+{
 	size_t counts[4] = { 0 };
-	for (size_t i = 0; i < s.ntests; i++)
-		if (s.tests[i].selected)
-			counts[s.tests[i].status]++;
+	for (size_t i = 0; i < s->ntests; i++)
+		if (s->tests[i].selected)
+			counts[s->tests[i].status]++;
 	if (counts[DQ_FAIL] && status == EXIT_OK)
 		status = EXIT_DATA;
 	if (counts[DQ_ERROR])
@@ -284,18 +289,43 @@ int main(int argc, char **argv)
 		log_info("%zu test%s: %zu passed, %zu warned, %zu failed, %zu errors in %.2f s", nselected,
 			 nselected == 1 ? "" : "s", counts[DQ_PASS], counts[DQ_WARN], counts[DQ_FAIL], counts[DQ_ERROR],
 			 secs);
-	log_debug("%zu queries for %zu tests (%zu tests folded into %zu queries)", st.queries, nselected,
-		  st.folded_tests, st.fold_queries);
-	if (junit && dq_write_junit(junit, &s, p.name, secs))
+	log_debug("%zu queries for %zu tests (%zu tests folded into %zu queries)", st->queries, nselected,
+		  st->folded_tests, st->fold_queries);
+	if (o->junit && dq_write_junit(o->junit, s, p->name, secs))
 		status = EXIT_OPER;
-	if (json && dq_write_json(json, &s, p.name, secs, &st))
+	if (o->json && dq_write_json(o->json, s, p->name, secs, st))
 		status = EXIT_OPER;
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	log_init("dqcheck");
+	struct opts o = { .run = { .fold = true, .done = print_done }, .lock_timeout = -1 };
+	int status = parse_options(argc, argv, &o);
+	if (status >= 0)
+		goto out;
+	struct dbt_project p;
+	struct dq_suite s = { 0 };
+	if ((status = load_tests(&o, &p, &s)) != 0)
+		goto out_project;
+	size_t nselected = 0;
+	for (size_t i = 0; i < s.ntests; i++)
+		nselected += s.tests[i].selected;
+	double t0 = clock_seconds();
+	struct dq_stats st = { 0 };
+	bool ran = true;
+	if (nselected)
+		status = run_tests(&o, &p, &s, &st, &ran);
+	else
+		log_warn("no tests to run in %s%s", o.dir, o.nsel || o.nexc ? " with this selection" : "");
+	if (ran)
+		status = report(&o, &p, &s, &st, nselected, clock_seconds() - t0, status);
 out_project:
-	PQfinish(conn);
 	dq_suite_free(&s);
 	dbt_project_free(&p);
-out_args:
-	free(sel);
-	free(exc);
+out:
+	free(o.sel);
+	free(o.exc);
 	return status;
 }

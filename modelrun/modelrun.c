@@ -366,9 +366,7 @@ static int create_schemas(PGconn *conn, const struct dbt_project *p, const bool 
 static int cmd_build(struct dbt_project *p, const struct opts *o, bool *selected)
 {
 	struct mr_ctx ctx = { .p = p, .full_refresh = o->full_refresh };
-	ctx.res = calloc(p->nnodes ? p->nnodes : 1, sizeof *ctx.res);
-	if (!ctx.res)
-		die(EXIT_OPER, "out of memory");
+	ctx.res = xcalloc(p->nnodes, sizeof *ctx.res);
 	size_t buildable = 0;
 	for (size_t i = 0; i < p->nnodes; i++)
 		if (selected[i] && !(p->nodes[i].kind == DBT_MODEL && p->nodes[i].cfg.materialized == MAT_EPHEMERAL))
@@ -377,9 +375,7 @@ static int cmd_build(struct dbt_project *p, const struct opts *o, bool *selected
 	int nconns = o->threads < (int)buildable ? o->threads : (int)buildable;
 	if (nconns < 1)
 		nconns = 1;
-	ctx.conns = calloc((size_t)nconns, sizeof *ctx.conns);
-	if (!ctx.conns)
-		die(EXIT_OPER, "out of memory");
+	ctx.conns = xcalloc((size_t)nconns, sizeof *ctx.conns);
 	int status = EXIT_OK;
 	double t0 = clock_seconds();
 	for (int i = 0; i < nconns; i++) {
@@ -398,9 +394,7 @@ static int cmd_build(struct dbt_project *p, const struct opts *o, bool *selected
 	if (!buildable)
 		log_info("nothing to do: no %s selected", strcmp(o->command, "seed") == 0 ? "seed" : "model");
 	pthread_mutex_init(&ctx.print_lock, NULL);
-	enum node_status *st = calloc(p->nnodes ? p->nnodes : 1, sizeof *st);
-	if (!st)
-		die(EXIT_OPER, "out of memory");
+	enum node_status *st = xcalloc(p->nnodes, sizeof *st);
 	if (dag_run(p, selected, nconns, work, skipped, &ctx, st) != 0)
 		log_warn("could not start every thread; ran on fewer connections");
 	pthread_mutex_destroy(&ctx.print_lock);
@@ -464,9 +458,7 @@ static void *writer_main(void *arg)
  * latency of opening and closing files, which threads overlap. */
 static int cmd_compile(struct dbt_project *p, const bool *selected)
 {
-	struct out_file *files = calloc(p->nnodes ? p->nnodes : 1, sizeof *files);
-	if (!files)
-		die(EXIT_OPER, "out of memory");
+	struct out_file *files = xcalloc(p->nnodes, sizeof *files);
 	size_t count = 0;
 	int status = EXIT_OK;
 	for (size_t i = 0; i < p->nnodes; i++) {
@@ -480,9 +472,7 @@ static int cmd_compile(struct dbt_project *p, const bool *selected)
 			goto out;
 		}
 		size_t len = strlen(sql);
-		sql = realloc(sql, len + 2);
-		if (!sql)
-			die(EXIT_OPER, "out of memory");
+		sql = xrealloc(sql, len + 2);
 		sql[len] = '\n';
 		sql[len + 1] = '\0';
 		files[count].path = xasprintf("%s/target/compiled/%s/%s", p->dir, p->name, n->path);
@@ -551,9 +541,7 @@ static int cmd_graph(const struct dbt_project *p, const bool *selected)
 	printf("digraph ");
 	dot_id(p->name);
 	printf(" {\n  rankdir=LR;\n  node [shape=box];\n");
-	bool *src_used = calloc(p->nsources ? p->nsources : 1, 1);
-	if (!src_used)
-		die(EXIT_OPER, "out of memory");
+	bool *src_used = xcalloc(p->nsources, 1);
 	for (size_t k = 0; k < p->nnodes; k++) {
 		size_t i = p->order[k];
 		if (!selected[i])
@@ -605,10 +593,10 @@ static int cmd_graph(const struct dbt_project *p, const bool *selected)
 	return EXIT_OK;
 }
 
-int main(int argc, char **argv)
+/* Reads the options and the command into o. Returns -1 to go on, or the
+ * status to exit with (after --help, --version or a usage error). */
+static int parse_options(int argc, char **argv, struct opts *o)
 {
-	log_init("modelrun");
-	struct opts o = { .dir = ".", .threads = 1 };
 	static const struct option longopts[] = {
 		{ "project-dir", required_argument, NULL, 'P' },
 		{ "schema", required_argument, NULL, 'S' },
@@ -629,107 +617,117 @@ int main(int argc, char **argv)
 	int c;
 	while ((c = getopt_long(argc, argv, ":d:s:qvhV", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'P': o.dir = optarg; break;
-		case 'S': o.schema = optarg; break;
-		case 'd': o.dbname = pgconn_take_dbname(optarg); break;
+		case 'P': o->dir = optarg; break;
+		case 'S': o->schema = optarg; break;
+		case 'd': o->dbname = pgconn_take_dbname(optarg); break;
 		case 's':
-			o.select = realloc(o.select, (o.nselect + 1) * sizeof *o.select);
-			if (!o.select)
-				die(EXIT_OPER, "out of memory");
-			o.select[o.nselect++] = optarg;
+			o->select = xrealloc(o->select, (o->nselect + 1) * sizeof *o->select);
+			o->select[o->nselect++] = optarg;
 			break;
 		case 'x':
-			o.exclude = realloc(o.exclude, (o.nexclude + 1) * sizeof *o.exclude);
-			if (!o.exclude)
-				die(EXIT_OPER, "out of memory");
-			o.exclude[o.nexclude++] = optarg;
+			o->exclude = xrealloc(o->exclude, (o->nexclude + 1) * sizeof *o->exclude);
+			o->exclude[o->nexclude++] = optarg;
 			break;
-		case 'T': o.threads = (int)args_u64("--threads", optarg, 1, MAX_THREADS); break;
-		case 'A': o.vars = optarg; break;
-		case 'F': o.full_refresh = true; break;
-		case 'W': o.no_wait = true; break;
+		case 'T': o->threads = (int)args_u64("--threads", optarg, 1, MAX_THREADS); break;
+		case 'A': o->vars = optarg; break;
+		case 'F': o->full_refresh = true; break;
+		case 'W': o->no_wait = true; break;
 		case 'q': log_level = LOG_QUIET; break;
 		case 'v': log_level = LOG_VERBOSE; break;
-		case 'h': help(); free(o.select); free(o.exclude); return EXIT_OK;
-		case 'V': puts("modelrun " ELT_VERSION); free(o.select); free(o.exclude); return EXIT_OK;
+		case 'h': help(); return EXIT_OK;
+		case 'V': puts("modelrun " ELT_VERSION); return EXIT_OK;
 		default:
 			args_bad_option(c, argv);
 			usage(stderr);
-			free(o.select);
-			free(o.exclude);
 			return EXIT_USAGE;
 		}
 	}
-	int status = EXIT_USAGE;
-	struct dbt_project p;
-	bool project_loaded = false;
-	bool *selected = NULL;
 	if (optind >= argc) {
 		log_error("a command is needed: run, seed, compile, ls or graph");
 		usage(stderr);
-		goto out;
+		return EXIT_USAGE;
 	}
-	o.command = argv[optind++];
+	o->command = argv[optind++];
 	if (optind < argc) {
 		log_error("unexpected argument \"%s\"", argv[optind]);
 		usage(stderr);
-		goto out;
+		return EXIT_USAGE;
 	}
 	static const char *const commands[] = { "run", "seed", "compile", "ls", "graph", NULL };
-	bool known = false;
 	for (const char *const *k = commands; *k; k++)
-		known |= strcmp(*k, o.command) == 0;
-	if (!known) {
-		log_error("unknown command \"%s\" (run, seed, compile, ls or graph)", o.command);
-		usage(stderr);
-		goto out;
-	}
+		if (strcmp(*k, o->command) == 0)
+			return -1;
+	log_error("unknown command \"%s\" (run, seed, compile, ls or graph)", o->command);
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
+/* Marks in selected the nodes that --select and --exclude pick and the
+ * command acts on (seed: seeds only; run, compile: models only). Returns
+ * 0, or EXIT_USAGE after saying why the selection is wrong. */
+static int select_nodes(const struct dbt_project *p, const struct opts *o, bool *selected)
+{
 	char err[2048];
-	struct dbt_options po = { .dir = o.dir, .target_schema = o.schema, .vars = o.vars };
-	if (dbt_project_load(&p, &po, err, sizeof err) != 0) {
+	if (dbt_select(p, o->select, o->nselect, o->exclude, o->nexclude, selected, err, sizeof err) != 0) {
 		log_error("%s", err);
-		status = EXIT_OPER;
-		dbt_project_free(&p);
-		goto out;
+		return EXIT_USAGE;
 	}
-	project_loaded = true;
-	selected = calloc(p.nnodes ? p.nnodes : 1, sizeof *selected);
-	if (!selected)
-		die(EXIT_OPER, "out of memory");
-	if (dbt_select(&p, o.select, o.nselect, o.exclude, o.nexclude, selected, err, sizeof err) != 0) {
-		log_error("%s", err);
-		goto out;
-	}
-	bool seeds = strcmp(o.command, "seed") == 0;
-	bool models_only = strcmp(o.command, "run") == 0 || strcmp(o.command, "compile") == 0;
+	bool seeds = strcmp(o->command, "seed") == 0;
+	bool models_only = strcmp(o->command, "run") == 0 || strcmp(o->command, "compile") == 0;
 	size_t nsel = 0;
-	for (size_t i = 0; i < p.nnodes; i++) {
-		if (seeds && p.nodes[i].kind != DBT_SEED)
+	for (size_t i = 0; i < p->nnodes; i++) {
+		if (seeds && p->nodes[i].kind != DBT_SEED)
 			selected[i] = false;
-		if (models_only && p.nodes[i].kind != DBT_MODEL)
+		if (models_only && p->nodes[i].kind != DBT_MODEL)
 			selected[i] = false;
 		nsel += selected[i];
 	}
-	if (!nsel && (o.nselect || o.nexclude))
+	if (!nsel && (o->nselect || o->nexclude))
 		log_warn("the selection matches no %s", seeds ? "seed" : models_only ? "model" : "node");
-	log_debug("project %s: %zu nodes, %zu sources, %zu selected, target schema %s", p.name, p.nnodes,
-		  p.nsources, nsel, p.target_schema);
-	if (strcmp(o.command, "run") == 0 || seeds)
-		status = cmd_build(&p, &o, selected);
-	else if (strcmp(o.command, "compile") == 0)
-		status = cmd_compile(&p, selected);
-	else if (strcmp(o.command, "ls") == 0)
-		status = cmd_ls(&p, selected);
-	else
-		status = cmd_graph(&p, selected);
+	log_debug("project %s: %zu nodes, %zu sources, %zu selected, target schema %s", p->name, p->nnodes,
+		  p->nsources, nsel, p->target_schema);
+	return 0;
+}
+
+/* Loads the project, selects its nodes and runs the command on them. */
+static int run_command(const struct opts *o)
+{
+	char err[2048];
+	struct dbt_project p;
+	struct dbt_options po = { .dir = o->dir, .target_schema = o->schema, .vars = o->vars };
+	if (dbt_project_load(&p, &po, err, sizeof err) != 0) {
+		log_error("%s", err);
+		dbt_project_free(&p);
+		return EXIT_OPER;
+	}
+	bool *selected = xcalloc(p.nnodes, sizeof *selected);
+	int status = select_nodes(&p, o, selected);
+	if (status == 0) {
+		if (strcmp(o->command, "run") == 0 || strcmp(o->command, "seed") == 0)
+			status = cmd_build(&p, o, selected);
+		else if (strcmp(o->command, "compile") == 0)
+			status = cmd_compile(&p, selected);
+		else if (strcmp(o->command, "ls") == 0)
+			status = cmd_ls(&p, selected);
+		else
+			status = cmd_graph(&p, selected);
+	}
+	free(selected);
+	dbt_project_free(&p);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	log_init("modelrun");
+	struct opts o = { .dir = ".", .threads = 1 };
+	int status = parse_options(argc, argv, &o);
+	if (status < 0)
+		status = run_command(&o);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		log_error("write error on standard output: %s", strerror(errno));
 		status = EXIT_OPER;
 	}
-out:
-	free(selected);
-	if (project_loaded)
-		dbt_project_free(&p);
 	free(o.select);
 	free(o.exclude);
 	return status;
