@@ -697,11 +697,10 @@ out:
 	return status;
 }
 
-int main(int argc, char **argv)
+/* Reads the options into o. Returns -1 to go on, or the status to exit
+ * with (after --help, --version or a usage error). */
+static int parse_options(int argc, char **argv, struct opts *o)
 {
-	log_init("pgload");
-	struct opts o = { .table = "raw.sales", .source = "stdin", .delim = ',', .binary = true, .jobs = 1,
-			 .lock_timeout_ms = -1 };
 	static const struct option longopts[] = {
 		{ "dbname", required_argument, NULL, 'd' },
 		{ "table", required_argument, NULL, 'T' },
@@ -723,17 +722,17 @@ int main(int argc, char **argv)
 	int c;
 	while ((c = getopt_long(argc, argv, ":d:T:k:s:f:j:tqvhV", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'd': o.dbname = pgconn_take_dbname(optarg); break;
-		case 'T': o.table = optarg; break;
-		case 'k': o.key = optarg; break;
-		case 'S': o.source = optarg; break;
-		case 'C': o.create = true; break;
-		case 's': o.schema_path = optarg; break;
+		case 'd': o->dbname = pgconn_take_dbname(optarg); break;
+		case 'T': o->table = optarg; break;
+		case 'k': o->key = optarg; break;
+		case 'S': o->source = optarg; break;
+		case 'C': o->create = true; break;
+		case 's': o->schema_path = optarg; break;
 		case 'f':
 			if (strcmp(optarg, "binary") == 0) {
-				o.binary = true;
+				o->binary = true;
 			} else if (strcmp(optarg, "csv") == 0) {
-				o.binary = false;
+				o->binary = false;
 			} else {
 				log_error("--format: \"%s\" is neither binary nor csv", optarg);
 				usage(stderr);
@@ -748,19 +747,19 @@ int main(int argc, char **argv)
 				usage(stderr);
 				return EXIT_USAGE;
 			}
-			o.jobs = (unsigned)n;
+			o->jobs = (unsigned)n;
 			break;
 		}
-		case 'z': o.sealed = true; break;
+		case 'z': o->sealed = true; break;
 		case 'L':
-			if (!parse_duration(optarg, &o.lock_timeout_ms)) {
+			if (!parse_duration(optarg, &o->lock_timeout_ms)) {
 				log_error("--lock-timeout: \"%s\" is not a duration such as 500ms, 10s or 2min",
 					  optarg);
 				usage(stderr);
 				return EXIT_USAGE;
 			}
 			break;
-		case 't': o.delim = '\t'; break;
+		case 't': o->delim = '\t'; break;
 		case 'q': log_level = LOG_QUIET; break;
 		case 'v': log_level = LOG_VERBOSE; break;
 		case 'h': help(); return EXIT_OK;
@@ -776,16 +775,27 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (o.key && !*o.key) {
+	if (o->key && !*o->key) {
 		log_error("--key: the key is empty");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (o.create != (o.schema_path != NULL)) {
-		log_error(o.create ? "--create needs --schema FILE" : "--schema is used with --create only");
+	if (o->create != (o->schema_path != NULL)) {
+		log_error(o->create ? "--create needs --schema FILE" : "--schema is used with --create only");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	log_init("pgload");
+	struct opts o = { .table = "raw.sales", .source = "stdin", .delim = ',', .binary = true, .jobs = 1,
+			 .lock_timeout_ms = -1 };
+	int status = parse_options(argc, argv, &o);
+	if (status >= 0)
+		return status;
 	struct target t = { 0 };
 	if (!split_table(o.table, &t.schema, &t.name)) {
 		log_error("--table: \"%s\" is not [SCHEMA.]TABLE", o.table);
@@ -802,7 +812,7 @@ int main(int argc, char **argv)
 		}
 	}
 	PGconn *conn = connect_db(o.dbname);
-	int status = conn ? run(conn, &o, &t) : EXIT_OPER;
+	status = conn ? run(conn, &o, &t) : EXIT_OPER;
 	PQfinish(conn);
 	target_free(&t);
 	if (o.create)
