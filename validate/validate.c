@@ -132,7 +132,7 @@ struct validator {
 	long *field_col;           /* field -> column, or -1 */
 	size_t *out_order;         /* output column i <- input column out_order[i] */
 	bool same_order;           /* out_order is the identity */
-	bool only_empty_missing;   /* missingValues is [""], the common case */
+	bool only_empty_missing;   /* every field's missingValues is [""], the common case */
 
 	/* The output's header: the first file's. */
 	char **out_labels;
@@ -429,8 +429,8 @@ static void describe_constraint(char *msg, size_t size, const struct ts_field *f
 	case TSC_MAXIMUM: snprintf(p, left, "is above the maximum %s", f->maximum.text); break;
 	case TSC_EXCLUSIVE_MINIMUM: snprintf(p, left, "is not greater than %s", f->xminimum.text); break;
 	case TSC_EXCLUSIVE_MAXIMUM: snprintf(p, left, "is not less than %s", f->xmaximum.text); break;
-	case TSC_MIN_LENGTH: snprintf(p, left, "is shorter than %lld characters", (long long)f->min_length); break;
-	case TSC_MAX_LENGTH: snprintf(p, left, "is longer than %lld characters", (long long)f->max_length); break;
+	case TSC_MIN_LENGTH: snprintf(p, left, "is shorter than %lld %s", (long long)f->min_length, ts_length_unit(f)); break;
+	case TSC_MAX_LENGTH: snprintf(p, left, "is longer than %lld %s", (long long)f->max_length, ts_length_unit(f)); break;
 	case TSC_PATTERN: snprintf(p, left, "does not match the pattern %s", f->pattern); break;
 	case TSC_ENUM: {
 		int m = snprintf(p, left, "is not one of ");
@@ -580,10 +580,10 @@ static size_t add_text(struct chunk_result *res, const char *s, size_t len)
 	return at;
 }
 
-/* True when a cell holds one of the schema's missing values. */
-static inline bool cell_missing(const struct validator *v, const struct csv_field *cell)
+/* True when a cell holds one of its field's missing values. */
+static inline bool cell_missing(const struct validator *v, size_t field, const struct csv_field *cell)
 {
-	return v->only_empty_missing ? cell->len == 0 : ts_is_missing(&v->schema, cell->data, cell->len);
+	return v->only_empty_missing ? cell->len == 0 : ts_field_is_missing(&v->schema, field, cell->data, cell->len);
 }
 
 /* Appends one part of a composite key: its length as a varint, then its
@@ -625,7 +625,7 @@ static const char *row_key(const struct validator *v, const struct csv_record *r
 	size_t need = 0;
 	for (size_t i = 0; i < key->n; i++) {
 		const struct csv_field *cell = &rec->fields[v->field_col[key->cols[i]]];
-		if (cell_missing(v, cell))
+		if (cell_missing(v, key->cols[i], cell))
 			return NULL;
 		need += cell->len + KEY_PART_MAX;
 	}
@@ -714,7 +714,7 @@ static enum rule check_cells(const struct validator *v, struct checker *k, const
 			snprintf(local, sizeof local, "the value %s", why);
 		} else if (v->col_field[c] >= 0) {
 			const struct ts_field *f = &v->schema.fields[v->col_field[c]];
-			if (cell_missing(v, cell)) {
+			if (cell_missing(v, (size_t)v->col_field[c], cell)) {
 				if (f->required) {
 					rule = R_CONSTRAINT;
 					constraint = "required";
@@ -1420,7 +1420,7 @@ int main(int argc, char **argv)
 	v.field_names = keyset_new();
 	for (size_t i = 0; i < v.schema.nfields; i++)
 		name_add(v.field_names, v.schema.fields[i].name, i);
-	v.only_empty_missing = v.schema.n_missing == 1 && !v.schema.missing_values[0][0];
+	v.only_empty_missing = ts_missing_only_empty(&v.schema);
 	v.field_plain = xrealloc(NULL, v.schema.nfields * sizeof *v.field_plain);
 	for (size_t i = 0; i < v.schema.nfields; i++) {
 		const struct ts_field *f = &v.schema.fields[i];
