@@ -3,14 +3,27 @@
  * values by field type. validate checks data with it; pgload --create makes
  * tables from it.
  *
- * Supported: field types string, integer, number, boolean, date, datetime,
- * time, year (any other type is an error); constraints required, unique,
- * minimum, maximum, exclusiveMinimum, exclusiveMaximum, minLength,
- * maxLength, pattern (a whole-value match, PCRE2 syntax, which covers XML
- * Schema's \d, \w and friends), enum; missingValues, primaryKey, uniqueKeys,
+ * Supported (Table Schema v2 where it differs from v1): field types
+ * string (formats email, uri, uuid, binary as base64), integer, number
+ * (with NaN, INF and -INF in any case), boolean, date, datetime (an offset
+ * or Z optional: without one the value is taken as UTC), time, year,
+ * yearmonth, duration (XML Schema's PnYnMnDTnHnMnS), any, object and array
+ * (one JSON object or array: RFC 8259's grammar, then read with libyaml
+ * through ydoc), geopoint (formats default "lon, lat", array, object) and
+ * geojson (a GeoJSON object, or with format topojson a Topology, by its
+ * type members); date/time patterns with strptime directives (%Y %y %m %d
+ * %e %j %b %B %h %a %A %H %I %M %S %f %p %z %Z %T %F %%), any other
+ * directive being an error. Constraints required, unique, minimum, maximum,
+ * exclusiveMinimum, exclusiveMaximum, minLength, maxLength (characters, or
+ * items of an object or array), pattern (a whole-value match, PCRE2
+ * syntax, which covers XML Schema's \d, \w and friends), enum; a constraint
+ * the spec does not apply to one of the newer types is an error.
+ * missingValues (strings or {value, label} objects) for the schema and
+ * per field (a field's own replaces the schema's), primaryKey, uniqueKeys,
  * trueValues/falseValues, decimalChar/groupChar/bareNumber, and foreignKeys
  * whose reference resource is a CSV file (a path relative to the schema).
- * Unknown keys are warned about and ignored.
+ * Unknown keys, and formats a type does not have, are warned about and
+ * ignored.
  *
  * Numbers are exact decimals: they are compared digit by digit and never
  * turned into floating point. Dates and times are proleptic Gregorian;
@@ -22,7 +35,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum ts_type { TS_STRING, TS_INTEGER, TS_NUMBER, TS_BOOLEAN, TS_DATE, TS_DATETIME, TS_TIME, TS_YEAR };
+enum ts_type {
+	TS_STRING, TS_INTEGER, TS_NUMBER, TS_BOOLEAN, TS_DATE, TS_DATETIME, TS_TIME, TS_YEAR,
+	TS_YEARMONTH, TS_DURATION, TS_ANY, TS_OBJECT, TS_ARRAY, TS_GEOPOINT, TS_GEOJSON,
+};
+
+/* A number that is not a finite decimal. */
+enum ts_special { TS_FINITE, TS_NAN, TS_INF /* sign says which */ };
 
 /* A parsed cell value, comparable with values of the same field. Numbers
  * point into a normalised digit buffer owned by whoever parsed them. */
@@ -30,7 +49,11 @@ struct ts_value {
 	enum ts_type type;
 	bool boolean;
 	int64_t i;       /* date: days since 1970-01-01; datetime: UTC microseconds since
-			    1970; time: microseconds of the day; year: the year */
+			    1970; time: microseconds of the day; year: the year;
+			    yearmonth: months since year 0; duration: its
+			    microseconds (days and smaller); object, array: items */
+	int64_t months;  /* duration: its years and months, in months */
+	enum ts_special special; /* number */
 	int sign;        /* number, integer: -1, 0 or 1 */
 	int64_t exp;     /* number, integer: value = 0.digits × 10^exp */
 	const char *digits; /* number, integer: significant digits, no leading/trailing zeros */
@@ -70,6 +93,8 @@ struct ts_field {
 	size_t n_true, n_false;
 	char decimal_char, group_char;
 	bool bare_number;
+	char **missing_values;   /* the field's own missingValues, or NULL for the schema's */
+	size_t n_missing;
 };
 
 struct ts_key {
@@ -126,16 +151,34 @@ int ts_enum_from_list(struct ts_field *f, char **values, size_t n, char *err, si
 
 /* True when the cell is one of the schema's missing values. */
 bool ts_is_missing(const struct ts_schema *s, const char *cell, size_t len);
+/* True when the cell is one of the field's missing values: its own
+ * missingValues when it has them, else the schema's. */
+bool ts_field_is_missing(const struct ts_schema *s, size_t field, const char *cell, size_t len);
+/* True when the only missing value of every field is "" (the default):
+ * then a cell is missing exactly when it is empty. */
+bool ts_missing_only_empty(const struct ts_schema *s);
 
 /* Parses a cell by the field's type. digits is scratch space of at least
  * len + 2 bytes for numbers. Returns true, or false with why set to a short
  * reason that reads after the value ("is not a calendar date", ...). */
 bool ts_parse(const struct ts_field *f, const char *cell, size_t len, struct ts_value *v,
 	      char *digits, const char **why);
-/* Compares two values of the same type: <0, 0, >0. */
+/* Compares two values of the same type: <0, 0, >0. Numbers order as
+ * PostgreSQL orders them: -INF, the finite ones, INF, then NaN (equal to
+ * itself). Durations that XML Schema leaves unordered fall back to months,
+ * then the rest. Objects, arrays, geopoints and geojson compare equal. */
 int ts_compare(const struct ts_value *a, const struct ts_value *b);
 
+/* What minLength and maxLength count in the field's values: "items" for
+ * an object or array, else "characters". */
+const char *ts_length_unit(const struct ts_field *f);
+
 /* Checks the constraints other than required and unique on a parsed value.
+ * A duration's bounds hold only when they hold from every starting date
+ * (XML Schema's partial order: P1M is neither above nor below P30D); NaN
+ * is within no bound. An enum of an object, array, geopoint or geojson
+ * field compares values as JSON (key order, spacing and number spelling
+ * aside).
  * Returns true, or false with *failed set. Patterns use PCRE2 with UCP, so
  * \d, \w and friends are Unicode classes, as in XML Schema. */
 bool ts_check(const struct ts_field *f, const char *cell, size_t len, const struct ts_value *v,

@@ -281,12 +281,15 @@ static bool digits_in(const char *s, const char *end, int base, double *out)
 }
 
 /* "a:b:c" in base 60, each part after the first 0 to 59; the first part
- * in [p, colon), the rest up to end. */
-static bool sexagesimal(const char *p, const char *end, double *out)
+ * in [p, colon), the rest up to end. PyYAML's int pattern starts the
+ * first part with 1-9 ([1-9][0-9_]*(:[0-5]?[0-9])+), its float pattern
+ * with any digit ([0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]*): lead_zero says
+ * which. */
+static bool sexagesimal(const char *p, const char *end, bool lead_zero, double *out)
 {
 	const char *colon = memchr(p, ':', (size_t)(end - p));
 	double v;
-	if (!colon || *p == '0' || !digits_in(p, colon, 10, &v))
+	if (!colon || (*p == '0' && !lead_zero) || !digits_in(p, colon, 10, &v))
 		return false;
 	for (const char *q = colon; q < end && *q == ':';) {
 		const char *e = q + 1;
@@ -334,28 +337,30 @@ enum ydoc_kind ydoc_yaml11(const yaml_node_t *n, bool *b, double *num)
 		bool ok = (p[0] == '0' && p[1] == 'b') ? digits_in(p + 2, end, 2, &v) :
 			  (p[0] == '0' && p[1] == 'x') ? digits_in(p + 2, end, 16, &v) :
 			  (p[0] == '0' && p[1]) ? digits_in(p + 1, end, 8, &v) :
-			  strchr(p, ':') ? sexagesimal(p, end, &v) : digits_in(p, end, 10, &v);
+			  strchr(p, ':') ? sexagesimal(p, end, false, &v) : digits_in(p, end, 10, &v);
 		if (!ok || (p[0] == '_'))
 			return YK_STR;
 		*num = sign * v;
 		return YK_INT;
 	}
-	/* [-+]?[0-9][0-9_]*(:[0-5]?[0-9])*\.[0-9_]*([eE][-+][0-9]+)?, or .5 unsigned */
+	/* PyYAML 6's float pattern, less .inf and .nan (above):
+	 *   [-+]?[0-9][0-9_]*\.[0-9_]*([eE][-+][0-9]+)?
+	 *   \.[0-9][0-9_]*([eE][-+][0-9]+)?           (unsigned, a digit first)
+	 *   [-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]*  (sexagesimal: no exponent)
+	 * so 0:30.5 is 30.5, while ._5 and 1:30.5e+1 are strings. */
 	double whole = 0, frac;
 	bool sexa = memchr(p, ':', (size_t)(dot - p)) != NULL;
 	if (dot == p) {
-		if (p != s)
+		if (p != s || !(dot[1] >= '0' && dot[1] <= '9'))
 			return YK_STR;
-	} else if (!(sexa ? sexagesimal(p, dot, &whole) : digits_in(p, dot, 10, &whole)) || p[0] == '_') {
+	} else if (!(sexa ? sexagesimal(p, dot, true, &whole) : digits_in(p, dot, 10, &whole)) || p[0] == '_') {
 		return YK_STR;
 	}
 	const char *e = dot + 1;
 	while (e < end && ((*e >= '0' && *e <= '9') || *e == '_'))
 		e++;
-	if (dot == p && e == dot + 1)
-		return YK_STR; /* "." alone */
 	if (e < end && (*e == 'e' || *e == 'E')) {
-		if (!(e[1] == '+' || e[1] == '-') || !(e[2] >= '0' && e[2] <= '9'))
+		if (sexa || !(e[1] == '+' || e[1] == '-') || !(e[2] >= '0' && e[2] <= '9'))
 			return YK_STR;
 		const char *x = e + 2;
 		while (x < end && *x >= '0' && *x <= '9')

@@ -261,6 +261,13 @@ static const char *create_type(enum ts_type t)
 	case TS_DATETIME: return "timestamptz";
 	case TS_TIME: return "time";
 	case TS_YEAR: return "integer";
+	case TS_OBJECT:
+	case TS_ARRAY:
+	case TS_GEOJSON: return "json"; /* json, not jsonb: it takes \u0000 as JSON does */
+	case TS_YEARMONTH:
+	case TS_DURATION: /* ISO 8601's -P1D is no interval input */
+	case TS_GEOPOINT:
+	case TS_ANY: return "text";
 	}
 	return "text";
 }

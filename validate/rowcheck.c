@@ -145,8 +145,8 @@ static void describe_constraint(char *msg, size_t size, const struct ts_field *f
 	case TSC_MAXIMUM: snprintf(p, left, "is above the maximum %s", f->maximum.text); break;
 	case TSC_EXCLUSIVE_MINIMUM: snprintf(p, left, "is not greater than %s", f->xminimum.text); break;
 	case TSC_EXCLUSIVE_MAXIMUM: snprintf(p, left, "is not less than %s", f->xmaximum.text); break;
-	case TSC_MIN_LENGTH: snprintf(p, left, "is shorter than %lld characters", (long long)f->min_length); break;
-	case TSC_MAX_LENGTH: snprintf(p, left, "is longer than %lld characters", (long long)f->max_length); break;
+	case TSC_MIN_LENGTH: snprintf(p, left, "is shorter than %lld %s", (long long)f->min_length, ts_length_unit(f)); break;
+	case TSC_MAX_LENGTH: snprintf(p, left, "is longer than %lld %s", (long long)f->max_length, ts_length_unit(f)); break;
 	case TSC_PATTERN: snprintf(p, left, "does not match the pattern %s", f->pattern); break;
 	case TSC_ENUM: {
 		int m = snprintf(p, left, "is not one of ");
@@ -296,10 +296,10 @@ static size_t add_text(struct chunk_result *res, const char *s, size_t len)
 	return at;
 }
 
-/* True when a cell holds one of the schema's missing values. */
-static inline bool cell_missing(const struct validator *v, const struct csv_field *cell)
+/* True when a cell holds one of its field's missing values. */
+static inline bool cell_missing(const struct validator *v, size_t field, const struct csv_field *cell)
 {
-	return v->only_empty_missing ? cell->len == 0 : ts_is_missing(&v->schema, cell->data, cell->len);
+	return v->only_empty_missing ? cell->len == 0 : ts_field_is_missing(&v->schema, field, cell->data, cell->len);
 }
 
 /* Appends one part of a composite key: its length as a varint, then its
@@ -341,7 +341,7 @@ static const char *row_key(const struct validator *v, const struct csv_record *r
 	size_t need = 0;
 	for (size_t i = 0; i < key->n; i++) {
 		const struct csv_field *cell = &rec->fields[v->field_col[key->cols[i]]];
-		if (cell_missing(v, cell))
+		if (cell_missing(v, key->cols[i], cell))
 			return NULL;
 		need += cell->len + KEY_PART_MAX;
 	}
@@ -430,7 +430,7 @@ static enum rule check_cells(const struct validator *v, struct checker *k, const
 			snprintf(local, sizeof local, "the value %s", why);
 		} else if (v->col_field[c] >= 0) {
 			const struct ts_field *f = &v->schema.fields[v->col_field[c]];
-			if (cell_missing(v, cell)) {
+			if (cell_missing(v, (size_t)v->col_field[c], cell)) {
 				if (f->required) {
 					rule = R_CONSTRAINT;
 					constraint = "required";

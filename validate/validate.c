@@ -575,7 +575,7 @@ static void validator_open(struct validator *v, const struct opts *o)
 	v->field_names = keyset_new();
 	for (size_t i = 0; i < v->schema.nfields; i++)
 		name_add(v->field_names, v->schema.fields[i].name, i);
-	v->only_empty_missing = v->schema.n_missing == 1 && !v->schema.missing_values[0][0];
+	v->only_empty_missing = ts_missing_only_empty(&v->schema);
 	v->field_plain = xrealloc(NULL, v->schema.nfields * sizeof *v->field_plain);
 	for (size_t i = 0; i < v->schema.nfields; i++) {
 		const struct ts_field *f = &v->schema.fields[i];

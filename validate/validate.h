@@ -67,7 +67,7 @@ struct validator {
 	long *field_col;           /* field -> column, or -1 */
 	size_t *out_order;         /* output column i <- input column out_order[i] */
 	bool same_order;           /* out_order is the identity */
-	bool only_empty_missing;   /* missingValues is [""], the common case */
+	bool only_empty_missing;   /* every field's missingValues is [""], the common case */
 
 	/* The output's header: the first file's. */
 	char **out_labels;
