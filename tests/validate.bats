@@ -478,7 +478,7 @@ one_value() {
 	assert_equal "${stderr_lines[0]}" "validate: unknown option '--colour'"
 	run --separate-stderr "$BIN/validate" --type x=money
 	assert_failure 2
-	assert_equal "$stderr" 'validate: --type: unknown type "money" (string, integer, number, boolean, date, datetime, time, year)'
+	assert_equal "$stderr" 'validate: --type: unknown type "money" (string, integer, number, boolean, date, datetime, time, year, yearmonth, duration, object, array, geopoint, geojson, any)'
 }
 
 @test "validate man page renders" {

@@ -54,7 +54,8 @@ static void help(void)
 	      "      --max-rejects N       exit 1 when more than N rows are rejected\n"
 	      "      --max-reject-rate R   exit 1 when more than this fraction is rejected\n"
 	      "      --require COLS        these comma-separated columns must have a value\n"
-	      "      --type COL=TYPE       string, integer, number, boolean, date, datetime, time, year\n"
+	      "      --type COL=TYPE       string, integer, number, boolean, date, datetime, time, year,\n"
+	      "                            yearmonth, duration, object, array, geopoint, geojson, any\n"
 	      "      --min COL=V, --max COL=V   bounds (inclusive) for a typed column\n"
 	      "      --enum COL=A,B,C      the allowed values\n"
 	      "      --pattern COL=RE      a regular expression the whole value must match\n"
@@ -373,7 +374,8 @@ static void apply_rules(struct validator *v, const struct rule_arg *rules, size_
 			if (rules[i].opt == 'T') {
 				if (!ts_type_parse(value, &f->type))
 					die(EXIT_USAGE, "--type: unknown type \"%s\" (string, integer, number, boolean, "
-							"date, datetime, time, year)", value);
+							"date, datetime, time, year, yearmonth, duration, object, array, "
+							"geopoint, geojson, any)", value);
 			} else if (rules[i].opt == 'e') {
 				char *list = xrealloc(NULL, strlen(value) + 1), *save = NULL;
 				strcpy(list, value);
