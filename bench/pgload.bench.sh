@@ -119,20 +119,23 @@ if [ -n "$base" ]; then
 	ours_sealed_cmd="'$ELT_BIN/pgload' -q --sealed < '$sealed_file'"
 fi
 # They take turns, round after round, so that a machine whose load
-# drifts (other jobs on it) weighs on all of them alike. Round 0 warms the
-# caches and is not counted.
+# drifts (other jobs on it) weighs on all of them alike, and each round
+# starts one further down the list, so that no command always follows the
+# same one (a run is slower after some than after others). Round 0 warms
+# the caches and is not counted.
+names=(psql pgload pgload-jobs pgload-csv psql-binary)
+cmds=("$psql_cmd" "$ours_cmd" "$ours_jobs_cmd" "$ours_csv_cmd" "$psql_bin_cmd")
+tables=(raw.sales raw.sales raw.sales_p raw.sales raw.sales)
+if [ -n "$base" ]; then
+	names+=(base base-jobs base-csv pgload-sealed)
+	cmds+=("$base_cmd" "$base_jobs_cmd" "$base_csv_cmd" "$ours_sealed_cmd")
+	tables+=(raw.sales raw.sales raw.sales raw.sales)
+fi
 for round in $(seq 0 "${BENCH_RUNS:-5}"); do
-	once psql "$psql_cmd"
-	once pgload "$ours_cmd"
-	once pgload-jobs "$ours_jobs_cmd" raw.sales_p
-	once pgload-csv "$ours_csv_cmd"
-	once psql-binary "$psql_bin_cmd"
-	if [ -n "$base" ]; then
-		once base "$base_cmd"
-		once base-jobs "$base_jobs_cmd"
-		once base-csv "$base_csv_cmd"
-		once pgload-sealed "$ours_sealed_cmd"
-	fi
+	for ((k = 0; k < ${#names[@]}; k++)); do
+		i=$(((k + round) % ${#names[@]}))
+		once "${names[i]}" "${cmds[i]}" "${tables[i]}"
+	done
 	if [ "$round" -eq 0 ]; then
 		rm -f "$BENCH_TMP"/pgload-*.times "$BENCH_TMP"/pgload-*.cpu
 	fi
