@@ -27,3 +27,22 @@ create table if not exists raw.sales (
 drop index if exists raw.sales_load_id;
 create index if not exists sales_load_brin on raw.sales
     using brin (_load_id, _loaded_at) with (autosummarize = on);
+
+-- On Citus (the extension is there: a coordinator with workers), raw.sales
+-- is spread over the workers by sale_id, the key stg_sales de-duplicates
+-- on, so that staging's per-sale work runs on each shard where the sale
+-- lives. COPY into it fans out to the shards as it is. Elsewhere nothing
+-- changes. The table has no unique constraint, so no constraint has to
+-- include the distribution column. raw._loads stays a local table on the
+-- coordinator (see 001_schema.sql).
+do $$
+begin
+    if exists (select from pg_catalog.pg_extension where extname = 'citus')
+       and not exists (select from pg_catalog.pg_class c
+                       join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+                       join pg_dist_partition p on p.logicalrelid = c.oid
+                       where n.nspname = 'raw' and c.relname = 'sales') then
+        perform create_distributed_table('raw.sales', 'sale_id');
+    end if;
+end
+$$;
