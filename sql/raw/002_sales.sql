@@ -37,12 +37,12 @@ create index if not exists sales_load_brin on raw.sales
 -- coordinator (see 001_schema.sql).
 do $$
 begin
-    if exists (select from pg_catalog.pg_extension where extname = 'citus')
-       and not exists (select from pg_catalog.pg_class c
-                       join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-                       join pg_dist_partition p on p.logicalrelid = c.oid
-                       where n.nspname = 'raw' and c.relname = 'sales') then
-        perform create_distributed_table('raw.sales', 'sale_id');
+    -- pg_dist_partition exists only with Citus: the inner statement is
+    -- planned only when the outer test holds
+    if exists (select from pg_catalog.pg_extension where extname = 'citus') then
+        if not exists (select from pg_dist_partition where logicalrelid = 'raw.sales'::regclass) then
+            perform create_distributed_table('raw.sales', 'sale_id');
+        end if;
     end if;
 end
 $$;
