@@ -39,7 +39,7 @@ setup() {
 	sql -d postgres -c "set client_min_messages = warning" -c "drop database if exists $SINGLE_DB" \
 		-c "create database $SINGLE_DB"
 	# the cluster's one database, emptied (each test starts from nothing)
-	citus_sql -c "set client_min_messages = warning" -c "drop schema if exists raw, analytics, dist cascade"
+	citus_sql -c "set client_min_messages = warning" -c "drop schema if exists raw, analytics, dist, dq, dq_raw cascade"
 	export PGTZ=UTC
 }
 
@@ -186,4 +186,30 @@ dist.codes|reference|<none>"
 	# the key is free again: the same load goes through once the worker is back
 	on_cluster "$BIN/pgload" -q --table raw.sales --key worker-gone <all.csv
 	assert_equal "$(citus_sql -c 'select count(*) from raw.sales')" 20000
+}
+
+@test "dqcheck's generated tests run on distributed and reference tables and find what they find on one server" {
+	cp -r "$DATA/dqcheck/shop" proj
+	sed -i "s/__RAW__/dq_raw/" proj/models/schema.yml
+	dirty="insert into dq.customers values (null, 'Nobody', 'gold'), (2, 'Bob again', 'tin');
+		insert into dq.orders values (5, 9, 'lost', 7, 1.00, '2026-01-03'), (5, null, 'placed', 1, -2.00, '2999-01-01');
+		insert into dq.order_facts select * from dq.orders where id = 1;
+		insert into dq_raw.events values (1, now())"
+	on_single sql -v s=dq -v raw=dq_raw -f "$DATA/dqcheck/shop.sql"
+	on_single sql -c "$dirty"
+	on_cluster sql -v s=dq -v raw=dq_raw -f "$DATA/dqcheck/shop.sql"
+	citus_sql -c "select create_reference_table('dq.customers')" \
+		-c "select create_distributed_table('dq.orders', 'id')" \
+		-c "select create_distributed_table('dq.order_facts', 'customer_id')" \
+		-c "select create_distributed_table('dq.daily_revenue', 'day')" \
+		-c "select create_distributed_table('dq_raw.events', 'event_id')" >/dev/null
+	on_cluster sql -c "$dirty"
+	on_single run --separate-stderr "$BIN/dqcheck" --project-dir proj --schema dq
+	assert_failure 1
+	single=$(printf '%s\n' "$stderr" | sed -E 's/, [0-9.]+ s$//; s/ in [0-9.]+ s$//')
+	on_cluster run --separate-stderr "$BIN/dqcheck" --project-dir proj --schema dq
+	assert_failure 1
+	cluster=$(printf '%s\n' "$stderr" | sed -E 's/, [0-9.]+ s$//; s/ in [0-9.]+ s$//')
+	assert_equal "$cluster" "$single"
+	[[ "$cluster" == *"FAIL"* ]]
 }
