@@ -428,6 +428,30 @@ int mr_distribute(const struct mr_ctx *ctx, PGconn *conn, const struct dbt_node 
 	return res ? 0 : -1;
 }
 
+/* Whether the existing table schema.name is spread as n's config asks:
+ * 1 yes, 0 no (a local table, another column, a reference table where a
+ * distributed one is asked, ...), -1 on error. */
+static int distribution_matches(PGconn *conn, struct node_result *r, const struct dbt_node *n, const char *rel)
+{
+	const char *params[] = { rel };
+	PGresult *res = mr_exec(conn, r, "reading the table's distribution",
+				"select case when p.partmethod = 'h' then 'distributed' "
+				"  when p.repmodel = 't' then 'reference' else 'other' end, "
+				"  coalesce(pg_catalog.column_to_column_name(p.logicalrelid, p.partkey), '') "
+				"from pg_catalog.pg_dist_partition p where p.logicalrelid = $1::pg_catalog.regclass",
+				1, params);
+	if (!res)
+		return -1;
+	int same = 0;
+	if (PQntuples(res) == 1) {
+		const char *type = PQgetvalue(res, 0, 0), *col = PQgetvalue(res, 0, 1);
+		same = n->cfg.replicated ? strcmp(type, "reference") == 0
+					 : strcmp(type, "distributed") == 0 && strcmp(col, n->cfg.distributed_by) == 0;
+	}
+	PQclear(res);
+	return same;
+}
+
 /* ---- the builds ---- */
 
 /* Creates the configured indexes on schema.rel. */
@@ -675,18 +699,37 @@ int mr_build(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *
 		return -1;
 	bool incremental = n->cfg.materialized == MAT_INCREMENTAL && !ctx->full_refresh &&
 			   (old_kind == 'r' || old_kind == 'p');
+	char *rel = qualified(conn, r, n->schema, n->identifier);
+	if (!rel)
+		return -1;
+	/* A table built before Citus, or before its config asked for a
+	 * distribution, would stay local through every increment: it is
+	 * built again in full, distributed, once. */
+	if (incremental && mr_distributes(ctx, n)) {
+		int same = distribution_matches(conn, r, n, rel);
+		if (same < 0) {
+			free(rel);
+			return -1;
+		}
+		if (!same) {
+			log_info("%s is not spread as its config says (%s%s): building it in full", n->relation,
+				 n->cfg.replicated ? "a reference table" : "distributed by ",
+				 n->cfg.replicated ? "" : n->cfg.distributed_by);
+			incremental = false;
+		}
+	}
 	r->full_build = !incremental;
 	char err[1024];
 	char *sql = NULL;
 	if (mr_compile(p, node, incremental, &sql, err, sizeof err)) {
 		mr_message(r, "%s", err);
+		free(rel);
 		return -1;
 	}
 	r->compiled = sql;
 	char tmp[64];
 	mr_tmp_name(n->identifier, tmp);
-	char *rel = qualified(conn, r, n->schema, n->identifier);
-	char *tmprel = rel ? qualified(conn, r, n->schema, tmp) : NULL;
+	char *tmprel = qualified(conn, r, n->schema, tmp);
 	int rc = -1;
 	if (!tmprel)
 		goto out;

@@ -137,16 +137,28 @@ raw.sales|distributed|sale_id"
 		{{ config(materialized='table', distributed_by='code', colocate_with='dist.by_code') }}
 		select code, n * 2 as twice from {{ ref('by_code') }}
 	SQL
+	cat >p/models/inc.sql <<-'SQL'
+		{{ config(materialized='incremental', unique_key='code', distributed_by='code') }}
+		select code, label from {{ ref('codes') }}
+	SQL
+	# an incremental model's table made before its config asked for Citus
+	citus_sql -c "create schema dist" -c "create table dist.inc (code text, label text)"
 	for _ in 1 2; do
 		on_cluster run --separate-stderr "$BIN/modelrun" seed --project-dir p
 		assert_success
 		on_cluster run --separate-stderr "$BIN/modelrun" run --project-dir p
 		assert_success
+		[ -n "${built_once:-}" ] ||
+			assert_stderr_line 'modelrun: "dist"."inc" is not spread as its config says (distributed by code): building it in full'
+		built_once=1
 	done
+	# the second run's increment left it as the first run's full build made it
+	assert_stderr_line --partial "(incremental, 2 rows"
 	run distribution
 	assert_output "dist.beside|distributed|code
 dist.by_code|distributed|code
-dist.codes|reference|<none>"
+dist.codes|reference|<none>
+dist.inc|distributed|code"
 	assert_equal "$(citus_sql -c "select string_agg(code || twice, ',' order by code) from dist.beside")" "a10,b8"
 	# both at once cannot be
 	cat >p/models/beside.sql <<-'SQL'
