@@ -137,6 +137,8 @@ raw.sales|distributed|sale_id"
 		{{ config(materialized='table', distributed_by='code', colocate_with='dist.by_code') }}
 		select code, n * 2 as twice from {{ ref('by_code') }}
 	SQL
+	# a view on a distributed model, kept across the model's rebuilds
+	printf "{{ config(materialized='view') }}\nselect code, n from {{ ref('by_code') }} where n > 4\n" >p/models/long.sql
 	cat >p/models/inc.sql <<-'SQL'
 		{{ config(materialized='incremental', unique_key='code', distributed_by='code') }}
 		select code, label from {{ ref('codes') }}
@@ -160,6 +162,7 @@ dist.by_code|distributed|code
 dist.codes|reference|<none>
 dist.inc|distributed|code"
 	assert_equal "$(citus_sql -c "select string_agg(code || twice, ',' order by code) from dist.beside")" "a10,b8"
+	assert_equal "$(citus_sql -c "select string_agg(code, ',') from dist.long")" "a"
 	# both at once cannot be
 	cat >p/models/beside.sql <<-'SQL'
 		{{ config(materialized='table', distributed_by='code', distributed_replicated=true) }}
