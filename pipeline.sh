@@ -16,11 +16,12 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$here"
 BIN=${ELT_BIN:-$here/bin}
 PGDATA_DIR=${PIPELINE_PGDATA:-$here/.pgdata}
+CITUS_PGDATA_DIR=${PIPELINE_CITUS_PGDATA:-$here/.pgdata-citus}
 
 usage() {
 	cat <<'USAGE'
 usage: pipeline.sh [--rows N] [--days D] [--start YYYY-MM-DD] [--seed S] [--dirty R]
-                   [--input FILE] [--full-refresh] [--skip-load] [--stop-db] [--help]
+                   [--input FILE] [--full-refresh] [--skip-load] [--citus] [--stop-db] [--help]
 
 Runs the sales job: raw DDL, seeds, gen | validate | pgload (or --input FILE,
 or data/example_sales.csv when it exists, through validate | pgload), the
@@ -35,14 +36,19 @@ the final facts.
   --input FILE      load this CSV instead of generating one
   --full-refresh    rebuild incremental models from scratch
   --skip-load       run seeds, models and tests on what is loaded already
-  --stop-db         stop the embedded database in .pgdata/ and exit
+  --citus           with no database configured, the embedded database is a
+                    Citus cluster (a coordinator and two workers) in
+                    .pgdata-citus/; needs Citus installed (docs/scale-out.md)
+  --stop-db         stop the embedded database (.pgdata/, and with --citus
+                    the cluster in .pgdata-citus/) and exit
   --help            this help
 
 Database: PG* variables, else .env (POSTGRES_USER, POSTGRES_PASSWORD,
 POSTGRES_DB, POSTGRES_HOST, POSTGRES_PORT), else an embedded cluster in
 .pgdata/ listening on a unix socket in that directory only.
 PIPELINE_DB_WAIT (seconds, default 10) bounds the wait for the server;
-PIPELINE_PGDATA moves the embedded cluster, PIPELINE_WORKDIR the rejects
+PIPELINE_PGDATA moves the embedded cluster (PIPELINE_CITUS_PGDATA the
+Citus one), PIPELINE_WORKDIR the rejects
 and logs (default target/pipeline); ELT_BIN names prebuilt programs (then
 nothing is built).
 
@@ -73,7 +79,7 @@ value() {
 	printf '%s' "$2"
 }
 
-rows=10000 days=7 start=2026-01-01 seed=1 dirty=0 input="" full_refresh="" skip_load="" stop_db=""
+rows=10000 days=7 start=2026-01-01 seed=1 dirty=0 input="" full_refresh="" skip_load="" stop_db="" citus=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--rows) rows=$(value "$@") || exit 2; shift 2 ;;
@@ -86,6 +92,7 @@ while [ $# -gt 0 ]; do
 	--full-refresh) full_refresh=--full-refresh; shift ;;
 	--skip-load) skip_load=1; shift ;;
 	--stop-db) stop_db=1; shift ;;
+	--citus) citus=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage_error "unknown option '$1'" ;;
 	esac
@@ -126,8 +133,15 @@ as_pg_owner() {
 
 embedded_stop() {
 	PGDATA_DIR=$(readlink -f "$PGDATA_DIR")
-	if [ -f "$PGDATA_DIR/data/postmaster.pid" ]; then
-		as_pg_owner "$(pg_bindir)/pg_ctl" -D "$PGDATA_DIR/data" -m fast -w stop >/dev/null
+	local node stopped=""
+	# data/: the single server; n0/ n1/ n2/: a Citus coordinator and workers
+	for node in data n1 n2 n0; do
+		if [ -f "$PGDATA_DIR/$node/postmaster.pid" ]; then
+			as_pg_owner "$(pg_bindir)/pg_ctl" -D "$PGDATA_DIR/$node" -m fast -w stop >/dev/null
+			stopped=1
+		fi
+	done
+	if [ -n "$stopped" ]; then
 		log "embedded database stopped ($PGDATA_DIR)"
 	else
 		log "no embedded database is running"
@@ -158,52 +172,116 @@ embedded_lock_down() {
 	chmod 700 "$PGDATA_DIR"
 }
 
+# Makes $PGDATA_DIR, a directory only the cluster's owner enters; as
+# root, where the postgres user cannot reach the project, it lives in
+# postgres's home and $PGDATA_DIR points there.
+embedded_dir() {
+	mkdir -p -m 700 "$PGDATA_DIR"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown postgres: "$PGDATA_DIR"
+		if ! runuser -u postgres -- test -w "$PGDATA_DIR"; then
+			# The project lies where the postgres user cannot go (under
+			# /root, say): keep the cluster in postgres's own home and
+			# let .pgdata point there.
+			local real
+			real=/var/lib/postgresql/elt-clusters/$(printf '%s' "$PGDATA_DIR" | sha256sum | cut -c1-16)
+			install -d -o postgres -g postgres -m 700 "$real"
+			rmdir "$PGDATA_DIR"
+			ln -s "$real" "$PGDATA_DIR"
+			PGDATA_DIR=$real
+			log "the postgres user cannot reach the project directory; the cluster lives in $real"
+		fi
+	fi
+}
+
+# embedded_node NODE PORT [OPTIONS]: the server in $PGDATA_DIR/NODE, made
+# when missing, locked down, listening on a socket in $PGDATA_DIR only
+# (port PORT), started or, when running, reloaded. Returns 0 when it was
+# started now, 1 when it was running.
+embedded_node() {
+	local node=$1 port=$2 opts=${3:-} bindir
+	bindir=$(pg_bindir)
+	if [ ! -d "$PGDATA_DIR/$node" ]; then
+		local initlog=$PGDATA_DIR/initdb.log
+		[ "$node" = data ] || initlog=$PGDATA_DIR/initdb-$node.log
+		as_pg_owner "$bindir/initdb" -D "$PGDATA_DIR/$node" -U postgres --auth-local=peer \
+			--auth-host=scram-sha-256 -E UTF8 --no-locale >"$initlog" 2>&1 ||
+			die 3 "database: initdb failed, see $initlog"
+	fi
+	embedded_lock_down "$PGDATA_DIR/$node"
+	local serverlog=$PGDATA_DIR/server.log
+	[ "$node" = data ] || serverlog=$PGDATA_DIR/server-$node.log
+	if [ ! -S "$PGDATA_DIR/.s.PGSQL.$port" ]; then
+		as_pg_owner "$bindir/pg_ctl" -D "$PGDATA_DIR/$node" -l "$serverlog" -w -t 60 \
+			-o "-c listen_addresses='' -c unix_socket_permissions=0700 -k $PGDATA_DIR -p $port $opts" start >/dev/null ||
+			die 3 "database: the embedded server did not start, see $serverlog"
+		return 0
+	fi
+	# Running already, perhaps with an older, open pg_hba.conf.
+	as_pg_owner "$bindir/pg_ctl" -D "$PGDATA_DIR/$node" reload >/dev/null ||
+		die 3 "database: the embedded server did not take its new pg_hba.conf, see $serverlog"
+	return 1
+}
+
 embedded_start() {
-	local bindir
+	local bindir started=0
 	# The server is needed only here: with a database of the user's own
 	# (or the Docker image's postgres service), none is installed.
 	scripts/ensure-deps.sh server || die 3 "database: no PostgreSQL server installed for the embedded database"
 	bindir=$(pg_bindir)
 	[ -x "$bindir/initdb" ] || die 3 "database: no PostgreSQL server installed (apt-get install postgresql)"
-	if [ ! -d "$PGDATA_DIR/data" ]; then
-		mkdir -p -m 700 "$PGDATA_DIR"
-		if [ "$(id -u)" -eq 0 ]; then
-			chown postgres: "$PGDATA_DIR"
-			if ! runuser -u postgres -- test -w "$PGDATA_DIR"; then
-				# The project lies where the postgres user cannot go (under
-				# /root, say): keep the cluster in postgres's own home and
-				# let .pgdata point there.
-				local real
-				real=/var/lib/postgresql/elt-clusters/$(printf '%s' "$PGDATA_DIR" | sha256sum | cut -c1-16)
-				install -d -o postgres -g postgres -m 700 "$real"
-				rmdir "$PGDATA_DIR"
-				ln -s "$real" "$PGDATA_DIR"
-				PGDATA_DIR=$real
-				log "the postgres user cannot reach the project directory; the cluster lives in $real"
-			fi
-		fi
-		log "creating the embedded database in $PGDATA_DIR"
-		as_pg_owner "$bindir/initdb" -D "$PGDATA_DIR/data" -U postgres --auth-local=peer \
-			--auth-host=scram-sha-256 -E UTF8 --no-locale >"$PGDATA_DIR/initdb.log" 2>&1 ||
-			die 3 "database: initdb failed, see $PGDATA_DIR/initdb.log"
+	if [ -n "$citus" ]; then
+		embedded_citus_start "$bindir"
+		return
 	fi
+	[ -d "$PGDATA_DIR/data" ] || { embedded_dir; log "creating the embedded database in $PGDATA_DIR"; }
 	PGDATA_DIR=$(readlink -f "$PGDATA_DIR") # the server wants the real path
-	embedded_lock_down "$PGDATA_DIR/data"
-	if [ ! -S "$PGDATA_DIR/.s.PGSQL.5432" ]; then
-		as_pg_owner "$bindir/pg_ctl" -D "$PGDATA_DIR/data" -l "$PGDATA_DIR/server.log" -w -t 60 \
-			-o "-c listen_addresses='' -c unix_socket_permissions=0700 -k $PGDATA_DIR -p 5432" start >/dev/null ||
-			die 3 "database: the embedded server did not start, see $PGDATA_DIR/server.log"
+	embedded_node data 5432 || started=$?
+	if [ "$started" -eq 0 ]; then
 		log "embedded database running, open to $(id -un) only; connect as $(id -un) with: psql -h $PGDATA_DIR -U postgres postgres"
 		log "stop it with: ./pipeline.sh --stop-db"
-	else
-		# Running already, perhaps with an older, open pg_hba.conf.
-		as_pg_owner "$bindir/pg_ctl" -D "$PGDATA_DIR/data" reload >/dev/null ||
-			die 3 "database: the embedded server did not take its new pg_hba.conf, see $PGDATA_DIR/server.log"
 	fi
 	export PGHOST=$PGDATA_DIR PGPORT=5432 PGUSER=postgres PGDATABASE=postgres
 }
 
+# --citus: a coordinator (n0, port 5432) and two workers (n1, n2, ports
+# 5433 and 5434), each locked down like the single embedded server. The
+# coordinator reaches the workers through their sockets in the same closed
+# directory (Citus takes a socket directory as a node's host name), as the
+# postgres user by peer authentication: no TCP listener, no password.
+embedded_citus_start() {
+	local bindir=$1 ver n started=0 psqlc
+	ver=$(basename "$(dirname "$bindir")")
+	[ -f "/usr/share/postgresql/$ver/extension/citus.control" ] ||
+		die 3 "database: --citus needs Citus installed in PostgreSQL $ver (Citus's own packages: see docs/scale-out.md)"
+	PGDATA_DIR=$CITUS_PGDATA_DIR
+	[ -d "$PGDATA_DIR/n0" ] || { embedded_dir; log "creating the embedded Citus cluster (a coordinator and two workers) in $PGDATA_DIR"; }
+	PGDATA_DIR=$(readlink -f "$PGDATA_DIR")
+	for n in 1 2 0; do
+		embedded_node "n$n" $((5432 + n)) "-c shared_preload_libraries=citus -c max_prepared_transactions=100" ||
+			started=1
+	done
+	export PGHOST=$PGDATA_DIR PGPORT=5432 PGUSER=postgres PGDATABASE=postgres
+	for n in 1 2 0; do
+		PGPORT=$((5432 + n)) psql_q -c "set client_min_messages = warning" -c "create extension if not exists citus" ||
+			die 3 "database: cannot create the citus extension on node $n, see $PGDATA_DIR/server-n$n.log"
+	done
+	if [ "$(psql_q -c "select count(*) from pg_dist_node where groupid > 0")" -lt 2 ]; then
+		psqlc=(-v dir="$PGDATA_DIR" -v ON_ERROR_STOP=1)
+		psql_q "${psqlc[@]}" >/dev/null <<-'SQL' || die 3 "database: cannot add the workers to the Citus coordinator"
+			select citus_set_coordinator_host(:'dir', 5432);
+			select citus_add_node(:'dir', 5433);
+			select citus_add_node(:'dir', 5434);
+		SQL
+	fi
+	if [ "$started" -eq 0 ]; then
+		log "embedded Citus cluster running (a coordinator and two workers), open to $(id -un) only; connect as $(id -un) with: psql -h $PGDATA_DIR -U postgres postgres"
+		log "stop it with: ./pipeline.sh --citus --stop-db"
+	fi
+}
+
 if [ -n "$stop_db" ]; then
+	[ -z "$citus" ] || PGDATA_DIR=$CITUS_PGDATA_DIR
 	embedded_stop
 	exit 0
 fi
@@ -258,7 +336,9 @@ wait_for_db() {
 	local wait=${PIPELINE_DB_WAIT:-10} i out
 	# Nothing configured: a server on the default socket that lets us in
 	# will do; otherwise the embedded one.
-	if [ -z "$configured" ] && ! PGCONNECT_TIMEOUT=2 psql_q -c 'select 1' >/dev/null 2>&1; then
+	if [ -n "$configured" ] && [ -n "$citus" ]; then
+		log "--citus: a database is configured (PG* or .env): using it, not an embedded cluster"
+	elif [ -n "$citus" ] || { [ -z "$configured" ] && ! PGCONNECT_TIMEOUT=2 psql_q -c 'select 1' >/dev/null 2>&1; }; then
 		embedded_start
 	fi
 	for ((i = 0; i <= wait; i++)); do

@@ -227,6 +227,8 @@ static void config_free(struct dbt_config *c)
 	free_strs(c->unique_key, c->nunique);
 	free_indexes(c);
 	free_strs(c->column_types, c->ncolumn_types * 2);
+	free(c->distributed_by);
+	free(c->colocate_with);
 	memset(c, 0, sizeof *c);
 }
 
@@ -321,6 +323,23 @@ static int config_set(struct dbt_config *c, const char *key, const struct cval *
 			       w.file, w.line, v->s);
 			return -1;
 		}
+		return 0;
+	}
+	/* Citus distribution, under dbt-greenplum's names with dbt-citus's
+	 * distribution_column and the shorter reference as aliases */
+	if (strcmp(key, "distributed_by") == 0 || strcmp(key, "distribution_column") == 0 ||
+	    strcmp(key, "colocate_with") == 0) {
+		if (v->kind != CV_STR)
+			goto want_string;
+		set_str(key[0] == 'c' ? &c->colocate_with : &c->distributed_by, v->s[0] ? v->s : NULL);
+		return 0;
+	}
+	if (strcmp(key, "distributed_replicated") == 0 || strcmp(key, "reference") == 0) {
+		if (v->kind != CV_BOOL) {
+			seterr(err, errlen, "%s:%zu: config '%s' needs true or false", w.file, w.line, key);
+			return -1;
+		}
+		c->replicated = v->b;
 		return 0;
 	}
 	if (strcmp(key, "indexes") == 0 || strcmp(key, "column_types") == 0)

@@ -65,6 +65,14 @@ struct dbt_config {
 	size_t nindexes;
 	char **column_types;   /* seeds: name, type, name, type, ... */
 	size_t ncolumn_types;  /* pairs */
+	/* Citus (ignored without it): distributed_by (alias
+	 * distribution_column, as dbt-citus says) names the distribution
+	 * column, colocate_with a table to share shards with; a true
+	 * distributed_replicated (alias reference) makes a reference table,
+	 * copied to every node. NULL / false: a plain local table. */
+	char *distributed_by;
+	char *colocate_with;
+	bool replicated;
 };
 
 struct dbt_node {

@@ -379,6 +379,79 @@ out:
 	return rc;
 }
 
+/* ---- Citus: distribution kept across rebuilds ----
+ * CREATE TABLE AS makes a table local to the coordinator, so a distributed
+ * model or seed is rebuilt as: the new table created empty, distributed
+ * (or replicated) like the one it replaces, filled with INSERT ... SELECT
+ * (pushed down to the shards when the query is colocated with it), then
+ * swapped in, in the one transaction of the build. */
+
+bool mr_distributes(const struct mr_ctx *ctx, const struct dbt_node *n)
+{
+	return ctx->citus && (n->cfg.distributed_by || n->cfg.replicated);
+}
+
+int mr_distribute(const struct mr_ctx *ctx, PGconn *conn, const struct dbt_node *n, const char *tmprel,
+		  struct node_result *r)
+{
+	if (!mr_distributes(ctx, n))
+		return 0;
+	const struct dbt_config *c = &n->cfg;
+	if (c->distributed_by && c->replicated) {
+		mr_message(r, "config distributed_by and distributed_replicated (reference) exclude each other");
+		return -1;
+	}
+	if (c->colocate_with && !c->distributed_by) {
+		mr_message(r, "config colocate_with needs distributed_by (distribution_column)");
+		return -1;
+	}
+	/* A reference table has a copy on the coordinator too; writing it
+	 * there "locally" would then forbid the parallel commands that follow
+	 * in this transaction (filling, indexing, analyzing, the swap). */
+	PGresult *res = mr_exec(conn, r, "setting citus.enable_local_execution",
+				"set local citus.enable_local_execution = off", 0, NULL);
+	if (!res)
+		return -1;
+	PQclear(res);
+	if (c->replicated) {
+		const char *params[] = { tmprel };
+		res = mr_exec(conn, r, "making a reference table",
+			      "select pg_catalog.create_reference_table($1::pg_catalog.regclass)", 1, params);
+	} else {
+		const char *params[] = { tmprel, c->distributed_by, c->colocate_with ? c->colocate_with : "default" };
+		res = mr_exec(conn, r, "distributing the table",
+			      "select pg_catalog.create_distributed_table($1::pg_catalog.regclass, $2, "
+			      "colocate_with => $3)",
+			      3, params);
+	}
+	PQclear(res);
+	return res ? 0 : -1;
+}
+
+/* Whether the existing table schema.name is spread as n's config asks:
+ * 1 yes, 0 no (a local table, another column, a reference table where a
+ * distributed one is asked, ...), -1 on error. */
+static int distribution_matches(PGconn *conn, struct node_result *r, const struct dbt_node *n, const char *rel)
+{
+	const char *params[] = { rel };
+	PGresult *res = mr_exec(conn, r, "reading the table's distribution",
+				"select case when p.partmethod = 'h' then 'distributed' "
+				"  when p.repmodel = 't' then 'reference' else 'other' end, "
+				"  coalesce(pg_catalog.column_to_column_name(p.logicalrelid, p.partkey), '') "
+				"from pg_catalog.pg_dist_partition p where p.logicalrelid = $1::pg_catalog.regclass",
+				1, params);
+	if (!res)
+		return -1;
+	int same = 0;
+	if (PQntuples(res) == 1) {
+		const char *type = PQgetvalue(res, 0, 0), *col = PQgetvalue(res, 0, 1);
+		same = n->cfg.replicated ? strcmp(type, "reference") == 0
+					 : strcmp(type, "distributed") == 0 && strcmp(col, n->cfg.distributed_by) == 0;
+	}
+	PQclear(res);
+	return same;
+}
+
 /* ---- the builds ---- */
 
 /* Creates the configured indexes on schema.rel. */
@@ -470,11 +543,25 @@ static int build_view(PGconn *conn, struct node_result *r, const struct dbt_node
 	return mr_swap(conn, n->schema, n->identifier, tmp, (char)old_kind, 'v', r);
 }
 
-static int build_table(PGconn *conn, struct node_result *r, const struct dbt_node *n, int old_kind,
-		       const char *sql, const char *tmprel, const char *tmp)
+static int build_table(const struct mr_ctx *ctx, PGconn *conn, struct node_result *r, const struct dbt_node *n,
+		       int old_kind, const char *sql, const char *tmprel, const char *tmp)
 {
-	char *q = xasprintf("create table %s as (\n%s\n)", tmprel, sql);
-	PGresult *res = mr_exec(conn, r, "building the table", q, 0, NULL);
+	char *q;
+	PGresult *res;
+	if (mr_distributes(ctx, n)) {
+		/* the query's columns, no rows; distributed; then filled */
+		q = xasprintf("create table %s as (\n%s\n) with no data", tmprel, sql);
+		res = mr_exec(conn, r, "creating the table", q, 0, NULL);
+		free(q);
+		PQclear(res);
+		if (!res || mr_distribute(ctx, conn, n, tmprel, r))
+			return -1;
+		q = xasprintf("insert into %s (\n%s\n)", tmprel, sql);
+		res = mr_exec(conn, r, "filling the table", q, 0, NULL);
+	} else {
+		q = xasprintf("create table %s as (\n%s\n)", tmprel, sql);
+		res = mr_exec(conn, r, "building the table", q, 0, NULL);
+	}
 	free(q);
 	if (!res)
 		return -1;
@@ -612,18 +699,37 @@ int mr_build(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *
 		return -1;
 	bool incremental = n->cfg.materialized == MAT_INCREMENTAL && !ctx->full_refresh &&
 			   (old_kind == 'r' || old_kind == 'p');
+	char *rel = qualified(conn, r, n->schema, n->identifier);
+	if (!rel)
+		return -1;
+	/* A table built before Citus, or before its config asked for a
+	 * distribution, would stay local through every increment: it is
+	 * built again in full, distributed, once. */
+	if (incremental && mr_distributes(ctx, n)) {
+		int same = distribution_matches(conn, r, n, rel);
+		if (same < 0) {
+			free(rel);
+			return -1;
+		}
+		if (!same) {
+			log_info("%s is not spread as its config says (%s%s): building it in full", n->relation,
+				 n->cfg.replicated ? "a reference table" : "distributed by ",
+				 n->cfg.replicated ? "" : n->cfg.distributed_by);
+			incremental = false;
+		}
+	}
 	r->full_build = !incremental;
 	char err[1024];
 	char *sql = NULL;
 	if (mr_compile(p, node, incremental, &sql, err, sizeof err)) {
 		mr_message(r, "%s", err);
+		free(rel);
 		return -1;
 	}
 	r->compiled = sql;
 	char tmp[64];
 	mr_tmp_name(n->identifier, tmp);
-	char *rel = qualified(conn, r, n->schema, n->identifier);
-	char *tmprel = rel ? qualified(conn, r, n->schema, tmp) : NULL;
+	char *tmprel = qualified(conn, r, n->schema, tmp);
 	int rc = -1;
 	if (!tmprel)
 		goto out;
@@ -637,7 +743,7 @@ int mr_build(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *
 	} else if (incremental) {
 		rc = build_increment(conn, r, n, sql, rel);
 	} else {
-		rc = build_table(conn, r, n, old_kind, sql, tmprel, tmp);
+		rc = build_table(ctx, conn, r, n, old_kind, sql, tmprel, tmp);
 	}
 	if (rc == 0) {
 		char *keep = r->response ? xstrdup(r->response) : NULL;

@@ -363,6 +363,35 @@ static int create_schemas(PGconn *conn, const struct dbt_project *p, const bool 
 	return 0;
 }
 
+/* Whether the database runs Citus (the extension is there), which the
+ * distribution configs need; without it they are ignored, saying so once.
+ * Returns 0, or -1 after reporting. */
+static int detect_citus(PGconn *conn, struct mr_ctx *ctx, const bool *selected)
+{
+	int status = EXIT_OK;
+	PGresult *res = pgconn_query(conn, "select exists (select from pg_catalog.pg_extension where extname = 'citus')",
+				     0, NULL, PGRES_TUPLES_OK, "cannot look for Citus: ", &status);
+	if (!res)
+		return -1;
+	ctx->citus = PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	const struct dbt_project *p = ctx->p;
+	size_t n = 0;
+	const char *first = NULL;
+	for (size_t i = 0; i < p->nnodes; i++)
+		if (selected[i] && (p->nodes[i].cfg.distributed_by || p->nodes[i].cfg.replicated)) {
+			n++;
+			first = first ? first : p->nodes[i].name;
+		}
+	if (n && !ctx->citus)
+		log_info("Citus is not installed in this database: the distribution configs (distributed_by, "
+			 "distributed_replicated) of %s%s are ignored; the tables stay local",
+			 first, n > 1 ? " and others" : "");
+	else if (n)
+		log_debug("Citus: %zu selected nodes are distributed or replicated", n);
+	return 0;
+}
+
 static int cmd_build(struct dbt_project *p, const struct opts *o, bool *selected)
 {
 	struct mr_ctx ctx = { .p = p, .full_refresh = o->full_refresh };
@@ -387,7 +416,8 @@ static int cmd_build(struct dbt_project *p, const struct opts *o, bool *selected
 		ctx.nconns++;
 		pgconn_log_notices(ctx.conns[i], LOG_VERBOSE);
 	}
-	if (take_lock(ctx.conns[0], p, o->no_wait) || create_schemas(ctx.conns[0], p, selected)) {
+	if (take_lock(ctx.conns[0], p, o->no_wait) || detect_citus(ctx.conns[0], &ctx, selected) ||
+	    create_schemas(ctx.conns[0], p, selected)) {
 		status = EXIT_OPER;
 		goto out;
 	}

@@ -34,6 +34,7 @@ struct mr_ctx {
 	pthread_mutex_t print_lock;
 	size_t done, total;       /* for "[3/10]" */
 	bool conn_lost;           /* a connection broke: the run stops (status 3) */
+	bool citus;               /* the database has the citus extension */
 };
 
 /* ---- dag.c ---- */
@@ -78,6 +79,19 @@ int mr_build(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *
  * server's message in r->message. */
 int mr_swap(PGconn *conn, const char *schema, const char *name, const char *tmp, char old_kind,
 	    char new_kind, struct node_result *r);
+
+/* Whether node's table is to be distributed or replicated here: its
+ * config asks for it (distributed_by, distributed_replicated) and the
+ * database runs Citus. */
+bool mr_distributes(const struct mr_ctx *ctx, const struct dbt_node *n);
+
+/* In the transaction open on conn, makes the new, still empty table
+ * tmprel (quoted, qualified) what n's config asks: a distributed table
+ * (create_distributed_table by distributed_by, colocate_with when given)
+ * or a reference table (create_reference_table). Does nothing unless
+ * mr_distributes(). Returns 0 or -1 with r->message. */
+int mr_distribute(const struct mr_ctx *ctx, PGconn *conn, const struct dbt_node *n, const char *tmprel,
+		  struct node_result *r);
 
 /* Runs sql (with nparams text parameters) and checks the result: returns
  * it when its status is PGRES_COMMAND_OK or PGRES_TUPLES_OK, otherwise

@@ -257,9 +257,10 @@ static bool is_end_marker(const char *raw, size_t len)
 }
 
 /* Second pass: the file's bytes into COPY. */
-static int copy_file(PGconn *conn, const struct dbt_node *n, const char *tmprel, struct node_result *r)
+static int copy_file(PGconn *conn, const struct dbt_node *n, const char *tmprel, bool freeze, struct node_result *r)
 {
-	char *sql = xasprintf("copy %s from stdin with (format csv, header true, freeze true)", tmprel);
+	char *sql = xasprintf("copy %s from stdin with (format csv, header true%s)", tmprel,
+			      freeze ? ", freeze true" : "");
 	PGresult *res = PQexec(conn, sql);
 	free(sql);
 	if (PQresultStatus(res) != PGRES_COPY_IN) {
@@ -394,7 +395,11 @@ int mr_seed(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *r
 	if (!(res = mr_exec(conn, r, "creating the seed table", sql, 0, NULL)))
 		goto rollback;
 	PQclear(res);
-	if (copy_file(conn, n, tmprel, r))
+	/* Citus: a reference or distributed table before it fills, and COPY
+	 * routes the rows (FREEZE is for a local table only) */
+	if (mr_distribute(ctx, conn, n, tmprel, r))
+		goto rollback;
+	if (copy_file(conn, n, tmprel, !mr_distributes(ctx, n), r))
 		goto rollback;
 	free(sql);
 	sql = xasprintf("analyze %s", tmprel);

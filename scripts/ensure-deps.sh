@@ -8,7 +8,29 @@
 #   ensure-deps.sh test    + bats with its helpers, the PostgreSQL server
 #   ensure-deps.sh bench   + hyperfine, pgloader, GNU time
 #   ensure-deps.sh fuzz    build + clang with its libFuzzer runtime
+#   ensure-deps.sh citus   Citus in the machine's PostgreSQL, for tests/citus.bats
+#                          and bench/citus.bench.sh: built by the install script
+#                          kept beside the repository (ELT_CITUS_INSTALL, else
+#                          ../shared/citus/install.sh); users install Citus from
+#                          Citus's own packages (docs/scale-out.md)
 set -euo pipefail
+
+if [ "${1:-}" = citus ]; then
+	for share in /usr/share/postgresql/*/extension; do
+		[ -f "$share/citus.control" ] && exit 0
+	done
+	script=${ELT_CITUS_INSTALL:-$(cd "$(dirname "$0")/.." && pwd)/../shared/citus/install.sh}
+	if [ ! -x "$script" ]; then
+		echo "citus: not installed, and no install script at $script: the Citus tests will be skipped" >&2
+		exit 0
+	fi
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "citus: not installed; install it with: sudo $script" >&2
+		exit 3
+	fi
+	echo "installing Citus with $script (a few minutes)" >&2
+	exec "$script"
+fi
 
 stage=${1:-build}
 missing=()

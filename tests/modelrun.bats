@@ -744,6 +744,26 @@ pgload_running() {
 	assert_equal "$(sql -c "select count(*) from analytics.int_daily_sales where gross_usd is null")" 0
 }
 
+@test "without Citus the distribution configs are ignored with one line, and the tables are plain" {
+	mkdir -p p/models p/seeds
+	printf 'name: dist\nconfig-version: 2\nseeds:\n  dist:\n    +reference: true\n' >p/dbt_project.yml
+	printf 'code\na\n' >p/seeds/codes.csv
+	printf "{{ config(materialized='table', distribution_column='code', colocate_with='x.y') }}\nselect code from {{ ref('codes') }}\n" \
+		>p/models/m.sql
+	run --separate-stderr "$BIN/modelrun" seed --project-dir p
+	assert_success
+	assert_stderr_line "modelrun: Citus is not installed in this database: the distribution configs (distributed_by, distributed_replicated) of codes are ignored; the tables stay local"
+	run --separate-stderr "$BIN/modelrun" run --project-dir p
+	assert_success
+	assert_stderr_line "modelrun: Citus is not installed in this database: the distribution configs (distributed_by, distributed_replicated) of m are ignored; the tables stay local"
+	assert_equal "$(sql -c "select code from analytics.m")" a
+	# a config of the wrong kind is an error naming the file
+	printf "{{ config(reference='yes') }}\nselect 1 as x\n" >p/models/m.sql
+	run --separate-stderr "$BIN/modelrun" run --project-dir p
+	assert_failure
+	[[ "$stderr" == *"models/m.sql:1: config 'reference' needs true or false"* ]]
+}
+
 @test "modelrun blanks a password given with -d in its command line, as ps shows it" {
 	hides_password "$BIN/modelrun" run --project-dir "$REPO/sql"
 }

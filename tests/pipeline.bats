@@ -136,6 +136,35 @@ setup() {
 	rm -rf "$dir"
 }
 
+@test "pipeline.sh --citus starts an embedded coordinator with two workers over sockets only, distributes the warehouse, and stops it" {
+	ls /usr/share/postgresql/*/extension/citus.control >/dev/null 2>&1 || skip "Citus not installed"
+	dir=$(mktemp -d /tmp/elt-embedded.XXXXXX)
+	chmod 755 "$dir"
+	(
+		unset PGHOST PGPORT PGUSER PGDATABASE
+		export PIPELINE_CITUS_PGDATA=$dir/citus
+		run_status=0
+		"$REPO/pipeline.sh" --citus --rows 300 --days 2 >out 2>err || run_status=$?
+		PGHOST=$dir/citus PGPORT=5432 PGUSER=postgres PGDATABASE=postgres \
+			sql -c "select table_name || ':' || citus_table_type from citus_tables where table_name::text like '%sales%' order by 1" \
+			-c "select count(*) from pg_dist_node where nodename = '$dir/citus'" \
+			-c "show listen_addresses" >tables || run_status=$?
+		"$REPO/pipeline.sh" --citus --stop-db 2>>err
+		exit "$run_status"
+	) || { cat "$BATS_TEST_TMPDIR/err"; rm -rf "$dir"; false; }
+	grep -q "embedded Citus cluster running (a coordinator and two workers), open to $(id -un) only" err
+	grep -q "embedded database stopped" err
+	grep -q "sale_date" out
+	# the three nodes' sockets in the closed directory; no TCP listener
+	assert_equal "$(cat tables)" "analytics.fct_daily_sales_metrics:distributed
+analytics.int_daily_sales:distributed
+analytics.stg_sales:distributed
+raw.sales:distributed
+3"
+	assert_equal "$(tail -n 1 tables)" ""
+	rm -rf "$dir"
+}
+
 # A cluster of pipeline.sh's own in $1, left running; prints its real path.
 embedded_cluster() {
 	(

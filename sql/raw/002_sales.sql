@@ -27,3 +27,22 @@ create table if not exists raw.sales (
 drop index if exists raw.sales_load_id;
 create index if not exists sales_load_brin on raw.sales
     using brin (_load_id, _loaded_at) with (autosummarize = on);
+
+-- On Citus (the extension is there: a coordinator with workers), raw.sales
+-- is spread over the workers by sale_id, the key stg_sales de-duplicates
+-- on, so that staging's per-sale work runs on each shard where the sale
+-- lives. COPY into it fans out to the shards as it is. Elsewhere nothing
+-- changes. The table has no unique constraint, so no constraint has to
+-- include the distribution column. raw._loads stays a local table on the
+-- coordinator (see 001_schema.sql).
+do $$
+begin
+    -- pg_dist_partition exists only with Citus: the inner statement is
+    -- planned only when the outer test holds
+    if exists (select from pg_catalog.pg_extension where extname = 'citus') then
+        if not exists (select from pg_dist_partition where logicalrelid = 'raw.sales'::regclass) then
+            perform create_distributed_table('raw.sales', 'sale_id');
+        end if;
+    end if;
+end
+$$;

@@ -95,6 +95,15 @@ static void schema_file_tests_are_collected(void)
 	CHECK(fx && fx->kind == DBT_SEED && fx->cfg.ncolumn_types == 2);
 	const struct dbt_node *stg = node(&p, "stg_sales");
 	CHECK(stg && stg->cfg.nindexes == 3 && stg->cfg.indexes[0].unique);
+	/* Citus: from config() and from dbt_project.yml's seed defaults */
+	CHECK(stg && stg->cfg.distributed_by && strcmp(stg->cfg.distributed_by, "sale_id") == 0 &&
+	      stg->cfg.colocate_with && strcmp(stg->cfg.colocate_with, "raw.sales") == 0 && !stg->cfg.replicated);
+	const struct dbt_node *fct = node(&p, "fct_daily_sales_metrics");
+	CHECK(fct && fct->cfg.distributed_by && strcmp(fct->cfg.distributed_by, "sale_date") == 0 &&
+	      !fct->cfg.colocate_with);
+	CHECK(fx && fx->cfg.replicated && !fx->cfg.distributed_by);
+	CHECK(node(&p, "stg_loads") && !node(&p, "stg_loads")->cfg.distributed_by &&
+	      !node(&p, "stg_loads")->cfg.replicated);
 	/* singular tests render with the project's refs */
 	CHECK(p.nsingular == 2);
 	const char *text = "select * from {{ ref('fct_daily_sales_metrics') }} where {{ var('x', 1) }} = 1";

@@ -38,9 +38,16 @@
 -- back between runs (the test stg_sales_has_every_raw_sale would show
 -- loads left behind). Timestamps rather than a counter, so that a full
 -- rebuild of stg_loads or of this table makes everything after it newer.
+--
+-- On Citus it is distributed by sale_id beside raw.sales (colocated), so
+-- de-duplicating a sale and comparing it with its staged row happen on the
+-- shard that holds both; elsewhere distributed_by and colocate_with are
+-- ignored.
 {{ config(
     materialized='incremental',
     unique_key='sale_id',
+    distributed_by='sale_id',
+    colocate_with='raw.sales',
     indexes=[
       {'columns': ['sale_id'], 'unique': True},
       {'columns': ['sale_date']},
