@@ -517,7 +517,7 @@ int load_commit(struct load *L, uint64_t bytes)
 	int status = EXIT_OK;
 	PGresult *res = pgconn_query(L->conn,
 			      "update raw._loads set status = 'committed', rows = $2, bytes = $3, "
-			      "finished_at = clock_timestamp() where load_id = $1",
+			      "finished_at = statement_timestamp() where load_id = $1",
 			      3, params, PGRES_COMMAND_OK, "cannot record the load in raw._loads: ",
 			      &status);
 	if (!res)
@@ -562,7 +562,7 @@ void load_rollback(struct load *L, uint64_t bytes, const char *why)
 	PGresult *res = pgconn_query(L->conn,
 			      "insert into raw._loads (load_id, target_table, source, idempotency_key, "
 			      "started_at, finished_at, status, message, bytes) "
-			      "values ($1, $2, $3, $4, $5, clock_timestamp(), 'failed', $6, $7)",
+			      "values ($1, $2, $3, $4, $5, statement_timestamp(), 'failed', $6, $7)",
 			      7, params, PGRES_COMMAND_OK, "cannot record the failed load in raw._loads: ",
 			      &status);
 	PQclear(res);
