@@ -13,13 +13,31 @@
 #                          kept beside the repository (ELT_CITUS_INSTALL, else
 #                          ../shared/citus/install.sh); users install Citus from
 #                          Citus's own packages (docs/scale-out.md)
+#   ensure-deps.sh citus-script   prints the path of that install script
 set -euo pipefail
 
+# The install script: ELT_CITUS_INSTALL, else the one kept beside this
+# clone (../shared), else where the team's machines keep it.
+citus_script() {
+	local beside
+	beside=$(cd "$(dirname "$0")/.." && pwd)/../shared/citus/install.sh
+	if [ -n "${ELT_CITUS_INSTALL:-}" ]; then
+		echo "$ELT_CITUS_INSTALL"
+	elif [ -x "$beside" ] || [ ! -x /work/shared/citus/install.sh ]; then
+		echo "$beside"
+	else
+		echo /work/shared/citus/install.sh
+	fi
+}
+if [ "${1:-}" = citus-script ]; then
+	citus_script
+	exit 0
+fi
 if [ "${1:-}" = citus ]; then
 	for share in /usr/share/postgresql/*/extension; do
 		[ -f "$share/citus.control" ] && exit 0
 	done
-	script=${ELT_CITUS_INSTALL:-$(cd "$(dirname "$0")/.." && pwd)/../shared/citus/install.sh}
+	script=$(citus_script)
 	if [ ! -x "$script" ]; then
 		echo "citus: not installed, and no install script at $script: the Citus tests will be skipped" >&2
 		exit 0

@@ -37,7 +37,7 @@ citus_installed() {
 citus_install_script() {
 	local repo
 	repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-	echo "${ELT_CITUS_INSTALL:-$repo/../shared/citus/install.sh}"
+	"$repo/scripts/ensure-deps.sh" citus-script
 }
 
 citus_available() {
