@@ -464,12 +464,12 @@ static int load_constraints(struct loader *L, struct ts_field *f, yaml_node_t *m
 				vals = xcalloc(n + 1, sizeof *vals);
 				for (size_t j = 0; j < n; j++) {
 					yaml_node_t *item = ydoc_item(&L->doc, v, j);
-					struct sbuf b = { 0 };
+					struct buf b = { 0 };
 					if (ydoc_is_scalar(item))
-						sbuf_add(&b, ydoc_str(item), strlen(ydoc_str(item)));
+						buf_adds(&b, ydoc_str(item));
 					else
 						canon_node(&L->doc, item, &b);
-					vals[j] = b.s ? b.s : xstrdup("");
+					vals[j] = buf_detach(&b);
 				}
 			} else if (string_list(L, v, "enum", false, true, &vals, &n) != 0) {
 				return -1;

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "buf.h"
 #include "caltime.h"
 #include "tableschema.h"
 #include "ydoc.h"
@@ -111,25 +112,16 @@ static inline bool is_json_type(enum ts_type t)
 	return t == TS_OBJECT || t == TS_ARRAY || t == TS_GEOPOINT || t == TS_GEOJSON;
 }
 
-/* A growing text, for canonical JSON. */
-struct sbuf {
-	char *s;
-	size_t len, cap;
-};
-
-/* Appends n bytes of s to b, keeping b->s NUL-terminated. */
-void sbuf_add(struct sbuf *b, const char *s, size_t n);
-
 /* Appends node n of d to b as canonical JSON: compact, keys in byte order, one spelling per number. */
-void canon_node(struct ydoc *d, const yaml_node_t *n, struct sbuf *b);
+void canon_node(struct ydoc *d, const yaml_node_t *n, struct buf *b);
 
 /* Parses an object, array or geojson cell (v->i: its items), to canon as canonical JSON if given; false with *why. */
 bool parse_json_value(const struct ts_field *f, const char *s, size_t len, struct ts_value *v,
-		      struct sbuf *canon, const char **why);
+		      struct buf *canon, const char **why);
 
 /* Parses a geopoint cell by f's format (scratch: len + 1 bytes), to canon as [lon,lat] if given; false with *why. */
 bool parse_geopoint(const struct ts_field *f, const char *s, size_t len, char *scratch,
-		    struct sbuf *canon, const char **why);
+		    struct buf *canon, const char **why);
 
 /* The cell as canonical JSON, malloc'd for the caller; NULL with *why when it is no value of f's type. */
 char *json_canonical(const struct ts_field *f, const char *s, size_t len, const char **why);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "xalloc.h"
 #include "ydoc.h"
 
@@ -173,50 +174,38 @@ static bool json_check(const char *s, size_t len, char *top, int64_t *items, con
 	}
 }
 
-
-void sbuf_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = 2 * (b->len + n + 1) + 64;
-		b->s = xrealloc(b->s, b->cap);
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
 static const struct ts_field plain_number = { .type = TS_NUMBER, .decimal_char = '.', .bare_number = true };
 
 /* A JSON number as 0, or -0.DIGITSeEXP: one spelling for one value. */
-static void canon_number(struct sbuf *b, const char *s, size_t len)
+static void canon_number(struct buf *b, const char *s, size_t len)
 {
 	char *digits = xcalloc(len + 2, 1), head[32];
 	struct ts_value v;
 	const char *why;
 	if (!parse_decimal(&plain_number, s, len, false, &v, digits, &why)) {
-		sbuf_add(b, s, len); /* not reached for checked JSON */
+		buf_add(b, s, len); /* not reached for checked JSON */
 	} else if (v.sign == 0) {
-		sbuf_add(b, "0", 1);
+		buf_addc(b, '0');
 	} else {
-		sbuf_add(b, v.sign < 0 ? "-0." : "0.", v.sign < 0 ? 3 : 2);
-		sbuf_add(b, v.digits, v.ndigits);
-		sbuf_add(b, head, (size_t)snprintf(head, sizeof head, "e%lld", (long long)v.exp));
+		buf_add(b, v.sign < 0 ? "-0." : "0.", v.sign < 0 ? 3 : 2);
+		buf_add(b, v.digits, v.ndigits);
+		buf_add(b, head, (size_t)snprintf(head, sizeof head, "e%lld", (long long)v.exp));
 	}
 	free(digits);
 }
 
-static void canon_string(struct sbuf *b, const char *s, size_t len)
+static void canon_string(struct buf *b, const char *s, size_t len)
 {
-	sbuf_add(b, "\"", 1);
+	buf_addc(b, '"');
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		char esc[8];
 		if (c == '"' || c == '\\' || c < 0x20)
-			sbuf_add(b, esc, (size_t)snprintf(esc, sizeof esc, "\\u%04x", c));
+			buf_add(b, esc, (size_t)snprintf(esc, sizeof esc, "\\u%04x", c));
 		else
-			sbuf_add(b, &s[i], 1);
+			buf_addc(b, s[i]);
 	}
-	sbuf_add(b, "\"", 1);
+	buf_addc(b, '"');
 }
 
 static int canon_key_cmp(const yaml_node_t *a, const yaml_node_t *b)
@@ -228,16 +217,16 @@ static int canon_key_cmp(const yaml_node_t *a, const yaml_node_t *b)
 
 /* A node as compact JSON, an object's members in the byte order of their
  * keys, numbers as canon_number() writes them. */
-void canon_node(struct ydoc *d, const yaml_node_t *n, struct sbuf *b)
+void canon_node(struct ydoc *d, const yaml_node_t *n, struct buf *b)
 {
 	if (ydoc_is_seq(n)) {
-		sbuf_add(b, "[", 1);
+		buf_addc(b, '[');
 		for (size_t i = 0; i < ydoc_len(n); i++) {
 			if (i)
-				sbuf_add(b, ",", 1);
+				buf_addc(b, ',');
 			canon_node(d, ydoc_item(d, n, i), b);
 		}
-		sbuf_add(b, "]", 1);
+		buf_addc(b, ']');
 	} else if (ydoc_is_map(n)) {
 		size_t len = ydoc_len(n), *order = xcalloc(len + 1, sizeof *order);
 		for (size_t i = 0; i < len; i++) { /* insertion sort: objects in cells are small */
@@ -249,15 +238,15 @@ void canon_node(struct ydoc *d, const yaml_node_t *n, struct sbuf *b)
 				order[j] = order[j - 1];
 			order[j] = i;
 		}
-		sbuf_add(b, "{", 1);
+		buf_addc(b, '{');
 		for (size_t i = 0; i < len; i++) {
 			if (i)
-				sbuf_add(b, ",", 1);
+				buf_addc(b, ',');
 			canon_node(d, ydoc_key(d, n, order[i]), b);
-			sbuf_add(b, ":", 1);
+			buf_addc(b, ':');
 			canon_node(d, ydoc_value(d, n, order[i]), b);
 		}
-		sbuf_add(b, "}", 1);
+		buf_addc(b, '}');
 		free(order);
 	} else if (ydoc_is_scalar(n)) {
 		const char *s = (const char *)n->data.scalar.value;
@@ -265,13 +254,13 @@ void canon_node(struct ydoc *d, const yaml_node_t *n, struct sbuf *b)
 		if (!ydoc_is_plain(n))
 			canon_string(b, s, len);
 		else if (!strcmp(s, "true") || !strcmp(s, "false") || !strcmp(s, "null"))
-			sbuf_add(b, s, len);
+			buf_add(b, s, len);
 		else if (len && (is_digit(s[0]) || s[0] == '-'))
 			canon_number(b, s, len);
 		else
 			canon_string(b, s, len); /* a plain YAML word in a schema's enum */
 	} else {
-		sbuf_add(b, "null", 4);
+		buf_add(b, "null", 4);
 	}
 }
 
@@ -329,7 +318,7 @@ static bool json_tree(const char *s, size_t len, struct ydoc *d, const char **wh
  * {"lon": x, "lat": y}, each a number; lon and lat are checked to be on
  * the globe. When canon is given, the point is written to it as [lon,lat]. */
 bool parse_geopoint(const struct ts_field *f, const char *s, size_t len, char *scratch,
-		    struct sbuf *canon, const char **why)
+		    struct buf *canon, const char **why)
 {
 	const char *fmt = f->format;
 	if (is_default_format(fmt)) {
@@ -349,11 +338,11 @@ bool parse_geopoint(const struct ts_field *f, const char *s, size_t len, char *s
 		if (!lon_lat_ok(s, (size_t)(comma - s), lat, (size_t)(end - lat), scratch, why))
 			return false;
 		if (canon) {
-			sbuf_add(canon, "[", 1);
+			buf_addc(canon, '[');
 			canon_number(canon, s, (size_t)(comma - s));
-			sbuf_add(canon, ",", 1);
+			buf_addc(canon, ',');
 			canon_number(canon, lat, (size_t)(end - lat));
-			sbuf_add(canon, "]", 1);
+			buf_addc(canon, ']');
 		}
 		return true;
 	}
@@ -381,11 +370,11 @@ bool parse_geopoint(const struct ts_field *f, const char *s, size_t len, char *s
 	else
 		ok = lon_lat_ok(ydoc_str(lon), strlen(ydoc_str(lon)), ydoc_str(lat), strlen(ydoc_str(lat)), scratch, why);
 	if (ok && canon) {
-		sbuf_add(canon, "[", 1);
+		buf_addc(canon, '[');
 		canon_node(&d, lon, canon);
-		sbuf_add(canon, ",", 1);
+		buf_addc(canon, ',');
 		canon_node(&d, lat, canon);
-		sbuf_add(canon, "]", 1);
+		buf_addc(canon, ']');
 	}
 	ydoc_free(&d);
 	return ok;
@@ -473,7 +462,7 @@ static bool topojson_object(struct ydoc *d, const yaml_node_t *n)
  * or array go to v->i. With canon, the value is written to it as JSON with
  * one spelling. */
 bool parse_json_value(const struct ts_field *f, const char *s, size_t len, struct ts_value *v,
-		      struct sbuf *canon, const char **why)
+		      struct buf *canon, const char **why)
 {
 	char top;
 	int64_t items;
@@ -506,17 +495,17 @@ bool parse_json_value(const struct ts_field *f, const char *s, size_t len, struc
  * JSON, malloc'd; NULL when the cell is no such value. */
 char *json_canonical(const struct ts_field *f, const char *s, size_t len, const char **why)
 {
-	struct sbuf b = { 0 };
+	struct buf b = { 0 };
 	struct ts_value v;
 	char *scratch = xcalloc(len + 2, 1);
 	bool ok = f->type == TS_GEOPOINT ? parse_geopoint(f, s, len, scratch, &b, why)
 					 : parse_json_value(f, s, len, &v, &b, why);
 	free(scratch);
 	if (!ok) {
-		free(b.s);
+		buf_free(&b);
 		return NULL;
 	}
-	if (!b.s)
-		sbuf_add(&b, "", 0);
-	return b.s;
+	/* Cut to size: a buffer starts at 4 KiB, and an enum keeps its values. */
+	size_t n = b.len;
+	return xrealloc(buf_detach(&b), n + 1);
 }
