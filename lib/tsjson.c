@@ -56,7 +56,9 @@ static bool json_number(const char **p, const char *end)
 	return true;
 }
 
-static bool json_string(const char **p, const char *end)
+/* Steps *p over the JSON string that starts there, checking it (lib/json.h's
+ * json_string() writes one). */
+static bool json_skip_string(const char **p, const char *end)
 {
 	const char *q = *p + 1; /* past the opening quote */
 	for (; q < end; q++) {
@@ -128,7 +130,7 @@ static bool json_check(const char *s, size_t len, char *top, int64_t *items, con
 				state = c == '{' ? KEY_OR_CLOSE : VALUE_OR_CLOSE;
 				break;
 			}
-			if (c == '"' ? !json_string(&p, end)
+			if (c == '"' ? !json_skip_string(&p, end)
 			    : c == 't' ? !(end - p >= 4 && !memcmp(p, "true", 4) && (p += 4))
 			    : c == 'f' ? !(end - p >= 5 && !memcmp(p, "false", 5) && (p += 5))
 			    : c == 'n' ? !(end - p >= 4 && !memcmp(p, "null", 4) && (p += 4))
@@ -144,7 +146,7 @@ static bool json_check(const char *s, size_t len, char *top, int64_t *items, con
 				state = AFTER;
 				break;
 			}
-			if (c != '"' || !json_string(&p, end))
+			if (c != '"' || !json_skip_string(&p, end))
 				return false;
 			if (depth == 1)
 				(*items)++;
