@@ -57,19 +57,43 @@ void tlex_next(struct parser *ps)
 			ps->p++;
 		ps->tok = T_NAME;
 	} else if (c >= '0' && c <= '9') {
+		/* Jinja's literals: 12, 1_000, 1.5, 1e3, 1.5e-3 */
 		char buf[64];
 		size_t n = 0;
-		while (ps->p < ps->end && ((*ps->p >= '0' && *ps->p <= '9') || *ps->p == '.' || *ps->p == '_') &&
-		       n < sizeof buf - 1) {
-			if (*ps->p != '_')
-				buf[n++] = *ps->p;
-			ps->p++;
+		bool real = false;
+		const char *q = ps->p, *e = ps->end;
+#define DIGITS()                                                                          \
+	while (q < e && ((*q >= '0' && *q <= '9') || (*q == '_' && q + 1 < e && q[1] >= '0' && q[1] <= '9'))) { \
+		if (*q != '_' && n < sizeof buf - 1)                                           \
+			buf[n++] = *q;                                                         \
+		q++;                                                                           \
+	}
+		DIGITS();
+		if (q + 1 < e && *q == '.' && q[1] >= '0' && q[1] <= '9') {
+			real = true;
+			buf[n++] = *q++;
+			DIGITS();
 		}
+		if (q < e && (*q == 'e' || *q == 'E')) {
+			const char *x = q + 1;
+			if (x < e && (*x == '+' || *x == '-'))
+				x++;
+			if (x < e && *x >= '0' && *x <= '9' && n < sizeof buf - 3) {
+				real = true;
+				buf[n++] = 'e';
+				if (*(q + 1) == '-')
+					buf[n++] = '-';
+				q = x;
+				DIGITS();
+			}
+		}
+#undef DIGITS
 		buf[n] = '\0';
+		ps->p = q;
 		char *endp;
 		ps->tnum = strtod(buf, &endp);
-		ps->treal = strchr(buf, '.') != NULL;
-		ps->tok = *endp ? T_BAD : T_NUM;
+		ps->treal = real;
+		ps->tok = *endp || n >= sizeof buf - 1 ? T_BAD : T_NUM;
 	} else if (c == '\'' || c == '"') {
 		char q = c;
 		ps->p++;
@@ -123,8 +147,9 @@ void tlex_next(struct parser *ps)
 		case '~': ps->tok = T_TILDE; break;
 		case '+': ps->tok = T_PLUS; break;
 		case '-': ps->tok = T_MINUS; break;
-		case '*': ps->tok = d == '*' ? (ps->p++, T_BAD) : T_STAR; break;
-		case '/': ps->tok = d == '/' ? (ps->p++, T_BAD) : T_SLASH; break;
+		case '*': ps->tok = d == '*' ? (ps->p++, T_POW) : T_STAR; break;
+		case '/': ps->tok = d == '/' ? (ps->p++, T_DSLASH) : T_SLASH; break;
+		case '%': ps->tok = T_PERCENT; break;
 		case '|': ps->tok = T_PIPE; break;
 		case '=': ps->tok = d == '=' ? (ps->p++, T_EQ) : T_ASSIGN; break;
 		case '!': ps->tok = d == '=' ? (ps->p++, T_NE) : T_BAD; break;
@@ -151,8 +176,6 @@ void tparse_unexpected(struct parser *ps, const char *wanted)
 {
 	if (ps->tok == T_EOF)
 		tparse_err(ps, ps->line, "expected %s, found the end of the tag", wanted);
-	else if (ps->tok == T_PIPE)
-		tparse_err(ps, ps->line, "unsupported construct: filter '|' (not in modelrun's Jinja subset)");
 	else
 		tparse_err(ps, ps->line, "expected %s, found '%.*s'", wanted, (int)ps->tlen, ps->tstart);
 }

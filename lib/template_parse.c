@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * The template structure: text, {{ }}, {% %} and {# #} tags with whitespace
- * control, statements (if, for, set) nested into a tree; tmpl_parse/tmpl_free
+ * control, statements (if, for, set, macro, call, do) nested into a tree; tmpl_parse/tmpl_free
  * and the static walk of calls (tmpl_calls). */
 #include "template.h"
 #include "template_int.h"
@@ -130,6 +130,216 @@ static struct node *parse_if_body(struct parser *ps, struct scan *sc, int line)
 	return n;
 }
 
+static void bound(struct parser *ps, const char *name)
+{
+	struct name_list *b = tarena_alloc(&ps->t->arena, sizeof *b);
+	b->name = name;
+	b->next = ps->bound;
+	ps->bound = b;
+}
+
+/* A body up to one of enders, as a level of nesting; NULL with
+ * ps->failed, or an empty body (NULL without failure). */
+static struct node *parse_body(struct parser *ps, struct scan *sc, const char *const *enders,
+			       struct stmt_end *end, const char *what, int line)
+{
+	if (!tparse_enter(ps))
+		return NULL;
+	struct node *body = parse_nodes(ps, sc, enders, end);
+	ps->depth--;
+	if (ps->failed)
+		return NULL;
+	if (!end->word[0])
+		tparse_err(ps, line, "'%s' is never closed with '%s'", what, enders[0]);
+	return body;
+}
+
+/* "(a, b=1)" of a macro or a call block. */
+static bool parse_params(struct parser *ps, struct params *pm)
+{
+	if (!tparse_expect(ps, T_LP, "'('"))
+		return false;
+	size_t cap = 0;
+	while (ps->tok != T_RP) {
+		if (ps->tok != T_NAME)
+			return tparse_unexpected(ps, "a parameter name"), false;
+		if (pm->n == cap) {
+			cap = cap ? cap * 2 : 4;
+			const char **names = tarena_alloc(&ps->t->arena, cap * sizeof *names);
+			struct expr **defs = tarena_alloc(&ps->t->arena, cap * sizeof *defs);
+			if (pm->n) {
+				memcpy(names, pm->names, pm->n * sizeof *names);
+				memcpy(defs, pm->defaults, pm->n * sizeof *defs);
+			}
+			pm->names = names;
+			pm->defaults = defs;
+		}
+		pm->names[pm->n] = tlex_text(ps);
+		bound(ps, pm->names[pm->n]);
+		tlex_next(ps);
+		if (ps->tok == T_ASSIGN) {
+			tlex_next(ps);
+			if (!(pm->defaults[pm->n] = tparse_expr(ps)))
+				return false;
+		} else if (pm->n && pm->defaults[pm->n - 1]) {
+			tparse_err(ps, ps->line, "a parameter without a default follows one with a default");
+			return false;
+		}
+		pm->n++;
+		if (ps->tok == T_COMMA)
+			tlex_next(ps);
+		else if (ps->tok != T_RP)
+			return tparse_unexpected(ps, "',' or ')'"), false;
+	}
+	tlex_next(ps);
+	return true;
+}
+
+static struct node *parse_for(struct parser *ps, struct scan *sc, int line)
+{
+	struct node *n = new_node(ps, N_FOR, line);
+	const char *vars[16];
+	size_t nv = 0;
+	for (;;) {
+		if (ps->tok != T_NAME)
+			return tparse_unexpected(ps, "a loop variable"), NULL;
+		if (nv == 16) {
+			tparse_err(ps, ps->line, "more than 16 loop variables");
+			return NULL;
+		}
+		vars[nv] = tlex_text(ps);
+		bound(ps, vars[nv++]);
+		tlex_next(ps);
+		if (ps->tok != T_COMMA)
+			break;
+		tlex_next(ps);
+	}
+	n->var = vars[0];
+	if (nv > 1) {
+		n->vars = tarena_alloc(&ps->t->arena, nv * sizeof *n->vars);
+		memcpy(n->vars, vars, nv * sizeof *vars);
+		n->nvars = nv;
+	}
+	if (!tlex_is(ps, "in"))
+		return tparse_unexpected(ps, "'in'"), NULL;
+	tlex_next(ps);
+	/* "for x in y if cond" parses as y without an else: the filter */
+	n->e = tparse_expr(ps);
+	if (n->e && n->e->k == E_COND && !n->e->c) {
+		n->cond = n->e->b;
+		n->e = n->e->a;
+	}
+	if (!n->e)
+		return NULL;
+	if (tlex_is(ps, "recursive")) {
+		tparse_err(ps, ps->line, "unsupported construct: 'for ... recursive'");
+		return NULL;
+	}
+	if (!stmt_done(ps))
+		return NULL;
+	static const char *const enders[] = { "endfor", "else", NULL };
+	struct stmt_end end;
+	ps->loops++;
+	n->body = parse_body(ps, sc, enders, &end, "for", line);
+	ps->loops--;
+	if (ps->failed)
+		return NULL;
+	if (strcmp(end.word, "else") == 0) {
+		if (!stmt_done(ps))
+			return NULL;
+		static const char *const endfor[] = { "endfor", NULL };
+		n->orelse = parse_body(ps, sc, endfor, &end, "for", line);
+		if (ps->failed)
+			return NULL;
+	}
+	return stmt_done(ps) ? n : NULL;
+}
+
+static struct node *parse_set(struct parser *ps, struct scan *sc, int line)
+{
+	struct node *n = new_node(ps, N_SET, line);
+	if (ps->tok != T_NAME)
+		return tparse_unexpected(ps, "a variable name"), NULL;
+	n->var = tlex_text(ps);
+	bound(ps, n->var);
+	tlex_next(ps);
+	if (ps->tok == T_DOT) {
+		tlex_next(ps);
+		if (ps->tok != T_NAME)
+			return tparse_unexpected(ps, "an attribute name"), NULL;
+		n->attr = tlex_text(ps);
+		tlex_next(ps);
+	}
+	if (ps->tok == T_EOF && !n->attr) {
+		n->k = N_SETBLOCK;
+		static const char *const enders[] = { "endset", NULL };
+		struct stmt_end end;
+		n->body = parse_body(ps, sc, enders, &end, "set", line);
+		return !ps->failed && stmt_done(ps) ? n : NULL;
+	}
+	if (ps->tok == T_COMMA) {
+		tparse_err(ps, ps->line, "unsupported construct: 'set' of several names");
+		return NULL;
+	}
+	if (ps->tok != T_ASSIGN)
+		return tparse_unexpected(ps, "'='"), NULL;
+	tlex_next(ps);
+	n->e = tparse_expr(ps);
+	return n->e && stmt_done(ps) ? n : NULL;
+}
+
+static struct node *parse_macro(struct parser *ps, struct scan *sc, int line)
+{
+	struct node *n = new_node(ps, N_MACRO, line);
+	if (ps->tok != T_NAME)
+		return tparse_unexpected(ps, "a macro name"), NULL;
+	n->var = tlex_text(ps);
+	bound(ps, n->var);
+	tlex_next(ps);
+	if (!parse_params(ps, &n->params) || !stmt_done(ps))
+		return NULL;
+	static const char *const enders[] = { "endmacro", NULL };
+	struct stmt_end end;
+	int loops = ps->loops;
+	ps->loops = 0;
+	ps->in_macro++;
+	n->body = parse_body(ps, sc, enders, &end, "macro", line);
+	ps->in_macro--;
+	ps->loops = loops;
+	if (ps->failed)
+		return NULL;
+	if (ps->tok == T_NAME && !tlex_is(ps, n->var))
+		return tparse_unexpected(ps, "'%}'"), NULL;
+	if (ps->tok == T_NAME)
+		tlex_next(ps);
+	return stmt_done(ps) ? n : NULL;
+}
+
+static struct node *parse_callblock(struct parser *ps, struct scan *sc, int line)
+{
+	struct node *n = new_node(ps, N_CALLBLOCK, line);
+	if (ps->tok == T_LP && !parse_params(ps, &n->params))
+		return NULL;
+	n->e = tparse_expr(ps);
+	if (!n->e)
+		return NULL;
+	if (n->e->k != E_CALL) {
+		tparse_err(ps, line, "'call' needs a macro call");
+		return NULL;
+	}
+	if (!stmt_done(ps))
+		return NULL;
+	static const char *const enders[] = { "endcall", NULL };
+	struct stmt_end end;
+	int loops = ps->loops;
+	ps->loops = 0;
+	ps->in_macro++;
+	n->body = parse_body(ps, sc, enders, &end, "call", line);
+	ps->in_macro--;
+	ps->loops = loops;
+	return !ps->failed && stmt_done(ps) ? n : NULL;
+}
+
 static struct node *parse_stmt(struct parser *ps, struct scan *sc, int line)
 {
 	if (ps->tok != T_NAME) {
@@ -142,68 +352,42 @@ static struct node *parse_stmt(struct parser *ps, struct scan *sc, int line)
 	}
 	if (tlex_is(ps, "for")) {
 		tlex_next(ps);
-		struct node *n = new_node(ps, N_FOR, line);
-		if (ps->tok != T_NAME)
-			return tparse_unexpected(ps, "a loop variable"), NULL;
-		n->var = tlex_text(ps);
-		tlex_next(ps);
-		if (ps->tok == T_COMMA) {
-			tparse_err(ps, ps->line, "unsupported construct: 'for' with several loop variables");
-			return NULL;
-		}
-		if (!tlex_is(ps, "in"))
-			return tparse_unexpected(ps, "'in'"), NULL;
-		tlex_next(ps);
-		n->e = tparse_expr(ps);
-		if (!n->e)
-			return NULL;
-		if (tlex_is(ps, "if") || tlex_is(ps, "recursive")) {
-			tparse_err(ps, ps->line, "unsupported construct: 'for ... %.*s'", (int)ps->tlen, ps->tstart);
-			return NULL;
-		}
-		if (!stmt_done(ps))
-			return NULL;
-		static const char *const enders[] = { "endfor", "else", NULL };
-		struct stmt_end end;
-		if (!tparse_enter(ps))
-			return NULL;
-		n->body = parse_nodes(ps, sc, enders, &end);
-		ps->depth--;
-		if (ps->failed)
-			return NULL;
-		if (!end.word[0]) {
-			tparse_err(ps, line, "'for' is never closed with 'endfor'");
-			return NULL;
-		}
-		if (strcmp(end.word, "else") == 0) {
-			tparse_err(ps, end.line, "unsupported construct: 'for ... else'");
-			return NULL;
-		}
-		return stmt_done(ps) ? n : NULL;
+		return parse_for(ps, sc, line);
 	}
 	if (tlex_is(ps, "set")) {
 		tlex_next(ps);
-		struct node *n = new_node(ps, N_SET, line);
-		if (ps->tok != T_NAME)
-			return tparse_unexpected(ps, "a variable name"), NULL;
-		n->var = tlex_text(ps);
+		return parse_set(ps, sc, line);
+	}
+	if (tlex_is(ps, "macro")) {
 		tlex_next(ps);
-		if (ps->tok == T_EOF) {
-			tparse_err(ps, line, "unsupported construct: block 'set' (write {%% set x = ... %%})");
-			return NULL;
-		}
-		if (ps->tok != T_ASSIGN)
-			return tparse_unexpected(ps, "'='"), NULL;
+		return parse_macro(ps, sc, line);
+	}
+	if (tlex_is(ps, "call")) {
 		tlex_next(ps);
+		return parse_callblock(ps, sc, line);
+	}
+	if (tlex_is(ps, "do")) {
+		tlex_next(ps);
+		struct node *n = new_node(ps, N_DO, line);
 		n->e = tparse_expr(ps);
 		return n->e && stmt_done(ps) ? n : NULL;
 	}
-	if (tlex_is(ps, "elif") || tlex_is(ps, "else") || tlex_is(ps, "endif") || tlex_is(ps, "endfor")) {
+	if (tlex_is(ps, "break") || tlex_is(ps, "continue")) {
+		struct node *n = new_node(ps, tlex_is(ps, "break") ? N_BREAK : N_CONTINUE, line);
+		if (!ps->loops) {
+			tparse_err(ps, line, "'%.*s' outside a 'for' loop", (int)ps->tlen, ps->tstart);
+			return NULL;
+		}
+		tlex_next(ps);
+		return stmt_done(ps) ? n : NULL;
+	}
+	static const char *const closers[] = { "elif", "else", "endif", "endfor", "endset", "endmacro", "endcall", NULL };
+	if (is_ender(closers, ps->tstart, ps->tlen)) {
 		tparse_err(ps, line, "'%.*s' without a matching opening tag", (int)ps->tlen, ps->tstart);
 		return NULL;
 	}
 	tparse_err(ps, line, "unsupported construct: '{%% %.*s %%}' (not in modelrun's Jinja subset)", (int)ps->tlen,
-	     ps->tstart);
+		   ps->tstart);
 	return NULL;
 }
 
@@ -312,6 +496,24 @@ static struct node *parse_nodes(struct parser *ps, struct scan *sc, const char *
 	return NULL;
 }
 
+/* A call of a name that is neither the host's nor a built-in must be of a
+ * macro or a variable the template defines; otherwise the first such call
+ * is an error, as before the template is run. */
+static void check_calls(struct parser *ps)
+{
+	const struct name_list *first = NULL;
+	for (const struct name_list *c = ps->calls; c; c = c->next) {
+		const struct name_list *b = ps->bound;
+		while (b && strcmp(b->name, c->name) != 0)
+			b = b->next;
+		if (!b && (!first || c->line <= first->line))
+			first = c;
+	}
+	if (first)
+		tparse_err(ps, first->line, "unsupported construct: function '%s()' (not in modelrun's Jinja subset)",
+			   first->name);
+}
+
 struct tmpl *tmpl_parse(const char *file, const char *text, size_t len,
 			const char *const *funcs, char *err, size_t errlen)
 {
@@ -325,6 +527,8 @@ struct tmpl *tmpl_parse(const char *file, const char *text, size_t len,
 	struct scan sc = { .p = t->src, .end = t->src + len, .line = 1 };
 	struct stmt_end end;
 	t->root = parse_nodes(&ps, &sc, NULL, &end);
+	if (!ps.failed)
+		check_calls(&ps);
 	if (ps.failed) {
 		tmpl_free(t);
 		return NULL;
@@ -363,7 +567,7 @@ static int walk_expr(struct walk *w, const struct expr *e)
 		if ((rc = w->fn(w->ud, e->name, n, args, e->line)) != 0)
 			return rc;
 	}
-	if ((rc = walk_expr(w, e->a)) || (rc = walk_expr(w, e->b)))
+	if ((rc = walk_expr(w, e->a)) || (rc = walk_expr(w, e->b)) || (rc = walk_expr(w, e->c)))
 		return rc;
 	for (size_t i = 0; i < e->n; i++) {
 		if (e->items && (rc = walk_expr(w, e->items[i])))
@@ -381,8 +585,12 @@ static int walk_nodes(struct walk *w, const struct node *n)
 {
 	int rc;
 	for (; n; n = n->next) {
-		if ((rc = walk_expr(w, n->e)) || (rc = walk_nodes(w, n->body)) || (rc = walk_nodes(w, n->orelse)))
+		if ((rc = walk_expr(w, n->e)) || (rc = walk_expr(w, n->cond)) || (rc = walk_nodes(w, n->body)) ||
+		    (rc = walk_nodes(w, n->orelse)))
 			return rc;
+		for (size_t i = 0; i < n->params.n; i++)
+			if ((rc = walk_expr(w, n->params.defaults[i])))
+				return rc;
 	}
 	return 0;
 }
