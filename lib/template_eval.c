@@ -493,10 +493,26 @@ static int eval_inner(struct tmpl_render *r, const struct expr *e, struct tval *
 
 int teval(struct tmpl_render *r, const struct expr *e, struct tval *out)
 {
-	if (eval_inner(r, e, out))
+	if (!tnest_enter(r, e->line))
+		return -1;
+	int rc = eval_inner(r, e, out);
+	r->nest--;
+	if (rc)
 		return -1;
 	tval_sync(out);
 	return 0;
+}
+
+/* Each template bounds its own nesting; macros calling macros add theirs
+ * up, so the render bounds the sum to keep off the end of the stack. */
+bool tnest_enter(struct tmpl_render *r, int line)
+{
+	if (++r->nest <= TMPL_MAX_RENDER_NEST)
+		return true;
+	r->nest--;
+	tmpl_fail(r, line, "nested more than %d levels deep while rendering (macros calling macros?)",
+		  TMPL_MAX_RENDER_NEST);
+	return false;
 }
 
 int teval_defined(struct tmpl_render *r, const struct expr *e, struct tval *out)

@@ -133,6 +133,10 @@ struct parser {
  * handful of levels; this bounds both the parser's recursion and the
  * height of every expression tree, which bounds the walk and the render. */
 #define TMPL_MAX_DEPTH 200
+/* Macro calls nested in a render, and the levels of expressions and
+ * statements in all of them together. */
+#define TMPL_MAX_CALLS 100
+#define TMPL_MAX_RENDER_NEST 1500
 
 struct binding {
 	const char *name;
@@ -177,6 +181,7 @@ struct tmpl_render {
 	char *err;
 	size_t errlen;
 	int depth;                    /* nested macro calls */
+	int nest;                     /* levels of evaluation and rendering */
 	int stop;                     /* 1 break, 2 continue, 3 return() */
 	struct tval retval;
 };
@@ -204,6 +209,7 @@ bool tval_equal(const struct tval *a, const struct tval *b);
 /* The undefined value of "x if c" when c is false, which prints as "". */
 extern const char tcond_false[];
 int teval(struct tmpl_render *r, const struct expr *e, struct tval *out);
+bool tnest_enter(struct tmpl_render *r, int line);
 void tbind(struct tmpl_render *r, const char *name, struct tval v);
 int trender_nodes(struct tmpl_render *r, const struct node *n);
 void trender_return(struct tmpl_render *r, struct tval v);

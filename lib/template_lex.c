@@ -60,40 +60,43 @@ void tlex_next(struct parser *ps)
 		/* Jinja's literals: 12, 1_000, 1.5, 1e3, 1.5e-3 */
 		char buf[64];
 		size_t n = 0;
-		bool real = false;
+		bool real = false, too_long = false;
 		const char *q = ps->p, *e = ps->end;
+#define PUT(c) (n < sizeof buf - 1 ? (void)(buf[n++] = (c)) : (void)(too_long = true))
 #define DIGITS()                                                                          \
 	while (q < e && ((*q >= '0' && *q <= '9') || (*q == '_' && q + 1 < e && q[1] >= '0' && q[1] <= '9'))) { \
-		if (*q != '_' && n < sizeof buf - 1)                                           \
-			buf[n++] = *q;                                                         \
+		if (*q != '_')                                                                 \
+			PUT(*q);                                                               \
 		q++;                                                                           \
 	}
 		DIGITS();
 		if (q + 1 < e && *q == '.' && q[1] >= '0' && q[1] <= '9') {
 			real = true;
-			buf[n++] = *q++;
+			PUT(*q);
+			q++;
 			DIGITS();
 		}
 		if (q < e && (*q == 'e' || *q == 'E')) {
 			const char *x = q + 1;
 			if (x < e && (*x == '+' || *x == '-'))
 				x++;
-			if (x < e && *x >= '0' && *x <= '9' && n < sizeof buf - 3) {
+			if (x < e && *x >= '0' && *x <= '9') {
 				real = true;
-				buf[n++] = 'e';
+				PUT('e');
 				if (*(q + 1) == '-')
-					buf[n++] = '-';
+					PUT('-');
 				q = x;
 				DIGITS();
 			}
 		}
 #undef DIGITS
+#undef PUT
 		buf[n] = '\0';
 		ps->p = q;
 		char *endp;
 		ps->tnum = strtod(buf, &endp);
 		ps->treal = real;
-		ps->tok = *endp || n >= sizeof buf - 1 ? T_BAD : T_NUM;
+		ps->tok = *endp || too_long ? T_BAD : T_NUM;
 	} else if (c == '\'' || c == '"') {
 		char q = c;
 		ps->p++;

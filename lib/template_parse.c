@@ -524,7 +524,14 @@ struct tmpl *tmpl_parse(const char *file, const char *text, size_t len,
 	t->src[len] = '\0';
 	t->len = len;
 	struct parser ps = { .t = t, .funcs = funcs, .err = err, .errlen = errlen };
-	struct scan sc = { .p = t->src, .end = t->src + len, .line = 1 };
+	/* Jinja's keep_trailing_newline is off (dbt leaves it so): one
+	 * newline at the end of the file is not part of the output */
+	size_t used = len;
+	if (used && t->src[used - 1] == '\n')
+		used -= used > 1 && t->src[used - 2] == '\r' ? 2 : 1;
+	else if (used && t->src[used - 1] == '\r')
+		used--;
+	struct scan sc = { .p = t->src, .end = t->src + used, .line = 1 };
 	struct stmt_end end;
 	t->root = parse_nodes(&ps, &sc, NULL, &end);
 	if (!ps.failed)

@@ -59,8 +59,8 @@ int tcall_value(struct tmpl_render *r, const struct tval *fnv, int line, size_t 
 		struct tval self = fn->self;
 		return tbuiltin_method(r, line, &self, fn->name, &a, out);
 	}
-	if (r->depth >= TMPL_MAX_DEPTH) {
-		tmpl_fail(r, line, "macro calls nested more than %d deep", TMPL_MAX_DEPTH);
+	if (r->depth >= TMPL_MAX_CALLS) {
+		tmpl_fail(r, line, "macro calls nested more than %d deep", TMPL_MAX_CALLS);
 		return -1;
 	}
 	const struct node *m = fn->macro;
@@ -211,6 +211,8 @@ static int loop_items(struct tmpl_render *r, const struct node *n, struct tval *
 	return 0;
 }
 
+static int render_list(struct tmpl_render *r, const struct node *n);
+
 static int render_for(struct tmpl_render *r, const struct node *n)
 {
 	struct tval v;
@@ -278,6 +280,17 @@ static int render_set(struct tmpl_render *r, const struct node *n)
 }
 
 int trender_nodes(struct tmpl_render *r, const struct node *n)
+{
+	if (!n)
+		return r->failed ? -1 : 0;
+	if (!tnest_enter(r, n->line))
+		return -1;
+	int rc = render_list(r, n);
+	r->nest--;
+	return rc;
+}
+
+static int render_list(struct tmpl_render *r, const struct node *n)
 {
 	struct tval v;
 	for (; n && !r->failed && !r->stop; n = n->next) {

@@ -108,7 +108,9 @@ static char *render(const char *src)
 
 static void plain_text_passes_through(void)
 {
-	EXPECT_RENDER("select 1 as a, '{' as b\n", "select 1 as a, '{' as b\n");
+	EXPECT_RENDER("select 1 as a, '{' as b\n", "select 1 as a, '{' as b");
+	EXPECT_RENDER("a\n\n", "a\n");
+	EXPECT_RENDER("a\r\n", "a");
 	EXPECT_RENDER("", "");
 }
 
@@ -174,8 +176,9 @@ static void comments_and_whitespace_control(void)
 	EXPECT_RENDER("a  \n  {%- if true -%}  \n  b  \n  {%- endif %}\nc", "ab\nc");
 	EXPECT_RENDER("x {{- ' y ' -}} z", "x y z");
 	EXPECT_RENDER("x\n{#- gone -#}\ny", "xy");
-	/* without '-' the newline after a block tag stays, as in dbt */
-	EXPECT_RENDER("{% if true %}\nz\n{% endif %}\n", "\nz\n\n");
+	/* without '-' the newline after a block tag stays, as in dbt; the
+	 * last newline of the file goes (keep_trailing_newline is off) */
+	EXPECT_RENDER("{% if true %}\nz\n{% endif %}\n", "\nz\n");
 }
 
 struct seen {
