@@ -50,8 +50,8 @@ static int lookup(struct tmpl_render *r, const char *name, int line, struct tval
 	return 0;
 }
 
-/* Evaluates the arguments of a call, filter or test; extra (when not NULL)
- * is an evaluated first positional argument. */
+/* Evaluates the arguments of a call, filter or test; strict, an undefined
+ * one is an error. */
 static int eval_args(struct tmpl_render *r, const struct expr *e, struct targs *a, bool strict)
 {
 	struct tval *v = tval_alloc(r, e->n), *kw = tval_alloc(r, e->nkw);

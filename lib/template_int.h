@@ -121,7 +121,6 @@ struct parser {
 	bool treal; /* T_NUM written with '.' */
 	int depth;  /* open statements and expression levels */
 	int loops;    /* open for loops (break, continue) */
-	int in_macro; /* inside a macro or call block: caller() may be called */
 	struct name_list *bound; /* names the template binds (for the check of
 				  * calls at the end of the parse) */
 	struct name_list *calls; /* calls of names not known when seen */

@@ -16,8 +16,6 @@
 
 /* ---- template structure ---- */
 
-enum tagkind { TAG_TEXT_END, TAG_OUT, TAG_STMT };
-
 /* A statement being closed: the parser returns to the caller at one of the
  * words in `enders`. */
 struct stmt_end {
@@ -302,9 +300,7 @@ static struct node *parse_macro(struct parser *ps, struct scan *sc, int line)
 	struct stmt_end end;
 	int loops = ps->loops;
 	ps->loops = 0;
-	ps->in_macro++;
 	n->body = parse_body(ps, sc, enders, &end, "macro", line);
-	ps->in_macro--;
 	ps->loops = loops;
 	if (ps->failed)
 		return NULL;
@@ -333,9 +329,7 @@ static struct node *parse_callblock(struct parser *ps, struct scan *sc, int line
 	struct stmt_end end;
 	int loops = ps->loops;
 	ps->loops = 0;
-	ps->in_macro++;
 	n->body = parse_body(ps, sc, enders, &end, "call", line);
-	ps->in_macro--;
 	ps->loops = loops;
 	return !ps->failed && stmt_done(ps) ? n : NULL;
 }

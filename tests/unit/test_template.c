@@ -263,6 +263,11 @@ static void render_errors(void)
 	EXPECT_ERROR("{{ caller() }}", "m.sql:1: caller() outside a {% call %} block");
 	EXPECT_ERROR("{% set n = 1 %}{% set n.x = 2 %}", "m.sql:1: cannot set 'n.x': 'n' is not a namespace()");
 	EXPECT_ERROR("{% for a, b in [1] %}{% endfor %}", "m.sql:1: cannot unpack a number into 2 loop variables");
+	EXPECT_ERROR("{% macro m() %}{{ m() }}{% endmacro %}\n{{ m() }}", "m.sql:1: macro calls nested more than 100 deep");
+	EXPECT_ERROR("{% macro m(a) %}{{ a.b }}{% endmacro %}{{ m(1) }}",
+		     "m.sql:1: unsupported construct: attribute '.b' of a number");
+	EXPECT_ERROR("{{ 1 | join }}", "m.sql:1: join needs a list, dict or string, not a number");
+	EXPECT_ERROR("{{ 'a' | int(base=2) | sort }}", "m.sql:1: sort needs a list, dict or string, not a number");
 	EXPECT_ERROR("{% if 1 < 'a' %}{% endif %}", "m.sql:1: cannot compare a number with a string");
 }
 
