@@ -1,20 +1,27 @@
 /* SPDX-License-Identifier: MIT
  * The Jinja subset that dbt models are written in, for modelrun and dqcheck.
  *
- * Supported: {{ expr }}, {% if %}/{% elif %}/{% else %}/{% endif %},
- * {% for x in expr %}...{% endfor %} (with loop.first, loop.last,
- * loop.index, loop.index0, loop.length), {% set x = expr %}, {# comments #},
- * whitespace control ({%- -%} {{- -}} {#- -#}). Expressions: string, number,
- * list and dict literals, true/false/none, names, dict attributes (d.key),
- * calls of the host's functions with positional and keyword arguments,
- * not/and/or, == != < <= > >=, in, ~ (string concatenation), + - * /, and
- * parentheses.
+ * Supported, as Jinja2 renders it with dbt's settings (no autoescape,
+ * trim_blocks and lstrip_blocks off, the `do` and loop-control extensions):
+ * {{ expr }}, {# comments #}, whitespace control ({%- -%} {{- -}} {#- -#});
+ * if/elif/else; for (one or several targets, else, loop.* including cycle,
+ * previtem and nextitem, break, continue); set (also ns.attr = and the
+ * block form set x %}...{% endset); macro with positional and keyword
+ * arguments, defaults, varargs and kwargs; call blocks with caller(); do;
+ * dbt's return(). Expressions: literals (strings, numbers, lists, tuples,
+ * dicts, true/false/none), names, attributes, subscripts and slices, calls
+ * with positional and keyword arguments, filters (|), tests (is, is not),
+ * inline if/else, not/and/or, comparisons, in/not in, ~, + - * / // % **.
+ * The filters, tests, methods of strings, lists and dicts and the globals
+ * (range, namespace, dict) are listed in template_builtins.c.
  *
- * Everything else (filters, macros, tests with `is`, subscripts, block set,
- * include, ...) is an error naming file:line and the construct: the engine
- * never guesses, because a guess would be silently wrong SQL. So is nesting
- * deeper than 200 levels (statements, or the height of an expression), which
- * keeps the recursive parser, walk and render off the end of the stack.
+ * Everything else (include, import, extends, blocks, filter blocks, ...) is
+ * an error naming file:line and the construct: the engine never guesses,
+ * because a guess would be silently wrong SQL. So is nesting deeper than
+ * 200 levels (statements, or the height of an expression), which keeps the
+ * recursive parser, walk and render off the end of the stack. Printing an
+ * undefined name is an error, where Jinja would print nothing; testing it
+ * (is defined, default, if) behaves as in Jinja.
  *
  * Life cycle: tmpl_parse() once per file; tmpl_calls() walks every call in
  * the file, including those in branches that are not taken (dependency
@@ -26,7 +33,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum tval_kind { TV_NONE, TV_BOOL, TV_NUM, TV_STR, TV_LIST, TV_DICT };
+/* TV_FUNC (a macro, caller, or a built-in bound method) and TV_UNDEF (a
+ * name or attribute that is not defined) are made by the engine only; a
+ * host never receives TV_UNDEF. */
+enum tval_kind { TV_NONE, TV_BOOL, TV_NUM, TV_STR, TV_LIST, TV_DICT, TV_FUNC, TV_UNDEF };
+
+struct tmpl_box;
+struct tmpl_func;
 
 /* A value. Strings, items and keys live in the render's (or the parse's)
  * arena: they stay valid until the render returns (or the template is
@@ -45,6 +58,12 @@ struct tval {
 	size_t nattr;            /* TV_STR: attributes in keys/items, so that a
 				  * relation prints as its name and still has
 				  * .schema and .identifier */
+	bool tuple;              /* TV_LIST: a tuple, printed as (a, b) */
+	struct tmpl_box *box;    /* TV_LIST/TV_DICT made by the template: the
+				  * shared storage that .append() and
+				  * namespace attributes change; NULL for a
+				  * host's values */
+	const struct tmpl_func *fn; /* TV_FUNC */
 };
 
 struct tmpl;

@@ -1,3 +1,3 @@
 -- upper-cases a name
 select
-  {{ "x" | upper }} as name
+  {{ "x" | wordwrap }} as name

@@ -1,2 +1,2 @@
-{% macro cents(x) %}{{ x }} * 100{% endmacro %}
+{% import 'cents.sql' as money %}
 select 1

@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: MIT
+ * The renderer: walks the statement tree into the output buffer, with
+ * Jinja's scoping (a for body and a macro body keep what they set to
+ * themselves; if does not), loops and their loop.* variable, and macro
+ * calls (arguments, defaults, varargs, kwargs, caller, dbt's return()). */
+#include "template.h"
+#include "template_int.h"
+#include "buf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void tbind(struct tmpl_render *r, const char *name, struct tval v)
+{
+	struct binding *b = tarena_alloc(&r->arena, sizeof *b);
+	b->name = name;
+	b->v = v;
+	b->prev = r->scope;
+	r->scope = b;
+	if (r->frames == 0)
+		r->globals = r->scope;
+}
+
+static struct binding *find(struct tmpl_render *r, const char *name)
+{
+	for (struct binding *s = r->scope; s; s = s->prev)
+		if (strcmp(s->name, name) == 0)
+			return s;
+	return NULL;
+}
+
+/* Renders body into a string of its own (set blocks, macros). */
+static int capture(struct tmpl_render *r, const struct node *body, struct tval *out)
+{
+	struct buf saved = r->out;
+	r->out = (struct buf){ 0 };
+	int rc = trender_nodes(r, body);
+	*out = tval_str(r, r->out.data ? r->out.data : "", r->out.len);
+	buf_free(&r->out);
+	r->out = saved;
+	return rc;
+}
+
+int tcall_value(struct tmpl_render *r, const struct tval *fnv, int line, size_t nargs, const struct tval *args,
+		size_t nkw, const char *const *kwnames, const struct tval *kwargs, struct tval *out)
+{
+	const struct tmpl_func *fn = fnv->fn;
+	if (fn->kind == F_CYCLE) {
+		if (!nargs) {
+			tmpl_fail(r, line, "loop.cycle() needs at least one value");
+			return -1;
+		}
+		*out = args[(size_t)fn->self.num % nargs];
+		return 0;
+	}
+	if (fn->kind == F_METHOD) {
+		struct targs a = { nargs, args, nkw, kwnames, kwargs };
+		struct tval self = fn->self;
+		return tbuiltin_method(r, line, &self, fn->name, &a, out);
+	}
+	if (r->depth >= TMPL_MAX_CALLS) {
+		tmpl_fail(r, line, "macro calls nested more than %d deep", TMPL_MAX_CALLS);
+		return -1;
+	}
+	const struct node *m = fn->macro;
+	const struct params *pm = &m->params;
+	struct binding *saved_scope = r->scope;
+	int saved_frames = r->frames;
+	r->scope = fn->has_closure ? fn->closure : r->globals;
+	r->frames = saved_frames + 1;
+	r->depth++;
+	int rc = 0;
+	struct tval kwd = tval_dict(r, 0, true), var = tval_list(r, 0, true);
+	bool used[64] = { false };
+	for (size_t i = 0; i < pm->n && !rc; i++) {
+		struct tval v = { .kind = TV_UNDEF };
+		bool have = false;
+		if (i < nargs) {
+			v = args[i];
+			have = true;
+		}
+		for (size_t k = 0; k < nkw; k++)
+			if (strcmp(kwnames[k], pm->names[i]) == 0) {
+				if (have) {
+					tmpl_fail(r, line, "macro '%s' got multiple values for argument '%s'", m->var ? m->var : "caller",
+						  pm->names[i]);
+					rc = -1;
+				}
+				v = kwargs[k];
+				have = true;
+				if (k < 64)
+					used[k] = true;
+			}
+		if (!have && pm->defaults[i]) {
+			rc = teval(r, pm->defaults[i], &v);
+		} else if (!have) {
+			char msg[200];
+			snprintf(msg, sizeof msg, "undefined name '%s' (an argument not given)", pm->names[i]);
+			v = tval_str(r, msg, strlen(msg));
+			v.kind = TV_UNDEF;
+		}
+		tbind(r, pm->names[i], v);
+	}
+	for (size_t i = pm->n; i < nargs; i++)
+		tbox_push(r, &var, args[i]);
+	bool caller = false;
+	for (size_t k = 0; k < nkw; k++) {
+		if (strcmp(kwnames[k], "caller") == 0) {
+			tbind(r, "caller", kwargs[k]);
+			caller = true;
+		} else if (k >= 64 || !used[k]) {
+			tbox_set(r, &kwd, kwnames[k], kwargs[k]);
+		}
+	}
+	if (!caller && fn->has_caller)
+		tbind(r, "caller", fn->caller);
+	var.tuple = true;
+	tbind(r, "varargs", var);
+	tbind(r, "kwargs", kwd);
+	if (!rc)
+		rc = capture(r, m->body, out);
+	if (!rc && r->stop == 3) {
+		*out = r->retval;
+		r->stop = 0;
+	}
+	r->depth--;
+	r->scope = saved_scope;
+	r->frames = saved_frames;
+	return rc;
+}
+
+static struct tval func_value(struct tmpl_render *r, const struct node *n)
+{
+	struct tmpl_func *f = tarena_alloc(&r->arena, sizeof *f);
+	f->kind = F_MACRO;
+	f->macro = n;
+	f->t = r->t;
+	f->name = n->var;
+	/* a top-level macro sees the globals as they are when it is called */
+	f->has_closure = r->frames > 0 || n->k == N_CALLBLOCK;
+	f->closure = r->scope;
+	return (struct tval){ .kind = TV_FUNC, .fn = f };
+}
+
+static struct tval loop_value(struct tmpl_render *r, const struct tval *items, size_t i, size_t n)
+{
+	static const char *const keys[] = { "index", "index0", "first", "last", "length", "revindex", "revindex0",
+					     "depth", "depth0", "previtem", "nextitem", "cycle" };
+	size_t nk = sizeof keys / sizeof *keys;
+	struct tval d = { .kind = TV_DICT, .n = nk, .items = tval_alloc(r, nk), .keys = tval_alloc_keys(r, nk) };
+	for (size_t k = 0; k < nk; k++)
+		d.keys[k] = keys[k];
+	d.items[0] = tval_num((double)(i + 1), false);
+	d.items[1] = tval_num((double)i, false);
+	d.items[2] = tval_bool(i == 0);
+	d.items[3] = tval_bool(i + 1 == n);
+	d.items[4] = tval_num((double)n, false);
+	d.items[5] = tval_num((double)(n - i), false);
+	d.items[6] = tval_num((double)(n - i - 1), false);
+	d.items[7] = tval_num(1, false);
+	d.items[8] = tval_num(0, false);
+	static const char prev_msg[] = "loop.previtem is undefined on the first iteration";
+	static const char next_msg[] = "loop.nextitem is undefined on the last iteration";
+	d.items[9] = i > 0 ? items[i - 1] : (struct tval){ .kind = TV_UNDEF, .s = prev_msg, .n = sizeof prev_msg - 1 };
+	d.items[10] = i + 1 < n ? items[i + 1] : (struct tval){ .kind = TV_UNDEF, .s = next_msg, .n = sizeof next_msg - 1 };
+	struct tmpl_func *f = tarena_alloc(&r->arena, sizeof *f);
+	f->kind = F_CYCLE;
+	f->self = tval_num((double)i, false);
+	d.items[11] = (struct tval){ .kind = TV_FUNC, .fn = f };
+	return d;
+}
+
+/* The items a for loop walks: a list's items, a dict's keys, a string's
+ * characters; those the loop's 'if' keeps. */
+static int loop_items(struct tmpl_render *r, const struct node *n, struct tval *v)
+{
+	if (teval_defined(r, n->e, v))
+		return -1;
+	if (v->kind == TV_DICT || v->kind == TV_STR) {
+		struct tval l = tval_list(r, v->n, false);
+		for (size_t i = 0; i < v->n; i++)
+			l.items[i] = v->kind == TV_DICT ? tval_str(r, v->keys[i], strlen(v->keys[i])) : tval_str(r, v->s + i, 1);
+		*v = l;
+	} else if (v->kind != TV_LIST) {
+		tmpl_fail(r, n->line, "'for' needs a list, not a %s", tval_kind_name(v->kind));
+		return -1;
+	}
+	if (!n->cond)
+		return 0;
+	struct tval kept = tval_list(r, v->n, false);
+	kept.n = 0;
+	struct binding *saved = r->scope;
+	for (size_t i = 0; i < v->n; i++) {
+		struct tval c;
+		r->scope = saved;
+		tbind(r, n->var, v->items[i]);
+		for (size_t k = 1; k < n->nvars && v->items[i].kind == TV_LIST && k < v->items[i].n; k++)
+			tbind(r, n->vars[k], v->items[i].items[k]);
+		if (n->nvars > 1 && v->items[i].kind == TV_LIST && v->items[i].n)
+			tbind(r, n->vars[0], v->items[i].items[0]);
+		if (teval(r, n->cond, &c)) {
+			r->scope = saved;
+			return -1;
+		}
+		if (tval_truthy(&c))
+			kept.items[kept.n++] = v->items[i];
+	}
+	r->scope = saved;
+	*v = kept;
+	return 0;
+}
+
+static int render_list(struct tmpl_render *r, const struct node *n);
+
+static int render_for(struct tmpl_render *r, const struct node *n)
+{
+	struct tval v;
+	r->frames++;
+	if (loop_items(r, n, &v)) {
+		r->frames--;
+		return -1;
+	}
+	/* Jinja scoping: what a loop body sets does not leak out. */
+	struct binding *saved = r->scope;
+	int rc = 0;
+	for (size_t i = 0; i < v.n && !rc; i++) {
+		r->scope = saved;
+		tbind(r, "loop", loop_value(r, v.items, i, v.n));
+		if (n->nvars > 1) {
+			const struct tval *it = &v.items[i];
+			if (it->kind != TV_LIST || it->n != n->nvars) {
+				tmpl_fail(r, n->line, "cannot unpack a %s into %zu loop variables", tval_kind_name(it->kind),
+					  n->nvars);
+				rc = -1;
+				break;
+			}
+			for (size_t k = 0; k < n->nvars; k++)
+				tbind(r, n->vars[k], it->items[k]);
+		} else {
+			tbind(r, n->var, v.items[i]);
+		}
+		rc = trender_nodes(r, n->body);
+		if (r->stop == 1 || r->stop == 2) {
+			bool brk = r->stop == 1;
+			r->stop = 0;
+			if (brk)
+				break;
+		}
+		if (r->stop == 3)
+			break;
+	}
+	r->scope = saved;
+	r->frames--;
+	if (!rc && v.n == 0 && n->orelse)
+		rc = trender_nodes(r, n->orelse);
+	return rc;
+}
+
+static int render_set(struct tmpl_render *r, const struct node *n)
+{
+	struct tval v;
+	if (n->k == N_SETBLOCK) {
+		if (capture(r, n->body, &v))
+			return -1;
+	} else if (teval_defined(r, n->e, &v)) {
+		return -1;
+	}
+	if (!n->attr) {
+		tbind(r, n->var, v);
+		return 0;
+	}
+	struct binding *b = find(r, n->var);
+	if (!b || b->v.kind != TV_DICT || !b->v.box || !b->v.box->ns) {
+		tmpl_fail(r, n->line, "cannot set '%s.%s': '%s' is not a namespace()", n->var, n->attr, n->var);
+		return -1;
+	}
+	tbox_set(r, &b->v, n->attr, v);
+	return 0;
+}
+
+int trender_nodes(struct tmpl_render *r, const struct node *n)
+{
+	if (!n)
+		return r->failed ? -1 : 0;
+	if (!tnest_enter(r, n->line))
+		return -1;
+	int rc = render_list(r, n);
+	r->nest--;
+	return rc;
+}
+
+static int render_list(struct tmpl_render *r, const struct node *n)
+{
+	struct tval v;
+	for (; n && !r->failed && !r->stop; n = n->next) {
+		switch (n->k) {
+		case N_TEXT:
+			buf_add(&r->out, n->text, n->len);
+			break;
+		case N_OUT:
+			if (teval(r, n->e, &v))
+				return -1;
+			if (v.kind == TV_UNDEF && v.s == tcond_false)
+				break; /* {{ x if c }}: Jinja prints nothing */
+			if (v.kind == TV_UNDEF) {
+				tmpl_fail(r, n->line, "%s", v.s);
+				return -1;
+			}
+			if (v.kind == TV_FUNC) {
+				tmpl_fail(r, n->line, "'%s' is a macro or method: call it to print what it gives",
+					  v.fn->name ? v.fn->name : "loop.cycle");
+				return -1;
+			}
+			tval_print(&r->out, &v, false);
+			break;
+		case N_SET:
+		case N_SETBLOCK:
+			if (render_set(r, n))
+				return -1;
+			break;
+		case N_MACRO:
+			tbind(r, n->var, func_value(r, n));
+			break;
+		case N_CALLBLOCK: {
+			struct tval caller = func_value(r, n);
+			if (teval_call(r, n->e, &caller, &v))
+				return -1;
+			if (v.kind == TV_UNDEF) {
+				tmpl_fail(r, n->line, "%s", v.s);
+				return -1;
+			}
+			tval_print(&r->out, &v, false);
+			break;
+		}
+		case N_DO:
+			if (teval(r, n->e, &v))
+				return -1;
+			break;
+		case N_BREAK:
+			r->stop = 1;
+			break;
+		case N_CONTINUE:
+			r->stop = 2;
+			break;
+		case N_IF:
+			for (const struct node *br = n; br; br = br->orelse) {
+				if (teval(r, br->e, &v))
+					return -1;
+				if (tval_truthy(&v)) {
+					if (trender_nodes(r, br->body))
+						return -1;
+					break;
+				}
+			}
+			break;
+		case N_FOR:
+			if (render_for(r, n))
+				return -1;
+			break;
+		}
+	}
+	return r->failed ? -1 : 0;
+}
+
+/* dbt's return(): ends the macro being called with the value. */
+void trender_return(struct tmpl_render *r, struct tval v)
+{
+	r->retval = v;
+	r->stop = 3;
+}
+
+int tmpl_render(const struct tmpl *t, const struct tmpl_host *host, char **out, size_t *outlen,
+		char *err, size_t errlen)
+{
+	struct tmpl_render r = { .t = t, .host = host, .err = err, .errlen = errlen };
+	int rc = trender_nodes(&r, t->root);
+	tarena_free(&r.arena);
+	if (rc != 0 || r.failed) {
+		buf_free(&r.out);
+		*out = NULL;
+		if (outlen)
+			*outlen = 0;
+		return -1;
+	}
+	if (outlen)
+		*outlen = r.out.len;
+	*out = buf_detach(&r.out);
+	return 0;
+}
