@@ -6,6 +6,10 @@
  *             dbt project reader, which keeps each test's yml node) and the
  *             singular tests, and checks every argument before anything
  *             connects: a bad file is reported as file:line: key: problem;
+ *             with testname.c (dbt's test names), singular.c (ref(),
+ *             source() and config(); singular tests) and freshness.c
+ *             (source freshness), which share collect.h;
+ *   selection.c  --select and --exclude;
  *   run.c     builds the SQL (quoting through libpq), folds the column-level
  *             tests on one relation into one query, runs everything, takes
  *             samples of failing rows and stores failures on request;
