@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "collect.h"
 #include "dqcheck.h"
 #include "template.h"
@@ -203,26 +204,13 @@ int dq_relation_arg(struct ctx *c, struct dq_test *t, struct ydoc *d, const char
 
 static int read_text(const char *path, char **out, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	struct buf b = { 0 };
+	if (buf_read_file(&b, path, err, errlen)) {
+		buf_free(&b);
 		return -1;
 	}
-	size_t cap = 4096, n = 0, got;
-	char *buf = xrealloc(NULL, cap);
-	while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-		n += got;
-		if (n + 1 == cap)
-			buf = xrealloc(buf, cap *= 2);
-	}
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		free(buf);
-		snprintf(err, errlen, "%s: read error", path);
-		return -1;
-	}
-	buf[n] = '\0';
+	size_t n = b.len;
+	char *buf = buf_detach(&b);
 	if (strlen(buf) != n) { /* the SQL would end at the NUL without a word */
 		size_t line = 1;
 		for (const char *q = buf; *q; q++)

@@ -2,10 +2,14 @@
  * A growable byte buffer; see buf.h. */
 #include "buf.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "exitcode.h"
 #include "log.h"
@@ -62,4 +66,35 @@ void buf_free(struct buf *b)
 {
 	free(b->data);
 	*b = (struct buf){ 0 };
+}
+
+int buf_read_file(struct buf *b, const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	/* The size is a first guess: the file may grow, or be a pipe. */
+	buf_reserve(b, st.st_size > 0 ? (size_t)st.st_size + 1 : 4096);
+	for (;;) {
+		if (b->len == b->cap)
+			buf_grow(b, b->cap);
+		ssize_t got = read(fd, b->data + b->len, b->cap - b->len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (got == 0)
+			break;
+		b->len += (size_t)got;
+	}
+	close(fd);
+	return 0;
 }

@@ -74,4 +74,8 @@ static inline void buf_reset(struct buf *b)
 /* Frees the memory; the buffer is empty and may be used again. */
 void buf_free(struct buf *b);
 
+/* Appends the whole of the file at path (a project's YAML or SQL: small
+ * files read at once). Returns 0, or -1 with "path: reason" in err. */
+int buf_read_file(struct buf *b, const char *path, char *err, size_t errlen);
+
 #endif

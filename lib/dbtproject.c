@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -83,36 +84,13 @@ const char *dbt_mat_name(enum dbt_mat m)
 
 static int read_file(const char *path, char **text, size_t *len, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	struct buf b = { 0 };
+	if (buf_read_file(&b, path, err, errlen)) {
+		buf_free(&b);
 		return -1;
 	}
-	size_t cap = (size_t)st.st_size + 1, n = 0;
-	char *buf = xrealloc(NULL, cap);
-	for (;;) {
-		if (n + 1 >= cap)
-			buf = xrealloc(buf, cap *= 2);
-		ssize_t got = read(fd, buf + n, cap - n - 1);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			seterr(err, errlen, "%s: %s", path, strerror(errno));
-			free(buf);
-			close(fd);
-			return -1;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-	close(fd);
-	buf[n] = '\0';
-	*text = buf;
-	*len = n;
+	*len = b.len;
+	*text = buf_detach(&b);
 	return 0;
 }
 

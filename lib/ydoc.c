@@ -9,6 +9,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "buf.h"
+
 /* How deep a document may nest, flow collections ([ {) and block ones
  * (indentation) together: the template engine's limit, since var() values
  * become template values, and far beyond any schema or project file. */
@@ -159,52 +161,15 @@ static int load(struct ydoc *d, yaml_parser_t *p, const char *name, char *err, s
 	return 0;
 }
 
-/* The file's bytes, whole (these are small configuration files), for the
- * depth check to see before libyaml does. NULL with a message in err. */
-static char *read_whole(const char *path, size_t *len, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	size_t n = 0, cap = 8192;
-	char *buf = malloc(cap);
-	for (;;) {
-		if (!buf) {
-			snprintf(err, errlen, "%s: out of memory", path);
-			break;
-		}
-		n += fread(buf + n, 1, cap - n, f);
-		if (ferror(f)) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			break;
-		}
-		if (feof(f)) {
-			fclose(f);
-			*len = n;
-			return buf;
-		}
-		if (n == cap) {
-			char *more = cap <= SIZE_MAX / 2 ? realloc(buf, cap *= 2) : NULL;
-			if (!more)
-				free(buf);
-			buf = more;
-		}
-	}
-	free(buf);
-	fclose(f);
-	return NULL;
-}
-
 int ydoc_load(struct ydoc *d, const char *path, char *err, size_t errlen)
 {
-	size_t len;
-	char *text = read_whole(path, &len, err, errlen);
-	if (!text)
-		return -1;
-	int rc = ydoc_load_string(d, path, text, len, err, errlen);
-	free(text);
+	/* The file's bytes, whole (these are small configuration files), for
+	 * the depth check to see before libyaml does. */
+	struct buf text = { 0 };
+	int rc = buf_read_file(&text, path, err, errlen);
+	if (rc == 0)
+		rc = ydoc_load_string(d, path, buf_str(&text), text.len, err, errlen);
+	buf_free(&text);
 	return rc;
 }
 
