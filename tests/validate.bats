@@ -613,7 +613,7 @@ one_value() {
 	run --separate-stderr /usr/bin/time -f 'peak %M KiB' "$BIN/validate" --rejects rej.csv huge.csv
 	assert_failure 1
 	assert_output "$(printf 'a,b\n1,2\n5,6')"
-	assert_equal "${stderr_lines[0]}" "validate: 3 rows read, 2 valid, 1 rejected (source-error 1)"
+	assert_equal "${stderr_lines[0]}" "validate: 3 rows read, 2 valid, 1 rejected (source-error 1): rows were rejected"
 	kib=$(sed -n 's/^peak \([0-9]*\) KiB$/\1/p' <<<"$stderr")
 	echo "peak RSS: $kib KiB"
 	[ "${ELT_SAN:-}" = 1 ] || [ "$kib" -lt $((200 * 1024)) ]
@@ -678,7 +678,7 @@ print('  - name: b   # ' + q)" >quoted.yaml
 	run --separate-stderr "$BIN/validate" --pattern 's=\w+' in.csv
 	assert_success
 	run --separate-stderr "$BIN/validate" --pattern 's=\d+' in.csv
-	assert_equal "$stderr" "$(printf 'validate: in.csv:2: column s constraint-error: "éé" does not match the pattern \\d+\nvalidate: 2 rows read, 1 valid, 1 rejected (constraint-error 1)')"
+	assert_equal "$stderr" "$(printf 'validate: in.csv:2: column s constraint-error: "éé" does not match the pattern \\d+\nvalidate: 2 rows read, 1 valid, 1 rejected (constraint-error 1): rows were rejected')"
 }
 
 @test "validate tells composite keys apart whatever bytes their parts hold" {
