@@ -545,8 +545,8 @@ static void check_foreign_keys(const struct validator *v, struct checker *k, con
 		const struct ts_foreign_key *fk = &v->schema.foreign_keys[i];
 		struct memo_slot *m = NULL;
 		unsigned bit = 2u << i;
-		bool skip = false;
-		for (size_t j = 0; j < fk->local.n && !skip; j++) {
+		bool skip = false; /* a valid row so far has no failed cell to look for */
+		for (size_t j = 0; j < fk->local.n && !skip && row->rule != N_RULES; j++) {
 			long c = v->field_col[fk->local.cols[j]];
 			skip = c >= 0 && k->bad[c];
 		}
