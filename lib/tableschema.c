@@ -641,6 +641,16 @@ static int load_schema(struct loader *L)
 		const char *key = ydoc_str(k);
 		if (!key || !key_is(key, known)) {
 			warn_unknown(L, k, "schema");
+		} else if (!strcmp(key, "fieldsMatch")) {
+			const char *m = ydoc_str(v);
+			bool found = false;
+			for (int j = TS_MATCH_EXACT; m && j <= TS_MATCH_PARTIAL && !found; j++)
+				if (!strcmp(m, ts_fields_match_name((enum ts_fields_match)j))) {
+					L->s->fields_match = (enum ts_fields_match)j;
+					found = true;
+				}
+			if (!found)
+				return fail(L, v, "\"fieldsMatch\" must be exact, equal, subset, superset or partial");
 		} else if (!strcmp(key, "missingValues")) {
 			free_list(L->s->missing_values, L->s->n_missing);
 			if (missing_list(L, v, &L->s->missing_values, &L->s->n_missing))
@@ -671,6 +681,12 @@ static int load_schema(struct loader *L)
 		}
 	}
 	return 0;
+}
+
+const char *ts_fields_match_name(enum ts_fields_match m)
+{
+	static const char *const names[] = { "exact", "equal", "subset", "superset", "partial" };
+	return names[m];
 }
 
 static void schema_init(struct ts_schema *s, const char *path)

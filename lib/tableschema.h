@@ -110,8 +110,21 @@ struct ts_foreign_key {
 	size_t n_ref;
 };
 
+/* How the schema's fields map onto a file's columns (fieldsMatch):
+ * EXACT by position, the others by name, differing in what a missing or
+ * an extra column means. */
+enum ts_fields_match {
+	TS_MATCH_EXACT,    /* the same fields, in the same order (the default) */
+	TS_MATCH_EQUAL,    /* the same fields, in any order */
+	TS_MATCH_SUBSET,   /* every field; other columns too */
+	TS_MATCH_SUPERSET, /* only fields, maybe not all of them */
+	TS_MATCH_PARTIAL,  /* at least one field; other columns too */
+};
+const char *ts_fields_match_name(enum ts_fields_match m);
+
 struct ts_schema {
 	char *path;
+	enum ts_fields_match fields_match;
 	struct ts_field *fields;
 	size_t nfields;
 	char **missing_values;

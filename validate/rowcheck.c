@@ -24,7 +24,7 @@
 #include "xalloc.h"
 
 const char *const vd_rule_names[N_RULES] = {
-	"blank-label", "duplicate-label", "missing-label", "extra-label", "source-error",
+	"blank-label", "duplicate-label", "missing-label", "extra-label", "incorrect-label", "source-error",
 	"encoding-error", "blank-row", "missing-cell", "extra-cell", "type-error",
 	"constraint-error", "unique-error", "primary-key", "foreign-key",
 };
@@ -208,6 +208,7 @@ struct chunk_result {
 	size_t text_len, text_cap;
 	struct csvw *out;                /* valid rows' output, in memory */
 	size_t out_len;                  /* its length */
+	uint64_t problems[N_RULES];      /* every problem of its rows, by rule */
 };
 
 /* Values a column has passed its checks with. Most columns repeat their
@@ -243,6 +244,9 @@ struct checker {
 	size_t digits_cap;
 	char *keybuf;                    /* for composite keys */
 	size_t keybuf_cap;
+	char *msg;                       /* a rejected row's problems, all of them */
+	size_t msg_len, msg_cap;
+	bool *bad;                       /* by column: failed in the row being checked */
 };
 
 /* Looks a cell of column c up: its slot, with *hit when the slot holds
@@ -340,6 +344,8 @@ static const char *row_key(const struct validator *v, const struct csv_record *r
 {
 	size_t need = 0;
 	for (size_t i = 0; i < key->n; i++) {
+		if (v->field_col[key->cols[i]] < 0) /* a field the file lacks has no values */
+			return NULL;
 		const struct csv_field *cell = &rec->fields[v->field_col[key->cols[i]]];
 		if (cell_missing(v, key->cols[i], cell))
 			return NULL;
@@ -411,17 +417,53 @@ static bool write_row(const struct validator *v, struct csvw *out, const struct 
 	return false;
 }
 
-/* The first problem of a row's cells, in column order, or N_RULES; msg
- * gets its message and *more the number of other problems. */
-static enum rule check_cells(const struct validator *v, struct checker *k, const struct csv_record *rec,
-			     char *msg, size_t size, const char **column, const char **constraint_out,
-			     unsigned *more, bool *match_error)
+/* Adds a problem of the row being checked. The first one gives the row its
+ * rule, column and constraint; each one's text goes into k->msg, the later
+ * ones naming their column and rule, so that a reject lists them all. */
+static void add_problem(struct checker *k, struct chunk_result *res, struct checked_row *row, const char *column,
+			enum rule rule, const char *constraint, const char *text)
 {
-	enum rule first_rule = N_RULES;
-	*more = 0;
+	size_t need = k->msg_len + strlen(text) + (column ? strlen(column) : 0) +
+		      (constraint ? strlen(constraint) : 0) + 64;
+	if (need > k->msg_cap) {
+		k->msg_cap = 2 * need + 1024;
+		k->msg = xrealloc(k->msg, k->msg_cap);
+	}
+	res->problems[rule]++;
+	if (row->rule == N_RULES) {
+		row->rule = rule;
+		row->column = column;
+		row->constraint = constraint;
+		k->msg_len = (size_t)snprintf(k->msg, k->msg_cap, "%s", text);
+		return;
+	}
+	k->msg_len += (size_t)snprintf(k->msg + k->msg_len, k->msg_cap - k->msg_len, "; %s%s%s%s%s%s: %s",
+				       column ? "column " : "", column ? column : "", column ? ": " : "",
+				       vd_rule_names[rule], constraint ? " " : "", constraint ? constraint : "", text);
+}
+
+/* True when every cell of the row holds a missing value: a blank row, which
+ * frictionless reports as blank-row and nothing else. The first cell with a
+ * value ends the look, so a row with data pays for one cell. */
+static bool row_blank(const struct validator *v, const struct csv_record *rec)
+{
+	for (size_t c = 0; c < rec->nfields; c++) {
+		const struct csv_field *cell = &rec->fields[c];
+		long f = c < v->ncols ? v->col_field[c] : -1;
+		if (f >= 0 ? !cell_missing(v, (size_t)f, cell) : cell->len != 0)
+			return false;
+	}
+	return true;
+}
+
+/* Checks the first n cells of a row against their fields, adding a problem
+ * for each one that fails (k->bad marks its column). */
+static void check_cells(const struct validator *v, struct checker *k, const struct csv_record *rec, size_t n,
+			struct chunk_result *res, struct checked_row *row)
+{
 	/* Every byte of a cell is in the raw row: one look at that clears them all. */
 	bool raw_ascii = !rec->raw_cut && plain_ascii(rec->raw, rec->raw_len);
-	for (size_t c = 0; c < v->ncols; c++) {
+	for (size_t c = 0; c < n; c++) {
 		const struct csv_field *cell = &rec->fields[c];
 		const char *why = NULL, *constraint = NULL;
 		enum rule rule = raw_ascii ? N_RULES : vd_check_bytes(cell->data, cell->len, &why);
@@ -456,7 +498,7 @@ static enum rule check_cells(const struct validator *v, struct checker *k, const
 					rule = R_CONSTRAINT;
 					constraint = ts_constraint_name(failed);
 					if (error) { /* the pattern's fault, not the value's */
-						*match_error = true;
+						row->match_error = true;
 						snprintf(local, sizeof local, "the pattern %s could not be matched: %s",
 							 f->pattern, error);
 					} else {
@@ -469,20 +511,71 @@ static enum rule check_cells(const struct validator *v, struct checker *k, const
 		}
 		if (rule == N_RULES)
 			continue;
-		if (first_rule == N_RULES) {
-			first_rule = rule;
-			*column = v->labels[c];
-			*constraint_out = constraint;
-			snprintf(msg, size, "%s", local);
-		} else {
-			(*more)++;
-		}
+		k->bad[c] = true;
+		add_problem(k, res, row, v->labels[c], rule, constraint, local);
 	}
-	return first_rule;
 }
 
-/* Checks one row and records the verdict in res. Unique keys are left for
- * finish_chunk(); foreign keys, read-only sets, are checked here. */
+/* Sizes a checker's memo and marks for the current header's columns. */
+static void checker_fit(const struct validator *v, struct checker *k)
+{
+	if (k->ncols >= v->ncols)
+		return;
+	k->ncols = v->ncols;
+	free(k->memo);
+	free(k->memo_stats);
+	free(k->bad);
+	k->memo_bits = MEMO_MAX_BITS;
+	while (k->memo_bits > MEMO_MIN_BITS && (k->ncols << k->memo_bits) * sizeof *k->memo > MEMO_BYTES)
+		k->memo_bits--;
+	k->memo_stats = xcalloc_lines(k->ncols * sizeof *k->memo_stats);
+	k->bad = xcalloc(k->ncols, sizeof *k->bad);
+	bool fits = (k->ncols << k->memo_bits) * sizeof *k->memo <= MEMO_BYTES;
+	k->memo = fits ? xcalloc(k->ncols << k->memo_bits, sizeof *k->memo) : NULL;
+	for (size_t c = 0; c < k->ncols && !fits; c++)
+		k->memo_stats[c].off = true; /* memo_find() looks no further */
+}
+
+/* The foreign keys of a row with the header's shape. A key whose cells
+ * already failed is not looked up: its problem is reported once. */
+static void check_foreign_keys(const struct validator *v, struct checker *k, const struct csv_record *rec,
+			       struct chunk_result *res, struct checked_row *row)
+{
+	for (size_t i = 0; i < v->schema.n_foreign_keys; i++) {
+		const struct ts_foreign_key *fk = &v->schema.foreign_keys[i];
+		struct memo_slot *m = NULL;
+		unsigned bit = 2u << i;
+		bool skip = false; /* a valid row so far has no failed cell to look for */
+		for (size_t j = 0; j < fk->local.n && !skip && row->rule != N_RULES; j++) {
+			long c = v->field_col[fk->local.cols[j]];
+			skip = c >= 0 && k->bad[c];
+		}
+		if (skip)
+			continue;
+		if (fk->local.n == 1 && i < 7 && v->field_col[fk->local.cols[0]] >= 0) {
+			long c = v->field_col[fk->local.cols[0]];
+			bool known;
+			m = memo_find(k, (size_t)c, &rec->fields[c], bit, &known);
+			if (known)
+				continue;
+		}
+		size_t len;
+		const char *key = row_key(v, rec, &fk->local, &k->keybuf, &k->keybuf_cap, &len);
+		if (key && keyset_find(v->fks[i].values, keyset_hash(key, len), key, len)) {
+			if (m)
+				m->passed |= bit;
+		} else if (key) {
+			char cols[512], msg[1024];
+			describe_key(v, &fk->local, key, len, cols, sizeof cols);
+			snprintf(msg, sizeof msg, "%s is not in %s", cols, fk->resource);
+			add_problem(k, res, row, v->schema.fields[fk->local.cols[0]].name, R_FOREIGN_KEY, NULL, msg);
+		}
+	}
+}
+
+/* Checks one row and records the verdict in res: every problem it has, or
+ * its output. Unique keys are left for finish_chunk(); foreign keys,
+ * read-only sets, are checked here. */
 static void check_row(const struct validator *v, struct checker *k, const struct csv_record *rec,
 		      struct chunk_result *res)
 {
@@ -500,76 +593,40 @@ static void check_row(const struct validator *v, struct checker *k, const struct
 	row->raw_in_out = row->match_error = false;
 	row->raw_cut = rec->raw_cut;
 	char msg[1024];
-	unsigned more = 0;
 
 	if (!v->header_ok) {
-		row->rule = v->header_rule;
-		snprintf(msg, sizeof msg, "not checked: the header is invalid");
-	} else if (rec->kind == CSVR_BLANK) {
-		row->rule = R_BLANK_ROW;
-		snprintf(msg, sizeof msg, "the row is empty");
+		add_problem(k, res, row, NULL, v->header_rule, NULL, "not checked: the header is invalid");
+	} else if (rec->kind == CSVR_BLANK || (rec->kind == CSVR_ROW && row_blank(v, rec))) {
+		add_problem(k, res, row, NULL, R_BLANK_ROW, NULL, "the row is empty");
 	} else if (rec->kind == CSVR_MALFORMED) {
-		row->rule = R_SOURCE;
-		snprintf(msg, sizeof msg, "%s", rec->error);
-	} else if (rec->nfields != v->ncols) {
-		bool missing = rec->nfields < v->ncols;
-		row->rule = missing ? R_MISSING_CELL : R_EXTRA_CELL;
-		row->column = missing ? v->labels[rec->nfields] : NULL;
-		snprintf(msg, sizeof msg, "the row has %zu fields, the header %zu", rec->nfields, v->ncols);
+		add_problem(k, res, row, NULL, R_SOURCE, NULL, rec->error);
 	} else {
-		if (k->ncols < v->ncols) {
-			k->ncols = v->ncols;
-			free(k->memo);
-			free(k->memo_stats);
-			k->memo_bits = MEMO_MAX_BITS;
-			while (k->memo_bits > MEMO_MIN_BITS &&
-			       (k->ncols << k->memo_bits) * sizeof *k->memo > MEMO_BYTES)
-				k->memo_bits--;
-			k->memo_stats = xcalloc_lines(k->ncols * sizeof *k->memo_stats);
-			bool fits = (k->ncols << k->memo_bits) * sizeof *k->memo <= MEMO_BYTES;
-			k->memo = fits ? xcalloc(k->ncols << k->memo_bits, sizeof *k->memo) : NULL;
-			for (size_t c = 0; c < k->ncols && !fits; c++)
-				k->memo_stats[c].off = true; /* memo_find() looks no further */
+		checker_fit(v, k);
+		size_t n = rec->nfields < v->ncols ? rec->nfields : v->ncols;
+		if (rec->nfields != v->ncols) {
+			bool missing = rec->nfields < v->ncols;
+			snprintf(msg, sizeof msg, "the row has %zu fields, the header %zu", rec->nfields, v->ncols);
+			add_problem(k, res, row, missing ? v->labels[rec->nfields] : NULL,
+				    missing ? R_MISSING_CELL : R_EXTRA_CELL, NULL, msg);
 		}
-		row->rule = check_cells(v, k, rec, msg, sizeof msg, &row->column, &row->constraint, &more,
-				        &row->match_error);
-		/* Foreign keys: checked only when the cells are fine. */
-		for (size_t i = 0; i < v->schema.n_foreign_keys && row->rule == N_RULES; i++) {
-			const struct ts_foreign_key *fk = &v->schema.foreign_keys[i];
-			struct memo_slot *m = NULL;
-			unsigned bit = 2u << i;
-			if (fk->local.n == 1 && i < 7) {
-				long c = v->field_col[fk->local.cols[0]];
-				bool known;
-				m = memo_find(k, (size_t)c, &rec->fields[c], bit, &known);
-				if (known)
-					continue;
-			}
-			size_t len;
-			const char *key = row_key(v, rec, &fk->local, &k->keybuf, &k->keybuf_cap, &len);
-			if (key && keyset_find(v->fks[i].values, keyset_hash(key, len), key, len)) {
-				if (m)
-					m->passed |= bit;
-			} else if (key) {
-				char cols[512];
-				row->rule = R_FOREIGN_KEY;
-				row->column = v->schema.fields[fk->local.cols[0]].name;
-				describe_key(v, &fk->local, key, len, cols, sizeof cols);
-				snprintf(msg, sizeof msg, "%s is not in %s", cols, fk->resource);
-			}
-		}
+		check_cells(v, k, rec, n, res, row);
+		/* Foreign keys need every key cell where the header puts it. */
+		if (rec->nfields == v->ncols)
+			check_foreign_keys(v, k, rec, res, row);
+		if (row->rule != N_RULES)
+			for (size_t c = 0; c < n; c++)
+				k->bad[c] = false;
 	}
 	if (row->rule != N_RULES) {
-		if (more) {
-			size_t n = strlen(msg);
-			snprintf(msg + n, sizeof msg - n, " (and %u more problem%s)", more, more == 1 ? "" : "s");
+		if (k->msg_len + 128 > k->msg_cap) {
+			k->msg_cap = k->msg_len + 1024;
+			k->msg = xrealloc(k->msg, k->msg_cap);
 		}
-		note_raw_cut(msg, sizeof msg, rec->raw_cut, rec->raw_len);
-		row->msg = add_text(res, msg, strlen(msg));
+		note_raw_cut(k->msg, k->msg_cap, rec->raw_cut, rec->raw_len);
+		row->msg = add_text(res, k->msg, strlen(k->msg));
 		row->raw = add_text(res, rec->raw, rec->raw_len);
 		return;
 	}
-
 	row->keys = res->nkeys;
 	if (res->nkeys + v->n_uniques > res->capkeys) {
 		res->capkeys = 2 * (res->nkeys + v->n_uniques) + 1024;
@@ -618,6 +675,8 @@ static void checker_free(void *ctx, void *worker)
 	free(k->memo_stats);
 	free(k->digits);
 	free(k->keybuf);
+	free(k->msg);
+	free(k->bad);
 	free(k);
 }
 
@@ -636,6 +695,7 @@ static void chunk_result_clear(void *ctx, void *result)
 	(void)ctx;
 	struct chunk_result *res = result;
 	res->nrows = res->nkeys = res->text_len = res->out_len = 0;
+	memset(res->problems, 0, sizeof res->problems);
 	csvw_mem_clear(res->out);
 }
 
@@ -692,6 +752,7 @@ static bool unique_ok(struct validator *v, const struct chunk_result *res, const
 		size_t out_len;
 		const char *raw = (row->raw_in_out ? csvw_mem_data(res->out, &out_len) : res->text) + row->raw;
 		v->by_rule[u->rule]++;
+		v->problems_by_rule[u->rule]++;
 		vd_reject(v, row->line, v->schema.fields[u->key.cols[0]].name, u->rule, u->rule == R_UNIQUE ? "unique" : NULL,
 		       msg, raw, row->raw_len);
 		return false;
@@ -747,6 +808,8 @@ static void finish_chunk(void *ctx, void *result, uint64_t bytes)
 	}
 	if (csvw_raw(v->out, out + from, to - from) != 0)
 		vd_die_write("standard output");
+	for (int r = 0; r < N_RULES; r++)
+		v->problems_by_rule[r] += res->problems[r];
 	progress_update(&v->progress, v->rows, bytes);
 }
 

@@ -53,6 +53,7 @@ static void help(void)
 	      "      --report text|json    the summary on stderr as text (default) or JSON\n"
 	      "      --max-rejects N       exit 1 when more than N rows are rejected\n"
 	      "      --max-reject-rate R   exit 1 when more than this fraction is rejected\n"
+	      "                            (with neither, any rejected row exits 1)\n"
 	      "      --require COLS        these comma-separated columns must have a value\n"
 	      "      --type COL=TYPE       string, integer, number, boolean, date, datetime, time, year,\n"
 	      "                            yearmonth, duration, object, array, geopoint, geojson, any\n"
@@ -74,8 +75,8 @@ static void help(void)
 	      "  -V, --version             version\n\n"
 	      "Without a schema or rules, validate still checks that the CSV is well-formed,\n"
 	      "valid UTF-8 and rectangular against its header.\n\n"
-	      "Exit status: 0 success (rejects are quarantined); 1 rejects over a --max-* limit\n"
-	      "or a bad header; 2 usage error; 3 unreadable schema or input, I/O error,\n"
+	      "Exit status: 0 success (no rejects, or within a --max-* limit); 1 rejects\n"
+	      "over the limit, a bad header or no header; 2 usage error; 3 unreadable schema or input, I/O error,\n"
 	      "a pattern that could not be matched, an input without its seal (--sealed).\n"
 	      "With --seal, the seal is written only when the exit status is 0.\n",
 	      stdout);
@@ -105,12 +106,12 @@ static char **copy_labels(const struct csv_record *rec)
 	return labels;
 }
 
-/* Reports a problem with the header; the first one's rule is also the rule
- * of every row of the file, which goes unchecked. */
+/* Reports a problem with the header, once: the rows are still checked
+ * unless the columns cannot be mapped at all (impossible). */
 static void header_problem(struct validator *v, const struct csv_record *rec, const char *label,
-			   enum rule rule, const char *msg)
+			   enum rule rule, const char *msg, bool impossible)
 {
-	if (v->header_rule == N_RULES)
+	if (impossible && v->header_rule == N_RULES)
 		v->header_rule = rule;
 	v->header_failed = true;
 	v->header_by_rule[rule]++;
@@ -132,72 +133,78 @@ static long name_find(const struct keyset *set, const char *name)
 	return (long)keyset_find(set, keyset_hash(name, len), name, len) - 1;
 }
 
-/* Maps the header onto the schema and onto the output's columns. Returns
- * the number of header problems, each already reported. */
-static unsigned read_header(struct validator *v, const struct csv_record *rec)
+/* fieldsMatch exact: column i is field i, whatever its label says; a label
+ * that is not its field's name is incorrect-label, a column past the
+ * fields extra-label, a field past the columns missing-label. */
+static void map_by_position(struct validator *v, const struct csv_record *rec)
 {
-	unsigned problems = 0;
 	char msg[512];
-	v->header_rule = N_RULES;
-	free_labels(v->labels, v->ncols);
-	v->ncols = rec->nfields;
-	v->labels = copy_labels(rec);
-	keyset_free(v->col_names);
-	v->col_names = keyset_new();
-	v->col_field = xrealloc(v->col_field, v->ncols * sizeof *v->col_field);
-	v->field_col = xrealloc(v->field_col, v->schema.nfields * sizeof *v->field_col);
-	for (size_t f = 0; f < v->schema.nfields; f++)
-		v->field_col[f] = -1;
-	if (rec->kind != CSVR_ROW) {
-		header_problem(v, rec, NULL, rec->kind == CSVR_BLANK ? R_BLANK_LABEL : R_SOURCE,
-			       rec->kind == CSVR_BLANK ? "the header is empty" : rec->error);
-		return 1;
-	}
+	size_t nf = v->schema.nfields;
 	for (size_t c = 0; c < v->ncols; c++) {
-		const char *label = v->labels[c], *why;
-		v->col_field[c] = -1;
-		enum rule bad = vd_check_bytes(rec->fields[c].data, rec->fields[c].len, &why);
-		if (bad != N_RULES) { /* a NUL would cut the label short */
-			snprintf(msg, sizeof msg, "the name of column %zu %s", c + 1, why);
-			header_problem(v, rec, NULL, bad, msg);
-			problems++;
+		const char *label = v->labels[c];
+		if (c >= nf) {
+			snprintf(msg, sizeof msg, "column %zu \"%s\" is past the schema's %zu fields", c + 1, label, nf);
+			header_problem(v, rec, label, R_EXTRA_LABEL, msg, false);
 			continue;
 		}
-		if (!*label) {
-			snprintf(msg, sizeof msg, "column %zu has no name", c + 1);
-			header_problem(v, rec, NULL, R_BLANK_LABEL, msg);
-			problems++;
-			continue;
+		v->col_field[c] = (long)c;
+		v->field_col[c] = (long)c;
+		if (*label && strcmp(label, v->schema.fields[c].name)) {
+			snprintf(msg, sizeof msg, "column %zu is \"%s\" but the schema's field %zu is \"%s\"", c + 1, label,
+				 c + 1, v->schema.fields[c].name);
+			header_problem(v, rec, label, R_INCORRECT_LABEL, msg, false);
 		}
-		long d = name_add(v->col_names, label, c);
-		if (d >= 0) {
-			snprintf(msg, sizeof msg, "\"%s\" names columns %ld and %zu", label, d + 1, c + 1);
-			header_problem(v, rec, label, R_DUPLICATE_LABEL, msg);
-			problems++;
-		}
+	}
+	for (size_t f = v->ncols; f < nf; f++) {
+		snprintf(msg, sizeof msg, "no column %zu for the schema's field \"%s\"", f + 1, v->schema.fields[f].name);
+		header_problem(v, rec, v->schema.fields[f].name, R_MISSING_LABEL, msg, false);
+	}
+}
+
+/* fieldsMatch equal, subset, superset and partial, and rules from the
+ * command line: columns are fields by name. What the mode allows decides
+ * whether a column left over or a field without a column is a problem. */
+static void map_by_name(struct validator *v, const struct csv_record *rec)
+{
+	char msg[512];
+	enum ts_fields_match m = v->schema.fields_match;
+	bool extra_bad = v->from_file && (m == TS_MATCH_EQUAL || m == TS_MATCH_SUPERSET);
+	bool missing_bad = !v->from_file || m == TS_MATCH_EQUAL || m == TS_MATCH_SUBSET;
+	size_t mapped = 0;
+	for (size_t c = 0; c < v->ncols; c++) {
+		const char *label = v->labels[c];
+		if (!*label)
+			continue; /* blank-label already */
 		long f = name_find(v->field_names, label);
 		if (f >= 0 && v->field_col[f] < 0) {
 			v->col_field[c] = f;
 			v->field_col[f] = (long)c;
-		} else if (f < 0 && v->from_file) {
+			mapped++;
+		} else if (f < 0 && extra_bad) {
 			snprintf(msg, sizeof msg, "column \"%s\" is not in the schema", label);
-			header_problem(v, rec, label, R_EXTRA_LABEL, msg);
-			problems++;
+			header_problem(v, rec, label, R_EXTRA_LABEL, msg, false);
 		}
 	}
-	for (size_t f = 0; f < v->schema.nfields; f++)
+	for (size_t f = 0; f < v->schema.nfields && missing_bad; f++)
 		if (v->field_col[f] < 0) {
 			const char *name = v->schema.fields[f].name;
 			snprintf(msg, sizeof msg, "no column \"%s\"%s", name,
 				 v->from_file ? " as the schema requires" : " for the rules given");
-			header_problem(v, rec, name, R_MISSING_LABEL, msg);
-			problems++;
+			header_problem(v, rec, name, R_MISSING_LABEL, msg, false);
 		}
-	if (problems)
-		return problems;
+	if (v->from_file && m == TS_MATCH_PARTIAL && !mapped && v->schema.nfields)
+		header_problem(v, rec, NULL, R_MISSING_LABEL, "no column is a field of the schema (fieldsMatch partial)",
+			       false);
+}
 
-	/* The first file fixes the output's columns; later ones must have the
-	 * same names, in any order. */
+/* The first file fixes the output's columns, header and all. A later file
+ * gives its rows in that order: position by position when its labels are
+ * the same (or fieldsMatch is exact), by name otherwise. Returns false,
+ * with the problem reported, when its columns cannot be put in that order. */
+static bool map_output(struct validator *v, const struct csv_record *rec)
+{
+	char msg[512];
+	bool ok = true;
 	if (!v->out_labels) {
 		v->n_out = v->ncols;
 		v->out_labels = copy_labels(rec);
@@ -206,33 +213,102 @@ static unsigned read_header(struct validator *v, const struct csv_record *rec)
 			name_add(v->out_names, v->out_labels[o], o);
 		struct csv_field *h = xrealloc(NULL, v->ncols * sizeof *h);
 		for (size_t c = 0; c < v->ncols; c++)
-			h[c] = (struct csv_field){ v->labels[c], strlen(v->labels[c]), false };
+			h[c] = (struct csv_field){ v->labels[c], strlen(v->labels[c]), !*v->labels[c] };
 		if (csvw_record(v->out, h, v->ncols) != 0)
 			vd_die_write("standard output");
 		free(h);
 	}
 	v->out_order = xrealloc(v->out_order, v->n_out * sizeof *v->out_order);
+	bool same = v->n_out == v->ncols;
+	for (size_t o = 0; o < v->n_out && same; o++)
+		same = !strcmp(v->out_labels[o], v->labels[o]);
+	if (same || (v->by_position && v->n_out == v->ncols)) {
+		for (size_t o = 0; o < v->n_out; o++)
+			v->out_order[o] = o;
+		v->same_order = true;
+		return true;
+	}
+	if (v->by_position) {
+		snprintf(msg, sizeof msg, "the file has %zu columns, the first file %zu", v->ncols, v->n_out);
+		header_problem(v, rec, NULL, v->ncols < v->n_out ? R_MISSING_LABEL : R_EXTRA_LABEL, msg, true);
+		return false;
+	}
+	if (keyset_count(v->out_names) != v->n_out || keyset_count(v->col_names) != v->ncols) {
+		header_problem(v, rec, NULL, R_DUPLICATE_LABEL,
+			       "with a name given twice or none, the columns cannot be matched to the first file's", true);
+		return false;
+	}
 	for (size_t o = 0; o < v->n_out; o++) {
 		long found = name_find(v->col_names, v->out_labels[o]);
-		size_t c = found < 0 ? v->ncols : (size_t)found;
 		if (found < 0) {
 			snprintf(msg, sizeof msg, "no column \"%s\" as in the first file's header", v->out_labels[o]);
-			header_problem(v, rec, v->out_labels[o], R_MISSING_LABEL, msg);
-			problems++;
+			header_problem(v, rec, v->out_labels[o], R_MISSING_LABEL, msg, true);
+			ok = false;
 		}
-		v->out_order[o] = c;
+		v->out_order[o] = found < 0 ? v->ncols : (size_t)found;
 	}
-	v->same_order = v->n_out == v->ncols;
-	for (size_t o = 0; o < v->n_out; o++)
-		v->same_order = v->same_order && v->out_order[o] == o;
-	for (size_t c = 0; c < v->ncols && !problems; c++) {
+	for (size_t c = 0; c < v->ncols; c++) {
 		if (name_find(v->out_names, v->labels[c]) < 0) {
 			snprintf(msg, sizeof msg, "column \"%s\" is not in the first file's header", v->labels[c]);
-			header_problem(v, rec, v->labels[c], R_EXTRA_LABEL, msg);
-			problems++;
+			header_problem(v, rec, v->labels[c], R_EXTRA_LABEL, msg, true);
+			ok = false;
 		}
 	}
-	return problems;
+	v->same_order = false;
+	return ok;
+}
+
+/* Maps the header onto the schema and onto the output's columns, reporting
+ * each problem once. Returns whether the rows can be checked: false only
+ * when the header cannot be read as names or the columns cannot be put in
+ * the output's order. */
+static bool read_header(struct validator *v, const struct csv_record *rec)
+{
+	char msg[512];
+	v->header_rule = N_RULES;
+	free_labels(v->labels, v->ncols);
+	v->ncols = rec->kind == CSVR_ROW ? rec->nfields : 0;
+	v->labels = rec->kind == CSVR_ROW ? copy_labels(rec) : NULL;
+	keyset_free(v->col_names);
+	v->col_names = keyset_new();
+	v->col_field = xrealloc(v->col_field, (v->ncols + 1) * sizeof *v->col_field);
+	v->field_col = xrealloc(v->field_col, (v->schema.nfields + 1) * sizeof *v->field_col);
+	for (size_t f = 0; f < v->schema.nfields; f++)
+		v->field_col[f] = -1;
+	if (rec->kind != CSVR_ROW) {
+		header_problem(v, rec, NULL, rec->kind == CSVR_BLANK ? R_BLANK_LABEL : R_SOURCE,
+			       rec->kind == CSVR_BLANK ? "the header is empty" : rec->error, true);
+		return false;
+	}
+	bool readable = true;
+	for (size_t c = 0; c < v->ncols; c++) {
+		const char *label = v->labels[c], *why;
+		v->col_field[c] = -1;
+		enum rule bad = vd_check_bytes(rec->fields[c].data, rec->fields[c].len, &why);
+		if (bad != N_RULES) { /* a NUL would cut the label short */
+			snprintf(msg, sizeof msg, "the name of column %zu %s", c + 1, why);
+			header_problem(v, rec, NULL, bad, msg, true);
+			readable = false;
+			continue;
+		}
+		if (!*label) {
+			snprintf(msg, sizeof msg, "column %zu has no name", c + 1);
+			header_problem(v, rec, NULL, R_BLANK_LABEL, msg, false);
+			continue;
+		}
+		long d = name_add(v->col_names, label, c);
+		if (d >= 0) {
+			snprintf(msg, sizeof msg, "\"%s\" names columns %ld and %zu", label, d + 1, c + 1);
+			header_problem(v, rec, label, R_DUPLICATE_LABEL, msg, false);
+		}
+	}
+	if (!readable)
+		return false;
+	if (v->by_position)
+		map_by_position(v, rec);
+	else
+		map_by_name(v, rec);
+	return map_output(v, rec);
 }
 
 /* ---- each input ---- */
@@ -241,7 +317,7 @@ static void on_header(void *ctx, const struct csv_record *rec)
 {
 	struct validator *v = ctx;
 	v->header_seen = true;
-	v->header_ok = read_header(v, rec) == 0;
+	v->header_ok = read_header(v, rec);
 }
 
 /* Validates one input. Returns false when it could not be read to the end. */
@@ -271,10 +347,16 @@ static bool validate_file(struct validator *v, int fd, const char *name)
 		ok = false;
 		v->seal_broken = true;
 	}
-	if (!ok)
+	if (!ok) {
 		log_error("%s: %s", name, err);
-	else if (!v->header_seen)
+	} else if (!v->header_seen && v->schema.nfields) {
+		/* The fields have no columns to be found in: the data failed. */
+		struct csv_record none = { .kind = CSVR_ROW, .line = 1, .raw = "" };
+		header_problem(v, &none, NULL, R_SOURCE, "the input is empty: no header", false);
+		v->no_header = true;
+	} else if (!v->header_seen) {
 		log_warn("%s: empty input, no header", name);
+	}
 	return ok;
 }
 
@@ -420,10 +502,12 @@ static void print_summary(const struct validator *v, bool json, const char *verd
 	print_counts(rules, sizeof rules, v->by_rule, json);
 	print_counts(header, sizeof header, v->header_by_rule, json);
 	if (json) {
+		char problems[1024];
+		print_counts(problems, sizeof problems, v->problems_by_rule, true);
 		fprintf(stderr, "{\"rows\": %llu, \"valid\": %llu, \"rejected\": %llu, \"rejects_by_rule\": {%s}, "
-				"\"header_problems\": {%s}, \"result\": ",
+				"\"header_problems\": {%s}, \"problems_by_rule\": {%s}, \"result\": ",
 			(unsigned long long)v->rows, (unsigned long long)v->valid, (unsigned long long)v->rejected, rules,
-			header);
+			header, problems);
 		json_fstring(stderr, verdict);
 		fprintf(stderr, "}\n");
 		return;
@@ -535,6 +619,9 @@ static int parse_options(int argc, char **argv, struct opts *o)
 			return EXIT_USAGE;
 		}
 	}
+	/* No tolerance stated: one rejected row fails the run. */
+	if (o->max_rejects == UINT64_MAX && o->max_rate > 1.0)
+		o->max_rejects = 0;
 	o->inputs = argv + optind;
 	o->ninputs = argc - optind;
 	return -1;
@@ -569,6 +656,7 @@ static void validator_open(struct validator *v, const struct opts *o)
 		if (ts_load(&v->schema, o->schema_path, err, sizeof err) != 0)
 			die(EXIT_OPER, "%s", err);
 		v->from_file = true;
+		v->by_position = v->schema.fields_match == TS_MATCH_EXACT;
 	} else {
 		ts_init_empty(&v->schema);
 	}
@@ -664,11 +752,11 @@ static int judge(const struct validator *v, const struct opts *o, bool read_ok, 
 		return EXIT_OPER;
 	}
 	if (v->header_failed) {
-		*verdict = "the header does not match";
+		*verdict = v->no_header ? "an input has no header" : "the header does not match";
 		return EXIT_DATA;
 	}
 	if (v->rejected > o->max_rejects) {
-		*verdict = "more rejects than --max-rejects allows";
+		*verdict = o->max_rejects ? "more rejects than --max-rejects allows" : "rows were rejected";
 		return EXIT_DATA;
 	}
 	if (v->rows && (double)v->rejected / (double)v->rows > o->max_rate) {

@@ -24,7 +24,7 @@
 
 /* Frictionless error names, in summary order. */
 enum rule {
-	R_BLANK_LABEL, R_DUPLICATE_LABEL, R_MISSING_LABEL, R_EXTRA_LABEL, R_SOURCE, R_ENCODING,
+	R_BLANK_LABEL, R_DUPLICATE_LABEL, R_MISSING_LABEL, R_EXTRA_LABEL, R_INCORRECT_LABEL, R_SOURCE, R_ENCODING,
 	R_BLANK_ROW, R_MISSING_CELL, R_EXTRA_CELL, R_TYPE, R_CONSTRAINT, R_UNIQUE, R_PRIMARY_KEY,
 	R_FOREIGN_KEY, N_RULES
 };
@@ -48,6 +48,7 @@ struct validator {
 	bool sealed;               /* --sealed: each input ends with a seal */
 	bool seal_broken;          /* one did not, or counted other rows */
 	bool from_file;            /* header must match the schema's fields */
+	bool by_position;          /* fieldsMatch exact: column i is field i */
 	char delim;
 	struct unique_check *uniques;
 	size_t n_uniques;
@@ -75,22 +76,25 @@ struct validator {
 
 	struct csvw *out, *rejects;
 	int rejects_fd;
-	enum rule header_rule;     /* the current file's first header problem */
+	enum rule header_rule;     /* why the current file's rows cannot be checked */
 
 	/* The current input. */
 	int in_fd;
 	unsigned threads;          /* checking threads besides the main one */
-	bool header_seen, header_ok;
+	bool header_seen;
+	bool header_ok;            /* its columns map onto the fields: rows can be checked */
 
 	/* Written by the main thread for every row, so on cache lines of
 	 * their own: sharing one with what the checking threads read for
 	 * every cell above, they kept taking the line from each other. */
 	_Alignas(64) uint64_t rows;
-	uint64_t valid, rejected, by_rule[N_RULES]; /* rows */
+	uint64_t valid, rejected, by_rule[N_RULES]; /* rows, by their first problem */
+	uint64_t problems_by_rule[N_RULES];          /* every problem of the rows */
 	uint64_t header_by_rule[N_RULES];            /* header problems, not rows */
 	uint64_t match_errors;     /* rows rejected because a pattern could not be matched */
 	unsigned stderr_rejects;   /* rejects shown on stderr without --rejects */
 	bool header_failed;
+	bool no_header;            /* an input with nothing in it, where fields were expected */
 	bool reserved;             /* the unique sets have been sized */
 	struct progress progress;
 };

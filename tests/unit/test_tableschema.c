@@ -1193,6 +1193,36 @@ static void field_missing_values(void)
 	unlink(path);
 }
 
+/* fieldsMatch: exact when absent (the spec's default), each of the five
+ * values the spec names, and nothing else. */
+static void fields_match(void)
+{
+	char name[64], err[256];
+	struct ts_schema s;
+	snprintf(name, sizeof name, "test_tableschema_fm_%ld.yaml", (long)getpid());
+	const char *path = write_file(name, "fields: [{name: a}]\n");
+	CHECK(ts_load(&s, path, err, sizeof err) == 0);
+	CHECK(s.fields_match == TS_MATCH_EXACT);
+	ts_free(&s);
+	static const char *const modes[] = { "exact", "equal", "subset", "superset", "partial" };
+	for (int m = 0; m < 5; m++) {
+		char text[128];
+		snprintf(text, sizeof text, "fields: [{name: a}]\nfieldsMatch: %s\n", modes[m]);
+		path = write_file(name, text);
+		CHECK(ts_load(&s, path, err, sizeof err) == 0);
+		CHECK((int)s.fields_match == m && !strcmp(ts_fields_match_name(s.fields_match), modes[m]));
+		ts_free(&s);
+	}
+	path = write_file(name, "fields: [{name: a}]\nfieldsMatch: Exact\n");
+	CHECK(ts_load(&s, path, err, sizeof err) == -1);
+	CHECK(strstr(err, "\"fieldsMatch\" must be exact, equal, subset, superset or partial") != NULL);
+	ts_free(&s);
+	path = write_file(name, "fields: [{name: a}]\nfieldsMatch: [exact]\n");
+	CHECK(ts_load(&s, path, err, sizeof err) == -1);
+	ts_free(&s);
+	unlink(path);
+}
+
 int main(void)
 {
 	log_level = LOG_QUIET;
@@ -1227,6 +1257,7 @@ int main(void)
 	RUN(format_directives);
 	RUN(string_binary);
 	RUN(field_missing_values);
+	RUN(fields_match);
 	ts_thread_done();
 	return UNIT_END();
 }
