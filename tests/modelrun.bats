@@ -25,6 +25,57 @@ shop() {
 	sql -f setup.sql
 }
 
+# The reference dbt (dbt-core with dbt-postgres), when installed: see
+# /work/shared/dbt-reference/README.md. ELT_DBT names another one.
+DBT_REF=${ELT_DBT:-/opt/dbt-reference/bin/dbt}
+
+# need_dbt: skips the rest of a test, saying why, when dbt is absent.
+need_dbt() {
+	[ -x "$DBT_REF" ] || skip "no reference dbt at $DBT_REF (install /work/shared/dbt-reference, or set ELT_DBT): not compared with dbt"
+}
+
+# dbt_in DIR SCHEMA ARGS...: runs the reference dbt on a copy of project
+# DIR (DIR.dbt, so that dbt's target/ and logs/ stay apart from
+# modelrun's) with the suite's server as its target and SCHEMA as its
+# target schema; the copy is refreshed from DIR each time.
+dbt_in() {
+	local dir=$1 schema=$2
+	shift 2
+	rm -rf "$dir.dbt"
+	cp -r "$dir" "$dir.dbt"
+	grep -q '^profile:' "$dir.dbt/dbt_project.yml" || printf 'profile: mr\n' >>"$dir.dbt/dbt_project.yml"
+	local prof
+	prof=$(sed -n 's/^profile: *//p' "$dir.dbt/dbt_project.yml" | tr -d "\"'")
+	cat >"$dir.dbt/profiles.yml" <<-EOF
+	$prof:
+	  target: dev
+	  outputs:
+	    dev:
+	      type: postgres
+	      host: "$PGHOST"
+	      port: $PGPORT
+	      user: "$PGUSER"
+	      password: ""
+	      dbname: "$PGDATABASE"
+	      schema: "$schema"
+	      threads: 1
+	EOF
+	(cd "$dir.dbt" && DBT_PROFILES_DIR=. "$DBT_REF" --no-use-colors --log-format text "$@" --target-path target)
+}
+
+# same_relation A B: the two relations have the same columns (names and
+# types, in order) and the same rows (as multisets).
+same_relation() {
+	local cols_a cols_b diff
+	cols_a=$(sql -c "select string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' order by attnum)
+		from pg_attribute where attrelid = '$1'::regclass and attnum > 0 and not attisdropped")
+	cols_b=$(sql -c "select string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' order by attnum)
+		from pg_attribute where attrelid = '$2'::regclass and attnum > 0 and not attisdropped")
+	assert_equal "$cols_a" "$cols_b"
+	diff=$(sql -c "select count(*) from ((table $1 except all table $2) union all (table $2 except all table $1)) x")
+	assert_equal "$diff" 0
+}
+
 # ---- options ----
 
 @test "modelrun --help prints the usage and exits 0; --version names it" {
@@ -766,4 +817,32 @@ pgload_running() {
 
 @test "modelrun blanks a password given with -d in its command line, as ps shows it" {
 	hides_password "$BIN/modelrun" run --project-dir "$REPO/sql"
+}
+
+# ---- issue 18: selection, hooks, on_schema_change ----
+
+# ls_both ARGS...: modelrun ls and dbt ls with the same selection, sorted.
+ls_both() {
+	"$BIN/modelrun" ls "$@" | sort >mr.out
+	dbt_in "$PWD" dbt_ls ls --resource-type model --resource-type seed --quiet "$@" | sort >dbt.out
+	diff -u dbt.out mr.out
+}
+
+@test "modelrun ls picks what dbt ls picks for graph operators, methods and --exclude" {
+	project shop
+	# each on its own first, without dbt
+	run --separate-stderr "$BIN/modelrun" ls -s '2+customer_report' --exclude customers
+	assert_success
+	assert_output "$(printf 'shop.staging.stg_orders\nshop.marts.customer_totals\nshop.marts.customer_report')"
+	run --separate-stderr "$BIN/modelrun" ls -s '@customer_totals' --exclude 'config.materialized:view'
+	assert_success
+	assert_output "$(printf 'shop.staging.customers\nshop.marts.customer_totals')"
+	need_dbt
+	for s in '+customer_report' 'customer_totals+' '1+customer_totals' 'stg_orders+1' '@customer_totals' \
+		'tag:staging' 'path:models/marts' 'config.materialized:table' 'resource_type:model' \
+		'staging.*' 'tag:inc,config.materialized:incremental' '+customer_report+'; do
+		ls_both -s "$s" || { echo "selector $s differs" >&2; return 1; }
+	done
+	ls_both -s 'resource_type:model' --exclude 'path:models/staging' --exclude 'tag:report'
+	ls_both -s '+customer_report tag:other' --exclude 'config.materialized:ephemeral'
 }
