@@ -379,6 +379,43 @@ out:
 	return rc;
 }
 
+/* ---- hooks ---- */
+
+int mr_hooks(const struct mr_ctx *ctx, PGconn *conn, size_t node, bool post, bool in_txn, bool incremental,
+	     struct node_result *r)
+{
+	const struct dbt_node *n = &ctx->p->nodes[node];
+	const struct dbt_hook *h = post ? n->cfg.post_hooks : n->cfg.pre_hooks;
+	size_t count = post ? n->cfg.npost_hooks : n->cfg.npre_hooks;
+	const char *what = post ? "post-hook" : "pre-hook";
+	for (size_t i = 0; i < count; i++) {
+		if (h[i].transaction != in_txn)
+			continue;
+		char err[1024], *sql;
+		if (dbt_render_hook(ctx->p, node, h[i].sql, incremental, &sql, err, sizeof err)) {
+			mr_message(r, "%s %zu: %s", what, i + 1, err);
+			return -1;
+		}
+		if (!*first_token(sql)) {
+			free(sql);
+			continue;
+		}
+		log_debug("%s: %s %zu: %s", n->name, what, i + 1, sql);
+		PGresult *res = PQexec(conn, sql);
+		free(sql);
+		ExecStatusType st = PQresultStatus(res);
+		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+			char label[64];
+			snprintf(label, sizeof label, "%s %zu", what, i + 1);
+			result_message(r, label, res, conn);
+			PQclear(res);
+			return -1;
+		}
+		PQclear(res);
+	}
+	return 0;
+}
+
 /* ---- Citus: distribution kept across rebuilds ----
  * CREATE TABLE AS makes a table local to the coordinator, so a distributed
  * model or seed is rebuilt as: the new table created empty, distributed
@@ -733,9 +770,16 @@ int mr_build(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *
 	int rc = -1;
 	if (!tmprel)
 		goto out;
+	/* dbt's order: hooks with transaction: false before BEGIN, then the
+	 * pre-hooks, the build and the post-hooks in the model's transaction,
+	 * then after COMMIT the post-hooks outside it */
+	if (mr_hooks(ctx, conn, node, false, false, incremental, r))
+		goto out;
 	if (exec_ok(conn, r, "BEGIN", "begin"))
 		goto out;
-	if (old_kind == 'm' || old_kind == 'f') {
+	if (mr_hooks(ctx, conn, node, false, true, incremental, r)) {
+		rc = -1;
+	} else if (old_kind == 'm' || old_kind == 'f') {
 		mr_message(r, "%s exists and is not a table or view; drop it first", n->relation);
 		rc = -1;
 	} else if (n->cfg.materialized == MAT_VIEW) {
@@ -745,14 +789,20 @@ int mr_build(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *
 	} else {
 		rc = build_table(ctx, conn, r, n, old_kind, sql, tmprel, tmp);
 	}
+	if (rc == 0)
+		rc = mr_hooks(ctx, conn, node, true, true, incremental, r);
 	if (rc == 0) {
 		char *keep = r->response ? xstrdup(r->response) : NULL;
 		rc = exec_ok(conn, r, "COMMIT", "commit");
 		free(r->response);
 		r->response = keep;
-	}
-	if (rc)
+		if (rc)
+			mr_rollback(conn);
+		else
+			rc = mr_hooks(ctx, conn, node, true, false, incremental, r);
+	} else {
 		mr_rollback(conn);
+	}
 out:
 	free(rel);
 	free(tmprel);

@@ -846,3 +846,41 @@ ls_both() {
 	ls_both -s 'resource_type:model' --exclude 'path:models/staging' --exclude 'tag:report'
 	ls_both -s '+customer_report tag:other' --exclude 'config.materialized:ephemeral'
 }
+
+@test "hooks run where dbt runs them: on-run-start, pre-hooks, the build, post-hooks, on-run-end" {
+	project hooks
+	run --separate-stderr "$BIN/modelrun" run --vars 'audit: audit_mr'
+	assert_success
+	assert_stderr_line "modelrun: ran 2 on-run-start hooks"
+	assert_stderr_line "modelrun: ran 1 on-run-end hook"
+	"$BIN/modelrun" run -q --vars 'audit: audit_mr'
+	# project, schema.yml, config(); transaction: false after COMMIT
+	local once="project pre totals | model pre | project post totals | yml post sees 3 | model post sum 60 | yml post, outside | project pre inc | project post inc"
+	assert_equal "$(sql -c "select string_agg(what, ' | ' order by id) from audit_mr.log")" \
+		"$once | inc post, incremental: False | on-run-end | $once | inc post, incremental: True | on-run-end"
+	assert_equal "$(sql -c "select string_agg(n::text, ',' order by n) from analytics.inc")" "10,20,30"
+	need_dbt
+	dbt_in "$PWD" dbt_s run --vars 'audit: audit_dbt' >/dev/null
+	dbt_in "$PWD" dbt_s run --vars 'audit: audit_dbt' >/dev/null
+	assert_equal "$(sql -c "select string_agg(what, ' | ' order by id) from audit_dbt.log")" \
+		"$(sql -c "select string_agg(what, ' | ' order by id) from audit_mr.log")"
+	same_relation analytics.totals dbt_s.totals
+	same_relation analytics.inc dbt_s.inc
+}
+
+@test "a failing hook fails its model and rolls back its build; a failing on-run-start skips every model" {
+	project hooks
+	"$BIN/modelrun" run -q
+	printf '{{ config(materialized="table", post_hook="select 1/0") }}\nselect 7 as n\n' >models/totals.sql
+	run --separate-stderr "$BIN/modelrun" run -s totals
+	assert_failure 1
+	[[ "$stderr" == *"ERROR analytics.totals (table, "*" s): post-hook 4: division by zero"* ]] || { echo "$stderr"; false; }
+	assert_equal "$(sql -c "select string_agg(n::text, ',' order by n) from analytics.totals")" "10,20,30"
+	sed -i 's/^on-run-start:/on-run-start: "select * from nowhere"\nold-on-run-start:/' dbt_project.yml
+	run --separate-stderr "$BIN/modelrun" run
+	assert_failure 1
+	assert_stderr_line --partial 'modelrun: on-run-start hook 1 failed: relation "nowhere" does not exist'
+	assert_stderr_line "modelrun: skipping all 2 models: an on-run-start hook failed"
+	assert_stderr_line "modelrun: ran 1 on-run-end hook"
+	assert_equal "$(jq -r '[.results[].status] | unique | join(",")' target/run_results.json)" skipped
+}
