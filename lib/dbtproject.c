@@ -308,9 +308,9 @@ static int config_set(struct dbt_config *c, const char *key, const struct cval *
 				c->on_schema_change = (enum dbt_osc)i;
 				return 0;
 			}
-		seterr(err, errlen, "%s:%zu: on_schema_change='%s' is not one of ignore, fail, append_new_columns, "
-		       "sync_all_columns", w.file, w.line, v->s);
-		return -1;
+		/* as dbt: an unknown value means the default */
+		c->on_schema_change = OSC_IGNORE;
+		return 0;
 	}
 	if (strcmp(key, "materialized") == 0) {
 		if (v->kind != CV_STR)

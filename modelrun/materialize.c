@@ -617,6 +617,228 @@ static int build_table(const struct mr_ctx *ctx, PGconn *conn, struct node_resul
 	return mr_swap(conn, n->schema, n->identifier, tmp, (char)old_kind, 'r', r);
 }
 
+/* ---- on_schema_change ---- */
+
+/* A relation's columns as dbt-postgres describes them: name, the type
+ * string dbt compares (from information_schema, as PostgresColumn renders
+ * it: text and unsized varchar as they are, other strings as character
+ * varying(n), numeric(p,s) when sized), the string size can_expand_to()
+ * compares (-1 for a non-string) and the catalog's own spelling of the
+ * type, used in DDL where dbt's string is not a type (ARRAY,
+ * USER-DEFINED). */
+#define DBT_COLUMNS_SQL                                                                                  \
+	"select c.column_name::text,"                                                                    \
+	"  case when c.data_type = 'text' or (c.data_type = 'character varying'"                         \
+	"         and c.character_maximum_length is null) then c.data_type::text"                        \
+	"    when c.data_type in ('character varying', 'character')"                                     \
+	"      then 'character varying(' || coalesce(c.character_maximum_length, 256) || ')'"            \
+	"    when c.data_type = 'numeric' and c.numeric_precision is not null"                            \
+	"         and c.numeric_scale is not null"                                                        \
+	"      then 'numeric(' || c.numeric_precision || ',' || c.numeric_scale || ')'"                   \
+	"    else c.data_type::text end,"                                                                 \
+	"  case when c.data_type in ('text', 'character varying', 'character') then"                      \
+	"    coalesce(case when c.data_type <> 'text' then c.character_maximum_length end, 256)"          \
+	"    else -1 end,"                                                                                \
+	"  case when c.data_type in ('ARRAY', 'USER-DEFINED')"                                            \
+	"    then pg_catalog.format_type(a.atttypid, a.atttypmod) else null end "                         \
+	"from pg_catalog.pg_class k"                                                                     \
+	"  join pg_catalog.pg_namespace n on n.oid = k.relnamespace"                                     \
+	"  join information_schema.columns c on c.table_schema = n.nspname and c.table_name = k.relname" \
+	"  join pg_catalog.pg_attribute a on a.attrelid = k.oid and a.attname = c.column_name "          \
+	"where k.oid = $1::pg_catalog.regclass "                                                         \
+	"order by c.ordinal_position"
+
+static int find_column(PGresult *res, const char *name)
+{
+	for (int i = 0; i < PQntuples(res); i++)
+		if (strcmp(PQgetvalue(res, i, 0), name) == 0)
+			return i;
+	return -1;
+}
+
+/* The type to give a column in DDL: dbt's string, or the catalog's. */
+static const char *ddl_type(PGresult *res, int i)
+{
+	return PQgetisnull(res, i, 3) ? PQgetvalue(res, i, 1) : PQgetvalue(res, i, 3);
+}
+
+/* Appends ", name" (or "name" first) to a list shown in messages. */
+static void list_add(char **list, const char *item)
+{
+	char *s = xasprintf("%s%s%s", *list ? *list : "", *list ? ", " : "", item);
+	free(*list);
+	*list = s;
+}
+
+/* dbt's alter_column_type: a new column of the type, filled from the
+ * old one, which is dropped (cascade); the column moves to the end. */
+static int alter_column_type(PGconn *conn, struct node_result *r, const char *rel, const char *name, const char *type)
+{
+	char *tmpname = xasprintf("%s__dbt_alter", name);
+	char *qc = pgconn_quote_ident(conn, NULL, name), *qt = pgconn_quote_ident(conn, NULL, tmpname);
+	free(tmpname);
+	if (!qc || !qt) {
+		free(qc);
+		free(qt);
+		mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
+		return -1;
+	}
+	char *sql = xasprintf("alter table %s add column %s %s; update %s set %s = %s; "
+			      "alter table %s drop column %s cascade; alter table %s rename column %s to %s",
+			      rel, qt, type, rel, qt, qc, rel, qc, rel, qt, qc);
+	free(qc);
+	free(qt);
+	PGresult *res = PQexec(conn, sql);
+	free(sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		char what[256];
+		snprintf(what, sizeof what, "changing the type of column %s", name);
+		result_message(r, what, res, conn);
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	return 0;
+}
+
+/* dbt-postgres's expand_target_column_types, run on every incremental
+ * build whatever on_schema_change says: a string column of the table
+ * shorter than the increment's (text counting as 256) becomes character
+ * varying of the increment's size. Returns 0 or -1 with r->message. */
+static int expand_columns(PGconn *conn, struct node_result *r, const char *rel)
+{
+	const char *sp[] = { "pg_temp.modelrun_increment" }, *tp[] = { rel };
+	PGresult *src = mr_exec(conn, r, "reading the increment's columns", DBT_COLUMNS_SQL, 1, sp);
+	PGresult *tgt = src ? mr_exec(conn, r, "reading the table's columns", DBT_COLUMNS_SQL, 1, tp) : NULL;
+	int rc = tgt ? 0 : -1;
+	for (int i = 0; tgt && i < PQntuples(src) && rc == 0; i++) {
+		int t = find_column(tgt, PQgetvalue(src, i, 0));
+		long ss = atol(PQgetvalue(src, i, 2)), ts = t >= 0 ? atol(PQgetvalue(tgt, t, 2)) : -1;
+		if (t < 0 || ss < 0 || ts < 0 || ss <= ts)
+			continue;
+		char type[64];
+		snprintf(type, sizeof type, "character varying(%ld)", ss);
+		log_debug("%s: column %s grows from %s to %s", rel, PQgetvalue(src, i, 0), PQgetvalue(tgt, t, 1), type);
+		rc = alter_column_type(conn, r, rel, PQgetvalue(src, i, 0), type);
+	}
+	PQclear(src);
+	PQclear(tgt);
+	return rc;
+}
+
+/* dbt's process_schema_changes for on_schema_change fail,
+ * append_new_columns or sync_all_columns: compares the increment's
+ * columns with rel's and fails, adds the new columns, or also drops the
+ * missing ones and changes the types that changed (a new column filled
+ * from the old, which moves to the end, as dbt's alter_column_type does).
+ * On success *cols is the quoted list of the increment's columns, which
+ * the insert then names, as dbt's does. Returns 0 or -1 with r->message. */
+static int sync_schema(PGconn *conn, struct node_result *r, const struct dbt_node *n, const char *rel,
+		       char **cols)
+{
+	const char *sp[] = { "pg_temp.modelrun_increment" }, *tp[] = { rel };
+	PGresult *src = mr_exec(conn, r, "reading the increment's columns", DBT_COLUMNS_SQL, 1, sp);
+	PGresult *tgt = src ? mr_exec(conn, r, "reading the table's columns", DBT_COLUMNS_SQL, 1, tp) : NULL;
+	char *added = NULL, *removed = NULL, *retyped = NULL, *alter = NULL, *sql = NULL;
+	int rc = -1;
+	*cols = NULL;
+	if (!tgt)
+		goto out;
+	if (PQntuples(src) == 0) {
+		mr_message(r, "could not read the columns of the increment of %s", n->relation);
+		goto out;
+	}
+	const enum dbt_osc osc = n->cfg.on_schema_change;
+	/* source not in target: added; target not in source: removed */
+	for (int i = 0; i < PQntuples(src); i++) {
+		char *q = pgconn_quote_ident(conn, NULL, PQgetvalue(src, i, 0));
+		if (!q) {
+			mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
+			goto out;
+		}
+		list_add(cols, q);
+		int t = find_column(tgt, PQgetvalue(src, i, 0));
+		if (t < 0) {
+			list_add(&added, PQgetvalue(src, i, 0));
+			char *clause = xasprintf("add column %s %s", q, ddl_type(src, i));
+			list_add(&alter, clause);
+			free(clause);
+		} else if (strcmp(PQgetvalue(src, i, 1), PQgetvalue(tgt, t, 1)) != 0 &&
+			   !(atol(PQgetvalue(src, i, 2)) >= 0 && atol(PQgetvalue(tgt, t, 2)) >= 0 &&
+			     atol(PQgetvalue(tgt, t, 2)) > atol(PQgetvalue(src, i, 2)))) {
+			char *item = xasprintf("%s %s -> %s", PQgetvalue(src, i, 0), PQgetvalue(tgt, t, 1),
+					      PQgetvalue(src, i, 1));
+			list_add(&retyped, item);
+			free(item);
+		}
+		free(q);
+	}
+	for (int t = 0; t < PQntuples(tgt); t++) {
+		if (find_column(src, PQgetvalue(tgt, t, 0)) >= 0)
+			continue;
+		list_add(&removed, PQgetvalue(tgt, t, 0));
+		if (osc == OSC_SYNC) {
+			char *q = pgconn_quote_ident(conn, NULL, PQgetvalue(tgt, t, 0));
+			if (!q) {
+				mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
+				goto out;
+			}
+			char *clause = xasprintf("drop column %s", q);
+			free(q);
+			list_add(&alter, clause);
+			free(clause);
+		}
+	}
+	if (!added && !removed && !retyped) {
+		rc = 0;
+		goto out;
+	}
+	if (osc == OSC_FAIL) {
+		mr_message(r, "the source and target schemas of this incremental model are out of sync "
+			   "(on_schema_change=fail): source columns not in target: [%s]; target columns not in "
+			   "source: [%s]; new column types: [%s]. Set on_schema_change to append_new_columns or "
+			   "sync_all_columns, or rebuild with --full-refresh",
+			   added ? added : "", removed ? removed : "", retyped ? retyped : "");
+		goto out;
+	}
+	if (added || (osc == OSC_SYNC && removed)) {
+		sql = xasprintf("alter table %s %s", rel, alter);
+		PGresult *res = mr_exec(conn, r, "changing the table's columns", sql, 0, NULL);
+		if (!res)
+			goto out;
+		PQclear(res);
+	}
+	if (osc == OSC_SYNC && retyped) {
+		for (int i = 0; i < PQntuples(src); i++) {
+			int t = find_column(tgt, PQgetvalue(src, i, 0));
+			if (t < 0 || strcmp(PQgetvalue(src, i, 1), PQgetvalue(tgt, t, 1)) == 0 ||
+			    (atol(PQgetvalue(src, i, 2)) >= 0 && atol(PQgetvalue(tgt, t, 2)) >= 0 &&
+			     atol(PQgetvalue(tgt, t, 2)) > atol(PQgetvalue(src, i, 2))))
+				continue;
+			if (alter_column_type(conn, r, rel, PQgetvalue(src, i, 0), ddl_type(src, i)))
+				goto out;
+		}
+	}
+	if (added || (osc == OSC_SYNC && (removed || retyped)))
+		log_info("%s: on_schema_change=%s: columns added [%s], removed [%s], types changed [%s]", n->relation,
+		 osc == OSC_SYNC ? "sync_all_columns" : "append_new_columns", added ? added : "",
+		 osc == OSC_SYNC && removed ? removed : "", osc == OSC_SYNC && retyped ? retyped : "");
+	rc = 0;
+out:
+	if (rc) {
+		free(*cols);
+		*cols = NULL;
+	}
+	free(added);
+	free(removed);
+	free(retyped);
+	free(alter);
+	free(sql);
+	PQclear(src);
+	PQclear(tgt);
+	return rc;
+}
+
 /* incremental: new rows into a temporary table, then delete the matching
  * unique keys and insert, in the caller's transaction. */
 static int build_increment(PGconn *conn, struct node_result *r, const struct dbt_node *n, const char *sql,
@@ -646,6 +868,14 @@ static int build_increment(PGconn *conn, struct node_result *r, const struct dbt
 	 * for a small increment instead of scanning the whole table */
 	if (exec_ok(conn, r, "analyzing the increment", "analyze modelrun_increment"))
 		return -1;
+	if (expand_columns(conn, r, rel))
+		return -1;
+	char *cols = NULL;
+	if (n->cfg.on_schema_change != OSC_IGNORE) {
+		if (sync_schema(conn, r, n, rel, &cols))
+			return -1;
+		goto write;
+	}
 	/* The target's columns, in its order, and whether the increment has
 	 * each. As in dbt with on_schema_change=ignore, the insert names every
 	 * column of the target, so a column the model no longer selects fails
@@ -668,7 +898,8 @@ static int build_increment(PGconn *conn, struct node_result *r, const struct dbt
 	size_t cap = 16;
 	for (int i = 0; i < PQntuples(res); i++)
 		cap += strlen(PQgetvalue(res, i, 0)) + 2;
-	char *cols = xmalloc(cap), *missing = xmalloc(cap);
+	cols = xmalloc(cap);
+	char *missing = xmalloc(cap);
 	cols[0] = missing[0] = '\0';
 	int ncols = 0, nmissing = 0;
 	for (int i = 0; i < PQntuples(res); i++) {
@@ -695,6 +926,7 @@ static int build_increment(PGconn *conn, struct node_result *r, const struct dbt
 		mr_message(r, "the model's query has none of %s's columns", rel);
 		return -1;
 	}
+write:
 	if (n->cfg.nunique && !n->cfg.append_only) {
 		/* A semi-join on the distinct keys: the key need not be unique
 		 * (sale_date in a per-day table), and a plain join would pair

@@ -884,3 +884,69 @@ ls_both() {
 	assert_stderr_line "modelrun: ran 1 on-run-end hook"
 	assert_equal "$(jq -r '[.results[].status] | unique | join(",")' target/run_results.json)" skipped
 }
+
+# osc_run MODE: builds project osc twice with MODE, the second time with
+# columns added, removed and of other types, with modelrun into schema
+# mr_MODE and (when installed) with dbt into dbt_MODE; $stderr and $status
+# are modelrun's second run's.
+osc_run() {
+	project osc
+	"$BIN/modelrun" run -q --schema "mr_$1" --vars "osc: $1"
+	[ ! -x "$DBT_REF" ] || dbt_in "$PWD" "dbt_$1" run --vars "osc: $1" >/dev/null
+	cat >models/m.sql <<-'SQL'
+	{{ config(materialized='incremental', on_schema_change=var('osc')) }}
+	select 2 as id, 'bb'::varchar(10) as name, 2.25::numeric as price, true as flag
+	SQL
+	run --separate-stderr "$BIN/modelrun" run --schema "mr_$1" --vars "osc: $1"
+	[ ! -x "$DBT_REF" ] || dbt_in "$PWD" "dbt_$1" run --vars "osc: $1" >dbt.log || true
+}
+
+# columns NAME: the columns of NAME with their types, in order.
+columns() {
+	sql -c "select string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' order by attnum)
+		from pg_attribute where attrelid = '$1'::regclass and attnum > 0 and not attisdropped"
+}
+
+@test "on_schema_change=append_new_columns adds the new columns and fills only what the model selects" {
+	osc_run append_new_columns
+	assert_success
+	assert_equal "$(columns mr_append_new_columns.m)" "id integer, qty integer, price numeric(4,1), name character varying(10), flag boolean"
+	assert_equal "$(sql -c "select id, name, qty, price, flag from mr_append_new_columns.m order by id" | tr '\n' ' ')" \
+		"1|a|10|1.5| 2|bb||2.3|t "
+	need_dbt
+	same_relation mr_append_new_columns.m dbt_append_new_columns.m
+}
+
+@test "on_schema_change=sync_all_columns adds, drops and retypes columns as dbt does" {
+	osc_run sync_all_columns
+	assert_success
+	assert_equal "$(columns mr_sync_all_columns.m)" "id integer, name character varying(10), flag boolean, price numeric"
+	assert_equal "$(sql -c "select id, name, flag, price from mr_sync_all_columns.m order by id" | tr '\n' ' ')" \
+		"1|a||1.5 2|bb|t|2.25 "
+	need_dbt
+	same_relation mr_sync_all_columns.m dbt_sync_all_columns.m
+}
+
+@test "on_schema_change=fail fails the model, names the differences and keeps the table" {
+	osc_run fail
+	assert_failure 1
+	assert_stderr_line --partial "ERROR mr_fail.m (incremental, "
+	assert_stderr_line --partial "the source and target schemas of this incremental model are out of sync (on_schema_change=fail): source columns not in target: [flag]; target columns not in source: [qty]; new column types: [price numeric(4,1) -> numeric]. Set on_schema_change to append_new_columns or sync_all_columns, or rebuild with --full-refresh"
+	assert_equal "$(sql -c "select count(*) from mr_fail.m")" 1
+	need_dbt
+	grep -q "The source and target schemas on this incremental model are out of sync" dbt.log
+	assert_equal "$(columns dbt_fail.m)" "$(columns mr_fail.m)"
+}
+
+@test "an incremental build widens a string column the increment outgrows, as dbt-postgres does, even with ignore" {
+	project osc
+	"$BIN/modelrun" run -q --vars "osc: ignore"
+	[ ! -x "$DBT_REF" ] || dbt_in "$PWD" dbt_s run --vars "osc: ignore" >/dev/null
+	sed -i "s/select 1 as id, 'a'::varchar(5) as name/select 2 as id, 'abcdefgh'::varchar(8) as name/" models/m.sql
+	"$BIN/modelrun" run -q --vars "osc: ignore"
+	assert_equal "$(columns analytics.m)" "id integer, qty integer, price numeric(4,1), name character varying(8)"
+	assert_equal "$(sql -c "select string_agg(name, ',' order by id) from analytics.m")" "a,abcdefgh"
+	need_dbt
+	dbt_in "$PWD" dbt_s run --vars "osc: ignore" >/dev/null
+	same_relation analytics.m dbt_s.m
+}
