@@ -77,7 +77,7 @@ static char *quote_relation(const char *schema, const char *ident)
 
 const char *dbt_mat_name(enum dbt_mat m)
 {
-	static const char *const names[] = { "view", "table", "incremental", "ephemeral", "seed" };
+	static const char *const names[] = { "view", "table", "incremental", "ephemeral", "seed", "materialized_view" };
 	return names[m];
 }
 
@@ -312,16 +312,30 @@ static int config_set(struct dbt_config *c, const char *key, const struct cval *
 		c->on_schema_change = OSC_IGNORE;
 		return 0;
 	}
+	if (strcmp(key, "on_configuration_change") == 0) {
+		if (v->kind != CV_STR)
+			goto want_string;
+		static const char *const occs[] = { "apply", "continue", "fail" };
+		for (int i = 0; i < 3; i++)
+			if (strcmp(v->s, occs[i]) == 0) {
+				c->on_configuration_change = (enum dbt_occ)i;
+				return 0;
+			}
+		seterr(err, errlen, "%s:%zu: on_configuration_change='%s' is not one of apply, continue, fail", w.file,
+		       w.line, v->s);
+		return -1;
+	}
 	if (strcmp(key, "materialized") == 0) {
 		if (v->kind != CV_STR)
 			goto want_string;
-		static const char *const mats[] = { "view", "table", "incremental", "ephemeral", "seed" };
-		for (int i = 0; i < 5; i++)
+		static const char *const mats[] = { "view", "table", "incremental", "ephemeral", "seed", "materialized_view" };
+		for (int i = 0; i < 6; i++)
 			if (strcmp(v->s, mats[i]) == 0) {
 				c->materialized = (enum dbt_mat)i;
 				return 0;
 			}
-		seterr(err, errlen, "%s:%zu: materialized='%s' is not one of view, table, incremental, ephemeral",
+		seterr(err, errlen, "%s:%zu: materialized='%s' is not one of view, table, incremental, ephemeral, "
+		       "materialized_view",
 		       w.file, w.line, v->s);
 		return -1;
 	}

@@ -42,7 +42,10 @@
 #include "ydoc.h"
 
 enum dbt_kind { DBT_MODEL, DBT_SEED };
-enum dbt_mat { MAT_VIEW, MAT_TABLE, MAT_INCREMENTAL, MAT_EPHEMERAL, MAT_SEED };
+enum dbt_mat { MAT_VIEW, MAT_TABLE, MAT_INCREMENTAL, MAT_EPHEMERAL, MAT_SEED, MAT_MATVIEW };
+
+/* on_configuration_change, for materialized views */
+enum dbt_occ { OCC_APPLY, OCC_CONTINUE, OCC_FAIL };
 
 struct dbt_index {
 	char **columns;
@@ -89,6 +92,7 @@ struct dbt_config {
 	struct dbt_hook *pre_hooks, *post_hooks;
 	size_t npre_hooks, npost_hooks;
 	enum dbt_osc on_schema_change;
+	enum dbt_occ on_configuration_change;
 };
 
 struct dbt_node {

@@ -181,6 +181,9 @@ int mr_swap(PGconn *conn, const char *schema, const char *name, const char *tmp,
 	 * the view while waiting for the table we hold (a deadlock that would
 	 * cost the reader its query). */
 	for (int i = PQntuples(deps) - 1; i >= -1; i--) {
+		/* LOCK TABLE refuses a materialized view; DROP locks it below */
+		if ((i >= 0 ? PQgetvalue(deps, i, 2)[0] : old_kind) == 'm')
+			continue;
 		char *rel = i >= 0 ? qualified(conn, r, PQgetvalue(deps, i, 0), PQgetvalue(deps, i, 1)) : xstrdup(old);
 		if (!rel)
 			goto out;
@@ -617,6 +620,158 @@ static int build_table(const struct mr_ctx *ctx, PGconn *conn, struct node_resul
 	return mr_swap(conn, n->schema, n->identifier, tmp, (char)old_kind, 'r', r);
 }
 
+/* ---- materialized views ---- */
+
+/* Whether the indexes of rel differ from those n's config asks for,
+ * compared as dbt-postgres compares them: each index by its set of
+ * columns, uniqueness and method. 1 yes, 0 no, -1 on error. */
+static int indexes_differ(PGconn *conn, struct node_result *r, const struct dbt_config *cfg, const char *rel)
+{
+	const char *params[] = { rel };
+	PGresult *res = mr_exec(conn, r, "reading the indexes",
+				"select ix.indisunique::text || '|' || am.amname || '|' ||"
+				"  (select pg_catalog.string_agg(a.attname, ',' order by a.attname)"
+				"   from pg_catalog.pg_attribute a"
+				"   where a.attrelid = ix.indrelid and a.attnum = any (ix.indkey)) "
+				"from pg_catalog.pg_index ix"
+				"  join pg_catalog.pg_class i on i.oid = ix.indexrelid"
+				"  join pg_catalog.pg_am am on am.oid = i.relam "
+				"where ix.indrelid = $1::pg_catalog.regclass",
+				1, params);
+	if (!res)
+		return -1;
+	int differ = (size_t)PQntuples(res) != cfg->nindexes;
+	for (size_t i = 0; i < cfg->nindexes && !differ; i++) {
+		const struct dbt_index *ix = &cfg->indexes[i];
+		/* the configured columns, sorted as the catalog's are */
+		const char **cols = xcalloc(ix->ncolumns ? ix->ncolumns : 1, sizeof *cols);
+		for (size_t k = 0; k < ix->ncolumns; k++) {
+			size_t j = k;
+			while (j > 0 && strcmp(cols[j - 1], ix->columns[k]) > 0) {
+				cols[j] = cols[j - 1];
+				j--;
+			}
+			cols[j] = ix->columns[k];
+		}
+		char *key = xasprintf("%s|%s|", ix->unique ? "true" : "false", ix->type ? ix->type : "btree");
+		for (size_t k = 0; k < ix->ncolumns; k++) {
+			char *more = xasprintf("%s%s%s", key, k ? "," : "", cols[k]);
+			free(key);
+			key = more;
+		}
+		free(cols);
+		bool found = false;
+		for (int t = 0; t < PQntuples(res) && !found; t++)
+			found = strcasecmp(PQgetvalue(res, t, 0), key) == 0;
+		free(key);
+		differ = !found;
+	}
+	PQclear(res);
+	return differ;
+}
+
+/* Drops every index of rel, to create the configured ones again. */
+static int drop_indexes(PGconn *conn, struct node_result *r, const char *rel)
+{
+	const char *params[] = { rel };
+	PGresult *res = mr_exec(conn, r, "reading the indexes",
+				"select pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(i.relname) "
+				"from pg_catalog.pg_index ix join pg_catalog.pg_class i on i.oid = ix.indexrelid"
+				"  join pg_catalog.pg_namespace n on n.oid = i.relnamespace "
+				"where ix.indrelid = $1::pg_catalog.regclass",
+				1, params);
+	if (!res)
+		return -1;
+	int rc = 0;
+	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
+		char *q = xasprintf("drop index %s", PQgetvalue(res, i, 0));
+		rc = exec_ok(conn, r, "dropping an index", q);
+		free(q);
+	}
+	PQclear(res);
+	return rc;
+}
+
+static long long tuples(PGresult *res);
+static int create_indexes(PGconn *conn, struct node_result *r, const struct dbt_config *cfg, const char *rel);
+static int rename_into_place(PGconn *conn, struct node_result *r, const struct dbt_node *n, const char *tmprel,
+			     const char *kind);
+
+/* materialized_view, as dbt-postgres builds it: created (with its
+ * indexes) when there is none, or in place of a table or view, or with
+ * --full-refresh; otherwise refreshed, or, when its indexes differ from
+ * the config, the indexes changed (on_configuration_change apply, the
+ * default, without a refresh, as dbt does), nothing done (continue) or
+ * the model failed (fail). One thing dbt does not do: when the model's
+ * query changed (the server's normalized definitions of the old and the
+ * new one differ) the view is built again, where dbt would go on
+ * refreshing the old query until a --full-refresh. */
+static int build_matview(const struct mr_ctx *ctx, PGconn *conn, struct node_result *r, const struct dbt_node *n,
+			 int old_kind, const char *sql, const char *rel, const char *tmprel, const char *tmp)
+{
+	char *q;
+	PGresult *res;
+	if (old_kind == 'm' && !ctx->full_refresh) {
+		q = xasprintf("create materialized view %s as (\n%s\n) with no data", tmprel, sql);
+		int rc = exec_ok(conn, r, "checking the materialized view's query", q);
+		free(q);
+		if (rc)
+			return -1;
+		const char *params[] = { rel, tmprel };
+		res = mr_exec(conn, r, "comparing the queries",
+			      "select pg_catalog.pg_get_viewdef($1::pg_catalog.regclass) = "
+			      "pg_catalog.pg_get_viewdef($2::pg_catalog.regclass)",
+			      2, params);
+		if (!res)
+			return -1;
+		bool same = PQgetvalue(res, 0, 0)[0] == 't';
+		PQclear(res);
+		q = xasprintf("drop materialized view %s", tmprel);
+		rc = exec_ok(conn, r, "dropping the query check", q);
+		free(q);
+		if (rc)
+			return -1;
+		if (same) {
+			int differ = indexes_differ(conn, r, &n->cfg, rel);
+			if (differ < 0)
+				return -1;
+			if (differ && n->cfg.on_configuration_change == OCC_FAIL) {
+				mr_message(r, "configuration changes were identified and on_configuration_change was set to "
+					   "fail for %s", n->relation);
+				return -1;
+			}
+			if (differ && n->cfg.on_configuration_change == OCC_CONTINUE) {
+				log_warn("configuration changes were identified and on_configuration_change was set to "
+					 "continue for %s: left as it is", n->relation);
+				free(r->response);
+				r->response = xstrdup("skip");
+				return 0;
+			}
+			if (differ) {
+				log_info("%s: its indexes differ from the config: changing them", n->relation);
+				return drop_indexes(conn, r, rel) || create_indexes(conn, r, &n->cfg, rel) ? -1 : 0;
+			}
+			q = xasprintf("refresh materialized view %s", rel);
+			rc = exec_ok(conn, r, "refreshing the materialized view", q);
+			free(q);
+			return rc;
+		}
+		log_info("%s: the model's query changed: building the materialized view again", n->relation);
+	}
+	q = xasprintf("create materialized view %s as (\n%s\n)", tmprel, sql);
+	res = mr_exec(conn, r, "building the materialized view", q, 0, NULL);
+	free(q);
+	if (!res)
+		return -1;
+	r->rows = tuples(res);
+	PQclear(res);
+	if (create_indexes(conn, r, &n->cfg, tmprel))
+		return -1;
+	if (!old_kind)
+		return rename_into_place(conn, r, n, tmprel, "materialized view");
+	return mr_swap(conn, n->schema, n->identifier, tmp, (char)old_kind, 'm', r);
+}
+
 /* ---- on_schema_change ---- */
 
 /* A relation's columns as dbt-postgres describes them: name, the type
@@ -1011,9 +1166,11 @@ int mr_build(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *
 		goto out;
 	if (mr_hooks(ctx, conn, node, false, true, incremental, r)) {
 		rc = -1;
-	} else if (old_kind == 'm' || old_kind == 'f') {
-		mr_message(r, "%s exists and is not a table or view; drop it first", n->relation);
+	} else if (old_kind == 'f') {
+		mr_message(r, "%s exists and is a foreign table; drop it first", n->relation);
 		rc = -1;
+	} else if (n->cfg.materialized == MAT_MATVIEW) {
+		rc = build_matview(ctx, conn, r, n, old_kind, sql, rel, tmprel, tmp);
 	} else if (n->cfg.materialized == MAT_VIEW) {
 		rc = build_view(conn, r, n, old_kind, sql, rel, tmprel, tmp);
 	} else if (incremental) {
