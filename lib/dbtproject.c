@@ -186,7 +186,7 @@ struct cval {
 };
 
 static const char *const unsupported_configs[] = {
-	"grants", "contract", "database", "incremental_predicates", "merge_update_columns", "full_refresh", NULL,
+	"grants", "contract", "database", "incremental_predicates", "full_refresh", NULL,
 };
 
 static void set_str(char **dst, const char *s)
@@ -249,6 +249,8 @@ static void config_free(struct dbt_config *c)
 	free(c->alias);
 	free_strs(c->tags, c->ntags);
 	free_strs(c->unique_key, c->nunique);
+	free_strs(c->merge_update_columns, c->nmerge_update);
+	free_strs(c->merge_exclude_columns, c->nmerge_exclude);
 	free_indexes(c);
 	free_strs(c->column_types, c->ncolumn_types * 2);
 	free(c->distributed_by);
@@ -357,6 +359,15 @@ static int config_set(struct dbt_config *c, const char *key, const struct cval *
 		set_list(&c->unique_key, &c->nunique, v);
 		return 0;
 	}
+	if (strcmp(key, "merge_update_columns") == 0 || strcmp(key, "merge_exclude_columns") == 0) {
+		if (v->kind != CV_STR && v->kind != CV_LIST)
+			goto want_list;
+		if (key[6] == 'u')
+			set_list(&c->merge_update_columns, &c->nmerge_update, v);
+		else
+			set_list(&c->merge_exclude_columns, &c->nmerge_exclude, v);
+		return 0;
+	}
 	if (strcmp(key, "enabled") == 0) {
 		if (v->kind != CV_BOOL) {
 			seterr(err, errlen, "%s:%zu: config 'enabled' needs true or false", w.file, w.line);
@@ -368,12 +379,11 @@ static int config_set(struct dbt_config *c, const char *key, const struct cval *
 	if (strcmp(key, "incremental_strategy") == 0) {
 		if (v->kind != CV_STR)
 			goto want_string;
-		if (strcmp(v->s, "append") == 0)
-			c->append_only = true;
-		else if (strcmp(v->s, "delete+insert") == 0)
-			c->append_only = false;
-		else {
-			seterr(err, errlen, "%s:%zu: incremental_strategy='%s' is not supported (append or delete+insert)",
+		c->append_only = strcmp(v->s, "append") == 0;
+		c->merge = strcmp(v->s, "merge") == 0;
+		if (!c->append_only && !c->merge && strcmp(v->s, "delete+insert") != 0) {
+			seterr(err, errlen, "%s:%zu: incremental_strategy='%s' is not supported (append, delete+insert "
+			       "or merge)",
 			       w.file, w.line, v->s);
 			return -1;
 		}

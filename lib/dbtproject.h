@@ -75,6 +75,9 @@ struct dbt_config {
 	size_t nunique;
 	bool enabled;
 	bool append_only;      /* incremental_strategy='append' */
+	bool merge;            /* incremental_strategy='merge' */
+	char **merge_update_columns, **merge_exclude_columns;
+	size_t nmerge_update, nmerge_exclude;
 	struct dbt_index *indexes;
 	size_t nindexes;
 	char **column_types;   /* seeds: name, type, name, type, ... */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "log.h"
 #include "modelrun.h"
 #include "pgconn.h"
@@ -994,6 +995,120 @@ out:
 	return rc;
 }
 
+/* ---- incremental_strategy='merge' ---- */
+
+/* Splits a list of identifiers as quote_ident writes them ("a", b, ...)
+ * into their plain names. */
+static char **split_idents(const char *list, size_t *n)
+{
+	char **out = NULL;
+	*n = 0;
+	const char *s = list;
+	while (*s) {
+		struct buf b = { 0 };
+		if (*s == '"') {
+			for (s++; *s && !(s[0] == '"' && s[1] != '"'); s++) {
+				if (s[0] == '"')
+					s++;
+				buf_addc(&b, *s);
+			}
+			if (*s)
+				s++;
+		} else {
+			while (*s && *s != ',')
+				buf_addc(&b, *s++);
+		}
+		out = xrealloc(out, (*n + 1) * sizeof *out);
+		out[(*n)++] = xstrdup(buf_str(&b));
+		buf_free(&b);
+		while (*s == ',' || *s == ' ')
+			s++;
+	}
+	return out;
+}
+
+/* dbt's get_merge_sql for PostgreSQL 15's MERGE: the increment's rows
+ * matched on the unique key (no key: nothing matches) update the columns
+ * merge_update_columns names, or all but merge_exclude_columns (compared
+ * without case), or all; the others are inserted. cols is the quoted
+ * list of the columns to insert (dbt's dest_columns); it is freed. */
+static int merge_increment(PGconn *conn, struct node_result *r, const struct dbt_node *n, const char *rel,
+			   char *cols)
+{
+	const struct dbt_config *c = &n->cfg;
+	int rc = -1;
+	size_t nnames = 0;
+	char **names = split_idents(cols, &nnames);
+	struct buf b = { 0 };
+	if (PQserverVersion(conn) < 150000) {
+		mr_message(r, "incremental_strategy='merge' needs PostgreSQL 15 or later (MERGE); the server is %d.%d",
+			   PQserverVersion(conn) / 10000, PQserverVersion(conn) % 10000);
+		goto out;
+	}
+	if (c->nmerge_update && c->nmerge_exclude) {
+		mr_message(r, "model cannot specify merge_update_columns and merge_exclude_columns; use only one");
+		goto out;
+	}
+	buf_printf(&b, "merge into %s as \"DBT_INTERNAL_DEST\" using pg_temp.modelrun_increment as "
+		       "\"DBT_INTERNAL_SOURCE\" on ", rel);
+	for (size_t k = 0; k < c->nunique; k++) {
+		char *q = pgconn_quote_ident(conn, NULL, c->unique_key[k]);
+		if (!q)
+			goto quote_failed;
+		buf_printf(&b, "%s(\"DBT_INTERNAL_SOURCE\".%s = \"DBT_INTERNAL_DEST\".%s)", k ? " and " : "", q, q);
+		free(q);
+	}
+	if (!c->nunique)
+		buf_adds(&b, "(false)");
+	if (c->nunique) {
+		buf_adds(&b, " when matched then update set ");
+		size_t nset = 0;
+		size_t count = c->nmerge_update ? c->nmerge_update : nnames;
+		for (size_t i = 0; i < count; i++) {
+			const char *name = c->nmerge_update ? c->merge_update_columns[i] : names[i];
+			bool excluded = false;
+			for (size_t x = 0; x < c->nmerge_exclude && !excluded; x++)
+				excluded = strcasecmp(c->merge_exclude_columns[x], name) == 0;
+			if (excluded)
+				continue;
+			char *q = pgconn_quote_ident(conn, NULL, name);
+			if (!q)
+				goto quote_failed;
+			buf_printf(&b, "%s%s = \"DBT_INTERNAL_SOURCE\".%s", nset++ ? ", " : "", q, q);
+			free(q);
+		}
+		if (!nset) {
+			mr_message(r, "merge_exclude_columns leaves no column to update");
+			goto out;
+		}
+	}
+	buf_printf(&b, " when not matched then insert (%s) values (", cols);
+	for (size_t i = 0; i < nnames; i++) {
+		char *q = pgconn_quote_ident(conn, NULL, names[i]);
+		if (!q)
+			goto quote_failed;
+		buf_printf(&b, "%s\"DBT_INTERNAL_SOURCE\".%s", i ? ", " : "", q);
+		free(q);
+	}
+	buf_addc(&b, ')');
+	PGresult *res = mr_exec(conn, r, "merging the new rows", buf_str(&b), 0, NULL);
+	if (!res)
+		goto out;
+	r->rows = tuples(res);
+	PQclear(res);
+	rc = 0;
+	goto out;
+quote_failed:
+	mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
+out:
+	for (size_t i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+	buf_free(&b);
+	free(cols);
+	return rc;
+}
+
 /* incremental: new rows into a temporary table, then delete the matching
  * unique keys and insert, in the caller's transaction. */
 static int build_increment(PGconn *conn, struct node_result *r, const struct dbt_node *n, const char *sql,
@@ -1082,6 +1197,8 @@ static int build_increment(PGconn *conn, struct node_result *r, const struct dbt
 		return -1;
 	}
 write:
+	if (n->cfg.merge)
+		return merge_increment(conn, r, n, rel, cols);
 	if (n->cfg.nunique && !n->cfg.append_only) {
 		/* A semi-join on the distinct keys: the key need not be unique
 		 * (sale_date in a per-day table), and a plain join would pair

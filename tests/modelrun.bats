@@ -990,3 +990,29 @@ columns() {
 	assert_failure 1
 	assert_stderr_line --partial 'configuration changes were identified and on_configuration_change was set to fail for "analytics"."mv"'
 }
+
+@test "incremental_strategy=merge updates matched rows (merge_update_columns, merge_exclude_columns) and inserts the rest, as dbt does" {
+	project merge
+	sql -c "create schema src" -c "create table src.t (id integer, v text, created text)" \
+		-c "insert into src.t values (1, 'a', 'c1'), (2, 'b', 'c1')"
+	"$BIN/modelrun" run -q
+	[ ! -x "$DBT_REF" ] || dbt_in "$PWD" dbt_s run >/dev/null
+	sql -c "update src.t set v = v || '2', created = 'c2'" -c "insert into src.t values (3, 'c', 'c2')"
+	run --separate-stderr "$BIN/modelrun" run
+	assert_success
+	assert_stderr_line --partial "OK analytics.m_all (incremental, 3 rows, "
+	assert_equal "$(sql -c "select string_agg(concat_ws('|', id, v, created), ' ' order by id, v) from analytics.m_all")" "1|a2|c2 2|b2|c2 3|c|c2"
+	assert_equal "$(sql -c "select string_agg(concat_ws('|', id, v, created), ' ' order by id, v) from analytics.m_excl")" "1|a2|c1 2|b2|c1 3|c|c2"
+	assert_equal "$(sql -c "select string_agg(concat_ws('|', id, v, created), ' ' order by id, v) from analytics.m_upd")" "1|a2|c1 2|b2|c1 3|c|c2"
+	assert_equal "$(sql -c "select string_agg(concat_ws('|', id, v, created), ' ' order by id, v) from analytics.m_nokey")" "1|a|c1 1|a2|c2 2|b|c1 2|b2|c2 3|c|c2"
+	# both configs at once is an error, as in dbt
+	printf "{{ config(unique_key='id', merge_update_columns=['v'], merge_exclude_columns=['created']) }}\nselect 1 as id, 'x' as v, 'y' as created\n" >models/m_all.sql
+	run --separate-stderr "$BIN/modelrun" run -s m_all
+	assert_failure 1
+	assert_stderr_line --partial "model cannot specify merge_update_columns and merge_exclude_columns; use only one"
+	need_dbt
+	dbt_in "$PWD" dbt_s run >/dev/null || true
+	for m in m_excl m_upd m_nokey; do
+		same_relation "analytics.$m" "dbt_s.$m"
+	done
+}
