@@ -1016,3 +1016,18 @@ columns() {
 		same_relation "analytics.$m" "dbt_s.$m"
 	done
 }
+
+@test "a seed runs its post-hook after its load, in its transaction" {
+	mkdir -p p/seeds
+	printf 'name: sh\nconfig-version: 2\nseeds:\n  sh:\n    +post-hook: "delete from {{ this }} where code = %s"\n' "'b'" >p/dbt_project.yml
+	printf 'code\na\nb\n' >p/seeds/codes.csv
+	run --separate-stderr "$BIN/modelrun" seed --project-dir p
+	assert_success
+	assert_equal "$(sql -c "select string_agg(code, ',') from analytics.codes")" a
+	printf 'name: sh\nconfig-version: 2\nseeds:\n  sh:\n    +post-hook: "select 1/0"\n' >p/dbt_project.yml
+	printf 'code\nc\n' >p/seeds/codes.csv
+	run --separate-stderr "$BIN/modelrun" seed --project-dir p
+	assert_failure 1
+	assert_stderr_line --partial "post-hook 1: division by zero"
+	assert_equal "$(sql -c "select string_agg(code, ',') from analytics.codes")" a
+}
