@@ -78,7 +78,7 @@ static char *quote_relation(const char *schema, const char *ident)
 
 const char *dbt_mat_name(enum dbt_mat m)
 {
-	static const char *const names[] = { "view", "table", "incremental", "ephemeral", "seed" };
+	static const char *const names[] = { "view", "table", "incremental", "ephemeral", "seed", "materialized_view" };
 	return names[m];
 }
 
@@ -164,8 +164,7 @@ struct cval {
 };
 
 static const char *const unsupported_configs[] = {
-	"pre_hook", "post_hook", "pre-hook", "post-hook", "grants", "contract", "database",
-	"on_schema_change", "incremental_predicates", "merge_update_columns", "full_refresh", NULL,
+	"grants", "contract", "database", "incremental_predicates", "full_refresh", NULL,
 };
 
 static void set_str(char **dst, const char *s)
@@ -197,12 +196,39 @@ static void free_indexes(struct dbt_config *c)
 	c->nindexes = 0;
 }
 
+static void free_hooks(struct dbt_hook *h, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(h[i].sql);
+	free(h);
+}
+
+static bool is_hook_key(const char *key, bool *post)
+{
+	*post = strncmp(key, "post", 4) == 0;
+	return strcmp(key, "pre_hook") == 0 || strcmp(key, "pre-hook") == 0 || strcmp(key, "post_hook") == 0 ||
+	       strcmp(key, "post-hook") == 0;
+}
+
+static void add_hook(struct dbt_config *c, bool post, const char *sql, bool transaction)
+{
+	struct dbt_hook h = { xstrdup(sql), transaction };
+	if (post)
+		PUSH(c->post_hooks, c->npost_hooks, h);
+	else
+		PUSH(c->pre_hooks, c->npre_hooks, h);
+}
+
 static void config_free(struct dbt_config *c)
 {
+	free_hooks(c->pre_hooks, c->npre_hooks);
+	free_hooks(c->post_hooks, c->npost_hooks);
 	free(c->schema);
 	free(c->alias);
 	free_strs(c->tags, c->ntags);
 	free_strs(c->unique_key, c->nunique);
+	free_strs(c->merge_update_columns, c->nmerge_update);
+	free_strs(c->merge_exclude_columns, c->nmerge_exclude);
 	free_indexes(c);
 	free_strs(c->column_types, c->ncolumn_types * 2);
 	free(c->distributed_by);
@@ -250,16 +276,46 @@ static int config_set(struct dbt_config *c, const char *key, const struct cval *
 			seterr(err, errlen, "%s:%zu: config '%s' is not supported by modelrun", w.file, w.line, key);
 			return -1;
 		}
+	bool post;
+	if (is_hook_key(key, &post))
+		return 1; /* a string, {sql:, transaction:}, or a list of them */
+	if (strcmp(key, "on_schema_change") == 0) {
+		if (v->kind != CV_STR)
+			goto want_string;
+		static const char *const oscs[] = { "ignore", "fail", "append_new_columns", "sync_all_columns" };
+		for (int i = 0; i < 4; i++)
+			if (strcmp(v->s, oscs[i]) == 0) {
+				c->on_schema_change = (enum dbt_osc)i;
+				return 0;
+			}
+		/* as dbt: an unknown value means the default */
+		c->on_schema_change = OSC_IGNORE;
+		return 0;
+	}
+	if (strcmp(key, "on_configuration_change") == 0) {
+		if (v->kind != CV_STR)
+			goto want_string;
+		static const char *const occs[] = { "apply", "continue", "fail" };
+		for (int i = 0; i < 3; i++)
+			if (strcmp(v->s, occs[i]) == 0) {
+				c->on_configuration_change = (enum dbt_occ)i;
+				return 0;
+			}
+		seterr(err, errlen, "%s:%zu: on_configuration_change='%s' is not one of apply, continue, fail", w.file,
+		       w.line, v->s);
+		return -1;
+	}
 	if (strcmp(key, "materialized") == 0) {
 		if (v->kind != CV_STR)
 			goto want_string;
-		static const char *const mats[] = { "view", "table", "incremental", "ephemeral", "seed" };
-		for (int i = 0; i < 5; i++)
+		static const char *const mats[] = { "view", "table", "incremental", "ephemeral", "seed", "materialized_view" };
+		for (int i = 0; i < 6; i++)
 			if (strcmp(v->s, mats[i]) == 0) {
 				c->materialized = (enum dbt_mat)i;
 				return 0;
 			}
-		seterr(err, errlen, "%s:%zu: materialized='%s' is not one of view, table, incremental, ephemeral",
+		seterr(err, errlen, "%s:%zu: materialized='%s' is not one of view, table, incremental, ephemeral, "
+		       "materialized_view",
 		       w.file, w.line, v->s);
 		return -1;
 	}
@@ -281,6 +337,15 @@ static int config_set(struct dbt_config *c, const char *key, const struct cval *
 		set_list(&c->unique_key, &c->nunique, v);
 		return 0;
 	}
+	if (strcmp(key, "merge_update_columns") == 0 || strcmp(key, "merge_exclude_columns") == 0) {
+		if (v->kind != CV_STR && v->kind != CV_LIST)
+			goto want_list;
+		if (key[6] == 'u')
+			set_list(&c->merge_update_columns, &c->nmerge_update, v);
+		else
+			set_list(&c->merge_exclude_columns, &c->nmerge_exclude, v);
+		return 0;
+	}
 	if (strcmp(key, "enabled") == 0) {
 		if (v->kind != CV_BOOL) {
 			seterr(err, errlen, "%s:%zu: config 'enabled' needs true or false", w.file, w.line);
@@ -292,12 +357,11 @@ static int config_set(struct dbt_config *c, const char *key, const struct cval *
 	if (strcmp(key, "incremental_strategy") == 0) {
 		if (v->kind != CV_STR)
 			goto want_string;
-		if (strcmp(v->s, "append") == 0)
-			c->append_only = true;
-		else if (strcmp(v->s, "delete+insert") == 0)
-			c->append_only = false;
-		else {
-			seterr(err, errlen, "%s:%zu: incremental_strategy='%s' is not supported (append or delete+insert)",
+		c->append_only = strcmp(v->s, "append") == 0;
+		c->merge = strcmp(v->s, "merge") == 0;
+		if (!c->append_only && !c->merge && strcmp(v->s, "delete+insert") != 0) {
+			seterr(err, errlen, "%s:%zu: incremental_strategy='%s' is not supported (append, delete+insert "
+			       "or merge)",
 			       w.file, w.line, v->s);
 			return -1;
 		}
@@ -397,6 +461,31 @@ bad:
 	return -1;
 }
 
+/* A hook is a string or {sql: ..., transaction: true|false}; the config
+ * holds one or a list of them. */
+static int yaml_hooks(struct dbt_config *c, bool post, struct ydoc *d, yaml_node_t *n, struct where w, char *err,
+		      size_t errlen)
+{
+	size_t count = ydoc_is_seq(n) ? ydoc_len(n) : 1;
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *h = ydoc_is_seq(n) ? ydoc_item(d, n, i) : n;
+		if (ydoc_is_scalar(h) && ydoc_str(h)) {
+			add_hook(c, post, ydoc_str(h), true);
+			continue;
+		}
+		yaml_node_t *sql = ydoc_is_map(h) ? ydoc_get(d, h, "sql") : NULL;
+		if (!sql || !ydoc_is_scalar(sql) || !ydoc_str(sql)) {
+			seterr(err, errlen, "%s:%zu: a %s needs SQL text or {sql: ..., transaction: ...}", w.file,
+			       ydoc_line(h), post ? "post-hook" : "pre-hook");
+			return -1;
+		}
+		yaml_node_t *t = ydoc_get(d, h, "transaction");
+		const char *ts = t && ydoc_is_scalar(t) ? ydoc_str(t) : NULL;
+		add_hook(c, post, ydoc_str(sql), !(ts && (strcmp(ts, "false") == 0 || strcmp(ts, "False") == 0)));
+	}
+	return 0;
+}
+
 static int config_set_yaml(struct dbt_config *c, const char *key, struct ydoc *d, yaml_node_t *n,
 			   char *err, size_t errlen)
 {
@@ -409,6 +498,9 @@ static int config_set_yaml(struct dbt_config *c, const char *key, struct ydoc *d
 		return rc;
 	if (key[0] == '+')
 		key++;
+	bool post;
+	if (is_hook_key(key, &post))
+		return yaml_hooks(c, post, d, n, w, err, errlen);
 	if (strcmp(key, "indexes") == 0)
 		return yaml_indexes(c, d, n, w, err, errlen);
 	if (!ydoc_is_map(n)) {
@@ -721,6 +813,7 @@ struct host_state {
 	size_t node;
 	bool parsing;                      /* parse-time render: collect */
 	const struct dbt_render_opts *opts;
+	bool any_ref;                      /* a hook: ref() may name any node */
 	char *err;
 	size_t errlen;
 	int rc;
@@ -786,6 +879,21 @@ static int config_set_tval(struct tmpl_render *r, const struct tmpl_call *c, str
 	tval_cval(t, &v);
 	int rc = config_set(cfg, key, &v, w, err, sizeof err);
 	free_strs(v.list, v.n);
+	bool post;
+	if (rc == 1 && is_hook_key(key, &post)) {
+		size_t count = t->kind == TV_LIST ? t->n : 1;
+		for (size_t i = 0; i < count; i++) {
+			const struct tval *h = t->kind == TV_LIST ? &t->items[i] : t;
+			const struct tval *sql = h->kind == TV_DICT ? tval_get(h, "sql") : h;
+			const struct tval *tr = h->kind == TV_DICT ? tval_get(h, "transaction") : NULL;
+			if (!sql || sql->kind != TV_STR) {
+				tmpl_fail(r, c->line, "a %s needs SQL text or {'sql': ..., 'transaction': ...}", key);
+				return -1;
+			}
+			add_hook(cfg, post, sql->s, !tr || tval_truthy(tr));
+		}
+		return 0;
+	}
 	if (rc == 1) {
 		if (strcmp(key, "indexes") == 0) {
 			free_indexes(cfg);
@@ -865,7 +973,7 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 			*out = tval_str(r, name, strlen(name));
 			return 0;
 		}
-		bool known = !n;
+		bool known = !n || h->any_ref;
 		for (size_t i = 0; n && i < n->nparents; i++)
 			known |= n->parents[i] == (size_t)idx;
 		if (!known) {
@@ -972,6 +1080,22 @@ int dbt_render(const struct dbt_project *p, size_t node, const struct dbt_render
 	return tmpl_render(p->nodes[node].tmpl, &host, sql, NULL, err, errlen);
 }
 
+int dbt_render_hook(const struct dbt_project *p, size_t node, const char *text, bool incremental, char **sql,
+		    char *err, size_t errlen)
+{
+	*sql = NULL;
+	const struct dbt_node *n = &p->nodes[node];
+	struct tmpl *t = tmpl_parse(n->file, text, strlen(text), tmpl_dbt_functions, err, errlen);
+	if (!t)
+		return -1;
+	struct dbt_render_opts o = { .incremental = incremental };
+	struct host_state h = { .p = (struct dbt_project *)p, .node = node, .opts = &o, .any_ref = true };
+	struct tmpl_host host = { host_call, host_global, &h };
+	int rc = tmpl_render(t, &host, sql, NULL, err, errlen);
+	tmpl_free(t);
+	return rc;
+}
+
 int dbt_render_text(const struct dbt_project *p, const char *file, const char *text, size_t len,
 		    char **sql, char *err, size_t errlen)
 {
@@ -1062,6 +1186,25 @@ static int dfs(struct dbt_project *p, size_t i, unsigned char *state, size_t *st
 	return 0;
 }
 
+/* on-run-start / on-run-end: SQL text, or a list of them. */
+static int run_hooks(struct ydoc *d, yaml_node_t *root, const char *key, char ***out, size_t *n, char *err,
+		     size_t errlen)
+{
+	yaml_node_t *v = ydoc_get(d, root, key);
+	if (!v)
+		return 0;
+	size_t count = ydoc_is_seq(v) ? ydoc_len(v) : 1;
+	for (size_t i = 0; i < count; i++) {
+		yaml_node_t *h = ydoc_is_seq(v) ? ydoc_item(d, v, i) : v;
+		if (!ydoc_is_scalar(h) || !ydoc_str(h)) {
+			seterr(err, errlen, "%s:%zu: '%s' needs SQL text or a list of them", d->path, ydoc_line(h), key);
+			return -1;
+		}
+		PUSH(*out, *n, xstrdup(ydoc_str(h)));
+	}
+	return 0;
+}
+
 static int load_project_file(struct dbt_project *p, const struct dbt_options *o, char *err, size_t errlen)
 {
 	char *path = xasprintf("%s/dbt_project.yml", p->dir);
@@ -1087,6 +1230,9 @@ static int load_project_file(struct dbt_project *p, const struct dbt_options *o,
 	const char *target = o->target_schema ? o->target_schema :
 			     ts && ydoc_str(ts) && ydoc_str(ts)[0] ? ydoc_str(ts) : "analytics";
 	p->target_schema = xstrdup(target);
+	if (run_hooks(d, root, "on-run-start", &p->on_run_start, &p->non_run_start, err, errlen) ||
+	    run_hooks(d, root, "on-run-end", &p->on_run_end, &p->non_run_end, err, errlen))
+		return -1;
 	return 0;
 }
 
@@ -1312,6 +1458,8 @@ void dbt_project_free(struct dbt_project *p)
 		ydoc_free(p->project_doc);
 		free(p->project_doc);
 	}
+	free_strs(p->on_run_start, p->non_run_start);
+	free_strs(p->on_run_end, p->non_run_end);
 	free_strs(p->model_paths, p->nmodel_paths);
 	free_strs(p->seed_paths, p->nseed_paths);
 	free_strs(p->test_paths, p->ntest_paths);

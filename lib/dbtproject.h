@@ -42,7 +42,10 @@
 #include "ydoc.h"
 
 enum dbt_kind { DBT_MODEL, DBT_SEED };
-enum dbt_mat { MAT_VIEW, MAT_TABLE, MAT_INCREMENTAL, MAT_EPHEMERAL, MAT_SEED };
+enum dbt_mat { MAT_VIEW, MAT_TABLE, MAT_INCREMENTAL, MAT_EPHEMERAL, MAT_SEED, MAT_MATVIEW };
+
+/* on_configuration_change, for materialized views */
+enum dbt_occ { OCC_APPLY, OCC_CONTINUE, OCC_FAIL };
 
 struct dbt_index {
 	char **columns;
@@ -50,6 +53,17 @@ struct dbt_index {
 	bool unique;
 	char *type; /* NULL: the default (btree) */
 };
+
+/* A pre_hook or post_hook: Jinja text rendered when the model is built,
+ * run inside the model's transaction unless transaction is false (then
+ * before BEGIN, or after COMMIT), as dbt-postgres does. */
+struct dbt_hook {
+	char *sql;
+	bool transaction;
+};
+
+/* on_schema_change, for incremental models */
+enum dbt_osc { OSC_IGNORE, OSC_FAIL, OSC_APPEND, OSC_SYNC };
 
 struct dbt_config {
 	enum dbt_mat materialized;
@@ -61,6 +75,9 @@ struct dbt_config {
 	size_t nunique;
 	bool enabled;
 	bool append_only;      /* incremental_strategy='append' */
+	bool merge;            /* incremental_strategy='merge' */
+	char **merge_update_columns, **merge_exclude_columns;
+	size_t nmerge_update, nmerge_exclude;
 	struct dbt_index *indexes;
 	size_t nindexes;
 	char **column_types;   /* seeds: name, type, name, type, ... */
@@ -73,6 +90,12 @@ struct dbt_config {
 	char *distributed_by;
 	char *colocate_with;
 	bool replicated;
+	/* pre_hook / post_hook: additive across levels, as in dbt (the
+	 * project's first, then schema.yml's, then config()'s) */
+	struct dbt_hook *pre_hooks, *post_hooks;
+	size_t npre_hooks, npost_hooks;
+	enum dbt_osc on_schema_change;
+	enum dbt_occ on_configuration_change;
 };
 
 struct dbt_node {
@@ -144,6 +167,10 @@ struct dbt_project {
 	size_t ndocs;
 	struct ydoc *cli_vars; /* --vars, or NULL */
 	struct ydoc *project_doc;
+	char **on_run_start;   /* dbt_project.yml's hooks, Jinja text */
+	size_t non_run_start;
+	char **on_run_end;
+	size_t non_run_end;
 };
 
 struct dbt_options {
@@ -183,6 +210,12 @@ int dbt_render(const struct dbt_project *p, size_t node, const struct dbt_render
  * or -1 with err. */
 int dbt_render_text(const struct dbt_project *p, const char *file, const char *text, size_t len,
 		    char **sql, char *err, size_t errlen);
+
+/* Renders a hook of node (a pre_hook or post_hook) as the model sees it:
+ * this, ref() (to any node), source(), var(), and is_incremental()
+ * answering incremental. Returns 0 with a malloc'd *sql, or -1 with err. */
+int dbt_render_hook(const struct dbt_project *p, size_t node, const char *text, bool incremental, char **sql,
+		    char *err, size_t errlen);
 
 /* Quotes an identifier the way PQescapeIdentifier does (double quotes,
  * inner quotes doubled), for SQL made without a connection. Malloc'd. */

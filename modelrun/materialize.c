@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "log.h"
 #include "modelrun.h"
 #include "pgconn.h"
@@ -181,6 +182,9 @@ int mr_swap(PGconn *conn, const char *schema, const char *name, const char *tmp,
 	 * the view while waiting for the table we hold (a deadlock that would
 	 * cost the reader its query). */
 	for (int i = PQntuples(deps) - 1; i >= -1; i--) {
+		/* LOCK TABLE refuses a materialized view; DROP locks it below */
+		if ((i >= 0 ? PQgetvalue(deps, i, 2)[0] : old_kind) == 'm')
+			continue;
 		char *rel = i >= 0 ? qualified(conn, r, PQgetvalue(deps, i, 0), PQgetvalue(deps, i, 1)) : xstrdup(old);
 		if (!rel)
 			goto out;
@@ -377,6 +381,43 @@ out:
 	free(done);
 	free(main_sql);
 	return rc;
+}
+
+/* ---- hooks ---- */
+
+int mr_hooks(const struct mr_ctx *ctx, PGconn *conn, size_t node, bool post, bool in_txn, bool incremental,
+	     struct node_result *r)
+{
+	const struct dbt_node *n = &ctx->p->nodes[node];
+	const struct dbt_hook *h = post ? n->cfg.post_hooks : n->cfg.pre_hooks;
+	size_t count = post ? n->cfg.npost_hooks : n->cfg.npre_hooks;
+	const char *what = post ? "post-hook" : "pre-hook";
+	for (size_t i = 0; i < count; i++) {
+		if (h[i].transaction != in_txn)
+			continue;
+		char err[1024], *sql;
+		if (dbt_render_hook(ctx->p, node, h[i].sql, incremental, &sql, err, sizeof err)) {
+			mr_message(r, "%s %zu: %s", what, i + 1, err);
+			return -1;
+		}
+		if (!*first_token(sql)) {
+			free(sql);
+			continue;
+		}
+		log_debug("%s: %s %zu: %s", n->name, what, i + 1, sql);
+		PGresult *res = PQexec(conn, sql);
+		free(sql);
+		ExecStatusType st = PQresultStatus(res);
+		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+			char label[64];
+			snprintf(label, sizeof label, "%s %zu", what, i + 1);
+			result_message(r, label, res, conn);
+			PQclear(res);
+			return -1;
+		}
+		PQclear(res);
+	}
+	return 0;
 }
 
 /* ---- Citus: distribution kept across rebuilds ----
@@ -580,6 +621,494 @@ static int build_table(const struct mr_ctx *ctx, PGconn *conn, struct node_resul
 	return mr_swap(conn, n->schema, n->identifier, tmp, (char)old_kind, 'r', r);
 }
 
+/* ---- materialized views ---- */
+
+/* Whether the indexes of rel differ from those n's config asks for,
+ * compared as dbt-postgres compares them: each index by its set of
+ * columns, uniqueness and method. 1 yes, 0 no, -1 on error. */
+static int indexes_differ(PGconn *conn, struct node_result *r, const struct dbt_config *cfg, const char *rel)
+{
+	const char *params[] = { rel };
+	PGresult *res = mr_exec(conn, r, "reading the indexes",
+				"select ix.indisunique::text || '|' || am.amname || '|' ||"
+				"  (select pg_catalog.string_agg(a.attname, ',' order by a.attname)"
+				"   from pg_catalog.pg_attribute a"
+				"   where a.attrelid = ix.indrelid and a.attnum = any (ix.indkey)) "
+				"from pg_catalog.pg_index ix"
+				"  join pg_catalog.pg_class i on i.oid = ix.indexrelid"
+				"  join pg_catalog.pg_am am on am.oid = i.relam "
+				"where ix.indrelid = $1::pg_catalog.regclass",
+				1, params);
+	if (!res)
+		return -1;
+	int differ = (size_t)PQntuples(res) != cfg->nindexes;
+	for (size_t i = 0; i < cfg->nindexes && !differ; i++) {
+		const struct dbt_index *ix = &cfg->indexes[i];
+		/* the configured columns, sorted as the catalog's are */
+		const char **cols = xcalloc(ix->ncolumns ? ix->ncolumns : 1, sizeof *cols);
+		for (size_t k = 0; k < ix->ncolumns; k++) {
+			size_t j = k;
+			while (j > 0 && strcmp(cols[j - 1], ix->columns[k]) > 0) {
+				cols[j] = cols[j - 1];
+				j--;
+			}
+			cols[j] = ix->columns[k];
+		}
+		char *key = xasprintf("%s|%s|", ix->unique ? "true" : "false", ix->type ? ix->type : "btree");
+		for (size_t k = 0; k < ix->ncolumns; k++) {
+			char *more = xasprintf("%s%s%s", key, k ? "," : "", cols[k]);
+			free(key);
+			key = more;
+		}
+		free(cols);
+		bool found = false;
+		for (int t = 0; t < PQntuples(res) && !found; t++)
+			found = strcasecmp(PQgetvalue(res, t, 0), key) == 0;
+		free(key);
+		differ = !found;
+	}
+	PQclear(res);
+	return differ;
+}
+
+/* Drops every index of rel, to create the configured ones again. */
+static int drop_indexes(PGconn *conn, struct node_result *r, const char *rel)
+{
+	const char *params[] = { rel };
+	PGresult *res = mr_exec(conn, r, "reading the indexes",
+				"select pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(i.relname) "
+				"from pg_catalog.pg_index ix join pg_catalog.pg_class i on i.oid = ix.indexrelid"
+				"  join pg_catalog.pg_namespace n on n.oid = i.relnamespace "
+				"where ix.indrelid = $1::pg_catalog.regclass",
+				1, params);
+	if (!res)
+		return -1;
+	int rc = 0;
+	for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
+		char *q = xasprintf("drop index %s", PQgetvalue(res, i, 0));
+		rc = exec_ok(conn, r, "dropping an index", q);
+		free(q);
+	}
+	PQclear(res);
+	return rc;
+}
+
+static long long tuples(PGresult *res);
+static int create_indexes(PGconn *conn, struct node_result *r, const struct dbt_config *cfg, const char *rel);
+static int rename_into_place(PGconn *conn, struct node_result *r, const struct dbt_node *n, const char *tmprel,
+			     const char *kind);
+
+/* materialized_view, as dbt-postgres builds it: created (with its
+ * indexes) when there is none, or in place of a table or view, or with
+ * --full-refresh; otherwise refreshed, or, when its indexes differ from
+ * the config, the indexes changed (on_configuration_change apply, the
+ * default, without a refresh, as dbt does), nothing done (continue) or
+ * the model failed (fail). One thing dbt does not do: when the model's
+ * query changed (the server's normalized definitions of the old and the
+ * new one differ) the view is built again, where dbt would go on
+ * refreshing the old query until a --full-refresh. */
+static int build_matview(const struct mr_ctx *ctx, PGconn *conn, struct node_result *r, const struct dbt_node *n,
+			 int old_kind, const char *sql, const char *rel, const char *tmprel, const char *tmp)
+{
+	char *q;
+	PGresult *res;
+	if (old_kind == 'm' && !ctx->full_refresh) {
+		q = xasprintf("create materialized view %s as (\n%s\n) with no data", tmprel, sql);
+		int rc = exec_ok(conn, r, "checking the materialized view's query", q);
+		free(q);
+		if (rc)
+			return -1;
+		const char *params[] = { rel, tmprel };
+		res = mr_exec(conn, r, "comparing the queries",
+			      "select pg_catalog.pg_get_viewdef($1::pg_catalog.regclass) = "
+			      "pg_catalog.pg_get_viewdef($2::pg_catalog.regclass)",
+			      2, params);
+		if (!res)
+			return -1;
+		bool same = PQgetvalue(res, 0, 0)[0] == 't';
+		PQclear(res);
+		q = xasprintf("drop materialized view %s", tmprel);
+		rc = exec_ok(conn, r, "dropping the query check", q);
+		free(q);
+		if (rc)
+			return -1;
+		if (same) {
+			int differ = indexes_differ(conn, r, &n->cfg, rel);
+			if (differ < 0)
+				return -1;
+			if (differ && n->cfg.on_configuration_change == OCC_FAIL) {
+				mr_message(r, "configuration changes were identified and on_configuration_change was set to "
+					   "fail for %s", n->relation);
+				return -1;
+			}
+			if (differ && n->cfg.on_configuration_change == OCC_CONTINUE) {
+				log_warn("configuration changes were identified and on_configuration_change was set to "
+					 "continue for %s: left as it is", n->relation);
+				free(r->response);
+				r->response = xstrdup("skip");
+				return 0;
+			}
+			if (differ) {
+				log_info("%s: its indexes differ from the config: changing them", n->relation);
+				return drop_indexes(conn, r, rel) || create_indexes(conn, r, &n->cfg, rel) ? -1 : 0;
+			}
+			q = xasprintf("refresh materialized view %s", rel);
+			rc = exec_ok(conn, r, "refreshing the materialized view", q);
+			free(q);
+			return rc;
+		}
+		log_info("%s: the model's query changed: building the materialized view again", n->relation);
+	}
+	q = xasprintf("create materialized view %s as (\n%s\n)", tmprel, sql);
+	res = mr_exec(conn, r, "building the materialized view", q, 0, NULL);
+	free(q);
+	if (!res)
+		return -1;
+	r->rows = tuples(res);
+	PQclear(res);
+	if (create_indexes(conn, r, &n->cfg, tmprel))
+		return -1;
+	if (!old_kind)
+		return rename_into_place(conn, r, n, tmprel, "materialized view");
+	return mr_swap(conn, n->schema, n->identifier, tmp, (char)old_kind, 'm', r);
+}
+
+/* ---- on_schema_change ---- */
+
+/* A relation's columns as dbt-postgres describes them: name, the type
+ * string dbt compares (from information_schema, as PostgresColumn renders
+ * it: text and unsized varchar as they are, other strings as character
+ * varying(n), numeric(p,s) when sized), the string size can_expand_to()
+ * compares (-1 for a non-string) and the catalog's own spelling of the
+ * type, used in DDL where dbt's string is not a type (ARRAY,
+ * USER-DEFINED). */
+#define DBT_COLUMNS_SQL                                                                                  \
+	"select c.column_name::text,"                                                                    \
+	"  case when c.data_type = 'text' or (c.data_type = 'character varying'"                         \
+	"         and c.character_maximum_length is null) then c.data_type::text"                        \
+	"    when c.data_type in ('character varying', 'character')"                                     \
+	"      then 'character varying(' || coalesce(c.character_maximum_length, 256) || ')'"            \
+	"    when c.data_type = 'numeric' and c.numeric_precision is not null"                            \
+	"         and c.numeric_scale is not null"                                                        \
+	"      then 'numeric(' || c.numeric_precision || ',' || c.numeric_scale || ')'"                   \
+	"    else c.data_type::text end,"                                                                 \
+	"  case when c.data_type in ('text', 'character varying', 'character') then"                      \
+	"    coalesce(case when c.data_type <> 'text' then c.character_maximum_length end, 256)"          \
+	"    else -1 end,"                                                                                \
+	"  case when c.data_type in ('ARRAY', 'USER-DEFINED')"                                            \
+	"    then pg_catalog.format_type(a.atttypid, a.atttypmod) else null end "                         \
+	"from pg_catalog.pg_class k"                                                                     \
+	"  join pg_catalog.pg_namespace n on n.oid = k.relnamespace"                                     \
+	"  join information_schema.columns c on c.table_schema = n.nspname and c.table_name = k.relname" \
+	"  join pg_catalog.pg_attribute a on a.attrelid = k.oid and a.attname = c.column_name "          \
+	"where k.oid = $1::pg_catalog.regclass "                                                         \
+	"order by c.ordinal_position"
+
+static int find_column(PGresult *res, const char *name)
+{
+	for (int i = 0; i < PQntuples(res); i++)
+		if (strcmp(PQgetvalue(res, i, 0), name) == 0)
+			return i;
+	return -1;
+}
+
+/* The type to give a column in DDL: dbt's string, or the catalog's. */
+static const char *ddl_type(PGresult *res, int i)
+{
+	return PQgetisnull(res, i, 3) ? PQgetvalue(res, i, 1) : PQgetvalue(res, i, 3);
+}
+
+/* Appends ", name" (or "name" first) to a list shown in messages. */
+static void list_add(char **list, const char *item)
+{
+	char *s = xasprintf("%s%s%s", *list ? *list : "", *list ? ", " : "", item);
+	free(*list);
+	*list = s;
+}
+
+/* dbt's alter_column_type: a new column of the type, filled from the
+ * old one, which is dropped (cascade); the column moves to the end. */
+static int alter_column_type(PGconn *conn, struct node_result *r, const char *rel, const char *name, const char *type)
+{
+	char *tmpname = xasprintf("%s__dbt_alter", name);
+	char *qc = pgconn_quote_ident(conn, NULL, name), *qt = pgconn_quote_ident(conn, NULL, tmpname);
+	free(tmpname);
+	if (!qc || !qt) {
+		free(qc);
+		free(qt);
+		mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
+		return -1;
+	}
+	char *sql = xasprintf("alter table %s add column %s %s; update %s set %s = %s; "
+			      "alter table %s drop column %s cascade; alter table %s rename column %s to %s",
+			      rel, qt, type, rel, qt, qc, rel, qc, rel, qt, qc);
+	free(qc);
+	free(qt);
+	PGresult *res = PQexec(conn, sql);
+	free(sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		char what[256];
+		snprintf(what, sizeof what, "changing the type of column %s", name);
+		result_message(r, what, res, conn);
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	return 0;
+}
+
+/* dbt-postgres's expand_target_column_types, run on every incremental
+ * build whatever on_schema_change says: a string column of the table
+ * shorter than the increment's (text counting as 256) becomes character
+ * varying of the increment's size. Returns 0 or -1 with r->message. */
+static int expand_columns(PGconn *conn, struct node_result *r, const char *rel)
+{
+	const char *sp[] = { "pg_temp.modelrun_increment" }, *tp[] = { rel };
+	PGresult *src = mr_exec(conn, r, "reading the increment's columns", DBT_COLUMNS_SQL, 1, sp);
+	PGresult *tgt = src ? mr_exec(conn, r, "reading the table's columns", DBT_COLUMNS_SQL, 1, tp) : NULL;
+	int rc = tgt ? 0 : -1;
+	for (int i = 0; tgt && i < PQntuples(src) && rc == 0; i++) {
+		int t = find_column(tgt, PQgetvalue(src, i, 0));
+		long ss = atol(PQgetvalue(src, i, 2)), ts = t >= 0 ? atol(PQgetvalue(tgt, t, 2)) : -1;
+		if (t < 0 || ss < 0 || ts < 0 || ss <= ts)
+			continue;
+		char type[64];
+		snprintf(type, sizeof type, "character varying(%ld)", ss);
+		log_debug("%s: column %s grows from %s to %s", rel, PQgetvalue(src, i, 0), PQgetvalue(tgt, t, 1), type);
+		rc = alter_column_type(conn, r, rel, PQgetvalue(src, i, 0), type);
+	}
+	PQclear(src);
+	PQclear(tgt);
+	return rc;
+}
+
+/* dbt's process_schema_changes for on_schema_change fail,
+ * append_new_columns or sync_all_columns: compares the increment's
+ * columns with rel's and fails, adds the new columns, or also drops the
+ * missing ones and changes the types that changed (a new column filled
+ * from the old, which moves to the end, as dbt's alter_column_type does).
+ * On success *cols is the quoted list of the increment's columns, which
+ * the insert then names, as dbt's does. Returns 0 or -1 with r->message. */
+static int sync_schema(PGconn *conn, struct node_result *r, const struct dbt_node *n, const char *rel,
+		       char **cols)
+{
+	const char *sp[] = { "pg_temp.modelrun_increment" }, *tp[] = { rel };
+	PGresult *src = mr_exec(conn, r, "reading the increment's columns", DBT_COLUMNS_SQL, 1, sp);
+	PGresult *tgt = src ? mr_exec(conn, r, "reading the table's columns", DBT_COLUMNS_SQL, 1, tp) : NULL;
+	char *added = NULL, *removed = NULL, *retyped = NULL, *alter = NULL, *sql = NULL;
+	int rc = -1;
+	*cols = NULL;
+	if (!tgt)
+		goto out;
+	if (PQntuples(src) == 0) {
+		mr_message(r, "could not read the columns of the increment of %s", n->relation);
+		goto out;
+	}
+	const enum dbt_osc osc = n->cfg.on_schema_change;
+	/* source not in target: added; target not in source: removed */
+	for (int i = 0; i < PQntuples(src); i++) {
+		char *q = pgconn_quote_ident(conn, NULL, PQgetvalue(src, i, 0));
+		if (!q) {
+			mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
+			goto out;
+		}
+		list_add(cols, q);
+		int t = find_column(tgt, PQgetvalue(src, i, 0));
+		if (t < 0) {
+			list_add(&added, PQgetvalue(src, i, 0));
+			char *clause = xasprintf("add column %s %s", q, ddl_type(src, i));
+			list_add(&alter, clause);
+			free(clause);
+		} else if (strcmp(PQgetvalue(src, i, 1), PQgetvalue(tgt, t, 1)) != 0 &&
+			   !(atol(PQgetvalue(src, i, 2)) >= 0 && atol(PQgetvalue(tgt, t, 2)) >= 0 &&
+			     atol(PQgetvalue(tgt, t, 2)) > atol(PQgetvalue(src, i, 2)))) {
+			char *item = xasprintf("%s %s -> %s", PQgetvalue(src, i, 0), PQgetvalue(tgt, t, 1),
+					      PQgetvalue(src, i, 1));
+			list_add(&retyped, item);
+			free(item);
+		}
+		free(q);
+	}
+	for (int t = 0; t < PQntuples(tgt); t++) {
+		if (find_column(src, PQgetvalue(tgt, t, 0)) >= 0)
+			continue;
+		list_add(&removed, PQgetvalue(tgt, t, 0));
+		if (osc == OSC_SYNC) {
+			char *q = pgconn_quote_ident(conn, NULL, PQgetvalue(tgt, t, 0));
+			if (!q) {
+				mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
+				goto out;
+			}
+			char *clause = xasprintf("drop column %s", q);
+			free(q);
+			list_add(&alter, clause);
+			free(clause);
+		}
+	}
+	if (!added && !removed && !retyped) {
+		rc = 0;
+		goto out;
+	}
+	if (osc == OSC_FAIL) {
+		mr_message(r, "the source and target schemas of this incremental model are out of sync "
+			   "(on_schema_change=fail): source columns not in target: [%s]; target columns not in "
+			   "source: [%s]; new column types: [%s]. Set on_schema_change to append_new_columns or "
+			   "sync_all_columns, or rebuild with --full-refresh",
+			   added ? added : "", removed ? removed : "", retyped ? retyped : "");
+		goto out;
+	}
+	if (added || (osc == OSC_SYNC && removed)) {
+		sql = xasprintf("alter table %s %s", rel, alter);
+		PGresult *res = mr_exec(conn, r, "changing the table's columns", sql, 0, NULL);
+		if (!res)
+			goto out;
+		PQclear(res);
+	}
+	if (osc == OSC_SYNC && retyped) {
+		for (int i = 0; i < PQntuples(src); i++) {
+			int t = find_column(tgt, PQgetvalue(src, i, 0));
+			if (t < 0 || strcmp(PQgetvalue(src, i, 1), PQgetvalue(tgt, t, 1)) == 0 ||
+			    (atol(PQgetvalue(src, i, 2)) >= 0 && atol(PQgetvalue(tgt, t, 2)) >= 0 &&
+			     atol(PQgetvalue(tgt, t, 2)) > atol(PQgetvalue(src, i, 2))))
+				continue;
+			if (alter_column_type(conn, r, rel, PQgetvalue(src, i, 0), ddl_type(src, i)))
+				goto out;
+		}
+	}
+	if (added || (osc == OSC_SYNC && (removed || retyped)))
+		log_info("%s: on_schema_change=%s: columns added [%s], removed [%s], types changed [%s]", n->relation,
+		 osc == OSC_SYNC ? "sync_all_columns" : "append_new_columns", added ? added : "",
+		 osc == OSC_SYNC && removed ? removed : "", osc == OSC_SYNC && retyped ? retyped : "");
+	rc = 0;
+out:
+	if (rc) {
+		free(*cols);
+		*cols = NULL;
+	}
+	free(added);
+	free(removed);
+	free(retyped);
+	free(alter);
+	free(sql);
+	PQclear(src);
+	PQclear(tgt);
+	return rc;
+}
+
+/* ---- incremental_strategy='merge' ---- */
+
+/* Splits a list of identifiers as quote_ident writes them ("a", b, ...)
+ * into their plain names. */
+static char **split_idents(const char *list, size_t *n)
+{
+	char **out = NULL;
+	*n = 0;
+	const char *s = list;
+	while (*s) {
+		struct buf b = { 0 };
+		if (*s == '"') {
+			for (s++; *s && !(s[0] == '"' && s[1] != '"'); s++) {
+				if (s[0] == '"')
+					s++;
+				buf_addc(&b, *s);
+			}
+			if (*s)
+				s++;
+		} else {
+			while (*s && *s != ',')
+				buf_addc(&b, *s++);
+		}
+		out = xrealloc(out, (*n + 1) * sizeof *out);
+		out[(*n)++] = xstrdup(buf_str(&b));
+		buf_free(&b);
+		while (*s == ',' || *s == ' ')
+			s++;
+	}
+	return out;
+}
+
+/* dbt's get_merge_sql for PostgreSQL 15's MERGE: the increment's rows
+ * matched on the unique key (no key: nothing matches) update the columns
+ * merge_update_columns names, or all but merge_exclude_columns (compared
+ * without case), or all; the others are inserted. cols is the quoted
+ * list of the columns to insert (dbt's dest_columns); it is freed. */
+static int merge_increment(PGconn *conn, struct node_result *r, const struct dbt_node *n, const char *rel,
+			   char *cols)
+{
+	const struct dbt_config *c = &n->cfg;
+	int rc = -1;
+	size_t nnames = 0;
+	char **names = split_idents(cols, &nnames);
+	struct buf b = { 0 };
+	if (PQserverVersion(conn) < 150000) {
+		mr_message(r, "incremental_strategy='merge' needs PostgreSQL 15 or later (MERGE); the server is %d.%d",
+			   PQserverVersion(conn) / 10000, PQserverVersion(conn) % 10000);
+		goto out;
+	}
+	if (c->nmerge_update && c->nmerge_exclude) {
+		mr_message(r, "model cannot specify merge_update_columns and merge_exclude_columns; use only one");
+		goto out;
+	}
+	buf_printf(&b, "merge into %s as \"DBT_INTERNAL_DEST\" using pg_temp.modelrun_increment as "
+		       "\"DBT_INTERNAL_SOURCE\" on ", rel);
+	for (size_t k = 0; k < c->nunique; k++) {
+		char *q = pgconn_quote_ident(conn, NULL, c->unique_key[k]);
+		if (!q)
+			goto quote_failed;
+		buf_printf(&b, "%s(\"DBT_INTERNAL_SOURCE\".%s = \"DBT_INTERNAL_DEST\".%s)", k ? " and " : "", q, q);
+		free(q);
+	}
+	if (!c->nunique)
+		buf_adds(&b, "(false)");
+	if (c->nunique) {
+		buf_adds(&b, " when matched then update set ");
+		size_t nset = 0;
+		size_t count = c->nmerge_update ? c->nmerge_update : nnames;
+		for (size_t i = 0; i < count; i++) {
+			const char *name = c->nmerge_update ? c->merge_update_columns[i] : names[i];
+			bool excluded = false;
+			for (size_t x = 0; x < c->nmerge_exclude && !excluded; x++)
+				excluded = strcasecmp(c->merge_exclude_columns[x], name) == 0;
+			if (excluded)
+				continue;
+			char *q = pgconn_quote_ident(conn, NULL, name);
+			if (!q)
+				goto quote_failed;
+			buf_printf(&b, "%s%s = \"DBT_INTERNAL_SOURCE\".%s", nset++ ? ", " : "", q, q);
+			free(q);
+		}
+		if (!nset) {
+			mr_message(r, "merge_exclude_columns leaves no column to update");
+			goto out;
+		}
+	}
+	buf_printf(&b, " when not matched then insert (%s) values (", cols);
+	for (size_t i = 0; i < nnames; i++) {
+		char *q = pgconn_quote_ident(conn, NULL, names[i]);
+		if (!q)
+			goto quote_failed;
+		buf_printf(&b, "%s\"DBT_INTERNAL_SOURCE\".%s", i ? ", " : "", q);
+		free(q);
+	}
+	buf_addc(&b, ')');
+	PGresult *res = mr_exec(conn, r, "merging the new rows", buf_str(&b), 0, NULL);
+	if (!res)
+		goto out;
+	r->rows = tuples(res);
+	PQclear(res);
+	rc = 0;
+	goto out;
+quote_failed:
+	mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
+out:
+	for (size_t i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+	buf_free(&b);
+	free(cols);
+	return rc;
+}
+
 /* incremental: new rows into a temporary table, then delete the matching
  * unique keys and insert, in the caller's transaction. */
 static int build_increment(PGconn *conn, struct node_result *r, const struct dbt_node *n, const char *sql,
@@ -609,6 +1138,14 @@ static int build_increment(PGconn *conn, struct node_result *r, const struct dbt
 	 * for a small increment instead of scanning the whole table */
 	if (exec_ok(conn, r, "analyzing the increment", "analyze modelrun_increment"))
 		return -1;
+	if (expand_columns(conn, r, rel))
+		return -1;
+	char *cols = NULL;
+	if (n->cfg.on_schema_change != OSC_IGNORE) {
+		if (sync_schema(conn, r, n, rel, &cols))
+			return -1;
+		goto write;
+	}
 	/* The target's columns, in its order, and whether the increment has
 	 * each. As in dbt with on_schema_change=ignore, the insert names every
 	 * column of the target, so a column the model no longer selects fails
@@ -631,7 +1168,8 @@ static int build_increment(PGconn *conn, struct node_result *r, const struct dbt
 	size_t cap = 16;
 	for (int i = 0; i < PQntuples(res); i++)
 		cap += strlen(PQgetvalue(res, i, 0)) + 2;
-	char *cols = xmalloc(cap), *missing = xmalloc(cap);
+	cols = xmalloc(cap);
+	char *missing = xmalloc(cap);
 	cols[0] = missing[0] = '\0';
 	int ncols = 0, nmissing = 0;
 	for (int i = 0; i < PQntuples(res); i++) {
@@ -658,6 +1196,9 @@ static int build_increment(PGconn *conn, struct node_result *r, const struct dbt
 		mr_message(r, "the model's query has none of %s's columns", rel);
 		return -1;
 	}
+write:
+	if (n->cfg.merge)
+		return merge_increment(conn, r, n, rel, cols);
 	if (n->cfg.nunique && !n->cfg.append_only) {
 		/* A semi-join on the distinct keys: the key need not be unique
 		 * (sale_date in a per-day table), and a plain join would pair
@@ -733,11 +1274,20 @@ int mr_build(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *
 	int rc = -1;
 	if (!tmprel)
 		goto out;
+	/* dbt's order: hooks with transaction: false before BEGIN, then the
+	 * pre-hooks, the build and the post-hooks in the model's transaction,
+	 * then after COMMIT the post-hooks outside it */
+	if (mr_hooks(ctx, conn, node, false, false, incremental, r))
+		goto out;
 	if (exec_ok(conn, r, "BEGIN", "begin"))
 		goto out;
-	if (old_kind == 'm' || old_kind == 'f') {
-		mr_message(r, "%s exists and is not a table or view; drop it first", n->relation);
+	if (mr_hooks(ctx, conn, node, false, true, incremental, r)) {
 		rc = -1;
+	} else if (old_kind == 'f') {
+		mr_message(r, "%s exists and is a foreign table; drop it first", n->relation);
+		rc = -1;
+	} else if (n->cfg.materialized == MAT_MATVIEW) {
+		rc = build_matview(ctx, conn, r, n, old_kind, sql, rel, tmprel, tmp);
 	} else if (n->cfg.materialized == MAT_VIEW) {
 		rc = build_view(conn, r, n, old_kind, sql, rel, tmprel, tmp);
 	} else if (incremental) {
@@ -745,14 +1295,20 @@ int mr_build(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *
 	} else {
 		rc = build_table(ctx, conn, r, n, old_kind, sql, tmprel, tmp);
 	}
+	if (rc == 0)
+		rc = mr_hooks(ctx, conn, node, true, true, incremental, r);
 	if (rc == 0) {
 		char *keep = r->response ? xstrdup(r->response) : NULL;
 		rc = exec_ok(conn, r, "COMMIT", "commit");
 		free(r->response);
 		r->response = keep;
-	}
-	if (rc)
+		if (rc)
+			mr_rollback(conn);
+		else
+			rc = mr_hooks(ctx, conn, node, true, false, incremental, r);
+	} else {
 		mr_rollback(conn);
+	}
 out:
 	free(rel);
 	free(tmprel);

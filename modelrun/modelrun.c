@@ -392,6 +392,43 @@ static int detect_citus(PGconn *conn, struct mr_ctx *ctx, const bool *selected)
 	return 0;
 }
 
+/* Runs dbt_project.yml's on-run-start or on-run-end hooks on conn, each
+ * as its own statement(s) outside any model's transaction. Returns 0, or
+ * -1 after saying which hook failed and why. */
+static int run_project_hooks(PGconn *conn, const struct dbt_project *p, const char *what, char *const *hooks,
+			     size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char err[1024], *sql;
+		if (dbt_render_text(p, "dbt_project.yml", hooks[i], strlen(hooks[i]), &sql, err, sizeof err)) {
+			log_error("%s hook %zu: %s", what, i + 1, err);
+			return -1;
+		}
+		const char *s = sql;
+		while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == ';')
+			s++;
+		if (!*s) {
+			free(sql);
+			continue;
+		}
+		log_debug("%s hook %zu: %s", what, i + 1, sql);
+		PGresult *res = PQexec(conn, sql);
+		free(sql);
+		ExecStatusType st = PQresultStatus(res);
+		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+			char *msg = pgconn_error_line(conn, res);
+			log_error("%s hook %zu failed: %s", what, i + 1, msg);
+			free(msg);
+			PQclear(res);
+			return -1;
+		}
+		PQclear(res);
+	}
+	if (n)
+		log_info("ran %zu %s hook%s", n, what, n == 1 ? "" : "s");
+	return 0;
+}
+
 static int cmd_build(struct dbt_project *p, const struct opts *o, bool *selected)
 {
 	struct mr_ctx ctx = { .p = p, .full_refresh = o->full_refresh };
@@ -423,11 +460,26 @@ static int cmd_build(struct dbt_project *p, const struct opts *o, bool *selected
 	}
 	if (!buildable)
 		log_info("nothing to do: no %s selected", strcmp(o->command, "seed") == 0 ? "seed" : "model");
+	/* As in dbt: a failed on-run-start hook skips every node, and
+	 * on-run-end runs whatever happened to the nodes. */
+	bool start_failed = run_project_hooks(ctx.conns[0], p, "on-run-start", p->on_run_start, p->non_run_start) != 0;
 	pthread_mutex_init(&ctx.print_lock, NULL);
 	enum node_status *st = xcalloc(p->nnodes, sizeof *st);
-	if (dag_run(p, selected, nconns, work, skipped, &ctx, st) != 0)
+	if (start_failed) {
+		for (size_t i = 0; i < p->nnodes; i++)
+			if (selected[i]) {
+				st[i] = ctx.res[i].status = ST_SKIPPED;
+				mr_message(&ctx.res[i], "not started: an on-run-start hook failed");
+			}
+		if (buildable)
+			log_error("skipping all %zu %s: an on-run-start hook failed", buildable,
+				  strcmp(o->command, "seed") == 0 ? "seeds" : "models");
+	} else if (dag_run(p, selected, nconns, work, skipped, &ctx, st) != 0) {
 		log_warn("could not start every thread; ran on fewer connections");
+	}
 	pthread_mutex_destroy(&ctx.print_lock);
+	bool end_failed = !ctx.conn_lost &&
+			  run_project_hooks(ctx.conns[0], p, "on-run-end", p->on_run_end, p->non_run_end) != 0;
 	size_t ok = 0, failed = 0, skip = 0;
 	for (size_t i = 0; i < p->nnodes; i++) {
 		if (!selected[i] || (p->nodes[i].kind == DBT_MODEL && p->nodes[i].cfg.materialized == MAT_EPHEMERAL))
@@ -446,7 +498,7 @@ static int cmd_build(struct dbt_project *p, const struct opts *o, bool *selected
 		status = EXIT_OPER;
 	else if (ctx.conn_lost)
 		status = EXIT_OPER;
-	else if (failed)
+	else if (failed || start_failed || end_failed)
 		status = EXIT_DATA;
 out:
 	for (int i = 0; i < ctx.nconns; i++)

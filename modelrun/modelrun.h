@@ -108,6 +108,14 @@ void mr_rollback(PGconn *conn);
  * PostgreSQL's 63 bytes. buf needs 64 bytes. */
 void mr_tmp_name(const char *name, char *buf);
 
+/* Runs node's pre-hooks (post false) or post-hooks whose transaction
+ * flag equals in_txn, in order, each rendered as the model sees it
+ * (is_incremental() answers incremental) and sent as one simple query (so
+ * a hook may hold several statements). Returns 0, or -1 with "pre-hook N:
+ * message" in r->message. */
+int mr_hooks(const struct mr_ctx *ctx, PGconn *conn, size_t node, bool post, bool in_txn, bool incremental,
+	     struct node_result *r);
+
 /* ---- seed.c ---- */
 
 /* Loads the seed's CSV into its table with COPY, replacing the previous

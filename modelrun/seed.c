@@ -388,10 +388,14 @@ int mr_seed(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *r
 	int old_kind = mr_relkind(conn, r, n->schema, n->identifier);
 	if (old_kind < 0)
 		goto out;
+	if (mr_hooks(ctx, conn, node, false, false, false, r))
+		goto out;
 	PGresult *res = mr_exec(conn, r, "BEGIN", "begin", 0, NULL);
 	if (!res)
 		goto out;
 	PQclear(res);
+	if (mr_hooks(ctx, conn, node, false, true, false, r))
+		goto rollback;
 	if (!(res = mr_exec(conn, r, "creating the seed table", sql, 0, NULL)))
 		goto rollback;
 	PQclear(res);
@@ -416,6 +420,8 @@ int mr_seed(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *r
 			goto rollback;
 		PQclear(res);
 	}
+	if (mr_hooks(ctx, conn, node, true, true, false, r))
+		goto rollback;
 	char *keep = r->response ? xstrdup(r->response) : NULL;
 	res = mr_exec(conn, r, "COMMIT", "commit", 0, NULL);
 	free(r->response);
@@ -423,7 +429,7 @@ int mr_seed(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *r
 	if (!res)
 		goto rollback;
 	PQclear(res);
-	rc = 0;
+	rc = mr_hooks(ctx, conn, node, true, false, false, r);
 	goto out;
 rollback:
 	mr_rollback(conn);

@@ -25,6 +25,60 @@ shop() {
 	sql -f setup.sql
 }
 
+# The reference dbt (dbt-core with dbt-postgres), when installed: see
+# /work/shared/dbt-reference/README.md. ELT_DBT names another one.
+DBT_REF=${ELT_DBT:-/opt/dbt-reference/bin/dbt}
+
+# need_dbt: skips the rest of a test, saying why, when dbt is absent.
+need_dbt() {
+	[ -x "$DBT_REF" ] || skip "no reference dbt at $DBT_REF (install /work/shared/dbt-reference, or set ELT_DBT): not compared with dbt"
+}
+
+# dbt_in DIR SCHEMA ARGS...: runs the reference dbt on a copy of project
+# DIR (DIR.dbt, so that dbt's target/ and logs/ stay apart from
+# modelrun's) with the suite's server as its target and SCHEMA as its
+# target schema; the copy is refreshed from DIR each time (files removed
+# from DIR stay in it).
+dbt_in() {
+	local dir=$1 schema=$2
+	shift 2
+	# copied over, not afresh: dbt's target/partial_parse.msgpack stays,
+	# which saves it seconds of parsing
+	mkdir -p "$dir.dbt"
+	cp -r "$dir/." "$dir.dbt/"
+	grep -q '^profile:' "$dir.dbt/dbt_project.yml" || printf 'profile: mr\n' >>"$dir.dbt/dbt_project.yml"
+	local prof
+	prof=$(sed -n 's/^profile: *//p' "$dir.dbt/dbt_project.yml" | tr -d "\"'")
+	cat >"$dir.dbt/profiles.yml" <<-EOF
+	$prof:
+	  target: dev
+	  outputs:
+	    dev:
+	      type: postgres
+	      host: "$PGHOST"
+	      port: $PGPORT
+	      user: "$PGUSER"
+	      password: ""
+	      dbname: "$PGDATABASE"
+	      schema: "$schema"
+	      threads: 1
+	EOF
+	(cd "$dir.dbt" && DBT_PROFILES_DIR=. "$DBT_REF" --no-use-colors --log-format text "$@" --target-path target)
+}
+
+# same_relation A B: the two relations have the same columns (names and
+# types, in order) and the same rows (as multisets).
+same_relation() {
+	local cols_a cols_b diff
+	cols_a=$(sql -c "select string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' order by attnum)
+		from pg_attribute where attrelid = '$1'::regclass and attnum > 0 and not attisdropped")
+	cols_b=$(sql -c "select string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' order by attnum)
+		from pg_attribute where attrelid = '$2'::regclass and attnum > 0 and not attisdropped")
+	assert_equal "$cols_a" "$cols_b"
+	diff=$(sql -c "select count(*) from ((table $1 except all table $2) union all (table $2 except all table $1)) x")
+	assert_equal "$diff" 0
+}
+
 # ---- options ----
 
 @test "modelrun --help prints the usage and exits 0; --version names it" {
@@ -792,4 +846,214 @@ pgload_running() {
 	run diff -u <(cat dbt_target/compiled/jinja_constructs/models/constructs.sql; echo) \
 		target/compiled/jinja_constructs/models/constructs.sql
 	assert_success
+}
+
+# ---- issue 18: selection, hooks, on_schema_change ----
+
+# ls_both ARGS...: modelrun ls and dbt ls with the same selection, sorted.
+ls_both() {
+	"$BIN/modelrun" ls "$@" | sort >mr.out
+	dbt_in "$PWD" dbt_ls ls --resource-type model --resource-type seed --quiet "$@" | sort >dbt.out
+	diff -u dbt.out mr.out
+}
+
+@test "modelrun ls picks what dbt ls picks for graph operators, methods and --exclude" {
+	project shop
+	# each on its own first, without dbt
+	run --separate-stderr "$BIN/modelrun" ls -s '2+customer_report' --exclude customers
+	assert_success
+	assert_output "$(printf 'shop.staging.stg_orders\nshop.marts.customer_totals\nshop.marts.customer_report')"
+	run --separate-stderr "$BIN/modelrun" ls -s '@customer_totals' --exclude 'config.materialized:view'
+	assert_success
+	assert_output "$(printf 'shop.staging.customers\nshop.marts.customer_totals')"
+	need_dbt
+	for s in '+customer_report' 'customer_totals+' '1+customer_totals' 'stg_orders+1' '@customer_totals' \
+		'tag:staging path:models/marts' 'config.materialized:table' 'tag:inc,config.materialized:incremental'; do
+		ls_both -s "$s" || { echo "selector $s differs" >&2; return 1; }
+	done
+	ls_both -s 'resource_type:model' --exclude 'path:models/staging' --exclude 'tag:report'
+	ls_both -s '+customer_report tag:other' --exclude 'config.materialized:ephemeral'
+}
+
+@test "hooks run where dbt runs them: on-run-start, pre-hooks, the build, post-hooks, on-run-end" {
+	project hooks
+	run --separate-stderr "$BIN/modelrun" run --vars 'audit: audit_mr'
+	assert_success
+	assert_stderr_line "modelrun: ran 2 on-run-start hooks"
+	assert_stderr_line "modelrun: ran 1 on-run-end hook"
+	"$BIN/modelrun" run -q --vars 'audit: audit_mr'
+	# project, schema.yml, config(); transaction: false after COMMIT
+	local once="project pre totals | model pre | project post totals | yml post sees 3 | model post sum 60 | yml post, outside | project pre inc | project post inc"
+	assert_equal "$(sql -c "select string_agg(what, ' | ' order by id) from audit_mr.log")" \
+		"$once | inc post, incremental: False | on-run-end | $once | inc post, incremental: True | on-run-end"
+	assert_equal "$(sql -c "select string_agg(n::text, ',' order by n) from analytics.inc")" "10,20,30"
+	need_dbt
+	dbt_in "$PWD" dbt_s run --vars 'audit: audit_dbt' >/dev/null
+	dbt_in "$PWD" dbt_s run --vars 'audit: audit_dbt' >/dev/null
+	assert_equal "$(sql -c "select string_agg(what, ' | ' order by id) from audit_dbt.log")" \
+		"$(sql -c "select string_agg(what, ' | ' order by id) from audit_mr.log")"
+	same_relation analytics.totals dbt_s.totals
+	same_relation analytics.inc dbt_s.inc
+}
+
+@test "a failing hook fails its model and rolls back its build; a failing on-run-start skips every model" {
+	project hooks
+	"$BIN/modelrun" run -q
+	printf '{{ config(materialized="table", post_hook="select 1/0") }}\nselect 7 as n\n' >models/totals.sql
+	run --separate-stderr "$BIN/modelrun" run -s totals
+	assert_failure 1
+	[[ "$stderr" == *"ERROR analytics.totals (table, "*" s): post-hook 4: division by zero"* ]] || { echo "$stderr"; false; }
+	assert_equal "$(sql -c "select string_agg(n::text, ',' order by n) from analytics.totals")" "10,20,30"
+	sed -i 's/^on-run-start:/on-run-start: "select * from nowhere"\nold-on-run-start:/' dbt_project.yml
+	run --separate-stderr "$BIN/modelrun" run
+	assert_failure 1
+	assert_stderr_line --partial 'modelrun: on-run-start hook 1 failed: relation "nowhere" does not exist'
+	assert_stderr_line "modelrun: skipping all 2 models: an on-run-start hook failed"
+	assert_stderr_line "modelrun: ran 1 on-run-end hook"
+	assert_equal "$(jq -r '[.results[].status] | unique | join(",")' target/run_results.json)" skipped
+}
+
+# osc_run MODE: builds project osc twice with MODE, the second time with
+# columns added, removed and of other types, with modelrun into schema
+# mr_MODE and (when installed) with dbt into dbt_MODE; $stderr and $status
+# are modelrun's second run's.
+osc_run() {
+	project osc
+	"$BIN/modelrun" run -q --schema "mr_$1" --vars "osc: $1"
+	[ ! -x "$DBT_REF" ] || dbt_in "$PWD" "dbt_$1" run --vars "osc: $1" >/dev/null
+	cat >models/m.sql <<-'SQL'
+	{{ config(materialized='incremental', on_schema_change=var('osc')) }}
+	select 2 as id, 'bb'::varchar(10) as name, 2.25::numeric as price, true as flag
+	SQL
+	run --separate-stderr "$BIN/modelrun" run --schema "mr_$1" --vars "osc: $1"
+	[ ! -x "$DBT_REF" ] || dbt_in "$PWD" "dbt_$1" run --vars "osc: $1" >dbt.log || true
+}
+
+# columns NAME: the columns of NAME with their types, in order.
+columns() {
+	sql -c "select string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' order by attnum)
+		from pg_attribute where attrelid = '$1'::regclass and attnum > 0 and not attisdropped"
+}
+
+@test "on_schema_change=append_new_columns adds the new columns and fills only what the model selects" {
+	osc_run append_new_columns
+	assert_success
+	assert_equal "$(columns mr_append_new_columns.m)" "id integer, qty integer, price numeric(4,1), name character varying(10), flag boolean"
+	assert_equal "$(sql -c "select id, name, qty, price, flag from mr_append_new_columns.m order by id" | tr '\n' ' ')" \
+		"1|a|10|1.5| 2|bb||2.3|t "
+	need_dbt
+	same_relation mr_append_new_columns.m dbt_append_new_columns.m
+}
+
+@test "on_schema_change=sync_all_columns adds, drops and retypes columns as dbt does" {
+	osc_run sync_all_columns
+	assert_success
+	assert_equal "$(columns mr_sync_all_columns.m)" "id integer, name character varying(10), flag boolean, price numeric"
+	assert_equal "$(sql -c "select id, name, flag, price from mr_sync_all_columns.m order by id" | tr '\n' ' ')" \
+		"1|a||1.5 2|bb|t|2.25 "
+	need_dbt
+	same_relation mr_sync_all_columns.m dbt_sync_all_columns.m
+}
+
+@test "on_schema_change=fail fails the model, names the differences and keeps the table" {
+	osc_run fail
+	assert_failure 1
+	assert_stderr_line --partial "ERROR mr_fail.m (incremental, "
+	assert_stderr_line --partial "the source and target schemas of this incremental model are out of sync (on_schema_change=fail): source columns not in target: [flag]; target columns not in source: [qty]; new column types: [price numeric(4,1) -> numeric]. Set on_schema_change to append_new_columns or sync_all_columns, or rebuild with --full-refresh"
+	assert_equal "$(sql -c "select count(*) from mr_fail.m")" 1
+	need_dbt
+	grep -q "The source and target schemas on this incremental model are out of sync" dbt.log
+	assert_equal "$(columns dbt_fail.m)" "$(columns mr_fail.m)"
+}
+
+@test "an incremental build widens a string column the increment outgrows, as dbt-postgres does, even with ignore" {
+	project osc
+	"$BIN/modelrun" run -q --vars "osc: ignore"
+	[ ! -x "$DBT_REF" ] || dbt_in "$PWD" dbt_s run --vars "osc: ignore" >/dev/null
+	sed -i "s/select 1 as id, 'a'::varchar(5) as name/select 2 as id, 'abcdefgh'::varchar(8) as name/" models/m.sql
+	"$BIN/modelrun" run -q --vars "osc: ignore"
+	assert_equal "$(columns analytics.m)" "id integer, qty integer, price numeric(4,1), name character varying(8)"
+	assert_equal "$(sql -c "select string_agg(name, ',' order by id) from analytics.m")" "a,abcdefgh"
+	need_dbt
+	dbt_in "$PWD" dbt_s run --vars "osc: ignore" >/dev/null
+	same_relation analytics.m dbt_s.m
+}
+
+@test "a materialized_view is created, refreshed in place on later runs, and built again when its query changes" {
+	project matview
+	sql -c "create schema src" -c "create table src.t (n integer)" -c "insert into src.t values (1), (2)"
+	run --separate-stderr "$BIN/modelrun" run
+	assert_success
+	assert_stderr_line --partial "OK analytics.mv (materialized_view, 2 rows, "
+	[ ! -x "$DBT_REF" ] || dbt_in "$PWD" dbt_s run >/dev/null
+	assert_equal "$(sql -c "select relkind from pg_class where oid = 'analytics.mv'::regclass")" m
+	assert_equal "$(sql -c "select count(*) from pg_index where indrelid = 'analytics.mv'::regclass and not indisunique")" 1
+	oid=$(sql -c "select 'analytics.mv'::regclass::oid")
+	sql -c "insert into src.t values (3)" -c "create view analytics.mv_seen as select n from analytics.mv"
+	"$BIN/modelrun" run -q
+	assert_equal "$(sql -c "select 'analytics.mv'::regclass::oid")" "$oid"
+	assert_equal "$(sql -c "select string_agg(d::text, ',' order by n) from analytics.mv")" "2,4,6"
+	if [ -x "$DBT_REF" ]; then
+		dbt_in "$PWD" dbt_s run >/dev/null
+		same_relation analytics.mv dbt_s.mv
+		assert_equal "$(sql -c "select relkind from pg_class where oid = 'dbt_s.mv'::regclass")" m
+	fi
+	# a new query: built again (dbt would refresh the old one until --full-refresh); the view on it stays
+	sed -i 's/n \* 2 as d/n * 3 as d/' models/mv.sql
+	run --separate-stderr "$BIN/modelrun" run
+	assert_success
+	assert_stderr_line "modelrun: \"analytics\".\"mv\": the model's query changed: building the materialized view again"
+	assert_equal "$(sql -c "select string_agg(d::text, ',' order by n) from analytics.mv")" "3,6,9"
+	assert_equal "$(sql -c "select count(*) from analytics.mv_seen")" 3
+	# other indexes: changed in place; with on_configuration_change=fail, an error
+	sed -i "s/{'columns': \['n'\]}/{'columns': ['n', 'd'], 'unique': true}/" models/mv.sql
+	oid=$(sql -c "select 'analytics.mv'::regclass::oid")
+	"$BIN/modelrun" run -q
+	assert_equal "$(sql -c "select 'analytics.mv'::regclass::oid")" "$oid"
+	assert_equal "$(sql -c "select indisunique || ' ' || indnatts from pg_index where indrelid = 'analytics.mv'::regclass")" "true 2"
+	sed -i "s/materialized='materialized_view',/materialized='materialized_view', on_configuration_change='fail',/; s/'unique': true/'unique': false/" models/mv.sql
+	run --separate-stderr "$BIN/modelrun" run
+	assert_failure 1
+	assert_stderr_line --partial 'configuration changes were identified and on_configuration_change was set to fail for "analytics"."mv"'
+}
+
+@test "incremental_strategy=merge updates matched rows (merge_update_columns, merge_exclude_columns) and inserts the rest, as dbt does" {
+	project merge
+	sql -c "create schema src" -c "create table src.t (id integer, v text, created text)" \
+		-c "insert into src.t values (1, 'a', 'c1'), (2, 'b', 'c1')"
+	"$BIN/modelrun" run -q
+	[ ! -x "$DBT_REF" ] || dbt_in "$PWD" dbt_s run >/dev/null
+	sql -c "update src.t set v = v || '2', created = 'c2'" -c "insert into src.t values (3, 'c', 'c2')"
+	run --separate-stderr "$BIN/modelrun" run
+	assert_success
+	assert_stderr_line --partial "OK analytics.m_all (incremental, 3 rows, "
+	assert_equal "$(sql -c "select string_agg(concat_ws('|', id, v, created), ' ' order by id, v) from analytics.m_all")" "1|a2|c2 2|b2|c2 3|c|c2"
+	assert_equal "$(sql -c "select string_agg(concat_ws('|', id, v, created), ' ' order by id, v) from analytics.m_excl")" "1|a2|c1 2|b2|c1 3|c|c2"
+	assert_equal "$(sql -c "select string_agg(concat_ws('|', id, v, created), ' ' order by id, v) from analytics.m_upd")" "1|a2|c1 2|b2|c1 3|c|c2"
+	assert_equal "$(sql -c "select string_agg(concat_ws('|', id, v, created), ' ' order by id, v) from analytics.m_nokey")" "1|a|c1 1|a2|c2 2|b|c1 2|b2|c2 3|c|c2"
+	# both configs at once is an error, as in dbt
+	printf "{{ config(unique_key='id', merge_update_columns=['v'], merge_exclude_columns=['created']) }}\nselect 1 as id, 'x' as v, 'y' as created\n" >models/m_all.sql
+	run --separate-stderr "$BIN/modelrun" run -s m_all
+	assert_failure 1
+	assert_stderr_line --partial "model cannot specify merge_update_columns and merge_exclude_columns; use only one"
+	need_dbt
+	dbt_in "$PWD" dbt_s run >/dev/null || true
+	for m in m_excl m_upd m_nokey; do
+		same_relation "analytics.$m" "dbt_s.$m"
+	done
+}
+
+@test "a seed runs its post-hook after its load, in its transaction" {
+	mkdir -p p/seeds
+	printf 'name: sh\nconfig-version: 2\nseeds:\n  sh:\n    +post-hook: "delete from {{ this }} where code = %s"\n' "'b'" >p/dbt_project.yml
+	printf 'code\na\nb\n' >p/seeds/codes.csv
+	run --separate-stderr "$BIN/modelrun" seed --project-dir p
+	assert_success
+	assert_equal "$(sql -c "select string_agg(code, ',') from analytics.codes")" a
+	printf 'name: sh\nconfig-version: 2\nseeds:\n  sh:\n    +post-hook: "select 1/0"\n' >p/dbt_project.yml
+	printf 'code\nc\n' >p/seeds/codes.csv
+	run --separate-stderr "$BIN/modelrun" seed --project-dir p
+	assert_failure 1
+	assert_stderr_line --partial "post-hook 1: division by zero"
+	assert_equal "$(sql -c "select string_agg(code, ',') from analytics.codes")" a
 }

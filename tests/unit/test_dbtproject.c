@@ -185,6 +185,34 @@ static void selectors(void)
 	dbt_project_free(&p);
 }
 
+/* Hooks add up in dbt's order: dbt_project.yml, schema file, config();
+ * on-run-start takes a list, on-run-end one string. */
+static void hooks_add_up_across_levels(void)
+{
+	struct dbt_project p;
+	char err[1024];
+	struct dbt_options o = { .dir = "tests/data/dbt/hooks" };
+	CHECK(dbt_project_load(&p, &o, err, sizeof err) == 0);
+	CHECK(p.non_run_start == 2 && p.non_run_end == 1);
+	const struct dbt_node *t = node(&p, "totals");
+	CHECK(t && t->cfg.npre_hooks == 2 && t->cfg.npost_hooks == 5);
+	if (t && t->cfg.npost_hooks == 5) {
+		CHECK(strstr(t->cfg.pre_hooks[0].sql, "project pre") && strstr(t->cfg.pre_hooks[1].sql, "model pre"));
+		CHECK(strstr(t->cfg.post_hooks[0].sql, "project post") && t->cfg.post_hooks[0].transaction);
+		CHECK(strstr(t->cfg.post_hooks[1].sql, "outside") && !t->cfg.post_hooks[1].transaction);
+		CHECK(strstr(t->cfg.post_hooks[3].sql, "update {{ this }}"));
+		char *sql = NULL;
+		CHECK(dbt_render_hook(&p, (size_t)dbt_find(&p, "totals"), t->cfg.post_hooks[3].sql, false, &sql, err,
+				      sizeof err) == 0);
+		if (sql)
+			CHECK_STR(sql, strlen(sql), "update \"analytics\".\"totals\" set n = n * 10");
+		free(sql);
+	}
+	const struct dbt_node *inc = node(&p, "inc");
+	CHECK(inc && inc->cfg.npre_hooks == 1 && inc->cfg.npost_hooks == 2);
+	dbt_project_free(&p);
+}
+
 int main(void)
 {
 	log_level = LOG_QUIET;
@@ -193,5 +221,6 @@ int main(void)
 	RUN(schema_file_tests_are_collected);
 	RUN(errors_name_file_and_line);
 	RUN(selectors);
+	RUN(hooks_add_up_across_levels);
 	return UNIT_END();
 }

@@ -1,0 +1,2 @@
+{{ config(unique_key='id') }}
+select id, v, created from {{ source('src', 't') }}

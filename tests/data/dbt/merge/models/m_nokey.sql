@@ -1,0 +1,1 @@
+select id, v, created from {{ source('src', 't') }}
