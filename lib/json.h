@@ -13,12 +13,23 @@
 #ifndef ELT_JSON_H
 #define ELT_JSON_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "buf.h"
 
 /* Appends s as a JSON string value (or null) to b. */
 void json_string(struct buf *b, const char *s);
+
+/* Flags for json_string_n. */
+enum {
+	JSON_ASCII = 1,     /* every non-ASCII character as \uXXXX (Python's ensure_ascii) */
+	JSON_HTML_SAFE = 2, /* < > & ' as \u00XX too, as Jinja's tojson filter writes them */
+};
+
+/* Appends the n bytes at s (NULs included) as a JSON string value. */
+void json_string_n(struct buf *b, const char *s, size_t n, unsigned flags);
 
 /* Writes s as a JSON string value (or null) to f; errors are left in f's
  * error indicator, for the caller's check of the final flush. */

@@ -5,6 +5,7 @@
 #include "template.h"
 #include "template_int.h"
 #include "buf.h"
+#include "json.h"
 #include "xalloc.h"
 
 #include <math.h>
@@ -362,49 +363,8 @@ void tval_print(struct buf *b, const struct tval *v0, bool quoted)
 	}
 }
 
-/* json.dumps(v, sort_keys=True) with Jinja's escapes of <, >, & and ',
- * which is the tojson filter. */
-static void json_str(struct buf *b, const char *s, size_t n)
-{
-	buf_add(b, "\"", 1);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		char esc[16];
-		if (c == '"' || c == '\\') {
-			buf_add(b, "\\", 1);
-			buf_add(b, s + i, 1);
-		} else if (c == '\n') {
-			buf_add(b, "\\n", 2);
-		} else if (c == '\r') {
-			buf_add(b, "\\r", 2);
-		} else if (c == '\t') {
-			buf_add(b, "\\t", 2);
-		} else if (c < 0x20 || c == '<' || c == '>' || c == '&' || c == '\'') {
-			snprintf(esc, sizeof esc, "\\u%04x", c);
-			buf_add(b, esc, 6);
-		} else if (c >= 0x80) {
-			/* ensure_ascii: a code point as \uXXXX (surrogate pairs above the BMP) */
-			unsigned cp = 0;
-			size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-			cp = len == 1 ? c : c & (0x3f >> (len - 1));
-			for (size_t k = 1; k < len && i + k < n; k++)
-				cp = (cp << 6) | ((unsigned char)s[i + k] & 0x3f);
-			i += len - 1;
-			if (cp >= 0x10000) {
-				cp -= 0x10000;
-				snprintf(esc, sizeof esc, "\\u%04x\\u%04x", 0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
-				buf_add(b, esc, 12);
-			} else {
-				snprintf(esc, sizeof esc, "\\u%04x", cp);
-				buf_add(b, esc, 6);
-			}
-		} else {
-			buf_add(b, s + i, 1);
-		}
-	}
-	buf_add(b, "\"", 1);
-}
-
+/* json.dumps(v, sort_keys=True) with Jinja's escapes of <, >, & and ': the
+ * tojson filter. */
 void tval_json(struct buf *b, const struct tval *v0)
 {
 	struct tval sv = *v0;
@@ -416,7 +376,7 @@ void tval_json(struct buf *b, const struct tval *v0)
 	case TV_FUNC: buf_add(b, "null", 4); break;
 	case TV_BOOL: v->b ? buf_add(b, "true", 4) : buf_add(b, "false", 5); break;
 	case TV_NUM: tval_print(b, v, false); break;
-	case TV_STR: json_str(b, v->s, v->n); break;
+	case TV_STR: json_string_n(b, v->s, v->n, JSON_ASCII | JSON_HTML_SAFE); break;
 	case TV_LIST:
 		buf_add(b, "[", 1);
 		for (size_t i = 0; i < v->n; i++) {
@@ -441,7 +401,7 @@ void tval_json(struct buf *b, const struct tval *v0)
 		for (size_t i = 0; i < v->n; i++) {
 			if (i)
 				buf_add(b, ", ", 2);
-			json_str(b, v->keys[ix[i]], strlen(v->keys[ix[i]]));
+			json_string_n(b, v->keys[ix[i]], strlen(v->keys[ix[i]]), JSON_ASCII | JSON_HTML_SAFE);
 			buf_add(b, ": ", 2);
 			tval_json(b, &v->items[ix[i]]);
 		}

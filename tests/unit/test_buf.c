@@ -88,6 +88,21 @@ static void json_to_a_stream(void)
 	free(text);
 }
 
+/* Expected: Python's json.dumps (ensure_ascii) with Jinja's tojson
+ * replacements of < > & and '. */
+static void json_ascii_and_html_safe(void)
+{
+	struct buf b = { 0 };
+	const char s[] = "<a href='x'>&\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\0\n";
+	json_string_n(&b, s, sizeof s - 1, JSON_ASCII | JSON_HTML_SAFE);
+	CHECK_STR(b.data, b.len,
+		  "\"\\u003ca href=\\u0027x\\u0027\\u003e\\u0026\\u00e9\\u20ac\\ud83d\\ude00\\u0000\\n\"");
+	buf_reset(&b);
+	json_string_n(&b, s, sizeof s - 1, 0);
+	CHECK_STR(b.data, b.len, "\"<a href='x'>&\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\\u0000\\n\"");
+	buf_free(&b);
+}
+
 int main(void)
 {
 	RUN(bytes_survive_growth);
@@ -95,5 +110,6 @@ int main(void)
 	RUN(strings_from_empty_and_full);
 	RUN(json_escapes);
 	RUN(json_to_a_stream);
+	RUN(json_ascii_and_html_safe);
 	return UNIT_END();
 }
