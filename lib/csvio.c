@@ -780,6 +780,7 @@ static __attribute__((noinline)) bool ignore_line(struct csvr *r, const char *se
 	if (!r->ignored_open && !r->skip_left && !(len && (unsigned char)seg[0] == r->dialect.comment_char))
 		return false;
 	r->ignored_open = !ends_line;
+	r->last_term_cr = false; /* an LF after this line is no CRLF's */
 	if (ends_line) {
 		r->line++;
 		if (r->skip_left)
