@@ -1479,3 +1479,23 @@ same_both_ways() {
 	run same_both_ways --no-header --schema "$SCHEMA" nohead.csv
 	assert_success
 }
+
+@test "dialect: every hostile input, read under each dialect, keeps rows in = rows out + rejects without a crash" {
+	cp "$DATA"/hostile/*.csv .
+	dialects=("--delimiter ; --quote-char '" "--escape-char \\ --no-double-quote --comment-char #"
+		"--skip-initial-space --header-row 2" "--no-header --comment-char ,")
+	for f in *.csv; do
+		for d in "${dialects[@]}"; do
+			status=0
+			# shellcheck disable=SC2086
+			"$BIN/validate" --report json -q $d --rejects rej.csv "$f" >out.csv 2>err || status=$?
+			[ "$status" -le 1 ] || fail "$f with $d: exit $status: $(cat err)"
+			rows=$(sed -n 's/.*"rows": \([0-9]*\).*/\1/p' err)
+			valid=$(sed -n 's/.*"valid": \([0-9]*\).*/\1/p' err)
+			rejected=$(($(wc -l <rej.csv) - 1))
+			header=$(grep -o '"header_problems": {[^}]*}' err | grep -o '[0-9][0-9]*' | awk '{ n += $1 } END { print n + 0 }')
+			[ "$rows" -eq $((valid + rejected - ${header:-0})) ] ||
+				fail "$f with $d: $rows rows, $valid valid, $rejected rejects ($header for the header)"
+		done
+	done
+}
