@@ -126,8 +126,7 @@ struct cut_scan {
 	size_t cut;     /* the best place so far, or 0 */
 	bool escaped;   /* the last byte looked at was an escape character */
 	bool in_comment; /* inside a comment line */
-	bool line_start; /* the next byte starts a line (false at first: the
-			    scan starts on a line start, see scan_dialect) */
+	bool line_start; /* the next byte starts a line (a chunk's first does) */
 };
 
 /* scan_for_cut for a dialect with an escape or a comment character: a
