@@ -71,6 +71,13 @@ static void help(void)
 	      "      --sealed              each input must end with its producer's seal (gen\n"
 	      "                            --seal), counting the rows read; otherwise exit 3\n"
 	      "  -t, --tsv                 tab-separated input and output\n"
+
+	      "      --threads N           threads checking rows besides the main one\n"
+	      "                            (default: one per processor; 0 checks in one thread)\n"
+	      "  -q, --quiet               errors only on stderr\n"
+	      "  -v, --verbose             more detail on stderr\n"
+	      "  -h, --help                this help\n"
+	      "  -V, --version             version\n"
 	      "\nThe input's CSV dialect (Frictionless CSV Dialect; the output is always\n"
 	      "RFC 4180 CSV with commas, or tabs with -t, whatever the input's):\n"
 	      "      --dialect FILE        a dialect object (JSON or YAML); a schema's own\n"
@@ -86,18 +93,14 @@ static void help(void)
 	      "      --no-header           the first row is data; columns take the schema's\n"
 	      "                            field names (field1, field2, ... without a schema)\n"
 	      "      --sniff               guess the delimiter (, ; tab | :) from the first\n"
-	      "                            64 KiB and say on stderr what was found\n\n"
-	      "      --threads N           threads checking rows besides the main one\n"
-	      "                            (default: one per processor; 0 checks in one thread)\n"
-	      "  -q, --quiet               errors only on stderr\n"
-	      "  -v, --verbose             more detail on stderr\n"
-	      "  -h, --help                this help\n"
-	      "  -V, --version             version\n\n"
+	      "                            64 KiB and say on stderr what was found\n"
+	      "\n"
 	      "Without a schema or rules, validate still checks that the CSV is well-formed,\n"
 	      "valid UTF-8 and rectangular against its header.\n\n"
 	      "Exit status: 0 success (no rejects, or within a --max-* limit); 1 rejects\n"
-	      "over the limit, a bad header or no header; 2 usage error; 3 unreadable schema or input, I/O error,\n"
-	      "a pattern that could not be matched, an input without its seal (--sealed).\n"
+	      "over the limit, a bad header, no header or a delimiter that looks wrong;\n"
+	      "2 usage error; 3 unreadable schema, dialect or input, I/O error, a pattern\n"
+	      "that could not be matched, an input without its seal (--sealed).\n"
 	      "With --seal, the seal is written only when the exit status is 0.\n",
 	      stdout);
 }
@@ -339,8 +342,8 @@ static bool read_header(struct validator *v, const struct csv_record *rec)
 static void header_from_names(struct validator *v, const struct csv_record *first)
 {
 	size_t n = first->kind == CSVR_ROW ? first->nfields : 0;
-	if (n < v->schema.nfields && v->by_position)
-		n = v->schema.nfields; /* missing cells, not missing labels */
+	if (n < v->schema.nfields)
+		n = v->schema.nfields; /* a short row misses cells; no label is missing */
 	struct csv_field *names = xcalloc(n + 1, sizeof *names);
 	for (size_t i = 0; i < n; i++) {
 		char buf[32];
