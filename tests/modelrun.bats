@@ -1329,3 +1329,30 @@ v mr_contract_reader SELECT"
 		select 'always' t, count(*) n from dbt_s.always union all
 		select 'keep', count(*) from dbt_s.keep union all select 'plain', count(*) from dbt_s.plain) x")" "$counts"
 }
+
+@test "a seed takes its grants and persist_docs too, as dbt seeds do" {
+	contract_roles
+	mkdir -p p/seeds
+	cat >p/dbt_project.yml <<-'EOF'
+	name: sg
+	config-version: 2
+	seeds:
+	  sg:
+	    +grants: {select: [mr_contract_reader]}
+	    +persist_docs: {relation: true, columns: true}
+	EOF
+	printf 'code,label\na,Alpha\n' >p/seeds/codes.csv
+	printf "version: 2\nseeds:\n  - name: codes\n    description: \"codes' list\"\n    columns:\n      - name: code\n        description: the code\n" >p/seeds/schema.yml
+	"$BIN/modelrun" seed -q --project-dir p
+	sql -c "grant update on analytics.codes to mr_contract_reader"
+	"$BIN/modelrun" seed -q --project-dir p
+	local want="codes mr_contract_reader SELECT
+codes.code codes' list / the code
+codes.label codes' list / -"
+	assert_equal "$(catalog analytics)" "$want"
+	need_dbt
+	dbt_in p dbt_s seed >/dev/null
+	sql -c "grant update on dbt_s.codes to mr_contract_reader"
+	dbt_in p dbt_s seed >/dev/null
+	assert_equal "$(catalog dbt_s)" "$want"
+}
