@@ -453,6 +453,13 @@ int dbtc_read_entry(struct dbt_project *p, size_t node, struct ydoc *d, yaml_nod
 		free(n->description);
 		n->description = desc;
 	}
+	/* docs: and meta: beside config:, as dbt also reads them */
+	static const char *const props[] = { "docs", "meta" };
+	for (int i = 0; i < 2; i++) {
+		yaml_node_t *v = ydoc_get(d, entry, props[i]);
+		if (v && dbtc_config_yaml(&n->cfg, props[i], d, v, err, errlen) < 0)
+			return -1;
+	}
 	yaml_node_t *cols = ydoc_get(d, entry, "columns");
 	for (size_t i = 0; cols && ydoc_is_seq(cols) && i < ydoc_len(cols); i++) {
 		yaml_node_t *c = ydoc_item(d, cols, i);
