@@ -1356,3 +1356,19 @@ codes.label codes' list / -"
 	dbt_in p dbt_s seed >/dev/null
 	assert_equal "$(catalog dbt_s)" "$want"
 }
+
+@test "a constraint of an unknown type or a foreign key to something that is not a ref or source is refused, naming file:line" {
+	project contracts
+	sed -i 's/          - type: primary_key$/          - type: primary_kee/' models/schema.yml
+	run --separate-stderr "$BIN/modelrun" ls
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: ./models/schema.yml:12: Invalid constraint type on column id"
+	sed -i "s/primary_kee/primary_key/; s/to: ref('parent')/to: parent/" models/schema.yml
+	run --separate-stderr "$BIN/modelrun" ls
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: ./models/schema.yml:35: Invalid 'ref' or 'source' syntax on foreign key constraint 'to' on model child: parent."
+	sed -i "s/to: parent/to: ref('nothing')/" models/schema.yml
+	run --separate-stderr "$BIN/modelrun" ls
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: ./models/schema.yml:35: foreign key to ref('nothing'): no model or seed is called 'nothing'"
+}
