@@ -269,8 +269,9 @@ static int work(void *ud, int worker, size_t node)
 	}
 	double t0 = clock_seconds();
 	log_debug("building %s on connection %d", n->name, worker + 1);
-	int rc = n->kind == DBT_SEED ? mr_seed(ctx, ctx->conns[worker], node, r) :
-				       mr_build(ctx, ctx->conns[worker], node, r);
+	int rc = n->kind == DBT_SEED     ? mr_seed(ctx, ctx->conns[worker], node, r) :
+		 n->kind == DBT_SNAPSHOT ? mr_snapshot(ctx, ctx->conns[worker], node, r) :
+					   mr_build(ctx, ctx->conns[worker], node, r);
 	r->secs = clock_seconds() - t0;
 	r->status = rc == 0 ? ST_OK : ST_ERROR;
 	/* A broken connection is not the model's fault, and every model after
@@ -429,6 +430,16 @@ static int run_project_hooks(PGconn *conn, const struct dbt_project *p, const ch
 	return 0;
 }
 
+/* What a command builds, for messages: "seed", "snapshot" or "model". */
+static const char *command_noun(const char *command, bool plural)
+{
+	if (strcmp(command, "seed") == 0)
+		return plural ? "seeds" : "seed";
+	if (strcmp(command, "snapshot") == 0)
+		return plural ? "snapshots" : "snapshot";
+	return plural ? "models" : "model";
+}
+
 static int cmd_build(struct dbt_project *p, const struct opts *o, bool *selected)
 {
 	struct mr_ctx ctx = { .p = p, .full_refresh = o->full_refresh };
@@ -459,7 +470,7 @@ static int cmd_build(struct dbt_project *p, const struct opts *o, bool *selected
 		goto out;
 	}
 	if (!buildable)
-		log_info("nothing to do: no %s selected", strcmp(o->command, "seed") == 0 ? "seed" : "model");
+		log_info("nothing to do: no %s selected", command_noun(o->command, false));
 	/* As in dbt: a failed on-run-start hook skips every node, and
 	 * on-run-end runs whatever happened to the nodes. */
 	bool start_failed = run_project_hooks(ctx.conns[0], p, "on-run-start", p->on_run_start, p->non_run_start) != 0;
@@ -473,7 +484,7 @@ static int cmd_build(struct dbt_project *p, const struct opts *o, bool *selected
 			}
 		if (buildable)
 			log_error("skipping all %zu %s: an on-run-start hook failed", buildable,
-				  strcmp(o->command, "seed") == 0 ? "seeds" : "models");
+				  command_noun(o->command, true));
 	} else if (dag_run(p, selected, nconns, work, skipped, &ctx, st) != 0) {
 		log_warn("could not start every thread; ran on fewer connections");
 	}
@@ -735,7 +746,7 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	static const char *const commands[] = { "run", "seed", "compile", "ls", "graph", NULL };
+	static const char *const commands[] = { "run", "seed", "snapshot", "compile", "ls", "graph", NULL };
 	for (const char *const *k = commands; *k; k++)
 		if (strcmp(*k, o->command) == 0)
 			return -1;
@@ -754,18 +765,21 @@ static int select_nodes(const struct dbt_project *p, const struct opts *o, bool 
 		log_error("%s", err);
 		return EXIT_USAGE;
 	}
-	bool seeds = strcmp(o->command, "seed") == 0;
+	bool seeds = strcmp(o->command, "seed") == 0, snapshots = strcmp(o->command, "snapshot") == 0;
 	bool models_only = strcmp(o->command, "run") == 0 || strcmp(o->command, "compile") == 0;
 	size_t nsel = 0;
 	for (size_t i = 0; i < p->nnodes; i++) {
 		if (seeds && p->nodes[i].kind != DBT_SEED)
+			selected[i] = false;
+		if (snapshots && p->nodes[i].kind != DBT_SNAPSHOT)
 			selected[i] = false;
 		if (models_only && p->nodes[i].kind != DBT_MODEL)
 			selected[i] = false;
 		nsel += selected[i];
 	}
 	if (!nsel && (o->nselect || o->nexclude))
-		log_warn("the selection matches no %s", seeds ? "seed" : models_only ? "model" : "node");
+		log_warn("the selection matches no %s", seeds || snapshots || models_only ? command_noun(o->command, false) :
+			 "node");
 	log_debug("project %s: %zu nodes, %zu sources, %zu selected, target schema %s", p->name, p->nnodes,
 		  p->nsources, nsel, p->target_schema);
 	return 0;
@@ -785,7 +799,8 @@ static int run_command(const struct opts *o)
 	bool *selected = xcalloc(p.nnodes, sizeof *selected);
 	int status = select_nodes(&p, o, selected);
 	if (status == 0) {
-		if (strcmp(o->command, "run") == 0 || strcmp(o->command, "seed") == 0)
+		if (strcmp(o->command, "run") == 0 || strcmp(o->command, "seed") == 0 ||
+		    strcmp(o->command, "snapshot") == 0)
 			status = cmd_build(&p, o, selected);
 		else if (strcmp(o->command, "compile") == 0)
 			status = cmd_compile(&p, selected);

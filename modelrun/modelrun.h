@@ -116,6 +116,27 @@ void mr_tmp_name(const char *name, char *buf);
 int mr_hooks(const struct mr_ctx *ctx, PGconn *conn, size_t node, bool post, bool in_txn, bool incremental,
 	     struct node_result *r);
 
+/* dbt-postgres's expand_target_column_types, run on every incremental
+ * build whatever on_schema_change says, and on every snapshot: a string
+ * column of rel shorter than the same column of from (text counting as
+ * 256) becomes character varying of from's size. Both are names the
+ * server reads as regclass. Returns 0 or -1 with r->message. */
+int mr_expand_columns(PGconn *conn, struct node_result *r, const char *from, const char *rel);
+
+/* The columns of rel (a name read as regclass), in order: name, dbt's
+ * type string, string size (-1 for a non-string), catalog type or null.
+ * NULL with r->message on error. */
+PGresult *mr_columns(PGconn *conn, struct node_result *r, const char *rel);
+/* The type to give column i of mr_columns() in DDL. */
+const char *mr_column_type(const PGresult *res, int i);
+
+/* ---- snapshot.c ---- */
+
+/* Runs one snapshot (dbt's SCD2 history table, timestamp or check
+ * strategy) on conn in one transaction, with its hooks, filling r.
+ * Returns 0, or -1 after a failure that was rolled back. */
+int mr_snapshot(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *r);
+
 /* ---- seed.c ---- */
 
 /* Loads the seed's CSV into its table with COPY, replacing the previous
