@@ -87,12 +87,11 @@ static bool fqn_prefix(char *const *fqn, size_t nfqn, const char *sel)
 	}
 }
 
-/* The fqn as dbt has it, or (with a dot in the selector) without the
- * project's name first: staging.stg_sales. */
+/* The fqn as dbt has it, or without the project's name first, as dbt
+ * also tries: staging.stg_sales, or a bare folder name (staging). */
 static bool fqn_matches(const struct dbt_node *n, const char *value)
 {
-	return fqn_prefix(n->fqn, n->nfqn, value) ||
-	       (strchr(value, '.') && n->nfqn > 1 && fqn_prefix(n->fqn + 1, n->nfqn - 1, value));
+	return fqn_prefix(n->fqn, n->nfqn, value) || (n->nfqn > 1 && fqn_prefix(n->fqn + 1, n->nfqn - 1, value));
 }
 
 static int match(const struct dbt_project *p, const char *crit, bool *mark, char *err, size_t errlen)
