@@ -1400,6 +1400,59 @@ int dbt_render_text(const struct dbt_project *p, const char *file, const char *t
 	return rc;
 }
 
+/* The project's host with a caller's functions and globals first. */
+struct extra_state {
+	struct host_state h;
+	const struct dbt_extra_host *x;
+};
+
+static bool is_extra(const struct dbt_extra_host *x, const char *name)
+{
+	for (const char *const *f = x->funcs; *f; f++)
+		if (strcmp(*f, name) == 0)
+			return true;
+	return false;
+}
+
+static int extra_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
+{
+	struct extra_state *e = ud;
+	if (is_extra(e->x, c->name))
+		return e->x->call(e->x->ud, r, c, out);
+	return host_call(&e->h, r, c, out);
+}
+
+static int extra_global(void *ud, struct tmpl_render *r, const char *name, int line, struct tval *out)
+{
+	struct extra_state *e = ud;
+	int rc = e->x->global ? e->x->global(e->x->ud, r, name, line, out) : 1;
+	return rc == 1 ? host_global(&e->h, r, name, line, out) : rc;
+}
+
+int dbt_render_text_ex(const struct dbt_project *p, const char *file, const char *text, size_t len,
+		       const struct dbt_extra_host *x, char **sql, char *err, size_t errlen)
+{
+	*sql = NULL;
+	size_t n = 0, k = 0;
+	while (tmpl_dbt_functions[n])
+		n++;
+	while (x->funcs[k])
+		k++;
+	const char **funcs = xcalloc(n + k + 1, sizeof *funcs);
+	memcpy(funcs, tmpl_dbt_functions, n * sizeof *funcs);
+	memcpy(funcs + n, x->funcs, k * sizeof *funcs);
+	struct tmpl *t = tmpl_parse(file, text, len, funcs, err, errlen);
+	free(funcs);
+	if (!t)
+		return -1;
+	struct dbt_render_opts o = { 0 };
+	struct extra_state e = { { .p = (struct dbt_project *)p, .node = NO_NODE, .opts = &o }, x };
+	struct tmpl_host host = { extra_call, extra_global, &e };
+	int rc = tmpl_render(t, &host, sql, NULL, err, errlen);
+	tmpl_free(t);
+	return rc;
+}
+
 /* Static walk: refs and sources with literal arguments anywhere. */
 struct static_state {
 	struct dbt_project *p;

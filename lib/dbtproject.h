@@ -241,6 +241,23 @@ int dbt_render(const struct dbt_project *p, size_t node, const struct dbt_render
 int dbt_render_text(const struct dbt_project *p, const char *file, const char *text, size_t len,
 		    char **sql, char *err, size_t errlen);
 
+/* What a caller adds to the project's functions for a template that is
+ * not a model (modelrun run-operation: run_query, log, ...). call answers
+ * a call of one of funcs (NULL-terminated) and returns 0 with *out, or -1
+ * after tmpl_fail(); global answers a name as tmpl_host.global does (1:
+ * not its own), and may be NULL. */
+struct dbt_extra_host {
+	const char *const *funcs;
+	int (*call)(void *ud, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out);
+	int (*global)(void *ud, struct tmpl_render *r, const char *name, int line, struct tval *out);
+	void *ud;
+};
+
+/* dbt_render_text() with x's functions and globals besides the
+ * project's. */
+int dbt_render_text_ex(const struct dbt_project *p, const char *file, const char *text, size_t len,
+		       const struct dbt_extra_host *x, char **sql, char *err, size_t errlen);
+
 /* Renders a hook of node (a pre_hook or post_hook) as the model sees it:
  * this, ref() (to any node), source(), var(), and is_incremental()
  * answering incremental. Returns 0 with a malloc'd *sql, or -1 with err. */

@@ -4,6 +4,8 @@
  *
  *   modelrun run      build the selected models (views, tables, incremental)
  *   modelrun seed     load the seed CSV files into tables
+ *   modelrun snapshot take the selected snapshots (snapshot.c)
+ *   modelrun run-operation MACRO  run a macro for its effects (operation.c)
  *   modelrun compile  write the compiled SQL under target/compiled/ (no database)
  *   modelrun ls       list the selected nodes
  *   modelrun graph    print the dependency graph as Graphviz DOT
@@ -37,9 +39,10 @@
 
 static void usage(FILE *to)
 {
-	fputs("usage: modelrun run|seed|compile|ls|graph [--project-dir DIR] [--schema S]\n"
+	fputs("usage: modelrun run|seed|snapshot|compile|ls|graph [--project-dir DIR] [--schema S]\n"
 	      "                [-d CONNINFO] [-s SELECTOR]... [--exclude SELECTOR]...\n"
-	      "                [--threads N] [--vars YAML] [--full-refresh] [--no-wait] [-q | -v]\n",
+	      "                [--threads N] [--vars YAML] [--full-refresh] [--no-wait] [-q | -v]\n"
+	      "       modelrun run-operation MACRO [--args YAML] [--project-dir DIR] [-d CONNINFO]\n",
 	      to);
 }
 
@@ -49,6 +52,8 @@ static void help(void)
 	fputs("\nBuilds the SQL models of a dbt-style project in dependency order.\n\n"
 	      "  run                      build the selected models\n"
 	      "  seed                     load the seed CSV files into tables\n"
+	      "  snapshot                 take the selected snapshots (dbt's SCD2 history tables)\n"
+	      "  run-operation MACRO      run a macro of macros/ for what it does (run_query, log)\n"
 	      "  compile                  write compiled SQL under target/compiled/ (no database)\n"
 	      "  ls                       list the selected nodes, one per line\n"
 	      "  graph                    print the dependency graph as Graphviz DOT\n\n"
@@ -60,12 +65,14 @@ static void help(void)
 	      "      --threads N          build independent models on N connections (default 1)\n"
 	      "      --vars YAML          values for var(), e.g. 'start: 2026-01-01'\n"
 	      "      --full-refresh       rebuild incremental models from scratch\n"
+	      "      --args YAML          run-operation: the macro's arguments, e.g. '{role: reporter}'\n"
 	      "      --no-wait            fail at once when another run holds the project's lock\n"
 	      "  -q, --quiet              errors only on stderr\n"
 	      "  -v, --verbose            more detail on stderr\n"
 	      "  -h, --help               this help\n"
 	      "  -V, --version            version\n\n"
-	      "Exit status: 0 success, 1 a model failed, 2 usage error, 3 operational failure.\n",
+	      "Exit status: 0 success, 1 a model, seed or snapshot failed (run-operation: the macro failed),\n"
+	      "2 usage error (run-operation: no such macro), 3 operational failure.\n",
 	      stdout);
 }
 
@@ -82,6 +89,8 @@ struct opts {
 	const char *vars;
 	bool full_refresh;
 	bool no_wait;
+	const char *macro;   /* run-operation */
+	const char *args;    /* run-operation --args */
 };
 
 /* mkdir -p for the directories of path (not path itself). The last
@@ -701,6 +710,7 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		{ "vars", required_argument, NULL, 'A' },
 		{ "full-refresh", no_argument, NULL, 'F' },
 		{ "no-wait", no_argument, NULL, 'W' },
+		{ "args", required_argument, NULL, 'a' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -725,6 +735,7 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		case 'A': o->vars = optarg; break;
 		case 'F': o->full_refresh = true; break;
 		case 'W': o->no_wait = true; break;
+		case 'a': o->args = optarg; break;
 		case 'q': log_level = LOG_QUIET; break;
 		case 'v': log_level = LOG_VERBOSE; break;
 		case 'h': help(); return EXIT_OK;
@@ -736,21 +747,34 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (optind >= argc) {
-		log_error("a command is needed: run, seed, compile, ls or graph");
+		log_error("a command is needed: run, seed, snapshot, run-operation, compile, ls or graph");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
 	o->command = argv[optind++];
+	if (strcmp(o->command, "run-operation") == 0) {
+		if (optind >= argc) {
+			log_error("run-operation needs the name of a macro");
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		o->macro = argv[optind++];
+	} else if (o->args) {
+		log_error("--args is for run-operation");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
 	if (optind < argc) {
 		log_error("unexpected argument \"%s\"", argv[optind]);
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	static const char *const commands[] = { "run", "seed", "snapshot", "compile", "ls", "graph", NULL };
+	static const char *const commands[] = { "run", "seed", "snapshot", "run-operation", "compile", "ls", "graph",
+						NULL };
 	for (const char *const *k = commands; *k; k++)
 		if (strcmp(*k, o->command) == 0)
 			return -1;
-	log_error("unknown command \"%s\" (run, seed, compile, ls or graph)", o->command);
+	log_error("unknown command \"%s\" (run, seed, snapshot, run-operation, compile, ls or graph)", o->command);
 	usage(stderr);
 	return EXIT_USAGE;
 }
@@ -796,7 +820,12 @@ static int run_command(const struct opts *o)
 		dbt_project_free(&p);
 		return EXIT_OPER;
 	}
-	bool *selected = xcalloc(p.nnodes, sizeof *selected);
+	if (strcmp(o->command, "run-operation") == 0) {
+		int rc = mr_run_operation(&p, o->dbname, o->macro, o->args);
+		dbt_project_free(&p);
+		return rc;
+	}
+	bool *selected = xcalloc(p.nnodes ? p.nnodes : 1, sizeof *selected);
 	int status = select_nodes(&p, o, selected);
 	if (status == 0) {
 		if (strcmp(o->command, "run") == 0 || strcmp(o->command, "seed") == 0 ||

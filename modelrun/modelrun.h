@@ -137,6 +137,21 @@ const char *mr_column_type(const PGresult *res, int i);
  * Returns 0, or -1 after a failure that was rolled back. */
 int mr_snapshot(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *r);
 
+/* ---- operation.c ---- */
+
+/* The macro registry, until the project reader loads macros: finds the
+ * macro called name in a *.sql file under the project's macro paths.
+ * Returns 0 with the file's path and whole text (malloc'd), 1 when there
+ * is none, or -1 with err. */
+int mr_macro_find(const struct dbt_project *p, const char *name, char **path, char **text, char *err,
+		  size_t errlen);
+
+/* modelrun run-operation: renders macro with args (YAML mapping text, or
+ * NULL) as keyword arguments, its run_query() calls each committed on
+ * its own. Returns the exit status (0, 1 the macro failed, 2 no such
+ * macro or bad --args, 3 operational). */
+int mr_run_operation(const struct dbt_project *p, const char *dbname, const char *macro, const char *args);
+
 /* ---- seed.c ---- */
 
 /* Loads the seed's CSV into its table with COPY, replacing the previous

@@ -84,7 +84,7 @@ same_relation() {
 @test "modelrun --help prints the usage and exits 0; --version names it" {
 	run --separate-stderr "$BIN/modelrun" --help
 	assert_success
-	assert_line --index 0 --partial "usage: modelrun run|seed|compile|ls|graph"
+	assert_line --index 0 --partial "usage: modelrun run|seed|snapshot|compile|ls|graph"
 	run "$BIN/modelrun" --version
 	assert_success
 	assert_output "modelrun 0.1.0"
@@ -96,10 +96,10 @@ same_relation() {
 	assert_output ""
 	assert_equal "$(printf '%s\n' "$stderr" | head -1)" "modelrun: unknown option '--bogus'"
 	assert_equal "$(printf '%s\n' "$stderr" | sed -n 2p)" \
-		"usage: modelrun run|seed|compile|ls|graph [--project-dir DIR] [--schema S]"
+		"usage: modelrun run|seed|snapshot|compile|ls|graph [--project-dir DIR] [--schema S]"
 	run --separate-stderr "$BIN/modelrun"
 	assert_failure 2
-	assert_equal "$(printf '%s\n' "$stderr" | head -1)" "modelrun: a command is needed: run, seed, compile, ls or graph"
+	assert_equal "$(printf '%s\n' "$stderr" | head -1)" "modelrun: a command is needed: run, seed, snapshot, run-operation, compile, ls or graph"
 	run --separate-stderr "$BIN/modelrun" run --threads 0
 	assert_failure 2
 	assert_equal "$stderr" "modelrun: --threads: 0 is out of range (1 to 64)"
@@ -1304,4 +1304,56 @@ snap_both() {
 		dbt_in "$PWD" dbt_ls ls --resource-type model --resource-type snapshot --quiet -s "$s" | sort >dbt.out
 		diff -u dbt.out mr.out || { echo "selector $s differs" >&2; return 1; }
 	done
+}
+
+# ---- issue 18: run-operation ----
+
+@test "modelrun run-operation renders a macro with --args: its queries commit, log(info=True) and print() write stdout" {
+	project snap
+	run --separate-stderr "$BIN/modelrun" run-operation record_event --args '{event: signup, times: 2, tags: [a, b]}'
+	assert_success
+	assert_output "$(printf 'events: 2, last 2\nrecorded signup')"
+	assert_stderr_line --regexp '^modelrun: ran operation record_event: 4 queries in [0-9.]+ s$'
+	refute_stderr_line --partial 'a debug line'
+	assert_equal "$(sql -c "select string_agg(event || n || tags, ' ' order by n) from public.events")" "signup1a,b signup2a,b"
+	run --separate-stderr "$BIN/modelrun" run-operation record_event -v --args 'event: login'
+	assert_success
+	assert_output "$(printf 'events: 3, last 2\nrecorded login')"
+	assert_stderr_line 'modelrun: a debug line'
+	# each query commits on its own: what ran before the failure stays
+	run --separate-stderr "$BIN/modelrun" run-operation fail_half_way
+	assert_failure 1
+	assert_equal "$stderr" "modelrun: error while running operation fail_half_way: macros/operations.sql:19: run_query: division by zero"
+	assert_equal "$(sql -c "select count(*) from public.events where event = 'before'")" 1
+	run --separate-stderr "$BIN/modelrun" run-operation no_such_macro
+	assert_failure 2
+	assert_equal "$stderr" "modelrun: no macro called 'no_such_macro' in the project's macro paths"
+	run --separate-stderr "$BIN/modelrun" run-operation record_event --args '[1, 2]'
+	assert_failure 2
+	assert_equal "$stderr" "modelrun: --args: expected a mapping of argument names to values, such as '{role: reporter}'"
+	run --separate-stderr "$BIN/modelrun" run-operation
+	assert_failure 2
+	assert_equal "${stderr_lines[0]}" "modelrun: run-operation needs the name of a macro"
+	run --separate-stderr "$BIN/modelrun" run --args '{a: 1}'
+	assert_failure 2
+	assert_equal "${stderr_lines[0]}" "modelrun: --args is for run-operation"
+}
+
+@test "modelrun run-operation does what dbt run-operation does: the same rows, lines and exit statuses" {
+	need_dbt
+	project snap
+	"$BIN/modelrun" run-operation record_event --args '{event: signup, times: 2, tags: [a, b]}' >mr.out
+	run "$BIN/modelrun" run-operation fail_half_way
+	assert_failure 1
+	sql -c "alter table public.events rename to events_mr"
+	dbt_in "$PWD" dbt_s run-operation record_event --args '{event: signup, times: 2, tags: [a, b]}' >dbt.out
+	run dbt_in "$PWD" dbt_s run-operation fail_half_way
+	assert_failure 1
+	same_relation public.events public.events_mr
+	# dbt's lines are stamped with the time; print() is not
+	assert_equal "$(sed -n 's/^[0-9:]*  \(events: .*\)/\1/p; /^recorded /p' dbt.out)" "$(cat mr.out)"
+	run dbt_in "$PWD" dbt_s run-operation no_such_macro
+	assert_failure 2
+	run "$BIN/modelrun" run-operation no_such_macro
+	assert_failure 2
 }
