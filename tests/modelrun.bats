@@ -1173,6 +1173,17 @@ snap_rows() {
 	assert_stderr_line "modelrun: the selection matches no snapshot"
 	run "$BIN/modelrun" ls -s resource_type:snapshot --exclude 'path:snapshots/more'
 	assert_output "$(printf '%s\n' snap.timestamps.ts_ignore snap.timestamps.ts_invalidate snap.ck_new_record snap.ck_all)"
+	# data tests on a snapshot's columns, in a schema file, run under dqcheck
+	cat >snapshots/tests.yml <<-'EOF2'
+	snapshots:
+	  - name: ts_ignore
+	    columns:
+	      - name: dbt_scd_id
+	        tests: [unique, not_null]
+	EOF2
+	run --separate-stderr "$BIN/dqcheck"
+	assert_success
+	assert_stderr_line --partial 'PASS  unique_ts_ignore_dbt_scd_id: 0 failing rows'
 }
 
 @test "snapshot configs dbt requires are checked when the project loads, naming file:line; bad values fail the snapshot" {
