@@ -207,9 +207,51 @@ static bool is_identifier(const char *s)
 	return true;
 }
 
+/* Whether the macro called name in text takes the keyword argument
+ * key, as Jinja decides: one of its parameters, or any name when its
+ * body reads kwargs. (The engine does not refuse an unknown one itself.) */
+static bool takes_argument(const char *text, const char *name, const char *key)
+{
+	const char *s = text;
+	while ((s = strstr(s, "{%")) && !macro_tag(s, name))
+		s += 2;
+	if (!s)
+		return true;
+	const char *open = strchr(s, '('), *body = strstr(open, "%}");
+	if (!body)
+		return true;
+	const char *end = strstr(body, "endmacro"), *kw = strstr(body, "kwargs");
+	if (kw && (!end || kw < end))
+		return true;
+	/* the parameters: identifiers at depth 1, each followed by , = or ) */
+	int depth = 0;
+	size_t kl = strlen(key);
+	for (const char *c = open; *c && c < body; c++) {
+		if (*c == '(' || *c == '[' || *c == '{')
+			depth++;
+		else if (*c == ')' || *c == ']' || *c == '}')
+			depth--;
+		else if (*c == '\'' || *c == '"') {
+			const char *q = strchr(c + 1, *c);
+			if (!q)
+				break;
+			c = q;
+		} else if (depth == 1 && (c[-1] == '(' || c[-1] == ',' || isspace((unsigned char)c[-1])) &&
+			   strncmp(c, key, kl) == 0 && !(isalnum((unsigned char)c[kl]) || c[kl] == '_')) {
+			const char *after = c + kl;
+			while (isspace((unsigned char)*after))
+				after++;
+			if (*after == ',' || *after == '=' || *after == ')')
+				return true;
+		}
+	}
+	return false;
+}
+
 /* Appends "name(k=v, ...)" for the mapping in args (NULL: no arguments).
- * Returns 0, or EXIT_USAGE after saying what is wrong with --args. */
-static int call_text(struct buf *b, const char *name, const char *args)
+ * Returns 0, EXIT_USAGE after saying what is wrong with --args, or
+ * EXIT_DATA for an argument the macro does not take (dbt's status). */
+static int call_text(struct buf *b, const char *text, const char *name, const char *args)
 {
 	buf_printf(b, "%s(", name);
 	if (!args) {
@@ -233,6 +275,12 @@ static int call_text(struct buf *b, const char *name, const char *args)
 		if (!is_identifier(k)) {
 			log_error("--args: '%s' is not an argument name", k ? k : "");
 			rc = EXIT_USAGE;
+			break;
+		}
+		if (!takes_argument(text, name, k)) {
+			log_error("error while running operation %s: macro '%s' takes no keyword argument '%s'", name, name,
+				  k);
+			rc = EXIT_DATA;
 			break;
 		}
 		buf_printf(b, "%s%s=", i ? ", " : "", k);
@@ -404,7 +452,7 @@ int mr_run_operation(const struct dbt_project *p, const char *dbname, const char
 	struct buf b = { 0 };
 	buf_adds(&b, text);
 	buf_adds(&b, "\n{%- do ");
-	int status = call_text(&b, macro, args);
+	int status = call_text(&b, text, macro, args);
 	buf_adds(&b, " -%}");
 	free(text);
 	PGconn *conn = NULL;

@@ -1339,6 +1339,10 @@ snap_both() {
 	run --separate-stderr "$BIN/modelrun" run-operation no_such_macro
 	assert_failure 2
 	assert_equal "$stderr" "modelrun: no macro called 'no_such_macro' in the project's macro paths"
+	run --separate-stderr "$BIN/modelrun" run-operation record_event --args '{event: x, bogus: 1}'
+	assert_failure 1
+	assert_equal "$stderr" "modelrun: error while running operation record_event: macro 'record_event' takes no keyword argument 'bogus'"
+	assert_equal "$(sql -c "select count(*) from public.events where event = 'x'")" 0
 	run --separate-stderr "$BIN/modelrun" run-operation record_event --args '[1, 2]'
 	assert_failure 2
 	assert_equal "$stderr" "modelrun: --args: expected a mapping of argument names to values, such as '{role: reporter}'"
@@ -1365,6 +1369,9 @@ snap_both() {
 	assert_equal "$(sed -n 's/^[0-9:]*  \(events: .*\)/\1/p; /^recorded /p' dbt.out)" "$(cat mr.out)"
 	run dbt_in "$PWD" dbt_s run-operation no_such_macro
 	assert_failure 2
+	run dbt_in "$PWD" dbt_s run-operation record_event --args '{event: x, bogus: 1}'
+	assert_failure 1
+	assert_output --partial "takes no keyword argument 'bogus'"
 	run "$BIN/modelrun" run-operation no_such_macro
 	assert_failure 2
 }
