@@ -79,7 +79,8 @@ static char *quote_relation(const char *schema, const char *ident)
 
 const char *dbt_mat_name(enum dbt_mat m)
 {
-	static const char *const names[] = { "view", "table", "incremental", "ephemeral", "seed", "materialized_view" };
+	static const char *const names[] = { "view", "table", "incremental", "ephemeral", "seed", "materialized_view",
+					     "snapshot" };
 	return names[m];
 }
 
@@ -220,8 +221,22 @@ static void add_hook(struct dbt_config *c, bool post, const char *sql, bool tran
 		PUSH(c->pre_hooks, c->npre_hooks, h);
 }
 
+static void snapcfg_free(struct dbt_snapcfg *s)
+{
+	free(s->strategy);
+	free(s->updated_at);
+	free_strs(s->check_cols, s->ncheck_cols);
+	free(s->target_schema);
+	free(s->target_database);
+	free(s->hard_deletes);
+	for (int i = 0; i < SNAP_NCOLS; i++)
+		free(s->meta[i]);
+	free(s->valid_to_current);
+}
+
 static void config_free(struct dbt_config *c)
 {
+	snapcfg_free(&c->snap);
 	free_hooks(c->pre_hooks, c->npre_hooks);
 	free_hooks(c->post_hooks, c->npost_hooks);
 	free(c->schema);
@@ -267,6 +282,63 @@ struct where {
 	const char *file;
 	size_t line;
 };
+
+/* The snapshot configs: 0 when key was one of them and is set, 1 for
+ * snapshot_meta_column_names (structured: the caller reads it), 2 when key
+ * is none of them; -2 a string was wanted, -3 a string or a list, -4 a
+ * boolean. */
+static int snapshot_config_set(struct dbt_snapcfg *s, const char *key, const struct cval *v)
+{
+	static const char *const strs[] = { "strategy", "updated_at", "target_schema", "target_database",
+					    "hard_deletes", "dbt_valid_to_current", NULL };
+	char **dsts[] = { &s->strategy, &s->updated_at, &s->target_schema, &s->target_database, &s->hard_deletes,
+			  &s->valid_to_current };
+	for (size_t i = 0; strs[i]; i++)
+		if (strcmp(key, strs[i]) == 0) {
+			if (v->kind != CV_STR)
+				return -2;
+			set_str(dsts[i], v->s[0] ? v->s : NULL);
+			return 0;
+		}
+	if (strcmp(key, "check_cols") == 0) {
+		if (v->kind != CV_STR && v->kind != CV_LIST)
+			return -3;
+		s->check_all = v->kind == CV_STR && strcmp(v->s, "all") == 0;
+		set_list(&s->check_cols, &s->ncheck_cols, v);
+		if (s->check_all) {
+			free_strs(s->check_cols, s->ncheck_cols);
+			s->check_cols = NULL;
+			s->ncheck_cols = 0;
+		}
+		return 0;
+	}
+	if (strcmp(key, "invalidate_hard_deletes") == 0) {
+		if (v->kind != CV_BOOL)
+			return -4;
+		s->invalidate_hard_deletes = v->b;
+		return 0;
+	}
+	if (strcmp(key, "snapshot_meta_column_names") == 0)
+		return 1;
+	return 2;
+}
+
+static const char *const snap_meta_keys[SNAP_NCOLS] = { "dbt_valid_to", "dbt_valid_from", "dbt_scd_id",
+							 "dbt_updated_at", "dbt_is_deleted" };
+
+/* One pair of snapshot_meta_column_names. */
+static int snapshot_meta_set(struct dbt_snapcfg *s, const char *key, const char *value, struct where w, char *err,
+			     size_t errlen)
+{
+	for (int i = 0; i < SNAP_NCOLS; i++)
+		if (strcmp(key, snap_meta_keys[i]) == 0) {
+			set_str(&s->meta[i], value && value[0] ? value : NULL);
+			return 0;
+		}
+	seterr(err, errlen, "%s:%zu: snapshot_meta_column_names: '%s' is not one of dbt_valid_to, dbt_valid_from, "
+	       "dbt_scd_id, dbt_updated_at, dbt_is_deleted", w.file, w.line, key);
+	return -1;
+}
 
 static int config_set(struct dbt_config *c, const char *key, const struct cval *v, struct where w,
 		      char *err, size_t errlen)
@@ -337,8 +409,20 @@ static int config_set(struct dbt_config *c, const char *key, const struct cval *
 		if (v->kind != CV_STR && v->kind != CV_LIST)
 			goto want_list;
 		set_list(&c->unique_key, &c->nunique, v);
+		c->snap.unique_key_list = v->kind == CV_LIST;
 		return 0;
 	}
+	int rc = snapshot_config_set(&c->snap, key, v);
+	if (rc == -2)
+		goto want_string;
+	if (rc == -3)
+		goto want_list;
+	if (rc == -4) {
+		seterr(err, errlen, "%s:%zu: config '%s' needs true or false", w.file, w.line, key);
+		return -1;
+	}
+	if (rc == 0 || rc == 1)
+		return rc;
 	if (strcmp(key, "merge_update_columns") == 0 || strcmp(key, "merge_exclude_columns") == 0) {
 		if (v->kind != CV_STR && v->kind != CV_LIST)
 			goto want_list;
@@ -509,6 +593,18 @@ static int config_set_yaml(struct dbt_config *c, const char *key, struct ydoc *d
 		return rc;
 	if (strcmp(key, "indexes") == 0)
 		return yaml_indexes(c, d, n, w, err, errlen);
+	if (strcmp(key, "snapshot_meta_column_names") == 0) {
+		if (!ydoc_is_map(n)) {
+			seterr(err, errlen, "%s:%zu: config 'snapshot_meta_column_names' needs a mapping such as "
+			       "{dbt_valid_to: valid_to}", w.file, w.line);
+			return -1;
+		}
+		for (size_t i = 0; i < ydoc_len(n); i++)
+			if (snapshot_meta_set(&c->snap, ydoc_str(ydoc_key(d, n, i)), ydoc_str(ydoc_value(d, n, i)), w,
+					      err, errlen))
+				return -1;
+		return 0;
+	}
 	if (!ydoc_is_map(n)) {
 		seterr(err, errlen, "%s:%zu: config 'column_types' needs a mapping of column: type", w.file, w.line);
 		return -1;
@@ -678,7 +774,7 @@ static int load_node_entries(struct dbt_project *p, struct ydoc *d, yaml_node_t 
 {
 	if (!ydoc_is_seq(list)) {
 		seterr(err, errlen, "%s:%zu: '%s' must be a list", d->path, ydoc_line(list),
-		       kind == DBT_MODEL ? "models" : "seeds");
+		       kind == DBT_MODEL ? "models" : kind == DBT_SEED ? "seeds" : "snapshots");
 		return -1;
 	}
 	for (size_t i = 0; i < ydoc_len(list); i++) {
@@ -690,8 +786,9 @@ static int load_node_entries(struct dbt_project *p, struct ydoc *d, yaml_node_t 
 		}
 		long idx = dbt_find(p, ydoc_str(name));
 		if (idx < 0 || p->nodes[idx].kind != kind) {
+			static const char *const what[] = { "model", "seed", "snapshot" };
 			log_warn("%s:%zu: %s '%s' is described but there is no such %s", d->path, ydoc_line(name),
-				 kind == DBT_MODEL ? "model" : "seed", ydoc_str(name), kind == DBT_MODEL ? "model" : "seed");
+				 what[kind], ydoc_str(name), what[kind]);
 			continue;
 		}
 		yaml_node_t *cfg = ydoc_get(d, m, "config");
@@ -720,19 +817,23 @@ long dbt_find_source(const struct dbt_project *p, const char *src, const char *t
 	return -1;
 }
 
-/* Adds a node for the file at rel (under the path base). */
-static void add_node(struct dbt_project *p, enum dbt_kind kind, const char *base, const char *rel,
-		     const char *ext)
+/* Adds a node for the file at rel (under the path base), called name, or
+ * after the file when name is NULL. A snapshot block's fqn holds its
+ * file's name too (stem_in_fqn), as dbt's does. Returns the new node. */
+static struct dbt_node *add_node_named(struct dbt_project *p, enum dbt_kind kind, const char *base, const char *rel,
+				       const char *ext, const char *name, bool stem_in_fqn)
 {
+	static const char *const kinds[] = { "model", "seed", "snapshot" };
 	struct dbt_node n = { 0 };
 	n.kind = kind;
 	n.path = xstrdup(rel);
 	n.file = strcmp(p->dir, ".") == 0 ? xstrdup(rel) : xasprintf("%s/%s", p->dir, rel);
 	const char *slash = strrchr(rel, '/');
 	const char *fname = slash ? slash + 1 : rel;
-	n.name = xstrdup(fname);
-	n.name[strlen(fname) - strlen(ext)] = '\0';
-	n.unique_id = xasprintf("%s.%s.%s", kind == DBT_MODEL ? "model" : "seed", p->name, n.name);
+	char *stem = xstrdup(fname);
+	stem[strlen(fname) - strlen(ext)] = '\0';
+	n.name = xstrdup(name ? name : stem);
+	n.unique_id = xasprintf("%s.%s.%s", kinds[kind], p->name, n.name);
 	PUSH(n.fqn, n.nfqn, xstrdup(p->name));
 	/* folders between the model path and the file */
 	const char *q = rel + strlen(base);
@@ -745,12 +846,186 @@ static void add_node(struct dbt_project *p, enum dbt_kind kind, const char *base
 		PUSH(n.fqn, n.nfqn, xasprintf("%.*s", (int)(e - q), q));
 		q = e + 1;
 	}
+	if (stem_in_fqn)
+		PUSH(n.fqn, n.nfqn, xstrdup(stem));
+	free(stem);
 	PUSH(n.fqn, n.nfqn, xstrdup(n.name));
 	n.cfg.enabled = true;
 	n.cfg.full_refresh = -1;
 	n.cfg.docs_show = true;
-	n.cfg.materialized = kind == DBT_SEED ? MAT_SEED : MAT_VIEW;
+	n.cfg.materialized = kind == DBT_SEED ? MAT_SEED : kind == DBT_SNAPSHOT ? MAT_SNAPSHOT : MAT_VIEW;
+	n.cfg.snap.invalidate_hard_deletes = -1;
 	PUSH(p->nodes, p->nnodes, n);
+	return &p->nodes[p->nnodes - 1];
+}
+
+static void add_node(struct dbt_project *p, enum dbt_kind kind, const char *base, const char *rel, const char *ext)
+{
+	add_node_named(p, kind, base, rel, ext, NULL, false);
+}
+
+/* ---- snapshots ---- */
+
+/* If s starts a block tag "{% word", "{%- word", returns where its
+ * arguments start (after the word and one or more blanks, or at the
+ * closing "%}" for a tag without them); NULL otherwise. */
+static const char *block_tag(const char *s, const char *word)
+{
+	if (s[0] != '{' || s[1] != '%')
+		return NULL;
+	s += 2;
+	if (*s == '-' || *s == '+')
+		s++;
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	size_t wl = strlen(word);
+	if (strncmp(s, word, wl) != 0)
+		return NULL;
+	s += wl;
+	if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '-' || *s == '%')
+		return s;
+	return NULL;
+}
+
+/* The end of a tag whose arguments start at s: just past "%}", or NULL. */
+static const char *tag_end(const char *s)
+{
+	const char *e = strstr(s, "%}");
+	return e ? e + 2 : NULL;
+}
+
+static size_t line_at(const char *text, const char *at)
+{
+	size_t line = 1;
+	for (const char *c = text; c < at; c++)
+		line += *c == '\n';
+	return line;
+}
+
+/* Finds every {% snapshot name %} ... {% endsnapshot %} block of the
+ * file and adds a snapshot node for each. Each node's template text is
+ * the file with everything outside its block blanked, newlines kept, so
+ * that messages name the file's own lines. Returns 0, or -1 with err. */
+static int scan_snapshot_file(struct dbt_project *p, const char *base, const char *rel, char *err, size_t errlen)
+{
+	char *full = xasprintf("%s/%s", p->dir, rel), *text;
+	size_t len;
+	int rc = read_file(full, &text, &len, err, errlen);
+	free(full);
+	if (rc)
+		return -1;
+	rc = -1;
+	const char *c = text;
+	while ((c = strstr(c, "{%"))) {
+		const char *args = block_tag(c, "snapshot");
+		if (!args) {
+			c += 2;
+			continue;
+		}
+		size_t line = line_at(text, c);
+		const char *body = tag_end(args);
+		while (*args == ' ' || *args == '\t' || *args == '\n' || *args == '\r')
+			args++;
+		size_t nl = strspn(args, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+		if (!body || nl == 0) {
+			seterr(err, errlen, "%s:%zu: a snapshot block needs a name: {%% snapshot name %%}", rel, line);
+			goto out;
+		}
+		const char *end = body, *close = NULL;
+		while ((end = strstr(end, "{%")) && !(close = block_tag(end, "endsnapshot")))
+			end += 2;
+		if (!end || !tag_end(close)) {
+			seterr(err, errlen, "%s:%zu: snapshot %.*s has no {%% endsnapshot %%}", rel, line, (int)nl, args);
+			goto out;
+		}
+		char *name = xasprintf("%.*s", (int)nl, args);
+		for (size_t i = 0; i < p->nnodes; i++)
+			if (p->nodes[i].kind == DBT_SNAPSHOT && strcmp(p->nodes[i].name, name) == 0 &&
+			    strcmp(p->nodes[i].path, rel) == 0) {
+				seterr(err, errlen, "%s:%zu: a second snapshot called '%s' in this file", rel, line, name);
+				free(name);
+				goto out;
+			}
+		struct dbt_node *n = add_node_named(p, DBT_SNAPSHOT, base, rel, ".sql", name, true);
+		free(name);
+		n->line = line;
+		n->text = xstrdup(text);
+		for (size_t i = 0; i < len; i++)
+			if ((text + i < body || text + i >= end) && n->text[i] != '\n')
+				n->text[i] = ' ';
+		c = tag_end(close);
+	}
+	rc = 0;
+out:
+	free(text);
+	return rc;
+}
+
+/* dbt 1.9's YAML snapshots: a `snapshots:` entry with `relation:`
+ * (ref('m'), source('s', 't'), or ref/source inside {{ }}) stands for
+ * `select * from` that relation. Its configs are read with the other
+ * schema-file entries. Returns 0, or -1 with err. */
+static int add_yaml_snapshots(struct dbt_project *p, struct ydoc *d, const char *rel, const char *base, char *err,
+			      size_t errlen)
+{
+	yaml_node_t *root = ydoc_root(d);
+	yaml_node_t *list = root && ydoc_is_map(root) ? ydoc_get(d, root, "snapshots") : NULL;
+	if (!list)
+		return 0;
+	if (!ydoc_is_seq(list)) {
+		seterr(err, errlen, "%s:%zu: 'snapshots' must be a list", d->path, ydoc_line(list));
+		return -1;
+	}
+	for (size_t i = 0; i < ydoc_len(list); i++) {
+		yaml_node_t *e = ydoc_item(d, list, i);
+		yaml_node_t *name = ydoc_get(d, e, "name"), *relation = ydoc_get(d, e, "relation");
+		if (!relation)
+			continue; /* describes a SQL snapshot */
+		if (!name || !ydoc_str(name) || !ydoc_str(name)[0]) {
+			seterr(err, errlen, "%s:%zu: a snapshot needs a name", d->path, ydoc_line(e));
+			return -1;
+		}
+		const char *r = ydoc_is_scalar(relation) ? ydoc_str(relation) : NULL;
+		while (r && (*r == ' ' || *r == '\t'))
+			r++;
+		if (!r || !(strncmp(r, "ref(", 4) == 0 || strncmp(r, "source(", 7) == 0 || strncmp(r, "{{", 2) == 0)) {
+			seterr(err, errlen, "%s:%zu: snapshot %s: 'relation' needs ref('model') or source('source', "
+			       "'table')", d->path, ydoc_line(relation), ydoc_str(name));
+			return -1;
+		}
+		/* blank lines first, so that a message names the yml's line */
+		struct buf b = { 0 };
+		for (size_t l = 1; l < ydoc_line(relation); l++)
+			buf_addc(&b, '\n');
+		buf_printf(&b, r[0] == '{' ? "select * from %s" : "select * from {{ %s }}", r);
+		struct dbt_node *n = add_node_named(p, DBT_SNAPSHOT, base, rel, has_suffix(rel, ".yml") ? ".yml" : ".yaml",
+						    ydoc_str(name), false);
+		n->line = ydoc_line(e);
+		n->text = buf_detach(&b);
+	}
+	return 0;
+}
+
+/* What dbt requires of a snapshot before it runs anything. */
+static int check_snapshot(const struct dbt_node *n, char *err, size_t errlen)
+{
+	const struct dbt_snapcfg *s = &n->cfg.snap;
+	if (!s->strategy || !n->cfg.nunique) {
+		seterr(err, errlen, "%s:%zu: snapshot %s: snapshots must be configured with a 'strategy' and "
+		       "'unique_key'", n->path, n->line, n->name);
+		return -1;
+	}
+	if (strcmp(s->strategy, "timestamp") == 0 && !s->updated_at) {
+		seterr(err, errlen, "%s:%zu: snapshot %s: a snapshot configured with the timestamp strategy must "
+		       "specify an updated_at configuration", n->path, n->line, n->name);
+		return -1;
+	}
+	if (strcmp(s->strategy, "check") == 0 && !s->check_all && !s->ncheck_cols) {
+		seterr(err, errlen, "%s:%zu: snapshot %s: a snapshot configured with the check strategy must "
+		       "specify a check_cols configuration", n->path, n->line, n->name);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- var() values ---- */
@@ -931,6 +1206,20 @@ static int config_set_tval(struct tmpl_render *r, const struct tmpl_call *c, str
 				ix.type = ty && ty->kind == TV_STR ? xstrdup(ty->s) : NULL;
 				PUSH(cfg->indexes, cfg->nindexes, ix);
 			}
+			return 0;
+		}
+		if (strcmp(key, "snapshot_meta_column_names") == 0) {
+			if (t->kind != TV_DICT) {
+				tmpl_fail(r, c->line, "config 'snapshot_meta_column_names' needs a dict");
+				return -1;
+			}
+			for (size_t i = 0; i < t->n; i++)
+				if (snapshot_meta_set(&cfg->snap, t->keys[i], t->items[i].kind == TV_STR ? t->items[i].s : NULL,
+						      w, err, sizeof err)) {
+					const char *msg = strstr(err, ": ");
+					tmpl_fail(r, c->line, "%s", msg ? msg + 2 : err);
+					return -1;
+				}
 			return 0;
 		}
 		if (t->kind != TV_DICT) {
@@ -1130,6 +1419,59 @@ int dbt_render_text(const struct dbt_project *p, const char *file, const char *t
 	return rc;
 }
 
+/* The project's host with a caller's functions and globals first. */
+struct extra_state {
+	struct host_state h;
+	const struct dbt_extra_host *x;
+};
+
+static bool is_extra(const struct dbt_extra_host *x, const char *name)
+{
+	for (const char *const *f = x->funcs; *f; f++)
+		if (strcmp(*f, name) == 0)
+			return true;
+	return false;
+}
+
+static int extra_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
+{
+	struct extra_state *e = ud;
+	if (is_extra(e->x, c->name))
+		return e->x->call(e->x->ud, r, c, out);
+	return host_call(&e->h, r, c, out);
+}
+
+static int extra_global(void *ud, struct tmpl_render *r, const char *name, int line, struct tval *out)
+{
+	struct extra_state *e = ud;
+	int rc = e->x->global ? e->x->global(e->x->ud, r, name, line, out) : 1;
+	return rc == 1 ? host_global(&e->h, r, name, line, out) : rc;
+}
+
+int dbt_render_text_ex(const struct dbt_project *p, const char *file, const char *text, size_t len,
+		       const struct dbt_extra_host *x, char **sql, char *err, size_t errlen)
+{
+	*sql = NULL;
+	size_t n = 0, k = 0;
+	while (tmpl_dbt_functions[n])
+		n++;
+	while (x->funcs[k])
+		k++;
+	const char **funcs = xcalloc(n + k + 1, sizeof *funcs);
+	memcpy(funcs, tmpl_dbt_functions, n * sizeof *funcs);
+	memcpy(funcs + n, x->funcs, k * sizeof *funcs);
+	struct tmpl *t = tmpl_parse(file, text, len, funcs, err, errlen);
+	free(funcs);
+	if (!t)
+		return -1;
+	struct dbt_render_opts o = { 0 };
+	struct extra_state e = { { .p = (struct dbt_project *)p, .node = NO_NODE, .opts = &o }, x };
+	struct tmpl_host host = { extra_call, extra_global, &e };
+	int rc = tmpl_render(t, &host, sql, NULL, err, errlen);
+	tmpl_free(t);
+	return rc;
+}
+
 /* Static walk: refs and sources with literal arguments anywhere. */
 struct static_state {
 	struct dbt_project *p;
@@ -1245,6 +1587,7 @@ static int load_project_file(struct dbt_project *p, const struct dbt_options *o,
 	p->model_paths = yaml_str_list(d, ydoc_get(d, root, "model-paths"), "models", &p->nmodel_paths);
 	p->seed_paths = yaml_str_list(d, ydoc_get(d, root, "seed-paths"), "seeds", &p->nseed_paths);
 	p->test_paths = yaml_str_list(d, ydoc_get(d, root, "test-paths"), "tests", &p->ntest_paths);
+	p->snapshot_paths = yaml_str_list(d, ydoc_get(d, root, "snapshot-paths"), "snapshots", &p->nsnapshot_paths);
 	yaml_node_t *ts = ydoc_get(d, root, "target-schema");
 	const char *target = o->target_schema ? o->target_schema :
 			     ts && ydoc_str(ts) && ydoc_str(ts)[0] ? ydoc_str(ts) : "analytics";
@@ -1278,9 +1621,11 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 		}
 	}
 
-	/* models and their schema files */
-	char **ymls = NULL;
-	size_t nymls = 0;
+	/* models and their schema files (with the path each is under) */
+	char **ymls = NULL, **ybases = NULL;
+	size_t nymls = 0, nybases = 0;
+	struct ydoc **ydocs = NULL;
+	int rc = -1;
 	for (size_t k = 0; k < p->nmodel_paths; k++) {
 		char **files = NULL;
 		size_t nf = 0;
@@ -1288,8 +1633,27 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 		for (size_t i = 0; i < nf; i++) {
 			if (has_suffix(files[i], ".sql"))
 				add_node(p, DBT_MODEL, p->model_paths[k], files[i], ".sql");
-			else if (has_suffix(files[i], ".yml") || has_suffix(files[i], ".yaml"))
+			else if (has_suffix(files[i], ".yml") || has_suffix(files[i], ".yaml")) {
 				PUSH(ymls, nymls, xstrdup(files[i]));
+				PUSH(ybases, nybases, p->model_paths[k]);
+			}
+		}
+		free_strs(files, nf);
+	}
+	for (size_t k = 0; k < p->nsnapshot_paths; k++) {
+		char **files = NULL;
+		size_t nf = 0;
+		walk_dir(p->dir, p->snapshot_paths[k], &files, &nf);
+		for (size_t i = 0; i < nf; i++) {
+			if (has_suffix(files[i], ".sql")) {
+				if (scan_snapshot_file(p, p->snapshot_paths[k], files[i], err, errlen)) {
+					free_strs(files, nf);
+					goto out;
+				}
+			} else if (has_suffix(files[i], ".yml") || has_suffix(files[i], ".yaml")) {
+				PUSH(ymls, nymls, xstrdup(files[i]));
+				PUSH(ybases, nybases, p->snapshot_paths[k]);
+			}
 		}
 		free_strs(files, nf);
 	}
@@ -1300,8 +1664,10 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 		for (size_t i = 0; i < nf; i++) {
 			if (has_suffix(files[i], ".csv"))
 				add_node(p, DBT_SEED, p->seed_paths[k], files[i], ".csv");
-			else if (has_suffix(files[i], ".yml") || has_suffix(files[i], ".yaml"))
+			else if (has_suffix(files[i], ".yml") || has_suffix(files[i], ".yaml")) {
 				PUSH(ymls, nymls, xstrdup(files[i]));
+				PUSH(ybases, nybases, p->seed_paths[k]);
+			}
 		}
 		free_strs(files, nf);
 	}
@@ -1320,7 +1686,16 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 		}
 		free_strs(files, nf);
 	}
-	int rc = -1;
+	/* schema files: loaded first, since YAML snapshots are nodes that
+	 * the folder defaults below apply to */
+	ydocs = xcalloc(nymls ? nymls : 1, sizeof *ydocs);
+	for (size_t i = 0; i < nymls; i++) {
+		char *full = xasprintf("%s/%s", p->dir, ymls[i]);
+		ydocs[i] = load_doc(p, full, err, errlen);
+		free(full);
+		if (!ydocs[i] || add_yaml_snapshots(p, ydocs[i], ymls[i], ybases[i], err, errlen))
+			goto out;
+	}
 	for (size_t i = 0; i < p->nnodes; i++)
 		for (size_t j = i + 1; j < p->nnodes; j++)
 			if (strcmp(p->nodes[i].name, p->nodes[j].name) == 0) {
@@ -1333,19 +1708,16 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 	struct ydoc *pd = p->project_doc;
 	yaml_node_t *models_tree = ydoc_get(pd, ydoc_root(pd), "models");
 	yaml_node_t *seeds_tree = ydoc_get(pd, ydoc_root(pd), "seeds");
+	yaml_node_t *snapshots_tree = ydoc_get(pd, ydoc_root(pd), "snapshots");
 	for (size_t i = 0; i < p->nnodes; i++) {
 		struct dbt_node *n = &p->nodes[i];
-		if (config_apply_tree(&n->cfg, pd, n->kind == DBT_MODEL ? models_tree : seeds_tree, n->fqn, n->nfqn,
-				      err, errlen))
+		yaml_node_t *tree = n->kind == DBT_MODEL ? models_tree : n->kind == DBT_SEED ? seeds_tree : snapshots_tree;
+		if (config_apply_tree(&n->cfg, pd, tree, n->fqn, n->nfqn, err, errlen))
 			goto out;
 	}
 	/* schema files */
 	for (size_t i = 0; i < nymls; i++) {
-		char *full = xasprintf("%s/%s", p->dir, ymls[i]);
-		struct ydoc *d = load_doc(p, full, err, errlen);
-		free(full);
-		if (!d)
-			goto out;
+		struct ydoc *d = ydocs[i];
 		yaml_node_t *root = ydoc_root(d);
 		if (!root)
 			continue;
@@ -1360,16 +1732,22 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 			goto out;
 		if ((v = ydoc_get(d, root, "seeds")) && load_node_entries(p, d, v, DBT_SEED, err, errlen))
 			goto out;
+		if ((v = ydoc_get(d, root, "snapshots")) && load_node_entries(p, d, v, DBT_SNAPSHOT, err, errlen))
+			goto out;
 	}
 	/* model files: template, static deps, parse-time render for config() */
 	for (size_t i = 0; i < p->nnodes; i++) {
 		struct dbt_node *n = &p->nodes[i];
-		if (n->kind != DBT_MODEL)
+		if (n->kind == DBT_SEED)
 			continue;
 		char *text;
 		size_t len;
-		if (read_file(n->file, &text, &len, err, errlen))
+		if (n->text) {
+			text = xstrdup(n->text);
+			len = strlen(text);
+		} else if (read_file(n->file, &text, &len, err, errlen)) {
 			goto out;
+		}
 		n->tmpl = tmpl_parse(n->file, text, len, tmpl_dbt_functions, err, errlen);
 		free(text);
 		if (!n->tmpl)
@@ -1395,10 +1773,17 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 				goto out;
 			}
 		}
-	/* relation names */
+	/* relation names; a snapshot's target_schema is the schema itself, as
+	 * dbt has it */
 	for (size_t i = 0; i < p->nnodes; i++) {
 		struct dbt_node *n = &p->nodes[i];
-		n->schema = n->cfg.schema ? xasprintf("%s_%s", p->target_schema, n->cfg.schema) :
+		if (n->kind == DBT_SNAPSHOT) {
+			n->cfg.materialized = MAT_SNAPSHOT;
+			if (n->cfg.enabled && check_snapshot(n, err, errlen))
+				goto out;
+		}
+		n->schema = n->kind == DBT_SNAPSHOT && n->cfg.snap.target_schema ? xstrdup(n->cfg.snap.target_schema) :
+			    n->cfg.schema ? xasprintf("%s_%s", p->target_schema, n->cfg.schema) :
 					     xstrdup(p->target_schema);
 		n->identifier = xstrdup(n->cfg.alias ? n->cfg.alias : n->name);
 		n->relation = quote_relation(n->schema, n->identifier);
@@ -1427,6 +1812,8 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 	rc = 0;
 out:
 	free_strs(ymls, nymls);
+	free(ybases);
+	free(ydocs);
 	return rc;
 }
 
@@ -1448,6 +1835,7 @@ void dbt_project_free(struct dbt_project *p)
 		free(n->parents);
 		free(n->children);
 		free(n->sources);
+		free(n->text);
 	}
 	free(p->nodes);
 	free(p->order);
@@ -1485,6 +1873,7 @@ void dbt_project_free(struct dbt_project *p)
 	free_strs(p->model_paths, p->nmodel_paths);
 	free_strs(p->seed_paths, p->nseed_paths);
 	free_strs(p->test_paths, p->ntest_paths);
+	free_strs(p->snapshot_paths, p->nsnapshot_paths);
 	free(p->dir);
 	free(p->name);
 	free(p->target_schema);

@@ -2,11 +2,15 @@
  * The dbt project reader shared by modelrun and dqcheck.
  *
  * dbt_project_load() reads <dir>/dbt_project.yml (name, model-paths,
- * seed-paths, test-paths, vars, per-folder `models:` and `seeds:` configs),
+ * seed-paths, test-paths, snapshot-paths, vars, per-folder `models:`,
+ * `seeds:` and `snapshots:` configs),
  * finds every model (*.sql under the model paths), seed (*.csv under the
  * seed paths), schema file (*.yml and *.yaml under the model and seed paths:
  * sources, model and seed configs, column and model tests) and singular
- * test (*.sql under the test paths), parses each model's template and works
+ * test (*.sql under the test paths), snapshot (each {% snapshot name %}
+ * ... {% endsnapshot %} block of a *.sql under the snapshot paths, and
+ * each `snapshots:` entry with a `relation:` in a schema file, dbt 1.9's
+ * YAML snapshots), parses each model's template and works
  * out its configuration and dependencies:
  *
  *   - config precedence, lowest first: dbt_project.yml folder defaults,
@@ -41,8 +45,9 @@
 #include "template.h"
 #include "ydoc.h"
 
-enum dbt_kind { DBT_MODEL, DBT_SEED };
-enum dbt_mat { MAT_VIEW, MAT_TABLE, MAT_INCREMENTAL, MAT_EPHEMERAL, MAT_SEED, MAT_MATVIEW };
+enum dbt_kind { DBT_MODEL, DBT_SEED, DBT_SNAPSHOT };
+/* MAT_SNAPSHOT is every snapshot's, and no config may set it */
+enum dbt_mat { MAT_VIEW, MAT_TABLE, MAT_INCREMENTAL, MAT_EPHEMERAL, MAT_SEED, MAT_MATVIEW, MAT_SNAPSHOT };
 
 /* on_configuration_change, for materialized views */
 enum dbt_occ { OCC_APPLY, OCC_CONTINUE, OCC_FAIL };
@@ -60,6 +65,26 @@ struct dbt_index {
 struct dbt_hook {
 	char *sql;
 	bool transaction;
+};
+
+/* A snapshot's configs, as written (checked when the snapshot runs,
+ * except that strategy, unique_key, updated_at for `timestamp` and
+ * check_cols for `check` must be there when the project loads, as dbt
+ * requires). */
+enum dbt_snapcol { SNAP_VALID_TO, SNAP_VALID_FROM, SNAP_SCD_ID, SNAP_UPDATED_AT, SNAP_IS_DELETED, SNAP_NCOLS };
+struct dbt_snapcfg {
+	char *strategy;         /* "timestamp", "check", or what the user wrote */
+	char *updated_at;       /* a column of the query */
+	char **check_cols;      /* SQL expressions, or NULL with check_all */
+	size_t ncheck_cols;
+	bool check_all;         /* check_cols='all' */
+	bool unique_key_list;   /* unique_key given as a list (dbt 1.9+) */
+	char *target_schema;    /* the schema itself, no <target>_ prefix */
+	char *target_database;  /* only the connection's database is allowed */
+	char *hard_deletes;     /* ignore, invalidate, new_record, or NULL */
+	int invalidate_hard_deletes; /* -1 not given, else 0 or 1 */
+	char *meta[SNAP_NCOLS]; /* snapshot_meta_column_names; NULL: dbt's name */
+	char *valid_to_current; /* dbt_valid_to_current: SQL, or NULL */
 };
 
 /* on_schema_change, for incremental models */
@@ -150,6 +175,7 @@ struct dbt_config {
 	/* meta: merged key by key across levels; values as JSON text */
 	char **meta;           /* key, json, key, json, ... */
 	size_t nmeta;          /* pairs */
+	struct dbt_snapcfg snap;
 };
 
 struct dbt_node {
@@ -179,6 +205,10 @@ struct dbt_node {
 	size_t nconstraints;
 	char *yml_file;        /* the schema file describing it, or NULL */
 	size_t yml_line;
+	char *text;            /* snapshots: the template text (a SQL block
+				  with the rest of its file blanked, or the
+				  select a YAML snapshot stands for) */
+	size_t line;           /* snapshots: where the block or entry starts */
 };
 
 struct dbt_source {
@@ -214,8 +244,8 @@ struct dbt_project {
 	char *dir;
 	char *name;
 	char *target_schema;
-	char **model_paths, **seed_paths, **test_paths;
-	size_t nmodel_paths, nseed_paths, ntest_paths;
+	char **model_paths, **seed_paths, **test_paths, **snapshot_paths;
+	size_t nmodel_paths, nseed_paths, ntest_paths, nsnapshot_paths;
 	struct dbt_node *nodes;
 	size_t nnodes;
 	size_t *order;         /* node indices, parents before children */
@@ -272,6 +302,23 @@ int dbt_render(const struct dbt_project *p, size_t node, const struct dbt_render
  * or -1 with err. */
 int dbt_render_text(const struct dbt_project *p, const char *file, const char *text, size_t len,
 		    char **sql, char *err, size_t errlen);
+
+/* What a caller adds to the project's functions for a template that is
+ * not a model (modelrun run-operation: run_query, log, ...). call answers
+ * a call of one of funcs (NULL-terminated) and returns 0 with *out, or -1
+ * after tmpl_fail(); global answers a name as tmpl_host.global does (1:
+ * not its own), and may be NULL. */
+struct dbt_extra_host {
+	const char *const *funcs;
+	int (*call)(void *ud, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out);
+	int (*global)(void *ud, struct tmpl_render *r, const char *name, int line, struct tval *out);
+	void *ud;
+};
+
+/* dbt_render_text() with x's functions and globals besides the
+ * project's. */
+int dbt_render_text_ex(const struct dbt_project *p, const char *file, const char *text, size_t len,
+		       const struct dbt_extra_host *x, char **sql, char *err, size_t errlen);
 
 /* Renders a hook of node (a pre_hook or post_hook) as the model sees it:
  * this, ref() (to any node), source(), var(), and is_incremental()

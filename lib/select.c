@@ -44,9 +44,11 @@ static bool path_matches(const struct dbt_project *p, const struct dbt_node *n, 
 		return true;
 	if (fnmatch(value, n->path, 0) == 0)
 		return true;
-	/* relative to a model or seed path */
-	char *const *bases = n->kind == DBT_MODEL ? p->model_paths : p->seed_paths;
-	size_t nb = n->kind == DBT_MODEL ? p->nmodel_paths : p->nseed_paths;
+	/* relative to a model, seed or snapshot path */
+	char *const *bases = n->kind == DBT_MODEL ? p->model_paths : n->kind == DBT_SEED ? p->seed_paths :
+			     p->snapshot_paths;
+	size_t nb = n->kind == DBT_MODEL ? p->nmodel_paths : n->kind == DBT_SEED ? p->nseed_paths :
+		    p->nsnapshot_paths;
 	for (size_t b = 0; b < nb; b++) {
 		size_t bl = strlen(bases[b]);
 		if (strncmp(n->path, bases[b], bl) == 0 && n->path[bl] == '/') {
@@ -85,12 +87,11 @@ static bool fqn_prefix(char *const *fqn, size_t nfqn, const char *sel)
 	}
 }
 
-/* The fqn as dbt has it, or (with a dot in the selector) without the
- * project's name first: staging.stg_sales. */
+/* The fqn as dbt has it, or without the project's name first, as dbt
+ * also tries: staging.stg_sales, or a bare folder name (staging). */
 static bool fqn_matches(const struct dbt_node *n, const char *value)
 {
-	return fqn_prefix(n->fqn, n->nfqn, value) ||
-	       (strchr(value, '.') && n->nfqn > 1 && fqn_prefix(n->fqn + 1, n->nfqn - 1, value));
+	return fqn_prefix(n->fqn, n->nfqn, value) || (n->nfqn > 1 && fqn_prefix(n->fqn + 1, n->nfqn - 1, value));
 }
 
 static int match(const struct dbt_project *p, const char *crit, bool *mark, char *err, size_t errlen)
@@ -127,7 +128,8 @@ static int match(const struct dbt_project *p, const char *crit, bool *mark, char
 				m = fnmatch(value, src->source_name, 0) == 0 || fnmatch(value, full, 0) == 0;
 			}
 		} else if (strcmp(method, "resource_type") == 0) {
-			m = strcmp(value, n->kind == DBT_MODEL ? "model" : "seed") == 0;
+			static const char *const types[] = { "model", "seed", "snapshot" };
+			m = strcmp(value, types[n->kind]) == 0;
 		} else if (strcmp(method, "config.materialized") == 0) {
 			m = strcmp(value, dbt_mat_name(n->cfg.materialized)) == 0;
 		} else {

@@ -11,7 +11,7 @@
  * with methods: a bare name (a glob over node names, or a dotted fqn such
  * as staging.stg_sales), tag:T, path:P (a file or a folder, relative to
  * the project directory, or to a model path), source:S or source:S.T (the
- * nodes that read that source), resource_type:model|seed and
+ * nodes that read that source), resource_type:model|seed|snapshot and
  * config.materialized:M. A leading + adds all ancestors (N+ the first N
  * generations), a trailing + all descendants, @ the descendants and all
  * their ancestors.

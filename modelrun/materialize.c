@@ -867,13 +867,20 @@ static int alter_column_type(PGconn *conn, struct node_result *r, const char *re
 	return 0;
 }
 
-/* dbt-postgres's expand_target_column_types, run on every incremental
- * build whatever on_schema_change says: a string column of the table
- * shorter than the increment's (text counting as 256) becomes character
- * varying of the increment's size. Returns 0 or -1 with r->message. */
-static int expand_columns(PGconn *conn, struct node_result *r, const char *rel)
+PGresult *mr_columns(PGconn *conn, struct node_result *r, const char *rel)
 {
-	const char *sp[] = { "pg_temp.modelrun_increment" }, *tp[] = { rel };
+	const char *params[] = { rel };
+	return mr_exec(conn, r, "reading the columns", DBT_COLUMNS_SQL, 1, params);
+}
+
+const char *mr_column_type(const PGresult *res, int i)
+{
+	return ddl_type((PGresult *)res, i);
+}
+
+int mr_expand_columns(PGconn *conn, struct node_result *r, const char *from, const char *rel)
+{
+	const char *sp[] = { from }, *tp[] = { rel };
 	PGresult *src = mr_exec(conn, r, "reading the increment's columns", DBT_COLUMNS_SQL, 1, sp);
 	PGresult *tgt = src ? mr_exec(conn, r, "reading the table's columns", DBT_COLUMNS_SQL, 1, tp) : NULL;
 	int rc = tgt ? 0 : -1;
@@ -1148,7 +1155,7 @@ static int build_increment(PGconn *conn, struct node_result *r, const struct dbt
 	 * for a small increment instead of scanning the whole table */
 	if (exec_ok(conn, r, "analyzing the increment", "analyze modelrun_increment"))
 		return -1;
-	if (expand_columns(conn, r, rel))
+	if (mr_expand_columns(conn, r, "pg_temp.modelrun_increment", rel))
 		return -1;
 	char *cols = NULL;
 	if (n->cfg.on_schema_change != OSC_IGNORE) {

@@ -4,6 +4,8 @@
  *
  *   modelrun run      build the selected models (views, tables, incremental)
  *   modelrun seed     load the seed CSV files into tables
+ *   modelrun snapshot take the selected snapshots (snapshot.c)
+ *   modelrun run-operation MACRO  run a macro for its effects (operation.c)
  *   modelrun compile  write the compiled SQL under target/compiled/ (no database)
  *   modelrun ls       list the selected nodes
  *   modelrun graph    print the dependency graph as Graphviz DOT
@@ -37,9 +39,10 @@
 
 static void usage(FILE *to)
 {
-	fputs("usage: modelrun run|seed|compile|ls|graph [--project-dir DIR] [--schema S]\n"
+	fputs("usage: modelrun run|seed|snapshot|compile|ls|graph [--project-dir DIR] [--schema S]\n"
 	      "                [-d CONNINFO] [-s SELECTOR]... [--exclude SELECTOR]...\n"
-	      "                [--threads N] [--vars YAML] [--full-refresh] [--no-wait] [-q | -v]\n",
+	      "                [--threads N] [--vars YAML] [--full-refresh] [--no-wait] [-q | -v]\n"
+	      "       modelrun run-operation MACRO [--args YAML] [--project-dir DIR] [-d CONNINFO]\n",
 	      to);
 }
 
@@ -49,6 +52,8 @@ static void help(void)
 	fputs("\nBuilds the SQL models of a dbt-style project in dependency order.\n\n"
 	      "  run                      build the selected models\n"
 	      "  seed                     load the seed CSV files into tables\n"
+	      "  snapshot                 take the selected snapshots (dbt's SCD2 history tables)\n"
+	      "  run-operation MACRO      run a macro of macros/ for what it does (run_query, log)\n"
 	      "  compile                  write compiled SQL under target/compiled/ (no database)\n"
 	      "  ls                       list the selected nodes, one per line\n"
 	      "  graph                    print the dependency graph as Graphviz DOT\n\n"
@@ -61,12 +66,14 @@ static void help(void)
 	      "      --vars YAML          values for var(), e.g. 'start: 2026-01-01'\n"
 	      "      --full-refresh       rebuild incremental models from scratch (not those\n"
 	      "                           whose config says full_refresh=false)\n"
+	      "      --args YAML          run-operation: the macro's arguments, e.g. '{role: reporter}'\n"
 	      "      --no-wait            fail at once when another run holds the project's lock\n"
 	      "  -q, --quiet              errors only on stderr\n"
 	      "  -v, --verbose            more detail on stderr\n"
 	      "  -h, --help               this help\n"
 	      "  -V, --version            version\n\n"
-	      "Exit status: 0 success, 1 a model failed, 2 usage error, 3 operational failure.\n",
+	      "Exit status: 0 success, 1 a model, seed or snapshot failed (run-operation: the macro failed),\n"
+	      "2 usage error (run-operation: no such macro), 3 operational failure.\n",
 	      stdout);
 }
 
@@ -83,6 +90,8 @@ struct opts {
 	const char *vars;
 	bool full_refresh;
 	bool no_wait;
+	const char *macro;   /* run-operation */
+	const char *args;    /* run-operation --args */
 };
 
 /* mkdir -p for the directories of path (not path itself). The last
@@ -281,8 +290,9 @@ static int work(void *ud, int worker, size_t node)
 	}
 	double t0 = clock_seconds();
 	log_debug("building %s on connection %d", n->name, worker + 1);
-	int rc = n->kind == DBT_SEED ? mr_seed(ctx, ctx->conns[worker], node, r) :
-				       mr_build(ctx, ctx->conns[worker], node, r);
+	int rc = n->kind == DBT_SEED     ? mr_seed(ctx, ctx->conns[worker], node, r) :
+		 n->kind == DBT_SNAPSHOT ? mr_snapshot(ctx, ctx->conns[worker], node, r) :
+					   mr_build(ctx, ctx->conns[worker], node, r);
 	r->secs = clock_seconds() - t0;
 	r->status = rc == 0 ? ST_OK : ST_ERROR;
 	/* A broken connection is not the model's fault, and every model after
@@ -441,6 +451,16 @@ static int run_project_hooks(PGconn *conn, const struct dbt_project *p, const ch
 	return 0;
 }
 
+/* What a command builds, for messages: "seed", "snapshot" or "model". */
+static const char *command_noun(const char *command, bool plural)
+{
+	if (strcmp(command, "seed") == 0)
+		return plural ? "seeds" : "seed";
+	if (strcmp(command, "snapshot") == 0)
+		return plural ? "snapshots" : "snapshot";
+	return plural ? "models" : "model";
+}
+
 static int cmd_build(struct dbt_project *p, const struct opts *o, bool *selected)
 {
 	struct mr_ctx ctx = { .p = p, .full_refresh = o->full_refresh };
@@ -471,7 +491,7 @@ static int cmd_build(struct dbt_project *p, const struct opts *o, bool *selected
 		goto out;
 	}
 	if (!buildable)
-		log_info("nothing to do: no %s selected", strcmp(o->command, "seed") == 0 ? "seed" : "model");
+		log_info("nothing to do: no %s selected", command_noun(o->command, false));
 	/* As in dbt: a failed on-run-start hook skips every node, and
 	 * on-run-end runs whatever happened to the nodes. */
 	bool start_failed = run_project_hooks(ctx.conns[0], p, "on-run-start", p->on_run_start, p->non_run_start) != 0;
@@ -485,7 +505,7 @@ static int cmd_build(struct dbt_project *p, const struct opts *o, bool *selected
 			}
 		if (buildable)
 			log_error("skipping all %zu %s: an on-run-start hook failed", buildable,
-				  strcmp(o->command, "seed") == 0 ? "seeds" : "models");
+				  command_noun(o->command, true));
 	} else if (dag_run(p, selected, nconns, work, skipped, &ctx, st) != 0) {
 		log_warn("could not start every thread; ran on fewer connections");
 	}
@@ -702,6 +722,7 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		{ "vars", required_argument, NULL, 'A' },
 		{ "full-refresh", no_argument, NULL, 'F' },
 		{ "no-wait", no_argument, NULL, 'W' },
+		{ "args", required_argument, NULL, 'a' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -726,6 +747,7 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		case 'A': o->vars = optarg; break;
 		case 'F': o->full_refresh = true; break;
 		case 'W': o->no_wait = true; break;
+		case 'a': o->args = optarg; break;
 		case 'q': log_level = LOG_QUIET; break;
 		case 'v': log_level = LOG_VERBOSE; break;
 		case 'h': help(); return EXIT_OK;
@@ -737,21 +759,34 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (optind >= argc) {
-		log_error("a command is needed: run, seed, compile, ls or graph");
+		log_error("a command is needed: run, seed, snapshot, run-operation, compile, ls or graph");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
 	o->command = argv[optind++];
+	if (strcmp(o->command, "run-operation") == 0) {
+		if (optind >= argc) {
+			log_error("run-operation needs the name of a macro");
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		o->macro = argv[optind++];
+	} else if (o->args) {
+		log_error("--args is for run-operation");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
 	if (optind < argc) {
 		log_error("unexpected argument \"%s\"", argv[optind]);
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	static const char *const commands[] = { "run", "seed", "compile", "ls", "graph", NULL };
+	static const char *const commands[] = { "run", "seed", "snapshot", "run-operation", "compile", "ls", "graph",
+						NULL };
 	for (const char *const *k = commands; *k; k++)
 		if (strcmp(*k, o->command) == 0)
 			return -1;
-	log_error("unknown command \"%s\" (run, seed, compile, ls or graph)", o->command);
+	log_error("unknown command \"%s\" (run, seed, snapshot, run-operation, compile, ls or graph)", o->command);
 	usage(stderr);
 	return EXIT_USAGE;
 }
@@ -766,18 +801,21 @@ static int select_nodes(const struct dbt_project *p, const struct opts *o, bool 
 		log_error("%s", err);
 		return EXIT_USAGE;
 	}
-	bool seeds = strcmp(o->command, "seed") == 0;
+	bool seeds = strcmp(o->command, "seed") == 0, snapshots = strcmp(o->command, "snapshot") == 0;
 	bool models_only = strcmp(o->command, "run") == 0 || strcmp(o->command, "compile") == 0;
 	size_t nsel = 0;
 	for (size_t i = 0; i < p->nnodes; i++) {
 		if (seeds && p->nodes[i].kind != DBT_SEED)
+			selected[i] = false;
+		if (snapshots && p->nodes[i].kind != DBT_SNAPSHOT)
 			selected[i] = false;
 		if (models_only && p->nodes[i].kind != DBT_MODEL)
 			selected[i] = false;
 		nsel += selected[i];
 	}
 	if (!nsel && (o->nselect || o->nexclude))
-		log_warn("the selection matches no %s", seeds ? "seed" : models_only ? "model" : "node");
+		log_warn("the selection matches no %s", seeds || snapshots || models_only ? command_noun(o->command, false) :
+			 "node");
 	log_debug("project %s: %zu nodes, %zu sources, %zu selected, target schema %s", p->name, p->nnodes,
 		  p->nsources, nsel, p->target_schema);
 	return 0;
@@ -794,10 +832,16 @@ static int run_command(const struct opts *o)
 		dbt_project_free(&p);
 		return EXIT_OPER;
 	}
-	bool *selected = xcalloc(p.nnodes, sizeof *selected);
+	if (strcmp(o->command, "run-operation") == 0) {
+		int rc = mr_run_operation(&p, o->dbname, o->macro, o->args);
+		dbt_project_free(&p);
+		return rc;
+	}
+	bool *selected = xcalloc(p.nnodes ? p.nnodes : 1, sizeof *selected);
 	int status = select_nodes(&p, o, selected);
 	if (status == 0) {
-		if (strcmp(o->command, "run") == 0 || strcmp(o->command, "seed") == 0)
+		if (strcmp(o->command, "run") == 0 || strcmp(o->command, "seed") == 0 ||
+		    strcmp(o->command, "snapshot") == 0)
 			status = cmd_build(&p, o, selected);
 		else if (strcmp(o->command, "compile") == 0)
 			status = cmd_compile(&p, selected);

@@ -147,6 +147,41 @@ int mr_grants(PGconn *conn, struct node_result *r, const struct dbt_node *n, con
 /* persist_docs: the model's description on rel (kind 'r', 'v' or 'm')
  * and the columns' on its columns. Returns 0 or -1. */
 int mr_persist_docs(PGconn *conn, struct node_result *r, const struct dbt_node *n, const char *rel, char kind);
+/* dbt-postgres's expand_target_column_types, run on every incremental
+ * build whatever on_schema_change says, and on every snapshot: a string
+ * column of rel shorter than the same column of from (text counting as
+ * 256) becomes character varying of from's size. Both are names the
+ * server reads as regclass. Returns 0 or -1 with r->message. */
+int mr_expand_columns(PGconn *conn, struct node_result *r, const char *from, const char *rel);
+
+/* The columns of rel (a name read as regclass), in order: name, dbt's
+ * type string, string size (-1 for a non-string), catalog type or null.
+ * NULL with r->message on error. */
+PGresult *mr_columns(PGconn *conn, struct node_result *r, const char *rel);
+/* The type to give column i of mr_columns() in DDL. */
+const char *mr_column_type(const PGresult *res, int i);
+
+/* ---- snapshot.c ---- */
+
+/* Runs one snapshot (dbt's SCD2 history table, timestamp or check
+ * strategy) on conn in one transaction, with its hooks, filling r.
+ * Returns 0, or -1 after a failure that was rolled back. */
+int mr_snapshot(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *r);
+
+/* ---- operation.c ---- */
+
+/* The macro registry, until the project reader loads macros: finds the
+ * macro called name in a *.sql file under the project's macro paths.
+ * Returns 0 with the file's path and whole text (malloc'd), 1 when there
+ * is none, or -1 with err. */
+int mr_macro_find(const struct dbt_project *p, const char *name, char **path, char **text, char *err,
+		  size_t errlen);
+
+/* modelrun run-operation: renders macro with args (YAML mapping text, or
+ * NULL) as keyword arguments, its run_query() calls each committed on
+ * its own. Returns the exit status (0, 1 the macro failed, 2 no such
+ * macro or bad --args, 3 operational). */
+int mr_run_operation(const struct dbt_project *p, const char *dbname, const char *macro, const char *args);
 
 /* ---- seed.c ---- */
 

@@ -84,7 +84,7 @@ same_relation() {
 @test "modelrun --help prints the usage and exits 0; --version names it" {
 	run --separate-stderr "$BIN/modelrun" --help
 	assert_success
-	assert_line --index 0 --partial "usage: modelrun run|seed|compile|ls|graph"
+	assert_line --index 0 --partial "usage: modelrun run|seed|snapshot|compile|ls|graph"
 	run "$BIN/modelrun" --version
 	assert_success
 	assert_output "modelrun 0.1.0"
@@ -96,10 +96,10 @@ same_relation() {
 	assert_output ""
 	assert_equal "$(printf '%s\n' "$stderr" | head -1)" "modelrun: unknown option '--bogus'"
 	assert_equal "$(printf '%s\n' "$stderr" | sed -n 2p)" \
-		"usage: modelrun run|seed|compile|ls|graph [--project-dir DIR] [--schema S]"
+		"usage: modelrun run|seed|snapshot|compile|ls|graph [--project-dir DIR] [--schema S]"
 	run --separate-stderr "$BIN/modelrun"
 	assert_failure 2
-	assert_equal "$(printf '%s\n' "$stderr" | head -1)" "modelrun: a command is needed: run, seed, compile, ls or graph"
+	assert_equal "$(printf '%s\n' "$stderr" | head -1)" "modelrun: a command is needed: run, seed, snapshot, run-operation, compile, ls or graph"
 	run --separate-stderr "$BIN/modelrun" run --threads 0
 	assert_failure 2
 	assert_equal "$stderr" "modelrun: --threads: 0 is out of range (1 to 64)"
@@ -1371,4 +1371,322 @@ codes.label codes' list / -"
 	run --separate-stderr "$BIN/modelrun" ls
 	assert_failure 3
 	assert_equal "$stderr" "modelrun: ./models/schema.yml:35: foreign key to ref('nothing'): no model or seed is called 'nothing'"
+}
+
+# ---- issue 18: snapshots ----
+# tests/data/dbt/snap holds one snapshot of each kind over raw.customers.
+# Its setup.sql adds a clock: with the schema "frozen" first in
+# search_path, now() is frozen.clock's time, so that the times a snapshot
+# takes from now() are the same under modelrun and dbt, and tick moves
+# the clock a day on between runs.
+
+snap_project() {
+	project snap
+	sql -f setup.sql
+	export PGOPTIONS="-c search_path=frozen,pg_catalog,public"
+}
+
+tick() {
+	sql -c "update frozen.clock set ts = ts + interval '1 day'"
+}
+
+# snap_rows TABLE: the rows of a snapshot of raw.customers, ordered.
+snap_rows() {
+	sql -F ' ' -c "select id, name, city, updated_at, dbt_scd_id, dbt_updated_at, dbt_valid_from,
+		coalesce(dbt_valid_to::text, '-') from $1 order by id, dbt_valid_from"
+}
+
+@test "modelrun snapshot (timestamp) starts the history, closes a changed version at the new updated_at and ignores a delete" {
+	snap_project
+	run --separate-stderr "$BIN/modelrun" snapshot -s ts_ignore
+	assert_success
+	assert_output ""
+	assert_stderr_line --regexp '^modelrun: \[1/1\] OK snaps\.ts_ignore \(snapshot, 3 rows, [0-9.]+ s\)$'
+	sql -c "update raw.customers set name = 'ann2', updated_at = '2026-01-02 10:00' where id = 1;
+		delete from raw.customers where id = 2"
+	tick
+	run --separate-stderr "$BIN/modelrun" snapshot -s ts_ignore
+	assert_success
+	assert_stderr_line --regexp '^modelrun: \[1/1\] OK snaps\.ts_ignore \(snapshot, 1 rows, [0-9.]+ s\)$'
+	# dbt_scd_id is md5 of the key and updated_at, '|' between them
+	run snap_rows snaps.ts_ignore
+	assert_output "$(cat <<-'OUT'
+	1 ann oslo 2026-01-01 10:00:00 63c33d7f9e4dda72e669f010319e8bb2 2026-01-01 10:00:00 2026-01-01 10:00:00 2026-01-02 10:00:00
+	1 ann2 oslo 2026-01-02 10:00:00 d4149b1fee19a1f9c9bff22ef91dff63 2026-01-02 10:00:00 2026-01-02 10:00:00 -
+	2 bob rome 2026-01-01 10:00:00 4335854316a4524ea60b970fdc28d27c 2026-01-01 10:00:00 2026-01-01 10:00:00 -
+	3 cy lima 2026-01-01 10:00:00 7c7c29d245ef11fe47f84ea6258f9463 2026-01-01 10:00:00 2026-01-01 10:00:00 -
+	OUT
+	)"
+}
+
+@test "a check snapshot with hard_deletes=new_record marks a deleted key, starts it again when it comes back, and ignores unchecked columns" {
+	snap_project
+	"$BIN/modelrun" snapshot -q -s ck_new_record
+	sql -c "delete from raw.customers where id = 2"
+	tick
+	"$BIN/modelrun" snapshot -q -s ck_new_record
+	# a second run with nothing changed adds nothing
+	tick
+	"$BIN/modelrun" snapshot -q -s ck_new_record
+	sql -c "insert into raw.customers values (2, 'bob', 'rome', '2026-01-01 10:00'); update raw.customers set city = 'cuzco' where id = 3"
+	tick
+	"$BIN/modelrun" snapshot -q -s ck_new_record
+	run sql -F ' ' -c "select id, name, city, dbt_valid_from::date, coalesce(dbt_valid_to::date::text, '-'), dbt_is_deleted,
+		dbt_updated_at = dbt_valid_from from analytics_snaps.ck_new_record order by id, dbt_valid_from"
+	assert_output "$(cat <<-'OUT'
+	1 ann oslo 2030-01-01 - False t
+	2 bob rome 2030-01-01 2030-01-02 False t
+	2 bob rome 2030-01-02 2030-01-04 True t
+	2 bob rome 2030-01-04 - False t
+	3 cy lima 2030-01-01 - False t
+	OUT
+	)"
+	# the ids of the check strategy hash the key and the run's time; the
+	# deleted version's, the id it replaces and the time
+	assert_equal "$(sql -c "select count(*) from analytics_snaps.ck_new_record
+		where dbt_is_deleted = 'False' and dbt_scd_id <> md5(id || '|' || dbt_valid_from)")" 0
+	assert_equal "$(sql -c "select count(*) from analytics_snaps.ck_new_record d join analytics_snaps.ck_new_record o
+		on o.id = d.id and o.dbt_valid_to = d.dbt_valid_from and d.dbt_scd_id = md5(o.dbt_scd_id || '|' || d.dbt_valid_from)
+		where d.dbt_is_deleted = 'True'")" 1
+}
+
+@test "snapshot_meta_column_names and dbt_valid_to_current rename the history columns and mark current versions" {
+	snap_project
+	"$BIN/modelrun" snapshot -q -s ck_renamed
+	sql -c "update raw.customers set name = 'ann2' where id = 1"
+	tick
+	"$BIN/modelrun" snapshot -q -s ck_renamed
+	assert_equal "$(sql -c "select string_agg(attname, ' ' order by attnum) from pg_attribute
+		where attrelid = 'snaps.ck_renamed'::regclass and attnum > 0")" \
+		"id name city updated_at scd_id changed_at valid_from valid_to is_deleted"
+	run sql -F ' ' -c "select id, name, valid_from::date, valid_to::date from snaps.ck_renamed order by id, valid_from"
+	assert_output "$(printf '%s\n' '1 ann 2030-01-01 2030-01-02' '1 ann2 2030-01-02 9999-12-31' \
+		'2 bob 2030-01-01 9999-12-31' '3 cy 2030-01-01 9999-12-31')"
+}
+
+@test "modelrun run builds no snapshot and modelrun snapshot no model; --select and --exclude pick snapshots; models read them" {
+	snap_project
+	run --separate-stderr "$BIN/modelrun" run
+	assert_failure 1 # current_customers reads a snapshot not taken yet
+	assert_stderr_line --partial 'ERROR analytics.current_customers (view'
+	assert_equal "$(sql -c "select count(*) from pg_class where relname like 'ts\_%' or relname like 'ck\_%'")" 0
+	run --separate-stderr "$BIN/modelrun" snapshot -s 'tag:more ts_ignore' --exclude ts_expr_key
+	assert_success
+	assert_equal "$(printf '%s\n' "$stderr" | grep -c '] OK ')" 2
+	assert_stderr_line --regexp 'OK snaps\.ck_renamed \(snapshot'
+	assert_stderr_line --regexp 'OK snaps\.ts_ignore \(snapshot'
+	assert_equal "$(sql -c "select count(*) from pg_class where relname = 'current_customers'")" 0
+	run --separate-stderr "$BIN/modelrun" run
+	assert_success
+	assert_equal "$(sql -c "select string_agg(name, ' ' order by id) from analytics.current_customers")" "ann bob cy"
+	# ck_all (a YAML snapshot of that model) comes after it in the graph
+	run --separate-stderr "$BIN/modelrun" snapshot -s '+ck_all'
+	assert_success
+	assert_equal "$(printf '%s\n' "$stderr" | grep -c '] OK ')" 2
+	run --separate-stderr "$BIN/modelrun" snapshot -s current_customers
+	assert_success
+	assert_stderr_line "modelrun: the selection matches no snapshot"
+	run "$BIN/modelrun" ls -s resource_type:snapshot --exclude 'path:snapshots/more'
+	assert_output "$(printf '%s\n' snap.timestamps.ts_ignore snap.timestamps.ts_invalidate snap.ck_new_record snap.ck_all)"
+	# data tests on a snapshot's columns, in a schema file, run under dqcheck
+	cat >snapshots/tests.yml <<-'EOF2'
+	snapshots:
+	  - name: ts_ignore
+	    columns:
+	      - name: dbt_scd_id
+	        tests: [unique, not_null]
+	EOF2
+	run --separate-stderr "$BIN/dqcheck"
+	assert_success
+	assert_stderr_line --partial 'PASS  unique_ts_ignore_dbt_scd_id: 0 failing rows'
+}
+
+@test "snapshot configs dbt requires are checked when the project loads, naming file:line; bad values fail the snapshot" {
+	snap_project
+	rm -r snapshots/more
+	printf '{%% snapshot s %%}\n{{ config(unique_key="id", strategy="timestamp") }}\nselect 1 as id\n{%% endsnapshot %%}\n' \
+		>snapshots/bad.sql
+	run --separate-stderr "$BIN/modelrun" snapshot
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: snapshots/bad.sql:1: snapshot s: a snapshot configured with the timestamp strategy must specify an updated_at configuration"
+	printf '{%% snapshot s %%}\n{{ config(unique_key="id", strategy="check") }}\nselect 1 as id\n{%% endsnapshot %%}\n' \
+		>snapshots/bad.sql
+	run --separate-stderr "$BIN/modelrun" ls
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: snapshots/bad.sql:1: snapshot s: a snapshot configured with the check strategy must specify a check_cols configuration"
+	printf '{%% snapshot s %%}\n{{ config(unique_key="id", strategy="sometimes") }}\nselect 1 as id\n{%% endsnapshot %%}\n' \
+		>snapshots/bad.sql
+	run --separate-stderr "$BIN/modelrun" snapshot -s s
+	assert_failure 1
+	assert_stderr_line --regexp "ERROR analytics\.s \(snapshot, [0-9.]+ s\): the snapshot strategy 'sometimes' is not known \(timestamp or check\)"
+	printf '{%% snapshot s %%}\n{{ config(unique_key="id", strategy="check", check_cols="all", hard_deletes="invalidate", invalidate_hard_deletes=true) }}\nselect 1 as id\n{%% endsnapshot %%}\n' \
+		>snapshots/bad.sql
+	run --separate-stderr "$BIN/modelrun" snapshot -s s
+	assert_failure 1
+	assert_stderr_line --partial "invalidate_hard_deletes and hard_deletes cannot both be set on one snapshot"
+	printf '{%% snapshot s %%}\n{{ config(unique_key="id", strategy="check", check_cols="all", target_database="elsewhere") }}\nselect 1 as id\n{%% endsnapshot %%}\n' \
+		>snapshots/bad.sql
+	run --separate-stderr "$BIN/modelrun" snapshot -s s
+	assert_failure 1
+	assert_stderr_line --partial "target_database 'elsewhere' is not the database connected to ($PGDATABASE)"
+	printf '{%% snapshot s %%}\n{{ config(unique_key="id", strategy="check", check_cols="all", target_database="%s") }}\nselect 1 as id\n{%% endsnapshot %%}\n' \
+		"$PGDATABASE" >snapshots/bad.sql
+	sql -c "create schema if not exists analytics; create view analytics.s as select 1 as id"
+	run --separate-stderr "$BIN/modelrun" snapshot -s s
+	assert_failure 1
+	assert_stderr_line --partial '"analytics"."s" exists and is not a table'
+	sql -c "drop view analytics.s; create table analytics.s (id int)"
+	run --separate-stderr "$BIN/modelrun" snapshot -s s
+	assert_failure 1
+	assert_stderr_line --partial 'is not a snapshot table of this configuration: it has no column "dbt_scd_id", "dbt_valid_from", "dbt_valid_to"'
+	sql -c "drop table analytics.s"
+	run --separate-stderr "$BIN/modelrun" snapshot -s s
+	assert_success
+}
+
+@test "a snapshot is one transaction: a failing post-hook leaves the history as it was; the project lock applies" {
+	snap_project
+	"$BIN/modelrun" snapshot -q -s ts_ignore
+	before=$(sql -c "select md5(string_agg(t::text, ',' order by t::text)) from snaps.ts_ignore t")
+	sql -c "update raw.customers set name = 'ann2', updated_at = '2026-01-02 10:00' where id = 1"
+	# a schema file describes the SQL snapshot: its config adds a hook
+	cat >snapshots/hooks.yml <<-'EOF2'
+	snapshots:
+	  - name: ts_ignore
+	    config:
+	      post_hook: "select 1 / (select count(*) - count(*) from {{ this }})"
+	EOF2
+	run --separate-stderr "$BIN/modelrun" snapshot -s ts_ignore
+	assert_failure 1
+	assert_stderr_line --partial 'post-hook 1: division by zero'
+	assert_equal "$(sql -c "select md5(string_agg(t::text, ',' order by t::text)) from snaps.ts_ignore t")" "$before"
+	# another run holding the lock: --no-wait fails at once
+	sql -c "select pg_advisory_lock(hashtextextended('modelrun:snap:analytics', 0)), pg_sleep(5)" &
+	holder=$!
+	for _ in $(seq 50); do
+		[ "$(sql -c "select count(*) from pg_locks where locktype = 'advisory' and granted")" -gt 0 ] && break
+		sleep 0.1
+	done
+	run --separate-stderr "$BIN/modelrun" snapshot -s ts_ignore --no-wait
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: another modelrun or a dqcheck holds the lock for project snap, schema analytics (--no-wait)"
+	wait "$holder"
+}
+
+# snap_both ARGS...: the same command under modelrun (schemas mr_s and
+# mr_snaps) and under dbt (dbt_s and dbt_snaps).
+snap_both() {
+	"$BIN/modelrun" "$@" -q --schema mr_s --vars 'snap_schema: mr_snaps'
+	dbt_in "$PWD" dbt_s "$@" --vars 'snap_schema: dbt_snaps' >>dbt.log
+}
+
+@test "modelrun snapshot gives dbt's snapshot tables row by row: insert, update, delete, re-insert, unchecked change, no change" {
+	need_dbt
+	snap_project
+	# the model that ck_all snapshots reads ts_ignore: that one first
+	snap_both snapshot -s ts_ignore
+	snap_both run
+	snap_both snapshot
+	tick
+	sql -c "update raw.customers set name = 'ann2', updated_at = '2026-01-02 10:00' where id = 1;
+		delete from raw.customers where id = 2; insert into raw.customers values (4, 'di', 'kyiv', '2026-01-02 10:00')"
+	snap_both run
+	snap_both snapshot
+	tick
+	snap_both snapshot
+	tick
+	# back again with its old values; a change in a column no check reads
+	sql -c "insert into raw.customers values (2, 'bob', 'rome', '2026-01-01 10:00'); update raw.customers set city = 'cuzco' where id = 3"
+	snap_both snapshot
+	tick
+	# a new column in the source, and a change with a new updated_at
+	sql -c "update raw.customers set city = 'quito', updated_at = '2026-01-05 10:00' where id = 3;
+		alter table raw.customers add column tier text; update raw.customers set tier = 'gold' where id = 1"
+	snap_both run
+	snap_both snapshot
+	tick
+	snap_both snapshot
+	tick
+	sql -c "delete from raw.customers where id = 4"
+	snap_both snapshot
+	for t in ts_ignore ts_invalidate ck_renamed ts_expr_key; do
+		same_relation "dbt_snaps.$t" "mr_snaps.$t"
+	done
+	for t in ck_new_record ck_all; do
+		same_relation "dbt_s_snaps.$t" "mr_s_snaps.$t"
+	done
+	# not vacuous: each table has history, deletes and all
+	assert_equal "$(sql -c "select count(*) from mr_snaps.ts_invalidate where dbt_valid_to is not null")" 4
+	assert_equal "$(sql -c "select count(*) from mr_s_snaps.ck_new_record where dbt_is_deleted = 'True'")" 2
+	assert_equal "$(sql -c "select count(*) from mr_snaps.ck_renamed where valid_to <> '9999-12-31'")" 6
+}
+
+@test "modelrun ls picks the snapshots dbt ls picks" {
+	need_dbt
+	project snap
+	for s in 'resource_type:snapshot' 'tag:more' 'path:snapshots/more' '+ck_all' 'ts_ignore+' 'more' \
+		'config.materialized:snapshot' 'snapshots/timestamps.sql'; do
+		"$BIN/modelrun" ls -s "$s" | sort >mr.out
+		dbt_in "$PWD" dbt_ls ls --resource-type model --resource-type snapshot --quiet -s "$s" | sort >dbt.out
+		diff -u dbt.out mr.out || { echo "selector $s differs" >&2; return 1; }
+	done
+}
+
+# ---- issue 18: run-operation ----
+
+@test "modelrun run-operation renders a macro with --args: its queries commit, log(info=True) and print() write stdout" {
+	project snap
+	run --separate-stderr "$BIN/modelrun" run-operation record_event --args '{event: signup, times: 2, tags: [a, b]}'
+	assert_success
+	assert_output "$(printf 'events: 2, last 2\nrecorded signup')"
+	assert_stderr_line --regexp '^modelrun: ran operation record_event: 4 queries in [0-9.]+ s$'
+	refute_stderr_line --partial 'a debug line'
+	assert_equal "$(sql -c "select string_agg(event || n || tags, ' ' order by n) from public.events")" "signup1a,b signup2a,b"
+	run --separate-stderr "$BIN/modelrun" run-operation record_event -v --args 'event: login'
+	assert_success
+	assert_output "$(printf 'events: 3, last 2\nrecorded login')"
+	assert_stderr_line 'modelrun: a debug line'
+	# each query commits on its own: what ran before the failure stays
+	run --separate-stderr "$BIN/modelrun" run-operation fail_half_way
+	assert_failure 1
+	assert_equal "$stderr" "modelrun: error while running operation fail_half_way: macros/operations.sql:19: run_query: division by zero"
+	assert_equal "$(sql -c "select count(*) from public.events where event = 'before'")" 1
+	run --separate-stderr "$BIN/modelrun" run-operation no_such_macro
+	assert_failure 2
+	assert_equal "$stderr" "modelrun: no macro called 'no_such_macro' in the project's macro paths"
+	run --separate-stderr "$BIN/modelrun" run-operation record_event --args '{event: x, bogus: 1}'
+	assert_failure 1
+	assert_equal "$stderr" "modelrun: error while running operation record_event: macro 'record_event' takes no keyword argument 'bogus'"
+	assert_equal "$(sql -c "select count(*) from public.events where event = 'x'")" 0
+	run --separate-stderr "$BIN/modelrun" run-operation record_event --args '[1, 2]'
+	assert_failure 2
+	assert_equal "$stderr" "modelrun: --args: expected a mapping of argument names to values, such as '{role: reporter}'"
+	run --separate-stderr "$BIN/modelrun" run-operation
+	assert_failure 2
+	assert_equal "${stderr_lines[0]}" "modelrun: run-operation needs the name of a macro"
+	run --separate-stderr "$BIN/modelrun" run --args '{a: 1}'
+	assert_failure 2
+	assert_equal "${stderr_lines[0]}" "modelrun: --args is for run-operation"
+}
+
+@test "modelrun run-operation does what dbt run-operation does: the same rows, lines and exit statuses" {
+	need_dbt
+	project snap
+	"$BIN/modelrun" run-operation record_event --args '{event: signup, times: 2, tags: [a, b]}' >mr.out
+	run "$BIN/modelrun" run-operation fail_half_way
+	assert_failure 1
+	sql -c "alter table public.events rename to events_mr"
+	dbt_in "$PWD" dbt_s run-operation record_event --args '{event: signup, times: 2, tags: [a, b]}' >dbt.out
+	run dbt_in "$PWD" dbt_s run-operation fail_half_way
+	assert_failure 1
+	same_relation public.events public.events_mr
+	# dbt's lines are stamped with the time; print() is not
+	assert_equal "$(sed -n 's/^[0-9:]*  \(events: .*\)/\1/p; /^recorded /p' dbt.out)" "$(cat mr.out)"
+	run dbt_in "$PWD" dbt_s run-operation no_such_macro
+	assert_failure 2
+	run dbt_in "$PWD" dbt_s run-operation record_event --args '{event: x, bogus: 1}'
+	assert_failure 1
+	assert_output --partial "takes no keyword argument 'bogus'"
+	run "$BIN/modelrun" run-operation no_such_macro
+	assert_failure 2
 }

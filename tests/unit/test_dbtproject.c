@@ -268,6 +268,66 @@ static void contract_configs_merge_as_dbt_merges_them(void)
 	dbt_project_free(&p);
 }
 
+/* Snapshots: SQL blocks (several per file, lines kept), YAML snapshots,
+ * the snapshots: tree of dbt_project.yml, target_schema as the schema
+ * itself, fqn with the file's name, and refs between them and models. */
+static void snapshots_are_nodes(void)
+{
+	struct dbt_project p;
+	struct dbt_options o = { .dir = "tests/data/dbt/snap", .target_schema = "wh" };
+	CHECK(dbt_project_load(&p, &o, err, sizeof err) == 0);
+	const struct dbt_node *ts = node(&p, "ts_ignore"), *ck = node(&p, "ck_all"), *rn = node(&p, "ck_renamed");
+	const struct dbt_node *nr = node(&p, "ck_new_record"), *ex = node(&p, "ts_expr_key");
+	CHECK(ts && ck && rn && nr && ex);
+	if (!(ts && ck && rn && nr && ex)) {
+		dbt_project_free(&p);
+		return;
+	}
+	CHECK(ts->kind == DBT_SNAPSHOT && ts->cfg.materialized == MAT_SNAPSHOT);
+	CHECK(strcmp(ts->unique_id, "snapshot.snap.ts_ignore") == 0);
+	CHECK(ts->nfqn == 3 && strcmp(ts->fqn[1], "timestamps") == 0 && ts->line == 1);
+	CHECK(rn->nfqn == 4 && strcmp(rn->fqn[1], "more") == 0 && strcmp(rn->fqn[2], "renamed") == 0);
+	CHECK(ex->line == 10 && rn->cfg.ntags == 1 && ex->cfg.ntags == 1);
+	/* target_schema is the schema; schema: follows <target>_<custom> */
+	CHECK(strcmp(ts->relation, "\"snaps\".\"ts_ignore\"") == 0);
+	CHECK(strcmp(ck->relation, "\"wh_snaps\".\"ck_all\"") == 0);
+	CHECK(strcmp(ts->cfg.snap.strategy, "timestamp") == 0 && strcmp(ts->cfg.snap.updated_at, "updated_at") == 0);
+	CHECK(ts->cfg.snap.invalidate_hard_deletes == -1 && !ts->cfg.snap.hard_deletes);
+	CHECK(node(&p, "ts_invalidate")->cfg.snap.invalidate_hard_deletes == 1);
+	CHECK(ck->cfg.snap.check_all && ck->cfg.nunique == 1 && !ck->cfg.snap.unique_key_list);
+	CHECK(nr->cfg.snap.unique_key_list && nr->cfg.snap.ncheck_cols == 1 && !nr->cfg.snap.check_all);
+	CHECK(strcmp(nr->cfg.snap.hard_deletes, "new_record") == 0);
+	CHECK(rn->cfg.nunique == 2 && strcmp(rn->cfg.snap.meta[SNAP_VALID_TO], "valid_to") == 0 &&
+	      strcmp(rn->cfg.snap.meta[SNAP_IS_DELETED], "is_deleted") == 0 &&
+	      strcmp(rn->cfg.snap.valid_to_current, "'9999-12-31'::timestamp") == 0);
+	/* a model reads a snapshot, a YAML snapshot reads the model */
+	CHECK(has_parent(&p, "current_customers", "ts_ignore") && has_parent(&p, "ck_all", "current_customers"));
+	CHECK(nr->nsources == 1);
+	/* the YAML snapshot's query names the yml's line in messages */
+	char *sql = NULL;
+	struct dbt_render_opts ro = { 0 };
+	CHECK(dbt_render(&p, (size_t)dbt_find(&p, "ck_new_record"), &ro, &sql, err, sizeof err) == 0);
+	CHECK(sql && strstr(sql, "select * from \"raw\".\"customers\""));
+	free(sql);
+	CHECK(dbt_render(&p, (size_t)dbt_find(&p, "ts_expr_key"), &ro, &sql, err, sizeof err) == 0);
+	CHECK(sql && strstr(sql, "select * from \"raw\".\"customers\"") && !strstr(sql, "ck_renamed") &&
+	      !strstr(sql, "snapshot"));
+	free(sql);
+	CHECK_STR(picked(&p, "resource_type:snapshot", "more"), strlen(picked(&p, "resource_type:snapshot", "more")),
+		  "ts_ignore ts_invalidate ck_new_record ck_all");
+	dbt_project_free(&p);
+
+	o.dir = "tests/data/dbt/bad/snapshot_no_strategy";
+	CHECK(dbt_project_load(&p, &o, err, sizeof err) != 0);
+	CHECK_STR(err, strlen(err), "snapshots/s.sql:3: snapshot s: snapshots must be configured with a 'strategy' "
+		  "and 'unique_key'");
+	dbt_project_free(&p);
+	o.dir = "tests/data/dbt/bad/snapshot_unclosed";
+	CHECK(dbt_project_load(&p, &o, err, sizeof err) != 0);
+	CHECK_STR(err, strlen(err), "snapshots/s.sql:6: snapshot never_closed has no {% endsnapshot %}");
+	dbt_project_free(&p);
+}
+
 int main(void)
 {
 	log_level = LOG_QUIET;
@@ -278,5 +338,6 @@ int main(void)
 	RUN(selectors);
 	RUN(hooks_add_up_across_levels);
 	RUN(contract_configs_merge_as_dbt_merges_them);
+	RUN(snapshots_are_nodes);
 	return UNIT_END();
 }
