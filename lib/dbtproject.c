@@ -686,6 +686,8 @@ static int load_node_entries(struct dbt_project *p, struct ydoc *d, yaml_node_t 
 				 kind == DBT_MODEL ? "model" : "seed", ydoc_str(name), kind == DBT_MODEL ? "model" : "seed");
 			continue;
 		}
+		p->nodes[idx].yml = d;
+		p->nodes[idx].yml_entry = m;
 		yaml_node_t *cfg = ydoc_get(d, m, "config");
 		if (cfg && config_apply_map(&p->nodes[idx].cfg, d, cfg, err, errlen))
 			return -1;

@@ -117,6 +117,10 @@ struct dbt_node {
 	size_t nchildren;
 	size_t *sources;       /* indices into dbt_project.sources */
 	size_t nsources;
+	/* The node's entry in a schema file (description, columns), or
+	 * NULL when none describes it; the last one wins, as in dbt. */
+	struct ydoc *yml;
+	yaml_node_t *yml_entry;
 };
 
 struct dbt_source {
