@@ -60,17 +60,17 @@ static void html(struct buf *b, const char *s)
 }
 
 /* An element id: kind, '-', and name with every byte outside
- * [A-Za-z0-9_.-] written as _XX, so any name makes a valid, distinct id
+ * [A-Za-z0-9_.-] written as ~XX, so any name makes a valid, distinct id
  * that needs no escaping in a URL fragment. */
 static void anchor(struct buf *b, const char *kind, const char *name)
 {
 	buf_adds(b, kind);
 	buf_addc(b, '-');
 	for (const unsigned char *s = (const unsigned char *)name; *s; s++) {
-		if (isalnum(*s) || *s == '.' || *s == '-')
+		if (isalnum(*s) || *s == '.' || *s == '-' || *s == '_')
 			buf_addc(b, (char)*s);
 		else
-			buf_printf(b, "_%02X", *s);
+			buf_printf(b, "~%02X", *s);
 	}
 }
 

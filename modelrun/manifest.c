@@ -407,18 +407,30 @@ static void yaml_json(struct buf *b, struct ydoc *d, yaml_node_t *n)
 	}
 }
 
-static void sha256_hex(const char *path, char out[65])
+/* The file's contents without the whitespace around them, as dbt reads
+ * a model or seed (its raw_code, and what its checksum is of). */
+static void read_stripped(const char *path, struct buf *b, const char **text, size_t *len)
 {
-	struct buf b = { 0 };
-	char err[256];
+	char err[512];
+	if (buf_read_file(b, path, err, sizeof err))
+		log_warn("%s", err);
+	const char *s = buf_str(b), *e = s + b->len;
+	while (s < e && isspace((unsigned char)*s))
+		s++;
+	while (e > s && isspace((unsigned char)e[-1]))
+		e--;
+	*text = s;
+	*len = (size_t)(e - s);
+}
+
+static void sha256_hex(const char *text, size_t len, char out[65])
+{
 	unsigned char sum[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
+	unsigned int n = 0;
 	out[0] = '\0';
-	if (buf_read_file(&b, path, err, sizeof err) == 0 && EVP_Digest(b.data ? b.data : "", b.len, sum, &len,
-									  EVP_sha256(), NULL) && len == 32)
+	if (EVP_Digest(text, len, sum, &n, EVP_sha256(), NULL) && n == 32)
 		for (unsigned i = 0; i < 32; i++)
 			snprintf(out + 2 * i, 3, "%02x", sum[i]);
-	buf_free(&b);
 }
 
 /* The path of a node below its model or seed path, as dbt's "path". */
@@ -466,12 +478,12 @@ static void config_json(struct buf *b, const struct dbt_node *n)
 	json_string(b, c->schema);
 	buf_adds(b, ", \"database\": null, \"tags\": ");
 	str_list(b, c->tags, c->ntags);
-	buf_adds(b, ", \"meta\": {}, \"group\": null, \"materialized\": ");
+	buf_adds(b, ", \"meta\": {}, \"group\": null, \"static_analysis\": null, \"materialized\": ");
 	json_string(b, dbt_mat_name(c->materialized));
 	buf_adds(b, ", \"incremental_strategy\": ");
 	json_string(b, c->materialized != MAT_INCREMENTAL ? NULL : c->merge ? "merge" : c->append_only ? "append" :
 		       c->nunique ? "delete+insert" : NULL);
-	buf_adds(b, ", \"persist_docs\": {}, \"post-hook\": ");
+	buf_adds(b, ", \"batch_size\": null, \"lookback\": 1, \"begin\": null, \"persist_docs\": {}, \"post-hook\": ");
 	hooks_json(b, c->post_hooks, c->npost_hooks);
 	buf_adds(b, ", \"pre-hook\": ");
 	hooks_json(b, c->pre_hooks, c->npre_hooks);
@@ -497,7 +509,9 @@ static void config_json(struct buf *b, const struct dbt_node *n)
 		    "\"contract\": {\"enforced\": false, \"alias_types\": true}, \"event_time\": null, "
 		    "\"concurrent_batches\": null");
 	if (n->kind == DBT_MODEL)
-		buf_adds(b, ", \"access\": \"protected\"");
+		buf_adds(b, ", \"access\": \"protected\", \"freshness\": null");
+	else
+		buf_adds(b, ", \"delimiter\": \",\", \"quote_columns\": null");
 	if (c->nmerge_update) {
 		buf_adds(b, ", \"merge_update_columns\": ");
 		str_list(b, c->merge_update_columns, c->nmerge_update);
@@ -599,8 +613,12 @@ static void node_json(struct buf *b, const struct dbt_project *p, const struct m
 	str_list(b, n->fqn, n->nfqn);
 	buf_adds(b, ", \"alias\": ");
 	json_string(b, n->identifier);
+	struct buf file = { 0 };
+	const char *code;
+	size_t code_len;
+	read_stripped(n->file, &file, &code, &code_len);
 	char sum[65];
-	sha256_hex(n->file, sum);
+	sha256_hex(code, code_len, sum);
 	buf_printf(b, ", \"checksum\": {\"name\": \"sha256\", \"checksum\": \"%s\"}, \"config\": ", sum);
 	config_json(b, n);
 	buf_adds(b, ", \"tags\": ");
@@ -628,16 +646,11 @@ static void node_json(struct buf *b, const struct dbt_project *p, const struct m
 	else
 		relation_name(b, database, n->relation);
 	buf_adds(b, ", \"raw_code\": ");
-	if (model) {
-		struct buf raw = { 0 };
-		char err[256];
-		if (buf_read_file(&raw, n->file, err, sizeof err))
-			log_warn("%s", err);
-		json_string_n(b, raw.data ? raw.data : "", raw.len, 0);
-		buf_free(&raw);
-	} else {
+	if (model)
+		json_string_n(b, code, code_len, 0);
+	else
 		buf_adds(b, "\"\"");
-	}
+	buf_free(&file);
 	buf_adds(b, ", \"doc_blocks\": []");
 	if (!model) {
 		buf_adds(b, ", \"root_path\": ");
@@ -805,7 +818,9 @@ static void source_json(struct buf *b, const struct dbt_project *p, const struct
 	buf_adds(b, ", \"loaded_at_field\": ");
 	json_string(b, s->loaded_at_field);
 	buf_adds(b, ", \"loaded_at_query\": null, \"meta\": {}, \"tags\": [], \"static_analysis\": null}, "
-		    "\"patch_path\": null, \"unrendered_config\": {}, \"relation_name\": ");
+		    "\"patch_path\": null, \"unrendered_config\": {\"loaded_at_field\": ");
+	json_string(b, s->loaded_at_field);
+	buf_adds(b, ", \"loaded_at_query\": null, \"meta\": {}, \"tags\": []}, \"relation_name\": ");
 	relation_name(b, database, s->relation);
 	buf_printf(b, ", \"created_at\": %.6f, \"unrendered_database\": null, \"unrendered_schema\": ", now);
 	json_string(b, s->schema);
