@@ -208,6 +208,8 @@ static void find_dq(struct docs *D, struct dtest *t)
 		bool match;
 		if (strcmp(t->type, "singular") == 0) {
 			match = same(type, "singular") && same(name, t->name);
+		} else if (strcmp(t->type, "freshness") == 0) {
+			match = same(type, "freshness") && same(jstr(j, r, "on"), on);
 		} else {
 			const char *col = jstr(j, r, "column");
 			match = same(type, t->type) && same(jstr(j, r, "on"), on) && line &&
@@ -266,6 +268,22 @@ static void collect_tests(struct docs *D)
 		const char *tname = t.on_source ? p->sources[dt->target].table_name : p->nodes[dt->target].name;
 		t.name = xasprintf("%s%s_%s%s%s", t.on_source ? "source_" : "", dt->name, tname, dt->column ? "_" : "",
 				   dt->column ? dt->column : "");
+		for (char *q = t.name; *q; q++)
+			if (!isalnum((unsigned char)*q) && *q != '_')
+				*q = '_';
+		find_dq(D, &t);
+		add_test(D, t);
+	}
+	/* a source's freshness rule is a test too, as dqcheck runs it */
+	for (size_t i = 0; i < p->nsources; i++) {
+		const struct dbt_source *s = &p->sources[i];
+		struct fresh_rule rule;
+		char err[512];
+		if (fresh_rule_of(s, &rule, err, sizeof err) || !rule.set)
+			continue; /* an invalid rule is shown in the source's section */
+		struct dtest t = { .type = xstrdup("freshness"), .on_source = true, .target = i, .file = s->doc->path,
+				   .line = rule.line };
+		t.name = xasprintf("source_freshness_%s_%s", s->source_name, s->table_name);
 		for (char *q = t.name; *q; q++)
 			if (!isalnum((unsigned char)*q) && *q != '_')
 				*q = '_';
