@@ -657,7 +657,7 @@ static const char *const CSS =
 	"table{border-collapse:collapse;width:100%;font-size:14px}\n"
 	"th,td{text-align:left;padding:6px 10px;border-bottom:1px solid var(--line);vertical-align:top}\n"
 	"th{font-size:12px;color:var(--muted);font-weight:600;background:#f1f5f9}\n"
-	"td.desc{white-space:pre-wrap}\n"
+	"td.desc{white-space:pre-wrap}\ntable.config th{width:220px;background:#f8fafc}\n"
 	"code,pre{font-family:'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:12.5px}\n"
 	"pre{background:#0f172a;color:#e2e8f0;padding:12px 14px;border-radius:8px;overflow:auto;max-height:460px;"
 	"margin:6px 0}\n"
