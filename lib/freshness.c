@@ -123,7 +123,10 @@ int fresh_rule_of(const struct dbt_source *s, struct fresh_rule *r, char *err, s
 	if (!s->loaded_at_field)
 		return fail(err, errlen, d->path, ydoc_line(f), "loaded_at_field",
 			    "freshness of %s.%s needs a loaded_at_field", s->source_name, s->table_name);
-	const char *filter = ydoc_str(merged(d, tf, sf, "filter"));
+	/* filter: null (on the table, over the source's) means no filter,
+	 * not the SQL condition "null", which would leave no rows */
+	yaml_node_t *fn = merged(d, tf, sf, "filter");
+	const char *filter = fn && !ydoc_is_null(fn) ? ydoc_str(fn) : NULL;
 	r->filter = filter && filter[0] ? filter : NULL;
 	r->set = true;
 	return 0;
