@@ -603,10 +603,11 @@ static char *run_dot(const char *dotfile)
 	return buf_detach(&b);
 }
 
-/* dot's SVG for the graph linking to link_prefix, or NULL. */
-static char *render_dag(const struct dbt_project *p, const char *link_prefix)
+/* dot's SVG for the graph, each node linking to #its-anchor, or NULL.
+ * Drawing takes dot about a second for 300 nodes: it runs once. */
+static char *render_dag(const struct dbt_project *p)
 {
-	char *dot = dag_dot(p, link_prefix);
+	char *dot = dag_dot(p, "#");
 	char *path = xasprintf("%s/target/docs/dag.dot", p->dir);
 	char *svg = NULL;
 	if (mr_write_text(path, dot, strlen(dot)) == 0)
@@ -614,6 +615,22 @@ static char *render_dag(const struct dbt_project *p, const char *link_prefix)
 	free(path);
 	free(dot);
 	return svg;
+}
+
+/* text with every from replaced by to. Malloc'd. */
+static char *relink(const char *text, const char *from, const char *to)
+{
+	struct buf b = { 0 };
+	size_t fl = strlen(from);
+	for (const char *s = text, *hit; *s; s = hit + fl) {
+		if (!(hit = strstr(s, from))) {
+			buf_adds(&b, s);
+			break;
+		}
+		buf_add(&b, s, (size_t)(hit - s));
+		buf_adds(&b, to);
+	}
+	return buf_detach(&b);
 }
 
 /* ---- the page ---- */
@@ -668,8 +685,9 @@ static const char *const CSS =
 	"color:var(--warn)}\n"
 	".badge.fail,.badge.error{background:#fee2e2;color:var(--fail)}.badge.skipped,.badge.not-run{background:#f1f5f9;"
 	"color:var(--muted)}\n"
-	"#lineage .svg{overflow:auto;border:1px solid var(--line);border-radius:8px;padding:10px;background:#fff}\n"
-	"#lineage svg{max-width:100%;height:auto}\n"
+	"#lineage .svg{overflow:auto;max-height:75vh;border:1px solid var(--line);border-radius:8px;padding:10px;"
+	"background:#fff}\n"
+	"#lineage .fit svg{max-width:100%;height:auto}\n"
 	"#lineage svg a:hover polygon,#lineage svg a:hover path{stroke-width:2.4}\n"
 	".legend{display:flex;gap:16px;font-size:13px;color:var(--muted);margin:6px 0}"
 	".legend span{display:flex;align-items:center;gap:6px}\n"
@@ -1151,6 +1169,11 @@ static void sidebar_item(struct buf *b, const char *kind, const char *name)
 	buf_adds(b, "</a></li>\n");
 }
 
+static int cmp_node_name(const void *a, const void *b)
+{
+	return strcmp((*(const struct dbt_node *const *)a)->name, (*(const struct dbt_node *const *)b)->name);
+}
+
 static char *page(struct docs *D)
 {
 	const struct dbt_project *p = D->p;
@@ -1184,15 +1207,22 @@ static char *page(struct docs *D)
 	buf_adds(&b, "</h1><div class=\"sub\">modelrun docs</div>\n"
 		     "<input id=\"search\" type=search placeholder=\"Filter models, sources, tests\" "
 		     "aria-label=\"Filter\">\n<h2><a href=\"#lineage\" style=\"color:inherit\">Lineage</a></h2>\n");
+	/* the sidebar by name, to be found; the sections in build order */
+	const struct dbt_node **byname = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *byname);
+	for (size_t i = 0; i < p->nnodes; i++)
+		byname[i] = &p->nodes[i];
+	if (p->nnodes)
+		qsort(byname, p->nnodes, sizeof *byname, cmp_node_name);
 	for (int seeds = 0; seeds < 2; seeds++) {
 		buf_adds(&b, seeds ? "<h2>Seeds</h2><ul>\n" : "<h2>Models</h2><ul>\n");
 		for (size_t k = 0; k < p->nnodes; k++) {
-			const struct dbt_node *n = &p->nodes[p->order[k]];
+			const struct dbt_node *n = byname[k];
 			if (n->cfg.enabled && (n->kind == DBT_SEED) == (seeds == 1))
 				sidebar_item(&b, seeds ? "seed" : "model", n->name);
 		}
 		buf_adds(&b, "</ul>\n");
 	}
+	free(byname);
 	buf_adds(&b, "<h2>Sources</h2><ul>\n");
 	for (size_t s = 0; s < p->nsources; s++) {
 		char *name = source_name(&p->sources[s]);
@@ -1223,7 +1253,10 @@ static char *page(struct docs *D)
 	buf_adds(&b, "<section class=\"card\" id=\"lineage\"><h2>Lineage</h2>\n<div class=\"legend\">"
 		     "<span><i class=\"dot source\"></i>source</span><span><i class=\"dot seed\"></i>seed</span>"
 		     "<span><i class=\"dot model\"></i>model</span><span>click a box to go to it</span></div>\n"
-		     "<div class=\"svg\">\n");
+		     "<div class=\"svg");
+	/* a small graph is shrunk to the width of the page; a large one keeps
+	 * dot's size, readable, and scrolls */
+	buf_adds(&b, p->nnodes + p->nsources <= 40 ? " fit\">\n" : "\">\n");
 	if (D->svg) {
 		/* dot's document from its <svg> element on: the XML prolog and
 		 * doctype do not belong inside HTML */
@@ -1275,8 +1308,9 @@ int mr_docs_generate(const struct dbt_project *p, const struct mr_docs_opts *o)
 	collect_tests(&D);
 	compile_all(&D);
 
-	D.svg = render_dag(p, "#");
-	char *alone = D.svg ? render_dag(p, "../index.html#") : NULL;
+	D.svg = render_dag(p);
+	/* the picture alone, in target/docs/, links back to the page */
+	char *alone = D.svg ? relink(D.svg, "xlink:href=\"#", "xlink:href=\"../index.html#") : NULL;
 	int status = EXIT_OK;
 	if (!D.svg) {
 		D.dot_problem = "Graphviz's dot could not draw it (see the messages of modelrun docs generate).";
