@@ -423,6 +423,10 @@ static void read_stripped(const char *path, struct buf *b, const char **text, si
 	*len = (size_t)(e - s);
 }
 
+/* Seeds larger than this are checksummed by their path (dbt's
+ * MAXIMUM_SEED_SIZE): a seed may be gigabytes, read by COPY as a stream. */
+#define BIG_SEED (1024 * 1024)
+
 static void sha256_hex(const char *text, size_t len, char out[65])
 {
 	unsigned char sum[EVP_MAX_MD_SIZE];
@@ -614,12 +618,20 @@ static void node_json(struct buf *b, const struct dbt_project *p, const struct m
 	buf_adds(b, ", \"alias\": ");
 	json_string(b, n->identifier);
 	struct buf file = { 0 };
-	const char *code;
-	size_t code_len;
-	read_stripped(n->file, &file, &code, &code_len);
-	char sum[65];
-	sha256_hex(code, code_len, sum);
-	buf_printf(b, ", \"checksum\": {\"name\": \"sha256\", \"checksum\": \"%s\"}, \"config\": ", sum);
+	const char *code = "";
+	size_t code_len = 0;
+	struct stat st;
+	if (!model && stat(n->file, &st) == 0 && st.st_size > BIG_SEED) {
+		/* as dbt: a big seed is known by its path, not read for a hash */
+		buf_adds(b, ", \"checksum\": {\"name\": \"path\", \"checksum\": ");
+		json_string(b, n->path);
+		buf_adds(b, "}, \"config\": ");
+	} else {
+		read_stripped(n->file, &file, &code, &code_len);
+		char sum[65];
+		sha256_hex(code, code_len, sum);
+		buf_printf(b, ", \"checksum\": {\"name\": \"sha256\", \"checksum\": \"%s\"}, \"config\": ", sum);
+	}
 	config_json(b, n);
 	buf_adds(b, ", \"tags\": ");
 	str_list(b, n->cfg.tags, n->cfg.ntags);
