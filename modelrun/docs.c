@@ -674,6 +674,7 @@ static const char *const CSS =
 	"table{border-collapse:collapse;width:100%;font-size:14px}\n"
 	"th,td{text-align:left;padding:6px 10px;border-bottom:1px solid var(--line);vertical-align:top}\n"
 	"th{font-size:12px;color:var(--muted);font-weight:600;background:#f1f5f9}\n"
+	"#tests td code{word-break:break-all}#tests th:nth-child(4){white-space:nowrap}\n"
 	"td.desc{white-space:pre-wrap}\ntable.config th{width:220px;background:#f8fafc}\n"
 	"code,pre{font-family:'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:12.5px}\n"
 	"pre{background:#0f172a;color:#e2e8f0;padding:12px 14px;border-radius:8px;overflow:auto;max-height:460px;"
@@ -915,7 +916,10 @@ static void node_section(struct buf *b, struct docs *D, size_t i)
 	}
 	buf_adds(b, n->nchildren ? "</dd>" : "<span class=\"none\">nothing</span></dd>");
 	buf_adds(b, "<dt>Last run</dt><dd>");
-	badge(b, v.status);
+	if (v.status)
+		badge(b, v.status);
+	else /* run_results.json holds the last command's nodes only */
+		buf_adds(b, "<span class=\"badge not-run\">not in the last run</span>");
 	if (v.status)
 		buf_printf(b, " in %.2f s", v.secs);
 	if (v.message) {
