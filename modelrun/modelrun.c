@@ -252,6 +252,34 @@ static int write_manifest(const struct dbt_project *p, const char *database, cha
 	return rc;
 }
 
+/* The database a connection would go to, without connecting: for the
+ * manifest of compile, which uses none. -d's dbname (a conninfo string,
+ * a URI or a plain name), else libpq's default (PGDATABASE, else the user
+ * name). NULL when libpq cannot tell. Malloc'd. */
+static char *default_database(const char *dbname)
+{
+	char *out = NULL;
+	PQconninfoOption *opts = NULL;
+	if (dbname && !strchr(dbname, '=') && strncmp(dbname, "postgres://", 11) != 0 &&
+	    strncmp(dbname, "postgresql://", 13) != 0)
+		return xstrdup(dbname);
+	opts = dbname ? PQconninfoParse(dbname, NULL) : PQconndefaults();
+	const char *db = NULL, *user = NULL;
+	for (PQconninfoOption *o = opts; o && o->keyword; o++) {
+		if (strcmp(o->keyword, "dbname") == 0 && o->val && *o->val)
+			db = o->val;
+		if (strcmp(o->keyword, "user") == 0 && o->val && *o->val)
+			user = o->val;
+	}
+	if (!db && dbname) { /* a conninfo without dbname: the environment's */
+		PQconninfoFree(opts);
+		return default_database(NULL);
+	}
+	out = db ? xstrdup(db) : user ? xstrdup(user) : NULL;
+	PQconninfoFree(opts);
+	return out;
+}
+
 /* ---- running ---- */
 
 static void report_line(struct mr_ctx *ctx, size_t node)
@@ -566,7 +594,7 @@ static void *writer_main(void *arg)
 /* Renders every selected model, then writes the files on a few threads:
  * rendering 200 models takes a few milliseconds, and what is left is the
  * latency of opening and closing files, which threads overlap. */
-static int cmd_compile(struct dbt_project *p, const bool *selected)
+static int cmd_compile(struct dbt_project *p, const bool *selected, const char *dbname)
 {
 	struct out_file *files = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *files);
 	char **by_node = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *by_node);
@@ -614,9 +642,11 @@ static int cmd_compile(struct dbt_project *p, const bool *selected)
 	if (status == EXIT_OK)
 		log_info("compiled %zu model%s into %s/target/compiled/%s", count, count == 1 ? "" : "s", p->dir,
 			 p->name);
-	/* no connection here: the manifest's database is unknown (null) */
-	if (write_manifest(p, NULL, by_node) != 0)
+	/* no connection here: the manifest names the database one would use */
+	char *database = default_database(dbname);
+	if (write_manifest(p, database, by_node) != 0)
 		status = EXIT_OPER;
+	free(database);
 out:
 	free(by_node);
 	for (size_t i = 0; i < count; i++) {
@@ -833,7 +863,7 @@ static int run_command(const struct opts *o)
 		if (strcmp(o->command, "run") == 0 || strcmp(o->command, "seed") == 0)
 			status = cmd_build(&p, o, selected);
 		else if (strcmp(o->command, "compile") == 0)
-			status = cmd_compile(&p, selected);
+			status = cmd_compile(&p, selected, o->dbname);
 		else if (strcmp(o->command, "ls") == 0)
 			status = cmd_ls(&p, selected);
 		else if (strcmp(o->command, "docs") == 0)

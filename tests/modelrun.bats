@@ -1074,6 +1074,8 @@ sales_project() {
 	m=sql/target/manifest.json
 	assert_equal "$(jq -r '.metadata.dbt_schema_version' $m)" "https://schemas.getdbt.com/dbt/manifest/v12.json"
 	assert_equal "$(jq -r '.metadata.project_name' $m)" sales_warehouse
+	# no connection, but the database one would connect to
+	assert_equal "$(jq -r '.nodes["seed.sales_warehouse.fx"].relation_name' $m)" "\"$PGDATABASE\".\"analytics\".\"fx\""
 	assert_equal "$(jq -r '[.nodes[] | .resource_type] | sort | join(",")' $m)" "model,model,model,model,seed,seed,seed"
 	assert_equal "$(jq -r '.sources | keys | join(",")' $m)" "source.sales_warehouse.raw._loads,source.sales_warehouse.raw.sales"
 	n='.nodes["model.sales_warehouse.stg_sales"]'
