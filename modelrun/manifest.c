@@ -351,6 +351,29 @@ char *mr_describe(const struct mr_docset *ds, const char *text, const char *file
 	return buf_detach(&b);
 }
 
+/* The list of the doc blocks text refers to, as dbt lists them:
+ * ["doc.<project>.<name>", ...], in order. */
+static void doc_blocks_json(struct buf *b, const char *project, const char *text)
+{
+	buf_addc(b, '[');
+	size_t n = 0;
+	for (const char *s = text ? text : ""; *s;) {
+		const char *end;
+		char *name = s[0] == '{' ? doc_call_at(s, &end) : NULL;
+		if (!name) {
+			s++;
+			continue;
+		}
+		char *id = xasprintf("doc.%s.%s", project, name);
+		buf_adds(b, n++ ? ", " : "");
+		json_string(b, id);
+		free(id);
+		free(name);
+		s = end;
+	}
+	buf_addc(b, ']');
+}
+
 /* ---- JSON pieces ---- */
 
 static void key(struct buf *b, const char *k)
@@ -553,7 +576,8 @@ static void config_json(struct buf *b, const struct dbt_node *n)
 }
 
 /* "columns": {...} of a schema-file entry, descriptions resolved. */
-static void columns_json(struct buf *b, const struct mr_docset *ds, struct ydoc *d, yaml_node_t *entry)
+static void columns_json(struct buf *b, const char *project, const struct mr_docset *ds, struct ydoc *d,
+			 yaml_node_t *entry)
 {
 	buf_addc(b, '{');
 	yaml_node_t *cols = entry ? ydoc_get(d, entry, "columns") : NULL;
@@ -588,7 +612,9 @@ static void columns_json(struct buf *b, const struct mr_docset *ds, struct ydoc 
 			yaml_json(b, d, tags);
 		else
 			buf_adds(b, "[]");
-		buf_adds(b, ", \"granularity\": null, \"doc_blocks\": []}");
+		buf_adds(b, ", \"granularity\": null, \"doc_blocks\": ");
+		doc_blocks_json(b, project, ydoc_str(desc));
+		buf_addc(b, '}');
 	}
 	buf_addc(b, '}');
 }
@@ -642,7 +668,7 @@ static void node_json(struct buf *b, const struct dbt_project *p, const struct m
 	json_string(b, text);
 	free(text);
 	buf_adds(b, ", \"columns\": ");
-	columns_json(b, ds, d, n->yml_entry);
+	columns_json(b, p->name, ds, d, n->yml_entry);
 	buf_adds(b, ", \"meta\": {}, \"group\": null, \"docs\": {\"show\": true, \"node_color\": null}, \"patch_path\": ");
 	if (d) {
 		const char *rel = d->path + (strcmp(p->dir, ".") ? strlen(p->dir) + 1 : 0);
@@ -663,7 +689,8 @@ static void node_json(struct buf *b, const struct dbt_project *p, const struct m
 	else
 		buf_adds(b, "\"\"");
 	buf_free(&file);
-	buf_adds(b, ", \"doc_blocks\": []");
+	buf_adds(b, ", \"doc_blocks\": ");
+	doc_blocks_json(b, p->name, ydoc_str(desc));
 	if (!model) {
 		buf_adds(b, ", \"root_path\": ");
 		char *abs = realpath(p->dir, NULL);
@@ -823,7 +850,7 @@ static void source_json(struct buf *b, const struct dbt_project *p, const struct
 	json_string(b, text);
 	free(text);
 	buf_adds(b, ", \"columns\": ");
-	columns_json(b, ds, d, s->node);
+	columns_json(b, p->name, ds, d, s->node);
 	buf_adds(b, ", \"meta\": {}, \"source_meta\": {}, \"tags\": [], \"config\": {\"enabled\": true, "
 		    "\"event_time\": null, \"freshness\": ");
 	freshness_json(b, &rule);
@@ -836,7 +863,9 @@ static void source_json(struct buf *b, const struct dbt_project *p, const struct
 	relation_name(b, database, s->relation);
 	buf_printf(b, ", \"created_at\": %.6f, \"unrendered_database\": null, \"unrendered_schema\": ", now);
 	json_string(b, s->schema);
-	buf_adds(b, ", \"doc_blocks\": []}");
+	buf_adds(b, ", \"doc_blocks\": ");
+	doc_blocks_json(b, p->name, ydoc_str(tdesc));
+	buf_addc(b, '}');
 }
 
 /* parent_map (parents) or child_map: every model, seed and source. */

@@ -1123,6 +1123,12 @@ sales_project() {
 @test "target/manifest.json has the keys dbt's manifest has, and the same paths, checksums, code and maps" {
 	need_dbt
 	sales_project
+	# descriptions from docs blocks, resolved as dbt resolves them
+	printf '{%% docs loads_doc %%}\n  Every load, from a docs block.\n{%%- enddocs %%}\n\n{%% docs other %%}\nSecond *block*.\n{%% enddocs %%}\n' \
+		>sql/models/staging/docs.md
+	sed -i 's/^    description: >$/    description: "{{ doc('"'"'loads_doc'"'"') }} and {{ doc(\\"other\\") }}"/; /^      Every committed load, listed/d; /^      stg_sales reads the rows/d' \
+		sql/models/staging/schema.yml
+	grep -qF "{{ doc('loads_doc') }} and {{ doc(" sql/models/staging/schema.yml
 	"$BIN/modelrun" compile --project-dir sql -q
 	dbt_in sql dbt_m parse >/dev/null
 	python3 - sql/target/manifest.json sql.dbt/target/manifest.json <<-'PY'
@@ -1148,7 +1154,7 @@ sales_project() {
 	    for c in d["columns"]:
 	        same_keys(uid + " column " + c, o["columns"].get(c, {}), d["columns"][c])
 	    for k in ("path", "original_file_path", "fqn", "checksum", "raw_code", "refs", "alias", "tags",
-	              "description", "patch_path", "resource_type", "package_name", "unique_id"):
+	              "description", "patch_path", "resource_type", "package_name", "unique_id", "doc_blocks"):
 	        if k in d and o.get(k) != d[k]:
 	            bad.append("%s %s: ours %r, dbt's %r" % (uid, k, o[k], d[k]))
 	    if d["resource_type"] == "model" and sorted(o["depends_on"]["nodes"]) != sorted(d["depends_on"]["nodes"]):
@@ -1163,12 +1169,20 @@ sales_project() {
 	              "source_description", "freshness", "schema"):
 	        if o.get(k) != d[k]:
 	            bad.append("%s %s: ours %r, dbt's %r" % (uid, k, o.get(k), d[k]))
+	want = {k: v for k, v in theirs["docs"].items() if not k.startswith("doc.dbt.")}  # dbt's own overview
+	if ours["docs"] != want:
+	    bad.append("docs: ours %r, dbt's %r" % (ours["docs"], want))
+	if len(want) != 2:
+	    bad.append("dbt found %d docs blocks, not 2" % len(want))
 	for which in ("parent_map", "child_map"):
 	    want = {k: sorted(x for x in v if not x.startswith("test."))
 	            for k, v in theirs[which].items() if not k.startswith("test.")}
 	    got = {k: sorted(v) for k, v in ours[which].items()}
 	    if want != got:
 	        bad.append("%s: ours %r, dbt's %r" % (which, got, want))
+	d = ours["nodes"]["model.sales_warehouse.stg_loads"]["description"]
+	if d != "Every load, from a docs block. and Second *block*.":
+	    bad.append("stg_loads's description: %r" % d)
 	print("\n".join(bad))
 	sys.exit(1 if bad else 0)
 	PY
