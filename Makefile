@@ -30,7 +30,8 @@ endif
 PROGRAMS := $(patsubst %/,%,$(dir $(wildcard */*.c)))
 PROGRAMS := $(sort $(foreach p,$(PROGRAMS),$(if $(wildcard $(p)/$(p).c),$(p))))
 # Only the programs that talk to PostgreSQL link libpq; dqcheck also links
-# libcrypto (libpq's own dependency) for the md5 in dbt's long test names.
+# libcrypto (libpq's own dependency) for the md5 in dbt's long test names,
+# and modelrun for the sha256 checksums in its manifest.
 PQ_PROGRAMS := pgload modelrun dqcheck
 
 LIB_SRC := $(wildcard lib/*.c)
@@ -61,7 +62,7 @@ $(LIB_A): $(LIB_OBJ)
 .SECONDEXPANSION:
 $(BINDIR)/%: $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard $$*/*.c))) $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) -lcsv -lyaml -lpcre2-8 -lpthread $(if $(filter $*,$(PQ_PROGRAMS)),$(PQ_LIBS)) $(if $(filter dqcheck,$*),-lcrypto) -lm
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) -lcsv -lyaml -lpcre2-8 -lpthread $(if $(filter $*,$(PQ_PROGRAMS)),$(PQ_LIBS)) $(if $(filter dqcheck modelrun,$*),-lcrypto) -lm
 
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_A)
 	@mkdir -p $(dir $@)

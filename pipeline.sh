@@ -26,7 +26,9 @@ usage: pipeline.sh [--rows N] [--days D] [--start YYYY-MM-DD] [--seed S] [--dirt
 Runs the sales job: raw DDL, seeds, gen | validate | pgload (or --input FILE,
 or data/example_sales.csv when it exists, through validate | pgload), the
 models, the data tests, the reconciliation checks, and prints a sample of
-the final facts.
+the final facts. Once the models are built, it ends with the docs site
+(modelrun docs generate), also when a later step failed, and says where
+the page is; a failure to make it does not change the exit status.
 
   --rows N          sales rows to generate (default 10000)
   --days D          days they spread over (default 7)
@@ -62,7 +64,27 @@ die() {
 	local status=$1
 	shift
 	log "$*"
+	# once the models were built, the page shows what failed after them
+	[ -z "${models_done:-}" ] || docs
 	exit "$status"
+}
+
+# The docs site, once the models were built: the last thing the job does,
+# also after a failed data test or check (the page shows which). Its own
+# failure (no Graphviz, say) is reported and never fails a job whose data
+# steps succeeded: the data is what the job is for.
+docs() {
+	local status=0 page
+	models_done= # once, even when it is reached through die
+	log "docs: modelrun docs generate"
+	"$BIN/modelrun" --project-dir sql -q docs generate || status=$?
+	page="$here/sql/target/index.html"
+	if [ "$status" -ne 0 ]; then
+		log "docs: modelrun docs generate failed (exit $status); the job's status does not count it"
+		[ ! -f "$page" ] || log "docs: the page may be incomplete or from an earlier run: file://$page"
+	else
+		log "docs: the page is file://$page"
+	fi
 }
 
 # A usage error stops the job before any step has touched the database.
@@ -483,7 +505,9 @@ if [ -z "$skip_load" ]; then
 	step "check: rows read = loaded + rejected" check_counts
 fi
 step "models" models
-step "data tests" "$BIN/dqcheck" --project-dir sql
+models_done=1
+step "data tests" "$BIN/dqcheck" --project-dir sql --json sql/target/dqcheck.json
 step "check: staging and mart reconcile" check_warehouse
 step "sample of the final facts" sample
+docs
 log "done"

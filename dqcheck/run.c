@@ -35,6 +35,7 @@
 
 #include "buf.h"
 #include "dqcheck.h"
+#include "freshness.h"
 #include "log.h"
 #include "pgconn.h"
 #include "xalloc.h"
@@ -264,9 +265,7 @@ static char *failing_sql(struct runner *r, struct dq_test *t)
 	}
 	case DQ_FRESHNESS:
 		if ((c = col_sql(r, t, &t->column)))
-			q = xasprintf("select max(%s) as max_loaded_at, now() as snapshotted_at, "
-					"extract(epoch from now() - max(%s)::timestamptz)::float8 as age_seconds from %s%s%s",
-					c, c, t->relation, t->filter ? " where " : "", t->filter ? t->filter : "");
+			q = fresh_sql(c, t->relation, t->filter);
 		break;
 	case DQ_SINGULAR:
 		q = xstrdup(t->sql);
@@ -377,42 +376,16 @@ static void drop_stored(struct runner *r, struct dq_test *t)
 	free(rel);
 }
 
-static void fmt_duration(char *buf, size_t len, double secs)
-{
-	if (secs >= 2 * 86400)
-		snprintf(buf, len, "%.1f days", secs / 86400);
-	else if (secs >= 2 * 3600)
-		snprintf(buf, len, "%.1f hours", secs / 3600);
-	else
-		snprintf(buf, len, "%.1f minutes", secs / 60);
-}
-
 static void freshness_result(struct dq_test *t, const PGresult *res)
 {
 	keep_sample(t, res, PQnfields(res));
 	bool none = PQntuples(res) < 1 || PQgetisnull(res, 0, 2);
 	double age = none ? 0 : strtod(PQgetvalue(res, 0, 2), NULL);
-	char limits[128] = "", w[48], e[48], a[48];
-	fmt_duration(w, sizeof w, t->warn_after);
-	fmt_duration(e, sizeof e, t->error_after);
-	fmt_duration(a, sizeof a, age);
-	if (t->warn_after)
-		snprintf(limits, sizeof limits, "warn after %s", w);
-	if (t->error_after)
-		snprintf(limits + strlen(limits), sizeof limits - strlen(limits), "%serror after %s",
-			 t->warn_after ? ", " : "", e);
-	if (none) {
-		t->status = t->error_after ? DQ_FAIL : DQ_WARN;
-		t->failures = 1;
-		free(t->message);
-		t->message = xasprintf("no rows, so no last load time (%s)", limits);
-		return;
-	}
-	bool err = t->error_after && age > t->error_after, warn = t->warn_after && age > t->warn_after;
-	t->status = err ? DQ_FAIL : warn ? DQ_WARN : DQ_PASS;
-	t->failures = err || warn;
+	struct fresh_rule rule = { .set = true, .warn_after = t->warn_after, .error_after = t->error_after };
 	free(t->message);
-	t->message = xasprintf("last loaded %s ago (%s)", a, limits);
+	enum fresh_status st = fresh_judge(&rule, !none, age, &t->message);
+	t->status = st == FRESH_ERROR ? DQ_FAIL : st == FRESH_WARN ? DQ_WARN : DQ_PASS;
+	t->failures = st != FRESH_PASS;
 }
 
 /* Runs one test on its own: count and samples in one statement, or

@@ -791,6 +791,8 @@ static int load_node_entries(struct dbt_project *p, struct ydoc *d, yaml_node_t 
 				 what[kind], ydoc_str(name), what[kind]);
 			continue;
 		}
+		p->nodes[idx].yml = d;
+		p->nodes[idx].yml_entry = m;
 		yaml_node_t *cfg = ydoc_get(d, m, "config");
 		if (cfg && config_apply_map(&p->nodes[idx].cfg, d, cfg, err, errlen))
 			return -1;

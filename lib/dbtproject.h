@@ -209,6 +209,10 @@ struct dbt_node {
 				  with the rest of its file blanked, or the
 				  select a YAML snapshot stands for) */
 	size_t line;           /* snapshots: where the block or entry starts */
+	/* The node's entry in a schema file (description, columns), or
+	 * NULL when none describes it; the last one wins, as in dbt. */
+	struct ydoc *yml;
+	yaml_node_t *yml_entry;
 };
 
 struct dbt_source {

@@ -39,9 +39,10 @@
 
 static void usage(FILE *to)
 {
-	fputs("usage: modelrun run|seed|snapshot|compile|ls|graph [--project-dir DIR] [--schema S]\n"
-	      "                [-d CONNINFO] [-s SELECTOR]... [--exclude SELECTOR]...\n"
-	      "                [--threads N] [--vars YAML] [--full-refresh] [--no-wait] [-q | -v]\n"
+	fputs("usage: modelrun run|seed|snapshot|compile|ls|graph|docs generate [--project-dir DIR]\n"
+	      "                [--schema S] [-d CONNINFO] [-s SELECTOR]... [--exclude SELECTOR]...\n"
+	      "                [--threads N] [--vars YAML] [--full-refresh] [--no-wait]\n"
+	      "                [--test-results FILE] [-q | -v]\n"
 	      "       modelrun run-operation MACRO [--args YAML] [--project-dir DIR] [-d CONNINFO]\n",
 	      to);
 }
@@ -56,7 +57,9 @@ static void help(void)
 	      "  run-operation MACRO      run a macro of macros/ for what it does (run_query, log)\n"
 	      "  compile                  write compiled SQL under target/compiled/ (no database)\n"
 	      "  ls                       list the selected nodes, one per line\n"
-	      "  graph                    print the dependency graph as Graphviz DOT\n\n"
+	      "  graph                    print the dependency graph as Graphviz DOT\n"
+	      "  docs generate            write the docs site: target/index.html, target/docs/dag.svg\n"
+	      "                           (and target/manifest.json, as run, seed and compile do)\n\n"
 	      "      --project-dir DIR    the project (holding dbt_project.yml); default .\n"
 	      "      --schema S           target schema (default: the project's, else analytics)\n"
 	      "  -d, --dbname CONNINFO    conninfo string or postgresql:// URI (default: PG* variables)\n"
@@ -68,6 +71,7 @@ static void help(void)
 	      "                           whose config says full_refresh=false)\n"
 	      "      --args YAML          run-operation: the macro's arguments, e.g. '{role: reporter}'\n"
 	      "      --no-wait            fail at once when another run holds the project's lock\n"
+	      "      --test-results FILE  docs: dqcheck's --json file (default target/dqcheck.json)\n"
 	      "  -q, --quiet              errors only on stderr\n"
 	      "  -v, --verbose            more detail on stderr\n"
 	      "  -h, --help               this help\n"
@@ -92,6 +96,7 @@ struct opts {
 	bool no_wait;
 	const char *macro;   /* run-operation */
 	const char *args;    /* run-operation --args */
+	const char *test_results;
 };
 
 /* mkdir -p for the directories of path (not path itself). The last
@@ -239,6 +244,50 @@ static int write_run_results(const struct mr_ctx *ctx, const struct opts *o, con
 	free(path);
 	buf_free(&b);
 	return rc;
+}
+
+/* target/manifest.json after run, seed or compile. A docs block that
+ * cannot be read costs the manifest its blocks, with a warning, not the
+ * run (docs generate fails on it). */
+static int write_manifest(const struct dbt_project *p, const char *database, char *const *compiled)
+{
+	struct mr_docset ds;
+	char err[1024];
+	if (mr_docs_load(p, &ds, err, sizeof err)) {
+		log_warn("%s (target/manifest.json is written without docs blocks)", err);
+		mr_docs_free(&ds);
+	}
+	int rc = mr_write_manifest(p, &ds, database, compiled);
+	mr_docs_free(&ds);
+	return rc;
+}
+
+/* The database a connection would go to, without connecting: for the
+ * manifest of compile, which uses none. -d's dbname (a conninfo string,
+ * a URI or a plain name), else libpq's default (PGDATABASE, else the user
+ * name). NULL when libpq cannot tell. Malloc'd. */
+static char *default_database(const char *dbname)
+{
+	char *out = NULL;
+	PQconninfoOption *opts = NULL;
+	if (dbname && !strchr(dbname, '=') && strncmp(dbname, "postgres://", 11) != 0 &&
+	    strncmp(dbname, "postgresql://", 13) != 0)
+		return xstrdup(dbname);
+	opts = dbname ? PQconninfoParse(dbname, NULL) : PQconndefaults();
+	const char *db = NULL, *user = NULL;
+	for (PQconninfoOption *o = opts; o && o->keyword; o++) {
+		if (strcmp(o->keyword, "dbname") == 0 && o->val && *o->val)
+			db = o->val;
+		if (strcmp(o->keyword, "user") == 0 && o->val && *o->val)
+			user = o->val;
+	}
+	if (!db && dbname) { /* a conninfo without dbname: the environment's */
+		PQconninfoFree(opts);
+		return default_database(NULL);
+	}
+	out = db ? xstrdup(db) : user ? xstrdup(user) : NULL;
+	PQconninfoFree(opts);
+	return out;
 }
 
 /* ---- running ---- */
@@ -526,7 +575,14 @@ static int cmd_build(struct dbt_project *p, const struct opts *o, bool *selected
 		log_info("done in %.2f s: %zu ok, %zu failed, %zu skipped", elapsed, ok, failed, skip);
 	if (ctx.conn_lost)
 		log_error("the run stopped: the connection to the server was lost");
-	if (write_run_results(&ctx, o, selected, elapsed) != 0)
+	char **compiled = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *compiled);
+	for (size_t i = 0; i < p->nnodes; i++)
+		compiled[i] = ctx.res[i].compiled;
+	int written = write_run_results(&ctx, o, selected, elapsed);
+	if (write_manifest(p, ctx.conn_lost ? NULL : PQdb(ctx.conns[0]), compiled) != 0)
+		written = -1;
+	free(compiled);
+	if (written != 0)
 		status = EXIT_OPER;
 	else if (ctx.conn_lost)
 		status = EXIT_OPER;
@@ -570,9 +626,10 @@ static void *writer_main(void *arg)
 /* Renders every selected model, then writes the files on a few threads:
  * rendering 200 models takes a few milliseconds, and what is left is the
  * latency of opening and closing files, which threads overlap. */
-static int cmd_compile(struct dbt_project *p, const bool *selected)
+static int cmd_compile(struct dbt_project *p, const bool *selected, const char *dbname)
 {
-	struct out_file *files = xcalloc(p->nnodes, sizeof *files);
+	struct out_file *files = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *files);
+	char **by_node = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *by_node);
 	size_t count = 0;
 	int status = EXIT_OK;
 	for (size_t i = 0; i < p->nnodes; i++) {
@@ -591,6 +648,7 @@ static int cmd_compile(struct dbt_project *p, const bool *selected)
 		sql[len + 1] = '\0';
 		files[count].path = xasprintf("%s/target/compiled/%s/%s", p->dir, p->name, n->path);
 		files[count++].text = sql;
+		by_node[i] = sql;
 		if (make_parents(files[count - 1].path) != 0) {
 			log_error("%s: cannot create directory: %s", files[count - 1].path, strerror(errno));
 			status = EXIT_OPER;
@@ -616,7 +674,13 @@ static int cmd_compile(struct dbt_project *p, const bool *selected)
 	if (status == EXIT_OK)
 		log_info("compiled %zu model%s into %s/target/compiled/%s", count, count == 1 ? "" : "s", p->dir,
 			 p->name);
+	/* no connection here: the manifest names the database one would use */
+	char *database = default_database(dbname);
+	if (write_manifest(p, database, by_node) != 0)
+		status = EXIT_OPER;
+	free(database);
 out:
+	free(by_node);
 	for (size_t i = 0; i < count; i++) {
 		free(files[i].path);
 		free(files[i].text);
@@ -723,6 +787,7 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		{ "full-refresh", no_argument, NULL, 'F' },
 		{ "no-wait", no_argument, NULL, 'W' },
 		{ "args", required_argument, NULL, 'a' },
+		{ "test-results", required_argument, NULL, 'R' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -748,6 +813,7 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		case 'F': o->full_refresh = true; break;
 		case 'W': o->no_wait = true; break;
 		case 'a': o->args = optarg; break;
+		case 'R': o->test_results = optarg; break;
 		case 'q': log_level = LOG_QUIET; break;
 		case 'v': log_level = LOG_VERBOSE; break;
 		case 'h': help(); return EXIT_OK;
@@ -759,7 +825,7 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (optind >= argc) {
-		log_error("a command is needed: run, seed, snapshot, run-operation, compile, ls or graph");
+		log_error("a command is needed: run, seed, snapshot, run-operation, compile, ls, graph or docs generate");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -775,6 +841,13 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		log_error("--args is for run-operation");
 		usage(stderr);
 		return EXIT_USAGE;
+	} else if (strcmp(o->command, "docs") == 0) {
+		if (optind >= argc || strcmp(argv[optind], "generate") != 0) {
+			log_error("docs needs a subcommand: docs generate");
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		optind++;
 	}
 	if (optind < argc) {
 		log_error("unexpected argument \"%s\"", argv[optind]);
@@ -782,11 +855,11 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		return EXIT_USAGE;
 	}
 	static const char *const commands[] = { "run", "seed", "snapshot", "run-operation", "compile", "ls", "graph",
-						NULL };
+						"docs", NULL };
 	for (const char *const *k = commands; *k; k++)
 		if (strcmp(*k, o->command) == 0)
 			return -1;
-	log_error("unknown command \"%s\" (run, seed, snapshot, run-operation, compile, ls or graph)", o->command);
+	log_error("unknown command \"%s\" (run, seed, snapshot, run-operation, compile, ls, graph or docs generate)", o->command);
 	usage(stderr);
 	return EXIT_USAGE;
 }
@@ -844,9 +917,11 @@ static int run_command(const struct opts *o)
 		    strcmp(o->command, "snapshot") == 0)
 			status = cmd_build(&p, o, selected);
 		else if (strcmp(o->command, "compile") == 0)
-			status = cmd_compile(&p, selected);
+			status = cmd_compile(&p, selected, o->dbname);
 		else if (strcmp(o->command, "ls") == 0)
 			status = cmd_ls(&p, selected);
+		else if (strcmp(o->command, "docs") == 0)
+			status = mr_docs_generate(&p, &(struct mr_docs_opts){ o->dbname, o->test_results });
 		else
 			status = cmd_graph(&p, selected);
 	}

@@ -189,4 +189,53 @@ int mr_run_operation(const struct dbt_project *p, const char *dbname, const char
  * content atomically (one transaction; dependent views kept). */
 int mr_seed(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *r);
 
+/* ---- manifest.c ---- */
+
+/* A documentation block: {% docs name %}text{% enddocs %} in a .md file
+ * under a model path. */
+struct mr_docblock {
+	char *name;
+	char *path;  /* below the model path */
+	char *file;  /* from the project dir */
+	char *text;  /* the contents, surrounding whitespace stripped */
+};
+struct mr_docset {
+	struct mr_docblock *v;
+	size_t n;
+};
+
+/* Reads every block of the project's .md files. Returns 0, or -1 with
+ * "file:line: problem" in err (a block without its end, a name used
+ * twice). mr_docs_free() releases what was read either way. */
+int mr_docs_load(const struct dbt_project *p, struct mr_docset *ds, char *err, size_t errlen);
+void mr_docs_free(struct mr_docset *ds);
+
+/* text (a description; NULL reads as "") with every {{ doc('name') }}
+ * replaced by that block's contents; a name with no block is kept as
+ * written, with a warning naming file:line. Malloc'd. */
+char *mr_describe(const struct mr_docset *ds, const char *text, const char *file, size_t line);
+
+/* Writes len bytes to path (its directories made as needed) through a
+ * temporary file renamed into place. Returns 0, or -1 after saying why. */
+int mr_write_text(const char *path, const char *text, size_t len);
+
+/* Writes <project>/target/manifest.json. database is the database's name
+ * when known (NULL: written as null); compiled[i], when compiled is not
+ * NULL, is node i's compiled SQL or NULL. Returns 0, or -1 after saying
+ * why. */
+int mr_write_manifest(const struct dbt_project *p, const struct mr_docset *ds, const char *database,
+		      char *const *compiled);
+
+/* ---- docs.c ---- */
+
+struct mr_docs_opts {
+	const char *dbname;        /* -d, or NULL for the PG* variables */
+	const char *test_results;  /* dqcheck's --json file, or NULL: target/dqcheck.json when there */
+};
+
+/* modelrun docs generate: target/index.html (one page, everything
+ * embedded) and target/docs/dag.svg, and the manifest. Returns the exit
+ * status. */
+int mr_docs_generate(const struct dbt_project *p, const struct mr_docs_opts *o);
+
 #endif

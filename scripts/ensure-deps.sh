@@ -3,9 +3,10 @@
 # Installs what a stage needs when it is missing: apt-get when root, otherwise
 # prints the exact command and stops. Costs a few file tests when all is there.
 #   ensure-deps.sh build   compiler, libpq, libcsv, libyaml, pcre2, libssl headers
-#   ensure-deps.sh run     + the PostgreSQL client (pipeline.sh)
+#   ensure-deps.sh run     + the PostgreSQL client and Graphviz (pipeline.sh, docs)
 #   ensure-deps.sh server  the PostgreSQL server alone (pipeline.sh's embedded database)
-#   ensure-deps.sh test    + bats with its helpers, the PostgreSQL server
+#   ensure-deps.sh test    + bats with its helpers, the PostgreSQL server, Graphviz,
+#                          headless Chromium and a font (the docs site's tests)
 #   ensure-deps.sh bench   + hyperfine, pgloader, GNU time
 #   ensure-deps.sh fuzz    build + clang with its libFuzzer runtime
 #   ensure-deps.sh citus   Citus in the machine's PostgreSQL, for tests/citus.bats
@@ -95,6 +96,7 @@ else
 fi
 if [ "$stage" = run ]; then
 	need postgresql-client /usr/bin/psql
+	need graphviz /usr/bin/dot # modelrun docs generate draws the lineage with dot
 fi
 if [ "$stage" = test ] || [ "$stage" = bench ]; then
 	need bats /usr/bin/bats
@@ -108,6 +110,9 @@ if [ "$stage" = test ] || [ "$stage" = bench ]; then
 	need docker-compose /usr/bin/docker-compose
 	need libxml2-utils /usr/bin/xmllint # dqcheck's tests check --junit with xmllint
 	need time /usr/bin/time # pgload's tests measure its peak memory
+	need graphviz /usr/bin/dot # modelrun docs generate
+	need chromium /usr/bin/chromium # the docs site is tested in a headless browser
+	need fonts-dejavu-core /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf # text in its screenshot
 fi
 if [ "$stage" = fuzz ]; then
 	need clang /usr/bin/clang

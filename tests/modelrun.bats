@@ -96,10 +96,10 @@ same_relation() {
 	assert_output ""
 	assert_equal "$(printf '%s\n' "$stderr" | head -1)" "modelrun: unknown option '--bogus'"
 	assert_equal "$(printf '%s\n' "$stderr" | sed -n 2p)" \
-		"usage: modelrun run|seed|snapshot|compile|ls|graph [--project-dir DIR] [--schema S]"
+		"usage: modelrun run|seed|snapshot|compile|ls|graph|docs generate [--project-dir DIR]"
 	run --separate-stderr "$BIN/modelrun"
 	assert_failure 2
-	assert_equal "$(printf '%s\n' "$stderr" | head -1)" "modelrun: a command is needed: run, seed, snapshot, run-operation, compile, ls or graph"
+	assert_equal "$(printf '%s\n' "$stderr" | head -1)" "modelrun: a command is needed: run, seed, snapshot, run-operation, compile, ls, graph or docs generate"
 	run --separate-stderr "$BIN/modelrun" run --threads 0
 	assert_failure 2
 	assert_equal "$stderr" "modelrun: --threads: 0 is out of range (1 to 64)"
@@ -1689,4 +1689,253 @@ snap_both() {
 	assert_output --partial "takes no keyword argument 'bogus'"
 	run "$BIN/modelrun" run-operation no_such_macro
 	assert_failure 2
+# ---- target/manifest.json and docs generate (the static docs site) ----
+
+# sales_project: a copy of the sales warehouse (sql/) in ./sql, without
+# what earlier runs left in its target/.
+sales_project() {
+	cp -r "$REPO/sql" ./sql
+	rm -rf sql/target
+}
+
+@test "modelrun compile writes target/manifest.json with every model, seed and source, their code, checksums and maps" {
+	sales_project
+	run --separate-stderr "$BIN/modelrun" compile --project-dir sql
+	assert_success
+	m=sql/target/manifest.json
+	assert_equal "$(jq -r '.metadata.dbt_schema_version' $m)" "https://schemas.getdbt.com/dbt/manifest/v12.json"
+	assert_equal "$(jq -r '.metadata.project_name' $m)" sales_warehouse
+	# no connection, but the database one would connect to
+	assert_equal "$(jq -r '.nodes["seed.sales_warehouse.fx"].relation_name' $m)" "\"$PGDATABASE\".\"analytics\".\"fx\""
+	assert_equal "$(jq -r '[.nodes[] | .resource_type] | sort | join(",")' $m)" "model,model,model,model,seed,seed,seed"
+	assert_equal "$(jq -r '.sources | keys | join(",")' $m)" "source.sales_warehouse.raw._loads,source.sales_warehouse.raw.sales"
+	n='.nodes["model.sales_warehouse.stg_sales"]'
+	assert_equal "$(jq -r "$n | [.path, .original_file_path, (.fqn | join(\".\")), .config.materialized, .config.unique_key] | join(\" \")" $m)" \
+		"staging/stg_sales.sql models/staging/stg_sales.sql sales_warehouse.staging.stg_sales incremental sale_id"
+	assert_equal "$(jq -r "$n.description" $m)" "Typed sales, one row per sale_id from its latest load."
+	assert_equal "$(jq -r "$n.columns | keys | join(\",\")" $m)" "currency,product_id,sale_id,store_id"
+	assert_equal "$(jq -r "$n.depends_on.nodes | join(\",\")" $m)" "source.sales_warehouse.raw.sales,model.sales_warehouse.stg_loads"
+	# raw_code and its checksum as dbt takes them: the file without the
+	# whitespace around it
+	jq -j "$n.raw_code" $m >raw.sql
+	python3 -c 'import sys; sys.stdout.write(open(sys.argv[1]).read().strip())' sql/models/staging/stg_sales.sql >want.sql
+	cmp want.sql raw.sql
+	assert_equal "$(jq -r "$n.checksum.checksum" $m)" "$(sha256sum <raw.sql | cut -d' ' -f1)"
+	# the compiled SQL is the file compile wrote
+	assert_equal "$(jq -r "$n.compiled_code" $m)" "$(cat sql/target/compiled/sales_warehouse/models/staging/stg_sales.sql)"
+	assert_equal "$(jq -r '.parent_map["model.sales_warehouse.int_daily_sales"] | sort | join(",")' $m)" \
+		"model.sales_warehouse.stg_sales,seed.sales_warehouse.fx"
+	assert_equal "$(jq -r '.child_map["source.sales_warehouse.raw.sales"] | join(",")' $m)" "model.sales_warehouse.stg_sales"
+	assert_equal "$(jq -r '.child_map["model.sales_warehouse.fct_daily_sales_metrics"] | length' $m)" 0
+	# a seed over 1 MiB is known by its path, as dbt knows it, not read for a hash
+	{ echo id; head -c 1100000 /dev/zero | tr '\0' 'x' | fold -w 100; } >sql/seeds/big.csv
+	"$BIN/modelrun" compile --project-dir sql -q
+	assert_equal "$(jq -c '.nodes["seed.sales_warehouse.big"].checksum' $m)" '{"name":"path","checksum":"seeds/big.csv"}'
+}
+
+@test "modelrun run writes target/manifest.json with the database, the compiled SQL of the run and doc() descriptions" {
+	sales_project
+	for f in sql/raw/*.sql; do sql -f "$f"; done
+	printf '{%% docs loads_doc %%}\n  Every load, from a docs block.\n{%%- enddocs %%}\n' >sql/models/staging/docs.md
+	sed -i 's/^    description: >$/    description: "{{ doc('"'"'loads_doc'"'"') }}"/; /^      Every committed load, listed/d; /^      stg_sales reads the rows/d' sql/models/staging/schema.yml
+	"$BIN/modelrun" seed --project-dir sql -q
+	run --separate-stderr "$BIN/modelrun" run --project-dir sql
+	assert_success
+	m=sql/target/manifest.json
+	assert_equal "$(jq -r '.nodes["model.sales_warehouse.stg_loads"].description' $m)" "Every load, from a docs block."
+	assert_equal "$(jq -r '.docs["doc.sales_warehouse.loads_doc"] | [.path, .original_file_path, .block_contents] | join("|")' $m)" \
+		"staging/docs.md|models/staging/docs.md|Every load, from a docs block."
+	assert_equal "$(jq -r '.nodes["model.sales_warehouse.stg_sales"].relation_name' $m)" "\"$PGDATABASE\".\"analytics\".\"stg_sales\""
+	assert_equal "$(jq -r '.nodes["model.sales_warehouse.stg_sales"].database' $m)" "$PGDATABASE"
+	assert_equal "$(jq -r '.nodes["model.sales_warehouse.stg_sales"].compiled_code' $m)" \
+		"$(jq -r '.results[] | select(.unique_id == "model.sales_warehouse.stg_sales") | .compiled_code' sql/target/run_results.json)"
+}
+
+@test "target/manifest.json has the keys dbt's manifest has, and the same paths, checksums, code and maps" {
+	need_dbt
+	sales_project
+	# descriptions from docs blocks, resolved as dbt resolves them
+	printf '{%% docs loads_doc %%}\n  Every load, from a docs block.\n{%%- enddocs %%}\n\n{%% docs other %%}\nSecond *block*.\n{%% enddocs %%}\n' \
+		>sql/models/staging/docs.md
+	sed -i 's/^    description: >$/    description: "{{ doc('"'"'loads_doc'"'"') }} and {{ doc(\\"other\\") }}"/; /^      Every committed load, listed/d; /^      stg_sales reads the rows/d' \
+		sql/models/staging/schema.yml
+	grep -qF "{{ doc('loads_doc') }} and {{ doc(" sql/models/staging/schema.yml
+	"$BIN/modelrun" compile --project-dir sql -q
+	dbt_in sql dbt_m parse >/dev/null
+	python3 - sql/target/manifest.json sql.dbt/target/manifest.json <<-'PY'
+	import json, sys
+	ours, theirs = (json.load(open(f)) for f in sys.argv[1:3])
+	bad = []
+	def same_keys(what, a, b, ignore=()):
+	    a, b = set(a) - set(ignore), set(b) - set(ignore)
+	    if a != b:
+	        bad.append("%s: only ours %s, only dbt's %s" % (what, sorted(a - b), sorted(b - a)))
+	same_keys("top level", ours, theirs)
+	same_keys("metadata", ours["metadata"], theirs["metadata"])
+	compiled = ("compiled", "compiled_code", "extra_ctes", "extra_ctes_injected")  # compile, not parse
+	for uid, d in theirs["nodes"].items():
+	    if d["resource_type"] not in ("model", "seed"):
+	        continue  # tests are not among our nodes
+	    o = ours["nodes"].get(uid)
+	    if o is None:
+	        bad.append("no node " + uid)
+	        continue
+	    same_keys(uid, o, d, compiled)
+	    same_keys(uid + " config", o["config"], d["config"])
+	    for c in d["columns"]:
+	        same_keys(uid + " column " + c, o["columns"].get(c, {}), d["columns"][c])
+	    for k in ("path", "original_file_path", "fqn", "checksum", "raw_code", "refs", "alias", "tags",
+	              "description", "patch_path", "resource_type", "package_name", "unique_id", "doc_blocks"):
+	        if k in d and o.get(k) != d[k]:
+	            bad.append("%s %s: ours %r, dbt's %r" % (uid, k, o[k], d[k]))
+	    if d["resource_type"] == "model" and sorted(o["depends_on"]["nodes"]) != sorted(d["depends_on"]["nodes"]):
+	        bad.append(uid + " depends_on differs")
+	for uid, d in theirs["sources"].items():
+	    o = ours["sources"].get(uid)
+	    if o is None:
+	        bad.append("no source " + uid)
+	        continue
+	    same_keys(uid, o, d)
+	    for k in ("path", "fqn", "source_name", "identifier", "loaded_at_field", "description",
+	              "source_description", "freshness", "schema"):
+	        if o.get(k) != d[k]:
+	            bad.append("%s %s: ours %r, dbt's %r" % (uid, k, o.get(k), d[k]))
+	want = {k: v for k, v in theirs["docs"].items() if not k.startswith("doc.dbt.")}  # dbt's own overview
+	if ours["docs"] != want:
+	    bad.append("docs: ours %r, dbt's %r" % (ours["docs"], want))
+	if len(want) != 2:
+	    bad.append("dbt found %d docs blocks, not 2" % len(want))
+	for which in ("parent_map", "child_map"):
+	    want = {k: sorted(x for x in v if not x.startswith("test."))
+	            for k, v in theirs[which].items() if not k.startswith("test.")}
+	    got = {k: sorted(v) for k, v in ours[which].items()}
+	    if want != got:
+	        bad.append("%s: ours %r, dbt's %r" % (which, got, want))
+	d = ours["nodes"]["model.sales_warehouse.stg_loads"]["description"]
+	if d != "Every load, from a docs block. and Second *block*.":
+	    bad.append("stg_loads's description: %r" % d)
+	print("\n".join(bad))
+	sys.exit(1 if bad else 0)
+	PY
+}
+
+# need_chromium: skips, saying why, where no headless Chromium is installed
+# (scripts/ensure-deps.sh test installs Debian's chromium).
+need_chromium() {
+	command -v chromium >/dev/null ||
+		skip "no chromium: the page is not checked in a browser (scripts/ensure-deps.sh test installs it)"
+}
+
+# chromium_headless ARGS... URL: Chromium without a window, a profile of its
+# own in the test's directory, its chatter in chromium.log.
+chromium_headless() {
+	timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run \
+		--hide-scrollbars --user-data-dir="$BATS_TEST_TMPDIR/chromium" "$@" 2>>chromium.log
+}
+
+@test "docs generate after a pipeline run: Chromium shows every model, seed, source and test, links resolve, markup stays text" {
+	need_chromium
+	# the job on a copy of the repository's sql/ project, with a docs
+	# block, a description holding markup and a freshness rule
+	mkdir job
+	cp "$REPO/pipeline.sh" job/
+	cp -r "$REPO/sql" job/sql
+	rm -rf job/sql/target
+	printf '{%% docs stg_sales_doc %%}\nTyped sales from the docs block: one row per sale_id.\n{%% enddocs %%}\n' \
+		>job/sql/models/staging/docs.md
+	python3 - job/sql/models <<-'PY'
+	import sys
+	d = sys.argv[1]
+	f = d + "/staging/schema.yml"
+	t = open(f).read().replace("description: Typed sales, one row per sale_id from its latest load.",
+	                           "description: \"{{ doc('stg_sales_doc') }}\"")
+	t = t.replace("      - name: sale_id\n        data_tests:",
+	              "      - name: sale_id\n        description: The sale's id, as gen writes it.\n        data_tests:", 1)
+	open(f, "w").write(t)
+	f = d + "/marts/schema.yml"
+	t = open(f).read().replace("description: Daily sales metrics in USD, incremental by sale_date.",
+	                           "description: \"Daily metrics <script>alert('docs')</script> in USD\"")
+	open(f, "w").write(t)
+	f = d + "/staging/sources.yml"
+	t = open(f).read().replace("        loaded_at_field: _loaded_at\n",
+	                           "        loaded_at_field: _loaded_at\n        freshness:\n"
+	                           "          warn_after: {count: 1, period: day}\n", 1)
+	open(f, "w").write(t)
+	PY
+	ELT_BIN="$BIN" PIPELINE_WORKDIR="$PWD/work" run --separate-stderr job/pipeline.sh --rows 2000 --days 3 --start 2026-06-01
+	assert_success
+	page=$PWD/job/sql/target/index.html
+	assert_stderr_line "pipeline: docs: the page is file://$page"
+	[ -s job/sql/target/docs/dag.svg ]
+	chromium_headless --dump-dom "file://$page" >dom.html
+	run python3 "$REPO/tests/helpers/docsdom.py" dom.html job/sql/target/manifest.json job/sql/target/dqcheck.json \
+		"Daily metrics <script>alert('docs')</script> in USD"
+	echo "$output"
+	assert_success
+	# what the page says, as the browser read it
+	grep -q "Typed sales from the docs block: one row per sale_id." dom.html
+	grep -q "The sale&#39;s id, as gen writes it.\|The sale's id, as gen writes it." dom.html
+	grep -q "last loaded .* ago (warn after 24.0 hours)" dom.html
+	grep -q '<code>numeric(12,2)</code>' dom.html # a type from the catalog (products.list_price_usd)
+	# the picture, kept with the test output
+	chromium_headless --screenshot="$BATS_TEST_TMPDIR/docs-site.png" --window-size=1400,1000 "file://$page" >/dev/null
+	[ -s "$BATS_TEST_TMPDIR/docs-site.png" ]
+	mkdir -p "$REPO/target/test-output"
+	cp "$BATS_TEST_TMPDIR/docs-site.png" "$REPO/target/test-output/docs-site.png"
+	echo "# docs site screenshot: $REPO/target/test-output/docs-site.png" >&3
+}
+
+@test "docs generate escapes markup, without a browser: a <script> description is text, the lineage links every node" {
+	sales_project
+	sed -i 's|description: Daily sales metrics in USD, incremental by sale_date.|description: "<script>alert(1)</script> \& <b>x</b>"|' \
+		sql/models/marts/schema.yml
+	run --separate-stderr "$BIN/modelrun" docs generate --project-dir sql
+	assert_success
+	h=sql/target/index.html
+	assert_equal "$(grep -c '<script' $h)" 1
+	grep -qF '&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;x&lt;/b&gt;' $h
+	# the inline picture links each model, seed and source to its section
+	for id in model-stg_sales model-fct_daily_sales_metrics seed-fx source-raw.sales source-raw._loads; do
+		grep -q "id=\"$id\"" $h
+		grep -q "xlink:href=\"#$id\"" $h
+		grep -q "xlink:href=\"../index.html#$id\"" sql/target/docs/dag.svg
+	done
+	# nothing fetched from elsewhere
+	! grep -Eq '(src|href)="https?:' $h
+	# no dqcheck results yet: every test is there, not run
+	assert_equal "$(grep -c '<tr id="test-' $h)" 18
+	grep -q 'No dqcheck results were found' $h
+}
+
+@test "docs generate without a database still writes the page, saying types and freshness are left out" {
+	sales_project
+	PGHOST=$BATS_TEST_TMPDIR/nothing-here PGCONNECT_TIMEOUT=2 run --separate-stderr "$BIN/modelrun" docs generate --project-dir sql
+	assert_success
+	assert_stderr_line "modelrun: no database: the page is written without column types and freshness"
+	grep -q 'id="model-stg_sales"' sql/target/index.html
+	[ -s sql/target/manifest.json ]
+}
+
+@test "docs generate fails with status 3 when dot fails, and still writes the page without the picture" {
+	sales_project
+	mkdir fakebin
+	printf '#!/bin/sh\necho "dot: broken" >&2\nexit 1\n' >fakebin/dot
+	chmod +x fakebin/dot
+	PATH="$PWD/fakebin:$PATH" run --separate-stderr "$BIN/modelrun" docs generate --project-dir sql
+	assert_failure 3
+	assert_stderr_line --partial "modelrun: dot failed (exit status 1)"
+	grep -q 'No picture: Graphviz' sql/target/index.html
+	grep -q 'id="model-stg_sales"' sql/target/index.html
+}
+
+@test "docs without generate, and a docs block without its end, are errors naming what is wrong" {
+	sales_project
+	run --separate-stderr "$BIN/modelrun" docs --project-dir sql
+	assert_failure 2
+	assert_stderr_line "modelrun: docs needs a subcommand: docs generate"
+	printf 'text\n{%% docs open %%}\nno end\n' >sql/models/notes.md
+	run --separate-stderr "$BIN/modelrun" docs generate --project-dir sql
+	assert_failure 3
+	assert_stderr_line "modelrun: sql/models/notes.md:2: docs block 'open' has no {% enddocs %}"
+	[ ! -e sql/target/index.html ]
 }

@@ -1,0 +1,1007 @@
+/* SPDX-License-Identifier: MIT
+ * target/manifest.json, in the shape dbt writes it (schema v12), and what
+ * it needs from the project beyond lib/dbtproject: the documentation
+ * blocks ({% docs name %}...{% enddocs %} in .md files under the model
+ * paths) and descriptions with their {{ doc('name') }} references
+ * resolved.
+ *
+ * What is written is what tools that read a manifest rely on: every model
+ * and seed with its config, checksum, raw and (when known) compiled code,
+ * refs, sources and depends_on; the sources with their freshness rules;
+ * descriptions of nodes and columns; doc blocks; parent_map and
+ * child_map. Tests are not among the nodes (dbt's test ids end in a hash
+ * of dbt's own), and there are no macros. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "buf.h"
+#include "freshness.h"
+#include "json.h"
+#include "log.h"
+#include "modelrun.h"
+#include "xalloc.h"
+
+#define PUSH(arr, n, v)                                             \
+	do {                                                        \
+		(arr) = xrealloc((arr), ((n) + 1) * sizeof *(arr)); \
+		(arr)[(n)++] = (v);                                 \
+	} while (0)
+
+/* ---- files ---- */
+
+int mr_write_text(const char *path, const char *text, size_t len)
+{
+	/* mkdir -p for the directories above path */
+	char *dir = xstrdup(path);
+	for (char *s = dir + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+			log_error("%s: cannot create directory: %s", dir, strerror(errno));
+			free(dir);
+			return -1;
+		}
+		*s = '/';
+	}
+	free(dir);
+	/* written beside and renamed into place, so a reader (a browser
+	 * reloading the page) never sees half a file */
+	char *tmp = xasprintf("%s.tmp%ld", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+	if (fd < 0) {
+		log_error("%s: %s", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			log_error("%s: write error: %s", tmp, strerror(errno));
+			close(fd);
+			unlink(tmp);
+			free(tmp);
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	if (close(fd) != 0 || rename(tmp, path) != 0) {
+		log_error("%s: write error: %s", path, strerror(errno));
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	free(tmp);
+	return 0;
+}
+
+/* ---- documentation blocks ---- */
+
+/* Every *.md file under dir (paths relative to the project), sorted. */
+static void walk_md(const char *projdir, const char *rel, char ***out, size_t *n)
+{
+	char *full = xasprintf("%s/%s", projdir, rel);
+	struct dirent **ents;
+	int count = scandir(full, &ents, NULL, alphasort);
+	free(full);
+	for (int i = 0; i < count; i++) {
+		const char *name = ents[i]->d_name;
+		if (name[0] != '.') {
+			char *r = xasprintf("%s/%s", rel, name);
+			char *f = xasprintf("%s/%s", projdir, r);
+			struct stat st;
+			if (stat(f, &st) == 0 && S_ISDIR(st.st_mode)) {
+				walk_md(projdir, r, out, n);
+				free(r);
+			} else if (strlen(name) > 3 && strcmp(name + strlen(name) - 3, ".md") == 0) {
+				PUSH(*out, *n, r);
+			} else {
+				free(r);
+			}
+			free(f);
+		}
+		free(ents[i]);
+	}
+	if (count >= 0)
+		free(ents);
+}
+
+/* Matches a Jinja tag at s: "{%", optional "-", spaces, the word, then
+ * returns where the tag's argument starts, or NULL. */
+static const char *tag_at(const char *s, const char *word)
+{
+	if (s[0] != '{' || s[1] != '%')
+		return NULL;
+	s += 2;
+	if (*s == '-')
+		s++;
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(word);
+	if (strncmp(s, word, n) != 0 || isalnum((unsigned char)s[n]) || s[n] == '_')
+		return NULL;
+	return s + n;
+}
+
+/* Past the "%}" closing a tag that starts before s, or NULL. */
+static const char *tag_end(const char *s)
+{
+	const char *e = strstr(s, "%}");
+	return e ? e + 2 : NULL;
+}
+
+static size_t line_of(const char *text, const char *at)
+{
+	size_t line = 1;
+	for (const char *s = text; s < at; s++)
+		line += *s == '\n';
+	return line;
+}
+
+/* Reads the blocks of one .md file. Returns 0, or -1 with err. */
+static int parse_md(const struct dbt_project *p, const char *rel, const char *base, struct mr_docset *ds, char *err,
+		    size_t errlen)
+{
+	char *path = xasprintf("%s/%s", p->dir, rel);
+	struct buf b = { 0 };
+	int rc = -1;
+	if (buf_read_file(&b, path, err, errlen))
+		goto out;
+	const char *text = buf_str(&b);
+	for (const char *s = text; (s = strstr(s, "{%"));) {
+		const char *arg = tag_at(s, "docs");
+		if (!arg) {
+			s += 2;
+			continue;
+		}
+		const char *close = tag_end(arg);
+		if (!close) {
+			snprintf(err, errlen, "%s:%zu: a docs tag without its %%}", path, line_of(text, s));
+			goto out;
+		}
+		/* the name, between the word and "%}" (or "-%}") */
+		const char *ns = arg, *ne = close - 2;
+		while (ns < ne && isspace((unsigned char)*ns))
+			ns++;
+		if (ne > ns && ne[-1] == '-')
+			ne--;
+		while (ne > ns && isspace((unsigned char)ne[-1]))
+			ne--;
+		if (ne == ns) {
+			snprintf(err, errlen, "%s:%zu: a docs block needs a name", path, line_of(text, s));
+			goto out;
+		}
+		/* the contents run to {% enddocs %} */
+		const char *body = close, *end = body;
+		while ((end = strstr(end, "{%")) && !tag_at(end, "enddocs"))
+			end += 2;
+		if (!end) {
+			snprintf(err, errlen, "%s:%zu: docs block '%.*s' has no {%% enddocs %%}", path, line_of(text, s),
+				 (int)(ne - ns), ns);
+			goto out;
+		}
+		const char *after = tag_end(end);
+		if (!after) {
+			snprintf(err, errlen, "%s:%zu: an enddocs tag without its %%}", path, line_of(text, end));
+			goto out;
+		}
+		/* dbt strips the block's contents of surrounding whitespace */
+		const char *cs = body, *ce = end;
+		while (cs < ce && isspace((unsigned char)*cs))
+			cs++;
+		while (ce > cs && isspace((unsigned char)ce[-1]))
+			ce--;
+		char *name = xasprintf("%.*s", (int)(ne - ns), ns);
+		for (size_t i = 0; i < ds->n; i++)
+			if (strcmp(ds->v[i].name, name) == 0) {
+				snprintf(err, errlen, "%s:%zu: docs block '%s' is also in %s", path, line_of(text, s), name,
+					 ds->v[i].file);
+				free(name);
+				goto out;
+			}
+		const char *under = rel + strlen(base);
+		while (*under == '/')
+			under++;
+		struct mr_docblock blk = { .name = name, .path = xstrdup(under), .file = xstrdup(rel),
+					   .text = xasprintf("%.*s", (int)(ce - cs), cs) };
+		PUSH(ds->v, ds->n, blk);
+		s = after;
+	}
+	rc = 0;
+out:
+	buf_free(&b);
+	free(path);
+	return rc;
+}
+
+int mr_docs_load(const struct dbt_project *p, struct mr_docset *ds, char *err, size_t errlen)
+{
+	memset(ds, 0, sizeof *ds);
+	for (size_t k = 0; k < p->nmodel_paths; k++) {
+		char **files = NULL;
+		size_t n = 0;
+		walk_md(p->dir, p->model_paths[k], &files, &n);
+		int rc = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (!rc)
+				rc = parse_md(p, files[i], p->model_paths[k], ds, err, errlen);
+			free(files[i]);
+		}
+		free(files);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+void mr_docs_free(struct mr_docset *ds)
+{
+	for (size_t i = 0; i < ds->n; i++) {
+		free(ds->v[i].name);
+		free(ds->v[i].path);
+		free(ds->v[i].file);
+		free(ds->v[i].text);
+	}
+	free(ds->v);
+	memset(ds, 0, sizeof *ds);
+}
+
+/* A quoted string at *s ('x' or "x"), moving past it. Malloc'd, or NULL. */
+static char *quoted_at(const char **s)
+{
+	const char *q = *s;
+	while (isspace((unsigned char)*q))
+		q++;
+	if (*q != '\'' && *q != '"')
+		return NULL;
+	const char *e = strchr(q + 1, *q);
+	if (!e)
+		return NULL;
+	*s = e + 1;
+	return xasprintf("%.*s", (int)(e - q - 1), q + 1);
+}
+
+/* At s, "{{ doc('name') }}" or "{{ doc('package', 'name') }}": returns
+ * the name (malloc'd) and sets *end past the "}}", or NULL. */
+static char *doc_call_at(const char *s, const char **end)
+{
+	if (s[0] != '{' || s[1] != '{')
+		return NULL;
+	s += 2;
+	if (*s == '-')
+		s++;
+	while (isspace((unsigned char)*s))
+		s++;
+	if (strncmp(s, "doc", 3) != 0)
+		return NULL;
+	s += 3;
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s++ != '(')
+		return NULL;
+	char *name = quoted_at(&s);
+	if (!name)
+		return NULL;
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == ',') { /* doc('package', 'name'): the second is the name */
+		s++;
+		char *second = quoted_at(&s);
+		free(name);
+		if (!second)
+			return NULL;
+		name = second;
+		while (isspace((unsigned char)*s))
+			s++;
+	}
+	if (*s++ != ')') {
+		free(name);
+		return NULL;
+	}
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '-')
+		s++;
+	if (s[0] != '}' || s[1] != '}') {
+		free(name);
+		return NULL;
+	}
+	*end = s + 2;
+	return name;
+}
+
+char *mr_describe(const struct mr_docset *ds, const char *text, const char *file, size_t line)
+{
+	if (!text)
+		return xstrdup("");
+	struct buf b = { 0 };
+	for (const char *s = text; *s;) {
+		const char *end;
+		char *name = s[0] == '{' ? doc_call_at(s, &end) : NULL;
+		if (!name) {
+			buf_addc(&b, *s++);
+			continue;
+		}
+		const struct mr_docblock *blk = NULL;
+		for (size_t i = 0; i < ds->n && !blk; i++)
+			if (strcmp(ds->v[i].name, name) == 0)
+				blk = &ds->v[i];
+		if (blk) {
+			buf_adds(&b, blk->text);
+		} else {
+			log_warn("%s:%zu: no docs block called '%s' (the text is kept as written)", file, line, name);
+			buf_add(&b, s, (size_t)(end - s));
+		}
+		free(name);
+		s = end;
+	}
+	return buf_detach(&b);
+}
+
+/* The list of the doc blocks text refers to, as dbt lists them:
+ * ["doc.<project>.<name>", ...], in order. */
+static void doc_blocks_json(struct buf *b, const char *project, const char *text)
+{
+	buf_addc(b, '[');
+	size_t n = 0;
+	for (const char *s = text ? text : ""; *s;) {
+		const char *end;
+		char *name = s[0] == '{' ? doc_call_at(s, &end) : NULL;
+		if (!name) {
+			s++;
+			continue;
+		}
+		char *id = xasprintf("doc.%s.%s", project, name);
+		buf_adds(b, n++ ? ", " : "");
+		json_string(b, id);
+		free(id);
+		free(name);
+		s = end;
+	}
+	buf_addc(b, ']');
+}
+
+/* ---- JSON pieces ---- */
+
+static void key(struct buf *b, const char *k)
+{
+	json_string(b, k);
+	buf_adds(b, ": ");
+}
+
+static void str_list(struct buf *b, char *const *v, size_t n)
+{
+	buf_addc(b, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_adds(b, ", ");
+		json_string(b, v[i]);
+	}
+	buf_addc(b, ']');
+}
+
+/* A yml value as JSON: mappings, lists, and scalars as YAML 1.1 reads
+ * them (true, 12, null; everything else a string). */
+static void yaml_json(struct buf *b, struct ydoc *d, yaml_node_t *n)
+{
+	if (!n) {
+		buf_adds(b, "null");
+	} else if (ydoc_is_map(n)) {
+		buf_addc(b, '{');
+		for (size_t i = 0; i < ydoc_len(n); i++) {
+			if (i)
+				buf_adds(b, ", ");
+			json_string(b, ydoc_str(ydoc_key(d, n, i)) ? ydoc_str(ydoc_key(d, n, i)) : "");
+			buf_adds(b, ": ");
+			yaml_json(b, d, ydoc_value(d, n, i));
+		}
+		buf_addc(b, '}');
+	} else if (ydoc_is_seq(n)) {
+		buf_addc(b, '[');
+		for (size_t i = 0; i < ydoc_len(n); i++) {
+			if (i)
+				buf_adds(b, ", ");
+			yaml_json(b, d, ydoc_item(d, n, i));
+		}
+		buf_addc(b, ']');
+	} else {
+		bool bv;
+		double num;
+		switch (ydoc_yaml11(n, &bv, &num)) {
+		case YK_NULL: buf_adds(b, "null"); break;
+		case YK_BOOL: buf_adds(b, bv ? "true" : "false"); break;
+		case YK_INT: buf_printf(b, "%.0f", num); break;
+		case YK_FLOAT: buf_printf(b, "%.17g", num); break;
+		default: json_string(b, ydoc_str(n)); break;
+		}
+	}
+}
+
+/* The file's contents without the whitespace around them, as dbt reads
+ * a model or seed (its raw_code, and what its checksum is of). */
+static void read_stripped(const char *path, struct buf *b, const char **text, size_t *len)
+{
+	char err[512];
+	if (buf_read_file(b, path, err, sizeof err))
+		log_warn("%s", err);
+	const char *s = buf_str(b), *e = s + b->len;
+	while (s < e && isspace((unsigned char)*s))
+		s++;
+	while (e > s && isspace((unsigned char)e[-1]))
+		e--;
+	*text = s;
+	*len = (size_t)(e - s);
+}
+
+/* Seeds larger than this are checksummed by their path (dbt's
+ * MAXIMUM_SEED_SIZE): a seed may be gigabytes, read by COPY as a stream. */
+#define BIG_SEED (1024 * 1024)
+
+static void sha256_hex(const char *text, size_t len, char out[65])
+{
+	unsigned char sum[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	out[0] = '\0';
+	if (EVP_Digest(text, len, sum, &n, EVP_sha256(), NULL) && n == 32)
+		for (unsigned i = 0; i < 32; i++)
+			snprintf(out + 2 * i, 3, "%02x", sum[i]);
+}
+
+/* The path of a node below its model or seed path, as dbt's "path". */
+static const char *under_base(char *const *bases, size_t nbases, const char *path)
+{
+	for (size_t i = 0; i < nbases; i++) {
+		size_t l = strlen(bases[i]);
+		if (strncmp(path, bases[i], l) == 0 && path[l] == '/')
+			return path + l + 1;
+	}
+	return path;
+}
+
+static void relation_name(struct buf *b, const char *database, const char *relation)
+{
+	if (!database) {
+		json_string(b, relation);
+		return;
+	}
+	char *q = dbt_quote_ident(database);
+	char *full = xasprintf("%s.%s", q, relation);
+	json_string(b, full);
+	free(full);
+	free(q);
+}
+
+static void hooks_json(struct buf *b, const struct dbt_hook *h, size_t n)
+{
+	buf_addc(b, '[');
+	for (size_t i = 0; i < n; i++) {
+		buf_adds(b, i ? ", {" : "{");
+		key(b, "sql");
+		json_string(b, h[i].sql);
+		buf_printf(b, ", \"transaction\": %s, \"index\": null}", h[i].transaction ? "true" : "false");
+	}
+	buf_addc(b, ']');
+}
+
+static void config_json(struct buf *b, const struct dbt_node *n)
+{
+	const struct dbt_config *c = &n->cfg;
+	buf_printf(b, "{\"enabled\": %s, \"alias\": ", c->enabled ? "true" : "false");
+	json_string(b, c->alias);
+	buf_adds(b, ", \"schema\": ");
+	json_string(b, c->schema);
+	buf_adds(b, ", \"database\": null, \"tags\": ");
+	str_list(b, c->tags, c->ntags);
+	buf_adds(b, ", \"meta\": {}, \"group\": null, \"static_analysis\": null, \"materialized\": ");
+	json_string(b, dbt_mat_name(c->materialized));
+	buf_adds(b, ", \"incremental_strategy\": ");
+	json_string(b, c->materialized != MAT_INCREMENTAL ? NULL : c->merge ? "merge" : c->append_only ? "append" :
+		       c->nunique ? "delete+insert" : NULL);
+	buf_adds(b, ", \"batch_size\": null, \"lookback\": 1, \"begin\": null, \"persist_docs\": {}, \"post-hook\": ");
+	hooks_json(b, c->post_hooks, c->npost_hooks);
+	buf_adds(b, ", \"pre-hook\": ");
+	hooks_json(b, c->pre_hooks, c->npre_hooks);
+	buf_adds(b, ", \"quoting\": {}, \"column_types\": {");
+	for (size_t i = 0; i < c->ncolumn_types; i++) {
+		if (i)
+			buf_adds(b, ", ");
+		key(b, c->column_types[2 * i]);
+		json_string(b, c->column_types[2 * i + 1]);
+	}
+	buf_adds(b, "}, \"full_refresh\": null, \"unique_key\": ");
+	if (c->nunique == 1)
+		json_string(b, c->unique_key[0]);
+	else if (c->nunique)
+		str_list(b, c->unique_key, c->nunique);
+	else
+		buf_adds(b, "null");
+	static const char *const osc[] = { "ignore", "fail", "append_new_columns", "sync_all_columns" };
+	static const char *const occ[] = { "apply", "continue", "fail" };
+	buf_printf(b, ", \"on_schema_change\": \"%s\", \"on_configuration_change\": \"%s\"", osc[c->on_schema_change],
+		   occ[c->on_configuration_change]);
+	buf_adds(b, ", \"grants\": {}, \"packages\": [], \"docs\": {\"show\": true, \"node_color\": null}, "
+		    "\"contract\": {\"enforced\": false, \"alias_types\": true}, \"event_time\": null, "
+		    "\"concurrent_batches\": null");
+	if (n->kind == DBT_MODEL)
+		buf_adds(b, ", \"access\": \"protected\", \"freshness\": null");
+	else
+		buf_adds(b, ", \"delimiter\": \",\", \"quote_columns\": null");
+	if (c->nmerge_update) {
+		buf_adds(b, ", \"merge_update_columns\": ");
+		str_list(b, c->merge_update_columns, c->nmerge_update);
+	}
+	if (c->nmerge_exclude) {
+		buf_adds(b, ", \"merge_exclude_columns\": ");
+		str_list(b, c->merge_exclude_columns, c->nmerge_exclude);
+	}
+	if (c->nindexes) {
+		buf_adds(b, ", \"indexes\": [");
+		for (size_t i = 0; i < c->nindexes; i++) {
+			buf_adds(b, i ? ", {\"columns\": " : "{\"columns\": ");
+			str_list(b, c->indexes[i].columns, c->indexes[i].ncolumns);
+			if (c->indexes[i].unique)
+				buf_adds(b, ", \"unique\": true");
+			if (c->indexes[i].type) {
+				buf_adds(b, ", \"type\": ");
+				json_string(b, c->indexes[i].type);
+			}
+			buf_addc(b, '}');
+		}
+		buf_addc(b, ']');
+	}
+	if (c->distributed_by) {
+		buf_adds(b, ", \"distributed_by\": ");
+		json_string(b, c->distributed_by);
+	}
+	if (c->colocate_with) {
+		buf_adds(b, ", \"colocate_with\": ");
+		json_string(b, c->colocate_with);
+	}
+	if (c->replicated)
+		buf_adds(b, ", \"distributed_replicated\": true");
+	buf_addc(b, '}');
+}
+
+/* "columns": {...} of a schema-file entry, descriptions resolved. */
+static void columns_json(struct buf *b, const char *project, const struct mr_docset *ds, struct ydoc *d,
+			 yaml_node_t *entry)
+{
+	buf_addc(b, '{');
+	yaml_node_t *cols = entry ? ydoc_get(d, entry, "columns") : NULL;
+	bool first = true;
+	for (size_t i = 0; cols && ydoc_is_seq(cols) && i < ydoc_len(cols); i++) {
+		yaml_node_t *c = ydoc_item(d, cols, i);
+		const char *name = ydoc_str(ydoc_get(d, c, "name"));
+		if (!name)
+			continue;
+		if (!first)
+			buf_adds(b, ", ");
+		first = false;
+		key(b, name);
+		buf_adds(b, "{\"name\": ");
+		json_string(b, name);
+		yaml_node_t *desc = ydoc_get(d, c, "description");
+		char *text = mr_describe(ds, ydoc_str(desc), d->path, desc ? ydoc_line(desc) : ydoc_line(c));
+		buf_adds(b, ", \"description\": ");
+		json_string(b, text);
+		free(text);
+		buf_adds(b, ", \"meta\": ");
+		yaml_node_t *meta = ydoc_get(d, c, "meta");
+		if (meta)
+			yaml_json(b, d, meta);
+		else
+			buf_adds(b, "{}");
+		buf_adds(b, ", \"data_type\": ");
+		json_string(b, ydoc_str(ydoc_get(d, c, "data_type")));
+		buf_adds(b, ", \"constraints\": [], \"quote\": null, \"config\": {\"meta\": {}, \"tags\": []}, \"tags\": ");
+		yaml_node_t *tags = ydoc_get(d, c, "tags");
+		if (tags && ydoc_is_seq(tags))
+			yaml_json(b, d, tags);
+		else
+			buf_adds(b, "[]");
+		buf_adds(b, ", \"granularity\": null, \"doc_blocks\": ");
+		doc_blocks_json(b, project, ydoc_str(desc));
+		buf_addc(b, '}');
+	}
+	buf_addc(b, '}');
+}
+
+static void node_json(struct buf *b, const struct dbt_project *p, const struct mr_docset *ds, size_t i,
+		      const char *database, const char *compiled, double now)
+{
+	const struct dbt_node *n = &p->nodes[i];
+	bool model = n->kind == DBT_MODEL;
+	buf_adds(b, "{\"database\": ");
+	json_string(b, database);
+	buf_adds(b, ", \"schema\": ");
+	json_string(b, n->schema);
+	buf_adds(b, ", \"name\": ");
+	json_string(b, n->name);
+	buf_printf(b, ", \"resource_type\": \"%s\", \"package_name\": ", model ? "model" : "seed");
+	json_string(b, p->name);
+	buf_adds(b, ", \"path\": ");
+	json_string(b, model ? under_base(p->model_paths, p->nmodel_paths, n->path) :
+			       under_base(p->seed_paths, p->nseed_paths, n->path));
+	buf_adds(b, ", \"original_file_path\": ");
+	json_string(b, n->path);
+	buf_adds(b, ", \"unique_id\": ");
+	json_string(b, n->unique_id);
+	buf_adds(b, ", \"fqn\": ");
+	str_list(b, n->fqn, n->nfqn);
+	buf_adds(b, ", \"alias\": ");
+	json_string(b, n->identifier);
+	struct buf file = { 0 };
+	const char *code = "";
+	size_t code_len = 0;
+	struct stat st;
+	if (!model && stat(n->file, &st) == 0 && st.st_size > BIG_SEED) {
+		/* as dbt: a big seed is known by its path, not read for a hash */
+		buf_adds(b, ", \"checksum\": {\"name\": \"path\", \"checksum\": ");
+		json_string(b, n->path);
+		buf_adds(b, "}, \"config\": ");
+	} else {
+		read_stripped(n->file, &file, &code, &code_len);
+		char sum[65];
+		sha256_hex(code, code_len, sum);
+		buf_printf(b, ", \"checksum\": {\"name\": \"sha256\", \"checksum\": \"%s\"}, \"config\": ", sum);
+	}
+	config_json(b, n);
+	buf_adds(b, ", \"tags\": ");
+	str_list(b, n->cfg.tags, n->cfg.ntags);
+	struct ydoc *d = n->yml;
+	yaml_node_t *desc = d ? ydoc_get(d, n->yml_entry, "description") : NULL;
+	char *text = mr_describe(ds, ydoc_str(desc), d ? d->path : n->file, desc ? ydoc_line(desc) : 1);
+	buf_adds(b, ", \"description\": ");
+	json_string(b, text);
+	free(text);
+	buf_adds(b, ", \"columns\": ");
+	columns_json(b, p->name, ds, d, n->yml_entry);
+	buf_adds(b, ", \"meta\": {}, \"group\": null, \"docs\": {\"show\": true, \"node_color\": null}, \"patch_path\": ");
+	if (d) {
+		const char *rel = d->path + (strcmp(p->dir, ".") ? strlen(p->dir) + 1 : 0);
+		char *pp = xasprintf("%s://%s", p->name, rel);
+		json_string(b, pp);
+		free(pp);
+	} else {
+		buf_adds(b, "null");
+	}
+	buf_printf(b, ", \"build_path\": null, \"unrendered_config\": {}, \"created_at\": %.6f, \"relation_name\": ", now);
+	if (model && n->cfg.materialized == MAT_EPHEMERAL)
+		buf_adds(b, "null");
+	else
+		relation_name(b, database, n->relation);
+	buf_adds(b, ", \"raw_code\": ");
+	if (model)
+		json_string_n(b, code, code_len, 0);
+	else
+		buf_adds(b, "\"\"");
+	buf_free(&file);
+	buf_adds(b, ", \"doc_blocks\": ");
+	doc_blocks_json(b, p->name, ydoc_str(desc));
+	if (!model) {
+		buf_adds(b, ", \"root_path\": ");
+		char *abs = realpath(p->dir, NULL);
+		json_string(b, abs ? abs : p->dir);
+		free(abs);
+		buf_adds(b, ", \"depends_on\": {\"macros\": []}}");
+		return;
+	}
+	buf_adds(b, ", \"language\": \"sql\", \"refs\": [");
+	for (size_t k = 0; k < n->nparents; k++) {
+		buf_adds(b, k ? ", {\"name\": " : "{\"name\": ");
+		json_string(b, p->nodes[n->parents[k]].name);
+		buf_adds(b, ", \"package\": null, \"version\": null}");
+	}
+	buf_adds(b, "], \"sources\": [");
+	for (size_t k = 0; k < n->nsources; k++) {
+		const struct dbt_source *s = &p->sources[n->sources[k]];
+		buf_adds(b, k ? ", [" : "[");
+		json_string(b, s->source_name);
+		buf_adds(b, ", ");
+		json_string(b, s->table_name);
+		buf_addc(b, ']');
+	}
+	buf_adds(b, "], \"metrics\": [], \"functions\": [], \"depends_on\": {\"macros\": [], \"nodes\": [");
+	bool first = true;
+	for (size_t k = 0; k < n->nsources; k++) {
+		const struct dbt_source *s = &p->sources[n->sources[k]];
+		char *id = xasprintf("source.%s.%s.%s", p->name, s->source_name, s->table_name);
+		buf_adds(b, first ? "" : ", ");
+		first = false;
+		json_string(b, id);
+		free(id);
+	}
+	for (size_t k = 0; k < n->nparents; k++) {
+		buf_adds(b, first ? "" : ", ");
+		first = false;
+		json_string(b, p->nodes[n->parents[k]].unique_id);
+	}
+	buf_adds(b, "]}, \"compiled_path\": ");
+	if (compiled) {
+		char *cp = xasprintf("target/compiled/%s/%s", p->name, n->path);
+		json_string(b, cp);
+		free(cp);
+		buf_adds(b, ", \"compiled\": true, \"compiled_code\": ");
+		json_string(b, compiled);
+		buf_adds(b, ", \"extra_ctes_injected\": true, \"extra_ctes\": []");
+	} else {
+		buf_adds(b, "null");
+	}
+	buf_adds(b, ", \"contract\": {\"enforced\": false, \"alias_types\": true, \"checksum\": null}, "
+		    "\"access\": \"protected\", \"constraints\": [], \"version\": null, \"latest_version\": null, "
+		    "\"deprecation_date\": null, \"primary_key\": [], \"time_spine\": null}");
+}
+
+/* The source entry that holds table s, or NULL. */
+static yaml_node_t *source_entry(const struct dbt_source *s)
+{
+	struct ydoc *d = s->doc;
+	yaml_node_t *srcs = ydoc_get(d, ydoc_root(d), "sources");
+	for (size_t i = 0; i < ydoc_len(srcs); i++) {
+		yaml_node_t *e = ydoc_item(d, srcs, i);
+		const char *name = ydoc_str(ydoc_get(d, e, "name"));
+		if (name && strcmp(name, s->source_name) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static void freshness_json(struct buf *b, const struct fresh_rule *r)
+{
+	const double *v[] = { &r->warn_after, &r->error_after };
+	const char *const names[] = { "warn_after", "error_after" };
+	buf_addc(b, '{');
+	for (int i = 0; i < 2; i++) {
+		key(b, names[i]);
+		double s = r->set ? *v[i] : 0;
+		/* back in the largest period that divides it */
+		if (!s)
+			buf_adds(b, "{\"count\": null, \"period\": null}");
+		else if (s >= 86400 && (long long)s % 86400 == 0)
+			buf_printf(b, "{\"count\": %lld, \"period\": \"day\"}", (long long)s / 86400);
+		else if (s >= 3600 && (long long)s % 3600 == 0)
+			buf_printf(b, "{\"count\": %lld, \"period\": \"hour\"}", (long long)s / 3600);
+		else
+			buf_printf(b, "{\"count\": %g, \"period\": \"minute\"}", s / 60);
+		buf_adds(b, ", ");
+	}
+	key(b, "filter");
+	json_string(b, r->set ? r->filter : NULL);
+	buf_addc(b, '}');
+}
+
+static void source_json(struct buf *b, const struct dbt_project *p, const struct mr_docset *ds, size_t i,
+			const char *database, double now)
+{
+	const struct dbt_source *s = &p->sources[i];
+	struct ydoc *d = s->doc;
+	const char *rel = d->path + (strcmp(p->dir, ".") ? strlen(p->dir) + 1 : 0);
+	buf_adds(b, "{\"database\": ");
+	json_string(b, database);
+	buf_adds(b, ", \"schema\": ");
+	json_string(b, s->schema);
+	buf_adds(b, ", \"name\": ");
+	json_string(b, s->table_name);
+	buf_adds(b, ", \"resource_type\": \"source\", \"package_name\": ");
+	json_string(b, p->name);
+	buf_adds(b, ", \"path\": ");
+	json_string(b, rel);
+	buf_adds(b, ", \"original_file_path\": ");
+	json_string(b, rel);
+	char *id = xasprintf("source.%s.%s.%s", p->name, s->source_name, s->table_name);
+	buf_adds(b, ", \"unique_id\": ");
+	json_string(b, id);
+	free(id);
+	/* fqn: project, the folders of the schema file below its model
+	 * path, source, table */
+	buf_adds(b, ", \"fqn\": [");
+	json_string(b, p->name);
+	const char *q = under_base(p->model_paths, p->nmodel_paths, rel);
+	for (const char *e; (e = strchr(q, '/')); q = e + 1) {
+		buf_adds(b, ", ");
+		char *part = xasprintf("%.*s", (int)(e - q), q);
+		json_string(b, part);
+		free(part);
+	}
+	buf_adds(b, ", ");
+	json_string(b, s->source_name);
+	buf_adds(b, ", ");
+	json_string(b, s->table_name);
+	buf_adds(b, "], \"source_name\": ");
+	json_string(b, s->source_name);
+	yaml_node_t *entry = source_entry(s);
+	yaml_node_t *sdesc = entry ? ydoc_get(d, entry, "description") : NULL;
+	char *text = mr_describe(ds, ydoc_str(sdesc), d->path, sdesc ? ydoc_line(sdesc) : 1);
+	buf_adds(b, ", \"source_description\": ");
+	json_string(b, text);
+	free(text);
+	buf_adds(b, ", \"loader\": ");
+	const char *loader = entry ? ydoc_str(ydoc_get(d, entry, "loader")) : NULL;
+	json_string(b, loader ? loader : "");
+	buf_adds(b, ", \"identifier\": ");
+	json_string(b, s->identifier);
+	buf_adds(b, ", \"quoting\": {\"database\": null, \"schema\": null, \"identifier\": null, \"column\": null}");
+	buf_adds(b, ", \"loaded_at_field\": ");
+	json_string(b, s->loaded_at_field);
+	struct fresh_rule rule;
+	char err[512];
+	if (fresh_rule_of(s, &rule, err, sizeof err)) {
+		log_warn("%s", err);
+		memset(&rule, 0, sizeof rule);
+	}
+	buf_adds(b, ", \"loaded_at_query\": null, \"freshness\": ");
+	freshness_json(b, &rule);
+	yaml_node_t *tdesc = ydoc_get(d, s->node, "description");
+	text = mr_describe(ds, ydoc_str(tdesc), d->path, tdesc ? ydoc_line(tdesc) : ydoc_line(s->node));
+	buf_adds(b, ", \"external\": null, \"description\": ");
+	json_string(b, text);
+	free(text);
+	buf_adds(b, ", \"columns\": ");
+	columns_json(b, p->name, ds, d, s->node);
+	buf_adds(b, ", \"meta\": {}, \"source_meta\": {}, \"tags\": [], \"config\": {\"enabled\": true, "
+		    "\"event_time\": null, \"freshness\": ");
+	freshness_json(b, &rule);
+	buf_adds(b, ", \"loaded_at_field\": ");
+	json_string(b, s->loaded_at_field);
+	buf_adds(b, ", \"loaded_at_query\": null, \"meta\": {}, \"tags\": [], \"static_analysis\": null}, "
+		    "\"patch_path\": null, \"unrendered_config\": {\"loaded_at_field\": ");
+	json_string(b, s->loaded_at_field);
+	buf_adds(b, ", \"loaded_at_query\": null, \"meta\": {}, \"tags\": []}, \"relation_name\": ");
+	relation_name(b, database, s->relation);
+	buf_printf(b, ", \"created_at\": %.6f, \"unrendered_database\": null, \"unrendered_schema\": ", now);
+	json_string(b, s->schema);
+	buf_adds(b, ", \"doc_blocks\": ");
+	doc_blocks_json(b, p->name, ydoc_str(tdesc));
+	buf_addc(b, '}');
+}
+
+/* parent_map (parents) or child_map: every model, seed and source. */
+static void graph_map(struct buf *b, const struct dbt_project *p, bool children)
+{
+	buf_addc(b, '{');
+	bool first = true;
+	for (size_t i = 0; i < p->nnodes; i++) {
+		const struct dbt_node *n = &p->nodes[i];
+		if (!n->cfg.enabled)
+			continue;
+		buf_adds(b, first ? "\n    " : ",\n    ");
+		first = false;
+		key(b, n->unique_id);
+		buf_addc(b, '[');
+		bool f2 = true;
+		if (children) {
+			for (size_t k = 0; k < n->nchildren; k++) {
+				buf_adds(b, f2 ? "" : ", ");
+				f2 = false;
+				json_string(b, p->nodes[n->children[k]].unique_id);
+			}
+		} else {
+			for (size_t k = 0; k < n->nsources; k++) {
+				const struct dbt_source *s = &p->sources[n->sources[k]];
+				char *id = xasprintf("source.%s.%s.%s", p->name, s->source_name, s->table_name);
+				buf_adds(b, f2 ? "" : ", ");
+				f2 = false;
+				json_string(b, id);
+				free(id);
+			}
+			for (size_t k = 0; k < n->nparents; k++) {
+				buf_adds(b, f2 ? "" : ", ");
+				f2 = false;
+				json_string(b, p->nodes[n->parents[k]].unique_id);
+			}
+		}
+		buf_addc(b, ']');
+	}
+	for (size_t s = 0; s < p->nsources; s++) {
+		const struct dbt_source *src = &p->sources[s];
+		char *id = xasprintf("source.%s.%s.%s", p->name, src->source_name, src->table_name);
+		buf_adds(b, first ? "\n    " : ",\n    ");
+		first = false;
+		key(b, id);
+		free(id);
+		buf_addc(b, '[');
+		bool f2 = true;
+		for (size_t i = 0; children && i < p->nnodes; i++) {
+			const struct dbt_node *n = &p->nodes[i];
+			bool uses = false;
+			for (size_t k = 0; k < n->nsources && !uses; k++)
+				uses = n->sources[k] == s;
+			if (!uses || !n->cfg.enabled)
+				continue;
+			buf_adds(b, f2 ? "" : ", ");
+			f2 = false;
+			json_string(b, n->unique_id);
+		}
+		buf_addc(b, ']');
+	}
+	buf_adds(b, "\n  }");
+}
+
+int mr_write_manifest(const struct dbt_project *p, const struct mr_docset *ds, const char *database,
+		      char *const *compiled)
+{
+	struct buf b = { 0 };
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	double now = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	struct tm tm;
+	gmtime_r(&ts.tv_sec, &tm);
+	char when[64];
+	size_t w = strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(when + w, sizeof when - w, ".%06ldZ", ts.tv_nsec / 1000);
+	buf_printf(&b, "{\n  \"metadata\": {\"dbt_schema_version\": \"https://schemas.getdbt.com/dbt/manifest/v12.json\", "
+		       "\"dbt_version\": \"modelrun-%s\", \"generated_at\": \"%s\", \"invocation_id\": null, "
+		       "\"invocation_started_at\": \"%s\", \"env\": {}, \"project_name\": ",
+		   ELT_VERSION, when, when);
+	json_string(&b, p->name);
+	buf_adds(&b, ", \"project_id\": null, \"user_id\": null, \"send_anonymous_usage_stats\": false, "
+		     "\"adapter_type\": \"postgres\", \"quoting\": {\"database\": true, \"schema\": true, "
+		     "\"identifier\": true, \"column\": null}, \"run_started_at\": ");
+	json_string(&b, when);
+	buf_adds(&b, "},\n  \"nodes\": {");
+	bool first = true;
+	for (size_t k = 0; k < p->nnodes; k++) {
+		size_t i = p->order[k];
+		if (!p->nodes[i].cfg.enabled)
+			continue;
+		buf_adds(&b, first ? "\n    " : ",\n    ");
+		first = false;
+		key(&b, p->nodes[i].unique_id);
+		node_json(&b, p, ds, i, database, compiled ? compiled[i] : NULL, now);
+	}
+	buf_adds(&b, "\n  },\n  \"sources\": {");
+	for (size_t i = 0; i < p->nsources; i++) {
+		const struct dbt_source *s = &p->sources[i];
+		char *id = xasprintf("source.%s.%s.%s", p->name, s->source_name, s->table_name);
+		buf_adds(&b, i ? ",\n    " : "\n    ");
+		key(&b, id);
+		free(id);
+		source_json(&b, p, ds, i, database, now);
+	}
+	buf_adds(&b, "\n  },\n  \"macros\": {},\n  \"docs\": {");
+	for (size_t i = 0; i < ds->n; i++) {
+		const struct mr_docblock *d = &ds->v[i];
+		char *id = xasprintf("doc.%s.%s", p->name, d->name);
+		buf_adds(&b, i ? ",\n    " : "\n    ");
+		key(&b, id);
+		buf_adds(&b, "{\"name\": ");
+		json_string(&b, d->name);
+		buf_adds(&b, ", \"resource_type\": \"doc\", \"package_name\": ");
+		json_string(&b, p->name);
+		buf_adds(&b, ", \"path\": ");
+		json_string(&b, d->path);
+		buf_adds(&b, ", \"original_file_path\": ");
+		json_string(&b, d->file);
+		buf_adds(&b, ", \"unique_id\": ");
+		json_string(&b, id);
+		buf_adds(&b, ", \"block_contents\": ");
+		json_string(&b, d->text);
+		buf_addc(&b, '}');
+		free(id);
+	}
+	buf_adds(&b, "\n  },\n  \"exposures\": {},\n  \"metrics\": {},\n  \"groups\": {},\n  \"selectors\": {},\n"
+		     "  \"disabled\": {},\n  \"parent_map\": ");
+	graph_map(&b, p, false);
+	buf_adds(&b, ",\n  \"child_map\": ");
+	graph_map(&b, p, true);
+	buf_adds(&b, ",\n  \"group_map\": {},\n  \"saved_queries\": {},\n  \"semantic_models\": {},\n"
+		     "  \"unit_tests\": {},\n  \"functions\": {}\n}\n");
+	char *path = xasprintf("%s/target/manifest.json", p->dir);
+	int rc = mr_write_text(path, b.data, b.len);
+	free(path);
+	buf_free(&b);
+	return rc;
+}
