@@ -32,6 +32,8 @@ struct host {
 	bool allow_config;
 	bool enabled;
 	long ephemeral; /* a ref()'d ephemeral model where none can be, or -1 */
+	const struct dbt_project *p;
+	long disabled;  /* a ref()'d disabled node, or -1 */
 };
 
 static void add_dep(size_t **v, size_t *n, size_t x)
@@ -45,6 +47,8 @@ static void add_dep(size_t **v, size_t *n, size_t x)
 static void note_reads(void *ud, bool source, size_t idx)
 {
 	struct host *h = ud;
+	if (!source && !h->p->nodes[idx].cfg.enabled && h->disabled < 0)
+		h->disabled = (long)idx;
 	if (source)
 		add_dep(&h->t->sources, &h->t->nsources, idx);
 	else
@@ -94,14 +98,19 @@ int dq_render_arg(struct ctx *c, struct dq_test *t, struct ydoc *d, const char *
 		  const char *text, char **out)
 {
 	char msg[512];
-	struct host h = { t, false, true, -1 };
+	struct host h = { t, false, true, -1, c->p, -1 };
 	struct dbt_text_opts o = { note_reads, set_config, no_ephemeral, &h };
 	*out = NULL;
 	if (dbt_render_text_with(c->p, d->path, text, strlen(text), &o, out, msg, sizeof msg) == 0) {
-		if (h.ephemeral < 0)
+		if (h.ephemeral < 0 && h.disabled < 0)
 			return 0;
 		free(*out);
 		*out = NULL;
+		if (h.disabled >= 0) {
+			const char *name = c->p->nodes[h.disabled].name;
+			return dq_fail(c, d->path, line, key, "ref('%s'): no enabled model or seed is called '%s'", name,
+				       name);
+		}
 		const char *name = c->p->nodes[h.ephemeral].name;
 		return dq_fail(c, d->path, line, key, "ref('%s'): an ephemeral model has no relation to test", name);
 	}
@@ -164,7 +173,7 @@ int dq_singular_tests(struct ctx *c)
 		struct dq_test x = { .kind = DQ_SINGULAR, .limit = -1, .store_failures = -1, .line = 1 };
 		x.warn_if = (struct dq_threshold){ OP_NE, 0 };
 		x.error_if = (struct dq_threshold){ OP_NE, 0 };
-		struct host h = { &x, true, true, -1 };
+		struct host h = { &x, true, true, -1, c->p, -1 };
 		struct dbt_text_opts o = { note_reads, set_config, NULL, &h };
 		if (dq_project_config(c, &x, path, c->p->test_paths, c->p->ntest_paths, &h.enabled)) {
 			free(text);
@@ -187,7 +196,8 @@ int dq_singular_tests(struct ctx *c)
 		}
 		x.sql = sql;
 		x.file = xstrdup(path);
-		if (rc || !h.enabled) {
+		/* dbt leaves out, without a word, a test that reads a disabled node */
+		if (rc || !h.enabled || h.disabled >= 0) {
 			dq_test_free(&x);
 			if (rc)
 				return -1;

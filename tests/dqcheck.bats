@@ -892,3 +892,18 @@ long_alias=accepted_values_stg_sales_8515de965f7b6e69f0292e136c8de73c
 	diff <(dbt_verdicts dbt.log) <(sed -nE 's/^(PASS|FAIL|WARN|ERROR) +([a-z0-9_]+):.*/\1 \2/p' <<<"$stderr" |
 		sed "s/$long_alias/$long_name/" | sort)
 }
+
+@test "dqcheck leaves out a singular test that refs a disabled model, as dbt does" {
+	dbtnames
+	printf "{{ config(enabled=false) }}\nselect 1 as id\n" >proj/models/off.sql
+	printf "select * from {{ ref('off') }}\n" >proj/tests/reads_off.sql
+	run --separate-stderr dq --json out.json
+	assert_success
+	refute_stderr_line -p reads_off
+	assert_equal "$(jq '.results | length' out.json)" 5
+	need_dbt
+	dbt_dq ls --resource-type test --quiet >ls.out
+	drop_dbt_schema
+	assert_equal "$(wc -l <ls.out)" 5
+	! grep -q reads_off ls.out
+}
