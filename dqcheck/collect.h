@@ -62,9 +62,10 @@ char *dq_py_scalar(const yaml_node_t *v, bool *is_str);
 char *dq_sanitize(const char *s);
 /* Gives t the malloc'd name, which it takes, with _2, _3, ... when another test has it. */
 void dq_set_unique_name(struct ctx *c, struct dq_test *t, char *name);
-/* dbt's generated name for a generic test with the arguments a (malloc'd). */
+/* dbt's generated name for a generic test with the arguments a (malloc'd);
+ * when that is shortened, *full gets the untruncated name (else NULL). */
 char *dq_test_name(struct ydoc *d, const char *type, bool on_source, const char *target,
-		   const char *column, struct args *a);
+		   const char *column, struct args *a, char **full);
 
 /* ---- singular.c ---- */
 

@@ -66,6 +66,8 @@ struct dq_sample {
 struct dq_test {
 	enum dq_kind kind;
 	char *name;           /* unique within the run, dbt's naming */
+	char *full_name;      /* a shortened generic test's untruncated name
+				 (what dbt ls prints, and selects), or NULL */
 	char *test_type;      /* "not_null", ..., or "singular" */
 	char *file;           /* where it is declared, for messages */
 	size_t line;

@@ -222,6 +222,8 @@ int dq_write_json(const char *path, const struct dq_suite *s, const char *projec
 		first = false;
 		fputs("\"name\": ", f);
 		json_fstring(f, t->name);
+		fputs(", \"full_name\": ", f); /* as dbt ls prints it */
+		json_fstring(f, t->full_name ? t->full_name : t->name);
 		fputs(", \"test\": ", f);
 		json_fstring(f, t->test_type);
 		fputs(", \"on\": ", f);

@@ -47,7 +47,10 @@ static bool term_picks(const char *term, const struct dbt_project *p, const stru
 		}
 		return false;
 	}
-	return !strchr(term, ':') && fnmatch(term, t->name, 0) == 0;
+	/* a long name: dbt selects it by its full name; the shortened
+	 * one, which dqcheck reports, is accepted too */
+	return !strchr(term, ':') &&
+	       (fnmatch(term, t->name, 0) == 0 || (t->full_name && fnmatch(term, t->full_name, 0) == 0));
 }
 
 /* Picks tests for one side (--select or --exclude). Words separated by

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT
- * Templates in a project's tests: the host that gives them ref(),
- * source(), var() and, in singular tests, config(), and the singular tests
- * themselves (the .sql files in the test paths, each rendered into one
- * query). Yml arguments that name a relation (to:, compare_model:) or hold
+ * Templates in a project's tests, rendered by the project's template host
+ * as models are (lib/dbtproject), and the singular tests themselves (the
+ * .sql files in the test paths, each rendered into one query, ephemeral
+ * models inlined). Yml arguments that name a relation (to:, compare_model:) or hold
  * a template (where:) are rendered by the same host. Every ref() and
  * source() a test makes is recorded as a relation it reads, for --select.
  * See collect.h. */
@@ -19,13 +19,21 @@
 #include "ydoc.h"
 #include "xalloc.h"
 
-/* ---- the ref()/source()/config() host for `to:` and singular tests ---- */
+/* ---- what a test's templates tell dqcheck ----
+ *
+ * Templates render through the project's own host (lib/dbtproject's
+ * dbt_render_text_with), as models do; dqcheck only listens: every ref()
+ * and source() is a relation the test reads, config() in a singular test
+ * sets the test's config, and a ref() to an ephemeral model is inlined as
+ * a CTE in a singular test (dbt_compile_text) and refused elsewhere. */
 
 struct host {
-	const struct dbt_project *p;
 	struct dq_test *t;
 	bool allow_config;
 	bool enabled;
+	long ephemeral; /* a ref()'d ephemeral model where none can be, or -1 */
+	const struct dbt_project *p;
+	long disabled;  /* a ref()'d disabled node, or -1 */
 };
 
 static void add_dep(size_t **v, size_t *n, size_t x)
@@ -36,131 +44,51 @@ static void add_dep(size_t **v, size_t *n, size_t x)
 	DQ_PUSH(*v, *n, x);
 }
 
-/* A scalar var: --vars first, then dbt_project.yml's vars (scoped to
- * the project, then global). Lists and mappings are not looked at. */
-static const yaml_node_t *find_var(const struct dbt_project *p, const char *name)
-{
-	if (p->cli_vars && ydoc_root(p->cli_vars)) {
-		const yaml_node_t *v = ydoc_get(p->cli_vars, ydoc_root(p->cli_vars), name);
-		if (ydoc_is_scalar(v))
-			return v;
-	}
-	struct ydoc *d = p->project_doc;
-	yaml_node_t *vars = d ? ydoc_get(d, ydoc_root(d), "vars") : NULL;
-	yaml_node_t *scoped = ydoc_get(d, vars, p->name);
-	const yaml_node_t *v = ydoc_get(d, scoped, name);
-	return ydoc_is_scalar(v) ? v : ydoc_is_scalar(ydoc_get(d, vars, name)) ? ydoc_get(d, vars, name) : NULL;
-}
-
-static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
+static void note_reads(void *ud, bool source, size_t idx)
 {
 	struct host *h = ud;
-	for (size_t i = 0; i < c->nargs && i < (strcmp(c->name, "var") ? c->nargs : 1); i++)
-		if (c->args[i].kind != TV_STR) {
-			tmpl_fail(r, c->line, "%s() needs string arguments", c->name);
-			return -1;
-		}
-	if (!strcmp(c->name, "ref")) {
-		if (c->nargs < 1 || c->nargs > 2) {
-			tmpl_fail(r, c->line, "ref() takes 1 or 2 arguments");
-			return -1;
-		}
-		const char *name = c->args[c->nargs - 1].s;
-		long idx = dbt_find(h->p, name);
-		if (idx < 0 || !h->p->nodes[idx].cfg.enabled) {
-			tmpl_fail(r, c->line, "ref('%s'): no %smodel or seed is called '%s'", name,
-				  idx < 0 ? "" : "enabled ", name);
-			return -1;
-		}
-		const struct dbt_node *n = &h->p->nodes[idx];
-		if (n->kind == DBT_MODEL && n->cfg.materialized == MAT_EPHEMERAL) {
-			tmpl_fail(r, c->line, "ref('%s'): an ephemeral model has no relation to test", name);
-			return -1;
-		}
-		add_dep(&h->t->nodes, &h->t->nnodes, (size_t)idx);
-		*out = tval_str(r, n->relation, strlen(n->relation));
-		return 0;
-	}
-	if (!strcmp(c->name, "source")) {
-		if (c->nargs != 2) {
-			tmpl_fail(r, c->line, "source() takes 2 arguments");
-			return -1;
-		}
-		long idx = dbt_find_source(h->p, c->args[0].s, c->args[1].s);
-		if (idx < 0) {
-			tmpl_fail(r, c->line, "source('%s', '%s') is not declared in any schema file", c->args[0].s,
-				  c->args[1].s);
-			return -1;
-		}
-		add_dep(&h->t->sources, &h->t->nsources, (size_t)idx);
-		const char *rel = h->p->sources[idx].relation;
-		*out = tval_str(r, rel, strlen(rel));
-		return 0;
-	}
-	if (!strcmp(c->name, "var")) {
-		if (c->nargs < 1 || c->nargs > 2) {
-			tmpl_fail(r, c->line, "var() takes 1 or 2 arguments");
-			return -1;
-		}
-		const yaml_node_t *v = find_var(h->p, c->args[0].s);
-		if (v) { /* as dbt prints it: yes is True */
-			char *text = dq_py_scalar(v, &(bool){ false });
-			*out = tval_str(r, text, strlen(text));
-			free(text);
-			return 0;
-		}
-		if (c->nargs == 2) {
-			*out = c->args[1];
-			return 0;
-		}
-		tmpl_fail(r, c->line, "var('%s') is not set (give it with --vars or in dbt_project.yml)", c->args[0].s);
-		return -1;
-	}
-	/* config(), in singular tests */
-	if (!h->allow_config || c->nargs) {
-		tmpl_fail(r, c->line, "config() takes keyword arguments, in singular tests only");
-		return -1;
-	}
-	for (size_t i = 0; i < c->nkw; i++) {
-		const struct tval *v = &c->kwargs[i];
-		char num[64], msg[512];
-		const char *s = NULL;
-		char **list = NULL;
-		size_t n = 0;
-		if (v->kind == TV_STR)
-			s = v->s;
-		else if (v->kind == TV_BOOL)
-			s = v->b ? "true" : "false";
-		else if (v->kind == TV_NUM) {
-			snprintf(num, sizeof num, "%.0f", v->num);
-			s = num;
-		} else if (v->kind == TV_LIST)
-			for (size_t k = 0; k < v->n; k++)
-				if (v->items[k].kind == TV_STR)
-					DQ_PUSH(list, n, (char *)v->items[k].s);
-		int rc = dq_config_set(h->t, c->kwnames[i], s, list, n, &h->enabled, msg, sizeof msg);
-		free(list);
-		if (rc) {
-			tmpl_fail(r, c->line, "config %s: %s", c->kwnames[i], msg);
-			return -1;
-		}
-	}
-	*out = tval_str(r, "", 0);
-	return 0;
+	if (!source && !h->p->nodes[idx].cfg.enabled && h->disabled < 0)
+		h->disabled = (long)idx;
+	if (source)
+		add_dep(&h->t->sources, &h->t->nsources, idx);
+	else
+		add_dep(&h->t->nodes, &h->t->nnodes, idx);
 }
 
-static const char *const host_funcs[] = { "ref", "source", "config", "var", NULL };
-
-/* Renders text ("{{ ref('x') }}" or a singular test) into *out. Returns
- * 0, or -1 with the engine's "file:line: message" in msg. */
-static int render(struct host *h, const char *file, const char *text, char **out, char *msg, size_t msglen)
+/* In a yml value there is no query to put a CTE in. */
+static const char *no_ephemeral(void *ud, size_t node)
 {
-	struct tmpl *tp = tmpl_parse(file, text, strlen(text), host_funcs, msg, msglen);
-	if (!tp)
+	struct host *h = ud;
+	if (h->ephemeral < 0)
+		h->ephemeral = (long)node;
+	return NULL;
+}
+
+/* config(key=value) in a singular test. */
+static int set_config(void *ud, const char *key, const struct tval *v, char *msg, size_t msglen)
+{
+	struct host *h = ud;
+	if (!h->allow_config) {
+		snprintf(msg, msglen, "config() is for singular tests only");
 		return -1;
-	struct tmpl_host th = { host_call, NULL, h };
-	int rc = tmpl_render(tp, &th, out, NULL, msg, msglen);
-	tmpl_free(tp);
+	}
+	char num[64];
+	const char *s = NULL;
+	char **list = NULL;
+	size_t n = 0;
+	if (v->kind == TV_STR)
+		s = v->s;
+	else if (v->kind == TV_BOOL)
+		s = v->b ? "true" : "false";
+	else if (v->kind == TV_NUM) {
+		snprintf(num, sizeof num, "%.0f", v->num);
+		s = num;
+	} else if (v->kind == TV_LIST)
+		for (size_t k = 0; k < v->n; k++)
+			if (v->items[k].kind == TV_STR)
+				DQ_PUSH(list, n, (char *)v->items[k].s);
+	int rc = dq_config_set(h->t, key, s, list, n, &h->enabled, msg, msglen);
+	free(list);
 	return rc;
 }
 
@@ -170,10 +98,22 @@ int dq_render_arg(struct ctx *c, struct dq_test *t, struct ydoc *d, const char *
 		  const char *text, char **out)
 {
 	char msg[512];
-	struct host h = { c->p, t, false, true };
+	struct host h = { t, false, true, -1, c->p, -1 };
+	struct dbt_text_opts o = { note_reads, set_config, no_ephemeral, &h };
 	*out = NULL;
-	if (render(&h, d->path, text, out, msg, sizeof msg) == 0)
-		return 0;
+	if (dbt_render_text_with(c->p, d->path, text, strlen(text), &o, out, msg, sizeof msg) == 0) {
+		if (h.ephemeral < 0 && h.disabled < 0)
+			return 0;
+		free(*out);
+		*out = NULL;
+		if (h.disabled >= 0) {
+			const char *name = c->p->nodes[h.disabled].name;
+			return dq_fail(c, d->path, line, key, "ref('%s'): no enabled model or seed is called '%s'", name,
+				       name);
+		}
+		const char *name = c->p->nodes[h.ephemeral].name;
+		return dq_fail(c, d->path, line, key, "ref('%s'): an ephemeral model has no relation to test", name);
+	}
 	/* the engine names the snippet's own line 1; name the yml's */
 	const char *m = strstr(msg, ": ");
 	return dq_fail(c, d->path, line, key, "%s", m ? m + 2 : msg);
@@ -233,14 +173,16 @@ int dq_singular_tests(struct ctx *c)
 		struct dq_test x = { .kind = DQ_SINGULAR, .limit = -1, .store_failures = -1, .line = 1 };
 		x.warn_if = (struct dq_threshold){ OP_NE, 0 };
 		x.error_if = (struct dq_threshold){ OP_NE, 0 };
-		struct host h = { c->p, &x, true, true };
+		struct host h = { &x, true, true, -1, c->p, -1 };
+		struct dbt_text_opts o = { note_reads, set_config, NULL, &h };
 		if (dq_project_config(c, &x, path, c->p->test_paths, c->p->ntest_paths, &h.enabled)) {
 			free(text);
 			dq_test_free(&x);
 			return -1;
 		}
 		char *sql = NULL;
-		int rc = render(&h, path, text, &sql, c->err, c->errlen);
+		/* ephemeral models inlined as CTEs, as dbt compiles the test */
+		int rc = dbt_compile_text(c->p, path, text, strlen(text), &o, &sql, c->err, c->errlen);
 		free(text);
 		if (!rc) {
 			/* dbt wraps the query, so a trailing semicolon would break it */
@@ -254,7 +196,8 @@ int dq_singular_tests(struct ctx *c)
 		}
 		x.sql = sql;
 		x.file = xstrdup(path);
-		if (rc || !h.enabled) {
+		/* dbt leaves out, without a word, a test that reads a disabled node */
+		if (rc || !h.enabled || h.disabled >= 0) {
 			dq_test_free(&x);
 			if (rc)
 				return -1;

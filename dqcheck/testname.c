@@ -155,10 +155,13 @@ static void md5_hex(const char *s, char out[33])
  * cut to [0-9a-zA-Z_] runs, joined with "__": not_null_orders_id,
  * accepted_values_orders_status__a__b, source_not_null_raw_sales_id,
  * dbt_utils_expression_is_true_orders_amount_0. A name of 64 characters
- * or more becomes its first 30 and the md5 of the whole. */
+ * or more becomes its first 30 and the md5 of the whole (the alias dbt
+ * gives its compiled file and its failures table), and the whole is kept
+ * in *full: dbt ls prints it and --select matches it. */
 char *dq_test_name(struct ydoc *d, const char *type, bool on_source, const char *target,
-		   const char *column, struct args *a)
+		   const char *column, struct args *a, char **full)
 {
+	*full = NULL;
 	struct named_arg args[33];
 	size_t n = 0;
 	bool has_column = false;
@@ -198,7 +201,7 @@ char *dq_test_name(struct ydoc *d, const char *type, bool on_source, const char 
 		while (ident[cut] && chars < 30)
 			if (((unsigned char)ident[++cut] & 0xC0) != 0x80)
 				chars++;
-		free(name);
+		*full = name;
 		name = xasprintf("%.*s_%s", (int)cut, ident, sum);
 	}
 	free(ident);

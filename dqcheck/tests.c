@@ -664,7 +664,8 @@ static int generic_test(struct ctx *c, const struct dbt_test *dt)
 		x.expression = e;
 	}
 	char *name = custom ? xstrdup(custom) :
-			      dq_test_name(d, type, dt->on == DBT_TEST_ON_SOURCE, target, dt->column, &a);
+			      dq_test_name(d, type, dt->on == DBT_TEST_ON_SOURCE, target, dt->column, &a,
+					   &x.full_name);
 	dq_set_unique_name(c, &x, name);
 	DQ_PUSH(c->s->tests, c->s->ntests, x);
 	memset(&x, 0, sizeof x);
@@ -773,6 +774,7 @@ void dq_test_free(struct dq_test *t)
 {
 	{
 		free(t->name);
+		free(t->full_name);
 		free(t->test_type);
 		free(t->file);
 		free(t->on);

@@ -785,10 +785,21 @@ static int load_node_entries(struct dbt_project *p, struct ydoc *d, yaml_node_t 
 			return -1;
 		}
 		long idx = dbt_find(p, ydoc_str(name));
-		if (idx < 0 || p->nodes[idx].kind != kind) {
-			static const char *const what[] = { "model", "seed", "snapshot" };
+		static const char *const what[] = { "model", "seed", "snapshot" };
+		static const char *const where[] = { "models", "seeds", "snapshots" };
+		if (idx < 0) {
 			log_warn("%s:%zu: %s '%s' is described but there is no such %s", d->path, ydoc_line(name),
 				 what[kind], ydoc_str(name), what[kind]);
+			continue;
+		}
+		if (p->nodes[idx].kind != kind) {
+			/* dbt warns and ignores the entry's config and columns, but
+			 * still runs its tests (they only ref() the node) */
+			enum dbt_kind is = p->nodes[idx].kind;
+			log_warn("%s:%zu: '%s' is a %s, but it is described under '%s'; its tests run, its config "
+				 "and columns are ignored (move it under '%s', as dbt also asks)",
+				 d->path, ydoc_line(name), ydoc_str(name), what[is], where[kind], where[is]);
+			add_tests_of(p, DBT_TEST_ON_NODE, (size_t)idx, d, m);
 			continue;
 		}
 		p->nodes[idx].yml = d;
@@ -1102,6 +1113,7 @@ struct host_state {
 	size_t node;
 	bool parsing;                      /* parse-time render: collect */
 	const struct dbt_render_opts *opts;
+	const struct dbt_text_opts *text;  /* a free-standing text's caller, or NULL */
 	bool any_ref;                      /* a hook: ref() may name any node */
 	char *err;
 	size_t errlen;
@@ -1292,8 +1304,12 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 			return -1;
 		}
 		const struct dbt_node *t = &p->nodes[idx];
+		if (h->text && h->text->reads)
+			h->text->reads(h->text->ud, false, (size_t)idx);
 		if (t->kind == DBT_MODEL && t->cfg.materialized == MAT_EPHEMERAL) {
-			const char *s = h->opts && h->opts->ephemeral ? h->opts->ephemeral(h->opts->ud, (size_t)idx) : NULL;
+			const char *s = h->opts && h->opts->ephemeral ? h->opts->ephemeral(h->opts->ud, (size_t)idx) :
+					h->text && h->text->ephemeral ? h->text->ephemeral(h->text->ud, (size_t)idx) :
+									 NULL;
 			char buf[512];
 			if (!s) {
 				snprintf(buf, sizeof buf, "__dbt__cte__%s", t->name);
@@ -1321,6 +1337,8 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 			if (!seen)
 				PUSH(n->sources, n->nsources, (size_t)idx);
 		}
+		if (h->text && h->text->reads)
+			h->text->reads(h->text->ud, true, (size_t)idx);
 		const struct dbt_source *src = &p->sources[idx];
 		*out = relation_value(r, src->relation, src->schema, src->identifier);
 		return 0;
@@ -1356,6 +1374,13 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 			for (size_t i = 0; i < c->nkw; i++)
 				if (config_set_tval(r, c, &n->cfg, c->kwnames[i], &c->kwargs[i]))
 					return -1;
+		for (size_t i = 0; !n && h->text && h->text->config && i < c->nkw; i++) {
+			char msg[512];
+			if (h->text->config(h->text->ud, c->kwnames[i], &c->kwargs[i], msg, sizeof msg)) {
+				tmpl_fail(r, c->line, "config %s: %s", c->kwnames[i], msg);
+				return -1;
+			}
+		}
 		*out = tval_str(r, "", 0);
 		return 0;
 	}
@@ -1409,12 +1434,18 @@ int dbt_render_hook(const struct dbt_project *p, size_t node, const char *text, 
 int dbt_render_text(const struct dbt_project *p, const char *file, const char *text, size_t len,
 		    char **sql, char *err, size_t errlen)
 {
+	return dbt_render_text_with(p, file, text, len, NULL, sql, err, errlen);
+}
+
+int dbt_render_text_with(const struct dbt_project *p, const char *file, const char *text, size_t len,
+			 const struct dbt_text_opts *to, char **sql, char *err, size_t errlen)
+{
 	*sql = NULL;
 	struct tmpl *t = tmpl_parse(file, text, len, tmpl_dbt_functions, err, errlen);
 	if (!t)
 		return -1;
 	struct dbt_render_opts o = { 0 };
-	struct host_state h = { .p = (struct dbt_project *)p, .node = NO_NODE, .opts = &o };
+	struct host_state h = { .p = (struct dbt_project *)p, .node = NO_NODE, .opts = &o, .text = to };
 	struct tmpl_host host = { host_call, host_global, &h };
 	int rc = tmpl_render(t, &host, sql, NULL, err, errlen);
 	tmpl_free(t);

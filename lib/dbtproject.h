@@ -324,6 +324,39 @@ struct dbt_extra_host {
 int dbt_render_text_ex(const struct dbt_project *p, const char *file, const char *text, size_t len,
 		       const struct dbt_extra_host *x, char **sql, char *err, size_t errlen);
 
+/* What a caller of dbt_render_text_with() hears of a text: each ref()
+ * and source() it makes (reads, when set), each config(key=value)
+ * (config, when set: 0, or -1 with the problem in msg; without it
+ * config() does nothing), and the text that stands for a ref() to an
+ * ephemeral model (ephemeral, as in dbt_render_opts). */
+struct dbt_text_opts {
+	void (*reads)(void *ud, bool source, size_t idx);
+	int (*config)(void *ud, const char *key, const struct tval *v, char *msg, size_t msglen);
+	const char *(*ephemeral)(void *ud, size_t node);
+	void *ud;
+};
+
+/* dbt_render_text() with o (NULL: as dbt_render_text). */
+int dbt_render_text_with(const struct dbt_project *p, const char *file, const char *text, size_t len,
+			 const struct dbt_text_opts *o, char **sql, char *err, size_t errlen);
+
+/* ---- dbtcompile.c: SQL as dbt compiles it, ephemeral models inlined ---- */
+
+/* The SQL of a model with every ephemeral model it refs (directly or
+ * through other ephemerals) inlined as a "__dbt__cte__<name>" CTE ahead of
+ * its query, as dbt does; trailing semicolons removed. incremental is what
+ * is_incremental() answers. Returns 0 with a malloc'd *sql, or -1 with err. */
+int dbt_compile(const struct dbt_project *p, size_t node, bool incremental, char **sql, char *err,
+		size_t errlen);
+
+/* The same for a text that is not a model (a singular test), rendered
+ * through dbt_render_text_with() with o (its ephemeral is not used). */
+int dbt_compile_text(const struct dbt_project *p, const char *file, const char *text, size_t len,
+		     const struct dbt_text_opts *o, char **sql, char *err, size_t errlen);
+
+/* Where a SQL text's first token starts, past whitespace and comments. */
+const char *dbt_sql_start(const char *s);
+
 /* Renders a hook of node (a pre_hook or post_hook) as the model sees it:
  * this, ref() (to any node), source(), var(), and is_incremental()
  * answering incremental. Returns 0 with a malloc'd *sql, or -1 with err. */

@@ -637,7 +637,7 @@ static int cmd_compile(struct dbt_project *p, const bool *selected, const char *
 		if (!selected[i] || n->kind != DBT_MODEL)
 			continue;
 		char err[1024], *sql;
-		if (mr_compile(p, i, false, &sql, err, sizeof err)) {
+		if (dbt_compile(p, i, false, &sql, err, sizeof err)) {
 			log_error("%s", err);
 			status = EXIT_OPER;
 			goto out;

@@ -748,3 +748,162 @@ full_refresh_running() {
 	run --separate-stderr dq --lock-timeout x
 	assert_failure 2
 }
+
+# ---- tests as dbt names, compiles and places them (issue 17) ----
+# The dbtnames fixture is built by modelrun for dqcheck and, when the
+# reference dbt is installed, by dbt itself in a schema of its own, and
+# the two must agree: which tests there are, what selects them, and their
+# verdicts. Without dbt the dqcheck side still runs.
+
+DBT_REF=${ELT_DBT:-/opt/dbt-reference/bin/dbt}
+
+# dbtnames: copies the fixture to ./proj and builds it in $S with modelrun.
+dbtnames() {
+	cp -r "$DATA/dqcheck/dbtnames" proj
+	"$BIN/modelrun" seed --project-dir proj --schema "$S" >/dev/null
+	"$BIN/modelrun" run --project-dir proj --schema "$S" >/dev/null
+}
+
+# need_dbt: skips the rest of a test, saying why, when dbt is absent.
+need_dbt() {
+	[ -x "$DBT_REF" ] || skip "no reference dbt at $DBT_REF (install /work/shared/dbt-reference, or set ELT_DBT): not compared with dbt"
+}
+
+# dbt_dq ARGS...: the reference dbt on a copy of ./proj (proj.dbt), in
+# schema ${S}_dbt of the suite's server.
+dbt_dq() {
+	mkdir -p proj.dbt
+	cp -r proj/. proj.dbt/
+	cat >proj.dbt/profiles.yml <<-EOF2
+	dqnames:
+	  target: dev
+	  outputs:
+	    dev:
+	      type: postgres
+	      host: "$PGHOST"
+	      port: $PGPORT
+	      user: "$PGUSER"
+	      password: ""
+	      dbname: "$PGDATABASE"
+	      schema: "${S}_dbt"
+	      threads: 1
+	EOF2
+	(cd proj.dbt && DBT_PROFILES_DIR=. "$DBT_REF" --no-use-colors --log-format text "$@")
+}
+
+# verdicts FILE: "STATUS name" lines of a dbt test log, sorted.
+dbt_verdicts() {
+	sed -nE 's/.* (PASS|FAIL|WARN|ERROR)( [0-9]+)? ([A-Za-z0-9_]+) \.+ \[.*/\1 \3/p' "$1" | sort
+}
+
+drop_dbt_schema() {
+	sql -c "drop schema if exists ${S}_dbt cascade; drop schema if exists ${S}_dbt_dbt_test__audit cascade" >/dev/null 2>&1 || true
+}
+
+long_name=accepted_values_stg_sales_currency__USD__EUR__GBP__JPY__CHF__CAD
+long_alias=accepted_values_stg_sales_8515de965f7b6e69f0292e136c8de73c
+
+@test "dqcheck selects a long-named test by dbt's full name, as dbt ls prints it, and by its shortened name" {
+	dbtnames
+	for sel in "$long_name" "$long_alias" 'accepted_values_stg_sales_currency__USD_*'; do
+		run --separate-stderr dq -s "$sel" --json out.json
+		assert_success
+		assert_stderr_line -e -- "^PASS  $long_alias: 0 failing rows"
+		assert_equal "$(jq -c '[.results[] | [.name, .full_name]]' out.json)" "[[\"$long_alias\",\"$long_name\"]]"
+	done
+	# a name that is not shortened is its own full name
+	run --separate-stderr dq -s unique_currencies_code --json out.json
+	assert_equal "$(jq -r '.results[0].full_name' out.json)" unique_currencies_code
+	need_dbt
+	dbt_dq ls --resource-type test --quiet >ls.out
+	drop_dbt_schema
+	grep -qx "dbtnames.$long_name" ls.out
+	# dbt ls lists the same tests, by their full names
+	run --separate-stderr dq --json all.json
+	diff <(sed 's/^dbtnames\.//' ls.out | sort) <(jq -r '.results[].full_name' all.json | sort)
+}
+
+@test "dqcheck runs a singular test that refs an ephemeral model, inlined as dbt compiles it" {
+	dbtnames
+	run --separate-stderr dq -s eph_sales_known -v
+	assert_success
+	assert_stderr_line -p 'with __dbt__cte__eph_sales as ('
+	assert_stderr_line -e -- '^PASS  eph_sales_known: 0 failing rows'
+	# selected through the ephemeral model it reads, too
+	run --separate-stderr dq -s eph_sales
+	assert_stderr_line -e -- '^PASS  eph_sales_known: '
+	sql -c "insert into $S.stg_sales values (4, 'XYZ'), (5, 'ABC')"
+	run --separate-stderr dq -s eph_sales_known
+	assert_failure 1
+	assert_stderr_line -e -- '^FAIL  eph_sales_known: 2 failing rows'
+	need_dbt
+	dbt_dq seed >/dev/null
+	dbt_dq run >/dev/null
+	sql -c "insert into ${S}_dbt.stg_sales values (4, 'XYZ'), (5, 'ABC')"
+	dbt_dq test --select eph_sales_known >dbt.log || true
+	drop_dbt_schema
+	grep -q 'Got 2 results' dbt.log
+	assert_equal "$(dbt_verdicts dbt.log)" "FAIL eph_sales_known"
+}
+
+@test "dqcheck runs the tests of a seed described under models:, warning as dbt does" {
+	dbtnames
+	run --separate-stderr dq -s currencies
+	assert_success
+	assert_stderr_line -p "proj/models/schema.yml:16: 'currencies' is a seed, but it is described under 'models'"
+	assert_stderr_line -e -- '^PASS  unique_currencies_code: 0 failing rows'
+	sql -c "insert into $S.currencies values ('USD', 'again')"
+	run --separate-stderr dq -s unique_currencies_code
+	assert_failure 1
+	assert_stderr_line -e -- '^FAIL  unique_currencies_code: 1 failing row'
+	need_dbt
+	dbt_dq seed >/dev/null
+	sql -c "insert into ${S}_dbt.currencies values ('USD', 'again')"
+	dbt_dq test --no-partial-parse --select unique_currencies_code >dbt.log || true
+	drop_dbt_schema
+	grep -q "'currencies' is a seed node, but it is specified in the models section" dbt.log
+	assert_equal "$(dbt_verdicts dbt.log)" "FAIL unique_currencies_code"
+}
+
+@test "dqcheck renders where:, relation arguments and singular tests through the project's template host" {
+	dbtnames
+	# where: with var(); a relation's .schema and .identifier in a singular test
+	run --separate-stderr dq -s not_null_stg_sales_id -s stg_sales_named -v
+	assert_success
+	assert_stderr_line -p "where id > 1)"
+	assert_stderr_line -e -- '^PASS  stg_sales_named: 0 failing rows'
+	run --separate-stderr dq --vars 'min_id: 0' -s not_null_stg_sales_id -v
+	assert_stderr_line -p "where id > 0)"
+	# config() in a yml value is refused, naming the yml's line
+	sed -i 's/where: "id >/where: "{{ config(severity=1) }}id >/' proj/models/schema.yml
+	run --separate-stderr dq
+	assert_failure 3
+	assert_stderr_line -p "proj/models/schema.yml:12: where: "
+	assert_stderr_line -p "config() is for singular tests only"
+	# the whole project against dbt: the same verdicts
+	cp -r "$DATA/dqcheck/dbtnames/." proj/
+	run --separate-stderr dq
+	assert_success
+	need_dbt
+	dbt_dq seed >/dev/null
+	dbt_dq run >/dev/null
+	dbt_dq test >dbt.log || true
+	drop_dbt_schema
+	diff <(dbt_verdicts dbt.log) <(sed -nE 's/^(PASS|FAIL|WARN|ERROR) +([a-z0-9_]+):.*/\1 \2/p' <<<"$stderr" |
+		sed "s/$long_alias/$long_name/" | sort)
+}
+
+@test "dqcheck leaves out a singular test that refs a disabled model, as dbt does" {
+	dbtnames
+	printf "{{ config(enabled=false) }}\nselect 1 as id\n" >proj/models/off.sql
+	printf "select * from {{ ref('off') }}\n" >proj/tests/reads_off.sql
+	run --separate-stderr dq --json out.json
+	assert_success
+	refute_stderr_line -p reads_off
+	assert_equal "$(jq '.results | length' out.json)" 5
+	need_dbt
+	dbt_dq ls --resource-type test --quiet >ls.out
+	drop_dbt_schema
+	assert_equal "$(wc -l <ls.out)" 5
+	! grep -q reads_off ls.out
+}
