@@ -37,7 +37,7 @@
 
 enum ts_type {
 	TS_STRING, TS_INTEGER, TS_NUMBER, TS_BOOLEAN, TS_DATE, TS_DATETIME, TS_TIME, TS_YEAR,
-	TS_YEARMONTH, TS_DURATION, TS_ANY, TS_OBJECT, TS_ARRAY, TS_GEOPOINT, TS_GEOJSON,
+	TS_YEARMONTH, TS_DURATION, TS_ANY, TS_OBJECT, TS_ARRAY, TS_GEOPOINT, TS_GEOJSON, TS_LIST,
 };
 
 /* A number that is not a finite decimal. */
@@ -51,7 +51,8 @@ struct ts_value {
 	int64_t i;       /* date: days since 1970-01-01; datetime: UTC microseconds since
 			    1970; time: microseconds of the day; year: the year;
 			    yearmonth: months since year 0; duration: its
-			    microseconds (days and smaller); object, array: items */
+			    microseconds (days and smaller); object, array,
+			    list: items */
 	int64_t months;  /* duration: its years and months, in months */
 	enum ts_special special; /* number */
 	int sign;        /* number, integer: -1, 0 or 1 */
@@ -71,6 +72,8 @@ struct ts_bound {
 enum ts_constraint {
 	TSC_REQUIRED, TSC_UNIQUE, TSC_MINIMUM, TSC_MAXIMUM, TSC_EXCLUSIVE_MINIMUM,
 	TSC_EXCLUSIVE_MAXIMUM, TSC_MIN_LENGTH, TSC_MAX_LENGTH, TSC_PATTERN, TSC_ENUM,
+	TSC_JSON_SCHEMA, /* v2: a JSON Schema for object and array fields */
+	TSC_CATEGORIES,  /* v2: not a constraint but a field property; named so in rejects */
 };
 /* "minimum", "exclusiveMaximum", ...: the names the spec uses. */
 const char *ts_constraint_name(enum ts_constraint c);
@@ -95,6 +98,19 @@ struct ts_field {
 	bool bare_number;
 	char **missing_values;   /* the field's own missingValues, or NULL for the schema's */
 	size_t n_missing;
+	/* list: how items are separated, and the field items are read by
+	 * (default options and format of item_type) */
+	char *delimiter;
+	struct ts_field *item;
+	/* categories (string and integer fields): the allowed values, kept
+	 * as an enum is, and whether their order is meaningful */
+	char **cat_values;
+	size_t *cat_lens;
+	struct ts_value *cat_parsed;
+	size_t n_cat;
+	bool categories_ordered;
+	struct ts_json_schema *json_schema; /* the jsonSchema constraint, compiled */
+	char *json_schema_text;  /* as canonical JSON, for messages */
 };
 
 struct ts_key {
@@ -104,8 +120,12 @@ struct ts_key {
 
 struct ts_foreign_key {
 	struct ts_key local;
-	char *resource;  /* as written */
-	char *path;      /* resolved against the schema's directory */
+	char *resource;  /* as written; NULL for a reference to the same table
+			    (the v2 spec's omitted resource, v1's "") */
+	char *path;      /* resolved against the schema's directory; NULL for
+			    the same table. Under a Data Package the resource
+			    is a resource's name instead, and the package says
+			    where its data is. */
 	char **ref_fields;
 	size_t n_ref;
 };
@@ -203,5 +223,8 @@ void ts_thread_done(void);
  * match, else why the pattern could not be matched at all (PCRE2's message,
  * e.g. its match limit), which says nothing about the value. Per thread. */
 const char *ts_match_error(void);
+/* After ts_check() failed on TSC_JSON_SCHEMA: where in the value and why
+ * ("/qty: is not of type integer"). Per thread. */
+const char *ts_json_schema_error(void);
 
 #endif

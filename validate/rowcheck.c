@@ -154,6 +154,13 @@ static void describe_constraint(char *msg, size_t size, const struct ts_field *f
 			m += snprintf(p + m, left - (size_t)m, "%s%s", i ? ", " : "", f->enum_values[i]);
 		break;
 	}
+	case TSC_CATEGORIES: {
+		int m = snprintf(p, left, "is not one of the categories ");
+		for (size_t i = 0; i < f->n_cat && (size_t)m < left; i++)
+			m += snprintf(p + m, left - (size_t)m, "%s%s", i ? ", " : "", f->cat_values[i]);
+		break;
+	}
+	case TSC_JSON_SCHEMA: snprintf(p, left, "does not match jsonSchema: %s", ts_json_schema_error()); break;
 	default: snprintf(p, left, "breaks the %s constraint", ts_constraint_name(c)); break;
 	}
 }

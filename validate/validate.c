@@ -671,7 +671,7 @@ static void validator_open(struct validator *v, const struct opts *o)
 		const struct ts_field *f = &v->schema.fields[i];
 		v->field_plain[i] = f->type == TS_STRING && (!f->format || !strcmp(f->format, "default") ||
 							    !strcmp(f->format, "any")) &&
-				    f->min_length < 0 && f->max_length < 0 && !f->regex && !f->n_enum;
+				    f->min_length < 0 && f->max_length < 0 && !f->regex && !f->n_enum && !f->n_cat;
 	}
 	v->fks = xrealloc(NULL, v->schema.n_foreign_keys * sizeof *v->fks);
 	for (size_t i = 0; i < v->schema.n_foreign_keys; i++)
