@@ -70,7 +70,7 @@ bool ts_type_parse(const char *name, enum ts_type *type)
 /* ---- loading ---- */
 
 struct loader {
-	struct ydoc doc;
+	struct ydoc *doc;
 	struct ts_schema *s;
 	char *err;
 	size_t errlen;
@@ -92,7 +92,7 @@ static int fail(struct loader *L, const yaml_node_t *at, const char *fmt, ...)
 /* A mapping that holds a key twice is malformed. */
 static int no_duplicates(struct loader *L, const yaml_node_t *map)
 {
-	yaml_node_t *dup = ydoc_duplicate_key(&L->doc, map);
+	yaml_node_t *dup = ydoc_duplicate_key(L->doc, map);
 	return dup ? fail(L, dup, "key \"%s\" appears twice", ydoc_str(dup)) : 0;
 }
 
@@ -153,7 +153,7 @@ static int string_list(struct loader *L, const yaml_node_t *n, const char *what,
 	*out = xcalloc(len, sizeof **out);
 	*count = 0;
 	for (size_t i = 0; i < len; i++) {
-		yaml_node_t *item = ydoc_item(&L->doc, n, i);
+		yaml_node_t *item = ydoc_item(L->doc, n, i);
 		if (scalars_ok ? !ydoc_is_scalar(item) : !is_string(item)) {
 			free_list(*out, *count); /* a failed list leaves nothing to free */
 			*out = NULL;
@@ -406,13 +406,13 @@ long ts_field_index(const struct ts_schema *s, const char *name)
 /* missingValues: strings, or (v2) objects whose "value" is the string. */
 static int missing_list(struct loader *L, const yaml_node_t *n, char ***out, size_t *count)
 {
-	if (!ydoc_is_seq(n) || !ydoc_len(n) || !ydoc_is_map(ydoc_item(&L->doc, n, 0)))
+	if (!ydoc_is_seq(n) || !ydoc_len(n) || !ydoc_is_map(ydoc_item(L->doc, n, 0)))
 		return string_list(L, n, "missingValues", false, false, out, count);
 	size_t len = ydoc_len(n);
 	*out = xcalloc(len, sizeof **out);
 	*count = 0;
 	for (size_t i = 0; i < len; i++) {
-		yaml_node_t *item = ydoc_item(&L->doc, n, i), *value = ydoc_get(&L->doc, item, "value");
+		yaml_node_t *item = ydoc_item(L->doc, n, i), *value = ydoc_get(L->doc, item, "value");
 		if (!ydoc_is_map(item) || !is_string(value)) {
 			free_list(*out, *count);
 			*out = NULL;
@@ -491,7 +491,7 @@ static int load_constraints(struct loader *L, struct ts_field *f, yaml_node_t *m
 	if (no_duplicates(L, map))
 		return -1;
 	for (size_t i = 0; i < ydoc_len(map); i++) {
-		yaml_node_t *k = ydoc_key(&L->doc, map, i), *v = ydoc_value(&L->doc, map, i);
+		yaml_node_t *k = ydoc_key(L->doc, map, i), *v = ydoc_value(L->doc, map, i);
 		const char *key = ydoc_str(k);
 		if (!key || !key_is(key, known)) {
 			warn_unknown(L, k, "constraints");
@@ -504,11 +504,11 @@ static int load_constraints(struct loader *L, struct ts_field *f, yaml_node_t *m
 					    f->name, ts_type_name(f->type));
 			const yaml_node_t *at;
 			json_schema_free(f->json_schema);
-			f->json_schema = json_schema_compile(&L->doc, v, err, sizeof err, &at);
+			f->json_schema = json_schema_compile(L->doc, v, err, sizeof err, &at);
 			if (!f->json_schema)
 				return fail(L, at, "field \"%s\": constraint \"jsonSchema\": %s", f->name, err);
 			struct buf b = { 0 };
-			canon_node(&L->doc, v, &b);
+			canon_node(L->doc, v, &b);
 			free(f->json_schema_text);
 			f->json_schema_text = buf_detach(&b);
 			continue;
@@ -522,12 +522,12 @@ static int load_constraints(struct loader *L, struct ts_field *f, yaml_node_t *m
 				n = ydoc_len(v);
 				vals = xcalloc(n + 1, sizeof *vals);
 				for (size_t j = 0; j < n; j++) {
-					yaml_node_t *item = ydoc_item(&L->doc, v, j);
+					yaml_node_t *item = ydoc_item(L->doc, v, j);
 					struct buf b = { 0 };
 					if (ydoc_is_scalar(item))
 						buf_adds(&b, ydoc_str(item));
 					else
-						canon_node(&L->doc, item, &b);
+						canon_node(L->doc, item, &b);
 					vals[j] = buf_detach(&b);
 				}
 			} else if (string_list(L, v, "enum", false, true, &vals, &n) != 0) {
@@ -569,14 +569,14 @@ static int load_categories(struct loader *L, struct ts_field *f, yaml_node_t *v)
 	char **vals = xcalloc(n, sizeof *vals);
 	int rc = 0;
 	for (size_t i = 0; i < n && !rc; i++) {
-		yaml_node_t *item = ydoc_item(&L->doc, v, i);
+		yaml_node_t *item = ydoc_item(L->doc, v, i);
 		if (ydoc_is_map(item)) {
 			if (no_duplicates(L, item))
 				rc = -1;
-			item = ydoc_get(&L->doc, item, "value");
+			item = ydoc_get(L->doc, item, "value");
 		}
 		if (!rc && (!ydoc_is_scalar(item) || ydoc_is_null(item)))
-			rc = fail(L, item ? item : ydoc_item(&L->doc, v, i),
+			rc = fail(L, item ? item : ydoc_item(L->doc, v, i),
 				  "field \"%s\": each of \"categories\" must be a value or an object with a \"value\"",
 				  f->name);
 		if (!rc)
@@ -588,7 +588,7 @@ static int load_categories(struct loader *L, struct ts_field *f, yaml_node_t *v)
 		rc = fail(L, v, "field \"%s\": %s", f->name, err);
 	for (size_t i = 1; !rc && i < n; i++)
 		if (value_in(f, l.values, l.lens, l.parsed, i, l.values, l.lens, l.parsed, i))
-			rc = fail(L, ydoc_item(&L->doc, v, i), "field \"%s\": categories: \"%s\" is listed twice", f->name,
+			rc = fail(L, ydoc_item(L->doc, v, i), "field \"%s\": categories: \"%s\" is listed twice", f->name,
 				  l.values[i]);
 	f->cat_values = l.values;
 	f->cat_lens = l.lens;
@@ -605,7 +605,7 @@ static int load_list_options(struct loader *L, struct ts_field *f, yaml_node_t *
 {
 	static const char *const item_types[] = { "string", "integer", "boolean", "number", "datetime", "date",
 						  "time", NULL };
-	yaml_node_t *delim = ydoc_get(&L->doc, n, "delimiter"), *item = ydoc_get(&L->doc, n, "itemType");
+	yaml_node_t *delim = ydoc_get(L->doc, n, "delimiter"), *item = ydoc_get(L->doc, n, "itemType");
 	if (delim && (!ydoc_is_scalar(delim) || !*ydoc_str(delim)))
 		return fail(L, delim, "field \"%s\": \"delimiter\" must be a non-empty string", f->name);
 	f->delimiter = xstrdup(delim ? ydoc_str(delim) : ",");
@@ -639,24 +639,24 @@ static int load_field(struct loader *L, yaml_node_t *n)
 		return fail(L, n, "each of \"fields\" must be a mapping");
 	if (no_duplicates(L, n))
 		return -1;
-	const char *name = ydoc_str(ydoc_get(&L->doc, n, "name"));
+	const char *name = ydoc_str(ydoc_get(L->doc, n, "name"));
 	if (!name || !*name)
 		return fail(L, n, "field without a \"name\"");
 	if (ts_field_index(L->s, name) >= 0)
 		return fail(L, n, "field \"%s\" is declared twice", name);
 	struct ts_field *f = ts_add_field(L->s, name);
-	yaml_node_t *type = ydoc_get(&L->doc, n, "type");
+	yaml_node_t *type = ydoc_get(L->doc, n, "type");
 	if (type && (!ydoc_str(type) || !ts_type_parse(ydoc_str(type), &f->type)))
 		return fail(L, type, "field \"%s\": type \"%s\" is not supported (%s)", name,
 			    ydoc_str(type) ? ydoc_str(type) : "?", TS_TYPE_NAMES);
-	yaml_node_t *format = ydoc_get(&L->doc, n, "format");
+	yaml_node_t *format = ydoc_get(L->doc, n, "format");
 	if (format && load_format(L, f, format) != 0)
 		return -1;
 	if (f->type == TS_LIST && load_list_options(L, f, n) != 0)
 		return -1;
 	/* Number options come before constraints, which are parsed with them. */
 	for (size_t i = 0; i < ydoc_len(n); i++) {
-		yaml_node_t *k = ydoc_key(&L->doc, n, i), *v = ydoc_value(&L->doc, n, i);
+		yaml_node_t *k = ydoc_key(L->doc, n, i), *v = ydoc_value(L->doc, n, i);
 		const char *key = ydoc_str(k);
 		int rc = 0;
 		if (!key || !key_is(key, known))
@@ -697,7 +697,7 @@ static int load_field(struct loader *L, yaml_node_t *n)
 	if (f->categories_ordered && !f->n_cat)
 		log_warn("%s:%zu: field \"%s\": \"categoriesOrdered\" without \"categories\" means nothing", L->s->path,
 			 ydoc_line(n), name);
-	yaml_node_t *constraints = ydoc_get(&L->doc, n, "constraints");
+	yaml_node_t *constraints = ydoc_get(L->doc, n, "constraints");
 	if (constraints && load_constraints(L, f, constraints) != 0)
 		return -1;
 	/* The spec: an enum beside categories must be a subset of them. */
@@ -737,19 +737,19 @@ static int load_foreign_key(struct loader *L, yaml_node_t *n, struct ts_foreign_
 {
 	if (!ydoc_is_map(n))
 		return fail(L, n, "each of \"foreignKeys\" must be a mapping");
-	if (no_duplicates(L, n) || (ydoc_is_map(ydoc_get(&L->doc, n, "reference")) &&
-				     no_duplicates(L, ydoc_get(&L->doc, n, "reference"))))
+	if (no_duplicates(L, n) || (ydoc_is_map(ydoc_get(L->doc, n, "reference")) &&
+				     no_duplicates(L, ydoc_get(L->doc, n, "reference"))))
 		return -1;
-	yaml_node_t *fields = ydoc_get(&L->doc, n, "fields"), *ref = ydoc_get(&L->doc, n, "reference");
+	yaml_node_t *fields = ydoc_get(L->doc, n, "fields"), *ref = ydoc_get(L->doc, n, "reference");
 	if (!fields || !ydoc_is_map(ref))
 		return fail(L, n, "foreignKeys: \"fields\" and a \"reference\" mapping are required");
 	if (load_key(L, fields, "foreignKeys.fields", &fk->local) != 0)
 		return -1;
-	yaml_node_t *res_node = ydoc_get(&L->doc, ref, "resource");
+	yaml_node_t *res_node = ydoc_get(L->doc, ref, "resource");
 	const char *resource = ydoc_str(res_node);
 	if (res_node && !is_string(res_node))
 		return fail(L, res_node, "foreignKeys.reference: \"resource\" must be a string");
-	yaml_node_t *rf = ydoc_get(&L->doc, ref, "fields");
+	yaml_node_t *rf = ydoc_get(L->doc, ref, "fields");
 	if (!rf || string_list(L, rf, "foreignKeys.reference.fields", true, false, &fk->ref_fields, &fk->n_ref) != 0)
 		return rf ? -1 : fail(L, ref, "foreignKeys.reference: \"fields\" is required");
 	if (fk->n_ref != fk->local.n)
@@ -772,26 +772,25 @@ static int load_foreign_key(struct loader *L, yaml_node_t *n, struct ts_foreign_
 	return 0;
 }
 
-static int load_schema(struct loader *L)
+static int load_schema(struct loader *L, yaml_node_t *root)
 {
 	static const char *const known[] = {
 		"fields", "missingValues", "primaryKey", "uniqueKeys", "foreignKeys", "name", "title",
 		"description", "$schema", "profile", "version", "created", "homepage", "keywords",
 		"fieldsMatch", NULL,
 	};
-	yaml_node_t *root = ydoc_root(&L->doc);
 	if (!ydoc_is_map(root))
 		return fail(L, root, "a Table Schema must be a mapping with \"fields\"");
 	if (no_duplicates(L, root))
 		return -1;
-	yaml_node_t *fields = ydoc_get(&L->doc, root, "fields");
+	yaml_node_t *fields = ydoc_get(L->doc, root, "fields");
 	if (!ydoc_is_seq(fields))
 		return fail(L, fields ? fields : root, "\"fields\" must be a list of fields");
 	for (size_t i = 0; i < ydoc_len(fields); i++)
-		if (load_field(L, ydoc_item(&L->doc, fields, i)) != 0)
+		if (load_field(L, ydoc_item(L->doc, fields, i)) != 0)
 			return -1;
 	for (size_t i = 0; i < ydoc_len(root); i++) {
-		yaml_node_t *k = ydoc_key(&L->doc, root, i), *v = ydoc_value(&L->doc, root, i);
+		yaml_node_t *k = ydoc_key(L->doc, root, i), *v = ydoc_value(L->doc, root, i);
 		const char *key = ydoc_str(k);
 		if (!key || !key_is(key, known)) {
 			warn_unknown(L, k, "schema");
@@ -820,7 +819,7 @@ static int load_schema(struct loader *L)
 			L->s->unique_keys = xcalloc(ydoc_len(v), sizeof *L->s->unique_keys);
 			for (size_t j = 0; j < ydoc_len(v); j++) {
 				L->s->n_unique_keys++; /* counted first, so ts_free frees a half-loaded one */
-				if (load_key(L, ydoc_item(&L->doc, v, j), "uniqueKeys", &L->s->unique_keys[j]))
+				if (load_key(L, ydoc_item(L->doc, v, j), "uniqueKeys", &L->s->unique_keys[j]))
 					return -1;
 			}
 		} else if (!strcmp(key, "foreignKeys")) {
@@ -829,7 +828,7 @@ static int load_schema(struct loader *L)
 			L->s->foreign_keys = xcalloc(ydoc_len(v), sizeof *L->s->foreign_keys);
 			for (size_t j = 0; j < ydoc_len(v); j++) {
 				L->s->n_foreign_keys++;
-				if (load_foreign_key(L, ydoc_item(&L->doc, v, j), &L->s->foreign_keys[j]))
+				if (load_foreign_key(L, ydoc_item(L->doc, v, j), &L->s->foreign_keys[j]))
 					return -1;
 			}
 		}
@@ -855,12 +854,21 @@ static void schema_init(struct ts_schema *s, const char *path)
 int ts_load(struct ts_schema *s, const char *path, char *err, size_t errlen)
 {
 	schema_init(s, path);
-	struct loader L = { .s = s, .err = err, .errlen = errlen };
-	if (ydoc_load(&L.doc, path, err, errlen) != 0)
+	struct ydoc doc;
+	struct loader L = { .doc = &doc, .s = s, .err = err, .errlen = errlen };
+	if (ydoc_load(&doc, path, err, errlen) != 0)
 		return -1;
-	int rc = load_schema(&L);
-	ydoc_free(&L.doc);
+	int rc = load_schema(&L, ydoc_root(&doc));
+	ydoc_free(&doc);
 	return rc;
+}
+
+int ts_load_node(struct ts_schema *s, struct ydoc *doc, struct yaml_node_s *root, const char *path, char *err,
+		 size_t errlen)
+{
+	schema_init(s, path);
+	struct loader L = { .doc = doc, .s = s, .err = err, .errlen = errlen };
+	return load_schema(&L, root);
 }
 
 void ts_init_empty(struct ts_schema *s)

@@ -161,6 +161,15 @@ struct ts_schema {
 int ts_load(struct ts_schema *s, const char *path, char *err, size_t errlen);
 void ts_free(struct ts_schema *s);
 
+/* Loads a schema written inside another document (a Data Package's
+ * resource): root is its node in doc, path the document's file, which
+ * messages name and relative references are resolved against. Returns as
+ * ts_load() does; free with ts_free() either way. */
+struct ydoc;
+struct yaml_node_s;
+int ts_load_node(struct ts_schema *s, struct ydoc *doc, struct yaml_node_s *root, const char *path, char *err,
+		 size_t errlen);
+
 /* An empty schema (no fields, missingValues [""]) to build from command-line
  * rules. Free with ts_free(). */
 void ts_init_empty(struct ts_schema *s);

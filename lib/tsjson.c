@@ -922,7 +922,7 @@ static bool js_walk_node(struct js_walk *W, const struct ts_json_schema *js, con
 		canon_node(W->d, n, &b);
 		bool found = false;
 		for (size_t i = 0; i < js->n_enum && !found; i++)
-			found = !strcmp(js->enum_canon[i], b.data ? b.data : "");
+			found = !strcmp(js->enum_canon[i], buf_str(&b));
 		buf_free(&b);
 		if (!found)
 			return js_bad(W, "is not one of the enum's values");
