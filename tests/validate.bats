@@ -346,7 +346,7 @@ one_value() {
 	printf 'fields:\n  - name: a\n    type: money\n' >t.yaml
 	run --separate-stderr "$BIN/validate" --schema t.yaml </dev/null
 	assert_failure 3
-	assert_equal "$stderr" 'validate: t.yaml:3: field "a": type "money" is not supported (string, integer, number, boolean, date, datetime, time, year, yearmonth, duration, any, object, array, geopoint, geojson)'
+	assert_equal "$stderr" 'validate: t.yaml:3: field "a": type "money" is not supported (string, integer, number, boolean, date, datetime, time, year, yearmonth, duration, any, object, array, geopoint, geojson, list)'
 	printf '{"fields": [' >u.json
 	run --separate-stderr "$BIN/validate" --schema u.json </dev/null
 	assert_failure 3
@@ -497,7 +497,7 @@ one_value() {
 	assert_equal "${stderr_lines[0]}" "validate: unknown option '--colour'"
 	run --separate-stderr "$BIN/validate" --type x=money
 	assert_failure 2
-	assert_equal "$stderr" 'validate: --type: unknown type "money" (string, integer, number, boolean, date, datetime, time, year, yearmonth, duration, object, array, geopoint, geojson, any)'
+	assert_equal "$stderr" 'validate: --type: unknown type "money" (string, integer, number, boolean, date, datetime, time, year, yearmonth, duration, object, array, geopoint, geojson, list, any)'
 }
 
 @test "validate man page renders" {
