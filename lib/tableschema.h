@@ -11,17 +11,24 @@
  * (one JSON object or array: RFC 8259's grammar, then read with libyaml
  * through ydoc), geopoint (formats default "lon, lat", array, object) and
  * geojson (a GeoJSON object, or with format topojson a Topology, by its
- * type members); date/time patterns with strptime directives (%Y %y %m %d
+ * type members), list (items split at the field's delimiter, each read as
+ * a value of its itemType in the default format); date/time patterns with strptime directives (%Y %y %m %d
  * %e %j %b %B %h %a %A %H %I %M %S %f %p %z %Z %T %F %%), any other
  * directive being an error. Constraints required, unique, minimum, maximum,
  * exclusiveMinimum, exclusiveMaximum, minLength, maxLength (characters, or
  * items of an object or array), pattern (a whole-value match, PCRE2
- * syntax, which covers XML Schema's \d, \w and friends), enum; a constraint
- * the spec does not apply to one of the newer types is an error.
+ * syntax, which covers XML Schema's \d, \w and friends), enum, jsonSchema
+ * (object and array: a subset of JSON Schema, TS_JSON_SCHEMA_KEYWORDS in
+ * tableschema_int.h, any other keyword an error); a constraint the spec
+ * does not apply to one of the newer types is an error. categories (string
+ * and integer fields: the only values, by logical value; an enum beside
+ * them must be a subset) and categoriesOrdered.
  * missingValues (strings or {value, label} objects) for the schema and
  * per field (a field's own replaces the schema's), primaryKey, uniqueKeys,
  * trueValues/falseValues, decimalChar/groupChar/bareNumber, and foreignKeys
- * whose reference resource is a CSV file (a path relative to the schema).
+ * whose reference is the same table (resource left out, or ""), or names a
+ * resource: a CSV file (a path relative to the schema), or under a Data
+ * Package (datapackage.h) a resource of the package.
  * Unknown keys, and formats a type does not have, are warned about and
  * ignored.
  *

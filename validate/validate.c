@@ -1003,8 +1003,10 @@ int main(int argc, char **argv)
 	log_init("validate");
 	struct opts o;
 	int status = parse_options(argc, argv, &o);
-	if (status >= 0)
+	if (status >= 0) {
+		free(o.rules);
 		return status;
+	}
 	if (o.package_path) {
 		status = run_package(&o);
 		free(o.rules);
