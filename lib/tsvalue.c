@@ -531,8 +531,11 @@ static bool check_string_format(const struct ts_field *f, const char *s, size_t 
 static bool parse_list(const struct ts_field *f, const char *cell, size_t len, struct ts_value *v, char *digits,
 		       const char **why)
 {
-	const char *p = cell, *end = cell + len, *d = f->delimiter;
+	/* A field made list from the command line has the spec's defaults:
+	 * "," between items, each a string. */
+	const char *p = cell, *end = cell + len, *d = f->delimiter ? f->delimiter : ",";
 	size_t dlen = strlen(d);
+	enum ts_type item_type = f->item ? f->item->type : TS_STRING;
 	int64_t items = 0;
 	for (;;) {
 		const char *next = p;
@@ -541,10 +544,10 @@ static bool parse_list(const struct ts_field *f, const char *cell, size_t len, s
 		if (next + dlen > end)
 			next = end;
 		struct ts_value item;
-		if (f->item->type != TS_STRING && !ts_parse(f->item, p, (size_t)(next - p), &item, digits, why)) {
+		if (item_type != TS_STRING && !ts_parse(f->item, p, (size_t)(next - p), &item, digits, why)) {
 			static _Thread_local char msg[96];
 			snprintf(msg, sizeof msg, "has item %lld that is not a%s %s", (long long)items + 1,
-				 f->item->type == TS_INTEGER ? "n" : "", ts_type_name(f->item->type));
+				 item_type == TS_INTEGER ? "n" : "", ts_type_name(item_type));
 			*why = msg;
 			return false;
 		}

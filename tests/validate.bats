@@ -1221,6 +1221,17 @@ write_package() {
 	assert_equal "$output" "$(cat pkg/data/stores.csv)"
 }
 
+@test "validate --package takes a resource that names itself in a foreign key as the same table, parents later included" {
+	write_package
+	sed -i 's/{"fields": \["sale_id"\]}/{"resource": "sales", "fields": ["sale_id"]}/' datapackage.json
+	grep -q '"resource": "sales"' datapackage.json
+	printf '4,S1,9\n"5,S1,' >>data/sales.csv
+	run --separate-stderr "$BIN/validate" --package datapackage.json --rejects rej.csv sales
+	assert_failure 1
+	assert_equal "$output" "$(head -n 4 data/sales.csv)"
+	assert_equal "$(tail -n +2 rej.csv | cut -d, -f2-4)" "$(printf '%s\n' '5,returns_sale,foreign-key' '6,,source-error')"
+}
+
 @test "validate --package refuses absolute, parent, hidden and URL paths, as the spec's security note asks" {
 	for path in /etc/passwd ../x.csv data/../../x.csv .hidden/x.csv 'https://example.com/x.csv'; do
 		printf '{"resources": [{"name": "x", "path": "%s"}]}' "$path" >dp.json
@@ -1322,6 +1333,10 @@ write_package() {
 	assert_equal "$(tail -n +2 rej.csv | cut -d, -f2-)" "$(printf '%s\n' \
 		'3,sizes,constraint-error,maxLength,"""1|2|3|4"" is longer than 3 items","x,1|2|3|4,2024-01-26"' \
 		'4,sizes,type-error,,"""1|x"" has item 2 that is not an integer; column days: type-error: ""2024-01-26,26/01/2024"" has item 2 that is not a date","y,1|x,""2024-01-26,26/01/2024"""')"
+	# from the command line a list has the spec's defaults: "," and string items
+	run --separate-stderr "$BIN/validate" --type tags=list --rejects rej.csv in.csv
+	assert_success
+	assert_equal "${#lines[@]}" 4
 }
 
 @test "validate restricts string and integer fields to their categories, by logical value" {

@@ -574,7 +574,7 @@ static void check_foreign_keys(const struct validator *v, struct checker *k, con
 		} else if (key) {
 			char cols[512], msg[1024];
 			describe_key(v, &fk->local, key, len, cols, sizeof cols);
-			if (!fk->resource) /* the same table */
+			if (!fk->resource || (v->package && !strcmp(fk->resource, v->resource))) /* the same table */
 				snprintf(msg, sizeof msg, "%s is in no row of this table", cols);
 			else if (v->package)
 				snprintf(msg, sizeof msg, "%s is not in resource \"%s\"", cols, fk->resource);

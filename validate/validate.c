@@ -749,6 +749,7 @@ static void load_foreign_keys(struct validator *v, char **inputs, int ninputs)
 	bool self = false;
 	for (size_t i = 0; i < v->schema.n_foreign_keys; i++)
 		self = self || !v->schema.foreign_keys[i].resource;
+	/* (a package's resources are files: never stdin) */
 	bool reads_stdin = ninputs == 0;
 	for (int i = 0; i < ninputs; i++)
 		reads_stdin = reads_stdin || !strcmp(inputs[i], "-");
@@ -758,7 +759,8 @@ static void load_foreign_keys(struct validator *v, char **inputs, int ninputs)
 	for (size_t i = 0; i < v->schema.n_foreign_keys; i++) {
 		const struct ts_foreign_key *fk = &v->schema.foreign_keys[i];
 		struct keyset *set = keyset_new();
-		if (!fk->resource) {
+		/* A package's resource naming itself is the same table too. */
+		if (!fk->resource || (v->package && !strcmp(fk->resource, v->resource))) {
 			vd_load_reference(set, ninputs ? inputs : &dash, ninputs ? (size_t)ninputs : 1, v->stdin_fd,
 					  fk->ref_fields, fk->n_ref, v->by_position ? &v->schema : NULL, v->delim, true);
 		} else if (v->package) {
