@@ -1297,6 +1297,10 @@ write_package() {
 		'validate: 5 rows read, 4 valid, 1 rejected (foreign-key 1): rows were rejected')"
 	cat in.csv | "$BIN/validate" -q --schema s.json >piped.csv || true
 	assert_equal "$(cat piped.csv)" "$(printf 'id,parent\nb,c\na,\nc,a\ne,e')"
+	# so is an input named as a file that is a pipe
+	run --separate-stderr "$BIN/validate" -q --schema s.json <(cat in.csv)
+	assert_failure 1
+	assert_equal "$output" "$(printf 'id,parent\nb,c\na,\nc,a\ne,e')"
 }
 
 @test "validate's same-table parents span every input file, and a composite key refers to a composite key" {

@@ -923,19 +923,19 @@ static void load_reference_file(struct keyset *set, int fd, const char *name, ch
 	csvr_close(r);
 }
 
-void vd_load_reference(struct keyset *set, char *const *paths, size_t npaths, int stdin_fd, char *const *fields,
+void vd_load_reference(struct keyset *set, char *const *paths, size_t npaths, const int *fds, char *const *fields,
 		       size_t nfields, const struct ts_schema *by_position, char delim, bool tolerant)
 {
 	for (size_t i = 0; i < npaths; i++) {
-		bool is_stdin = !strcmp(paths[i], "-");
-		int fd = is_stdin ? stdin_fd : open(paths[i], O_RDONLY);
+		bool given = fds && fds[i] >= 0;
+		const char *name = !strcmp(paths[i], "-") ? "<stdin>" : paths[i];
+		int fd = given ? fds[i] : open(paths[i], O_RDONLY);
 		if (fd < 0)
 			die(EXIT_OPER, "%s: foreign key resource: %s", paths[i], strerror(errno));
-		load_reference_file(set, fd, is_stdin ? "<stdin>" : paths[i], fields, nfields, by_position, delim,
-				    tolerant);
-		if (is_stdin && lseek(fd, 0, SEEK_SET) != 0) /* read again by the checks */
-			die(EXIT_OPER, "<stdin>: %s", strerror(errno));
-		if (!is_stdin)
+		load_reference_file(set, fd, name, fields, nfields, by_position, delim, tolerant);
+		if (given && lseek(fd, 0, SEEK_SET) != 0) /* read again by the checks */
+			die(EXIT_OPER, "%s: %s", name, strerror(errno));
+		if (!given)
 			close(fd);
 	}
 }

@@ -684,34 +684,58 @@ static void open_rejects(struct validator *v, const struct opts *o)
 		vd_die_write(o->rejects_path);
 }
 
-/* A copy of stdin in an unlinked temporary file, so that it can be read
- * twice (a same-table foreign key's parents, then the rows). */
-static int spool_stdin(void)
+/* A copy of an input that cannot be read twice (stdin, a pipe) in an
+ * unlinked temporary file, for a same-table foreign key: its parents are
+ * read first, then its rows. */
+static int spool_input(int from, const char *name)
 {
 	const char *dir = getenv("TMPDIR");
 	char path[4096];
-	snprintf(path, sizeof path, "%s/validate-stdin-XXXXXX", dir && *dir ? dir : "/tmp");
+	snprintf(path, sizeof path, "%s/validate-input-XXXXXX", dir && *dir ? dir : "/tmp");
 	int fd = mkstemp(path);
 	if (fd < 0)
-		die(EXIT_OPER, "%s: %s (a copy of stdin, for a same-table foreign key)", path, strerror(errno));
+		die(EXIT_OPER, "%s: %s (a copy of %s, for a same-table foreign key)", path, strerror(errno), name);
 	unlink(path);
 	char buf[1 << 16];
 	ssize_t n;
-	while ((n = read(STDIN_FILENO, buf, sizeof buf)) != 0) {
+	while ((n = read(from, buf, sizeof buf)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			die(EXIT_OPER, "<stdin>: %s", strerror(errno));
+			die(EXIT_OPER, "%s: %s", name, strerror(errno));
 		for (ssize_t done = 0; done < n;) {
 			ssize_t w = write(fd, buf + done, (size_t)(n - done));
 			if (w < 0 && errno != EINTR)
-				die(EXIT_OPER, "a copy of stdin in %s: %s", dir && *dir ? dir : "/tmp", strerror(errno));
+				die(EXIT_OPER, "a copy of %s in %s: %s", name, dir && *dir ? dir : "/tmp", strerror(errno));
 			done += w < 0 ? 0 : w;
 		}
 	}
 	if (lseek(fd, 0, SEEK_SET) != 0)
-		die(EXIT_OPER, "a copy of stdin: %s", strerror(errno));
+		die(EXIT_OPER, "a copy of %s: %s", name, strerror(errno));
 	return fd;
+}
+
+/* For a same-table foreign key, every input must be read twice: regular
+ * files are opened again, the others (stdin, a pipe such as <(...)) are
+ * copied first. Sets v->input_fds. */
+static void spool_inputs(struct validator *v, char **inputs, int ninputs)
+{
+	int n = ninputs ? ninputs : 1;
+	v->n_input_fds = n;
+	v->input_fds = xrealloc(NULL, (size_t)n * sizeof *v->input_fds);
+	for (int i = 0; i < n; i++) {
+		bool is_stdin = !ninputs || !strcmp(inputs[i], "-");
+		struct stat st;
+		v->input_fds[i] = -1;
+		if (!is_stdin && stat(inputs[i], &st) == 0 && S_ISREG(st.st_mode))
+			continue;
+		int from = is_stdin ? STDIN_FILENO : open(inputs[i], O_RDONLY);
+		if (from < 0)
+			die(EXIT_OPER, "%s: %s", inputs[i], strerror(errno));
+		v->input_fds[i] = spool_input(from, is_stdin ? "<stdin>" : inputs[i]);
+		if (!is_stdin)
+			close(from);
+	}
 }
 
 /* Why a resource's data cannot be read as it is written yet, or NULL.
@@ -747,21 +771,19 @@ static void load_foreign_keys(struct validator *v, char **inputs, int ninputs)
 {
 	char *dash = "-", why[512];
 	bool self = false;
-	for (size_t i = 0; i < v->schema.n_foreign_keys; i++)
-		self = self || !v->schema.foreign_keys[i].resource;
-	/* (a package's resources are files: never stdin) */
-	bool reads_stdin = ninputs == 0;
-	for (int i = 0; i < ninputs; i++)
-		reads_stdin = reads_stdin || !strcmp(inputs[i], "-");
-	if (self && reads_stdin)
-		v->stdin_fd = spool_stdin();
+	for (size_t i = 0; i < v->schema.n_foreign_keys; i++) {
+		const char *res = v->schema.foreign_keys[i].resource;
+		self = self || !res || (v->package && !strcmp(res, v->resource));
+	}
+	if (self)
+		spool_inputs(v, inputs, ninputs);
 	v->fks = xrealloc(NULL, (v->schema.n_foreign_keys + 1) * sizeof *v->fks);
 	for (size_t i = 0; i < v->schema.n_foreign_keys; i++) {
 		const struct ts_foreign_key *fk = &v->schema.foreign_keys[i];
 		struct keyset *set = keyset_new();
 		/* A package's resource naming itself is the same table too. */
 		if (!fk->resource || (v->package && !strcmp(fk->resource, v->resource))) {
-			vd_load_reference(set, ninputs ? inputs : &dash, ninputs ? (size_t)ninputs : 1, v->stdin_fd,
+			vd_load_reference(set, ninputs ? inputs : &dash, ninputs ? (size_t)ninputs : 1, v->input_fds,
 					  fk->ref_fields, fk->n_ref, v->by_position ? &v->schema : NULL, v->delim, true);
 		} else if (v->package) {
 			const struct dp_resource *to = dp_find(v->package, fk->resource); /* dp_load checked it */
@@ -769,10 +791,10 @@ static void load_foreign_keys(struct validator *v, char **inputs, int ninputs)
 				die(EXIT_OPER, "%s: %s (a foreign key of \"%s\" refers to it)", v->package->path, why,
 				    v->resource);
 			bool exact = to->has_schema && to->schema.fields_match == TS_MATCH_EXACT;
-			vd_load_reference(set, to->paths, to->npaths, -1, fk->ref_fields, fk->n_ref,
+			vd_load_reference(set, to->paths, to->npaths, NULL, fk->ref_fields, fk->n_ref,
 					  exact ? &to->schema : NULL, ',', false);
 		} else {
-			vd_load_reference(set, &fk->path, 1, -1, fk->ref_fields, fk->n_ref, NULL, ',', false);
+			vd_load_reference(set, &fk->path, 1, NULL, fk->ref_fields, fk->n_ref, NULL, ',', false);
 		}
 		v->fks[i] = (struct fk_check){ fk, set };
 	}
@@ -787,7 +809,7 @@ static void validator_open(struct validator *v, const struct opts *o, const stru
 			   const struct dp_resource *r, char **inputs, int ninputs)
 {
 	*v = (struct validator){ .delim = o->delim, .threads = o->threads, .sealed = o->sealed, .rejects_fd = -1,
-				 .package = pkg, .stdin_fd = STDIN_FILENO };
+				 .package = pkg };
 	char err[1024];
 	if (r) {
 		v->resource = r->name;
@@ -838,8 +860,10 @@ static void validator_free(struct validator *v)
 	keyset_free(v->out_names);
 	if (!v->borrowed_schema)
 		ts_free(&v->schema);
-	if (v->stdin_fd != STDIN_FILENO)
-		close(v->stdin_fd);
+	for (int i = 0; i < v->n_input_fds; i++)
+		if (v->input_fds[i] >= 0)
+			close(v->input_fds[i]);
+	free(v->input_fds);
 	free_labels(v->labels, v->ncols);
 	free_labels(v->out_labels, v->n_out);
 	free(v->col_field);
@@ -853,16 +877,16 @@ static void validator_free(struct validator *v)
 static bool validate_inputs(struct validator *v, char **inputs, int ninputs)
 {
 	if (ninputs == 0)
-		return validate_file(v, v->stdin_fd, "<stdin>");
+		return validate_file(v, v->input_fds && v->input_fds[0] >= 0 ? v->input_fds[0] : STDIN_FILENO, "<stdin>");
 	for (int i = 0; i < ninputs; i++) {
-		bool is_stdin = !strcmp(inputs[i], "-");
-		int fd = is_stdin ? v->stdin_fd : open(inputs[i], O_RDONLY);
+		bool is_stdin = !strcmp(inputs[i], "-"), copied = v->input_fds && v->input_fds[i] >= 0;
+		int fd = copied ? v->input_fds[i] : is_stdin ? STDIN_FILENO : open(inputs[i], O_RDONLY);
 		if (fd < 0) {
 			log_error("%s: %s", inputs[i], strerror(errno));
 			return false;
 		}
 		bool ok = validate_file(v, fd, is_stdin ? "<stdin>" : inputs[i]);
-		if (!is_stdin)
+		if (!is_stdin && !copied)
 			close(fd);
 		if (!ok)
 			return false;
