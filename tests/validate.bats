@@ -346,7 +346,7 @@ one_value() {
 	printf 'fields:\n  - name: a\n    type: money\n' >t.yaml
 	run --separate-stderr "$BIN/validate" --schema t.yaml </dev/null
 	assert_failure 3
-	assert_equal "$stderr" 'validate: t.yaml:3: field "a": type "money" is not supported (string, integer, number, boolean, date, datetime, time, year, yearmonth, duration, any, object, array, geopoint, geojson)'
+	assert_equal "$stderr" 'validate: t.yaml:3: field "a": type "money" is not supported (string, integer, number, boolean, date, datetime, time, year, yearmonth, duration, any, object, array, geopoint, geojson, list)'
 	printf '{"fields": [' >u.json
 	run --separate-stderr "$BIN/validate" --schema u.json </dev/null
 	assert_failure 3
@@ -497,7 +497,7 @@ one_value() {
 	assert_equal "${stderr_lines[0]}" "validate: unknown option '--colour'"
 	run --separate-stderr "$BIN/validate" --type x=money
 	assert_failure 2
-	assert_equal "$stderr" 'validate: --type: unknown type "money" (string, integer, number, boolean, date, datetime, time, year, yearmonth, duration, object, array, geopoint, geojson, any)'
+	assert_equal "$stderr" 'validate: --type: unknown type "money" (string, integer, number, boolean, date, datetime, time, year, yearmonth, duration, object, array, geopoint, geojson, list, any)'
 }
 
 @test "validate man page renders" {
@@ -1498,4 +1498,246 @@ same_both_ways() {
 				fail "$f with $d: $rows rows, $valid valid, $rejected rejects ($header for the header)"
 		done
 	done
+}
+
+# ---- issue 16: Data Packages, foreign keys, list, categories, jsonSchema ----
+# From the specs' text (Data Package, Data Resource, Table Schema v2):
+# resources are found by name; paths are relative to the descriptor and
+# MUST NOT be absolute, go up (..) or into hidden folders; a foreign key
+# without "resource" (v1: "") refers to the same table, one with a
+# resource to that resource of the package.
+
+# write_package: a package with a "stores" table and a "sales" table whose
+# store_id refers to stores and whose returns_sale refers to a sale of the
+# same table (a parent that may come later in the file).
+write_package() {
+	mkdir -p data
+	printf 'store_id,city\nS1,Oslo\nS2,Bergen\n' >data/stores.csv
+	printf 'sale_id,store_id,returns_sale\n1,S1,\n2,S2,3\n3,S1,\n' >data/sales.csv
+	cat >datapackage.json <<-'EOF'
+		{"name": "shop", "resources": [
+		  {"name": "stores", "path": "data/stores.csv", "encoding": "utf-8",
+		   "schema": {"fields": [{"name": "store_id"}, {"name": "city"}], "primaryKey": ["store_id"]}},
+		  {"name": "sales", "path": "data/sales.csv", "dialect": {"delimiter": ",", "header": true},
+		   "schema": {"fields": [{"name": "sale_id", "type": "integer"}, {"name": "store_id"},
+		                         {"name": "returns_sale", "type": "integer"}],
+		     "foreignKeys": [
+		       {"fields": ["store_id"], "reference": {"resource": "stores", "fields": ["store_id"]}},
+		       {"fields": ["returns_sale"], "reference": {"fields": ["sale_id"]}}]}}]}
+	EOF
+}
+
+@test "validate --package RESOURCE writes that resource's valid rows, resolving foreign keys by resource name" {
+	write_package
+	run --separate-stderr "$BIN/validate" --package datapackage.json sales
+	assert_success
+	assert_equal "$output" "$(cat data/sales.csv)"
+	assert_equal "$stderr" "validate: resource sales: 3 rows read, 3 valid, 0 rejected"
+	printf '4,S9,\n' >>data/sales.csv
+	run --separate-stderr "$BIN/validate" --package datapackage.json --rejects rej.csv sales
+	assert_failure 1
+	assert_equal "${#lines[@]}" 4
+	assert_equal "$(tail -n +2 rej.csv)" 'data/sales.csv,5,store_id,foreign-key,,"store_id ""S9"" is not in resource ""stores""","4,S9,"'
+}
+
+@test "validate --package without RESOURCE checks every resource, writes no rows and exits 1 if any failed" {
+	write_package
+	run --separate-stderr "$BIN/validate" --package datapackage.json
+	assert_success
+	assert_equal "$output" ""
+	assert_equal "$stderr" "$(printf '%s\n' 'validate: resource stores: 2 rows read, 2 valid, 0 rejected' \
+		'validate: resource sales: 3 rows read, 3 valid, 0 rejected')"
+	printf 'S1,Trondheim\n' >>data/stores.csv
+	run --separate-stderr "$BIN/validate" --package datapackage.json --report json --rejects rej.csv
+	assert_failure 1
+	assert_equal "$output" ""
+	assert_equal "$(tail -n +2 rej.csv | cut -d, -f1-4)" 'data/stores.csv,4,store_id,primary-key'
+	assert_equal "$stderr" "$(printf '%s\n' \
+		'{"resource": "stores", "rows": 3, "valid": 2, "rejected": 1, "rejects_by_rule": {"primary-key": 1}, "header_problems": {}, "problems_by_rule": {"primary-key": 1}, "result": "rows were rejected"}' \
+		'{"resource": "sales", "rows": 3, "valid": 3, "rejected": 0, "rejects_by_rule": {}, "header_problems": {}, "problems_by_rule": {}, "result": ""}')"
+}
+
+@test "validate --package reads a schema given as a path and a resource split over several files, each with its header" {
+	mkdir data
+	printf '{"fields": [{"name": "id", "type": "integer"}], "primaryKey": "id"}' >data/schema.json
+	printf 'id\n1\n2\n' >data/part1.csv
+	printf 'id\n3\n1\n' >data/part2.csv
+	printf '{"resources": [{"name": "ids", "path": ["data/part1.csv", "data/part2.csv"], "schema": "data/schema.json"}]}' \
+		>dp.json
+	run --separate-stderr "$BIN/validate" --package dp.json ids
+	assert_failure 1
+	assert_equal "$output" "$(printf 'id\n1\n2\n3')"
+	assert_equal "$stderr" "$(printf '%s\n' 'validate: data/part2.csv:3: column id primary-key: id "1" already appeared on line 2' \
+		'validate: resource ids: 4 rows read, 3 valid, 1 rejected (primary-key 1): rows were rejected')"
+}
+
+@test "validate --package finds paths beside the package file, wherever it is run from" {
+	mkdir -p pkg && (cd pkg && write_package)
+	run --separate-stderr "$BIN/validate" --package pkg/datapackage.json stores
+	assert_success
+	assert_equal "$output" "$(cat pkg/data/stores.csv)"
+}
+
+@test "validate --package takes a resource that names itself in a foreign key as the same table, parents later included" {
+	write_package
+	sed -i 's/{"fields": \["sale_id"\]}/{"resource": "sales", "fields": ["sale_id"]}/' datapackage.json
+	grep -q '"resource": "sales"' datapackage.json
+	printf '4,S1,9\n"5,S1,' >>data/sales.csv
+	run --separate-stderr "$BIN/validate" --package datapackage.json --rejects rej.csv sales
+	assert_failure 1
+	assert_equal "$output" "$(head -n 4 data/sales.csv)"
+	assert_equal "$(tail -n +2 rej.csv | cut -d, -f2-4)" "$(printf '%s\n' '5,returns_sale,foreign-key' '6,,source-error')"
+}
+
+@test "validate --package refuses absolute, parent, hidden and URL paths, as the spec's security note asks" {
+	for path in /etc/passwd ../x.csv data/../../x.csv .hidden/x.csv 'https://example.com/x.csv'; do
+		printf '{"resources": [{"name": "x", "path": "%s"}]}' "$path" >dp.json
+		run --separate-stderr "$BIN/validate" --package dp.json
+		assert_failure 3
+		assert_equal "$output" ""
+		assert_regex "$stderr" "^validate: dp.json:1: resource \"x\": path \"$path\" (is absolute|has a \"\.\.\" part|has a hidden part|is a URL)"
+	done
+	printf '{"resources": [{"name": "x", "path": "x.csv", "schema": "/etc/s.json"}]}' >dp.json
+	run --separate-stderr "$BIN/validate" --package dp.json
+	assert_failure 3
+	assert_equal "$stderr" 'validate: dp.json:1: resource "x": schema "/etc/s.json" is absolute: a package'"'"'s paths must stay inside its directory'
+}
+
+@test "validate --package names an unknown resource, a reference to no resource, and options it cannot take" {
+	write_package
+	run --separate-stderr "$BIN/validate" --package datapackage.json refunds
+	assert_failure 2
+	assert_equal "$stderr" 'validate: datapackage.json: no resource named "refunds" (it has stores, sales)'
+	sed -i 's/"resource": "stores"/"resource": "shops"/' datapackage.json
+	run --separate-stderr "$BIN/validate" --package datapackage.json sales
+	assert_failure 3
+	assert_equal "$stderr" 'validate: datapackage.json: resource "sales": a foreign key refers to "shops", which is no resource of the package'
+	for opt in "--schema s.json" "--require a" "--tsv" "--sealed"; do
+		run --separate-stderr "$BIN/validate" --package datapackage.json $opt sales
+		assert_failure 2
+		assert_equal "$stderr" "validate: ${opt%% *} cannot be used with --package, which says what the data is and how it is written"
+	done
+	run --separate-stderr "$BIN/validate" --package datapackage.json --seal
+	assert_failure 2
+	assert_equal "$stderr" "validate: --seal needs a RESOURCE: without one no rows are written to seal"
+}
+
+@test "validate --package refuses, for now, a resource's dialect or encoding it cannot read yet, and checks the rest" {
+	write_package
+	sed -i 's/"delimiter": ","/"delimiter": ";"/; s/"encoding": "utf-8"/"encoding": "latin-1"/' datapackage.json
+	run --separate-stderr "$BIN/validate" --package datapackage.json
+	assert_failure 3
+	assert_equal "$stderr" "$(printf '%s\n' \
+		'validate: datapackage.json: resource "stores": encoding "latin-1" is not supported yet (utf-8 only)' \
+		'validate: datapackage.json: resource "sales": dialect property "delimiter" is not supported yet: only the default CSV dialect is read')"
+	sed -i 's/"latin-1"/"UTF-8"/; s/"delimiter": ";"/"lineTerminator": "\\n", "quoteChar": "\\""/' datapackage.json
+	run --separate-stderr "$BIN/validate" --package datapackage.json sales
+	assert_success
+}
+
+@test "validate takes a foreign key to the same table: a parent may come later, a missing one is rejected" {
+	cat >s.json <<-'EOF'
+		{"fields": [{"name": "id"}, {"name": "parent"}],
+		 "foreignKeys": [{"fields": "parent", "reference": {"fields": "id"}}]}
+	EOF
+	printf 'id,parent\nb,c\na,\nc,a\nd,zz\ne,e\n' >in.csv
+	run --separate-stderr "$BIN/validate" --schema s.json --rejects rej.csv in.csv
+	assert_failure 1
+	assert_equal "$output" "$(printf 'id,parent\nb,c\na,\nc,a\ne,e')"
+	assert_equal "$(tail -n +2 rej.csv)" 'in.csv,5,parent,foreign-key,,"parent ""zz"" is in no row of this table","d,zz"'
+	# v1's "resource": "" means the same; stdin is read twice through a copy
+	sed -i 's/{"fields": "id"}/{"resource": "", "fields": "id"}/' s.json
+	run --separate-stderr "$BIN/validate" --schema s.json <in.csv
+	assert_failure 1
+	assert_equal "$output" "$(printf 'id,parent\nb,c\na,\nc,a\ne,e')"
+	assert_equal "$stderr" "$(printf '%s\n' 'validate: <stdin>:5: column parent foreign-key: parent "zz" is in no row of this table' \
+		'validate: 5 rows read, 4 valid, 1 rejected (foreign-key 1): rows were rejected')"
+	cat in.csv | "$BIN/validate" -q --schema s.json >piped.csv || true
+	assert_equal "$(cat piped.csv)" "$(printf 'id,parent\nb,c\na,\nc,a\ne,e')"
+	# so is an input named as a file that is a pipe
+	run --separate-stderr "$BIN/validate" -q --schema s.json <(cat in.csv)
+	assert_failure 1
+	assert_equal "$output" "$(printf 'id,parent\nb,c\na,\nc,a\ne,e')"
+}
+
+@test "validate's same-table parents span every input file, and a composite key refers to a composite key" {
+	cat >s.json <<-'EOF'
+		{"fields": [{"name": "a"}, {"name": "b"}, {"name": "pa"}, {"name": "pb"}],
+		 "foreignKeys": [{"fields": ["pa", "pb"], "reference": {"fields": ["a", "b"]}}]}
+	EOF
+	printf 'a,b,pa,pb\n1,x,2,y\n' >one.csv
+	printf 'a,b,pa,pb\n2,y,,\n3,z,2,x\n' >two.csv
+	run --separate-stderr "$BIN/validate" --schema s.json --rejects rej.csv one.csv two.csv
+	assert_failure 1
+	assert_equal "$output" "$(printf 'a,b,pa,pb\n1,x,2,y\n2,y,,')"
+	assert_equal "$(tail -n +2 rej.csv)" 'two.csv,3,pa,foreign-key,,"(pa, pb) (""2"", ""x"") is in no row of this table","3,z,2,x"'
+}
+
+@test "validate refuses a same-table reference to a field the schema lacks" {
+	printf '{"fields": [{"name": "id"}, {"name": "parent"}], "foreignKeys": [{"fields": "parent", "reference": {"fields": "ID"}}]}' >s.json
+	run --separate-stderr "$BIN/validate" --schema s.json in.csv
+	assert_failure 3
+	assert_equal "$stderr" 'validate: s.json:1: foreignKeys.reference: the same table has no field "ID"'
+}
+
+@test "validate checks list fields item by item with their delimiter and itemType, lengths counting items" {
+	cat >s.json <<-'EOF'
+		{"fields": [{"name": "tags", "type": "list"},
+		            {"name": "sizes", "type": "list", "itemType": "integer", "delimiter": "|",
+		             "constraints": {"minLength": 2, "maxLength": 3}},
+		            {"name": "days", "type": "list", "itemType": "date"}]}
+	EOF
+	printf 'tags,sizes,days\n"value1,value2",1|2,2024-01-26\nx,1|2|3|4,2024-01-26\ny,1|x,"2024-01-26,26/01/2024"\n' >in.csv
+	run --separate-stderr "$BIN/validate" --schema s.json --rejects rej.csv in.csv
+	assert_failure 1
+	assert_equal "$output" "$(printf 'tags,sizes,days\n"value1,value2",1|2,2024-01-26')"
+	assert_equal "$(tail -n +2 rej.csv | cut -d, -f2-)" "$(printf '%s\n' \
+		'3,sizes,constraint-error,maxLength,"""1|2|3|4"" is longer than 3 items","x,1|2|3|4,2024-01-26"' \
+		'4,sizes,type-error,,"""1|x"" has item 2 that is not an integer; column days: type-error: ""2024-01-26,26/01/2024"" has item 2 that is not a date","y,1|x,""2024-01-26,26/01/2024"""')"
+	# from the command line a list has the spec's defaults: "," and string items
+	run --separate-stderr "$BIN/validate" --type tags=list --rejects rej.csv in.csv
+	assert_success
+	assert_equal "${#lines[@]}" 4
+}
+
+@test "validate restricts string and integer fields to their categories, by logical value" {
+	cat >s.json <<-'EOF'
+		{"fields": [{"name": "fruit", "type": "string", "categories": ["apple", "orange", "banana"]},
+		            {"name": "level", "type": "integer", "categoriesOrdered": true,
+		             "categories": [{"value": 1, "label": "Strongly Disagree"}, {"value": 2}, {"value": 3}]}]}
+	EOF
+	printf 'fruit,level\napple,1\nkiwi,3\nbanana,+02\norange,4\n' >in.csv
+	run --separate-stderr "$BIN/validate" --schema s.json --rejects rej.csv in.csv
+	assert_failure 1
+	assert_equal "$output" "$(printf 'fruit,level\napple,1\nbanana,+02')"
+	assert_equal "$(tail -n +2 rej.csv | cut -d, -f2-)" "$(printf '%s\n' \
+		'3,fruit,constraint-error,categories,"""kiwi"" is not one of the categories apple, orange, banana","kiwi,3"' \
+		'5,level,constraint-error,categories,"""4"" is not one of the categories 1, 2, 3","orange,4"')"
+	printf '{"fields": [{"name": "x", "type": "date", "categories": ["2024-01-01"]}]}' >bad.json
+	run --separate-stderr "$BIN/validate" --schema bad.json in.csv
+	assert_failure 3
+	assert_equal "$stderr" 'validate: bad.json:1: field "x": "categories" applies only to string and integer fields'
+}
+
+@test "validate checks object and array fields against their jsonSchema and refuses keywords it does not read" {
+	cat >s.json <<-'EOF'
+		{"fields": [{"name": "doc", "type": "object", "constraints": {"jsonSchema": {
+		   "type": "object", "required": ["id"], "additionalProperties": false,
+		   "properties": {"id": {"type": "integer", "minimum": 1},
+		                  "tags": {"type": "array", "items": {"type": "string", "maxLength": 3}}}}}}]}
+	EOF
+	printf 'doc\n"{""id"": 1, ""tags"": [""a""]}"\n"{""tags"": []}"\n"{""id"": 1, ""tags"": [""abcd""]}"\n"{""id"": 2, ""x"": 0}"\n' >in.csv
+	run --separate-stderr "$BIN/validate" --schema s.json --rejects rej.csv in.csv
+	assert_failure 1
+	assert_equal "$output" "$(printf 'doc\n"{""id"": 1, ""tags"": [""a""]}"')"
+	assert_equal "$(tail -n +2 rej.csv | cut -d, -f2-5)" "$(printf '%s\n' '3,doc,constraint-error,jsonSchema' \
+		'4,doc,constraint-error,jsonSchema' '5,doc,constraint-error,jsonSchema')"
+	run cut -d, -f6- rej.csv
+	assert_line --index 1 --partial 'does not match jsonSchema: /: the property ""id"" is required'
+	assert_line --index 2 --partial 'does not match jsonSchema: /tags/0: is longer than 3 characters'
+	assert_line --index 3 --partial 'does not match jsonSchema: /: the property ""x"" is not allowed (additionalProperties is false)'
+	printf '{"fields": [{"name": "doc", "type": "object",\n "constraints": {"jsonSchema": {"anyOf": []}}}]}' >bad.json
+	run --separate-stderr "$BIN/validate" --schema bad.json in.csv
+	assert_failure 3
+	assert_regex "$stderr" '^validate: bad.json:2: field "doc": constraint "jsonSchema": keyword "anyOf" is not supported \(supported: type, properties, '
 }

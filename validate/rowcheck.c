@@ -154,6 +154,13 @@ static void describe_constraint(char *msg, size_t size, const struct ts_field *f
 			m += snprintf(p + m, left - (size_t)m, "%s%s", i ? ", " : "", f->enum_values[i]);
 		break;
 	}
+	case TSC_CATEGORIES: {
+		int m = snprintf(p, left, "is not one of the categories ");
+		for (size_t i = 0; i < f->n_cat && (size_t)m < left; i++)
+			m += snprintf(p + m, left - (size_t)m, "%s%s", i ? ", " : "", f->cat_values[i]);
+		break;
+	}
+	case TSC_JSON_SCHEMA: snprintf(p, left, "does not match jsonSchema: %s", ts_json_schema_error()); break;
 	default: snprintf(p, left, "breaks the %s constraint", ts_constraint_name(c)); break;
 	}
 }
@@ -569,7 +576,12 @@ static void check_foreign_keys(const struct validator *v, struct checker *k, con
 		} else if (key) {
 			char cols[512], msg[1024];
 			describe_key(v, &fk->local, key, len, cols, sizeof cols);
-			snprintf(msg, sizeof msg, "%s is not in %s", cols, fk->resource);
+			if (!fk->resource || (v->package && !strcmp(fk->resource, v->resource))) /* the same table */
+				snprintf(msg, sizeof msg, "%s is in no row of this table", cols);
+			else if (v->package)
+				snprintf(msg, sizeof msg, "%s is not in resource \"%s\"", cols, fk->resource);
+			else
+				snprintf(msg, sizeof msg, "%s is not in %s", cols, fk->resource);
 			add_problem(k, res, row, v->schema.fields[fk->local.cols[0]].name, R_FOREIGN_KEY, NULL, msg);
 		}
 	}
@@ -827,48 +839,74 @@ const struct csvpar_ops vd_rowcheck_ops = {
 
 /* ---- foreign key sets, loaded before the first row ---- */
 
-/* Loads a foreign key's referenced CSV into a set of its key values. */
-struct keyset *vd_load_reference(const struct ts_foreign_key *fk, char delim)
+/* The columns of one file's header that hold the referenced fields: their
+ * positions in by_position's fields when it is given (fieldsMatch exact),
+ * else the columns so named. False when one is missing: tolerant, for the
+ * table being validated, whose header check reports it; else it dies. */
+static bool reference_columns(const struct csv_record *head, const char *name, char *const *fields, size_t nfields,
+			      const struct ts_schema *by_position, bool tolerant, size_t *cols)
 {
-	int fd = open(fk->path, O_RDONLY);
-	if (fd < 0)
-		die(EXIT_OPER, "%s: foreign key resource: %s", fk->path, strerror(errno));
-	struct csvr *r = csvr_open(fd, fk->path, delim);
-	const struct csv_record *rec = csvr_next(r);
-	if (!rec || rec->kind != CSVR_ROW)
-		die(EXIT_OPER, "%s: foreign key resource has no header", fk->path);
-	size_t *cols = xrealloc(NULL, fk->n_ref * sizeof *cols);
-	size_t ncols = rec->nfields;
-	for (size_t i = 0; i < fk->n_ref; i++) {
+	for (size_t i = 0; i < nfields; i++) {
 		size_t c = 0;
-		while (c < rec->nfields && (rec->fields[c].len != strlen(fk->ref_fields[i]) ||
-					    memcmp(rec->fields[c].data, fk->ref_fields[i], rec->fields[c].len)))
-			c++;
-		if (c == rec->nfields)
-			die(EXIT_OPER, "%s: foreign key resource has no column \"%s\"", fk->path, fk->ref_fields[i]);
+		if (by_position) {
+			c = (size_t)ts_field_index(by_position, fields[i]);
+		} else {
+			while (c < head->nfields && (head->fields[c].len != strlen(fields[i]) ||
+						     memcmp(head->fields[c].data, fields[i], head->fields[c].len)))
+				c++;
+		}
+		if (c >= head->nfields && tolerant)
+			return false;
+		if (c >= head->nfields)
+			die(EXIT_OPER, "%s: foreign key resource has no column \"%s\"", name, fields[i]);
 		cols[i] = c;
 	}
-	struct keyset *set = keyset_new();
+	return true;
+}
+
+/* Adds the keys of one open file to set. */
+static void load_reference_file(struct keyset *set, int fd, const char *name, char *const *fields, size_t nfields,
+				const struct ts_schema *by_position, char delim, bool tolerant)
+{
+	struct csvr *r = csvr_open(fd, name, delim);
+	const struct csv_record *rec = csvr_next(r);
+	if (!rec || rec->kind != CSVR_ROW) {
+		if (tolerant) { /* the table's own check reports its header */
+			csvr_close(r);
+			return;
+		}
+		die(EXIT_OPER, "%s: foreign key resource has no header", name);
+	}
+	size_t *cols = xrealloc(NULL, nfields * sizeof *cols);
+	size_t ncols = rec->nfields;
+	if (!reference_columns(rec, name, fields, nfields, by_position, tolerant, cols)) {
+		free(cols);
+		csvr_close(r);
+		return;
+	}
 	char *key = NULL;
 	size_t cap = 0;
 	while ((rec = csvr_next(r))) {
 		if (rec->kind == CSVR_BLANK) /* a blank line holds no key, as a trailing one often is */
 			continue;
+		/* In the table being validated itself, such a row is rejected by
+		 * the row checks; here it simply holds no key. */
+		if (tolerant && (rec->kind != CSVR_ROW || rec->nfields != ncols))
+			continue;
 		if (rec->kind != CSVR_ROW)
-			die(EXIT_OPER, "%s:%llu: foreign key resource: %s", fk->path, (unsigned long long)rec->line,
-			    rec->error);
+			die(EXIT_OPER, "%s:%llu: foreign key resource: %s", name, (unsigned long long)rec->line, rec->error);
 		if (rec->nfields != ncols)
-			die(EXIT_OPER, "%s:%llu: foreign key resource: %zu fields, the header has %zu", fk->path,
+			die(EXIT_OPER, "%s:%llu: foreign key resource: %zu fields, the header has %zu", name,
 			    (unsigned long long)rec->line, rec->nfields, ncols);
 		/* The same key as row_key() makes of a row. */
 		size_t n = 0;
-		for (size_t i = 0; i < fk->n_ref; i++) {
+		for (size_t i = 0; i < nfields; i++) {
 			const struct csv_field *f = &rec->fields[cols[i]];
 			if (n + f->len + KEY_PART_MAX > cap) {
 				cap = 2 * (n + f->len + KEY_PART_MAX);
 				key = xrealloc(key, cap);
 			}
-			if (fk->n_ref == 1) {
+			if (nfields == 1) {
 				memcpy(key, f->data, f->len);
 				n = f->len;
 			} else {
@@ -881,10 +919,25 @@ struct keyset *vd_load_reference(const struct ts_foreign_key *fk, char delim)
 			keyset_add(set, h, k, n, rec->line);
 	}
 	if (csvr_error(r))
-		die(EXIT_OPER, "%s: %s", fk->path, csvr_error(r));
+		die(EXIT_OPER, "%s: %s", name, csvr_error(r));
 	free(key);
 	free(cols);
 	csvr_close(r);
-	close(fd);
-	return set;
+}
+
+void vd_load_reference(struct keyset *set, char *const *paths, size_t npaths, const int *fds, char *const *fields,
+		       size_t nfields, const struct ts_schema *by_position, char delim, bool tolerant)
+{
+	for (size_t i = 0; i < npaths; i++) {
+		bool given = fds && fds[i] >= 0;
+		const char *name = !strcmp(paths[i], "-") ? "<stdin>" : paths[i];
+		int fd = given ? fds[i] : open(paths[i], O_RDONLY);
+		if (fd < 0)
+			die(EXIT_OPER, "%s: foreign key resource: %s", paths[i], strerror(errno));
+		load_reference_file(set, fd, name, fields, nfields, by_position, delim, tolerant);
+		if (given && lseek(fd, 0, SEEK_SET) != 0) /* read again by the checks */
+			die(EXIT_OPER, "%s: %s", name, strerror(errno));
+		if (!given)
+			close(fd);
+	}
 }

@@ -23,10 +23,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "args.h"
+#include "buf.h"
 #include "exitcode.h"
 #include "json.h"
 #include "seal.h"
@@ -43,7 +45,10 @@ static void usage(FILE *to)
 	      "                [--dialect FILE] [--delimiter C] [--quote-char C] [--no-double-quote]\n"
 	      "                [--escape-char C] [--skip-initial-space] [--comment-char C]\n"
 	      "                [--header-row N | --skip-rows N] [--no-header] [--sniff]\n"
-	      "                [FILE...]\n",
+	      "                [FILE...]\n"
+	      "       validate --package DATAPACKAGE [--rejects FILE] [--report text|json]\n"
+	      "                [--max-rejects N] [--max-reject-rate R] [--seal] [--threads N]\n"
+	      "                [-q | -v] [RESOURCE]\n",
 	      to);
 }
 
@@ -52,6 +57,10 @@ static void help(void)
 	usage(stdout);
 	fputs("\nChecks CSV (stdin, or the files named) and writes the valid rows to stdout.\n\n"
 	      "  -s, --schema FILE         Frictionless Table Schema, JSON or YAML\n"
+	      "      --package FILE        a Data Package (datapackage.json): validate its resource\n"
+	      "                            RESOURCE, valid rows to stdout, or without RESOURCE\n"
+	      "                            every resource, a summary for each on stderr and no\n"
+	      "                            rows on stdout\n"
 	      "  -r, --rejects FILE        write every rejected row there, as CSV:\n"
 	      "                            file,line,column,rule,constraint,message,raw\n"
 	      "      --report text|json    the summary on stderr as text (default) or JSON\n"
@@ -60,7 +69,7 @@ static void help(void)
 	      "                            (with neither, any rejected row exits 1)\n"
 	      "      --require COLS        these comma-separated columns must have a value\n"
 	      "      --type COL=TYPE       string, integer, number, boolean, date, datetime, time, year,\n"
-	      "                            yearmonth, duration, object, array, geopoint, geojson, any\n"
+	      "                            yearmonth, duration, object, array, geopoint, geojson, list, any\n"
 	      "      --min COL=V, --max COL=V   bounds (inclusive) for a typed column\n"
 	      "      --enum COL=A,B,C      the allowed values\n"
 	      "      --pattern COL=RE      a regular expression the whole value must match\n"
@@ -643,7 +652,7 @@ static void apply_rules(struct validator *v, const struct rule_arg *rules, size_
 				if (!ts_type_parse(value, &f->type))
 					die(EXIT_USAGE, "--type: unknown type \"%s\" (string, integer, number, boolean, "
 							"date, datetime, time, year, yearmonth, duration, object, array, "
-							"geopoint, geojson, any)", value);
+							"geopoint, geojson, list, any)", value);
 			} else if (rules[i].opt == 'e') {
 				char *list = xrealloc(NULL, strlen(value) + 1), *save = NULL;
 				strcpy(list, value);
@@ -690,7 +699,13 @@ static void print_summary(const struct validator *v, bool json, const char *verd
 	if (json) {
 		char problems[1024];
 		print_counts(problems, sizeof problems, v->problems_by_rule, true);
-		fprintf(stderr, "{\"rows\": %llu, \"valid\": %llu, \"rejected\": %llu, \"rejects_by_rule\": {%s}, "
+		fputc('{', stderr);
+		if (v->resource) {
+			fputs("\"resource\": ", stderr);
+			json_fstring(stderr, v->resource);
+			fputs(", ", stderr);
+		}
+		fprintf(stderr, "\"rows\": %llu, \"valid\": %llu, \"rejected\": %llu, \"rejects_by_rule\": {%s}, "
 				"\"header_problems\": {%s}, \"problems_by_rule\": {%s}, \"result\": ",
 			(unsigned long long)v->rows, (unsigned long long)v->valid, (unsigned long long)v->rejected, rules,
 			header, problems);
@@ -700,7 +715,8 @@ static void print_summary(const struct validator *v, bool json, const char *verd
 	}
 	if (v->stderr_rejects > 20)
 		log_info("... %u more rejects not shown (use --rejects FILE)", v->stderr_rejects - 20);
-	log_info("%llu rows read, %llu valid, %llu rejected%s%s%s%s%s", (unsigned long long)v->rows,
+	log_info("%s%s%s%llu rows read, %llu valid, %llu rejected%s%s%s%s%s", v->resource ? "resource " : "",
+		 v->resource ? v->resource : "", v->resource ? ": " : "", (unsigned long long)v->rows,
 		 (unsigned long long)v->valid, (unsigned long long)v->rejected, rules, *header ? "; header problems" : "",
 		 header, *verdict ? ": " : "", verdict);
 }
@@ -735,6 +751,8 @@ static void refuse_same_file(const char *rejects, char **inputs, int ninputs)
 /* What the command line asked for. */
 struct opts {
 	const char *schema_path, *rejects_path;
+	const char *package_path;  /* --package */
+	bool tsv;                  /* -t given */
 	bool json;                 /* --report json */
 	uint64_t max_rejects;
 	double max_rate;
@@ -780,6 +798,27 @@ static void set_header_row(struct opts *o, const char *opt, unsigned long row)
 	o->cli_set |= CLI_HEADER_ROW;
 }
 
+/* --package takes the rules, the files and the dialect from the package:
+ * what would say otherwise is refused. Returns -1 to go on, or EXIT_USAGE. */
+static int package_options_ok(const struct opts *o)
+{
+	const char *clash = o->schema_path ? "--schema" : o->nrules ? opt_name(o->rules[0].opt)
+			  : o->tsv ? "--tsv" : o->sealed ? "--sealed" : NULL;
+	if (clash) {
+		log_error("%s cannot be used with --package, which says what the data is and how it is written", clash);
+		return EXIT_USAGE;
+	}
+	if (o->ninputs > 1) {
+		log_error("--package takes one RESOURCE name at most, not %d", o->ninputs);
+		return EXIT_USAGE;
+	}
+	if (o->seal && !o->ninputs) {
+		log_error("--seal needs a RESOURCE: without one no rows are written to seal");
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
 /* Reads the options into o. Returns -1 to go on, or the exit status when
  * there is nothing more to do (--help, --version, a usage error). */
 static int parse_options(int argc, char **argv, struct opts *o)
@@ -788,6 +827,7 @@ static int parse_options(int argc, char **argv, struct opts *o)
 	csv_dialect_init(&o->cli, ',');
 	static const struct option longopts[] = {
 		{ "schema", required_argument, NULL, 's' },
+		{ "package", required_argument, NULL, 'P' },
 		{ "rejects", required_argument, NULL, 'r' },
 		{ "report", required_argument, NULL, 'j' },
 		{ "max-rejects", required_argument, NULL, 'x' },
@@ -824,6 +864,7 @@ static int parse_options(int argc, char **argv, struct opts *o)
 	while ((c = getopt_long(argc, argv, ":s:r:tqvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': o->schema_path = optarg; break;
+		case 'P': o->package_path = optarg; break;
 		case 'r': o->rejects_path = optarg; break;
 		case 'j':
 			if (strcmp(optarg, "json") && strcmp(optarg, "text"))
@@ -839,7 +880,7 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		case 'z': o->seal = true; break;
 		case 'Z': o->sealed = true; break;
 		case 't':
-			o->delim = '\t';
+			o->delim = '\t', o->tsv = true;
 			if (!(o->cli_set & CLI_DELIMITER)) /* --delimiter says otherwise for the input */
 				o->cli.delimiter = '\t';
 			o->cli_set |= CLI_DELIMITER;
@@ -879,7 +920,7 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		o->max_rejects = 0;
 	o->inputs = argv + optind;
 	o->ninputs = argc - optind;
-	return -1;
+	return o->package_path ? package_options_ok(o) : -1;
 }
 
 /* Opens the rejects file and writes its header. */
@@ -932,16 +973,143 @@ static void build_dialect(struct validator *v, const struct opts *o)
 	v->sniff = o->sniff;
 }
 
-/* Builds the run's state from the options: the schema with the
- * command-line rules applied, the unique and foreign key sets, the rejects
- * file and the output. Dies on anything it cannot open or read. Freed by
- * validator_free(), except the output and the rejects file, which the run
- * closes itself to see their errors. */
-static void validator_open(struct validator *v, const struct opts *o)
+/* A copy of an input that cannot be read twice (stdin, a pipe) in an
+ * unlinked temporary file, for a same-table foreign key: its parents are
+ * read first, then its rows. */
+static int spool_input(int from, const char *name)
 {
-	*v = (struct validator){ .delim = o->delim, .threads = o->threads, .sealed = o->sealed, .rejects_fd = -1 };
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/validate-input-XXXXXX", dir && *dir ? dir : "/tmp");
+	int fd = mkstemp(path);
+	if (fd < 0)
+		die(EXIT_OPER, "%s: %s (a copy of %s, for a same-table foreign key)", path, strerror(errno), name);
+	unlink(path);
+	char buf[1 << 16];
+	ssize_t n;
+	while ((n = read(from, buf, sizeof buf)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die(EXIT_OPER, "%s: %s", name, strerror(errno));
+		for (ssize_t done = 0; done < n;) {
+			ssize_t w = write(fd, buf + done, (size_t)(n - done));
+			if (w < 0 && errno != EINTR)
+				die(EXIT_OPER, "a copy of %s in %s: %s", name, dir && *dir ? dir : "/tmp", strerror(errno));
+			done += w < 0 ? 0 : w;
+		}
+	}
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		die(EXIT_OPER, "a copy of %s: %s", name, strerror(errno));
+	return fd;
+}
+
+/* For a same-table foreign key, every input must be read twice: regular
+ * files are opened again, the others (stdin, a pipe such as <(...)) are
+ * copied first. Sets v->input_fds. */
+static void spool_inputs(struct validator *v, char **inputs, int ninputs)
+{
+	int n = ninputs ? ninputs : 1;
+	v->n_input_fds = n;
+	v->input_fds = xrealloc(NULL, (size_t)n * sizeof *v->input_fds);
+	for (int i = 0; i < n; i++) {
+		bool is_stdin = !ninputs || !strcmp(inputs[i], "-");
+		struct stat st;
+		v->input_fds[i] = -1;
+		if (!is_stdin && stat(inputs[i], &st) == 0 && S_ISREG(st.st_mode))
+			continue;
+		int from = is_stdin ? STDIN_FILENO : open(inputs[i], O_RDONLY);
+		if (from < 0)
+			die(EXIT_OPER, "%s: %s", inputs[i], strerror(errno));
+		v->input_fds[i] = spool_input(from, is_stdin ? "<stdin>" : inputs[i]);
+		if (!is_stdin)
+			close(from);
+	}
+}
+
+/* Why a resource's data cannot be read as it is written yet, or NULL.
+ * The reader takes UTF-8 CSV in the default dialect only for now. */
+static const char *resource_unreadable(const struct dp_resource *r, char *buf, size_t size)
+{
+	const char *key;
+	/* TODO(v-encoding): hand other encodings to the --encoding conversion
+	 * (iconv) once it is in lib/, instead of refusing them. */
+	if (r->encoding && strcasecmp(r->encoding, "utf-8") && strcasecmp(r->encoding, "utf8")) {
+		snprintf(buf, size, "resource \"%s\": encoding \"%s\" is not supported yet (utf-8 only)", r->name,
+			 r->encoding);
+		return buf;
+	}
+	/* TODO(v-dialect): read the dialect with lib's CSV Dialect reader
+	 * (the function v-dialect adds, e.g. csv_dialect_from_json()) and give
+	 * it to csvr/csvpar, instead of refusing what is not the default. */
+	if (r->dialect && !dp_dialect_is_default(r->dialect, &key)) {
+		snprintf(buf, size, "resource \"%s\": dialect property \"%s\" is not supported yet: only the default "
+				    "CSV dialect is read", r->name, key);
+		return buf;
+	}
+	return NULL;
+}
+
+/* The foreign key sets: a reference to the same table takes its parents
+ * from every row of the inputs, in a pass of their own before the rows
+ * are checked, so that a row may name a parent that comes later and no
+ * row is ever written out before its verdict is known; a reference to a
+ * package's resource reads that resource's files; any other names a CSV
+ * file. */
+static void load_foreign_keys(struct validator *v, char **inputs, int ninputs)
+{
+	char *dash = "-", why[512];
+	bool self = false;
+	for (size_t i = 0; i < v->schema.n_foreign_keys; i++) {
+		const char *res = v->schema.foreign_keys[i].resource;
+		self = self || !res || (v->package && !strcmp(res, v->resource));
+	}
+	if (self)
+		spool_inputs(v, inputs, ninputs);
+	v->fks = xrealloc(NULL, (v->schema.n_foreign_keys + 1) * sizeof *v->fks);
+	for (size_t i = 0; i < v->schema.n_foreign_keys; i++) {
+		const struct ts_foreign_key *fk = &v->schema.foreign_keys[i];
+		struct keyset *set = keyset_new();
+		/* A package's resource naming itself is the same table too. */
+		if (!fk->resource || (v->package && !strcmp(fk->resource, v->resource))) {
+			vd_load_reference(set, ninputs ? inputs : &dash, ninputs ? (size_t)ninputs : 1, v->input_fds,
+					  fk->ref_fields, fk->n_ref, v->by_position ? &v->schema : NULL, v->delim, true);
+		} else if (v->package) {
+			const struct dp_resource *to = dp_find(v->package, fk->resource); /* dp_load checked it */
+			if (resource_unreadable(to, why, sizeof why))
+				die(EXIT_OPER, "%s: %s (a foreign key of \"%s\" refers to it)", v->package->path, why,
+				    v->resource);
+			bool exact = to->has_schema && to->schema.fields_match == TS_MATCH_EXACT;
+			vd_load_reference(set, to->paths, to->npaths, NULL, fk->ref_fields, fk->n_ref,
+					  exact ? &to->schema : NULL, ',', false);
+		} else {
+			vd_load_reference(set, &fk->path, 1, NULL, fk->ref_fields, fk->n_ref, NULL, ',', false);
+		}
+		v->fks[i] = (struct fk_check){ fk, set };
+	}
+}
+
+/* Builds the run's state from the options: the schema with the
+ * command-line rules applied (or, with r, a package's resource and its
+ * schema), the unique and foreign key sets. Dies on anything it cannot
+ * open or read. Freed by validator_free(); the caller opens the output and
+ * the rejects file, and closes them itself to see their errors. */
+static void validator_open(struct validator *v, const struct opts *o, const struct dp_package *pkg,
+			   const struct dp_resource *r, char **inputs, int ninputs)
+{
+	*v = (struct validator){ .delim = o->delim, .threads = o->threads, .sealed = o->sealed, .rejects_fd = -1,
+				 .package = pkg };
 	char err[1024];
-	if (o->schema_path) {
+	if (r) {
+		v->resource = r->name;
+		if (r->has_schema) { /* the package keeps it: borrowed, as it outlives us */
+			v->schema = r->schema;
+			v->borrowed_schema = v->from_file = true;
+			v->by_position = v->schema.fields_match == TS_MATCH_EXACT;
+		} else {
+			ts_init_empty(&v->schema);
+		}
+	} else if (o->schema_path) {
 		if (ts_load(&v->schema, o->schema_path, err, sizeof err) != 0)
 			die(EXIT_OPER, "%s", err);
 		v->from_file = true;
@@ -961,15 +1129,9 @@ static void validator_open(struct validator *v, const struct opts *o)
 		const struct ts_field *f = &v->schema.fields[i];
 		v->field_plain[i] = f->type == TS_STRING && (!f->format || !strcmp(f->format, "default") ||
 							    !strcmp(f->format, "any")) &&
-				    f->min_length < 0 && f->max_length < 0 && !f->regex && !f->n_enum;
+				    f->min_length < 0 && f->max_length < 0 && !f->regex && !f->n_enum && !f->n_cat;
 	}
-	v->fks = xrealloc(NULL, v->schema.n_foreign_keys * sizeof *v->fks);
-	for (size_t i = 0; i < v->schema.n_foreign_keys; i++)
-		v->fks[i] = (struct fk_check){ &v->schema.foreign_keys[i],
-					       vd_load_reference(&v->schema.foreign_keys[i], ',') };
-	if (o->rejects_path)
-		open_rejects(v, o);
-	v->out = csvw_open(STDOUT_FILENO, v->delim);
+	load_foreign_keys(v, inputs, ninputs);
 }
 
 static void validator_free(struct validator *v)
@@ -986,7 +1148,12 @@ static void validator_free(struct validator *v)
 	keyset_free(v->field_names);
 	keyset_free(v->col_names);
 	keyset_free(v->out_names);
-	ts_free(&v->schema);
+	if (!v->borrowed_schema)
+		ts_free(&v->schema);
+	for (int i = 0; i < v->n_input_fds; i++)
+		if (v->input_fds[i] >= 0)
+			close(v->input_fds[i]);
+	free(v->input_fds);
 	free_labels(v->labels, v->ncols);
 	free_labels(v->out_labels, v->n_out);
 	free(v->col_field);
@@ -1000,16 +1167,16 @@ static void validator_free(struct validator *v)
 static bool validate_inputs(struct validator *v, char **inputs, int ninputs)
 {
 	if (ninputs == 0)
-		return validate_file(v, STDIN_FILENO, "<stdin>");
+		return validate_file(v, v->input_fds && v->input_fds[0] >= 0 ? v->input_fds[0] : STDIN_FILENO, "<stdin>");
 	for (int i = 0; i < ninputs; i++) {
-		bool is_stdin = !strcmp(inputs[i], "-");
-		int fd = is_stdin ? STDIN_FILENO : open(inputs[i], O_RDONLY);
+		bool is_stdin = !strcmp(inputs[i], "-"), copied = v->input_fds && v->input_fds[i] >= 0;
+		int fd = copied ? v->input_fds[i] : is_stdin ? STDIN_FILENO : open(inputs[i], O_RDONLY);
 		if (fd < 0) {
 			log_error("%s: %s", inputs[i], strerror(errno));
 			return false;
 		}
 		bool ok = validate_file(v, fd, is_stdin ? "<stdin>" : inputs[i]);
-		if (!is_stdin)
+		if (!is_stdin && !copied)
 			close(fd);
 		if (!ok)
 			return false;
@@ -1068,16 +1235,107 @@ static void write_seal(struct validator *v)
 		vd_die_write("standard output");
 }
 
+/* Validates the package's resource only (its rows to stdout) or, without
+ * one, every resource in turn, with a summary each on stderr and no rows on
+ * stdout. One rejects file takes every resource's rejects, their files
+ * telling them apart. The exit status is the worst of the resources'. */
+static int run_package(const struct opts *o)
+{
+	struct dp_package pkg;
+	char err[1024];
+	if (dp_load(&pkg, o->package_path, err, sizeof err) != 0) {
+		dp_free(&pkg);
+		die(EXIT_OPER, "%s", err);
+	}
+	const struct dp_resource *only = o->ninputs ? dp_find(&pkg, o->inputs[0]) : NULL;
+	if (o->ninputs && !only) {
+		struct buf names = { 0 };
+		for (size_t i = 0; i < pkg.nresources; i++)
+			buf_adds(&names, i ? ", " : ""), buf_adds(&names, pkg.resources[i].name);
+		log_error("%s: no resource named \"%s\" (it has %s)", o->package_path, o->inputs[0], buf_str(&names));
+		buf_free(&names);
+		dp_free(&pkg);
+		return EXIT_USAGE;
+	}
+	if (o->rejects_path) { /* no resource's data may be the rejects file */
+		char **all = NULL;
+		int n = 0;
+		for (size_t i = 0; i < pkg.nresources; i++)
+			for (size_t j = 0; j < pkg.resources[i].npaths; j++) {
+				all = xrealloc(all, (size_t)(n + 1) * sizeof *all);
+				all[n++] = pkg.resources[i].paths[j];
+			}
+		refuse_same_file(o->rejects_path, all, n);
+		free(all);
+	}
+	int out_fd = only ? STDOUT_FILENO : open("/dev/null", O_WRONLY);
+	if (out_fd < 0)
+		die(EXIT_OPER, "/dev/null: %s", strerror(errno));
+	struct csvw *out = NULL, *rejects = NULL;
+	int rejects_fd = -1, status = EXIT_OK;
+	for (size_t i = 0; i < pkg.nresources; i++) {
+		const struct dp_resource *r = only ? only : &pkg.resources[i];
+		const char *why = resource_unreadable(r, err, sizeof err);
+		if (why) { /* the others are still checked */
+			log_error("%s: %s", o->package_path, why);
+			status = EXIT_OPER;
+			if (only)
+				break;
+			continue;
+		}
+		struct validator v;
+		validator_open(&v, o, &pkg, r, r->paths, (int)r->npaths);
+		if (o->rejects_path && !rejects)
+			open_rejects(&v, o), rejects = v.rejects, rejects_fd = v.rejects_fd;
+		v.rejects = rejects;
+		v.rejects_fd = rejects_fd;
+		if (!out)
+			out = csvw_open(out_fd, v.delim);
+		v.out = out;
+		bool read_ok = validate_inputs(&v, r->paths, (int)r->npaths);
+		const char *verdict;
+		int st = judge(&v, o, read_ok, &verdict);
+		print_summary(&v, o->json, verdict);
+		if (st > status)
+			status = st;
+		if (only && o->seal && st == EXIT_OK && !log_failed())
+			write_seal(&v);
+		validator_free(&v);
+		if (only)
+			break;
+	}
+	if (rejects && (csvw_close(rejects) != 0 || close(rejects_fd) != 0))
+		vd_die_write(o->rejects_path);
+	if (log_failed() && status == EXIT_OK)
+		status = EXIT_OPER;
+	if (out && csvw_close(out) != 0)
+		vd_die_write(only ? "standard output" : "/dev/null");
+	if (!only)
+		close(out_fd);
+	dp_free(&pkg);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	log_init("validate");
 	struct opts o;
 	int status = parse_options(argc, argv, &o);
-	if (status >= 0)
+	if (status >= 0) {
+		free(o.rules);
 		return status;
+	}
+	if (o.package_path) {
+		status = run_package(&o);
+		free(o.rules);
+		return status;
+	}
 
 	struct validator v;
-	validator_open(&v, &o);
+	validator_open(&v, &o, NULL, NULL, o.inputs, o.ninputs);
+	if (o.rejects_path)
+		open_rejects(&v, &o);
+	v.out = csvw_open(STDOUT_FILENO, v.delim);
 	double t0 = clock_seconds();
 	bool read_ok = validate_inputs(&v, o.inputs, o.ninputs);
 	double secs = clock_seconds() - t0;

@@ -19,6 +19,7 @@
 #include "csvio.h"
 #include "csvpar.h"
 #include "dialect.h"
+#include "datapackage.h"
 #include "keyset.h"
 #include "log.h"
 #include "tableschema.h"
@@ -46,6 +47,12 @@ struct fk_check {
 
 struct validator {
 	struct ts_schema schema;
+	bool borrowed_schema;      /* schema belongs to the package, not to us */
+	const struct dp_package *package; /* --package, or NULL */
+	const char *resource;      /* --package: the resource being validated */
+	int *input_fds;            /* by input (stdin when none is named): a copy
+				      in a temporary file to read it twice, or -1 */
+	int n_input_fds;
 	bool sealed;               /* --sealed: each input ends with a seal */
 	bool seal_broken;          /* one did not, or counted other rows */
 	bool from_file;            /* header must match the schema's fields */
@@ -122,9 +129,18 @@ enum rule vd_check_bytes(const char *s, size_t len, const char **why);
 void vd_reject(struct validator *v, uint64_t line, const char *column, enum rule rule,
 	       const char *constraint, const char *message, const char *raw, size_t raw_len);
 
-/* Loads a foreign key's referenced CSV into a set of its key values, as
- * the row checker looks them up. Dies with EXIT_OPER when it cannot. */
-struct keyset *vd_load_reference(const struct ts_foreign_key *fk, char delim);
+/* Adds the values of the referenced fields, from every row of the CSV
+ * files, to a foreign key's set, as the row checker looks them up. fds,
+ * when given, holds for each path an open descriptor of a regular file to
+ * read instead (then put back at its start), or -1. Each
+ * file has a header: the fields are the columns it names so, or with
+ * by_position (fieldsMatch exact) the columns at their positions in that
+ * schema. tolerant, for the table being validated itself: a row that
+ * cannot hold a key (malformed, of another width) is passed over, since
+ * the row checks reject it; otherwise it ends the run. Dies with EXIT_OPER
+ * when a file cannot be read. */
+void vd_load_reference(struct keyset *set, char *const *paths, size_t npaths, const int *fds, char *const *fields,
+		       size_t nfields, const struct ts_schema *by_position, char delim, bool tolerant);
 
 /* The row checker as csvpar runs it: per-thread checkers, chunk results,
  * the work on a chunk and its delivery in input order. The caller sets
