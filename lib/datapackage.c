@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "dialect.h"
 #include "tableschema_int.h"
 #include "xalloc.h"
 #include "ydoc.h"
@@ -114,35 +115,21 @@ static int load_resource_schema(struct dp_loader *L, struct dp_resource *r, yaml
 	return rc;
 }
 
-/* A dialect kept as canonical JSON, read from its own file if it has one. */
+/* A dialect, inline or in a file of its own, read over the defaults by the
+ * CSV Dialect reader, so that its errors name the file and line where the
+ * property is written. */
 static int load_dialect(struct dp_loader *L, struct dp_resource *r, yaml_node_t *n)
 {
-	struct buf b = { 0 };
-	if (ydoc_is_map(n)) {
-		canon_node(&L->doc, n, &b);
-	} else {
-		char *path, what[256], err[512];
-		snprintf(what, sizeof what, "resource \"%s\": dialect", r->name);
-		if (resolve(L, n, what, &path) != 0)
-			return -1;
-		struct ydoc d;
-		int rc = ydoc_load(&d, path, err, sizeof err);
-		if (rc == 0) { /* a failed load leaves nothing to free */
-			if (ydoc_is_map(ydoc_root(&d)))
-				canon_node(&d, ydoc_root(&d), &b);
-			else
-				rc = -(snprintf(err, sizeof err, "%s:1: a dialect must be an object", path) > 0);
-			ydoc_free(&d);
-		}
-		free(path);
-		if (rc) {
-			snprintf(L->err, L->errlen, "%s", err);
-			buf_free(&b);
-			return -1;
-		}
-	}
-	r->dialect = buf_detach(&b);
-	return 0;
+	r->has_dialect = true;
+	if (ydoc_is_map(n) || !ydoc_is_scalar(n))
+		return csv_dialect_read(&r->dialect, &L->doc, n, L->err, L->errlen);
+	char *path, what[256];
+	snprintf(what, sizeof what, "resource \"%s\": dialect", r->name);
+	if (resolve(L, n, what, &path) != 0)
+		return -1;
+	int rc = csv_dialect_load(&r->dialect, path, NULL, NULL, L->err, L->errlen);
+	free(path);
+	return rc;
 }
 
 static int load_resource(struct dp_loader *L, struct dp_resource *r, yaml_node_t *n)
@@ -177,6 +164,7 @@ static int load_resource(struct dp_loader *L, struct dp_resource *r, yaml_node_t
 		return dp_fail(L, encoding, "resource \"%s\": \"encoding\" must be a string", r->name);
 	if (encoding)
 		r->encoding = xstrdup(ydoc_str(encoding));
+	csv_dialect_init(&r->dialect, ',');
 	yaml_node_t *dialect = ydoc_get(&L->doc, n, "dialect");
 	if (dialect && load_dialect(L, r, dialect) != 0)
 		return -1;
@@ -260,7 +248,6 @@ void dp_free(struct dp_package *p)
 		free(r->paths);
 		if (r->has_schema)
 			ts_free(&r->schema);
-		free(r->dialect);
 		free(r->encoding);
 	}
 	free(p->resources);
@@ -274,52 +261,4 @@ const struct dp_resource *dp_find(const struct dp_package *p, const char *name)
 		if (p->resources[i].name && !strcmp(p->resources[i].name, name))
 			return &p->resources[i];
 	return NULL;
-}
-
-/* The dialect properties whose default values validate's reader already
- * has (Table Dialect v2, CSV Dialect v1), each with the JSON it may have;
- * and those that describe without asking anything. */
-bool dp_dialect_is_default(const char *dialect, const char **key)
-{
-	static const struct { const char *key, *ok[3]; } defaults[] = {
-		{ "delimiter", { "\",\"" } },
-		{ "quoteChar", { "\"\\u0022\"" } }, /* canon_node() writes '"' so */
-		{ "doubleQuote", { "true" } },
-		{ "lineTerminator", { "\"\\u000d\\u000a\"", "\"\\u000a\"" } }, /* CRLF or LF: both are read */
-		{ "skipInitialSpace", { "false" } },
-		{ "header", { "true" } },
-		{ "headerRows", { "[0.1e1]" } },
-		{ "caseSensitiveHeader", { "true" } },
-	};
-	static const char *const described[] = { "$schema", "csvddfVersion", "title", "description", "name", NULL };
-	static _Thread_local char name[64];
-	*key = "dialect";
-	struct ydoc d;
-	char err[256];
-	if (ydoc_load_string(&d, "dialect", dialect, strlen(dialect), err, sizeof err) != 0)
-		return false;
-	yaml_node_t *root = ydoc_root(&d);
-	bool ok = ydoc_is_map(root);
-	for (size_t i = 0; ok && i < ydoc_len(root); i++) {
-		const char *k = ydoc_str(ydoc_key(&d, root, i));
-		bool fine = false;
-		for (const char *const *s = described; *s && k && !fine; s++)
-			fine = !strcmp(k, *s);
-		for (size_t j = 0; j < sizeof defaults / sizeof defaults[0] && k && !fine; j++) {
-			if (strcmp(k, defaults[j].key))
-				continue;
-			struct buf b = { 0 };
-			canon_node(&d, ydoc_value(&d, root, i), &b);
-			for (int m = 0; m < 3 && defaults[j].ok[m] && !fine; m++)
-				fine = !strcmp(buf_str(&b), defaults[j].ok[m]);
-			buf_free(&b);
-		}
-		if (!fine) { /* another value, or a property the reader has no way to follow yet */
-			ok = false;
-			snprintf(name, sizeof name, "%s", k ? k : "?");
-			*key = name;
-		}
-	}
-	ydoc_free(&d);
-	return ok;
 }

@@ -16,8 +16,9 @@
  *   schema      a Table Schema inline or as a path (checked as above); its
  *               foreign keys name other resources of the package, or the
  *               same table when "resource" is left out (or "", as in v1)
- *   dialect     an object, or a path to one: kept as canonical JSON for
- *               the reader of CSV dialects
+ *   dialect     an object, or a path to one (checked as above), read over
+ *               the defaults with csv_dialect_read() (dialect.h): what it
+ *               cannot take is refused at load, naming the file and line
  *   encoding    kept as written
  *   format      csv when given (the only format read)
  * Inline "data" is refused: only files are read. Other properties
@@ -28,6 +29,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "dialect.h"
 #include "tableschema.h"
 
 struct dp_resource {
@@ -36,7 +38,9 @@ struct dp_resource {
 	size_t npaths;
 	bool has_schema;
 	struct ts_schema schema;
-	char *dialect;      /* the dialect as canonical JSON, or NULL */
+	struct csv_dialect dialect; /* how its files are written: the defaults
+	                       (RFC 4180, a header on line 1) unless it says */
+	bool has_dialect;   /* it has a "dialect" */
 	char *encoding;     /* as written, or NULL */
 };
 
@@ -59,11 +63,5 @@ const struct dp_resource *dp_find(const struct dp_package *p, const char *name);
 /* NULL when a local path is safe as the spec defines it, else why not
  * ("is absolute", ...). */
 const char *dp_unsafe_path(const char *path);
-
-/* True when a dialect (canonical JSON, as dp_resource keeps it) asks for
- * nothing but what RFC 4180 CSV with a header row already is; else false
- * with *key the first property that differs (a pointer into a static
- * list, or "dialect" itself). */
-bool dp_dialect_is_default(const char *dialect, const char **key);
 
 #endif

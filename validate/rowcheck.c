@@ -864,19 +864,48 @@ static bool reference_columns(const struct csv_record *head, const char *name, c
 	return true;
 }
 
-/* Adds the keys of one open file to set. */
-static void load_reference_file(struct keyset *set, int fd, const char *name, char *const *fields, size_t nfields,
-				const struct ts_schema *by_position, char delim, bool tolerant)
+/* With --sniff, a file of the table being validated is read with the
+ * delimiter its first bytes suggest, as its rows will be: fd is a regular
+ * file here (a pipe was copied), so they are read without moving it. */
+static void sniff_reference(struct csv_dialect *d, int fd)
 {
-	struct csvr *r = csvr_open(fd, name, delim);
+	char *sample = xmalloc(1 << 16);
+	ssize_t n = pread(fd, sample, 1 << 16, 0);
+	size_t fields;
+	char found = n > 0 ? csv_dialect_sniff(d, sample, (size_t)n, &fields) : 0;
+	if (found)
+		d->delimiter = found;
+	free(sample);
+}
+
+/* Adds the keys of one open file, written in dialect d, to set. Without a
+ * header row (d->header false) the fields are found by their positions in
+ * by_position, the first row being data. */
+static void load_reference_file(struct keyset *set, int fd, const char *name, char *const *fields, size_t nfields,
+				const struct ts_schema *by_position, const struct csv_dialect *d, bool tolerant)
+{
+	if (!d->header && !by_position) {
+		if (tolerant)
+			return;
+		die(EXIT_OPER, "%s: foreign key resource has no header row (its dialect says \"header\": false) and no "
+			       "schema to say which column is which", name);
+	}
+	struct csvr *r = csvr_open(fd, name, d->delimiter);
+	csvr_set_dialect(r, d);
 	const struct csv_record *rec = csvr_next(r);
 	if (!rec || rec->kind != CSVR_ROW) {
+		if (!rec && !d->header) { /* no rows, so no keys */
+			csvr_close(r);
+			return;
+		}
 		if (tolerant) { /* the table's own check reports its header */
 			csvr_close(r);
 			return;
 		}
 		die(EXIT_OPER, "%s: foreign key resource has no header", name);
 	}
+	if (!d->header)
+		csvr_unread(r);
 	size_t *cols = xrealloc(NULL, nfields * sizeof *cols);
 	size_t ncols = rec->nfields;
 	if (!reference_columns(rec, name, fields, nfields, by_position, tolerant, cols)) {
@@ -926,7 +955,8 @@ static void load_reference_file(struct keyset *set, int fd, const char *name, ch
 }
 
 void vd_load_reference(struct keyset *set, char *const *paths, size_t npaths, const int *fds, char *const *fields,
-		       size_t nfields, const struct ts_schema *by_position, char delim, bool tolerant)
+		       size_t nfields, const struct ts_schema *schema, bool by_position, const struct csv_dialect *dialect,
+		       bool sniff, bool tolerant)
 {
 	for (size_t i = 0; i < npaths; i++) {
 		bool given = fds && fds[i] >= 0;
@@ -934,7 +964,12 @@ void vd_load_reference(struct keyset *set, char *const *paths, size_t npaths, co
 		int fd = given ? fds[i] : open(paths[i], O_RDONLY);
 		if (fd < 0)
 			die(EXIT_OPER, "%s: foreign key resource: %s", paths[i], strerror(errno));
-		load_reference_file(set, fd, name, fields, nfields, by_position, delim, tolerant);
+		struct csv_dialect d = *dialect;
+		if (sniff)
+			sniff_reference(&d, fd);
+		/* Without a header row, positions are all there is to go by. */
+		const struct ts_schema *pos = by_position || !d.header ? schema : NULL;
+		load_reference_file(set, fd, name, fields, nfields, pos, &d, tolerant);
 		if (given && lseek(fd, 0, SEEK_SET) != 0) /* read again by the checks */
 			die(EXIT_OPER, "%s: %s", name, strerror(errno));
 		if (!given)

@@ -762,6 +762,7 @@ struct opts {
 	struct csv_dialect cli;    /* the dialect options given ... */
 	unsigned cli_set;          /* ... which of them (CLI_ bits) */
 	bool sniff;
+	const char *dialect_opt;   /* the first dialect option given, or NULL */
 	unsigned threads;
 	struct rule_arg *rules;    /* --require, --type, ... in the order given */
 	size_t nrules;
@@ -804,6 +805,9 @@ static int package_options_ok(const struct opts *o)
 {
 	const char *clash = o->schema_path ? "--schema" : o->nrules ? opt_name(o->rules[0].opt)
 			  : o->tsv ? "--tsv" : o->sealed ? "--sealed" : NULL;
+	char dialect_opt[64];
+	if (!clash && o->dialect_opt) /* the resource's "dialect" says how it is written */
+		snprintf(dialect_opt, sizeof dialect_opt, "--%s", o->dialect_opt), clash = dialect_opt;
 	if (clash) {
 		log_error("%s cannot be used with --package, which says what the data is and how it is written", clash);
 		return EXIT_USAGE;
@@ -860,8 +864,12 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
-	int c;
-	while ((c = getopt_long(argc, argv, ":s:r:tqvhV", longopts, NULL)) != -1) {
+	int c, idx = -1;
+	while ((c = getopt_long(argc, argv, ":s:r:tqvhV", longopts, &idx)) != -1) {
+		/* The first dialect option, which --package refuses. */
+		if (c > 0 && c < 128 && strchr("DdQNESCHKnF", c) && idx >= 0 && !o->dialect_opt)
+			o->dialect_opt = longopts[idx].name;
+		idx = -1;
 		switch (c) {
 		case 's': o->schema_path = optarg; break;
 		case 'P': o->package_path = optarg; break;
@@ -940,11 +948,16 @@ static void open_rejects(struct validator *v, const struct opts *o)
 }
 
 /* The inputs' dialect: the defaults, then the schema's "dialect", then
- * --dialect FILE, then each option given. Dies when they cannot work
- * together. */
-static void build_dialect(struct validator *v, const struct opts *o)
+ * --dialect FILE, then each option given; or a package resource's, which
+ * dp_load read and checked (the options cannot be given with --package).
+ * Dies when they cannot work together. */
+static void build_dialect(struct validator *v, const struct opts *o, const struct dp_resource *r)
 {
 	char err[1024];
+	if (r) {
+		v->dialect = r->dialect;
+		return;
+	}
 	csv_dialect_init(&v->dialect, ',');
 	if (o->schema_path && csv_dialect_load(&v->dialect, o->schema_path, "dialect", NULL, err, sizeof err) != 0)
 		die(EXIT_OPER, "%s", err);
@@ -1028,23 +1041,15 @@ static void spool_inputs(struct validator *v, char **inputs, int ninputs)
 }
 
 /* Why a resource's data cannot be read as it is written yet, or NULL.
- * The reader takes UTF-8 CSV in the default dialect only for now. */
+ * Its dialect was read with the package (dp_load refuses what the reader
+ * cannot take); the reader takes UTF-8 only for now. */
 static const char *resource_unreadable(const struct dp_resource *r, char *buf, size_t size)
 {
-	const char *key;
 	/* TODO(v-encoding): hand other encodings to the --encoding conversion
 	 * (iconv) once it is in lib/, instead of refusing them. */
 	if (r->encoding && strcasecmp(r->encoding, "utf-8") && strcasecmp(r->encoding, "utf8")) {
 		snprintf(buf, size, "resource \"%s\": encoding \"%s\" is not supported yet (utf-8 only)", r->name,
 			 r->encoding);
-		return buf;
-	}
-	/* TODO(v-dialect): read the dialect with lib's CSV Dialect reader
-	 * (the function v-dialect adds, e.g. csv_dialect_from_json()) and give
-	 * it to csvr/csvpar, instead of refusing what is not the default. */
-	if (r->dialect && !dp_dialect_is_default(r->dialect, &key)) {
-		snprintf(buf, size, "resource \"%s\": dialect property \"%s\" is not supported yet: only the default "
-				    "CSV dialect is read", r->name, key);
 		return buf;
 	}
 	return NULL;
@@ -1055,7 +1060,11 @@ static const char *resource_unreadable(const struct dp_resource *r, char *buf, s
  * are checked, so that a row may name a parent that comes later and no
  * row is ever written out before its verdict is known; a reference to a
  * package's resource reads that resource's files; any other names a CSV
- * file. */
+ * file. Each is read in its own dialect: the same table in the inputs'
+ * (sniffed too with --sniff), a resource in the one the package gives it,
+ * a CSV file named by path in the default one (RFC 4180 with a header):
+ * the dialect options describe the inputs, and a lookup file is often
+ * written by another tool than they are; a package says each one's. */
 static void load_foreign_keys(struct validator *v, char **inputs, int ninputs)
 {
 	char *dash = "-", why[512];
@@ -1073,7 +1082,7 @@ static void load_foreign_keys(struct validator *v, char **inputs, int ninputs)
 		/* A package's resource naming itself is the same table too. */
 		if (!fk->resource || (v->package && !strcmp(fk->resource, v->resource))) {
 			vd_load_reference(set, ninputs ? inputs : &dash, ninputs ? (size_t)ninputs : 1, v->input_fds,
-					  fk->ref_fields, fk->n_ref, v->by_position ? &v->schema : NULL, v->delim, true);
+					  fk->ref_fields, fk->n_ref, &v->schema, v->by_position, &v->dialect, v->sniff, true);
 		} else if (v->package) {
 			const struct dp_resource *to = dp_find(v->package, fk->resource); /* dp_load checked it */
 			if (resource_unreadable(to, why, sizeof why))
@@ -1081,9 +1090,12 @@ static void load_foreign_keys(struct validator *v, char **inputs, int ninputs)
 				    v->resource);
 			bool exact = to->has_schema && to->schema.fields_match == TS_MATCH_EXACT;
 			vd_load_reference(set, to->paths, to->npaths, NULL, fk->ref_fields, fk->n_ref,
-					  exact ? &to->schema : NULL, ',', false);
+					  to->has_schema ? &to->schema : NULL, exact, &to->dialect, false, false);
 		} else {
-			vd_load_reference(set, &fk->path, 1, NULL, fk->ref_fields, fk->n_ref, NULL, ',', false);
+			struct csv_dialect plain;
+			csv_dialect_init(&plain, ',');
+			vd_load_reference(set, &fk->path, 1, NULL, fk->ref_fields, fk->n_ref, NULL, false, &plain, false,
+					  false);
 		}
 		v->fks[i] = (struct fk_check){ fk, set };
 	}
@@ -1118,7 +1130,7 @@ static void validator_open(struct validator *v, const struct opts *o, const stru
 		ts_init_empty(&v->schema);
 	}
 	apply_rules(v, o->rules, o->nrules);
-	build_dialect(v, o);
+	build_dialect(v, o, r);
 	plan_unique_checks(v);
 	v->field_names = keyset_new();
 	for (size_t i = 0; i < v->schema.nfields; i++)

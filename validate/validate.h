@@ -132,15 +132,19 @@ void vd_reject(struct validator *v, uint64_t line, const char *column, enum rule
 /* Adds the values of the referenced fields, from every row of the CSV
  * files, to a foreign key's set, as the row checker looks them up. fds,
  * when given, holds for each path an open descriptor of a regular file to
- * read instead (then put back at its start), or -1. Each
- * file has a header: the fields are the columns it names so, or with
- * by_position (fieldsMatch exact) the columns at their positions in that
- * schema. tolerant, for the table being validated itself: a row that
- * cannot hold a key (malformed, of another width) is passed over, since
- * the row checks reject it; otherwise it ends the run. Dies with EXIT_OPER
- * when a file cannot be read. */
+ * read instead (then put back at its start), or -1. The files are read in
+ * dialect (with sniff, each with the delimiter its first bytes suggest,
+ * as --sniff reads the inputs). With a header row, the fields are the
+ * columns it names so, or with by_position (fieldsMatch exact) the columns
+ * at their positions in schema; without one (the dialect's "header":
+ * false), always at their positions in schema, which must then be given.
+ * tolerant, for the table being validated itself: a row that cannot hold
+ * a key (malformed, of another width) is passed over, since the row checks
+ * reject it; otherwise it ends the run. Dies with EXIT_OPER when a file
+ * cannot be read. */
 void vd_load_reference(struct keyset *set, char *const *paths, size_t npaths, const int *fds, char *const *fields,
-		       size_t nfields, const struct ts_schema *by_position, char delim, bool tolerant);
+		       size_t nfields, const struct ts_schema *schema, bool by_position, const struct csv_dialect *dialect,
+		       bool sniff, bool tolerant);
 
 /* The row checker as csvpar runs it: per-thread checkers, chunk results,
  * the work on a chunk and its delivery in input order. The caller sets

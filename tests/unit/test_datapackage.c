@@ -69,11 +69,13 @@ static void loads(void)
 		char want[256];
 		snprintf(want, sizeof want, "%s/data/codes.csv", dir);
 		CHECK(codes->npaths == 1 && !strcmp(codes->paths[0], want));
-		CHECK(codes->has_schema && codes->schema.nfields == 1 && !codes->dialect && !codes->encoding);
+		CHECK(codes->has_schema && codes->schema.nfields == 1 && !codes->has_dialect && !codes->encoding &&
+		      codes->dialect.delimiter == ',' && codes->dialect.header);
 		snprintf(want, sizeof want, "%s/data/b.csv", dir);
 		CHECK(pop->npaths == 2 && !strcmp(pop->paths[1], want));
 		CHECK(pop->encoding && !strcmp(pop->encoding, "utf-8"));
-		CHECK(pop->dialect && !strcmp(pop->dialect, "{\"delimiter\":\";\"}"));
+		CHECK(pop->has_dialect && pop->dialect.delimiter == ';' && pop->dialect.quote_char == '"' &&
+		      pop->dialect.double_quote && pop->dialect.header && pop->dialect.header_row == 1);
 		CHECK(pop->schema.n_foreign_keys == 2 && !strcmp(pop->schema.foreign_keys[0].resource, "codes") &&
 		      !pop->schema.foreign_keys[0].path && !pop->schema.foreign_keys[1].resource);
 	}
@@ -122,18 +124,49 @@ static void load_errors(void)
 	}
 }
 
-/* What the reader already is: RFC 4180 with a header, CRLF or LF. */
+/* A resource's dialect is read over the defaults, inline or from its own
+ * file; what the dialect reader refuses names the package's file and line. */
 static void dialects(void)
 {
-	const char *key = NULL;
-	CHECK(dp_dialect_is_default("{}", &key));
-	CHECK(dp_dialect_is_default("{\"delimiter\":\",\",\"quoteChar\":\"\\\"\",\"doubleQuote\":true,\"header\":true,"
-				    "\"lineTerminator\":\"\\r\\n\",\"headerRows\":[1],\"csvddfVersion\":\"1.2\"}",
-				    &key));
-	CHECK(dp_dialect_is_default("{\"lineTerminator\":\"\\n\"}", &key));
-	CHECK(!dp_dialect_is_default("{\"delimiter\":\";\"}", &key) && !strcmp(key, "delimiter"));
-	CHECK(!dp_dialect_is_default("{\"header\":false}", &key) && !strcmp(key, "header"));
-	CHECK(!dp_dialect_is_default("{\"commentChar\":\"#\"}", &key) && !strcmp(key, "commentChar"));
+	write_file("d.json", "{\"delimiter\": \"|\", \"header\": false, \"commentChar\": \"#\"}");
+	const char *path = write_file("datapackage.json",
+		"{\"resources\": [\n"
+		" {\"name\": \"a\", \"path\": \"a.csv\", \"dialect\": \"d.json\"},\n"
+		" {\"name\": \"b\", \"path\": \"b.csv\",\n"
+		"  \"dialect\": {\"quoteChar\": \"'\", \"doubleQuote\": false, \"escapeChar\": \"\\\\\",\n"
+		"              \"skipInitialSpace\": true, \"headerRows\": [3]}}]}\n");
+	struct dp_package p;
+	CHECK(dp_load(&p, path, err, sizeof err) == 0);
+	const struct dp_resource *a = dp_find(&p, "a"), *b = dp_find(&p, "b");
+	CHECK(a && a->has_dialect && a->dialect.delimiter == '|' && !a->dialect.header && a->dialect.comment_char == '#' &&
+	      a->dialect.quote_char == '"');
+	CHECK(b && b->has_dialect && b->dialect.delimiter == ',' && b->dialect.quote_char == '\'' &&
+	      !b->dialect.double_quote && b->dialect.escape_char == '\\' && b->dialect.skip_initial_space &&
+	      b->dialect.header && b->dialect.header_row == 3);
+	dp_free(&p);
+
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "{\"resources\": [{\"name\": \"a\", \"path\": \"a.csv\",\n \"dialect\": {\"delimiter\": \";;\"}}]}",
+		  ":2: dialect: \"delimiter\" must be one character, not \";;\" (longer ones are not supported)" },
+		{ "{\"resources\": [{\"name\": \"a\", \"path\": \"a.csv\",\n \"dialect\": {\"delimiter\": \"\\\"\"}}]}",
+		  ":2: dialect: the delimiter and the quote character are both '\"'" },
+		{ "{\"resources\": [{\"name\": \"a\", \"path\": \"a.csv\",\n \"dialect\": \"../d.json\"}]}",
+		  ":2: resource \"a\": dialect \"../d.json\" has a \"..\" part: a package's paths must stay inside its "
+		  "directory" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		path = write_file("bad.json", cases[i].text);
+		err[0] = '\0';
+		CHECK(dp_load(&p, path, err, sizeof err) == -1);
+		size_t pl = strlen(path);
+		if (strncmp(err, path, pl) != 0 || strcmp(err + pl, cases[i].want) != 0) {
+			printf("#   dialect case %zu: got \"%s\"\n#   want \"%s%s\"\n", i, err, path, cases[i].want);
+			CHECK(!"message");
+		}
+		dp_free(&p);
+	}
 }
 
 int main(void)
