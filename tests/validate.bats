@@ -1612,7 +1612,9 @@ write_package() {
 	run --separate-stderr "$BIN/validate" --package datapackage.json sales
 	assert_failure 3
 	assert_equal "$stderr" 'validate: datapackage.json: resource "sales": a foreign key refers to "shops", which is no resource of the package'
-	for opt in "--schema s.json" "--require a" "--tsv" "--sealed"; do
+	for opt in "--schema s.json" "--require a" "--tsv" "--sealed" "--delimiter ;" "--quote-char '" \
+		"--no-double-quote" "--escape-char \\" "--skip-initial-space" "--comment-char #" "--header-row 2" \
+		"--skip-rows 1" "--no-header" "--dialect d.json" "--sniff"; do
 		run --separate-stderr "$BIN/validate" --package datapackage.json $opt sales
 		assert_failure 2
 		assert_equal "$stderr" "validate: ${opt%% *} cannot be used with --package, which says what the data is and how it is written"
@@ -1622,15 +1624,16 @@ write_package() {
 	assert_equal "$stderr" "validate: --seal needs a RESOURCE: without one no rows are written to seal"
 }
 
-@test "validate --package refuses, for now, a resource's dialect or encoding it cannot read yet, and checks the rest" {
+@test "validate --package refuses, for now, a resource's encoding it cannot read yet, and checks the rest" {
 	write_package
-	sed -i 's/"delimiter": ","/"delimiter": ";"/; s/"encoding": "utf-8"/"encoding": "latin-1"/' datapackage.json
+	sed -i 's/"encoding": "utf-8"/"encoding": "latin-1"/' datapackage.json
 	run --separate-stderr "$BIN/validate" --package datapackage.json
 	assert_failure 3
 	assert_equal "$stderr" "$(printf '%s\n' \
 		'validate: datapackage.json: resource "stores": encoding "latin-1" is not supported yet (utf-8 only)' \
-		'validate: datapackage.json: resource "sales": dialect property "delimiter" is not supported yet: only the default CSV dialect is read')"
-	sed -i 's/"latin-1"/"UTF-8"/; s/"delimiter": ";"/"lineTerminator": "\\n", "quoteChar": "\\""/' datapackage.json
+		'validate: datapackage.json: resource "stores": encoding "latin-1" is not supported yet (utf-8 only) (a foreign key of "sales" refers to it)')"
+	assert_output ""
+	sed -i 's/"latin-1"/"UTF-8"/; s/"delimiter": ","/"lineTerminator": "\\n", "quoteChar": "\\""/' datapackage.json
 	run --separate-stderr "$BIN/validate" --package datapackage.json sales
 	assert_success
 }
@@ -1740,4 +1743,123 @@ write_package() {
 	run --separate-stderr "$BIN/validate" --schema bad.json in.csv
 	assert_failure 3
 	assert_regex "$stderr" '^validate: bad.json:2: field "doc": constraint "jsonSchema": keyword "anyOf" is not supported \(supported: type, properties, '
+}
+
+# ---- issue 16: a package resource's dialect, and the dialect of what a
+# foreign key refers to ----
+# Data Resource: "dialect" is a CSV Dialect (an object, or a path to one)
+# describing how the resource's file is written; each resource has its
+# own. A foreign key's rows are read as the referenced file is written:
+# the same table as the inputs, a package's resource by its own dialect,
+# a CSV file named by path as plain RFC 4180 with a header.
+
+# write_dialect_package: "stores" is pipe-delimited under a comment line,
+# "sales" semicolon-delimited; sales' store_id refers to stores, its
+# returns_sale to a sale of the same table.
+write_dialect_package() {
+	mkdir -p data
+	printf '# stores export\nstore_id|city\nS1|Oslo\nS2|"Ber|gen"\n' >data/stores.csv
+	printf 'sale_id;store_id;returns_sale\n1;S1;\n2;S2;3\n3;S9;\n4;S1;7\n' >data/sales.csv
+	cat >datapackage.json <<-'EOF'
+		{"name": "shop", "resources": [
+		  {"name": "stores", "path": "data/stores.csv",
+		   "dialect": {"delimiter": "|", "commentChar": "#"},
+		   "schema": {"fields": [{"name": "store_id"}, {"name": "city"}], "primaryKey": ["store_id"]}},
+		  {"name": "sales", "path": "data/sales.csv", "dialect": {"delimiter": ";"},
+		   "schema": {"fields": [{"name": "sale_id", "type": "integer"}, {"name": "store_id"},
+		                         {"name": "returns_sale", "type": "integer"}],
+		     "foreignKeys": [
+		       {"fields": ["store_id"], "reference": {"resource": "stores", "fields": ["store_id"]}},
+		       {"fields": ["returns_sale"], "reference": {"fields": ["sale_id"]}}]}}]}
+	EOF
+}
+
+@test "validate --package reads a resource in its own dialect and writes its rows as RFC 4180 CSV" {
+	write_dialect_package
+	run --separate-stderr "$BIN/validate" --package datapackage.json stores
+	assert_success
+	assert_output "$(printf 'store_id,city\nS1,Oslo\nS2,Ber|gen')"
+	assert_equal "$stderr" "validate: resource stores: 2 rows read, 2 valid, 0 rejected"
+}
+
+@test "validate --package reads a foreign key's resource in that resource's dialect, not the referencing one's" {
+	write_dialect_package
+	run --separate-stderr "$BIN/validate" --package datapackage.json --rejects rej.csv sales
+	assert_failure 1
+	assert_output "$(printf 'sale_id,store_id,returns_sale\n1,S1,\n2,S2,3')"
+	run cut -d, -f1-5 rej.csv
+	assert_output "$(printf '%s\n' 'file,line,column,rule,constraint' \
+		'data/sales.csv,4,store_id,foreign-key,' 'data/sales.csv,5,returns_sale,foreign-key,')"
+	run grep -c 'store_id ""S9"" is not in resource ""stores""' rej.csv
+	assert_output 1
+	run grep -c 'is in no row of this table' rej.csv
+	assert_output 1
+}
+
+@test "validate --package finds a referenced resource's columns by position when its dialect says it has no header" {
+	write_dialect_package
+	printf 'S1|Oslo\nS2|Bergen\n' >data/stores.csv
+	sed -i 's/"commentChar": "#"/"header": false/' datapackage.json
+	run --separate-stderr "$BIN/validate" --package datapackage.json sales
+	assert_failure 1
+	assert_output "$(printf 'sale_id,store_id,returns_sale\n1,S1,\n2,S2,3')"
+	# Without a schema nothing says which column is store_id.
+	python3 -c 'import json; d = json.load(open("datapackage.json")); del d["resources"][0]["schema"]; json.dump(d, open("datapackage.json", "w"))'
+	run --separate-stderr "$BIN/validate" --package datapackage.json sales
+	assert_failure 3
+	assert_equal "$stderr" 'validate: data/stores.csv: foreign key resource has no header row (its dialect says "header": false) and no schema to say which column is which'
+}
+
+@test "validate --package takes a resource's dialect from a file beside the package, and names the line of a bad one" {
+	write_dialect_package
+	printf '{"delimiter": ";"}\n' >sales.dialect.json
+	sed -i 's/"dialect": {"delimiter": ";"}/"dialect": "sales.dialect.json"/' datapackage.json
+	run --separate-stderr "$BIN/validate" --package datapackage.json sales
+	assert_failure 1
+	assert_output "$(printf 'sale_id,store_id,returns_sale\n1,S1,\n2,S2,3')"
+	printf '{\n "delimiter": ";;"}\n' >sales.dialect.json
+	run --separate-stderr "$BIN/validate" --package datapackage.json sales
+	assert_failure 3
+	assert_equal "$stderr" 'validate: sales.dialect.json:2: dialect: "delimiter" must be one character, not ";;" (longer ones are not supported)'
+	sed -i 's/"dialect": "sales.dialect.json"/"dialect": {"delimiter": ";", "quoteChar": ";"}/' datapackage.json
+	run --separate-stderr "$BIN/validate" --package datapackage.json sales
+	assert_failure 3
+	assert_equal "$stderr" "validate: datapackage.json:5: dialect: the delimiter and the quote character are both ';'"
+}
+
+@test "validate reads a same-table foreign key's parents in the inputs' dialect: options, no header, stdin, --sniff" {
+	cat >s.json <<-'EOF'
+		{"fields": [{"name": "id"}, {"name": "parent"}],
+		 "foreignKeys": [{"fields": "parent", "reference": {"resource": "", "fields": "id"}}]}
+	EOF
+	printf '# an export\nid;parent\n1;\n2;3\n3;1\n4;9\n' >t.csv
+	want=$(printf 'id,parent\n1,\n2,3\n3,1')
+	run --separate-stderr "$BIN/validate" --schema s.json --delimiter ';' --comment-char '#' t.csv
+	assert_failure 1
+	assert_output "$want"
+	assert_equal "$stderr" "$(printf '%s\n' 'validate: t.csv:6: column parent foreign-key: parent "9" is in no row of this table' \
+		'validate: 4 rows read, 3 valid, 1 rejected (foreign-key 1): rows were rejected')"
+	run --separate-stderr "$BIN/validate" --schema s.json --sniff --comment-char '#' t.csv
+	assert_failure 1
+	assert_output "$want"
+	printf '1;\n2;3\n3;1\n4;9\n' >t2.csv
+	run --separate-stderr "$BIN/validate" --schema s.json --delimiter ';' --no-header t2.csv
+	assert_failure 1
+	assert_output "$want"
+	run --separate-stderr "$BIN/validate" --schema s.json --delimiter ';' --no-header <t2.csv
+	assert_failure 1
+	assert_output "$want"
+	assert_equal "${stderr_lines[0]}" 'validate: <stdin>:4: column parent foreign-key: parent "9" is in no row of this table'
+}
+
+@test "validate reads a foreign key's CSV file named by path as RFC 4180 CSV, whatever the inputs' dialect" {
+	printf 'id,name\nA,x;y\n' >ref.csv
+	cat >s.json <<-'EOF'
+		{"fields": [{"name": "id"}, {"name": "parent"}],
+		 "foreignKeys": [{"fields": "parent", "reference": {"resource": "ref.csv", "fields": "id"}}]}
+	EOF
+	run --separate-stderr "$BIN/validate" --schema s.json --delimiter ';' < <(printf 'id;parent\n1;A\n2;B\n')
+	assert_failure 1
+	assert_output "$(printf 'id,parent\n1,A')"
+	assert_equal "${stderr_lines[0]}" 'validate: <stdin>:3: column parent foreign-key: parent "B" is not in ref.csv'
 }
