@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "decode.h"
 #include "exitcode.h"
 #include "json.h"
 #include "seal.h"
@@ -38,7 +39,7 @@ static void usage(FILE *to)
 	      "                [--max-rejects N] [--max-reject-rate R] [--require COLS]\n"
 	      "                [--type COL=TYPE] [--min COL=V] [--max COL=V] [--enum COL=A,B]\n"
 	      "                [--pattern COL=RE] [--unique COL] [--seal] [--sealed]\n"
-	      "                [--threads N] [-t] [-q | -v]\n"
+	      "                [--encoding NAME] [--threads N] [-t] [-q | -v]\n"
 	      "                [FILE...]\n",
 	      to);
 }
@@ -66,6 +67,9 @@ static void help(void)
 	      "                            dead one (see pgload(1))\n"
 	      "      --sealed              each input must end with its producer's seal (gen\n"
 	      "                            --seal), counting the rows read; otherwise exit 3\n"
+	      "      --encoding NAME       read the input as NAME (latin1, windows-1252, utf-16le,\n"
+	      "                            any name iconv -l lists) and convert it to UTF-8;\n"
+	      "                            without it: UTF-8, or UTF-16/32 by a byte order mark\n"
 	      "  -t, --tsv                 tab-separated input and output\n"
 	      "      --threads N           threads checking rows besides the main one\n"
 	      "                            (default: one per processor; 0 checks in one thread)\n"
@@ -74,7 +78,9 @@ static void help(void)
 	      "  -h, --help                this help\n"
 	      "  -V, --version             version\n\n"
 	      "Without a schema or rules, validate still checks that the CSV is well-formed,\n"
-	      "valid UTF-8 and rectangular against its header.\n\n"
+	      "valid UTF-8 and rectangular against its header. An input whose first bytes are\n"
+	      "clearly in another encoding gets one message naming it, and its rows are\n"
+	      "rejected unchecked. Output and rejects are UTF-8.\n\n"
 	      "Exit status: 0 success (no rejects, or within a --max-* limit); 1 rejects\n"
 	      "over the limit, a bad header or no header; 2 usage error; 3 unreadable schema or input, I/O error,\n"
 	      "a pattern that could not be matched, an input without its seal (--sealed).\n"
@@ -266,6 +272,7 @@ static bool read_header(struct validator *v, const struct csv_record *rec)
 {
 	char msg[512];
 	v->header_rule = N_RULES;
+	v->unchecked = "not checked: the header is invalid";
 	free_labels(v->labels, v->ncols);
 	v->ncols = rec->kind == CSVR_ROW ? rec->nfields : 0;
 	v->labels = rec->kind == CSVR_ROW ? copy_labels(rec) : NULL;
@@ -317,7 +324,47 @@ static void on_header(void *ctx, const struct csv_record *rec)
 {
 	struct validator *v = ctx;
 	v->header_seen = true;
+	if (v->not_utf8) {
+		/* Its names are no more to be read as UTF-8 than its rows:
+		 * one problem for the input, every row rejected unchecked. */
+		v->header_rule = N_RULES;
+		v->unchecked = "not checked: the input is not UTF-8";
+		header_problem(v, rec, NULL, R_ENCODING, v->not_utf8_msg, true);
+		v->header_ok = false;
+		return;
+	}
 	v->header_ok = read_header(v, rec);
+}
+
+/* Before the first row of an input: what it is read as, and whether its
+ * first bytes are clearly in another encoding than UTF-8. Then one
+ * message says so, naming the likely encoding and the option, and
+ * on_header() makes that the input's one problem. */
+static void look_at_encoding(struct validator *v, const struct decoder *d, const char *name)
+{
+	v->in_width = decoder_width(d);
+	v->not_utf8 = v->quiet_rejects = false;
+	log_debug("%s: read as %s", name, decoder_name(d));
+	const char *bom = decoder_bom_conflict(d);
+	if (bom)
+		log_warn("%s: the input begins with a %s byte order mark, but is read as %s, as --encoding says", name,
+			 bom, decoder_name(d));
+	struct decoder_guess g;
+	if (!decoder_guess(d, &g))
+		return;
+	char what[64];
+	if (g.nul)
+		snprintf(what, sizeof what, "a NUL in every other byte");
+	else if (*g.shown)
+		snprintf(what, sizeof what, "byte 0x%02X, %s in %s", g.byte, g.shown, g.encoding);
+	else
+		snprintf(what, sizeof what, "byte 0x%02X", g.byte);
+	snprintf(v->not_utf8_msg, sizeof v->not_utf8_msg,
+		 "the input is not UTF-8 (line %llu: %s); it looks like %s: use --encoding %s",
+		 (unsigned long long)g.line, what, g.encoding, g.encoding);
+	log_error("%s:%llu: not UTF-8 (%s); the input looks like %s: run again with --encoding %s", name,
+		  (unsigned long long)g.line, what, g.encoding, g.encoding);
+	v->not_utf8 = v->quiet_rejects = v->any_not_utf8 = true;
 }
 
 /* Validates one input. Returns false when it could not be read to the end. */
@@ -327,16 +374,22 @@ static bool validate_file(struct validator *v, int fd, const char *name)
 	v->in_fd = fd;
 	v->header_seen = v->reserved = false;
 	progress_init(&v->progress);
+	char err[256];
+	struct decoder *in = decoder_open(fd, v->encoding, err, sizeof err);
+	if (!in)
+		die(EXIT_USAGE, "--encoding: %s", err);
+	look_at_encoding(v, in, name);
 	struct seal_in seal = { 0 };
 	const struct csvpar_opts o = { .name = name, .delim = v->delim, .threads = v->threads,
-				       .seal = v->sealed ? &seal : NULL };
+				       .seal = v->sealed ? &seal : NULL, .in = in };
 	uint64_t rows_before = v->rows;
 	struct csvpar_ops ops = vd_rowcheck_ops;
 	ops.ctx = v;
 	ops.header = on_header;
-	char err[256];
 	bool ok = csvpar_run(fd, &o, &ops, err, sizeof err);
 	progress_end(&v->progress);
+	decoder_close(in);
+	v->not_utf8 = v->quiet_rejects = false;
 	uint64_t sealed_rows;
 	if (ok && v->sealed && !seal_check(&seal, &sealed_rows, err, sizeof err)) {
 		ok = false;
@@ -553,6 +606,7 @@ struct opts {
 	uint64_t max_rejects;
 	double max_rate;
 	bool seal, sealed;
+	const char *encoding;      /* --encoding, or NULL */
 	char delim;
 	unsigned threads;
 	struct rule_arg *rules;    /* --require, --type, ... in the order given */
@@ -582,6 +636,7 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		{ "seal", no_argument, NULL, 'z' },
 		{ "sealed", no_argument, NULL, 'Z' },
 		{ "tsv", no_argument, NULL, 't' },
+		{ "encoding", required_argument, NULL, 'E' },
 		{ "threads", required_argument, NULL, 'J' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -608,6 +663,12 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		case 'z': o->seal = true; break;
 		case 'Z': o->sealed = true; break;
 		case 't': o->delim = '\t'; break;
+		case 'E':
+			if (!decoder_known(optarg))
+				die(EXIT_USAGE, "--encoding: unknown encoding \"%s\" (iconv -l lists the names this "
+						"system knows)", optarg);
+			o->encoding = optarg;
+			break;
 		case 'J': o->threads = (unsigned)args_u64("--threads", optarg, 0, 256); break;
 		case 'q': log_level = LOG_QUIET; break;
 		case 'v': log_level = LOG_VERBOSE; break;
@@ -650,7 +711,8 @@ static void open_rejects(struct validator *v, const struct opts *o)
  * closes itself to see their errors. */
 static void validator_open(struct validator *v, const struct opts *o)
 {
-	*v = (struct validator){ .delim = o->delim, .threads = o->threads, .sealed = o->sealed, .rejects_fd = -1 };
+	*v = (struct validator){ .delim = o->delim, .threads = o->threads, .sealed = o->sealed, .rejects_fd = -1,
+				 .encoding = o->encoding, .in_width = 1 };
 	char err[1024];
 	if (o->schema_path) {
 		if (ts_load(&v->schema, o->schema_path, err, sizeof err) != 0)
@@ -752,7 +814,9 @@ static int judge(const struct validator *v, const struct opts *o, bool read_ok, 
 		return EXIT_OPER;
 	}
 	if (v->header_failed) {
-		*verdict = v->no_header ? "an input has no header" : "the header does not match";
+		*verdict = v->no_header	    ? "an input has no header"
+			   : v->any_not_utf8 ? "an input is not UTF-8 (see --encoding)"
+					     : "the header does not match";
 		return EXIT_DATA;
 	}
 	if (v->rejected > o->max_rejects) {
