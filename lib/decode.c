@@ -169,7 +169,7 @@ static bool guess_utf16(const char *s, size_t len, struct decoder_guess *g)
 				first = i;
 		}
 	for (int side = 0; side < 2; side++)
-		if (pairs && zero[side] * 2 >= pairs && zero[!side] * 8 <= zero[side]) {
+		if (zero[side] >= 2 && zero[side] * 2 >= pairs && zero[!side] * 8 <= zero[side]) {
 			/* NULs in the odd bytes: the high halves of LE's ASCII. */
 			*g = (struct decoder_guess){ side ? "utf-16le" : "utf-16be", line_of(s, first), 0, true, "" };
 			return true;
@@ -202,7 +202,10 @@ bool decoder_guess_bytes(const char *s, size_t len, bool at_end, struct decoder_
 			first = i;
 		i++;
 	}
-	if (invalid == 0 || invalid <= valid)
+	/* One odd byte may be a flaw in UTF-8 as well as a sign of another
+	 * encoding: that row alone is rejected. Two or more, outnumbering the
+	 * well-formed characters, are taken as the file's own encoding. */
+	if (invalid < 2 || invalid <= valid)
 		return false;
 	/* Windows-1252 puts its punctuation (€ ‚ „ … “ ” – —) in 0x80-0x9F,
 	 * where Latin-1 has control characters no text uses, and leaves five

@@ -71,8 +71,9 @@ bool decoder_converts(const struct decoder *d);
 unsigned decoder_width(const struct decoder *d);
 
 /* When no encoding was named and no byte order mark found, the first
- * bytes are looked at for what is clearly not UTF-8: more invalid UTF-8
- * sequences than valid multi-byte ones, or a NUL in every other byte.
+ * bytes are looked at for what is clearly not UTF-8: two or more invalid
+ * UTF-8 sequences, outnumbering the valid multi-byte ones, or a NUL in
+ * every other byte (two at least).
  * Then decoder_guess() returns true and fills g; otherwise false. */
 struct decoder_guess {
 	const char *encoding; /* to suggest as --encoding: "windows-1252" when

@@ -115,7 +115,7 @@ static void keeps_undefined_bytes_out_of_valid_utf8(void)
 static void guesses_what_is_clearly_not_utf8(void)
 {
 	struct decoder_guess g;
-	CHECK(decoder_guess_bytes("name\nJos\xE9\n", 10, true, &g));
+	CHECK(decoder_guess_bytes("name\nJos\xE9\nK\xF6ln\n", 15, true, &g));
 	CHECK(!strcmp(g.encoding, "latin1") && g.line == 2 && g.byte == 0xE9 && !g.nul);
 	/* Windows-1252's punctuation in 0x80-0x9F. */
 	CHECK(decoder_guess_bytes("a\r\nb\rc \x93q\x94\n", 12, true, &g));
@@ -134,6 +134,7 @@ static void does_not_guess_about_utf8_with_a_flaw(void)
 {
 	struct decoder_guess g;
 	CHECK(!decoder_guess_bytes("plain ascii\n", 12, true, &g));
+	CHECK(!decoder_guess_bytes("a\ncaf\xE9\n", 8, true, &g)); /* one odd byte: a flaw, maybe */
 	CHECK(!decoder_guess_bytes("\xC3\xA9\xC3\xA9,\xE9\n", 7, true, &g)); /* more valid than not */
 	/* A character cut by the end of what was read is no evidence ... */
 	CHECK(!decoder_guess_bytes("ab\xE2\x82", 4, false, &g));
@@ -147,10 +148,10 @@ static void guesses_on_the_first_bytes_only_without_a_name(void)
 	struct decoder_guess g;
 	bool guessed;
 	size_t got;
-	free(decode("a\n\xE9\n", 4, NULL, 4096, 4096, &got, &g, &guessed));
+	free(decode("a\n\xE9\xE9\n", 5, NULL, 4096, 4096, &got, &g, &guessed));
 	CHECK(guessed && !strcmp(g.encoding, "latin1") && g.line == 2);
 	CHECK(!strcmp(g.shown, "\xC3\xA9"));
-	free(decode("a\n\xE9\n", 4, "latin1", 4096, 4096, &got, &g, &guessed));
+	free(decode("a\n\xE9\xE9\n", 5, "latin1", 4096, 4096, &got, &g, &guessed));
 	CHECK(!guessed);
 	free(decode("\xFF\xFE" "a\0", 4, NULL, 4096, 4096, &got, &g, &guessed));
 	CHECK(!guessed);
