@@ -51,6 +51,15 @@ awk -v r="$rows" -v b="$bytes" -v o="$ours" -v f="$floor" -v m="$rss" -v m0="$rs
 		r, m / 1024, m0 / 1024, (m - m0) * 1024 / r
 }'
 
+# cpu CMD: the median user + system seconds of BENCH_RUNS runs of the shell
+# command CMD, its children (each stage of a pipe) included.
+cpu() {
+	local i
+	for ((i = 0; i < ${BENCH_RUNS:-9}; i++)); do
+		/usr/bin/time -f '%U %S' bash -c "$1" 2>&1 >/dev/null | tail -n 1
+	done | awk '{ print $1 + $2 }' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
 # Today's validate against another revision's, on the same UTF-8 file, in
 # the same rounds: wall time and the program's own CPU time, which a busy
 # machine disturbs less.
@@ -58,12 +67,6 @@ if base=$(baseline_bin) && [ -n "$base" ]; then
 	read -r now before < <(paired_medians \
 		"$ELT_BIN/validate -q --schema $schema < $file > /dev/null" \
 		"$base/validate -q --schema $schema < $file > /dev/null")
-	cpu() { # the median user + system seconds of BENCH_RUNS runs of $1
-		local i
-		for ((i = 0; i < ${BENCH_RUNS:-9}; i++)); do
-			/usr/bin/time -f '%U %S' bash -c "$1" 2>&1 >/dev/null | tail -n 1
-		done | awk '{ print $1 + $2 }' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
-	}
 	now_cpu=$(cpu "$ELT_BIN/validate -q --schema $schema < $file > /dev/null")
 	then_cpu=$(cpu "$base/validate -q --schema $schema < $file > /dev/null")
 	awk -v r="$rows" -v rev="$BENCH_BASELINE" -v o="$now" -v b="$before" -v oc="$now_cpu" -v bc="$then_cpu" 'BEGIN {
@@ -86,10 +89,14 @@ l1="$BENCH_TMP/sales-latin1.csv"
 l1_rows=$((mb * 1000000 / 69)) # gen writes about 69 bytes a row
 "$ELT_BIN/gen" --rows "$l1_rows" --seed 2 --days 30 | sed "2,\$s/e/é/g; s/,/$sep/g" | iconv -f utf-8 -t latin1 >"$l1"
 l1_bytes=$(wc -c <"$l1")
-read -r conv piped < <(paired_medians \
-	"$ELT_BIN/validate -q --encoding latin1 $delim_opt --schema $schema < $l1 > /dev/null" \
-	"iconv -f latin1 -t utf-8 < $l1 | $ELT_BIN/validate -q $delim_opt --schema $schema > /dev/null")
-awk -v r="$l1_rows" -v b="$l1_bytes" -v o="$conv" -v p="$piped" -v what="$what" 'BEGIN {
+conv_cmd="$ELT_BIN/validate -q --encoding latin1 $delim_opt --schema $schema < $l1 > /dev/null"
+piped_cmd="iconv -f latin1 -t utf-8 < $l1 | $ELT_BIN/validate -q $delim_opt --schema $schema > /dev/null"
+read -r conv piped < <(paired_medians "$conv_cmd" "$piped_cmd")
+conv_cpu=$(cpu "$conv_cmd")
+piped_cpu=$(cpu "$piped_cmd")
+awk -v r="$l1_rows" -v b="$l1_bytes" -v o="$conv" -v p="$piped" -v oc="$conv_cpu" -v pc="$piped_cpu" \
+	-v what="$what" 'BEGIN {
 	printf "validate --encoding latin1, %d rows (%.0f MB Latin-1, %s)\t%.2f s, %.0f MB/s\ticonv | validate: %.2f s, %.0f MB/s\t%.2fx\n",
 		r, b / 1e6, what, o, b / o / 1e6, p, b / p / 1e6, o / p
+	printf "the same, CPU time (user + system, both stages of the pipe)\t%.2f s\t%.2f s\t%.2fx\n", oc, pc, oc / pc
 }'
