@@ -82,7 +82,8 @@ static void help(void)
 	      "clearly in another encoding gets one message naming it, and its rows are\n"
 	      "rejected unchecked. Output and rejects are UTF-8.\n\n"
 	      "Exit status: 0 success (no rejects, or within a --max-* limit); 1 rejects\n"
-	      "over the limit, a bad header or no header; 2 usage error; 3 unreadable schema or input, I/O error,\n"
+	      "over the limit, a bad header or no header, an input that is not UTF-8 (without\n"
+	      "--encoding); 2 usage error; 3 unreadable schema or input, I/O error,\n"
 	      "a pattern that could not be matched, an input without its seal (--sealed).\n"
 	      "With --seal, the seal is written only when the exit status is 0.\n",
 	      stdout);
