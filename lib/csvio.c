@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "dialect.h"
 #include "exitcode.h"
 #include "log.h"
 #include "seal.h"
@@ -50,10 +51,31 @@ struct recref {
 	bool raw_cut;
 };
 
+/* The states of the reader's own parser (dialect.h: for what libcsv cannot
+ * read), named as libcsv's where they mean the same. */
+enum own_state {
+	OWN_ROW_START,    /* nothing of a record yet */
+	OWN_FIELD_START,  /* after a delimiter */
+	OWN_UNQUOTED,
+	OWN_UNQUOTED_ESC, /* after an escape character, outside quotes */
+	OWN_QUOTED,
+	OWN_QUOTED_ESC,   /* after an escape character, inside quotes */
+	OWN_QUOTE_SEEN,   /* a quote inside a quoted field: the end, or doubled */
+	OWN_CLOSED,       /* after a quoted field's closing quote */
+};
+
 struct csvr {
 	int fd;
 	const char *name;
 	char delim;
+	struct csv_dialect dialect;
+	bool own_parser;       /* parsed here, not by libcsv (csv_dialect_own_parser) */
+	enum own_state own;    /* its state */
+	struct buf own_field;  /* the field it is reading */
+	const char *own_error; /* why it stopped */
+	bool ignoring;         /* a line may be ignored: see ignore_line */
+	bool ignored_open;     /* the rest of an ignored line is still to come */
+	unsigned long skip_left; /* lines above the header still to skip */
 	struct csv_parser parser;
 	const char *in;        /* input being parsed: inbuf, or a block */
 	size_t in_pos, in_len;
@@ -292,11 +314,21 @@ static void parser_init(struct csvr *r)
 	if (csv_init(&r->parser, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL | CSV_EMPTY_IS_NULL) != 0)
 		die(EXIT_OPER, "out of memory");
 	csv_set_delim(&r->parser, (unsigned char)r->delim);
+	csv_set_quote(&r->parser, (unsigned char)r->dialect.quote_char);
 	csv_set_space_func(&r->parser, never_space);
 	r->keeping_blanks = true;
 	csv_set_blk_size(&r->parser, CSV_BLOCK);
 	csv_set_realloc_func(&r->parser, grow_field_buffer);
 	r->at_row_start = true;
+	r->own = OWN_ROW_START;
+	r->own_field.len = 0;
+}
+
+/* Whether feed has to look for lines to ignore: one cheap test on the
+ * common path. */
+static void update_ignoring(struct csvr *r)
+{
+	r->ignoring = r->skip_left > 0 || r->ignored_open || r->dialect.comment_char != CSV_DIALECT_NONE;
 }
 
 struct csvr *csvr_open(int fd, const char *name, char delim)
@@ -309,6 +341,7 @@ struct csvr *csvr_open(int fd, const char *name, char delim)
 	r->in = r->inbuf;
 	r->line = 1;
 	r->delim = delim;
+	csv_dialect_init(&r->dialect, delim);
 	parser_init(r);
 	size_t max = CSVR_MAX_RECORD;
 	const char *env = getenv("ELT_CSV_MAX_RECORD");
@@ -360,6 +393,23 @@ struct csvr *csvr_open_blocks(const char *name, char delim)
 	return r;
 }
 
+void csvr_set_dialect(struct csvr *r, const struct csv_dialect *d)
+{
+	r->dialect = *d;
+	r->delim = d->delimiter;
+	r->own_parser = csv_dialect_own_parser(d);
+	r->skip_left = d->header_row > 1 ? d->header_row - 1 : 0;
+	csv_free(&r->parser);
+	parser_init(r);
+	update_ignoring(r);
+}
+
+void csvr_unread(struct csvr *r)
+{
+	if (r->next_rec > 0)
+		r->next_rec--;
+}
+
 void csvr_restart(struct csvr *r, uint64_t first_line, bool at_start)
 {
 	csv_free(&r->parser);
@@ -377,6 +427,9 @@ void csvr_restart(struct csvr *r, uint64_t first_line, bool at_start)
 	r->first_field = 0;
 	r->raw.len = r->raw_start = 0;
 	r->line = first_line;
+	r->ignored_open = false;
+	r->skip_left = at_start && r->dialect.header_row > 1 ? r->dialect.header_row - 1 : 0;
+	update_ignoring(r);
 }
 
 void csvr_feed(struct csvr *r, const char *data, size_t len, bool last)
@@ -407,7 +460,7 @@ bool csvr_between_records(const struct csvr *r)
 {
 	/* A record can begin, even open a quote, with no field seen yet: only
 	 * libcsv's own state tells. */
-	return r->at_row_start && !r->in_record && !r->skipping && r->replay_pos >= r->replay.len;
+	return r->at_row_start && !r->in_record && !r->skipping && !r->ignored_open && r->replay_pos >= r->replay.len;
 }
 
 /* Refills the read buffer. Returns false at end of input or on error. */
@@ -526,10 +579,12 @@ static void reject_first_line_and_replay(struct csvr *r, const char *error)
 	r->line = r->start_line + 1;
 }
 
-static const char *parse_error_reason(char c)
+static const char *parse_error_reason(const struct csvr *r, char c)
 {
-	return c == '"' ? "quote character inside an unquoted field"
-			: "character after the closing quote of a field";
+	if (r->own_parser)
+		return r->own_error;
+	return c == r->dialect.quote_char ? "quote character inside an unquoted field"
+					  : "character after the closing quote of a field";
 }
 
 /* The length of a whole line without its LF or CRLF when the line is a
@@ -539,12 +594,13 @@ static const char *parse_error_reason(char c)
  * empty field null) in a fraction of its time. 0 for any other segment. */
 static size_t plain_line(const struct csvr *r, const char *seg, size_t len, bool has_lf)
 {
-	if (!r->split_plain_lines || r->in_record || r->skipping || r->last_term_cr || r->from_rest || !has_lf)
+	if (!r->split_plain_lines || r->in_record || r->skipping || r->last_term_cr || r->from_rest || !has_lf ||
+	    r->own_parser)
 		return 0;
 	size_t n = len - 1;
 	if (n && seg[n - 1] == '\r')
 		n--;
-	if (memchr(seg, '"', n) || memchr(seg, '\r', n))
+	if (memchr(seg, r->dialect.quote_char, n) || memchr(seg, '\r', n))
 		return 0;
 	return n;
 }
@@ -571,6 +627,167 @@ static void split_plain(struct csvr *r, const char *s, size_t n)
 	}
 	r->arena.len += n + 1;
 	on_record('\n', r);
+}
+
+/* ---- the reader's own parser ----
+ * For what libcsv cannot read (doubleQuote false, an escape character,
+ * skipInitialSpace): the same contract as csv_parse() with the options
+ * parser_init gives libcsv (strict, every line end reported, an empty
+ * unquoted field NULL, every byte kept), so that the rest of the reader
+ * cannot tell the two apart. A byte at a time, which is fine for the files
+ * that need it; the default dialect never comes here. */
+
+static void own_field_end(struct csvr *r, bool quoted)
+{
+	struct buf *f = &r->own_field;
+	if (f->len == 0 && !quoted) {
+		on_field(NULL, 0, r);
+		return;
+	}
+	buf_reserve(f, 1); /* on_field reads from a non-NULL pointer */
+	on_field(f->data, f->len, r);
+	f->len = 0;
+}
+
+/* Parses s[0, len): returns len, or the offset of the byte that makes the
+ * record malformed, with why in own_error. */
+static size_t own_parse(struct csvr *r, const char *s, size_t len)
+{
+	const struct csv_dialect *d = &r->dialect;
+	const unsigned char delim = (unsigned char)d->delimiter, quote = (unsigned char)d->quote_char;
+	const int esc = d->escape_char;
+	struct buf *f = &r->own_field;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		switch (r->own) {
+		case OWN_ROW_START:
+		case OWN_FIELD_START:
+			if (c == '\r' || c == '\n') {
+				if (r->own == OWN_FIELD_START)
+					own_field_end(r, false);
+				on_record(c, r);
+				r->own = OWN_ROW_START;
+			} else if (d->skip_initial_space && (c == ' ' || c == '\t')) {
+				/* dropped: before a field, not part of it */
+			} else if (c == delim) {
+				own_field_end(r, false);
+				r->own = OWN_FIELD_START;
+			} else if (c == quote) {
+				r->own = OWN_QUOTED;
+			} else if ((int)c == esc) {
+				r->own = OWN_UNQUOTED_ESC;
+			} else {
+				buf_addc(f, (char)c);
+				r->own = OWN_UNQUOTED;
+			}
+			break;
+		case OWN_UNQUOTED:
+			if (c == delim) {
+				own_field_end(r, false);
+				r->own = OWN_FIELD_START;
+			} else if (c == '\r' || c == '\n') {
+				own_field_end(r, false);
+				on_record(c, r);
+				r->own = OWN_ROW_START;
+			} else if (c == quote) {
+				r->own_error = "quote character inside an unquoted field";
+				return i;
+			} else if ((int)c == esc) {
+				r->own = OWN_UNQUOTED_ESC;
+			} else {
+				buf_addc(f, (char)c);
+			}
+			break;
+		case OWN_UNQUOTED_ESC:
+			buf_addc(f, (char)c);
+			r->own = OWN_UNQUOTED;
+			break;
+		case OWN_QUOTED:
+			if ((int)c == esc)
+				r->own = OWN_QUOTED_ESC;
+			else if (c == quote)
+				r->own = d->double_quote ? OWN_QUOTE_SEEN : OWN_CLOSED;
+			else
+				buf_addc(f, (char)c);
+			break;
+		case OWN_QUOTED_ESC:
+			buf_addc(f, (char)c);
+			r->own = OWN_QUOTED;
+			break;
+		case OWN_QUOTE_SEEN:
+			if (c == quote) { /* doubled: one quote */
+				buf_addc(f, (char)c);
+				r->own = OWN_QUOTED;
+				break;
+			}
+			/* that quote closed the field */
+			__attribute__((fallthrough));
+		case OWN_CLOSED:
+			if (c == delim) {
+				own_field_end(r, true);
+				r->own = OWN_FIELD_START;
+			} else if (c == '\r' || c == '\n') {
+				own_field_end(r, true);
+				on_record(c, r);
+				r->own = OWN_ROW_START;
+			} else {
+				r->own_error = c == quote ? "quote character after the closing quote of a field "
+							    "(doubleQuote is false)"
+							  : "character after the closing quote of a field";
+				return i;
+			}
+			break;
+		}
+	}
+	return len;
+}
+
+/* End of input: as csv_fini(), 0, or -1 inside a quoted field. */
+static int own_fini(struct csvr *r)
+{
+	switch (r->own) {
+	case OWN_ROW_START:
+		return 0;
+	case OWN_QUOTED:
+	case OWN_QUOTED_ESC:
+		return -1;
+	case OWN_UNQUOTED_ESC: /* an escape with nothing to escape stays itself */
+		buf_addc(&r->own_field, (char)r->dialect.escape_char);
+		__attribute__((fallthrough));
+	case OWN_FIELD_START:
+	case OWN_UNQUOTED:
+		own_field_end(r, false);
+		break;
+	case OWN_QUOTE_SEEN:
+	case OWN_CLOSED:
+		own_field_end(r, true);
+		break;
+	}
+	on_record(-1, r);
+	r->own = OWN_ROW_START;
+	return 0;
+}
+
+/* Lines that are no records: the lines above the header (skip_left) and
+ * comment lines, whose first byte is the comment character where a record
+ * would begin. seg is a whole line or its first part (ends_line false),
+ * whose rest is then ignored too. Returns true when seg was ignored. Out of
+ * line: the default dialect never gets here. */
+static __attribute__((noinline)) bool ignore_line(struct csvr *r, const char *seg, size_t len, bool ends_line)
+{
+	if (r->in_record || r->skipping)
+		return false;
+	if (!r->ignored_open && !r->skip_left && !(len && (unsigned char)seg[0] == r->dialect.comment_char))
+		return false;
+	r->ignored_open = !ends_line;
+	r->last_term_cr = false; /* an LF after this line is no CRLF's */
+	if (ends_line) {
+		r->line++;
+		if (r->skip_left)
+			r->skip_left--;
+	}
+	update_ignoring(r);
+	return true;
 }
 
 /* Adds seg to the raw copy of the record being fed, which feed found may
@@ -634,9 +851,9 @@ static inline void feed_line(struct csvr *r, const char *seg, size_t len, bool e
 		r->keeping_blanks = blanks;
 	}
 	r->at_row_start = false;
-	size_t done = csv_parse(&r->parser, seg, len, on_field, on_record, r);
+	size_t done = r->own_parser ? own_parse(r, seg, len) : csv_parse(&r->parser, seg, len, on_field, on_record, r);
 	if (done < len) {
-		const char *why = parse_error_reason(seg[done]);
+		const char *why = parse_error_reason(r, seg[done]);
 		discard_partial(r);
 		if (r->start_line == r->line) {
 			/* The bad record began on this line: drop the rest of it. */
@@ -764,6 +981,8 @@ static void feed(struct csvr *r, const char *seg, size_t len, bool has_lf)
 		if (r->from_rest || (seen & SEEN_CR))
 			seen = split_at_lone_cr(r, seg, &len, &ends_line);
 	}
+	if (r->ignoring && ignore_line(r, seg, len, ends_line))
+		return;
 	/* seg is now one line or the part of one that the input holds. When
 	 * the record's raw copy has room for all of it, it is within every
 	 * limit too; otherwise over_limit looks closer. */
@@ -792,7 +1011,7 @@ static void finish(struct csvr *r)
 		push_record(r, CSVR_MALFORMED, r->skip_error, r->raw.len);
 		return;
 	}
-	if (csv_fini(&r->parser, on_field, on_record, r) == 0)
+	if ((r->own_parser ? own_fini(r) : csv_fini(&r->parser, on_field, on_record, r)) == 0)
 		return;
 	const char *why = "unterminated quoted field";
 	discard_partial(r);
@@ -897,6 +1116,7 @@ void csvr_close(struct csvr *r)
 	free(r->fields);
 	free(r->recs);
 	free(r->raw.data);
+	free(r->own_field.data);
 	free(r);
 }
 

@@ -81,6 +81,21 @@ struct csvr;
  * out-of-memory). */
 struct csvr *csvr_open(int fd, const char *name, char delim);
 
+/* Reads r with dialect d (dialect.h) instead of RFC 4180 with the
+ * delimiter given to csvr_open(): its delimiter, quote and escape
+ * characters, doubleQuote and skipInitialSpace; comment lines, and the
+ * lines above d->header_row, are skipped unread (they count in line
+ * numbers, and no record is made of them). d->header is the caller's to
+ * act on. Call before the first csvr_next() or csvr_restart(). The default
+ * dialect reads exactly as without it; the others that libcsv cannot read
+ * are parsed here, a byte at a time. */
+struct csv_dialect;
+void csvr_set_dialect(struct csvr *r, const struct csv_dialect *d);
+
+/* Makes the next csvr_next() return the record it returned last once more
+ * (csvpar: a first row that is data, not a header). */
+void csvr_unread(struct csvr *r);
+
 /* A reader the caller feeds with blocks of input instead of a fd; csvpar
  * uses it to parse pieces of one input on several threads.
  *   csvr_restart() forgets everything and starts parsing afresh at

@@ -6,6 +6,7 @@
  * model to collect config() calls, then reference resolution and a
  * depth-first search that both orders the graph and finds cycles. */
 #include "dbtproject.h"
+#include "dbtproject_int.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -164,7 +165,7 @@ struct cval {
 };
 
 static const char *const unsupported_configs[] = {
-	"grants", "contract", "database", "incremental_predicates", "full_refresh", NULL,
+	"database", "incremental_predicates", NULL,
 };
 
 static void set_str(char **dst, const char *s)
@@ -233,6 +234,7 @@ static void config_free(struct dbt_config *c)
 	free_strs(c->column_types, c->ncolumn_types * 2);
 	free(c->distributed_by);
 	free(c->colocate_with);
+	dbtc_config_free(c);
 	memset(c, 0, sizeof *c);
 }
 
@@ -384,9 +386,11 @@ static int config_set(struct dbt_config *c, const char *key, const struct cval *
 		c->replicated = v->b;
 		return 0;
 	}
-	if (strcmp(key, "indexes") == 0 || strcmp(key, "column_types") == 0)
-		return 1; /* structured: the caller handles it */
-	/* Everything else (docs, meta, description, persist_docs, quoting, ...)
+	if (strcmp(key, "indexes") == 0 || strcmp(key, "column_types") == 0 || strcmp(key, "contract") == 0 ||
+	    strcmp(key, "grants") == 0 || strcmp(key, "persist_docs") == 0 || strcmp(key, "docs") == 0 ||
+	    strcmp(key, "meta") == 0 || strcmp(key, "full_refresh") == 0)
+		return 1; /* structured: the caller handles it (dbtcontract.c for most) */
+	/* Everything else (description, quoting, ...)
 	 * does not change what SQL runs. */
 	return 0;
 want_string:
@@ -501,6 +505,8 @@ static int config_set_yaml(struct dbt_config *c, const char *key, struct ydoc *d
 	bool post;
 	if (is_hook_key(key, &post))
 		return yaml_hooks(c, post, d, n, w, err, errlen);
+	if ((rc = dbtc_config_yaml(c, key, d, n, err, errlen)) != 1)
+		return rc;
 	if (strcmp(key, "indexes") == 0)
 		return yaml_indexes(c, d, n, w, err, errlen);
 	if (!ydoc_is_map(n)) {
@@ -544,7 +550,9 @@ static int config_apply_tree(struct dbt_config *c, struct ydoc *d, yaml_node_t *
 				return -1;
 		} else if (nfqn > 0 && strcmp(k, fqn[0]) == 0) {
 			deeper = v;
-		} else if (strcmp(k, "column_types") == 0 || strcmp(k, "config") == 0) {
+		} else if (strcmp(k, "column_types") == 0 || strcmp(k, "config") == 0 || strcmp(k, "contract") == 0 ||
+			   strcmp(k, "grants") == 0 || strcmp(k, "persist_docs") == 0 || strcmp(k, "docs") == 0 ||
+			   strcmp(k, "meta") == 0) {
 			if (config_set_yaml(c, k, d, v, err, errlen))
 				return -1;
 		}
@@ -689,6 +697,8 @@ static int load_node_entries(struct dbt_project *p, struct ydoc *d, yaml_node_t 
 		yaml_node_t *cfg = ydoc_get(d, m, "config");
 		if (cfg && config_apply_map(&p->nodes[idx].cfg, d, cfg, err, errlen))
 			return -1;
+		if (dbtc_read_entry(p, (size_t)idx, d, m, err, errlen))
+			return -1;
 		add_tests_of(p, DBT_TEST_ON_NODE, (size_t)idx, d, m);
 	}
 	return 0;
@@ -737,6 +747,8 @@ static void add_node(struct dbt_project *p, enum dbt_kind kind, const char *base
 	}
 	PUSH(n.fqn, n.nfqn, xstrdup(n.name));
 	n.cfg.enabled = true;
+	n.cfg.full_refresh = -1;
+	n.cfg.docs_show = true;
 	n.cfg.materialized = kind == DBT_SEED ? MAT_SEED : MAT_VIEW;
 	PUSH(p->nodes, p->nnodes, n);
 }
@@ -895,6 +907,13 @@ static int config_set_tval(struct tmpl_render *r, const struct tmpl_call *c, str
 		return 0;
 	}
 	if (rc == 1) {
+		int got = dbtc_config_tval(cfg, key, t, err, sizeof err);
+		if (got < 0) {
+			tmpl_fail(r, c->line, "%s", err);
+			return -1;
+		}
+		if (got == 0)
+			return 0;
 		if (strcmp(key, "indexes") == 0) {
 			free_indexes(cfg);
 			if (t->kind != TV_LIST)
@@ -1365,6 +1384,8 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 			goto out;
 		free(sql);
 	}
+	if (dbtc_resolve(p, err, errlen))
+		goto out;
 	/* disabled nodes vanish, unless something still refers to them */
 	for (size_t i = 0; i < p->nnodes; i++)
 		for (size_t k = 0; k < p->nodes[i].nparents; k++) {
@@ -1420,6 +1441,7 @@ void dbt_project_free(struct dbt_project *p)
 		free_strs(n->fqn, n->nfqn);
 		tmpl_free(n->tmpl);
 		config_free(&n->cfg);
+		dbtc_node_free(n);
 		free(n->schema);
 		free(n->identifier);
 		free(n->relation);

@@ -65,6 +65,46 @@ struct dbt_hook {
 /* on_schema_change, for incremental models */
 enum dbt_osc { OSC_IGNORE, OSC_FAIL, OSC_APPEND, OSC_SYNC };
 
+/* A privilege of the grants config and the roles to give it to, as
+ * written (dbt folds nothing: the server folds unquoted role names). */
+struct dbt_grant {
+	char *privilege;
+	char **grantees;
+	size_t ngrantees;
+};
+
+/* A constraint of a contracted model (see dbtcontract.c), at column level
+ * (columns unused) or model level. Expressions are SQL text, written into
+ * the DDL as dbt writes them. A foreign key names its target either with
+ * to (ref('m') or source('s', 't'), resolved to to_node / to_source) and
+ * to_columns, or with expression ("other_table (id)"). */
+enum dbt_con_type { CON_NOT_NULL, CON_UNIQUE, CON_PRIMARY_KEY, CON_CHECK, CON_FOREIGN_KEY, CON_CUSTOM };
+
+struct dbt_constraint {
+	enum dbt_con_type type;
+	char *name;            /* or NULL */
+	char *expression;      /* or NULL */
+	char **columns;        /* model level */
+	size_t ncolumns;
+	char *to;              /* as written, or NULL */
+	long to_node, to_source; /* what to names, -1 for none */
+	char **to_columns;
+	size_t nto_columns;
+	bool warn_unsupported; /* say so when the materialization ignores it */
+	size_t line;
+};
+
+/* A column declared in a schema file: what contracts and persist_docs use. */
+struct dbt_column {
+	char *name;
+	char *data_type;       /* or NULL */
+	char *description;     /* "" when none */
+	bool quote;
+	struct dbt_constraint *constraints;
+	size_t nconstraints;
+	size_t line;
+};
+
 struct dbt_config {
 	enum dbt_mat materialized;
 	char *schema;          /* custom schema, or NULL */
@@ -96,6 +136,20 @@ struct dbt_config {
 	size_t npre_hooks, npost_hooks;
 	enum dbt_osc on_schema_change;
 	enum dbt_occ on_configuration_change;
+	/* contract: {enforced: true}: the query's columns checked against the
+	 * schema file's before the build, the table created with them */
+	bool contract_enforced;
+	/* grants: privilege -> roles; a '+privilege' key at a deeper level adds
+	 * to the roles above instead of replacing them, as in dbt */
+	struct dbt_grant *grants;
+	size_t ngrants;
+	/* persist_docs: {relation: true, columns: true} */
+	bool persist_relation, persist_columns;
+	int full_refresh;      /* -1 unset (--full-refresh decides), 0 false, 1 true */
+	bool docs_show;        /* docs: {show: ...}, true unless said */
+	/* meta: merged key by key across levels; values as JSON text */
+	char **meta;           /* key, json, key, json, ... */
+	size_t nmeta;          /* pairs */
 };
 
 struct dbt_node {
@@ -117,6 +171,14 @@ struct dbt_node {
 	size_t nchildren;
 	size_t *sources;       /* indices into dbt_project.sources */
 	size_t nsources;
+	/* from the model's schema-file entry (NULL / none without one) */
+	char *description;
+	struct dbt_column *columns;
+	size_t ncolumns;
+	struct dbt_constraint *constraints; /* model level */
+	size_t nconstraints;
+	char *yml_file;        /* the schema file describing it, or NULL */
+	size_t yml_line;
 };
 
 struct dbt_source {

@@ -623,7 +623,7 @@ static int load_schema(struct loader *L)
 	static const char *const known[] = {
 		"fields", "missingValues", "primaryKey", "uniqueKeys", "foreignKeys", "name", "title",
 		"description", "$schema", "profile", "version", "created", "homepage", "keywords",
-		"fieldsMatch", NULL,
+		"fieldsMatch", "dialect" /* a CSV Dialect: dialect.h reads it */, NULL,
 	};
 	yaml_node_t *root = ydoc_root(&L->doc);
 	if (!ydoc_is_map(root))

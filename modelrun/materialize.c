@@ -589,6 +589,15 @@ static int build_table(const struct mr_ctx *ctx, PGconn *conn, struct node_resul
 {
 	char *q;
 	PGresult *res;
+	if (n->cfg.contract_enforced) {
+		/* the contract's columns and constraints, then the rows */
+		if (mr_contract_create(ctx, conn, r, n, tmprel) || mr_distribute(ctx, conn, n, tmprel, r))
+			return -1;
+		r->rows = mr_contract_fill(conn, r, n, tmprel, sql);
+		if (r->rows == -2)
+			return -1;
+		goto built;
+	}
 	if (mr_distributes(ctx, n)) {
 		/* the query's columns, no rows; distributed; then filled */
 		q = xasprintf("create table %s as (\n%s\n) with no data", tmprel, sql);
@@ -608,6 +617,7 @@ static int build_table(const struct mr_ctx *ctx, PGconn *conn, struct node_resul
 		return -1;
 	r->rows = tuples(res);
 	PQclear(res);
+built:
 	if (create_indexes(conn, r, &n->cfg, tmprel))
 		return -1;
 	/* fresh statistics, so the models built on it next get good plans */
@@ -712,7 +722,7 @@ static int build_matview(const struct mr_ctx *ctx, PGconn *conn, struct node_res
 {
 	char *q;
 	PGresult *res;
-	if (old_kind == 'm' && !ctx->full_refresh) {
+	if (old_kind == 'm' && !mr_full_refresh(ctx, n)) {
 		q = xasprintf("create materialized view %s as (\n%s\n) with no data", tmprel, sql);
 		int rc = exec_ok(conn, r, "checking the materialized view's query", q);
 		free(q);
@@ -1238,7 +1248,7 @@ int mr_build(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *
 	int old_kind = mr_relkind(conn, r, n->schema, n->identifier);
 	if (old_kind < 0)
 		return -1;
-	bool incremental = n->cfg.materialized == MAT_INCREMENTAL && !ctx->full_refresh &&
+	bool incremental = n->cfg.materialized == MAT_INCREMENTAL && !mr_full_refresh(ctx, n) &&
 			   (old_kind == 'r' || old_kind == 'p');
 	char *rel = qualified(conn, r, n->schema, n->identifier);
 	if (!rel)
@@ -1281,7 +1291,13 @@ int mr_build(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *
 		goto out;
 	if (exec_ok(conn, r, "BEGIN", "begin"))
 		goto out;
+	/* as dbt: the contract is checked in the transaction, after the
+	 * pre-hooks and before anything is built */
+	bool contracted = n->cfg.contract_enforced && (n->cfg.materialized == MAT_TABLE ||
+						       n->cfg.materialized == MAT_VIEW || n->cfg.materialized == MAT_INCREMENTAL);
 	if (mr_hooks(ctx, conn, node, false, true, incremental, r)) {
+		rc = -1;
+	} else if (contracted && mr_contract_check(conn, r, n, sql)) {
 		rc = -1;
 	} else if (old_kind == 'f') {
 		mr_message(r, "%s exists and is a foreign table; drop it first", n->relation);
@@ -1295,8 +1311,15 @@ int mr_build(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *
 	} else {
 		rc = build_table(ctx, conn, r, n, old_kind, sql, tmprel, tmp);
 	}
+	/* grants and persist_docs: dbt applies them after the post-hooks of a
+	 * table or view, and before those of an incremental model */
+	char kind = n->cfg.materialized == MAT_VIEW ? 'v' : n->cfg.materialized == MAT_MATVIEW ? 'm' : 'r';
+	if (rc == 0 && incremental)
+		rc = mr_grants(conn, r, n, rel) || mr_persist_docs(conn, r, n, rel, kind) ? -1 : 0;
 	if (rc == 0)
 		rc = mr_hooks(ctx, conn, node, true, true, incremental, r);
+	if (rc == 0 && !incremental)
+		rc = mr_grants(conn, r, n, rel) || mr_persist_docs(conn, r, n, rel, kind) ? -1 : 0;
 	if (rc == 0) {
 		char *keep = r->response ? xstrdup(r->response) : NULL;
 		rc = exec_ok(conn, r, "COMMIT", "commit");

@@ -59,7 +59,8 @@ static void help(void)
 	      "      --exclude SELECTOR   leave these out; repeatable\n"
 	      "      --threads N          build independent models on N connections (default 1)\n"
 	      "      --vars YAML          values for var(), e.g. 'start: 2026-01-01'\n"
-	      "      --full-refresh       rebuild incremental models from scratch\n"
+	      "      --full-refresh       rebuild incremental models from scratch (not those\n"
+	      "                           whose config says full_refresh=false)\n"
 	      "      --no-wait            fail at once when another run holds the project's lock\n"
 	      "  -q, --quiet              errors only on stderr\n"
 	      "  -v, --verbose            more detail on stderr\n"
@@ -247,10 +248,21 @@ static void report_line(struct mr_ctx *ctx, size_t node)
 		snprintf(rows, sizeof rows, ", %lld rows", r->rows);
 	if (r->status == ST_OK)
 		log_info("[%zu/%zu] OK %s.%s (%s%s, %.2f s)", k, ctx->total, n->schema, n->identifier, what, rows, r->secs);
-	else if (r->status == ST_ERROR)
-		log_error("[%zu/%zu] ERROR %s.%s (%s, %.2f s): %s", k, ctx->total, n->schema, n->identifier, what,
-			  r->secs, r->message ? r->message : "failed");
-	else
+	else if (r->status == ST_ERROR) {
+		/* a message of several lines (a contract's table of differences)
+		 * goes on as indented lines of their own */
+		const char *msg = r->message ? r->message : "failed";
+		int first = (int)strcspn(msg, "\n");
+		log_error("[%zu/%zu] ERROR %s.%s (%s, %.2f s): %.*s", k, ctx->total, n->schema, n->identifier, what,
+			  r->secs, first, msg);
+		for (const char *l = msg + first; *l;) {
+			l++;
+			int len = (int)strcspn(l, "\n");
+			if (len)
+				log_error("  %.*s", len, l);
+			l += len;
+		}
+	} else
 		log_info("[%zu/%zu] SKIP %s.%s (%s): %s", k, ctx->total, n->schema, n->identifier, what,
 			 r->message ? r->message : "skipped");
 	pthread_mutex_unlock(&ctx->print_lock);

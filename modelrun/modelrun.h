@@ -116,6 +116,38 @@ void mr_tmp_name(const char *name, char *buf);
 int mr_hooks(const struct mr_ctx *ctx, PGconn *conn, size_t node, bool post, bool in_txn, bool incremental,
 	     struct node_result *r);
 
+/* ---- contract.c: contracts, grants, persist_docs ---- */
+
+/* Whether node is built as if --full-refresh were given: its full_refresh
+ * config when set (true or false), else the option, as dbt decides. */
+bool mr_full_refresh(const struct mr_ctx *ctx, const struct dbt_node *n);
+
+/* The contract check: the columns (names, and types as dbt names them)
+ * of the query sql, run without rows, against those of the schema file.
+ * Returns 0, or -1 with the model's name and dbt's table of differences
+ * in r->message; nothing is built. */
+int mr_contract_check(PGconn *conn, struct node_result *r, const struct dbt_node *n, const char *sql);
+
+/* Creates the empty table tmprel (quoted) with the contract's columns,
+ * types and constraints (column and model level). Returns 0 or -1. */
+int mr_contract_create(const struct mr_ctx *ctx, PGconn *conn, struct node_result *r, const struct dbt_node *n,
+		       const char *tmprel);
+
+/* Fills rel with the rows of sql, column by column as the contract names
+ * them. Returns the row count (-1 when the server says none), or -2 after
+ * a failure with r->message. */
+long long mr_contract_fill(PGconn *conn, struct node_result *r, const struct dbt_node *n, const char *rel,
+			   const char *sql);
+
+/* Makes the privileges the current role granted on rel (n's relation)
+ * what n's grants config says: the missing ones granted, the others
+ * revoked. Does nothing without a grants config. Returns 0 or -1. */
+int mr_grants(PGconn *conn, struct node_result *r, const struct dbt_node *n, const char *rel);
+
+/* persist_docs: the model's description on rel (kind 'r', 'v' or 'm')
+ * and the columns' on its columns. Returns 0 or -1. */
+int mr_persist_docs(PGconn *conn, struct node_result *r, const struct dbt_node *n, const char *rel, char kind);
+
 /* ---- seed.c ---- */
 
 /* Loads the seed's CSV into its table with COPY, replacing the previous

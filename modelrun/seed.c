@@ -420,6 +420,18 @@ int mr_seed(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *r
 			goto rollback;
 		PQclear(res);
 	}
+	/* as dbt: grants and persist_docs before the post-hooks */
+	if (n->cfg.ngrants || n->cfg.persist_relation || n->cfg.persist_columns) {
+		char *rel = pgconn_quote_ident(conn, n->schema, n->identifier);
+		if (!rel) {
+			mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
+			goto rollback;
+		}
+		int bad = mr_grants(conn, r, n, rel) || mr_persist_docs(conn, r, n, rel, 'r');
+		free(rel);
+		if (bad)
+			goto rollback;
+	}
 	if (mr_hooks(ctx, conn, node, true, true, false, r))
 		goto rollback;
 	char *keep = r->response ? xstrdup(r->response) : NULL;

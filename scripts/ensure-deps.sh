@@ -14,24 +14,46 @@
 #                          ../shared/citus/install.sh); users install Citus from
 #                          Citus's own packages (docs/scale-out.md)
 #   ensure-deps.sh citus-script   prints the path of that install script
+#   ensure-deps.sh dbt     the reference dbt (dbt-core + dbt-postgres, offline) in
+#                          /opt/dbt-reference, which the differential tests of
+#                          modelrun and dqcheck compare against: installed by the
+#                          script kept beside the repository (ELT_DBT_INSTALL, else
+#                          ../shared/dbt-reference/install.sh); without it those
+#                          tests are skipped
 set -euo pipefail
 
-# The install script: ELT_CITUS_INSTALL, else the one kept beside this
-# clone (../shared), else where the team's machines keep it.
-citus_script() {
+# shared_script OVERRIDE DIR: the install script of a reference kept beside
+# this clone: OVERRIDE if set, else ../shared/DIR/install.sh, else where
+# the team's machines keep it.
+shared_script() {
 	local beside
-	beside=$(cd "$(dirname "$0")/.." && pwd)/../shared/citus/install.sh
-	if [ -n "${ELT_CITUS_INSTALL:-}" ]; then
-		echo "$ELT_CITUS_INSTALL"
-	elif [ -x "$beside" ] || [ ! -x /work/shared/citus/install.sh ]; then
+	beside=$(cd "$(dirname "$0")/.." && pwd)/../shared/$2/install.sh
+	if [ -n "$1" ]; then
+		echo "$1"
+	elif [ -x "$beside" ] || [ ! -x "/work/shared/$2/install.sh" ]; then
 		echo "$beside"
 	else
-		echo /work/shared/citus/install.sh
+		echo "/work/shared/$2/install.sh"
 	fi
 }
+citus_script() { shared_script "${ELT_CITUS_INSTALL:-}" citus; }
 if [ "${1:-}" = citus-script ]; then
 	citus_script
 	exit 0
+fi
+if [ "${1:-}" = dbt ]; then
+	[ -x /opt/dbt-reference/bin/dbt ] && exit 0
+	script=$(shared_script "${ELT_DBT_INSTALL:-}" dbt-reference)
+	if [ ! -f "$script" ]; then
+		echo "dbt: not installed, and no install script at $script: the tests against dbt will be skipped" >&2
+		exit 0
+	fi
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "dbt: not installed; install it with: sudo bash $script" >&2
+		exit 3
+	fi
+	echo "installing the reference dbt with $script (about a minute)" >&2
+	exec bash "$script" /opt/dbt-reference
 fi
 if [ "${1:-}" = citus ]; then
 	for share in /usr/share/postgresql/*/extension; do

@@ -1057,3 +1057,318 @@ columns() {
 	assert_stderr_line --partial "post-hook 1: division by zero"
 	assert_equal "$(sql -c "select string_agg(code, ',') from analytics.codes")" a
 }
+
+# ---- issue 18: contracts, grants, persist_docs, enabled, full_refresh, docs, meta ----
+
+# contract_roles: the roles project contracts grants to (roles belong to
+# the cluster, not to a test's database, so they are made once).
+contract_roles() {
+	local r
+	for r in mr_contract_reader mr_contract_writer; do
+		sql -d postgres -c "do \$\$ begin create role $r; exception when duplicate_object then null; end \$\$"
+	done
+}
+
+# catalog SCHEMA: what a build leaves beyond rows, with the schema's name
+# taken out: the privileges granted, the comments on relations and their
+# columns, and the constraints (their definitions, not their names, which
+# follow the temporary table each tool builds under).
+catalog() {
+	sql -c "select table_name || ' ' || grantee || ' ' || privilege_type from information_schema.role_table_grants
+		where table_schema = '$1' and grantee <> current_user order by 1" \
+		-c "select c.relname || '.' || a.attname || ' ' || coalesce(obj_description(c.oid, 'pg_class'), '-') || ' / '
+			|| coalesce(col_description(c.oid, a.attnum), '-')
+		from pg_class c join pg_attribute a on a.attrelid = c.oid and a.attnum > 0
+		where c.relnamespace = '$1'::regnamespace and c.relkind in ('r', 'v', 'm') order by 1" \
+		-c "select conrelid::regclass::text || ' ' || pg_get_constraintdef(oid) from pg_constraint
+		where connamespace = '$1'::regnamespace order by 1" | sed "s/\b$1\./S./g"
+}
+
+@test "a contracted table is created with the declared types and constraints, which then hold, as dbt creates it" {
+	project contracts
+	contract_roles
+	run --separate-stderr "$BIN/modelrun" run
+	assert_success
+	assert_stderr_line "modelrun: models/v.sql: Constraint types are not supported for view materializations and will be ignored. Set 'warn_unsupported: false' on this constraint to ignore this warning."
+	assert_stderr_line --partial "OK analytics.child (table, 2 rows, "
+	# the schema file's types, not the query's (text -> varchar(3), smallint -> integer)
+	assert_equal "$(columns analytics.child)" "id integer, parent_id integer, name character varying(3), amount numeric(10,2)"
+	assert_equal "$(sql -c "select string_agg(pg_get_constraintdef(oid), ' | ' order by pg_get_constraintdef(oid)) from pg_constraint
+		where conrelid = 'analytics.child'::regclass")" \
+		"CHECK (((name)::text <> ''::text)) | CHECK ((amount >= (0)::numeric)) | FOREIGN KEY (parent_id) REFERENCES analytics.parent(id) | PRIMARY KEY (id) | UNIQUE (id, name)"
+	assert_equal "$(sql -c "select conname from pg_constraint where conrelid = 'analytics.child'::regclass and contype = 'c' and conname like 'amount%'")" \
+		"amount_not_negative"
+	run sql -c "insert into analytics.child values (12, 1, 'z', -1)"
+	assert_failure
+	assert_output --partial 'violates check constraint "amount_not_negative"'
+	run sql -c "insert into analytics.child values (12, 9, 'z', 1)"
+	assert_failure
+	assert_output --partial "violates foreign key constraint"
+	# the foreign key's to: orders the graph: child after parent
+	assert_equal "$("$BIN/modelrun" ls -s '+child' | tr '\n' ' ')" "contracts.parent contracts.child "
+	need_dbt
+	dbt_in "$PWD" dbt_s run >dbt.log
+	grep -q "Constraint types are not supported for view materializations" dbt.log
+	for m in parent child inc v; do
+		same_relation "analytics.$m" "dbt_s.$m"
+	done
+	assert_equal "$(catalog analytics)" "$(catalog dbt_s)"
+}
+
+@test "a contract that differs from the query fails the model before anything is built, with dbt's table of differences" {
+	project contracts
+	contract_roles
+	"$BIN/modelrun" run -q
+	printf "{{ config(materialized='table') }}\nselect 1::bigint as id, 'a' as kode, true as extra\n" >models/parent.sql
+	run --separate-stderr "$BIN/modelrun" run -s parent
+	assert_failure 1
+	assert_stderr_line --regexp '^modelrun: \[1/1\] ERROR analytics.parent \(table, [0-9.]+ s\): This model has an enforced contract that failed.$'
+	local table=(
+		"| column_name | definition_type | contract_type | mismatch_reason       |"
+		"| ----------- | --------------- | ------------- | --------------------- |"
+		"| code        |                 | TEXT          | missing in definition |"
+		"| extra       | BOOLEAN         |               | missing in contract   |"
+		"| id          | LONGINTEGER     | INTEGER       | data type mismatch    |"
+		"| kode        | TEXT            |               | missing in contract   |")
+	local line
+	for line in "${table[@]}"; do
+		assert_stderr_line "modelrun:   $line"
+	done
+	# nothing was built: the old table, its rows and its grants are there
+	assert_equal "$(columns analytics.parent)" "id integer, code text"
+	assert_equal "$(sql -c "select count(*) from analytics.parent")" 2
+	assert_equal "$(sql -c "select count(*) from pg_class where relname like '%__mr_tmp'")" 0
+	jq -e '.results[0].status == "error" and (.results[0].message | contains("| id          | LONGINTEGER"))' target/run_results.json
+	need_dbt
+	dbt_in "$PWD" dbt_s run -s parent >dbt.log || true
+	for line in "${table[@]}"; do
+		grep -qF "$line" dbt.log || { echo "dbt did not print: $line" >&2; cat dbt.log >&2; return 1; }
+	done
+}
+
+@test "a contracted model without data_type or without columns fails with dbt's words" {
+	project contracts
+	contract_roles
+	sed -i 's/^        data_type: text$//' models/schema.yml
+	run --separate-stderr "$BIN/modelrun" run -s parent
+	assert_failure 1
+	assert_stderr_line --partial "ERROR analytics.parent (table, "
+	assert_stderr_line --partial "): Contracted models require data_type to be defined for each column. Please ensure that the column name and data_type are defined within the YAML configuration for the ['code'] column(s)."
+	[ ! -x "$DBT_REF" ] || { dbt_in "$PWD" dbt_s run -s parent >dbt.log || true; grep -qF "YAML configuration for the ['code'] column(s)" dbt.log; }
+	printf "{{ config(materialized='table', contract={'enforced': true}) }}\nselect 1 as id\n" >models/lone.sql
+	run --separate-stderr "$BIN/modelrun" run -s lone
+	assert_failure 1
+	assert_stderr_line --partial "): This model has an enforced contract, and its 'columns' specification is missing"
+	need_dbt
+	dbt_in "$PWD" dbt_s run -s lone >dbt.log || true
+	grep -qF "This model has an enforced contract, and its 'columns' specification is missing" dbt.log
+}
+
+@test "a contracted view and an incremental model check their columns on every run; an incremental one needs on_schema_change fail or append_new_columns" {
+	project contracts
+	contract_roles
+	"$BIN/modelrun" run -q
+	# the view: its columns checked, its constraint not applied
+	printf "select id::bigint as id, code as label from {{ ref('parent') }}\n" >models/v.sql
+	run --separate-stderr "$BIN/modelrun" run -s v
+	assert_failure 1
+	assert_stderr_line "modelrun:   | id          | LONGINTEGER     | INTEGER       | data type mismatch |"
+	# the incremental model: checked on an incremental run too, nothing inserted
+	sed -i 's/select id, code from/select id, code, 1 as more from/' models/inc.sql
+	run --separate-stderr "$BIN/modelrun" run -s inc
+	assert_failure 1
+	assert_stderr_line "modelrun:   | more        | INTEGER         |               | missing in contract |"
+	assert_equal "$(sql -c "select count(*) from analytics.inc")" 2
+	sed -i "s/, on_schema_change='append_new_columns'//" models/inc.sql
+	run --separate-stderr "$BIN/modelrun" ls
+	assert_failure 3
+	assert_stderr_line "modelrun: models/inc.sql: Invalid value for on_schema_change: ignore. Models materialized as incremental with contracts enabled must set on_schema_change to 'append_new_columns' or 'fail'"
+	need_dbt
+	run dbt_in "$PWD" dbt_s ls
+	assert_failure
+	assert_output --partial "Invalid value for on_schema_change: ignore. Models materialized as incremental with contracts enabled must set on_schema_change to 'append_new_columns' or 'fail'"
+}
+
+@test "grants are applied after each build, '+' adds to the project's roles, and what the config no longer names is revoked, as dbt leaves them" {
+	project contracts
+	contract_roles
+	"$BIN/modelrun" run -q
+	local want="child mr_contract_reader SELECT
+inc mr_contract_writer SELECT
+parent mr_contract_reader SELECT
+parent mr_contract_writer INSERT
+parent mr_contract_writer SELECT
+v mr_contract_reader SELECT"
+	assert_equal "$(catalog analytics | grep ' SELECT$\| INSERT$\| UPDATE$')" "$want"
+	# privileges the config does not name: gone after a rebuild (table, by
+	# swap) and revoked on an incremental run
+	sql -c "grant update on analytics.parent to mr_contract_reader" -c "grant update on analytics.inc to mr_contract_reader" \
+		-c "grant select on analytics.inc to mr_contract_reader"
+	"$BIN/modelrun" run -q
+	assert_equal "$(catalog analytics | grep ' SELECT$\| INSERT$\| UPDATE$')" "$want"
+	# a role that does not exist fails the model, and its build is rolled back
+	sed -i "s/'insert': \['mr_contract_writer'\]/'insert': ['mr_no_such_role']/" models/parent.sql
+	run --separate-stderr "$BIN/modelrun" run -s parent
+	assert_failure 1
+	assert_stderr_line --partial 'applying grants: role "mr_no_such_role" does not exist'
+	assert_equal "$(catalog analytics | grep '^parent.* INSERT$')" "parent mr_contract_writer INSERT"
+	need_dbt
+	cp "$DATA/dbt/contracts/models/parent.sql" models/parent.sql
+	dbt_in "$PWD" dbt_s run >/dev/null
+	sql -c "grant update on dbt_s.parent to mr_contract_reader" -c "grant update on dbt_s.inc to mr_contract_reader" \
+		-c "grant select on dbt_s.inc to mr_contract_reader"
+	dbt_in "$PWD" dbt_s run >/dev/null
+	assert_equal "$(catalog dbt_s | grep ' SELECT$\| INSERT$\| UPDATE$')" "$want"
+}
+
+@test "persist_docs writes the schema file's descriptions as comments, quotes and all, on tables, views and columns" {
+	project contracts
+	contract_roles
+	"$BIN/modelrun" run -q
+	assert_equal "$(sql -c "select obj_description('analytics.parent'::regclass, 'pg_class')")" \
+		"The parents' table; it's described -- with quotes"
+	assert_equal "$(sql -c "select col_description('analytics.parent'::regclass, 1)")" "the parent's id"
+	assert_equal "$(sql -c "select obj_description('analytics.v'::regclass, 'pg_class') || ' / ' || col_description('analytics.v'::regclass, 1)")" \
+		"a view on parent / the id, again"
+	# a column the relation lacks (in a model without a contract): said, not failed
+	printf 'select 1 as id\n' >models/docs_only.sql
+	printf '  - name: docs_only\n    columns:\n      - name: id\n        description: one\n      - name: gone\n        description: not there\n' >>models/schema.yml
+	run --separate-stderr "$BIN/modelrun" run -s docs_only
+	assert_success
+	assert_stderr_line 'modelrun: In relation "analytics"."docs_only": The following columns are specified in the schema but are not present in the database: gone'
+	assert_equal "$(sql -c "select col_description('analytics.docs_only'::regclass, 1)")" one
+	# relation: false, columns: true at the model level replaces the project's setting whole
+	sed -i "s/^select id, code as label/{{ config(persist_docs={'columns': true}) }}\nselect id, code as label/" models/v.sql
+	sql -c "comment on view analytics.v is null"
+	"$BIN/modelrun" run -q -s v
+	assert_equal "$(sql -c "select coalesce(obj_description('analytics.v'::regclass, 'pg_class'), 'none')")" "none"
+	need_dbt
+	dbt_in "$PWD" dbt_s run -s +v docs_only >dbt.log
+	grep -q 'The following columns are specified in the schema but are not present in the database: gone' dbt.log
+	assert_equal "$(sql -c "select col_description('dbt_s.docs_only'::regclass, 1)")" one
+	assert_equal "$(sql -c "select coalesce(obj_description('dbt_s.v'::regclass, 'pg_class'), 'none') || ' / ' || col_description('dbt_s.v'::regclass, 1)")" \
+		"none / the id, again"
+}
+
+@test "enabled: false at the project, schema file and config() levels leaves a model and its tests out, as dbt does" {
+	mkdir -p p/models/off_folder
+	cat >p/dbt_project.yml <<-'EOF'
+	name: en
+	config-version: 2
+	models:
+	  en:
+	    off_folder:
+	      +enabled: false
+	    +docs: {show: false}
+	    +meta: {team: a}
+	EOF
+	printf "{{ config(enabled=false, meta={'x': [1, 2]}) }}\nselect 1 as id\n" >p/models/by_config.sql
+	printf 'select 1 as id\n' >p/models/by_yml.sql
+	printf 'select 1 as id\n' >p/models/off_folder/by_project.sql
+	printf "{{ config(docs={'show': true}, full_refresh=none) }}\nselect 1 as id\n" >p/models/kept.sql
+	cat >p/models/schema.yml <<-'EOF'
+	version: 2
+	models:
+	  - name: by_yml
+	    config:
+	      enabled: false
+	      meta: {owner: b}
+	      docs: {show: false}
+	    columns:
+	      - name: id
+	        data_tests: [not_null]
+	  - name: kept
+	    columns:
+	      - name: id
+	        data_tests: [unique]
+	EOF
+	run --separate-stderr "$BIN/modelrun" ls --project-dir p
+	assert_success
+	assert_output "en.kept"
+	run --separate-stderr "$BIN/modelrun" run --project-dir p
+	assert_success
+	assert_equal "$(sql -c "select string_agg(relname, ',' order by relname) from pg_class where relnamespace = 'analytics'::regnamespace")" kept
+	run --separate-stderr "$BIN/dqcheck" --project-dir p
+	assert_success
+	assert_stderr_line --partial "unique_kept_id"
+	refute_stderr_line --partial "not_null_by_yml_id"
+	# a ref to a disabled model is an error
+	printf "select * from {{ ref('by_yml') }}\n" >p/models/uses.sql
+	run --separate-stderr "$BIN/modelrun" ls --project-dir p
+	assert_failure 3
+	assert_stderr_line "modelrun: models/uses.sql: refers to 'by_yml', which is disabled"
+	rm p/models/uses.sql
+	need_dbt
+	run dbt_in p dbt_s ls --resource-type model --resource-type test --quiet
+	assert_success
+	assert_equal "$(printf '%s\n' "$output" | grep -v '^\s*$' | sort | tr '\n' ' ')" "en.kept en.unique_kept_id "
+}
+
+@test "full_refresh: false keeps an incremental model's rows under --full-refresh, and true rebuilds it every run, as dbt" {
+	mkdir -p p/models
+	printf 'name: fr\nconfig-version: 2\n' >p/dbt_project.yml
+	printf "{{ config(materialized='incremental', full_refresh=false) }}\nselect 1 as id\n" >p/models/keep.sql
+	printf "{{ config(materialized='incremental', full_refresh=true) }}\nselect 1 as id\n" >p/models/always.sql
+	printf "{{ config(materialized='incremental') }}\nselect 1 as id\n" >p/models/plain.sql
+	"$BIN/modelrun" run -q --project-dir p
+	run --separate-stderr "$BIN/modelrun" run --project-dir p --full-refresh
+	assert_success
+	assert_stderr_line --partial "OK analytics.keep (incremental, 1 rows, "
+	assert_stderr_line --partial "OK analytics.plain (incremental, full build, 1 rows, "
+	run --separate-stderr "$BIN/modelrun" run --project-dir p
+	assert_stderr_line --partial "OK analytics.always (incremental, full build, 1 rows, "
+	local counts="always=1 keep=3 plain=2"
+	assert_equal "$(sql -c "select string_agg(t || '=' || n, ' ' order by t) from (
+		select 'always' t, count(*) n from analytics.always union all
+		select 'keep', count(*) from analytics.keep union all select 'plain', count(*) from analytics.plain) x")" "$counts"
+	need_dbt
+	dbt_in p dbt_s run >/dev/null
+	dbt_in p dbt_s run --full-refresh >/dev/null
+	dbt_in p dbt_s run >/dev/null
+	assert_equal "$(sql -c "select string_agg(t || '=' || n, ' ' order by t) from (
+		select 'always' t, count(*) n from dbt_s.always union all
+		select 'keep', count(*) from dbt_s.keep union all select 'plain', count(*) from dbt_s.plain) x")" "$counts"
+}
+
+@test "a seed takes its grants and persist_docs too, as dbt seeds do" {
+	contract_roles
+	mkdir -p p/seeds
+	cat >p/dbt_project.yml <<-'EOF'
+	name: sg
+	config-version: 2
+	seeds:
+	  sg:
+	    +grants: {select: [mr_contract_reader]}
+	    +persist_docs: {relation: true, columns: true}
+	EOF
+	printf 'code,label\na,Alpha\n' >p/seeds/codes.csv
+	printf "version: 2\nseeds:\n  - name: codes\n    description: \"codes' list\"\n    columns:\n      - name: code\n        description: the code\n" >p/seeds/schema.yml
+	"$BIN/modelrun" seed -q --project-dir p
+	sql -c "grant update on analytics.codes to mr_contract_reader"
+	"$BIN/modelrun" seed -q --project-dir p
+	local want="codes mr_contract_reader SELECT
+codes.code codes' list / the code
+codes.label codes' list / -"
+	assert_equal "$(catalog analytics)" "$want"
+	need_dbt
+	dbt_in p dbt_s seed >/dev/null
+	sql -c "grant update on dbt_s.codes to mr_contract_reader"
+	dbt_in p dbt_s seed >/dev/null
+	assert_equal "$(catalog dbt_s)" "$want"
+}
+
+@test "a constraint of an unknown type or a foreign key to something that is not a ref or source is refused, naming file:line" {
+	project contracts
+	sed -i 's/          - type: primary_key$/          - type: primary_kee/' models/schema.yml
+	run --separate-stderr "$BIN/modelrun" ls
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: ./models/schema.yml:12: Invalid constraint type on column id"
+	sed -i "s/primary_kee/primary_key/; s/to: ref('parent')/to: parent/" models/schema.yml
+	run --separate-stderr "$BIN/modelrun" ls
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: ./models/schema.yml:35: Invalid 'ref' or 'source' syntax on foreign key constraint 'to' on model child: parent."
+	sed -i "s/to: parent/to: ref('nothing')/" models/schema.yml
+	run --separate-stderr "$BIN/modelrun" ls
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: ./models/schema.yml:35: foreign key to ref('nothing'): no model or seed is called 'nothing'"
+}

@@ -30,6 +30,19 @@ setup() {
 	done
 }
 
+@test "validate's dialect reading (its own parser, comments, skipped lines) runs clean under valgrind" {
+	cp "$DATA"/hostile/*.csv .
+	for f in *.csv; do
+		status=0
+		"${VG[@]}" "$BIN/validate" -q --escape-char '\' --no-double-quote --skip-initial-space --comment-char '#' \
+			--header-row 2 --rejects /dev/null "$f" >/dev/null 2>err || status=$?
+		[ "$status" -ne 99 ] || { cat err; fail "valgrind found errors on $f"; }
+	done
+	printf 'a;b\n1;2\n' >semi.csv
+	run --separate-stderr "${VG[@]}" "$BIN/validate" --sniff --no-header semi.csv
+	assert_success
+}
+
 @test "modelrun seed and run and dqcheck run clean under valgrind on the sales project" {
 	db="valgrind_${BATS_TEST_NUMBER}"
 	psql -X -q -d postgres -c "drop database if exists $db" -c "create database $db"

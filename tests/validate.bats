@@ -1325,3 +1325,360 @@ people_files() {
 	run --separate-stderr "$BIN/validate" --sealed cut16.csv
 	assert_failure 3
 }
+
+# ---------------------------------------------------------------------------
+# CSV dialects (issue 16), as Frictionless's CSV Dialect (v1.2) and Table
+# Dialect (v2) word them: each property, its default, the spec's own
+# examples; --sniff; one message for a delimiter that looks wrong; the
+# output is RFC 4180 CSV with commas whatever the input's dialect; and
+# parallel reading gives what one reader gives under every dialect.
+# ---------------------------------------------------------------------------
+
+@test "dialect delimiter: the spec's id|name example reads as two columns, and the output is comma CSV" {
+	printf 'id|name\n1|apple\n2|orange\n3|red,ripe\n' >in.csv
+	run --separate-stderr "$BIN/validate" --delimiter '|' in.csv
+	assert_success
+	assert_output "$(printf 'id,name\n1,apple\n2,orange\n3,"red,ripe"')"
+	# the same from a dialect file
+	echo '{"delimiter": "|"}' >d.json
+	run --separate-stderr "$BIN/validate" --dialect d.json in.csv
+	assert_success
+	assert_output "$(printf 'id,name\n1,apple\n2,orange\n3,"red,ripe"')"
+	# the default delimiter is a comma
+	printf 'a,b\n1,2\n' >c.csv
+	run --separate-stderr "$BIN/validate" c.csv
+	assert_output "$(printf 'a,b\n1,2')"
+}
+
+@test "dialect delimiter: any single byte, tab by name; -t keeps tab-separated input and output" {
+	printf 'a\tb\n1\tx,y\n' >in.tsv
+	run --separate-stderr "$BIN/validate" --delimiter tab in.tsv
+	assert_success
+	assert_output "$(printf 'a,b\n1,"x,y"')"
+	run --separate-stderr "$BIN/validate" -t in.tsv
+	assert_success
+	assert_output "$(printf 'a\tb\n1\tx,y')"
+	printf 'a;b\n1;2\n' >in.csv
+	run --separate-stderr "$BIN/validate" --delimiter ';' in.csv
+	assert_output "$(printf 'a,b\n1,2')"
+	run --separate-stderr "$BIN/validate" --delimiter ';;' in.csv
+	assert_failure 2
+	assert_equal "$stderr" 'validate: --delimiter: ";;" is not one character (a byte; "tab" for a tab)'
+}
+
+@test "dialect quoteChar: the spec's 'apple,fruits' example is one cell, written back with double quotes" {
+	printf "id,name\n1,'apple,fruits'\n2,'orange,fruits'\n3,'it''s'\n4,say \"hi\"\n" >in.csv
+	run --separate-stderr "$BIN/validate" --quote-char "'" in.csv
+	assert_success
+	assert_output "$(printf 'id,name\n1,"apple,fruits"\n2,"orange,fruits"\n3,it'"'"'s\n4,"say ""hi"""')"
+	echo "{\"quoteChar\": \"'\"}" >d.json
+	run --separate-stderr "$BIN/validate" --dialect d.json in.csv
+	assert_success
+	assert_line --index 1 '1,"apple,fruits"'
+}
+
+@test "dialect doubleQuote: true by default, two quotes inside quotes are one, as the spec's example" {
+	printf 'id,name\n1,"apple""fruits"\n2,"orange""fruits"\n' >in.csv
+	run --separate-stderr "$BIN/validate" in.csv
+	assert_success
+	assert_output "$(printf 'id,name\n1,"apple""fruits"\n2,"orange""fruits"')"
+	echo '{"doubleQuote": true}' >d.json
+	run --separate-stderr "$BIN/validate" --dialect d.json in.csv
+	assert_success
+	assert_line --index 1 '1,"apple""fruits"'
+}
+
+@test "dialect doubleQuote false: a quote closes the field, so a doubled one makes the row malformed" {
+	printf 'id,name\n1,"apple""fruits"\n2,"plain, quoted"\n' >in.csv
+	run --separate-stderr "$BIN/validate" --no-double-quote --rejects rej.csv in.csv
+	assert_failure 1
+	assert_output "$(printf 'id,name\n2,"plain, quoted"')"
+	assert_equal "$(tail -n +2 rej.csv | cut -d, -f2-4)" '2,,source-error'
+	run grep -c 'doubleQuote is false' rej.csv
+	assert_output 1
+	echo '{"doubleQuote": false}' >d.json
+	run --separate-stderr "$BIN/validate" --dialect d.json in.csv
+	assert_failure 1
+}
+
+@test "dialect escapeChar: the spec's apple|,fruits example reads apple,fruits; it escapes quotes and itself" {
+	printf 'id,name\n1,apple|,fruits\n2,orange|,fruits\n' >in.csv
+	run --separate-stderr "$BIN/validate" --escape-char '|' in.csv
+	assert_success
+	assert_output "$(printf 'id,name\n1,"apple,fruits"\n2,"orange,fruits"')"
+	printf 'a,b\n1,"say \\"hi\\""\n2,back\\\\slash\n3,two\\\nlines\n' >esc.csv
+	echo '{"escapeChar": "\\", "doubleQuote": false}' >d.json
+	run --separate-stderr "$BIN/validate" --dialect d.json esc.csv
+	assert_success
+	assert_output "$(printf 'a,b\n1,"say ""hi"""\n2,back\\slash\n3,"two\nlines"')"
+	# without an escape character (the default) the comma splits the cell
+	run --separate-stderr "$BIN/validate" -q --rejects rej.csv in.csv
+	assert_failure 1
+	assert_output 'id,name'
+	assert_equal "$(tail -n +2 rej.csv | cut -d, -f2,4)" "$(printf '2,extra-cell\n3,extra-cell')"
+}
+
+@test "dialect skipInitialSpace: false by default keeps the space; true drops it, as the spec's example" {
+	printf 'id, name\n1, apple\n2, "orange, ripe"\n' >in.csv
+	run --separate-stderr "$BIN/validate" --skip-initial-space in.csv
+	assert_success
+	assert_output "$(printf 'id,name\n1,apple\n2,"orange, ripe"')"
+	echo '{"skipInitialSpace": true}' >d.json
+	run --separate-stderr "$BIN/validate" --dialect d.json in.csv
+	assert_success
+	assert_line --index 1 '1,apple'
+	# the default: the space is part of the next field (a quote after it strays)
+	run --separate-stderr "$BIN/validate" -q --rejects rej.csv in.csv
+	assert_failure 1
+	assert_output "$(printf 'id, name\n1, apple')"
+	assert_equal "$(tail -n +2 rej.csv | cut -d, -f2,4)" '3,source-error'
+}
+
+@test "dialect commentChar: the spec's #fruits row is omitted, and line numbers still count it" {
+	printf 'id,name\n#fruits\n1,apple\n# a comment with a "stray quote\n2,orange\nx,pear\n' >in.csv
+	run --separate-stderr "$BIN/validate" --comment-char '#' --type id=integer --rejects rej.csv in.csv
+	assert_failure 1
+	assert_output "$(printf 'id,name\n1,apple\n2,orange')"
+	assert_equal "$(tail -n +2 rej.csv | cut -d, -f2-4)" '6,id,type-error'
+	assert_equal "$stderr" 'validate: 3 rows read, 2 valid, 1 rejected (type-error 1): rows were rejected'
+	# a comment character inside a field, or quoted, is data
+	printf 'id,name\n1,#2\n"#3",x\n' >in.csv
+	run --separate-stderr "$BIN/validate" --comment-char '#' in.csv
+	assert_success
+	assert_output "$(printf 'id,name\n1,#2\n#3,x')"
+	# without commentChar (the default) a comment line is a row
+	printf 'id,name\n#fruits\n1,apple\n' >in.csv
+	run --separate-stderr "$BIN/validate" -q --rejects rej.csv in.csv
+	assert_failure 1
+	assert_equal "$(tail -n +2 rej.csv | cut -d, -f2,4)" '2,missing-cell'
+}
+
+@test "dialect header row: --header-row N takes line N as the header and skips the lines above unread" {
+	printf 'Sales export "draft\ngenerated 2026-12-01\nid,name\n1,apple\n2,x\n' >in.csv
+	run --separate-stderr "$BIN/validate" --header-row 3 --type id=integer in.csv
+	assert_success
+	assert_output "$(printf 'id,name\n1,apple\n2,x')"
+	run --separate-stderr "$BIN/validate" --skip-rows 2 --type id=integer --rejects rej.csv in.csv
+	assert_success
+	assert_output "$(printf 'id,name\n1,apple\n2,x')"
+	# the spec's headerRows, one row of it
+	echo '{"headerRows": [3]}' >d.json
+	run --separate-stderr "$BIN/validate" --dialect d.json in.csv
+	assert_success
+	assert_line --index 0 'id,name'
+	# line numbers are the file's
+	printf 'junk\nid,name\nq,apple\n' >in.csv
+	run --separate-stderr "$BIN/validate" --header-row 2 --type id=integer in.csv
+	assert_failure 1
+	assert_equal "${stderr%%$'\n'*}" 'validate: in.csv:3: column id type-error: "q" is not an integer'
+	run --separate-stderr "$BIN/validate" --header-row 2 --skip-rows 2 in.csv
+	assert_failure 2
+	assert_equal "$stderr" 'validate: --skip-rows: the header row is already line 2'
+	echo '{"headerRows": [1, 2]}' >d.json
+	run --separate-stderr "$BIN/validate" --dialect d.json in.csv
+	assert_failure 3
+	assert_equal "$stderr" 'validate: d.json:1: dialect: "headerRows" lists 2 rows: a header of several rows is not supported'
+}
+
+@test "dialect header false: the spec's rows are data; columns take the schema's names, or field1, field2" {
+	printf '1,apple\n2,orange\n' >in.csv
+	run --separate-stderr "$BIN/validate" --no-header in.csv
+	assert_success
+	assert_output "$(printf 'field1,field2\n1,apple\n2,orange')"
+	assert_equal "$stderr" 'validate: 2 rows read, 2 valid, 0 rejected'
+	printf 'fields: [{name: id, type: integer}, {name: name}]\ndialect: {header: false}\n' >s.yaml
+	printf '1,apple\nx,orange\n' >in.csv
+	run --separate-stderr "$BIN/validate" --schema s.yaml --rejects rej.csv in.csv
+	assert_failure 1
+	assert_output "$(printf 'id,name\n1,apple')"
+	assert_equal "$(tail -n +2 rej.csv | cut -d, -f2-4)" '2,id,type-error'
+	# a row as short as the schema's fields is a missing cell, not a missing label
+	printf '1\n' >in.csv
+	run --separate-stderr "$BIN/validate" --schema s.yaml --rejects rej.csv in.csv
+	assert_failure 1
+	assert_equal "$(tail -n +2 rej.csv | cut -d, -f2-4)" '1,name,missing-cell'
+}
+
+@test "dialect sources: a schema's dialect, then --dialect FILE, then options, each overriding the one before" {
+	printf 'fields: [{name: a}, {name: b}]\ndialect: {delimiter: ";", quoteChar: "'"'"'"}\n' >s.yaml
+	printf "a;b\n1;'x;y'\n" >semi.csv
+	run --separate-stderr "$BIN/validate" --schema s.yaml semi.csv
+	assert_success
+	assert_output "$(printf 'a,b\n1,x;y')"
+	printf "a|b\n1|'x|y'\n" >pipe.csv
+	echo '{"delimiter": "|"}' >d.json
+	run --separate-stderr "$BIN/validate" --schema s.yaml --dialect d.json pipe.csv
+	assert_success
+	assert_output "$(printf 'a,b\n1,x|y')"
+	printf 'a:b\n1:"x:y"\n' >colon.csv
+	run --separate-stderr "$BIN/validate" --schema s.yaml --dialect d.json --delimiter : --quote-char '"' colon.csv
+	assert_success
+	assert_output "$(printf 'a,b\n1,x:y')"
+	# a schema without a dialect is read as RFC 4180, and "dialect" draws no unknown-key warning
+	printf 'fields: [{name: a}, {name: b}]\n' >plain.yaml
+	run --separate-stderr "$BIN/validate" --schema s.yaml semi.csv
+	refute_output --partial 'unknown key'
+}
+
+@test "dialect: what the spec allows but validate cannot read is refused with file and line, exit 3" {
+	printf 'a,b\n1,2\n' >in.csv
+	printf '{\n  "delimiter": ",",\n  "nullSequence": "NA"\n}\n' >d.json
+	run --separate-stderr "$BIN/validate" --dialect d.json in.csv
+	assert_failure 3
+	assert_equal "$stderr" "validate: d.json:3: dialect: \"nullSequence\" is not supported: list the value in the schema's missingValues instead"
+	echo '{"lineTerminator": ";"}' >d.json
+	run --separate-stderr "$BIN/validate" --dialect d.json in.csv
+	assert_failure 3
+	assert_equal "$stderr" 'validate: d.json:1: dialect: "lineTerminator" other than CRLF, LF or CR is not supported'
+	# the spec's lineTerminator values are all read alike; unknown keys are warned about
+	echo '{"lineTerminator": "\n", "caseSensitiveHeader": false, "mystery": 1}' >d.json
+	run --separate-stderr "$BIN/validate" --dialect d.json in.csv
+	assert_success
+	assert_equal "${stderr%%$'\n'*}" 'validate: d.json:1: dialect: unknown key "mystery" ignored'
+}
+
+@test "dialect: characters that cannot work together are a usage error, exit 2" {
+	printf 'a,b\n1,2\n' >in.csv
+	run --separate-stderr "$BIN/validate" --quote-char , in.csv
+	assert_failure 2
+	assert_equal "$stderr" "validate: the dialect cannot be read: the delimiter and the quote character are both ','"
+	run --separate-stderr "$BIN/validate" --escape-char '"' in.csv
+	assert_failure 2
+	run --separate-stderr "$BIN/validate" --sniff --delimiter ';' in.csv
+	assert_failure 2
+}
+
+@test "--sniff finds a ; tab | or : delimiter from the first rows and says so on stderr" {
+	"$BIN/gen" --rows 200 --seed 4 >s.csv
+	for d in ';' $'\t' '|' ':'; do
+		# gen's timestamps hold colons: quote every field for the ':' case
+		if [ "$d" = : ]; then
+			sed 's/[^,]*/"&"/g; s/,/:/g' s.csv >in.csv
+		else
+			tr , "$d" <s.csv >in.csv
+		fi
+		run --separate-stderr "$BIN/validate" --sniff --schema "$SCHEMA" in.csv
+		assert_success
+		assert_equal "$output" "$(cat s.csv)"
+		name="'$d'"
+		[ "$d" = $'\t' ] && name=tab
+		assert_equal "${stderr%%$'\n'*}" "validate: in.csv: sniffed the delimiter $name (8 columns)"
+	done
+}
+
+@test "--sniff on stdin, and on a sealed stream, passes every byte on" {
+	"$BIN/gen" --rows 3000 --seed 5 --seal | tr , ';' >sealed.txt
+	run --separate-stderr "$BIN/validate" --sniff --sealed --schema "$SCHEMA" <sealed.txt
+	assert_success
+	assert_equal "$(printf '%s\n' "$output" | wc -l)" 3001
+	assert_equal "${stderr%%$'\n'*}" "validate: <stdin>: sniffed the delimiter ';' (8 columns)"
+}
+
+@test "--sniff that finds nothing says so and reads with the comma" {
+	printf 'word\nalpha\nbeta\n' >in.csv
+	run --separate-stderr "$BIN/validate" --sniff in.csv
+	assert_success
+	assert_output "$(printf 'word\nalpha\nbeta')"
+	assert_equal "${stderr%%$'\n'*}" "validate: in.csv: --sniff found no delimiter that splits the first rows alike; reading with ','"
+}
+
+@test "a file of semicolons read with commas gets one message suggesting --delimiter ';', not a reject per row" {
+	"$BIN/gen" --rows 5000 --seed 6 | tr , ';' | sed 's/\.\([0-9][0-9]\)/,\1/g' >in.csv
+	run --separate-stderr "$BIN/validate" --schema "$SCHEMA" --rejects rej.csv in.csv
+	assert_failure 1
+	assert_output ''
+	assert_equal "$(wc -l <rej.csv)" 2
+	run cut -d, -f2-4 rej.csv
+	assert_line --index 1 '1,,source-error'
+	run grep -c "try --delimiter ';' (the rows were not checked)" rej.csv
+	assert_output 1
+	run --separate-stderr "$BIN/validate" --schema "$SCHEMA" in.csv
+	assert_equal "${stderr##*$'\n'}" "validate: 0 rows read, 0 valid, 0 rejected; header problems (source-error 1): an input's delimiter looks wrong"
+	# told the right one, every row passes
+	run --separate-stderr "$BIN/validate" --schema "$SCHEMA" --delimiter ';' in.csv
+	assert_failure 1 # the decimal commas are not numbers
+	run --separate-stderr "$BIN/validate" --delimiter ';' in.csv
+	assert_success
+}
+
+@test "the delimiter hint: one message when a schema's columns all sit in one; only a hint without a schema" {
+	printf 'id|name\n1|apple\n2|pear\n' >in.csv
+	printf 'fields: [{name: id}, {name: name}]\n' >s.yaml
+	run --separate-stderr "$BIN/validate" --schema s.yaml --rejects rej.csv in.csv
+	assert_failure 1
+	assert_equal "$(wc -l <rej.csv)" 2
+	run grep -c "the header is one column where the schema has 2 fields, but with '|' the header and the first rows all have 2 fields: try --delimiter '|'" rej.csv
+	assert_output 1
+	# one column is fine CSV without a schema: the rows pass, with a hint
+	run --separate-stderr "$BIN/validate" in.csv
+	assert_success
+	assert_output "$(cat in.csv)"
+	assert_equal "${stderr%%$'\n'*}" "validate: in.csv: with the delimiter ',' every row is one column, but with '|' the header and the first rows all have 2 fields: is the delimiter '|'? (--delimiter or --sniff)"
+	# rows that merely vary (a ragged file) get their rejects as before
+	printf 'a,b\n1,2,3\n4\n5,6\n' >ragged.csv
+	run --separate-stderr "$BIN/validate" -q --rejects rej.csv ragged.csv
+	assert_failure 1
+	assert_equal "$(wc -l <rej.csv)" 3
+}
+
+@test "the output and the rejects are RFC 4180 CSV with commas whatever the input dialect; raw keeps the row as read" {
+	printf "id;name\n1;'a;b'\n2;'say \"hi\"'\nx;'c'\n" >in.csv
+	run --separate-stderr "$BIN/validate" --delimiter ';' --quote-char "'" --type id=integer --rejects rej.csv in.csv
+	assert_failure 1
+	assert_output "$(printf 'id,name\n1,a;b\n2,"say ""hi"""')"
+	assert_equal "$(tail -n +2 rej.csv)" "in.csv,4,id,type-error,,\"\"\"x\"\" is not an integer\",x;'c'"
+}
+
+# The same input in a dialect, through csvpar with small chunks on several
+# threads and through one thread: the same output and rejects.
+same_both_ways() {
+	ELT_CSV_CHUNK_BYTES=4096 "$BIN/validate" -q --threads 3 --rejects rej3.csv "$@" >out3.csv || true
+	"$BIN/validate" -q --threads 0 --rejects rej0.csv "$@" >out0.csv || true
+	cmp out3.csv out0.csv && cmp rej3.csv rej0.csv
+}
+
+@test "dialect: parallel reading gives what one reader gives, under every dialect" {
+	"$BIN/gen" --rows 4000 --seed 7 --dirty 0.05 >s.csv
+	# semicolons, single quotes around every name, a comment every so often,
+	# multi-line quoted fields, escaped delimiters, and a stray quote
+	awk -F, -v OFS=';' 'NR > 1 && NR % 97 == 0 { print "# it'"'"'s a comment \"" }
+		{ $1 = "'"'"'" $1 (NR % 13 == 0 ? "\nmore" : "") "'"'"'"; $2 = $2 "\\;x"; print }
+		NR == 2000 { print "1;x'"'"'y;2" }' s.csv >in.csv
+	rules=(--type quantity=integer --require currency,amount)
+	run same_both_ways --delimiter ';' --quote-char "'" --comment-char '#' --escape-char '\' "${rules[@]}" in.csv
+	assert_success
+	assert [ "$(wc -l <out0.csv)" -gt 3000 ]
+	assert [ "$(wc -l <rej0.csv)" -gt 20 ]
+	run same_both_ways --delimiter ';' --quote-char "'" --comment-char '#' --escape-char '\' --no-double-quote \
+		--skip-initial-space "${rules[@]}" in.csv
+	assert_success
+	tr , '|' <s.csv | sed 's/|/| /g' >pipe.csv
+	run same_both_ways --delimiter '|' --skip-initial-space --header-row 1 pipe.csv
+	assert_success
+	(printf 'preamble "\n\n'; tail -n +1 s.csv) >pre.csv
+	run same_both_ways --header-row 3 pre.csv
+	assert_success
+	tail -n +2 s.csv >nohead.csv
+	run same_both_ways --no-header --schema "$SCHEMA" nohead.csv
+	assert_success
+}
+
+@test "dialect: every hostile input, read under each dialect, keeps rows in = rows out + rejects without a crash" {
+	cp "$DATA"/hostile/*.csv .
+	dialects=("--delimiter ; --quote-char '" "--escape-char \\ --no-double-quote --comment-char #"
+		"--skip-initial-space --header-row 2" "--no-header --comment-char ,")
+	for f in *.csv; do
+		for d in "${dialects[@]}"; do
+			status=0
+			# shellcheck disable=SC2086
+			"$BIN/validate" --report json -q $d --rejects rej.csv "$f" >out.csv 2>err || status=$?
+			[ "$status" -le 1 ] || fail "$f with $d: exit $status: $(cat err)"
+			rows=$(sed -n 's/.*"rows": \([0-9]*\).*/\1/p' err)
+			valid=$(sed -n 's/.*"valid": \([0-9]*\).*/\1/p' err)
+			rejected=$(($(wc -l <rej.csv) - 1))
+			header=$(grep -o '"header_problems": {[^}]*}' err | grep -o '[0-9][0-9]*' | awk '{ n += $1 } END { print n + 0 }')
+			[ "$rows" -eq $((valid + rejected - ${header:-0})) ] ||
+				fail "$f with $d: $rows rows, $valid valid, $rejected rejects ($header for the header)"
+		done
+	done
+}

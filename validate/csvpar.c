@@ -49,6 +49,8 @@ struct slot {
 struct pipeline {
 	int fd;
 	const struct csvpar_opts *o;
+	struct csv_dialect dialect;
+	bool simple_cut;      /* no escape or comment character: memchr for quotes */
 	const struct csvpar_ops *ops;
 	size_t chunk_bytes;
 
@@ -122,13 +124,55 @@ struct cut_scan {
 	size_t scanned; /* bytes looked at */
 	bool odd;       /* quotes in them */
 	size_t cut;     /* the best place so far, or 0 */
+	bool escaped;   /* the last byte looked at was an escape character */
+	bool in_comment; /* inside a comment line */
+	bool line_start; /* the next byte starts a line (a chunk's first does) */
 };
 
-static void scan_for_cut(struct cut_scan *sc, const char *s, size_t len)
+/* scan_for_cut for a dialect with an escape or a comment character: a
+ * byte at a time. A chunk starts at a line start. */
+static void scan_dialect(struct cut_scan *sc, const struct csv_dialect *d, const char *s, size_t len)
 {
 	size_t pos = sc->scanned;
+	if (pos == 0)
+		sc->line_start = true;
+	for (; pos < len; pos++) {
+		unsigned char c = (unsigned char)s[pos];
+		bool at_start = sc->line_start;
+		sc->line_start = false;
+		if (sc->in_comment) {
+			if (c == '\n') {
+				sc->in_comment = false;
+				sc->line_start = true;
+				sc->cut = pos + 1;
+			}
+		} else if (sc->escaped) {
+			sc->escaped = false;
+		} else if ((int)c == d->escape_char) {
+			sc->escaped = true;
+		} else if (c == (unsigned char)d->quote_char) {
+			sc->odd = !sc->odd;
+		} else if (c == '\n') {
+			sc->line_start = true;
+			if (!sc->odd)
+				sc->cut = pos + 1;
+		} else if (at_start && !sc->odd && (int)c == d->comment_char) {
+			sc->in_comment = true;
+		}
+	}
+	sc->scanned = len;
+}
+
+static void scan_for_cut(const struct pipeline *p, struct cut_scan *sc, const char *s, size_t len)
+{
+	if (!p->simple_cut) {
+		scan_dialect(sc, &p->dialect, s, len);
+		return;
+	}
+	const char quote = p->dialect.quote_char;
+	size_t pos = sc->scanned;
 	while (pos < len) {
-		const char *q = memchr(s + pos, '"', len - pos);
+		const char *q = memchr(s + pos, quote, len - pos);
 		size_t stop = q ? (size_t)(q - s) : len;
 		if (!sc->odd) {
 			const char *lf = memrchr(s + pos, '\n', stop - pos);
@@ -185,7 +229,7 @@ static size_t fill_chunk(struct pipeline *p, struct slot *c)
 	struct cut_scan sc = { 0 };
 	for (;;) {
 		if (c->len >= p->chunk_bytes) {
-			scan_for_cut(&sc, c->data, c->len);
+			scan_for_cut(p, &sc, c->data, c->len);
 			if (sc.cut)
 				return sc.cut;
 			/* One stray quote makes every line end after it look inside
@@ -237,7 +281,7 @@ static size_t fill_chunk(struct pipeline *p, struct slot *c)
 		}
 		c->len += (size_t)n;
 		if (!ready) {
-			scan_for_cut(&sc, c->data, c->len);
+			scan_for_cut(p, &sc, c->data, c->len);
 			if (sc.cut)
 				return sc.cut;
 		}
@@ -254,9 +298,11 @@ static void *reader_main(void *arg)
 	struct pipeline *p = arg;
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	pthread_setname_np(pthread_self(), "csv-read");
-	char *carry = NULL;
+	size_t carry_len = p->o->prefix_len;
+	char *carry = xrealloc(NULL, carry_len + 1);
+	if (carry_len)
+		memcpy(carry, p->o->prefix, carry_len);
 	pthread_cleanup_push(free_at, &carry);
-	size_t carry_len = 0;
 	uint64_t line = 1, bytes = 0;
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
@@ -316,7 +362,8 @@ static void *worker_main(void *arg)
 	const struct csvpar_ops *ops = p->ops;
 	pthread_setname_np(pthread_self(), "csv-work");
 	void *worker = ops->worker_new ? ops->worker_new(ops->ctx) : NULL;
-	struct csvr *r = csvr_open_blocks(p->o->name, p->o->delim);
+	struct csvr *r = csvr_open_blocks(p->o->name, p->dialect.delimiter);
+	csvr_set_dialect(r, &p->dialect);
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		struct slot *c = slot_of(p, p->next_work);
@@ -424,6 +471,11 @@ static size_t chunk_size(const struct csvpar_opts *o)
 bool csvpar_run(int fd, const struct csvpar_opts *o, const struct csvpar_ops *ops, char *err, size_t errsize)
 {
 	struct pipeline p = { .fd = fd, .o = o, .ops = ops, .chunk_bytes = chunk_size(o) };
+	if (o->dialect)
+		p.dialect = *o->dialect;
+	else
+		csv_dialect_init(&p.dialect, o->delim);
+	p.simple_cut = p.dialect.escape_char == CSV_DIALECT_NONE && p.dialect.comment_char == CSV_DIALECT_NONE;
 	pthread_mutex_init(&p.lock, NULL);
 	pthread_cond_init(&p.changed, NULL);
 	p.nslots = 2 * (size_t)o->threads + 2;
@@ -434,7 +486,8 @@ bool csvpar_run(int fd, const struct csvpar_opts *o, const struct csvpar_ops *op
 
 	void *worker = ops->worker_new ? ops->worker_new(ops->ctx) : NULL;
 	void *result = ops->result_new(ops->ctx);
-	struct csvr *alone = csvr_open_blocks(o->name, o->delim); /* the caller's own */
+	struct csvr *alone = csvr_open_blocks(o->name, p.dialect.delimiter); /* the caller's own */
+	csvr_set_dialect(alone, &p.dialect);
 	csvr_restart(alone, 1, true);
 	bool on_my_own = true, header_seen = false, ok = true;
 	err[0] = '\0';
@@ -465,6 +518,8 @@ bool csvpar_run(int fd, const struct csvpar_opts *o, const struct csvpar_ops *op
 				if (rec) {
 					ops->header(ops->ctx, rec);
 					header_seen = true;
+					if (o->first_is_data)
+						csvr_unread(alone);
 				}
 			}
 			ops->result_clear(ops->ctx, result);

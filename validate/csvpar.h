@@ -13,7 +13,10 @@
  * wrong; the chunk's reader then ends inside a record, its
  * result is thrown away, and the caller's thread parses on from that
  * chunk's start one chunk at a time, as a single reader would, until a chunk
- * ends between records again. Records, line numbers and errors are
+ * ends between records again. With a dialect, quotes are its quote
+ * character, an escaped byte is not counted, and a comment line is passed
+ * over (the guess only has to be good: correctness never rests on it).
+ * Records, line numbers and errors are
  * therefore those of csvr_open() on the same input, whatever the chunk size
  * and the number of threads (the tests compare them). */
 #ifndef ELT_CSVPAR_H
@@ -21,6 +24,7 @@
 
 #include "csvio.h"
 #include "decode.h"
+#include "dialect.h"
 #include "seal.h"
 
 #include <stdbool.h>
@@ -49,6 +53,11 @@ struct csvpar_ops {
 struct csvpar_opts {
 	const char *name;   /* for messages */
 	char delim;
+	const struct csv_dialect *dialect; /* or NULL: RFC 4180 with delim */
+	bool first_is_data; /* the header callback's record is also the first
+	                       row the work gets (a dialect without a header) */
+	const char *prefix; /* the input's first prefix_len bytes, already read */
+	size_t prefix_len;  /* from fd by the caller (to sniff them) */
 	unsigned threads;   /* working threads besides the caller's; 0: none */
 	size_t chunk_bytes; /* 0: 1 MiB, or $ELT_CSV_CHUNK_BYTES (for tests) */
 	struct seal_in *seal; /* a sealed input: its seal is held back here, for

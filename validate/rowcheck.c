@@ -398,8 +398,10 @@ static bool write_row(const struct validator *v, struct csvw *out, const struct 
 	/* When the input row had no quotes (its raw length is its fields plus
 	 * delimiters) and the columns keep their order, the raw bytes are
 	 * already the normal form: an unquoted field cannot hold a delimiter,
-	 * quote or line break. */
-	if (v->same_order) {
+	 * quote or line break. That holds when the input's delimiter and
+	 * quote are the output's (raw_copy_ok); a row in any other dialect is
+	 * written out field by field, as RFC 4180 wants it. */
+	if (v->same_order && v->raw_copy_ok) {
 		size_t plain = rec->nfields - 1;
 		for (size_t c = 0; c < rec->nfields; c++)
 			plain += rec->fields[c].len;

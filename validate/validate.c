@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,9 @@ static void usage(FILE *to)
 	      "                [--type COL=TYPE] [--min COL=V] [--max COL=V] [--enum COL=A,B]\n"
 	      "                [--pattern COL=RE] [--unique COL] [--seal] [--sealed]\n"
 	      "                [--encoding NAME] [--threads N] [-t] [-q | -v]\n"
+	      "                [--dialect FILE] [--delimiter C] [--quote-char C] [--no-double-quote]\n"
+	      "                [--escape-char C] [--skip-initial-space] [--comment-char C]\n"
+	      "                [--header-row N | --skip-rows N] [--no-header] [--sniff]\n"
 	      "                [FILE...]\n",
 	      to);
 }
@@ -71,20 +75,39 @@ static void help(void)
 	      "                            any name iconv -l lists) and convert it to UTF-8;\n"
 	      "                            without it: UTF-8, or UTF-16/32 by a byte order mark\n"
 	      "  -t, --tsv                 tab-separated input and output\n"
+
 	      "      --threads N           threads checking rows besides the main one\n"
 	      "                            (default: one per processor; 0 checks in one thread)\n"
 	      "  -q, --quiet               errors only on stderr\n"
 	      "  -v, --verbose             more detail on stderr\n"
 	      "  -h, --help                this help\n"
-	      "  -V, --version             version\n\n"
+	      "  -V, --version             version\n"
+	      "\nThe input's CSV dialect (Frictionless CSV Dialect; the output is always\n"
+	      "RFC 4180 CSV with commas, or tabs with -t, whatever the input's):\n"
+	      "      --dialect FILE        a dialect object (JSON or YAML); a schema's own\n"
+	      "                            \"dialect\" is read first, these options last\n"
+	      "      --delimiter C         the field delimiter, one byte (C may be \"tab\")\n"
+	      "      --quote-char C        the quote character (default \")\n"
+	      "      --no-double-quote     a doubled quote inside quotes is not one quote\n"
+	      "      --escape-char C       C makes the byte after it part of the field\n"
+	      "      --skip-initial-space  drop spaces and tabs after a delimiter\n"
+	      "      --comment-char C      ignore lines that begin with C\n"
+	      "      --header-row N        the header is line N; the lines above are skipped\n"
+	      "      --skip-rows N         skip N lines above the header (--header-row N+1)\n"
+	      "      --no-header           the first row is data; columns take the schema's\n"
+	      "                            field names (field1, field2, ... without a schema)\n"
+	      "      --sniff               guess the delimiter (, ; tab | :) from the first\n"
+	      "                            64 KiB and say on stderr what was found\n"
+	      "\n"
 	      "Without a schema or rules, validate still checks that the CSV is well-formed,\n"
 	      "valid UTF-8 and rectangular against its header. An input whose first bytes are\n"
 	      "clearly in another encoding gets one message naming it, and its rows are\n"
 	      "rejected unchecked. Output and rejects are UTF-8.\n\n"
 	      "Exit status: 0 success (no rejects, or within a --max-* limit); 1 rejects\n"
-	      "over the limit, a bad header or no header, an input that is not UTF-8 (without\n"
-	      "--encoding); 2 usage error; 3 unreadable schema or input, I/O error,\n"
-	      "a pattern that could not be matched, an input without its seal (--sealed).\n"
+	      "over the limit, a bad header, no header, a delimiter that looks wrong, an input\n"
+	      "that is not UTF-8 (without --encoding); 2 usage error; 3 unreadable schema,\n"
+	      "dialect or input, I/O error, a pattern that could not be matched, an input\n"
+	      "without its seal (--sealed).\n"
 	      "With --seal, the seal is written only when the exit status is 0.\n",
 	      stdout);
 }
@@ -321,6 +344,28 @@ static bool read_header(struct validator *v, const struct csv_record *rec)
 
 /* ---- each input ---- */
 
+/* Without a header (dialect header false) the columns take the schema's
+ * field names in order, or field1, field2, ... past them, as frictionless
+ * names them; the first row, which gave their number, is data. */
+static void header_from_names(struct validator *v, const struct csv_record *first)
+{
+	size_t n = first->kind == CSVR_ROW ? first->nfields : 0;
+	if (n < v->schema.nfields)
+		n = v->schema.nfields; /* a short row misses cells; no label is missing */
+	struct csv_field *names = xcalloc(n + 1, sizeof *names);
+	for (size_t i = 0; i < n; i++) {
+		char buf[32];
+		snprintf(buf, sizeof buf, "field%zu", i + 1);
+		const char *name = i < v->schema.nfields ? v->schema.fields[i].name : buf;
+		names[i] = (struct csv_field){ xstrdup(name), strlen(name), false };
+	}
+	struct csv_record rec = { .kind = CSVR_ROW, .line = first->line, .nfields = n, .fields = names, .raw = "" };
+	v->header_ok = read_header(v, &rec);
+	for (size_t i = 0; i < n; i++)
+		free((char *)names[i].data);
+	free(names);
+}
+
 static void on_header(void *ctx, const struct csv_record *rec)
 {
 	struct validator *v = ctx;
@@ -334,7 +379,124 @@ static void on_header(void *ctx, const struct csv_record *rec)
 		v->header_ok = false;
 		return;
 	}
-	v->header_ok = read_header(v, rec);
+	if (!v->in.header)
+		header_from_names(v, rec);
+	else
+		v->header_ok = read_header(v, rec);
+}
+
+/* ---- the input's dialect ---- */
+
+enum { SAMPLE_BYTES = 64 * 1024, SAMPLE_ROWS = 100 };
+
+static ssize_t from_decoder(void *in, char *buf, size_t want)
+{
+	return decoder_read(in, buf, want);
+}
+
+/* Reads the input's first bytes into sample, to sniff them or to look at
+ * its field counts: up to SAMPLE_BYTES, less at the end of input or, unless
+ * all is needed (--sniff), when a pipe has no more ready for now, so that
+ * rows from a slow producer are not held back. They are read through the
+ * decoder, as UTF-8. Returns the length, or -1 after a read error (errno
+ * set). */
+
+static ssize_t read_sample(struct decoder *in, struct seal_in *seal, char *sample, bool all)
+{
+	size_t len = 0;
+	while (len < SAMPLE_BYTES) {
+		ssize_t n = seal ? seal_read_from(seal, from_decoder, in, sample + len, SAMPLE_BYTES - len)
+				 : decoder_read(in, sample + len, SAMPLE_BYTES - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (!all && !decoder_ready(in))
+			break;
+	}
+	return (ssize_t)len;
+}
+
+/* --sniff: the delimiter the sample suggests, said on stderr. */
+static void sniff_delimiter(struct validator *v, const char *name, const char *sample, size_t len)
+{
+	char a[16];
+	size_t fields = 0;
+	char found = csv_dialect_sniff(&v->in, sample, len, &fields);
+	if (found) {
+		v->in.delimiter = found;
+		log_info("%s: sniffed the delimiter %s (%zu columns)", name, csv_dialect_char_name(found, a), fields);
+	} else {
+		log_warn("%s: --sniff found no delimiter that splits the first rows alike; reading with %s", name,
+			 csv_dialect_char_name(v->in.delimiter, a));
+	}
+}
+
+/* A file whose rows all come out the wrong width under its delimiter, but
+ * alike under another, was written with that other one: the sample's
+ * header and rows (its first SAMPLE_ROWS records in SAMPLE_BYTES) are
+ * read with each delimiter sniffing knows. Wrong under the delimiter
+ * given: every row in the sample (one at least) has another number of
+ * fields than the header, or the header is one column where the schema
+ * has several. Right under another: the header has two fields or more
+ * and every row in the sample as many. Returns that delimiter, or 0. */
+static char better_delimiter(const struct validator *v, const char *sample, size_t len, size_t *fields,
+			     char *why, size_t whysize)
+{
+	size_t counts[SAMPLE_ROWS];
+	size_t n = csv_dialect_field_counts(&v->in, v->in.delimiter, sample, len, counts, SAMPLE_ROWS);
+	size_t rows = 0, wrong = 0;
+	for (size_t i = 1; i < n; i++)
+		if (counts[i]) {
+			rows++;
+			wrong += counts[i] != counts[0];
+		}
+	bool one_column = n > 0 && counts[0] == 1 && rows;
+	bool schema_wants_more = one_column && v->schema.nfields > 1;
+	if (n == 0 || !((rows && wrong == rows) || one_column))
+		return 0;
+	if (rows && wrong == rows)
+		snprintf(why, whysize, "none of the first %zu rows has as many fields as the header (%zu)", rows,
+			 counts[0]);
+	else if (schema_wants_more)
+		snprintf(why, whysize, "the header is one column where the schema has %zu fields", v->schema.nfields);
+	else
+		snprintf(why, whysize, "every row is one column");
+	for (const char *c = csv_dialect_candidates; *c; c++) {
+		if (*c == v->in.delimiter || *c == v->in.quote_char || *c == v->in.escape_char ||
+		    *c == v->in.comment_char)
+			continue;
+		size_t m = csv_dialect_field_counts(&v->in, *c, sample, len, counts, SAMPLE_ROWS);
+		bool alike = m > 1 && counts[0] >= 2 && counts[0] != (size_t)-1;
+		for (size_t i = 1; i < m && alike; i++)
+			alike = counts[i] == 0 || counts[i] == counts[0];
+		if (alike) {
+			*fields = counts[0];
+			return *c;
+		}
+	}
+	return 0;
+}
+
+/* Says once that the input's delimiter looks wrong, in place of a reject
+ * for each of its rows, which are not read. */
+static void report_wrong_delimiter(struct validator *v, char better, size_t fields, const char *why)
+{
+	char a[16], b[16], msg[512], opt[16];
+	if (better == '\t')
+		snprintf(opt, sizeof opt, "tab");
+	else
+		snprintf(opt, sizeof opt, "'%c'", better);
+	snprintf(msg, sizeof msg,
+		 "with the delimiter %s %s, but with %s the header and the first rows all have %zu fields: "
+		 "try --delimiter %s (the rows were not checked)",
+		 csv_dialect_char_name(v->in.delimiter, a), why, csv_dialect_char_name(better, b), fields, opt);
+	struct csv_record none = { .kind = CSVR_ROW, .line = v->in.header_row, .raw = "" };
+	header_problem(v, &none, NULL, R_SOURCE, msg, true);
+	v->dialect_wrong = true;
 }
 
 /* Before the first row of an input: what it is read as, and whether its
@@ -381,13 +543,45 @@ static bool validate_file(struct validator *v, int fd, const char *name)
 		die(EXIT_USAGE, "--encoding: %s", err);
 	look_at_encoding(v, in, name);
 	struct seal_in seal = { 0 };
-	const struct csvpar_opts o = { .name = name, .delim = v->delim, .threads = v->threads,
-				       .seal = v->sealed ? &seal : NULL, .in = in };
+	v->in = v->dialect;
+	char *sample = xrealloc(NULL, SAMPLE_BYTES);
+	ssize_t got = read_sample(in, v->sealed ? &seal : NULL, sample, v->sniff);
+	if (got < 0) {
+		log_error("%s: read error: %s", name, strerror(errno));
+		free(sample);
+		decoder_close(in);
+		return false;
+	}
+	size_t sample_len = (size_t)got;
+	if (v->sniff)
+		sniff_delimiter(v, name, sample, sample_len);
+	size_t fields = 0;
+	char why[256];
+	/* Bytes in another encoding than UTF-8 are the input's one problem. */
+	char better = v->sniff || v->not_utf8 ? 0 : better_delimiter(v, sample, sample_len, &fields, why, sizeof why);
+	if (better && v->schema.nfields == 0 && !strcmp(why, "every row is one column")) {
+		/* A file of one column is fine CSV: only a hint. */
+		char a[16], b[16];
+		log_warn("%s: with the delimiter %s every row is one column, but with %s the header and the first "
+			 "rows all have %zu fields: is the delimiter %s? (--delimiter or --sniff)",
+			 name, csv_dialect_char_name(v->in.delimiter, a), csv_dialect_char_name(better, b), fields,
+			 csv_dialect_char_name(better, b));
+	} else if (better) {
+		report_wrong_delimiter(v, better, fields, why);
+		free(sample);
+		decoder_close(in);
+		return true;
+	}
+	v->raw_copy_ok = v->in.delimiter == v->delim && v->in.quote_char == '"';
+	const struct csvpar_opts o = { .name = name, .delim = v->in.delimiter, .dialect = &v->in,
+				       .first_is_data = !v->in.header, .prefix = sample, .prefix_len = sample_len,
+				       .threads = v->threads, .seal = v->sealed ? &seal : NULL, .in = in };
 	uint64_t rows_before = v->rows;
 	struct csvpar_ops ops = vd_rowcheck_ops;
 	ops.ctx = v;
 	ops.header = on_header;
 	bool ok = csvpar_run(fd, &o, &ops, err, sizeof err);
+	free(sample);
 	progress_end(&v->progress);
 	decoder_close(in);
 	v->not_utf8 = v->quiet_rejects = false;
@@ -608,7 +802,11 @@ struct opts {
 	double max_rate;
 	bool seal, sealed;
 	const char *encoding;      /* --encoding, or NULL */
-	char delim;
+	char delim;                /* the output's */
+	const char *dialect_path;  /* --dialect */
+	struct csv_dialect cli;    /* the dialect options given ... */
+	unsigned cli_set;          /* ... which of them (CLI_ bits) */
+	bool sniff;
 	unsigned threads;
 	struct rule_arg *rules;    /* --require, --type, ... in the order given */
 	size_t nrules;
@@ -616,11 +814,45 @@ struct opts {
 	int ninputs;
 };
 
+/* Which dialect options the command line gave: they override a dialect
+ * file's and the schema's. */
+enum {
+	CLI_DELIMITER = 1, CLI_QUOTE = 2, CLI_DOUBLE_QUOTE = 4, CLI_ESCAPE = 8, CLI_SKIP_SPACE = 16,
+	CLI_COMMENT = 32, CLI_HEADER_ROW = 64, CLI_NO_HEADER = 128,
+};
+
+/* getopt's value for --encoding, which has no short option (E is
+ * --escape-char). */
+enum { ENCODING_OPT = 256 };
+
+/* A dialect character from the command line: one byte, or "tab" or "\t"
+ * for a tab, as shells make a tab hard to type. */
+static char dialect_char(const char *opt, const char *arg)
+{
+	if (!strcmp(arg, "tab") || !strcmp(arg, "\\t"))
+		return '\t';
+	if (strlen(arg) != 1)
+		die(EXIT_USAGE, "%s: \"%s\" is not one character (a byte; \"tab\" for a tab)", opt, arg);
+	if (arg[0] == '\r' || arg[0] == '\n')
+		die(EXIT_USAGE, "%s: a line end cannot be a dialect character", opt);
+	return arg[0];
+}
+
+/* --header-row and --skip-rows say the same thing two ways. */
+static void set_header_row(struct opts *o, const char *opt, unsigned long row)
+{
+	if ((o->cli_set & CLI_HEADER_ROW) && o->cli.header_row != row)
+		die(EXIT_USAGE, "%s: the header row is already line %lu", opt, o->cli.header_row);
+	o->cli.header_row = row;
+	o->cli_set |= CLI_HEADER_ROW;
+}
+
 /* Reads the options into o. Returns -1 to go on, or the exit status when
  * there is nothing more to do (--help, --version, a usage error). */
 static int parse_options(int argc, char **argv, struct opts *o)
 {
 	*o = (struct opts){ .max_rejects = UINT64_MAX, .max_rate = 2.0, .delim = ',', .threads = csvpar_cpus() };
+	csv_dialect_init(&o->cli, ',');
 	static const struct option longopts[] = {
 		{ "schema", required_argument, NULL, 's' },
 		{ "rejects", required_argument, NULL, 'r' },
@@ -637,8 +869,19 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		{ "seal", no_argument, NULL, 'z' },
 		{ "sealed", no_argument, NULL, 'Z' },
 		{ "tsv", no_argument, NULL, 't' },
-		{ "encoding", required_argument, NULL, 'E' },
+		{ "encoding", required_argument, NULL, ENCODING_OPT },
 		{ "threads", required_argument, NULL, 'J' },
+		{ "dialect", required_argument, NULL, 'D' },
+		{ "delimiter", required_argument, NULL, 'd' },
+		{ "quote-char", required_argument, NULL, 'Q' },
+		{ "no-double-quote", no_argument, NULL, 'N' },
+		{ "escape-char", required_argument, NULL, 'E' },
+		{ "skip-initial-space", no_argument, NULL, 'S' },
+		{ "comment-char", required_argument, NULL, 'C' },
+		{ "header-row", required_argument, NULL, 'H' },
+		{ "skip-rows", required_argument, NULL, 'K' },
+		{ "no-header", no_argument, NULL, 'n' },
+		{ "sniff", no_argument, NULL, 'F' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -663,8 +906,30 @@ static int parse_options(int argc, char **argv, struct opts *o)
 			break;
 		case 'z': o->seal = true; break;
 		case 'Z': o->sealed = true; break;
-		case 't': o->delim = '\t'; break;
+		case 't':
+			o->delim = '\t';
+			if (!(o->cli_set & CLI_DELIMITER)) /* --delimiter says otherwise for the input */
+				o->cli.delimiter = '\t';
+			o->cli_set |= CLI_DELIMITER;
+			break;
+		case 'D': o->dialect_path = optarg; break;
+		case 'd': o->cli.delimiter = dialect_char("--delimiter", optarg), o->cli_set |= CLI_DELIMITER; break;
+		case 'Q': o->cli.quote_char = dialect_char("--quote-char", optarg), o->cli_set |= CLI_QUOTE; break;
+		case 'N': o->cli.double_quote = false, o->cli_set |= CLI_DOUBLE_QUOTE; break;
 		case 'E':
+			o->cli.escape_char = (unsigned char)dialect_char("--escape-char", optarg);
+			o->cli_set |= CLI_ESCAPE;
+			break;
+		case 'S': o->cli.skip_initial_space = true, o->cli_set |= CLI_SKIP_SPACE; break;
+		case 'C':
+			o->cli.comment_char = (unsigned char)dialect_char("--comment-char", optarg);
+			o->cli_set |= CLI_COMMENT;
+			break;
+		case 'H': set_header_row(o, "--header-row", (unsigned long)args_u64("--header-row", optarg, 1, 1000000)); break;
+		case 'K': set_header_row(o, "--skip-rows", (unsigned long)args_u64("--skip-rows", optarg, 0, 999999) + 1); break;
+		case 'n': o->cli.header = false, o->cli_set |= CLI_NO_HEADER; break;
+		case 'F': o->sniff = true; break;
+		case ENCODING_OPT:
 			if (!decoder_known(optarg))
 				die(EXIT_USAGE, "--encoding: unknown encoding \"%s\" (iconv -l lists the names this "
 						"system knows)", optarg);
@@ -681,6 +946,8 @@ static int parse_options(int argc, char **argv, struct opts *o)
 			return EXIT_USAGE;
 		}
 	}
+	if (o->sniff && (o->cli_set & CLI_DELIMITER) && o->cli.delimiter != '\t')
+		die(EXIT_USAGE, "--sniff guesses the delimiter: give it or --delimiter, not both");
 	/* No tolerance stated: one rejected row fails the run. */
 	if (o->max_rejects == UINT64_MAX && o->max_rate > 1.0)
 		o->max_rejects = 0;
@@ -705,6 +972,40 @@ static void open_rejects(struct validator *v, const struct opts *o)
 		vd_die_write(o->rejects_path);
 }
 
+/* The inputs' dialect: the defaults, then the schema's "dialect", then
+ * --dialect FILE, then each option given. Dies when they cannot work
+ * together. */
+static void build_dialect(struct validator *v, const struct opts *o)
+{
+	char err[1024];
+	csv_dialect_init(&v->dialect, ',');
+	if (o->schema_path && csv_dialect_load(&v->dialect, o->schema_path, "dialect", NULL, err, sizeof err) != 0)
+		die(EXIT_OPER, "%s", err);
+	if (o->dialect_path && csv_dialect_load(&v->dialect, o->dialect_path, NULL, NULL, err, sizeof err) != 0)
+		die(EXIT_OPER, "%s", err);
+	const struct csv_dialect *c = &o->cli;
+	struct csv_dialect *d = &v->dialect;
+	if (o->cli_set & CLI_DELIMITER)
+		d->delimiter = c->delimiter;
+	if (o->cli_set & CLI_QUOTE)
+		d->quote_char = c->quote_char;
+	if (o->cli_set & CLI_DOUBLE_QUOTE)
+		d->double_quote = c->double_quote;
+	if (o->cli_set & CLI_ESCAPE)
+		d->escape_char = c->escape_char;
+	if (o->cli_set & CLI_SKIP_SPACE)
+		d->skip_initial_space = c->skip_initial_space;
+	if (o->cli_set & CLI_COMMENT)
+		d->comment_char = c->comment_char;
+	if (o->cli_set & CLI_HEADER_ROW)
+		d->header_row = c->header_row;
+	if (o->cli_set & CLI_NO_HEADER)
+		d->header = false;
+	if (csv_dialect_check(d, err, sizeof err) != 0)
+		die(EXIT_USAGE, "the dialect cannot be read: %s", err);
+	v->sniff = o->sniff;
+}
+
 /* Builds the run's state from the options: the schema with the
  * command-line rules applied, the unique and foreign key sets, the rejects
  * file and the output. Dies on anything it cannot open or read. Freed by
@@ -724,6 +1025,7 @@ static void validator_open(struct validator *v, const struct opts *o)
 		ts_init_empty(&v->schema);
 	}
 	apply_rules(v, o->rules, o->nrules);
+	build_dialect(v, o);
 	plan_unique_checks(v);
 	v->field_names = keyset_new();
 	for (size_t i = 0; i < v->schema.nfields; i++)
@@ -815,7 +1117,8 @@ static int judge(const struct validator *v, const struct opts *o, bool read_ok, 
 		return EXIT_OPER;
 	}
 	if (v->header_failed) {
-		*verdict = v->no_header	    ? "an input has no header"
+		*verdict = v->dialect_wrong  ? "an input's delimiter looks wrong"
+			   : v->no_header    ? "an input has no header"
 			   : v->any_not_utf8 ? "an input is not UTF-8 (see --encoding)"
 					     : "the header does not match";
 		return EXIT_DATA;

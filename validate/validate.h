@@ -18,6 +18,7 @@
 
 #include "csvio.h"
 #include "csvpar.h"
+#include "dialect.h"
 #include "keyset.h"
 #include "log.h"
 #include "tableschema.h"
@@ -49,7 +50,12 @@ struct validator {
 	bool seal_broken;          /* one did not, or counted other rows */
 	bool from_file;            /* header must match the schema's fields */
 	bool by_position;          /* fieldsMatch exact: column i is field i */
-	char delim;
+	char delim;                /* the output's: ',', or tab with -t */
+	struct csv_dialect dialect; /* the inputs', from the options, a dialect file, the schema */
+	struct csv_dialect in;     /* the current input's: dialect, or with --sniff what was found */
+	bool sniff;                /* --sniff: guess each input's delimiter */
+	bool raw_copy_ok;          /* the input's raw rows can be output as they are */
+	bool dialect_wrong;        /* an input's delimiter looked wrong: its rows were not read */
 	struct unique_check *uniques;
 	size_t n_uniques;
 	struct fk_check *fks;

@@ -65,12 +65,20 @@ static inline void dump_records(struct dump *d, struct csvr *r)
 		dump_printf(d, "error: %s\n", csvr_error(r));
 }
 
-/* The records as one csvr_open() reader gives them. */
-static inline void dump_plain(struct dump *d, int fd, char delim)
+/* The records as one csvr_open() reader gives them, with a dialect (or
+ * NULL: RFC 4180 with delim). */
+static inline void dump_plain_dialect(struct dump *d, int fd, char delim, const struct csv_dialect *dialect)
 {
 	struct csvr *r = csvr_open(fd, "dump", delim);
+	if (dialect)
+		csvr_set_dialect(r, dialect);
 	dump_records(d, r);
 	csvr_close(r);
+}
+
+static inline void dump_plain(struct dump *d, int fd, char delim)
+{
+	dump_plain_dialect(d, fd, delim, NULL);
 }
 
 static inline void dump_header(void *ctx, const struct csv_record *rec)
@@ -114,9 +122,11 @@ static inline void dump_deliver(void *ctx, void *result, uint64_t bytes)
 }
 
 /* The records as csvpar gives them, cut into chunks of chunk_bytes. */
-static inline void dump_parallel(struct dump *d, int fd, char delim, size_t chunk_bytes, unsigned threads)
+static inline void dump_parallel_dialect(struct dump *d, int fd, char delim, size_t chunk_bytes, unsigned threads,
+					 const struct csv_dialect *dialect)
 {
-	const struct csvpar_opts o = { .name = "dump", .delim = delim, .threads = threads, .chunk_bytes = chunk_bytes };
+	const struct csvpar_opts o = { .name = "dump", .delim = delim, .threads = threads, .chunk_bytes = chunk_bytes,
+				       .dialect = dialect };
 	const struct csvpar_ops ops = {
 		.ctx = d,
 		.header = dump_header,
@@ -129,6 +139,11 @@ static inline void dump_parallel(struct dump *d, int fd, char delim, size_t chun
 	char err[256];
 	if (!csvpar_run(fd, &o, &ops, err, sizeof err))
 		dump_printf(d, "error: %s\n", err);
+}
+
+static inline void dump_parallel(struct dump *d, int fd, char delim, size_t chunk_bytes, unsigned threads)
+{
+	dump_parallel_dialect(d, fd, delim, chunk_bytes, threads, NULL);
 }
 
 #endif

@@ -28,17 +28,18 @@ static int fd_on(const char *data, size_t len)
 /* Compares csvpar with a plain reader on data, for the chunk sizes (0
  * ends the list) and thread counts up to max_threads given; reports the
  * first difference. */
-static void same_with(const char *data, size_t len, char delim, const size_t *chunks, unsigned max_threads)
+static void same_with_dialect(const char *data, size_t len, const struct csv_dialect *d, const size_t *chunks,
+			      unsigned max_threads)
 {
 	struct dump want = { 0 };
 	int fd = fd_on(data, len);
 	lseek(fd, 0, SEEK_SET);
-	dump_plain(&want, fd, delim);
+	dump_plain_dialect(&want, fd, d->delimiter, d);
 	for (size_t c = 0; c == 0 || chunks[c - 1]; c++)
 		for (unsigned threads = 0; threads <= max_threads; threads++) {
 			struct dump got = { 0 };
 			lseek(fd, 0, SEEK_SET);
-			dump_parallel(&got, fd, delim, chunks[c], threads);
+			dump_parallel_dialect(&got, fd, d->delimiter, chunks[c], threads, d);
 			if (got.len != want.len || (want.len && memcmp(got.s, want.s, want.len) != 0)) {
 				printf("# input:");
 				for (size_t i = 0; i < len; i++)
@@ -54,6 +55,13 @@ static void same_with(const char *data, size_t len, char delim, const size_t *ch
 out:
 	free(want.s);
 	close(fd);
+}
+
+static void same_with(const char *data, size_t len, char delim, const size_t *chunks, unsigned max_threads)
+{
+	struct csv_dialect d;
+	csv_dialect_init(&d, delim);
+	same_with_dialect(data, len, &d, chunks, max_threads);
 }
 
 /* Every chunk size that matters for short inputs, up to three threads. */
@@ -295,6 +303,153 @@ static void rows_flow_from_a_pipe(void)
 	close(fds[0]);
 }
 
+/* ---- dialects: the same records in chunks as from one reader ---- */
+
+static const size_t some_chunks[] = { 1, 2, 3, 5, 8, 13, 64, 1000, 0 };
+
+#define SAME_D(d, s) same_with_dialect((s), sizeof(s) - 1, (d), some_chunks, 3)
+
+/* Whether one reader's dump of an input in a dialect (as dump_record
+ * writes it) holds want, so that a test can say what the spec's text asks. */
+static void reads_as(const struct csv_dialect *d, const char *in, const char *want)
+{
+	struct dump got = { 0 };
+	int fd = fd_on(in, strlen(in));
+	lseek(fd, 0, SEEK_SET);
+	dump_plain_dialect(&got, fd, d->delimiter, d);
+	close(fd);
+	if (!got.s || !strstr(got.s, want)) {
+		printf("#   input \"%s\": want \"%s\" in\n%s", in, want, got.s ? got.s : "");
+		unit_case_failed = 1;
+	}
+	free(got.s);
+}
+
+static void dialect_semicolon_and_quote_char(void)
+{
+	struct csv_dialect d;
+	csv_dialect_init(&d, ';');
+	d.quote_char = '\'';
+	reads_as(&d, "id;name\n1;'apple;fruits'\n", "fields 2: 1[1] 12[apple;fruits]");
+	reads_as(&d, "a;b\n1;'it''s'\n", "4[it's]");
+	reads_as(&d, "a;b\n1;x\"y\n", "3[x\"y]"); /* a double quote is an ordinary byte */
+	SAME_D(&d, "a;b\n1;'x\ny'\n2;'''q'''\n3;x'y\n4;'open\n5;6\n");
+	SAME_D(&d, "a;b\n1;\"x\n2;\"\n3;'a\n'\n");
+}
+
+static void dialect_escape_char(void)
+{
+	struct csv_dialect d;
+	csv_dialect_init(&d, ',');
+	d.escape_char = '|';
+	/* the spec's example: 1,apple|,fruits reads apple,fruits */
+	reads_as(&d, "id,name\n1,apple|,fruits\n", "fields 2: 1[1] 12[apple,fruits]");
+	d.escape_char = '\\';
+	reads_as(&d, "a,b\n1,\"say \\\"hi\\\"\"\n", "8[say \"hi\"]");
+	reads_as(&d, "a,b\n1,x\\\ny\n", "line 2 fields 2: 1[1] 3[x\ny]"); /* an escaped line end */
+	reads_as(&d, "a,b\n1,\\\\\n", "1[\\]");
+	SAME_D(&d, "a,b\n1,x\\\ny\n2,\"q\\\"\n\"\n3,\\\"\n4,\"\\\\\"\n5,\"open\\\"\n6,7\n");
+}
+
+static void dialect_double_quote_false(void)
+{
+	struct csv_dialect d;
+	csv_dialect_init(&d, ',');
+	d.double_quote = false;
+	reads_as(&d, "a,b\n1,\"x\"\"y\"\n", "quote character after the closing quote");
+	reads_as(&d, "a,b\n1,\"x,y\"\n", "3[x,y]");
+	d.escape_char = '\\';
+	reads_as(&d, "a,b\n1,\"x\\\"y\"\n", "3[x\"y]");
+	SAME_D(&d, "a,b\n1,\"x\"\"y\"\n2,\"\\\"\n\"\n3,4\n");
+}
+
+static void dialect_skip_initial_space(void)
+{
+	struct csv_dialect d;
+	csv_dialect_init(&d, ',');
+	d.skip_initial_space = true;
+	/* the spec's example: "id, name" / "1, apple" */
+	reads_as(&d, "id, name\n1, apple\n", "line 2 fields 2: 1[1] 5[apple]");
+	reads_as(&d, "a,b\n1,  \"x, y\"\n", "4[x, y]");
+	reads_as(&d, "a,b\n1, \n", "line 2 fields 2: 1[1] null0[]");
+	reads_as(&d, "a,b\n1,x \n", "2[x ]"); /* only before a field */
+	SAME_D(&d, "a, b\n 1,\t2\n  \n3, \"x\n y\"\n4,  \"q\"z\n");
+}
+
+static void dialect_comment_lines(void)
+{
+	struct csv_dialect d;
+	csv_dialect_init(&d, ',');
+	d.comment_char = '#';
+	/* the spec's example: a #fruits line between the rows is no row */
+	reads_as(&d, "id,name\n#fruits\n1,apple\n", "line 3 fields 2: 1[1] 5[apple]");
+	reads_as(&d, "a,b\n1,\"x\n#y\"\n", "4[x\n#y]"); /* inside quotes: data */
+	reads_as(&d, "a,b\n1,#x\n", "2[#x]");             /* not at a line start */
+	SAME_D(&d, "#c \"\na,b\n#it's \"odd\n1,2\n# x\n3,\"#\n\"\n#\n4,5\n");
+	SAME_D(&d, "a,b\r#x\"\r1,2\r#y\r\n3,4\r\n");
+	d.escape_char = '\\';
+	SAME_D(&d, "a,b\n#\\\n1,x\\\n#y\n2,3\n");
+}
+
+static void dialect_header_row(void)
+{
+	struct csv_dialect d;
+	csv_dialect_init(&d, ',');
+	d.header_row = 3;
+	reads_as(&d, "title \"x\nmore\nid,name\n1,apple\n", "kind 0 line 3 fields 2: 2[id] 4[name]");
+	SAME_D(&d, "title \"x\nmore\nid,name\n1,apple\n2,\"b\nc\"\n");
+	SAME_D(&d, "1\r2\r\na,b\n3,4\n");
+	SAME_D(&d, "only\n");
+}
+
+/* Random short inputs over each dialect's special bytes: the records of
+ * one reader, whatever the chunks. */
+static void dialect_random_inputs(void)
+{
+	static const char alphabet[] = "a;'\"\n\r #\\\n,";
+	struct csv_dialect dialects[4];
+	for (int i = 0; i < 4; i++)
+		csv_dialect_init(&dialects[i], ';');
+	dialects[0].quote_char = '\'';
+	dialects[1].escape_char = '\\', dialects[1].comment_char = '#';
+	dialects[2].double_quote = false, dialects[2].skip_initial_space = true, dialects[2].header_row = 2;
+	dialects[3].quote_char = '\'', dialects[3].escape_char = '\\', dialects[3].double_quote = false;
+	dialects[3].comment_char = '#', dialects[3].skip_initial_space = true;
+	unsigned seed = 777;
+	for (int i = 0; i < 2000 && !unit_case_failed; i++) {
+		char buf[48];
+		size_t len = (size_t)(rand_r(&seed) % 40);
+		for (size_t j = 0; j < len; j++)
+			buf[j] = alphabet[rand_r(&seed) % (sizeof alphabet - 1)];
+		static const size_t chunks[] = { 1, 3, 7, 64, 0 };
+		same_with_dialect(buf, len, &dialects[i % 4], chunks, 2);
+	}
+}
+
+/* A dialect's long input on threads, with the default chunk size. */
+static void dialect_long_input(void)
+{
+	struct csv_dialect d;
+	csv_dialect_init(&d, ';');
+	d.escape_char = '\\', d.comment_char = '#', d.quote_char = '\'', d.skip_initial_space = true;
+	size_t n = 0, cap = 2 * 1024 * 1024;
+	char *buf = malloc(cap + 4096);
+	n += (size_t)sprintf(buf, "k; v\n");
+	for (int row = 0; n < cap; row++) {
+		if (row % 997 == 5)
+			n += (size_t)sprintf(buf + n, "# it's a comment\n");
+		else if (row % 3)
+			n += (size_t)sprintf(buf + n, "%d; 'line one\nline two'\n", row);
+		else if (row % 5)
+			n += (size_t)sprintf(buf + n, "%d; a\\;b\\\nc\n", row);
+		else
+			n += (size_t)sprintf(buf + n, "%d; x'y\n", row);
+	}
+	static const size_t chunks[] = { 0, 0 };
+	same_with_dialect(buf, n, &d, chunks, 2);
+	free(buf);
+}
+
 int main(void)
 {
 	RUN(well_formed_rows);
@@ -309,5 +464,13 @@ int main(void)
 	RUN(records_over_a_limit_read_the_same_in_chunks);
 	RUN(read_error_is_reported);
 	RUN(rows_flow_from_a_pipe);
+	RUN(dialect_semicolon_and_quote_char);
+	RUN(dialect_escape_char);
+	RUN(dialect_double_quote_false);
+	RUN(dialect_skip_initial_space);
+	RUN(dialect_comment_lines);
+	RUN(dialect_header_row);
+	RUN(dialect_random_inputs);
+	RUN(dialect_long_input);
 	return UNIT_END();
 }

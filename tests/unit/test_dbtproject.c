@@ -4,7 +4,9 @@
  * tests/data/dbt: config precedence, relation names, dependencies found in
  * every branch, schema-file tests for dqcheck, selectors and their errors.
  * Run from the repository root (tests/run.sh does). */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "dbtproject.h"
 #include "log.h"
@@ -213,6 +215,59 @@ static void hooks_add_up_across_levels(void)
 	dbt_project_free(&p);
 }
 
+static bool has_grant(const struct dbt_config *c, const char *priv, const char *roles)
+{
+	for (size_t i = 0; i < c->ngrants; i++) {
+		if (strcmp(c->grants[i].privilege, priv) != 0)
+			continue;
+		char buf[256] = "";
+		for (size_t k = 0; k < c->grants[i].ngrantees; k++)
+			snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", k ? "," : "", c->grants[i].grantees[k]);
+		return strcmp(buf, roles) == 0;
+	}
+	return false;
+}
+
+static const char *meta(const struct dbt_config *c, const char *key)
+{
+	for (size_t i = 0; i < c->nmeta; i++)
+		if (strcmp(c->meta[2 * i], key) == 0)
+			return c->meta[2 * i + 1];
+	return "";
+}
+
+/* grants add up with '+select' and are replaced without it; meta merges
+ * key by key; docs, contract, columns and constraints are kept; a foreign
+ * key's to: is an edge of the graph */
+static void contract_configs_merge_as_dbt_merges_them(void)
+{
+	struct dbt_project p;
+	struct dbt_options o = { .dir = "tests/data/dbt/contracts" };
+	CHECK(dbt_project_load(&p, &o, err, sizeof err) == 0);
+	const struct dbt_node *parent = node(&p, "parent"), *child = node(&p, "child"), *inc = node(&p, "inc");
+	if (!parent || !child || !inc) {
+		CHECK(!"fixture nodes");
+		dbt_project_free(&p);
+		return;
+	}
+	CHECK(has_grant(&parent->cfg, "select", "mr_contract_reader,mr_contract_writer"));
+	CHECK(has_grant(&parent->cfg, "insert", "mr_contract_writer"));
+	CHECK(has_grant(&inc->cfg, "select", "mr_contract_writer"));
+	CHECK(has_grant(&child->cfg, "select", "mr_contract_reader"));
+	CHECK(parent->cfg.contract_enforced && child->cfg.persist_relation && child->cfg.persist_columns);
+	CHECK(parent->cfg.full_refresh == -1 && parent->cfg.docs_show && !child->cfg.docs_show);
+	CHECK(strcmp(meta(&child->cfg, "owner"), "\"data-team\"") == 0 && strcmp(meta(&child->cfg, "tier"), "2") == 0);
+	CHECK(strcmp(meta(&parent->cfg, "tier"), "") == 0);
+	CHECK(child->ncolumns == 4 && child->nconstraints == 2 && child->columns[0].nconstraints == 2);
+	CHECK(strcmp(child->columns[2].data_type, "varchar(3)") == 0);
+	CHECK(strcmp(child->columns[3].description, "what it cost") == 0);
+	CHECK(child->columns[1].constraints[0].type == CON_FOREIGN_KEY &&
+	      child->columns[1].constraints[0].to_node == dbt_find(&p, "parent"));
+	CHECK(has_parent(&p, "child", "parent"));
+	CHECK(parent->description && strstr(parent->description, "it's described"));
+	dbt_project_free(&p);
+}
+
 int main(void)
 {
 	log_level = LOG_QUIET;
@@ -222,5 +277,6 @@ int main(void)
 	RUN(errors_name_file_and_line);
 	RUN(selectors);
 	RUN(hooks_add_up_across_levels);
+	RUN(contract_configs_merge_as_dbt_merges_them);
 	return UNIT_END();
 }

@@ -1,0 +1,1 @@
+select id, code as label from {{ ref('parent') }}
