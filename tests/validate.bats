@@ -1316,6 +1316,21 @@ people_files() {
 	assert [ "$(wc -l <want-rej.csv)" -gt 100 ]
 }
 
+@test "validate reads a semicolon-delimited Latin-1 file with --encoding and --delimiter, and sniffs it as UTF-8" {
+	printf 'name;city\nJosé;Köln\nAnn;"Zürich; Stadt"\n' | iconv -f utf-8 -t latin1 >semi.csv
+	run --separate-stderr "$BIN/validate" --encoding latin1 --delimiter ';' semi.csv
+	assert_success
+	assert_output "$(printf 'name,city\nJosé,Köln\nAnn,Zürich; Stadt')"
+	run --separate-stderr "$BIN/validate" --encoding latin1 --sniff semi.csv
+	assert_success
+	assert_output "$(printf 'name,city\nJosé,Köln\nAnn,Zürich; Stadt')"
+	# not UTF-8 is the file's one problem, not its delimiter as well
+	run --separate-stderr "$BIN/validate" semi.csv
+	assert_failure 1
+	assert_equal "$(printf '%s\n' "$stderr" | head -n 1)" \
+		'validate: semi.csv:2: not UTF-8 (byte 0xE9, é in latin1); the input looks like latin1: run again with --encoding latin1'
+}
+
 @test "validate --sealed finds the seal of a converted stream" {
 	"$BIN/gen" --rows 300 --seed 2 --seal | iconv -f utf-8 -t utf-16 >sealed16.csv
 	run --separate-stderr "$BIN/validate" --sealed --seal sealed16.csv
