@@ -1143,6 +1143,204 @@ fm_schema() {
 	assert_equal "$((${#lines[@]} - 1))" 1
 }
 
+# ---- issue 16: encodings ----
+# Input in UTF-8 (with or without a byte order mark), UTF-16 by its mark,
+# or what --encoding names, converted with iconv; output always UTF-8.
+
+# people_files: a small file with accented names and euro signs, in UTF-8,
+# and the same rows in Latin-1 (no euro there), Windows-1252 and UTF-16.
+people_files() {
+	printf 'name,city,price\nJosé,Zürich,3 €\nAnn,Köln,"1,5 €"\nÇa,Sète,x\n' >u8.csv
+	sed 's/ €/ EUR/g' u8.csv >u8-noeuro.csv
+	iconv -f utf-8 -t latin1 u8-noeuro.csv >l1.csv
+	iconv -f utf-8 -t windows-1252 u8.csv >cp.csv
+	{ printf '\xff\xfe'; iconv -f utf-8 -t utf-16le u8.csv; } >u16le.csv
+	{ printf '\xfe\xff'; iconv -f utf-8 -t utf-16be u8.csv; } >u16be.csv
+}
+
+@test "validate drops a UTF-8 byte order mark: the first column's name and the output have none" {
+	people_files
+	{ printf '\xef\xbb\xbf'; cat u8.csv; } >bom.csv
+	run --separate-stderr "$BIN/validate" --require name --type price=string bom.csv
+	assert_success
+	assert_output "$(cat u8.csv)"
+	assert_equal "$stderr" 'validate: 3 rows read, 3 valid, 0 rejected'
+	# the first name maps onto the schema's first field, by position too
+	printf 'fields: [{name: name}, {name: city}, {name: price}]\n' >s.yaml
+	run --separate-stderr "$BIN/validate" --schema s.yaml bom.csv
+	assert_success
+	assert_output "$(cat u8.csv)"
+}
+
+@test "validate reads UTF-16 LE and BE by their byte order mark and writes UTF-8" {
+	people_files
+	for f in u16le.csv u16be.csv; do
+		run --separate-stderr "$BIN/validate" --require name "$f"
+		assert_success
+		assert_output "$(cat u8.csv)"
+		assert_equal "$stderr" 'validate: 3 rows read, 3 valid, 0 rejected'
+	done
+	# -v says what the input was read as
+	run --separate-stderr "$BIN/validate" -v u16be.csv
+	assert_stderr_line 'validate: u16be.csv: read as UTF-16BE (byte order mark)'
+}
+
+@test "validate writes the rejects of a converted input in UTF-8, raw row included" {
+	people_files
+	run --separate-stderr "$BIN/validate" --pattern 'price=[0-9 ,]+€' --rejects rej.csv u16le.csv
+	assert_failure 1
+	assert_output "$(head -n 3 u8.csv)"
+	assert_equal "$(tail -n +2 rej.csv)" 'u16le.csv,4,price,constraint-error,pattern,"""x"" does not match the pattern [0-9 ,]+€","Ça,Sète,x"'
+	iconv -f utf-8 -t utf-8 rej.csv >/dev/null # valid UTF-8 throughout
+}
+
+@test "validate --encoding latin1 converts accented names to UTF-8" {
+	people_files
+	for name in latin1 ISO-8859-1 iso88591; do
+		run --separate-stderr "$BIN/validate" --encoding "$name" --require name l1.csv
+		assert_success
+		assert_output "$(cat u8-noeuro.csv)"
+		assert_equal "$stderr" 'validate: 3 rows read, 3 valid, 0 rejected'
+	done
+}
+
+@test "validate --encoding cp1252 converts euro signs and curly quotes to UTF-8" {
+	people_files
+	printf 'q\n“quoted” – 5 €…\n' | iconv -f utf-8 -t windows-1252 >quotes.csv
+	for name in cp1252 windows-1252; do
+		run --separate-stderr "$BIN/validate" --encoding "$name" cp.csv
+		assert_success
+		assert_output "$(cat u8.csv)"
+		run --separate-stderr "$BIN/validate" --encoding "$name" quotes.csv
+		assert_success
+		assert_output "$(printf 'q\n“quoted” – 5 €…')"
+	done
+}
+
+@test "validate --encoding takes any name iconv knows, here UTF-16LE without a mark and ISO-8859-15" {
+	people_files
+	iconv -f utf-8 -t utf-16le u8.csv >nomark.csv
+	run --separate-stderr "$BIN/validate" --encoding utf-16le nomark.csv
+	assert_success
+	assert_output "$(cat u8.csv)"
+	iconv -f utf-8 -t iso-8859-15 u8.csv >l9.csv
+	run --separate-stderr "$BIN/validate" --encoding ISO-8859-15 l9.csv
+	assert_success
+	assert_output "$(cat u8.csv)"
+}
+
+@test "validate --encoding with a name iconv does not know is a usage error, before any input is read" {
+	run --separate-stderr "$BIN/validate" --encoding klingon </dev/null
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" 'validate: --encoding: unknown encoding "klingon" (iconv -l lists the names this system knows)'
+	run --separate-stderr "$BIN/validate" --encoding
+	assert_failure 2
+}
+
+@test "validate names the likely encoding of a Latin-1 file once, and rejects its rows unchecked" {
+	people_files
+	run --separate-stderr "$BIN/validate" --require name --rejects rej.csv l1.csv
+	assert_failure 1
+	assert_output ""
+	assert_equal "$stderr" "$(printf '%s\n' \
+		'validate: l1.csv:2: not UTF-8 (byte 0xE9, é in latin1); the input looks like latin1: run again with --encoding latin1' \
+		'validate: 3 rows read, 0 valid, 3 rejected (encoding-error 3); header problems (encoding-error 1): an input is not UTF-8 (see --encoding)')"
+	# one problem for the input, then every row, raw, so that rows in = rows out + rejected
+	assert_equal "$(sed -n 2p rej.csv)" \
+		'l1.csv,1,,encoding-error,,"the input is not UTF-8 (line 2: byte 0xE9, é in latin1); it looks like latin1: use --encoding latin1","name,city,price"'
+	assert_equal "$(tail -n +3 rej.csv | cut -d, -f2-6)" "$(printf '%s\n' \
+		'2,,encoding-error,,not checked: the input is not UTF-8' \
+		'3,,encoding-error,,not checked: the input is not UTF-8' \
+		'4,,encoding-error,,not checked: the input is not UTF-8')"
+	# the raw rows as they came, each quoted as one field: the rejects file
+	# keeps a row that is not UTF-8 as it is, to be read again once named
+	assert_equal "$(tail -n +3 rej.csv | LC_ALL=C sed 's/^\([^,]*,\)\{6\}//')" \
+		"$(tail -n +2 l1.csv | LC_ALL=C sed 's/"/""/g; s/.*/"&"/')"
+	# a tolerance for rejected rows does not cover it
+	run --separate-stderr "$BIN/validate" --max-reject-rate 1 l1.csv
+	assert_failure 1
+	# without --rejects, the one message and the summary, not a line per row
+	assert_equal "$(printf '%s\n' "$stderr" | wc -l)" 2
+}
+
+@test "validate suggests windows-1252 when bytes 0x80-0x9F are its punctuation, and UTF-16 for NULs in every other byte" {
+	people_files
+	run --separate-stderr "$BIN/validate" cp.csv
+	assert_failure 1
+	assert_equal "$(printf '%s\n' "$stderr" | head -n 1)" \
+		'validate: cp.csv:2: not UTF-8 (byte 0xE9, é in windows-1252); the input looks like windows-1252: run again with --encoding windows-1252'
+	iconv -f utf-8 -t utf-16be u8.csv >nomark.csv
+	run --separate-stderr "$BIN/validate" --report json nomark.csv
+	assert_failure 1
+	assert_equal "$(printf '%s\n' "$stderr" | head -n 1)" \
+		'validate: nomark.csv:1: not UTF-8 (a NUL in every other byte); the input looks like utf-16be: run again with --encoding utf-16be'
+	assert_equal "$(printf '%s\n' "$stderr" | tail -n 1 | cut -c1-121)" \
+		'{"rows": 3, "valid": 0, "rejected": 3, "rejects_by_rule": {"encoding-error": 3}, "header_problems": {"encoding-error": 1}'
+}
+
+@test "validate keeps one odd byte in a UTF-8 file a row's encoding-error, and --encoding utf-8 keeps every such file so" {
+	printf 'a,b\n1,café\n2,caf\xe9\n3,ok\n' >flaw.csv
+	run --separate-stderr "$BIN/validate" --rejects rej.csv flaw.csv
+	assert_failure 1
+	assert_output "$(printf 'a,b\n1,café\n3,ok')"
+	assert_equal "$(tail -n +2 rej.csv | cut -d, -f2-6)" '3,b,encoding-error,,the value is not valid UTF-8'
+	people_files
+	run --separate-stderr "$BIN/validate" --encoding utf-8 --rejects rej.csv l1.csv
+	assert_failure 1
+	assert_output 'name,city,price'
+	assert_equal "$(tail -n +2 rej.csv | cut -d, -f2-5)" "$(printf '%s\n' '2,name,encoding-error,' '3,city,encoding-error,' '4,name,encoding-error,')"
+}
+
+@test "validate warns when a byte order mark contradicts --encoding, and reads the input as named" {
+	people_files
+	run --separate-stderr "$BIN/validate" --encoding latin1 u16le.csv
+	assert_stderr_line 'validate: u16le.csv: the input begins with a UTF-16LE byte order mark, but is read as latin1, as --encoding says'
+}
+
+@test "validate converts on every thread's chunks as one reader would, rejects included" {
+	"$BIN/gen" --rows 20000 --seed 5 --dirty 0.05 | sed '2,$s/e/é/g' >u8.csv
+	iconv -f utf-8 -t latin1 u8.csv >l1.csv
+	{ printf '\xff\xfe'; iconv -f utf-8 -t utf-16le u8.csv; } >u16.csv
+	assert [ "$(wc -c <l1.csv)" -gt 40000 ]
+	"$BIN/validate" -q --threads 0 --schema "$SCHEMA" --max-reject-rate 1 --rejects want-rej.csv <u8.csv >want.csv
+	for f in l1.csv u16.csv; do
+		enc=() && [ "$f" = l1.csv ] && enc=(--encoding latin1)
+		ELT_CSV_CHUNK_BYTES=4096 run --separate-stderr "$BIN/validate" -q --threads 3 "${enc[@]}" \
+			--schema "$SCHEMA" --max-reject-rate 1 --rejects rej.csv <"$f"
+		assert_success
+		assert_equal "$output" "$(cat want.csv)"
+		run cmp rej.csv want-rej.csv
+		assert_success
+	done
+	assert [ "$(wc -l <want-rej.csv)" -gt 100 ]
+}
+
+@test "validate reads a semicolon-delimited Latin-1 file with --encoding and --delimiter, and sniffs it as UTF-8" {
+	printf 'name;city\nJosé;Köln\nAnn;"Zürich; Stadt"\n' | iconv -f utf-8 -t latin1 >semi.csv
+	run --separate-stderr "$BIN/validate" --encoding latin1 --delimiter ';' semi.csv
+	assert_success
+	assert_output "$(printf 'name,city\nJosé,Köln\nAnn,Zürich; Stadt')"
+	run --separate-stderr "$BIN/validate" --encoding latin1 --sniff semi.csv
+	assert_success
+	assert_output "$(printf 'name,city\nJosé,Köln\nAnn,Zürich; Stadt')"
+	# not UTF-8 is the file's one problem, not its delimiter as well
+	run --separate-stderr "$BIN/validate" semi.csv
+	assert_failure 1
+	assert_equal "$(printf '%s\n' "$stderr" | head -n 1)" \
+		'validate: semi.csv:2: not UTF-8 (byte 0xE9, é in latin1); the input looks like latin1: run again with --encoding latin1'
+}
+
+@test "validate --sealed finds the seal of a converted stream" {
+	"$BIN/gen" --rows 300 --seed 2 --seal | iconv -f utf-8 -t utf-16 >sealed16.csv
+	run --separate-stderr "$BIN/validate" --sealed --seal sealed16.csv
+	assert_success
+	assert_equal "$(printf '%s\n' "$output" | tail -n 1)" '#elt-seal v1 rows=00000000000000000300'
+	head -c -20 sealed16.csv >cut16.csv
+	run --separate-stderr "$BIN/validate" --sealed cut16.csv
+	assert_failure 3
+}
+
 # ---------------------------------------------------------------------------
 # CSV dialects (issue 16), as Frictionless's CSV Dialect (v1.2) and Table
 # Dialect (v2) word them: each property, its default, the spec's own

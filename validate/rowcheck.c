@@ -65,7 +65,7 @@ void vd_reject(struct validator *v, uint64_t line, const char *column, enum rule
 		};
 		if (csvw_record(v->rejects, f, 7) != 0)
 			vd_die_write("the rejects file");
-	} else if (v->stderr_rejects++ < 20) {
+	} else if (!v->quiet_rejects && v->stderr_rejects++ < 20) {
 		log_warn("%s:%llu:%s%s %s: %.*s", v->file, (unsigned long long)line, column ? " column " : "",
 			 column ? column : "", vd_rule_names[rule], (int)message_len, message);
 	}
@@ -609,7 +609,7 @@ static void check_row(const struct validator *v, struct checker *k, const struct
 	char msg[1024];
 
 	if (!v->header_ok) {
-		add_problem(k, res, row, NULL, v->header_rule, NULL, "not checked: the header is invalid");
+		add_problem(k, res, row, NULL, v->header_rule, NULL, v->unchecked);
 	} else if (rec->kind == CSVR_BLANK || (rec->kind == CSVR_ROW && row_blank(v, rec))) {
 		add_problem(k, res, row, NULL, R_BLANK_ROW, NULL, "the row is empty");
 	} else if (rec->kind == CSVR_MALFORMED) {
@@ -735,7 +735,8 @@ static void reserve_unique_keys(struct validator *v, uint64_t bytes_so_far)
 	v->reserved = true;
 	if (!v->n_uniques || fstat(v->in_fd, &st) != 0 || !S_ISREG(st.st_mode) || !bytes_so_far)
 		return;
-	double per_row = (double)bytes_so_far / (double)v->rows;
+	/* bytes_so_far counts UTF-8, st_size the input's own bytes. */
+	double per_row = (double)bytes_so_far * v->in_width / (double)v->rows;
 	size_t expect = (size_t)((double)st.st_size / per_row * 1.05);
 	if (expect > 1000000000)
 		return;

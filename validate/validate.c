@@ -29,6 +29,7 @@
 
 #include "args.h"
 #include "buf.h"
+#include "decode.h"
 #include "exitcode.h"
 #include "json.h"
 #include "seal.h"
@@ -41,7 +42,7 @@ static void usage(FILE *to)
 	      "                [--max-rejects N] [--max-reject-rate R] [--require COLS]\n"
 	      "                [--type COL=TYPE] [--min COL=V] [--max COL=V] [--enum COL=A,B]\n"
 	      "                [--pattern COL=RE] [--unique COL] [--seal] [--sealed]\n"
-	      "                [--threads N] [-t] [-q | -v]\n"
+	      "                [--encoding NAME] [--threads N] [-t] [-q | -v]\n"
 	      "                [--dialect FILE] [--delimiter C] [--quote-char C] [--no-double-quote]\n"
 	      "                [--escape-char C] [--skip-initial-space] [--comment-char C]\n"
 	      "                [--header-row N | --skip-rows N] [--no-header] [--sniff]\n"
@@ -79,6 +80,9 @@ static void help(void)
 	      "                            dead one (see pgload(1))\n"
 	      "      --sealed              each input must end with its producer's seal (gen\n"
 	      "                            --seal), counting the rows read; otherwise exit 3\n"
+	      "      --encoding NAME       read the input as NAME (latin1, windows-1252, utf-16le,\n"
+	      "                            any name iconv -l lists) and convert it to UTF-8;\n"
+	      "                            without it: UTF-8, or UTF-16/32 by a byte order mark\n"
 	      "  -t, --tsv                 tab-separated input and output\n"
 
 	      "      --threads N           threads checking rows besides the main one\n"
@@ -105,11 +109,14 @@ static void help(void)
 	      "                            64 KiB and say on stderr what was found\n"
 	      "\n"
 	      "Without a schema or rules, validate still checks that the CSV is well-formed,\n"
-	      "valid UTF-8 and rectangular against its header.\n\n"
+	      "valid UTF-8 and rectangular against its header. An input whose first bytes are\n"
+	      "clearly in another encoding gets one message naming it, and its rows are\n"
+	      "rejected unchecked. Output and rejects are UTF-8.\n\n"
 	      "Exit status: 0 success (no rejects, or within a --max-* limit); 1 rejects\n"
-	      "over the limit, a bad header, no header or a delimiter that looks wrong;\n"
-	      "2 usage error; 3 unreadable schema, dialect or input, I/O error, a pattern\n"
-	      "that could not be matched, an input without its seal (--sealed).\n"
+	      "over the limit, a bad header, no header, a delimiter that looks wrong, an input\n"
+	      "that is not UTF-8 (without --encoding); 2 usage error; 3 unreadable schema,\n"
+	      "dialect or input, I/O error, a pattern that could not be matched, an input\n"
+	      "without its seal (--sealed).\n"
 	      "With --seal, the seal is written only when the exit status is 0.\n",
 	      stdout);
 }
@@ -298,6 +305,7 @@ static bool read_header(struct validator *v, const struct csv_record *rec)
 {
 	char msg[512];
 	v->header_rule = N_RULES;
+	v->unchecked = "not checked: the header is invalid";
 	free_labels(v->labels, v->ncols);
 	v->ncols = rec->kind == CSVR_ROW ? rec->nfields : 0;
 	v->labels = rec->kind == CSVR_ROW ? copy_labels(rec) : NULL;
@@ -371,6 +379,15 @@ static void on_header(void *ctx, const struct csv_record *rec)
 {
 	struct validator *v = ctx;
 	v->header_seen = true;
+	if (v->not_utf8) {
+		/* Its names are no more to be read as UTF-8 than its rows:
+		 * one problem for the input, every row rejected unchecked. */
+		v->header_rule = N_RULES;
+		v->unchecked = "not checked: the input is not UTF-8";
+		header_problem(v, rec, NULL, R_ENCODING, v->not_utf8_msg, true);
+		v->header_ok = false;
+		return;
+	}
 	if (!v->in.header)
 		header_from_names(v, rec);
 	else
@@ -381,17 +398,24 @@ static void on_header(void *ctx, const struct csv_record *rec)
 
 enum { SAMPLE_BYTES = 64 * 1024, SAMPLE_ROWS = 100 };
 
+static ssize_t from_decoder(void *in, char *buf, size_t want)
+{
+	return decoder_read(in, buf, want);
+}
+
 /* Reads the input's first bytes into sample, to sniff them or to look at
  * its field counts: up to SAMPLE_BYTES, less at the end of input or, unless
  * all is needed (--sniff), when a pipe has no more ready for now, so that
- * rows from a slow producer are not held back. Returns the length, or -1
- * after a read error (errno set). */
-static ssize_t read_sample(struct validator *v, int fd, struct seal_in *seal, char *sample, bool all)
+ * rows from a slow producer are not held back. They are read through the
+ * decoder, as UTF-8. Returns the length, or -1 after a read error (errno
+ * set). */
+
+static ssize_t read_sample(struct decoder *in, struct seal_in *seal, char *sample, bool all)
 {
 	size_t len = 0;
 	while (len < SAMPLE_BYTES) {
-		ssize_t n = seal ? seal_read(seal, fd, sample + len, SAMPLE_BYTES - len)
-				 : read(fd, sample + len, SAMPLE_BYTES - len);
+		ssize_t n = seal ? seal_read_from(seal, from_decoder, in, sample + len, SAMPLE_BYTES - len)
+				 : decoder_read(in, sample + len, SAMPLE_BYTES - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -399,11 +423,9 @@ static ssize_t read_sample(struct validator *v, int fd, struct seal_in *seal, ch
 		if (n == 0)
 			break;
 		len += (size_t)n;
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		if (!all && poll(&pfd, 1, 0) <= 0)
+		if (!all && !decoder_ready(in))
 			break;
 	}
-	(void)v;
 	return (ssize_t)len;
 }
 
@@ -486,6 +508,37 @@ static void report_wrong_delimiter(struct validator *v, char better, size_t fiel
 	v->dialect_wrong = true;
 }
 
+/* Before the first row of an input: what it is read as, and whether its
+ * first bytes are clearly in another encoding than UTF-8. Then one
+ * message says so, naming the likely encoding and the option, and
+ * on_header() makes that the input's one problem. */
+static void look_at_encoding(struct validator *v, const struct decoder *d, const char *name)
+{
+	v->in_width = decoder_width(d);
+	v->not_utf8 = v->quiet_rejects = false;
+	log_debug("%s: read as %s", name, decoder_name(d));
+	const char *bom = decoder_bom_conflict(d);
+	if (bom)
+		log_warn("%s: the input begins with a %s byte order mark, but is read as %s, as --encoding says", name,
+			 bom, decoder_name(d));
+	struct decoder_guess g;
+	if (!decoder_guess(d, &g))
+		return;
+	char what[64];
+	if (g.nul)
+		snprintf(what, sizeof what, "a NUL in every other byte");
+	else if (*g.shown)
+		snprintf(what, sizeof what, "byte 0x%02X, %s in %s", g.byte, g.shown, g.encoding);
+	else
+		snprintf(what, sizeof what, "byte 0x%02X", g.byte);
+	snprintf(v->not_utf8_msg, sizeof v->not_utf8_msg,
+		 "the input is not UTF-8 (line %llu: %s); it looks like %s: use --encoding %s",
+		 (unsigned long long)g.line, what, g.encoding, g.encoding);
+	log_error("%s:%llu: not UTF-8 (%s); the input looks like %s: run again with --encoding %s", name,
+		  (unsigned long long)g.line, what, g.encoding, g.encoding);
+	v->not_utf8 = v->quiet_rejects = v->any_not_utf8 = true;
+}
+
 /* Validates one input. Returns false when it could not be read to the end. */
 static bool validate_file(struct validator *v, int fd, const char *name)
 {
@@ -493,13 +546,19 @@ static bool validate_file(struct validator *v, int fd, const char *name)
 	v->in_fd = fd;
 	v->header_seen = v->reserved = false;
 	progress_init(&v->progress);
+	char err[256];
+	struct decoder *in = decoder_open(fd, v->encoding, err, sizeof err);
+	if (!in)
+		die(EXIT_USAGE, "--encoding: %s", err);
+	look_at_encoding(v, in, name);
 	struct seal_in seal = { 0 };
 	v->in = v->dialect;
 	char *sample = xrealloc(NULL, SAMPLE_BYTES);
-	ssize_t got = read_sample(v, fd, v->sealed ? &seal : NULL, sample, v->sniff);
+	ssize_t got = read_sample(in, v->sealed ? &seal : NULL, sample, v->sniff);
 	if (got < 0) {
 		log_error("%s: read error: %s", name, strerror(errno));
 		free(sample);
+		decoder_close(in);
 		return false;
 	}
 	size_t sample_len = (size_t)got;
@@ -507,7 +566,8 @@ static bool validate_file(struct validator *v, int fd, const char *name)
 		sniff_delimiter(v, name, sample, sample_len);
 	size_t fields = 0;
 	char why[256];
-	char better = v->sniff ? 0 : better_delimiter(v, sample, sample_len, &fields, why, sizeof why);
+	/* Bytes in another encoding than UTF-8 are the input's one problem. */
+	char better = v->sniff || v->not_utf8 ? 0 : better_delimiter(v, sample, sample_len, &fields, why, sizeof why);
 	if (better && v->schema.nfields == 0 && !strcmp(why, "every row is one column")) {
 		/* A file of one column is fine CSV: only a hint. */
 		char a[16], b[16];
@@ -518,20 +578,22 @@ static bool validate_file(struct validator *v, int fd, const char *name)
 	} else if (better) {
 		report_wrong_delimiter(v, better, fields, why);
 		free(sample);
+		decoder_close(in);
 		return true;
 	}
 	v->raw_copy_ok = v->in.delimiter == v->delim && v->in.quote_char == '"';
 	const struct csvpar_opts o = { .name = name, .delim = v->in.delimiter, .dialect = &v->in,
 				       .first_is_data = !v->in.header, .prefix = sample, .prefix_len = sample_len,
-				       .threads = v->threads, .seal = v->sealed ? &seal : NULL };
+				       .threads = v->threads, .seal = v->sealed ? &seal : NULL, .in = in };
 	uint64_t rows_before = v->rows;
 	struct csvpar_ops ops = vd_rowcheck_ops;
 	ops.ctx = v;
 	ops.header = on_header;
-	char err[256];
 	bool ok = csvpar_run(fd, &o, &ops, err, sizeof err);
 	free(sample);
 	progress_end(&v->progress);
+	decoder_close(in);
+	v->not_utf8 = v->quiet_rejects = false;
 	uint64_t sealed_rows;
 	if (ok && v->sealed && !seal_check(&seal, &sealed_rows, err, sizeof err)) {
 		ok = false;
@@ -757,6 +819,7 @@ struct opts {
 	uint64_t max_rejects;
 	double max_rate;
 	bool seal, sealed;
+	const char *encoding;      /* --encoding, or NULL */
 	char delim;                /* the output's */
 	const char *dialect_path;  /* --dialect */
 	struct csv_dialect cli;    /* the dialect options given ... */
@@ -776,6 +839,10 @@ enum {
 	CLI_DELIMITER = 1, CLI_QUOTE = 2, CLI_DOUBLE_QUOTE = 4, CLI_ESCAPE = 8, CLI_SKIP_SPACE = 16,
 	CLI_COMMENT = 32, CLI_HEADER_ROW = 64, CLI_NO_HEADER = 128,
 };
+
+/* getopt's value for --encoding, which has no short option (E is
+ * --escape-char). */
+enum { ENCODING_OPT = 256 };
 
 /* A dialect character from the command line: one byte, or "tab" or "\t"
  * for a tab, as shells make a tab hard to type. */
@@ -846,6 +913,7 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		{ "seal", no_argument, NULL, 'z' },
 		{ "sealed", no_argument, NULL, 'Z' },
 		{ "tsv", no_argument, NULL, 't' },
+		{ "encoding", required_argument, NULL, ENCODING_OPT },
 		{ "threads", required_argument, NULL, 'J' },
 		{ "dialect", required_argument, NULL, 'D' },
 		{ "delimiter", required_argument, NULL, 'd' },
@@ -910,6 +978,12 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		case 'K': set_header_row(o, "--skip-rows", (unsigned long)args_u64("--skip-rows", optarg, 0, 999999) + 1); break;
 		case 'n': o->cli.header = false, o->cli_set |= CLI_NO_HEADER; break;
 		case 'F': o->sniff = true; break;
+		case ENCODING_OPT:
+			if (!decoder_known(optarg))
+				die(EXIT_USAGE, "--encoding: unknown encoding \"%s\" (iconv -l lists the names this "
+						"system knows)", optarg);
+			o->encoding = optarg;
+			break;
 		case 'J': o->threads = (unsigned)args_u64("--threads", optarg, 0, 256); break;
 		case 'q': log_level = LOG_QUIET; break;
 		case 'v': log_level = LOG_VERBOSE; break;
@@ -1110,7 +1184,7 @@ static void validator_open(struct validator *v, const struct opts *o, const stru
 			   const struct dp_resource *r, char **inputs, int ninputs)
 {
 	*v = (struct validator){ .delim = o->delim, .threads = o->threads, .sealed = o->sealed, .rejects_fd = -1,
-				 .package = pkg };
+				 .package = pkg, .encoding = o->encoding, .in_width = 1 };
 	char err[1024];
 	if (r) {
 		v->resource = r->name;
@@ -1221,9 +1295,10 @@ static int judge(const struct validator *v, const struct opts *o, bool read_ok, 
 		return EXIT_OPER;
 	}
 	if (v->header_failed) {
-		*verdict = v->dialect_wrong ? "an input's delimiter looks wrong"
-			   : v->no_header   ? "an input has no header"
-					    : "the header does not match";
+		*verdict = v->dialect_wrong  ? "an input's delimiter looks wrong"
+			   : v->no_header    ? "an input has no header"
+			   : v->any_not_utf8 ? "an input is not UTF-8 (see --encoding)"
+					     : "the header does not match";
 		return EXIT_DATA;
 	}
 	if (v->rejected > o->max_rejects) {

@@ -90,6 +90,16 @@ struct validator {
 	struct csvw *out, *rejects;
 	int rejects_fd;
 	enum rule header_rule;     /* why the current file's rows cannot be checked */
+	const char *unchecked;     /* and what their rejects say */
+
+	/* Encodings: --encoding, or NULL to read UTF-8 or what a byte order
+	 * mark says. An input whose first bytes are clearly not UTF-8 is
+	 * reported once (not_utf8) and its rows rejected unchecked, each
+	 * into the rejects file only (quiet_rejects), not on stderr. */
+	const char *encoding;
+	unsigned in_width;         /* input bytes per ASCII character */
+	bool not_utf8, quiet_rejects, any_not_utf8;
+	char not_utf8_msg[320];
 
 	/* The current input. */
 	int in_fd;
