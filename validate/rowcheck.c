@@ -865,6 +865,54 @@ static bool reference_columns(const struct csv_record *head, const char *name, c
 	return true;
 }
 
+/* A copy of what d reads, as UTF-8, in an unlinked temporary file in
+ * $TMPDIR, rewound: a referenced file in another encoding is converted as
+ * the inputs are, then read by the plain reader. Returns its fd. */
+static int decoded_copy(struct decoder *d, const char *name)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/validate-ref-XXXXXX", dir && *dir ? dir : "/tmp");
+	int fd = mkstemp(path);
+	if (fd < 0)
+		die(EXIT_OPER, "%s: %s (a UTF-8 copy of %s, for a foreign key)", path, strerror(errno), name);
+	unlink(path);
+	char *buf = xmalloc(1 << 16);
+	ssize_t n;
+	while ((n = decoder_read(d, buf, 1 << 16)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die(EXIT_OPER, "%s: foreign key resource: %s", name, strerror(errno));
+		for (ssize_t done = 0; done < n;) {
+			ssize_t w = write(fd, buf + done, (size_t)(n - done));
+			if (w < 0 && errno != EINTR)
+				die(EXIT_OPER, "a UTF-8 copy of %s in %s: %s", name, dir && *dir ? dir : "/tmp", strerror(errno));
+			done += w < 0 ? 0 : w;
+		}
+	}
+	free(buf);
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		die(EXIT_OPER, "a UTF-8 copy of %s: %s", name, strerror(errno));
+	return fd;
+}
+
+/* fd as UTF-8, read the way the inputs are (decode.h): encoding, or else
+ * a byte order mark. Returns fd itself, rewound, when it is UTF-8 already
+ * and can be rewound; otherwise a converted copy (decoded_copy). */
+static int reference_as_utf8(int fd, const char *name, const char *encoding)
+{
+	char err[256];
+	struct decoder *d = decoder_open(fd, encoding, err, sizeof err);
+	if (!d)
+		die(EXIT_OPER, "%s: foreign key resource: %s", name, err);
+	int out = fd;
+	if (decoder_converts(d) || lseek(fd, 0, SEEK_SET) != 0)
+		out = decoded_copy(d, name);
+	decoder_close(d);
+	return out;
+}
+
 /* With --sniff, a file of the table being validated is read with the
  * delimiter its first bytes suggest, as its rows will be: fd is a regular
  * file here (a pipe was copied), so they are read without moving it. */
@@ -957,7 +1005,7 @@ static void load_reference_file(struct keyset *set, int fd, const char *name, ch
 
 void vd_load_reference(struct keyset *set, char *const *paths, size_t npaths, const int *fds, char *const *fields,
 		       size_t nfields, const struct ts_schema *schema, bool by_position, const struct csv_dialect *dialect,
-		       bool sniff, bool tolerant)
+		       const char *encoding, bool sniff, bool tolerant)
 {
 	for (size_t i = 0; i < npaths; i++) {
 		bool given = fds && fds[i] >= 0;
@@ -965,12 +1013,15 @@ void vd_load_reference(struct keyset *set, char *const *paths, size_t npaths, co
 		int fd = given ? fds[i] : open(paths[i], O_RDONLY);
 		if (fd < 0)
 			die(EXIT_OPER, "%s: foreign key resource: %s", paths[i], strerror(errno));
+		int utf8 = reference_as_utf8(fd, name, encoding);
 		struct csv_dialect d = *dialect;
 		if (sniff)
-			sniff_reference(&d, fd);
+			sniff_reference(&d, utf8);
 		/* Without a header row, positions are all there is to go by. */
 		const struct ts_schema *pos = by_position || !d.header ? schema : NULL;
-		load_reference_file(set, fd, name, fields, nfields, pos, &d, tolerant);
+		load_reference_file(set, utf8, name, fields, nfields, pos, &d, tolerant);
+		if (utf8 != fd)
+			close(utf8);
 		if (given && lseek(fd, 0, SEEK_SET) != 0) /* read again by the checks */
 			die(EXIT_OPER, "%s: %s", name, strerror(errno));
 		if (!given)

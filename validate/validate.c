@@ -871,7 +871,7 @@ static void set_header_row(struct opts *o, const char *opt, unsigned long row)
 static int package_options_ok(const struct opts *o)
 {
 	const char *clash = o->schema_path ? "--schema" : o->nrules ? opt_name(o->rules[0].opt)
-			  : o->tsv ? "--tsv" : o->sealed ? "--sealed" : NULL;
+			  : o->tsv ? "--tsv" : o->sealed ? "--sealed" : o->encoding ? "--encoding" : NULL;
 	char dialect_opt[64];
 	if (!clash && o->dialect_opt) /* the resource's "dialect" says how it is written */
 		snprintf(dialect_opt, sizeof dialect_opt, "--%s", o->dialect_opt), clash = dialect_opt;
@@ -1114,16 +1114,15 @@ static void spool_inputs(struct validator *v, char **inputs, int ninputs)
 	}
 }
 
-/* Why a resource's data cannot be read as it is written yet, or NULL.
- * Its dialect was read with the package (dp_load refuses what the reader
- * cannot take); the reader takes UTF-8 only for now. */
+/* Why a resource's data cannot be read as it is written, or NULL. Its
+ * dialect was read with the package (dp_load refuses what the reader
+ * cannot take); its encoding goes through the conversion --encoding uses,
+ * so it must be one this system's iconv knows. */
 static const char *resource_unreadable(const struct dp_resource *r, char *buf, size_t size)
 {
-	/* TODO(v-encoding): hand other encodings to the --encoding conversion
-	 * (iconv) once it is in lib/, instead of refusing them. */
-	if (r->encoding && strcasecmp(r->encoding, "utf-8") && strcasecmp(r->encoding, "utf8")) {
-		snprintf(buf, size, "resource \"%s\": encoding \"%s\" is not supported yet (utf-8 only)", r->name,
-			 r->encoding);
+	if (r->encoding && !decoder_known(r->encoding)) {
+		snprintf(buf, size, "resource \"%s\": unknown encoding \"%s\" (iconv -l lists the names this system "
+				    "knows)", r->name, r->encoding);
 		return buf;
 	}
 	return NULL;
@@ -1156,7 +1155,8 @@ static void load_foreign_keys(struct validator *v, char **inputs, int ninputs)
 		/* A package's resource naming itself is the same table too. */
 		if (!fk->resource || (v->package && !strcmp(fk->resource, v->resource))) {
 			vd_load_reference(set, ninputs ? inputs : &dash, ninputs ? (size_t)ninputs : 1, v->input_fds,
-					  fk->ref_fields, fk->n_ref, &v->schema, v->by_position, &v->dialect, v->sniff, true);
+					  fk->ref_fields, fk->n_ref, &v->schema, v->by_position, &v->dialect, v->encoding,
+					  v->sniff, true);
 		} else if (v->package) {
 			const struct dp_resource *to = dp_find(v->package, fk->resource); /* dp_load checked it */
 			if (resource_unreadable(to, why, sizeof why))
@@ -1164,12 +1164,13 @@ static void load_foreign_keys(struct validator *v, char **inputs, int ninputs)
 				    v->resource);
 			bool exact = to->has_schema && to->schema.fields_match == TS_MATCH_EXACT;
 			vd_load_reference(set, to->paths, to->npaths, NULL, fk->ref_fields, fk->n_ref,
-					  to->has_schema ? &to->schema : NULL, exact, &to->dialect, false, false);
+					  to->has_schema ? &to->schema : NULL, exact, &to->dialect, to->encoding, false,
+					  false);
 		} else {
 			struct csv_dialect plain;
 			csv_dialect_init(&plain, ',');
-			vd_load_reference(set, &fk->path, 1, NULL, fk->ref_fields, fk->n_ref, NULL, false, &plain, false,
-					  false);
+			vd_load_reference(set, &fk->path, 1, NULL, fk->ref_fields, fk->n_ref, NULL, false, &plain, NULL,
+					  false, false);
 		}
 		v->fks[i] = (struct fk_check){ fk, set };
 	}
@@ -1184,7 +1185,7 @@ static void validator_open(struct validator *v, const struct opts *o, const stru
 			   const struct dp_resource *r, char **inputs, int ninputs)
 {
 	*v = (struct validator){ .delim = o->delim, .threads = o->threads, .sealed = o->sealed, .rejects_fd = -1,
-				 .package = pkg, .encoding = o->encoding, .in_width = 1 };
+				 .package = pkg, .encoding = r ? r->encoding : o->encoding, .in_width = 1 };
 	char err[1024];
 	if (r) {
 		v->resource = r->name;

@@ -144,7 +144,9 @@ void vd_reject(struct validator *v, uint64_t line, const char *column, enum rule
  * when given, holds for each path an open descriptor of a regular file to
  * read instead (then put back at its start), or -1. The files are read in
  * dialect (with sniff, each with the delimiter its first bytes suggest,
- * as --sniff reads the inputs). With a header row, the fields are the
+ * as --sniff reads the inputs), in encoding as decode.h reads it (NULL: a
+ * byte order mark says, else UTF-8); a file that is converted is read
+ * from a UTF-8 copy in $TMPDIR. With a header row, the fields are the
  * columns it names so, or with by_position (fieldsMatch exact) the columns
  * at their positions in schema; without one (the dialect's "header":
  * false), always at their positions in schema, which must then be given.
@@ -154,7 +156,7 @@ void vd_reject(struct validator *v, uint64_t line, const char *column, enum rule
  * cannot be read. */
 void vd_load_reference(struct keyset *set, char *const *paths, size_t npaths, const int *fds, char *const *fields,
 		       size_t nfields, const struct ts_schema *schema, bool by_position, const struct csv_dialect *dialect,
-		       bool sniff, bool tolerant);
+		       const char *encoding, bool sniff, bool tolerant);
 
 /* The row checker as csvpar runs it: per-thread checkers, chunk results,
  * the work on a chunk and its delivery in input order. The caller sets
