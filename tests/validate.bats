@@ -1812,7 +1812,7 @@ write_package() {
 	assert_equal "$stderr" 'validate: datapackage.json: resource "sales": a foreign key refers to "shops", which is no resource of the package'
 	for opt in "--schema s.json" "--require a" "--tsv" "--sealed" "--delimiter ;" "--quote-char '" \
 		"--no-double-quote" "--escape-char \\" "--skip-initial-space" "--comment-char #" "--header-row 2" \
-		"--skip-rows 1" "--no-header" "--dialect d.json" "--sniff"; do
+		"--skip-rows 1" "--no-header" "--dialect d.json" "--sniff" "--encoding latin1"; do
 		run --separate-stderr "$BIN/validate" --package datapackage.json $opt sales
 		assert_failure 2
 		assert_equal "$stderr" "validate: ${opt%% *} cannot be used with --package, which says what the data is and how it is written"
@@ -1822,16 +1822,16 @@ write_package() {
 	assert_equal "$stderr" "validate: --seal needs a RESOURCE: without one no rows are written to seal"
 }
 
-@test "validate --package refuses, for now, a resource's encoding it cannot read yet, and checks the rest" {
+@test "validate --package refuses a resource's encoding iconv does not know, and checks the rest" {
 	write_package
-	sed -i 's/"encoding": "utf-8"/"encoding": "latin-1"/' datapackage.json
+	sed -i 's/"encoding": "utf-8"/"encoding": "klingon"/' datapackage.json
 	run --separate-stderr "$BIN/validate" --package datapackage.json
 	assert_failure 3
 	assert_equal "$stderr" "$(printf '%s\n' \
-		'validate: datapackage.json: resource "stores": encoding "latin-1" is not supported yet (utf-8 only)' \
-		'validate: datapackage.json: resource "stores": encoding "latin-1" is not supported yet (utf-8 only) (a foreign key of "sales" refers to it)')"
+		'validate: datapackage.json: resource "stores": unknown encoding "klingon" (iconv -l lists the names this system knows)' \
+		'validate: datapackage.json: resource "stores": unknown encoding "klingon" (iconv -l lists the names this system knows) (a foreign key of "sales" refers to it)')"
 	assert_output ""
-	sed -i 's/"latin-1"/"UTF-8"/; s/"delimiter": ","/"lineTerminator": "\\n", "quoteChar": "\\""/' datapackage.json
+	sed -i 's/"klingon"/"UTF-8"/; s/"delimiter": ","/"lineTerminator": "\\n", "quoteChar": "\\""/' datapackage.json
 	run --separate-stderr "$BIN/validate" --package datapackage.json sales
 	assert_success
 }
@@ -2060,4 +2060,64 @@ write_dialect_package() {
 	assert_failure 1
 	assert_output "$(printf 'id,parent\n1,A')"
 	assert_equal "${stderr_lines[0]}" 'validate: <stdin>:3: column parent foreign-key: parent "B" is not in ref.csv'
+}
+
+# ---- issue 16: a package resource's encoding, and the encoding of what a
+# foreign key refers to ----
+# Data Resource: "encoding" names the character encoding of the resource's
+# data (default UTF-8). It is converted as --encoding converts; a foreign
+# key reads a resource in that resource's encoding, the same table in the
+# inputs'.
+
+@test "validate --package reads a Latin-1, semicolon-delimited resource and writes it as UTF-8 CSV" {
+	mkdir data
+	printf 'sale_id;city\n1;Troms\xf8\n2;\xc5lesund\n' >data/sales.csv
+	cat >datapackage.json <<-'EOF'
+		{"resources": [{"name": "sales", "path": "data/sales.csv", "encoding": "latin1",
+		  "dialect": {"delimiter": ";"},
+		  "schema": {"fields": [{"name": "sale_id", "type": "integer"}, {"name": "city", "constraints": {"maxLength": 7}}]}}]}
+	EOF
+	run --separate-stderr "$BIN/validate" --package datapackage.json sales
+	assert_success
+	assert_output "$(printf 'sale_id,city\n1,Tromsø\n2,Ålesund')"
+	assert_equal "$stderr" "validate: resource sales: 2 rows read, 2 valid, 0 rejected"
+}
+
+@test "validate --package reads a foreign key's resource in its own encoding and dialect" {
+	mkdir data
+	printf 'store_id|city\nS\xc51|Troms\x9a\nS2|Oslo\n' >data/stores.csv
+	printf 'sale_id;store_id\n1;S\xc51\n2;S3\n' >data/sales.csv
+	cat >datapackage.json <<-'EOF'
+		{"resources": [
+		  {"name": "stores", "path": "data/stores.csv", "encoding": "windows-1252", "dialect": {"delimiter": "|"},
+		   "schema": {"fields": [{"name": "store_id"}, {"name": "city"}]}},
+		  {"name": "sales", "path": "data/sales.csv", "encoding": "latin1", "dialect": {"delimiter": ";"},
+		   "schema": {"fields": [{"name": "sale_id"}, {"name": "store_id"}],
+		     "foreignKeys": [{"fields": "store_id", "reference": {"resource": "stores", "fields": "store_id"}}]}}]}
+	EOF
+	run --separate-stderr "$BIN/validate" --package datapackage.json sales
+	assert_failure 1
+	assert_output "$(printf 'sale_id,store_id\n1,SÅ1')"
+	assert_equal "${stderr_lines[0]}" 'validate: data/sales.csv:3: column store_id foreign-key: store_id "S3" is not in resource "stores"'
+	run --separate-stderr "$BIN/validate" --package datapackage.json stores
+	assert_success
+	assert_output "$(printf 'store_id,city\nSÅ1,Tromsš\nS2,Oslo')"
+}
+
+@test "validate reads a same-table foreign key's parents in the inputs' encoding: --encoding, or UTF-16 by its mark" {
+	cat >s.json <<-'EOF'
+		{"fields": [{"name": "id"}, {"name": "parent"}],
+		 "foreignKeys": [{"fields": "parent", "reference": {"fields": "id"}}]}
+	EOF
+	printf 'id;parent\n\xe91;\n2;\xe91\n3;9\n' >l1.csv
+	want=$(printf 'id,parent\né1,\n2,é1')
+	run --separate-stderr "$BIN/validate" --schema s.json --delimiter ';' --encoding latin1 l1.csv
+	assert_failure 1
+	assert_output "$want"
+	assert_equal "${stderr_lines[0]}" 'validate: l1.csv:4: column parent foreign-key: parent "9" is in no row of this table'
+	printf 'id,parent\n\xe91,\n2,\xe91\n3,9\n' | iconv -f latin1 -t utf-16le | { printf '\xff\xfe'; cat; } >u16.csv
+	run --separate-stderr "$BIN/validate" --schema s.json <u16.csv
+	assert_failure 1
+	assert_output "$want"
+	assert_equal "${stderr_lines[0]}" 'validate: <stdin>:4: column parent foreign-key: parent "9" is in no row of this table'
 }
