@@ -28,7 +28,17 @@ static bool well_formed(const char *t)
 	return true;
 }
 
+static ssize_t read_fd(void *fd, char *buf, size_t want)
+{
+	return read(*(int *)fd, buf, want);
+}
+
 ssize_t seal_read(struct seal_in *s, int fd, char *buf, size_t want)
+{
+	return seal_read_from(s, read_fd, &fd, buf, want);
+}
+
+ssize_t seal_read_from(struct seal_in *s, seal_source *rd, void *arg, char *buf, size_t want)
 {
 	if (want == 0)
 		return 0;
@@ -47,7 +57,7 @@ ssize_t seal_read(struct seal_in *s, int fd, char *buf, size_t want)
 		char *at = want > SEAL_LEN ? buf : small;
 		size_t room = want > SEAL_LEN ? want : s->len + want;
 		memcpy(at, s->tail, s->len);
-		ssize_t n = read(fd, at + s->len, room - s->len);
+		ssize_t n = rd(arg, at + s->len, room - s->len);
 		if (n < 0)
 			return n; /* the tail stays where it was */
 		if (n == 0) {
@@ -56,7 +66,7 @@ ssize_t seal_read(struct seal_in *s, int fd, char *buf, size_t want)
 			/* No seal: what was held back is the data's end, and the
 			 * reader should see it all; seal_check() says the rest. */
 			s->unsealed = true;
-			return s->len ? seal_read(s, fd, buf, want) : 0;
+			return s->len ? seal_read_from(s, rd, arg, buf, want) : 0;
 		}
 		size_t total = s->len + (size_t)n;
 		size_t give = total > SEAL_LEN ? total - SEAL_LEN : 0; /* at most want */

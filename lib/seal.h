@@ -47,6 +47,11 @@ struct seal_in {
  * errno set (EINTR included, as read() does). */
 ssize_t seal_read(struct seal_in *s, int fd, char *buf, size_t want);
 
+/* seal_read() from another source than a fd: rd behaves as read(2) on
+ * arg (a decoder, see decode.h). */
+typedef ssize_t seal_source(void *arg, char *buf, size_t want);
+ssize_t seal_read_from(struct seal_in *s, seal_source *rd, void *arg, char *buf, size_t want);
+
 /* At the end of input: true and *rows when s holds a well-formed seal;
  * otherwise false with what is wrong in err. */
 bool seal_check(const struct seal_in *s, uint64_t *rows, char *err, size_t errsize);

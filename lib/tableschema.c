@@ -36,18 +36,20 @@ const char *ts_constraint_name(enum ts_constraint c)
 		[TSC_MAX_LENGTH] = "maxLength",
 		[TSC_PATTERN] = "pattern",
 		[TSC_ENUM] = "enum",
+		[TSC_JSON_SCHEMA] = "jsonSchema",
+		[TSC_CATEGORIES] = "categories",
 	};
 	return names[c];
 }
 
 #define TS_TYPE_NAMES "string, integer, number, boolean, date, datetime, time, year, yearmonth, " \
-	"duration, any, object, array, geopoint, geojson"
+	"duration, any, object, array, geopoint, geojson, list"
 static const char *const type_names[] = {
 	[TS_STRING] = "string", [TS_INTEGER] = "integer", [TS_NUMBER] = "number",
 	[TS_BOOLEAN] = "boolean", [TS_DATE] = "date", [TS_DATETIME] = "datetime",
 	[TS_TIME] = "time", [TS_YEAR] = "year", [TS_YEARMONTH] = "yearmonth",
 	[TS_DURATION] = "duration", [TS_ANY] = "any", [TS_OBJECT] = "object", [TS_ARRAY] = "array",
-	[TS_GEOPOINT] = "geopoint", [TS_GEOJSON] = "geojson",
+	[TS_GEOPOINT] = "geopoint", [TS_GEOJSON] = "geojson", [TS_LIST] = "list",
 };
 
 const char *ts_type_name(enum ts_type t)
@@ -68,7 +70,7 @@ bool ts_type_parse(const char *name, enum ts_type *type)
 /* ---- loading ---- */
 
 struct loader {
-	struct ydoc doc;
+	struct ydoc *doc;
 	struct ts_schema *s;
 	char *err;
 	size_t errlen;
@@ -90,7 +92,7 @@ static int fail(struct loader *L, const yaml_node_t *at, const char *fmt, ...)
 /* A mapping that holds a key twice is malformed. */
 static int no_duplicates(struct loader *L, const yaml_node_t *map)
 {
-	yaml_node_t *dup = ydoc_duplicate_key(&L->doc, map);
+	yaml_node_t *dup = ydoc_duplicate_key(L->doc, map);
 	return dup ? fail(L, dup, "key \"%s\" appears twice", ydoc_str(dup)) : 0;
 }
 
@@ -151,7 +153,7 @@ static int string_list(struct loader *L, const yaml_node_t *n, const char *what,
 	*out = xcalloc(len, sizeof **out);
 	*count = 0;
 	for (size_t i = 0; i < len; i++) {
-		yaml_node_t *item = ydoc_item(&L->doc, n, i);
+		yaml_node_t *item = ydoc_item(L->doc, n, i);
 		if (scalars_ok ? !ydoc_is_scalar(item) : !is_string(item)) {
 			free_list(*out, *count); /* a failed list leaves nothing to free */
 			*out = NULL;
@@ -169,7 +171,8 @@ static int set_bound(struct ts_field *f, struct ts_bound *b, const char *text, c
 		*why = "is too long";
 		return -1;
 	}
-	if (f->type == TS_STRING || f->type == TS_BOOLEAN || f->type == TS_ANY || is_json_type(f->type)) {
+	if (f->type == TS_STRING || f->type == TS_BOOLEAN || f->type == TS_ANY || f->type == TS_LIST ||
+	    is_json_type(f->type)) {
 		*why = "applies only to numbers, dates, times and durations";
 		return -1;
 	}
@@ -186,8 +189,9 @@ static int set_bound(struct ts_field *f, struct ts_bound *b, const char *text, c
 }
 
 /* The constraints the spec gives the types it added after v1 (lengths for
- * collections, bounds for ordered types, pattern for strings only). The
- * older types keep what validate always took. */
+ * collections, a list's counting its items; bounds for ordered types;
+ * pattern for strings only; jsonSchema for objects and arrays). The older
+ * types keep what validate always took. */
 static bool constraint_applies(enum ts_type t, enum ts_constraint c)
 {
 	switch (c) {
@@ -197,9 +201,13 @@ static bool constraint_applies(enum ts_type t, enum ts_constraint c)
 		return true;
 	case TSC_MIN_LENGTH:
 	case TSC_MAX_LENGTH:
-		return t < TS_YEARMONTH || t == TS_OBJECT || t == TS_ARRAY;
+		return t < TS_YEARMONTH || t == TS_OBJECT || t == TS_ARRAY || t == TS_LIST;
 	case TSC_PATTERN:
 		return t < TS_YEARMONTH;
+	case TSC_JSON_SCHEMA:
+		return t == TS_OBJECT || t == TS_ARRAY;
+	case TSC_CATEGORIES:
+		return t == TS_STRING || t == TS_INTEGER;
 	default: /* bounds: set_bound() says which */
 		return true;
 	}
@@ -265,8 +273,10 @@ int ts_set_constraint(struct ts_field *f, enum ts_constraint c, const char *text
 		break;
 	}
 	case TSC_ENUM:
-		/* A single value from the command line; lists come through load_enum. */
-		why = "internal: enum is set as a list";
+	case TSC_JSON_SCHEMA:
+	case TSC_CATEGORIES:
+		/* Lists and objects: loaded from the schema file, not from text. */
+		why = "internal: not set from a single value";
 		rc = -1;
 		break;
 	}
@@ -275,53 +285,87 @@ int ts_set_constraint(struct ts_field *f, enum ts_constraint c, const char *text
 	return rc;
 }
 
-/* Parses the enum values by the field's type, for typed comparison. */
-static int prepare_enum(struct ts_field *f, char *err, size_t errlen)
+/* A list of allowed values (an enum, or categories) as the field's type
+ * reads them, for typed comparison: strings, lists and any as written,
+ * JSON values as canonical JSON, the rest parsed. what names the list in
+ * messages. */
+struct value_list {
+	char **values;
+	size_t *lens;
+	struct ts_value *parsed;
+	size_t n;
+};
+
+static int prepare_values(const struct ts_field *f, struct value_list *l, const char *what, char *err, size_t errlen)
 {
-	f->enum_parsed = xcalloc(f->n_enum, sizeof *f->enum_parsed);
-	if (f->type == TS_STRING || f->type == TS_ANY)
+	l->parsed = xcalloc(l->n + 1, sizeof *l->parsed);
+	if (f->type == TS_STRING || f->type == TS_ANY || f->type == TS_LIST)
 		return 0;
 	if (is_json_type(f->type)) { /* each value becomes its canonical JSON */
-		for (size_t i = 0; i < f->n_enum; i++) {
+		for (size_t i = 0; i < l->n; i++) {
 			const char *why;
-			char *canon = json_canonical(f, f->enum_values[i], f->enum_lens[i], &why);
+			char *canon = json_canonical(f, l->values[i], l->lens[i], &why);
 			if (!canon) {
-				snprintf(err, errlen, "enum value \"%s\" %s", f->enum_values[i], why);
+				snprintf(err, errlen, "%s value \"%s\" %s", what, l->values[i], why);
 				return -1;
 			}
-			free(f->enum_values[i]);
-			f->enum_values[i] = canon;
-			f->enum_lens[i] = strlen(canon);
+			free(l->values[i]);
+			l->values[i] = canon;
+			l->lens[i] = strlen(canon);
 		}
 		return 0;
 	}
 	struct ts_field plain = *f;
 	plain.bare_number = true;
-	for (size_t i = 0; i < f->n_enum; i++) {
+	for (size_t i = 0; i < l->n; i++) {
 		const char *why;
 		/* The value's own buffer is long enough for its digits. */
-		if (!ts_parse(&plain, f->enum_values[i], strlen(f->enum_values[i]), &f->enum_parsed[i],
-			      f->enum_values[i] + strlen(f->enum_values[i]) + 1, &why)) {
-			snprintf(err, errlen, "enum value \"%s\" %s", f->enum_values[i], why);
+		if (!ts_parse(&plain, l->values[i], strlen(l->values[i]), &l->parsed[i],
+			      l->values[i] + strlen(l->values[i]) + 1, &why)) {
+			snprintf(err, errlen, "%s value \"%s\" %s", what, l->values[i], why);
 			return -1;
 		}
 	}
 	return 0;
 }
 
-int ts_enum_from_list(struct ts_field *f, char **values, size_t n, char *err, size_t errlen)
+static int values_from_list(const struct ts_field *f, struct value_list *l, char **values, size_t n, const char *what,
+			    char *err, size_t errlen)
 {
 	/* Each value gets room after its terminator for its normalised digits. */
-	f->enum_values = xcalloc(n, sizeof *f->enum_values);
-	f->enum_lens = xcalloc(n, sizeof *f->enum_lens);
+	l->values = xcalloc(n + 1, sizeof *l->values);
+	l->lens = xcalloc(n + 1, sizeof *l->lens);
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(values[i]);
-		f->enum_values[i] = xcalloc(2 * len + 3, 1);
-		memcpy(f->enum_values[i], values[i], len);
-		f->enum_lens[i] = len;
+		l->values[i] = xcalloc(2 * len + 3, 1);
+		memcpy(l->values[i], values[i], len);
+		l->lens[i] = len;
 	}
-	f->n_enum = n;
-	return prepare_enum(f, err, errlen);
+	l->n = n;
+	return prepare_values(f, l, what, err, errlen);
+}
+
+int ts_enum_from_list(struct ts_field *f, char **values, size_t n, char *err, size_t errlen)
+{
+	struct value_list l = { 0 };
+	int rc = values_from_list(f, &l, values, n, "enum", err, errlen);
+	f->enum_values = l.values;
+	f->enum_lens = l.lens;
+	f->enum_parsed = l.parsed;
+	f->n_enum = l.n;
+	return rc;
+}
+
+/* Whether value i of list a equals a value of list b, by the field's type. */
+static bool value_in(const struct ts_field *f, char *const *av, const size_t *alen, const struct ts_value *ap,
+		     size_t i, char *const *bv, const size_t *blen, const struct ts_value *bp, size_t bn)
+{
+	for (size_t j = 0; j < bn; j++) {
+		if (f->type == TS_INTEGER ? ts_compare(&ap[i], &bp[j]) == 0
+					  : alen[i] == blen[j] && !memcmp(av[i], bv[j], alen[i]))
+			return true;
+	}
+	return false;
 }
 
 static const char *const default_true[] = { "true", "True", "TRUE", "1" };
@@ -362,13 +406,13 @@ long ts_field_index(const struct ts_schema *s, const char *name)
 /* missingValues: strings, or (v2) objects whose "value" is the string. */
 static int missing_list(struct loader *L, const yaml_node_t *n, char ***out, size_t *count)
 {
-	if (!ydoc_is_seq(n) || !ydoc_len(n) || !ydoc_is_map(ydoc_item(&L->doc, n, 0)))
+	if (!ydoc_is_seq(n) || !ydoc_len(n) || !ydoc_is_map(ydoc_item(L->doc, n, 0)))
 		return string_list(L, n, "missingValues", false, false, out, count);
 	size_t len = ydoc_len(n);
 	*out = xcalloc(len, sizeof **out);
 	*count = 0;
 	for (size_t i = 0; i < len; i++) {
-		yaml_node_t *item = ydoc_item(&L->doc, n, i), *value = ydoc_get(&L->doc, item, "value");
+		yaml_node_t *item = ydoc_item(L->doc, n, i), *value = ydoc_get(L->doc, item, "value");
 		if (!ydoc_is_map(item) || !is_string(value)) {
 			free_list(*out, *count);
 			*out = NULL;
@@ -440,20 +484,35 @@ static int load_constraints(struct loader *L, struct ts_field *f, yaml_node_t *m
 {
 	static const char *const known[] = {
 		"required", "unique", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-		"minLength", "maxLength", "pattern", "enum", NULL,
+		"minLength", "maxLength", "pattern", "enum", "jsonSchema", NULL,
 	};
 	if (!ydoc_is_map(map))
 		return fail(L, map, "field \"%s\": \"constraints\" must be a mapping", f->name);
 	if (no_duplicates(L, map))
 		return -1;
 	for (size_t i = 0; i < ydoc_len(map); i++) {
-		yaml_node_t *k = ydoc_key(&L->doc, map, i), *v = ydoc_value(&L->doc, map, i);
+		yaml_node_t *k = ydoc_key(L->doc, map, i), *v = ydoc_value(L->doc, map, i);
 		const char *key = ydoc_str(k);
 		if (!key || !key_is(key, known)) {
 			warn_unknown(L, k, "constraints");
 			continue;
 		}
 		char err[256];
+		if (!strcmp(key, "jsonSchema")) {
+			if (!constraint_applies(f->type, TSC_JSON_SCHEMA))
+				return fail(L, v, "field \"%s\": constraint \"jsonSchema\": does not apply to a field of type %s",
+					    f->name, ts_type_name(f->type));
+			const yaml_node_t *at;
+			json_schema_free(f->json_schema);
+			f->json_schema = json_schema_compile(L->doc, v, err, sizeof err, &at);
+			if (!f->json_schema)
+				return fail(L, at, "field \"%s\": constraint \"jsonSchema\": %s", f->name, err);
+			struct buf b = { 0 };
+			canon_node(L->doc, v, &b);
+			free(f->json_schema_text);
+			f->json_schema_text = buf_detach(&b);
+			continue;
+		}
 		if (!strcmp(key, "enum")) {
 			char **vals;
 			size_t n;
@@ -463,12 +522,12 @@ static int load_constraints(struct loader *L, struct ts_field *f, yaml_node_t *m
 				n = ydoc_len(v);
 				vals = xcalloc(n + 1, sizeof *vals);
 				for (size_t j = 0; j < n; j++) {
-					yaml_node_t *item = ydoc_item(&L->doc, v, j);
+					yaml_node_t *item = ydoc_item(L->doc, v, j);
 					struct buf b = { 0 };
 					if (ydoc_is_scalar(item))
 						buf_adds(&b, ydoc_str(item));
 					else
-						canon_node(&L->doc, item, &b);
+						canon_node(L->doc, item, &b);
 					vals[j] = buf_detach(&b);
 				}
 			} else if (string_list(L, v, "enum", false, true, &vals, &n) != 0) {
@@ -496,6 +555,70 @@ static int load_constraints(struct loader *L, struct ts_field *f, yaml_node_t *m
 	return 0;
 }
 
+/* categories: a list of values, or of objects with a "value" (and a
+ * label, which changes nothing here), unique, each a value of the field's
+ * type (string or integer). */
+static int load_categories(struct loader *L, struct ts_field *f, yaml_node_t *v)
+{
+	if (!constraint_applies(f->type, TSC_CATEGORIES))
+		return fail(L, v, "field \"%s\": \"categories\" applies only to string and integer fields", f->name);
+	if (!ydoc_is_seq(v) || !ydoc_len(v))
+		return fail(L, v, "field \"%s\": \"categories\" must be a list of values or of objects with a \"value\"",
+			    f->name);
+	size_t n = ydoc_len(v);
+	char **vals = xcalloc(n, sizeof *vals);
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		yaml_node_t *item = ydoc_item(L->doc, v, i);
+		if (ydoc_is_map(item)) {
+			if (no_duplicates(L, item))
+				rc = -1;
+			item = ydoc_get(L->doc, item, "value");
+		}
+		if (!rc && (!ydoc_is_scalar(item) || ydoc_is_null(item)))
+			rc = fail(L, item ? item : ydoc_item(L->doc, v, i),
+				  "field \"%s\": each of \"categories\" must be a value or an object with a \"value\"",
+				  f->name);
+		if (!rc)
+			vals[i] = xstrdup(ydoc_str(item));
+	}
+	char err[256];
+	struct value_list l = { 0 };
+	if (!rc && values_from_list(f, &l, vals, n, "categories", err, sizeof err) != 0)
+		rc = fail(L, v, "field \"%s\": %s", f->name, err);
+	for (size_t i = 1; !rc && i < n; i++)
+		if (value_in(f, l.values, l.lens, l.parsed, i, l.values, l.lens, l.parsed, i))
+			rc = fail(L, ydoc_item(L->doc, v, i), "field \"%s\": categories: \"%s\" is listed twice", f->name,
+				  l.values[i]);
+	f->cat_values = l.values;
+	f->cat_lens = l.lens;
+	f->cat_parsed = l.parsed;
+	f->n_cat = l.n;
+	free_list(vals, n);
+	return rc;
+}
+
+/* A list's delimiter (any non-empty string) and itemType; its items are
+ * read as values of a field of that type with the default format and
+ * options, as the spec asks. */
+static int load_list_options(struct loader *L, struct ts_field *f, yaml_node_t *n)
+{
+	static const char *const item_types[] = { "string", "integer", "boolean", "number", "datetime", "date",
+						  "time", NULL };
+	yaml_node_t *delim = ydoc_get(L->doc, n, "delimiter"), *item = ydoc_get(L->doc, n, "itemType");
+	if (delim && (!ydoc_is_scalar(delim) || !*ydoc_str(delim)))
+		return fail(L, delim, "field \"%s\": \"delimiter\" must be a non-empty string", f->name);
+	f->delimiter = xstrdup(delim ? ydoc_str(delim) : ",");
+	const char *type = item ? ydoc_str(item) : "string";
+	if (!type || !key_is(type, item_types))
+		return fail(L, item, "field \"%s\": itemType \"%s\" is not supported (" LIST_ITEM_TYPES ")", f->name,
+			    type ? type : "?");
+	f->item = xcalloc(1, sizeof *f->item);
+	field_defaults(f->item, f->name);
+	ts_type_parse(type, &f->item->type);
+	return 0;
+}
+
 static int load_char(struct loader *L, struct ts_field *f, yaml_node_t *v, const char *key, char *out)
 {
 	const char *s = ydoc_str(v);
@@ -509,28 +632,31 @@ static int load_field(struct loader *L, yaml_node_t *n)
 {
 	static const char *const known[] = {
 		"name", "type", "format", "title", "description", "example", "constraints", "trueValues",
-		"falseValues", "decimalChar", "groupChar", "bareNumber", "rdfType", "missingValues", NULL,
+		"falseValues", "decimalChar", "groupChar", "bareNumber", "rdfType", "missingValues", "categories",
+		"categoriesOrdered", "delimiter", "itemType", NULL,
 	};
 	if (!ydoc_is_map(n))
 		return fail(L, n, "each of \"fields\" must be a mapping");
 	if (no_duplicates(L, n))
 		return -1;
-	const char *name = ydoc_str(ydoc_get(&L->doc, n, "name"));
+	const char *name = ydoc_str(ydoc_get(L->doc, n, "name"));
 	if (!name || !*name)
 		return fail(L, n, "field without a \"name\"");
 	if (ts_field_index(L->s, name) >= 0)
 		return fail(L, n, "field \"%s\" is declared twice", name);
 	struct ts_field *f = ts_add_field(L->s, name);
-	yaml_node_t *type = ydoc_get(&L->doc, n, "type");
+	yaml_node_t *type = ydoc_get(L->doc, n, "type");
 	if (type && (!ydoc_str(type) || !ts_type_parse(ydoc_str(type), &f->type)))
 		return fail(L, type, "field \"%s\": type \"%s\" is not supported (%s)", name,
 			    ydoc_str(type) ? ydoc_str(type) : "?", TS_TYPE_NAMES);
-	yaml_node_t *format = ydoc_get(&L->doc, n, "format");
+	yaml_node_t *format = ydoc_get(L->doc, n, "format");
 	if (format && load_format(L, f, format) != 0)
+		return -1;
+	if (f->type == TS_LIST && load_list_options(L, f, n) != 0)
 		return -1;
 	/* Number options come before constraints, which are parsed with them. */
 	for (size_t i = 0; i < ydoc_len(n); i++) {
-		yaml_node_t *k = ydoc_key(&L->doc, n, i), *v = ydoc_value(&L->doc, n, i);
+		yaml_node_t *k = ydoc_key(L->doc, n, i), *v = ydoc_value(L->doc, n, i);
 		const char *key = ydoc_str(k);
 		int rc = 0;
 		if (!key || !key_is(key, known))
@@ -541,6 +667,18 @@ static int load_field(struct loader *L, yaml_node_t *n)
 			rc = load_char(L, f, v, key, &f->group_char);
 		else if (!strcmp(key, "bareNumber"))
 			f->bare_number = !(ydoc_str(v) && !strcmp(ydoc_str(v), "false"));
+		else if ((!strcmp(key, "delimiter") || !strcmp(key, "itemType")) && f->type != TS_LIST)
+			log_warn("%s:%zu: field \"%s\": \"%s\" applies only to a list field; it is ignored", L->s->path,
+				 ydoc_line(k), name, key);
+		else if (!strcmp(key, "categories"))
+			rc = load_categories(L, f, v);
+		else if (!strcmp(key, "categoriesOrdered")) {
+			const char *b = ydoc_is_plain(v) ? ydoc_str(v) : NULL;
+			if (!b || (strcmp(b, "true") && strcmp(b, "false")))
+				rc = fail(L, v, "field \"%s\": \"categoriesOrdered\" must be true or false", name);
+			else
+				f->categories_ordered = !strcmp(b, "true");
+		}
 		else if (!strcmp(key, "trueValues")) {
 			free_list(f->true_values, f->n_true);
 			rc = string_list(L, v, "trueValues", false, false, &f->true_values, &f->n_true);
@@ -556,8 +694,19 @@ static int load_field(struct loader *L, yaml_node_t *n)
 	}
 	if (f->group_char && f->group_char == f->decimal_char)
 		return fail(L, n, "field \"%s\": decimalChar and groupChar are both '%c'", name, f->group_char);
-	yaml_node_t *constraints = ydoc_get(&L->doc, n, "constraints");
-	return constraints ? load_constraints(L, f, constraints) : 0;
+	if (f->categories_ordered && !f->n_cat)
+		log_warn("%s:%zu: field \"%s\": \"categoriesOrdered\" without \"categories\" means nothing", L->s->path,
+			 ydoc_line(n), name);
+	yaml_node_t *constraints = ydoc_get(L->doc, n, "constraints");
+	if (constraints && load_constraints(L, f, constraints) != 0)
+		return -1;
+	/* The spec: an enum beside categories must be a subset of them. */
+	for (size_t i = 0; f->n_cat && i < f->n_enum; i++)
+		if (!value_in(f, f->enum_values, f->enum_lens, f->enum_parsed, i, f->cat_values, f->cat_lens, f->cat_parsed,
+			      f->n_cat))
+			return fail(L, constraints, "field \"%s\": enum value \"%s\" is not one of its categories", name,
+				    f->enum_values[i]);
+	return 0;
 }
 
 /* A list of field names (or one name) as field indexes. */
@@ -588,23 +737,28 @@ static int load_foreign_key(struct loader *L, yaml_node_t *n, struct ts_foreign_
 {
 	if (!ydoc_is_map(n))
 		return fail(L, n, "each of \"foreignKeys\" must be a mapping");
-	if (no_duplicates(L, n) || (ydoc_is_map(ydoc_get(&L->doc, n, "reference")) &&
-				     no_duplicates(L, ydoc_get(&L->doc, n, "reference"))))
+	if (no_duplicates(L, n) || (ydoc_is_map(ydoc_get(L->doc, n, "reference")) &&
+				     no_duplicates(L, ydoc_get(L->doc, n, "reference"))))
 		return -1;
-	yaml_node_t *fields = ydoc_get(&L->doc, n, "fields"), *ref = ydoc_get(&L->doc, n, "reference");
+	yaml_node_t *fields = ydoc_get(L->doc, n, "fields"), *ref = ydoc_get(L->doc, n, "reference");
 	if (!fields || !ydoc_is_map(ref))
 		return fail(L, n, "foreignKeys: \"fields\" and a \"reference\" mapping are required");
 	if (load_key(L, fields, "foreignKeys.fields", &fk->local) != 0)
 		return -1;
-	const char *resource = ydoc_str(ydoc_get(&L->doc, ref, "resource"));
-	if (!resource || !*resource)
-		return fail(L, ref, "foreignKeys.reference: \"resource\" must name a CSV file "
-				    "(references within the same file are not supported)");
-	yaml_node_t *rf = ydoc_get(&L->doc, ref, "fields");
+	yaml_node_t *res_node = ydoc_get(L->doc, ref, "resource");
+	const char *resource = ydoc_str(res_node);
+	if (res_node && !is_string(res_node))
+		return fail(L, res_node, "foreignKeys.reference: \"resource\" must be a string");
+	yaml_node_t *rf = ydoc_get(L->doc, ref, "fields");
 	if (!rf || string_list(L, rf, "foreignKeys.reference.fields", true, false, &fk->ref_fields, &fk->n_ref) != 0)
 		return rf ? -1 : fail(L, ref, "foreignKeys.reference: \"fields\" is required");
 	if (fk->n_ref != fk->local.n)
 		return fail(L, ref, "foreignKeys: %zu fields refer to %zu", fk->local.n, fk->n_ref);
+	for (size_t i = 0; i < fk->n_ref && (!resource || !*resource); i++)
+		if (ts_field_index(L->s, fk->ref_fields[i]) < 0)
+			return fail(L, rf, "foreignKeys.reference: the same table has no field \"%s\"", fk->ref_fields[i]);
+	if (!resource || !*resource) /* v2 leaves it out, v1 wrote "": the same table */
+		return 0;
 	fk->resource = xstrdup(resource);
 	const char *slash = strrchr(L->s->path, '/');
 	if (resource[0] == '/' || !slash) {
@@ -618,26 +772,25 @@ static int load_foreign_key(struct loader *L, yaml_node_t *n, struct ts_foreign_
 	return 0;
 }
 
-static int load_schema(struct loader *L)
+static int load_schema(struct loader *L, yaml_node_t *root)
 {
 	static const char *const known[] = {
 		"fields", "missingValues", "primaryKey", "uniqueKeys", "foreignKeys", "name", "title",
 		"description", "$schema", "profile", "version", "created", "homepage", "keywords",
 		"fieldsMatch", "dialect" /* a CSV Dialect: dialect.h reads it */, NULL,
 	};
-	yaml_node_t *root = ydoc_root(&L->doc);
 	if (!ydoc_is_map(root))
 		return fail(L, root, "a Table Schema must be a mapping with \"fields\"");
 	if (no_duplicates(L, root))
 		return -1;
-	yaml_node_t *fields = ydoc_get(&L->doc, root, "fields");
+	yaml_node_t *fields = ydoc_get(L->doc, root, "fields");
 	if (!ydoc_is_seq(fields))
 		return fail(L, fields ? fields : root, "\"fields\" must be a list of fields");
 	for (size_t i = 0; i < ydoc_len(fields); i++)
-		if (load_field(L, ydoc_item(&L->doc, fields, i)) != 0)
+		if (load_field(L, ydoc_item(L->doc, fields, i)) != 0)
 			return -1;
 	for (size_t i = 0; i < ydoc_len(root); i++) {
-		yaml_node_t *k = ydoc_key(&L->doc, root, i), *v = ydoc_value(&L->doc, root, i);
+		yaml_node_t *k = ydoc_key(L->doc, root, i), *v = ydoc_value(L->doc, root, i);
 		const char *key = ydoc_str(k);
 		if (!key || !key_is(key, known)) {
 			warn_unknown(L, k, "schema");
@@ -666,7 +819,7 @@ static int load_schema(struct loader *L)
 			L->s->unique_keys = xcalloc(ydoc_len(v), sizeof *L->s->unique_keys);
 			for (size_t j = 0; j < ydoc_len(v); j++) {
 				L->s->n_unique_keys++; /* counted first, so ts_free frees a half-loaded one */
-				if (load_key(L, ydoc_item(&L->doc, v, j), "uniqueKeys", &L->s->unique_keys[j]))
+				if (load_key(L, ydoc_item(L->doc, v, j), "uniqueKeys", &L->s->unique_keys[j]))
 					return -1;
 			}
 		} else if (!strcmp(key, "foreignKeys")) {
@@ -675,7 +828,7 @@ static int load_schema(struct loader *L)
 			L->s->foreign_keys = xcalloc(ydoc_len(v), sizeof *L->s->foreign_keys);
 			for (size_t j = 0; j < ydoc_len(v); j++) {
 				L->s->n_foreign_keys++;
-				if (load_foreign_key(L, ydoc_item(&L->doc, v, j), &L->s->foreign_keys[j]))
+				if (load_foreign_key(L, ydoc_item(L->doc, v, j), &L->s->foreign_keys[j]))
 					return -1;
 			}
 		}
@@ -701,12 +854,21 @@ static void schema_init(struct ts_schema *s, const char *path)
 int ts_load(struct ts_schema *s, const char *path, char *err, size_t errlen)
 {
 	schema_init(s, path);
-	struct loader L = { .s = s, .err = err, .errlen = errlen };
-	if (ydoc_load(&L.doc, path, err, errlen) != 0)
+	struct ydoc doc;
+	struct loader L = { .doc = &doc, .s = s, .err = err, .errlen = errlen };
+	if (ydoc_load(&doc, path, err, errlen) != 0)
 		return -1;
-	int rc = load_schema(&L);
-	ydoc_free(&L.doc);
+	int rc = load_schema(&L, ydoc_root(&doc));
+	ydoc_free(&doc);
 	return rc;
+}
+
+int ts_load_node(struct ts_schema *s, struct ydoc *doc, struct yaml_node_s *root, const char *path, char *err,
+		 size_t errlen)
+{
+	schema_init(s, path);
+	struct loader L = { .doc = doc, .s = s, .err = err, .errlen = errlen };
+	return load_schema(&L, root);
 }
 
 void ts_init_empty(struct ts_schema *s)
@@ -734,6 +896,16 @@ void ts_free(struct ts_schema *s)
 		free_list(f->true_values, f->n_true);
 		free_list(f->false_values, f->n_false);
 		free_list(f->missing_values, f->n_missing);
+		free(f->delimiter);
+		if (f->item) {
+			struct ts_schema one = { .fields = f->item, .nfields = 1 };
+			ts_free(&one); /* frees the item field and its name */
+		}
+		free_list(f->cat_values, f->n_cat);
+		free(f->cat_lens);
+		free(f->cat_parsed);
+		json_schema_free(f->json_schema);
+		free(f->json_schema_text);
 	}
 	free(s->fields);
 	free_list(s->missing_values, s->n_missing);

@@ -11,17 +11,24 @@
  * (one JSON object or array: RFC 8259's grammar, then read with libyaml
  * through ydoc), geopoint (formats default "lon, lat", array, object) and
  * geojson (a GeoJSON object, or with format topojson a Topology, by its
- * type members); date/time patterns with strptime directives (%Y %y %m %d
+ * type members), list (items split at the field's delimiter, each read as
+ * a value of its itemType in the default format); date/time patterns with strptime directives (%Y %y %m %d
  * %e %j %b %B %h %a %A %H %I %M %S %f %p %z %Z %T %F %%), any other
  * directive being an error. Constraints required, unique, minimum, maximum,
  * exclusiveMinimum, exclusiveMaximum, minLength, maxLength (characters, or
  * items of an object or array), pattern (a whole-value match, PCRE2
- * syntax, which covers XML Schema's \d, \w and friends), enum; a constraint
- * the spec does not apply to one of the newer types is an error.
+ * syntax, which covers XML Schema's \d, \w and friends), enum, jsonSchema
+ * (object and array: a subset of JSON Schema, TS_JSON_SCHEMA_KEYWORDS in
+ * tableschema_int.h, any other keyword an error); a constraint the spec
+ * does not apply to one of the newer types is an error. categories (string
+ * and integer fields: the only values, by logical value; an enum beside
+ * them must be a subset) and categoriesOrdered.
  * missingValues (strings or {value, label} objects) for the schema and
  * per field (a field's own replaces the schema's), primaryKey, uniqueKeys,
  * trueValues/falseValues, decimalChar/groupChar/bareNumber, and foreignKeys
- * whose reference resource is a CSV file (a path relative to the schema).
+ * whose reference is the same table (resource left out, or ""), or names a
+ * resource: a CSV file (a path relative to the schema), or under a Data
+ * Package (datapackage.h) a resource of the package.
  * Unknown keys, and formats a type does not have, are warned about and
  * ignored.
  *
@@ -37,7 +44,7 @@
 
 enum ts_type {
 	TS_STRING, TS_INTEGER, TS_NUMBER, TS_BOOLEAN, TS_DATE, TS_DATETIME, TS_TIME, TS_YEAR,
-	TS_YEARMONTH, TS_DURATION, TS_ANY, TS_OBJECT, TS_ARRAY, TS_GEOPOINT, TS_GEOJSON,
+	TS_YEARMONTH, TS_DURATION, TS_ANY, TS_OBJECT, TS_ARRAY, TS_GEOPOINT, TS_GEOJSON, TS_LIST,
 };
 
 /* A number that is not a finite decimal. */
@@ -51,7 +58,8 @@ struct ts_value {
 	int64_t i;       /* date: days since 1970-01-01; datetime: UTC microseconds since
 			    1970; time: microseconds of the day; year: the year;
 			    yearmonth: months since year 0; duration: its
-			    microseconds (days and smaller); object, array: items */
+			    microseconds (days and smaller); object, array,
+			    list: items */
 	int64_t months;  /* duration: its years and months, in months */
 	enum ts_special special; /* number */
 	int sign;        /* number, integer: -1, 0 or 1 */
@@ -71,6 +79,8 @@ struct ts_bound {
 enum ts_constraint {
 	TSC_REQUIRED, TSC_UNIQUE, TSC_MINIMUM, TSC_MAXIMUM, TSC_EXCLUSIVE_MINIMUM,
 	TSC_EXCLUSIVE_MAXIMUM, TSC_MIN_LENGTH, TSC_MAX_LENGTH, TSC_PATTERN, TSC_ENUM,
+	TSC_JSON_SCHEMA, /* v2: a JSON Schema for object and array fields */
+	TSC_CATEGORIES,  /* v2: not a constraint but a field property; named so in rejects */
 };
 /* "minimum", "exclusiveMaximum", ...: the names the spec uses. */
 const char *ts_constraint_name(enum ts_constraint c);
@@ -95,6 +105,19 @@ struct ts_field {
 	bool bare_number;
 	char **missing_values;   /* the field's own missingValues, or NULL for the schema's */
 	size_t n_missing;
+	/* list: how items are separated, and the field items are read by
+	 * (default options and format of item_type) */
+	char *delimiter;
+	struct ts_field *item;
+	/* categories (string and integer fields): the allowed values, kept
+	 * as an enum is, and whether their order is meaningful */
+	char **cat_values;
+	size_t *cat_lens;
+	struct ts_value *cat_parsed;
+	size_t n_cat;
+	bool categories_ordered;
+	struct ts_json_schema *json_schema; /* the jsonSchema constraint, compiled */
+	char *json_schema_text;  /* as canonical JSON, for messages */
 };
 
 struct ts_key {
@@ -104,8 +127,12 @@ struct ts_key {
 
 struct ts_foreign_key {
 	struct ts_key local;
-	char *resource;  /* as written */
-	char *path;      /* resolved against the schema's directory */
+	char *resource;  /* as written; NULL for a reference to the same table
+			    (the v2 spec's omitted resource, v1's "") */
+	char *path;      /* resolved against the schema's directory; NULL for
+			    the same table. Under a Data Package the resource
+			    is a resource's name instead, and the package says
+			    where its data is. */
 	char **ref_fields;
 	size_t n_ref;
 };
@@ -140,6 +167,15 @@ struct ts_schema {
  * wrong". Unknown keys are reported through log_warn(). */
 int ts_load(struct ts_schema *s, const char *path, char *err, size_t errlen);
 void ts_free(struct ts_schema *s);
+
+/* Loads a schema written inside another document (a Data Package's
+ * resource): root is its node in doc, path the document's file, which
+ * messages name and relative references are resolved against. Returns as
+ * ts_load() does; free with ts_free() either way. */
+struct ydoc;
+struct yaml_node_s;
+int ts_load_node(struct ts_schema *s, struct ydoc *doc, struct yaml_node_s *root, const char *path, char *err,
+		 size_t errlen);
 
 /* An empty schema (no fields, missingValues [""]) to build from command-line
  * rules. Free with ts_free(). */
@@ -203,5 +239,8 @@ void ts_thread_done(void);
  * match, else why the pattern could not be matched at all (PCRE2's message,
  * e.g. its match limit), which says nothing about the value. Per thread. */
 const char *ts_match_error(void);
+/* After ts_check() failed on TSC_JSON_SCHEMA: where in the value and why
+ * ("/qty: is not of type integer"). Per thread. */
+const char *ts_json_schema_error(void);
 
 #endif

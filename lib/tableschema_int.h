@@ -126,4 +126,23 @@ bool parse_geopoint(const struct ts_field *f, const char *s, size_t len, char *s
 /* The cell as canonical JSON, malloc'd for the caller; NULL with *why when it is no value of f's type. */
 char *json_canonical(const struct ts_field *f, const char *s, size_t len, const char **why);
 
+/* ---- the jsonSchema constraint (tsjson.c) ---- */
+
+#define TS_JSON_SCHEMA_KEYWORDS "supported: type, properties, required, additionalProperties, items, enum, " \
+	"minimum, maximum, exclusiveMinimum, exclusiveMaximum, minLength, maxLength, minItems, maxItems, pattern"
+
+/* Compiles node n of d, a JSON Schema in the subset tableschema.h lists.
+ * Returns it, or NULL with a message in err and *at the node at fault. */
+struct ts_json_schema *json_schema_compile(struct ydoc *d, const yaml_node_t *n, char *err, size_t errlen,
+					   const yaml_node_t **at);
+void json_schema_free(struct ts_json_schema *js);
+/* True when the cell, checked JSON of the field's type, conforms; else
+ * false with why (where and what, "/a/0: is not of type integer"). */
+bool json_schema_check(const struct ts_json_schema *js, const char *s, size_t len, char *why, size_t whylen);
+
+/* ---- list (tsvalue.c) ---- */
+
+/* The item types a list may have, as the spec names them. */
+#define LIST_ITEM_TYPES "string, integer, boolean, number, datetime, date, time"
+
 #endif

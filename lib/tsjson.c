@@ -3,10 +3,14 @@
  * fields, and canonical JSON (one spelling for one value), with which an
  * enum of such a field compares cells. Only fields of these types come
  * here, so the code favours plain checks over speed. Part of the Table
- * Schema module; tableschema_int.h declares what it shares. */
+ * Schema module; tableschema_int.h declares what it shares. The jsonSchema
+ * constraint's subset of JSON Schema lives here too, at the end. */
+#define PCRE2_CODE_UNIT_WIDTH 8
 #include "tableschema_int.h"
 
 #include <ctype.h>
+#include <pcre2.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -510,4 +514,475 @@ char *json_canonical(const struct ts_field *f, const char *s, size_t len, const 
 	/* Cut to size: a buffer starts at 4 KiB, and an enum keeps its values. */
 	size_t n = b.len;
 	return xrealloc(buf_detach(&b), n + 1);
+}
+
+/* ---- the jsonSchema constraint: a subset of JSON Schema ----
+ *
+ * Compiled once at load into a tree of the keywords each (sub)schema has;
+ * a cell is read into a ydoc tree and walked beside it. Keywords outside
+ * the subset are refused at load rather than ignored, so that a schema
+ * never passes values it was written to stop. Annotations (title,
+ * description, $schema, $id, $comment, default, examples) assert nothing
+ * and are accepted. */
+
+enum js_kind { JS_NULL = 1, JS_BOOLEAN = 2, JS_OBJECT = 4, JS_ARRAY = 8, JS_NUMBER = 16, JS_STRING = 32,
+	       JS_INTEGER = 64 /* a number with no fraction */ };
+static const char *const js_kind_names[] = { "null", "boolean", "object", "array", "number", "string", "integer" };
+
+struct js_prop {
+	char *name;
+	struct ts_json_schema *schema;
+};
+
+struct ts_json_schema {
+	unsigned types;              /* JS_* allowed; 0: any */
+	struct js_prop *props;
+	size_t n_props;
+	char **required;
+	size_t n_required;
+	int additional;              /* -1: not given, 0: false, 1: true or a schema */
+	struct ts_json_schema *additional_schema;
+	struct ts_json_schema *items;
+	char **enum_canon;           /* the enum's values as canonical JSON */
+	size_t n_enum;
+	char *minimum, *maximum, *xminimum, *xmaximum; /* numbers as written */
+	int64_t min_length, max_length, min_items, max_items; /* -1: not given */
+	char *pattern;
+	pcre2_code *regex;
+};
+
+void json_schema_free(struct ts_json_schema *js)
+{
+	if (!js)
+		return;
+	for (size_t i = 0; i < js->n_props; i++) {
+		free(js->props[i].name);
+		json_schema_free(js->props[i].schema);
+	}
+	free(js->props);
+	for (size_t i = 0; i < js->n_required; i++)
+		free(js->required[i]);
+	free(js->required);
+	json_schema_free(js->additional_schema);
+	json_schema_free(js->items);
+	for (size_t i = 0; i < js->n_enum; i++)
+		free(js->enum_canon[i]);
+	free(js->enum_canon);
+	free(js->minimum);
+	free(js->maximum);
+	free(js->xminimum);
+	free(js->xmaximum);
+	free(js->pattern);
+	if (js->regex)
+		pcre2_code_free(js->regex);
+	free(js);
+}
+
+struct js_compiler {
+	struct ydoc *d;
+	char *err;
+	size_t errlen;
+	const yaml_node_t **at;
+};
+
+static struct ts_json_schema *js_fail(struct js_compiler *C, const yaml_node_t *at, struct ts_json_schema *js,
+				      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static struct ts_json_schema *js_fail(struct js_compiler *C, const yaml_node_t *at, struct ts_json_schema *js,
+				      const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(C->err, C->errlen, fmt, ap);
+	va_end(ap);
+	*C->at = at;
+	json_schema_free(js);
+	return NULL;
+}
+
+/* A plain scalar that is a JSON number (or YAML's spelling of one). */
+static bool js_number_text(const yaml_node_t *n)
+{
+	if (!ydoc_is_scalar(n) || !ydoc_is_plain(n))
+		return false;
+	struct ts_value v;
+	const char *s = ydoc_str(n), *why;
+	char *digits = xcalloc(strlen(s) + 2, 1);
+	bool ok = parse_decimal(&plain_number, s, strlen(s), false, &v, digits, &why);
+	free(digits);
+	return ok;
+}
+
+static bool js_whole(const yaml_node_t *n, int64_t *out)
+{
+	if (!js_number_text(n))
+		return false;
+	char *end;
+	long long v = strtoll(ydoc_str(n), &end, 10);
+	if (*end || v < 0)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool js_type_bit(const char *name, unsigned *bit)
+{
+	for (unsigned i = 0; i < sizeof js_kind_names / sizeof js_kind_names[0]; i++)
+		if (!strcmp(name, js_kind_names[i])) {
+			*bit = 1u << i;
+			return true;
+		}
+	return false;
+}
+
+static struct ts_json_schema *js_compile(struct js_compiler *C, const yaml_node_t *n, int depth);
+
+/* One keyword of a schema; returns false after js_fail() has said why
+ * (js is then already freed by the caller's js_fail). */
+static bool js_keyword(struct js_compiler *C, struct ts_json_schema *js, const char *key, const yaml_node_t *v,
+		       int depth)
+{
+	static const char *const annotations[] = { "title", "description", "$schema", "$id", "$comment", "default",
+						   "examples", NULL };
+	for (const char *const *a = annotations; *a; a++)
+		if (!strcmp(key, *a))
+			return true;
+	if (!strcmp(key, "type")) {
+		size_t n = ydoc_is_seq(v) ? ydoc_len(v) : 1;
+		for (size_t i = 0; i < n; i++) {
+			const yaml_node_t *t = ydoc_is_seq(v) ? ydoc_item(C->d, v, i) : v;
+			unsigned bit;
+			if (!ydoc_str(t) || !js_type_bit(ydoc_str(t), &bit)) {
+				js_fail(C, t, NULL, "\"type\" must name null, boolean, object, array, number, string or integer");
+				return false;
+			}
+			js->types |= bit;
+		}
+		return true;
+	}
+	if (!strcmp(key, "properties")) {
+		if (!ydoc_is_map(v)) {
+			js_fail(C, v, NULL, "\"properties\" must be an object of schemas");
+			return false;
+		}
+		js->props = xcalloc(ydoc_len(v) + 1, sizeof *js->props);
+		for (size_t i = 0; i < ydoc_len(v); i++) {
+			struct ts_json_schema *sub = js_compile(C, ydoc_value(C->d, v, i), depth + 1);
+			if (!sub)
+				return false;
+			js->props[js->n_props].name = xstrdup(ydoc_str(ydoc_key(C->d, v, i)) ? ydoc_str(ydoc_key(C->d, v, i)) : "");
+			js->props[js->n_props++].schema = sub;
+		}
+		return true;
+	}
+	if (!strcmp(key, "required")) {
+		if (!ydoc_is_seq(v)) {
+			js_fail(C, v, NULL, "\"required\" must be a list of property names");
+			return false;
+		}
+		js->required = xcalloc(ydoc_len(v) + 1, sizeof *js->required);
+		for (size_t i = 0; i < ydoc_len(v); i++) {
+			const yaml_node_t *item = ydoc_item(C->d, v, i);
+			if (!ydoc_is_scalar(item)) {
+				js_fail(C, item, NULL, "\"required\" must be a list of property names");
+				return false;
+			}
+			js->required[js->n_required++] = xstrdup(ydoc_str(item));
+		}
+		return true;
+	}
+	if (!strcmp(key, "additionalProperties")) {
+		const char *b = ydoc_is_plain(v) ? ydoc_str(v) : NULL;
+		if (b && (!strcmp(b, "true") || !strcmp(b, "false"))) {
+			js->additional = !strcmp(b, "true");
+			return true;
+		}
+		js->additional = 1;
+		return (js->additional_schema = js_compile(C, v, depth + 1)) != NULL;
+	}
+	if (!strcmp(key, "items")) {
+		if (ydoc_is_seq(v)) {
+			js_fail(C, v, NULL, "\"items\" as a list (one schema per position) is not supported: give one schema");
+			return false;
+		}
+		return (js->items = js_compile(C, v, depth + 1)) != NULL;
+	}
+	if (!strcmp(key, "enum")) {
+		if (!ydoc_is_seq(v) || !ydoc_len(v)) {
+			js_fail(C, v, NULL, "\"enum\" must be a list of values");
+			return false;
+		}
+		js->enum_canon = xcalloc(ydoc_len(v), sizeof *js->enum_canon);
+		for (size_t i = 0; i < ydoc_len(v); i++) {
+			struct buf b = { 0 };
+			canon_node(C->d, ydoc_item(C->d, v, i), &b);
+			js->enum_canon[js->n_enum++] = buf_detach(&b);
+		}
+		return true;
+	}
+	char **bound = !strcmp(key, "minimum") ? &js->minimum : !strcmp(key, "maximum") ? &js->maximum
+		     : !strcmp(key, "exclusiveMinimum") ? &js->xminimum : !strcmp(key, "exclusiveMaximum") ? &js->xmaximum
+		     : NULL;
+	if (bound) {
+		if (!js_number_text(v)) {
+			js_fail(C, v, NULL, "\"%s\" must be a number", key);
+			return false;
+		}
+		*bound = xstrdup(ydoc_str(v));
+		return true;
+	}
+	int64_t *count = !strcmp(key, "minLength") ? &js->min_length : !strcmp(key, "maxLength") ? &js->max_length
+		       : !strcmp(key, "minItems") ? &js->min_items : !strcmp(key, "maxItems") ? &js->max_items : NULL;
+	if (count) {
+		if (!js_whole(v, count)) {
+			js_fail(C, v, NULL, "\"%s\" must be a whole number", key);
+			return false;
+		}
+		return true;
+	}
+	if (!strcmp(key, "pattern")) {
+		int code;
+		PCRE2_SIZE off;
+		if (!ydoc_is_scalar(v)) {
+			js_fail(C, v, NULL, "\"pattern\" must be a string");
+			return false;
+		}
+		/* JSON Schema's patterns are not anchored: a match anywhere counts. */
+		js->regex = pcre2_compile((PCRE2_SPTR)ydoc_str(v), PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP, &code, &off,
+					  NULL);
+		if (!js->regex) {
+			char msg[160];
+			pcre2_get_error_message(code, (PCRE2_UCHAR *)msg, sizeof msg);
+			js_fail(C, v, NULL, "\"pattern\" \"%s\": %s at offset %zu", ydoc_str(v), msg, (size_t)off);
+			return false;
+		}
+		js->pattern = xstrdup(ydoc_str(v));
+		return true;
+	}
+	js_fail(C, v, NULL, "keyword \"%s\" is not supported (" TS_JSON_SCHEMA_KEYWORDS ")", key);
+	return false;
+}
+
+static struct ts_json_schema *js_compile(struct js_compiler *C, const yaml_node_t *n, int depth)
+{
+	if (depth > JSON_MAX_DEPTH)
+		return js_fail(C, n, NULL, "nested more than %d levels deep", JSON_MAX_DEPTH);
+	if (!ydoc_is_map(n))
+		return js_fail(C, n, NULL, "a schema must be an object");
+	yaml_node_t *dup = ydoc_duplicate_key(C->d, n);
+	if (dup)
+		return js_fail(C, dup, NULL, "key \"%s\" appears twice", ydoc_str(dup));
+	struct ts_json_schema *js = xcalloc(1, sizeof *js);
+	js->additional = -1;
+	js->min_length = js->max_length = js->min_items = js->max_items = -1;
+	for (size_t i = 0; i < ydoc_len(n); i++) {
+		const char *key = ydoc_str(ydoc_key(C->d, n, i));
+		if (!key || !js_keyword(C, js, key, ydoc_value(C->d, n, i), depth)) {
+			if (!key)
+				js_fail(C, ydoc_key(C->d, n, i), NULL, "a key must be a string");
+			json_schema_free(js);
+			return NULL;
+		}
+	}
+	return js;
+}
+
+struct ts_json_schema *json_schema_compile(struct ydoc *d, const yaml_node_t *n, char *err, size_t errlen,
+					   const yaml_node_t **at)
+{
+	struct js_compiler C = { d, err, errlen, at };
+	*at = n;
+	return js_compile(&C, n, 0);
+}
+
+/* ---- checking a value against a compiled schema ---- */
+
+struct js_walk {
+	struct ydoc *d;
+	char path[256];          /* JSON Pointer of the node being checked */
+	char *why;
+	size_t whylen;
+};
+
+static bool js_bad(struct js_walk *W, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static bool js_bad(struct js_walk *W, const char *fmt, ...)
+{
+	int n = snprintf(W->why, W->whylen, "%s: ", W->path[0] ? W->path : "/");
+	va_list ap;
+	va_start(ap, fmt);
+	if (n >= 0 && (size_t)n < W->whylen)
+		vsnprintf(W->why + n, W->whylen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+/* What a node of a checked JSON cell is. */
+static unsigned js_kind_of(const yaml_node_t *n)
+{
+	if (ydoc_is_map(n))
+		return JS_OBJECT;
+	if (ydoc_is_seq(n))
+		return JS_ARRAY;
+	if (!ydoc_is_plain(n))
+		return JS_STRING;
+	const char *s = ydoc_str(n);
+	if (!strcmp(s, "null"))
+		return JS_NULL;
+	if (!strcmp(s, "true") || !strcmp(s, "false"))
+		return JS_BOOLEAN;
+	/* JSON Schema counts 1.0 as an integer: a number is one when no
+	 * significant digit falls after the point. */
+	struct ts_value v;
+	const char *why;
+	char *digits = xcalloc(strlen(s) + 2, 1);
+	bool whole = parse_decimal(&plain_number, s, strlen(s), false, &v, digits, &why) &&
+		     (v.sign == 0 || (int64_t)v.ndigits <= v.exp);
+	free(digits);
+	return JS_NUMBER | (whole ? JS_INTEGER : 0);
+}
+
+/* -1, 0, 1: the number a against the bound's text b. */
+static int js_compare_number(const char *a, const char *b)
+{
+	struct ts_value va, vb;
+	const char *why;
+	char *da = xcalloc(strlen(a) + 2, 1), *db = xcalloc(strlen(b) + 2, 1);
+	parse_decimal(&plain_number, a, strlen(a), false, &va, da, &why);
+	parse_decimal(&plain_number, b, strlen(b), false, &vb, db, &why);
+	int c = compare_decimal(&va, &vb);
+	free(da);
+	free(db);
+	return c;
+}
+
+static int64_t js_chars(const char *s, size_t len)
+{
+	int64_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return n;
+}
+
+static void js_type_list(unsigned types, char *out, size_t size)
+{
+	size_t n = 0;
+	out[0] = '\0';
+	for (unsigned i = 0; i < sizeof js_kind_names / sizeof js_kind_names[0] && n < size; i++)
+		if (types & (1u << i))
+			n += (size_t)snprintf(out + n, size - n, "%s%s", n ? " or " : "", js_kind_names[i]);
+}
+
+static bool js_walk_node(struct js_walk *W, const struct ts_json_schema *js, const yaml_node_t *n);
+
+/* Checks a member or item with the path extended by its name or index. */
+static bool js_walk_child(struct js_walk *W, const struct ts_json_schema *js, const yaml_node_t *n, const char *step)
+{
+	size_t at = strlen(W->path);
+	snprintf(W->path + at, sizeof W->path - at, "/%s", step);
+	bool ok = js_walk_node(W, js, n);
+	W->path[at] = '\0';
+	return ok;
+}
+
+static bool js_walk_object(struct js_walk *W, const struct ts_json_schema *js, const yaml_node_t *n)
+{
+	for (size_t i = 0; i < js->n_required; i++)
+		if (!ydoc_get(W->d, n, js->required[i]))
+			return js_bad(W, "the property \"%s\" is required", js->required[i]);
+	for (size_t i = 0; i < ydoc_len(n); i++) {
+		const char *key = ydoc_str(ydoc_key(W->d, n, i));
+		const struct ts_json_schema *sub = NULL;
+		bool declared = false;
+		for (size_t j = 0; j < js->n_props && !declared; j++)
+			if (!strcmp(js->props[j].name, key)) {
+				declared = true;
+				sub = js->props[j].schema;
+			}
+		if (!declared && js->additional == 0)
+			return js_bad(W, "the property \"%s\" is not allowed (additionalProperties is false)", key);
+		if (!declared)
+			sub = js->additional_schema;
+		if (sub && !js_walk_child(W, sub, ydoc_value(W->d, n, i), key))
+			return false;
+	}
+	return true;
+}
+
+static bool js_walk_node(struct js_walk *W, const struct ts_json_schema *js, const yaml_node_t *n)
+{
+	unsigned kind = js_kind_of(n);
+	if (js->types && !(js->types & kind)) {
+		char want[128];
+		js_type_list(js->types, want, sizeof want);
+		return js_bad(W, "is not of type %s", want);
+	}
+	if (js->n_enum) {
+		struct buf b = { 0 };
+		canon_node(W->d, n, &b);
+		bool found = false;
+		for (size_t i = 0; i < js->n_enum && !found; i++)
+			found = !strcmp(js->enum_canon[i], buf_str(&b));
+		buf_free(&b);
+		if (!found)
+			return js_bad(W, "is not one of the enum's values");
+	}
+	if (kind & JS_NUMBER) {
+		const char *s = ydoc_str(n);
+		if (js->minimum && js_compare_number(s, js->minimum) < 0)
+			return js_bad(W, "%s is below the minimum %s", s, js->minimum);
+		if (js->maximum && js_compare_number(s, js->maximum) > 0)
+			return js_bad(W, "%s is above the maximum %s", s, js->maximum);
+		if (js->xminimum && js_compare_number(s, js->xminimum) <= 0)
+			return js_bad(W, "%s is not greater than %s", s, js->xminimum);
+		if (js->xmaximum && js_compare_number(s, js->xmaximum) >= 0)
+			return js_bad(W, "%s is not less than %s", s, js->xmaximum);
+	} else if (kind == JS_STRING) {
+		const char *s = (const char *)n->data.scalar.value;
+		size_t len = n->data.scalar.length;
+		int64_t chars = js_chars(s, len);
+		if (js->min_length >= 0 && chars < js->min_length)
+			return js_bad(W, "is shorter than %lld characters", (long long)js->min_length);
+		if (js->max_length >= 0 && chars > js->max_length)
+			return js_bad(W, "is longer than %lld characters", (long long)js->max_length);
+		if (js->regex) {
+			pcre2_match_data *md = pcre2_match_data_create_from_pattern(js->regex, NULL);
+			int rc = pcre2_match(js->regex, (PCRE2_SPTR)s, len, 0, 0, md, NULL);
+			pcre2_match_data_free(md);
+			if (rc < 0)
+				return js_bad(W, rc == PCRE2_ERROR_NOMATCH ? "does not match the pattern %s"
+									   : "the pattern %s could not be matched",
+					      js->pattern);
+		}
+	} else if (kind == JS_OBJECT) {
+		if (!js_walk_object(W, js, n))
+			return false;
+	} else if (kind == JS_ARRAY) {
+		int64_t items = (int64_t)ydoc_len(n);
+		if (js->min_items >= 0 && items < js->min_items)
+			return js_bad(W, "has fewer than %lld items", (long long)js->min_items);
+		if (js->max_items >= 0 && items > js->max_items)
+			return js_bad(W, "has more than %lld items", (long long)js->max_items);
+		for (size_t i = 0; js->items && i < ydoc_len(n); i++) {
+			char step[24];
+			snprintf(step, sizeof step, "%zu", i);
+			if (!js_walk_child(W, js->items, ydoc_item(W->d, n, i), step))
+				return false;
+		}
+	}
+	return true;
+}
+
+bool json_schema_check(const struct ts_json_schema *js, const char *s, size_t len, char *why, size_t whylen)
+{
+	struct ydoc d;
+	const char *reason;
+	if (!json_tree(s, len, &d, &reason)) {
+		snprintf(why, whylen, "%s", reason);
+		return false;
+	}
+	struct js_walk W = { .d = &d, .why = why, .whylen = whylen };
+	bool ok = js_walk_node(&W, js, ydoc_root(&d));
+	ydoc_free(&d);
+	return ok;
 }

@@ -524,6 +524,42 @@ static bool check_string_format(const struct ts_field *f, const char *s, size_t 
 	return true; /* a format of no meaning here, warned about at load */
 }
 
+/* list: items split at the delimiter, each read as a value of the item
+ * type (v->i: how many). An empty cell never gets here (it is missing), so
+ * a list has at least one item; an empty item is a value like any other,
+ * which only a string item takes. */
+static bool parse_list(const struct ts_field *f, const char *cell, size_t len, struct ts_value *v, char *digits,
+		       const char **why)
+{
+	/* A field made list from the command line has the spec's defaults:
+	 * "," between items, each a string. */
+	const char *p = cell, *end = cell + len, *d = f->delimiter ? f->delimiter : ",";
+	size_t dlen = strlen(d);
+	enum ts_type item_type = f->item ? f->item->type : TS_STRING;
+	int64_t items = 0;
+	for (;;) {
+		const char *next = p;
+		while (next < end && ((size_t)(end - next) < dlen || memcmp(next, d, dlen)))
+			next++;
+		if (next + dlen > end)
+			next = end;
+		struct ts_value item;
+		if (item_type != TS_STRING && !ts_parse(f->item, p, (size_t)(next - p), &item, digits, why)) {
+			static _Thread_local char msg[96];
+			snprintf(msg, sizeof msg, "has item %lld that is not a%s %s", (long long)items + 1,
+				 item_type == TS_INTEGER ? "n" : "", ts_type_name(item_type));
+			*why = msg;
+			return false;
+		}
+		items++;
+		if (next == end)
+			break;
+		p = next + dlen;
+	}
+	v->i = items;
+	return true;
+}
+
 bool ts_parse(const struct ts_field *f, const char *cell, size_t len, struct ts_value *v, char *digits,
 	      const char **why)
 {
@@ -578,6 +614,8 @@ bool ts_parse(const struct ts_field *f, const char *cell, size_t len, struct ts_
 		return parse_json_value(f, cell, len, v, NULL, why);
 	case TS_GEOPOINT:
 		return parse_geopoint(f, cell, len, digits, NULL, why);
+	case TS_LIST:
+		return parse_list(f, cell, len, v, digits, why);
 	}
 	return false;
 }
@@ -601,6 +639,7 @@ int ts_compare(const struct ts_value *a, const struct ts_value *b)
 	case TS_ARRAY:
 	case TS_GEOPOINT:
 	case TS_GEOJSON:
+	case TS_LIST:
 		return 0;
 	default:
 		return a->i < b->i ? -1 : a->i > b->i;
@@ -609,7 +648,7 @@ int ts_compare(const struct ts_value *a, const struct ts_value *b)
 
 const char *ts_length_unit(const struct ts_field *f)
 {
-	return f->type == TS_OBJECT || f->type == TS_ARRAY ? "items" : "characters";
+	return f->type == TS_OBJECT || f->type == TS_ARRAY || f->type == TS_LIST ? "items" : "characters";
 }
 
 /* Code points in valid UTF-8. */
@@ -656,6 +695,8 @@ static _Thread_local pcre2_match_context *match_context;
 static _Thread_local pcre2_jit_stack *jit_stack;
 /* Why this thread's last pattern could not be matched, for ts_match_error(). */
 static _Thread_local char match_error[128];
+/* Where and why this thread's last value failed its jsonSchema. */
+static _Thread_local char json_schema_error[256];
 
 void ts_thread_done(void)
 {
@@ -709,7 +750,8 @@ bool ts_check(const struct ts_field *f, const char *cell, size_t len, const stru
 		if (f->xmaximum.set && !within(v, &f->xmaximum, -1, -1))
 			return *failed = TSC_EXCLUSIVE_MAXIMUM, false;
 	}
-	if ((f->type == TS_OBJECT || f->type == TS_ARRAY) && (f->min_length >= 0 || f->max_length >= 0)) {
+	if ((f->type == TS_OBJECT || f->type == TS_ARRAY || f->type == TS_LIST) &&
+	    (f->min_length >= 0 || f->max_length >= 0)) {
 		if (f->min_length >= 0 && v->i < f->min_length)
 			return *failed = TSC_MIN_LENGTH, false;
 		if (f->max_length >= 0 && v->i > f->max_length)
@@ -742,7 +784,7 @@ bool ts_check(const struct ts_field *f, const char *cell, size_t len, const stru
 			for (size_t i = 0; canon && i < f->n_enum && !found; i++)
 				found = !strcmp(f->enum_values[i], canon);
 			free(canon);
-		} else if (f->type == TS_STRING || f->type == TS_ANY) {
+		} else if (f->type == TS_STRING || f->type == TS_ANY || f->type == TS_LIST) {
 			for (size_t i = 0; i < f->n_enum && !found; i++)
 				found = f->enum_lens[i] == len && !memcmp(f->enum_values[i], cell, len);
 		} else {
@@ -752,7 +794,25 @@ bool ts_check(const struct ts_field *f, const char *cell, size_t len, const stru
 		if (!found)
 			return *failed = TSC_ENUM, false;
 	}
+	if (f->n_cat) { /* string or integer only */
+		bool found = false;
+		for (size_t i = 0; i < f->n_cat && !found; i++)
+			found = f->type == TS_INTEGER ? ts_compare(v, &f->cat_parsed[i]) == 0
+						      : f->cat_lens[i] == len && !memcmp(f->cat_values[i], cell, len);
+		if (!found)
+			return *failed = TSC_CATEGORIES, false;
+	}
+	if (f->json_schema) {
+		json_schema_error[0] = '\0';
+		if (!json_schema_check(f->json_schema, cell, len, json_schema_error, sizeof json_schema_error))
+			return *failed = TSC_JSON_SCHEMA, false;
+	}
 	return true;
+}
+
+const char *ts_json_schema_error(void)
+{
+	return json_schema_error;
 }
 
 bool ts_is_missing(const struct ts_schema *s, const char *cell, size_t len)

@@ -267,6 +267,7 @@ static const char *create_type(enum ts_type t)
 	case TS_YEARMONTH:
 	case TS_DURATION: /* ISO 8601's -P1D is no interval input */
 	case TS_GEOPOINT:
+	case TS_LIST: /* items as written, delimiter and all: no SQL array form */
 	case TS_ANY: return "text";
 	}
 	return "text";

@@ -43,6 +43,26 @@ setup() {
 	assert_success
 }
 
+@test "validate --package with resources in their own dialects and encodings, and foreign keys between them, runs clean under valgrind" {
+	mkdir data
+	printf '# stores\nstore_id|city\nS1|Troms\xf8\nS2|"Ber|gen"\n' >data/stores.csv
+	printf 'sale_id;store_id;returns_sale\n1;S1;\n2;S2;3\n3;S9;\n' >data/sales.csv
+	cat >datapackage.json <<-'EOF'
+		{"resources": [
+		  {"name": "stores", "path": "data/stores.csv", "encoding": "latin1",
+		   "dialect": {"delimiter": "|", "commentChar": "#"},
+		   "schema": {"fields": [{"name": "store_id"}, {"name": "city"}]}},
+		  {"name": "sales", "path": "data/sales.csv", "dialect": {"delimiter": ";"},
+		   "schema": {"fields": [{"name": "sale_id"}, {"name": "store_id"}, {"name": "returns_sale"}],
+		     "foreignKeys": [
+		       {"fields": "store_id", "reference": {"resource": "stores", "fields": "store_id"}},
+		       {"fields": "returns_sale", "reference": {"fields": "sale_id"}}]}}]}
+	EOF
+	run --separate-stderr "${VG[@]}" "$BIN/validate" --package datapackage.json --rejects rej.csv
+	assert_failure 1
+	assert_equal "$(wc -l <rej.csv)" 2
+}
+
 @test "modelrun seed and run and dqcheck run clean under valgrind on the sales project" {
 	db="valgrind_${BATS_TEST_NUMBER}"
 	psql -X -q -d postgres -c "drop database if exists $db" -c "create database $db"

@@ -346,7 +346,7 @@ one_value() {
 	printf 'fields:\n  - name: a\n    type: money\n' >t.yaml
 	run --separate-stderr "$BIN/validate" --schema t.yaml </dev/null
 	assert_failure 3
-	assert_equal "$stderr" 'validate: t.yaml:3: field "a": type "money" is not supported (string, integer, number, boolean, date, datetime, time, year, yearmonth, duration, any, object, array, geopoint, geojson)'
+	assert_equal "$stderr" 'validate: t.yaml:3: field "a": type "money" is not supported (string, integer, number, boolean, date, datetime, time, year, yearmonth, duration, any, object, array, geopoint, geojson, list)'
 	printf '{"fields": [' >u.json
 	run --separate-stderr "$BIN/validate" --schema u.json </dev/null
 	assert_failure 3
@@ -497,7 +497,7 @@ one_value() {
 	assert_equal "${stderr_lines[0]}" "validate: unknown option '--colour'"
 	run --separate-stderr "$BIN/validate" --type x=money
 	assert_failure 2
-	assert_equal "$stderr" 'validate: --type: unknown type "money" (string, integer, number, boolean, date, datetime, time, year, yearmonth, duration, object, array, geopoint, geojson, any)'
+	assert_equal "$stderr" 'validate: --type: unknown type "money" (string, integer, number, boolean, date, datetime, time, year, yearmonth, duration, object, array, geopoint, geojson, list, any)'
 }
 
 @test "validate man page renders" {
@@ -1143,6 +1143,204 @@ fm_schema() {
 	assert_equal "$((${#lines[@]} - 1))" 1
 }
 
+# ---- issue 16: encodings ----
+# Input in UTF-8 (with or without a byte order mark), UTF-16 by its mark,
+# or what --encoding names, converted with iconv; output always UTF-8.
+
+# people_files: a small file with accented names and euro signs, in UTF-8,
+# and the same rows in Latin-1 (no euro there), Windows-1252 and UTF-16.
+people_files() {
+	printf 'name,city,price\nJosé,Zürich,3 €\nAnn,Köln,"1,5 €"\nÇa,Sète,x\n' >u8.csv
+	sed 's/ €/ EUR/g' u8.csv >u8-noeuro.csv
+	iconv -f utf-8 -t latin1 u8-noeuro.csv >l1.csv
+	iconv -f utf-8 -t windows-1252 u8.csv >cp.csv
+	{ printf '\xff\xfe'; iconv -f utf-8 -t utf-16le u8.csv; } >u16le.csv
+	{ printf '\xfe\xff'; iconv -f utf-8 -t utf-16be u8.csv; } >u16be.csv
+}
+
+@test "validate drops a UTF-8 byte order mark: the first column's name and the output have none" {
+	people_files
+	{ printf '\xef\xbb\xbf'; cat u8.csv; } >bom.csv
+	run --separate-stderr "$BIN/validate" --require name --type price=string bom.csv
+	assert_success
+	assert_output "$(cat u8.csv)"
+	assert_equal "$stderr" 'validate: 3 rows read, 3 valid, 0 rejected'
+	# the first name maps onto the schema's first field, by position too
+	printf 'fields: [{name: name}, {name: city}, {name: price}]\n' >s.yaml
+	run --separate-stderr "$BIN/validate" --schema s.yaml bom.csv
+	assert_success
+	assert_output "$(cat u8.csv)"
+}
+
+@test "validate reads UTF-16 LE and BE by their byte order mark and writes UTF-8" {
+	people_files
+	for f in u16le.csv u16be.csv; do
+		run --separate-stderr "$BIN/validate" --require name "$f"
+		assert_success
+		assert_output "$(cat u8.csv)"
+		assert_equal "$stderr" 'validate: 3 rows read, 3 valid, 0 rejected'
+	done
+	# -v says what the input was read as
+	run --separate-stderr "$BIN/validate" -v u16be.csv
+	assert_stderr_line 'validate: u16be.csv: read as UTF-16BE (byte order mark)'
+}
+
+@test "validate writes the rejects of a converted input in UTF-8, raw row included" {
+	people_files
+	run --separate-stderr "$BIN/validate" --pattern 'price=[0-9 ,]+€' --rejects rej.csv u16le.csv
+	assert_failure 1
+	assert_output "$(head -n 3 u8.csv)"
+	assert_equal "$(tail -n +2 rej.csv)" 'u16le.csv,4,price,constraint-error,pattern,"""x"" does not match the pattern [0-9 ,]+€","Ça,Sète,x"'
+	iconv -f utf-8 -t utf-8 rej.csv >/dev/null # valid UTF-8 throughout
+}
+
+@test "validate --encoding latin1 converts accented names to UTF-8" {
+	people_files
+	for name in latin1 ISO-8859-1 iso88591; do
+		run --separate-stderr "$BIN/validate" --encoding "$name" --require name l1.csv
+		assert_success
+		assert_output "$(cat u8-noeuro.csv)"
+		assert_equal "$stderr" 'validate: 3 rows read, 3 valid, 0 rejected'
+	done
+}
+
+@test "validate --encoding cp1252 converts euro signs and curly quotes to UTF-8" {
+	people_files
+	printf 'q\n“quoted” – 5 €…\n' | iconv -f utf-8 -t windows-1252 >quotes.csv
+	for name in cp1252 windows-1252; do
+		run --separate-stderr "$BIN/validate" --encoding "$name" cp.csv
+		assert_success
+		assert_output "$(cat u8.csv)"
+		run --separate-stderr "$BIN/validate" --encoding "$name" quotes.csv
+		assert_success
+		assert_output "$(printf 'q\n“quoted” – 5 €…')"
+	done
+}
+
+@test "validate --encoding takes any name iconv knows, here UTF-16LE without a mark and ISO-8859-15" {
+	people_files
+	iconv -f utf-8 -t utf-16le u8.csv >nomark.csv
+	run --separate-stderr "$BIN/validate" --encoding utf-16le nomark.csv
+	assert_success
+	assert_output "$(cat u8.csv)"
+	iconv -f utf-8 -t iso-8859-15 u8.csv >l9.csv
+	run --separate-stderr "$BIN/validate" --encoding ISO-8859-15 l9.csv
+	assert_success
+	assert_output "$(cat u8.csv)"
+}
+
+@test "validate --encoding with a name iconv does not know is a usage error, before any input is read" {
+	run --separate-stderr "$BIN/validate" --encoding klingon </dev/null
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" 'validate: --encoding: unknown encoding "klingon" (iconv -l lists the names this system knows)'
+	run --separate-stderr "$BIN/validate" --encoding
+	assert_failure 2
+}
+
+@test "validate names the likely encoding of a Latin-1 file once, and rejects its rows unchecked" {
+	people_files
+	run --separate-stderr "$BIN/validate" --require name --rejects rej.csv l1.csv
+	assert_failure 1
+	assert_output ""
+	assert_equal "$stderr" "$(printf '%s\n' \
+		'validate: l1.csv:2: not UTF-8 (byte 0xE9, é in latin1); the input looks like latin1: run again with --encoding latin1' \
+		'validate: 3 rows read, 0 valid, 3 rejected (encoding-error 3); header problems (encoding-error 1): an input is not UTF-8 (see --encoding)')"
+	# one problem for the input, then every row, raw, so that rows in = rows out + rejected
+	assert_equal "$(sed -n 2p rej.csv)" \
+		'l1.csv,1,,encoding-error,,"the input is not UTF-8 (line 2: byte 0xE9, é in latin1); it looks like latin1: use --encoding latin1","name,city,price"'
+	assert_equal "$(tail -n +3 rej.csv | cut -d, -f2-6)" "$(printf '%s\n' \
+		'2,,encoding-error,,not checked: the input is not UTF-8' \
+		'3,,encoding-error,,not checked: the input is not UTF-8' \
+		'4,,encoding-error,,not checked: the input is not UTF-8')"
+	# the raw rows as they came, each quoted as one field: the rejects file
+	# keeps a row that is not UTF-8 as it is, to be read again once named
+	assert_equal "$(tail -n +3 rej.csv | LC_ALL=C sed 's/^\([^,]*,\)\{6\}//')" \
+		"$(tail -n +2 l1.csv | LC_ALL=C sed 's/"/""/g; s/.*/"&"/')"
+	# a tolerance for rejected rows does not cover it
+	run --separate-stderr "$BIN/validate" --max-reject-rate 1 l1.csv
+	assert_failure 1
+	# without --rejects, the one message and the summary, not a line per row
+	assert_equal "$(printf '%s\n' "$stderr" | wc -l)" 2
+}
+
+@test "validate suggests windows-1252 when bytes 0x80-0x9F are its punctuation, and UTF-16 for NULs in every other byte" {
+	people_files
+	run --separate-stderr "$BIN/validate" cp.csv
+	assert_failure 1
+	assert_equal "$(printf '%s\n' "$stderr" | head -n 1)" \
+		'validate: cp.csv:2: not UTF-8 (byte 0xE9, é in windows-1252); the input looks like windows-1252: run again with --encoding windows-1252'
+	iconv -f utf-8 -t utf-16be u8.csv >nomark.csv
+	run --separate-stderr "$BIN/validate" --report json nomark.csv
+	assert_failure 1
+	assert_equal "$(printf '%s\n' "$stderr" | head -n 1)" \
+		'validate: nomark.csv:1: not UTF-8 (a NUL in every other byte); the input looks like utf-16be: run again with --encoding utf-16be'
+	assert_equal "$(printf '%s\n' "$stderr" | tail -n 1 | cut -c1-121)" \
+		'{"rows": 3, "valid": 0, "rejected": 3, "rejects_by_rule": {"encoding-error": 3}, "header_problems": {"encoding-error": 1}'
+}
+
+@test "validate keeps one odd byte in a UTF-8 file a row's encoding-error, and --encoding utf-8 keeps every such file so" {
+	printf 'a,b\n1,café\n2,caf\xe9\n3,ok\n' >flaw.csv
+	run --separate-stderr "$BIN/validate" --rejects rej.csv flaw.csv
+	assert_failure 1
+	assert_output "$(printf 'a,b\n1,café\n3,ok')"
+	assert_equal "$(tail -n +2 rej.csv | cut -d, -f2-6)" '3,b,encoding-error,,the value is not valid UTF-8'
+	people_files
+	run --separate-stderr "$BIN/validate" --encoding utf-8 --rejects rej.csv l1.csv
+	assert_failure 1
+	assert_output 'name,city,price'
+	assert_equal "$(tail -n +2 rej.csv | cut -d, -f2-5)" "$(printf '%s\n' '2,name,encoding-error,' '3,city,encoding-error,' '4,name,encoding-error,')"
+}
+
+@test "validate warns when a byte order mark contradicts --encoding, and reads the input as named" {
+	people_files
+	run --separate-stderr "$BIN/validate" --encoding latin1 u16le.csv
+	assert_stderr_line 'validate: u16le.csv: the input begins with a UTF-16LE byte order mark, but is read as latin1, as --encoding says'
+}
+
+@test "validate converts on every thread's chunks as one reader would, rejects included" {
+	"$BIN/gen" --rows 20000 --seed 5 --dirty 0.05 | sed '2,$s/e/é/g' >u8.csv
+	iconv -f utf-8 -t latin1 u8.csv >l1.csv
+	{ printf '\xff\xfe'; iconv -f utf-8 -t utf-16le u8.csv; } >u16.csv
+	assert [ "$(wc -c <l1.csv)" -gt 40000 ]
+	"$BIN/validate" -q --threads 0 --schema "$SCHEMA" --max-reject-rate 1 --rejects want-rej.csv <u8.csv >want.csv
+	for f in l1.csv u16.csv; do
+		enc=() && [ "$f" = l1.csv ] && enc=(--encoding latin1)
+		ELT_CSV_CHUNK_BYTES=4096 run --separate-stderr "$BIN/validate" -q --threads 3 "${enc[@]}" \
+			--schema "$SCHEMA" --max-reject-rate 1 --rejects rej.csv <"$f"
+		assert_success
+		assert_equal "$output" "$(cat want.csv)"
+		run cmp rej.csv want-rej.csv
+		assert_success
+	done
+	assert [ "$(wc -l <want-rej.csv)" -gt 100 ]
+}
+
+@test "validate reads a semicolon-delimited Latin-1 file with --encoding and --delimiter, and sniffs it as UTF-8" {
+	printf 'name;city\nJosé;Köln\nAnn;"Zürich; Stadt"\n' | iconv -f utf-8 -t latin1 >semi.csv
+	run --separate-stderr "$BIN/validate" --encoding latin1 --delimiter ';' semi.csv
+	assert_success
+	assert_output "$(printf 'name,city\nJosé,Köln\nAnn,Zürich; Stadt')"
+	run --separate-stderr "$BIN/validate" --encoding latin1 --sniff semi.csv
+	assert_success
+	assert_output "$(printf 'name,city\nJosé,Köln\nAnn,Zürich; Stadt')"
+	# not UTF-8 is the file's one problem, not its delimiter as well
+	run --separate-stderr "$BIN/validate" semi.csv
+	assert_failure 1
+	assert_equal "$(printf '%s\n' "$stderr" | head -n 1)" \
+		'validate: semi.csv:2: not UTF-8 (byte 0xE9, é in latin1); the input looks like latin1: run again with --encoding latin1'
+}
+
+@test "validate --sealed finds the seal of a converted stream" {
+	"$BIN/gen" --rows 300 --seed 2 --seal | iconv -f utf-8 -t utf-16 >sealed16.csv
+	run --separate-stderr "$BIN/validate" --sealed --seal sealed16.csv
+	assert_success
+	assert_equal "$(printf '%s\n' "$output" | tail -n 1)" '#elt-seal v1 rows=00000000000000000300'
+	head -c -20 sealed16.csv >cut16.csv
+	run --separate-stderr "$BIN/validate" --sealed cut16.csv
+	assert_failure 3
+}
+
 # ---------------------------------------------------------------------------
 # CSV dialects (issue 16), as Frictionless's CSV Dialect (v1.2) and Table
 # Dialect (v2) word them: each property, its default, the spec's own
@@ -1498,4 +1696,428 @@ same_both_ways() {
 				fail "$f with $d: $rows rows, $valid valid, $rejected rejects ($header for the header)"
 		done
 	done
+}
+
+# ---- issue 16: Data Packages, foreign keys, list, categories, jsonSchema ----
+# From the specs' text (Data Package, Data Resource, Table Schema v2):
+# resources are found by name; paths are relative to the descriptor and
+# MUST NOT be absolute, go up (..) or into hidden folders; a foreign key
+# without "resource" (v1: "") refers to the same table, one with a
+# resource to that resource of the package.
+
+# write_package: a package with a "stores" table and a "sales" table whose
+# store_id refers to stores and whose returns_sale refers to a sale of the
+# same table (a parent that may come later in the file).
+write_package() {
+	mkdir -p data
+	printf 'store_id,city\nS1,Oslo\nS2,Bergen\n' >data/stores.csv
+	printf 'sale_id,store_id,returns_sale\n1,S1,\n2,S2,3\n3,S1,\n' >data/sales.csv
+	cat >datapackage.json <<-'EOF'
+		{"name": "shop", "resources": [
+		  {"name": "stores", "path": "data/stores.csv", "encoding": "utf-8",
+		   "schema": {"fields": [{"name": "store_id"}, {"name": "city"}], "primaryKey": ["store_id"]}},
+		  {"name": "sales", "path": "data/sales.csv", "dialect": {"delimiter": ",", "header": true},
+		   "schema": {"fields": [{"name": "sale_id", "type": "integer"}, {"name": "store_id"},
+		                         {"name": "returns_sale", "type": "integer"}],
+		     "foreignKeys": [
+		       {"fields": ["store_id"], "reference": {"resource": "stores", "fields": ["store_id"]}},
+		       {"fields": ["returns_sale"], "reference": {"fields": ["sale_id"]}}]}}]}
+	EOF
+}
+
+@test "validate --package RESOURCE writes that resource's valid rows, resolving foreign keys by resource name" {
+	write_package
+	run --separate-stderr "$BIN/validate" --package datapackage.json sales
+	assert_success
+	assert_equal "$output" "$(cat data/sales.csv)"
+	assert_equal "$stderr" "validate: resource sales: 3 rows read, 3 valid, 0 rejected"
+	printf '4,S9,\n' >>data/sales.csv
+	run --separate-stderr "$BIN/validate" --package datapackage.json --rejects rej.csv sales
+	assert_failure 1
+	assert_equal "${#lines[@]}" 4
+	assert_equal "$(tail -n +2 rej.csv)" 'data/sales.csv,5,store_id,foreign-key,,"store_id ""S9"" is not in resource ""stores""","4,S9,"'
+}
+
+@test "validate --package without RESOURCE checks every resource, writes no rows and exits 1 if any failed" {
+	write_package
+	run --separate-stderr "$BIN/validate" --package datapackage.json
+	assert_success
+	assert_equal "$output" ""
+	assert_equal "$stderr" "$(printf '%s\n' 'validate: resource stores: 2 rows read, 2 valid, 0 rejected' \
+		'validate: resource sales: 3 rows read, 3 valid, 0 rejected')"
+	printf 'S1,Trondheim\n' >>data/stores.csv
+	run --separate-stderr "$BIN/validate" --package datapackage.json --report json --rejects rej.csv
+	assert_failure 1
+	assert_equal "$output" ""
+	assert_equal "$(tail -n +2 rej.csv | cut -d, -f1-4)" 'data/stores.csv,4,store_id,primary-key'
+	assert_equal "$stderr" "$(printf '%s\n' \
+		'{"resource": "stores", "rows": 3, "valid": 2, "rejected": 1, "rejects_by_rule": {"primary-key": 1}, "header_problems": {}, "problems_by_rule": {"primary-key": 1}, "result": "rows were rejected"}' \
+		'{"resource": "sales", "rows": 3, "valid": 3, "rejected": 0, "rejects_by_rule": {}, "header_problems": {}, "problems_by_rule": {}, "result": ""}')"
+}
+
+@test "validate --package reads a schema given as a path and a resource split over several files, each with its header" {
+	mkdir data
+	printf '{"fields": [{"name": "id", "type": "integer"}], "primaryKey": "id"}' >data/schema.json
+	printf 'id\n1\n2\n' >data/part1.csv
+	printf 'id\n3\n1\n' >data/part2.csv
+	printf '{"resources": [{"name": "ids", "path": ["data/part1.csv", "data/part2.csv"], "schema": "data/schema.json"}]}' \
+		>dp.json
+	run --separate-stderr "$BIN/validate" --package dp.json ids
+	assert_failure 1
+	assert_equal "$output" "$(printf 'id\n1\n2\n3')"
+	assert_equal "$stderr" "$(printf '%s\n' 'validate: data/part2.csv:3: column id primary-key: id "1" already appeared on line 2' \
+		'validate: resource ids: 4 rows read, 3 valid, 1 rejected (primary-key 1): rows were rejected')"
+}
+
+@test "validate --package finds paths beside the package file, wherever it is run from" {
+	mkdir -p pkg && (cd pkg && write_package)
+	run --separate-stderr "$BIN/validate" --package pkg/datapackage.json stores
+	assert_success
+	assert_equal "$output" "$(cat pkg/data/stores.csv)"
+}
+
+@test "validate --package takes a resource that names itself in a foreign key as the same table, parents later included" {
+	write_package
+	sed -i 's/{"fields": \["sale_id"\]}/{"resource": "sales", "fields": ["sale_id"]}/' datapackage.json
+	grep -q '"resource": "sales"' datapackage.json
+	printf '4,S1,9\n"5,S1,' >>data/sales.csv
+	run --separate-stderr "$BIN/validate" --package datapackage.json --rejects rej.csv sales
+	assert_failure 1
+	assert_equal "$output" "$(head -n 4 data/sales.csv)"
+	assert_equal "$(tail -n +2 rej.csv | cut -d, -f2-4)" "$(printf '%s\n' '5,returns_sale,foreign-key' '6,,source-error')"
+}
+
+@test "validate --package refuses absolute, parent, hidden and URL paths, as the spec's security note asks" {
+	for path in /etc/passwd ../x.csv data/../../x.csv .hidden/x.csv 'https://example.com/x.csv'; do
+		printf '{"resources": [{"name": "x", "path": "%s"}]}' "$path" >dp.json
+		run --separate-stderr "$BIN/validate" --package dp.json
+		assert_failure 3
+		assert_equal "$output" ""
+		assert_regex "$stderr" "^validate: dp.json:1: resource \"x\": path \"$path\" (is absolute|has a \"\.\.\" part|has a hidden part|is a URL)"
+	done
+	printf '{"resources": [{"name": "x", "path": "x.csv", "schema": "/etc/s.json"}]}' >dp.json
+	run --separate-stderr "$BIN/validate" --package dp.json
+	assert_failure 3
+	assert_equal "$stderr" 'validate: dp.json:1: resource "x": schema "/etc/s.json" is absolute: a package'"'"'s paths must stay inside its directory'
+}
+
+@test "validate --package names an unknown resource, a reference to no resource, and options it cannot take" {
+	write_package
+	run --separate-stderr "$BIN/validate" --package datapackage.json refunds
+	assert_failure 2
+	assert_equal "$stderr" 'validate: datapackage.json: no resource named "refunds" (it has stores, sales)'
+	sed -i 's/"resource": "stores"/"resource": "shops"/' datapackage.json
+	run --separate-stderr "$BIN/validate" --package datapackage.json sales
+	assert_failure 3
+	assert_equal "$stderr" 'validate: datapackage.json: resource "sales": a foreign key refers to "shops", which is no resource of the package'
+	for opt in "--schema s.json" "--require a" "--tsv" "--sealed" "--delimiter ;" "--quote-char '" \
+		"--no-double-quote" "--escape-char \\" "--skip-initial-space" "--comment-char #" "--header-row 2" \
+		"--skip-rows 1" "--no-header" "--dialect d.json" "--sniff" "--encoding latin1"; do
+		run --separate-stderr "$BIN/validate" --package datapackage.json $opt sales
+		assert_failure 2
+		assert_equal "$stderr" "validate: ${opt%% *} cannot be used with --package, which says what the data is and how it is written"
+	done
+	run --separate-stderr "$BIN/validate" --package datapackage.json --seal
+	assert_failure 2
+	assert_equal "$stderr" "validate: --seal needs a RESOURCE: without one no rows are written to seal"
+}
+
+@test "validate --package refuses a resource's encoding iconv does not know, and checks the rest" {
+	write_package
+	sed -i 's/"encoding": "utf-8"/"encoding": "klingon"/' datapackage.json
+	run --separate-stderr "$BIN/validate" --package datapackage.json
+	assert_failure 3
+	assert_equal "$stderr" "$(printf '%s\n' \
+		'validate: datapackage.json: resource "stores": unknown encoding "klingon" (iconv -l lists the names this system knows)' \
+		'validate: datapackage.json: resource "stores": unknown encoding "klingon" (iconv -l lists the names this system knows) (a foreign key of "sales" refers to it)')"
+	assert_output ""
+	sed -i 's/"klingon"/"UTF-8"/; s/"delimiter": ","/"lineTerminator": "\\n", "quoteChar": "\\""/' datapackage.json
+	run --separate-stderr "$BIN/validate" --package datapackage.json sales
+	assert_success
+}
+
+@test "validate takes a foreign key to the same table: a parent may come later, a missing one is rejected" {
+	cat >s.json <<-'EOF'
+		{"fields": [{"name": "id"}, {"name": "parent"}],
+		 "foreignKeys": [{"fields": "parent", "reference": {"fields": "id"}}]}
+	EOF
+	printf 'id,parent\nb,c\na,\nc,a\nd,zz\ne,e\n' >in.csv
+	run --separate-stderr "$BIN/validate" --schema s.json --rejects rej.csv in.csv
+	assert_failure 1
+	assert_equal "$output" "$(printf 'id,parent\nb,c\na,\nc,a\ne,e')"
+	assert_equal "$(tail -n +2 rej.csv)" 'in.csv,5,parent,foreign-key,,"parent ""zz"" is in no row of this table","d,zz"'
+	# v1's "resource": "" means the same; stdin is read twice through a copy
+	sed -i 's/{"fields": "id"}/{"resource": "", "fields": "id"}/' s.json
+	run --separate-stderr "$BIN/validate" --schema s.json <in.csv
+	assert_failure 1
+	assert_equal "$output" "$(printf 'id,parent\nb,c\na,\nc,a\ne,e')"
+	assert_equal "$stderr" "$(printf '%s\n' 'validate: <stdin>:5: column parent foreign-key: parent "zz" is in no row of this table' \
+		'validate: 5 rows read, 4 valid, 1 rejected (foreign-key 1): rows were rejected')"
+	cat in.csv | "$BIN/validate" -q --schema s.json >piped.csv || true
+	assert_equal "$(cat piped.csv)" "$(printf 'id,parent\nb,c\na,\nc,a\ne,e')"
+	# so is an input named as a file that is a pipe
+	run --separate-stderr "$BIN/validate" -q --schema s.json <(cat in.csv)
+	assert_failure 1
+	assert_equal "$output" "$(printf 'id,parent\nb,c\na,\nc,a\ne,e')"
+}
+
+@test "validate's same-table parents span every input file, and a composite key refers to a composite key" {
+	cat >s.json <<-'EOF'
+		{"fields": [{"name": "a"}, {"name": "b"}, {"name": "pa"}, {"name": "pb"}],
+		 "foreignKeys": [{"fields": ["pa", "pb"], "reference": {"fields": ["a", "b"]}}]}
+	EOF
+	printf 'a,b,pa,pb\n1,x,2,y\n' >one.csv
+	printf 'a,b,pa,pb\n2,y,,\n3,z,2,x\n' >two.csv
+	run --separate-stderr "$BIN/validate" --schema s.json --rejects rej.csv one.csv two.csv
+	assert_failure 1
+	assert_equal "$output" "$(printf 'a,b,pa,pb\n1,x,2,y\n2,y,,')"
+	assert_equal "$(tail -n +2 rej.csv)" 'two.csv,3,pa,foreign-key,,"(pa, pb) (""2"", ""x"") is in no row of this table","3,z,2,x"'
+}
+
+@test "validate refuses a same-table reference to a field the schema lacks" {
+	printf '{"fields": [{"name": "id"}, {"name": "parent"}], "foreignKeys": [{"fields": "parent", "reference": {"fields": "ID"}}]}' >s.json
+	run --separate-stderr "$BIN/validate" --schema s.json in.csv
+	assert_failure 3
+	assert_equal "$stderr" 'validate: s.json:1: foreignKeys.reference: the same table has no field "ID"'
+}
+
+@test "validate checks list fields item by item with their delimiter and itemType, lengths counting items" {
+	cat >s.json <<-'EOF'
+		{"fields": [{"name": "tags", "type": "list"},
+		            {"name": "sizes", "type": "list", "itemType": "integer", "delimiter": "|",
+		             "constraints": {"minLength": 2, "maxLength": 3}},
+		            {"name": "days", "type": "list", "itemType": "date"}]}
+	EOF
+	printf 'tags,sizes,days\n"value1,value2",1|2,2024-01-26\nx,1|2|3|4,2024-01-26\ny,1|x,"2024-01-26,26/01/2024"\n' >in.csv
+	run --separate-stderr "$BIN/validate" --schema s.json --rejects rej.csv in.csv
+	assert_failure 1
+	assert_equal "$output" "$(printf 'tags,sizes,days\n"value1,value2",1|2,2024-01-26')"
+	assert_equal "$(tail -n +2 rej.csv | cut -d, -f2-)" "$(printf '%s\n' \
+		'3,sizes,constraint-error,maxLength,"""1|2|3|4"" is longer than 3 items","x,1|2|3|4,2024-01-26"' \
+		'4,sizes,type-error,,"""1|x"" has item 2 that is not an integer; column days: type-error: ""2024-01-26,26/01/2024"" has item 2 that is not a date","y,1|x,""2024-01-26,26/01/2024"""')"
+	# from the command line a list has the spec's defaults: "," and string items
+	run --separate-stderr "$BIN/validate" --type tags=list --rejects rej.csv in.csv
+	assert_success
+	assert_equal "${#lines[@]}" 4
+}
+
+@test "validate restricts string and integer fields to their categories, by logical value" {
+	cat >s.json <<-'EOF'
+		{"fields": [{"name": "fruit", "type": "string", "categories": ["apple", "orange", "banana"]},
+		            {"name": "level", "type": "integer", "categoriesOrdered": true,
+		             "categories": [{"value": 1, "label": "Strongly Disagree"}, {"value": 2}, {"value": 3}]}]}
+	EOF
+	printf 'fruit,level\napple,1\nkiwi,3\nbanana,+02\norange,4\n' >in.csv
+	run --separate-stderr "$BIN/validate" --schema s.json --rejects rej.csv in.csv
+	assert_failure 1
+	assert_equal "$output" "$(printf 'fruit,level\napple,1\nbanana,+02')"
+	assert_equal "$(tail -n +2 rej.csv | cut -d, -f2-)" "$(printf '%s\n' \
+		'3,fruit,constraint-error,categories,"""kiwi"" is not one of the categories apple, orange, banana","kiwi,3"' \
+		'5,level,constraint-error,categories,"""4"" is not one of the categories 1, 2, 3","orange,4"')"
+	printf '{"fields": [{"name": "x", "type": "date", "categories": ["2024-01-01"]}]}' >bad.json
+	run --separate-stderr "$BIN/validate" --schema bad.json in.csv
+	assert_failure 3
+	assert_equal "$stderr" 'validate: bad.json:1: field "x": "categories" applies only to string and integer fields'
+}
+
+@test "validate checks object and array fields against their jsonSchema and refuses keywords it does not read" {
+	cat >s.json <<-'EOF'
+		{"fields": [{"name": "doc", "type": "object", "constraints": {"jsonSchema": {
+		   "type": "object", "required": ["id"], "additionalProperties": false,
+		   "properties": {"id": {"type": "integer", "minimum": 1},
+		                  "tags": {"type": "array", "items": {"type": "string", "maxLength": 3}}}}}}]}
+	EOF
+	printf 'doc\n"{""id"": 1, ""tags"": [""a""]}"\n"{""tags"": []}"\n"{""id"": 1, ""tags"": [""abcd""]}"\n"{""id"": 2, ""x"": 0}"\n' >in.csv
+	run --separate-stderr "$BIN/validate" --schema s.json --rejects rej.csv in.csv
+	assert_failure 1
+	assert_equal "$output" "$(printf 'doc\n"{""id"": 1, ""tags"": [""a""]}"')"
+	assert_equal "$(tail -n +2 rej.csv | cut -d, -f2-5)" "$(printf '%s\n' '3,doc,constraint-error,jsonSchema' \
+		'4,doc,constraint-error,jsonSchema' '5,doc,constraint-error,jsonSchema')"
+	run cut -d, -f6- rej.csv
+	assert_line --index 1 --partial 'does not match jsonSchema: /: the property ""id"" is required'
+	assert_line --index 2 --partial 'does not match jsonSchema: /tags/0: is longer than 3 characters'
+	assert_line --index 3 --partial 'does not match jsonSchema: /: the property ""x"" is not allowed (additionalProperties is false)'
+	printf '{"fields": [{"name": "doc", "type": "object",\n "constraints": {"jsonSchema": {"anyOf": []}}}]}' >bad.json
+	run --separate-stderr "$BIN/validate" --schema bad.json in.csv
+	assert_failure 3
+	assert_regex "$stderr" '^validate: bad.json:2: field "doc": constraint "jsonSchema": keyword "anyOf" is not supported \(supported: type, properties, '
+}
+
+# ---- issue 16: a package resource's dialect, and the dialect of what a
+# foreign key refers to ----
+# Data Resource: "dialect" is a CSV Dialect (an object, or a path to one)
+# describing how the resource's file is written; each resource has its
+# own. A foreign key's rows are read as the referenced file is written:
+# the same table as the inputs, a package's resource by its own dialect,
+# a CSV file named by path as plain RFC 4180 with a header.
+
+# write_dialect_package: "stores" is pipe-delimited under a comment line,
+# "sales" semicolon-delimited; sales' store_id refers to stores, its
+# returns_sale to a sale of the same table.
+write_dialect_package() {
+	mkdir -p data
+	printf '# stores export\nstore_id|city\nS1|Oslo\nS2|"Ber|gen"\n' >data/stores.csv
+	printf 'sale_id;store_id;returns_sale\n1;S1;\n2;S2;3\n3;S9;\n4;S1;7\n' >data/sales.csv
+	cat >datapackage.json <<-'EOF'
+		{"name": "shop", "resources": [
+		  {"name": "stores", "path": "data/stores.csv",
+		   "dialect": {"delimiter": "|", "commentChar": "#"},
+		   "schema": {"fields": [{"name": "store_id"}, {"name": "city"}], "primaryKey": ["store_id"]}},
+		  {"name": "sales", "path": "data/sales.csv", "dialect": {"delimiter": ";"},
+		   "schema": {"fields": [{"name": "sale_id", "type": "integer"}, {"name": "store_id"},
+		                         {"name": "returns_sale", "type": "integer"}],
+		     "foreignKeys": [
+		       {"fields": ["store_id"], "reference": {"resource": "stores", "fields": ["store_id"]}},
+		       {"fields": ["returns_sale"], "reference": {"fields": ["sale_id"]}}]}}]}
+	EOF
+}
+
+@test "validate --package reads a resource in its own dialect and writes its rows as RFC 4180 CSV" {
+	write_dialect_package
+	run --separate-stderr "$BIN/validate" --package datapackage.json stores
+	assert_success
+	assert_output "$(printf 'store_id,city\nS1,Oslo\nS2,Ber|gen')"
+	assert_equal "$stderr" "validate: resource stores: 2 rows read, 2 valid, 0 rejected"
+}
+
+@test "validate --package reads a foreign key's resource in that resource's dialect, not the referencing one's" {
+	write_dialect_package
+	run --separate-stderr "$BIN/validate" --package datapackage.json --rejects rej.csv sales
+	assert_failure 1
+	assert_output "$(printf 'sale_id,store_id,returns_sale\n1,S1,\n2,S2,3')"
+	run cut -d, -f1-5 rej.csv
+	assert_output "$(printf '%s\n' 'file,line,column,rule,constraint' \
+		'data/sales.csv,4,store_id,foreign-key,' 'data/sales.csv,5,returns_sale,foreign-key,')"
+	run grep -c 'store_id ""S9"" is not in resource ""stores""' rej.csv
+	assert_output 1
+	run grep -c 'is in no row of this table' rej.csv
+	assert_output 1
+}
+
+@test "validate --package finds a referenced resource's columns by position when its dialect says it has no header" {
+	write_dialect_package
+	printf 'S1|Oslo\nS2|Bergen\n' >data/stores.csv
+	sed -i 's/"commentChar": "#"/"header": false/' datapackage.json
+	run --separate-stderr "$BIN/validate" --package datapackage.json sales
+	assert_failure 1
+	assert_output "$(printf 'sale_id,store_id,returns_sale\n1,S1,\n2,S2,3')"
+	# Without a schema nothing says which column is store_id.
+	python3 -c 'import json; d = json.load(open("datapackage.json")); del d["resources"][0]["schema"]; json.dump(d, open("datapackage.json", "w"))'
+	run --separate-stderr "$BIN/validate" --package datapackage.json sales
+	assert_failure 3
+	assert_equal "$stderr" 'validate: data/stores.csv: foreign key resource has no header row (its dialect says "header": false) and no schema to say which column is which'
+}
+
+@test "validate --package takes a resource's dialect from a file beside the package, and names the line of a bad one" {
+	write_dialect_package
+	printf '{"delimiter": ";"}\n' >sales.dialect.json
+	sed -i 's/"dialect": {"delimiter": ";"}/"dialect": "sales.dialect.json"/' datapackage.json
+	run --separate-stderr "$BIN/validate" --package datapackage.json sales
+	assert_failure 1
+	assert_output "$(printf 'sale_id,store_id,returns_sale\n1,S1,\n2,S2,3')"
+	printf '{\n "delimiter": ";;"}\n' >sales.dialect.json
+	run --separate-stderr "$BIN/validate" --package datapackage.json sales
+	assert_failure 3
+	assert_equal "$stderr" 'validate: sales.dialect.json:2: dialect: "delimiter" must be one character, not ";;" (longer ones are not supported)'
+	sed -i 's/"dialect": "sales.dialect.json"/"dialect": {"delimiter": ";", "quoteChar": ";"}/' datapackage.json
+	run --separate-stderr "$BIN/validate" --package datapackage.json sales
+	assert_failure 3
+	assert_equal "$stderr" "validate: datapackage.json:5: dialect: the delimiter and the quote character are both ';'"
+}
+
+@test "validate reads a same-table foreign key's parents in the inputs' dialect: options, no header, stdin, --sniff" {
+	cat >s.json <<-'EOF'
+		{"fields": [{"name": "id"}, {"name": "parent"}],
+		 "foreignKeys": [{"fields": "parent", "reference": {"resource": "", "fields": "id"}}]}
+	EOF
+	printf '# an export\nid;parent\n1;\n2;3\n3;1\n4;9\n' >t.csv
+	want=$(printf 'id,parent\n1,\n2,3\n3,1')
+	run --separate-stderr "$BIN/validate" --schema s.json --delimiter ';' --comment-char '#' t.csv
+	assert_failure 1
+	assert_output "$want"
+	assert_equal "$stderr" "$(printf '%s\n' 'validate: t.csv:6: column parent foreign-key: parent "9" is in no row of this table' \
+		'validate: 4 rows read, 3 valid, 1 rejected (foreign-key 1): rows were rejected')"
+	run --separate-stderr "$BIN/validate" --schema s.json --sniff --comment-char '#' t.csv
+	assert_failure 1
+	assert_output "$want"
+	printf '1;\n2;3\n3;1\n4;9\n' >t2.csv
+	run --separate-stderr "$BIN/validate" --schema s.json --delimiter ';' --no-header t2.csv
+	assert_failure 1
+	assert_output "$want"
+	run --separate-stderr "$BIN/validate" --schema s.json --delimiter ';' --no-header <t2.csv
+	assert_failure 1
+	assert_output "$want"
+	assert_equal "${stderr_lines[0]}" 'validate: <stdin>:4: column parent foreign-key: parent "9" is in no row of this table'
+}
+
+@test "validate reads a foreign key's CSV file named by path as RFC 4180 CSV, whatever the inputs' dialect" {
+	printf 'id,name\nA,x;y\n' >ref.csv
+	cat >s.json <<-'EOF'
+		{"fields": [{"name": "id"}, {"name": "parent"}],
+		 "foreignKeys": [{"fields": "parent", "reference": {"resource": "ref.csv", "fields": "id"}}]}
+	EOF
+	run --separate-stderr "$BIN/validate" --schema s.json --delimiter ';' < <(printf 'id;parent\n1;A\n2;B\n')
+	assert_failure 1
+	assert_output "$(printf 'id,parent\n1,A')"
+	assert_equal "${stderr_lines[0]}" 'validate: <stdin>:3: column parent foreign-key: parent "B" is not in ref.csv'
+}
+
+# ---- issue 16: a package resource's encoding, and the encoding of what a
+# foreign key refers to ----
+# Data Resource: "encoding" names the character encoding of the resource's
+# data (default UTF-8). It is converted as --encoding converts; a foreign
+# key reads a resource in that resource's encoding, the same table in the
+# inputs'.
+
+@test "validate --package reads a Latin-1, semicolon-delimited resource and writes it as UTF-8 CSV" {
+	mkdir data
+	printf 'sale_id;city\n1;Troms\xf8\n2;\xc5lesund\n' >data/sales.csv
+	cat >datapackage.json <<-'EOF'
+		{"resources": [{"name": "sales", "path": "data/sales.csv", "encoding": "latin1",
+		  "dialect": {"delimiter": ";"},
+		  "schema": {"fields": [{"name": "sale_id", "type": "integer"}, {"name": "city", "constraints": {"maxLength": 7}}]}}]}
+	EOF
+	run --separate-stderr "$BIN/validate" --package datapackage.json sales
+	assert_success
+	assert_output "$(printf 'sale_id,city\n1,Tromsø\n2,Ålesund')"
+	assert_equal "$stderr" "validate: resource sales: 2 rows read, 2 valid, 0 rejected"
+}
+
+@test "validate --package reads a foreign key's resource in its own encoding and dialect" {
+	mkdir data
+	printf 'store_id|city\nS\xc51|Troms\x9a\nS2|Oslo\n' >data/stores.csv
+	printf 'sale_id;store_id\n1;S\xc51\n2;S3\n' >data/sales.csv
+	cat >datapackage.json <<-'EOF'
+		{"resources": [
+		  {"name": "stores", "path": "data/stores.csv", "encoding": "windows-1252", "dialect": {"delimiter": "|"},
+		   "schema": {"fields": [{"name": "store_id"}, {"name": "city"}]}},
+		  {"name": "sales", "path": "data/sales.csv", "encoding": "latin1", "dialect": {"delimiter": ";"},
+		   "schema": {"fields": [{"name": "sale_id"}, {"name": "store_id"}],
+		     "foreignKeys": [{"fields": "store_id", "reference": {"resource": "stores", "fields": "store_id"}}]}}]}
+	EOF
+	run --separate-stderr "$BIN/validate" --package datapackage.json sales
+	assert_failure 1
+	assert_output "$(printf 'sale_id,store_id\n1,SÅ1')"
+	assert_equal "${stderr_lines[0]}" 'validate: data/sales.csv:3: column store_id foreign-key: store_id "S3" is not in resource "stores"'
+	run --separate-stderr "$BIN/validate" --package datapackage.json stores
+	assert_success
+	assert_output "$(printf 'store_id,city\nSÅ1,Tromsš\nS2,Oslo')"
+}
+
+@test "validate reads a same-table foreign key's parents in the inputs' encoding: --encoding, or UTF-16 by its mark" {
+	cat >s.json <<-'EOF'
+		{"fields": [{"name": "id"}, {"name": "parent"}],
+		 "foreignKeys": [{"fields": "parent", "reference": {"fields": "id"}}]}
+	EOF
+	printf 'id;parent\n\xe91;\n2;\xe91\n3;9\n' >l1.csv
+	want=$(printf 'id,parent\né1,\n2,é1')
+	run --separate-stderr "$BIN/validate" --schema s.json --delimiter ';' --encoding latin1 l1.csv
+	assert_failure 1
+	assert_output "$want"
+	assert_equal "${stderr_lines[0]}" 'validate: l1.csv:4: column parent foreign-key: parent "9" is in no row of this table'
+	printf 'id,parent\n\xe91,\n2,\xe91\n3,9\n' | iconv -f latin1 -t utf-16le | { printf '\xff\xfe'; cat; } >u16.csv
+	run --separate-stderr "$BIN/validate" --schema s.json <u16.csv
+	assert_failure 1
+	assert_output "$want"
+	assert_equal "${stderr_lines[0]}" 'validate: <stdin>:4: column parent foreign-key: parent "9" is in no row of this table'
 }

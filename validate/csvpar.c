@@ -188,10 +188,28 @@ static void scan_for_cut(const struct pipeline *p, struct cut_scan *sc, const ch
 
 /* True when more input can be read at once: a pipe that has run dry sends
  * what is already read on its way, so rows flow from a slow producer. */
-static bool more_ready(int fd)
+static bool more_ready(const struct pipeline *p)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	if (p->o->in)
+		return decoder_ready(p->o->in);
+	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
 	return poll(&pfd, 1, 0) > 0;
+}
+
+static ssize_t from_decoder(void *d, char *buf, size_t want)
+{
+	return decoder_read(d, buf, want);
+}
+
+/* One read(2) of the input: through its decoder when it has one, and with
+ * the seal held back when it is sealed. */
+static ssize_t read_input(struct pipeline *p, char *buf, size_t want)
+{
+	const struct csvpar_opts *o = p->o;
+	if (o->seal)
+		return o->in ? seal_read_from(o->seal, from_decoder, o->in, buf, want)
+			     : seal_read(o->seal, p->fd, buf, want);
+	return o->in ? decoder_read(o->in, buf, want) : read(p->fd, buf, want);
 }
 
 static void reserve(struct slot *c, size_t need)
@@ -205,7 +223,7 @@ static void reserve(struct slot *c, size_t need)
 /* Reads into c (which already holds what the last chunk left over) until
  * it holds a chunk's worth with a place to cut, input runs dry after a
  * place to cut, or input ends. Returns the length to keep. The thread may
- * be cancelled inside read() and poll(), and only there. */
+ * be cancelled inside read() and poll() (the decoder's too), and only there. */
 static size_t fill_chunk(struct pipeline *p, struct slot *c)
 {
 	struct cut_scan sc = { 0 };
@@ -249,10 +267,9 @@ static size_t fill_chunk(struct pipeline *p, struct slot *c)
 		reserve(c, c->len + want);
 		int was;
 		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &was);
-		ssize_t n = p->o->seal ? seal_read(p->o->seal, p->fd, c->data + c->len, want)
-				    : read(p->fd, c->data + c->len, want);
+		ssize_t n = read_input(p, c->data + c->len, want);
 		int saved = errno;
-		bool ready = n > 0 && (c->len + (size_t)n >= p->chunk_bytes || more_ready(p->fd));
+		bool ready = n > 0 && (c->len + (size_t)n >= p->chunk_bytes || more_ready(p));
 		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &was);
 		if (n < 0 && saved == EINTR)
 			continue;

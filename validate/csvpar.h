@@ -23,6 +23,7 @@
 #define ELT_CSVPAR_H
 
 #include "csvio.h"
+#include "decode.h"
 #include "dialect.h"
 #include "seal.h"
 
@@ -61,6 +62,8 @@ struct csvpar_opts {
 	size_t chunk_bytes; /* 0: 1 MiB, or $ELT_CSV_CHUNK_BYTES (for tests) */
 	struct seal_in *seal; /* a sealed input: its seal is held back here, for
 	                         the caller to check (see seal.h); or NULL */
+	struct decoder *in;   /* the input is read through this decoder, as UTF-8
+	                         (see decode.h), instead of from fd; or NULL */
 };
 
 /* Reads fd to its end. Returns true, or false with what stopped it in err

@@ -65,7 +65,7 @@ void vd_reject(struct validator *v, uint64_t line, const char *column, enum rule
 		};
 		if (csvw_record(v->rejects, f, 7) != 0)
 			vd_die_write("the rejects file");
-	} else if (v->stderr_rejects++ < 20) {
+	} else if (!v->quiet_rejects && v->stderr_rejects++ < 20) {
 		log_warn("%s:%llu:%s%s %s: %.*s", v->file, (unsigned long long)line, column ? " column " : "",
 			 column ? column : "", vd_rule_names[rule], (int)message_len, message);
 	}
@@ -154,6 +154,13 @@ static void describe_constraint(char *msg, size_t size, const struct ts_field *f
 			m += snprintf(p + m, left - (size_t)m, "%s%s", i ? ", " : "", f->enum_values[i]);
 		break;
 	}
+	case TSC_CATEGORIES: {
+		int m = snprintf(p, left, "is not one of the categories ");
+		for (size_t i = 0; i < f->n_cat && (size_t)m < left; i++)
+			m += snprintf(p + m, left - (size_t)m, "%s%s", i ? ", " : "", f->cat_values[i]);
+		break;
+	}
+	case TSC_JSON_SCHEMA: snprintf(p, left, "does not match jsonSchema: %s", ts_json_schema_error()); break;
 	default: snprintf(p, left, "breaks the %s constraint", ts_constraint_name(c)); break;
 	}
 }
@@ -569,7 +576,12 @@ static void check_foreign_keys(const struct validator *v, struct checker *k, con
 		} else if (key) {
 			char cols[512], msg[1024];
 			describe_key(v, &fk->local, key, len, cols, sizeof cols);
-			snprintf(msg, sizeof msg, "%s is not in %s", cols, fk->resource);
+			if (!fk->resource || (v->package && !strcmp(fk->resource, v->resource))) /* the same table */
+				snprintf(msg, sizeof msg, "%s is in no row of this table", cols);
+			else if (v->package)
+				snprintf(msg, sizeof msg, "%s is not in resource \"%s\"", cols, fk->resource);
+			else
+				snprintf(msg, sizeof msg, "%s is not in %s", cols, fk->resource);
 			add_problem(k, res, row, v->schema.fields[fk->local.cols[0]].name, R_FOREIGN_KEY, NULL, msg);
 		}
 	}
@@ -597,7 +609,7 @@ static void check_row(const struct validator *v, struct checker *k, const struct
 	char msg[1024];
 
 	if (!v->header_ok) {
-		add_problem(k, res, row, NULL, v->header_rule, NULL, "not checked: the header is invalid");
+		add_problem(k, res, row, NULL, v->header_rule, NULL, v->unchecked);
 	} else if (rec->kind == CSVR_BLANK || (rec->kind == CSVR_ROW && row_blank(v, rec))) {
 		add_problem(k, res, row, NULL, R_BLANK_ROW, NULL, "the row is empty");
 	} else if (rec->kind == CSVR_MALFORMED) {
@@ -723,7 +735,8 @@ static void reserve_unique_keys(struct validator *v, uint64_t bytes_so_far)
 	v->reserved = true;
 	if (!v->n_uniques || fstat(v->in_fd, &st) != 0 || !S_ISREG(st.st_mode) || !bytes_so_far)
 		return;
-	double per_row = (double)bytes_so_far / (double)v->rows;
+	/* bytes_so_far counts UTF-8, st_size the input's own bytes. */
+	double per_row = (double)bytes_so_far * v->in_width / (double)v->rows;
 	size_t expect = (size_t)((double)st.st_size / per_row * 1.05);
 	if (expect > 1000000000)
 		return;
@@ -827,48 +840,151 @@ const struct csvpar_ops vd_rowcheck_ops = {
 
 /* ---- foreign key sets, loaded before the first row ---- */
 
-/* Loads a foreign key's referenced CSV into a set of its key values. */
-struct keyset *vd_load_reference(const struct ts_foreign_key *fk, char delim)
+/* The columns of one file's header that hold the referenced fields: their
+ * positions in by_position's fields when it is given (fieldsMatch exact),
+ * else the columns so named. False when one is missing: tolerant, for the
+ * table being validated, whose header check reports it; else it dies. */
+static bool reference_columns(const struct csv_record *head, const char *name, char *const *fields, size_t nfields,
+			      const struct ts_schema *by_position, bool tolerant, size_t *cols)
 {
-	int fd = open(fk->path, O_RDONLY);
-	if (fd < 0)
-		die(EXIT_OPER, "%s: foreign key resource: %s", fk->path, strerror(errno));
-	struct csvr *r = csvr_open(fd, fk->path, delim);
-	const struct csv_record *rec = csvr_next(r);
-	if (!rec || rec->kind != CSVR_ROW)
-		die(EXIT_OPER, "%s: foreign key resource has no header", fk->path);
-	size_t *cols = xrealloc(NULL, fk->n_ref * sizeof *cols);
-	size_t ncols = rec->nfields;
-	for (size_t i = 0; i < fk->n_ref; i++) {
+	for (size_t i = 0; i < nfields; i++) {
 		size_t c = 0;
-		while (c < rec->nfields && (rec->fields[c].len != strlen(fk->ref_fields[i]) ||
-					    memcmp(rec->fields[c].data, fk->ref_fields[i], rec->fields[c].len)))
-			c++;
-		if (c == rec->nfields)
-			die(EXIT_OPER, "%s: foreign key resource has no column \"%s\"", fk->path, fk->ref_fields[i]);
+		if (by_position) {
+			c = (size_t)ts_field_index(by_position, fields[i]);
+		} else {
+			while (c < head->nfields && (head->fields[c].len != strlen(fields[i]) ||
+						     memcmp(head->fields[c].data, fields[i], head->fields[c].len)))
+				c++;
+		}
+		if (c >= head->nfields && tolerant)
+			return false;
+		if (c >= head->nfields)
+			die(EXIT_OPER, "%s: foreign key resource has no column \"%s\"", name, fields[i]);
 		cols[i] = c;
 	}
-	struct keyset *set = keyset_new();
+	return true;
+}
+
+/* A copy of what d reads, as UTF-8, in an unlinked temporary file in
+ * $TMPDIR, rewound: a referenced file in another encoding is converted as
+ * the inputs are, then read by the plain reader. Returns its fd. */
+static int decoded_copy(struct decoder *d, const char *name)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/validate-ref-XXXXXX", dir && *dir ? dir : "/tmp");
+	int fd = mkstemp(path);
+	if (fd < 0)
+		die(EXIT_OPER, "%s: %s (a UTF-8 copy of %s, for a foreign key)", path, strerror(errno), name);
+	unlink(path);
+	char *buf = xmalloc(1 << 16);
+	ssize_t n;
+	while ((n = decoder_read(d, buf, 1 << 16)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die(EXIT_OPER, "%s: foreign key resource: %s", name, strerror(errno));
+		for (ssize_t done = 0; done < n;) {
+			ssize_t w = write(fd, buf + done, (size_t)(n - done));
+			if (w < 0 && errno != EINTR)
+				die(EXIT_OPER, "a UTF-8 copy of %s in %s: %s", name, dir && *dir ? dir : "/tmp", strerror(errno));
+			done += w < 0 ? 0 : w;
+		}
+	}
+	free(buf);
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		die(EXIT_OPER, "a UTF-8 copy of %s: %s", name, strerror(errno));
+	return fd;
+}
+
+/* fd as UTF-8, read the way the inputs are (decode.h): encoding, or else
+ * a byte order mark. Returns fd itself, rewound, when it is UTF-8 already
+ * and can be rewound; otherwise a converted copy (decoded_copy). */
+static int reference_as_utf8(int fd, const char *name, const char *encoding)
+{
+	char err[256];
+	struct decoder *d = decoder_open(fd, encoding, err, sizeof err);
+	if (!d)
+		die(EXIT_OPER, "%s: foreign key resource: %s", name, err);
+	int out = fd;
+	if (decoder_converts(d) || lseek(fd, 0, SEEK_SET) != 0)
+		out = decoded_copy(d, name);
+	decoder_close(d);
+	return out;
+}
+
+/* With --sniff, a file of the table being validated is read with the
+ * delimiter its first bytes suggest, as its rows will be: fd is a regular
+ * file here (a pipe was copied), so they are read without moving it. */
+static void sniff_reference(struct csv_dialect *d, int fd)
+{
+	char *sample = xmalloc(1 << 16);
+	ssize_t n = pread(fd, sample, 1 << 16, 0);
+	size_t fields;
+	char found = n > 0 ? csv_dialect_sniff(d, sample, (size_t)n, &fields) : 0;
+	if (found)
+		d->delimiter = found;
+	free(sample);
+}
+
+/* Adds the keys of one open file, written in dialect d, to set. Without a
+ * header row (d->header false) the fields are found by their positions in
+ * by_position, the first row being data. */
+static void load_reference_file(struct keyset *set, int fd, const char *name, char *const *fields, size_t nfields,
+				const struct ts_schema *by_position, const struct csv_dialect *d, bool tolerant)
+{
+	if (!d->header && !by_position) {
+		if (tolerant)
+			return;
+		die(EXIT_OPER, "%s: foreign key resource has no header row (its dialect says \"header\": false) and no "
+			       "schema to say which column is which", name);
+	}
+	struct csvr *r = csvr_open(fd, name, d->delimiter);
+	csvr_set_dialect(r, d);
+	const struct csv_record *rec = csvr_next(r);
+	if (!rec || rec->kind != CSVR_ROW) {
+		if (!rec && !d->header) { /* no rows, so no keys */
+			csvr_close(r);
+			return;
+		}
+		if (tolerant) { /* the table's own check reports its header */
+			csvr_close(r);
+			return;
+		}
+		die(EXIT_OPER, "%s: foreign key resource has no header", name);
+	}
+	if (!d->header)
+		csvr_unread(r);
+	size_t *cols = xrealloc(NULL, nfields * sizeof *cols);
+	size_t ncols = rec->nfields;
+	if (!reference_columns(rec, name, fields, nfields, by_position, tolerant, cols)) {
+		free(cols);
+		csvr_close(r);
+		return;
+	}
 	char *key = NULL;
 	size_t cap = 0;
 	while ((rec = csvr_next(r))) {
 		if (rec->kind == CSVR_BLANK) /* a blank line holds no key, as a trailing one often is */
 			continue;
+		/* In the table being validated itself, such a row is rejected by
+		 * the row checks; here it simply holds no key. */
+		if (tolerant && (rec->kind != CSVR_ROW || rec->nfields != ncols))
+			continue;
 		if (rec->kind != CSVR_ROW)
-			die(EXIT_OPER, "%s:%llu: foreign key resource: %s", fk->path, (unsigned long long)rec->line,
-			    rec->error);
+			die(EXIT_OPER, "%s:%llu: foreign key resource: %s", name, (unsigned long long)rec->line, rec->error);
 		if (rec->nfields != ncols)
-			die(EXIT_OPER, "%s:%llu: foreign key resource: %zu fields, the header has %zu", fk->path,
+			die(EXIT_OPER, "%s:%llu: foreign key resource: %zu fields, the header has %zu", name,
 			    (unsigned long long)rec->line, rec->nfields, ncols);
 		/* The same key as row_key() makes of a row. */
 		size_t n = 0;
-		for (size_t i = 0; i < fk->n_ref; i++) {
+		for (size_t i = 0; i < nfields; i++) {
 			const struct csv_field *f = &rec->fields[cols[i]];
 			if (n + f->len + KEY_PART_MAX > cap) {
 				cap = 2 * (n + f->len + KEY_PART_MAX);
 				key = xrealloc(key, cap);
 			}
-			if (fk->n_ref == 1) {
+			if (nfields == 1) {
 				memcpy(key, f->data, f->len);
 				n = f->len;
 			} else {
@@ -881,10 +997,34 @@ struct keyset *vd_load_reference(const struct ts_foreign_key *fk, char delim)
 			keyset_add(set, h, k, n, rec->line);
 	}
 	if (csvr_error(r))
-		die(EXIT_OPER, "%s: %s", fk->path, csvr_error(r));
+		die(EXIT_OPER, "%s: %s", name, csvr_error(r));
 	free(key);
 	free(cols);
 	csvr_close(r);
-	close(fd);
-	return set;
+}
+
+void vd_load_reference(struct keyset *set, char *const *paths, size_t npaths, const int *fds, char *const *fields,
+		       size_t nfields, const struct ts_schema *schema, bool by_position, const struct csv_dialect *dialect,
+		       const char *encoding, bool sniff, bool tolerant)
+{
+	for (size_t i = 0; i < npaths; i++) {
+		bool given = fds && fds[i] >= 0;
+		const char *name = !strcmp(paths[i], "-") ? "<stdin>" : paths[i];
+		int fd = given ? fds[i] : open(paths[i], O_RDONLY);
+		if (fd < 0)
+			die(EXIT_OPER, "%s: foreign key resource: %s", paths[i], strerror(errno));
+		int utf8 = reference_as_utf8(fd, name, encoding);
+		struct csv_dialect d = *dialect;
+		if (sniff)
+			sniff_reference(&d, utf8);
+		/* Without a header row, positions are all there is to go by. */
+		const struct ts_schema *pos = by_position || !d.header ? schema : NULL;
+		load_reference_file(set, utf8, name, fields, nfields, pos, &d, tolerant);
+		if (utf8 != fd)
+			close(utf8);
+		if (given && lseek(fd, 0, SEEK_SET) != 0) /* read again by the checks */
+			die(EXIT_OPER, "%s: %s", name, strerror(errno));
+		if (!given)
+			close(fd);
+	}
 }

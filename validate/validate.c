@@ -23,10 +23,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "args.h"
+#include "buf.h"
+#include "decode.h"
 #include "exitcode.h"
 #include "json.h"
 #include "seal.h"
@@ -39,11 +42,14 @@ static void usage(FILE *to)
 	      "                [--max-rejects N] [--max-reject-rate R] [--require COLS]\n"
 	      "                [--type COL=TYPE] [--min COL=V] [--max COL=V] [--enum COL=A,B]\n"
 	      "                [--pattern COL=RE] [--unique COL] [--seal] [--sealed]\n"
-	      "                [--threads N] [-t] [-q | -v]\n"
+	      "                [--encoding NAME] [--threads N] [-t] [-q | -v]\n"
 	      "                [--dialect FILE] [--delimiter C] [--quote-char C] [--no-double-quote]\n"
 	      "                [--escape-char C] [--skip-initial-space] [--comment-char C]\n"
 	      "                [--header-row N | --skip-rows N] [--no-header] [--sniff]\n"
-	      "                [FILE...]\n",
+	      "                [FILE...]\n"
+	      "       validate --package DATAPACKAGE [--rejects FILE] [--report text|json]\n"
+	      "                [--max-rejects N] [--max-reject-rate R] [--seal] [--threads N]\n"
+	      "                [-q | -v] [RESOURCE]\n",
 	      to);
 }
 
@@ -52,6 +58,12 @@ static void help(void)
 	usage(stdout);
 	fputs("\nChecks CSV (stdin, or the files named) and writes the valid rows to stdout.\n\n"
 	      "  -s, --schema FILE         Frictionless Table Schema, JSON or YAML\n"
+	      "      --package FILE        a Data Package (datapackage.json): validate its resource\n"
+	      "                            RESOURCE, valid rows to stdout, or without RESOURCE\n"
+	      "                            every resource, a summary for each on stderr and no\n"
+	      "                            rows on stdout; each resource is read in its own\n"
+	      "                            dialect and encoding, so the options for those and\n"
+	      "                            --schema, -t, the rules and --sealed cannot be given\n"
 	      "  -r, --rejects FILE        write every rejected row there, as CSV:\n"
 	      "                            file,line,column,rule,constraint,message,raw\n"
 	      "      --report text|json    the summary on stderr as text (default) or JSON\n"
@@ -60,7 +72,7 @@ static void help(void)
 	      "                            (with neither, any rejected row exits 1)\n"
 	      "      --require COLS        these comma-separated columns must have a value\n"
 	      "      --type COL=TYPE       string, integer, number, boolean, date, datetime, time, year,\n"
-	      "                            yearmonth, duration, object, array, geopoint, geojson, any\n"
+	      "                            yearmonth, duration, object, array, geopoint, geojson, list, any\n"
 	      "      --min COL=V, --max COL=V   bounds (inclusive) for a typed column\n"
 	      "      --enum COL=A,B,C      the allowed values\n"
 	      "      --pattern COL=RE      a regular expression the whole value must match\n"
@@ -70,6 +82,9 @@ static void help(void)
 	      "                            dead one (see pgload(1))\n"
 	      "      --sealed              each input must end with its producer's seal (gen\n"
 	      "                            --seal), counting the rows read; otherwise exit 3\n"
+	      "      --encoding NAME       read the input as NAME (latin1, windows-1252, utf-16le,\n"
+	      "                            any name iconv -l lists) and convert it to UTF-8;\n"
+	      "                            without it: UTF-8, or UTF-16/32 by a byte order mark\n"
 	      "  -t, --tsv                 tab-separated input and output\n"
 
 	      "      --threads N           threads checking rows besides the main one\n"
@@ -96,11 +111,14 @@ static void help(void)
 	      "                            64 KiB and say on stderr what was found\n"
 	      "\n"
 	      "Without a schema or rules, validate still checks that the CSV is well-formed,\n"
-	      "valid UTF-8 and rectangular against its header.\n\n"
+	      "valid UTF-8 and rectangular against its header. An input whose first bytes are\n"
+	      "clearly in another encoding gets one message naming it, and its rows are\n"
+	      "rejected unchecked. Output and rejects are UTF-8.\n\n"
 	      "Exit status: 0 success (no rejects, or within a --max-* limit); 1 rejects\n"
-	      "over the limit, a bad header, no header or a delimiter that looks wrong;\n"
-	      "2 usage error; 3 unreadable schema, dialect or input, I/O error, a pattern\n"
-	      "that could not be matched, an input without its seal (--sealed).\n"
+	      "over the limit, a bad header, no header, a delimiter that looks wrong, an input\n"
+	      "that is not UTF-8 (without --encoding); 2 usage error; 3 unreadable schema,\n"
+	      "dialect or input, I/O error, a pattern that could not be matched, an input\n"
+	      "without its seal (--sealed).\n"
 	      "With --seal, the seal is written only when the exit status is 0.\n",
 	      stdout);
 }
@@ -289,6 +307,7 @@ static bool read_header(struct validator *v, const struct csv_record *rec)
 {
 	char msg[512];
 	v->header_rule = N_RULES;
+	v->unchecked = "not checked: the header is invalid";
 	free_labels(v->labels, v->ncols);
 	v->ncols = rec->kind == CSVR_ROW ? rec->nfields : 0;
 	v->labels = rec->kind == CSVR_ROW ? copy_labels(rec) : NULL;
@@ -362,6 +381,15 @@ static void on_header(void *ctx, const struct csv_record *rec)
 {
 	struct validator *v = ctx;
 	v->header_seen = true;
+	if (v->not_utf8) {
+		/* Its names are no more to be read as UTF-8 than its rows:
+		 * one problem for the input, every row rejected unchecked. */
+		v->header_rule = N_RULES;
+		v->unchecked = "not checked: the input is not UTF-8";
+		header_problem(v, rec, NULL, R_ENCODING, v->not_utf8_msg, true);
+		v->header_ok = false;
+		return;
+	}
 	if (!v->in.header)
 		header_from_names(v, rec);
 	else
@@ -372,17 +400,24 @@ static void on_header(void *ctx, const struct csv_record *rec)
 
 enum { SAMPLE_BYTES = 64 * 1024, SAMPLE_ROWS = 100 };
 
+static ssize_t from_decoder(void *in, char *buf, size_t want)
+{
+	return decoder_read(in, buf, want);
+}
+
 /* Reads the input's first bytes into sample, to sniff them or to look at
  * its field counts: up to SAMPLE_BYTES, less at the end of input or, unless
  * all is needed (--sniff), when a pipe has no more ready for now, so that
- * rows from a slow producer are not held back. Returns the length, or -1
- * after a read error (errno set). */
-static ssize_t read_sample(struct validator *v, int fd, struct seal_in *seal, char *sample, bool all)
+ * rows from a slow producer are not held back. They are read through the
+ * decoder, as UTF-8. Returns the length, or -1 after a read error (errno
+ * set). */
+
+static ssize_t read_sample(struct decoder *in, struct seal_in *seal, char *sample, bool all)
 {
 	size_t len = 0;
 	while (len < SAMPLE_BYTES) {
-		ssize_t n = seal ? seal_read(seal, fd, sample + len, SAMPLE_BYTES - len)
-				 : read(fd, sample + len, SAMPLE_BYTES - len);
+		ssize_t n = seal ? seal_read_from(seal, from_decoder, in, sample + len, SAMPLE_BYTES - len)
+				 : decoder_read(in, sample + len, SAMPLE_BYTES - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -390,11 +425,9 @@ static ssize_t read_sample(struct validator *v, int fd, struct seal_in *seal, ch
 		if (n == 0)
 			break;
 		len += (size_t)n;
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		if (!all && poll(&pfd, 1, 0) <= 0)
+		if (!all && !decoder_ready(in))
 			break;
 	}
-	(void)v;
 	return (ssize_t)len;
 }
 
@@ -477,6 +510,37 @@ static void report_wrong_delimiter(struct validator *v, char better, size_t fiel
 	v->dialect_wrong = true;
 }
 
+/* Before the first row of an input: what it is read as, and whether its
+ * first bytes are clearly in another encoding than UTF-8. Then one
+ * message says so, naming the likely encoding and the option, and
+ * on_header() makes that the input's one problem. */
+static void look_at_encoding(struct validator *v, const struct decoder *d, const char *name)
+{
+	v->in_width = decoder_width(d);
+	v->not_utf8 = v->quiet_rejects = false;
+	log_debug("%s: read as %s", name, decoder_name(d));
+	const char *bom = decoder_bom_conflict(d);
+	if (bom)
+		log_warn("%s: the input begins with a %s byte order mark, but is read as %s, as --encoding says", name,
+			 bom, decoder_name(d));
+	struct decoder_guess g;
+	if (!decoder_guess(d, &g))
+		return;
+	char what[64];
+	if (g.nul)
+		snprintf(what, sizeof what, "a NUL in every other byte");
+	else if (*g.shown)
+		snprintf(what, sizeof what, "byte 0x%02X, %s in %s", g.byte, g.shown, g.encoding);
+	else
+		snprintf(what, sizeof what, "byte 0x%02X", g.byte);
+	snprintf(v->not_utf8_msg, sizeof v->not_utf8_msg,
+		 "the input is not UTF-8 (line %llu: %s); it looks like %s: use --encoding %s",
+		 (unsigned long long)g.line, what, g.encoding, g.encoding);
+	log_error("%s:%llu: not UTF-8 (%s); the input looks like %s: run again with --encoding %s", name,
+		  (unsigned long long)g.line, what, g.encoding, g.encoding);
+	v->not_utf8 = v->quiet_rejects = v->any_not_utf8 = true;
+}
+
 /* Validates one input. Returns false when it could not be read to the end. */
 static bool validate_file(struct validator *v, int fd, const char *name)
 {
@@ -484,13 +548,19 @@ static bool validate_file(struct validator *v, int fd, const char *name)
 	v->in_fd = fd;
 	v->header_seen = v->reserved = false;
 	progress_init(&v->progress);
+	char err[256];
+	struct decoder *in = decoder_open(fd, v->encoding, err, sizeof err);
+	if (!in)
+		die(EXIT_USAGE, "--encoding: %s", err);
+	look_at_encoding(v, in, name);
 	struct seal_in seal = { 0 };
 	v->in = v->dialect;
 	char *sample = xrealloc(NULL, SAMPLE_BYTES);
-	ssize_t got = read_sample(v, fd, v->sealed ? &seal : NULL, sample, v->sniff);
+	ssize_t got = read_sample(in, v->sealed ? &seal : NULL, sample, v->sniff);
 	if (got < 0) {
 		log_error("%s: read error: %s", name, strerror(errno));
 		free(sample);
+		decoder_close(in);
 		return false;
 	}
 	size_t sample_len = (size_t)got;
@@ -498,7 +568,8 @@ static bool validate_file(struct validator *v, int fd, const char *name)
 		sniff_delimiter(v, name, sample, sample_len);
 	size_t fields = 0;
 	char why[256];
-	char better = v->sniff ? 0 : better_delimiter(v, sample, sample_len, &fields, why, sizeof why);
+	/* Bytes in another encoding than UTF-8 are the input's one problem. */
+	char better = v->sniff || v->not_utf8 ? 0 : better_delimiter(v, sample, sample_len, &fields, why, sizeof why);
 	if (better && v->schema.nfields == 0 && !strcmp(why, "every row is one column")) {
 		/* A file of one column is fine CSV: only a hint. */
 		char a[16], b[16];
@@ -509,20 +580,22 @@ static bool validate_file(struct validator *v, int fd, const char *name)
 	} else if (better) {
 		report_wrong_delimiter(v, better, fields, why);
 		free(sample);
+		decoder_close(in);
 		return true;
 	}
 	v->raw_copy_ok = v->in.delimiter == v->delim && v->in.quote_char == '"';
 	const struct csvpar_opts o = { .name = name, .delim = v->in.delimiter, .dialect = &v->in,
 				       .first_is_data = !v->in.header, .prefix = sample, .prefix_len = sample_len,
-				       .threads = v->threads, .seal = v->sealed ? &seal : NULL };
+				       .threads = v->threads, .seal = v->sealed ? &seal : NULL, .in = in };
 	uint64_t rows_before = v->rows;
 	struct csvpar_ops ops = vd_rowcheck_ops;
 	ops.ctx = v;
 	ops.header = on_header;
-	char err[256];
 	bool ok = csvpar_run(fd, &o, &ops, err, sizeof err);
 	free(sample);
 	progress_end(&v->progress);
+	decoder_close(in);
+	v->not_utf8 = v->quiet_rejects = false;
 	uint64_t sealed_rows;
 	if (ok && v->sealed && !seal_check(&seal, &sealed_rows, err, sizeof err)) {
 		ok = false;
@@ -643,7 +716,7 @@ static void apply_rules(struct validator *v, const struct rule_arg *rules, size_
 				if (!ts_type_parse(value, &f->type))
 					die(EXIT_USAGE, "--type: unknown type \"%s\" (string, integer, number, boolean, "
 							"date, datetime, time, year, yearmonth, duration, object, array, "
-							"geopoint, geojson, any)", value);
+							"geopoint, geojson, list, any)", value);
 			} else if (rules[i].opt == 'e') {
 				char *list = xrealloc(NULL, strlen(value) + 1), *save = NULL;
 				strcpy(list, value);
@@ -690,7 +763,13 @@ static void print_summary(const struct validator *v, bool json, const char *verd
 	if (json) {
 		char problems[1024];
 		print_counts(problems, sizeof problems, v->problems_by_rule, true);
-		fprintf(stderr, "{\"rows\": %llu, \"valid\": %llu, \"rejected\": %llu, \"rejects_by_rule\": {%s}, "
+		fputc('{', stderr);
+		if (v->resource) {
+			fputs("\"resource\": ", stderr);
+			json_fstring(stderr, v->resource);
+			fputs(", ", stderr);
+		}
+		fprintf(stderr, "\"rows\": %llu, \"valid\": %llu, \"rejected\": %llu, \"rejects_by_rule\": {%s}, "
 				"\"header_problems\": {%s}, \"problems_by_rule\": {%s}, \"result\": ",
 			(unsigned long long)v->rows, (unsigned long long)v->valid, (unsigned long long)v->rejected, rules,
 			header, problems);
@@ -700,7 +779,8 @@ static void print_summary(const struct validator *v, bool json, const char *verd
 	}
 	if (v->stderr_rejects > 20)
 		log_info("... %u more rejects not shown (use --rejects FILE)", v->stderr_rejects - 20);
-	log_info("%llu rows read, %llu valid, %llu rejected%s%s%s%s%s", (unsigned long long)v->rows,
+	log_info("%s%s%s%llu rows read, %llu valid, %llu rejected%s%s%s%s%s", v->resource ? "resource " : "",
+		 v->resource ? v->resource : "", v->resource ? ": " : "", (unsigned long long)v->rows,
 		 (unsigned long long)v->valid, (unsigned long long)v->rejected, rules, *header ? "; header problems" : "",
 		 header, *verdict ? ": " : "", verdict);
 }
@@ -735,15 +815,19 @@ static void refuse_same_file(const char *rejects, char **inputs, int ninputs)
 /* What the command line asked for. */
 struct opts {
 	const char *schema_path, *rejects_path;
+	const char *package_path;  /* --package */
+	bool tsv;                  /* -t given */
 	bool json;                 /* --report json */
 	uint64_t max_rejects;
 	double max_rate;
 	bool seal, sealed;
+	const char *encoding;      /* --encoding, or NULL */
 	char delim;                /* the output's */
 	const char *dialect_path;  /* --dialect */
 	struct csv_dialect cli;    /* the dialect options given ... */
 	unsigned cli_set;          /* ... which of them (CLI_ bits) */
 	bool sniff;
+	const char *dialect_opt;   /* the first dialect option given, or NULL */
 	unsigned threads;
 	struct rule_arg *rules;    /* --require, --type, ... in the order given */
 	size_t nrules;
@@ -757,6 +841,10 @@ enum {
 	CLI_DELIMITER = 1, CLI_QUOTE = 2, CLI_DOUBLE_QUOTE = 4, CLI_ESCAPE = 8, CLI_SKIP_SPACE = 16,
 	CLI_COMMENT = 32, CLI_HEADER_ROW = 64, CLI_NO_HEADER = 128,
 };
+
+/* getopt's value for --encoding, which has no short option (E is
+ * --escape-char). */
+enum { ENCODING_OPT = 256 };
 
 /* A dialect character from the command line: one byte, or "tab" or "\t"
  * for a tab, as shells make a tab hard to type. */
@@ -780,6 +868,30 @@ static void set_header_row(struct opts *o, const char *opt, unsigned long row)
 	o->cli_set |= CLI_HEADER_ROW;
 }
 
+/* --package takes the rules, the files and the dialect from the package:
+ * what would say otherwise is refused. Returns -1 to go on, or EXIT_USAGE. */
+static int package_options_ok(const struct opts *o)
+{
+	const char *clash = o->schema_path ? "--schema" : o->nrules ? opt_name(o->rules[0].opt)
+			  : o->tsv ? "--tsv" : o->sealed ? "--sealed" : o->encoding ? "--encoding" : NULL;
+	char dialect_opt[64];
+	if (!clash && o->dialect_opt) /* the resource's "dialect" says how it is written */
+		snprintf(dialect_opt, sizeof dialect_opt, "--%s", o->dialect_opt), clash = dialect_opt;
+	if (clash) {
+		log_error("%s cannot be used with --package, which says what the data is and how it is written", clash);
+		return EXIT_USAGE;
+	}
+	if (o->ninputs > 1) {
+		log_error("--package takes one RESOURCE name at most, not %d", o->ninputs);
+		return EXIT_USAGE;
+	}
+	if (o->seal && !o->ninputs) {
+		log_error("--seal needs a RESOURCE: without one no rows are written to seal");
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
 /* Reads the options into o. Returns -1 to go on, or the exit status when
  * there is nothing more to do (--help, --version, a usage error). */
 static int parse_options(int argc, char **argv, struct opts *o)
@@ -788,6 +900,7 @@ static int parse_options(int argc, char **argv, struct opts *o)
 	csv_dialect_init(&o->cli, ',');
 	static const struct option longopts[] = {
 		{ "schema", required_argument, NULL, 's' },
+		{ "package", required_argument, NULL, 'P' },
 		{ "rejects", required_argument, NULL, 'r' },
 		{ "report", required_argument, NULL, 'j' },
 		{ "max-rejects", required_argument, NULL, 'x' },
@@ -802,6 +915,7 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		{ "seal", no_argument, NULL, 'z' },
 		{ "sealed", no_argument, NULL, 'Z' },
 		{ "tsv", no_argument, NULL, 't' },
+		{ "encoding", required_argument, NULL, ENCODING_OPT },
 		{ "threads", required_argument, NULL, 'J' },
 		{ "dialect", required_argument, NULL, 'D' },
 		{ "delimiter", required_argument, NULL, 'd' },
@@ -820,10 +934,15 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
-	int c;
-	while ((c = getopt_long(argc, argv, ":s:r:tqvhV", longopts, NULL)) != -1) {
+	int c, idx = -1;
+	while ((c = getopt_long(argc, argv, ":s:r:tqvhV", longopts, &idx)) != -1) {
+		/* The first dialect option, which --package refuses. */
+		if (c > 0 && c < 128 && strchr("DdQNESCHKnF", c) && idx >= 0 && !o->dialect_opt)
+			o->dialect_opt = longopts[idx].name;
+		idx = -1;
 		switch (c) {
 		case 's': o->schema_path = optarg; break;
+		case 'P': o->package_path = optarg; break;
 		case 'r': o->rejects_path = optarg; break;
 		case 'j':
 			if (strcmp(optarg, "json") && strcmp(optarg, "text"))
@@ -839,7 +958,7 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		case 'z': o->seal = true; break;
 		case 'Z': o->sealed = true; break;
 		case 't':
-			o->delim = '\t';
+			o->delim = '\t', o->tsv = true;
 			if (!(o->cli_set & CLI_DELIMITER)) /* --delimiter says otherwise for the input */
 				o->cli.delimiter = '\t';
 			o->cli_set |= CLI_DELIMITER;
@@ -861,6 +980,12 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		case 'K': set_header_row(o, "--skip-rows", (unsigned long)args_u64("--skip-rows", optarg, 0, 999999) + 1); break;
 		case 'n': o->cli.header = false, o->cli_set |= CLI_NO_HEADER; break;
 		case 'F': o->sniff = true; break;
+		case ENCODING_OPT:
+			if (!decoder_known(optarg))
+				die(EXIT_USAGE, "--encoding: unknown encoding \"%s\" (iconv -l lists the names this "
+						"system knows)", optarg);
+			o->encoding = optarg;
+			break;
 		case 'J': o->threads = (unsigned)args_u64("--threads", optarg, 0, 256); break;
 		case 'q': log_level = LOG_QUIET; break;
 		case 'v': log_level = LOG_VERBOSE; break;
@@ -879,7 +1004,7 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		o->max_rejects = 0;
 	o->inputs = argv + optind;
 	o->ninputs = argc - optind;
-	return -1;
+	return o->package_path ? package_options_ok(o) : -1;
 }
 
 /* Opens the rejects file and writes its header. */
@@ -899,11 +1024,16 @@ static void open_rejects(struct validator *v, const struct opts *o)
 }
 
 /* The inputs' dialect: the defaults, then the schema's "dialect", then
- * --dialect FILE, then each option given. Dies when they cannot work
- * together. */
-static void build_dialect(struct validator *v, const struct opts *o)
+ * --dialect FILE, then each option given; or a package resource's, which
+ * dp_load read and checked (the options cannot be given with --package).
+ * Dies when they cannot work together. */
+static void build_dialect(struct validator *v, const struct opts *o, const struct dp_resource *r)
 {
 	char err[1024];
+	if (r) {
+		v->dialect = r->dialect;
+		return;
+	}
 	csv_dialect_init(&v->dialect, ',');
 	if (o->schema_path && csv_dialect_load(&v->dialect, o->schema_path, "dialect", NULL, err, sizeof err) != 0)
 		die(EXIT_OPER, "%s", err);
@@ -932,16 +1062,143 @@ static void build_dialect(struct validator *v, const struct opts *o)
 	v->sniff = o->sniff;
 }
 
-/* Builds the run's state from the options: the schema with the
- * command-line rules applied, the unique and foreign key sets, the rejects
- * file and the output. Dies on anything it cannot open or read. Freed by
- * validator_free(), except the output and the rejects file, which the run
- * closes itself to see their errors. */
-static void validator_open(struct validator *v, const struct opts *o)
+/* A copy of an input that cannot be read twice (stdin, a pipe) in an
+ * unlinked temporary file, for a same-table foreign key: its parents are
+ * read first, then its rows. */
+static int spool_input(int from, const char *name)
 {
-	*v = (struct validator){ .delim = o->delim, .threads = o->threads, .sealed = o->sealed, .rejects_fd = -1 };
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/validate-input-XXXXXX", dir && *dir ? dir : "/tmp");
+	int fd = mkstemp(path);
+	if (fd < 0)
+		die(EXIT_OPER, "%s: %s (a copy of %s, for a same-table foreign key)", path, strerror(errno), name);
+	unlink(path);
+	char buf[1 << 16];
+	ssize_t n;
+	while ((n = read(from, buf, sizeof buf)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die(EXIT_OPER, "%s: %s", name, strerror(errno));
+		for (ssize_t done = 0; done < n;) {
+			ssize_t w = write(fd, buf + done, (size_t)(n - done));
+			if (w < 0 && errno != EINTR)
+				die(EXIT_OPER, "a copy of %s in %s: %s", name, dir && *dir ? dir : "/tmp", strerror(errno));
+			done += w < 0 ? 0 : w;
+		}
+	}
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		die(EXIT_OPER, "a copy of %s: %s", name, strerror(errno));
+	return fd;
+}
+
+/* For a same-table foreign key, every input must be read twice: regular
+ * files are opened again, the others (stdin, a pipe such as <(...)) are
+ * copied first. Sets v->input_fds. */
+static void spool_inputs(struct validator *v, char **inputs, int ninputs)
+{
+	int n = ninputs ? ninputs : 1;
+	v->n_input_fds = n;
+	v->input_fds = xrealloc(NULL, (size_t)n * sizeof *v->input_fds);
+	for (int i = 0; i < n; i++) {
+		bool is_stdin = !ninputs || !strcmp(inputs[i], "-");
+		struct stat st;
+		v->input_fds[i] = -1;
+		if (!is_stdin && stat(inputs[i], &st) == 0 && S_ISREG(st.st_mode))
+			continue;
+		int from = is_stdin ? STDIN_FILENO : open(inputs[i], O_RDONLY);
+		if (from < 0)
+			die(EXIT_OPER, "%s: %s", inputs[i], strerror(errno));
+		v->input_fds[i] = spool_input(from, is_stdin ? "<stdin>" : inputs[i]);
+		if (!is_stdin)
+			close(from);
+	}
+}
+
+/* Why a resource's data cannot be read as it is written, or NULL. Its
+ * dialect was read with the package (dp_load refuses what the reader
+ * cannot take); its encoding goes through the conversion --encoding uses,
+ * so it must be one this system's iconv knows. */
+static const char *resource_unreadable(const struct dp_resource *r, char *buf, size_t size)
+{
+	if (r->encoding && !decoder_known(r->encoding)) {
+		snprintf(buf, size, "resource \"%s\": unknown encoding \"%s\" (iconv -l lists the names this system "
+				    "knows)", r->name, r->encoding);
+		return buf;
+	}
+	return NULL;
+}
+
+/* The foreign key sets: a reference to the same table takes its parents
+ * from every row of the inputs, in a pass of their own before the rows
+ * are checked, so that a row may name a parent that comes later and no
+ * row is ever written out before its verdict is known; a reference to a
+ * package's resource reads that resource's files; any other names a CSV
+ * file. Each is read in its own dialect: the same table in the inputs'
+ * (sniffed too with --sniff), a resource in the one the package gives it,
+ * a CSV file named by path in the default one (RFC 4180 with a header):
+ * the dialect options describe the inputs, and a lookup file is often
+ * written by another tool than they are; a package says each one's. */
+static void load_foreign_keys(struct validator *v, char **inputs, int ninputs)
+{
+	char *dash = "-", why[512];
+	bool self = false;
+	for (size_t i = 0; i < v->schema.n_foreign_keys; i++) {
+		const char *res = v->schema.foreign_keys[i].resource;
+		self = self || !res || (v->package && !strcmp(res, v->resource));
+	}
+	if (self)
+		spool_inputs(v, inputs, ninputs);
+	v->fks = xrealloc(NULL, (v->schema.n_foreign_keys + 1) * sizeof *v->fks);
+	for (size_t i = 0; i < v->schema.n_foreign_keys; i++) {
+		const struct ts_foreign_key *fk = &v->schema.foreign_keys[i];
+		struct keyset *set = keyset_new();
+		/* A package's resource naming itself is the same table too. */
+		if (!fk->resource || (v->package && !strcmp(fk->resource, v->resource))) {
+			vd_load_reference(set, ninputs ? inputs : &dash, ninputs ? (size_t)ninputs : 1, v->input_fds,
+					  fk->ref_fields, fk->n_ref, &v->schema, v->by_position, &v->dialect, v->encoding,
+					  v->sniff, true);
+		} else if (v->package) {
+			const struct dp_resource *to = dp_find(v->package, fk->resource); /* dp_load checked it */
+			if (resource_unreadable(to, why, sizeof why))
+				die(EXIT_OPER, "%s: %s (a foreign key of \"%s\" refers to it)", v->package->path, why,
+				    v->resource);
+			bool exact = to->has_schema && to->schema.fields_match == TS_MATCH_EXACT;
+			vd_load_reference(set, to->paths, to->npaths, NULL, fk->ref_fields, fk->n_ref,
+					  to->has_schema ? &to->schema : NULL, exact, &to->dialect, to->encoding, false,
+					  false);
+		} else {
+			struct csv_dialect plain;
+			csv_dialect_init(&plain, ',');
+			vd_load_reference(set, &fk->path, 1, NULL, fk->ref_fields, fk->n_ref, NULL, false, &plain, NULL,
+					  false, false);
+		}
+		v->fks[i] = (struct fk_check){ fk, set };
+	}
+}
+
+/* Builds the run's state from the options: the schema with the
+ * command-line rules applied (or, with r, a package's resource and its
+ * schema), the unique and foreign key sets. Dies on anything it cannot
+ * open or read. Freed by validator_free(); the caller opens the output and
+ * the rejects file, and closes them itself to see their errors. */
+static void validator_open(struct validator *v, const struct opts *o, const struct dp_package *pkg,
+			   const struct dp_resource *r, char **inputs, int ninputs)
+{
+	*v = (struct validator){ .delim = o->delim, .threads = o->threads, .sealed = o->sealed, .rejects_fd = -1,
+				 .package = pkg, .encoding = r ? r->encoding : o->encoding, .in_width = 1 };
 	char err[1024];
-	if (o->schema_path) {
+	if (r) {
+		v->resource = r->name;
+		if (r->has_schema) { /* the package keeps it: borrowed, as it outlives us */
+			v->schema = r->schema;
+			v->borrowed_schema = v->from_file = true;
+			v->by_position = v->schema.fields_match == TS_MATCH_EXACT;
+		} else {
+			ts_init_empty(&v->schema);
+		}
+	} else if (o->schema_path) {
 		if (ts_load(&v->schema, o->schema_path, err, sizeof err) != 0)
 			die(EXIT_OPER, "%s", err);
 		v->from_file = true;
@@ -950,7 +1207,7 @@ static void validator_open(struct validator *v, const struct opts *o)
 		ts_init_empty(&v->schema);
 	}
 	apply_rules(v, o->rules, o->nrules);
-	build_dialect(v, o);
+	build_dialect(v, o, r);
 	plan_unique_checks(v);
 	v->field_names = keyset_new();
 	for (size_t i = 0; i < v->schema.nfields; i++)
@@ -961,15 +1218,9 @@ static void validator_open(struct validator *v, const struct opts *o)
 		const struct ts_field *f = &v->schema.fields[i];
 		v->field_plain[i] = f->type == TS_STRING && (!f->format || !strcmp(f->format, "default") ||
 							    !strcmp(f->format, "any")) &&
-				    f->min_length < 0 && f->max_length < 0 && !f->regex && !f->n_enum;
+				    f->min_length < 0 && f->max_length < 0 && !f->regex && !f->n_enum && !f->n_cat;
 	}
-	v->fks = xrealloc(NULL, v->schema.n_foreign_keys * sizeof *v->fks);
-	for (size_t i = 0; i < v->schema.n_foreign_keys; i++)
-		v->fks[i] = (struct fk_check){ &v->schema.foreign_keys[i],
-					       vd_load_reference(&v->schema.foreign_keys[i], ',') };
-	if (o->rejects_path)
-		open_rejects(v, o);
-	v->out = csvw_open(STDOUT_FILENO, v->delim);
+	load_foreign_keys(v, inputs, ninputs);
 }
 
 static void validator_free(struct validator *v)
@@ -986,7 +1237,12 @@ static void validator_free(struct validator *v)
 	keyset_free(v->field_names);
 	keyset_free(v->col_names);
 	keyset_free(v->out_names);
-	ts_free(&v->schema);
+	if (!v->borrowed_schema)
+		ts_free(&v->schema);
+	for (int i = 0; i < v->n_input_fds; i++)
+		if (v->input_fds[i] >= 0)
+			close(v->input_fds[i]);
+	free(v->input_fds);
 	free_labels(v->labels, v->ncols);
 	free_labels(v->out_labels, v->n_out);
 	free(v->col_field);
@@ -1000,16 +1256,16 @@ static void validator_free(struct validator *v)
 static bool validate_inputs(struct validator *v, char **inputs, int ninputs)
 {
 	if (ninputs == 0)
-		return validate_file(v, STDIN_FILENO, "<stdin>");
+		return validate_file(v, v->input_fds && v->input_fds[0] >= 0 ? v->input_fds[0] : STDIN_FILENO, "<stdin>");
 	for (int i = 0; i < ninputs; i++) {
-		bool is_stdin = !strcmp(inputs[i], "-");
-		int fd = is_stdin ? STDIN_FILENO : open(inputs[i], O_RDONLY);
+		bool is_stdin = !strcmp(inputs[i], "-"), copied = v->input_fds && v->input_fds[i] >= 0;
+		int fd = copied ? v->input_fds[i] : is_stdin ? STDIN_FILENO : open(inputs[i], O_RDONLY);
 		if (fd < 0) {
 			log_error("%s: %s", inputs[i], strerror(errno));
 			return false;
 		}
 		bool ok = validate_file(v, fd, is_stdin ? "<stdin>" : inputs[i]);
-		if (!is_stdin)
+		if (!is_stdin && !copied)
 			close(fd);
 		if (!ok)
 			return false;
@@ -1042,9 +1298,10 @@ static int judge(const struct validator *v, const struct opts *o, bool read_ok, 
 		return EXIT_OPER;
 	}
 	if (v->header_failed) {
-		*verdict = v->dialect_wrong ? "an input's delimiter looks wrong"
-			   : v->no_header   ? "an input has no header"
-					    : "the header does not match";
+		*verdict = v->dialect_wrong  ? "an input's delimiter looks wrong"
+			   : v->no_header    ? "an input has no header"
+			   : v->any_not_utf8 ? "an input is not UTF-8 (see --encoding)"
+					     : "the header does not match";
 		return EXIT_DATA;
 	}
 	if (v->rejected > o->max_rejects) {
@@ -1068,16 +1325,107 @@ static void write_seal(struct validator *v)
 		vd_die_write("standard output");
 }
 
+/* Validates the package's resource only (its rows to stdout) or, without
+ * one, every resource in turn, with a summary each on stderr and no rows on
+ * stdout. One rejects file takes every resource's rejects, their files
+ * telling them apart. The exit status is the worst of the resources'. */
+static int run_package(const struct opts *o)
+{
+	struct dp_package pkg;
+	char err[1024];
+	if (dp_load(&pkg, o->package_path, err, sizeof err) != 0) {
+		dp_free(&pkg);
+		die(EXIT_OPER, "%s", err);
+	}
+	const struct dp_resource *only = o->ninputs ? dp_find(&pkg, o->inputs[0]) : NULL;
+	if (o->ninputs && !only) {
+		struct buf names = { 0 };
+		for (size_t i = 0; i < pkg.nresources; i++)
+			buf_adds(&names, i ? ", " : ""), buf_adds(&names, pkg.resources[i].name);
+		log_error("%s: no resource named \"%s\" (it has %s)", o->package_path, o->inputs[0], buf_str(&names));
+		buf_free(&names);
+		dp_free(&pkg);
+		return EXIT_USAGE;
+	}
+	if (o->rejects_path) { /* no resource's data may be the rejects file */
+		char **all = NULL;
+		int n = 0;
+		for (size_t i = 0; i < pkg.nresources; i++)
+			for (size_t j = 0; j < pkg.resources[i].npaths; j++) {
+				all = xrealloc(all, (size_t)(n + 1) * sizeof *all);
+				all[n++] = pkg.resources[i].paths[j];
+			}
+		refuse_same_file(o->rejects_path, all, n);
+		free(all);
+	}
+	int out_fd = only ? STDOUT_FILENO : open("/dev/null", O_WRONLY);
+	if (out_fd < 0)
+		die(EXIT_OPER, "/dev/null: %s", strerror(errno));
+	struct csvw *out = NULL, *rejects = NULL;
+	int rejects_fd = -1, status = EXIT_OK;
+	for (size_t i = 0; i < pkg.nresources; i++) {
+		const struct dp_resource *r = only ? only : &pkg.resources[i];
+		const char *why = resource_unreadable(r, err, sizeof err);
+		if (why) { /* the others are still checked */
+			log_error("%s: %s", o->package_path, why);
+			status = EXIT_OPER;
+			if (only)
+				break;
+			continue;
+		}
+		struct validator v;
+		validator_open(&v, o, &pkg, r, r->paths, (int)r->npaths);
+		if (o->rejects_path && !rejects)
+			open_rejects(&v, o), rejects = v.rejects, rejects_fd = v.rejects_fd;
+		v.rejects = rejects;
+		v.rejects_fd = rejects_fd;
+		if (!out)
+			out = csvw_open(out_fd, v.delim);
+		v.out = out;
+		bool read_ok = validate_inputs(&v, r->paths, (int)r->npaths);
+		const char *verdict;
+		int st = judge(&v, o, read_ok, &verdict);
+		print_summary(&v, o->json, verdict);
+		if (st > status)
+			status = st;
+		if (only && o->seal && st == EXIT_OK && !log_failed())
+			write_seal(&v);
+		validator_free(&v);
+		if (only)
+			break;
+	}
+	if (rejects && (csvw_close(rejects) != 0 || close(rejects_fd) != 0))
+		vd_die_write(o->rejects_path);
+	if (log_failed() && status == EXIT_OK)
+		status = EXIT_OPER;
+	if (out && csvw_close(out) != 0)
+		vd_die_write(only ? "standard output" : "/dev/null");
+	if (!only)
+		close(out_fd);
+	dp_free(&pkg);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	log_init("validate");
 	struct opts o;
 	int status = parse_options(argc, argv, &o);
-	if (status >= 0)
+	if (status >= 0) {
+		free(o.rules);
 		return status;
+	}
+	if (o.package_path) {
+		status = run_package(&o);
+		free(o.rules);
+		return status;
+	}
 
 	struct validator v;
-	validator_open(&v, &o);
+	validator_open(&v, &o, NULL, NULL, o.inputs, o.ninputs);
+	if (o.rejects_path)
+		open_rejects(&v, &o);
+	v.out = csvw_open(STDOUT_FILENO, v.delim);
 	double t0 = clock_seconds();
 	bool read_ok = validate_inputs(&v, o.inputs, o.ninputs);
 	double secs = clock_seconds() - t0;

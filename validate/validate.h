@@ -19,6 +19,7 @@
 #include "csvio.h"
 #include "csvpar.h"
 #include "dialect.h"
+#include "datapackage.h"
 #include "keyset.h"
 #include "log.h"
 #include "tableschema.h"
@@ -46,6 +47,12 @@ struct fk_check {
 
 struct validator {
 	struct ts_schema schema;
+	bool borrowed_schema;      /* schema belongs to the package, not to us */
+	const struct dp_package *package; /* --package, or NULL */
+	const char *resource;      /* --package: the resource being validated */
+	int *input_fds;            /* by input (stdin when none is named): a copy
+				      in a temporary file to read it twice, or -1 */
+	int n_input_fds;
 	bool sealed;               /* --sealed: each input ends with a seal */
 	bool seal_broken;          /* one did not, or counted other rows */
 	bool from_file;            /* header must match the schema's fields */
@@ -83,6 +90,16 @@ struct validator {
 	struct csvw *out, *rejects;
 	int rejects_fd;
 	enum rule header_rule;     /* why the current file's rows cannot be checked */
+	const char *unchecked;     /* and what their rejects say */
+
+	/* Encodings: --encoding, or NULL to read UTF-8 or what a byte order
+	 * mark says. An input whose first bytes are clearly not UTF-8 is
+	 * reported once (not_utf8) and its rows rejected unchecked, each
+	 * into the rejects file only (quiet_rejects), not on stderr. */
+	const char *encoding;
+	unsigned in_width;         /* input bytes per ASCII character */
+	bool not_utf8, quiet_rejects, any_not_utf8;
+	char not_utf8_msg[320];
 
 	/* The current input. */
 	int in_fd;
@@ -122,9 +139,24 @@ enum rule vd_check_bytes(const char *s, size_t len, const char **why);
 void vd_reject(struct validator *v, uint64_t line, const char *column, enum rule rule,
 	       const char *constraint, const char *message, const char *raw, size_t raw_len);
 
-/* Loads a foreign key's referenced CSV into a set of its key values, as
- * the row checker looks them up. Dies with EXIT_OPER when it cannot. */
-struct keyset *vd_load_reference(const struct ts_foreign_key *fk, char delim);
+/* Adds the values of the referenced fields, from every row of the CSV
+ * files, to a foreign key's set, as the row checker looks them up. fds,
+ * when given, holds for each path an open descriptor of a regular file to
+ * read instead (then put back at its start), or -1. The files are read in
+ * dialect (with sniff, each with the delimiter its first bytes suggest,
+ * as --sniff reads the inputs), in encoding as decode.h reads it (NULL: a
+ * byte order mark says, else UTF-8); a file that is converted is read
+ * from a UTF-8 copy in $TMPDIR. With a header row, the fields are the
+ * columns it names so, or with by_position (fieldsMatch exact) the columns
+ * at their positions in schema; without one (the dialect's "header":
+ * false), always at their positions in schema, which must then be given.
+ * tolerant, for the table being validated itself: a row that cannot hold
+ * a key (malformed, of another width) is passed over, since the row checks
+ * reject it; otherwise it ends the run. Dies with EXIT_OPER when a file
+ * cannot be read. */
+void vd_load_reference(struct keyset *set, char *const *paths, size_t npaths, const int *fds, char *const *fields,
+		       size_t nfields, const struct ts_schema *schema, bool by_position, const struct csv_dialect *dialect,
+		       const char *encoding, bool sniff, bool tolerant);
 
 /* The row checker as csvpar runs it: per-thread checkers, chunk results,
  * the work on a chunk and its delivery in input order. The caller sets

@@ -21,7 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 	struct ts_schema s;
 	if (ts_load(&s, path, err, sizeof err) == 0) {
-		static const char *const cells[] = { "", "1", "-0.5", "2026-02-28", "2026-11-26T14:03:11Z", "12:00:00", "true", "x" };
+		static const char *const cells[] = { "", "1", "-0.5", "2026-02-28", "2026-11-26T14:03:11Z", "12:00:00", "true", "x",
+						      "1,2", "[1, \"a\"]", "{\"a\": [1]}" };
 		char digits[64];
 		for (size_t i = 0; i < s.nfields; i++)
 			for (size_t c = 0; c < sizeof cells / sizeof cells[0]; c++) {

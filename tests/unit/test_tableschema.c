@@ -96,13 +96,13 @@ static void types_by_name(void)
 {
 	static const char *const names[] = { "string",	  "integer",  "number", "boolean", "date",
 					     "datetime",  "time",     "year",	"yearmonth", "duration",
-					     "any",	  "object",   "array",	"geopoint", "geojson" };
-	for (int i = 0; i < 15; i++) {
+					     "any",	  "object",   "array",	"geopoint", "geojson", "list" };
+	for (int i = 0; i < 16; i++) {
 		enum ts_type t;
 		CHECK(ts_type_parse(names[i], &t) && (int)t == i && strcmp(ts_type_name(t), names[i]) == 0);
 	}
 	enum ts_type t = TS_DATE;
-	CHECK(!ts_type_parse("list", &t) && !ts_type_parse("Integer", &t) && !ts_type_parse("", &t));
+	CHECK(!ts_type_parse("money", &t) && !ts_type_parse("Integer", &t) && !ts_type_parse("", &t));
 	CHECK(strcmp(ts_constraint_name(TSC_EXCLUSIVE_MAXIMUM), "exclusiveMaximum") == 0);
 	CHECK(strcmp(ts_constraint_name(TSC_MIN_LENGTH), "minLength") == 0);
 	CHECK(strcmp(ts_constraint_name(TSC_ENUM), "enum") == 0);
@@ -722,7 +722,7 @@ static void load_errors(void)
 	} cases[] = {
 		{ "fields:\n  - name: a\n    type: money\n",
 		  ":3: field \"a\": type \"money\" is not supported (string, integer, number, boolean, date, datetime, "
-		  "time, year, yearmonth, duration, any, object, array, geopoint, geojson)" },
+		  "time, year, yearmonth, duration, any, object, array, geopoint, geojson, list)" },
 		{ "fields:\n  - name: a\n  - name: a\n", ":3: field \"a\" is declared twice" },
 		{ "fields:\n  - type: integer\n", ":2: field without a \"name\"" },
 		{ "fields: {}\n", ":1: \"fields\" must be a list of fields" },
@@ -1223,6 +1223,201 @@ static void fields_match(void)
 	unlink(path);
 }
 
+/* A schema loaded from YAML text, for the v2 properties below; NULL
+ * (with err set) when it does not load. */
+static struct ts_schema loaded;
+static struct ts_schema *load_text(const char *text)
+{
+	char name[64];
+	snprintf(name, sizeof name, "test_tableschema_v2_%ld.yaml", (long)getpid());
+	const char *path = write_file(name, text);
+	err[0] = '\0';
+	int rc = ts_load(&loaded, path, err, sizeof err);
+	unlink(path);
+	if (rc) {
+		ts_free(&loaded);
+		return NULL;
+	}
+	return &loaded;
+}
+
+/* The spec's list: items separated by a delimiter, "," by default, each a
+ * value of itemType (string by default; string, integer, boolean, number,
+ * datetime, date, time), default formats only; lengths count items. */
+static void lists(void)
+{
+	struct ts_schema *s = load_text("fields:\n  - name: a\n    type: list\n"
+					"  - name: b\n    type: list\n    itemType: integer\n    delimiter: '; '\n"
+					"    constraints: {minLength: 2, maxLength: 3}\n"
+					"  - name: c\n    type: list\n    itemType: date\n"
+					"  - name: d\n    type: list\n    itemType: boolean\n");
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	struct ts_field *a = &s->fields[0], *b = &s->fields[1], *c = &s->fields[2], *d = &s->fields[3];
+	CHECK(a->type == TS_LIST && !strcmp(a->delimiter, ",") && a->item->type == TS_STRING);
+	VERDICT(a, "value1,value2", "ok");
+	VERDICT(a, "one", "ok");
+	VERDICT(a, "x,,y", "ok"); /* an empty item is a string like any other */
+	VERDICT(b, "1; 2; 3", "ok");
+	VERDICT(b, "1; 2", "ok");
+	VERDICT(b, "1", "minLength");
+	VERDICT(b, "1; 2; 3; 4", "maxLength");
+	VERDICT(b, "1;2", "unparsed"); /* the delimiter is the whole "; " */
+	VERDICT(b, "1; x", "unparsed");
+	VERDICT(c, "2024-01-26,2024-02-29", "ok");
+	VERDICT(c, "2024-01-26,26/01/2024", "unparsed"); /* default formats only */
+	VERDICT(c, "2023-02-29", "unparsed");
+	VERDICT(d, "true,0,FALSE", "ok");
+	VERDICT(d, "true,yes", "unparsed");
+	CHECK(!strcmp(ts_length_unit(b), "items"));
+	const char *why = NULL;
+	struct ts_value v;
+	char digits[64];
+	CHECK(!ts_parse(b, "1; 2; x", 7, &v, digits, &why) && why && !strcmp(why, "has item 3 that is not an integer"));
+	CHECK(ts_parse(b, "1; 2; 3", 7, &v, digits, &why) && v.i == 3);
+	ts_free(s);
+	CHECK(!load_text("fields:\n  - name: a\n    type: list\n    itemType: object\n"));
+	CHECK(strstr(err, ":4: field \"a\": itemType \"object\" is not supported (string, integer, boolean, number, "
+			  "datetime, date, time)") != NULL);
+	CHECK(!load_text("fields:\n  - name: a\n    type: list\n    delimiter: ''\n"));
+	CHECK(strstr(err, ":4: field \"a\": \"delimiter\" must be a non-empty string") != NULL);
+	CHECK(!load_text("fields:\n  - name: a\n    type: list\n    constraints: {pattern: 'a.*'}\n"));
+	CHECK(strstr(err, "constraint \"pattern\": does not apply to a field of type list") != NULL);
+	CHECK(!load_text("fields:\n  - name: a\n    type: list\n    constraints: {minimum: 1}\n"));
+}
+
+/* categories: string and integer fields only; values, or objects with a
+ * value (and a label); the logical value must be one of them; an enum
+ * beside them must be a subset; categoriesOrdered a boolean. */
+static void categories(void)
+{
+	struct ts_schema *s = load_text("fields:\n  - name: fruit\n    type: string\n"
+					"    categories: [apple, orange, banana]\n"
+					"  - name: code\n    type: integer\n    categoriesOrdered: true\n"
+					"    categories: [{value: 0, label: apple}, {value: 1, label: orange}, {value: 2}]\n"
+					"    constraints: {enum: [0, 1]}\n");
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	struct ts_field *fruit = &s->fields[0], *code = &s->fields[1];
+	CHECK(fruit->n_cat == 3 && !fruit->categories_ordered && code->n_cat == 3 && code->categories_ordered);
+	VERDICT(fruit, "apple", "ok");
+	VERDICT(fruit, "Apple", "categories"); /* exactly: no folding */
+	VERDICT(fruit, "kiwi", "categories");
+	VERDICT(code, "1", "ok");
+	VERDICT(code, "+01", "ok"); /* the logical value is 1 */
+	VERDICT(code, "2", "enum");
+	VERDICT(code, "3", "enum");
+	ts_free(s);
+	s = load_text("fields:\n  - name: code\n    type: integer\n    categories: [{value: 1}, {value: 2}]\n");
+	CHECK(s && s->fields[0].n_cat == 2);
+	if (s) {
+		VERDICT(&s->fields[0], "3", "categories");
+		VERDICT(&s->fields[0], "2", "ok");
+		ts_free(s);
+	}
+	CHECK(!load_text("fields:\n  - name: a\n    type: number\n    categories: [1, 2]\n"));
+	CHECK(strstr(err, ":4: field \"a\": \"categories\" applies only to string and integer fields") != NULL);
+	CHECK(!load_text("fields:\n  - name: a\n    type: integer\n    categories: [1, x]\n"));
+	CHECK(strstr(err, "categories value \"x\" is not an integer") != NULL);
+	CHECK(!load_text("fields:\n  - name: a\n    categories: [x, y, x]\n"));
+	CHECK(strstr(err, ":3: field \"a\": categories: \"x\" is listed twice") != NULL);
+	CHECK(!load_text("fields:\n  - name: a\n    categories: [x, y]\n    constraints: {enum: [x, z]}\n"));
+	CHECK(strstr(err, "field \"a\": enum value \"z\" is not one of its categories") != NULL);
+	CHECK(!load_text("fields:\n  - name: a\n    categories: [x]\n    categoriesOrdered: yes please\n"));
+	CHECK(strstr(err, "\"categoriesOrdered\" must be true or false") != NULL);
+}
+
+/* jsonSchema: a JSON Schema the object or array value must conform to,
+ * in the subset validate reads; any other keyword is refused at load. */
+static void json_schemas(void)
+{
+	struct ts_schema *s = load_text(
+		"fields:\n  - name: o\n    type: object\n    constraints:\n      jsonSchema:\n"
+		"        type: object\n        required: [id]\n        additionalProperties: false\n"
+		"        properties:\n"
+		"          id: {type: integer, minimum: 1}\n"
+		"          name: {type: string, minLength: 2, maxLength: 4, pattern: '^[a-z]'}\n"
+		"          tags: {type: array, items: {enum: [a, b, 1]}, maxItems: 2}\n"
+		"          score: {type: [number, 'null'], exclusiveMaximum: 10}\n"
+		"  - name: arr\n    type: array\n    constraints:\n      jsonSchema: {items: {type: object, "
+		"additionalProperties: {type: boolean}}}\n");
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	struct ts_field *o = &s->fields[0], *arr = &s->fields[1];
+	VERDICT(o, "{\"id\": 1}", "ok");
+	VERDICT(o, "{\"id\": 1.0, \"name\": \"ab\", \"tags\": [\"a\", 1], \"score\": null}", "ok");
+	VERDICT(o, "{\"name\": \"ab\"}", "jsonSchema");
+	CHECK(!strcmp(ts_json_schema_error(), "/: the property \"id\" is required"));
+	VERDICT(o, "{\"id\": 1.5}", "jsonSchema");
+	CHECK(!strcmp(ts_json_schema_error(), "/id: is not of type integer"));
+	VERDICT(o, "{\"id\": 0}", "jsonSchema");
+	CHECK(!strcmp(ts_json_schema_error(), "/id: 0 is below the minimum 1"));
+	VERDICT(o, "{\"id\": 1, \"x\": 1}", "jsonSchema");
+	CHECK(!strcmp(ts_json_schema_error(), "/: the property \"x\" is not allowed (additionalProperties is false)"));
+	VERDICT(o, "{\"id\": 1, \"name\": \"a\"}", "jsonSchema");
+	VERDICT(o, "{\"id\": 1, \"name\": \"abcde\"}", "jsonSchema");
+	VERDICT(o, "{\"id\": 1, \"name\": \"äbc\"}", "jsonSchema"); /* lengths count characters, ä is not [a-z] */
+	CHECK(!strcmp(ts_json_schema_error(), "/name: does not match the pattern ^[a-z]"));
+	VERDICT(o, "{\"id\": 1, \"name\": \"aä\"}", "ok");
+	VERDICT(o, "{\"id\": 1, \"tags\": [\"c\"]}", "jsonSchema");
+	CHECK(!strcmp(ts_json_schema_error(), "/tags/0: is not one of the enum's values"));
+	VERDICT(o, "{\"id\": 1, \"tags\": [1.0]}", "ok"); /* enum compares values, not spellings */
+	VERDICT(o, "{\"id\": 1, \"tags\": [\"a\", \"b\", \"a\"]}", "jsonSchema");
+	VERDICT(o, "{\"id\": 1, \"score\": 10}", "jsonSchema");
+	VERDICT(o, "{\"id\": 1, \"score\": \"9\"}", "jsonSchema");
+	VERDICT(arr, "[{\"a\": true}, {}]", "ok");
+	VERDICT(arr, "[{\"a\": true}, {\"b\": 1}]", "jsonSchema");
+	CHECK(!strcmp(ts_json_schema_error(), "/1/b: is not of type boolean"));
+	VERDICT(arr, "[1]", "jsonSchema");
+	ts_free(s);
+	CHECK(!load_text("fields:\n  - name: o\n    type: object\n    constraints:\n      jsonSchema:\n"
+			 "        properties:\n          a: {oneOf: [{type: string}]}\n"));
+	CHECK(strstr(err, ":7: field \"o\": constraint \"jsonSchema\": keyword \"oneOf\" is not supported (supported: "
+			  "type, properties") != NULL);
+	CHECK(!load_text("fields:\n  - name: o\n    type: string\n    constraints: {jsonSchema: {type: string}}\n"));
+	CHECK(strstr(err, "constraint \"jsonSchema\": does not apply to a field of type string") != NULL);
+	CHECK(!load_text("fields:\n  - name: o\n    type: array\n    constraints: {jsonSchema: {items: [{}, {}]}}\n"));
+	CHECK(strstr(err, "\"items\" as a list (one schema per position) is not supported") != NULL);
+	CHECK(!load_text("fields:\n  - name: o\n    type: array\n    constraints: {jsonSchema: {type: text}}\n"));
+	CHECK(!load_text("fields:\n  - name: o\n    type: array\n    constraints: {jsonSchema: {pattern: '('}}\n"));
+	/* annotations assert nothing and pass */
+	s = load_text("fields:\n  - name: o\n    type: array\n    constraints: {jsonSchema: {title: t, description: d, "
+		      "$schema: 'https://json-schema.org/draft/2020-12/schema', minItems: 1}}\n");
+	CHECK(s != NULL);
+	if (s) {
+		VERDICT(&s->fields[0], "[]", "jsonSchema");
+		VERDICT(&s->fields[0], "[0]", "ok");
+		ts_free(s);
+	}
+}
+
+/* foreignKeys: a reference without "resource" (v2) or with "" (v1) is to
+ * the same table, whose fields it must name; one with a resource keeps
+ * it, and a path resolved beside the schema. */
+static void self_references(void)
+{
+	struct ts_schema *s = load_text("fields:\n  - name: id\n  - name: parent\n  - name: other\n"
+					"foreignKeys:\n  - fields: parent\n    reference: {fields: id}\n"
+					"  - fields: [other]\n    reference: {resource: '', fields: [id]}\n"
+					"  - fields: other\n    reference: {resource: sub/ref.csv, fields: x}\n");
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	CHECK(s->n_foreign_keys == 3);
+	CHECK(!s->foreign_keys[0].resource && !s->foreign_keys[0].path && s->foreign_keys[0].n_ref == 1);
+	CHECK(!s->foreign_keys[1].resource && !s->foreign_keys[1].path);
+	CHECK(s->foreign_keys[2].resource && !strcmp(s->foreign_keys[2].resource, "sub/ref.csv"));
+	const char *p = s->foreign_keys[2].path; /* beside the schema, wherever that is */
+	CHECK(p && strlen(p) >= 11 && !strcmp(p + strlen(p) - 11, "sub/ref.csv"));
+	ts_free(s);
+	CHECK(!load_text("fields:\n  - name: id\n  - name: parent\nforeignKeys:\n"
+			 "  - fields: parent\n    reference: {fields: nope}\n"));
+	CHECK(strstr(err, ":6: foreignKeys.reference: the same table has no field \"nope\"") != NULL);
+}
+
 int main(void)
 {
 	log_level = LOG_QUIET;
@@ -1258,6 +1453,10 @@ int main(void)
 	RUN(string_binary);
 	RUN(field_missing_values);
 	RUN(fields_match);
+	RUN(lists);
+	RUN(categories);
+	RUN(json_schemas);
+	RUN(self_references);
 	ts_thread_done();
 	return UNIT_END();
 }
