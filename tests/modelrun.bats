@@ -1689,6 +1689,8 @@ snap_both() {
 	assert_output --partial "takes no keyword argument 'bogus'"
 	run "$BIN/modelrun" run-operation no_such_macro
 	assert_failure 2
+}
+
 # ---- target/manifest.json and docs generate (the static docs site) ----
 
 # sales_project: a copy of the sales warehouse (sql/) in ./sql, without
