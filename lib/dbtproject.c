@@ -850,6 +850,8 @@ struct host_state {
 	const struct dbt_render_opts *opts;
 	bool any_ref;                      /* a hook: ref() may name any node */
 	bool *reached;                     /* parsing: the refs the render reached */
+	bool probe;                        /* parsing again with is_incremental()
+					      true, only to fill reached */
 	char *err;
 	size_t errlen;
 	int rc;
@@ -1005,7 +1007,8 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 			return -1;
 		}
 		if (h->parsing) {
-			add_parent_name(n, (size_t)idx);
+			if (!h->probe)
+				add_parent_name(n, (size_t)idx);
 			if (h->reached)
 				h->reached[idx] = true;
 			*out = tval_str(r, name, strlen(name));
@@ -1042,7 +1045,7 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 				  c->args[1].s);
 			return -1;
 		}
-		if (h->parsing) {
+		if (h->parsing && !h->probe) {
 			bool seen = false;
 			for (size_t i = 0; i < n->nsources; i++)
 				seen |= n->sources[i] == (size_t)idx;
@@ -1072,7 +1075,7 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 	if (strcmp(c->name, "is_incremental") == 0) {
 		if (!want_args(r, c, 0, 0))
 			return -1;
-		*out = (struct tval){ .kind = TV_BOOL, .b = !h->parsing && h->opts && h->opts->incremental };
+		*out = (struct tval){ .kind = TV_BOOL, .b = h->probe || (!h->parsing && h->opts && h->opts->incremental) };
 		return 0;
 	}
 	if (strcmp(c->name, "config") == 0) {
@@ -1080,7 +1083,7 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 			tmpl_fail(r, c->line, "config() takes keyword arguments only");
 			return -1;
 		}
-		if (h->parsing && n)
+		if (h->parsing && n && !h->probe)
 			for (size_t i = 0; i < c->nkw; i++)
 				if (config_set_tval(r, c, &n->cfg, c->kwnames[i], &c->kwargs[i]))
 					return -1;
@@ -1206,25 +1209,35 @@ static int visit_source(void *ud, const char *fn, size_t nargs, const char *cons
 }
 
 /* dbt registers a model's refs when it renders it at parse time, with
- * is_incremental() false; one it meets only later (in the incremental
- * branch) fails that run unless a `-- depends_on:` comment names it.
- * modelrun finds it anyway, but says where dbt would fail. */
-static void warn_unreached_refs(const struct dbt_project *p, size_t i, const struct static_state *ss,
-				const bool *reached)
+ * is_incremental() false; one it meets only in the incremental branch
+ * fails the model's incremental runs unless a `-- depends_on:` comment
+ * names it. modelrun finds it anyway (the static walk), but says where
+ * dbt would fail: it renders the model once more with is_incremental()
+ * true and warns about each ref that only this render reaches. */
+static void warn_incremental_refs(struct dbt_project *p, size_t i, const struct static_state *ss,
+				  const bool *reached)
 {
 	const struct dbt_node *n = &p->nodes[i];
-	for (size_t k = 0; k < ss->nrefs; k++) {
-		bool dup = false;
-		for (size_t j = 0; j < k && !dup; j++)
-			dup = ss->refs[j] == ss->refs[k];
-		if (reached[ss->refs[k]] || dup)
+	bool *incr = xcalloc(p->nnodes, sizeof *incr);
+	struct host_state h = { .p = p, .node = i, .parsing = true, .probe = true, .reached = incr };
+	struct tmpl_host host = { host_call, host_global, &h };
+	char err[512], *sql;
+	/* best effort: a failure here says nothing dbt would say */
+	if (tmpl_render(n->tmpl, &host, &sql, NULL, err, sizeof err) == 0)
+		free(sql);
+	for (size_t k = 0; k < p->nnodes; k++) {
+		if (!incr[k] || reached[k])
 			continue;
-		const char *name = p->nodes[ss->refs[k]].name;
-		log_warn("%s:%d: ref('%s') is reached only in a branch not taken at parse time (such as "
-			 "is_incremental()): dbt fails this model there unless it has "
-			 "\"-- depends_on: {{ ref('%s') }}\"",
-			 n->file, ss->lines[k], name, name);
+		int line = 0;
+		for (size_t j = 0; j < ss->nrefs && !line; j++)
+			if (ss->refs[j] == k)
+				line = ss->lines[j];
+		const char *name = p->nodes[k].name;
+		log_warn("%s:%d: ref('%s') is reached only when is_incremental() is true: dbt fails this model's "
+			 "incremental runs unless it has \"-- depends_on: {{ ref('%s') }}\"",
+			 n->file, line, name, name);
 	}
+	free(incr);
 }
 
 /* Reads model i: its template, its literal refs and sources, and a
@@ -1260,8 +1273,8 @@ static int parse_model(struct dbt_project *p, size_t i, char *err, size_t errlen
 		node_error(p, i, err);
 	} else {
 		free(sql);
-		if (n->cfg.enabled)
-			warn_unreached_refs(p, i, &ss, reached);
+		if (n->cfg.enabled && n->cfg.materialized == MAT_INCREMENTAL)
+			warn_incremental_refs(p, i, &ss, reached);
 	}
 	rc = 0;
 out:
