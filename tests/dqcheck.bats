@@ -788,6 +788,11 @@ dq_profile() {
 	cp profiles/profiles.yml .
 	DQ_HOST=$PGHOST PGHOST=/nonexistent run --separate-stderr "$BIN/dqcheck" --project-dir proj
 	assert_success
+	# a singular test sees target as models do
+	printf "select 1 from {{ target.schema }}.orders where '{{ target.name }}' <> 'dev'\n" >proj/tests/target_is_dev.sql
+	DQ_HOST=$PGHOST run --separate-stderr "$BIN/dqcheck" --project-dir proj -s target_is_dev
+	assert_success
+	assert_stderr_line --partial "PASS  target_is_dev: 0 failing rows"
 	# --target picks the other output, whose schema has no tables
 	run --separate-stderr "$BIN/dqcheck" --project-dir proj --target other
 	assert_failure 3
