@@ -1233,9 +1233,12 @@ static void warn_incremental_refs(struct dbt_project *p, size_t i, const struct 
 			if (ss->refs[j] == k)
 				line = ss->lines[j];
 		const char *name = p->nodes[k].name;
-		log_warn("%s:%d: ref('%s') is reached only when is_incremental() is true: dbt fails this model's "
+		char where[32] = ""; /* a computed ref has no line of its own */
+		if (line)
+			snprintf(where, sizeof where, ":%d", line);
+		log_warn("%s%s: ref('%s') is reached only when is_incremental() is true: dbt fails this model's "
 			 "incremental runs unless it has \"-- depends_on: {{ ref('%s') }}\"",
-			 n->file, line, name, name);
+			 n->file, where, name, name);
 	}
 	free(incr);
 }
