@@ -66,7 +66,7 @@ $(BINDIR)/%: $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard $$*/*.c))) $(LIB_
 
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) -lcsv -lyaml -lpcre2-8 -lpthread -lm
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) -lcsv -lyaml -lpcre2-8 -lpthread $(PQ_LIBS) -lm
 
 -include $(patsubst %.c,$(BUILD)/%.d,$(wildcard */*.c)) $(UNIT_BINS:=.d)
 

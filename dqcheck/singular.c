@@ -149,6 +149,17 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 	return 0;
 }
 
+/* target, as models see it (the profile's output, or libpq's defaults) */
+static int host_global(void *ud, struct tmpl_render *r, const char *name, int line, struct tval *out)
+{
+	struct host *h = ud;
+	(void)line;
+	if (strcmp(name, "target") != 0)
+		return 1;
+	*out = dbt_target_value(r, &h->p->target);
+	return 0;
+}
+
 static const char *const host_funcs[] = { "ref", "source", "config", "var", NULL };
 
 /* Renders text ("{{ ref('x') }}" or a singular test) into *out. Returns
@@ -158,7 +169,7 @@ static int render(struct host *h, const char *file, const char *text, char **out
 	struct tmpl *tp = tmpl_parse(file, text, strlen(text), host_funcs, msg, msglen);
 	if (!tp)
 		return -1;
-	struct tmpl_host th = { host_call, NULL, h };
+	struct tmpl_host th = { host_call, host_global, h };
 	int rc = tmpl_render(tp, &th, out, NULL, msg, msglen);
 	tmpl_free(tp);
 	return rc;

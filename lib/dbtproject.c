@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "dbtyaml.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -728,6 +729,23 @@ static const char *loaded_at_field(struct ydoc *d, yaml_node_t *entry)
 	return f ? f : ydoc_str(ydoc_get(d, ydoc_get(d, entry, "config"), "loaded_at_field"));
 }
 
+/* Whether a message from reading a model is one that dbt also stops on
+ * (the rest, a construct modelrun lacks or a config it does not take,
+ * only fail the model). */
+static bool fatal_at_parse(const char *msg)
+{
+	return strstr(msg, "unsupported construct") == NULL && strstr(msg, "not supported by modelrun") == NULL &&
+	       strstr(msg, "is not supported (") == NULL && strstr(msg, "is not available here") == NULL &&
+	       strstr(msg, "is not one of") == NULL;
+}
+
+/* Records why node i cannot be built (the first reason only). */
+static void node_error(struct dbt_project *p, size_t i, const char *msg)
+{
+	if (!p->nodes[i].error)
+		p->nodes[i].error = xstrdup(msg);
+}
+
 static int load_sources(struct dbt_project *p, struct ydoc *d, yaml_node_t *srcs, char *err, size_t errlen)
 {
 	if (!ydoc_is_seq(srcs)) {
@@ -794,8 +812,11 @@ static int load_node_entries(struct dbt_project *p, struct ydoc *d, yaml_node_t 
 		p->nodes[idx].yml = d;
 		p->nodes[idx].yml_entry = m;
 		yaml_node_t *cfg = ydoc_get(d, m, "config");
-		if (cfg && config_apply_map(&p->nodes[idx].cfg, d, cfg, err, errlen))
-			return -1;
+		if (cfg && config_apply_map(&p->nodes[idx].cfg, d, cfg, err, errlen)) {
+			if (fatal_at_parse(err))
+				return -1;
+			node_error(p, (size_t)idx, err); /* that model's error, as in dbt */
+		}
 		if (dbtc_read_entry(p, (size_t)idx, d, m, err, errlen))
 			return -1;
 		add_tests_of(p, DBT_TEST_ON_NODE, (size_t)idx, d, m);
@@ -1030,6 +1051,20 @@ static int check_snapshot(const struct dbt_node *n, char *err, size_t errlen)
 	return 0;
 }
 
+/* A Python model: dbt-postgres has no way to run one (dbt fails it at
+ * run time, "only supports languages ['sql']"), so it is this model's
+ * error, by name, rather than a file passed over in silence. Like dbt, it
+ * defaults to a table. Its dbt.ref() calls are not read. */
+static void add_python_model(struct dbt_project *p, const char *base, const char *rel)
+{
+	add_node(p, DBT_MODEL, base, rel, ".py");
+	struct dbt_node *n = &p->nodes[p->nnodes - 1];
+	n->python = true;
+	n->cfg.materialized = MAT_TABLE;
+	n->error = xasprintf("%s: a Python model: PostgreSQL runs SQL models only (dbt-postgres fails it too)",
+			     n->file);
+}
+
 /* ---- var() values ---- */
 
 static struct tval yaml_tval(struct tmpl_render *r, struct ydoc *d, yaml_node_t *n)
@@ -1103,6 +1138,9 @@ struct host_state {
 	bool parsing;                      /* parse-time render: collect */
 	const struct dbt_render_opts *opts;
 	bool any_ref;                      /* a hook: ref() may name any node */
+	bool *reached;                     /* parsing: the refs the render reached */
+	bool probe;                        /* parsing again with is_incremental()
+					      true, only to fill reached */
 	char *err;
 	size_t errlen;
 	int rc;
@@ -1279,7 +1317,10 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 			return -1;
 		}
 		if (h->parsing) {
-			add_parent_name(n, (size_t)idx);
+			if (!h->probe)
+				add_parent_name(n, (size_t)idx);
+			if (h->reached)
+				h->reached[idx] = true;
 			*out = tval_str(r, name, strlen(name));
 			return 0;
 		}
@@ -1314,7 +1355,7 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 				  c->args[1].s);
 			return -1;
 		}
-		if (h->parsing) {
+		if (h->parsing && !h->probe) {
 			bool seen = false;
 			for (size_t i = 0; i < n->nsources; i++)
 				seen |= n->sources[i] == (size_t)idx;
@@ -1344,7 +1385,7 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 	if (strcmp(c->name, "is_incremental") == 0) {
 		if (!want_args(r, c, 0, 0))
 			return -1;
-		*out = (struct tval){ .kind = TV_BOOL, .b = !h->parsing && h->opts && h->opts->incremental };
+		*out = (struct tval){ .kind = TV_BOOL, .b = h->probe || (!h->parsing && h->opts && h->opts->incremental) };
 		return 0;
 	}
 	if (strcmp(c->name, "config") == 0) {
@@ -1352,7 +1393,7 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 			tmpl_fail(r, c->line, "config() takes keyword arguments only");
 			return -1;
 		}
-		if (h->parsing && n)
+		if (h->parsing && n && !h->probe)
 			for (size_t i = 0; i < c->nkw; i++)
 				if (config_set_tval(r, c, &n->cfg, c->kwnames[i], &c->kwargs[i]))
 					return -1;
@@ -1367,6 +1408,10 @@ static int host_global(void *ud, struct tmpl_render *r, const char *name, int li
 {
 	struct host_state *h = ud;
 	(void)line;
+	if (strcmp(name, "target") == 0) {
+		*out = dbt_target_value(r, &h->p->target);
+		return 0;
+	}
 	if (strcmp(name, "this") != 0 || h->node == NO_NODE)
 		return 1;
 	const struct dbt_node *n = &h->p->nodes[h->node];
@@ -1480,6 +1525,9 @@ struct static_state {
 	size_t node;
 	char *err;
 	size_t errlen;
+	size_t *refs;   /* the nodes its literal refs name, and their lines */
+	int *lines;
+	size_t nrefs;
 };
 
 static int visit_ref(void *ud, const char *fn, size_t nargs, const char *const *args, int line)
@@ -1496,6 +1544,10 @@ static int visit_ref(void *ud, const char *fn, size_t nargs, const char *const *
 		return -1;
 	}
 	add_parent_name(n, (size_t)idx);
+	s->refs = xrealloc(s->refs, (s->nrefs + 1) * sizeof *s->refs);
+	s->lines = xrealloc(s->lines, (s->nrefs + 1) * sizeof *s->lines);
+	s->refs[s->nrefs] = (size_t)idx;
+	s->lines[s->nrefs++] = line;
 	return 0;
 }
 
@@ -1517,6 +1569,89 @@ static int visit_source(void *ud, const char *fn, size_t nargs, const char *cons
 			return 0;
 	PUSH(n->sources, n->nsources, (size_t)idx);
 	return 0;
+}
+
+/* dbt registers a model's refs when it renders it at parse time, with
+ * is_incremental() false; one it meets only in the incremental branch
+ * fails the model's incremental runs unless a `-- depends_on:` comment
+ * names it. modelrun finds it anyway (the static walk), but says where
+ * dbt would fail: it renders the model once more with is_incremental()
+ * true and warns about each ref that only this render reaches. */
+static void warn_incremental_refs(struct dbt_project *p, size_t i, const struct static_state *ss,
+				  const bool *reached)
+{
+	const struct dbt_node *n = &p->nodes[i];
+	bool *incr = xcalloc(p->nnodes, sizeof *incr);
+	struct host_state h = { .p = p, .node = i, .parsing = true, .probe = true, .reached = incr };
+	struct tmpl_host host = { host_call, host_global, &h };
+	char err[512], *sql;
+	/* best effort: a failure here says nothing dbt would say */
+	if (tmpl_render(n->tmpl, &host, &sql, NULL, err, sizeof err) == 0)
+		free(sql);
+	for (size_t k = 0; k < p->nnodes; k++) {
+		if (!incr[k] || reached[k])
+			continue;
+		int line = 0;
+		for (size_t j = 0; j < ss->nrefs && !line; j++)
+			if (ss->refs[j] == k)
+				line = ss->lines[j];
+		const char *name = p->nodes[k].name;
+		char where[32] = ""; /* a computed ref has no line of its own */
+		if (line)
+			snprintf(where, sizeof where, ":%d", line);
+		log_warn("%s%s: ref('%s') is reached only when is_incremental() is true: dbt fails this model's "
+			 "incremental runs unless it has \"-- depends_on: {{ ref('%s') }}\"",
+			 n->file, where, name, name);
+	}
+	free(incr);
+}
+
+/* Reads model or snapshot i: its template, its literal refs and sources, and a
+ * parse-time render for config(). Returns 0 (with nodes[i].error set when
+ * the model is one modelrun cannot build), or -1 with err for an error
+ * that stops the load, as it stops dbt's. */
+static int parse_model(struct dbt_project *p, size_t i, char *err, size_t errlen)
+{
+	struct dbt_node *n = &p->nodes[i];
+	char *text;
+	size_t len;
+	if (n->text) { /* a snapshot: its block, or the select its YAML means */
+		text = xstrdup(n->text);
+		len = strlen(text);
+	} else if (read_file(n->file, &text, &len, err, errlen)) {
+		return -1;
+	}
+	n->tmpl = tmpl_parse(n->file, text, len, tmpl_dbt_functions, err, errlen);
+	free(text);
+	if (!n->tmpl) {
+		if (fatal_at_parse(err))
+			return -1;
+		node_error(p, i, err);
+		return 0;
+	}
+	struct static_state ss = { p, i, err, errlen, NULL, NULL, 0 };
+	int rc = -1;
+	bool *reached = xcalloc(p->nnodes, sizeof *reached);
+	if (tmpl_calls(n->tmpl, "ref", visit_ref, &ss) || tmpl_calls(n->tmpl, "source", visit_source, &ss))
+		goto out;
+	struct host_state h = { .p = p, .node = i, .parsing = true, .reached = reached };
+	struct tmpl_host host = { host_call, host_global, &h };
+	char *sql;
+	if (tmpl_render(n->tmpl, &host, &sql, NULL, err, errlen)) {
+		if (fatal_at_parse(err))
+			goto out;
+		node_error(p, i, err);
+	} else {
+		free(sql);
+		if (n->cfg.enabled && n->cfg.materialized == MAT_INCREMENTAL)
+			warn_incremental_refs(p, i, &ss, reached);
+	}
+	rc = 0;
+out:
+	free(reached);
+	free(ss.refs);
+	free(ss.lines);
+	return rc;
 }
 
 /* Depth-first search in file order: orders parents first and names the
@@ -1568,6 +1703,169 @@ static int run_hooks(struct ydoc *d, yaml_node_t *root, const char *key, char **
 	return 0;
 }
 
+/* ---- Jinja in dbt_project.yml and schema files ---- */
+
+static const char *const yaml_funcs[] = { "var", "env_var", NULL };
+
+struct yaml_host {
+	struct dbt_project *p;
+	bool project_vars; /* var() sees dbt_project.yml's vars (schema files) */
+};
+
+static int yaml_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
+{
+	struct yaml_host *yh = ud;
+	if (strcmp(c->name, "env_var") == 0)
+		return dbt_env_var(r, c, false, out);
+	if (c->nargs < 1 || c->nargs > 2 || c->args[0].kind != TV_STR) {
+		tmpl_fail(r, c->line, "var() takes a name and an optional default");
+		return -1;
+	}
+	struct ydoc *saved = yh->p->project_doc, *d;
+	yaml_node_t *node;
+	if (!yh->project_vars) /* dbt_project.yml sees --vars only, as in dbt */
+		yh->p->project_doc = NULL;
+	bool found = find_var(yh->p, c->args[0].s, &d, &node);
+	yh->p->project_doc = saved;
+	if (found)
+		*out = yaml_tval(r, d, node);
+	else if (c->nargs == 2)
+		*out = c->args[1];
+	else {
+		tmpl_fail(r, c->line, "var('%s') is not set (give it with --vars%s)", c->args[0].s,
+			  yh->project_vars ? " or in dbt_project.yml" : "");
+		return -1;
+	}
+	return 0;
+}
+
+static int yaml_global(void *ud, struct tmpl_render *r, const char *name, int line, struct tval *out)
+{
+	struct yaml_host *yh = ud;
+	(void)line;
+	if (strcmp(name, "target") != 0)
+		return 1;
+	*out = dbt_target_value(r, &yh->p->target);
+	return 0;
+}
+
+static bool is_hook_name(const char *k)
+{
+	while (*k == '+' || *k == ' ')
+		k++;
+	return !strcmp(k, "pre-hook") || !strcmp(k, "post-hook") || !strcmp(k, "pre_hook") || !strcmp(k, "post_hook");
+}
+
+/* dbt_project.yml: what dbt renders later (hooks, vars) stays as is. */
+static bool skip_project_key(void *ud, const char *const *k, size_t depth)
+{
+	(void)ud;
+	if (depth == 0)
+		return false;
+	static const char *const later[] = { "on-run-start", "on-run-end", "query-comment", "vars" };
+	for (size_t i = 0; i < 4; i++)
+		if (!strcmp(k[0], later[i]))
+			return true;
+	static const char *const trees[] = { "models", "seeds", "snapshots", "tests", "data_tests" };
+	for (size_t i = 0; i < 5; i++)
+		if (!strcmp(k[0], trees[i]))
+			return is_hook_name(k[depth - 1]);
+	return false;
+}
+
+static bool key_in(const char *k, const char *const *set)
+{
+	for (; *set; set++)
+		if (!strcmp(k, *set))
+			return true;
+	return false;
+}
+
+/* dbt's rule for an entry of a schema file (k relative to the entry):
+ * tests, descriptions and hooks are rendered later, when they run. */
+static bool entry_norender(const char *const *k, size_t n)
+{
+	static const char *const later[] = { "tests", "data_tests", "description", "loaded_at_query", NULL };
+	static const char *const hooks[] = { "pre_hook", "post_hook", "pre-hook", "post-hook", "loaded_at_query", NULL };
+	static const char *const cols[] = { "columns", "dimensions", "measures", "entities", NULL };
+	static const char *const col_later[] = { "tests", "data_tests", "description", NULL };
+	if (n >= 1 && key_in(k[0], later))
+		return true;
+	if (n == 2 && key_in(k[1], later))
+		return true;
+	if (n >= 2 && !strcmp(k[0], "config") && key_in(k[1], hooks))
+		return true;
+	if (n == 5 && !strcmp(k[4], "description"))
+		return true;
+	return n >= 3 && key_in(k[0], cols) && key_in(k[2], col_later);
+}
+
+/* A schema file: only the entries of models, seeds, snapshots, analyses
+ * and sources are rendered (k[0] the list, k[1] "#", then the entry). */
+static bool skip_schema_key(void *ud, const char *const *k, size_t depth)
+{
+	(void)ud;
+	static const char *const lists[] = { "models", "seeds", "snapshots", "analyses", "sources", NULL };
+	if (depth == 0)
+		return false;
+	if (!key_in(k[0], lists))
+		return true;
+	if (depth <= 2)
+		return false;
+	const char *const *e = k + 2;
+	size_t n = depth - 2;
+	if (strcmp(k[0], "sources") != 0)
+		return entry_norender(e, n);
+	if (!strcmp(e[0], "description") || !strcmp(e[0], "loaded_at_query"))
+		return true;
+	if (n >= 2 && !strcmp(e[0], "config") && !strcmp(e[1], "loaded_at_query"))
+		return true;
+	return !strcmp(e[0], "tables") && n > 2 && entry_norender(e + 2, n - 2);
+}
+
+static int render_yaml_node(struct dbt_project *p, struct ydoc *d, yaml_node_t *n, char *err, size_t errlen)
+{
+	struct yaml_host yh = { p, false };
+	struct tmpl_host host = { yaml_call, NULL, &yh };
+	return dbt_yaml_render(d, n, yaml_funcs, &host, NULL, NULL, err, errlen);
+}
+
+static int render_yaml(struct dbt_project *p, struct ydoc *d, bool project_file, char *err, size_t errlen)
+{
+	struct yaml_host yh = { p, !project_file };
+	struct tmpl_host host = { yaml_call, yaml_global, &yh };
+	return dbt_yaml_render(d, ydoc_root(d), yaml_funcs, &host, project_file ? skip_project_key : skip_schema_key,
+			       NULL, err, errlen);
+}
+
+/* The profile (when there is one) and target, which dbt_project.yml's
+ * Jinja may use: the profile's name is the project's profile: key, itself
+ * rendered on its own first, as dbt does. */
+static int load_profile(struct dbt_project *p, const struct dbt_options *o, char *err, size_t errlen)
+{
+	struct ydoc *d = p->project_doc;
+	yaml_node_t *root = ydoc_root(d);
+	yaml_node_t *pn = root && ydoc_is_map(root) ? ydoc_get(d, root, "profile") : NULL;
+	if (pn && ydoc_is_scalar(pn) && render_yaml_node(p, d, pn, err, errlen))
+		return -1;
+	struct dbt_profile_opts po = {
+		.profiles_dir = o->profiles_dir, .profile = o->profile, .target = o->target,
+		.project_profile = pn && ydoc_str(pn) && *ydoc_str(pn) ? ydoc_str(pn) : NULL,
+	};
+	struct dbt_profile pr;
+	int rc = dbt_profile_load(&pr, &po, err, errlen);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		p->profile = xmalloc(sizeof *p->profile);
+		*p->profile = pr;
+		dbt_target_copy(&p->target, &pr.target);
+	} else {
+		dbt_target_from_libpq(&p->target, o->dbname);
+	}
+	return 0;
+}
+
 static int load_project_file(struct dbt_project *p, const struct dbt_options *o, char *err, size_t errlen)
 {
 	char *path = xasprintf("%s/dbt_project.yml", p->dir);
@@ -1579,6 +1877,17 @@ static int load_project_file(struct dbt_project *p, const struct dbt_options *o,
 	}
 	free(path);
 	p->project_doc = d;
+	if (load_profile(p, o, err, errlen))
+		return -1;
+	yaml_node_t *ts0 = ydoc_root(d) ? ydoc_get(d, ydoc_root(d), "target-schema") : NULL;
+	const char *target = o->target_schema ? o->target_schema :
+			     p->profile ? p->target.schema :
+			     ts0 && ydoc_str(ts0) && ydoc_str(ts0)[0] ? ydoc_str(ts0) : "analytics";
+	p->target_schema = xstrdup(target);
+	free(p->target.schema); /* target may point into it */
+	p->target.schema = xstrdup(p->target_schema);
+	if (render_yaml(p, d, true, err, errlen))
+		return -1;
 	yaml_node_t *root = ydoc_root(d);
 	yaml_node_t *name = root ? ydoc_get(d, root, "name") : NULL;
 	if (!root || !ydoc_is_map(root) || !name || !ydoc_str(name) || !ydoc_str(name)[0]) {
@@ -1590,10 +1899,6 @@ static int load_project_file(struct dbt_project *p, const struct dbt_options *o,
 	p->seed_paths = yaml_str_list(d, ydoc_get(d, root, "seed-paths"), "seeds", &p->nseed_paths);
 	p->test_paths = yaml_str_list(d, ydoc_get(d, root, "test-paths"), "tests", &p->ntest_paths);
 	p->snapshot_paths = yaml_str_list(d, ydoc_get(d, root, "snapshot-paths"), "snapshots", &p->nsnapshot_paths);
-	yaml_node_t *ts = ydoc_get(d, root, "target-schema");
-	const char *target = o->target_schema ? o->target_schema :
-			     ts && ydoc_str(ts) && ydoc_str(ts)[0] ? ydoc_str(ts) : "analytics";
-	p->target_schema = xstrdup(target);
 	if (run_hooks(d, root, "on-run-start", &p->on_run_start, &p->non_run_start, err, errlen) ||
 	    run_hooks(d, root, "on-run-end", &p->on_run_end, &p->non_run_end, err, errlen))
 		return -1;
@@ -1607,9 +1912,7 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 	size_t dl = strlen(p->dir);
 	while (dl > 1 && p->dir[dl - 1] == '/')
 		p->dir[--dl] = '\0';
-	if (load_project_file(p, o, err, errlen))
-		return -1;
-	if (o->vars) {
+	if (o->vars) { /* first: dbt_project.yml's Jinja may use them */
 		p->cli_vars = xrealloc(NULL, sizeof *p->cli_vars);
 		if (ydoc_load_string(p->cli_vars, "--vars", o->vars, strlen(o->vars), err, errlen)) {
 			free(p->cli_vars);
@@ -1622,7 +1925,8 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 			return -1;
 		}
 	}
-
+	if (load_project_file(p, o, err, errlen))
+		return -1;
 	/* models and their schema files (with the path each is under) */
 	char **ymls = NULL, **ybases = NULL;
 	size_t nymls = 0, nybases = 0;
@@ -1635,6 +1939,8 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 		for (size_t i = 0; i < nf; i++) {
 			if (has_suffix(files[i], ".sql"))
 				add_node(p, DBT_MODEL, p->model_paths[k], files[i], ".sql");
+			else if (has_suffix(files[i], ".py"))
+				add_python_model(p, p->model_paths[k], files[i]);
 			else if (has_suffix(files[i], ".yml") || has_suffix(files[i], ".yaml")) {
 				PUSH(ymls, nymls, xstrdup(files[i]));
 				PUSH(ybases, nybases, p->model_paths[k]);
@@ -1714,8 +2020,11 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 	for (size_t i = 0; i < p->nnodes; i++) {
 		struct dbt_node *n = &p->nodes[i];
 		yaml_node_t *tree = n->kind == DBT_MODEL ? models_tree : n->kind == DBT_SEED ? seeds_tree : snapshots_tree;
-		if (config_apply_tree(&n->cfg, pd, tree, n->fqn, n->nfqn, err, errlen))
-			goto out;
+		if (config_apply_tree(&n->cfg, pd, tree, n->fqn, n->nfqn, err, errlen)) {
+			if (fatal_at_parse(err))
+				goto out;
+			node_error(p, i, err); /* that node's error, snapshots included */
+		}
 	}
 	/* schema files */
 	for (size_t i = 0; i < nymls; i++) {
@@ -1727,6 +2036,8 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 			seterr(err, errlen, "%s:%zu: a schema file must be a mapping", d->path, ydoc_line(root));
 			goto out;
 		}
+		if (render_yaml(p, d, false, err, errlen))
+			goto out;
 		yaml_node_t *v;
 		if ((v = ydoc_get(d, root, "sources")) && load_sources(p, d, v, err, errlen))
 			goto out;
@@ -1737,33 +2048,11 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 		if ((v = ydoc_get(d, root, "snapshots")) && load_node_entries(p, d, v, DBT_SNAPSHOT, err, errlen))
 			goto out;
 	}
-	/* model files: template, static deps, parse-time render for config() */
-	for (size_t i = 0; i < p->nnodes; i++) {
-		struct dbt_node *n = &p->nodes[i];
-		if (n->kind == DBT_SEED)
-			continue;
-		char *text;
-		size_t len;
-		if (n->text) {
-			text = xstrdup(n->text);
-			len = strlen(text);
-		} else if (read_file(n->file, &text, &len, err, errlen)) {
+	/* model and snapshot files: template, static deps, parse-time render
+	 * for config() */
+	for (size_t i = 0; i < p->nnodes; i++)
+		if (p->nodes[i].kind != DBT_SEED && !p->nodes[i].python && parse_model(p, i, err, errlen))
 			goto out;
-		}
-		n->tmpl = tmpl_parse(n->file, text, len, tmpl_dbt_functions, err, errlen);
-		free(text);
-		if (!n->tmpl)
-			goto out;
-		struct static_state ss = { p, i, err, errlen };
-		if (tmpl_calls(n->tmpl, "ref", visit_ref, &ss) || tmpl_calls(n->tmpl, "source", visit_source, &ss))
-			goto out;
-		struct host_state h = { .p = p, .node = i, .parsing = true };
-		struct tmpl_host host = { host_call, host_global, &h };
-		char *sql;
-		if (tmpl_render(n->tmpl, &host, &sql, NULL, err, errlen))
-			goto out;
-		free(sql);
-	}
 	if (dbtc_resolve(p, err, errlen))
 		goto out;
 	/* disabled nodes vanish, unless something still refers to them */
@@ -1781,7 +2070,7 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 		struct dbt_node *n = &p->nodes[i];
 		if (n->kind == DBT_SNAPSHOT) {
 			n->cfg.materialized = MAT_SNAPSHOT;
-			if (n->cfg.enabled && check_snapshot(n, err, errlen))
+			if (n->cfg.enabled && !n->error && check_snapshot(n, err, errlen))
 				goto out;
 		}
 		n->schema = n->kind == DBT_SNAPSHOT && n->cfg.snap.target_schema ? xstrdup(n->cfg.snap.target_schema) :
@@ -1838,6 +2127,7 @@ void dbt_project_free(struct dbt_project *p)
 		free(n->children);
 		free(n->sources);
 		free(n->text);
+		free(n->error);
 	}
 	free(p->nodes);
 	free(p->order);
@@ -1879,6 +2169,11 @@ void dbt_project_free(struct dbt_project *p)
 	free(p->dir);
 	free(p->name);
 	free(p->target_schema);
+	if (p->profile) {
+		dbt_profile_free(p->profile);
+		free(p->profile);
+	}
+	dbt_target_free(&p->target);
 	memset(p, 0, sizeof *p);
 }
 

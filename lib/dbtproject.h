@@ -29,9 +29,23 @@
  * A node with enabled=false stays in nodes[] (callers skip it); a ref()
  * to it from an enabled node is an error.
  *
- * The target schema is the caller's (--schema), else the project's
- * top-level `target-schema:` key (a modelrun extension; dbt takes it from
- * profiles.yml), else "analytics".
+ * The target schema is the caller's (--schema), else the profile's
+ * schema (profiles.yml, see dbtprofile.h), else the project's top-level
+ * `target-schema:` key (a modelrun extension), else "analytics".
+ *
+ * Jinja in dbt_project.yml and in the schema files is rendered when they
+ * are read, as dbt renders it (see dbtyaml.h): with var() (--vars only in
+ * dbt_project.yml, the project's vars too in schema files), env_var() and
+ * target; not the vars block, hooks, descriptions and tests, which dbt
+ * renders later or never.
+ *
+ * Errors, as dbt has them: a ref() to an unknown model, an undeclared
+ * source, a var() that is not set, a Jinja syntax error or a cycle stops
+ * the load. What dbt accepts but modelrun cannot build (an unsupported
+ * construct or config, a Python model) becomes that node's error
+ * (dbt_node.error) and the load goes on. A ref() that the parse-time render
+ * does not reach (one under is_incremental() only) works here but fails in
+ * dbt; it is warned about, asking for a `-- depends_on:` comment.
  *
  * Memory: everything hangs off struct dbt_project and is released by
  * dbt_project_free(). Errors come back as one line in err, already
@@ -42,6 +56,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "dbtprofile.h"
 #include "template.h"
 #include "ydoc.h"
 
@@ -213,6 +228,12 @@ struct dbt_node {
 	 * NULL when none describes it; the last one wins, as in dbt. */
 	struct ydoc *yml;
 	yaml_node_t *yml_entry;
+	/* Why the node cannot be built, found when the project was read (a
+	 * construct or config modelrun does not support, a Python model), or
+	 * NULL. As in dbt, that is this model's error: the others still run
+	 * and its descendants are skipped. file:line first where known. */
+	char *error;
+	bool python;           /* a .py file under a model path: never built */
 };
 
 struct dbt_source {
@@ -267,12 +288,21 @@ struct dbt_project {
 	size_t non_run_start;
 	char **on_run_end;
 	size_t non_run_end;
+	struct dbt_profile *profile; /* profiles.yml's output, or NULL: PG* */
+	struct dbt_target target;    /* what {{ target }} is */
 };
 
 struct dbt_options {
 	const char *dir;           /* project directory; NULL: "." */
 	const char *target_schema; /* NULL: the project's, else "analytics" */
 	const char *vars;          /* --vars YAML text, or NULL */
+	/* profiles.yml (see dbtprofile.h): --profiles-dir, --profile and
+	 * --target, each NULL when not given; dbname is -d, for target
+	 * without a profile */
+	const char *profiles_dir;
+	const char *profile;
+	const char *target;
+	const char *dbname;
 };
 
 int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *err, size_t errlen);

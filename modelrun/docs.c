@@ -1296,7 +1296,7 @@ int mr_docs_generate(const struct dbt_project *p, const struct mr_docs_opts *o)
 		mr_docs_free(&D.ds);
 		return EXIT_OPER;
 	}
-	D.conn = pgconn_open(o->dbname);
+	D.conn = dbt_profile_connect(p->profile, o->dbname); /* as run connects */
 	if (D.conn) {
 		pgconn_log_notices(D.conn, LOG_VERBOSE);
 		read_catalog(&D);

@@ -411,23 +411,14 @@ static int op_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, s
 }
 
 /* execute is true (macros test it to skip work at parse time, which
- * modelrun does not have); target names the schema and the adapter. */
+ * modelrun does not have). target is the project's, from the profile. */
 static int op_global(void *ud, struct tmpl_render *r, const char *name, int line, struct tval *out)
 {
-	struct op_state *s = ud;
+	(void)ud;
+	(void)r;
 	(void)line;
 	if (strcmp(name, "execute") == 0) {
 		*out = (struct tval){ .kind = TV_BOOL, .b = true };
-		return 0;
-	}
-	if (strcmp(name, "target") == 0) {
-		static const char *const keys[] = { "schema", "type", "database", "name" };
-		const char *vals[] = { s->p->target_schema, "postgres", PQdb(s->conn), "default" };
-		*out = (struct tval){ .kind = TV_DICT, .n = 4, .items = tval_alloc(r, 4), .keys = tval_alloc_keys(r, 4) };
-		for (size_t i = 0; i < 4; i++) {
-			out->keys[i] = keys[i];
-			out->items[i] = tval_str(r, vals[i], strlen(vals[i]));
-		}
 		return 0;
 	}
 	return 1;
@@ -456,7 +447,7 @@ int mr_run_operation(const struct dbt_project *p, const char *dbname, const char
 	buf_adds(&b, " -%}");
 	free(text);
 	PGconn *conn = NULL;
-	if (status == 0 && !(conn = pgconn_open(dbname)))
+	if (status == 0 && !(conn = dbt_profile_connect(p->profile, dbname)))
 		status = EXIT_OPER;
 	if (status == 0) {
 		pgconn_log_notices(conn, LOG_VERBOSE);
