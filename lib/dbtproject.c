@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "dbtpackages.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -146,6 +147,16 @@ static void walk_dir(const char *projdir, const char *rel, char ***out, size_t *
 		}
 	}
 	free_strs(names, nn);
+}
+
+/* The installed package numbered pkg in the macro registry, or NULL for
+ * the root project. */
+static struct dbt_package *package_of(const struct dbt_project *p, size_t pkg)
+{
+	for (size_t i = 0; i < p->npackages; i++)
+		if (p->packages[i].pkg == pkg)
+			return &p->packages[i];
+	return NULL;
 }
 
 /* ---- configuration values, from YAML or from config() ---- */
@@ -694,6 +705,15 @@ static int load_node_entries(struct dbt_project *p, struct ydoc *d, yaml_node_t 
 	return 0;
 }
 
+long dbt_find_in(const struct dbt_project *p, const char *package, const char *name)
+{
+	long i = dbt_find(p, name);
+	if (i < 0 || !package)
+		return i;
+	const struct dbt_node *n = &p->nodes[i];
+	return strcmp(n->fqn[0], package) == 0 ? i : -1;
+}
+
 long dbt_find(const struct dbt_project *p, const char *name)
 {
 	for (size_t i = 0; i < p->nnodes; i++)
@@ -710,20 +730,28 @@ long dbt_find_source(const struct dbt_project *p, const char *src, const char *t
 	return -1;
 }
 
-/* Adds a node for the file at rel (under the path base). */
-static void add_node(struct dbt_project *p, enum dbt_kind kind, const char *base, const char *rel,
-		     const char *ext)
+/* Where a node comes from: the root project or an installed package. */
+struct origin {
+	size_t pkg;          /* DBT_PKG_ROOT or the package's number */
+	const char *name;    /* the project's name */
+	const char *dir;     /* its directory, as opened */
+};
+
+/* Adds a node for the file at rel (under the path base) of project o. */
+static void add_node(struct dbt_project *p, const struct origin *o, enum dbt_kind kind, const char *base,
+		     const char *rel, const char *ext)
 {
 	struct dbt_node n = { 0 };
 	n.kind = kind;
+	n.pkg = o->pkg;
 	n.path = xstrdup(rel);
-	n.file = strcmp(p->dir, ".") == 0 ? xstrdup(rel) : xasprintf("%s/%s", p->dir, rel);
+	n.file = strcmp(o->dir, ".") == 0 ? xstrdup(rel) : xasprintf("%s/%s", o->dir, rel);
 	const char *slash = strrchr(rel, '/');
 	const char *fname = slash ? slash + 1 : rel;
 	n.name = xstrdup(fname);
 	n.name[strlen(fname) - strlen(ext)] = '\0';
-	n.unique_id = xasprintf("%s.%s.%s", kind == DBT_MODEL ? "model" : "seed", p->name, n.name);
-	PUSH(n.fqn, n.nfqn, xstrdup(p->name));
+	n.unique_id = xasprintf("%s.%s.%s", kind == DBT_MODEL ? "model" : "seed", o->name, n.name);
+	PUSH(n.fqn, n.nfqn, xstrdup(o->name));
 	/* folders between the model path and the file */
 	const char *q = rel + strlen(base);
 	while (*q == '/')
@@ -739,6 +767,30 @@ static void add_node(struct dbt_project *p, enum dbt_kind kind, const char *base
 	n.cfg.enabled = true;
 	n.cfg.materialized = kind == DBT_SEED ? MAT_SEED : MAT_VIEW;
 	PUSH(p->nodes, p->nnodes, n);
+}
+
+/* The models and seeds of project o, and its schema files (full paths
+ * added to ymls). */
+static void scan_nodes(struct dbt_project *p, const struct origin *o, char **model_paths, size_t nmodel,
+		       char **seed_paths, size_t nseed, char ***ymls, size_t *nymls)
+{
+	for (int seeds = 0; seeds < 2; seeds++) {
+		char **paths = seeds ? seed_paths : model_paths;
+		size_t npaths = seeds ? nseed : nmodel;
+		for (size_t k = 0; k < npaths; k++) {
+			char **files = NULL;
+			size_t nf = 0;
+			walk_dir(o->dir, paths[k], &files, &nf);
+			for (size_t i = 0; i < nf; i++) {
+				if (has_suffix(files[i], seeds ? ".csv" : ".sql"))
+					add_node(p, o, seeds ? DBT_SEED : DBT_MODEL, paths[k], files[i],
+						 seeds ? ".csv" : ".sql");
+				else if (has_suffix(files[i], ".yml") || has_suffix(files[i], ".yaml"))
+					PUSH(*ymls, *nymls, xasprintf("%s/%s", o->dir, files[i]));
+			}
+			free_strs(files, nf);
+		}
+	}
 }
 
 /* ---- var() values ---- */
@@ -778,7 +830,23 @@ static struct tval yaml_tval(struct tmpl_render *r, struct ydoc *d, yaml_node_t 
 	return v;
 }
 
-static bool find_var(const struct dbt_project *p, const char *name, struct ydoc **doc, yaml_node_t **node)
+/* vars: in d's `vars:`, the one scoped to package scope, else the global
+ * one. */
+static yaml_node_t *var_in(struct ydoc *d, const char *scope, const char *name)
+{
+	yaml_node_t *vars = d ? ydoc_get(d, ydoc_root(d), "vars") : NULL;
+	if (!vars)
+		return NULL;
+	yaml_node_t *scoped = ydoc_get(d, vars, scope);
+	yaml_node_t *v = scoped && ydoc_is_map(scoped) ? ydoc_get(d, scoped, name) : NULL;
+	return v ? v : ydoc_get(d, vars, name);
+}
+
+/* var(name) as a node of package pkg sees it, as dbt merges them: --vars,
+ * then the root project's (scoped to the package, then global), then,
+ * for a package's node, the package's own dbt_project.yml. */
+static bool find_var(const struct dbt_project *p, size_t pkg, const char *name, struct ydoc **doc,
+		     yaml_node_t **node)
 {
 	if (p->cli_vars && ydoc_root(p->cli_vars)) {
 		yaml_node_t *v = ydoc_get(p->cli_vars, ydoc_root(p->cli_vars), name);
@@ -788,19 +856,15 @@ static bool find_var(const struct dbt_project *p, const char *name, struct ydoc 
 			return true;
 		}
 	}
-	if (p->project_doc) {
-		struct ydoc *d = p->project_doc;
-		yaml_node_t *vars = ydoc_get(d, ydoc_root(d), "vars");
-		if (vars) {
-			yaml_node_t *scoped = ydoc_get(d, vars, p->name);
-			yaml_node_t *v = scoped && ydoc_is_map(scoped) ? ydoc_get(d, scoped, name) : NULL;
-			if (!v)
-				v = ydoc_get(d, vars, name);
-			if (v) {
-				*doc = d;
-				*node = v;
-				return true;
-			}
+	struct dbt_package *pk = package_of(p, pkg);
+	const char *scope = pk ? pk->name : p->name;
+	struct ydoc *docs[2] = { p->project_doc, pk ? pk->doc : NULL };
+	for (int i = 0; i < 2; i++) {
+		yaml_node_t *v = var_in(docs[i], scope, name);
+		if (v) {
+			*doc = docs[i];
+			*node = v;
+			return true;
 		}
 	}
 	return false;
@@ -811,6 +875,7 @@ static bool find_var(const struct dbt_project *p, const char *name, struct ydoc 
 struct host_state {
 	struct dbt_project *p;
 	size_t node;
+	const struct tval *gen_args;       /* generate_*_name(): its two arguments */
 	bool parsing;                      /* parse-time render: collect */
 	const struct dbt_render_opts *opts;
 	bool any_ref;                      /* a hook: ref() may name any node */
@@ -954,18 +1019,67 @@ static struct tval relation_value(struct tmpl_render *r, const char *rel, const 
 
 #define NO_NODE ((size_t)-1) /* rendering a free-standing text (a test) */
 
+/* ref(..., v=N) or version=N: modelrun has no versioned models, and dbt
+ * refuses a version of an unversioned model, so it is refused here too. */
+static bool ref_unversioned(struct tmpl_render *r, const struct tmpl_call *c)
+{
+	for (size_t i = 0; i < c->nkw; i++) {
+		if (strcmp(c->kwnames[i], "v") != 0 && strcmp(c->kwnames[i], "version") != 0) {
+			tmpl_fail(r, c->line, "ref() takes no argument '%s'", c->kwnames[i]);
+			return false;
+		}
+		char v[64];
+		const struct tval *k = &c->kwargs[i];
+		if (k->kind == TV_NUM)
+			snprintf(v, sizeof v, "%g", k->num);
+		else
+			snprintf(v, sizeof v, "%s", k->kind == TV_STR ? k->s : "?");
+		tmpl_fail(r, c->line, "ref('%s', %s=%s): '%s' has no version %s (modelrun runs no versioned "
+			  "models; dbt refuses a version of an unversioned model too)",
+			  c->args[c->nargs - 1].s, c->kwnames[i], v, c->args[c->nargs - 1].s, v);
+		return false;
+	}
+	return true;
+}
+
+/* The package number a render finds bare macros and vars in: its node's,
+ * or the root project's for a free-standing text. */
+static size_t local_pkg(const struct host_state *h)
+{
+	return h->node == NO_NODE ? DBT_PKG_ROOT : h->p->nodes[h->node].pkg;
+}
+
+static struct dbt_ctx ctx_of(const struct host_state *h)
+{
+	return (struct dbt_ctx){ &h->p->macros, local_pkg(h), h->p->target_schema, !h->parsing };
+}
+
+/* Parses a template of the project (a model, hook or test) that may call
+ * the project's macros, as a node of package pkg sees them. */
+static struct tmpl *parse_dbt(const struct dbt_project *p, size_t pkg, const char *file, const char *text,
+			      size_t len, char *err, size_t errlen)
+{
+	struct dbt_ctx x = { &p->macros, pkg, p->target_schema, false };
+	struct tmpl_names names = { .funcs = dbt_host_functions, .known = dbt_ctx_known, .ud = &x };
+	return tmpl_parse_names(file, text, len, &names, err, errlen);
+}
+
 static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
 {
 	struct host_state *h = ud;
 	struct dbt_project *p = h->p;
 	struct dbt_node *n = h->node == NO_NODE ? NULL : &p->nodes[h->node];
 	if (strcmp(c->name, "ref") == 0) {
-		if (!want_args(r, c, 1, 2))
+		if (!want_args(r, c, 1, 2) || !ref_unversioned(r, c))
 			return -1;
 		const char *name = c->args[c->nargs - 1].s;
-		long idx = dbt_find(p, name);
+		long idx = dbt_find_in(p, c->nargs == 2 ? c->args[0].s : NULL, name);
 		if (idx < 0) {
-			tmpl_fail(r, c->line, "ref('%s'): no model or seed is called '%s'", name, name);
+			if (c->nargs == 2)
+				tmpl_fail(r, c->line, "ref('%s', '%s'): package '%s' has no model or seed called '%s'",
+					  c->args[0].s, name, c->args[0].s, name);
+			else
+				tmpl_fail(r, c->line, "ref('%s'): no model or seed is called '%s'", name, name);
 			return -1;
 		}
 		if (h->parsing) {
@@ -1020,7 +1134,7 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 			return -1;
 		struct ydoc *d;
 		yaml_node_t *node;
-		if (find_var(p, c->args[0].s, &d, &node)) {
+		if (find_var(p, local_pkg(h), c->args[0].s, &d, &node)) {
 			*out = yaml_tval(r, d, node);
 			return 0;
 		}
@@ -1049,6 +1163,10 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 		*out = tval_str(r, "", 0);
 		return 0;
 	}
+	struct dbt_ctx x = ctx_of(h);
+	int rc = dbt_ctx_call(&x, r, c, out);
+	if (rc != 1)
+		return rc;
 	tmpl_fail(r, c->line, "function '%s()' is not available here", c->name);
 	return -1;
 }
@@ -1056,9 +1174,14 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 static int host_global(void *ud, struct tmpl_render *r, const char *name, int line, struct tval *out)
 {
 	struct host_state *h = ud;
-	(void)line;
-	if (strcmp(name, "this") != 0 || h->node == NO_NODE)
-		return 1;
+	if (h->gen_args && strncmp(name, "__modelrun_arg", 14) == 0) {
+		*out = h->gen_args[name[14] == '1'];
+		return 0;
+	}
+	if (strcmp(name, "this") != 0 || h->node == NO_NODE) {
+		struct dbt_ctx x = ctx_of(h);
+		return dbt_ctx_global(&x, r, name, line, out);
+	}
 	const struct dbt_node *n = &h->p->nodes[h->node];
 	if (!n->relation) /* parse time: relation names come later */
 		*out = relation_value(r, n->name, h->p->target_schema, n->name);
@@ -1085,7 +1208,7 @@ int dbt_render_hook(const struct dbt_project *p, size_t node, const char *text, 
 {
 	*sql = NULL;
 	const struct dbt_node *n = &p->nodes[node];
-	struct tmpl *t = tmpl_parse(n->file, text, strlen(text), tmpl_dbt_functions, err, errlen);
+	struct tmpl *t = parse_dbt(p, n->pkg, n->file, text, strlen(text), err, errlen);
 	if (!t)
 		return -1;
 	struct dbt_render_opts o = { .incremental = incremental };
@@ -1100,7 +1223,7 @@ int dbt_render_text(const struct dbt_project *p, const char *file, const char *t
 		    char **sql, char *err, size_t errlen)
 {
 	*sql = NULL;
-	struct tmpl *t = tmpl_parse(file, text, len, tmpl_dbt_functions, err, errlen);
+	struct tmpl *t = parse_dbt(p, DBT_PKG_ROOT, file, text, len, err, errlen);
 	if (!t)
 		return -1;
 	struct dbt_render_opts o = { 0 };
@@ -1124,9 +1247,14 @@ static int visit_ref(void *ud, const char *fn, size_t nargs, const char *const *
 	struct static_state *s = ud;
 	struct dbt_node *n = &s->p->nodes[s->node];
 	(void)fn;
-	if (nargs < 1 || nargs > 2 || !args[nargs - 1])
+	if (nargs < 1 || nargs > 2 || !args[nargs - 1] || (nargs == 2 && !args[0]))
 		return 0; /* computed: the parse-time render will see it if it runs */
-	long idx = dbt_find(s->p, args[nargs - 1]);
+	long idx = dbt_find_in(s->p, nargs == 2 ? args[0] : NULL, args[nargs - 1]);
+	if (idx < 0 && nargs == 2) {
+		seterr(s->err, s->errlen, "%s:%d: ref('%s', '%s'): package '%s' has no model or seed called '%s'",
+		       n->file, line, args[0], args[1], args[0], args[1]);
+		return -1;
+	}
 	if (idx < 0) {
 		seterr(s->err, s->errlen, "%s:%d: ref('%s'): no model or seed is called '%s'", n->file, line,
 		       args[nargs - 1], args[nargs - 1]);
@@ -1226,6 +1354,7 @@ static int load_project_file(struct dbt_project *p, const struct dbt_options *o,
 	p->model_paths = yaml_str_list(d, ydoc_get(d, root, "model-paths"), "models", &p->nmodel_paths);
 	p->seed_paths = yaml_str_list(d, ydoc_get(d, root, "seed-paths"), "seeds", &p->nseed_paths);
 	p->test_paths = yaml_str_list(d, ydoc_get(d, root, "test-paths"), "tests", &p->ntest_paths);
+	p->macro_paths = yaml_str_list(d, ydoc_get(d, root, "macro-paths"), "macros", &p->nmacro_paths);
 	yaml_node_t *ts = ydoc_get(d, root, "target-schema");
 	const char *target = o->target_schema ? o->target_schema :
 			     ts && ydoc_str(ts) && ydoc_str(ts)[0] ? ydoc_str(ts) : "analytics";
@@ -1259,32 +1388,25 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 		}
 	}
 
-	/* models and their schema files */
+	/* macros: the project's, then the installed packages' */
+	dbt_macros_init(&p->macros, p->name);
+	for (size_t k = 0; k < p->nmacro_paths; k++)
+		if (dbt_macros_load_dir(&p->macros, DBT_PKG_ROOT, p->dir, p->macro_paths[k], err, errlen))
+			return -1;
+	if (dbt_macros_read_dispatch(&p->macros, p->project_doc,
+				     ydoc_get(p->project_doc, ydoc_root(p->project_doc), "dispatch"), err, errlen) ||
+	    dbt_packages_load(p, err, errlen))
+		return -1;
+
+	/* models and their schema files, the project's and the packages' */
 	char **ymls = NULL;
 	size_t nymls = 0;
-	for (size_t k = 0; k < p->nmodel_paths; k++) {
-		char **files = NULL;
-		size_t nf = 0;
-		walk_dir(p->dir, p->model_paths[k], &files, &nf);
-		for (size_t i = 0; i < nf; i++) {
-			if (has_suffix(files[i], ".sql"))
-				add_node(p, DBT_MODEL, p->model_paths[k], files[i], ".sql");
-			else if (has_suffix(files[i], ".yml") || has_suffix(files[i], ".yaml"))
-				PUSH(ymls, nymls, xstrdup(files[i]));
-		}
-		free_strs(files, nf);
-	}
-	for (size_t k = 0; k < p->nseed_paths; k++) {
-		char **files = NULL;
-		size_t nf = 0;
-		walk_dir(p->dir, p->seed_paths[k], &files, &nf);
-		for (size_t i = 0; i < nf; i++) {
-			if (has_suffix(files[i], ".csv"))
-				add_node(p, DBT_SEED, p->seed_paths[k], files[i], ".csv");
-			else if (has_suffix(files[i], ".yml") || has_suffix(files[i], ".yaml"))
-				PUSH(ymls, nymls, xstrdup(files[i]));
-		}
-		free_strs(files, nf);
+	struct origin root = { DBT_PKG_ROOT, p->name, p->dir };
+	scan_nodes(p, &root, p->model_paths, p->nmodel_paths, p->seed_paths, p->nseed_paths, &ymls, &nymls);
+	for (size_t i = 0; i < p->npackages; i++) {
+		struct dbt_package *pk = &p->packages[i];
+		struct origin o = { pk->pkg, pk->name, pk->dir };
+		scan_nodes(p, &o, pk->model_paths, pk->nmodel_paths, pk->seed_paths, pk->nseed_paths, &ymls, &nymls);
 	}
 	for (size_t k = 0; k < p->ntest_paths; k++) {
 		char **files = NULL;
@@ -1316,15 +1438,20 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 	yaml_node_t *seeds_tree = ydoc_get(pd, ydoc_root(pd), "seeds");
 	for (size_t i = 0; i < p->nnodes; i++) {
 		struct dbt_node *n = &p->nodes[i];
+		/* a package's node: its own project's folder configs first,
+		 * then the root project's (under the package's name) */
+		struct dbt_package *pk = package_of(p, n->pkg);
+		struct ydoc *kd = pk ? pk->doc : NULL;
+		if (kd && config_apply_tree(&n->cfg, kd, ydoc_get(kd, ydoc_root(kd), n->kind == DBT_MODEL ? "models" : "seeds"),
+					    n->fqn, n->nfqn, err, errlen))
+			goto out;
 		if (config_apply_tree(&n->cfg, pd, n->kind == DBT_MODEL ? models_tree : seeds_tree, n->fqn, n->nfqn,
 				      err, errlen))
 			goto out;
 	}
 	/* schema files */
 	for (size_t i = 0; i < nymls; i++) {
-		char *full = xasprintf("%s/%s", p->dir, ymls[i]);
-		struct ydoc *d = load_doc(p, full, err, errlen);
-		free(full);
+		struct ydoc *d = load_doc(p, ymls[i], err, errlen);
 		if (!d)
 			goto out;
 		yaml_node_t *root = ydoc_root(d);
@@ -1351,7 +1478,7 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 		size_t len;
 		if (read_file(n->file, &text, &len, err, errlen))
 			goto out;
-		n->tmpl = tmpl_parse(n->file, text, len, tmpl_dbt_functions, err, errlen);
+		n->tmpl = parse_dbt(p, n->pkg, n->file, text, len, err, errlen);
 		free(text);
 		if (!n->tmpl)
 			goto out;
@@ -1458,6 +1585,9 @@ void dbt_project_free(struct dbt_project *p)
 		ydoc_free(p->project_doc);
 		free(p->project_doc);
 	}
+	dbt_packages_free(p);
+	dbt_macros_free(&p->macros);
+	free_strs(p->macro_paths, p->nmacro_paths);
 	free_strs(p->on_run_start, p->non_run_start);
 	free_strs(p->on_run_end, p->non_run_end);
 	free_strs(p->model_paths, p->nmodel_paths);

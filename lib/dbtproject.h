@@ -38,6 +38,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "dbtmacros.h"
 #include "template.h"
 #include "ydoc.h"
 
@@ -101,8 +102,9 @@ struct dbt_config {
 struct dbt_node {
 	enum dbt_kind kind;
 	char *name;
-	char *unique_id;       /* "model.<project>.<name>" or "seed.<project>.<name>" */
-	char *path;            /* relative to the project dir: "models/staging/stg.sql" */
+	char *unique_id;       /* "model.<package>.<name>" or "seed.<package>.<name>" */
+	size_t pkg;            /* its package: DBT_PKG_ROOT, or a number in p->macros */
+	char *path;            /* relative to its project's dir: "models/staging/stg.sql" */
 	char *file;            /* the path as opened */
 	char **fqn;            /* project name, folders under the model path, name */
 	size_t nfqn;
@@ -148,6 +150,17 @@ struct dbt_test {
 	size_t line;
 };
 
+/* A package that `dbt deps` installed (dbt_packages/NAME), with its own
+ * dbt_project.yml. */
+struct dbt_package {
+	char *name;
+	char *dir;             /* as opened: "<project>/dbt_packages/dbt_utils" */
+	size_t pkg;            /* its number in the macro registry */
+	struct ydoc *doc;      /* its dbt_project.yml (vars, models:) */
+	char **model_paths, **seed_paths, **macro_paths;
+	size_t nmodel_paths, nseed_paths, nmacro_paths;
+};
+
 struct dbt_project {
 	char *dir;
 	char *name;
@@ -171,6 +184,11 @@ struct dbt_project {
 	size_t non_run_start;
 	char **on_run_end;
 	size_t non_run_end;
+	char **macro_paths;
+	size_t nmacro_paths;
+	struct dbt_package *packages;
+	size_t npackages;
+	struct dbt_macros macros; /* the project's, the packages' and built-ins */
 };
 
 struct dbt_options {
@@ -184,6 +202,8 @@ void dbt_project_free(struct dbt_project *p);
 
 /* The node named name, or -1. */
 long dbt_find(const struct dbt_project *p, const char *name);
+/* The node named name of package (a project name; NULL: any), or -1. */
+long dbt_find_in(const struct dbt_project *p, const char *package, const char *name);
 /* The source src.tbl, or -1. */
 long dbt_find_source(const struct dbt_project *p, const char *src, const char *tbl);
 

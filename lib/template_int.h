@@ -106,6 +106,9 @@ struct name_list {
 struct parser {
 	struct tmpl *t;
 	const char *const *funcs;
+	bool (*known)(void *ud, const char *name);
+	void *known_ud;
+	bool late;  /* calls of unknown names are left to the render */
 	char *err;
 	size_t errlen;
 	bool failed;

@@ -65,9 +65,17 @@ int tcall_value(struct tmpl_render *r, const struct tval *fnv, int line, size_t 
 	}
 	const struct node *m = fn->macro;
 	const struct params *pm = &m->params;
-	struct binding *saved_scope = r->scope;
+	struct binding *saved_scope = r->scope, *saved_globals = r->globals;
+	const struct tmpl *saved_t = r->t;
 	int saved_frames = r->frames;
 	r->scope = fn->has_closure ? fn->closure : r->globals;
+	if (fn->t != r->t) {
+		/* a macro of another file: its messages name that file, and
+		 * it sees the host's globals only */
+		r->t = fn->t;
+		r->scope = fn->has_closure ? fn->closure : NULL;
+		r->globals = NULL;
+	}
 	r->frames = saved_frames + 1;
 	r->depth++;
 	int rc = 0;
@@ -126,6 +134,8 @@ int tcall_value(struct tmpl_render *r, const struct tval *fnv, int line, size_t 
 	}
 	r->depth--;
 	r->scope = saved_scope;
+	r->globals = saved_globals;
+	r->t = saved_t;
 	r->frames = saved_frames;
 	return rc;
 }
@@ -140,6 +150,16 @@ static struct tval func_value(struct tmpl_render *r, const struct node *n)
 	/* a top-level macro sees the globals as they are when it is called */
 	f->has_closure = r->frames > 0 || n->k == N_CALLBLOCK;
 	f->closure = r->scope;
+	return (struct tval){ .kind = TV_FUNC, .fn = f };
+}
+
+struct tval tval_macro(struct tmpl_render *r, const struct tmpl *t, const struct tmpl_macro *m)
+{
+	struct tmpl_func *f = tarena_alloc(&r->arena, sizeof *f);
+	f->kind = F_MACRO;
+	f->macro = (const struct node *)m;
+	f->t = t;
+	f->name = f->macro->var;
 	return (struct tval){ .kind = TV_FUNC, .fn = f };
 }
 
