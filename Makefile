@@ -60,10 +60,12 @@ $(BUILD)/%.o: %.c | deps
 
 $(GEN_BUILTINS): $(BUILTIN_SQL) Makefile
 	@mkdir -p $(dir $@)
-	{ printf '/* made by the Makefile from %s */\nconst char dbt_builtins_name[] = "%s";\nconst char dbt_builtins_sql[] =\n' \
-		"$(BUILTIN_SQL)" "$(BUILTIN_SQL)"; \
-	  cat $(BUILTIN_SQL) | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/?/\\?/g' -e 's/^/"/' -e 's/$$/\\n"/'; \
-	  printf ';\n'; } >$@.tmp && mv $@.tmp $@
+	{ printf '/* made by the Makefile from lib/dbt_builtins/ */\nconst char *const dbt_builtins_files[] = {\n'; \
+	  for f in $(BUILTIN_SQL); do \
+		printf '"%s",\n' "$$f"; \
+		sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/?/\\?/g' -e 's/^/"/' -e 's/$$/\\n"/' "$$f"; \
+		printf ',\n'; \
+	  done; printf '0 };\n'; } >$@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/dbt_builtins.o: $(GEN_BUILTINS)
 	@mkdir -p $(dir $@)

@@ -17,8 +17,7 @@
 #include "xalloc.h"
 
 /* the files in lib/dbt_builtins/, made into C by the Makefile */
-extern const char dbt_builtins_sql[];
-extern const char dbt_builtins_name[];
+extern const char *const dbt_builtins_files[]; /* name, text, ..., NULL */
 
 const char *const dbt_host_functions[] = {
 	"ref", "source", "config", "var", "is_incremental", "adapter.dispatch", "adapter.quote",
@@ -186,11 +185,11 @@ void dbt_macros_init(struct dbt_macros *ms, const char *root)
 	dbt_macros_add_package(ms, root);
 	char err[512];
 	/* the built-ins are tested with the project: a failure here is a bug */
-	if (dbt_macros_load_text(ms, DBT_PKG_BUILTIN, dbt_builtins_name, dbt_builtins_sql, strlen(dbt_builtins_sql),
-				 err, sizeof err)) {
-		fprintf(stderr, "built-in macros: %s\n", err);
-		abort();
-	}
+	for (const char *const *f = dbt_builtins_files; *f; f += 2)
+		if (dbt_macros_load_text(ms, DBT_PKG_BUILTIN, f[0], f[1], strlen(f[1]), err, sizeof err)) {
+			fprintf(stderr, "built-in macros: %s\n", err);
+			abort();
+		}
 }
 
 void dbt_macros_free(struct dbt_macros *ms)

@@ -875,7 +875,9 @@ static bool find_var(const struct dbt_project *p, size_t pkg, const char *name, 
 struct host_state {
 	struct dbt_project *p;
 	size_t node;
-	const struct tval *gen_args;       /* generate_*_name(): its two arguments */
+	bool generating;                   /* generate_*_name() of gen_node */
+	size_t gen_node;
+	const char *gen_custom;            /* its first argument, or NULL: none */
 	bool parsing;                      /* parse-time render: collect */
 	const struct dbt_render_opts *opts;
 	bool any_ref;                      /* a hook: ref() may name any node */
@@ -1049,6 +1051,57 @@ static size_t local_pkg(const struct host_state *h)
 	return h->node == NO_NODE ? DBT_PKG_ROOT : h->p->nodes[h->node].pkg;
 }
 
+static struct tval strs_value(struct tmpl_render *r, char **v, size_t n)
+{
+	struct tval l = { .kind = TV_LIST, .n = n, .items = tval_alloc(r, n) };
+	for (size_t i = 0; i < n; i++)
+		l.items[i] = tval_str(r, v[i], strlen(v[i]));
+	return l;
+}
+
+static struct tval dict_value(struct tmpl_render *r, const char *const *keys, size_t n)
+{
+	struct tval d = { .kind = TV_DICT, .n = n, .items = tval_alloc(r, n), .keys = tval_alloc_keys(r, n) };
+	for (size_t i = 0; i < n; i++)
+		d.keys[i] = keys[i];
+	return d;
+}
+
+static struct tval str_or_none(struct tmpl_render *r, const char *s)
+{
+	return s ? tval_str(r, s, strlen(s)) : (struct tval){ .kind = TV_NONE };
+}
+
+/* A node as generate_*_name() macros see it (dbt's node, as far as such
+ * macros read it). */
+static struct tval node_value(struct tmpl_render *r, const struct dbt_node *n)
+{
+	static const char *const keys[] = { "name", "unique_id", "package_name", "resource_type", "path",
+					     "original_file_path", "fqn", "config", "alias", "schema", "version" };
+	static const char *const ckeys[] = { "materialized", "schema", "alias", "tags", "enabled", "database" };
+	struct tval d = dict_value(r, keys, sizeof keys / sizeof *keys);
+	struct tval c = dict_value(r, ckeys, sizeof ckeys / sizeof *ckeys);
+	const char *mat = dbt_mat_name(n->cfg.materialized);
+	c.items[0] = tval_str(r, mat, strlen(mat));
+	c.items[1] = str_or_none(r, n->cfg.schema);
+	c.items[2] = str_or_none(r, n->cfg.alias);
+	c.items[3] = strs_value(r, n->cfg.tags, n->cfg.ntags);
+	c.items[4] = (struct tval){ .kind = TV_BOOL, .b = n->cfg.enabled };
+	c.items[5] = (struct tval){ .kind = TV_NONE };
+	d.items[0] = tval_str(r, n->name, strlen(n->name));
+	d.items[1] = tval_str(r, n->unique_id, strlen(n->unique_id));
+	d.items[2] = tval_str(r, n->fqn[0], strlen(n->fqn[0]));
+	d.items[3] = str_or_none(r, n->kind == DBT_MODEL ? "model" : "seed");
+	d.items[4] = tval_str(r, n->path, strlen(n->path));
+	d.items[5] = d.items[4];
+	d.items[6] = strs_value(r, n->fqn, n->nfqn);
+	d.items[7] = c;
+	d.items[8] = str_or_none(r, n->cfg.alias ? n->cfg.alias : n->name);
+	d.items[9] = str_or_none(r, n->cfg.schema);
+	d.items[10] = (struct tval){ .kind = TV_NONE };
+	return d;
+}
+
 static struct dbt_ctx ctx_of(const struct host_state *h)
 {
 	return (struct dbt_ctx){ &h->p->macros, local_pkg(h), h->p->target_schema, !h->parsing };
@@ -1174,8 +1227,12 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 static int host_global(void *ud, struct tmpl_render *r, const char *name, int line, struct tval *out)
 {
 	struct host_state *h = ud;
-	if (h->gen_args && strncmp(name, "__modelrun_arg", 14) == 0) {
-		*out = h->gen_args[name[14] == '1'];
+	if (h->generating && strncmp(name, "__modelrun_arg", 14) == 0) {
+		if (name[14] == '0')
+			*out = h->gen_custom ? tval_str(r, h->gen_custom, strlen(h->gen_custom)) :
+					       (struct tval){ .kind = TV_NONE };
+		else
+			*out = node_value(r, &h->p->nodes[h->gen_node]);
 		return 0;
 	}
 	if (strcmp(name, "this") != 0 || h->node == NO_NODE) {
@@ -1232,6 +1289,80 @@ int dbt_render_text(const struct dbt_project *p, const char *file, const char *t
 	int rc = tmpl_render(t, &host, sql, NULL, err, errlen);
 	tmpl_free(t);
 	return rc;
+}
+
+/* generate_<what>_name() of node i, when the project defines it (or its
+ * default__ / postgres__ form, which dbt's dispatches to): *out is the
+ * trimmed result, malloc'd; NULL when it does not, and dbt's default rule
+ * (in C, for speed) applies. Returns 0, or -1 with err. */
+static int generate_name(struct dbt_project *p, size_t i, const char *what, const char *custom, char **out,
+			 char *err, size_t errlen)
+{
+	*out = NULL;
+	bool over = false;
+	static const char *const forms[] = { "generate_%s_name", "default__generate_%s_name",
+					     "postgres__generate_%s_name" };
+	char name[96];
+	for (int k = 0; k < 3 && !over; k++) {
+		snprintf(name, sizeof name, forms[k], what);
+		over = dbt_macros_get(&p->macros, DBT_PKG_ROOT, name) != NULL;
+	}
+	if (!over)
+		return 0;
+	char text[160];
+	snprintf(text, sizeof text, "{{ generate_%s_name(__modelrun_arg0, __modelrun_arg1) }}", what);
+	struct tmpl *t = parse_dbt(p, DBT_PKG_ROOT, p->nodes[i].file, text, strlen(text), err, errlen);
+	if (!t)
+		return -1;
+	struct host_state h = { .p = p, .node = NO_NODE, .generating = true, .gen_node = i, .gen_custom = custom };
+	struct tmpl_host host = { host_call, host_global, &h };
+	char *s;
+	int rc = tmpl_render(t, &host, &s, NULL, err, errlen);
+	tmpl_free(t);
+	if (rc)
+		return -1;
+	size_t b = 0, e = strlen(s);
+	while (b < e && strchr(" \t\r\n", s[b]))
+		b++;
+	while (e > b && strchr(" \t\r\n", s[e - 1]))
+		e--;
+	*out = xasprintf("%.*s", (int)(e - b), s + b);
+	free(s);
+	if (!**out) {
+		seterr(err, errlen, "%s: generate_%s_name() gave an empty name", p->nodes[i].path, what);
+		return -1;
+	}
+	return 0;
+}
+
+/* Where node i lives: dbt's default rules, or the project's
+ * generate_schema_name / generate_alias_name / generate_database_name. */
+static int name_relation(struct dbt_project *p, size_t i, char *err, size_t errlen)
+{
+	struct dbt_node *n = &p->nodes[i];
+	char *db;
+	if (generate_name(p, i, "schema", n->cfg.schema, &n->schema, err, errlen) ||
+	    generate_name(p, i, "alias", n->cfg.alias, &n->identifier, err, errlen) ||
+	    generate_name(p, i, "database", NULL, &db, err, errlen))
+		return -1;
+	if (db) {
+		const char *cur = getenv("PGDATABASE");
+		bool same = cur && strcmp(cur, db) == 0;
+		if (!same && cur) {
+			seterr(err, errlen, "%s: generate_database_name() puts it in database '%s'; modelrun builds in "
+			       "the database it is connected to ('%s') only", n->path, db, cur);
+			free(db);
+			return -1;
+		}
+		free(db);
+	}
+	if (!n->schema)
+		n->schema = n->cfg.schema ? xasprintf("%s_%s", p->target_schema, n->cfg.schema) :
+					    xstrdup(p->target_schema);
+	if (!n->identifier)
+		n->identifier = xstrdup(n->cfg.alias ? n->cfg.alias : n->name);
+	n->relation = quote_relation(n->schema, n->identifier);
+	return 0;
 }
 
 /* Static walk: refs and sources with literal arguments anywhere. */
@@ -1504,10 +1635,8 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 	/* relation names */
 	for (size_t i = 0; i < p->nnodes; i++) {
 		struct dbt_node *n = &p->nodes[i];
-		n->schema = n->cfg.schema ? xasprintf("%s_%s", p->target_schema, n->cfg.schema) :
-					     xstrdup(p->target_schema);
-		n->identifier = xstrdup(n->cfg.alias ? n->cfg.alias : n->name);
-		n->relation = quote_relation(n->schema, n->identifier);
+		if (name_relation(p, i, err, errlen))
+			goto out;
 		if (n->kind == DBT_MODEL && n->cfg.materialized == MAT_SEED) {
 			seterr(err, errlen, "%s: materialized='seed' is for seeds only", n->path);
 			goto out;

@@ -66,6 +66,31 @@ static int dotted_global(struct tmpl_render *r, const struct expr *e, struct tva
 	return r->host->global(r->host->ud, r, name, e->line, out);
 }
 
+/* f(a, *list, k=v, **dict): the list's items follow the positional
+ * arguments, the dict's pairs the keyword ones. */
+static int spread_args(struct tmpl_render *r, const struct expr *e, struct targs *a)
+{
+	struct tval l = { .kind = TV_LIST }, d = { .kind = TV_DICT };
+	if ((e->b && teval_defined(r, e->b, &l)) || (e->c && teval_defined(r, e->c, &d)))
+		return -1;
+	if (l.kind != TV_LIST || d.kind != TV_DICT) {
+		tmpl_fail(r, e->line, "'*' needs a list and '**' a dict in a call of %s()", e->name ? e->name : "(...)");
+		return -1;
+	}
+	struct tval *v = tval_alloc(r, a->n + l.n), *kw = tval_alloc(r, a->nkw + d.n);
+	const char **names = tval_alloc_keys(r, a->nkw + d.n);
+	memcpy(v, a->v, a->n * sizeof *v);
+	memcpy(v + a->n, l.items, l.n * sizeof *v);
+	memcpy(kw, a->kw, a->nkw * sizeof *kw);
+	memcpy(names, a->kwnames, a->nkw * sizeof *names);
+	for (size_t i = 0; i < d.n; i++) {
+		kw[a->nkw + i] = d.items[i];
+		names[a->nkw + i] = d.keys[i];
+	}
+	*a = (struct targs){ a->n + l.n, v, a->nkw + d.n, names, kw };
+	return 0;
+}
+
 /* Evaluates the arguments of a call, filter or test; strict, an undefined
  * one is an error. */
 static int eval_args(struct tmpl_render *r, const struct expr *e, struct targs *a, bool strict)
@@ -83,6 +108,8 @@ static int eval_args(struct tmpl_render *r, const struct expr *e, struct targs *
 		if (teval(r, e->kwargs[i], &kw[i]) || (strict && defined(r, e->line, &kw[i])))
 			return -1;
 	*a = (struct targs){ e->n, v, e->nkw, e->kwnames, kw };
+	if (e->k == E_CALL && (e->b || e->c))
+		return spread_args(r, e, a);
 	return 0;
 }
 
