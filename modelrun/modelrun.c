@@ -25,6 +25,7 @@
 
 #include "args.h"
 #include "buf.h"
+#include "dbtpackages.h"
 #include "exitcode.h"
 #include "json.h"
 #include "log.h"
@@ -37,7 +38,7 @@
 
 static void usage(FILE *to)
 {
-	fputs("usage: modelrun run|seed|compile|ls|graph [--project-dir DIR] [--schema S]\n"
+	fputs("usage: modelrun run|seed|compile|ls|graph|deps [--project-dir DIR] [--schema S]\n"
 	      "                [-d CONNINFO] [-s SELECTOR]... [--exclude SELECTOR]...\n"
 	      "                [--threads N] [--vars YAML] [--full-refresh] [--no-wait] [-q | -v]\n",
 	      to);
@@ -51,7 +52,9 @@ static void help(void)
 	      "  seed                     load the seed CSV files into tables\n"
 	      "  compile                  write compiled SQL under target/compiled/ (no database)\n"
 	      "  ls                       list the selected nodes, one per line\n"
-	      "  graph                    print the dependency graph as Graphviz DOT\n\n"
+	      "  graph                    print the dependency graph as Graphviz DOT\n"
+	      "  deps                     list the packages packages.yml names that are not installed in\n"
+	      "                           dbt_packages/ (modelrun cannot download: install them with dbt deps)\n\n"
 	      "      --project-dir DIR    the project (holding dbt_project.yml); default .\n"
 	      "      --schema S           target schema (default: the project's, else analytics)\n"
 	      "  -d, --dbname CONNINFO    conninfo string or postgresql:// URI (default: PG* variables)\n"
@@ -65,7 +68,8 @@ static void help(void)
 	      "  -v, --verbose            more detail on stderr\n"
 	      "  -h, --help               this help\n"
 	      "  -V, --version            version\n\n"
-	      "Exit status: 0 success, 1 a model failed, 2 usage error, 3 operational failure.\n",
+	      "Exit status: 0 success, 1 a model failed (deps: a package is missing), 2 usage error,\n"
+	      "3 operational failure.\n",
 	      stdout);
 }
 
@@ -557,7 +561,8 @@ static int cmd_compile(struct dbt_project *p, const bool *selected)
 		sql = xrealloc(sql, len + 2);
 		sql[len] = '\n';
 		sql[len + 1] = '\0';
-		files[count].path = xasprintf("%s/target/compiled/%s/%s", p->dir, p->name, n->path);
+		/* under the name of the node's package, as dbt writes them */
+		files[count].path = xasprintf("%s/target/compiled/%s/%s", p->dir, n->fqn[0], n->path);
 		files[count++].text = sql;
 		if (make_parents(files[count - 1].path) != 0) {
 			log_error("%s: cannot create directory: %s", files[count - 1].path, strerror(errno));
@@ -735,11 +740,11 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	static const char *const commands[] = { "run", "seed", "compile", "ls", "graph", NULL };
+	static const char *const commands[] = { "run", "seed", "compile", "ls", "graph", "deps", NULL };
 	for (const char *const *k = commands; *k; k++)
 		if (strcmp(*k, o->command) == 0)
 			return -1;
-	log_error("unknown command \"%s\" (run, seed, compile, ls or graph)", o->command);
+	log_error("unknown command \"%s\" (run, seed, compile, ls, graph or deps)", o->command);
 	usage(stderr);
 	return EXIT_USAGE;
 }
@@ -771,10 +776,44 @@ static int select_nodes(const struct dbt_project *p, const struct opts *o, bool 
 	return 0;
 }
 
+/* modelrun deps: what packages.yml asks for against what is installed.
+ * Missing names go to stdout, one a line; exit 1 when any is missing. */
+static int cmd_deps(const struct opts *o)
+{
+	char err[2048];
+	struct dbt_deps d;
+	if (dbt_deps_read(o->dir, &d, err, sizeof err)) {
+		log_error("%s", err);
+		dbt_deps_free(&d);
+		return EXIT_OPER;
+	}
+	if (!d.file)
+		log_info("no packages.yml or dependencies.yml: the project needs no packages");
+	else
+		log_info("modelrun cannot download packages; it uses what \"dbt deps\" installed in %s/", d.install_path);
+	for (size_t i = 0; i < d.nwanted; i++) {
+		bool missing = false;
+		for (size_t k = 0; k < d.nmissing; k++)
+			missing |= strcmp(d.missing[k], d.wanted[i]) == 0;
+		log_info("%s: %s", d.wanted[i], missing ? "missing" : "installed");
+		if (missing)
+			printf("%s\n", d.wanted[i]);
+	}
+	int status = d.nmissing ? 1 : 0;
+	if (d.nmissing)
+		log_error("%zu of the %zu packages %s lists are not installed: run \"dbt deps\" where the packages "
+			  "can be downloaded",
+			  d.nmissing, d.nwanted, d.file);
+	dbt_deps_free(&d);
+	return status;
+}
+
 /* Loads the project, selects its nodes and runs the command on them. */
 static int run_command(const struct opts *o)
 {
 	char err[2048];
+	if (strcmp(o->command, "deps") == 0)
+		return cmd_deps(o);
 	struct dbt_project p;
 	struct dbt_options po = { .dir = o->dir, .target_schema = o->schema, .vars = o->vars };
 	if (dbt_project_load(&p, &po, err, sizeof err) != 0) {
