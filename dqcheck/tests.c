@@ -657,6 +657,14 @@ static int generic_test(struct ctx *c, const struct dbt_test *dt)
 		free(x.where);
 		x.where = w;
 	}
+	if (x.kind == DQ_EXPRESSION && (strstr(x.expression, "{{") || strstr(x.expression, "{%"))) {
+		/* dbt renders a test's arguments: the project's macros too */
+		char *e;
+		if (dq_render_arg(c, &x, d, "expression", dt->line, x.expression, &e))
+			goto out;
+		free(x.expression);
+		x.expression = e;
+	}
 	if (x.kind == DQ_EXPRESSION && x.column.text) {
 		/* dbt_utils puts the column before the expression */
 		char *e = xasprintf("%s %s", x.column.text, x.expression);

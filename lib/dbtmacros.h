@@ -60,7 +60,8 @@ struct dbt_macros {
 
 /* The functions a dbt template may call through the host, for
  * tmpl_parse_names(): tmpl_dbt_functions and adapter.dispatch,
- * adapter.quote, exceptions.raise_compiler_error, exceptions.warn, log. */
+ * adapter.quote, exceptions.raise_compiler_error, exceptions.warn, log,
+ * statement, load_result, run_query. */
 extern const char *const dbt_host_functions[];
 
 /* Starts a registry with the built-in namespace and the root project

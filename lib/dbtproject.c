@@ -875,6 +875,7 @@ static bool find_var(const struct dbt_project *p, size_t pkg, const char *name, 
 struct host_state {
 	struct dbt_project *p;
 	size_t node;
+	struct stmt_result *results;       /* statement()'s, for load_result() */
 	bool generating;                   /* generate_*_name() of gen_node */
 	size_t gen_node;
 	const char *gen_custom;            /* its first argument, or NULL: none */
@@ -1020,6 +1021,150 @@ static struct tval relation_value(struct tmpl_render *r, const char *rel, const 
 }
 
 #define NO_NODE ((size_t)-1) /* rendering a free-standing text (a test) */
+
+/* ---- queries while rendering: statement(), load_result(), run_query() ---- */
+
+struct stmt_result {
+	const char *name;
+	struct tval v;
+	struct stmt_result *next;
+};
+
+static struct tval rows_list(struct tmpl_render *r, const struct dbt_rows *q)
+{
+	struct tval rows = { .kind = TV_LIST, .n = q->nrows, .items = tval_alloc(r, q->nrows) };
+	for (size_t i = 0; i < q->nrows; i++) {
+		struct tval row = { .kind = TV_LIST, .tuple = true, .n = q->ncols, .items = tval_alloc(r, q->ncols) };
+		for (size_t k = 0; k < q->ncols; k++) {
+			const char *v = q->values[i * q->ncols + k];
+			struct tval *o = &row.items[k];
+			if (!v)
+				*o = (struct tval){ .kind = TV_NONE };
+			else if (q->kinds[k] == DBT_COL_NUMBER)
+				*o = (struct tval){ .kind = TV_NUM, .num = strtod(v, NULL), .real = strpbrk(v, ".eE") != NULL };
+			else if (q->kinds[k] == DBT_COL_BOOL)
+				*o = (struct tval){ .kind = TV_BOOL, .b = v[0] == 't' };
+			else
+				*o = tval_str(r, v, strlen(v));
+		}
+		rows.items[i] = row;
+	}
+	return rows;
+}
+
+/* A result as dbt's macros read it: dbt's load_result() gives a dict of
+ * data (the rows, as tuples), table and response; table here is a dict of
+ * rows, column_names and columns (name: the column's values), which is
+ * as much of agate's Table as modelrun offers. */
+static struct tval result_value(struct tmpl_render *r, const struct dbt_rows *q, struct tval *table)
+{
+	struct tval rows = rows_list(r, q);
+	static const char *const tkeys[] = { "rows", "column_names", "columns" };
+	*table = (struct tval){ .kind = TV_DICT, .n = 3, .items = tval_alloc(r, 3), .keys = tval_alloc_keys(r, 3) };
+	struct tval names = { .kind = TV_LIST, .n = q->ncols, .items = tval_alloc(r, q->ncols) };
+	struct tval cols = { .kind = TV_DICT, .n = q->ncols, .items = tval_alloc(r, q->ncols),
+			     .keys = tval_alloc_keys(r, q->ncols) };
+	for (size_t k = 0; k < q->ncols; k++) {
+		names.items[k] = tval_str(r, q->names[k], strlen(q->names[k]));
+		cols.keys[k] = names.items[k].s;
+		cols.items[k] = (struct tval){ .kind = TV_LIST, .n = q->nrows, .items = tval_alloc(r, q->nrows) };
+		for (size_t i = 0; i < q->nrows; i++)
+			cols.items[k].items[i] = rows.items[i].items[k];
+	}
+	for (size_t i = 0; i < 3; i++)
+		table->keys[i] = tkeys[i];
+	table->items[0] = rows;
+	table->items[1] = names;
+	table->items[2] = cols;
+	static const char *const keys[] = { "data", "table", "response" };
+	struct tval d = { .kind = TV_DICT, .n = 3, .items = tval_alloc(r, 3), .keys = tval_alloc_keys(r, 3) };
+	for (size_t i = 0; i < 3; i++)
+		d.keys[i] = keys[i];
+	d.items[0] = rows;
+	d.items[1] = *table;
+	d.items[2] = tval_str(r, "OK", 2);
+	return d;
+}
+
+/* Runs sql through the render's query function. */
+static int run_sql(struct host_state *h, struct tmpl_render *r, int line, const char *what, const char *sql,
+		   struct dbt_rows *q)
+{
+	if (!h->opts || !h->opts->query) {
+		tmpl_fail(r, line, "%s() runs a query while compiling, which needs a connection: use modelrun run "
+			  "(modelrun compile has none)", what);
+		return -1;
+	}
+	char err[1024];
+	if (h->opts->query(h->opts->query_ud, sql, q, err, sizeof err)) {
+		tmpl_fail(r, line, "%s(): %s", what, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* statement(name, fetch_result=false, auto_begin=true) called with a
+ * body: runs the body's SQL (when the project is not being parsed, as
+ * dbt's `execute`) and keeps the result for load_result(name). */
+static int call_statement(struct host_state *h, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
+{
+	const struct tval *name = c->nargs ? &c->args[0] : NULL, *caller = NULL;
+	for (size_t i = 0; i < c->nkw; i++) {
+		if (strcmp(c->kwnames[i], "caller") == 0)
+			caller = &c->kwargs[i];
+		else if (strcmp(c->kwnames[i], "name") == 0)
+			name = &c->kwargs[i];
+	}
+	*out = tval_str(r, "", 0);
+	if (!caller) {
+		tmpl_fail(r, c->line, "statement() is called as a block: {%% call statement('name') %%}...{%% endcall %%}");
+		return -1;
+	}
+	struct tval sql;
+	if (tmpl_call_func(r, caller, c->line, 0, NULL, &sql))
+		return -1;
+	if (h->parsing)
+		return 0;
+	struct dbt_rows q;
+	if (run_sql(h, r, c->line, "statement", sql.s, &q))
+		return -1;
+	struct stmt_result *s = (struct stmt_result *)tval_alloc(r, (sizeof *s + sizeof(struct tval) - 1) /
+									   sizeof(struct tval));
+	struct tval table;
+	s->name = name && name->kind == TV_STR ? name->s : "main";
+	s->v = result_value(r, &q, &table);
+	s->next = h->results;
+	h->results = s;
+	return 0;
+}
+
+static int call_query(struct host_state *h, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
+{
+	if (strcmp(c->name, "statement") == 0)
+		return call_statement(h, r, c, out);
+	if (c->nargs != 1 || c->args[0].kind != TV_STR) {
+		tmpl_fail(r, c->line, "%s() takes one string", c->name);
+		return -1;
+	}
+	if (strcmp(c->name, "load_result") == 0) {
+		*out = (struct tval){ .kind = TV_NONE };
+		for (struct stmt_result *s = h->results; s; s = s->next)
+			if (strcmp(s->name, c->args[0].s) == 0) {
+				*out = s->v;
+				break;
+			}
+		return 0;
+	}
+	/* run_query(sql): the table; none while parsing, as in dbt */
+	*out = (struct tval){ .kind = TV_NONE };
+	if (h->parsing)
+		return 0;
+	struct dbt_rows q;
+	if (run_sql(h, r, c->line, "run_query", c->args[0].s, &q))
+		return -1;
+	result_value(r, &q, out);
+	return 0;
+}
 
 /* ref(..., v=N) or version=N: modelrun has no versioned models, and dbt
  * refuses a version of an unversioned model, so it is refused here too. */
@@ -1216,6 +1361,9 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 		*out = tval_str(r, "", 0);
 		return 0;
 	}
+	if (strcmp(c->name, "statement") == 0 || strcmp(c->name, "load_result") == 0 ||
+	    strcmp(c->name, "run_query") == 0)
+		return call_query(h, r, c, out);
 	struct dbt_ctx x = ctx_of(h);
 	int rc = dbt_ctx_call(&x, r, c, out);
 	if (rc != 1)

@@ -207,9 +207,25 @@ long dbt_find_in(const struct dbt_project *p, const char *package, const char *n
 /* The source src.tbl, or -1. */
 long dbt_find_source(const struct dbt_project *p, const char *src, const char *tbl);
 
+/* What a query run while rendering gave: ncols names, nrows rows of
+ * ncols values (NULL for SQL null), each column's kind. Owned by the
+ * caller of the query function, valid until its next call. */
+enum dbt_col_kind { DBT_COL_TEXT, DBT_COL_NUMBER, DBT_COL_BOOL };
+struct dbt_rows {
+	size_t ncols, nrows;
+	const char *const *names;
+	const enum dbt_col_kind *kinds;
+	const char *const *values;   /* row-major */
+};
+
 /* How a model's ref(), source(), this, var(), config() and
  * is_incremental() answer during dbt_render(). */
 struct dbt_render_opts {
+	/* Runs sql for statement() and run_query(); NULL when there is no
+	 * connection (modelrun compile), and they are errors. Returns 0 with
+	 * *rows, or -1 with err. */
+	int (*query)(void *ud, const char *sql, struct dbt_rows *rows, char *err, size_t errlen);
+	void *query_ud;
 	bool incremental;     /* what is_incremental() returns */
 	/* Called for a ref() to an ephemeral model; returns the text that
 	 * stands for it (e.g. "__dbt__cte__name"); NULL: the default name. */

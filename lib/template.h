@@ -146,6 +146,12 @@ int tmpl_calls(const struct tmpl *t, const char *name, tmpl_call_visit fn, void 
 int tmpl_render(const struct tmpl *t, const struct tmpl_host *host, char **out, size_t *outlen,
 		char *err, size_t errlen);
 
+/* For host functions: calls fn (a macro value, e.g. a call block's
+ * caller) with positional arguments. Returns 0 with *out, or -1 after a
+ * failure (the render then fails). */
+int tmpl_call_func(struct tmpl_render *r, const struct tval *fn, int line, size_t nargs, const struct tval *args,
+		   struct tval *out);
+
 /* For host functions: reports an error at the call's line; the render then
  * fails with this message. */
 void tmpl_fail(struct tmpl_render *r, int line, const char *fmt, ...)

@@ -256,9 +256,14 @@ static int filter_map(struct tmpl_render *r, int line, const struct tval *x, con
 	*out = tval_list(r, l.n, true);
 	for (size_t i = 0; i < l.n; i++) {
 		if (attr) {
-			if (tb_need(r, line, "map(attribute=)", attr, TV_STR))
+			/* an integer is an index, as Jinja's attribute=0 */
+			char idx[32];
+			const char *path = attr->kind == TV_NUM && !attr->real ? idx : NULL;
+			if (path)
+				snprintf(idx, sizeof idx, "%.0f", attr->num);
+			else if (tb_need(r, line, "map(attribute=)", attr, TV_STR))
 				return -1;
-			out->items[i] = tb_get_attr(&l.items[i], attr->s);
+			out->items[i] = tb_get_attr(&l.items[i], path ? path : attr->s);
 			if (out->items[i].kind == TV_UNDEF && dflt)
 				out->items[i] = *dflt;
 			continue;

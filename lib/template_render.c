@@ -408,3 +408,13 @@ int tmpl_render(const struct tmpl *t, const struct tmpl_host *host, char **out, 
 	*out = buf_detach(&r.out);
 	return 0;
 }
+
+int tmpl_call_func(struct tmpl_render *r, const struct tval *fn, int line, size_t nargs, const struct tval *args,
+		   struct tval *out)
+{
+	if (fn->kind != TV_FUNC) {
+		tmpl_fail(r, line, "a %s is not a macro", tval_kind_name(fn->kind));
+		return -1;
+	}
+	return tcall_value(r, fn, line, nargs, args, 0, NULL, NULL, out);
+}

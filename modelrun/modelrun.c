@@ -552,7 +552,7 @@ static int cmd_compile(struct dbt_project *p, const bool *selected)
 		if (!selected[i] || n->kind != DBT_MODEL)
 			continue;
 		char err[1024], *sql;
-		if (mr_compile(p, i, false, &sql, err, sizeof err)) {
+		if (mr_compile(p, NULL, i, false, &sql, err, sizeof err)) {
 			log_error("%s", err);
 			status = EXIT_OPER;
 			goto out;
