@@ -22,7 +22,7 @@ extern const char *const dbt_builtins_files[]; /* name, text, ..., NULL */
 const char *const dbt_host_functions[] = {
 	"ref", "source", "config", "var", "is_incremental", "adapter.dispatch", "adapter.quote",
 	"exceptions.raise_compiler_error", "exceptions.warn", "log", "statement", "load_result", "run_query",
-	"modules.datetime.date", "modules.datetime.datetime", "modules.pytz.timezone", NULL,
+	"adapter.get_columns_in_relation", "modules.datetime.date", "modules.datetime.datetime", "modules.pytz.timezone", NULL,
 };
 
 #define PUSH(arr, n, v)                                               \
@@ -114,8 +114,8 @@ static int add_macro(void *ud, const char *name, const struct tmpl_macro *m, int
 	long s = slot_of(ms, a->pkg, name);
 	if (s >= 0) {
 		const struct dbt_macro *old = &ms->v[ms->slots[s] - 1];
-		snprintf(a->err, a->errlen, "%s:%d: macro '%s' is defined twice in package '%s' (first at line %d of "
-			 "another file or above)", a->file, line, name, ms->pkgs[a->pkg], old->line);
+		snprintf(a->err, a->errlen, "%s:%d: macro '%s' is defined twice in package '%s' (first at %s:%d)", a->file,
+			 line, name, ms->pkgs[a->pkg], tmpl_file(old->t), old->line);
 		return -1;
 	}
 	struct dbt_macro mac = { name, a->pkg, a->t, m, line };

@@ -1008,15 +1008,28 @@ bad_index:
 static struct tval relation_value(struct tmpl_render *r, const char *rel, const char *schema, const char *ident)
 {
 	struct tval v = tval_str(r, rel, strlen(rel));
-	static const char *const keys[] = { "schema", "identifier", "name", "table" };
-	v.nattr = 4;
-	v.keys = tval_alloc_keys(r, 4);
-	v.items = tval_alloc(r, 4);
-	for (size_t i = 0; i < 4; i++) {
+	static const char *const keys[] = { "schema", "identifier", "name", "table", "database", "metadata",
+					     "is_table", "is_view" };
+	const size_t n = sizeof keys / sizeof *keys;
+	const char *db = getenv("PGDATABASE");
+	v.nattr = n;
+	v.keys = tval_alloc_keys(r, n);
+	v.items = tval_alloc(r, n);
+	for (size_t i = 0; i < n; i++)
 		v.keys[i] = keys[i];
+	for (size_t i = 0; i < 4; i++) {
 		const char *s = i == 0 ? schema : ident;
 		v.items[i] = tval_str(r, s, strlen(s));
 	}
+	v.items[4] = tval_str(r, db ? db : "", db ? strlen(db) : 0);
+	/* what dbt_utils' _is_relation() looks for */
+	static const char *const mkeys[] = { "type" };
+	struct tval meta = { .kind = TV_DICT, .n = 1, .items = tval_alloc(r, 1), .keys = tval_alloc_keys(r, 1) };
+	meta.keys[0] = mkeys[0];
+	meta.items[0] = tval_str(r, "PostgresRelation", 16);
+	v.items[5] = meta;
+	v.items[6] = (struct tval){ .kind = TV_NONE };
+	v.items[7] = (struct tval){ .kind = TV_NONE };
 	return v;
 }
 
@@ -1138,8 +1151,62 @@ static int call_statement(struct host_state *h, struct tmpl_render *r, const str
 	return 0;
 }
 
+/* adapter.get_columns_in_relation(relation): its columns in order, each
+ * with name, column, quoted, data_type and dtype, as dbt's Column; an
+ * empty list while the project is parsed, as dbt's parse gives. */
+static int columns_in_relation(struct host_state *h, struct tmpl_render *r, const struct tmpl_call *c,
+			       struct tval *out)
+{
+	const struct tval *rel = c->nargs == 1 ? &c->args[0] : NULL;
+	const struct tval *schema = rel ? tval_get(rel, "schema") : NULL, *ident = rel ? tval_get(rel, "identifier") : NULL;
+	if (!schema || !ident || schema->kind != TV_STR || ident->kind != TV_STR) {
+		tmpl_fail(r, c->line, "adapter.get_columns_in_relation() needs a relation (ref(), source(), this)");
+		return -1;
+	}
+	*out = (struct tval){ .kind = TV_LIST };
+	if (h->parsing)
+		return 0;
+	/* the relation's name as a regclass literal: identifiers quoted as
+	 * PQescapeIdentifier does, the literal's quotes doubled */
+	char *q = quote_relation(schema->s, ident->s);
+	struct buf sql = { 0 };
+	buf_adds(&sql, "select a.attname::text, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
+		       "where a.attrelid = to_regclass('");
+	for (const char *s = q; *s; s++) {
+		if (*s == '\'')
+			buf_addc(&sql, '\'');
+		buf_addc(&sql, *s);
+	}
+	buf_adds(&sql, "') and a.attnum > 0 and not a.attisdropped order by a.attnum");
+	free(q);
+	struct dbt_rows res;
+	int rc = run_sql(h, r, c->line, "adapter.get_columns_in_relation", buf_str(&sql), &res);
+	buf_free(&sql);
+	if (rc)
+		return -1;
+	static const char *const keys[] = { "name", "column", "quoted", "data_type", "dtype" };
+	*out = (struct tval){ .kind = TV_LIST, .n = res.nrows, .items = tval_alloc(r, res.nrows) };
+	for (size_t i = 0; i < res.nrows; i++) {
+		const char *name = res.values[i * 2], *type = res.values[i * 2 + 1];
+		struct tval col = { .kind = TV_DICT, .n = 5, .items = tval_alloc(r, 5), .keys = tval_alloc_keys(r, 5) };
+		for (size_t k = 0; k < 5; k++)
+			col.keys[k] = keys[k];
+		col.items[0] = tval_str(r, name, strlen(name));
+		col.items[1] = col.items[0];
+		char *quoted = dbt_quote_ident(name);
+		col.items[2] = tval_str(r, quoted, strlen(quoted));
+		free(quoted);
+		col.items[3] = tval_str(r, type, strlen(type));
+		col.items[4] = col.items[3];
+		out->items[i] = col;
+	}
+	return 0;
+}
+
 static int call_query(struct host_state *h, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
 {
+	if (strcmp(c->name, "adapter.get_columns_in_relation") == 0)
+		return columns_in_relation(h, r, c, out);
 	if (strcmp(c->name, "statement") == 0)
 		return call_statement(h, r, c, out);
 	if (c->nargs != 1 || c->args[0].kind != TV_STR) {
@@ -1281,8 +1348,9 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 			return -1;
 		}
 		if (h->parsing) {
+			/* relation names come later: a stand-in, as `this` */
 			add_parent_name(n, (size_t)idx);
-			*out = tval_str(r, name, strlen(name));
+			*out = relation_value(r, name, h->p->target_schema, name);
 			return 0;
 		}
 		bool known = !n || h->any_ref;
@@ -1362,7 +1430,7 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 		return 0;
 	}
 	if (strcmp(c->name, "statement") == 0 || strcmp(c->name, "load_result") == 0 ||
-	    strcmp(c->name, "run_query") == 0)
+	    strcmp(c->name, "run_query") == 0 || strcmp(c->name, "adapter.get_columns_in_relation") == 0)
 		return call_query(h, r, c, out);
 	struct dbt_ctx x = ctx_of(h);
 	int rc = dbt_ctx_call(&x, r, c, out);
@@ -1395,6 +1463,18 @@ static int host_global(void *ud, struct tmpl_render *r, const char *name, int li
 	return 0;
 }
 
+/* An error in a macro names the macro's file: say which model called it,
+ * as dbt's "in model x (models/x.sql)". */
+static void name_the_model(const struct dbt_node *n, char *err, size_t errlen)
+{
+	size_t fl = strlen(n->file);
+	if (strncmp(err, n->file, fl) == 0 && err[fl] == ':')
+		return;
+	char *msg = xasprintf("%s (in %s %s)", err, n->kind == DBT_MODEL ? "model" : "seed", n->file);
+	snprintf(err, errlen, "%s", msg);
+	free(msg);
+}
+
 int dbt_render(const struct dbt_project *p, size_t node, const struct dbt_render_opts *o,
 	       char **sql, char *err, size_t errlen)
 {
@@ -1405,7 +1485,10 @@ int dbt_render(const struct dbt_project *p, size_t node, const struct dbt_render
 		seterr(err, errlen, "%s: not a model", p->nodes[node].name);
 		return -1;
 	}
-	return tmpl_render(p->nodes[node].tmpl, &host, sql, NULL, err, errlen);
+	int rc = tmpl_render(p->nodes[node].tmpl, &host, sql, NULL, err, errlen);
+	if (rc)
+		name_the_model(&p->nodes[node], err, errlen);
+	return rc;
 }
 
 int dbt_render_hook(const struct dbt_project *p, size_t node, const char *text, bool incremental, char **sql,
@@ -1767,8 +1850,10 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 		struct host_state h = { .p = p, .node = i, .parsing = true };
 		struct tmpl_host host = { host_call, host_global, &h };
 		char *sql;
-		if (tmpl_render(n->tmpl, &host, &sql, NULL, err, errlen))
+		if (tmpl_render(n->tmpl, &host, &sql, NULL, err, errlen)) {
+			name_the_model(n, err, errlen);
 			goto out;
+		}
 		free(sql);
 	}
 	/* disabled nodes vanish, unless something still refers to them */

@@ -104,6 +104,8 @@ extern const char *const tmpl_dbt_functions[];
 struct tmpl *tmpl_parse(const char *file, const char *text, size_t len,
 			const char *const *funcs, char *err, size_t errlen);
 void tmpl_free(struct tmpl *t);
+/* The file name t was parsed with. */
+const char *tmpl_file(const struct tmpl *t);
 
 /* What a call may name, for tmpl_parse_names(): funcs are the host's
  * functions (as tmpl_parse's funcs); known(ud, name), when not NULL, says

@@ -139,7 +139,7 @@ int tbuiltin_test(struct tmpl_render *r, int line, const char *name, const struc
 	else if (!strcmp(name, "boolean")) *out = x->kind == TV_BOOL;
 	else if (!strcmp(name, "true")) *out = x->kind == TV_BOOL && x->b;
 	else if (!strcmp(name, "false")) *out = x->kind == TV_BOOL && !x->b;
-	else if (!strcmp(name, "mapping")) *out = x->kind == TV_DICT;
+	else if (!strcmp(name, "mapping")) *out = x->kind == TV_DICT || (x->kind == TV_STR && x->nattr); /* a relation is one in dbt */
 	else if (!strcmp(name, "iterable")) *out = x->kind == TV_STR || x->kind == TV_LIST || x->kind == TV_DICT;
 	else if (!strcmp(name, "sequence")) *out = x->kind == TV_STR || x->kind == TV_LIST || x->kind == TV_DICT;
 	else if (!strcmp(name, "callable")) *out = x->kind == TV_FUNC;

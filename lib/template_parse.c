@@ -558,6 +558,11 @@ struct tmpl *tmpl_parse_names(const char *file, const char *text, size_t len, co
 	return t;
 }
 
+const char *tmpl_file(const struct tmpl *t)
+{
+	return t->file;
+}
+
 void tmpl_free(struct tmpl *t)
 {
 	if (!t)
