@@ -79,10 +79,15 @@ static int spread_args(struct tmpl_render *r, const struct expr *e, struct targs
 	}
 	struct tval *v = tval_alloc(r, a->n + l.n), *kw = tval_alloc(r, a->nkw + d.n);
 	const char **names = tval_alloc_keys(r, a->nkw + d.n);
-	memcpy(v, a->v, a->n * sizeof *v);
-	memcpy(v + a->n, l.items, l.n * sizeof *v);
-	memcpy(kw, a->kw, a->nkw * sizeof *kw);
-	memcpy(names, a->kwnames, a->nkw * sizeof *names);
+	/* memcpy of no bytes still wants pointers that are not NULL */
+	if (a->n)
+		memcpy(v, a->v, a->n * sizeof *v);
+	if (l.n)
+		memcpy(v + a->n, l.items, l.n * sizeof *v);
+	if (a->nkw) {
+		memcpy(kw, a->kw, a->nkw * sizeof *kw);
+		memcpy(names, a->kwnames, a->nkw * sizeof *names);
+	}
 	for (size_t i = 0; i < d.n; i++) {
 		kw[a->nkw + i] = d.items[i];
 		names[a->nkw + i] = d.keys[i];
