@@ -22,7 +22,7 @@ extern const char *const dbt_builtins_files[]; /* name, text, ..., NULL */
 const char *const dbt_host_functions[] = {
 	"ref", "source", "config", "var", "is_incremental", "adapter.dispatch", "adapter.quote",
 	"exceptions.raise_compiler_error", "exceptions.warn", "log", "statement", "load_result", "run_query",
-	"adapter.get_columns_in_relation", "modules.datetime.date", "modules.datetime.datetime", "modules.pytz.timezone", NULL,
+	"adapter.get_columns_in_relation", "set", "modules.datetime.date", "modules.datetime.datetime", "modules.pytz.timezone", NULL,
 };
 
 #define PUSH(arr, n, v)                                               \
@@ -420,6 +420,39 @@ static int call_module(struct tmpl_render *r, const struct tmpl_call *c, struct 
 	return 0;
 }
 
+static int cmp_tval_str(const void *a, const void *b)
+{
+	const struct tval *x = a, *y = b;
+	if (x->kind != TV_STR || y->kind != TV_STR)
+		return (x->kind > y->kind) - (x->kind < y->kind);
+	return strcmp(x->s, y->s);
+}
+
+/* dbt's set(iterable): the distinct items. Python's set has no order;
+ * sorted, two sets of the same strings compare equal as lists. */
+static int call_set(struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
+{
+	const struct tval *v = c->nargs == 1 ? &c->args[0] : NULL;
+	if (!v || (v->kind != TV_LIST && v->kind != TV_NONE)) {
+		tmpl_fail(r, c->line, "set() takes a list");
+		return -1;
+	}
+	size_t n = v->kind == TV_LIST ? v->n : 0, k = 0;
+	struct tval *tmp = xcalloc(n + 1, sizeof *tmp);
+	for (size_t i = 0; i < n; i++)
+		tmp[i] = v->items[i];
+	if (n)
+		qsort(tmp, n, sizeof *tmp, cmp_tval_str);
+	for (size_t i = 0; i < n; i++)
+		if (!k || tmp[i].kind != TV_STR || cmp_tval_str(&tmp[k - 1], &tmp[i]) != 0)
+			tmp[k++] = tmp[i];
+	*out = tval_list_new(r, k);
+	for (size_t i = 0; i < k; i++)
+		out->items[i] = tmp[i];
+	free(tmp);
+	return 0;
+}
+
 int dbt_ctx_call(const struct dbt_ctx *x, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
 {
 	if (strcmp(c->name, "adapter.dispatch") == 0) {
@@ -464,6 +497,8 @@ int dbt_ctx_call(const struct dbt_ctx *x, struct tmpl_render *r, const struct tm
 	}
 	if (strncmp(c->name, "modules.", 8) == 0)
 		return call_module(r, c, out);
+	if (strcmp(c->name, "set") == 0)
+		return call_set(r, c, out);
 	if (strcmp(c->name, "log") == 0) {
 		const struct tval *v = arg(c, 0, "msg"), *info = arg(c, 1, "info");
 		if (v && v->kind == TV_STR && info && tval_truthy(info) && x->execute)

@@ -7,6 +7,7 @@
  * depth-first search that both orders the graph and finds cycles. */
 #include "dbtproject.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -19,6 +20,7 @@
 
 #include "buf.h"
 #include "dbtpackages.h"
+#include "json.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -812,15 +814,12 @@ static struct tval yaml_tval(struct tmpl_render *r, struct ydoc *d, yaml_node_t 
 		return tval_str(r, s, strlen(s));
 	}
 	size_t len = ydoc_len(n);
-	v.n = len;
-	v.items = tval_alloc(r, len);
+	/* a macro may .append() to a list it was given, as in Python */
+	v = ydoc_is_seq(n) ? tval_list_new(r, len) : tval_dict_new(r, len);
 	if (ydoc_is_seq(n)) {
-		v.kind = TV_LIST;
 		for (size_t i = 0; i < len; i++)
 			v.items[i] = yaml_tval(r, d, ydoc_item(d, n, i));
 	} else {
-		v.kind = TV_DICT;
-		v.keys = tval_alloc_keys(r, len);
 		for (size_t i = 0; i < len; i++) {
 			struct tval k = tval_str(r, ydoc_str(ydoc_key(d, n, i)), strlen(ydoc_str(ydoc_key(d, n, i))));
 			v.keys[i] = k.s;
@@ -872,10 +871,21 @@ static bool find_var(const struct dbt_project *p, size_t pkg, const char *name, 
 
 /* ---- rendering hosts ---- */
 
+/* A relation given to a template (a generic test's model). */
+struct dbt_relation_arg {
+	const char *relation, *schema, *identifier;
+	const char *where_subquery;   /* or NULL */
+};
+
 struct host_state {
 	struct dbt_project *p;
 	size_t node;
 	struct stmt_result *results;       /* statement()'s, for load_result() */
+	/* a generic test's call: its model and arguments */
+	const struct dbt_relation_arg *test_model;
+	struct ydoc *test_doc;
+	yaml_node_t *const *test_vals;
+	size_t test_nvals;
 	bool generating;                   /* generate_*_name() of gen_node */
 	size_t gen_node;
 	const char *gen_custom;            /* its first argument, or NULL: none */
@@ -1443,6 +1453,20 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 static int host_global(void *ud, struct tmpl_render *r, const char *name, int line, struct tval *out)
 {
 	struct host_state *h = ud;
+	if (h->test_model && strncmp(name, "__modelrun_test_", 16) == 0) {
+		const char *k = name + 16;
+		if (strcmp(k, "model") == 0) {
+			const struct dbt_relation_arg *m = h->test_model;
+			*out = m->where_subquery ? tval_str(r, m->where_subquery, strlen(m->where_subquery)) :
+						   relation_value(r, m->relation, m->schema, m->identifier);
+			return 0;
+		}
+		size_t i = strtoul(k, NULL, 10);
+		if (i < h->test_nvals) {
+			*out = yaml_tval(r, h->test_doc, h->test_vals[i]);
+			return 0;
+		}
+	}
 	if (h->generating && strncmp(name, "__modelrun_arg", 14) == 0) {
 		if (name[14] == '0')
 			*out = h->gen_custom ? tval_str(r, h->gen_custom, strlen(h->gen_custom)) :
@@ -1594,6 +1618,115 @@ static int name_relation(struct dbt_project *p, size_t i, char *err, size_t errl
 		n->identifier = xstrdup(n->cfg.alias ? n->cfg.alias : n->name);
 	n->relation = quote_relation(n->schema, n->identifier);
 	return 0;
+}
+
+const struct dbt_macro *dbt_generic_test_macro(const struct dbt_project *p, const char *type)
+{
+	const char *dot = strchr(type, '.');
+	char name[256];
+	if (!dot) {
+		snprintf(name, sizeof name, "test_%s", type);
+		return dbt_macros_resolve(&p->macros, DBT_PKG_ROOT, name);
+	}
+	char pkg[128];
+	if ((size_t)(dot - type) >= sizeof pkg)
+		return NULL;
+	snprintf(pkg, sizeof pkg, "%.*s", (int)(dot - type), type);
+	long k = dbt_macros_package(&p->macros, pkg);
+	snprintf(name, sizeof name, "test_%s", dot + 1);
+	return k < 0 ? NULL : dbt_macros_get(&p->macros, (size_t)k, name);
+}
+
+/* dbt's looks_like_func: a test argument written as a call, without
+ * braces, is that call. */
+static bool looks_like_call(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	static const char *const fns[] = { "ref", "source", "var", "env_var", NULL };
+	for (const char *const *f = fns; *f; f++) {
+		size_t n = strlen(*f);
+		if (strncmp(s, *f, n) != 0)
+			continue;
+		const char *q = s + n;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		size_t len = strlen(q);
+		while (len && (q[len - 1] == ' ' || q[len - 1] == '\t'))
+			len--;
+		return *q == '(' && len > 2 && q[len - 1] == ')';
+	}
+	return false;
+}
+
+static bool is_ident_word(const char *s)
+{
+	if (!*s || !(isalpha((unsigned char)*s) || *s == '_'))
+		return false;
+	for (; *s; s++)
+		if (!(isalnum((unsigned char)*s) || *s == '_'))
+			return false;
+	return true;
+}
+
+int dbt_render_generic_test(const struct dbt_project *p, const char *type, enum dbt_test_on on, size_t target,
+			    const char *column, struct ydoc *d, const char *const *keys, yaml_node_t *const *vals,
+			    size_t nargs, const char *where, const struct dbt_render_opts *o, char **sql, char *err,
+			    size_t errlen)
+{
+	*sql = NULL;
+	const struct dbt_macro *m = dbt_generic_test_macro(p, type);
+	if (!m) {
+		seterr(err, errlen, "no generic test '%s'", type);
+		return -1;
+	}
+	struct dbt_relation_arg model;
+	const char *file;
+	if (on == DBT_TEST_ON_NODE) {
+		const struct dbt_node *n = &p->nodes[target];
+		model = (struct dbt_relation_arg){ n->relation, n->schema, n->identifier, NULL };
+		file = n->file;
+	} else {
+		const struct dbt_source *s = &p->sources[target];
+		model = (struct dbt_relation_arg){ s->relation, s->schema, s->identifier, NULL };
+		file = s->doc->path;
+	}
+	/* {{ pkg.test_name(model=..., column_name=..., arg=ref('x'), other=<value>) }} */
+	struct buf b = { 0 };
+	buf_printf(&b, "{{ %s.%s(model=__modelrun_test_model", p->macros.pkgs[m->pkg], m->name);
+	if (column) {
+		buf_adds(&b, ", column_name=");
+		json_string(&b, column);
+	}
+	int rc = 0;
+	for (size_t i = 0; i < nargs && !rc; i++) {
+		if (strcmp(keys[i], "column_name") == 0 || strcmp(keys[i], "model") == 0)
+			continue;
+		if (!is_ident_word(keys[i])) {
+			seterr(err, errlen, "%s:%zu: '%s' is not an argument name", d->path, ydoc_line(vals[i]), keys[i]);
+			rc = -1;
+			break;
+		}
+		const char *s = ydoc_is_scalar(vals[i]) ? ydoc_str(vals[i]) : NULL;
+		if (s && looks_like_call(s))
+			buf_printf(&b, ", %s=%s", keys[i], s);
+		else
+			buf_printf(&b, ", %s=__modelrun_test_%zu", keys[i], i);
+	}
+	buf_adds(&b, ") }}");
+	struct tmpl *t = rc ? NULL : parse_dbt(p, DBT_PKG_ROOT, file, buf_str(&b), b.len, err, errlen);
+	buf_free(&b);
+	if (!t)
+		return -1;
+	char *sub = where ? xasprintf("(select * from %s where %s) dbt_subquery", model.relation, where) : NULL;
+	model.where_subquery = sub;
+	struct host_state h = { .p = (struct dbt_project *)p, .node = NO_NODE, .opts = o, .test_model = &model,
+				.test_doc = d, .test_vals = vals, .test_nvals = nargs };
+	struct tmpl_host host = { host_call, host_global, &h };
+	rc = tmpl_render(t, &host, sql, NULL, err, errlen);
+	tmpl_free(t);
+	free(sub);
+	return rc;
 }
 
 /* Static walk: refs and sources with literal arguments anywhere. */
@@ -1755,6 +1888,14 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 	for (size_t k = 0; k < p->nmacro_paths; k++)
 		if (dbt_macros_load_dir(&p->macros, DBT_PKG_ROOT, p->dir, p->macro_paths[k], err, errlen))
 			return -1;
+	/* generic tests in <test-path>/generic/ are macros too, as in dbt */
+	for (size_t k = 0; k < p->ntest_paths; k++) {
+		char *g = xasprintf("%s/generic", p->test_paths[k]);
+		int rc = dbt_macros_load_dir(&p->macros, DBT_PKG_ROOT, p->dir, g, err, errlen);
+		free(g);
+		if (rc)
+			return -1;
+	}
 	if (dbt_macros_read_dispatch(&p->macros, p->project_doc,
 				     ydoc_get(p->project_doc, ydoc_root(p->project_doc), "dispatch"), err, errlen) ||
 	    dbt_packages_load(p, err, errlen))

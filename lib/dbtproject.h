@@ -253,6 +253,26 @@ int dbt_render_text(const struct dbt_project *p, const char *file, const char *t
 int dbt_render_hook(const struct dbt_project *p, size_t node, const char *text, bool incremental, char **sql,
 		    char *err, size_t errlen);
 
+/* The macro of a generic test written as a macro, as dbt finds it: for
+ * "pkg.name", package pkg's test_name; for "name", the root project's
+ * test_name or a built-in's. NULL when there is none. */
+const struct dbt_macro *dbt_generic_test_macro(const struct dbt_project *p, const char *type);
+
+/* Renders generic test type (see above) on node or source target of
+ * dbt_test_on on, as dbt does: the macro is called with model (the
+ * relation), column_name when column is not NULL, and the arguments in the
+ * mapping args of d (NULL: none): a string that looks like a call of ref,
+ * source, var or env_var is that call, a string with {{ or {% is rendered,
+ * other values are passed as YAML gives them. With where (the test's
+ * config), model is dbt's get_where_subquery(): "(select * from relation
+ * where ...) dbt_subquery", a string. o's query function answers
+ * the macro's queries. Returns 0 with a malloc'd
+ * *sql, or -1 with err. */
+int dbt_render_generic_test(const struct dbt_project *p, const char *type, enum dbt_test_on on, size_t target,
+			    const char *column, struct ydoc *d, const char *const *keys, yaml_node_t *const *vals,
+			    size_t nargs, const char *where, const struct dbt_render_opts *o, char **sql, char *err,
+			    size_t errlen);
+
 /* Quotes an identifier the way PQescapeIdentifier does (double quotes,
  * inner quotes doubled), for SQL made without a connection. Malloc'd. */
 char *dbt_quote_ident(const char *name);

@@ -163,6 +163,11 @@ struct tval tval_str(struct tmpl_render *r, const char *s, size_t len);
 /* Allocates n values (zeroed) in the render's arena, for lists and dicts. */
 struct tval *tval_alloc(struct tmpl_render *r, size_t n);
 const char **tval_alloc_keys(struct tmpl_render *r, size_t n);
+/* A list (or dict) of n zeroed items that the template may change, as
+ * Python lets a macro .append() to a list it was given: fill items (and
+ * keys) in place. */
+struct tval tval_list_new(struct tmpl_render *r, size_t n);
+struct tval tval_dict_new(struct tmpl_render *r, size_t n);
 /* The value of key in a dict (or an attribute of a string), or NULL. */
 const struct tval *tval_get(const struct tval *dict, const char *key);
 /* Jinja's truthiness. */

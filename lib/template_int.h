@@ -83,6 +83,7 @@ struct node {
 
 struct tmpl {
 	struct arena arena;
+	bool late;              /* a macro file, as dbt renders it: see print */
 	char *file;
 	char *src;
 	size_t len;

@@ -537,6 +537,7 @@ struct tmpl *tmpl_parse_names(const char *file, const char *text, size_t len, co
 	memcpy(t->src, text, len);
 	t->src[len] = '\0';
 	t->len = len;
+	t->late = names->late;
 	struct parser ps = { .t = t, .funcs = names->funcs, .known = names->known, .known_ud = names->ud,
 			     .late = names->late, .err = err, .errlen = errlen };
 	/* Jinja's keep_trailing_newline is off (dbt leaves it so): one

@@ -323,6 +323,9 @@ static int render_list(struct tmpl_render *r, const struct node *n)
 				return -1;
 			if (v.kind == TV_UNDEF && v.s == tcond_false)
 				break; /* {{ x if c }}: Jinja prints nothing */
+			if (v.kind == TV_UNDEF && r->t->late)
+				break; /* macro files print an undefined name as nothing, as dbt
+					* does; packages rely on it */
 			if (v.kind == TV_UNDEF) {
 				tmpl_fail(r, n->line, "%s", v.s);
 				return -1;

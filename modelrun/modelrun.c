@@ -730,7 +730,7 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (optind >= argc) {
-		log_error("a command is needed: run, seed, compile, ls or graph");
+		log_error("a command is needed: run, seed, compile, ls, graph or deps");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
