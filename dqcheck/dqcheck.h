@@ -96,6 +96,7 @@ struct dq_test {
 	const struct dbt_project *project;
 	const struct dbt_test *origin;
 	char *macro_type;
+	char *fail_calc;      /* its config(fail_calc=), or NULL: count(*) */
 	const char **arg_keys;
 	yaml_node_t **arg_vals;
 	size_t nargs;

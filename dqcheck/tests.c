@@ -823,6 +823,7 @@ void dq_test_free(struct dq_test *t)
 		free(t->filter);
 		free(t->sql);
 		free(t->macro_type);
+		free(t->fail_calc);
 		free(t->arg_keys);
 		free(t->arg_vals);
 		free(t->where);

@@ -886,6 +886,7 @@ struct host_state {
 	struct ydoc *test_doc;
 	yaml_node_t *const *test_vals;
 	size_t test_nvals;
+	char **fail_calc;                  /* its config(fail_calc=...) */
 	bool generating;                   /* generate_*_name() of gen_node */
 	size_t gen_node;
 	const char *gen_custom;            /* its first argument, or NULL: none */
@@ -1432,6 +1433,11 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 			tmpl_fail(r, c->line, "config() takes keyword arguments only");
 			return -1;
 		}
+		for (size_t i = 0; h->fail_calc && i < c->nkw; i++)
+			if (strcmp(c->kwnames[i], "fail_calc") == 0 && c->kwargs[i].kind == TV_STR) {
+				free(*h->fail_calc);
+				*h->fail_calc = xstrdup(c->kwargs[i].s);
+			}
 		if (h->parsing && n)
 			for (size_t i = 0; i < c->nkw; i++)
 				if (config_set_tval(r, c, &n->cfg, c->kwnames[i], &c->kwargs[i]))
@@ -1671,10 +1677,11 @@ static bool is_ident_word(const char *s)
 
 int dbt_render_generic_test(const struct dbt_project *p, const char *type, enum dbt_test_on on, size_t target,
 			    const char *column, struct ydoc *d, const char *const *keys, yaml_node_t *const *vals,
-			    size_t nargs, const char *where, const struct dbt_render_opts *o, char **sql, char *err,
-			    size_t errlen)
+			    size_t nargs, const char *where, const struct dbt_render_opts *o, char **sql,
+			    char **fail_calc, char *err, size_t errlen)
 {
 	*sql = NULL;
+	*fail_calc = NULL;
 	const struct dbt_macro *m = dbt_generic_test_macro(p, type);
 	if (!m) {
 		seterr(err, errlen, "no generic test '%s'", type);
@@ -1721,7 +1728,7 @@ int dbt_render_generic_test(const struct dbt_project *p, const char *type, enum 
 	char *sub = where ? xasprintf("(select * from %s where %s) dbt_subquery", model.relation, where) : NULL;
 	model.where_subquery = sub;
 	struct host_state h = { .p = (struct dbt_project *)p, .node = NO_NODE, .opts = o, .test_model = &model,
-				.test_doc = d, .test_vals = vals, .test_nvals = nargs };
+				.test_doc = d, .test_vals = vals, .test_nvals = nargs, .fail_calc = fail_calc };
 	struct tmpl_host host = { host_call, host_global, &h };
 	rc = tmpl_render(t, &host, sql, NULL, err, errlen);
 	tmpl_free(t);

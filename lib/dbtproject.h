@@ -265,13 +265,14 @@ const struct dbt_macro *dbt_generic_test_macro(const struct dbt_project *p, cons
  * source, var or env_var is that call, a string with {{ or {% is rendered,
  * other values are passed as YAML gives them. With where (the test's
  * config), model is dbt's get_where_subquery(): "(select * from relation
- * where ...) dbt_subquery", a string. o's query function answers
+ * where ...) dbt_subquery", a string. *fail_calc is the config(fail_calc=)
+ * the macro gave (malloc'd), or NULL: count(*). o's query function answers
  * the macro's queries. Returns 0 with a malloc'd
  * *sql, or -1 with err. */
 int dbt_render_generic_test(const struct dbt_project *p, const char *type, enum dbt_test_on on, size_t target,
 			    const char *column, struct ydoc *d, const char *const *keys, yaml_node_t *const *vals,
-			    size_t nargs, const char *where, const struct dbt_render_opts *o, char **sql, char *err,
-			    size_t errlen);
+			    size_t nargs, const char *where, const struct dbt_render_opts *o, char **sql,
+			    char **fail_calc, char *err, size_t errlen);
 
 /* Quotes an identifier the way PQescapeIdentifier does (double quotes,
  * inner quotes doubled), for SQL made without a connection. Malloc'd. */

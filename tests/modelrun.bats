@@ -1133,8 +1133,13 @@ for r in json.load(open(sys.argv[1]))["results"]:
 	assert_failure 1
 	assert_stderr_line --partial "FAIL  accepted_values_customer_orders_customer__alice__bob: 1 failing row"
 	assert_stderr_line --partial "PASS  tax_is_applied: 0 failing rows"
+	# generic tests written as macros: the project's (tests/generic/) and
+	# dbt_utils', with its fail_calc
+	assert_stderr_line --partial "FAIL  is_positive_stg_orders_cents: 1 failing row"
+	assert_stderr_line --partial "PASS  dbt_utils_fewer_rows_than_customer_orders_ref_stg_orders_: 0 failing rows"
+	assert_stderr_line --partial "PASS  dbt_utils_equality_customer_orders_ref_customer_orders_: 0 failing rows"
 	verdicts_dqcheck <<<"$stderr" >mr.verdicts
-	assert_equal "$(wc -l <mr.verdicts)" 12
+	assert_equal "$(wc -l <mr.verdicts)" 17
 	need_dbt
 	dbt_in "$PWD" dbt_s seed >/dev/null
 	dbt_in "$PWD" dbt_s run >/dev/null
