@@ -6,6 +6,7 @@
  * model to collect config() calls, then reference resolution and a
  * depth-first search that both orders the graph and finds cycles. */
 #include "dbtproject.h"
+#include "dbtproject_int.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -39,8 +40,7 @@ static void free_strs(char **v, size_t n)
 	free(v);
 }
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
+void dbtp_seterr(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -70,7 +70,7 @@ char *dbt_quote_ident(const char *name)
 	return out;
 }
 
-static char *quote_relation(const char *schema, const char *ident)
+char *dbtp_quote_relation(const char *schema, const char *ident)
 {
 	char *s = dbt_quote_ident(schema), *i = dbt_quote_ident(ident);
 	char *r = xasprintf("%s.%s", s, i);
@@ -286,7 +286,7 @@ static int config_set(struct dbt_config *c, const char *key, const struct cval *
 		key++;
 	for (const char *const *u = unsupported_configs; *u; u++)
 		if (strcmp(*u, key) == 0) {
-			seterr(err, errlen, "%s:%zu: config '%s' is not supported by modelrun", w.file, w.line, key);
+			dbtp_seterr(err, errlen, "%s:%zu: config '%s' is not supported by modelrun", w.file, w.line, key);
 			return -1;
 		}
 	bool post;
@@ -314,7 +314,7 @@ static int config_set(struct dbt_config *c, const char *key, const struct cval *
 				c->on_configuration_change = (enum dbt_occ)i;
 				return 0;
 			}
-		seterr(err, errlen, "%s:%zu: on_configuration_change='%s' is not one of apply, continue, fail", w.file,
+		dbtp_seterr(err, errlen, "%s:%zu: on_configuration_change='%s' is not one of apply, continue, fail", w.file,
 		       w.line, v->s);
 		return -1;
 	}
@@ -327,7 +327,7 @@ static int config_set(struct dbt_config *c, const char *key, const struct cval *
 				c->materialized = (enum dbt_mat)i;
 				return 0;
 			}
-		seterr(err, errlen, "%s:%zu: materialized='%s' is not one of view, table, incremental, ephemeral, "
+		dbtp_seterr(err, errlen, "%s:%zu: materialized='%s' is not one of view, table, incremental, ephemeral, "
 		       "materialized_view",
 		       w.file, w.line, v->s);
 		return -1;
@@ -361,7 +361,7 @@ static int config_set(struct dbt_config *c, const char *key, const struct cval *
 	}
 	if (strcmp(key, "enabled") == 0) {
 		if (v->kind != CV_BOOL) {
-			seterr(err, errlen, "%s:%zu: config 'enabled' needs true or false", w.file, w.line);
+			dbtp_seterr(err, errlen, "%s:%zu: config 'enabled' needs true or false", w.file, w.line);
 			return -1;
 		}
 		c->enabled = v->b;
@@ -373,7 +373,7 @@ static int config_set(struct dbt_config *c, const char *key, const struct cval *
 		c->append_only = strcmp(v->s, "append") == 0;
 		c->merge = strcmp(v->s, "merge") == 0;
 		if (!c->append_only && !c->merge && strcmp(v->s, "delete+insert") != 0) {
-			seterr(err, errlen, "%s:%zu: incremental_strategy='%s' is not supported (append, delete+insert "
+			dbtp_seterr(err, errlen, "%s:%zu: incremental_strategy='%s' is not supported (append, delete+insert "
 			       "or merge)",
 			       w.file, w.line, v->s);
 			return -1;
@@ -391,7 +391,7 @@ static int config_set(struct dbt_config *c, const char *key, const struct cval *
 	}
 	if (strcmp(key, "distributed_replicated") == 0 || strcmp(key, "reference") == 0) {
 		if (v->kind != CV_BOOL) {
-			seterr(err, errlen, "%s:%zu: config '%s' needs true or false", w.file, w.line, key);
+			dbtp_seterr(err, errlen, "%s:%zu: config '%s' needs true or false", w.file, w.line, key);
 			return -1;
 		}
 		c->replicated = v->b;
@@ -403,10 +403,10 @@ static int config_set(struct dbt_config *c, const char *key, const struct cval *
 	 * does not change what SQL runs. */
 	return 0;
 want_string:
-	seterr(err, errlen, "%s:%zu: config '%s' needs a string", w.file, w.line, key);
+	dbtp_seterr(err, errlen, "%s:%zu: config '%s' needs a string", w.file, w.line, key);
 	return -1;
 want_list:
-	seterr(err, errlen, "%s:%zu: config '%s' needs a string or a list of strings", w.file, w.line, key);
+	dbtp_seterr(err, errlen, "%s:%zu: config '%s' needs a string or a list of strings", w.file, w.line, key);
 	return -1;
 }
 
@@ -469,7 +469,7 @@ static int yaml_indexes(struct dbt_config *c, struct ydoc *d, yaml_node_t *n, st
 	}
 	return 0;
 bad:
-	seterr(err, errlen, "%s:%zu: config 'indexes' needs a list of {columns: [...], unique: ..., type: ...}",
+	dbtp_seterr(err, errlen, "%s:%zu: config 'indexes' needs a list of {columns: [...], unique: ..., type: ...}",
 	       w.file, w.line);
 	return -1;
 }
@@ -488,7 +488,7 @@ static int yaml_hooks(struct dbt_config *c, bool post, struct ydoc *d, yaml_node
 		}
 		yaml_node_t *sql = ydoc_is_map(h) ? ydoc_get(d, h, "sql") : NULL;
 		if (!sql || !ydoc_is_scalar(sql) || !ydoc_str(sql)) {
-			seterr(err, errlen, "%s:%zu: a %s needs SQL text or {sql: ..., transaction: ...}", w.file,
+			dbtp_seterr(err, errlen, "%s:%zu: a %s needs SQL text or {sql: ..., transaction: ...}", w.file,
 			       ydoc_line(h), post ? "post-hook" : "pre-hook");
 			return -1;
 		}
@@ -517,7 +517,7 @@ static int config_set_yaml(struct dbt_config *c, const char *key, struct ydoc *d
 	if (strcmp(key, "indexes") == 0)
 		return yaml_indexes(c, d, n, w, err, errlen);
 	if (!ydoc_is_map(n)) {
-		seterr(err, errlen, "%s:%zu: config 'column_types' needs a mapping of column: type", w.file, w.line);
+		dbtp_seterr(err, errlen, "%s:%zu: config 'column_types' needs a mapping of column: type", w.file, w.line);
 		return -1;
 	}
 	for (size_t i = 0; i < ydoc_len(n); i++)
@@ -529,7 +529,7 @@ static int config_set_yaml(struct dbt_config *c, const char *key, struct ydoc *d
 static int config_apply_map(struct dbt_config *c, struct ydoc *d, yaml_node_t *m, char *err, size_t errlen)
 {
 	if (!ydoc_is_map(m)) {
-		seterr(err, errlen, "%s:%zu: 'config' must be a mapping", d->path, ydoc_line(m));
+		dbtp_seterr(err, errlen, "%s:%zu: 'config' must be a mapping", d->path, ydoc_line(m));
 		return -1;
 	}
 	for (size_t i = 0; i < ydoc_len(m); i++)
@@ -640,14 +640,14 @@ static const char *loaded_at_field(struct ydoc *d, yaml_node_t *entry)
 static int load_sources(struct dbt_project *p, struct ydoc *d, yaml_node_t *srcs, char *err, size_t errlen)
 {
 	if (!ydoc_is_seq(srcs)) {
-		seterr(err, errlen, "%s:%zu: 'sources' must be a list", d->path, ydoc_line(srcs));
+		dbtp_seterr(err, errlen, "%s:%zu: 'sources' must be a list", d->path, ydoc_line(srcs));
 		return -1;
 	}
 	for (size_t i = 0; i < ydoc_len(srcs); i++) {
 		yaml_node_t *s = ydoc_item(d, srcs, i);
 		yaml_node_t *name = ydoc_get(d, s, "name");
 		if (!name || !ydoc_str(name)) {
-			seterr(err, errlen, "%s:%zu: a source needs a name", d->path, ydoc_line(s));
+			dbtp_seterr(err, errlen, "%s:%zu: a source needs a name", d->path, ydoc_line(s));
 			return -1;
 		}
 		yaml_node_t *schema = ydoc_get(d, s, "schema"), *tables = ydoc_get(d, s, "tables");
@@ -657,7 +657,7 @@ static int load_sources(struct dbt_project *p, struct ydoc *d, yaml_node_t *srcs
 			yaml_node_t *tn = ydoc_get(d, t, "name"), *ident = ydoc_get(d, t, "identifier");
 			const char *tlaf = loaded_at_field(d, t);
 			if (!tn || !ydoc_str(tn)) {
-				seterr(err, errlen, "%s:%zu: a source table needs a name", d->path, ydoc_line(t));
+				dbtp_seterr(err, errlen, "%s:%zu: a source table needs a name", d->path, ydoc_line(t));
 				return -1;
 			}
 			struct dbt_source src = { 0 };
@@ -665,7 +665,7 @@ static int load_sources(struct dbt_project *p, struct ydoc *d, yaml_node_t *srcs
 			src.table_name = xstrdup(ydoc_str(tn));
 			src.schema = xstrdup(schema && ydoc_str(schema) ? ydoc_str(schema) : ydoc_str(name));
 			src.identifier = xstrdup(ident && ydoc_str(ident) ? ydoc_str(ident) : ydoc_str(tn));
-			src.relation = quote_relation(src.schema, src.identifier);
+			src.relation = dbtp_quote_relation(src.schema, src.identifier);
 			const char *lf = tlaf ? tlaf : laf;
 			src.loaded_at_field = lf ? xstrdup(lf) : NULL;
 			src.doc = d;
@@ -682,7 +682,7 @@ static int load_node_entries(struct dbt_project *p, struct ydoc *d, yaml_node_t 
 			     char *err, size_t errlen)
 {
 	if (!ydoc_is_seq(list)) {
-		seterr(err, errlen, "%s:%zu: '%s' must be a list", d->path, ydoc_line(list),
+		dbtp_seterr(err, errlen, "%s:%zu: '%s' must be a list", d->path, ydoc_line(list),
 		       kind == DBT_MODEL ? "models" : "seeds");
 		return -1;
 	}
@@ -690,7 +690,7 @@ static int load_node_entries(struct dbt_project *p, struct ydoc *d, yaml_node_t 
 		yaml_node_t *m = ydoc_item(d, list, i);
 		yaml_node_t *name = ydoc_get(d, m, "name");
 		if (!name || !ydoc_str(name)) {
-			seterr(err, errlen, "%s:%zu: an entry needs a name", d->path, ydoc_line(m));
+			dbtp_seterr(err, errlen, "%s:%zu: an entry needs a name", d->path, ydoc_line(m));
 			return -1;
 		}
 		long idx = dbt_find(p, ydoc_str(name));
@@ -797,7 +797,7 @@ static void scan_nodes(struct dbt_project *p, const struct origin *o, char **mod
 
 /* ---- var() values ---- */
 
-static struct tval yaml_tval(struct tmpl_render *r, struct ydoc *d, yaml_node_t *n)
+struct tval dbtp_yaml_tval(struct tmpl_render *r, struct ydoc *d, yaml_node_t *n)
 {
 	struct tval v = { .kind = TV_NONE };
 	if (ydoc_is_scalar(n)) { /* as dbt reads it: PyYAML, YAML 1.1 */
@@ -818,12 +818,12 @@ static struct tval yaml_tval(struct tmpl_render *r, struct ydoc *d, yaml_node_t 
 	v = ydoc_is_seq(n) ? tval_list_new(r, len) : tval_dict_new(r, len);
 	if (ydoc_is_seq(n)) {
 		for (size_t i = 0; i < len; i++)
-			v.items[i] = yaml_tval(r, d, ydoc_item(d, n, i));
+			v.items[i] = dbtp_yaml_tval(r, d, ydoc_item(d, n, i));
 	} else {
 		for (size_t i = 0; i < len; i++) {
 			struct tval k = tval_str(r, ydoc_str(ydoc_key(d, n, i)), strlen(ydoc_str(ydoc_key(d, n, i))));
 			v.keys[i] = k.s;
-			v.items[i] = yaml_tval(r, d, ydoc_value(d, n, i));
+			v.items[i] = dbtp_yaml_tval(r, d, ydoc_value(d, n, i));
 		}
 	}
 	return v;
@@ -870,33 +870,6 @@ static bool find_var(const struct dbt_project *p, size_t pkg, const char *name, 
 }
 
 /* ---- rendering hosts ---- */
-
-/* A relation given to a template (a generic test's model). */
-struct dbt_relation_arg {
-	const char *relation, *schema, *identifier;
-	const char *where_subquery;   /* or NULL */
-};
-
-struct host_state {
-	struct dbt_project *p;
-	size_t node;
-	struct stmt_result *results;       /* statement()'s, for load_result() */
-	/* a generic test's call: its model and arguments */
-	const struct dbt_relation_arg *test_model;
-	struct ydoc *test_doc;
-	yaml_node_t *const *test_vals;
-	size_t test_nvals;
-	char **fail_calc;                  /* its config(fail_calc=...) */
-	bool generating;                   /* generate_*_name() of gen_node */
-	size_t gen_node;
-	const char *gen_custom;            /* its first argument, or NULL: none */
-	bool parsing;                      /* parse-time render: collect */
-	const struct dbt_render_opts *opts;
-	bool any_ref;                      /* a hook: ref() may name any node */
-	char *err;
-	size_t errlen;
-	int rc;
-};
 
 static bool want_args(struct tmpl_render *r, const struct tmpl_call *c, size_t min, size_t max)
 {
@@ -1016,7 +989,7 @@ bad_index:
 
 /* A relation value: prints as "schema"."identifier" and has the
  * attributes dbt's Relation has in templates. */
-static struct tval relation_value(struct tmpl_render *r, const char *rel, const char *schema, const char *ident)
+struct tval dbtp_relation_value(struct tmpl_render *r, const char *rel, const char *schema, const char *ident)
 {
 	struct tval v = tval_str(r, rel, strlen(rel));
 	static const char *const keys[] = { "schema", "identifier", "name", "table", "database", "metadata",
@@ -1044,205 +1017,6 @@ static struct tval relation_value(struct tmpl_render *r, const char *rel, const 
 	return v;
 }
 
-#define NO_NODE ((size_t)-1) /* rendering a free-standing text (a test) */
-
-/* ---- queries while rendering: statement(), load_result(), run_query() ---- */
-
-struct stmt_result {
-	const char *name;
-	struct tval v;
-	struct stmt_result *next;
-};
-
-static struct tval rows_list(struct tmpl_render *r, const struct dbt_rows *q)
-{
-	struct tval rows = { .kind = TV_LIST, .n = q->nrows, .items = tval_alloc(r, q->nrows) };
-	for (size_t i = 0; i < q->nrows; i++) {
-		struct tval row = { .kind = TV_LIST, .tuple = true, .n = q->ncols, .items = tval_alloc(r, q->ncols) };
-		for (size_t k = 0; k < q->ncols; k++) {
-			const char *v = q->values[i * q->ncols + k];
-			struct tval *o = &row.items[k];
-			if (!v)
-				*o = (struct tval){ .kind = TV_NONE };
-			else if (q->kinds[k] == DBT_COL_NUMBER)
-				*o = (struct tval){ .kind = TV_NUM, .num = strtod(v, NULL), .real = strpbrk(v, ".eE") != NULL };
-			else if (q->kinds[k] == DBT_COL_BOOL)
-				*o = (struct tval){ .kind = TV_BOOL, .b = v[0] == 't' };
-			else
-				*o = tval_str(r, v, strlen(v));
-		}
-		rows.items[i] = row;
-	}
-	return rows;
-}
-
-/* A result as dbt's macros read it: dbt's load_result() gives a dict of
- * data (the rows, as tuples), table and response; table here is a dict of
- * rows, column_names and columns (name: the column's values), which is
- * as much of agate's Table as modelrun offers. */
-static struct tval result_value(struct tmpl_render *r, const struct dbt_rows *q, struct tval *table)
-{
-	struct tval rows = rows_list(r, q);
-	static const char *const tkeys[] = { "rows", "column_names", "columns" };
-	*table = (struct tval){ .kind = TV_DICT, .n = 3, .items = tval_alloc(r, 3), .keys = tval_alloc_keys(r, 3) };
-	struct tval names = { .kind = TV_LIST, .n = q->ncols, .items = tval_alloc(r, q->ncols) };
-	struct tval cols = { .kind = TV_DICT, .n = q->ncols, .items = tval_alloc(r, q->ncols),
-			     .keys = tval_alloc_keys(r, q->ncols) };
-	for (size_t k = 0; k < q->ncols; k++) {
-		names.items[k] = tval_str(r, q->names[k], strlen(q->names[k]));
-		cols.keys[k] = names.items[k].s;
-		cols.items[k] = (struct tval){ .kind = TV_LIST, .n = q->nrows, .items = tval_alloc(r, q->nrows) };
-		for (size_t i = 0; i < q->nrows; i++)
-			cols.items[k].items[i] = rows.items[i].items[k];
-	}
-	for (size_t i = 0; i < 3; i++)
-		table->keys[i] = tkeys[i];
-	table->items[0] = rows;
-	table->items[1] = names;
-	table->items[2] = cols;
-	static const char *const keys[] = { "data", "table", "response" };
-	struct tval d = { .kind = TV_DICT, .n = 3, .items = tval_alloc(r, 3), .keys = tval_alloc_keys(r, 3) };
-	for (size_t i = 0; i < 3; i++)
-		d.keys[i] = keys[i];
-	d.items[0] = rows;
-	d.items[1] = *table;
-	d.items[2] = tval_str(r, "OK", 2);
-	return d;
-}
-
-/* Runs sql through the render's query function. */
-static int run_sql(struct host_state *h, struct tmpl_render *r, int line, const char *what, const char *sql,
-		   struct dbt_rows *q)
-{
-	if (!h->opts || !h->opts->query) {
-		tmpl_fail(r, line, "%s() runs a query while compiling, which needs a connection: use modelrun run "
-			  "(modelrun compile has none)", what);
-		return -1;
-	}
-	char err[1024];
-	if (h->opts->query(h->opts->query_ud, sql, q, err, sizeof err)) {
-		tmpl_fail(r, line, "%s(): %s", what, err);
-		return -1;
-	}
-	return 0;
-}
-
-/* statement(name, fetch_result=false, auto_begin=true) called with a
- * body: runs the body's SQL (when the project is not being parsed, as
- * dbt's `execute`) and keeps the result for load_result(name). */
-static int call_statement(struct host_state *h, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
-{
-	const struct tval *name = c->nargs ? &c->args[0] : NULL, *caller = NULL;
-	for (size_t i = 0; i < c->nkw; i++) {
-		if (strcmp(c->kwnames[i], "caller") == 0)
-			caller = &c->kwargs[i];
-		else if (strcmp(c->kwnames[i], "name") == 0)
-			name = &c->kwargs[i];
-	}
-	*out = tval_str(r, "", 0);
-	if (!caller) {
-		tmpl_fail(r, c->line, "statement() is called as a block: {%% call statement('name') %%}...{%% endcall %%}");
-		return -1;
-	}
-	struct tval sql;
-	if (tmpl_call_func(r, caller, c->line, 0, NULL, &sql))
-		return -1;
-	if (h->parsing)
-		return 0;
-	struct dbt_rows q;
-	if (run_sql(h, r, c->line, "statement", sql.s, &q))
-		return -1;
-	struct stmt_result *s = (struct stmt_result *)tval_alloc(r, (sizeof *s + sizeof(struct tval) - 1) /
-									   sizeof(struct tval));
-	struct tval table;
-	s->name = name && name->kind == TV_STR ? name->s : "main";
-	s->v = result_value(r, &q, &table);
-	s->next = h->results;
-	h->results = s;
-	return 0;
-}
-
-/* adapter.get_columns_in_relation(relation): its columns in order, each
- * with name, column, quoted, data_type and dtype, as dbt's Column; an
- * empty list while the project is parsed, as dbt's parse gives. */
-static int columns_in_relation(struct host_state *h, struct tmpl_render *r, const struct tmpl_call *c,
-			       struct tval *out)
-{
-	const struct tval *rel = c->nargs == 1 ? &c->args[0] : NULL;
-	const struct tval *schema = rel ? tval_get(rel, "schema") : NULL, *ident = rel ? tval_get(rel, "identifier") : NULL;
-	if (!schema || !ident || schema->kind != TV_STR || ident->kind != TV_STR) {
-		tmpl_fail(r, c->line, "adapter.get_columns_in_relation() needs a relation (ref(), source(), this)");
-		return -1;
-	}
-	*out = (struct tval){ .kind = TV_LIST };
-	if (h->parsing)
-		return 0;
-	/* the relation's name as a regclass literal: identifiers quoted as
-	 * PQescapeIdentifier does, the literal's quotes doubled */
-	char *q = quote_relation(schema->s, ident->s);
-	struct buf sql = { 0 };
-	buf_adds(&sql, "select a.attname::text, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
-		       "where a.attrelid = to_regclass('");
-	for (const char *s = q; *s; s++) {
-		if (*s == '\'')
-			buf_addc(&sql, '\'');
-		buf_addc(&sql, *s);
-	}
-	buf_adds(&sql, "') and a.attnum > 0 and not a.attisdropped order by a.attnum");
-	free(q);
-	struct dbt_rows res;
-	int rc = run_sql(h, r, c->line, "adapter.get_columns_in_relation", buf_str(&sql), &res);
-	buf_free(&sql);
-	if (rc)
-		return -1;
-	static const char *const keys[] = { "name", "column", "quoted", "data_type", "dtype" };
-	*out = (struct tval){ .kind = TV_LIST, .n = res.nrows, .items = tval_alloc(r, res.nrows) };
-	for (size_t i = 0; i < res.nrows; i++) {
-		const char *name = res.values[i * 2], *type = res.values[i * 2 + 1];
-		struct tval col = { .kind = TV_DICT, .n = 5, .items = tval_alloc(r, 5), .keys = tval_alloc_keys(r, 5) };
-		for (size_t k = 0; k < 5; k++)
-			col.keys[k] = keys[k];
-		col.items[0] = tval_str(r, name, strlen(name));
-		col.items[1] = col.items[0];
-		char *quoted = dbt_quote_ident(name);
-		col.items[2] = tval_str(r, quoted, strlen(quoted));
-		free(quoted);
-		col.items[3] = tval_str(r, type, strlen(type));
-		col.items[4] = col.items[3];
-		out->items[i] = col;
-	}
-	return 0;
-}
-
-static int call_query(struct host_state *h, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
-{
-	if (strcmp(c->name, "adapter.get_columns_in_relation") == 0)
-		return columns_in_relation(h, r, c, out);
-	if (strcmp(c->name, "statement") == 0)
-		return call_statement(h, r, c, out);
-	if (c->nargs != 1 || c->args[0].kind != TV_STR) {
-		tmpl_fail(r, c->line, "%s() takes one string", c->name);
-		return -1;
-	}
-	if (strcmp(c->name, "load_result") == 0) {
-		*out = (struct tval){ .kind = TV_NONE };
-		for (struct stmt_result *s = h->results; s; s = s->next)
-			if (strcmp(s->name, c->args[0].s) == 0) {
-				*out = s->v;
-				break;
-			}
-		return 0;
-	}
-	/* run_query(sql): the table; none while parsing, as in dbt */
-	*out = (struct tval){ .kind = TV_NONE };
-	if (h->parsing)
-		return 0;
-	struct dbt_rows q;
-	if (run_sql(h, r, c->line, "run_query", c->args[0].s, &q))
-		return -1;
-	result_value(r, &q, out);
-	return 0;
-}
 
 /* ref(..., v=N) or version=N: modelrun has no versioned models, and dbt
  * refuses a version of an unversioned model, so it is refused here too. */
@@ -1274,57 +1048,6 @@ static size_t local_pkg(const struct host_state *h)
 	return h->node == NO_NODE ? DBT_PKG_ROOT : h->p->nodes[h->node].pkg;
 }
 
-static struct tval strs_value(struct tmpl_render *r, char **v, size_t n)
-{
-	struct tval l = { .kind = TV_LIST, .n = n, .items = tval_alloc(r, n) };
-	for (size_t i = 0; i < n; i++)
-		l.items[i] = tval_str(r, v[i], strlen(v[i]));
-	return l;
-}
-
-static struct tval dict_value(struct tmpl_render *r, const char *const *keys, size_t n)
-{
-	struct tval d = { .kind = TV_DICT, .n = n, .items = tval_alloc(r, n), .keys = tval_alloc_keys(r, n) };
-	for (size_t i = 0; i < n; i++)
-		d.keys[i] = keys[i];
-	return d;
-}
-
-static struct tval str_or_none(struct tmpl_render *r, const char *s)
-{
-	return s ? tval_str(r, s, strlen(s)) : (struct tval){ .kind = TV_NONE };
-}
-
-/* A node as generate_*_name() macros see it (dbt's node, as far as such
- * macros read it). */
-static struct tval node_value(struct tmpl_render *r, const struct dbt_node *n)
-{
-	static const char *const keys[] = { "name", "unique_id", "package_name", "resource_type", "path",
-					     "original_file_path", "fqn", "config", "alias", "schema", "version" };
-	static const char *const ckeys[] = { "materialized", "schema", "alias", "tags", "enabled", "database" };
-	struct tval d = dict_value(r, keys, sizeof keys / sizeof *keys);
-	struct tval c = dict_value(r, ckeys, sizeof ckeys / sizeof *ckeys);
-	const char *mat = dbt_mat_name(n->cfg.materialized);
-	c.items[0] = tval_str(r, mat, strlen(mat));
-	c.items[1] = str_or_none(r, n->cfg.schema);
-	c.items[2] = str_or_none(r, n->cfg.alias);
-	c.items[3] = strs_value(r, n->cfg.tags, n->cfg.ntags);
-	c.items[4] = (struct tval){ .kind = TV_BOOL, .b = n->cfg.enabled };
-	c.items[5] = (struct tval){ .kind = TV_NONE };
-	d.items[0] = tval_str(r, n->name, strlen(n->name));
-	d.items[1] = tval_str(r, n->unique_id, strlen(n->unique_id));
-	d.items[2] = tval_str(r, n->fqn[0], strlen(n->fqn[0]));
-	d.items[3] = str_or_none(r, n->kind == DBT_MODEL ? "model" : "seed");
-	d.items[4] = tval_str(r, n->path, strlen(n->path));
-	d.items[5] = d.items[4];
-	d.items[6] = strs_value(r, n->fqn, n->nfqn);
-	d.items[7] = c;
-	d.items[8] = str_or_none(r, n->cfg.alias ? n->cfg.alias : n->name);
-	d.items[9] = str_or_none(r, n->cfg.schema);
-	d.items[10] = (struct tval){ .kind = TV_NONE };
-	return d;
-}
-
 static struct dbt_ctx ctx_of(const struct host_state *h)
 {
 	return (struct dbt_ctx){ &h->p->macros, local_pkg(h), h->p->target_schema, !h->parsing };
@@ -1332,7 +1055,7 @@ static struct dbt_ctx ctx_of(const struct host_state *h)
 
 /* Parses a template of the project (a model, hook or test) that may call
  * the project's macros, as a node of package pkg sees them. */
-static struct tmpl *parse_dbt(const struct dbt_project *p, size_t pkg, const char *file, const char *text,
+struct tmpl *dbtp_parse(const struct dbt_project *p, size_t pkg, const char *file, const char *text,
 			      size_t len, char *err, size_t errlen)
 {
 	struct dbt_ctx x = { &p->macros, pkg, p->target_schema, false };
@@ -1340,7 +1063,7 @@ static struct tmpl *parse_dbt(const struct dbt_project *p, size_t pkg, const cha
 	return tmpl_parse_names(file, text, len, &names, err, errlen);
 }
 
-static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
+int dbtp_host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
 {
 	struct host_state *h = ud;
 	struct dbt_project *p = h->p;
@@ -1361,7 +1084,7 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 		if (h->parsing) {
 			/* relation names come later: a stand-in, as `this` */
 			add_parent_name(n, (size_t)idx);
-			*out = relation_value(r, name, h->p->target_schema, name);
+			*out = dbtp_relation_value(r, name, h->p->target_schema, name);
 			return 0;
 		}
 		bool known = !n || h->any_ref;
@@ -1383,7 +1106,7 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 			*out = tval_str(r, s, strlen(s));
 			return 0;
 		}
-		*out = relation_value(r, t->relation, t->schema, t->identifier);
+		*out = dbtp_relation_value(r, t->relation, t->schema, t->identifier);
 		return 0;
 	}
 	if (strcmp(c->name, "source") == 0) {
@@ -1403,7 +1126,7 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 				PUSH(n->sources, n->nsources, (size_t)idx);
 		}
 		const struct dbt_source *src = &p->sources[idx];
-		*out = relation_value(r, src->relation, src->schema, src->identifier);
+		*out = dbtp_relation_value(r, src->relation, src->schema, src->identifier);
 		return 0;
 	}
 	if (strcmp(c->name, "var") == 0) {
@@ -1412,7 +1135,7 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 		struct ydoc *d;
 		yaml_node_t *node;
 		if (find_var(p, local_pkg(h), c->args[0].s, &d, &node)) {
-			*out = yaml_tval(r, d, node);
+			*out = dbtp_yaml_tval(r, d, node);
 			return 0;
 		}
 		if (c->nargs == 2) {
@@ -1447,7 +1170,7 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 	}
 	if (strcmp(c->name, "statement") == 0 || strcmp(c->name, "load_result") == 0 ||
 	    strcmp(c->name, "run_query") == 0 || strcmp(c->name, "adapter.get_columns_in_relation") == 0)
-		return call_query(h, r, c, out);
+		return dbtp_call_query(h, r, c, out);
 	struct dbt_ctx x = ctx_of(h);
 	int rc = dbt_ctx_call(&x, r, c, out);
 	if (rc != 1)
@@ -1456,7 +1179,7 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 	return -1;
 }
 
-static int host_global(void *ud, struct tmpl_render *r, const char *name, int line, struct tval *out)
+int dbtp_host_global(void *ud, struct tmpl_render *r, const char *name, int line, struct tval *out)
 {
 	struct host_state *h = ud;
 	if (h->test_model && strncmp(name, "__modelrun_test_", 16) == 0) {
@@ -1464,12 +1187,12 @@ static int host_global(void *ud, struct tmpl_render *r, const char *name, int li
 		if (strcmp(k, "model") == 0) {
 			const struct dbt_relation_arg *m = h->test_model;
 			*out = m->where_subquery ? tval_str(r, m->where_subquery, strlen(m->where_subquery)) :
-						   relation_value(r, m->relation, m->schema, m->identifier);
+						   dbtp_relation_value(r, m->relation, m->schema, m->identifier);
 			return 0;
 		}
 		size_t i = strtoul(k, NULL, 10);
 		if (i < h->test_nvals) {
-			*out = yaml_tval(r, h->test_doc, h->test_vals[i]);
+			*out = dbtp_yaml_tval(r, h->test_doc, h->test_vals[i]);
 			return 0;
 		}
 	}
@@ -1478,7 +1201,7 @@ static int host_global(void *ud, struct tmpl_render *r, const char *name, int li
 			*out = h->gen_custom ? tval_str(r, h->gen_custom, strlen(h->gen_custom)) :
 					       (struct tval){ .kind = TV_NONE };
 		else
-			*out = node_value(r, &h->p->nodes[h->gen_node]);
+			*out = dbtp_node_value(r, &h->p->nodes[h->gen_node]);
 		return 0;
 	}
 	if (strcmp(name, "this") != 0 || h->node == NO_NODE) {
@@ -1487,9 +1210,9 @@ static int host_global(void *ud, struct tmpl_render *r, const char *name, int li
 	}
 	const struct dbt_node *n = &h->p->nodes[h->node];
 	if (!n->relation) /* parse time: relation names come later */
-		*out = relation_value(r, n->name, h->p->target_schema, n->name);
+		*out = dbtp_relation_value(r, n->name, h->p->target_schema, n->name);
 	else
-		*out = relation_value(r, n->relation, n->schema, n->identifier);
+		*out = dbtp_relation_value(r, n->relation, n->schema, n->identifier);
 	return 0;
 }
 
@@ -1509,10 +1232,10 @@ int dbt_render(const struct dbt_project *p, size_t node, const struct dbt_render
 	       char **sql, char *err, size_t errlen)
 {
 	struct host_state h = { .p = (struct dbt_project *)p, .node = node, .opts = o };
-	struct tmpl_host host = { host_call, host_global, &h };
+	struct tmpl_host host = { dbtp_host_call, dbtp_host_global, &h };
 	*sql = NULL;
 	if (!p->nodes[node].tmpl) {
-		seterr(err, errlen, "%s: not a model", p->nodes[node].name);
+		dbtp_seterr(err, errlen, "%s: not a model", p->nodes[node].name);
 		return -1;
 	}
 	int rc = tmpl_render(p->nodes[node].tmpl, &host, sql, NULL, err, errlen);
@@ -1526,12 +1249,12 @@ int dbt_render_hook(const struct dbt_project *p, size_t node, const char *text, 
 {
 	*sql = NULL;
 	const struct dbt_node *n = &p->nodes[node];
-	struct tmpl *t = parse_dbt(p, n->pkg, n->file, text, strlen(text), err, errlen);
+	struct tmpl *t = dbtp_parse(p, n->pkg, n->file, text, strlen(text), err, errlen);
 	if (!t)
 		return -1;
 	struct dbt_render_opts o = { .incremental = incremental };
 	struct host_state h = { .p = (struct dbt_project *)p, .node = node, .opts = &o, .any_ref = true };
-	struct tmpl_host host = { host_call, host_global, &h };
+	struct tmpl_host host = { dbtp_host_call, dbtp_host_global, &h };
 	int rc = tmpl_render(t, &host, sql, NULL, err, errlen);
 	tmpl_free(t);
 	return rc;
@@ -1541,198 +1264,14 @@ int dbt_render_text(const struct dbt_project *p, const char *file, const char *t
 		    char **sql, char *err, size_t errlen)
 {
 	*sql = NULL;
-	struct tmpl *t = parse_dbt(p, DBT_PKG_ROOT, file, text, len, err, errlen);
+	struct tmpl *t = dbtp_parse(p, DBT_PKG_ROOT, file, text, len, err, errlen);
 	if (!t)
 		return -1;
 	struct dbt_render_opts o = { 0 };
 	struct host_state h = { .p = (struct dbt_project *)p, .node = NO_NODE, .opts = &o };
-	struct tmpl_host host = { host_call, host_global, &h };
+	struct tmpl_host host = { dbtp_host_call, dbtp_host_global, &h };
 	int rc = tmpl_render(t, &host, sql, NULL, err, errlen);
 	tmpl_free(t);
-	return rc;
-}
-
-/* generate_<what>_name() of node i, when the project defines it (or its
- * default__ / postgres__ form, which dbt's dispatches to): *out is the
- * trimmed result, malloc'd; NULL when it does not, and dbt's default rule
- * (in C, for speed) applies. Returns 0, or -1 with err. */
-static int generate_name(struct dbt_project *p, size_t i, const char *what, const char *custom, char **out,
-			 char *err, size_t errlen)
-{
-	*out = NULL;
-	bool over = false;
-	static const char *const forms[] = { "generate_%s_name", "default__generate_%s_name",
-					     "postgres__generate_%s_name" };
-	char name[96];
-	for (int k = 0; k < 3 && !over; k++) {
-		snprintf(name, sizeof name, forms[k], what);
-		over = dbt_macros_get(&p->macros, DBT_PKG_ROOT, name) != NULL;
-	}
-	if (!over)
-		return 0;
-	char text[160];
-	snprintf(text, sizeof text, "{{ generate_%s_name(__modelrun_arg0, __modelrun_arg1) }}", what);
-	struct tmpl *t = parse_dbt(p, DBT_PKG_ROOT, p->nodes[i].file, text, strlen(text), err, errlen);
-	if (!t)
-		return -1;
-	struct host_state h = { .p = p, .node = NO_NODE, .generating = true, .gen_node = i, .gen_custom = custom };
-	struct tmpl_host host = { host_call, host_global, &h };
-	char *s;
-	int rc = tmpl_render(t, &host, &s, NULL, err, errlen);
-	tmpl_free(t);
-	if (rc)
-		return -1;
-	size_t b = 0, e = strlen(s);
-	while (b < e && strchr(" \t\r\n", s[b]))
-		b++;
-	while (e > b && strchr(" \t\r\n", s[e - 1]))
-		e--;
-	*out = xasprintf("%.*s", (int)(e - b), s + b);
-	free(s);
-	if (!**out) {
-		seterr(err, errlen, "%s: generate_%s_name() gave an empty name", p->nodes[i].path, what);
-		return -1;
-	}
-	return 0;
-}
-
-/* Where node i lives: dbt's default rules, or the project's
- * generate_schema_name / generate_alias_name / generate_database_name. */
-static int name_relation(struct dbt_project *p, size_t i, char *err, size_t errlen)
-{
-	struct dbt_node *n = &p->nodes[i];
-	char *db;
-	if (generate_name(p, i, "schema", n->cfg.schema, &n->schema, err, errlen) ||
-	    generate_name(p, i, "alias", n->cfg.alias, &n->identifier, err, errlen) ||
-	    generate_name(p, i, "database", NULL, &db, err, errlen))
-		return -1;
-	if (db) {
-		const char *cur = getenv("PGDATABASE");
-		bool same = cur && strcmp(cur, db) == 0;
-		if (!same && cur) {
-			seterr(err, errlen, "%s: generate_database_name() puts it in database '%s'; modelrun builds in "
-			       "the database it is connected to ('%s') only", n->path, db, cur);
-			free(db);
-			return -1;
-		}
-		free(db);
-	}
-	if (!n->schema)
-		n->schema = n->cfg.schema ? xasprintf("%s_%s", p->target_schema, n->cfg.schema) :
-					    xstrdup(p->target_schema);
-	if (!n->identifier)
-		n->identifier = xstrdup(n->cfg.alias ? n->cfg.alias : n->name);
-	n->relation = quote_relation(n->schema, n->identifier);
-	return 0;
-}
-
-const struct dbt_macro *dbt_generic_test_macro(const struct dbt_project *p, const char *type)
-{
-	const char *dot = strchr(type, '.');
-	char name[256];
-	if (!dot) {
-		snprintf(name, sizeof name, "test_%s", type);
-		return dbt_macros_resolve(&p->macros, DBT_PKG_ROOT, name);
-	}
-	char pkg[128];
-	if ((size_t)(dot - type) >= sizeof pkg)
-		return NULL;
-	snprintf(pkg, sizeof pkg, "%.*s", (int)(dot - type), type);
-	long k = dbt_macros_package(&p->macros, pkg);
-	snprintf(name, sizeof name, "test_%s", dot + 1);
-	return k < 0 ? NULL : dbt_macros_get(&p->macros, (size_t)k, name);
-}
-
-/* dbt's looks_like_func: a test argument written as a call, without
- * braces, is that call. */
-static bool looks_like_call(const char *s)
-{
-	while (*s == ' ' || *s == '\t')
-		s++;
-	static const char *const fns[] = { "ref", "source", "var", "env_var", NULL };
-	for (const char *const *f = fns; *f; f++) {
-		size_t n = strlen(*f);
-		if (strncmp(s, *f, n) != 0)
-			continue;
-		const char *q = s + n;
-		while (*q == ' ' || *q == '\t')
-			q++;
-		size_t len = strlen(q);
-		while (len && (q[len - 1] == ' ' || q[len - 1] == '\t'))
-			len--;
-		return *q == '(' && len > 2 && q[len - 1] == ')';
-	}
-	return false;
-}
-
-static bool is_ident_word(const char *s)
-{
-	if (!*s || !(isalpha((unsigned char)*s) || *s == '_'))
-		return false;
-	for (; *s; s++)
-		if (!(isalnum((unsigned char)*s) || *s == '_'))
-			return false;
-	return true;
-}
-
-int dbt_render_generic_test(const struct dbt_project *p, const char *type, enum dbt_test_on on, size_t target,
-			    const char *column, struct ydoc *d, const char *const *keys, yaml_node_t *const *vals,
-			    size_t nargs, const char *where, const struct dbt_render_opts *o, char **sql,
-			    char **fail_calc, char *err, size_t errlen)
-{
-	*sql = NULL;
-	*fail_calc = NULL;
-	const struct dbt_macro *m = dbt_generic_test_macro(p, type);
-	if (!m) {
-		seterr(err, errlen, "no generic test '%s'", type);
-		return -1;
-	}
-	struct dbt_relation_arg model;
-	const char *file;
-	if (on == DBT_TEST_ON_NODE) {
-		const struct dbt_node *n = &p->nodes[target];
-		model = (struct dbt_relation_arg){ n->relation, n->schema, n->identifier, NULL };
-		file = n->file;
-	} else {
-		const struct dbt_source *s = &p->sources[target];
-		model = (struct dbt_relation_arg){ s->relation, s->schema, s->identifier, NULL };
-		file = s->doc->path;
-	}
-	/* {{ pkg.test_name(model=..., column_name=..., arg=ref('x'), other=<value>) }} */
-	struct buf b = { 0 };
-	buf_printf(&b, "{{ %s.%s(model=__modelrun_test_model", p->macros.pkgs[m->pkg], m->name);
-	if (column) {
-		buf_adds(&b, ", column_name=");
-		json_string(&b, column);
-	}
-	int rc = 0;
-	for (size_t i = 0; i < nargs && !rc; i++) {
-		if (strcmp(keys[i], "column_name") == 0 || strcmp(keys[i], "model") == 0)
-			continue;
-		if (!is_ident_word(keys[i])) {
-			seterr(err, errlen, "%s:%zu: '%s' is not an argument name", d->path, ydoc_line(vals[i]), keys[i]);
-			rc = -1;
-			break;
-		}
-		const char *s = ydoc_is_scalar(vals[i]) ? ydoc_str(vals[i]) : NULL;
-		if (s && looks_like_call(s))
-			buf_printf(&b, ", %s=%s", keys[i], s);
-		else
-			buf_printf(&b, ", %s=__modelrun_test_%zu", keys[i], i);
-	}
-	buf_adds(&b, ") }}");
-	struct tmpl *t = rc ? NULL : parse_dbt(p, DBT_PKG_ROOT, file, buf_str(&b), b.len, err, errlen);
-	buf_free(&b);
-	if (!t)
-		return -1;
-	char *sub = where ? xasprintf("(select * from %s where %s) dbt_subquery", model.relation, where) : NULL;
-	model.where_subquery = sub;
-	struct host_state h = { .p = (struct dbt_project *)p, .node = NO_NODE, .opts = o, .test_model = &model,
-				.test_doc = d, .test_vals = vals, .test_nvals = nargs, .fail_calc = fail_calc };
-	struct tmpl_host host = { host_call, host_global, &h };
-	rc = tmpl_render(t, &host, sql, NULL, err, errlen);
-	tmpl_free(t);
-	free(sub);
 	return rc;
 }
 
@@ -1753,12 +1292,12 @@ static int visit_ref(void *ud, const char *fn, size_t nargs, const char *const *
 		return 0; /* computed: the parse-time render will see it if it runs */
 	long idx = dbt_find_in(s->p, nargs == 2 ? args[0] : NULL, args[nargs - 1]);
 	if (idx < 0 && nargs == 2) {
-		seterr(s->err, s->errlen, "%s:%d: ref('%s', '%s'): package '%s' has no model or seed called '%s'",
+		dbtp_seterr(s->err, s->errlen, "%s:%d: ref('%s', '%s'): package '%s' has no model or seed called '%s'",
 		       n->file, line, args[0], args[1], args[0], args[1]);
 		return -1;
 	}
 	if (idx < 0) {
-		seterr(s->err, s->errlen, "%s:%d: ref('%s'): no model or seed is called '%s'", n->file, line,
+		dbtp_seterr(s->err, s->errlen, "%s:%d: ref('%s'): no model or seed is called '%s'", n->file, line,
 		       args[nargs - 1], args[nargs - 1]);
 		return -1;
 	}
@@ -1775,7 +1314,7 @@ static int visit_source(void *ud, const char *fn, size_t nargs, const char *cons
 		return 0;
 	long idx = dbt_find_source(s->p, args[0], args[1]);
 	if (idx < 0) {
-		seterr(s->err, s->errlen, "%s:%d: source('%s', '%s') is not declared in any schema file", n->file,
+		dbtp_seterr(s->err, s->errlen, "%s:%d: source('%s', '%s') is not declared in any schema file", n->file,
 		       line, args[0], args[1]);
 		return -1;
 	}
@@ -1803,7 +1342,7 @@ static int dfs(struct dbt_project *p, size_t i, unsigned char *state, size_t *st
 			strncat(msg, " -> ", sizeof msg - strlen(msg) - 1);
 		}
 		strncat(msg, p->nodes[i].name, sizeof msg - strlen(msg) - 1);
-		seterr(err, errlen, "%s", msg);
+		dbtp_seterr(err, errlen, "%s", msg);
 		return -1;
 	}
 	state[i] = 1;
@@ -1827,7 +1366,7 @@ static int run_hooks(struct ydoc *d, yaml_node_t *root, const char *key, char **
 	for (size_t i = 0; i < count; i++) {
 		yaml_node_t *h = ydoc_is_seq(v) ? ydoc_item(d, v, i) : v;
 		if (!ydoc_is_scalar(h) || !ydoc_str(h)) {
-			seterr(err, errlen, "%s:%zu: '%s' needs SQL text or a list of them", d->path, ydoc_line(h), key);
+			dbtp_seterr(err, errlen, "%s:%zu: '%s' needs SQL text or a list of them", d->path, ydoc_line(h), key);
 			return -1;
 		}
 		PUSH(*out, *n, xstrdup(ydoc_str(h)));
@@ -1849,7 +1388,7 @@ static int load_project_file(struct dbt_project *p, const struct dbt_options *o,
 	yaml_node_t *root = ydoc_root(d);
 	yaml_node_t *name = root ? ydoc_get(d, root, "name") : NULL;
 	if (!root || !ydoc_is_map(root) || !name || !ydoc_str(name) || !ydoc_str(name)[0]) {
-		seterr(err, errlen, "%s:%zu: dbt_project.yml needs a 'name'", d->path, root ? ydoc_line(root) : 1);
+		dbtp_seterr(err, errlen, "%s:%zu: dbt_project.yml needs a 'name'", d->path, root ? ydoc_line(root) : 1);
 		return -1;
 	}
 	p->name = xstrdup(ydoc_str(name));
@@ -1885,7 +1424,7 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 		}
 		yaml_node_t *r = ydoc_root(p->cli_vars);
 		if (r && !ydoc_is_map(r)) {
-			seterr(err, errlen, "--vars: expected a mapping such as 'key: value'");
+			dbtp_seterr(err, errlen, "--vars: expected a mapping such as 'key: value'");
 			return -1;
 		}
 	}
@@ -1937,7 +1476,7 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 	for (size_t i = 0; i < p->nnodes; i++)
 		for (size_t j = i + 1; j < p->nnodes; j++)
 			if (strcmp(p->nodes[i].name, p->nodes[j].name) == 0) {
-				seterr(err, errlen, "%s and %s: two nodes are called '%s'", p->nodes[i].path,
+				dbtp_seterr(err, errlen, "%s and %s: two nodes are called '%s'", p->nodes[i].path,
 				       p->nodes[j].path, p->nodes[i].name);
 				goto out;
 			}
@@ -1968,7 +1507,7 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 		if (!root)
 			continue;
 		if (!ydoc_is_map(root)) {
-			seterr(err, errlen, "%s:%zu: a schema file must be a mapping", d->path, ydoc_line(root));
+			dbtp_seterr(err, errlen, "%s:%zu: a schema file must be a mapping", d->path, ydoc_line(root));
 			goto out;
 		}
 		yaml_node_t *v;
@@ -1988,7 +1527,7 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 		size_t len;
 		if (read_file(n->file, &text, &len, err, errlen))
 			goto out;
-		n->tmpl = parse_dbt(p, n->pkg, n->file, text, len, err, errlen);
+		n->tmpl = dbtp_parse(p, n->pkg, n->file, text, len, err, errlen);
 		free(text);
 		if (!n->tmpl)
 			goto out;
@@ -1996,7 +1535,7 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 		if (tmpl_calls(n->tmpl, "ref", visit_ref, &ss) || tmpl_calls(n->tmpl, "source", visit_source, &ss))
 			goto out;
 		struct host_state h = { .p = p, .node = i, .parsing = true };
-		struct tmpl_host host = { host_call, host_global, &h };
+		struct tmpl_host host = { dbtp_host_call, dbtp_host_global, &h };
 		char *sql;
 		if (tmpl_render(n->tmpl, &host, &sql, NULL, err, errlen)) {
 			name_the_model(n, err, errlen);
@@ -2009,17 +1548,17 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 		for (size_t k = 0; k < p->nodes[i].nparents; k++) {
 			struct dbt_node *t = &p->nodes[p->nodes[i].parents[k]];
 			if (p->nodes[i].cfg.enabled && !t->cfg.enabled) {
-				seterr(err, errlen, "%s: refers to '%s', which is disabled", p->nodes[i].path, t->name);
+				dbtp_seterr(err, errlen, "%s: refers to '%s', which is disabled", p->nodes[i].path, t->name);
 				goto out;
 			}
 		}
 	/* relation names */
 	for (size_t i = 0; i < p->nnodes; i++) {
 		struct dbt_node *n = &p->nodes[i];
-		if (name_relation(p, i, err, errlen))
+		if (dbtp_name_relation(p, i, err, errlen))
 			goto out;
 		if (n->kind == DBT_MODEL && n->cfg.materialized == MAT_SEED) {
-			seterr(err, errlen, "%s: materialized='seed' is for seeds only", n->path);
+			dbtp_seterr(err, errlen, "%s: materialized='seed' is for seeds only", n->path);
 			goto out;
 		}
 	}
