@@ -52,9 +52,27 @@ static const yaml_node_t *find_var(const struct dbt_project *p, const char *name
 	return ydoc_is_scalar(v) ? v : ydoc_is_scalar(ydoc_get(d, vars, name)) ? ydoc_get(d, vars, name) : NULL;
 }
 
+static struct dbt_ctx ctx_of(const struct host *h)
+{
+	return (struct dbt_ctx){ &h->p->macros, DBT_PKG_ROOT, h->p->target_schema, true, &h->p->target };
+}
+
+/* The project's macros (and target, execute), as modelrun sees them. */
+static int host_global(void *ud, struct tmpl_render *r, const char *name, int line, struct tval *out)
+{
+	struct dbt_ctx x = ctx_of(ud);
+	return dbt_ctx_global(&x, r, name, line, out);
+}
+
 static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
 {
 	struct host *h = ud;
+	if (strcmp(c->name, "ref") && strcmp(c->name, "source") && strcmp(c->name, "var") && strcmp(c->name, "config")) {
+		struct dbt_ctx x = ctx_of(h);
+		int rc = dbt_ctx_call(&x, r, c, out);
+		if (rc != 1)
+			return rc;
+	}
 	for (size_t i = 0; i < c->nargs && i < (strcmp(c->name, "var") ? c->nargs : 1); i++)
 		if (c->args[i].kind != TV_STR) {
 			tmpl_fail(r, c->line, "%s() needs string arguments", c->name);
@@ -149,24 +167,18 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 	return 0;
 }
 
-/* target, as models see it (the profile's output, or libpq's defaults) */
-static int host_global(void *ud, struct tmpl_render *r, const char *name, int line, struct tval *out)
-{
-	struct host *h = ud;
-	(void)line;
-	if (strcmp(name, "target") != 0)
-		return 1;
-	*out = dbt_target_value(r, &h->p->target);
-	return 0;
-}
-
-static const char *const host_funcs[] = { "ref", "source", "config", "var", NULL };
+static const char *const host_funcs[] = {
+	"ref", "source", "config", "var", "adapter.dispatch", "adapter.quote", "exceptions.raise_compiler_error",
+	"exceptions.warn", "log", NULL,
+};
 
 /* Renders text ("{{ ref('x') }}" or a singular test) into *out. Returns
  * 0, or -1 with the engine's "file:line: message" in msg. */
 static int render(struct host *h, const char *file, const char *text, char **out, char *msg, size_t msglen)
 {
-	struct tmpl *tp = tmpl_parse(file, text, strlen(text), host_funcs, msg, msglen);
+	struct dbt_ctx x = ctx_of(h);
+	struct tmpl_names names = { .funcs = host_funcs, .known = dbt_ctx_known, .ud = &x };
+	struct tmpl *tp = tmpl_parse_names(file, text, strlen(text), &names, msg, msglen);
 	if (!tp)
 		return -1;
 	struct tmpl_host th = { host_call, host_global, h };

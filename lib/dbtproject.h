@@ -57,6 +57,7 @@
 #include <stddef.h>
 
 #include "dbtprofile.h"
+#include "dbtmacros.h"
 #include "template.h"
 #include "ydoc.h"
 
@@ -196,8 +197,9 @@ struct dbt_config {
 struct dbt_node {
 	enum dbt_kind kind;
 	char *name;
-	char *unique_id;       /* "model.<project>.<name>" or "seed.<project>.<name>" */
-	char *path;            /* relative to the project dir: "models/staging/stg.sql" */
+	char *unique_id;       /* "model.<package>.<name>" or "seed.<package>.<name>" */
+	size_t pkg;            /* its package: DBT_PKG_ROOT, or a number in p->macros */
+	char *path;            /* relative to its project's dir: "models/staging/stg.sql" */
 	char *file;            /* the path as opened */
 	char **fqn;            /* project name, folders under the model path, name */
 	size_t nfqn;
@@ -265,6 +267,17 @@ struct dbt_test {
 	size_t line;
 };
 
+/* A package that `dbt deps` installed (dbt_packages/NAME), with its own
+ * dbt_project.yml. */
+struct dbt_package {
+	char *name;
+	char *dir;             /* as opened: "<project>/dbt_packages/dbt_utils" */
+	size_t pkg;            /* its number in the macro registry */
+	struct ydoc *doc;      /* its dbt_project.yml (vars, models:) */
+	char **model_paths, **seed_paths, **macro_paths;
+	size_t nmodel_paths, nseed_paths, nmacro_paths;
+};
+
 struct dbt_project {
 	char *dir;
 	char *name;
@@ -290,6 +303,11 @@ struct dbt_project {
 	size_t non_run_end;
 	struct dbt_profile *profile; /* profiles.yml's output, or NULL: PG* */
 	struct dbt_target target;    /* what {{ target }} is */
+	char **macro_paths;
+	size_t nmacro_paths;
+	struct dbt_package *packages;
+	size_t npackages;
+	struct dbt_macros macros; /* the project's, the packages' and built-ins */
 };
 
 struct dbt_options {
@@ -310,12 +328,30 @@ void dbt_project_free(struct dbt_project *p);
 
 /* The node named name, or -1. */
 long dbt_find(const struct dbt_project *p, const char *name);
+/* The node named name of package (a project name; NULL: any), or -1. */
+long dbt_find_in(const struct dbt_project *p, const char *package, const char *name);
 /* The source src.tbl, or -1. */
 long dbt_find_source(const struct dbt_project *p, const char *src, const char *tbl);
+
+/* What a query run while rendering gave: ncols names, nrows rows of
+ * ncols values (NULL for SQL null), each column's kind. Owned by the
+ * caller of the query function, valid until its next call. */
+enum dbt_col_kind { DBT_COL_TEXT, DBT_COL_NUMBER, DBT_COL_BOOL };
+struct dbt_rows {
+	size_t ncols, nrows;
+	const char *const *names;
+	const enum dbt_col_kind *kinds;
+	const char *const *values;   /* row-major */
+};
 
 /* How a model's ref(), source(), this, var(), config() and
  * is_incremental() answer during dbt_render(). */
 struct dbt_render_opts {
+	/* Runs sql for statement() and run_query(); NULL when there is no
+	 * connection (modelrun compile), and they are errors. Returns 0 with
+	 * *rows, or -1 with err. */
+	int (*query)(void *ud, const char *sql, struct dbt_rows *rows, char *err, size_t errlen);
+	void *query_ud;
 	bool incremental;     /* what is_incremental() returns */
 	/* Called for a ref() to an ephemeral model; returns the text that
 	 * stands for it (e.g. "__dbt__cte__name"); NULL: the default name. */
@@ -349,16 +385,40 @@ struct dbt_extra_host {
 	void *ud;
 };
 
-/* dbt_render_text() with x's functions and globals besides the
- * project's. */
+/* dbt_render_text() as the root project's code, with execute true, o's
+ * query function answering statement() and run_query() (NULL: none), and
+ * x's functions and globals before the project's (x may be NULL). The
+ * project's macros (and packages' as pkg.name) are callable. */
 int dbt_render_text_ex(const struct dbt_project *p, const char *file, const char *text, size_t len,
-		       const struct dbt_extra_host *x, char **sql, char *err, size_t errlen);
+		       const struct dbt_render_opts *o, const struct dbt_extra_host *x, char **sql, char *err,
+		       size_t errlen);
 
 /* Renders a hook of node (a pre_hook or post_hook) as the model sees it:
  * this, ref() (to any node), source(), var(), and is_incremental()
  * answering incremental. Returns 0 with a malloc'd *sql, or -1 with err. */
 int dbt_render_hook(const struct dbt_project *p, size_t node, const char *text, bool incremental, char **sql,
 		    char *err, size_t errlen);
+
+/* The macro of a generic test written as a macro, as dbt finds it: for
+ * "pkg.name", package pkg's test_name; for "name", the root project's
+ * test_name or a built-in's. NULL when there is none. */
+const struct dbt_macro *dbt_generic_test_macro(const struct dbt_project *p, const char *type);
+
+/* Renders generic test type (see above) on node or source target of
+ * dbt_test_on on, as dbt does: the macro is called with model (the
+ * relation), column_name when column is not NULL, and the arguments in the
+ * mapping args of d (NULL: none): a string that looks like a call of ref,
+ * source, var or env_var is that call, a string with {{ or {% is rendered,
+ * other values are passed as YAML gives them. With where (the test's
+ * config), model is dbt's get_where_subquery(): "(select * from relation
+ * where ...) dbt_subquery", a string. *fail_calc is the config(fail_calc=)
+ * the macro gave (malloc'd), or NULL: count(*). o's query function answers
+ * the macro's queries. Returns 0 with a malloc'd
+ * *sql, or -1 with err. */
+int dbt_render_generic_test(const struct dbt_project *p, const char *type, enum dbt_test_on on, size_t target,
+			    const char *column, struct ydoc *d, const char *const *keys, yaml_node_t *const *vals,
+			    size_t nargs, const char *where, const struct dbt_render_opts *o, char **sql,
+			    char **fail_calc, char *err, size_t errlen);
 
 /* Quotes an identifier the way PQescapeIdentifier does (double quotes,
  * inner quotes doubled), for SQL made without a connection. Malloc'd. */

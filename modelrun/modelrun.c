@@ -27,6 +27,7 @@
 
 #include "args.h"
 #include "buf.h"
+#include "dbtpackages.h"
 #include "exitcode.h"
 #include "json.h"
 #include "log.h"
@@ -39,7 +40,7 @@
 
 static void usage(FILE *to)
 {
-	fputs("usage: modelrun run|seed|snapshot|compile|ls|graph|docs generate [--project-dir DIR]\n"
+	fputs("usage: modelrun run|seed|snapshot|compile|ls|graph|deps|docs generate [--project-dir DIR]\n"
 	      "                [--schema S] [-d CONNINFO] [-s SELECTOR]... [--exclude SELECTOR]...\n"
 	      "                [--threads N] [--vars YAML] [--full-refresh] [--no-wait]\n"
 	      "                [--profiles-dir DIR] [--profile NAME] [--target NAME]\n"
@@ -60,6 +61,8 @@ static void help(void)
 	      "  compile                  write compiled SQL under target/compiled/ (no database)\n"
 	      "  ls                       list the selected nodes, one per line\n"
 	      "  graph                    print the dependency graph as Graphviz DOT\n"
+	      "  deps                     list the packages packages.yml names that are not installed in\n"
+	      "                           dbt_packages/ (modelrun cannot download: install them with dbt deps)\n"
 	      "  docs generate            write the docs site: target/index.html, target/docs/dag.svg\n"
 	      "                           (and target/manifest.json, as run, seed and compile do)\n\n"
 	      "      --project-dir DIR    the project (holding dbt_project.yml); default .\n"
@@ -83,8 +86,9 @@ static void help(void)
 	      "  -v, --verbose            more detail on stderr\n"
 	      "  -h, --help               this help\n"
 	      "  -V, --version            version\n\n"
-	      "Exit status: 0 success, 1 a model, seed or snapshot failed (run-operation: the macro failed),\n"
-	      "2 usage error (run-operation: no such macro), 3 operational failure.\n",
+	      "Exit status: 0 success, 1 a model, seed or snapshot failed (run-operation: the macro failed;\n"
+	      "deps: a package is missing), 2 usage error (run-operation: no such macro), 3 operational\n"
+	      "failure.\n",
 	      stdout);
 }
 
@@ -669,7 +673,7 @@ static int cmd_compile(struct dbt_project *p, const bool *selected, const char *
 		if (!selected[i] || n->kind != DBT_MODEL)
 			continue;
 		char err[1024], *sql;
-		if (n->error || mr_compile(p, i, false, &sql, err, sizeof err)) {
+		if (n->error || mr_compile(p, NULL, i, false, &sql, err, sizeof err)) {
 			/* as dbt: every model's error, and the others compiled */
 			log_error("%s", n->error ? n->error : err);
 			failed++;
@@ -679,7 +683,8 @@ static int cmd_compile(struct dbt_project *p, const bool *selected, const char *
 		sql = xrealloc(sql, len + 2);
 		sql[len] = '\n';
 		sql[len + 1] = '\0';
-		files[count].path = xasprintf("%s/target/compiled/%s/%s", p->dir, p->name, n->path);
+		/* under the name of the node's package, as dbt writes them */
+		files[count].path = xasprintf("%s/target/compiled/%s/%s", p->dir, n->fqn[0], n->path);
 		files[count++].text = sql;
 		by_node[i] = sql;
 		if (make_parents(files[count - 1].path) != 0) {
@@ -870,7 +875,8 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (optind >= argc) {
-		log_error("a command is needed: run, seed, snapshot, run-operation, compile, ls, graph or docs generate");
+		log_error("a command is needed: run, seed, snapshot, run-operation, compile, ls, graph, deps or "
+			  "docs generate");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -900,11 +906,12 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		return EXIT_USAGE;
 	}
 	static const char *const commands[] = { "run", "seed", "snapshot", "run-operation", "compile", "ls", "graph",
-						"docs", NULL };
+						"deps", "docs", NULL };
 	for (const char *const *k = commands; *k; k++)
 		if (strcmp(*k, o->command) == 0)
 			return -1;
-	log_error("unknown command \"%s\" (run, seed, snapshot, run-operation, compile, ls, graph or docs generate)", o->command);
+	log_error("unknown command \"%s\" (run, seed, snapshot, run-operation, compile, ls, graph, deps or docs "
+		  "generate)", o->command);
 	usage(stderr);
 	return EXIT_USAGE;
 }
@@ -939,10 +946,44 @@ static int select_nodes(const struct dbt_project *p, const struct opts *o, bool 
 	return 0;
 }
 
+/* modelrun deps: what packages.yml asks for against what is installed.
+ * Missing names go to stdout, one a line; exit 1 when any is missing. */
+static int cmd_deps(const struct opts *o)
+{
+	char err[2048];
+	struct dbt_deps d;
+	if (dbt_deps_read(o->dir, &d, err, sizeof err)) {
+		log_error("%s", err);
+		dbt_deps_free(&d);
+		return EXIT_OPER;
+	}
+	if (!d.file)
+		log_info("no packages.yml or dependencies.yml: the project needs no packages");
+	else
+		log_info("modelrun cannot download packages; it uses what \"dbt deps\" installed in %s/", d.install_path);
+	for (size_t i = 0; i < d.nwanted; i++) {
+		bool missing = false;
+		for (size_t k = 0; k < d.nmissing; k++)
+			missing |= strcmp(d.missing[k], d.wanted[i]) == 0;
+		log_info("%s: %s", d.wanted[i], missing ? "missing" : "installed");
+		if (missing)
+			printf("%s\n", d.wanted[i]);
+	}
+	int status = d.nmissing ? 1 : 0;
+	if (d.nmissing)
+		log_error("%zu of the %zu packages %s lists are not installed: run \"dbt deps\" where the packages "
+			  "can be downloaded",
+			  d.nmissing, d.nwanted, d.file);
+	dbt_deps_free(&d);
+	return status;
+}
+
 /* Loads the project, selects its nodes and runs the command on them. */
 static int run_command(const struct opts *o)
 {
 	char err[2048];
+	if (strcmp(o->command, "deps") == 0)
+		return cmd_deps(o);
 	struct dbt_project p;
 	struct dbt_options po = { .dir = o->dir, .target_schema = o->schema, .vars = o->vars,
 				  .profiles_dir = o->profiles_dir, .profile = o->profile, .target = o->target,

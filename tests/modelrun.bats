@@ -96,10 +96,10 @@ same_relation() {
 	assert_output ""
 	assert_equal "$(printf '%s\n' "$stderr" | head -1)" "modelrun: unknown option '--bogus'"
 	assert_equal "$(printf '%s\n' "$stderr" | sed -n 2p)" \
-		"usage: modelrun run|seed|snapshot|compile|ls|graph|docs generate [--project-dir DIR]"
+		"usage: modelrun run|seed|snapshot|compile|ls|graph|deps|docs generate [--project-dir DIR]"
 	run --separate-stderr "$BIN/modelrun"
 	assert_failure 2
-	assert_equal "$(printf '%s\n' "$stderr" | head -1)" "modelrun: a command is needed: run, seed, snapshot, run-operation, compile, ls, graph or docs generate"
+	assert_equal "$(printf '%s\n' "$stderr" | head -1)" "modelrun: a command is needed: run, seed, snapshot, run-operation, compile, ls, graph, deps or docs generate"
 	run --separate-stderr "$BIN/modelrun" run --threads 0
 	assert_failure 2
 	assert_equal "$stderr" "modelrun: --threads: 0 is out of range (1 to 64)"
@@ -2344,4 +2344,188 @@ statuses() {
 			union all ($(printf "$q" dbt_sales) except all $(printf "$q" mr_sales))) x")" 0
 		assert_equal "$(sql -c "select count(*) from mr_sales.$m")" "$(sql -c "select count(*) from dbt_sales.$m")"
 	done
+}
+
+# ---- macros, packages and adapter.dispatch (issue 17) ----
+
+# The packages dbt_utils and dbt_date as `dbt deps` installs them: the
+# shared/dbt-packages folder beside the repository's checkout (or the
+# worktrees' folder), else /work/shared/dbt-packages; ELT_DBT_PACKAGES
+# names another place. Tests that need them skip without them.
+DBT_PACKAGES=${ELT_DBT_PACKAGES:-}
+if [ -z "$DBT_PACKAGES" ]; then
+	for d in "$REPO/../shared/dbt-packages" "$REPO/../../shared/dbt-packages" /work/shared/dbt-packages; do
+		[ -d "$d/dbt_utils" ] && { DBT_PACKAGES=$d; break; }
+	done
+fi
+
+need_packages() {
+	[ -n "$DBT_PACKAGES" ] && [ -d "$DBT_PACKAGES/dbt_utils" ] && [ -d "$DBT_PACKAGES/dbt_date" ] ||
+		skip "no dbt_utils and dbt_date (shared/dbt-packages; or set ELT_DBT_PACKAGES)"
+}
+
+# macro_shop: the macros project, with its packages installed as `dbt
+# deps` would: dbt_utils, dbt_date and its own macro_pkg (a local package).
+macro_shop() {
+	need_packages
+	cp -r "$DATA/dbt/macros_pkg" ./macros_pkg
+	project macros
+	mkdir -p dbt_packages
+	cp -r "$DBT_PACKAGES/dbt_utils" "$DBT_PACKAGES/dbt_date" dbt_packages/
+	cp -r ../macros_pkg dbt_packages/macro_pkg
+}
+
+# verdicts: "name status" lines, sorted, from dqcheck's output (stdin)
+verdicts_dqcheck() {
+	sed -n 's/^\(PASS\|FAIL\|WARN\|ERROR\) *\([^:]*\):.*/\2 \1/p' | awk '{ print $1, tolower($2) }' | sort
+}
+
+# ... and from dbt's target/run_results.json (file $1)
+verdicts_dbt() {
+	python3 -c '
+import json, sys
+for r in json.load(open(sys.argv[1]))["results"]:
+    if r["unique_id"].startswith("test."):
+        print(r["unique_id"].split(".")[2], r["status"])' "$1" | sort
+}
+
+@test "modelrun builds a project of macros, dispatch, dbt_utils, dbt_date and a package as dbt does" {
+	macro_shop
+	run --separate-stderr "$BIN/modelrun" seed
+	assert_success
+	run --separate-stderr "$BIN/modelrun" run
+	assert_success
+	assert_stderr_line "modelrun: done in $(sed -n 's/.*done in \([0-9.]*\) s.*/\1/p' <<<"$stderr" | tail -n 1) s: 4 ok, 0 failed, 0 skipped"
+	# generate_schema_name and generate_alias_name of the project decide
+	# where each node goes; the package's disabled model is not built
+	assert_equal "$(sql -c "select string_agg(table_schema || '.' || table_name, ' ' order by table_schema || '.' || table_name) from information_schema.tables where table_schema like 'analytics%'")" \
+		"analytics.a_calendar_days analytics.raw_orders analytics.stg_orders analytics__marts.customer_orders analytics_pkgs.pkg_numbers"
+	# the package's model sees the root's var scoped to it and its own
+	assert_equal "$(sql -c "select string_agg(scaled::text, ',' order by n) from analytics_pkgs.pkg_numbers")" "13,16,19"
+	assert_equal "$(sql -c "select amount, amount_whole, amount_with_tax, quoted, first_tag, last_tag from analytics.stg_orders where id = 3")" \
+		"100.00|100|120.000|it's|a|d"
+	need_dbt
+	dbt_in "$PWD" dbt_s seed >/dev/null
+	dbt_in "$PWD" dbt_s run >/dev/null
+	same_relation analytics.stg_orders dbt_s.stg_orders
+	same_relation analytics__marts.customer_orders dbt_s__marts.customer_orders
+	same_relation analytics.a_calendar_days dbt_s.a_calendar_days
+	same_relation analytics_pkgs.pkg_numbers dbt_s_pkgs.pkg_numbers
+}
+
+@test "dqcheck gives dbt test's verdicts on the macros project, a singular test calling macros included" {
+	macro_shop
+	"$BIN/modelrun" seed -q
+	"$BIN/modelrun" run -q
+	run --separate-stderr "$BIN/dqcheck"
+	assert_failure 1
+	assert_stderr_line --partial "FAIL  accepted_values_customer_orders_customer__alice__bob: 1 failing row"
+	assert_stderr_line --partial "PASS  tax_is_applied: 0 failing rows"
+	# generic tests written as macros: the project's (tests/generic/) and
+	# dbt_utils', with its fail_calc
+	assert_stderr_line --partial "FAIL  is_positive_stg_orders_cents: 1 failing row"
+	assert_stderr_line --partial "PASS  dbt_utils_fewer_rows_than_customer_orders_ref_stg_orders_: 0 failing rows"
+	assert_stderr_line --partial "PASS  dbt_utils_equality_customer_orders_ref_customer_orders_: 0 failing rows"
+	verdicts_dqcheck <<<"$stderr" >mr.verdicts
+	assert_equal "$(wc -l <mr.verdicts)" 17
+	need_dbt
+	dbt_in "$PWD" dbt_s seed >/dev/null
+	dbt_in "$PWD" dbt_s run >/dev/null
+	run dbt_in "$PWD" dbt_s test
+	assert_failure
+	verdicts_dbt "$PWD.dbt/target/run_results.json" >dbt.verdicts
+	diff -u dbt.verdicts mr.verdicts
+}
+
+@test "adapter.dispatch, pkg.macro, dbt.macro and package vars find what dbt finds" {
+	cp -r "$DATA/dbt/dispatch_pkg" ./dispatch_pkg
+	project dispatch
+	mkdir -p dbt_packages
+	cp -r ../dispatch_pkg dbt_packages/disp_pkg
+	run --separate-stderr "$BIN/modelrun" compile
+	assert_success
+	run cat target/compiled/disp/models/m1.sql
+	assert_line "-- bare date_trunc: root_date_trunc(day, x)"
+	assert_line "-- dbt.date_trunc: date_trunc('day', x)"
+	assert_line "-- dbt.dateadd: root_default_dateadd"
+	assert_line "-- bare type_int: integer"
+	assert_line "-- disp_pkg.b: disp_pkg.b"
+	assert_line "-- a package macro's vars, from a root model: root_global/-/-"
+	assert_line "-- disp: disp_pkg.default__thing"
+	assert_line "-- disp2: root.default__thing2"
+	assert_line "-- search_order: disp_pkg.default__ordered_thing"
+	assert_line "-- no namespace: root.default__in_root_only"
+	run cat target/compiled/disp_pkg/models/pm.sql
+	assert_line "-- vars: root_global/root_scoped_for_pkg/pkg_own3"
+	assert_line "-- bare sibling macro: disp_pkg.b"
+	need_dbt
+	dbt_in "$PWD" dbt_s compile >/dev/null
+	for f in disp/models/m1.sql disp_pkg/models/pm.sql; do
+		diff <(cat "$PWD.dbt/target/compiled/$f"; echo) "target/compiled/$f"
+	done
+}
+
+@test "modelrun deps lists the packages that are not installed; a load names dbt deps" {
+	cp -r "$DATA/dbt/dispatch_pkg" ./dispatch_pkg
+	project dispatch
+	printf '  - package: dbt-labs/dbt_utils\n    version: 1.3.3\n' >>packages.yml
+	run --separate-stderr "$BIN/modelrun" deps
+	assert_failure 1
+	assert_output "$(printf 'disp_pkg\ndbt_utils')"
+	assert_stderr_line 'modelrun: modelrun cannot download packages; it uses what "dbt deps" installed in dbt_packages/'
+	assert_stderr_line "modelrun: disp_pkg: missing"
+	run --separate-stderr "$BIN/modelrun" compile
+	assert_failure 3
+	assert_stderr_line "modelrun: ./packages.yml lists 2 package(s) not installed in dbt_packages/: disp_pkg, dbt_utils; run \"dbt deps\" to install them (modelrun cannot download packages: \"modelrun deps\" lists what is missing)"
+	mkdir -p dbt_packages/dbt_utils
+	printf 'name: dbt_utils\n' >dbt_packages/dbt_utils/dbt_project.yml
+	cp -r ../dispatch_pkg dbt_packages/disp_pkg
+	run --separate-stderr "$BIN/modelrun" deps
+	assert_success
+	assert_output ""
+	assert_stderr_line "modelrun: dbt_utils: installed"
+}
+
+@test "a macro's error names the macro's file and line; an unknown macro names the model's" {
+	mkdir -p p/models p/macros
+	printf 'name: mac\nconfig-version: 2\n' >p/dbt_project.yml
+	printf '{%% macro outer() %%}\n  {{ inner(1) }}\n{%% endmacro %%}\n{%% macro inner(x) %%}\n{{ x }} {{ nope() }}\n{%% endmacro %%}\n' >p/macros/m.sql
+	printf 'select {{ outer() }} as x\n' >p/models/a.sql
+	run --separate-stderr "$BIN/modelrun" compile --project-dir p
+	assert_failure
+	assert_stderr_line --partial "p/macros/m.sql:5: undefined macro or function 'nope()'"
+	printf 'select 1 as x\n\n{{ not_a_macro() }}\n' >p/models/a.sql
+	run --separate-stderr "$BIN/modelrun" compile --project-dir p
+	assert_failure 3
+	assert_stderr_line "modelrun: p/models/a.sql:3: unsupported construct: function 'not_a_macro()' (not in modelrun's Jinja subset)"
+	# a second macro of one name in a project, as dbt refuses it
+	printf '{%% macro outer() %%}2{%% endmacro %%}\n' >p/macros/z.sql
+	run --separate-stderr "$BIN/modelrun" compile --project-dir p
+	assert_failure 3
+	assert_stderr_line --partial "p/macros/z.sql:1: macro 'outer' is defined twice in package 'mac'"
+}
+
+@test "ref() takes a package name, and refuses a version as dbt does for an unversioned model" {
+	cp -r "$DATA/dbt/dispatch_pkg" ./dispatch_pkg
+	project dispatch
+	mkdir -p dbt_packages
+	cp -r ../dispatch_pkg dbt_packages/disp_pkg
+	printf "select * from {{ ref('disp_pkg', 'pm') }}\n" >models/m2.sql
+	run --separate-stderr "$BIN/modelrun" run
+	assert_success
+	assert_equal "$(sql -c "select x from analytics.m2")" 1
+	printf "select * from {{ ref('disp', 'pm') }}\n" >models/m2.sql
+	run --separate-stderr "$BIN/modelrun" compile
+	assert_failure 3
+	assert_stderr_line "modelrun: models/m2.sql:1: ref('disp', 'pm'): package 'disp' has no model or seed called 'pm'"
+	printf "select * from {{ ref('pm', v=2) }}\n" >models/m2.sql
+	run --separate-stderr "$BIN/modelrun" compile
+	assert_failure 3
+	assert_stderr_line --partial "ref('pm', v=2): 'pm' has no version 2"
+	# the root project disables a package's model: it is not built
+	printf "models:\n  disp_pkg:\n    pm:\n      +enabled: false\n" >>dbt_project.yml
+	printf "select 1 as y\n" >models/m2.sql
+	run --separate-stderr "$BIN/modelrun" ls
+	assert_success
+	refute_output --partial pm
 }
