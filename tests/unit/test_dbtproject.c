@@ -326,6 +326,8 @@ static void snapshots_are_nodes(void)
 	CHECK(dbt_project_load(&p, &o, err, sizeof err) != 0);
 	CHECK_STR(err, strlen(err), "snapshots/s.sql:6: snapshot never_closed has no {% endsnapshot %}");
 	dbt_project_free(&p);
+}
+
 /* The macro registry without a project: a bare name, pkg.name and
  * adapter.dispatch's order, the root's dispatch: config first. */
 static void macro_lookup_and_dispatch_order(void)
