@@ -1658,7 +1658,7 @@ snap_both() {
 	# each query commits on its own: what ran before the failure stays
 	run --separate-stderr "$BIN/modelrun" run-operation fail_half_way
 	assert_failure 1
-	assert_equal "$stderr" "modelrun: error while running operation fail_half_way: macros/operations.sql:19: run_query: division by zero"
+	assert_equal "$stderr" "modelrun: error while running operation fail_half_way: macros/operations.sql:19: run_query(): division by zero"
 	assert_equal "$(sql -c "select count(*) from public.events where event = 'before'")" 1
 	run --separate-stderr "$BIN/modelrun" run-operation no_such_macro
 	assert_failure 2
@@ -2528,4 +2528,40 @@ for r in json.load(open(sys.argv[1]))["results"]:
 	run --separate-stderr "$BIN/modelrun" ls
 	assert_success
 	refute_output --partial pm
+}
+
+# ---- run-operation through the macro registry and the profile ----
+
+@test "run-operation runs a package's macro as pkg.name, calls macros of other files and sees the profile's target" {
+	prof_project
+	cd pp
+	profile ./profiles.yml s_op ci
+	mkdir -p macros dbt_packages/opkg/macros
+	printf 'name: opkg\nconfig-version: 2\n' >dbt_packages/opkg/dbt_project.yml
+	cat >dbt_packages/opkg/macros/stamp.sql <<-'EOF'
+	{% macro stamp(label) %}
+	  {% do run_query("create table if not exists public.stamps (label text)") %}
+	  {% do run_query("insert into public.stamps values ('" ~ label ~ "')") %}
+	{% endmacro %}
+	EOF
+	cat >macros/whoami.sql <<-'EOF'
+	{% macro whoami() %}
+	  {{ print(target.name ~ ' ' ~ target.schema ~ ' ' ~ target.profile_name) }}
+	  {{ print(shout('hi')) }}
+	{% endmacro %}
+	EOF
+	printf "{%% macro shout(s) %%}{{ return(s | upper) }}{%% endmacro %%}\n" >macros/shout.sql
+	run --separate-stderr "$BIN/modelrun" run-operation opkg.stamp --args '{label: x}'
+	assert_success
+	assert_stderr_line --regexp '^modelrun: ran operation opkg.stamp: 2 queries in [0-9.]+ s$'
+	assert_equal "$(sql -c "select string_agg(label, ',') from public.stamps")" x
+	run --separate-stderr "$BIN/modelrun" run-operation whoami
+	assert_success
+	assert_output "$(printf 'ci s_op pp\nHI')"
+	run --separate-stderr "$BIN/modelrun" run-operation opkg.nothing
+	assert_failure 2
+	assert_equal "$stderr" "modelrun: no macro called 'opkg.nothing' in the project's macro paths"
+	run --separate-stderr "$BIN/modelrun" run-operation opkg.stamp --args '{label: y, extra: 1}'
+	assert_failure 1
+	assert_equal "$stderr" "modelrun: error while running operation opkg.stamp: macro 'stamp' takes no keyword argument 'extra'"
 }
