@@ -218,8 +218,9 @@ static int call_text(struct buf *b, const struct dbt_macro *m, const char *name,
 			break;
 		}
 		if (!takes_argument(text, m->name, k)) {
-			log_error("error while running operation %s: macro '%s' takes no keyword argument '%s'", name, name,
-				  k);
+			/* Jinja's words, with the macro's own name */
+			log_error("error while running operation %s: macro '%s' takes no keyword argument '%s'", name,
+				  m->name, k);
 			rc = EXIT_DATA;
 			break;
 		}
