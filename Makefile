@@ -35,7 +35,11 @@ PROGRAMS := $(sort $(foreach p,$(PROGRAMS),$(if $(wildcard $(p)/$(p).c),$(p))))
 PQ_PROGRAMS := pgload modelrun dqcheck
 
 LIB_SRC := $(wildcard lib/*.c)
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/dbt_builtins.o
+# The built-in dbt macros (Jinja in lib/dbt_builtins/) become a C string
+# in build/gen/, so that the programs need no files beside them.
+BUILTIN_SQL := $(sort $(wildcard lib/dbt_builtins/*.sql))
+GEN_BUILTINS := build/gen/dbt_builtins.c
 LIB_A   := $(BUILD)/libelt.a
 BINS    := $(PROGRAMS:%=$(BINDIR)/%)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -55,6 +59,19 @@ $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
+$(GEN_BUILTINS): $(BUILTIN_SQL) Makefile
+	@mkdir -p $(dir $@)
+	{ printf '/* made by the Makefile from lib/dbt_builtins/ */\nconst char *const dbt_builtins_files[] = {\n'; \
+	  for f in $(BUILTIN_SQL); do \
+		printf '"%s",\n' "$$f"; \
+		sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/?/\\?/g' -e 's/^/"/' -e 's/$$/\\n"/' "$$f"; \
+		printf ',\n'; \
+	  done; printf '0 };\n'; } >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/dbt_builtins.o: $(GEN_BUILTINS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
 $(LIB_A): $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
@@ -66,7 +83,7 @@ $(BINDIR)/%: $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard $$*/*.c))) $(LIB_
 
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) -lcsv -lyaml -lpcre2-8 -lpthread -lm
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) -o $@ $< $(LIB_A) -lcsv -lyaml -lpcre2-8 -lpthread $(PQ_LIBS) -lm
 
 -include $(patsubst %.c,$(BUILD)/%.d,$(wildcard */*.c)) $(UNIT_BINS:=.d)
 
@@ -97,9 +114,9 @@ FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_CFLAGS = -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilib \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard lib/*.h) | deps
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(GEN_BUILTINS) $(wildcard lib/*.h) | deps
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags libpq) -DELT_VERSION='"$(VERSION)"' -o $@ $< $(LIB_SRC) \
+	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags libpq) -DELT_VERSION='"$(VERSION)"' -o $@ $< $(LIB_SRC) $(GEN_BUILTINS) \
 		-lcsv -lyaml -lpcre2-8 -lpthread -lm $(PQ_LIBS)
 
 .PHONY: fuzz

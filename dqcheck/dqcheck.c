@@ -33,7 +33,8 @@ static void usage(FILE *to)
 {
 	fputs("usage: dqcheck [--project-dir DIR] [--schema SCHEMA] [-s SELECTOR]... [--exclude SELECTOR]...\n"
 	      "               [--store-failures] [--no-fold] [--junit FILE] [--json FILE]\n"
-	      "               [--vars YAML] [--lock-timeout SECONDS] [-d CONNINFO] [-q | -v]\n",
+	      "               [--vars YAML] [--lock-timeout SECONDS] [-d CONNINFO]\n"
+	      "               [--profiles-dir DIR] [--profile NAME] [--target NAME] [-q | -v]\n",
 	      to);
 }
 
@@ -54,7 +55,11 @@ static void help(void)
 	      "      --vars YAML        values for var() in singular tests, e.g. 'min_date: 2026-01-01'\n"
 	      "      --lock-timeout S   wait at most S seconds for a modelrun of the project to finish\n"
 	      "                         (default: as long as it takes; 0: fail at once)\n"
-	      "  -d, --dbname CONNINFO  connection string or URI (default: libpq's PG* environment)\n"
+	      "  -d, --dbname CONNINFO  connection string or URI; wins over the profile\n"
+	      "                         (default: the profile, else libpq's PG* environment)\n"
+	      "      --profiles-dir DIR where profiles.yml is (default: $DBT_PROFILES_DIR, ., ~/.dbt)\n"
+	      "      --profile NAME     the profile (default: dbt_project.yml's profile:)\n"
+	      "      --target NAME      the profile's output (default: the profile's target:)\n"
 	      "  -q, --quiet            print failures and errors only\n"
 	      "  -v, --verbose          print the SQL and the number of queries issued\n"
 	      "  -h, --help             this help\n"
@@ -149,6 +154,7 @@ static void print_done(const struct dq_test *t)
 /* What the command line asks for. */
 struct opts {
 	const char *dbname, *dir, *schema, *junit, *json, *vars;
+	const char *profiles_dir, *profile, *target;
 	const char **sel, **exc;
 	size_t nsel, nexc;
 	struct dq_run_opts run;
@@ -160,7 +166,7 @@ struct opts {
 static int parse_options(int argc, char **argv, struct opts *o)
 {
 	enum { OPT_PROJECT = 256, OPT_SCHEMA, OPT_EXCLUDE, OPT_STORE, OPT_NOFOLD, OPT_JUNIT, OPT_JSON, OPT_VARS,
-	       OPT_LOCK_TIMEOUT };
+	       OPT_LOCK_TIMEOUT, OPT_PROFILES_DIR, OPT_PROFILE, OPT_TARGET };
 	static const struct option longopts[] = {
 		{ "project-dir", required_argument, NULL, OPT_PROJECT },
 		{ "schema", required_argument, NULL, OPT_SCHEMA },
@@ -173,6 +179,9 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		{ "vars", required_argument, NULL, OPT_VARS },
 		{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
 		{ "dbname", required_argument, NULL, 'd' },
+		{ "profiles-dir", required_argument, NULL, OPT_PROFILES_DIR },
+		{ "profile", required_argument, NULL, OPT_PROFILE },
+		{ "target", required_argument, NULL, OPT_TARGET },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -194,6 +203,9 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		/* a week in milliseconds still fits lock_timeout's int */
 		case OPT_LOCK_TIMEOUT: o->lock_timeout = (long)args_u64("--lock-timeout", optarg, 0, 604800); break;
 		case 'd': o->dbname = pgconn_take_dbname(optarg); break;
+		case OPT_PROFILES_DIR: o->profiles_dir = optarg; break;
+		case OPT_PROFILE: o->profile = optarg; break;
+		case OPT_TARGET: o->target = optarg; break;
 		case 'q': log_level = LOG_QUIET; break;
 		case 'v': log_level = LOG_VERBOSE; break;
 		case 'h': help(); return EXIT_OK;
@@ -223,7 +235,9 @@ static int parse_options(int argc, char **argv, struct opts *o)
 static int load_tests(const struct opts *o, struct dbt_project *p, struct dq_suite *s)
 {
 	char err[2048];
-	struct dbt_options po = { .dir = o->dir, .target_schema = o->schema, .vars = o->vars };
+	struct dbt_options po = { .dir = o->dir, .target_schema = o->schema, .vars = o->vars,
+				  .profiles_dir = o->profiles_dir, .profile = o->profile, .target = o->target,
+				  .dbname = o->dbname };
 	if (dbt_project_load(p, &po, err, sizeof err) || dq_collect(p, s, err, sizeof err)) {
 		log_error("%s", err);
 		return EXIT_OPER;
@@ -243,7 +257,7 @@ static int run_tests(const struct opts *o, const struct dbt_project *p, struct d
 		     bool *ran)
 {
 	*ran = false;
-	PGconn *conn = pgconn_open(o->dbname);
+	PGconn *conn = dbt_profile_connect(p->profile, o->dbname);
 	if (!conn)
 		return EXIT_OPER;
 	int status = EXIT_OK;

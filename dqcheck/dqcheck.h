@@ -37,6 +37,7 @@ enum dq_kind {
 	DQ_EQUAL_SUMS,
 	DQ_FRESHNESS,
 	DQ_SINGULAR,
+	DQ_MACRO,           /* a generic test written as a macro: its rendered SQL in sql */
 };
 
 /* dbt's warn_if / error_if: "<op> <n>", compared with the failure count. */
@@ -91,7 +92,16 @@ struct dq_test {
 	char *tolerance;      /* equal_sums, a number as written, or NULL */
 	double warn_after, error_after; /* freshness, seconds; 0: not set */
 	char *filter;         /* freshness filter */
-	char *sql;            /* singular: the rendered query */
+	char *sql;            /* singular and macro tests: the rendered query */
+	/* a macro test, rendered when it runs (its macro may query the
+	 * database): the project, its type, target and arguments */
+	const struct dbt_project *project;
+	const struct dbt_test *origin;
+	char *macro_type;
+	char *fail_calc;      /* its config(fail_calc=), or NULL: count(*) */
+	const char **arg_keys;
+	yaml_node_t **arg_vals;
+	size_t nargs;
 
 	/* config */
 	bool warn_severity;

@@ -198,10 +198,81 @@ static char *col_list_sql(struct runner *r, struct dq_test *t, const struct dq_c
 	return buf_detach(&b);
 }
 
+/* statement() and run_query() of a macro test, on the run's connection */
+struct macro_query {
+	PGconn *conn;
+	PGresult *res;
+	char **names;
+	enum dbt_col_kind *kinds;
+	const char **values;
+};
+
+static void macro_query_clear(struct macro_query *q)
+{
+	PQclear(q->res);
+	free(q->names);
+	free(q->kinds);
+	free(q->values);
+	q->res = NULL;
+	q->names = NULL;
+	q->kinds = NULL;
+	q->values = NULL;
+}
+
+static int macro_query(void *ud, const char *sql, struct dbt_rows *rows, char *err, size_t errlen)
+{
+	struct macro_query *q = ud;
+	macro_query_clear(q);
+	q->res = PQexec(q->conn, sql);
+	ExecStatusType st = PQresultStatus(q->res);
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+		char *msg = pgconn_error_line(q->conn, q->res);
+		snprintf(err, errlen, "%s", msg);
+		free(msg);
+		return -1;
+	}
+	size_t nc = (size_t)PQnfields(q->res), nr = (size_t)PQntuples(q->res);
+	q->names = xcalloc(nc + 1, sizeof *q->names);
+	q->kinds = xcalloc(nc + 1, sizeof *q->kinds);
+	q->values = xcalloc(nc * nr + 1, sizeof *q->values);
+	for (size_t k = 0; k < nc; k++) {
+		q->names[k] = PQfname(q->res, (int)k);
+		Oid ty = PQftype(q->res, (int)k);
+		q->kinds[k] = ty == 16 ? DBT_COL_BOOL :
+			      ty == 20 || ty == 21 || ty == 23 || ty == 26 || ty == 700 || ty == 701 || ty == 1700 ?
+							 DBT_COL_NUMBER : DBT_COL_TEXT;
+	}
+	for (size_t i = 0; i < nr; i++)
+		for (size_t k = 0; k < nc; k++)
+			q->values[i * nc + k] = PQgetisnull(q->res, (int)i, (int)k) ? NULL : PQgetvalue(q->res, (int)i, (int)k);
+	*rows = (struct dbt_rows){ nc, nr, (const char *const *)q->names, q->kinds, q->values };
+	return 0;
+}
+
+/* Renders a macro test now that there is a connection. */
+static int render_macro_test(struct runner *r, struct dq_test *t)
+{
+	if (t->sql)
+		return 0;
+	struct macro_query mq = { .conn = r->conn };
+	struct dbt_render_opts o = { .query = macro_query, .query_ud = &mq };
+	const struct dbt_test *dt = t->origin;
+	char err[2048];
+	int rc = dbt_render_generic_test(t->project, t->macro_type, dt->on, dt->target, t->column.text, dt->doc,
+					 t->arg_keys, t->arg_vals, t->nargs, t->where, &o, &t->sql, &t->fail_calc, err,
+					 sizeof err);
+	macro_query_clear(&mq);
+	if (rc)
+		set_error(t, "%s", err);
+	return rc;
+}
+
 /* The failing-rows query, dbt's meaning; NULL after set_error. */
 static char *failing_sql(struct runner *r, struct dq_test *t)
 {
-	char *from = t->kind == DQ_SINGULAR ? NULL : from_sql(t);
+	if (t->kind == DQ_MACRO && render_macro_test(r, t))
+		return NULL;
+	char *from = t->kind == DQ_SINGULAR || t->kind == DQ_MACRO ? NULL : from_sql(t);
 	char *q = NULL, *c = NULL, *cond = NULL, *f = NULL, *k1 = NULL, *k2 = NULL, *kn = NULL, *cc = NULL;
 	switch (t->kind) {
 	case DQ_NOT_NULL:
@@ -268,6 +339,7 @@ static char *failing_sql(struct runner *r, struct dq_test *t)
 			q = fresh_sql(c, t->relation, t->filter);
 		break;
 	case DQ_SINGULAR:
+	case DQ_MACRO:
 		q = xstrdup(t->sql);
 		break;
 	}
@@ -416,8 +488,26 @@ static void run_single(struct runner *r, struct dq_test *t)
 		PQclear(res);
 		free(sql);
 		sql = xasprintf("select *, count(*) over () as dq_failures from %s limit 5", rel);
-	} else {
+	} else if (!t->fail_calc) {
 		sql = xasprintf("select *, count(*) over () as dq_failures from (%s\n) dq_failing limit 5", q);
+	}
+	if (t->fail_calc) {
+		/* a macro test's own count of failures (dbt's fail_calc) */
+		char *from = rel ? xstrdup(rel) : xasprintf("(%s\n) dq_failing", q);
+		free(sql);
+		sql = xasprintf("select coalesce((select %s from %s), 0)", t->fail_calc, from);
+		free(from);
+		if (!(res = exec(r, t, sql)))
+			goto out;
+		t->failures = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		if (rel && t->failures == 0) {
+			drop_stored(r, t);
+		} else if (rel) {
+			t->stored_in = rel;
+			rel = NULL;
+		}
+		dq_judge(t);
+		goto out;
 	}
 	if (!(res = exec(r, t, sql)))
 		goto out;

@@ -23,7 +23,7 @@ static bool term_picks(const char *term, const struct dbt_project *p, const stru
 	if (!strncmp(term, "test_type:", 10)) {
 		const char *v = term + 10;
 		return (!strcmp(v, "singular") && t->kind == DQ_SINGULAR) ||
-		       (!strcmp(v, "generic") && t->kind != DQ_SINGULAR && t->kind != DQ_FRESHNESS) ||
+		       (!strcmp(v, "generic") && t->kind != DQ_SINGULAR && t->kind != DQ_FRESHNESS) /* DQ_MACRO is */ ||
 		       (!strcmp(v, "freshness") && t->kind == DQ_FRESHNESS);
 	}
 	if (!strncmp(term, "tag:", 4)) {

@@ -572,10 +572,29 @@ static int test_kind(struct ctx *c, const struct dbt_test *dt, struct dq_test *x
 	for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
 		if (!strcmp(base, kinds[k].name))
 			break;
+	if (k == sizeof kinds / sizeof kinds[0] && dbt_generic_test_macro(c->p, type)) {
+		/* a test of the project's or a package's, written as a macro:
+		 * rendered as dbt renders it, and its rows are the failures */
+		x->kind = DQ_MACRO;
+		const char *dot = strrchr(type, '.');
+		x->test_type = xstrdup(dot ? dot + 1 : type);
+		x->project = c->p;
+		x->origin = dt;
+		x->macro_type = xstrdup(type);
+		x->nargs = a->n;
+		x->arg_keys = xcalloc(a->n + 1, sizeof *x->arg_keys);
+		x->arg_vals = xcalloc(a->n + 1, sizeof *x->arg_vals);
+		for (size_t i = 0; i < a->n; i++) {
+			a->used[i] = true;
+			x->arg_keys[i] = a->keys[i];
+			x->arg_vals[i] = a->vals[i];
+		}
+		return 0;
+	}
 	if (k == sizeof kinds / sizeof kinds[0])
 		return dq_fail(c, d->path, dt->line, type,
 			       "unknown test (dqcheck runs not_null, unique, accepted_values, relationships, "
-			       "expression_is_true, equal_rowcount and equal_sums)");
+			       "expression_is_true, equal_rowcount and equal_sums, and tests written as macros)");
 	x->kind = kinds[k].kind;
 	x->test_type = xstrdup(kinds[k].name);
 	if (kinds[k].column && !x->column.text)
@@ -656,6 +675,14 @@ static int generic_test(struct ctx *c, const struct dbt_test *dt)
 			goto out;
 		free(x.where);
 		x.where = w;
+	}
+	if (x.kind == DQ_EXPRESSION && (strstr(x.expression, "{{") || strstr(x.expression, "{%"))) {
+		/* dbt renders a test's arguments: the project's macros too */
+		char *e;
+		if (dq_render_arg(c, &x, d, "expression", dt->line, x.expression, &e))
+			goto out;
+		free(x.expression);
+		x.expression = e;
 	}
 	if (x.kind == DQ_EXPRESSION && x.column.text) {
 		/* dbt_utils puts the column before the expression */
@@ -797,6 +824,10 @@ void dq_test_free(struct dq_test *t)
 		free(t->tolerance);
 		free(t->filter);
 		free(t->sql);
+		free(t->macro_type);
+		free(t->fail_calc);
+		free(t->arg_keys);
+		free(t->arg_vals);
 		free(t->where);
 		free(t->audit_schema);
 		for (size_t k = 0; k < t->ntags; k++)

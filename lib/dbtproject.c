@@ -8,6 +8,7 @@
 #include "dbtproject.h"
 #include "dbtproject_int.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -19,6 +20,9 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "dbtpackages.h"
+#include "dbtyaml.h"
+#include "json.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -37,8 +41,7 @@ static void free_strs(char **v, size_t n)
 	free(v);
 }
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
+void dbtp_seterr(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -68,7 +71,7 @@ char *dbt_quote_ident(const char *name)
 	return out;
 }
 
-static char *quote_relation(const char *schema, const char *ident)
+char *dbtp_quote_relation(const char *schema, const char *ident)
 {
 	char *s = dbt_quote_ident(schema), *i = dbt_quote_ident(ident);
 	char *r = xasprintf("%s.%s", s, i);
@@ -148,6 +151,16 @@ static void walk_dir(const char *projdir, const char *rel, char ***out, size_t *
 		}
 	}
 	free_strs(names, nn);
+}
+
+/* The installed package numbered pkg in the macro registry, or NULL for
+ * the root project. */
+static struct dbt_package *package_of(const struct dbt_project *p, size_t pkg)
+{
+	for (size_t i = 0; i < p->npackages; i++)
+		if (p->packages[i].pkg == pkg)
+			return &p->packages[i];
+	return NULL;
 }
 
 /* ---- configuration values, from YAML or from config() ---- */
@@ -335,7 +348,7 @@ static int snapshot_meta_set(struct dbt_snapcfg *s, const char *key, const char 
 			set_str(&s->meta[i], value && value[0] ? value : NULL);
 			return 0;
 		}
-	seterr(err, errlen, "%s:%zu: snapshot_meta_column_names: '%s' is not one of dbt_valid_to, dbt_valid_from, "
+	dbtp_seterr(err, errlen, "%s:%zu: snapshot_meta_column_names: '%s' is not one of dbt_valid_to, dbt_valid_from, "
 	       "dbt_scd_id, dbt_updated_at, dbt_is_deleted", w.file, w.line, key);
 	return -1;
 }
@@ -347,7 +360,7 @@ static int config_set(struct dbt_config *c, const char *key, const struct cval *
 		key++;
 	for (const char *const *u = unsupported_configs; *u; u++)
 		if (strcmp(*u, key) == 0) {
-			seterr(err, errlen, "%s:%zu: config '%s' is not supported by modelrun", w.file, w.line, key);
+			dbtp_seterr(err, errlen, "%s:%zu: config '%s' is not supported by modelrun", w.file, w.line, key);
 			return -1;
 		}
 	bool post;
@@ -375,7 +388,7 @@ static int config_set(struct dbt_config *c, const char *key, const struct cval *
 				c->on_configuration_change = (enum dbt_occ)i;
 				return 0;
 			}
-		seterr(err, errlen, "%s:%zu: on_configuration_change='%s' is not one of apply, continue, fail", w.file,
+		dbtp_seterr(err, errlen, "%s:%zu: on_configuration_change='%s' is not one of apply, continue, fail", w.file,
 		       w.line, v->s);
 		return -1;
 	}
@@ -388,7 +401,7 @@ static int config_set(struct dbt_config *c, const char *key, const struct cval *
 				c->materialized = (enum dbt_mat)i;
 				return 0;
 			}
-		seterr(err, errlen, "%s:%zu: materialized='%s' is not one of view, table, incremental, ephemeral, "
+		dbtp_seterr(err, errlen, "%s:%zu: materialized='%s' is not one of view, table, incremental, ephemeral, "
 		       "materialized_view",
 		       w.file, w.line, v->s);
 		return -1;
@@ -418,7 +431,7 @@ static int config_set(struct dbt_config *c, const char *key, const struct cval *
 	if (rc == -3)
 		goto want_list;
 	if (rc == -4) {
-		seterr(err, errlen, "%s:%zu: config '%s' needs true or false", w.file, w.line, key);
+		dbtp_seterr(err, errlen, "%s:%zu: config '%s' needs true or false", w.file, w.line, key);
 		return -1;
 	}
 	if (rc == 0 || rc == 1)
@@ -434,7 +447,7 @@ static int config_set(struct dbt_config *c, const char *key, const struct cval *
 	}
 	if (strcmp(key, "enabled") == 0) {
 		if (v->kind != CV_BOOL) {
-			seterr(err, errlen, "%s:%zu: config 'enabled' needs true or false", w.file, w.line);
+			dbtp_seterr(err, errlen, "%s:%zu: config 'enabled' needs true or false", w.file, w.line);
 			return -1;
 		}
 		c->enabled = v->b;
@@ -446,7 +459,7 @@ static int config_set(struct dbt_config *c, const char *key, const struct cval *
 		c->append_only = strcmp(v->s, "append") == 0;
 		c->merge = strcmp(v->s, "merge") == 0;
 		if (!c->append_only && !c->merge && strcmp(v->s, "delete+insert") != 0) {
-			seterr(err, errlen, "%s:%zu: incremental_strategy='%s' is not supported (append, delete+insert "
+			dbtp_seterr(err, errlen, "%s:%zu: incremental_strategy='%s' is not supported (append, delete+insert "
 			       "or merge)",
 			       w.file, w.line, v->s);
 			return -1;
@@ -464,7 +477,7 @@ static int config_set(struct dbt_config *c, const char *key, const struct cval *
 	}
 	if (strcmp(key, "distributed_replicated") == 0 || strcmp(key, "reference") == 0) {
 		if (v->kind != CV_BOOL) {
-			seterr(err, errlen, "%s:%zu: config '%s' needs true or false", w.file, w.line, key);
+			dbtp_seterr(err, errlen, "%s:%zu: config '%s' needs true or false", w.file, w.line, key);
 			return -1;
 		}
 		c->replicated = v->b;
@@ -478,10 +491,10 @@ static int config_set(struct dbt_config *c, const char *key, const struct cval *
 	 * does not change what SQL runs. */
 	return 0;
 want_string:
-	seterr(err, errlen, "%s:%zu: config '%s' needs a string", w.file, w.line, key);
+	dbtp_seterr(err, errlen, "%s:%zu: config '%s' needs a string", w.file, w.line, key);
 	return -1;
 want_list:
-	seterr(err, errlen, "%s:%zu: config '%s' needs a string or a list of strings", w.file, w.line, key);
+	dbtp_seterr(err, errlen, "%s:%zu: config '%s' needs a string or a list of strings", w.file, w.line, key);
 	return -1;
 }
 
@@ -544,7 +557,7 @@ static int yaml_indexes(struct dbt_config *c, struct ydoc *d, yaml_node_t *n, st
 	}
 	return 0;
 bad:
-	seterr(err, errlen, "%s:%zu: config 'indexes' needs a list of {columns: [...], unique: ..., type: ...}",
+	dbtp_seterr(err, errlen, "%s:%zu: config 'indexes' needs a list of {columns: [...], unique: ..., type: ...}",
 	       w.file, w.line);
 	return -1;
 }
@@ -563,7 +576,7 @@ static int yaml_hooks(struct dbt_config *c, bool post, struct ydoc *d, yaml_node
 		}
 		yaml_node_t *sql = ydoc_is_map(h) ? ydoc_get(d, h, "sql") : NULL;
 		if (!sql || !ydoc_is_scalar(sql) || !ydoc_str(sql)) {
-			seterr(err, errlen, "%s:%zu: a %s needs SQL text or {sql: ..., transaction: ...}", w.file,
+			dbtp_seterr(err, errlen, "%s:%zu: a %s needs SQL text or {sql: ..., transaction: ...}", w.file,
 			       ydoc_line(h), post ? "post-hook" : "pre-hook");
 			return -1;
 		}
@@ -595,7 +608,7 @@ static int config_set_yaml(struct dbt_config *c, const char *key, struct ydoc *d
 		return yaml_indexes(c, d, n, w, err, errlen);
 	if (strcmp(key, "snapshot_meta_column_names") == 0) {
 		if (!ydoc_is_map(n)) {
-			seterr(err, errlen, "%s:%zu: config 'snapshot_meta_column_names' needs a mapping such as "
+			dbtp_seterr(err, errlen, "%s:%zu: config 'snapshot_meta_column_names' needs a mapping such as "
 			       "{dbt_valid_to: valid_to}", w.file, w.line);
 			return -1;
 		}
@@ -606,7 +619,7 @@ static int config_set_yaml(struct dbt_config *c, const char *key, struct ydoc *d
 		return 0;
 	}
 	if (!ydoc_is_map(n)) {
-		seterr(err, errlen, "%s:%zu: config 'column_types' needs a mapping of column: type", w.file, w.line);
+		dbtp_seterr(err, errlen, "%s:%zu: config 'column_types' needs a mapping of column: type", w.file, w.line);
 		return -1;
 	}
 	for (size_t i = 0; i < ydoc_len(n); i++)
@@ -618,7 +631,7 @@ static int config_set_yaml(struct dbt_config *c, const char *key, struct ydoc *d
 static int config_apply_map(struct dbt_config *c, struct ydoc *d, yaml_node_t *m, char *err, size_t errlen)
 {
 	if (!ydoc_is_map(m)) {
-		seterr(err, errlen, "%s:%zu: 'config' must be a mapping", d->path, ydoc_line(m));
+		dbtp_seterr(err, errlen, "%s:%zu: 'config' must be a mapping", d->path, ydoc_line(m));
 		return -1;
 	}
 	for (size_t i = 0; i < ydoc_len(m); i++)
@@ -728,17 +741,39 @@ static const char *loaded_at_field(struct ydoc *d, yaml_node_t *entry)
 	return f ? f : ydoc_str(ydoc_get(d, ydoc_get(d, entry, "config"), "loaded_at_field"));
 }
 
+/* Whether a message from reading a model is one that dbt also stops on
+ * (the rest, a construct modelrun lacks or a config it does not take,
+ * only fail the model). */
+static bool fatal_at_parse(const char *msg)
+{
+	/* a call of a name that is neither a macro (the registry knows them
+	 * all) nor a function of dbt's context is dbt's "'x' is undefined",
+	 * which stops its parse too */
+	if (strstr(msg, "unsupported construct: function '"))
+		return true;
+	return strstr(msg, "unsupported construct") == NULL && strstr(msg, "not supported by modelrun") == NULL &&
+	       strstr(msg, "is not supported (") == NULL && strstr(msg, "is not available here") == NULL &&
+	       strstr(msg, "is not one of") == NULL;
+}
+
+/* Records why node i cannot be built (the first reason only). */
+static void node_error(struct dbt_project *p, size_t i, const char *msg)
+{
+	if (!p->nodes[i].error)
+		p->nodes[i].error = xstrdup(msg);
+}
+
 static int load_sources(struct dbt_project *p, struct ydoc *d, yaml_node_t *srcs, char *err, size_t errlen)
 {
 	if (!ydoc_is_seq(srcs)) {
-		seterr(err, errlen, "%s:%zu: 'sources' must be a list", d->path, ydoc_line(srcs));
+		dbtp_seterr(err, errlen, "%s:%zu: 'sources' must be a list", d->path, ydoc_line(srcs));
 		return -1;
 	}
 	for (size_t i = 0; i < ydoc_len(srcs); i++) {
 		yaml_node_t *s = ydoc_item(d, srcs, i);
 		yaml_node_t *name = ydoc_get(d, s, "name");
 		if (!name || !ydoc_str(name)) {
-			seterr(err, errlen, "%s:%zu: a source needs a name", d->path, ydoc_line(s));
+			dbtp_seterr(err, errlen, "%s:%zu: a source needs a name", d->path, ydoc_line(s));
 			return -1;
 		}
 		yaml_node_t *schema = ydoc_get(d, s, "schema"), *tables = ydoc_get(d, s, "tables");
@@ -748,7 +783,7 @@ static int load_sources(struct dbt_project *p, struct ydoc *d, yaml_node_t *srcs
 			yaml_node_t *tn = ydoc_get(d, t, "name"), *ident = ydoc_get(d, t, "identifier");
 			const char *tlaf = loaded_at_field(d, t);
 			if (!tn || !ydoc_str(tn)) {
-				seterr(err, errlen, "%s:%zu: a source table needs a name", d->path, ydoc_line(t));
+				dbtp_seterr(err, errlen, "%s:%zu: a source table needs a name", d->path, ydoc_line(t));
 				return -1;
 			}
 			struct dbt_source src = { 0 };
@@ -756,7 +791,7 @@ static int load_sources(struct dbt_project *p, struct ydoc *d, yaml_node_t *srcs
 			src.table_name = xstrdup(ydoc_str(tn));
 			src.schema = xstrdup(schema && ydoc_str(schema) ? ydoc_str(schema) : ydoc_str(name));
 			src.identifier = xstrdup(ident && ydoc_str(ident) ? ydoc_str(ident) : ydoc_str(tn));
-			src.relation = quote_relation(src.schema, src.identifier);
+			src.relation = dbtp_quote_relation(src.schema, src.identifier);
 			const char *lf = tlaf ? tlaf : laf;
 			src.loaded_at_field = lf ? xstrdup(lf) : NULL;
 			src.doc = d;
@@ -773,15 +808,15 @@ static int load_node_entries(struct dbt_project *p, struct ydoc *d, yaml_node_t 
 			     char *err, size_t errlen)
 {
 	if (!ydoc_is_seq(list)) {
-		seterr(err, errlen, "%s:%zu: '%s' must be a list", d->path, ydoc_line(list),
-		       kind == DBT_MODEL ? "models" : kind == DBT_SEED ? "seeds" : "snapshots");
+		dbtp_seterr(err, errlen, "%s:%zu: '%s' must be a list", d->path, ydoc_line(list),
+			    kind == DBT_MODEL ? "models" : kind == DBT_SEED ? "seeds" : "snapshots");
 		return -1;
 	}
 	for (size_t i = 0; i < ydoc_len(list); i++) {
 		yaml_node_t *m = ydoc_item(d, list, i);
 		yaml_node_t *name = ydoc_get(d, m, "name");
 		if (!name || !ydoc_str(name)) {
-			seterr(err, errlen, "%s:%zu: an entry needs a name", d->path, ydoc_line(m));
+			dbtp_seterr(err, errlen, "%s:%zu: an entry needs a name", d->path, ydoc_line(m));
 			return -1;
 		}
 		long idx = dbt_find(p, ydoc_str(name));
@@ -805,13 +840,25 @@ static int load_node_entries(struct dbt_project *p, struct ydoc *d, yaml_node_t 
 		p->nodes[idx].yml = d;
 		p->nodes[idx].yml_entry = m;
 		yaml_node_t *cfg = ydoc_get(d, m, "config");
-		if (cfg && config_apply_map(&p->nodes[idx].cfg, d, cfg, err, errlen))
-			return -1;
+		if (cfg && config_apply_map(&p->nodes[idx].cfg, d, cfg, err, errlen)) {
+			if (fatal_at_parse(err))
+				return -1;
+			node_error(p, (size_t)idx, err); /* that model's error, as in dbt */
+		}
 		if (dbtc_read_entry(p, (size_t)idx, d, m, err, errlen))
 			return -1;
 		add_tests_of(p, DBT_TEST_ON_NODE, (size_t)idx, d, m);
 	}
 	return 0;
+}
+
+long dbt_find_in(const struct dbt_project *p, const char *package, const char *name)
+{
+	long i = dbt_find(p, name);
+	if (i < 0 || !package)
+		return i;
+	const struct dbt_node *n = &p->nodes[i];
+	return strcmp(n->fqn[0], package) == 0 ? i : -1;
 }
 
 long dbt_find(const struct dbt_project *p, const char *name)
@@ -830,24 +877,34 @@ long dbt_find_source(const struct dbt_project *p, const char *src, const char *t
 	return -1;
 }
 
-/* Adds a node for the file at rel (under the path base), called name, or
- * after the file when name is NULL. A snapshot block's fqn holds its
- * file's name too (stem_in_fqn), as dbt's does. Returns the new node. */
-static struct dbt_node *add_node_named(struct dbt_project *p, enum dbt_kind kind, const char *base, const char *rel,
-				       const char *ext, const char *name, bool stem_in_fqn)
+/* Where a node comes from: the root project or an installed package. */
+struct origin {
+	size_t pkg;          /* DBT_PKG_ROOT or the package's number */
+	const char *name;    /* the project's name */
+	const char *dir;     /* its directory, as opened */
+};
+
+/* Adds a node for the file at rel (under the path base) of project o,
+ * called name, or after the file when name is NULL. A snapshot block's
+ * fqn holds its file's name too (stem_in_fqn), as dbt's does. Returns the
+ * new node. */
+static struct dbt_node *add_node_named(struct dbt_project *p, const struct origin *o, enum dbt_kind kind,
+				       const char *base, const char *rel, const char *ext, const char *name,
+				       bool stem_in_fqn)
 {
 	static const char *const kinds[] = { "model", "seed", "snapshot" };
 	struct dbt_node n = { 0 };
 	n.kind = kind;
+	n.pkg = o->pkg;
 	n.path = xstrdup(rel);
-	n.file = strcmp(p->dir, ".") == 0 ? xstrdup(rel) : xasprintf("%s/%s", p->dir, rel);
+	n.file = strcmp(o->dir, ".") == 0 ? xstrdup(rel) : xasprintf("%s/%s", o->dir, rel);
 	const char *slash = strrchr(rel, '/');
 	const char *fname = slash ? slash + 1 : rel;
 	char *stem = xstrdup(fname);
 	stem[strlen(fname) - strlen(ext)] = '\0';
 	n.name = xstrdup(name ? name : stem);
-	n.unique_id = xasprintf("%s.%s.%s", kinds[kind], p->name, n.name);
-	PUSH(n.fqn, n.nfqn, xstrdup(p->name));
+	n.unique_id = xasprintf("%s.%s.%s", kinds[kind], o->name, n.name);
+	PUSH(n.fqn, n.nfqn, xstrdup(o->name));
 	/* folders between the model path and the file */
 	const char *q = rel + strlen(base);
 	while (*q == '/')
@@ -872,9 +929,10 @@ static struct dbt_node *add_node_named(struct dbt_project *p, enum dbt_kind kind
 	return &p->nodes[p->nnodes - 1];
 }
 
-static void add_node(struct dbt_project *p, enum dbt_kind kind, const char *base, const char *rel, const char *ext)
+static void add_node(struct dbt_project *p, const struct origin *o, enum dbt_kind kind, const char *base,
+		     const char *rel, const char *ext)
 {
-	add_node_named(p, kind, base, rel, ext, NULL, false);
+	add_node_named(p, o, kind, base, rel, ext, NULL, false);
 }
 
 /* ---- snapshots ---- */
@@ -919,7 +977,8 @@ static size_t line_at(const char *text, const char *at)
  * file and adds a snapshot node for each. Each node's template text is
  * the file with everything outside its block blanked, newlines kept, so
  * that messages name the file's own lines. Returns 0, or -1 with err. */
-static int scan_snapshot_file(struct dbt_project *p, const char *base, const char *rel, char *err, size_t errlen)
+static int scan_snapshot_file(struct dbt_project *p, const struct origin *o, const char *base, const char *rel,
+			      char *err, size_t errlen)
 {
 	char *full = xasprintf("%s/%s", p->dir, rel), *text;
 	size_t len;
@@ -941,25 +1000,25 @@ static int scan_snapshot_file(struct dbt_project *p, const char *base, const cha
 			args++;
 		size_t nl = strspn(args, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
 		if (!body || nl == 0) {
-			seterr(err, errlen, "%s:%zu: a snapshot block needs a name: {%% snapshot name %%}", rel, line);
+			dbtp_seterr(err, errlen, "%s:%zu: a snapshot block needs a name: {%% snapshot name %%}", rel, line);
 			goto out;
 		}
 		const char *end = body, *close = NULL;
 		while ((end = strstr(end, "{%")) && !(close = block_tag(end, "endsnapshot")))
 			end += 2;
 		if (!end || !tag_end(close)) {
-			seterr(err, errlen, "%s:%zu: snapshot %.*s has no {%% endsnapshot %%}", rel, line, (int)nl, args);
+			dbtp_seterr(err, errlen, "%s:%zu: snapshot %.*s has no {%% endsnapshot %%}", rel, line, (int)nl, args);
 			goto out;
 		}
 		char *name = xasprintf("%.*s", (int)nl, args);
 		for (size_t i = 0; i < p->nnodes; i++)
 			if (p->nodes[i].kind == DBT_SNAPSHOT && strcmp(p->nodes[i].name, name) == 0 &&
 			    strcmp(p->nodes[i].path, rel) == 0) {
-				seterr(err, errlen, "%s:%zu: a second snapshot called '%s' in this file", rel, line, name);
+				dbtp_seterr(err, errlen, "%s:%zu: a second snapshot called '%s' in this file", rel, line, name);
 				free(name);
 				goto out;
 			}
-		struct dbt_node *n = add_node_named(p, DBT_SNAPSHOT, base, rel, ".sql", name, true);
+		struct dbt_node *n = add_node_named(p, o, DBT_SNAPSHOT, base, rel, ".sql", name, true);
 		free(name);
 		n->line = line;
 		n->text = xstrdup(text);
@@ -978,15 +1037,15 @@ out:
  * (ref('m'), source('s', 't'), or ref/source inside {{ }}) stands for
  * `select * from` that relation. Its configs are read with the other
  * schema-file entries. Returns 0, or -1 with err. */
-static int add_yaml_snapshots(struct dbt_project *p, struct ydoc *d, const char *rel, const char *base, char *err,
-			      size_t errlen)
+static int add_yaml_snapshots(struct dbt_project *p, const struct origin *o, struct ydoc *d, const char *rel,
+			      const char *base, char *err, size_t errlen)
 {
 	yaml_node_t *root = ydoc_root(d);
 	yaml_node_t *list = root && ydoc_is_map(root) ? ydoc_get(d, root, "snapshots") : NULL;
 	if (!list)
 		return 0;
 	if (!ydoc_is_seq(list)) {
-		seterr(err, errlen, "%s:%zu: 'snapshots' must be a list", d->path, ydoc_line(list));
+		dbtp_seterr(err, errlen, "%s:%zu: 'snapshots' must be a list", d->path, ydoc_line(list));
 		return -1;
 	}
 	for (size_t i = 0; i < ydoc_len(list); i++) {
@@ -995,14 +1054,14 @@ static int add_yaml_snapshots(struct dbt_project *p, struct ydoc *d, const char 
 		if (!relation)
 			continue; /* describes a SQL snapshot */
 		if (!name || !ydoc_str(name) || !ydoc_str(name)[0]) {
-			seterr(err, errlen, "%s:%zu: a snapshot needs a name", d->path, ydoc_line(e));
+			dbtp_seterr(err, errlen, "%s:%zu: a snapshot needs a name", d->path, ydoc_line(e));
 			return -1;
 		}
 		const char *r = ydoc_is_scalar(relation) ? ydoc_str(relation) : NULL;
 		while (r && (*r == ' ' || *r == '\t'))
 			r++;
 		if (!r || !(strncmp(r, "ref(", 4) == 0 || strncmp(r, "source(", 7) == 0 || strncmp(r, "{{", 2) == 0)) {
-			seterr(err, errlen, "%s:%zu: snapshot %s: 'relation' needs ref('model') or source('source', "
+			dbtp_seterr(err, errlen, "%s:%zu: snapshot %s: 'relation' needs ref('model') or source('source', "
 			       "'table')", d->path, ydoc_line(relation), ydoc_str(name));
 			return -1;
 		}
@@ -1011,7 +1070,7 @@ static int add_yaml_snapshots(struct dbt_project *p, struct ydoc *d, const char 
 		for (size_t l = 1; l < ydoc_line(relation); l++)
 			buf_addc(&b, '\n');
 		buf_printf(&b, r[0] == '{' ? "select * from %s" : "select * from {{ %s }}", r);
-		struct dbt_node *n = add_node_named(p, DBT_SNAPSHOT, base, rel, has_suffix(rel, ".yml") ? ".yml" : ".yaml",
+		struct dbt_node *n = add_node_named(p, o, DBT_SNAPSHOT, base, rel, has_suffix(rel, ".yml") ? ".yml" : ".yaml",
 						    ydoc_str(name), false);
 		n->line = ydoc_line(e);
 		n->text = buf_detach(&b);
@@ -1024,26 +1083,99 @@ static int check_snapshot(const struct dbt_node *n, char *err, size_t errlen)
 {
 	const struct dbt_snapcfg *s = &n->cfg.snap;
 	if (!s->strategy || !n->cfg.nunique) {
-		seterr(err, errlen, "%s:%zu: snapshot %s: snapshots must be configured with a 'strategy' and "
+		dbtp_seterr(err, errlen, "%s:%zu: snapshot %s: snapshots must be configured with a 'strategy' and "
 		       "'unique_key'", n->path, n->line, n->name);
 		return -1;
 	}
 	if (strcmp(s->strategy, "timestamp") == 0 && !s->updated_at) {
-		seterr(err, errlen, "%s:%zu: snapshot %s: a snapshot configured with the timestamp strategy must "
+		dbtp_seterr(err, errlen, "%s:%zu: snapshot %s: a snapshot configured with the timestamp strategy must "
 		       "specify an updated_at configuration", n->path, n->line, n->name);
 		return -1;
 	}
 	if (strcmp(s->strategy, "check") == 0 && !s->check_all && !s->ncheck_cols) {
-		seterr(err, errlen, "%s:%zu: snapshot %s: a snapshot configured with the check strategy must "
+		dbtp_seterr(err, errlen, "%s:%zu: snapshot %s: a snapshot configured with the check strategy must "
 		       "specify a check_cols configuration", n->path, n->line, n->name);
 		return -1;
 	}
 	return 0;
 }
 
+/* A Python model: dbt-postgres has no way to run one (dbt fails it at
+ * run time, "only supports languages ['sql']"), so it is this model's
+ * error, by name, rather than a file passed over in silence. Like dbt, it
+ * defaults to a table. Its dbt.ref() calls are not read. */
+static void add_python_model(struct dbt_project *p, const struct origin *o, const char *base, const char *rel)
+{
+	add_node(p, o, DBT_MODEL, base, rel, ".py");
+	struct dbt_node *n = &p->nodes[p->nnodes - 1];
+	n->python = true;
+	n->cfg.materialized = MAT_TABLE;
+	n->error = xasprintf("%s: a Python model: PostgreSQL runs SQL models only (dbt-postgres fails it too)",
+			     n->file);
+}
+
+/* The schema files found while scanning: each one's path as opened, its
+ * path within its project, the model, seed or snapshot path it is under,
+ * and whether it is the root project's (only those hold YAML snapshots). */
+struct yfiles {
+	char **full, **rel;
+	const char **base;
+	bool *root;
+	size_t n, cap;
+};
+
+static void yfiles_add(struct yfiles *y, const struct origin *o, const char *base, const char *rel)
+{
+	if (y->n == y->cap) {
+		y->cap = y->cap ? 2 * y->cap : 16;
+		y->full = xrealloc(y->full, y->cap * sizeof *y->full);
+		y->rel = xrealloc(y->rel, y->cap * sizeof *y->rel);
+		y->base = xrealloc(y->base, y->cap * sizeof *y->base);
+		y->root = xrealloc(y->root, y->cap * sizeof *y->root);
+	}
+	y->full[y->n] = xasprintf("%s/%s", o->dir, rel);
+	y->rel[y->n] = xstrdup(rel);
+	y->base[y->n] = base;
+	y->root[y->n++] = o->pkg == DBT_PKG_ROOT;
+}
+
+static void yfiles_free(struct yfiles *y)
+{
+	free_strs(y->full, y->n);
+	free_strs(y->rel, y->n);
+	free(y->base);
+	free(y->root);
+}
+
+/* The models (Python ones too, refused by name) and seeds of project o,
+ * and its schema files. */
+static void scan_nodes(struct dbt_project *p, const struct origin *o, char **model_paths, size_t nmodel,
+		       char **seed_paths, size_t nseed, struct yfiles *y)
+{
+	for (int seeds = 0; seeds < 2; seeds++) {
+		char **paths = seeds ? seed_paths : model_paths;
+		size_t npaths = seeds ? nseed : nmodel;
+		for (size_t k = 0; k < npaths; k++) {
+			char **files = NULL;
+			size_t nf = 0;
+			walk_dir(o->dir, paths[k], &files, &nf);
+			for (size_t i = 0; i < nf; i++) {
+				if (has_suffix(files[i], seeds ? ".csv" : ".sql"))
+					add_node(p, o, seeds ? DBT_SEED : DBT_MODEL, paths[k], files[i],
+						 seeds ? ".csv" : ".sql");
+				else if (!seeds && has_suffix(files[i], ".py"))
+					add_python_model(p, o, paths[k], files[i]);
+				else if (has_suffix(files[i], ".yml") || has_suffix(files[i], ".yaml"))
+					yfiles_add(y, o, paths[k], files[i]);
+			}
+			free_strs(files, nf);
+		}
+	}
+}
+
 /* ---- var() values ---- */
 
-static struct tval yaml_tval(struct tmpl_render *r, struct ydoc *d, yaml_node_t *n)
+struct tval dbtp_yaml_tval(struct tmpl_render *r, struct ydoc *d, yaml_node_t *n)
 {
 	struct tval v = { .kind = TV_NONE };
 	if (ydoc_is_scalar(n)) { /* as dbt reads it: PyYAML, YAML 1.1 */
@@ -1060,25 +1192,38 @@ static struct tval yaml_tval(struct tmpl_render *r, struct ydoc *d, yaml_node_t 
 		return tval_str(r, s, strlen(s));
 	}
 	size_t len = ydoc_len(n);
-	v.n = len;
-	v.items = tval_alloc(r, len);
+	/* a macro may .append() to a list it was given, as in Python */
+	v = ydoc_is_seq(n) ? tval_list_new(r, len) : tval_dict_new(r, len);
 	if (ydoc_is_seq(n)) {
-		v.kind = TV_LIST;
 		for (size_t i = 0; i < len; i++)
-			v.items[i] = yaml_tval(r, d, ydoc_item(d, n, i));
+			v.items[i] = dbtp_yaml_tval(r, d, ydoc_item(d, n, i));
 	} else {
-		v.kind = TV_DICT;
-		v.keys = tval_alloc_keys(r, len);
 		for (size_t i = 0; i < len; i++) {
 			struct tval k = tval_str(r, ydoc_str(ydoc_key(d, n, i)), strlen(ydoc_str(ydoc_key(d, n, i))));
 			v.keys[i] = k.s;
-			v.items[i] = yaml_tval(r, d, ydoc_value(d, n, i));
+			v.items[i] = dbtp_yaml_tval(r, d, ydoc_value(d, n, i));
 		}
 	}
 	return v;
 }
 
-static bool find_var(const struct dbt_project *p, const char *name, struct ydoc **doc, yaml_node_t **node)
+/* vars: in d's `vars:`, the one scoped to package scope, else the global
+ * one. */
+static yaml_node_t *var_in(struct ydoc *d, const char *scope, const char *name)
+{
+	yaml_node_t *vars = d ? ydoc_get(d, ydoc_root(d), "vars") : NULL;
+	if (!vars)
+		return NULL;
+	yaml_node_t *scoped = ydoc_get(d, vars, scope);
+	yaml_node_t *v = scoped && ydoc_is_map(scoped) ? ydoc_get(d, scoped, name) : NULL;
+	return v ? v : ydoc_get(d, vars, name);
+}
+
+/* var(name) as a node of package pkg sees it, as dbt merges them: --vars,
+ * then the root project's (scoped to the package, then global), then,
+ * for a package's node, the package's own dbt_project.yml. */
+static bool find_var(const struct dbt_project *p, size_t pkg, const char *name, struct ydoc **doc,
+		     yaml_node_t **node)
 {
 	if (p->cli_vars && ydoc_root(p->cli_vars)) {
 		yaml_node_t *v = ydoc_get(p->cli_vars, ydoc_root(p->cli_vars), name);
@@ -1088,37 +1233,21 @@ static bool find_var(const struct dbt_project *p, const char *name, struct ydoc 
 			return true;
 		}
 	}
-	if (p->project_doc) {
-		struct ydoc *d = p->project_doc;
-		yaml_node_t *vars = ydoc_get(d, ydoc_root(d), "vars");
-		if (vars) {
-			yaml_node_t *scoped = ydoc_get(d, vars, p->name);
-			yaml_node_t *v = scoped && ydoc_is_map(scoped) ? ydoc_get(d, scoped, name) : NULL;
-			if (!v)
-				v = ydoc_get(d, vars, name);
-			if (v) {
-				*doc = d;
-				*node = v;
-				return true;
-			}
+	struct dbt_package *pk = package_of(p, pkg);
+	const char *scope = pk ? pk->name : p->name;
+	struct ydoc *docs[2] = { p->project_doc, pk ? pk->doc : NULL };
+	for (int i = 0; i < 2; i++) {
+		yaml_node_t *v = var_in(docs[i], scope, name);
+		if (v) {
+			*doc = docs[i];
+			*node = v;
+			return true;
 		}
 	}
 	return false;
 }
 
 /* ---- rendering hosts ---- */
-
-struct host_state {
-	struct dbt_project *p;
-	size_t node;
-	bool parsing;                      /* parse-time render: collect */
-	const struct dbt_render_opts *opts;
-	const struct dbt_text_opts *text;  /* a free-standing text's caller, or NULL */
-	bool any_ref;                      /* a hook: ref() may name any node */
-	char *err;
-	size_t errlen;
-	int rc;
-};
 
 static bool want_args(struct tmpl_render *r, const struct tmpl_call *c, size_t min, size_t max)
 {
@@ -1259,40 +1388,105 @@ bad_index:
 
 /* A relation value: prints as "schema"."identifier" and has the
  * attributes dbt's Relation has in templates. */
-static struct tval relation_value(struct tmpl_render *r, const char *rel, const char *schema, const char *ident)
+struct tval dbtp_relation_value(struct tmpl_render *r, const char *rel, const char *schema, const char *ident)
 {
 	struct tval v = tval_str(r, rel, strlen(rel));
-	static const char *const keys[] = { "schema", "identifier", "name", "table" };
-	v.nattr = 4;
-	v.keys = tval_alloc_keys(r, 4);
-	v.items = tval_alloc(r, 4);
-	for (size_t i = 0; i < 4; i++) {
+	static const char *const keys[] = { "schema", "identifier", "name", "table", "database", "metadata",
+					     "is_table", "is_view" };
+	const size_t n = sizeof keys / sizeof *keys;
+	const char *db = getenv("PGDATABASE");
+	v.nattr = n;
+	v.keys = tval_alloc_keys(r, n);
+	v.items = tval_alloc(r, n);
+	for (size_t i = 0; i < n; i++)
 		v.keys[i] = keys[i];
+	for (size_t i = 0; i < 4; i++) {
 		const char *s = i == 0 ? schema : ident;
 		v.items[i] = tval_str(r, s, strlen(s));
 	}
+	v.items[4] = tval_str(r, db ? db : "", db ? strlen(db) : 0);
+	/* what dbt_utils' _is_relation() looks for */
+	static const char *const mkeys[] = { "type" };
+	struct tval meta = { .kind = TV_DICT, .n = 1, .items = tval_alloc(r, 1), .keys = tval_alloc_keys(r, 1) };
+	meta.keys[0] = mkeys[0];
+	meta.items[0] = tval_str(r, "PostgresRelation", 16);
+	v.items[5] = meta;
+	v.items[6] = (struct tval){ .kind = TV_NONE };
+	v.items[7] = (struct tval){ .kind = TV_NONE };
 	return v;
 }
 
-#define NO_NODE ((size_t)-1) /* rendering a free-standing text (a test) */
 
-static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
+/* ref(..., v=N) or version=N: modelrun has no versioned models, and dbt
+ * refuses a version of an unversioned model, so it is refused here too. */
+static bool ref_unversioned(struct tmpl_render *r, const struct tmpl_call *c)
+{
+	for (size_t i = 0; i < c->nkw; i++) {
+		if (strcmp(c->kwnames[i], "v") != 0 && strcmp(c->kwnames[i], "version") != 0) {
+			tmpl_fail(r, c->line, "ref() takes no argument '%s'", c->kwnames[i]);
+			return false;
+		}
+		char v[64];
+		const struct tval *k = &c->kwargs[i];
+		if (k->kind == TV_NUM)
+			snprintf(v, sizeof v, "%g", k->num);
+		else
+			snprintf(v, sizeof v, "%s", k->kind == TV_STR ? k->s : "?");
+		tmpl_fail(r, c->line, "ref('%s', %s=%s): '%s' has no version %s (modelrun runs no versioned "
+			  "models; dbt refuses a version of an unversioned model too)",
+			  c->args[c->nargs - 1].s, c->kwnames[i], v, c->args[c->nargs - 1].s, v);
+		return false;
+	}
+	return true;
+}
+
+/* The package number a render finds bare macros and vars in: its node's,
+ * or the root project's for a free-standing text. */
+static size_t local_pkg(const struct host_state *h)
+{
+	return h->node == NO_NODE ? DBT_PKG_ROOT : h->p->nodes[h->node].pkg;
+}
+
+static struct dbt_ctx ctx_of(const struct host_state *h)
+{
+	return (struct dbt_ctx){ &h->p->macros, local_pkg(h), h->p->target_schema, !h->parsing, &h->p->target };
+}
+
+/* Parses a template of the project (a model, hook or test) that may call
+ * the project's macros, as a node of package pkg sees them. */
+struct tmpl *dbtp_parse(const struct dbt_project *p, size_t pkg, const char *file, const char *text,
+			      size_t len, char *err, size_t errlen)
+{
+	struct dbt_ctx x = { &p->macros, pkg, p->target_schema, false, &p->target };
+	struct tmpl_names names = { .funcs = dbt_host_functions, .known = dbt_ctx_known, .ud = &x };
+	return tmpl_parse_names(file, text, len, &names, err, errlen);
+}
+
+int dbtp_host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
 {
 	struct host_state *h = ud;
 	struct dbt_project *p = h->p;
 	struct dbt_node *n = h->node == NO_NODE ? NULL : &p->nodes[h->node];
 	if (strcmp(c->name, "ref") == 0) {
-		if (!want_args(r, c, 1, 2))
+		if (!want_args(r, c, 1, 2) || !ref_unversioned(r, c))
 			return -1;
 		const char *name = c->args[c->nargs - 1].s;
-		long idx = dbt_find(p, name);
+		long idx = dbt_find_in(p, c->nargs == 2 ? c->args[0].s : NULL, name);
 		if (idx < 0) {
-			tmpl_fail(r, c->line, "ref('%s'): no model or seed is called '%s'", name, name);
+			if (c->nargs == 2)
+				tmpl_fail(r, c->line, "ref('%s', '%s'): package '%s' has no model or seed called '%s'",
+					  c->args[0].s, name, c->args[0].s, name);
+			else
+				tmpl_fail(r, c->line, "ref('%s'): no model or seed is called '%s'", name, name);
 			return -1;
 		}
 		if (h->parsing) {
-			add_parent_name(n, (size_t)idx);
-			*out = tval_str(r, name, strlen(name));
+			/* relation names come later: a stand-in, as `this` */
+			if (!h->probe)
+				add_parent_name(n, (size_t)idx);
+			if (h->reached)
+				h->reached[idx] = true;
+			*out = dbtp_relation_value(r, name, h->p->target_schema, name);
 			return 0;
 		}
 		bool known = !n || h->any_ref;
@@ -1318,7 +1512,7 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 			*out = tval_str(r, s, strlen(s));
 			return 0;
 		}
-		*out = relation_value(r, t->relation, t->schema, t->identifier);
+		*out = dbtp_relation_value(r, t->relation, t->schema, t->identifier);
 		return 0;
 	}
 	if (strcmp(c->name, "source") == 0) {
@@ -1330,7 +1524,7 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 				  c->args[1].s);
 			return -1;
 		}
-		if (h->parsing) {
+		if (h->parsing && !h->probe) {
 			bool seen = false;
 			for (size_t i = 0; i < n->nsources; i++)
 				seen |= n->sources[i] == (size_t)idx;
@@ -1340,7 +1534,7 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 		if (h->text && h->text->reads)
 			h->text->reads(h->text->ud, true, (size_t)idx);
 		const struct dbt_source *src = &p->sources[idx];
-		*out = relation_value(r, src->relation, src->schema, src->identifier);
+		*out = dbtp_relation_value(r, src->relation, src->schema, src->identifier);
 		return 0;
 	}
 	if (strcmp(c->name, "var") == 0) {
@@ -1348,8 +1542,8 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 			return -1;
 		struct ydoc *d;
 		yaml_node_t *node;
-		if (find_var(p, c->args[0].s, &d, &node)) {
-			*out = yaml_tval(r, d, node);
+		if (find_var(p, local_pkg(h), c->args[0].s, &d, &node)) {
+			*out = dbtp_yaml_tval(r, d, node);
 			return 0;
 		}
 		if (c->nargs == 2) {
@@ -1362,7 +1556,7 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 	if (strcmp(c->name, "is_incremental") == 0) {
 		if (!want_args(r, c, 0, 0))
 			return -1;
-		*out = (struct tval){ .kind = TV_BOOL, .b = !h->parsing && h->opts && h->opts->incremental };
+		*out = (struct tval){ .kind = TV_BOOL, .b = h->probe || (!h->parsing && h->opts && h->opts->incremental) };
 		return 0;
 	}
 	if (strcmp(c->name, "config") == 0) {
@@ -1370,7 +1564,12 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 			tmpl_fail(r, c->line, "config() takes keyword arguments only");
 			return -1;
 		}
-		if (h->parsing && n)
+		for (size_t i = 0; h->fail_calc && i < c->nkw; i++)
+			if (strcmp(c->kwnames[i], "fail_calc") == 0 && c->kwargs[i].kind == TV_STR) {
+				free(*h->fail_calc);
+				*h->fail_calc = xstrdup(c->kwargs[i].s);
+			}
+		if (h->parsing && n && !h->probe)
 			for (size_t i = 0; i < c->nkw; i++)
 				if (config_set_tval(r, c, &n->cfg, c->kwnames[i], &c->kwargs[i]))
 					return -1;
@@ -1384,35 +1583,81 @@ static int host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 		*out = tval_str(r, "", 0);
 		return 0;
 	}
+	if (strcmp(c->name, "statement") == 0 || strcmp(c->name, "load_result") == 0 ||
+	    strcmp(c->name, "run_query") == 0 || strcmp(c->name, "adapter.get_columns_in_relation") == 0)
+		return dbtp_call_query(h, r, c, out);
+	struct dbt_ctx x = ctx_of(h);
+	int rc = dbt_ctx_call(&x, r, c, out);
+	if (rc != 1)
+		return rc;
 	tmpl_fail(r, c->line, "function '%s()' is not available here", c->name);
 	return -1;
 }
 
-static int host_global(void *ud, struct tmpl_render *r, const char *name, int line, struct tval *out)
+int dbtp_host_global(void *ud, struct tmpl_render *r, const char *name, int line, struct tval *out)
 {
 	struct host_state *h = ud;
-	(void)line;
-	if (strcmp(name, "this") != 0 || h->node == NO_NODE)
-		return 1;
+	if (h->test_model && strncmp(name, "__modelrun_test_", 16) == 0) {
+		const char *k = name + 16;
+		if (strcmp(k, "model") == 0) {
+			const struct dbt_relation_arg *m = h->test_model;
+			*out = m->where_subquery ? tval_str(r, m->where_subquery, strlen(m->where_subquery)) :
+						   dbtp_relation_value(r, m->relation, m->schema, m->identifier);
+			return 0;
+		}
+		size_t i = strtoul(k, NULL, 10);
+		if (i < h->test_nvals) {
+			*out = dbtp_yaml_tval(r, h->test_doc, h->test_vals[i]);
+			return 0;
+		}
+	}
+	if (h->generating && strncmp(name, "__modelrun_arg", 14) == 0) {
+		if (name[14] == '0')
+			*out = h->gen_custom ? tval_str(r, h->gen_custom, strlen(h->gen_custom)) :
+					       (struct tval){ .kind = TV_NONE };
+		else
+			*out = dbtp_node_value(r, &h->p->nodes[h->gen_node]);
+		return 0;
+	}
+	if (strcmp(name, "this") != 0 || h->node == NO_NODE) {
+		struct dbt_ctx x = ctx_of(h);
+		return dbt_ctx_global(&x, r, name, line, out);
+	}
 	const struct dbt_node *n = &h->p->nodes[h->node];
 	if (!n->relation) /* parse time: relation names come later */
-		*out = relation_value(r, n->name, h->p->target_schema, n->name);
+		*out = dbtp_relation_value(r, n->name, h->p->target_schema, n->name);
 	else
-		*out = relation_value(r, n->relation, n->schema, n->identifier);
+		*out = dbtp_relation_value(r, n->relation, n->schema, n->identifier);
 	return 0;
+}
+
+/* An error in a macro names the macro's file: say which model called it,
+ * as dbt's "in model x (models/x.sql)". */
+static void name_the_model(const struct dbt_node *n, char *err, size_t errlen)
+{
+	size_t fl = strlen(n->file);
+	if (strncmp(err, n->file, fl) == 0 && err[fl] == ':')
+		return;
+	static const char *const kinds[] = { "model", "seed", "snapshot" };
+	char *msg = xasprintf("%s (in %s %s)", err, kinds[n->kind], n->file);
+	snprintf(err, errlen, "%s", msg);
+	free(msg);
 }
 
 int dbt_render(const struct dbt_project *p, size_t node, const struct dbt_render_opts *o,
 	       char **sql, char *err, size_t errlen)
 {
 	struct host_state h = { .p = (struct dbt_project *)p, .node = node, .opts = o };
-	struct tmpl_host host = { host_call, host_global, &h };
+	struct tmpl_host host = { dbtp_host_call, dbtp_host_global, &h };
 	*sql = NULL;
 	if (!p->nodes[node].tmpl) {
-		seterr(err, errlen, "%s: not a model", p->nodes[node].name);
+		dbtp_seterr(err, errlen, "%s: not a model", p->nodes[node].name);
 		return -1;
 	}
-	return tmpl_render(p->nodes[node].tmpl, &host, sql, NULL, err, errlen);
+	int rc = tmpl_render(p->nodes[node].tmpl, &host, sql, NULL, err, errlen);
+	if (rc)
+		name_the_model(&p->nodes[node], err, errlen);
+	return rc;
 }
 
 int dbt_render_hook(const struct dbt_project *p, size_t node, const char *text, bool incremental, char **sql,
@@ -1420,12 +1665,12 @@ int dbt_render_hook(const struct dbt_project *p, size_t node, const char *text, 
 {
 	*sql = NULL;
 	const struct dbt_node *n = &p->nodes[node];
-	struct tmpl *t = tmpl_parse(n->file, text, strlen(text), tmpl_dbt_functions, err, errlen);
+	struct tmpl *t = dbtp_parse(p, n->pkg, n->file, text, strlen(text), err, errlen);
 	if (!t)
 		return -1;
 	struct dbt_render_opts o = { .incremental = incremental };
 	struct host_state h = { .p = (struct dbt_project *)p, .node = node, .opts = &o, .any_ref = true };
-	struct tmpl_host host = { host_call, host_global, &h };
+	struct tmpl_host host = { dbtp_host_call, dbtp_host_global, &h };
 	int rc = tmpl_render(t, &host, sql, NULL, err, errlen);
 	tmpl_free(t);
 	return rc;
@@ -1441,12 +1686,12 @@ int dbt_render_text_with(const struct dbt_project *p, const char *file, const ch
 			 const struct dbt_text_opts *to, char **sql, char *err, size_t errlen)
 {
 	*sql = NULL;
-	struct tmpl *t = tmpl_parse(file, text, len, tmpl_dbt_functions, err, errlen);
+	struct tmpl *t = dbtp_parse(p, DBT_PKG_ROOT, file, text, len, err, errlen);
 	if (!t)
 		return -1;
 	struct dbt_render_opts o = { 0 };
 	struct host_state h = { .p = (struct dbt_project *)p, .node = NO_NODE, .opts = &o, .text = to };
-	struct tmpl_host host = { host_call, host_global, &h };
+	struct tmpl_host host = { dbtp_host_call, dbtp_host_global, &h };
 	int rc = tmpl_render(t, &host, sql, NULL, err, errlen);
 	tmpl_free(t);
 	return rc;
@@ -1460,7 +1705,7 @@ struct extra_state {
 
 static bool is_extra(const struct dbt_extra_host *x, const char *name)
 {
-	for (const char *const *f = x->funcs; *f; f++)
+	for (const char *const *f = x ? x->funcs : NULL; f && *f; f++)
 		if (strcmp(*f, name) == 0)
 			return true;
 	return false;
@@ -1471,34 +1716,38 @@ static int extra_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c
 	struct extra_state *e = ud;
 	if (is_extra(e->x, c->name))
 		return e->x->call(e->x->ud, r, c, out);
-	return host_call(&e->h, r, c, out);
+	return dbtp_host_call(&e->h, r, c, out);
 }
 
 static int extra_global(void *ud, struct tmpl_render *r, const char *name, int line, struct tval *out)
 {
 	struct extra_state *e = ud;
-	int rc = e->x->global ? e->x->global(e->x->ud, r, name, line, out) : 1;
-	return rc == 1 ? host_global(&e->h, r, name, line, out) : rc;
+	int rc = e->x && e->x->global ? e->x->global(e->x->ud, r, name, line, out) : 1;
+	return rc == 1 ? dbtp_host_global(&e->h, r, name, line, out) : rc;
 }
 
 int dbt_render_text_ex(const struct dbt_project *p, const char *file, const char *text, size_t len,
-		       const struct dbt_extra_host *x, char **sql, char *err, size_t errlen)
+		       const struct dbt_render_opts *o, const struct dbt_extra_host *x, char **sql, char *err,
+		       size_t errlen)
 {
 	*sql = NULL;
 	size_t n = 0, k = 0;
-	while (tmpl_dbt_functions[n])
+	while (dbt_host_functions[n])
 		n++;
-	while (x->funcs[k])
+	while (x && x->funcs[k])
 		k++;
 	const char **funcs = xcalloc(n + k + 1, sizeof *funcs);
-	memcpy(funcs, tmpl_dbt_functions, n * sizeof *funcs);
-	memcpy(funcs + n, x->funcs, k * sizeof *funcs);
-	struct tmpl *t = tmpl_parse(file, text, len, funcs, err, errlen);
+	memcpy(funcs, dbt_host_functions, n * sizeof *funcs);
+	if (k)
+		memcpy(funcs + n, x->funcs, k * sizeof *funcs);
+	struct dbt_ctx cx = { &p->macros, DBT_PKG_ROOT, p->target_schema, true, &p->target };
+	struct tmpl_names names = { .funcs = funcs, .known = dbt_ctx_known, .ud = &cx };
+	struct tmpl *t = tmpl_parse_names(file, text, len, &names, err, errlen);
 	free(funcs);
 	if (!t)
 		return -1;
-	struct dbt_render_opts o = { 0 };
-	struct extra_state e = { { .p = (struct dbt_project *)p, .node = NO_NODE, .opts = &o }, x };
+	struct dbt_render_opts none = { 0 };
+	struct extra_state e = { { .p = (struct dbt_project *)p, .node = NO_NODE, .opts = o ? o : &none }, x };
 	struct tmpl_host host = { extra_call, extra_global, &e };
 	int rc = tmpl_render(t, &host, sql, NULL, err, errlen);
 	tmpl_free(t);
@@ -1511,6 +1760,9 @@ struct static_state {
 	size_t node;
 	char *err;
 	size_t errlen;
+	size_t *refs;   /* the nodes its literal refs name, and their lines */
+	int *lines;
+	size_t nrefs;
 };
 
 static int visit_ref(void *ud, const char *fn, size_t nargs, const char *const *args, int line)
@@ -1518,15 +1770,24 @@ static int visit_ref(void *ud, const char *fn, size_t nargs, const char *const *
 	struct static_state *s = ud;
 	struct dbt_node *n = &s->p->nodes[s->node];
 	(void)fn;
-	if (nargs < 1 || nargs > 2 || !args[nargs - 1])
+	if (nargs < 1 || nargs > 2 || !args[nargs - 1] || (nargs == 2 && !args[0]))
 		return 0; /* computed: the parse-time render will see it if it runs */
-	long idx = dbt_find(s->p, args[nargs - 1]);
+	long idx = dbt_find_in(s->p, nargs == 2 ? args[0] : NULL, args[nargs - 1]);
+	if (idx < 0 && nargs == 2) {
+		dbtp_seterr(s->err, s->errlen, "%s:%d: ref('%s', '%s'): package '%s' has no model or seed called '%s'",
+		       n->file, line, args[0], args[1], args[0], args[1]);
+		return -1;
+	}
 	if (idx < 0) {
-		seterr(s->err, s->errlen, "%s:%d: ref('%s'): no model or seed is called '%s'", n->file, line,
+		dbtp_seterr(s->err, s->errlen, "%s:%d: ref('%s'): no model or seed is called '%s'", n->file, line,
 		       args[nargs - 1], args[nargs - 1]);
 		return -1;
 	}
 	add_parent_name(n, (size_t)idx);
+	s->refs = xrealloc(s->refs, (s->nrefs + 1) * sizeof *s->refs);
+	s->lines = xrealloc(s->lines, (s->nrefs + 1) * sizeof *s->lines);
+	s->refs[s->nrefs] = (size_t)idx;
+	s->lines[s->nrefs++] = line;
 	return 0;
 }
 
@@ -1539,7 +1800,7 @@ static int visit_source(void *ud, const char *fn, size_t nargs, const char *cons
 		return 0;
 	long idx = dbt_find_source(s->p, args[0], args[1]);
 	if (idx < 0) {
-		seterr(s->err, s->errlen, "%s:%d: source('%s', '%s') is not declared in any schema file", n->file,
+		dbtp_seterr(s->err, s->errlen, "%s:%d: source('%s', '%s') is not declared in any schema file", n->file,
 		       line, args[0], args[1]);
 		return -1;
 	}
@@ -1548,6 +1809,90 @@ static int visit_source(void *ud, const char *fn, size_t nargs, const char *cons
 			return 0;
 	PUSH(n->sources, n->nsources, (size_t)idx);
 	return 0;
+}
+
+/* dbt registers a model's refs when it renders it at parse time, with
+ * is_incremental() false; one it meets only in the incremental branch
+ * fails the model's incremental runs unless a `-- depends_on:` comment
+ * names it. modelrun finds it anyway (the static walk), but says where
+ * dbt would fail: it renders the model once more with is_incremental()
+ * true and warns about each ref that only this render reaches. */
+static void warn_incremental_refs(struct dbt_project *p, size_t i, const struct static_state *ss,
+				  const bool *reached)
+{
+	const struct dbt_node *n = &p->nodes[i];
+	bool *incr = xcalloc(p->nnodes, sizeof *incr);
+	struct host_state h = { .p = p, .node = i, .parsing = true, .probe = true, .reached = incr };
+	struct tmpl_host host = { dbtp_host_call, dbtp_host_global, &h };
+	char err[512], *sql;
+	/* best effort: a failure here says nothing dbt would say */
+	if (tmpl_render(n->tmpl, &host, &sql, NULL, err, sizeof err) == 0)
+		free(sql);
+	for (size_t k = 0; k < p->nnodes; k++) {
+		if (!incr[k] || reached[k])
+			continue;
+		int line = 0;
+		for (size_t j = 0; j < ss->nrefs && !line; j++)
+			if (ss->refs[j] == k)
+				line = ss->lines[j];
+		const char *name = p->nodes[k].name;
+		char where[32] = ""; /* a computed ref has no line of its own */
+		if (line)
+			snprintf(where, sizeof where, ":%d", line);
+		log_warn("%s%s: ref('%s') is reached only when is_incremental() is true: dbt fails this model's "
+			 "incremental runs unless it has \"-- depends_on: {{ ref('%s') }}\"",
+			 n->file, where, name, name);
+	}
+	free(incr);
+}
+
+/* Reads model or snapshot i: its template, its literal refs and sources, and a
+ * parse-time render for config(). Returns 0 (with nodes[i].error set when
+ * the model is one modelrun cannot build), or -1 with err for an error
+ * that stops the load, as it stops dbt's. */
+static int parse_model(struct dbt_project *p, size_t i, char *err, size_t errlen)
+{
+	struct dbt_node *n = &p->nodes[i];
+	char *text;
+	size_t len;
+	if (n->text) { /* a snapshot: its block, or the select its YAML means */
+		text = xstrdup(n->text);
+		len = strlen(text);
+	} else if (read_file(n->file, &text, &len, err, errlen)) {
+		return -1;
+	}
+	n->tmpl = dbtp_parse(p, n->pkg, n->file, text, len, err, errlen);
+	free(text);
+	if (!n->tmpl) {
+		if (fatal_at_parse(err))
+			return -1;
+		node_error(p, i, err);
+		return 0;
+	}
+	struct static_state ss = { p, i, err, errlen, NULL, NULL, 0 };
+	int rc = -1;
+	bool *reached = xcalloc(p->nnodes, sizeof *reached);
+	if (tmpl_calls(n->tmpl, "ref", visit_ref, &ss) || tmpl_calls(n->tmpl, "source", visit_source, &ss))
+		goto out;
+	struct host_state h = { .p = p, .node = i, .parsing = true, .reached = reached };
+	struct tmpl_host host = { dbtp_host_call, dbtp_host_global, &h };
+	char *sql;
+	if (tmpl_render(n->tmpl, &host, &sql, NULL, err, errlen)) {
+		name_the_model(n, err, errlen);
+		if (fatal_at_parse(err))
+			goto out;
+		node_error(p, i, err);
+	} else {
+		free(sql);
+		if (n->cfg.enabled && n->cfg.materialized == MAT_INCREMENTAL)
+			warn_incremental_refs(p, i, &ss, reached);
+	}
+	rc = 0;
+out:
+	free(reached);
+	free(ss.refs);
+	free(ss.lines);
+	return rc;
 }
 
 /* Depth-first search in file order: orders parents first and names the
@@ -1567,7 +1912,7 @@ static int dfs(struct dbt_project *p, size_t i, unsigned char *state, size_t *st
 			strncat(msg, " -> ", sizeof msg - strlen(msg) - 1);
 		}
 		strncat(msg, p->nodes[i].name, sizeof msg - strlen(msg) - 1);
-		seterr(err, errlen, "%s", msg);
+		dbtp_seterr(err, errlen, "%s", msg);
 		return -1;
 	}
 	state[i] = 1;
@@ -1591,10 +1936,173 @@ static int run_hooks(struct ydoc *d, yaml_node_t *root, const char *key, char **
 	for (size_t i = 0; i < count; i++) {
 		yaml_node_t *h = ydoc_is_seq(v) ? ydoc_item(d, v, i) : v;
 		if (!ydoc_is_scalar(h) || !ydoc_str(h)) {
-			seterr(err, errlen, "%s:%zu: '%s' needs SQL text or a list of them", d->path, ydoc_line(h), key);
+			dbtp_seterr(err, errlen, "%s:%zu: '%s' needs SQL text or a list of them", d->path, ydoc_line(h), key);
 			return -1;
 		}
 		PUSH(*out, *n, xstrdup(ydoc_str(h)));
+	}
+	return 0;
+}
+
+/* ---- Jinja in dbt_project.yml and schema files ---- */
+
+static const char *const yaml_funcs[] = { "var", "env_var", NULL };
+
+struct yaml_host {
+	struct dbt_project *p;
+	bool project_vars; /* var() sees dbt_project.yml's vars (schema files) */
+};
+
+static int yaml_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
+{
+	struct yaml_host *yh = ud;
+	if (strcmp(c->name, "env_var") == 0)
+		return dbt_env_var(r, c, false, out);
+	if (c->nargs < 1 || c->nargs > 2 || c->args[0].kind != TV_STR) {
+		tmpl_fail(r, c->line, "var() takes a name and an optional default");
+		return -1;
+	}
+	struct ydoc *saved = yh->p->project_doc, *d;
+	yaml_node_t *node;
+	if (!yh->project_vars) /* dbt_project.yml sees --vars only, as in dbt */
+		yh->p->project_doc = NULL;
+	bool found = find_var(yh->p, DBT_PKG_ROOT, c->args[0].s, &d, &node);
+	yh->p->project_doc = saved;
+	if (found)
+		*out = dbtp_yaml_tval(r, d, node);
+	else if (c->nargs == 2)
+		*out = c->args[1];
+	else {
+		tmpl_fail(r, c->line, "var('%s') is not set (give it with --vars%s)", c->args[0].s,
+			  yh->project_vars ? " or in dbt_project.yml" : "");
+		return -1;
+	}
+	return 0;
+}
+
+static int yaml_global(void *ud, struct tmpl_render *r, const char *name, int line, struct tval *out)
+{
+	struct yaml_host *yh = ud;
+	(void)line;
+	if (strcmp(name, "target") != 0)
+		return 1;
+	*out = dbt_target_value(r, &yh->p->target);
+	return 0;
+}
+
+static bool is_hook_name(const char *k)
+{
+	while (*k == '+' || *k == ' ')
+		k++;
+	return !strcmp(k, "pre-hook") || !strcmp(k, "post-hook") || !strcmp(k, "pre_hook") || !strcmp(k, "post_hook");
+}
+
+/* dbt_project.yml: what dbt renders later (hooks, vars) stays as is. */
+static bool skip_project_key(void *ud, const char *const *k, size_t depth)
+{
+	(void)ud;
+	if (depth == 0)
+		return false;
+	static const char *const later[] = { "on-run-start", "on-run-end", "query-comment", "vars" };
+	for (size_t i = 0; i < 4; i++)
+		if (!strcmp(k[0], later[i]))
+			return true;
+	static const char *const trees[] = { "models", "seeds", "snapshots", "tests", "data_tests" };
+	for (size_t i = 0; i < 5; i++)
+		if (!strcmp(k[0], trees[i]))
+			return is_hook_name(k[depth - 1]);
+	return false;
+}
+
+static bool key_in(const char *k, const char *const *set)
+{
+	for (; *set; set++)
+		if (!strcmp(k, *set))
+			return true;
+	return false;
+}
+
+/* dbt's rule for an entry of a schema file (k relative to the entry):
+ * tests, descriptions and hooks are rendered later, when they run. */
+static bool entry_norender(const char *const *k, size_t n)
+{
+	static const char *const later[] = { "tests", "data_tests", "description", "loaded_at_query", NULL };
+	static const char *const hooks[] = { "pre_hook", "post_hook", "pre-hook", "post-hook", "loaded_at_query", NULL };
+	static const char *const cols[] = { "columns", "dimensions", "measures", "entities", NULL };
+	static const char *const col_later[] = { "tests", "data_tests", "description", NULL };
+	if (n >= 1 && key_in(k[0], later))
+		return true;
+	if (n == 2 && key_in(k[1], later))
+		return true;
+	if (n >= 2 && !strcmp(k[0], "config") && key_in(k[1], hooks))
+		return true;
+	if (n == 5 && !strcmp(k[4], "description"))
+		return true;
+	return n >= 3 && key_in(k[0], cols) && key_in(k[2], col_later);
+}
+
+/* A schema file: only the entries of models, seeds, snapshots, analyses
+ * and sources are rendered (k[0] the list, k[1] "#", then the entry). */
+static bool skip_schema_key(void *ud, const char *const *k, size_t depth)
+{
+	(void)ud;
+	static const char *const lists[] = { "models", "seeds", "snapshots", "analyses", "sources", NULL };
+	if (depth == 0)
+		return false;
+	if (!key_in(k[0], lists))
+		return true;
+	if (depth <= 2)
+		return false;
+	const char *const *e = k + 2;
+	size_t n = depth - 2;
+	if (strcmp(k[0], "sources") != 0)
+		return entry_norender(e, n);
+	if (!strcmp(e[0], "description") || !strcmp(e[0], "loaded_at_query"))
+		return true;
+	if (n >= 2 && !strcmp(e[0], "config") && !strcmp(e[1], "loaded_at_query"))
+		return true;
+	return !strcmp(e[0], "tables") && n > 2 && entry_norender(e + 2, n - 2);
+}
+
+static int render_yaml_node(struct dbt_project *p, struct ydoc *d, yaml_node_t *n, char *err, size_t errlen)
+{
+	struct yaml_host yh = { p, false };
+	struct tmpl_host host = { yaml_call, NULL, &yh };
+	return dbt_yaml_render(d, n, yaml_funcs, &host, NULL, NULL, err, errlen);
+}
+
+static int render_yaml(struct dbt_project *p, struct ydoc *d, bool project_file, char *err, size_t errlen)
+{
+	struct yaml_host yh = { p, !project_file };
+	struct tmpl_host host = { yaml_call, yaml_global, &yh };
+	return dbt_yaml_render(d, ydoc_root(d), yaml_funcs, &host, project_file ? skip_project_key : skip_schema_key,
+			       NULL, err, errlen);
+}
+
+/* The profile (when there is one) and target, which dbt_project.yml's
+ * Jinja may use: the profile's name is the project's profile: key, itself
+ * rendered on its own first, as dbt does. */
+static int load_profile(struct dbt_project *p, const struct dbt_options *o, char *err, size_t errlen)
+{
+	struct ydoc *d = p->project_doc;
+	yaml_node_t *root = ydoc_root(d);
+	yaml_node_t *pn = root && ydoc_is_map(root) ? ydoc_get(d, root, "profile") : NULL;
+	if (pn && ydoc_is_scalar(pn) && render_yaml_node(p, d, pn, err, errlen))
+		return -1;
+	struct dbt_profile_opts po = {
+		.profiles_dir = o->profiles_dir, .profile = o->profile, .target = o->target,
+		.project_profile = pn && ydoc_str(pn) && *ydoc_str(pn) ? ydoc_str(pn) : NULL,
+	};
+	struct dbt_profile pr;
+	int rc = dbt_profile_load(&pr, &po, err, errlen);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		p->profile = xmalloc(sizeof *p->profile);
+		*p->profile = pr;
+		dbt_target_copy(&p->target, &pr.target);
+	} else {
+		dbt_target_from_libpq(&p->target, o->dbname);
 	}
 	return 0;
 }
@@ -1610,10 +2118,21 @@ static int load_project_file(struct dbt_project *p, const struct dbt_options *o,
 	}
 	free(path);
 	p->project_doc = d;
+	if (load_profile(p, o, err, errlen))
+		return -1;
+	yaml_node_t *ts0 = ydoc_root(d) ? ydoc_get(d, ydoc_root(d), "target-schema") : NULL;
+	const char *target = o->target_schema ? o->target_schema :
+			     p->profile ? p->target.schema :
+			     ts0 && ydoc_str(ts0) && ydoc_str(ts0)[0] ? ydoc_str(ts0) : "analytics";
+	p->target_schema = xstrdup(target);
+	free(p->target.schema); /* target may point into it */
+	p->target.schema = xstrdup(p->target_schema);
+	if (render_yaml(p, d, true, err, errlen))
+		return -1;
 	yaml_node_t *root = ydoc_root(d);
 	yaml_node_t *name = root ? ydoc_get(d, root, "name") : NULL;
 	if (!root || !ydoc_is_map(root) || !name || !ydoc_str(name) || !ydoc_str(name)[0]) {
-		seterr(err, errlen, "%s:%zu: dbt_project.yml needs a 'name'", d->path, root ? ydoc_line(root) : 1);
+		dbtp_seterr(err, errlen, "%s:%zu: dbt_project.yml needs a 'name'", d->path, root ? ydoc_line(root) : 1);
 		return -1;
 	}
 	p->name = xstrdup(ydoc_str(name));
@@ -1621,10 +2140,7 @@ static int load_project_file(struct dbt_project *p, const struct dbt_options *o,
 	p->seed_paths = yaml_str_list(d, ydoc_get(d, root, "seed-paths"), "seeds", &p->nseed_paths);
 	p->test_paths = yaml_str_list(d, ydoc_get(d, root, "test-paths"), "tests", &p->ntest_paths);
 	p->snapshot_paths = yaml_str_list(d, ydoc_get(d, root, "snapshot-paths"), "snapshots", &p->nsnapshot_paths);
-	yaml_node_t *ts = ydoc_get(d, root, "target-schema");
-	const char *target = o->target_schema ? o->target_schema :
-			     ts && ydoc_str(ts) && ydoc_str(ts)[0] ? ydoc_str(ts) : "analytics";
-	p->target_schema = xstrdup(target);
+	p->macro_paths = yaml_str_list(d, ydoc_get(d, root, "macro-paths"), "macros", &p->nmacro_paths);
 	if (run_hooks(d, root, "on-run-start", &p->on_run_start, &p->non_run_start, err, errlen) ||
 	    run_hooks(d, root, "on-run-end", &p->on_run_end, &p->non_run_end, err, errlen))
 		return -1;
@@ -1638,9 +2154,7 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 	size_t dl = strlen(p->dir);
 	while (dl > 1 && p->dir[dl - 1] == '/')
 		p->dir[--dl] = '\0';
-	if (load_project_file(p, o, err, errlen))
-		return -1;
-	if (o->vars) {
+	if (o->vars) { /* first: dbt_project.yml's Jinja may use them */
 		p->cli_vars = xrealloc(NULL, sizeof *p->cli_vars);
 		if (ydoc_load_string(p->cli_vars, "--vars", o->vars, strlen(o->vars), err, errlen)) {
 			free(p->cli_vars);
@@ -1649,29 +2163,42 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 		}
 		yaml_node_t *r = ydoc_root(p->cli_vars);
 		if (r && !ydoc_is_map(r)) {
-			seterr(err, errlen, "--vars: expected a mapping such as 'key: value'");
+			dbtp_seterr(err, errlen, "--vars: expected a mapping such as 'key: value'");
 			return -1;
 		}
 	}
+	if (load_project_file(p, o, err, errlen))
+		return -1;
 
-	/* models and their schema files (with the path each is under) */
-	char **ymls = NULL, **ybases = NULL;
-	size_t nymls = 0, nybases = 0;
+	/* macros: the project's, then the installed packages' */
+	dbt_macros_init(&p->macros, p->name);
+	for (size_t k = 0; k < p->nmacro_paths; k++)
+		if (dbt_macros_load_dir(&p->macros, DBT_PKG_ROOT, p->dir, p->macro_paths[k], err, errlen))
+			return -1;
+	/* generic tests in <test-path>/generic/ are macros too, as in dbt */
+	for (size_t k = 0; k < p->ntest_paths; k++) {
+		char *g = xasprintf("%s/generic", p->test_paths[k]);
+		int grc = dbt_macros_load_dir(&p->macros, DBT_PKG_ROOT, p->dir, g, err, errlen);
+		free(g);
+		if (grc)
+			return -1;
+	}
+	if (dbt_macros_read_dispatch(&p->macros, p->project_doc,
+				     ydoc_get(p->project_doc, ydoc_root(p->project_doc), "dispatch"), err, errlen) ||
+	    dbt_packages_load(p, err, errlen))
+		return -1;
+
+	/* models, snapshots and their schema files, the project's and the
+	 * packages' (with the path each is under) */
+	struct yfiles y = { 0 };
 	struct ydoc **ydocs = NULL;
 	int rc = -1;
-	for (size_t k = 0; k < p->nmodel_paths; k++) {
-		char **files = NULL;
-		size_t nf = 0;
-		walk_dir(p->dir, p->model_paths[k], &files, &nf);
-		for (size_t i = 0; i < nf; i++) {
-			if (has_suffix(files[i], ".sql"))
-				add_node(p, DBT_MODEL, p->model_paths[k], files[i], ".sql");
-			else if (has_suffix(files[i], ".yml") || has_suffix(files[i], ".yaml")) {
-				PUSH(ymls, nymls, xstrdup(files[i]));
-				PUSH(ybases, nybases, p->model_paths[k]);
-			}
-		}
-		free_strs(files, nf);
+	struct origin root = { DBT_PKG_ROOT, p->name, p->dir };
+	scan_nodes(p, &root, p->model_paths, p->nmodel_paths, p->seed_paths, p->nseed_paths, &y);
+	for (size_t i = 0; i < p->npackages; i++) {
+		struct dbt_package *pk = &p->packages[i];
+		struct origin o = { pk->pkg, pk->name, pk->dir };
+		scan_nodes(p, &o, pk->model_paths, pk->nmodel_paths, pk->seed_paths, pk->nseed_paths, &y);
 	}
 	for (size_t k = 0; k < p->nsnapshot_paths; k++) {
 		char **files = NULL;
@@ -1679,27 +2206,12 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 		walk_dir(p->dir, p->snapshot_paths[k], &files, &nf);
 		for (size_t i = 0; i < nf; i++) {
 			if (has_suffix(files[i], ".sql")) {
-				if (scan_snapshot_file(p, p->snapshot_paths[k], files[i], err, errlen)) {
+				if (scan_snapshot_file(p, &root, p->snapshot_paths[k], files[i], err, errlen)) {
 					free_strs(files, nf);
 					goto out;
 				}
 			} else if (has_suffix(files[i], ".yml") || has_suffix(files[i], ".yaml")) {
-				PUSH(ymls, nymls, xstrdup(files[i]));
-				PUSH(ybases, nybases, p->snapshot_paths[k]);
-			}
-		}
-		free_strs(files, nf);
-	}
-	for (size_t k = 0; k < p->nseed_paths; k++) {
-		char **files = NULL;
-		size_t nf = 0;
-		walk_dir(p->dir, p->seed_paths[k], &files, &nf);
-		for (size_t i = 0; i < nf; i++) {
-			if (has_suffix(files[i], ".csv"))
-				add_node(p, DBT_SEED, p->seed_paths[k], files[i], ".csv");
-			else if (has_suffix(files[i], ".yml") || has_suffix(files[i], ".yaml")) {
-				PUSH(ymls, nymls, xstrdup(files[i]));
-				PUSH(ybases, nybases, p->seed_paths[k]);
+				yfiles_add(&y, &root, p->snapshot_paths[k], files[i]);
 			}
 		}
 		free_strs(files, nf);
@@ -1721,18 +2233,16 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 	}
 	/* schema files: loaded first, since YAML snapshots are nodes that
 	 * the folder defaults below apply to */
-	ydocs = xcalloc(nymls ? nymls : 1, sizeof *ydocs);
-	for (size_t i = 0; i < nymls; i++) {
-		char *full = xasprintf("%s/%s", p->dir, ymls[i]);
-		ydocs[i] = load_doc(p, full, err, errlen);
-		free(full);
-		if (!ydocs[i] || add_yaml_snapshots(p, ydocs[i], ymls[i], ybases[i], err, errlen))
+	ydocs = xcalloc(y.n ? y.n : 1, sizeof *ydocs);
+	for (size_t i = 0; i < y.n; i++) {
+		ydocs[i] = load_doc(p, y.full[i], err, errlen);
+		if (!ydocs[i] || (y.root[i] && add_yaml_snapshots(p, &root, ydocs[i], y.rel[i], y.base[i], err, errlen)))
 			goto out;
 	}
 	for (size_t i = 0; i < p->nnodes; i++)
 		for (size_t j = i + 1; j < p->nnodes; j++)
 			if (strcmp(p->nodes[i].name, p->nodes[j].name) == 0) {
-				seterr(err, errlen, "%s and %s: two nodes are called '%s'", p->nodes[i].path,
+				dbtp_seterr(err, errlen, "%s and %s: two nodes are called '%s'", p->nodes[i].path,
 				       p->nodes[j].path, p->nodes[i].name);
 				goto out;
 			}
@@ -1744,20 +2254,33 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 	yaml_node_t *snapshots_tree = ydoc_get(pd, ydoc_root(pd), "snapshots");
 	for (size_t i = 0; i < p->nnodes; i++) {
 		struct dbt_node *n = &p->nodes[i];
+		/* a package's node: its own project's folder configs first,
+		 * then the root project's (under the package's name); a config
+		 * modelrun lacks is that node's error, snapshots included */
+		struct dbt_package *pk = package_of(p, n->pkg);
+		struct ydoc *kd = pk ? pk->doc : NULL;
+		const char *key = n->kind == DBT_MODEL ? "models" : n->kind == DBT_SEED ? "seeds" : "snapshots";
 		yaml_node_t *tree = n->kind == DBT_MODEL ? models_tree : n->kind == DBT_SEED ? seeds_tree : snapshots_tree;
-		if (config_apply_tree(&n->cfg, pd, tree, n->fqn, n->nfqn, err, errlen))
-			goto out;
+		if ((kd && config_apply_tree(&n->cfg, kd, ydoc_get(kd, ydoc_root(kd), key), n->fqn, n->nfqn, err,
+					     errlen)) ||
+		    config_apply_tree(&n->cfg, pd, tree, n->fqn, n->nfqn, err, errlen)) {
+			if (fatal_at_parse(err))
+				goto out;
+			node_error(p, i, err);
+		}
 	}
 	/* schema files */
-	for (size_t i = 0; i < nymls; i++) {
+	for (size_t i = 0; i < y.n; i++) {
 		struct ydoc *d = ydocs[i];
 		yaml_node_t *root = ydoc_root(d);
 		if (!root)
 			continue;
 		if (!ydoc_is_map(root)) {
-			seterr(err, errlen, "%s:%zu: a schema file must be a mapping", d->path, ydoc_line(root));
+			dbtp_seterr(err, errlen, "%s:%zu: a schema file must be a mapping", d->path, ydoc_line(root));
 			goto out;
 		}
+		if (render_yaml(p, d, false, err, errlen))
+			goto out;
 		yaml_node_t *v;
 		if ((v = ydoc_get(d, root, "sources")) && load_sources(p, d, v, err, errlen))
 			goto out;
@@ -1768,33 +2291,11 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 		if ((v = ydoc_get(d, root, "snapshots")) && load_node_entries(p, d, v, DBT_SNAPSHOT, err, errlen))
 			goto out;
 	}
-	/* model files: template, static deps, parse-time render for config() */
-	for (size_t i = 0; i < p->nnodes; i++) {
-		struct dbt_node *n = &p->nodes[i];
-		if (n->kind == DBT_SEED)
-			continue;
-		char *text;
-		size_t len;
-		if (n->text) {
-			text = xstrdup(n->text);
-			len = strlen(text);
-		} else if (read_file(n->file, &text, &len, err, errlen)) {
+	/* model and snapshot files: template, static deps, parse-time render
+	 * for config() */
+	for (size_t i = 0; i < p->nnodes; i++)
+		if (p->nodes[i].kind != DBT_SEED && !p->nodes[i].python && parse_model(p, i, err, errlen))
 			goto out;
-		}
-		n->tmpl = tmpl_parse(n->file, text, len, tmpl_dbt_functions, err, errlen);
-		free(text);
-		if (!n->tmpl)
-			goto out;
-		struct static_state ss = { p, i, err, errlen };
-		if (tmpl_calls(n->tmpl, "ref", visit_ref, &ss) || tmpl_calls(n->tmpl, "source", visit_source, &ss))
-			goto out;
-		struct host_state h = { .p = p, .node = i, .parsing = true };
-		struct tmpl_host host = { host_call, host_global, &h };
-		char *sql;
-		if (tmpl_render(n->tmpl, &host, &sql, NULL, err, errlen))
-			goto out;
-		free(sql);
-	}
 	if (dbtc_resolve(p, err, errlen))
 		goto out;
 	/* disabled nodes vanish, unless something still refers to them */
@@ -1802,7 +2303,7 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 		for (size_t k = 0; k < p->nodes[i].nparents; k++) {
 			struct dbt_node *t = &p->nodes[p->nodes[i].parents[k]];
 			if (p->nodes[i].cfg.enabled && !t->cfg.enabled) {
-				seterr(err, errlen, "%s: refers to '%s', which is disabled", p->nodes[i].path, t->name);
+				dbtp_seterr(err, errlen, "%s: refers to '%s', which is disabled", p->nodes[i].path, t->name);
 				goto out;
 			}
 		}
@@ -1812,16 +2313,20 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 		struct dbt_node *n = &p->nodes[i];
 		if (n->kind == DBT_SNAPSHOT) {
 			n->cfg.materialized = MAT_SNAPSHOT;
-			if (n->cfg.enabled && check_snapshot(n, err, errlen))
+			if (n->cfg.enabled && !n->error && check_snapshot(n, err, errlen))
 				goto out;
 		}
-		n->schema = n->kind == DBT_SNAPSHOT && n->cfg.snap.target_schema ? xstrdup(n->cfg.snap.target_schema) :
-			    n->cfg.schema ? xasprintf("%s_%s", p->target_schema, n->cfg.schema) :
-					     xstrdup(p->target_schema);
-		n->identifier = xstrdup(n->cfg.alias ? n->cfg.alias : n->name);
-		n->relation = quote_relation(n->schema, n->identifier);
+		if (dbtp_name_relation(p, i, err, errlen))
+			goto out;
+		if (n->kind == DBT_SNAPSHOT && n->cfg.snap.target_schema) {
+			/* the schema itself, as dbt has it: no generate_schema_name */
+			free(n->schema);
+			free(n->relation);
+			n->schema = xstrdup(n->cfg.snap.target_schema);
+			n->relation = dbtp_quote_relation(n->schema, n->identifier);
+		}
 		if (n->kind == DBT_MODEL && n->cfg.materialized == MAT_SEED) {
-			seterr(err, errlen, "%s: materialized='seed' is for seeds only", n->path);
+			dbtp_seterr(err, errlen, "%s: materialized='seed' is for seeds only", n->path);
 			goto out;
 		}
 	}
@@ -1844,8 +2349,7 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 		goto out;
 	rc = 0;
 out:
-	free_strs(ymls, nymls);
-	free(ybases);
+	yfiles_free(&y);
 	free(ydocs);
 	return rc;
 }
@@ -1869,6 +2373,7 @@ void dbt_project_free(struct dbt_project *p)
 		free(n->children);
 		free(n->sources);
 		free(n->text);
+		free(n->error);
 	}
 	free(p->nodes);
 	free(p->order);
@@ -1901,6 +2406,9 @@ void dbt_project_free(struct dbt_project *p)
 		ydoc_free(p->project_doc);
 		free(p->project_doc);
 	}
+	dbt_packages_free(p);
+	dbt_macros_free(&p->macros);
+	free_strs(p->macro_paths, p->nmacro_paths);
 	free_strs(p->on_run_start, p->non_run_start);
 	free_strs(p->on_run_end, p->non_run_end);
 	free_strs(p->model_paths, p->nmodel_paths);
@@ -1910,6 +2418,11 @@ void dbt_project_free(struct dbt_project *p)
 	free(p->dir);
 	free(p->name);
 	free(p->target_schema);
+	if (p->profile) {
+		dbt_profile_free(p->profile);
+		free(p->profile);
+	}
+	dbt_target_free(&p->target);
 	memset(p, 0, sizeof *p);
 }
 

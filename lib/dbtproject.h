@@ -29,9 +29,23 @@
  * A node with enabled=false stays in nodes[] (callers skip it); a ref()
  * to it from an enabled node is an error.
  *
- * The target schema is the caller's (--schema), else the project's
- * top-level `target-schema:` key (a modelrun extension; dbt takes it from
- * profiles.yml), else "analytics".
+ * The target schema is the caller's (--schema), else the profile's
+ * schema (profiles.yml, see dbtprofile.h), else the project's top-level
+ * `target-schema:` key (a modelrun extension), else "analytics".
+ *
+ * Jinja in dbt_project.yml and in the schema files is rendered when they
+ * are read, as dbt renders it (see dbtyaml.h): with var() (--vars only in
+ * dbt_project.yml, the project's vars too in schema files), env_var() and
+ * target; not the vars block, hooks, descriptions and tests, which dbt
+ * renders later or never.
+ *
+ * Errors, as dbt has them: a ref() to an unknown model, an undeclared
+ * source, a var() that is not set, a Jinja syntax error or a cycle stops
+ * the load. What dbt accepts but modelrun cannot build (an unsupported
+ * construct or config, a Python model) becomes that node's error
+ * (dbt_node.error) and the load goes on. A ref() that the parse-time render
+ * does not reach (one under is_incremental() only) works here but fails in
+ * dbt; it is warned about, asking for a `-- depends_on:` comment.
  *
  * Memory: everything hangs off struct dbt_project and is released by
  * dbt_project_free(). Errors come back as one line in err, already
@@ -42,6 +56,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "dbtprofile.h"
+#include "dbtmacros.h"
 #include "template.h"
 #include "ydoc.h"
 
@@ -181,8 +197,9 @@ struct dbt_config {
 struct dbt_node {
 	enum dbt_kind kind;
 	char *name;
-	char *unique_id;       /* "model.<project>.<name>" or "seed.<project>.<name>" */
-	char *path;            /* relative to the project dir: "models/staging/stg.sql" */
+	char *unique_id;       /* "model.<package>.<name>" or "seed.<package>.<name>" */
+	size_t pkg;            /* its package: DBT_PKG_ROOT, or a number in p->macros */
+	char *path;            /* relative to its project's dir: "models/staging/stg.sql" */
 	char *file;            /* the path as opened */
 	char **fqn;            /* project name, folders under the model path, name */
 	size_t nfqn;
@@ -213,6 +230,12 @@ struct dbt_node {
 	 * NULL when none describes it; the last one wins, as in dbt. */
 	struct ydoc *yml;
 	yaml_node_t *yml_entry;
+	/* Why the node cannot be built, found when the project was read (a
+	 * construct or config modelrun does not support, a Python model), or
+	 * NULL. As in dbt, that is this model's error: the others still run
+	 * and its descendants are skipped. file:line first where known. */
+	char *error;
+	bool python;           /* a .py file under a model path: never built */
 };
 
 struct dbt_source {
@@ -244,6 +267,17 @@ struct dbt_test {
 	size_t line;
 };
 
+/* A package that `dbt deps` installed (dbt_packages/NAME), with its own
+ * dbt_project.yml. */
+struct dbt_package {
+	char *name;
+	char *dir;             /* as opened: "<project>/dbt_packages/dbt_utils" */
+	size_t pkg;            /* its number in the macro registry */
+	struct ydoc *doc;      /* its dbt_project.yml (vars, models:) */
+	char **model_paths, **seed_paths, **macro_paths;
+	size_t nmodel_paths, nseed_paths, nmacro_paths;
+};
+
 struct dbt_project {
 	char *dir;
 	char *name;
@@ -267,12 +301,26 @@ struct dbt_project {
 	size_t non_run_start;
 	char **on_run_end;
 	size_t non_run_end;
+	struct dbt_profile *profile; /* profiles.yml's output, or NULL: PG* */
+	struct dbt_target target;    /* what {{ target }} is */
+	char **macro_paths;
+	size_t nmacro_paths;
+	struct dbt_package *packages;
+	size_t npackages;
+	struct dbt_macros macros; /* the project's, the packages' and built-ins */
 };
 
 struct dbt_options {
 	const char *dir;           /* project directory; NULL: "." */
 	const char *target_schema; /* NULL: the project's, else "analytics" */
 	const char *vars;          /* --vars YAML text, or NULL */
+	/* profiles.yml (see dbtprofile.h): --profiles-dir, --profile and
+	 * --target, each NULL when not given; dbname is -d, for target
+	 * without a profile */
+	const char *profiles_dir;
+	const char *profile;
+	const char *target;
+	const char *dbname;
 };
 
 int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *err, size_t errlen);
@@ -280,12 +328,30 @@ void dbt_project_free(struct dbt_project *p);
 
 /* The node named name, or -1. */
 long dbt_find(const struct dbt_project *p, const char *name);
+/* The node named name of package (a project name; NULL: any), or -1. */
+long dbt_find_in(const struct dbt_project *p, const char *package, const char *name);
 /* The source src.tbl, or -1. */
 long dbt_find_source(const struct dbt_project *p, const char *src, const char *tbl);
+
+/* What a query run while rendering gave: ncols names, nrows rows of
+ * ncols values (NULL for SQL null), each column's kind. Owned by the
+ * caller of the query function, valid until its next call. */
+enum dbt_col_kind { DBT_COL_TEXT, DBT_COL_NUMBER, DBT_COL_BOOL };
+struct dbt_rows {
+	size_t ncols, nrows;
+	const char *const *names;
+	const enum dbt_col_kind *kinds;
+	const char *const *values;   /* row-major */
+};
 
 /* How a model's ref(), source(), this, var(), config() and
  * is_incremental() answer during dbt_render(). */
 struct dbt_render_opts {
+	/* Runs sql for statement() and run_query(); NULL when there is no
+	 * connection (modelrun compile), and they are errors. Returns 0 with
+	 * *rows, or -1 with err. */
+	int (*query)(void *ud, const char *sql, struct dbt_rows *rows, char *err, size_t errlen);
+	void *query_ud;
 	bool incremental;     /* what is_incremental() returns */
 	/* Called for a ref() to an ephemeral model; returns the text that
 	 * stands for it (e.g. "__dbt__cte__name"); NULL: the default name. */
@@ -319,10 +385,13 @@ struct dbt_extra_host {
 	void *ud;
 };
 
-/* dbt_render_text() with x's functions and globals besides the
- * project's. */
+/* dbt_render_text() as the root project's code, with execute true, o's
+ * query function answering statement() and run_query() (NULL: none), and
+ * x's functions and globals before the project's (x may be NULL). The
+ * project's macros (and packages' as pkg.name) are callable. */
 int dbt_render_text_ex(const struct dbt_project *p, const char *file, const char *text, size_t len,
-		       const struct dbt_extra_host *x, char **sql, char *err, size_t errlen);
+		       const struct dbt_render_opts *o, const struct dbt_extra_host *x, char **sql, char *err,
+		       size_t errlen);
 
 /* What a caller of dbt_render_text_with() hears of a text: each ref()
  * and source() it makes (reads, when set), each config(key=value)
@@ -362,6 +431,27 @@ const char *dbt_sql_start(const char *s);
  * answering incremental. Returns 0 with a malloc'd *sql, or -1 with err. */
 int dbt_render_hook(const struct dbt_project *p, size_t node, const char *text, bool incremental, char **sql,
 		    char *err, size_t errlen);
+
+/* The macro of a generic test written as a macro, as dbt finds it: for
+ * "pkg.name", package pkg's test_name; for "name", the root project's
+ * test_name or a built-in's. NULL when there is none. */
+const struct dbt_macro *dbt_generic_test_macro(const struct dbt_project *p, const char *type);
+
+/* Renders generic test type (see above) on node or source target of
+ * dbt_test_on on, as dbt does: the macro is called with model (the
+ * relation), column_name when column is not NULL, and the arguments in the
+ * mapping args of d (NULL: none): a string that looks like a call of ref,
+ * source, var or env_var is that call, a string with {{ or {% is rendered,
+ * other values are passed as YAML gives them. With where (the test's
+ * config), model is dbt's get_where_subquery(): "(select * from relation
+ * where ...) dbt_subquery", a string. *fail_calc is the config(fail_calc=)
+ * the macro gave (malloc'd), or NULL: count(*). o's query function answers
+ * the macro's queries. Returns 0 with a malloc'd
+ * *sql, or -1 with err. */
+int dbt_render_generic_test(const struct dbt_project *p, const char *type, enum dbt_test_on on, size_t target,
+			    const char *column, struct ydoc *d, const char *const *keys, yaml_node_t *const *vals,
+			    size_t nargs, const char *where, const struct dbt_render_opts *o, char **sql,
+			    char **fail_calc, char *err, size_t errlen);
 
 /* Quotes an identifier the way PQescapeIdentifier does (double quotes,
  * inner quotes doubled), for SQL made without a connection. Malloc'd. */

@@ -122,6 +122,36 @@ const char *pgconn_take_dbname(char *arg)
 	return copy;
 }
 
+/* Connects with keys/vals (NULL-terminated) and reports a failure; any
+ * password in dbname (the user's conninfo) or in secret is masked in
+ * libpq's message. */
+static PGconn *connect_with(const char *const *keys, const char *const *vals, int expand, const char *dbname,
+			    const char *secret)
+{
+	PGconn *conn = PQconnectdbParams(keys, vals, expand);
+	if (!conn) {
+		log_error("cannot connect to the database: out of memory");
+		return NULL;
+	}
+	if (PQstatus(conn) != CONNECTION_OK) {
+		char *msg = pgconn_one_line(PQerrorMessage(conn));
+		mask_passwords(&msg, dbname);
+		if (secret)
+			mask(&msg, secret, strlen(secret));
+		/* Where it tried, when libpq got as far as knowing that. */
+		const char *host = PQhost(conn), *port = PQport(conn);
+		if (host && *host)
+			log_error("cannot connect to the database (host %s, port %s): %s", host,
+				  port && *port ? port : "default", msg);
+		else
+			log_error("cannot connect to the database: %s", msg);
+		free(msg);
+		PQfinish(conn);
+		return NULL;
+	}
+	return conn;
+}
+
 PGconn *pgconn_open(const char *dbname)
 {
 	/* libpq waits for ever by default; a pipeline should not. A value
@@ -138,25 +168,65 @@ PGconn *pgconn_open(const char *dbname)
 	vals[n++] = log_prog;
 	keys[n] = NULL;
 	vals[n] = NULL;
-	PGconn *conn = PQconnectdbParams(keys, vals, 1);
-	if (!conn) {
-		log_error("cannot connect to the database: out of memory");
-		return NULL;
-	}
-	if (PQstatus(conn) != CONNECTION_OK) {
-		char *msg = pgconn_one_line(PQerrorMessage(conn));
-		mask_passwords(&msg, dbname);
-		/* Where it tried, when libpq got as far as knowing that. */
-		const char *host = PQhost(conn), *port = PQport(conn);
-		if (host && *host)
-			log_error("cannot connect to the database (host %s, port %s): %s", host,
-				  port && *port ? port : "default", msg);
-		else
+	return connect_with(keys, vals, 1, dbname, NULL);
+}
+
+PGconn *pgconn_open_params(const char *const *keys, const char *const *vals, const char *dbname)
+{
+	size_t nk = 0;
+	while (keys[nk])
+		nk++;
+	/* the user's -d, parsed here: libpq expands only the first dbname of
+	 * the arrays, and the profile's keys must come before it */
+	PQconninfoOption *opts = NULL;
+	size_t nd = 0;
+	if (dbname && (strchr(dbname, '=') || !strncmp(dbname, "postgresql://", 13) ||
+		       !strncmp(dbname, "postgres://", 11))) {
+		char *perr = NULL;
+		opts = PQconninfoParse(dbname, &perr);
+		if (!opts) {
+			char *msg = pgconn_one_line(perr ? perr : "out of memory");
+			mask_passwords(&msg, dbname);
 			log_error("cannot connect to the database: %s", msg);
-		free(msg);
-		PQfinish(conn);
-		return NULL;
+			free(msg);
+			PQfreemem(perr);
+			return NULL;
+		}
+		for (PQconninfoOption *o = opts; o->keyword; o++)
+			nd += o->val != NULL;
+	} else if (dbname) {
+		nd = 1;
 	}
+	const char **k = xcalloc(nk + nd + 3, sizeof *k), **v = xcalloc(nk + nd + 3, sizeof *v);
+	const char *secret = NULL;
+	size_t n = 0;
+	if (!getenv("PGCONNECT_TIMEOUT")) { /* the profile's or -d's wins */
+		k[n] = "connect_timeout";
+		v[n++] = "10";
+	}
+	for (size_t i = 0; i < nk; i++) {
+		k[n] = keys[i];
+		v[n++] = vals[i];
+		if (!strcmp(keys[i], "password"))
+			secret = vals[i];
+	}
+	if (opts) {
+		for (PQconninfoOption *o = opts; o->keyword; o++)
+			if (o->val) {
+				k[n] = o->keyword;
+				v[n++] = o->val;
+			}
+	} else if (dbname) {
+		k[n] = "dbname";
+		v[n++] = dbname;
+	}
+	k[n] = "fallback_application_name";
+	v[n++] = log_prog;
+	PGconn *conn = connect_with(k, v, 0, dbname, secret && *secret ? secret : NULL);
+	free(k);
+	free(v);
+	if (opts)
+		PQconninfoFree(opts);
 	return conn;
 }
 

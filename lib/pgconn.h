@@ -23,6 +23,13 @@
  * otherwise, it gives up after 10 seconds. The caller frees with PQfinish(). */
 PGconn *pgconn_open(const char *dbname);
 
+/* As pgconn_open(), with connection keywords and values (NULL-terminated,
+ * e.g. from a dbt profile) under dbname: a conninfo string or URI in
+ * dbname overrides the keywords it names, a bare name overrides dbname,
+ * and PG* variables fill in only what neither gives. The "password"
+ * value, when given, is masked in messages like a conninfo password. */
+PGconn *pgconn_open_params(const char *const *keys, const char *const *vals, const char *dbname);
+
 /* For -d/--dbname: returns a copy of arg to connect with, and overwrites
  * every password in arg itself with '*', so that ps and /proc/PID/cmdline
  * show it no longer (call it as soon as the option is parsed; until then

@@ -86,7 +86,9 @@ struct tmpl_host {
 	 * returns -1 after tmpl_fail(). */
 	int (*call)(void *ud, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out);
 	/* Looks up a global name (e.g. `this`): returns 0 and sets *out, or 1
-	 * when the name is not defined, or -1 after tmpl_fail(). May be NULL. */
+	 * when the name is not defined, or -1 after tmpl_fail(). May be NULL.
+	 * For ns.name where ns is not a variable of the template, it is first
+	 * asked for the dotted name "ns.name" (a package's macro). */
 	int (*global)(void *ud, struct tmpl_render *r, const char *name, int line, struct tval *out);
 	void *ud;
 };
@@ -102,6 +104,38 @@ extern const char *const tmpl_dbt_functions[];
 struct tmpl *tmpl_parse(const char *file, const char *text, size_t len,
 			const char *const *funcs, char *err, size_t errlen);
 void tmpl_free(struct tmpl *t);
+/* The file name t was parsed with. */
+const char *tmpl_file(const struct tmpl *t);
+/* The text t was parsed from, NUL-terminated. */
+const char *tmpl_source(const struct tmpl *t);
+
+/* What a call may name, for tmpl_parse_names(): funcs are the host's
+ * functions (as tmpl_parse's funcs); known(ud, name), when not NULL, says
+ * whether another name is callable through the host's global() (a macro
+ * defined in another file). late leaves calls of unknown names to the
+ * render, as dbt does in macro files (a macro that calls what is not
+ * there fails only when it is called); it also admits dbt's
+ * {% test name(...) %} ... {% endtest %}, the macro test_name. */
+struct tmpl_names {
+	const char *const *funcs;
+	bool (*known)(void *ud, const char *name);
+	void *ud;
+	bool late;
+};
+struct tmpl *tmpl_parse_names(const char *file, const char *text, size_t len, const struct tmpl_names *names,
+			      char *err, size_t errlen);
+
+/* A macro defined at the top level of a template (opaque). */
+struct tmpl_macro;
+typedef int (*tmpl_macro_visit)(void *ud, const char *name, const struct tmpl_macro *m, int line);
+/* Calls fn for each top-level macro of t, in file order; stops and
+ * returns fn's non-zero result. */
+int tmpl_each_macro(const struct tmpl *t, tmpl_macro_visit fn, void *ud);
+/* The callable value of macro m of template t, for a host's global():
+ * called from another template, it runs with t's file in messages and
+ * sees only the host's globals (not the caller's variables). t must
+ * outlive the render. */
+struct tval tval_macro(struct tmpl_render *r, const struct tmpl *t, const struct tmpl_macro *m);
 
 /* For every call of the function name anywhere in the template (branches
  * not taken, loop bodies and comments-as-SQL included), calls fn with the
@@ -116,6 +150,12 @@ int tmpl_calls(const struct tmpl *t, const char *name, tmpl_call_visit fn, void 
 int tmpl_render(const struct tmpl *t, const struct tmpl_host *host, char **out, size_t *outlen,
 		char *err, size_t errlen);
 
+/* For host functions: calls fn (a macro value, e.g. a call block's
+ * caller) with positional arguments. Returns 0 with *out, or -1 after a
+ * failure (the render then fails). */
+int tmpl_call_func(struct tmpl_render *r, const struct tval *fn, int line, size_t nargs, const struct tval *args,
+		   struct tval *out);
+
 /* For host functions: reports an error at the call's line; the render then
  * fails with this message. */
 void tmpl_fail(struct tmpl_render *r, int line, const char *fmt, ...)
@@ -125,6 +165,11 @@ struct tval tval_str(struct tmpl_render *r, const char *s, size_t len);
 /* Allocates n values (zeroed) in the render's arena, for lists and dicts. */
 struct tval *tval_alloc(struct tmpl_render *r, size_t n);
 const char **tval_alloc_keys(struct tmpl_render *r, size_t n);
+/* A list (or dict) of n zeroed items that the template may change, as
+ * Python lets a macro .append() to a list it was given: fill items (and
+ * keys) in place. */
+struct tval tval_list_new(struct tmpl_render *r, size_t n);
+struct tval tval_dict_new(struct tmpl_render *r, size_t n);
 /* The value of key in a dict (or an attribute of a string), or NULL. */
 const struct tval *tval_get(const struct tval *dict, const char *key);
 /* Jinja's truthiness. */

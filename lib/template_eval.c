@@ -50,6 +50,52 @@ static int lookup(struct tmpl_render *r, const char *name, int line, struct tval
 	return 0;
 }
 
+/* ns.name, where ns is not a variable of the template: the host's value of
+ * the dotted name (a package's macro, dbt.date_trunc), if it has one.
+ * Returns 0 with *out, 1 when there is none, -1 on failure. */
+static int dotted_global(struct tmpl_render *r, const struct expr *e, struct tval *out)
+{
+	if (e->k != E_ATTR || e->a->k != E_NAME || !r->host || !r->host->global)
+		return 1;
+	for (struct binding *s = r->scope; s; s = s->prev)
+		if (strcmp(s->name, e->a->name) == 0)
+			return 1;
+	char name[256];
+	if ((size_t)snprintf(name, sizeof name, "%s.%s", e->a->name, e->name) >= sizeof name)
+		return 1;
+	return r->host->global(r->host->ud, r, name, e->line, out);
+}
+
+/* f(a, *list, k=v, **dict): the list's items follow the positional
+ * arguments, the dict's pairs the keyword ones. */
+static int spread_args(struct tmpl_render *r, const struct expr *e, struct targs *a)
+{
+	struct tval l = { .kind = TV_LIST }, d = { .kind = TV_DICT };
+	if ((e->b && teval_defined(r, e->b, &l)) || (e->c && teval_defined(r, e->c, &d)))
+		return -1;
+	if (l.kind != TV_LIST || d.kind != TV_DICT) {
+		tmpl_fail(r, e->line, "'*' needs a list and '**' a dict in a call of %s()", e->name ? e->name : "(...)");
+		return -1;
+	}
+	struct tval *v = tval_alloc(r, a->n + l.n), *kw = tval_alloc(r, a->nkw + d.n);
+	const char **names = tval_alloc_keys(r, a->nkw + d.n);
+	/* memcpy of no bytes still wants pointers that are not NULL */
+	if (a->n)
+		memcpy(v, a->v, a->n * sizeof *v);
+	if (l.n)
+		memcpy(v + a->n, l.items, l.n * sizeof *v);
+	if (a->nkw) {
+		memcpy(kw, a->kw, a->nkw * sizeof *kw);
+		memcpy(names, a->kwnames, a->nkw * sizeof *names);
+	}
+	for (size_t i = 0; i < d.n; i++) {
+		kw[a->nkw + i] = d.items[i];
+		names[a->nkw + i] = d.keys[i];
+	}
+	*a = (struct targs){ a->n + l.n, v, a->nkw + d.n, names, kw };
+	return 0;
+}
+
 /* Evaluates the arguments of a call, filter or test; strict, an undefined
  * one is an error. */
 static int eval_args(struct tmpl_render *r, const struct expr *e, struct targs *a, bool strict)
@@ -67,6 +113,8 @@ static int eval_args(struct tmpl_render *r, const struct expr *e, struct targs *
 		if (teval(r, e->kwargs[i], &kw[i]) || (strict && defined(r, e->line, &kw[i])))
 			return -1;
 	*a = (struct targs){ e->n, v, e->nkw, e->kwnames, kw };
+	if (e->k == E_CALL && (e->b || e->c))
+		return spread_args(r, e, a);
 	return 0;
 }
 
@@ -113,6 +161,11 @@ int teval_call(struct tmpl_render *r, const struct expr *e, const struct tval *c
 	struct tval fn;
 	if (e->a) {
 		/* obj.method(...) or an expression's value called */
+		int rc = dotted_global(r, e->a, &fn);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			goto have_fn;
 		if (e->a->k == E_ATTR) {
 			struct tval obj;
 			if (teval(r, e->a->a, &obj) || defined(r, e->line, &obj))
@@ -150,6 +203,7 @@ int teval_call(struct tmpl_render *r, const struct expr *e, const struct tval *c
 			return -1;
 		}
 	}
+have_fn:
 	if (fn.kind != TV_FUNC) {
 		tmpl_fail(r, e->line, "'%s' is a %s, not a macro or function", e->name, tval_kind_name(fn.kind));
 		return -1;
@@ -339,6 +393,9 @@ static int eval_inner(struct tmpl_render *r, const struct expr *e, struct tval *
 	case E_NAME:
 		return lookup(r, e->name, e->line, out);
 	case E_ATTR: {
+		int rc = dotted_global(r, e, out);
+		if (rc <= 0)
+			return rc;
 		if (teval(r, e->a, &a) || defined(r, e->line, &a))
 			return -1;
 		const struct tval *v = tval_get(&a, e->name);

@@ -101,6 +101,20 @@ static bool parse_args(struct parser *ps, struct expr *e, const char *what)
 {
 	struct evec pos = { 0 }, kw = { 0 };
 	while (ps->tok != T_RP) {
+		if (ps->tok == T_STAR || ps->tok == T_POW) {
+			/* f(*list) and f(**dict): spread when called */
+			bool dict = ps->tok == T_POW;
+			tlex_next(ps);
+			struct expr *v = tparse_expr(ps);
+			if (!v)
+				return false;
+			if (dict ? e->c != NULL : e->b != NULL) {
+				tparse_err(ps, ps->line, "'%s' given twice in %s()", dict ? "**" : "*", what);
+				return false;
+			}
+			*(dict ? &e->c : &e->b) = v;
+			goto sep;
+		}
 		if (ps->tok == T_NAME) {
 			/* keyword argument? look ahead for '=' */
 			struct parser look = *ps;
@@ -116,7 +130,7 @@ static bool parse_args(struct parser *ps, struct expr *e, const char *what)
 				goto sep;
 			}
 		}
-		if (kw.n) {
+		if (kw.n || e->c) {
 			tparse_err(ps, ps->line, "positional argument after keyword argument in %s()", what);
 			return false;
 		}

@@ -139,7 +139,7 @@ int tbuiltin_test(struct tmpl_render *r, int line, const char *name, const struc
 	else if (!strcmp(name, "boolean")) *out = x->kind == TV_BOOL;
 	else if (!strcmp(name, "true")) *out = x->kind == TV_BOOL && x->b;
 	else if (!strcmp(name, "false")) *out = x->kind == TV_BOOL && !x->b;
-	else if (!strcmp(name, "mapping")) *out = x->kind == TV_DICT;
+	else if (!strcmp(name, "mapping")) *out = x->kind == TV_DICT || (x->kind == TV_STR && x->nattr); /* a relation is one in dbt */
 	else if (!strcmp(name, "iterable")) *out = x->kind == TV_STR || x->kind == TV_LIST || x->kind == TV_DICT;
 	else if (!strcmp(name, "sequence")) *out = x->kind == TV_STR || x->kind == TV_LIST || x->kind == TV_DICT;
 	else if (!strcmp(name, "callable")) *out = x->kind == TV_FUNC;
@@ -256,9 +256,14 @@ static int filter_map(struct tmpl_render *r, int line, const struct tval *x, con
 	*out = tval_list(r, l.n, true);
 	for (size_t i = 0; i < l.n; i++) {
 		if (attr) {
-			if (tb_need(r, line, "map(attribute=)", attr, TV_STR))
+			/* an integer is an index, as Jinja's attribute=0 */
+			char idx[32];
+			const char *path = attr->kind == TV_NUM && !attr->real ? idx : NULL;
+			if (path)
+				snprintf(idx, sizeof idx, "%.0f", attr->num);
+			else if (tb_need(r, line, "map(attribute=)", attr, TV_STR))
 				return -1;
-			out->items[i] = tb_get_attr(&l.items[i], attr->s);
+			out->items[i] = tb_get_attr(&l.items[i], path ? path : attr->s);
 			if (out->items[i].kind == TV_UNDEF && dflt)
 				out->items[i] = *dflt;
 			continue;

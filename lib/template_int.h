@@ -83,6 +83,7 @@ struct node {
 
 struct tmpl {
 	struct arena arena;
+	bool late;              /* a macro file, as dbt renders it: see print */
 	char *file;
 	char *src;
 	size_t len;
@@ -106,6 +107,9 @@ struct name_list {
 struct parser {
 	struct tmpl *t;
 	const char *const *funcs;
+	bool (*known)(void *ud, const char *name);
+	void *known_ud;
+	bool late;  /* calls of unknown names are left to the render */
 	char *err;
 	size_t errlen;
 	bool failed;

@@ -128,7 +128,7 @@ static const char *const dict_methods[] = { "items", "keys", "values", "get", "u
 bool tbuiltin_has_method(const struct tval *obj, const char *name)
 {
 	switch (obj->kind) {
-	case TV_STR: return !obj->nattr && tb_listed(str_methods, name);
+	case TV_STR: return obj->nattr ? strcmp(name, "get") == 0 : tb_listed(str_methods, name);
 	case TV_LIST: return tb_listed(list_methods, name);
 	case TV_DICT: return tb_listed(dict_methods, name);
 	default: return false;
@@ -148,6 +148,16 @@ static int str_method(struct tmpl_render *r, int line, const struct tval *s, con
 		      struct tval *out)
 {
 	const struct tval *a0 = tb_arg(a, 0, NULL);
+	if (s->nattr) {
+		/* a string with attributes (dbt's relation, a mapping in dbt):
+		 * .get(key, default) */
+		const struct tval *d = tb_arg(a, 1, NULL);
+		if (!a0 || a0->kind != TV_STR)
+			return tmpl_fail(r, line, ".get() needs a key"), -1;
+		const struct tval *v = tval_get(s, a0->s);
+		*out = v ? *v : d ? *d : (struct tval){ .kind = TV_NONE };
+		return 0;
+	}
 	if (!strcmp(name, "split"))
 		return str_split(r, s, a, out);
 	if (!strcmp(name, "strip") || !strcmp(name, "lstrip") || !strcmp(name, "rstrip")) {

@@ -286,25 +286,35 @@ static struct node *parse_set(struct parser *ps, struct scan *sc, int line)
 	return n->e && stmt_done(ps) ? n : NULL;
 }
 
-static struct node *parse_macro(struct parser *ps, struct scan *sc, int line)
+/* A macro, or dbt's {% test name(...) %}, which is the macro test_name. */
+static struct node *parse_macro(struct parser *ps, struct scan *sc, int line, bool test)
 {
 	struct node *n = new_node(ps, N_MACRO, line);
 	if (ps->tok != T_NAME)
-		return tparse_unexpected(ps, "a macro name"), NULL;
-	n->var = tlex_text(ps);
+		return tparse_unexpected(ps, test ? "a test name" : "a macro name"), NULL;
+	const char *name = tlex_text(ps);
+	if (test) {
+		size_t len = strlen(name);
+		char *full = tarena_alloc(&ps->t->arena, len + 6);
+		memcpy(full, "test_", 5);
+		memcpy(full + 5, name, len + 1);
+		n->var = full;
+	} else {
+		n->var = name;
+	}
 	bound(ps, n->var);
 	tlex_next(ps);
 	if (!parse_params(ps, &n->params) || !stmt_done(ps))
 		return NULL;
-	static const char *const enders[] = { "endmacro", NULL };
+	static const char *const enders[] = { "endmacro", NULL }, *const tenders[] = { "endtest", NULL };
 	struct stmt_end end;
 	int loops = ps->loops;
 	ps->loops = 0;
-	n->body = parse_body(ps, sc, enders, &end, "macro", line);
+	n->body = parse_body(ps, sc, test ? tenders : enders, &end, test ? "test" : "macro", line);
 	ps->loops = loops;
 	if (ps->failed)
 		return NULL;
-	if (ps->tok == T_NAME && !tlex_is(ps, n->var))
+	if (ps->tok == T_NAME && !tlex_is(ps, name))
 		return tparse_unexpected(ps, "'%}'"), NULL;
 	if (ps->tok == T_NAME)
 		tlex_next(ps);
@@ -352,9 +362,10 @@ static struct node *parse_stmt(struct parser *ps, struct scan *sc, int line)
 		tlex_next(ps);
 		return parse_set(ps, sc, line);
 	}
-	if (tlex_is(ps, "macro")) {
+	if (tlex_is(ps, "macro") || (ps->late && tlex_is(ps, "test"))) {
+		bool test = tlex_is(ps, "test");
 		tlex_next(ps);
-		return parse_macro(ps, sc, line);
+		return parse_macro(ps, sc, line, test);
 	}
 	if (tlex_is(ps, "call")) {
 		tlex_next(ps);
@@ -375,7 +386,7 @@ static struct node *parse_stmt(struct parser *ps, struct scan *sc, int line)
 		tlex_next(ps);
 		return stmt_done(ps) ? n : NULL;
 	}
-	static const char *const closers[] = { "elif", "else", "endif", "endfor", "endset", "endmacro", "endcall", NULL };
+	static const char *const closers[] = { "elif", "else", "endif", "endfor", "endset", "endmacro", "endcall", "endtest", NULL };
 	if (is_ender(closers, ps->tstart, ps->tlen)) {
 		tparse_err(ps, line, "'%.*s' without a matching opening tag", (int)ps->tlen, ps->tstart);
 		return NULL;
@@ -500,6 +511,8 @@ static void check_calls(struct parser *ps)
 		const struct name_list *b = ps->bound;
 		while (b && strcmp(b->name, c->name) != 0)
 			b = b->next;
+		if (!b && ps->known && ps->known(ps->known_ud, c->name))
+			continue;
 		if (!b && (!first || c->line <= first->line))
 			first = c;
 	}
@@ -511,13 +524,22 @@ static void check_calls(struct parser *ps)
 struct tmpl *tmpl_parse(const char *file, const char *text, size_t len,
 			const char *const *funcs, char *err, size_t errlen)
 {
+	struct tmpl_names names = { .funcs = funcs };
+	return tmpl_parse_names(file, text, len, &names, err, errlen);
+}
+
+struct tmpl *tmpl_parse_names(const char *file, const char *text, size_t len, const struct tmpl_names *names,
+			      char *err, size_t errlen)
+{
 	struct tmpl *t = xcalloc(1, sizeof *t);
 	t->file = xstrdup(file);
 	t->src = xmalloc(len + 1);
 	memcpy(t->src, text, len);
 	t->src[len] = '\0';
 	t->len = len;
-	struct parser ps = { .t = t, .funcs = funcs, .err = err, .errlen = errlen };
+	t->late = names->late;
+	struct parser ps = { .t = t, .funcs = names->funcs, .known = names->known, .known_ud = names->ud,
+			     .late = names->late, .err = err, .errlen = errlen };
 	/* Jinja's keep_trailing_newline is off (dbt leaves it so): one
 	 * newline at the end of the file is not part of the output */
 	size_t used = len;
@@ -528,13 +550,23 @@ struct tmpl *tmpl_parse(const char *file, const char *text, size_t len,
 	struct scan sc = { .p = t->src, .end = t->src + used, .line = 1 };
 	struct stmt_end end;
 	t->root = parse_nodes(&ps, &sc, NULL, &end);
-	if (!ps.failed)
+	if (!ps.failed && !ps.late)
 		check_calls(&ps);
 	if (ps.failed) {
 		tmpl_free(t);
 		return NULL;
 	}
 	return t;
+}
+
+const char *tmpl_file(const struct tmpl *t)
+{
+	return t->file;
+}
+
+const char *tmpl_source(const struct tmpl *t)
+{
+	return t->src;
 }
 
 void tmpl_free(struct tmpl *t)
@@ -593,6 +625,17 @@ static int walk_nodes(struct walk *w, const struct node *n)
 			if ((rc = walk_expr(w, n->params.defaults[i])))
 				return rc;
 	}
+	return 0;
+}
+
+int tmpl_each_macro(const struct tmpl *t, tmpl_macro_visit fn, void *ud)
+{
+	for (const struct node *n = t->root; n; n = n->next)
+		if (n->k == N_MACRO) {
+			int rc = fn(ud, n->var, (const struct tmpl_macro *)n, n->line);
+			if (rc)
+				return rc;
+		}
 	return 0;
 }
 

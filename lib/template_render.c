@@ -65,9 +65,17 @@ int tcall_value(struct tmpl_render *r, const struct tval *fnv, int line, size_t 
 	}
 	const struct node *m = fn->macro;
 	const struct params *pm = &m->params;
-	struct binding *saved_scope = r->scope;
+	struct binding *saved_scope = r->scope, *saved_globals = r->globals;
+	const struct tmpl *saved_t = r->t;
 	int saved_frames = r->frames;
 	r->scope = fn->has_closure ? fn->closure : r->globals;
+	if (fn->t != r->t) {
+		/* a macro of another file: its messages name that file, and
+		 * it sees the host's globals only */
+		r->t = fn->t;
+		r->scope = fn->has_closure ? fn->closure : NULL;
+		r->globals = NULL;
+	}
 	r->frames = saved_frames + 1;
 	r->depth++;
 	int rc = 0;
@@ -126,6 +134,8 @@ int tcall_value(struct tmpl_render *r, const struct tval *fnv, int line, size_t 
 	}
 	r->depth--;
 	r->scope = saved_scope;
+	r->globals = saved_globals;
+	r->t = saved_t;
 	r->frames = saved_frames;
 	return rc;
 }
@@ -140,6 +150,16 @@ static struct tval func_value(struct tmpl_render *r, const struct node *n)
 	/* a top-level macro sees the globals as they are when it is called */
 	f->has_closure = r->frames > 0 || n->k == N_CALLBLOCK;
 	f->closure = r->scope;
+	return (struct tval){ .kind = TV_FUNC, .fn = f };
+}
+
+struct tval tval_macro(struct tmpl_render *r, const struct tmpl *t, const struct tmpl_macro *m)
+{
+	struct tmpl_func *f = tarena_alloc(&r->arena, sizeof *f);
+	f->kind = F_MACRO;
+	f->macro = (const struct node *)m;
+	f->t = t;
+	f->name = f->macro->var;
 	return (struct tval){ .kind = TV_FUNC, .fn = f };
 }
 
@@ -303,6 +323,9 @@ static int render_list(struct tmpl_render *r, const struct node *n)
 				return -1;
 			if (v.kind == TV_UNDEF && v.s == tcond_false)
 				break; /* {{ x if c }}: Jinja prints nothing */
+			if (v.kind == TV_UNDEF && r->t->late)
+				break; /* macro files print an undefined name as nothing, as dbt
+					* does; packages rely on it */
 			if (v.kind == TV_UNDEF) {
 				tmpl_fail(r, n->line, "%s", v.s);
 				return -1;
@@ -387,4 +410,14 @@ int tmpl_render(const struct tmpl *t, const struct tmpl_host *host, char **out, 
 		*outlen = r.out.len;
 	*out = buf_detach(&r.out);
 	return 0;
+}
+
+int tmpl_call_func(struct tmpl_render *r, const struct tval *fn, int line, size_t nargs, const struct tval *args,
+		   struct tval *out)
+{
+	if (fn->kind != TV_FUNC) {
+		tmpl_fail(r, line, "a %s is not a macro", tval_kind_name(fn->kind));
+		return -1;
+	}
+	return tcall_value(r, fn, line, nargs, args, 0, NULL, NULL, out);
 }

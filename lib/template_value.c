@@ -126,6 +126,16 @@ struct tval tval_list(struct tmpl_render *r, size_t n, bool boxed)
 	return v;
 }
 
+struct tval tval_list_new(struct tmpl_render *r, size_t n)
+{
+	return tval_list(r, n, true);
+}
+
+struct tval tval_dict_new(struct tmpl_render *r, size_t n)
+{
+	return tval_dict(r, n, true);
+}
+
 struct tval tval_dict(struct tmpl_render *r, size_t n, bool boxed)
 {
 	struct tval v = tval_list(r, n, boxed);

@@ -440,7 +440,7 @@ static void compile_all(struct docs *D)
 		bool incremental = n->cfg.materialized == MAT_INCREMENTAL && count &&
 				   strchr("rp", PQgetvalue(D->catalog, first, 2)[0]);
 		char err[1024];
-		if (dbt_compile(p, i, incremental, &D->compiled[i], err, sizeof err)) {
+		if (mr_compile(p, D->conn, i, incremental, &D->compiled[i], err, sizeof err)) {
 			log_warn("%s", err);
 			D->compile_error[i] = xstrdup(err);
 			D->compiled[i] = NULL;
@@ -1296,7 +1296,7 @@ int mr_docs_generate(const struct dbt_project *p, const struct mr_docs_opts *o)
 		mr_docs_free(&D.ds);
 		return EXIT_OPER;
 	}
-	D.conn = pgconn_open(o->dbname);
+	D.conn = dbt_profile_connect(p->profile, o->dbname); /* as run connects */
 	if (D.conn) {
 		pgconn_log_notices(D.conn, LOG_VERBOSE);
 		read_catalog(&D);

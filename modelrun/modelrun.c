@@ -27,6 +27,7 @@
 
 #include "args.h"
 #include "buf.h"
+#include "dbtpackages.h"
 #include "exitcode.h"
 #include "json.h"
 #include "log.h"
@@ -39,11 +40,13 @@
 
 static void usage(FILE *to)
 {
-	fputs("usage: modelrun run|seed|snapshot|compile|ls|graph|docs generate [--project-dir DIR]\n"
+	fputs("usage: modelrun run|seed|snapshot|compile|ls|graph|deps|docs generate [--project-dir DIR]\n"
 	      "                [--schema S] [-d CONNINFO] [-s SELECTOR]... [--exclude SELECTOR]...\n"
 	      "                [--threads N] [--vars YAML] [--full-refresh] [--no-wait]\n"
+	      "                [--profiles-dir DIR] [--profile NAME] [--target NAME]\n"
 	      "                [--test-results FILE] [-q | -v]\n"
-	      "       modelrun run-operation MACRO [--args YAML] [--project-dir DIR] [-d CONNINFO]\n",
+	      "       modelrun run-operation MACRO [--args YAML] [--project-dir DIR] [-d CONNINFO]\n"
+	      "                [--profiles-dir DIR] [--profile NAME] [--target NAME]\n",
 	      to);
 }
 
@@ -58,14 +61,21 @@ static void help(void)
 	      "  compile                  write compiled SQL under target/compiled/ (no database)\n"
 	      "  ls                       list the selected nodes, one per line\n"
 	      "  graph                    print the dependency graph as Graphviz DOT\n"
+	      "  deps                     list the packages packages.yml names that are not installed in\n"
+	      "                           dbt_packages/ (modelrun cannot download: install them with dbt deps)\n"
 	      "  docs generate            write the docs site: target/index.html, target/docs/dag.svg\n"
 	      "                           (and target/manifest.json, as run, seed and compile do)\n\n"
 	      "      --project-dir DIR    the project (holding dbt_project.yml); default .\n"
 	      "      --schema S           target schema (default: the project's, else analytics)\n"
-	      "  -d, --dbname CONNINFO    conninfo string or postgresql:// URI (default: PG* variables)\n"
+	      "  -d, --dbname CONNINFO    conninfo string or postgresql:// URI; wins over the profile\n"
+	      "                           (default: the profile, else the PG* variables)\n"
+	      "      --profiles-dir DIR   where profiles.yml is (default: $DBT_PROFILES_DIR, ., ~/.dbt)\n"
+	      "      --profile NAME       the profile (default: dbt_project.yml's profile:)\n"
+	      "      --target NAME        the profile's output (default: the profile's target:)\n"
 	      "  -s, --select SELECTOR    m, +m, m+, tag:x, path:dir, ...; repeatable\n"
 	      "      --exclude SELECTOR   leave these out; repeatable\n"
-	      "      --threads N          build independent models on N connections (default 1)\n"
+	      "      --threads N          build independent models on N connections\n"
+	      "                           (default: the profile's threads, else 1)\n"
 	      "      --vars YAML          values for var(), e.g. 'start: 2026-01-01'\n"
 	      "      --full-refresh       rebuild incremental models from scratch (not those\n"
 	      "                           whose config says full_refresh=false)\n"
@@ -76,8 +86,9 @@ static void help(void)
 	      "  -v, --verbose            more detail on stderr\n"
 	      "  -h, --help               this help\n"
 	      "  -V, --version            version\n\n"
-	      "Exit status: 0 success, 1 a model, seed or snapshot failed (run-operation: the macro failed),\n"
-	      "2 usage error (run-operation: no such macro), 3 operational failure.\n",
+	      "Exit status: 0 success, 1 a model, seed or snapshot failed (run-operation: the macro failed;\n"
+	      "deps: a package is missing), 2 usage error (run-operation: no such macro), 3 operational\n"
+	      "failure.\n",
 	      stdout);
 }
 
@@ -86,6 +97,7 @@ struct opts {
 	const char *dir;
 	const char *schema;
 	const char *dbname;
+	const char *profiles_dir, *profile, *target;
 	const char **select;
 	size_t nselect;
 	const char **exclude;
@@ -332,6 +344,14 @@ static int work(void *ud, int worker, size_t node)
 	const struct dbt_node *n = &ctx->p->nodes[node];
 	struct node_result *r = &ctx->res[node];
 	r->thread = worker;
+	if (n->error) {
+		/* found when the project was read: this model's error, as in
+		 * dbt; its descendants are skipped, the rest runs */
+		r->status = ST_ERROR;
+		mr_message(r, "%s", n->error);
+		report_line(ctx, node);
+		return -1;
+	}
 	if (n->kind == DBT_MODEL && n->cfg.materialized == MAT_EPHEMERAL) {
 		/* inlined where it is used: nothing to build */
 		r->status = ST_OK;
@@ -368,6 +388,20 @@ static void skipped(void *ud, size_t node, size_t cause)
 	const struct dbt_node *n = &ctx->p->nodes[node];
 	if (!(n->kind == DBT_MODEL && n->cfg.materialized == MAT_EPHEMERAL))
 		report_line(ctx, node);
+}
+
+/* At the end of a run with several failures, each again on one line, as
+ * dbt lists them: one per model is easy to miss among hundreds. */
+static void report_failures(const struct mr_ctx *ctx, const bool *selected)
+{
+	const struct dbt_project *p = ctx->p;
+	for (size_t k = 0; k < p->nnodes; k++) {
+		size_t i = p->order[k];
+		const struct node_result *r = &ctx->res[i];
+		if (selected[i] && r->status == ST_ERROR)
+			log_error("failed: %s %s (%s): %s", p->nodes[i].kind == DBT_SEED ? "seed" : "model",
+				  p->nodes[i].name, p->nodes[i].path, r->message ? r->message : "failed");
+	}
 }
 
 /* Takes the project's advisory lock on conn (held until it closes). */
@@ -526,7 +560,7 @@ static int cmd_build(struct dbt_project *p, const struct opts *o, bool *selected
 	int status = EXIT_OK;
 	double t0 = clock_seconds();
 	for (int i = 0; i < nconns; i++) {
-		ctx.conns[i] = pgconn_open(o->dbname);
+		ctx.conns[i] = dbt_profile_connect(p->profile, o->dbname);
 		if (!ctx.conns[i]) {
 			status = EXIT_OPER;
 			goto out;
@@ -573,6 +607,8 @@ static int cmd_build(struct dbt_project *p, const struct opts *o, bool *selected
 	double elapsed = clock_seconds() - t0;
 	if (buildable)
 		log_info("done in %.2f s: %zu ok, %zu failed, %zu skipped", elapsed, ok, failed, skip);
+	if (failed > 1)
+		report_failures(&ctx, selected);
 	if (ctx.conn_lost)
 		log_error("the run stopped: the connection to the server was lost");
 	char **compiled = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *compiled);
@@ -630,23 +666,25 @@ static int cmd_compile(struct dbt_project *p, const bool *selected, const char *
 {
 	struct out_file *files = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *files);
 	char **by_node = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *by_node);
-	size_t count = 0;
+	size_t count = 0, failed = 0;
 	int status = EXIT_OK;
 	for (size_t i = 0; i < p->nnodes; i++) {
 		const struct dbt_node *n = &p->nodes[i];
 		if (!selected[i] || n->kind != DBT_MODEL)
 			continue;
 		char err[1024], *sql;
-		if (dbt_compile(p, i, false, &sql, err, sizeof err)) {
-			log_error("%s", err);
-			status = EXIT_OPER;
-			goto out;
+		if (n->error || mr_compile(p, NULL, i, false, &sql, err, sizeof err)) {
+			/* as dbt: every model's error, and the others compiled */
+			log_error("%s", n->error ? n->error : err);
+			failed++;
+			continue;
 		}
 		size_t len = strlen(sql);
 		sql = xrealloc(sql, len + 2);
 		sql[len] = '\n';
 		sql[len + 1] = '\0';
-		files[count].path = xasprintf("%s/target/compiled/%s/%s", p->dir, p->name, n->path);
+		/* under the name of the node's package, as dbt writes them */
+		files[count].path = xasprintf("%s/target/compiled/%s/%s", p->dir, n->fqn[0], n->path);
 		files[count++].text = sql;
 		by_node[i] = sql;
 		if (make_parents(files[count - 1].path) != 0) {
@@ -674,11 +712,17 @@ static int cmd_compile(struct dbt_project *p, const bool *selected, const char *
 	if (status == EXIT_OK)
 		log_info("compiled %zu model%s into %s/target/compiled/%s", count, count == 1 ? "" : "s", p->dir,
 			 p->name);
-	/* no connection here: the manifest names the database one would use */
-	char *database = default_database(dbname);
+	/* no connection here: the manifest names the database one would use,
+	 * -d's, else the profile's, else libpq's */
+	char *database = !dbname && p->profile && p->target.dbname ? xstrdup(p->target.dbname) :
+									default_database(dbname);
 	if (write_manifest(p, database, by_node) != 0)
 		status = EXIT_OPER;
 	free(database);
+	if (status == EXIT_OK && failed) {
+		log_error("%zu model%s failed to compile", failed, failed == 1 ? "" : "s");
+		status = EXIT_DATA;
+	}
 out:
 	free(by_node);
 	for (size_t i = 0; i < count; i++) {
@@ -787,7 +831,10 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		{ "full-refresh", no_argument, NULL, 'F' },
 		{ "no-wait", no_argument, NULL, 'W' },
 		{ "args", required_argument, NULL, 'a' },
-		{ "test-results", required_argument, NULL, 'R' },
+		{ "test-results", required_argument, NULL, 'E' },
+		{ "profiles-dir", required_argument, NULL, 'R' },
+		{ "profile", required_argument, NULL, 'O' },
+		{ "target", required_argument, NULL, 't' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -813,7 +860,10 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		case 'F': o->full_refresh = true; break;
 		case 'W': o->no_wait = true; break;
 		case 'a': o->args = optarg; break;
-		case 'R': o->test_results = optarg; break;
+		case 'E': o->test_results = optarg; break;
+		case 'R': o->profiles_dir = optarg; break;
+		case 'O': o->profile = optarg; break;
+		case 't': o->target = optarg; break;
 		case 'q': log_level = LOG_QUIET; break;
 		case 'v': log_level = LOG_VERBOSE; break;
 		case 'h': help(); return EXIT_OK;
@@ -825,7 +875,8 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (optind >= argc) {
-		log_error("a command is needed: run, seed, snapshot, run-operation, compile, ls, graph or docs generate");
+		log_error("a command is needed: run, seed, snapshot, run-operation, compile, ls, graph, deps or "
+			  "docs generate");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -855,11 +906,12 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		return EXIT_USAGE;
 	}
 	static const char *const commands[] = { "run", "seed", "snapshot", "run-operation", "compile", "ls", "graph",
-						"docs", NULL };
+						"deps", "docs", NULL };
 	for (const char *const *k = commands; *k; k++)
 		if (strcmp(*k, o->command) == 0)
 			return -1;
-	log_error("unknown command \"%s\" (run, seed, snapshot, run-operation, compile, ls, graph or docs generate)", o->command);
+	log_error("unknown command \"%s\" (run, seed, snapshot, run-operation, compile, ls, graph, deps or docs "
+		  "generate)", o->command);
 	usage(stderr);
 	return EXIT_USAGE;
 }
@@ -894,12 +946,48 @@ static int select_nodes(const struct dbt_project *p, const struct opts *o, bool 
 	return 0;
 }
 
+/* modelrun deps: what packages.yml asks for against what is installed.
+ * Missing names go to stdout, one a line; exit 1 when any is missing. */
+static int cmd_deps(const struct opts *o)
+{
+	char err[2048];
+	struct dbt_deps d;
+	if (dbt_deps_read(o->dir, &d, err, sizeof err)) {
+		log_error("%s", err);
+		dbt_deps_free(&d);
+		return EXIT_OPER;
+	}
+	if (!d.file)
+		log_info("no packages.yml or dependencies.yml: the project needs no packages");
+	else
+		log_info("modelrun cannot download packages; it uses what \"dbt deps\" installed in %s/", d.install_path);
+	for (size_t i = 0; i < d.nwanted; i++) {
+		bool missing = false;
+		for (size_t k = 0; k < d.nmissing; k++)
+			missing |= strcmp(d.missing[k], d.wanted[i]) == 0;
+		log_info("%s: %s", d.wanted[i], missing ? "missing" : "installed");
+		if (missing)
+			printf("%s\n", d.wanted[i]);
+	}
+	int status = d.nmissing ? 1 : 0;
+	if (d.nmissing)
+		log_error("%zu of the %zu packages %s lists are not installed: run \"dbt deps\" where the packages "
+			  "can be downloaded",
+			  d.nmissing, d.nwanted, d.file);
+	dbt_deps_free(&d);
+	return status;
+}
+
 /* Loads the project, selects its nodes and runs the command on them. */
 static int run_command(const struct opts *o)
 {
 	char err[2048];
+	if (strcmp(o->command, "deps") == 0)
+		return cmd_deps(o);
 	struct dbt_project p;
-	struct dbt_options po = { .dir = o->dir, .target_schema = o->schema, .vars = o->vars };
+	struct dbt_options po = { .dir = o->dir, .target_schema = o->schema, .vars = o->vars,
+				  .profiles_dir = o->profiles_dir, .profile = o->profile, .target = o->target,
+				  .dbname = o->dbname };
 	if (dbt_project_load(&p, &po, err, sizeof err) != 0) {
 		log_error("%s", err);
 		dbt_project_free(&p);
@@ -910,6 +998,10 @@ static int run_command(const struct opts *o)
 		dbt_project_free(&p);
 		return rc;
 	}
+	struct opts oo = *o;
+	if (!oo.threads) /* as dbt: --threads, else the profile's threads */
+		oo.threads = p.profile && p.target.threads > 0 ? (p.target.threads < MAX_THREADS ? p.target.threads : MAX_THREADS) : 1;
+	o = &oo;
 	bool *selected = xcalloc(p.nnodes ? p.nnodes : 1, sizeof *selected);
 	int status = select_nodes(&p, o, selected);
 	if (status == 0) {
@@ -933,7 +1025,7 @@ static int run_command(const struct opts *o)
 int main(int argc, char **argv)
 {
 	log_init("modelrun");
-	struct opts o = { .dir = ".", .threads = 1 };
+	struct opts o = { .dir = "." }; /* threads 0: the profile's, else 1 */
 	int status = parse_options(argc, argv, &o);
 	if (status < 0)
 		status = run_command(&o);

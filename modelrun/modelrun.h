@@ -57,6 +57,13 @@ int dag_run(const struct dbt_project *p, const bool *selected, int nworkers, dag
 
 /* ---- materialize.c ---- */
 
+/* The SQL of a model with ephemeral refs inlined as CTEs, trailing
+ * semicolons removed. incremental is what is_incremental() answers; the
+ * queries of statement() and run_query() run on conn (NULL: none, and
+ * they are errors). Returns 0 or -1 with err. *sql is malloc'd. */
+int mr_compile(const struct dbt_project *p, PGconn *conn, size_t node, bool incremental, char **sql, char *err,
+	       size_t errlen);
+
 /* Builds one model on conn in one transaction (view, table or
  * incremental), filling r (rows, response, message, compiled). Returns 0
  * on success, -1 after a failure that was rolled back. */
@@ -162,14 +169,23 @@ const char *mr_column_type(const PGresult *res, int i);
  * Returns 0, or -1 after a failure that was rolled back. */
 int mr_snapshot(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *r);
 
-/* ---- operation.c ---- */
+/* ---- materialize.c, for operation.c too ---- */
 
-/* The macro registry, until the project reader loads macros: finds the
- * macro called name in a *.sql file under the project's macro paths.
- * Returns 0 with the file's path and whole text (malloc'd), 1 when there
- * is none, or -1 with err. */
-int mr_macro_find(const struct dbt_project *p, const char *name, char **path, char **text, char *err,
-		  size_t errlen);
+/* The connection that statement() and run_query() use while a template
+ * renders (dbt_render_opts.query with this as query_ud), and the result
+ * they read until the next query. Each query runs as it is, so outside a
+ * transaction it commits on its own. Free with mr_render_query_clear(). */
+struct mr_render_query {
+	PGconn *conn;
+	PGresult *res;
+	char **names;
+	enum dbt_col_kind *kinds;
+	const char **values;
+};
+int mr_render_query(void *ud, const char *sql, struct dbt_rows *rows, char *err, size_t errlen);
+void mr_render_query_clear(struct mr_render_query *q);
+
+/* ---- operation.c ---- */
 
 /* modelrun run-operation: renders macro with args (YAML mapping text, or
  * NULL) as keyword arguments, its run_query() calls each committed on

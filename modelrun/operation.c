@@ -9,17 +9,16 @@
  * error, a failed query, an unknown argument), 2 when there is no such
  * macro or --args is not a YAML mapping.
  *
- * Macros come from a small registry here (mr_macro_*): the files under
- * the macro paths, and the macro found by its {% macro name( %} tag;
- * the file it is in is rendered whole, so the macros of that file can
- * call each other. When the project reader loads macros itself, the
- * registry gives way to it (see mr_macro_find). */
+ * The macro is found in the project's macro registry (lib/dbtmacros.h) as
+ * models find macros: the project's, a package's as pkg.name, the
+ * built-ins. Its call is rendered through the shared render path
+ * (dbt_render_text_ex), where run_query() and statement() go to the
+ * connection; log() and print() are answered here, since an operation's
+ * info lines are its output, on stdout. */
 #include <ctype.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "buf.h"
 #include "exitcode.h"
@@ -29,7 +28,7 @@
 #include "xalloc.h"
 #include "ydoc.h"
 
-/* ---- the macro registry ---- */
+/* ---- the macro and its arguments ---- */
 
 /* Whether text at s is the tag "{% macro name(" (or "{%- macro"). */
 static bool macro_tag(const char *s, const char *name)
@@ -53,94 +52,6 @@ static bool macro_tag(const char *s, const char *name)
 	while (isspace((unsigned char)*s))
 		s++;
 	return *s == '(';
-}
-
-/* Files under dir (relative to the project), recursively, *.sql only. */
-static void sql_files(const char *projdir, const char *rel, char ***out, size_t *n);
-
-/* Finds the macro called name under the project's macro paths
- * (dbt_project.yml's macro-paths, else macros/). Returns 0 with the
- * file's path and its whole text (malloc'd), 1 when there is none, or -1
- * with err when a file cannot be read. */
-int mr_macro_find(const struct dbt_project *p, const char *name, char **path, char **text, char *err,
-		  size_t errlen)
-{
-	struct ydoc *d = p->project_doc;
-	yaml_node_t *mp = d ? ydoc_get(d, ydoc_root(d), "macro-paths") : NULL;
-	size_t npaths = mp && ydoc_is_seq(mp) ? ydoc_len(mp) : 1;
-	*path = *text = NULL;
-	for (size_t k = 0; k < npaths; k++) {
-		const char *dir = mp && ydoc_is_seq(mp) ? ydoc_str(ydoc_item(d, mp, k)) : "macros";
-		if (!dir)
-			continue;
-		char **files = NULL;
-		size_t nf = 0;
-		sql_files(p->dir, dir, &files, &nf);
-		int rc = 1;
-		for (size_t i = 0; i < nf; i++) {
-			char *full = xasprintf("%s/%s", p->dir, files[i]);
-			struct buf b = { 0 };
-			if (rc == 1 && buf_read_file(&b, full, err, errlen) != 0) {
-				rc = -1;
-			} else if (rc == 1) {
-				for (const char *s = buf_str(&b); (s = strstr(s, "{%")); s += 2)
-					if (macro_tag(s, name)) {
-						rc = 0;
-						*path = xstrdup(strcmp(p->dir, ".") == 0 ? files[i] : full);
-						*text = buf_detach(&b);
-						break;
-					}
-			}
-			buf_free(&b);
-			free(full);
-			free(files[i]);
-		}
-		free(files);
-		if (rc != 1)
-			return rc;
-	}
-	return 1;
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void sql_files(const char *projdir, const char *rel, char ***out, size_t *n)
-{
-	char *full = xasprintf("%s/%s", projdir, rel);
-	DIR *dir = opendir(full);
-	free(full);
-	if (!dir)
-		return;
-	char **names = NULL;
-	size_t nn = 0;
-	struct dirent *e;
-	while ((e = readdir(dir)))
-		if (e->d_name[0] != '.') {
-			names = xrealloc(names, (nn + 1) * sizeof *names);
-			names[nn++] = xasprintf("%s/%s", rel, e->d_name);
-		}
-	closedir(dir);
-	if (nn)
-		qsort(names, nn, sizeof *names, cmp_names);
-	for (size_t i = 0; i < nn; i++) {
-		char *f = xasprintf("%s/%s", projdir, names[i]);
-		struct stat st;
-		bool isdir = stat(f, &st) == 0 && S_ISDIR(st.st_mode);
-		free(f);
-		size_t len = strlen(names[i]);
-		if (isdir) {
-			sql_files(projdir, names[i], out, n);
-		} else if (len > 4 && strcmp(names[i] + len - 4, ".sql") == 0) {
-			*out = xrealloc(*out, (*n + 1) * sizeof **out);
-			(*out)[(*n)++] = names[i];
-			continue;
-		}
-		free(names[i]);
-	}
-	free(names);
 }
 
 /* ---- --args as Jinja literals ---- */
@@ -207,6 +118,33 @@ static bool is_identifier(const char *s)
 	return true;
 }
 
+/* Whether s is a macro's name as run-operation takes it: name, or
+ * package.name. */
+static bool is_macro_name(const char *s)
+{
+	const char *dot = s ? strchr(s, '.') : NULL;
+	if (!dot)
+		return is_identifier(s);
+	char *pkg = xasprintf("%.*s", (int)(dot - s), s);
+	bool ok = is_identifier(pkg) && is_identifier(dot + 1);
+	free(pkg);
+	return ok;
+}
+
+/* The macro run-operation names, as the root project's code finds it:
+ * package.name is that package's (dbt.name the built-in), a bare name
+ * the project's, else a built-in. NULL when there is none. */
+static const struct dbt_macro *find_macro(const struct dbt_project *p, const char *macro)
+{
+	const char *dot = strchr(macro, '.');
+	if (!dot)
+		return dbt_macros_resolve(&p->macros, DBT_PKG_ROOT, macro);
+	char *pkg = xasprintf("%.*s", (int)(dot - macro), macro);
+	long k = dbt_macros_package(&p->macros, pkg);
+	free(pkg);
+	return k < 0 ? NULL : dbt_macros_get(&p->macros, (size_t)k, dot + 1);
+}
+
 /* Whether the macro called name in text takes the keyword argument
  * key, as Jinja decides: one of its parameters, or any name when its
  * body reads kwargs. (The engine does not refuse an unknown one itself.) */
@@ -249,10 +187,12 @@ static bool takes_argument(const char *text, const char *name, const char *key)
 }
 
 /* Appends "name(k=v, ...)" for the mapping in args (NULL: no arguments).
- * Returns 0, EXIT_USAGE after saying what is wrong with --args, or
+ * (name: as given, m: the macro it names) Returns 0, EXIT_USAGE after
+ * saying what is wrong with --args, or
  * EXIT_DATA for an argument the macro does not take (dbt's status). */
-static int call_text(struct buf *b, const char *text, const char *name, const char *args)
+static int call_text(struct buf *b, const struct dbt_macro *m, const char *name, const char *args)
 {
+	const char *text = tmpl_source(m->t);
 	buf_printf(b, "%s(", name);
 	if (!args) {
 		buf_addc(b, ')');
@@ -277,9 +217,10 @@ static int call_text(struct buf *b, const char *text, const char *name, const ch
 			rc = EXIT_USAGE;
 			break;
 		}
-		if (!takes_argument(text, name, k)) {
-			log_error("error while running operation %s: macro '%s' takes no keyword argument '%s'", name, name,
-				  k);
+		if (!takes_argument(text, m->name, k)) {
+			/* Jinja's words, with the macro's own name */
+			log_error("error while running operation %s: macro '%s' takes no keyword argument '%s'", name,
+				  m->name, k);
 			rc = EXIT_DATA;
 			break;
 		}
@@ -294,70 +235,23 @@ static int call_text(struct buf *b, const char *text, const char *name, const ch
 /* ---- what the macro may call ---- */
 
 struct op_state {
-	PGconn *conn;
-	const struct dbt_project *p;
+	struct mr_render_query q;
 	int queries;
 };
 
-static const char *const op_functions[] = { "run_query", "log", "print", NULL };
-
-/* A cell as a template value: numbers and booleans typed, NULL as none. */
-static struct tval cell(struct tmpl_render *r, const PGresult *res, int row, int col)
+/* Each query as it is: outside a transaction, so it commits on its own,
+ * as dbt-postgres's run_query does. */
+static int op_query(void *ud, const char *sql, struct dbt_rows *rows, char *err, size_t errlen)
 {
-	if (PQgetisnull(res, row, col))
-		return (struct tval){ .kind = TV_NONE };
-	const char *v = PQgetvalue(res, row, col);
-	switch (PQftype(res, col)) {
-	case 16: /* bool */
-		return (struct tval){ .kind = TV_BOOL, .b = v[0] == 't' };
-	case 20: case 21: case 23: /* int8, int2, int4 */
-		return (struct tval){ .kind = TV_NUM, .num = strtod(v, NULL) };
-	case 700: case 701: case 1700: /* float4, float8, numeric */
-		return (struct tval){ .kind = TV_NUM, .num = strtod(v, NULL), .real = true };
-	default:
-		return tval_str(r, v, strlen(v));
-	}
-}
-
-/* run_query(sql): runs it (committed on its own) and returns what of
- * dbt's agate table macros mostly use: .rows (tuples, read by index) and
- * .column_names. */
-static int op_run_query(struct op_state *s, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
-{
-	if (c->nargs != 1 || c->args[0].kind != TV_STR) {
-		tmpl_fail(r, c->line, "run_query() takes one argument, the SQL text");
+	struct op_state *s = ud;
+	log_debug("run_query: %s", sql);
+	if (mr_render_query(&s->q, sql, rows, err, errlen))
 		return -1;
-	}
-	log_debug("run_query: %s", c->args[0].s);
-	PGresult *res = PQexec(s->conn, c->args[0].s);
-	ExecStatusType st = PQresultStatus(res);
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		char *msg = pgconn_error_line(s->conn, res);
-		tmpl_fail(r, c->line, "run_query: %s", msg);
-		free(msg);
-		PQclear(res);
-		return -1;
-	}
 	s->queries++;
-	int rows = PQntuples(res), cols = PQnfields(res);
-	struct tval list = { .kind = TV_LIST, .n = (size_t)rows, .items = tval_alloc(r, (size_t)rows) };
-	for (int i = 0; i < rows; i++) {
-		struct tval *row = &list.items[i];
-		*row = (struct tval){ .kind = TV_LIST, .tuple = true, .n = (size_t)cols, .items = tval_alloc(r, (size_t)cols) };
-		for (int j = 0; j < cols; j++)
-			row->items[j] = cell(r, res, i, j);
-	}
-	struct tval names = { .kind = TV_LIST, .tuple = true, .n = (size_t)cols, .items = tval_alloc(r, (size_t)cols) };
-	for (int j = 0; j < cols; j++)
-		names.items[j] = tval_str(r, PQfname(res, j), strlen(PQfname(res, j)));
-	*out = (struct tval){ .kind = TV_DICT, .n = 2, .items = tval_alloc(r, 2), .keys = tval_alloc_keys(r, 2) };
-	out->keys[0] = "rows";
-	out->items[0] = list;
-	out->keys[1] = "column_names";
-	out->items[1] = names;
-	PQclear(res);
 	return 0;
 }
+
+static const char *const op_functions[] = { "log", "print", NULL };
 
 /* A value as Jinja prints it, for log() and print(). */
 static void print_value(FILE *to, const struct tval *v)
@@ -405,66 +299,36 @@ static int op_log(struct tmpl_render *r, const struct tmpl_call *c, struct tval 
 
 static int op_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
 {
-	if (strcmp(c->name, "run_query") == 0)
-		return op_run_query(ud, r, c, out);
+	(void)ud;
 	return op_log(r, c, out);
-}
-
-/* execute is true (macros test it to skip work at parse time, which
- * modelrun does not have); target names the schema and the adapter. */
-static int op_global(void *ud, struct tmpl_render *r, const char *name, int line, struct tval *out)
-{
-	struct op_state *s = ud;
-	(void)line;
-	if (strcmp(name, "execute") == 0) {
-		*out = (struct tval){ .kind = TV_BOOL, .b = true };
-		return 0;
-	}
-	if (strcmp(name, "target") == 0) {
-		static const char *const keys[] = { "schema", "type", "database", "name" };
-		const char *vals[] = { s->p->target_schema, "postgres", PQdb(s->conn), "default" };
-		*out = (struct tval){ .kind = TV_DICT, .n = 4, .items = tval_alloc(r, 4), .keys = tval_alloc_keys(r, 4) };
-		for (size_t i = 0; i < 4; i++) {
-			out->keys[i] = keys[i];
-			out->items[i] = tval_str(r, vals[i], strlen(vals[i]));
-		}
-		return 0;
-	}
-	return 1;
 }
 
 int mr_run_operation(const struct dbt_project *p, const char *dbname, const char *macro, const char *args)
 {
-	if (!is_identifier(macro)) {
+	if (!is_macro_name(macro)) {
 		log_error("\"%s\" is not a macro name", macro);
 		return EXIT_USAGE;
 	}
-	char err[2048], *path, *text;
-	int found = mr_macro_find(p, macro, &path, &text, err, sizeof err);
-	if (found < 0) {
-		log_error("%s", err);
-		return EXIT_OPER;
-	}
-	if (found > 0) {
+	const struct dbt_macro *m = find_macro(p, macro);
+	if (!m) {
 		log_error("no macro called '%s' in the project's macro paths", macro);
 		return EXIT_USAGE;
 	}
 	struct buf b = { 0 };
-	buf_adds(&b, text);
-	buf_adds(&b, "\n{%- do ");
-	int status = call_text(&b, text, macro, args);
+	buf_adds(&b, "{%- do ");
+	int status = call_text(&b, m, macro, args);
 	buf_adds(&b, " -%}");
-	free(text);
 	PGconn *conn = NULL;
-	if (status == 0 && !(conn = pgconn_open(dbname)))
+	if (status == 0 && !(conn = dbt_profile_connect(p->profile, dbname)))
 		status = EXIT_OPER;
 	if (status == 0) {
 		pgconn_log_notices(conn, LOG_VERBOSE);
-		struct op_state s = { conn, p, 0 };
-		struct dbt_extra_host x = { op_functions, op_call, op_global, &s };
-		char *out = NULL;
+		struct op_state s = { .q = { .conn = conn } };
+		struct dbt_render_opts o = { .query = op_query, .query_ud = &s };
+		struct dbt_extra_host x = { op_functions, op_call, NULL, &s };
+		char err[2048], *out = NULL;
 		double t0 = clock_seconds();
-		if (dbt_render_text_ex(p, path, buf_str(&b), b.len, &x, &out, err, sizeof err) != 0) {
+		if (dbt_render_text_ex(p, "run-operation", buf_str(&b), b.len, &o, &x, &out, err, sizeof err) != 0) {
 			log_error("error while running operation %s: %s", macro, err);
 			status = PQstatus(conn) == CONNECTION_BAD ? EXIT_OPER : EXIT_DATA;
 		} else {
@@ -472,9 +336,9 @@ int mr_run_operation(const struct dbt_project *p, const char *dbname, const char
 				 clock_seconds() - t0);
 		}
 		free(out);
+		mr_render_query_clear(&s.q);
 		PQfinish(conn);
 	}
 	buf_free(&b);
-	free(path);
 	return status;
 }

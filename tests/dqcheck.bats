@@ -907,3 +907,71 @@ long_alias=accepted_values_stg_sales_8515de965f7b6e69f0292e136c8de73c
 	assert_equal "$(wc -l <ls.out)" 5
 	! grep -q reads_off ls.out
 }
+
+# ---- profiles.yml ----
+
+# dq_profile FILE [DBNAME]: a profiles.yml for dq_shop pointing at the
+# suite's server, with $S as its schema and two outputs, dev and other.
+dq_profile() {
+	mkdir -p "$(dirname "$1")"
+	cat >"$1" <<-EOF
+	dq_shop:
+	  target: dev
+	  outputs:
+	    dev:
+	      type: postgres
+	      host: "{{ env_var('DQ_HOST') }}"
+	      port: $PGPORT
+	      user: "$PGUSER"
+	      password: "{{ env_var('DBT_ENV_SECRET_DQ_PW', '') }}"
+	      dbname: "${2:-$PGDATABASE}"
+	      schema: $S
+	    other:
+	      type: postgres
+	      host: "$PGHOST"
+	      port: $PGPORT
+	      user: "$PGUSER"
+	      dbname: "$PGDATABASE"
+	      schema: ${S}_other
+	EOF
+}
+
+@test "dqcheck connects with the profile and takes its schema, as modelrun does" {
+	shop
+	dq_profile profiles/profiles.yml
+	# the PG* variables point nowhere: the profile connects
+	DQ_HOST=$PGHOST PGHOST=/nonexistent run --separate-stderr "$BIN/dqcheck" --project-dir proj --profiles-dir profiles
+	assert_success
+	assert_stderr_line --partial "passed, 0 warned, 0 failed, 0 errors"
+	# the profile found in the current directory, as dbt finds it
+	cp profiles/profiles.yml .
+	DQ_HOST=$PGHOST PGHOST=/nonexistent run --separate-stderr "$BIN/dqcheck" --project-dir proj
+	assert_success
+	# a singular test sees target as models do
+	printf "select 1 from {{ target.schema }}.orders where '{{ target.name }}' <> 'dev'\n" >proj/tests/target_is_dev.sql
+	DQ_HOST=$PGHOST run --separate-stderr "$BIN/dqcheck" --project-dir proj -s target_is_dev
+	assert_success
+	assert_stderr_line --partial "PASS  target_is_dev: 0 failing rows"
+	# --target picks the other output, whose schema has no tables
+	run --separate-stderr "$BIN/dqcheck" --project-dir proj --target other
+	assert_failure 3
+	assert_stderr_line --partial "relation \"${S}_other.customers\" does not exist"
+}
+
+@test "dqcheck: an explicit -d wins over the profile; a secret password never shows" {
+	shop
+	dq_profile profiles.yml no_such_db
+	DQ_HOST=$PGHOST run --separate-stderr "$BIN/dqcheck" --project-dir proj
+	assert_failure 3
+	assert_stderr_line --partial 'database "no_such_db" does not exist'
+	DQ_HOST=$PGHOST run --separate-stderr "$BIN/dqcheck" --project-dir proj -d "$PGDATABASE"
+	assert_success
+	DQ_HOST=/nonexistent DBT_ENV_SECRET_DQ_PW=Sup3rSecretDq run --separate-stderr "$BIN/dqcheck" --project-dir proj
+	assert_failure 3
+	assert_stderr_line --partial "cannot connect to the database"
+	[[ "$stderr$output" != *Sup3rSecretDq* ]]
+	# without a profiles.yml anywhere, the PG* variables as before
+	rm profiles.yml
+	HOME=$PWD run --separate-stderr "$BIN/dqcheck" --project-dir proj --schema "$S"
+	assert_success
+}

@@ -96,10 +96,10 @@ same_relation() {
 	assert_output ""
 	assert_equal "$(printf '%s\n' "$stderr" | head -1)" "modelrun: unknown option '--bogus'"
 	assert_equal "$(printf '%s\n' "$stderr" | sed -n 2p)" \
-		"usage: modelrun run|seed|snapshot|compile|ls|graph|docs generate [--project-dir DIR]"
+		"usage: modelrun run|seed|snapshot|compile|ls|graph|deps|docs generate [--project-dir DIR]"
 	run --separate-stderr "$BIN/modelrun"
 	assert_failure 2
-	assert_equal "$(printf '%s\n' "$stderr" | head -1)" "modelrun: a command is needed: run, seed, snapshot, run-operation, compile, ls, graph or docs generate"
+	assert_equal "$(printf '%s\n' "$stderr" | head -1)" "modelrun: a command is needed: run, seed, snapshot, run-operation, compile, ls, graph, deps or docs generate"
 	run --separate-stderr "$BIN/modelrun" run --threads 0
 	assert_failure 2
 	assert_equal "$stderr" "modelrun: --threads: 0 is out of range (1 to 64)"
@@ -403,24 +403,31 @@ same_relation() {
 	[ ! -e target/compiled/shop/models/marts/customer_report.sql ]
 }
 
-@test "templating errors name the file, the line and the construct, and nothing runs" {
+@test "a construct modelrun lacks fails its own model only, naming file:line; the rest runs" {
 	cp -r "$DATA/dbt/bad" .
 	cd bad
 	run --separate-stderr "$BIN/modelrun" run --project-dir filter_in_model
-	assert_failure 3
-	assert_equal "$stderr" "modelrun: filter_in_model/models/shout.sql:3: unsupported construct: filter 'wordwrap' (not in modelrun's Jinja subset)"
+	assert_failure 1
+	assert_stderr_line --regexp "^modelrun: \[[12]/2\] ERROR analytics.shout \(view, [0-9.]+ s\): filter_in_model/models/shout.sql:3: unsupported construct: filter 'wordwrap' \(not in modelrun's Jinja subset\)$"
+	assert_stderr_line --regexp '^modelrun: \[[12]/2\] OK analytics.ok \(view'
+	assert_equal "$(sql -c 'select a from analytics.ok')" 1
 	cd macro_tag
 	run --separate-stderr "$BIN/modelrun" compile
-	assert_failure 3
-	assert_equal "$stderr" "modelrun: models/m.sql:1: unsupported construct: '{% import %}' (not in modelrun's Jinja subset)"
-	cd ..
-	run --separate-stderr "$BIN/modelrun" ls --project-dir unclosed_if
+	assert_failure 1
+	assert_equal "$stderr" "$(printf '%s\n' "modelrun: models/m.sql:1: unsupported construct: '{% import %}' (not in modelrun's Jinja subset)" \
+		"modelrun: compiled 0 models into ./target/compiled/macro_tag" "modelrun: 1 model failed to compile")"
+}
+
+@test "what dbt stops on stops the load: a Jinja syntax error, an unknown ref or source, and nothing runs" {
+	cp -r "$DATA/dbt/bad" .
+	cd bad
+	run --separate-stderr "$BIN/modelrun" run --project-dir unclosed_if
 	assert_failure 3
 	assert_equal "$stderr" "modelrun: unclosed_if/models/m.sql:2: 'if' is never closed with 'endif'"
-	run --separate-stderr "$BIN/modelrun" ls --project-dir unknown_ref
+	run --separate-stderr "$BIN/modelrun" run --project-dir unknown_ref
 	assert_failure 3
 	assert_equal "$stderr" "modelrun: unknown_ref/models/m.sql:4: ref('missing'): no model or seed is called 'missing'"
-	run --separate-stderr "$BIN/modelrun" ls --project-dir undeclared_source
+	run --separate-stderr "$BIN/modelrun" run --project-dir undeclared_source
 	assert_failure 3
 	assert_equal "$stderr" "modelrun: undeclared_source/models/m.sql:1: source('raw', 'nope') is not declared in any schema file"
 	assert_equal "$(sql -c "select count(*) from pg_namespace where nspname = 'analytics'")" 0
@@ -904,7 +911,9 @@ ls_both() {
 	assert_failure 1
 	[[ "$stderr" == *"ERROR analytics.totals (table, "*" s): post-hook 4: division by zero"* ]] || { echo "$stderr"; false; }
 	assert_equal "$(sql -c "select string_agg(n::text, ',' order by n) from analytics.totals")" "10,20,30"
-	sed -i 's/^on-run-start:/on-run-start: "select * from nowhere"\nold-on-run-start:/' dbt_project.yml
+	# (the old hooks go: dbt_project.yml's Jinja is rendered wherever dbt
+	# renders it, and a key of another name would be)
+	sed -i -e 's/^on-run-start:/on-run-start: "select * from nowhere"/' -e '/^  - "create /d' dbt_project.yml
 	run --separate-stderr "$BIN/modelrun" run
 	assert_failure 1
 	assert_stderr_line --partial 'modelrun: on-run-start hook 1 failed: relation "nowhere" does not exist'
@@ -1649,7 +1658,7 @@ snap_both() {
 	# each query commits on its own: what ran before the failure stays
 	run --separate-stderr "$BIN/modelrun" run-operation fail_half_way
 	assert_failure 1
-	assert_equal "$stderr" "modelrun: error while running operation fail_half_way: macros/operations.sql:19: run_query: division by zero"
+	assert_equal "$stderr" "modelrun: error while running operation fail_half_way: macros/operations.sql:19: run_query(): division by zero"
 	assert_equal "$(sql -c "select count(*) from public.events where event = 'before'")" 1
 	run --separate-stderr "$BIN/modelrun" run-operation no_such_macro
 	assert_failure 2
@@ -1940,4 +1949,619 @@ chromium_headless() {
 	assert_failure 3
 	assert_stderr_line "modelrun: sql/models/notes.md:2: docs block 'open' has no {% enddocs %}"
 	[ ! -e sql/target/index.html ]
+}
+
+# ---- profiles.yml, target, Jinja in YAML, the error policy, Python models ----
+
+# prof_project: ./pp, a project whose profile is "pp" and whose model
+# shows target as a template sees it.
+prof_project() {
+	mkdir -p pp/models
+	printf 'name: pp\nconfig-version: 2\nprofile: pp\n' >pp/dbt_project.yml
+	cat >pp/models/t.sql <<-'EOF'
+	select '{{ target.name }}|{{ target.schema }}|{{ target.type }}|{{ target.profile_name }}|{{ target.dbname }}|{{ target.database }}|{{ target.user }}|{{ target.port }}|{{ target.threads }}|{{ target.password is defined }}' as t
+	EOF
+}
+
+# profile FILE SCHEMA [OUTPUT]: writes a profiles.yml for "pp" pointing at
+# the suite's server, with SCHEMA as its schema and OUTPUT (default dev)
+# as its one output.
+profile() {
+	mkdir -p "$(dirname "$1")"
+	cat >"$1" <<-EOF
+	pp:
+	  target: ${3:-dev}
+	  outputs:
+	    ${3:-dev}:
+	      type: postgres
+	      host: "$PGHOST"
+	      port: $PGPORT
+	      user: "$PGUSER"
+	      pass: ""
+	      dbname: "$PGDATABASE"
+	      schema: $2
+	      threads: 3
+	EOF
+}
+
+compiled_t() {
+	cat target/compiled/pp/models/t.sql
+}
+
+@test "modelrun finds profiles.yml as dbt does: --profiles-dir, DBT_PROFILES_DIR, the current directory, ~/.dbt" {
+	prof_project
+	cd pp
+	export HOME=$PWD/home
+	profile home/.dbt/profiles.yml s_home
+	"$BIN/modelrun" compile -q
+	assert_equal "$(compiled_t)" "select 'dev|s_home|postgres|pp|$PGDATABASE|$PGDATABASE|$PGUSER|$PGPORT|3|False' as t"
+	profile profiles.yml s_cwd
+	"$BIN/modelrun" compile -q
+	assert_equal "$(compiled_t)" "select 'dev|s_cwd|postgres|pp|$PGDATABASE|$PGDATABASE|$PGUSER|$PGPORT|3|False' as t"
+	profile envdir/profiles.yml s_env
+	DBT_PROFILES_DIR=envdir "$BIN/modelrun" compile -q
+	assert_equal "$(compiled_t)" "select 'dev|s_env|postgres|pp|$PGDATABASE|$PGDATABASE|$PGUSER|$PGPORT|3|False' as t"
+	profile optdir/profiles.yml s_opt
+	DBT_PROFILES_DIR=envdir "$BIN/modelrun" compile -q --profiles-dir optdir
+	assert_equal "$(compiled_t)" "select 'dev|s_opt|postgres|pp|$PGDATABASE|$PGDATABASE|$PGUSER|$PGPORT|3|False' as t"
+	# --schema still wins over the profile's schema
+	"$BIN/modelrun" compile -q --schema s_flag
+	assert_equal "$(compiled_t)" "select 'dev|s_flag|postgres|pp|$PGDATABASE|$PGDATABASE|$PGUSER|$PGPORT|3|False' as t"
+	# a directory named by the option or the variable must hold the file
+	run --separate-stderr "$BIN/modelrun" compile --profiles-dir nowhere
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: nowhere/profiles.yml: no profiles.yml in nowhere (named by --profiles-dir)"
+	DBT_PROFILES_DIR=nowhere run --separate-stderr "$BIN/modelrun" compile
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: nowhere/profiles.yml: no profiles.yml in nowhere (named by DBT_PROFILES_DIR)"
+	# a profile the file lacks is an error, as in dbt
+	run --separate-stderr "$BIN/modelrun" compile --profile other
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: profiles.yml: no profile named 'other'"
+}
+
+@test "modelrun builds with the profile's connection, schema and threads; --target picks another output" {
+	prof_project
+	cd pp
+	cat >profiles.yml <<-'EOF'
+	pp:
+	  target: "{{ env_var('PP_TARGET', 'dev') }}"
+	  outputs:
+	    dev:
+	      type: postgres
+	      host: "{{ env_var('PP_HOST') }}"
+	      port: "{{ env_var('PP_PORT', '5432') | int }}"
+	      user: "{{ env_var('PP_USER') }}"
+	      password: "{{ env_var('PP_PASSWORD', '') }}"
+	      dbname: "{{ env_var('PP_DB') }}"
+	      schema: s_dev
+	      threads: 2
+	    prod:
+	      type: postgres
+	      host: "{{ env_var('PP_HOST') }}"
+	      port: "{{ env_var('PP_PORT') | int }}"
+	      user: "{{ env_var('PP_USER') }}"
+	      pass: ""
+	      database: "{{ env_var('PP_DB') }}"
+	      schema: s_prod
+	      search_path: "s_prod, public"
+	EOF
+	# the PG* variables point nowhere: only the profile can connect
+	export PP_HOST=$PGHOST PP_PORT=$PGPORT PP_USER=$PGUSER PP_DB=$PGDATABASE
+	PGHOST=/nonexistent PGDATABASE=nowhere run --separate-stderr "$BIN/modelrun" run -v
+	assert_success
+	assert_stderr_line --partial "profiles.yml: profile pp, target dev"
+	assert_stderr_line --partial "OK s_dev.t (view"
+	assert_equal "$(sql -c 'select t from s_dev.t')" "dev|s_dev|postgres|pp|$PGDATABASE|$PGDATABASE|$PGUSER|$PGPORT|2|False"
+	assert_equal "$(jq -r .args.threads target/run_results.json)" 2
+	PGHOST=/nonexistent run --separate-stderr "$BIN/modelrun" run --target prod
+	assert_success
+	assert_equal "$(sql -c 'select t from s_prod.t')" "prod|s_prod|postgres|pp|$PGDATABASE|$PGDATABASE|$PGUSER|$PGPORT|1|False"
+	PP_TARGET=prod PGHOST=/nonexistent run --separate-stderr "$BIN/modelrun" compile
+	assert_success
+	assert_equal "$(compiled_t)" "select 'prod|s_prod|postgres|pp|$PGDATABASE|$PGDATABASE|$PGUSER|$PGPORT|1|False' as t"
+	# a missing variable without a default names the file, line and key
+	unset PP_USER
+	run --separate-stderr "$BIN/modelrun" compile
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: profiles.yml:8: cannot render user: env_var('PP_USER'): the variable is not set and there is no default"
+	run --separate-stderr "$BIN/modelrun" compile --target staging
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: profiles.yml:4: profile 'pp' has no output (target) named 'staging'"
+}
+
+@test "an explicit -d wins over the profile, and the profile over the PG* variables" {
+	prof_project
+	cd pp
+	profile profiles.yml s_p
+	sed -i 's/dbname: .*/dbname: no_such_db/' profiles.yml
+	# the profile's dbname wins over PGDATABASE
+	run --separate-stderr "$BIN/modelrun" run
+	assert_failure 3
+	assert_stderr_line --partial 'database "no_such_db" does not exist'
+	# -d as a bare name, then as a conninfo string, wins over the profile
+	run --separate-stderr "$BIN/modelrun" run -d "$PGDATABASE"
+	assert_success
+	assert_equal "$(sql -c 'select count(*) from s_p.t')" 1
+	run --separate-stderr "$BIN/modelrun" run -d "dbname=$PGDATABASE host=$PGHOST"
+	assert_success
+	# without a profile (none in the default places) PG* alone, as before
+	rm profiles.yml
+	export HOME=$PWD
+	run --separate-stderr "$BIN/modelrun" run --schema s_pg
+	assert_success
+	assert_equal "$(sql -c 'select t from s_pg.t')" "default|s_pg|postgres|None|$PGDATABASE|$PGDATABASE|$PGUSER|$PGPORT|1|False"
+}
+
+@test "a profile's password and DBT_ENV_SECRET_ values never show in a message" {
+	prof_project
+	cd pp
+	cat >profiles.yml <<-'EOF'
+	pp:
+	  target: dev
+	  outputs:
+	    dev:
+	      type: postgres
+	      host: "{{ env_var('PP_HOST') }}"
+	      port: "{{ env_var('DBT_ENV_SECRET_PORT', '5432') }}"
+	      user: postgres
+	      password: "{{ env_var('DBT_ENV_SECRET_PW') }}"
+	      dbname: db
+	      schema: s
+	EOF
+	export DBT_ENV_SECRET_PW=Sup3rSecretPw PP_HOST=/nonexistent
+	run --separate-stderr "$BIN/modelrun" run
+	assert_failure 3
+	assert_stderr_line --partial "cannot connect to the database"
+	assert_stderr_line --partial "/nonexistent"
+	refute_output --partial Sup3rSecret
+	[[ "$stderr" != *Sup3rSecret* ]]
+	# a value that does not fit names the key, not the value
+	DBT_ENV_SECRET_PORT=Sup3rSecretPort run --separate-stderr "$BIN/modelrun" compile
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: profiles.yml:7: profile 'pp', target 'dev': 'port' must be a whole number from 0 to 65535"
+	# a password that is not valid Jinja is taken as written, as in dbt
+	sed -i "s/password: .*/password: 'ab{%cd'/" profiles.yml
+	run --separate-stderr "$BIN/modelrun" run
+	assert_failure 3
+	[[ "$stderr" != *'ab{%cd'* ]]
+	# secrets are for profiles.yml only, as in dbt
+	PP_HOST=$PGHOST
+	printf '    dbname: "%s"\n' "$PGDATABASE" >/dev/null
+	printf 'models:\n  pp:\n    +schema: "{{ env_var(%s) }}"\n' "'DBT_ENV_SECRET_PW'" >>dbt_project.yml
+	run --separate-stderr "$BIN/modelrun" ls
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: ./dbt_project.yml:6: cannot render +schema: env_var('DBT_ENV_SECRET_PW'): secret variables (DBT_ENV_SECRET_*) may be used only in profiles.yml"
+}
+
+# yaml_jinja_project: ./yj, whose dbt_project.yml and schema file hold
+# Jinja that dbt renders when it reads them.
+yaml_jinja_project() {
+	mkdir -p yj/models/flagged yj/models/typed
+	cat >yj/dbt_project.yml <<-'EOF'
+	name: yj
+	config-version: 2
+	vars:
+	  color: blue
+	models:
+	  yj:
+	    +schema: "{{ 'a' if target.name == 'prod' else 'b' }}"
+	    +post-hook: "select '{{ this }}'"
+	    flagged:
+	      +enabled: "{{ var('flag', true) }}"
+	    typed:
+	      +materialized: "{{ var('mat', 'view') }}"
+	EOF
+	echo 'select 1 as x' >yj/models/flagged/f.sql
+	echo 'select 1 as x' >yj/models/typed/ty.sql
+	echo "select x from {{ source('raw', 't') }}" >yj/models/s.sql
+	cat >yj/models/schema.yml <<-'EOF'
+	version: 2
+	sources:
+	  - name: raw
+	    schema: "{{ target.schema ~ '_raw' }}"
+	    tables:
+	      - name: t
+	        identifier: "{{ 'tt' }}"
+	models:
+	  - name: s
+	    config:
+	      alias: "{{ 's_' ~ var('color') }}"
+	      materialized: "{{ 'table' }}"
+	      enabled: "{{ var('s_on', true) }}"
+	EOF
+}
+
+# relations SCHEMA: the relations in SCHEMA, "name kind" sorted.
+relations() {
+	sql -c "select string_agg(c.relname || ' ' || c.relkind::text, ', ' order by c.relname) from pg_class c
+		join pg_namespace n on n.oid = c.relnamespace where n.nspname = '$1' and c.relkind in ('r', 'v')"
+}
+
+@test "Jinja in dbt_project.yml and schema files is rendered as dbt renders it, typed values included" {
+	yaml_jinja_project
+	cd yj
+	sql -c "create schema mr_y_raw; create table mr_y_raw.tt (x int); create schema dbt_y_raw; create table dbt_y_raw.tt (x int)"
+	run --separate-stderr "$BIN/modelrun" run --schema mr_y
+	assert_success
+	# +schema, +enabled (a boolean), +materialized, a source's schema and
+	# identifier, a model's alias; the hook is left for build time
+	assert_equal "$(relations mr_y_b)" "f v, s_blue r, ty v"
+	run --separate-stderr "$BIN/modelrun" ls --vars '{flag: false, mat: table, s_on: false}'
+	assert_success
+	assert_output "yj.typed.ty"
+	"$BIN/modelrun" run -q --schema mr_y --vars '{mat: table}'
+	assert_equal "$(relations mr_y_b)" "f v, s_blue r, ty r"
+	# dbt_project.yml sees --vars only, as in dbt: the project's vars are not there yet
+	sed -i "s/+materialized: .*/+materialized: \"{{ var('color') }}\"/" dbt_project.yml
+	run --separate-stderr "$BIN/modelrun" ls
+	assert_failure 3
+	assert_equal "$stderr" "modelrun: ./dbt_project.yml:12: cannot render +materialized: var('color') is not set (give it with --vars)"
+	# a string where dbt wants a boolean is refused, as dbt refuses it
+	sed -i "s/+materialized: .*/+materialized: view/; s/+enabled: .*/+enabled: \"{{ 'false' }}\"/" dbt_project.yml
+	run --separate-stderr "$BIN/modelrun" ls
+	assert_failure 3
+	assert_stderr_line --partial "config 'enabled' needs true or false"
+	need_dbt
+	yaml_jinja_project_again() { cd .. && rm -rf yj && yaml_jinja_project && cd yj; }
+	yaml_jinja_project_again
+	dbt_in "$PWD" dbt_y run >/dev/null
+	assert_equal "$(relations dbt_y_b)" "f v, s_blue r, ty v"
+	ls_both --vars '{flag: false, mat: table, s_on: false}'
+	ls_both --vars '{flag: true}'
+	sed -i "s/+enabled: .*/+enabled: \"{{ 'false' }}\"/" dbt_project.yml
+	run dbt_in "$PWD" dbt_y ls
+	assert_failure
+	assert_output --partial "'false' is not of type 'boolean'"
+}
+
+# failing_project: ./fp with two independent models that fail in the
+# database, a child and a grandchild of one, and two that succeed.
+failing_project() {
+	mkdir -p fp/models
+	printf 'name: fp\nconfig-version: 2\n' >fp/dbt_project.yml
+	echo 'select 1 as a' >fp/models/ok.sql
+	echo 'select nonsense from nowhere_table' >fp/models/bad1.sql
+	printf "{{ config(materialized='table') }}\nselect 1/0 as x\n" >fp/models/bad2.sql
+	echo "select * from {{ ref('bad1') }}" >fp/models/child.sql
+	echo "select * from {{ ref('child') }}" >fp/models/grandchild.sql
+	echo "select * from {{ ref('ok') }}" >fp/models/after_ok.sql
+}
+
+# statuses: "unique_id status" per line from target/run_results.json, sorted.
+statuses() {
+	jq -r '.results[] | "\(.unique_id) \(.status)"' "$1" | sort
+}
+
+@test "every failing model is reported, its descendants skipped and the rest built, exit 1, as dbt does" {
+	failing_project
+	cd fp
+	run --separate-stderr "$BIN/modelrun" run
+	assert_failure 1
+	assert_stderr_line --regexp '^modelrun: \[[0-9]/6\] ERROR analytics.bad1 \(view, [0-9.]+ s\): building the view: relation "nowhere_table" does not exist$'
+	assert_stderr_line --regexp '^modelrun: \[[0-9]/6\] ERROR analytics.bad2 \(table, [0-9.]+ s\): building the table: division by zero$'
+	assert_stderr_line --regexp '^modelrun: \[[0-9]/6\] SKIP analytics.child \(view\): depends on bad1, which failed$'
+	assert_stderr_line --regexp '^modelrun: \[[0-9]/6\] SKIP analytics.grandchild \(view\): depends on bad1, which failed$'
+	assert_stderr_line --partial "done in"
+	assert_stderr_line --partial ": 2 ok, 2 failed, 2 skipped"
+	# the failures again at the end, as dbt lists them
+	assert_stderr_line 'modelrun: failed: model bad1 (models/bad1.sql): building the view: relation "nowhere_table" does not exist'
+	assert_stderr_line 'modelrun: failed: model bad2 (models/bad2.sql): building the table: division by zero'
+	assert_equal "$(relations analytics)" "after_ok v, ok v"
+	statuses target/run_results.json >mr.out
+	need_dbt
+	run dbt_in "$PWD" dbt_f run
+	assert_failure 1
+	assert_output --partial "Completed with 2 errors"
+	statuses "$PWD.dbt/target/run_results.json" >dbt.out
+	diff -u dbt.out mr.out
+	assert_equal "$(relations dbt_f)" "after_ok v, ok v"
+}
+
+@test "a Python model is refused by name as dbt-postgres refuses it, and the rest of the project runs" {
+	failing_project
+	cd fp
+	rm models/bad1.sql models/bad2.sql models/grandchild.sql
+	printf 'def model(dbt, session):\n    return dbt.ref("ok")\n' >models/py.py
+	echo "select * from {{ ref('py') }}" >models/child.sql
+	run --separate-stderr "$BIN/modelrun" run
+	assert_failure 1
+	assert_stderr_line --regexp "^modelrun: \[[0-9]/4\] ERROR analytics.py \(table, [0-9.]+ s\): models/py.py: a Python model: PostgreSQL runs SQL models only \(dbt-postgres fails it too\)$"
+	assert_stderr_line --regexp '^modelrun: \[[0-9]/4\] SKIP analytics.child \(view\): depends on py, which failed$'
+	assert_equal "$(relations analytics)" "after_ok v, ok v"
+	run --separate-stderr "$BIN/modelrun" compile
+	assert_failure 1
+	assert_stderr_line "modelrun: models/py.py: a Python model: PostgreSQL runs SQL models only (dbt-postgres fails it too)"
+	[ -f target/compiled/fp/models/ok.sql ]
+	statuses target/run_results.json >mr.out
+	need_dbt
+	run dbt_in "$PWD" dbt_py run
+	assert_failure 1
+	assert_output --partial "only supports languages ['sql']"
+	statuses "$PWD.dbt/target/run_results.json" >dbt.out
+	diff -u dbt.out mr.out
+}
+
+@test "modelrun warns, naming file:line, where dbt would fail: a ref reached only under is_incremental()" {
+	mkdir -p inc/models
+	printf 'name: inc\nconfig-version: 2\n' >inc/dbt_project.yml
+	echo 'select 1 as id' >inc/models/src_a.sql
+	echo 'select 2 as id' >inc/models/src_b.sql
+	cat >inc/models/m.sql <<-'EOF'
+	{{ config(materialized='incremental') }}
+	select id from {{ ref('src_a') }}
+	{% if is_incremental() %}
+	union all
+	select id from {{ ref('src_b') }}
+	{% endif %}
+	EOF
+	cd inc
+	run --separate-stderr "$BIN/modelrun" ls
+	assert_success
+	assert_equal "$stderr" "modelrun: models/m.sql:5: ref('src_b') is reached only when is_incremental() is true: dbt fails this model's incremental runs unless it has \"-- depends_on: {{ ref('src_b') }}\""
+	# modelrun itself knows the dependency and builds it both times
+	"$BIN/modelrun" run -q 2>/dev/null
+	"$BIN/modelrun" run -q 2>/dev/null
+	assert_equal "$(sql -c 'select count(*) from analytics.m')" 3
+	need_dbt
+	# dbt: the first run passes, the incremental one fails on that ref
+	dbt_in "$PWD" dbt_inc run >/dev/null
+	run dbt_in "$PWD" dbt_inc run
+	assert_failure 1
+	assert_output --partial "dbt was unable to infer all dependencies for the model"
+	# with the comment the warning is gone and dbt runs it twice
+	sed -i "1i -- depends_on: {{ ref('src_b') }}" models/m.sql
+	run --separate-stderr "$BIN/modelrun" ls
+	assert_success
+	assert_equal "$stderr" ""
+	dbt_in "$PWD" dbt_inc run >/dev/null
+}
+
+@test "the project's own sql/ runs under the reference dbt twice, and builds what modelrun builds" {
+	need_dbt
+	cp -r "$REPO/sql" sqlp
+	cd sqlp
+	for f in raw/*.sql; do sql -f "$f" >/dev/null 2>&1; done
+	"$BIN/gen" --rows 300 --days 3 --start 2026-11-01 | "$BIN/pgload" -q --table raw.sales
+	run --separate-stderr "$BIN/modelrun" ls
+	assert_success
+	assert_equal "$stderr" ""
+	"$BIN/modelrun" seed -q --schema mr_sales
+	"$BIN/modelrun" run -q --schema mr_sales
+	dbt_in "$PWD" dbt_sales seed >/dev/null
+	dbt_in "$PWD" dbt_sales run >/dev/null
+	# the second run is incremental: fct_daily_sales_metrics reads stg_sales
+	"$BIN/gen" --rows 100 --days 2 --start 2026-11-03 --seed 9 | "$BIN/pgload" -q --table raw.sales
+	run dbt_in "$PWD" dbt_sales run
+	assert_success
+	assert_output --partial "Completed successfully"
+	"$BIN/modelrun" run -q --schema mr_sales
+	# the same rows, but for the times each run staged them
+	local m q
+	for m in stg_sales int_daily_sales fct_daily_sales_metrics; do
+		q="select to_jsonb(t) - array['staged_at', 'last_staged_at', 'max_staged_at', 'built_at'] from %s.$m t"
+		assert_equal "$(sql -c "select count(*) from (($(printf "$q" mr_sales) except all $(printf "$q" dbt_sales))
+			union all ($(printf "$q" dbt_sales) except all $(printf "$q" mr_sales))) x")" 0
+		assert_equal "$(sql -c "select count(*) from mr_sales.$m")" "$(sql -c "select count(*) from dbt_sales.$m")"
+	done
+}
+
+# ---- macros, packages and adapter.dispatch (issue 17) ----
+
+# The packages dbt_utils and dbt_date as `dbt deps` installs them: the
+# shared/dbt-packages folder beside the repository's checkout (or the
+# worktrees' folder), else /work/shared/dbt-packages; ELT_DBT_PACKAGES
+# names another place. Tests that need them skip without them.
+DBT_PACKAGES=${ELT_DBT_PACKAGES:-}
+if [ -z "$DBT_PACKAGES" ]; then
+	for d in "$REPO/../shared/dbt-packages" "$REPO/../../shared/dbt-packages" /work/shared/dbt-packages; do
+		[ -d "$d/dbt_utils" ] && { DBT_PACKAGES=$d; break; }
+	done
+fi
+
+need_packages() {
+	[ -n "$DBT_PACKAGES" ] && [ -d "$DBT_PACKAGES/dbt_utils" ] && [ -d "$DBT_PACKAGES/dbt_date" ] ||
+		skip "no dbt_utils and dbt_date (shared/dbt-packages; or set ELT_DBT_PACKAGES)"
+}
+
+# macro_shop: the macros project, with its packages installed as `dbt
+# deps` would: dbt_utils, dbt_date and its own macro_pkg (a local package).
+macro_shop() {
+	need_packages
+	cp -r "$DATA/dbt/macros_pkg" ./macros_pkg
+	project macros
+	mkdir -p dbt_packages
+	cp -r "$DBT_PACKAGES/dbt_utils" "$DBT_PACKAGES/dbt_date" dbt_packages/
+	cp -r ../macros_pkg dbt_packages/macro_pkg
+}
+
+# verdicts: "name status" lines, sorted, from dqcheck's output (stdin)
+verdicts_dqcheck() {
+	sed -n 's/^\(PASS\|FAIL\|WARN\|ERROR\) *\([^:]*\):.*/\2 \1/p' | awk '{ print $1, tolower($2) }' | sort
+}
+
+# ... and from dbt's target/run_results.json (file $1)
+verdicts_dbt() {
+	python3 -c '
+import json, sys
+for r in json.load(open(sys.argv[1]))["results"]:
+    if r["unique_id"].startswith("test."):
+        print(r["unique_id"].split(".")[2], r["status"])' "$1" | sort
+}
+
+@test "modelrun builds a project of macros, dispatch, dbt_utils, dbt_date and a package as dbt does" {
+	macro_shop
+	run --separate-stderr "$BIN/modelrun" seed
+	assert_success
+	run --separate-stderr "$BIN/modelrun" run
+	assert_success
+	assert_stderr_line "modelrun: done in $(sed -n 's/.*done in \([0-9.]*\) s.*/\1/p' <<<"$stderr" | tail -n 1) s: 4 ok, 0 failed, 0 skipped"
+	# generate_schema_name and generate_alias_name of the project decide
+	# where each node goes; the package's disabled model is not built
+	assert_equal "$(sql -c "select string_agg(table_schema || '.' || table_name, ' ' order by table_schema || '.' || table_name) from information_schema.tables where table_schema like 'analytics%'")" \
+		"analytics.a_calendar_days analytics.raw_orders analytics.stg_orders analytics__marts.customer_orders analytics_pkgs.pkg_numbers"
+	# the package's model sees the root's var scoped to it and its own
+	assert_equal "$(sql -c "select string_agg(scaled::text, ',' order by n) from analytics_pkgs.pkg_numbers")" "13,16,19"
+	assert_equal "$(sql -c "select amount, amount_whole, amount_with_tax, quoted, first_tag, last_tag from analytics.stg_orders where id = 3")" \
+		"100.00|100|120.000|it's|a|d"
+	need_dbt
+	dbt_in "$PWD" dbt_s seed >/dev/null
+	dbt_in "$PWD" dbt_s run >/dev/null
+	same_relation analytics.stg_orders dbt_s.stg_orders
+	same_relation analytics__marts.customer_orders dbt_s__marts.customer_orders
+	same_relation analytics.a_calendar_days dbt_s.a_calendar_days
+	same_relation analytics_pkgs.pkg_numbers dbt_s_pkgs.pkg_numbers
+}
+
+@test "dqcheck gives dbt test's verdicts on the macros project, a singular test calling macros included" {
+	macro_shop
+	"$BIN/modelrun" seed -q
+	"$BIN/modelrun" run -q
+	run --separate-stderr "$BIN/dqcheck"
+	assert_failure 1
+	assert_stderr_line --partial "FAIL  accepted_values_customer_orders_customer__alice__bob: 1 failing row"
+	assert_stderr_line --partial "PASS  tax_is_applied: 0 failing rows"
+	# generic tests written as macros: the project's (tests/generic/) and
+	# dbt_utils', with its fail_calc
+	assert_stderr_line --partial "FAIL  is_positive_stg_orders_cents: 1 failing row"
+	assert_stderr_line --partial "PASS  dbt_utils_fewer_rows_than_customer_orders_ref_stg_orders_: 0 failing rows"
+	assert_stderr_line --partial "PASS  dbt_utils_equality_customer_orders_ref_customer_orders_: 0 failing rows"
+	verdicts_dqcheck <<<"$stderr" >mr.verdicts
+	assert_equal "$(wc -l <mr.verdicts)" 17
+	need_dbt
+	dbt_in "$PWD" dbt_s seed >/dev/null
+	dbt_in "$PWD" dbt_s run >/dev/null
+	run dbt_in "$PWD" dbt_s test
+	assert_failure
+	verdicts_dbt "$PWD.dbt/target/run_results.json" >dbt.verdicts
+	diff -u dbt.verdicts mr.verdicts
+}
+
+@test "adapter.dispatch, pkg.macro, dbt.macro and package vars find what dbt finds" {
+	cp -r "$DATA/dbt/dispatch_pkg" ./dispatch_pkg
+	project dispatch
+	mkdir -p dbt_packages
+	cp -r ../dispatch_pkg dbt_packages/disp_pkg
+	run --separate-stderr "$BIN/modelrun" compile
+	assert_success
+	run cat target/compiled/disp/models/m1.sql
+	assert_line "-- bare date_trunc: root_date_trunc(day, x)"
+	assert_line "-- dbt.date_trunc: date_trunc('day', x)"
+	assert_line "-- dbt.dateadd: root_default_dateadd"
+	assert_line "-- bare type_int: integer"
+	assert_line "-- disp_pkg.b: disp_pkg.b"
+	assert_line "-- a package macro's vars, from a root model: root_global/-/-"
+	assert_line "-- disp: disp_pkg.default__thing"
+	assert_line "-- disp2: root.default__thing2"
+	assert_line "-- search_order: disp_pkg.default__ordered_thing"
+	assert_line "-- no namespace: root.default__in_root_only"
+	run cat target/compiled/disp_pkg/models/pm.sql
+	assert_line "-- vars: root_global/root_scoped_for_pkg/pkg_own3"
+	assert_line "-- bare sibling macro: disp_pkg.b"
+	need_dbt
+	dbt_in "$PWD" dbt_s compile >/dev/null
+	for f in disp/models/m1.sql disp_pkg/models/pm.sql; do
+		diff <(cat "$PWD.dbt/target/compiled/$f"; echo) "target/compiled/$f"
+	done
+}
+
+@test "modelrun deps lists the packages that are not installed; a load names dbt deps" {
+	cp -r "$DATA/dbt/dispatch_pkg" ./dispatch_pkg
+	project dispatch
+	printf '  - package: dbt-labs/dbt_utils\n    version: 1.3.3\n' >>packages.yml
+	run --separate-stderr "$BIN/modelrun" deps
+	assert_failure 1
+	assert_output "$(printf 'disp_pkg\ndbt_utils')"
+	assert_stderr_line 'modelrun: modelrun cannot download packages; it uses what "dbt deps" installed in dbt_packages/'
+	assert_stderr_line "modelrun: disp_pkg: missing"
+	run --separate-stderr "$BIN/modelrun" compile
+	assert_failure 3
+	assert_stderr_line "modelrun: ./packages.yml lists 2 package(s) not installed in dbt_packages/: disp_pkg, dbt_utils; run \"dbt deps\" to install them (modelrun cannot download packages: \"modelrun deps\" lists what is missing)"
+	mkdir -p dbt_packages/dbt_utils
+	printf 'name: dbt_utils\n' >dbt_packages/dbt_utils/dbt_project.yml
+	cp -r ../dispatch_pkg dbt_packages/disp_pkg
+	run --separate-stderr "$BIN/modelrun" deps
+	assert_success
+	assert_output ""
+	assert_stderr_line "modelrun: dbt_utils: installed"
+}
+
+@test "a macro's error names the macro's file and line; an unknown macro names the model's" {
+	mkdir -p p/models p/macros
+	printf 'name: mac\nconfig-version: 2\n' >p/dbt_project.yml
+	printf '{%% macro outer() %%}\n  {{ inner(1) }}\n{%% endmacro %%}\n{%% macro inner(x) %%}\n{{ x }} {{ nope() }}\n{%% endmacro %%}\n' >p/macros/m.sql
+	printf 'select {{ outer() }} as x\n' >p/models/a.sql
+	run --separate-stderr "$BIN/modelrun" compile --project-dir p
+	assert_failure
+	assert_stderr_line --partial "p/macros/m.sql:5: undefined macro or function 'nope()'"
+	printf 'select 1 as x\n\n{{ not_a_macro() }}\n' >p/models/a.sql
+	run --separate-stderr "$BIN/modelrun" compile --project-dir p
+	assert_failure 3
+	assert_stderr_line "modelrun: p/models/a.sql:3: unsupported construct: function 'not_a_macro()' (not in modelrun's Jinja subset)"
+	# a second macro of one name in a project, as dbt refuses it
+	printf '{%% macro outer() %%}2{%% endmacro %%}\n' >p/macros/z.sql
+	run --separate-stderr "$BIN/modelrun" compile --project-dir p
+	assert_failure 3
+	assert_stderr_line --partial "p/macros/z.sql:1: macro 'outer' is defined twice in package 'mac'"
+}
+
+@test "ref() takes a package name, and refuses a version as dbt does for an unversioned model" {
+	cp -r "$DATA/dbt/dispatch_pkg" ./dispatch_pkg
+	project dispatch
+	mkdir -p dbt_packages
+	cp -r ../dispatch_pkg dbt_packages/disp_pkg
+	printf "select * from {{ ref('disp_pkg', 'pm') }}\n" >models/m2.sql
+	run --separate-stderr "$BIN/modelrun" run
+	assert_success
+	assert_equal "$(sql -c "select x from analytics.m2")" 1
+	printf "select * from {{ ref('disp', 'pm') }}\n" >models/m2.sql
+	run --separate-stderr "$BIN/modelrun" compile
+	assert_failure 3
+	assert_stderr_line "modelrun: models/m2.sql:1: ref('disp', 'pm'): package 'disp' has no model or seed called 'pm'"
+	printf "select * from {{ ref('pm', v=2) }}\n" >models/m2.sql
+	run --separate-stderr "$BIN/modelrun" compile
+	assert_failure 3
+	assert_stderr_line --partial "ref('pm', v=2): 'pm' has no version 2"
+	# the root project disables a package's model: it is not built
+	printf "models:\n  disp_pkg:\n    pm:\n      +enabled: false\n" >>dbt_project.yml
+	printf "select 1 as y\n" >models/m2.sql
+	run --separate-stderr "$BIN/modelrun" ls
+	assert_success
+	refute_output --partial pm
+}
+
+# ---- run-operation through the macro registry and the profile ----
+
+@test "run-operation runs a package's macro as pkg.name, calls macros of other files and sees the profile's target" {
+	prof_project
+	cd pp
+	profile ./profiles.yml s_op ci
+	mkdir -p macros dbt_packages/opkg/macros
+	printf 'name: opkg\nconfig-version: 2\n' >dbt_packages/opkg/dbt_project.yml
+	cat >dbt_packages/opkg/macros/stamp.sql <<-'EOF'
+	{% macro stamp(label) %}
+	  {% do run_query("create table if not exists public.stamps (label text)") %}
+	  {% do run_query("insert into public.stamps values ('" ~ label ~ "')") %}
+	{% endmacro %}
+	EOF
+	cat >macros/whoami.sql <<-'EOF'
+	{% macro whoami() %}
+	  {{ print(target.name ~ ' ' ~ target.schema ~ ' ' ~ target.profile_name) }}
+	  {{ print(shout('hi')) }}
+	{% endmacro %}
+	EOF
+	printf "{%% macro shout(s) %%}{{ return(s | upper) }}{%% endmacro %%}\n" >macros/shout.sql
+	run --separate-stderr "$BIN/modelrun" run-operation opkg.stamp --args '{label: x}'
+	assert_success
+	assert_stderr_line --regexp '^modelrun: ran operation opkg.stamp: 2 queries in [0-9.]+ s$'
+	assert_equal "$(sql -c "select string_agg(label, ',') from public.stamps")" x
+	run --separate-stderr "$BIN/modelrun" run-operation whoami
+	assert_success
+	assert_output "$(printf 'ci s_op pp\nHI')"
+	run --separate-stderr "$BIN/modelrun" run-operation opkg.nothing
+	assert_failure 2
+	assert_equal "$stderr" "modelrun: no macro called 'opkg.nothing' in the project's macro paths"
+	run --separate-stderr "$BIN/modelrun" run-operation opkg.stamp --args '{label: y, extra: 1}'
+	assert_failure 1
+	assert_equal "$stderr" "modelrun: error while running operation opkg.stamp: macro 'stamp' takes no keyword argument 'extra'"
 }

@@ -328,6 +328,55 @@ static void snapshots_are_nodes(void)
 	dbt_project_free(&p);
 }
 
+/* The macro registry without a project: a bare name, pkg.name and
+ * adapter.dispatch's order, the root's dispatch: config first. */
+static void macro_lookup_and_dispatch_order(void)
+{
+	struct dbt_macros ms;
+	dbt_macros_init(&ms, "root");
+	size_t utils = dbt_macros_add_package(&ms, "utils"), other = dbt_macros_add_package(&ms, "other");
+	const char *root_src = "{% macro date_trunc(a, b) %}{% endmacro %}{% macro default__thing() %}{% endmacro %}";
+	const char *utils_src = "{% macro postgres__thing() %}{% endmacro %}{% macro default__only() %}{% endmacro %}"
+				"{% test positive(model) %}{% endtest %}";
+	const char *other_src = "{% macro default__only() %}{% endmacro %}";
+	CHECK(dbt_macros_load_text(&ms, DBT_PKG_ROOT, "r.sql", root_src, strlen(root_src), err, sizeof err) == 0);
+	CHECK(dbt_macros_load_text(&ms, utils, "u.sql", utils_src, strlen(utils_src), err, sizeof err) == 0);
+	CHECK(dbt_macros_load_text(&ms, other, "o.sql", other_src, strlen(other_src), err, sizeof err) == 0);
+	/* bare: the root's hides the built-in; a package's is not found from
+	 * the root, but is from its own nodes */
+	const struct dbt_macro *m = dbt_macros_resolve(&ms, DBT_PKG_ROOT, "date_trunc");
+	CHECK(m && m->pkg == DBT_PKG_ROOT);
+	m = dbt_macros_get(&ms, DBT_PKG_BUILTIN, "date_trunc");
+	CHECK(m && m->pkg == DBT_PKG_BUILTIN);
+	CHECK(dbt_macros_resolve(&ms, DBT_PKG_ROOT, "postgres__thing") == NULL);
+	CHECK(dbt_macros_resolve(&ms, utils, "postgres__thing") != NULL);
+	CHECK(dbt_macros_get(&ms, utils, "test_positive") != NULL);
+	/* dispatch without a config: root, then the namespace; the root's
+	 * default__ before the package's postgres__ */
+	m = dbt_macros_dispatch(&ms, "thing", "utils", err, sizeof err);
+	CHECK(m && m->pkg == DBT_PKG_ROOT);
+	m = dbt_macros_dispatch(&ms, "only", "utils", err, sizeof err);
+	CHECK(m && m->pkg == utils);
+	/* with dispatch: [{macro_namespace: utils, search_order: [other, utils]}] */
+	const char *cfg = "dispatch:\n  - macro_namespace: utils\n    search_order: [other, utils]\n";
+	struct ydoc d;
+	CHECK(ydoc_load_string(&d, "dbt_project.yml", cfg, strlen(cfg), err, sizeof err) == 0);
+	CHECK(dbt_macros_read_dispatch(&ms, &d, ydoc_get(&d, ydoc_root(&d), "dispatch"), err, sizeof err) == 0);
+	m = dbt_macros_dispatch(&ms, "only", "utils", err, sizeof err);
+	CHECK(m && m->pkg == other);
+	m = dbt_macros_dispatch(&ms, "thing", "utils", err, sizeof err);
+	CHECK(m && m->pkg == utils);
+	CHECK(dbt_macros_dispatch(&ms, "nothing", "utils", err, sizeof err) == NULL);
+	CHECK(strcmp(err, "In dispatch: No macro named 'nothing' found within namespace: 'utils'; searched for: "
+			  "'other.postgres__nothing', 'other.default__nothing', 'utils.postgres__nothing', "
+			  "'utils.default__nothing'") == 0);
+	/* a second definition in one package names both places */
+	CHECK(dbt_macros_load_text(&ms, other, "p.sql", other_src, strlen(other_src), err, sizeof err) != 0);
+	CHECK(strstr(err, "p.sql:1: macro 'default__only' is defined twice in package 'other'") == err);
+	ydoc_free(&d);
+	dbt_macros_free(&ms);
+}
+
 int main(void)
 {
 	log_level = LOG_QUIET;
@@ -339,5 +388,6 @@ int main(void)
 	RUN(hooks_add_up_across_levels);
 	RUN(contract_configs_merge_as_dbt_merges_them);
 	RUN(snapshots_are_nodes);
+	RUN(macro_lookup_and_dispatch_order);
 	return UNIT_END();
 }

@@ -566,6 +566,89 @@ static void numbers_print_as_jinja_does(void)
 	EXPECT_RENDER("{{ var('limit') }}", "10"); /* a host's number is an integer when whole */
 }
 
+static void calls_spread_lists_and_dicts(void)
+{
+	EXPECT_RENDER("{% macro f(a, b, c=3) %}{{ a }}{{ b }}{{ c }}{% endmacro %}{{ f(*[1, 2], **{'c': 4}) }}", "124");
+	EXPECT_RENDER("{% macro f(a, b=2) %}{{ a }}{{ b }}{{ kwargs }}{% endmacro %}{{ f(1, **{'z': 9}) }}",
+		      "12{'z': 9}");
+	EXPECT_ERROR("{% macro f(a) %}{% endmacro %}{{ f(**[1]) }}", "m.sql:1: '*' needs a list and '**' a dict in a call of f()");
+	/* {% test %} is dbt's, for macro files only */
+	EXPECT_ERROR("{% test t(model) %}x{% endtest %}",
+		     "m.sql:1: unsupported construct: '{% test %}' (not in modelrun's Jinja subset)");
+}
+
+/* A host whose global() gives the macros of another template: dbt's
+ * macro files. */
+struct lib_host {
+	const struct tmpl *lib;
+};
+
+static int find_macro(void *ud, const char *name, const struct tmpl_macro *m, int line)
+{
+	(void)line;
+	const struct tmpl_macro **want = ud;
+	if (strcmp(name, (const char *)want[1]) == 0)
+		want[0] = m;
+	return 0;
+}
+
+static int lib_global(void *ud, struct tmpl_render *r, const char *name, int line, struct tval *out)
+{
+	struct lib_host *h = ud;
+	(void)line;
+	const void *want[2] = { NULL, name };
+	tmpl_each_macro(h->lib, find_macro, want);
+	if (!want[0])
+		return 1;
+	*out = tval_macro(r, h->lib, want[0]);
+	return 0;
+}
+
+static bool lib_known(void *ud, const char *name)
+{
+	(void)ud;
+	return strcmp(name, "shout") == 0 || strcmp(name, "test_positive") == 0;
+}
+
+static void macros_of_another_file_are_called_through_the_host(void)
+{
+	const char *lib_src = "{% set hidden = 1 %}\n{% macro shout(x) %}{{ x | upper }}{{ seen() }}{% endmacro %}\n"
+			      "{% macro seen() %}{{ secret | default('-') }}{% endmacro %}\n"
+			      "{% test positive(model, column_name) %}select * from {{ model }} where {{ column_name }} <= 0"
+			      "{% endtest %}\n{% macro broken() %}\n{{ nope() }}{% endmacro %}";
+	struct tmpl_names late = { .funcs = tmpl_dbt_functions, .late = true };
+	struct tmpl *lib = tmpl_parse_names("macros/lib.sql", lib_src, strlen(lib_src), &late, err, sizeof err);
+	CHECK(lib != NULL);
+	if (!lib)
+		return;
+	struct tmpl_names names = { .funcs = tmpl_dbt_functions, .known = lib_known };
+	const char *src = "{% set secret = 'model var' %}{{ shout('a') }} {{ test_positive('t', 'c') }}";
+	struct tmpl *t = tmpl_parse_names("m.sql", src, strlen(src), &names, err, sizeof err);
+	CHECK(t != NULL);
+	struct lib_host h = { lib };
+	struct tmpl_host host = { fake_call, lib_global, &h };
+	char *out = NULL;
+	/* the macro does not see the model's variables */
+	if (t && tmpl_render(t, &host, &out, NULL, err, sizeof err) == 0)
+		CHECK_STR(out, strlen(out), "A- select * from t where c <= 0");
+	else
+		CHECK(!"render failed");
+	free(out);
+	tmpl_free(t);
+	/* an error inside the macro names the macro's file and line */
+	src = "x\n{{ broken() }}";
+	names.known = NULL;
+	t = tmpl_parse_names("m.sql", src, strlen(src), &names, err, sizeof err);
+	CHECK(t == NULL);
+	CHECK_STR(err, strlen(err), "m.sql:2: unsupported construct: function 'broken()' (not in modelrun's Jinja subset)");
+	struct tmpl_names late_model = { .funcs = tmpl_dbt_functions, .late = true };
+	t = tmpl_parse_names("m.sql", src, strlen(src), &late_model, err, sizeof err);
+	CHECK(t != NULL && tmpl_render(t, &host, &out, NULL, err, sizeof err) != 0);
+	CHECK_STR(err, strlen(err), "macros/lib.sql:6: undefined macro or function 'nope()'");
+	tmpl_free(t);
+	tmpl_free(lib);
+}
+
 int main(void)
 {
 	RUN(plain_text_passes_through);
@@ -597,6 +680,8 @@ int main(void)
 	RUN(list_methods);
 	RUN(string_methods);
 	RUN(loop_variables);
+	RUN(calls_spread_lists_and_dicts);
+	RUN(macros_of_another_file_are_called_through_the_host);
 	RUN(namespace_and_range);
 	RUN(python_prints_values);
 	RUN(whitespace_control_with_statements);

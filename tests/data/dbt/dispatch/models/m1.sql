@@ -1,0 +1,11 @@
+-- bare date_trunc: {{ date_trunc('day', 'x') }}
+-- dbt.date_trunc: {{ dbt.date_trunc('day', 'x') }}
+-- dbt.dateadd: {{ dbt.dateadd('day', 1, 'x') }}
+-- bare type_int: {{ type_int() }}
+-- disp_pkg.b: {{ disp_pkg.b() }}
+-- a package macro's vars, from a root model: {{ disp_pkg.vars_seen() }}
+-- disp: {{ disp_pkg.disp() }}
+-- disp2: {{ disp_pkg.disp2() }}
+-- search_order: {{ adapter.dispatch('ordered_thing', 'ordered')() }}
+-- no namespace: {{ adapter.dispatch('in_root_only')() }}
+select 1 as x

@@ -1,0 +1,3 @@
+{% macro times(x) -%}
+  ({{ x }}) * {{ var('pkg_multiplier') }} + {{ var('pkg_offset') }}
+{%- endmacro %}
