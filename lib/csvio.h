@@ -126,8 +126,7 @@ size_t csvr_max_record(const struct csvr *r);
 
 /* From now on, splits a line that holds no quote and no lone CR at the
  * delimiter here rather than in libcsv: the same records, in a fraction of
- * the time. pgload asks for it; validate, whose speed is measured against
- * libcsv's, leaves every byte to libcsv. */
+ * the time. pgload and validate ask for it. */
 void csvr_split_plain_lines(struct csvr *r);
 
 /* Before the first csvr_next(), for a sealed input (see seal.h): the

@@ -364,6 +364,7 @@ static void *worker_main(void *arg)
 	void *worker = ops->worker_new ? ops->worker_new(ops->ctx) : NULL;
 	struct csvr *r = csvr_open_blocks(p->o->name, p->dialect.delimiter);
 	csvr_set_dialect(r, &p->dialect);
+	csvr_split_plain_lines(r);
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		struct slot *c = slot_of(p, p->next_work);
@@ -488,6 +489,7 @@ bool csvpar_run(int fd, const struct csvpar_opts *o, const struct csvpar_ops *op
 	void *result = ops->result_new(ops->ctx);
 	struct csvr *alone = csvr_open_blocks(o->name, p.dialect.delimiter); /* the caller's own */
 	csvr_set_dialect(alone, &p.dialect);
+	csvr_split_plain_lines(alone);
 	csvr_restart(alone, 1, true);
 	bool on_my_own = true, header_seen = false, ok = true;
 	err[0] = '\0';

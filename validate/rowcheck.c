@@ -941,6 +941,7 @@ static void load_reference_file(struct keyset *set, int fd, const char *name, ch
 	}
 	struct csvr *r = csvr_open(fd, name, d->delimiter);
 	csvr_set_dialect(r, d);
+	csvr_split_plain_lines(r);
 	const struct csv_record *rec = csvr_next(r);
 	if (!rec || rec->kind != CSVR_ROW) {
 		if (!rec && !d->header) { /* no rows, so no keys */
