@@ -241,9 +241,10 @@ static bool plain_float(const char *s, size_t len)
 	return i == len && len < 64;
 }
 
-/* YYYY-MM-DD[T ]HH:MM:SS[.ffffff], then for timestamptz Z or +HH:MM / +HH
- * (required, since a time without one depends on the session's TimeZone),
- * for timestamp nothing (the server would silently drop an offset).
+/* YYYY-MM-DD[T ]HH:MM:SS[.ffffff], then for timestamptz Z, +HH:MM / +HH or
+ * nothing, which is UTC (pgload's sessions are in UTC, so the server reads
+ * it so too), for timestamp nothing (the server would silently drop an
+ * offset).
  * Seconds 60, hour 24 and more than six decimals (the server rounds them)
  * go to the server. */
 static bool parse_timestamp(const char *s, size_t len, bool zone, int64_t *us)
@@ -288,8 +289,6 @@ static bool parse_timestamp(const char *s, size_t len, bool zone, int64_t *us)
 				return false;
 			offset = (int64_t)(oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
 			i = j;
-		} else {
-			return false;
 		}
 	}
 	if (i != len)

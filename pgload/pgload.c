@@ -145,6 +145,13 @@ PGconn *connect_db(const char *dbname)
 	if (!conn)
 		return NULL;
 	pgconn_log_notices(conn, LOG_NORMAL); /* a trigger's RAISE NOTICE is worth seeing */
+	/* A timestamptz without an offset means UTC, as validate reads it, in
+	 * both modes: whatever PGTZ or the server's default says, a naive time
+	 * must not move by the loading session's zone. */
+	if (pgconn_command(conn, "set time zone 'UTC'", "cannot set the session's time zone: ") != 0) {
+		PQfinish(conn);
+		return NULL;
+	}
 	/* A deeper socket buffer lets this process run ahead of the server, so
 	 * that the server finds data waiting whenever it reads, instead of
 	 * sleeping until the next piece arrives: measured, 3M sales rows load

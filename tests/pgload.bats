@@ -1205,3 +1205,19 @@ usage: pgload [-d CONNINFO] [--table [SCHEMA.]TABLE] [--create --schema FILE]
 @test "pgload blanks a password given with -d in its command line, as ps shows it" {
 	hides_password "$BIN/pgload" --table t
 }
+
+@test "pgload reads a timestamptz without an offset as UTC in both modes, whatever PGTZ says" {
+	sql -c "create table naive_bin (sold_at timestamptz)"
+	sql -c "create table naive_csv (like naive_bin)"
+	printf 'sold_at\n2024-01-26T15:00:00\n2024-01-26 15:00:00.25\n2024-01-26T15:00:00+02:00\n' >naive.csv
+	PGTZ=America/New_York run --separate-stderr "$BIN/pgload" -q --table naive_bin <naive.csv
+	assert_success
+	PGTZ=Asia/Tokyo run --separate-stderr "$BIN/pgload" -q --table naive_csv --format csv <naive.csv
+	assert_success
+	local want
+	want=$(printf '%s\n' "2024-01-26 13:00:00" "2024-01-26 15:00:00" "2024-01-26 15:00:00.25")
+	run sql -c "select (sold_at at time zone 'UTC')::text from naive_bin order by sold_at"
+	assert_output "$want"
+	run sql -c "select (sold_at at time zone 'UTC')::text from naive_csv order by sold_at"
+	assert_output "$want"
+}
