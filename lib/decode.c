@@ -177,6 +177,12 @@ static bool guess_utf16(const char *s, size_t len, struct decoder_guess *g)
 	return false;
 }
 
+/* The five bytes of 0x80-0x9F that Windows-1252 leaves undefined. */
+static bool cp1252_undefined(unsigned char b)
+{
+	return b == 0x81 || b == 0x8D || b == 0x8F || b == 0x90 || b == 0x9D;
+}
+
 bool decoder_guess_bytes(const char *s, size_t len, bool at_end, struct decoder_guess *g)
 {
 	if (guess_utf16(s, len, g))
@@ -212,7 +218,7 @@ bool decoder_guess_bytes(const char *s, size_t len, bool at_end, struct decoder_
 	 * of those bytes undefined. */
 	for (size_t i = 0; i < len; i++) {
 		c1 |= u[i] >= 0x80 && u[i] <= 0x9F;
-		c1_undefined |= u[i] == 0x81 || u[i] == 0x8D || u[i] == 0x8F || u[i] == 0x90 || u[i] == 0x9D;
+		c1_undefined |= cp1252_undefined(u[i]);
 	}
 	*g = (struct decoder_guess){ c1 && !c1_undefined ? "windows-1252" : "latin1", line_of(s, first), u[first],
 				     false, "" };
@@ -328,6 +334,24 @@ static void show_byte(unsigned char b, const char *encoding, char *out, size_t s
 	else
 		out[0] = '\0';
 	iconv_close(cd);
+}
+
+bool decoder_suggest_for_line(const char *s, size_t len, struct decoder_guess *g)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	for (size_t i = 0; i < len;) {
+		int n = u[i] < 0x80 ? 1 : utf8_seq(u + i, len - i);
+		if (n > 0) {
+			i += (size_t)n;
+			continue;
+		}
+		unsigned char b = u[i];
+		bool c1_defined = b >= 0x80 && b <= 0x9F && !cp1252_undefined(b);
+		*g = (struct decoder_guess){ c1_defined ? "windows-1252" : "latin1", line_of(s, i), b, false, "" };
+		show_byte(b, g->encoding, g->shown, sizeof g->shown);
+		return true;
+	}
+	return false;
 }
 
 struct decoder *decoder_open(int fd, const char *encoding, char *err, size_t errsize)

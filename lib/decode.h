@@ -100,4 +100,10 @@ void decoder_close(struct decoder *d);
  * UTF-8, as decoder_guess() describes. */
 bool decoder_guess_bytes(const char *s, size_t len, bool at_end, struct decoder_guess *g);
 
+/* For a line found not UTF-8 after the first bytes were judged: its first
+ * byte that is not, and the encoding to suggest for it (windows-1252 for
+ * a byte it defines in 0x80-0x9F, else latin1), with the byte as that
+ * encoding reads it. False when s[0, len) is UTF-8 after all. */
+bool decoder_suggest_for_line(const char *s, size_t len, struct decoder_guess *g);
+
 #endif

@@ -2121,3 +2121,22 @@ write_dialect_package() {
 	assert_output "$want"
 	assert_equal "${stderr_lines[0]}" 'validate: <stdin>:4: column parent foreign-key: parent "9" is in no row of this table'
 }
+
+@test "validate names the likely encoding at the end when the first line not UTF-8 comes after the first 64 KiB" {
+	{
+		echo 'name,n'
+		for i in $(seq 1 8000); do echo "row$i,$i"; done
+		printf 'caf\xe9,1\nna\xefve,2\n'
+	} >late.csv
+	assert [ "$(head -n 8001 late.csv | wc -c)" -gt 65536 ]
+	run --separate-stderr "$BIN/validate" --rejects rej.csv late.csv
+	assert_failure 1
+	assert_equal "$(tail -n +2 rej.csv | cut -d, -f2,4)" "$(printf '8002,encoding-error\n8003,encoding-error')"
+	assert_stderr_line 'validate: late.csv:8002: the first line that is not UTF-8 (byte 0xE9, é in latin1); if the input is in another encoding, run again with --encoding latin1'
+	assert_stderr_line 'validate: 8002 rows read, 8000 valid, 2 rejected (encoding-error 2): rows were rejected'
+	# Named, the encoding reads every line, and no hint is given.
+	run --separate-stderr "$BIN/validate" --encoding latin1 late.csv
+	assert_success
+	assert_equal "$(tail -n 2 <<<"$output")" "$(printf 'café,1\nnaïve,2')"
+	refute_stderr_line --partial 'first line that is not UTF-8'
+}

@@ -51,6 +51,11 @@ void vd_reject(struct validator *v, uint64_t line, const char *column, enum rule
 	       const char *constraint, const char *message, const char *raw, size_t raw_len)
 {
 	size_t message_len = utf8_whole(message, strlen(message));
+	if (rule == R_ENCODING && !v->encoding && !v->not_utf8 && !v->late_guess_line &&
+	    decoder_suggest_for_line(raw, raw_len, &v->late_guess)) {
+		v->late_guess_file = v->file;
+		v->late_guess_line = line + v->late_guess.line - 1;
+	}
 	if (v->rejects) {
 		char linebuf[24];
 		snprintf(linebuf, sizeof linebuf, "%llu", (unsigned long long)line);

@@ -758,6 +758,14 @@ static void print_counts(char *buf, size_t size, const uint64_t *by_rule, bool j
 static void print_summary(const struct validator *v, bool json, const char *verdict)
 {
 	char rules[1024], header[1024];
+	if (v->late_guess_line) {
+		/* The first bytes looked like UTF-8, so no hint came before the rows. */
+		const struct decoder_guess *g = &v->late_guess;
+		log_warn("%s:%llu: the first line that is not UTF-8 (byte 0x%02X%s%s%s%s); if the input is in another "
+			 "encoding, run again with --encoding %s",
+			 v->late_guess_file, (unsigned long long)v->late_guess_line, g->byte, *g->shown ? ", " : "",
+			 g->shown, *g->shown ? " in " : "", *g->shown ? g->encoding : "", g->encoding);
+	}
 	print_counts(rules, sizeof rules, v->by_rule, json);
 	print_counts(header, sizeof header, v->header_by_rule, json);
 	if (json) {

@@ -100,6 +100,11 @@ struct validator {
 	unsigned in_width;         /* input bytes per ASCII character */
 	bool not_utf8, quiet_rejects, any_not_utf8;
 	char not_utf8_msg[320];
+	/* Without --encoding, the first row rejected as not UTF-8 in an input
+	 * whose first bytes looked like UTF-8: what to suggest at the end. */
+	struct decoder_guess late_guess;
+	const char *late_guess_file;
+	uint64_t late_guess_line;
 
 	/* The current input. */
 	int in_fd;

@@ -112,6 +112,18 @@ static void keeps_undefined_bytes_out_of_valid_utf8(void)
 	decodes_to("\xFF\xFE" "a\0b", 5, NULL, "a\xFF");
 }
 
+static void suggests_an_encoding_for_a_late_line(void)
+{
+	struct decoder_guess g;
+	CHECK(!decoder_suggest_for_line("caf\xC3\xA9,1\n", 8, &g));
+	CHECK(decoder_suggest_for_line("ok \xC3\xA9,\"a\nb\xE9\",1\n", 15, &g));
+	CHECK(!strcmp(g.encoding, "latin1") && g.byte == 0xE9 && g.line == 2 && !strcmp(g.shown, "\xC3\xA9"));
+	CHECK(decoder_suggest_for_line("\x93quoted\x94", 8, &g));
+	CHECK(!strcmp(g.encoding, "windows-1252") && g.byte == 0x93 && g.line == 1);
+	CHECK(decoder_suggest_for_line("\x81", 1, &g));
+	CHECK(!strcmp(g.encoding, "latin1"));
+}
+
 static void guesses_what_is_clearly_not_utf8(void)
 {
 	struct decoder_guess g;
@@ -179,6 +191,7 @@ int main(void)
 	RUN(converts_single_byte_encodings_through_a_table);
 	RUN(keeps_undefined_bytes_out_of_valid_utf8);
 	RUN(guesses_what_is_clearly_not_utf8);
+	RUN(suggests_an_encoding_for_a_late_line);
 	RUN(does_not_guess_about_utf8_with_a_flaw);
 	RUN(guesses_on_the_first_bytes_only_without_a_name);
 	RUN(knows_names_iconv_knows);
