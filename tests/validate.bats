@@ -2140,3 +2140,20 @@ write_dialect_package() {
 	assert_equal "$(tail -n 2 <<<"$output")" "$(printf 'café,1\nnaïve,2')"
 	refute_stderr_line --partial 'first line that is not UTF-8'
 }
+
+@test "validate reads a foreign key's CSV path with --sniff's delimiter, and stops on one that is clearly not UTF-8" {
+	cat >s.json <<-'EOF2'
+		{"fields": [{"name": "city"}, {"name": "n", "type": "integer"}],
+		 "foreignKeys": [{"fields": "city", "reference": {"resource": "cities.csv", "fields": "name"}}]}
+	EOF2
+	printf 'name;country\nKöln;DE\nZürich;CH\n' >cities.csv
+	printf 'city;n\nKöln;1\nBern;2\n' >in.csv
+	run --separate-stderr "$BIN/validate" --sniff --schema s.json --rejects rej.csv in.csv
+	assert_failure 1
+	assert_output "$(printf 'city,n\nKöln,1')"
+	assert_equal "$(sed -n 2p rej.csv | cut -d, -f2-5)" '3,city,foreign-key,'
+	iconv -f utf-8 -t latin1 cities.csv >cities.l1 && mv cities.l1 cities.csv
+	run --separate-stderr "$BIN/validate" --sniff --schema s.json in.csv
+	assert_failure 3
+	assert_stderr_line 'validate: cities.csv:2: foreign key resource is not UTF-8; it looks like latin1: describe it in a data package with its "encoding" and use --package'
+}

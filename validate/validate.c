@@ -1180,7 +1180,7 @@ static void load_foreign_keys(struct validator *v, char **inputs, int ninputs)
 			struct csv_dialect plain;
 			csv_dialect_init(&plain, ',');
 			vd_load_reference(set, &fk->path, 1, NULL, fk->ref_fields, fk->n_ref, NULL, false, &plain, NULL,
-					  false, false);
+					  v->sniff, false);
 		}
 		v->fks[i] = (struct fk_check){ fk, set };
 	}
