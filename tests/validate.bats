@@ -1249,13 +1249,14 @@ people_files() {
 	# one problem for the input, then every row, raw, so that rows in = rows out + rejected
 	assert_equal "$(sed -n 2p rej.csv)" \
 		'l1.csv,1,,encoding-error,,"the input is not UTF-8 (line 2: byte 0xE9, é in latin1); it looks like latin1: use --encoding latin1","name,city,price"'
-	assert_equal "$(tail -n +3 rej.csv | cut -d, -f2-6)" "$(printf '%s\n' \
-		'2,,encoding-error,,not checked: the input is not UTF-8' \
-		'3,,encoding-error,,not checked: the input is not UTF-8' \
-		'4,,encoding-error,,not checked: the input is not UTF-8')"
-	# the raw rows as they came, each quoted as one field: the rejects file
-	# keeps a row that is not UTF-8 as it is, to be read again once named
-	assert_equal "$(tail -n +3 rej.csv | LC_ALL=C sed 's/^\([^,]*,\)\{6\}//')" \
+	assert_equal "$(tail -n +3 rej.csv | cut -d, -f2-5)" "$(printf '%s\n' 2,,encoding-error, 3,,encoding-error, 4,,encoding-error,)"
+	assert_equal "$(tail -n +3 rej.csv | cut -d, -f6 | sort -u)" \
+		'not checked: the input is not UTF-8 (the raw row is not UTF-8: shown read as latin1)'
+	# the rejects file is UTF-8, its raw rows read as Latin-1: converted
+	# back, they are the rows as they came, each quoted as one field
+	run iconv -f utf-8 -t utf-8 rej.csv
+	assert_success
+	assert_equal "$(tail -n +3 rej.csv | sed 's/^\([^,]*,\)\{6\}//' | iconv -f utf-8 -t latin1)" \
 		"$(tail -n +2 l1.csv | LC_ALL=C sed 's/"/""/g; s/.*/"&"/')"
 	# a tolerance for rejected rows does not cover it
 	run --separate-stderr "$BIN/validate" --max-reject-rate 1 l1.csv
@@ -1284,7 +1285,8 @@ people_files() {
 	run --separate-stderr "$BIN/validate" --rejects rej.csv flaw.csv
 	assert_failure 1
 	assert_output "$(printf 'a,b\n1,café\n3,ok')"
-	assert_equal "$(tail -n +2 rej.csv | cut -d, -f2-6)" '3,b,encoding-error,,the value is not valid UTF-8'
+	assert_equal "$(tail -n +2 rej.csv | cut -d, -f2-6)" '3,b,encoding-error,,the value is not valid UTF-8 (the raw row is not UTF-8: shown read as latin1)'
+	assert_equal "$(tail -n +2 rej.csv | cut -d, -f7-)" '"2,café"'
 	people_files
 	run --separate-stderr "$BIN/validate" --encoding utf-8 --rejects rej.csv l1.csv
 	assert_failure 1

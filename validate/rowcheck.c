@@ -47,6 +47,23 @@ static size_t utf8_whole(const char *s, size_t len)
 
 /* Records a rejected row (or header): the caller counts it. column may be
  * NULL. */
+/* s[0, len) read as Latin-1, in UTF-8: a new string of *out_len bytes. */
+static char *latin1_as_utf8(const char *s, size_t len, size_t *out_len)
+{
+	char *out = xmalloc(2 * len + 1), *o = out;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char b = (unsigned char)s[i];
+		if (b < 0x80) {
+			*o++ = (char)b;
+		} else {
+			*o++ = (char)(0xC0 | b >> 6);
+			*o++ = (char)(0x80 | (b & 0x3F));
+		}
+	}
+	*out_len = (size_t)(o - out);
+	return out;
+}
+
 void vd_reject(struct validator *v, uint64_t line, const char *column, enum rule rule,
 	       const char *constraint, const char *message, const char *raw, size_t raw_len)
 {
@@ -55,6 +72,17 @@ void vd_reject(struct validator *v, uint64_t line, const char *column, enum rule
 	    decoder_suggest_for_line(raw, raw_len, &v->late_guess)) {
 		v->late_guess_file = v->file;
 		v->late_guess_line = line + v->late_guess.line - 1;
+	}
+	char *as_latin1 = NULL, *noted = NULL;
+	if (v->rejects && raw_len && !utf8_valid(raw, raw_len)) {
+		/* The rejects file is UTF-8 like all output. Read as Latin-1,
+		 * every byte is a character of its own, so iconv -t latin1 gives
+		 * the row's bytes back exactly: nothing of it is lost. */
+		as_latin1 = latin1_as_utf8(raw, raw_len, &raw_len);
+		raw = as_latin1;
+		noted = xasprintf("%.*s (the raw row is not UTF-8: shown read as latin1)", (int)message_len, message);
+		message = noted;
+		message_len = strlen(noted);
 	}
 	if (v->rejects) {
 		char linebuf[24];
@@ -74,6 +102,8 @@ void vd_reject(struct validator *v, uint64_t line, const char *column, enum rule
 		log_warn("%s:%llu:%s%s %s: %.*s", v->file, (unsigned long long)line, column ? " column " : "",
 			 column ? column : "", vd_rule_names[rule], (int)message_len, message);
 	}
+	free(as_latin1);
+	free(noted);
 }
 
 /* ---- rows ---- */
