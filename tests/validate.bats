@@ -129,7 +129,8 @@ one_value() {
 	run --separate-stderr "$BIN/validate" --rejects rej.csv in.csv
 	assert_failure 1
 	assert_equal "$output" "$(printf 'a,b\n3,ok')"
-	assert_equal "$(sed -n 2p rej.csv | cut -d, -f2-6)" '2,b,encoding-error,,the value is not valid UTF-8'
+	assert_equal "$(sed -n 2p rej.csv | cut -d, -f2-6)" '2,b,encoding-error,,the value is not valid UTF-8 (the raw row is not UTF-8: shown read as latin1)'
+	assert_equal "$(sed -n 2p rej.csv | cut -d, -f7-)" '"1,café"'
 	assert_equal "$(sed -n 3p rej.csv | cut -d, -f2-6)" '3,b,source-error,,the value holds a NUL byte'
 }
 
@@ -719,7 +720,7 @@ print('  - name: b   # ' + q)" >quoted.yaml
 	run --separate-stderr "$BIN/validate" --rejects rej.csv in.csv
 	assert_failure 1
 	assert_output ""
-	assert_equal "$(sed -n 2p rej.csv | cut -d, -f2-6)" '1,,encoding-error,,the name of column 2 is not valid UTF-8'
+	assert_equal "$(sed -n 2p rej.csv | cut -d, -f2-6)" '1,,encoding-error,,the name of column 2 is not valid UTF-8 (the raw row is not UTF-8: shown read as latin1)'
 	assert_equal "$(sed -n 3p rej.csv | cut -d, -f2-6)" '2,,encoding-error,,not checked: the header is invalid'
 }
 
@@ -2158,4 +2159,18 @@ write_dialect_package() {
 	run --separate-stderr "$BIN/validate" --sniff --schema s.json in.csv
 	assert_failure 3
 	assert_stderr_line 'validate: cities.csv:2: foreign key resource is not UTF-8; it looks like latin1: describe it in a data package with its "encoding" and use --package'
+}
+
+@test "validate stops with exit 3 and passes nothing on when the copy of stdin for a same-table foreign key cannot be written" {
+	cat >s.json <<-'EOF2'
+		{"fields": [{"name": "id"}, {"name": "parent"}],
+		 "foreignKeys": [{"fields": "parent", "reference": {"resource": "", "fields": "id"}}]}
+	EOF2
+	{ echo id,parent; for i in $(seq 1 3000); do echo "n$i,n1"; done; } >tree.csv
+	# A file-size limit makes every write past 1 KiB fail (EFBIG) as a
+	# full disk would (ENOSPC): the signal it sends is ignored here.
+	run --separate-stderr bash -c "trap '' XFSZ; ulimit -f 1; '$BIN/validate' --schema s.json <tree.csv"
+	assert_failure 3
+	assert_output ""
+	assert_stderr_line --regexp "^validate: a copy for a same-table foreign key of <stdin> in .*: File too large$"
 }

@@ -900,18 +900,51 @@ static bool reference_columns(const struct csv_record *head, const char *name, c
 	return true;
 }
 
-/* A copy of what d reads, as UTF-8, in an unlinked temporary file in
- * $TMPDIR, rewound: a referenced file in another encoding is converted as
- * the inputs are, then read by the plain reader. Returns its fd. */
-static int decoded_copy(struct decoder *d, const char *name)
+/* An unlinked temporary file in $TMPDIR (or /tmp) for a copy of input
+ * name that must be read twice or converted first; what says what it is
+ * for, in messages. */
+int vd_temp_copy_open(struct vd_temp_copy *t, const char *name, const char *what)
 {
 	const char *dir = getenv("TMPDIR");
+	t->dir = dir && *dir ? dir : "/tmp";
+	t->name = name;
+	t->what = what;
 	char path[4096];
-	snprintf(path, sizeof path, "%s/validate-ref-XXXXXX", dir && *dir ? dir : "/tmp");
-	int fd = mkstemp(path);
-	if (fd < 0)
-		die(EXIT_OPER, "%s: %s (a UTF-8 copy of %s, for a foreign key)", path, strerror(errno), name);
+	snprintf(path, sizeof path, "%s/validate-copy-XXXXXX", t->dir);
+	t->fd = mkstemp(path);
+	if (t->fd < 0)
+		die(EXIT_OPER, "%s: %s (%s of %s)", path, strerror(errno), what, name);
 	unlink(path);
+	return t->fd;
+}
+
+/* Appends data to the copy; a full disk or any other failure stops the
+ * run (exit 3), naming the copy and its directory. */
+void vd_temp_copy_write(const struct vd_temp_copy *t, const char *data, size_t len)
+{
+	for (size_t done = 0; done < len;) {
+		ssize_t w = write(t->fd, data + done, len - done);
+		if (w < 0 && errno != EINTR)
+			die(EXIT_OPER, "%s of %s in %s: %s", t->what, t->name, t->dir, strerror(errno));
+		done += w < 0 ? 0 : (size_t)w;
+	}
+}
+
+/* Rewinds the copy, done, to be read. Returns its fd. */
+int vd_temp_copy_done(const struct vd_temp_copy *t)
+{
+	if (lseek(t->fd, 0, SEEK_SET) != 0)
+		die(EXIT_OPER, "%s of %s: %s", t->what, t->name, strerror(errno));
+	return t->fd;
+}
+
+/* A copy of what d reads, as UTF-8, rewound: a referenced file in another
+ * encoding is converted as the inputs are, then read by the plain reader.
+ * Returns its fd. */
+static int decoded_copy(struct decoder *d, const char *name)
+{
+	struct vd_temp_copy t;
+	vd_temp_copy_open(&t, name, "a UTF-8 copy");
 	char *buf = xmalloc(1 << 16);
 	ssize_t n;
 	while ((n = decoder_read(d, buf, 1 << 16)) != 0) {
@@ -919,17 +952,10 @@ static int decoded_copy(struct decoder *d, const char *name)
 			continue;
 		if (n < 0)
 			die(EXIT_OPER, "%s: foreign key resource: %s", name, strerror(errno));
-		for (ssize_t done = 0; done < n;) {
-			ssize_t w = write(fd, buf + done, (size_t)(n - done));
-			if (w < 0 && errno != EINTR)
-				die(EXIT_OPER, "a UTF-8 copy of %s in %s: %s", name, dir && *dir ? dir : "/tmp", strerror(errno));
-			done += w < 0 ? 0 : w;
-		}
+		vd_temp_copy_write(&t, buf, (size_t)n);
 	}
 	free(buf);
-	if (lseek(fd, 0, SEEK_SET) != 0)
-		die(EXIT_OPER, "a UTF-8 copy of %s: %s", name, strerror(errno));
-	return fd;
+	return vd_temp_copy_done(&t);
 }
 
 /* fd as UTF-8, read the way the inputs are (decode.h): encoding, or else

@@ -1075,13 +1075,8 @@ static void build_dialect(struct validator *v, const struct opts *o, const struc
  * read first, then its rows. */
 static int spool_input(int from, const char *name)
 {
-	const char *dir = getenv("TMPDIR");
-	char path[4096];
-	snprintf(path, sizeof path, "%s/validate-input-XXXXXX", dir && *dir ? dir : "/tmp");
-	int fd = mkstemp(path);
-	if (fd < 0)
-		die(EXIT_OPER, "%s: %s (a copy of %s, for a same-table foreign key)", path, strerror(errno), name);
-	unlink(path);
+	struct vd_temp_copy t;
+	vd_temp_copy_open(&t, name, "a copy for a same-table foreign key");
 	char buf[1 << 16];
 	ssize_t n;
 	while ((n = read(from, buf, sizeof buf)) != 0) {
@@ -1089,16 +1084,9 @@ static int spool_input(int from, const char *name)
 			continue;
 		if (n < 0)
 			die(EXIT_OPER, "%s: %s", name, strerror(errno));
-		for (ssize_t done = 0; done < n;) {
-			ssize_t w = write(fd, buf + done, (size_t)(n - done));
-			if (w < 0 && errno != EINTR)
-				die(EXIT_OPER, "a copy of %s in %s: %s", name, dir && *dir ? dir : "/tmp", strerror(errno));
-			done += w < 0 ? 0 : w;
-		}
+		vd_temp_copy_write(&t, buf, (size_t)n);
 	}
-	if (lseek(fd, 0, SEEK_SET) != 0)
-		die(EXIT_OPER, "a copy of %s: %s", name, strerror(errno));
-	return fd;
+	return vd_temp_copy_done(&t);
 }
 
 /* For a same-table foreign key, every input must be read twice: regular

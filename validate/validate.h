@@ -141,6 +141,16 @@ enum rule vd_check_bytes(const char *s, size_t len, const char **why);
 
 /* Records a rejected row (or header) in the rejects file, or on stderr
  * without one; the caller counts it. column and constraint may be NULL. */
+/* A copy of an input in an unlinked temporary file (rowcheck.c): opened,
+ * written, then rewound to be read. Every failure stops the run. */
+struct vd_temp_copy {
+	int fd;
+	const char *dir, *name, *what;
+};
+int vd_temp_copy_open(struct vd_temp_copy *t, const char *name, const char *what);
+void vd_temp_copy_write(const struct vd_temp_copy *t, const char *data, size_t len);
+int vd_temp_copy_done(const struct vd_temp_copy *t);
+
 void vd_reject(struct validator *v, uint64_t line, const char *column, enum rule rule,
 	       const char *constraint, const char *message, const char *raw, size_t raw_len);
 
