@@ -32,20 +32,7 @@ psql() { command psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 cp -r "$repo/sql" "$work/mr"
 cp -r "$repo/sql" "$work/dbt"
 rm -rf "$work/mr/target" "$work/dbt/target"
-cat >"$work/dbt/profiles.yml" <<EOF
-sales_warehouse:
-  target: bench
-  outputs:
-    bench:
-      type: postgres
-      host: "$PGHOST"
-      port: $PGPORT
-      user: "$PGUSER"
-      password: ""
-      dbname: "$PGDATABASE"
-      schema: bench_dbt
-      threads: 1
-EOF
+pg_dbt_profile sales_warehouse bench_dbt >"$work/dbt/profiles.yml"
 psql -f "$work/mr/raw/001_schema.sql" -f "$work/mr/raw/002_sales.sql"
 days=${BUILD_BENCH_DAYS:-30}
 echo "loading $days days x 10,000 rows into raw.sales" >&2

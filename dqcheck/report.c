@@ -219,6 +219,18 @@ static void unique_id(FILE *f, const char *project, const struct dq_test *t)
 	free(id);
 }
 
+/* Opens a test's entry of a JSON list (after a comma unless *first) with
+ * its name and unique_id. */
+static void entry_start(FILE *f, bool *first, const char *project, const struct dq_test *t)
+{
+	fputs(*first ? "\n  {" : ",\n  {", f);
+	*first = false;
+	fputs("\"name\": ", f);
+	json_fstring(f, t->name);
+	fputs(", \"unique_id\": ", f);
+	unique_id(f, project, t);
+}
+
 int dq_write_list(FILE *f, const struct dbt_project *p, const struct dq_suite *s)
 {
 	fputs("{\"tests\": [", f);
@@ -227,12 +239,7 @@ int dq_write_list(FILE *f, const struct dbt_project *p, const struct dq_suite *s
 		const struct dq_test *t = &s->tests[i];
 		if (!t->selected)
 			continue;
-		fputs(first ? "\n  {" : ",\n  {", f);
-		first = false;
-		fputs("\"name\": ", f);
-		json_fstring(f, t->name);
-		fputs(", \"unique_id\": ", f);
-		unique_id(f, p->name, t);
+		entry_start(f, &first, p->name, t);
 		fputs(", \"file\": ", f);
 		json_fstring(f, t->file);
 		fprintf(f, ", \"line\": %zu, \"severity\": \"%s\", \"depends_on\": [", t->line,
@@ -269,12 +276,7 @@ int dq_write_json(const char *path, const struct dq_suite *s, const char *projec
 		const struct dq_test *t = &s->tests[i];
 		if (!t->selected)
 			continue;
-		fputs(first ? "\n  {" : ",\n  {", f);
-		first = false;
-		fputs("\"name\": ", f);
-		json_fstring(f, t->name);
-		fputs(", \"unique_id\": ", f);
-		unique_id(f, project, t);
+		entry_start(f, &first, project, t);
 		fputs(", \"full_name\": ", f); /* as dbt ls prints it */
 		json_fstring(f, t->full_name ? t->full_name : t->name);
 		fputs(", \"test\": ", f);

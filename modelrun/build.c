@@ -162,6 +162,15 @@ static int run_dqcheck(const struct mr_tests *t, char *const *extra, const char 
 	return WEXITSTATUS(st);
 }
 
+/* Removes a temporary file made by temp_file() and frees its name;
+ * NULL is none. */
+static void drop_temp(char *path)
+{
+	if (path)
+		unlink(path);
+	free(path);
+}
+
 /* What the file at path holds (NUL-terminated), or "" when it cannot be
  * read. Malloc'd. */
 static char *file_text(const char *path)
@@ -418,12 +427,8 @@ int mr_tests_plan(struct mr_ctx *ctx, const struct mr_test_opts *o)
 		status = rc > 0 ? rc : EXIT_OPER; /* dqcheck said why */
 	else if (read_list(t, ctx->p, out) != 0)
 		status = EXIT_OPER;
-	if (out)
-		unlink(out);
-	if (err)
-		unlink(err);
-	free(out);
-	free(err);
+	drop_temp(out);
+	drop_temp(err);
 	if (status == EXIT_OK) {
 		make_groups(t);
 		link_groups(t, ctx->p);
@@ -639,12 +644,8 @@ int mr_tests_work(struct mr_ctx *ctx, int worker, size_t g)
 	relay(said); /* the failing rows, and anything else dqcheck said */
 	pthread_mutex_unlock(&ctx->print_lock);
 	free(said);
-	if (json)
-		unlink(json);
-	if (err)
-		unlink(err);
-	free(json);
-	free(err);
+	drop_temp(json);
+	drop_temp(err);
 	free(extra);
 	return failed ? -1 : 0;
 }

@@ -2732,3 +2732,35 @@ build_both() {
 	assert_stderr_line "modelrun: cannot run dqcheck (dqcheck runs the tests; it is looked for beside modelrun, then in PATH): No such file or directory"
 	refute_stderr_line --partial " OK "
 }
+
+@test "modelrun build runs the dqcheck beside it, with the password in its environment and never on its command line" {
+	project build
+	sql -f setup.sql
+	mkdir solo
+	cp "$BIN/modelrun" solo/
+	# a stand-in that records how it was called, lists one test and passes it
+	cat >solo/dqcheck <<-'EOF'
+	#!/bin/bash
+	here=$(dirname "$0")
+	printf '%s\n' "$*" >>"$here/args"
+	printf '%s\n' "${PGPASSWORD:-none}" >>"$here/passwords"
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--list) echo '{"tests": [{"name": "t1", "unique_id": "test.build.t1", "file": "x.yml", "line": 3, "severity": "error", "depends_on": ["model.build.stg_orders"]}]}' ;;
+		--json) echo '{"results": [{"name": "t1", "status": "pass", "failures": 0, "execution_time": 0.5}]}' >"$2" ;;
+		esac
+		shift
+	done
+	EOF
+	chmod +x solo/dqcheck
+	run --separate-stderr solo/modelrun build -d "host=$PGHOST port=$PGPORT dbname=$PGDATABASE password=Pa55word"
+	assert_success
+	assert_stderr_line "modelrun: [2/10] PASS test t1 (0.50 s)"
+	assert_equal "$(wc -l <solo/args)" 2
+	! grep -q Pa55word solo/args
+	grep -q -- "-d .*dbname='$PGDATABASE'" solo/args
+	grep -q -- '--no-lock' solo/args
+	# --list connects to nothing; the run of the test gets the password
+	assert_equal "$(tr '\n' ' ' <solo/passwords)" "none Pa55word "
+	assert_equal "$(jq -r '.results[] | select(.unique_id == "test.build.t1") | .status' target/run_results.json)" pass
+}
