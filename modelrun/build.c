@@ -470,9 +470,11 @@ int mr_tests_dag_run(struct mr_ctx *ctx, const bool *selected, int nworkers, dag
 	for (size_t i = 0; i < p->nnodes; i++) {
 		const struct dbt_node *nd = &p->nodes[i];
 		par[i] = xcalloc(nd->nparents + t->ngroups + 1, sizeof **par);
-		memcpy(par[i], nd->parents, nd->nparents * sizeof **par);
+		if (nd->nparents) /* memcpy may not be given NULL, even for nothing */
+			memcpy(par[i], nd->parents, nd->nparents * sizeof **par);
 		chi[i] = xcalloc(nd->nchildren + t->ngroups + 1, sizeof **chi);
-		memcpy(chi[i], nd->children, nd->nchildren * sizeof **chi);
+		if (nd->nchildren)
+			memcpy(chi[i], nd->children, nd->nchildren * sizeof **chi);
 		v[i] = (struct dag_vertex){ par[i], nd->nparents, chi[i], nd->nchildren };
 	}
 	for (size_t g = 0; g < t->ngroups; g++) {
@@ -506,7 +508,8 @@ int mr_tests_dag_run(struct mr_ctx *ctx, const bool *selected, int nworkers, dag
 			order[at++] = p->order[k];
 	}
 	bool *sel = xcalloc(n ? n : 1, sizeof *sel);
-	memcpy(sel, selected, p->nnodes * sizeof *sel);
+	if (p->nnodes)
+		memcpy(sel, selected, p->nnodes * sizeof *sel);
 	for (size_t g = 0; g < t->ngroups; g++)
 		sel[p->nnodes + g] = true;
 	struct dag_graph graph = { n, v, order };
