@@ -43,8 +43,8 @@
 static void usage(FILE *to)
 {
 	fputs("usage: modelrun run|seed|snapshot|build|test|compile|ls|graph|deps|docs generate\n"
-	      "                [--project-dir DIR]\n"
-	      "                [--schema S] [-d CONNINFO] [-s SELECTOR]... [--exclude SELECTOR]...\n"
+	      "                [--project-dir DIR] [--schema S] [-d CONNINFO]\n"
+	      "                [-s SELECTOR]... [--exclude SELECTOR]...\n"
 	      "                [--threads N] [--vars YAML] [--full-refresh] [--no-wait]\n"
 	      "                [--profiles-dir DIR] [--profile NAME] [--target NAME]\n"
 	      "                [--test-results FILE] [-q | -v]\n"
@@ -94,9 +94,8 @@ static void help(void)
 	      "  -h, --help               this help\n"
 	      "  -V, --version            version\n\n"
 	      "Exit status: 0 success, 1 a model, seed, snapshot or test failed (a WARN is no failure;\n"
-	      "run-operation: the macro failed;\n"
-	      "deps: a package is missing), 2 usage error (run-operation: no such macro), 3 operational\n"
-	      "failure.\n",
+	      "run-operation: the macro failed; deps: a package is missing), 2 usage error\n"
+	      "(run-operation: no such macro), 3 operational failure.\n",
 	      stdout);
 }
 
