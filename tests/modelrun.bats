@@ -2638,7 +2638,7 @@ build_both() {
 @test "a failing test on two models skips only the nodes built from both, and a snapshot of one of them still runs, as dbt build does" {
 	project build
 	sql -f setup.sql -c "insert into app.orders (id, customer_id, amount) values (4, 9, 12)"
-	build_both build
+	build_both build --threads 4
 	[ "$status" -eq 1 ]
 	assert_stderr_line --regexp '^modelrun: \[[0-9]+/17\] FAIL 1 test relationships_stg_orders_customer_id__id__ref_stg_customers_ '
 	assert_equal "$(grep ' skipped$' mr.results | cut -d' ' -f1 | tr '\n' ' ')" \
