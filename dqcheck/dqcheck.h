@@ -68,6 +68,8 @@ struct dq_sample {
 struct dq_test {
 	enum dq_kind kind;
 	char *name;           /* unique within the run, dbt's naming */
+	char *unique_id;      /* dbt's (a generic test's with dbt's hash), or NULL:
+				 "test.<project>.<name>" */
 	char *full_name;      /* a shortened generic test's untruncated name
 				 (what dbt ls prints, and selects), or NULL */
 	char *test_type;      /* "not_null", ..., or "singular" */

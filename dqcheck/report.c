@@ -210,10 +210,14 @@ static void threshold_text(char *buf, size_t n, struct dq_threshold th)
 	snprintf(buf, n, "%s %lld", ops[th.op], th.n);
 }
 
-/* A test's id as dbt forms it, without the hash dbt appends to a generic
- * test's (which hashes Python's repr of the test's arguments). */
+/* A test's id as dbt forms it: a generic test's was made when it was
+ * read (with dbt's hash); a singular test's is its name's. */
 static void unique_id(FILE *f, const char *project, const struct dq_test *t)
 {
+	if (t->unique_id) {
+		json_fstring(f, t->unique_id);
+		return;
+	}
 	char *id = xasprintf("test.%s.%s", project, t->name);
 	json_fstring(f, id);
 	free(id);

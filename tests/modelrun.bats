@@ -6,6 +6,7 @@
 # database of its own.
 
 load helpers/common
+load helpers/pg # pg_dbt_profile
 
 setup() {
 	cd "$BATS_TEST_TMPDIR" || return 1
@@ -49,20 +50,7 @@ dbt_in() {
 	grep -q '^profile:' "$dir.dbt/dbt_project.yml" || printf 'profile: mr\n' >>"$dir.dbt/dbt_project.yml"
 	local prof
 	prof=$(sed -n 's/^profile: *//p' "$dir.dbt/dbt_project.yml" | tr -d "\"'")
-	cat >"$dir.dbt/profiles.yml" <<-EOF
-	$prof:
-	  target: dev
-	  outputs:
-	    dev:
-	      type: postgres
-	      host: "$PGHOST"
-	      port: $PGPORT
-	      user: "$PGUSER"
-	      password: ""
-	      dbname: "$PGDATABASE"
-	      schema: "$schema"
-	      threads: 1
-	EOF
+	pg_dbt_profile "$prof" "$schema" >"$dir.dbt/profiles.yml"
 	(cd "$dir.dbt" && DBT_PROFILES_DIR=. "$DBT_REF" --no-use-colors --log-format text "$@" --target-path target)
 }
 
@@ -2569,10 +2557,9 @@ for r in json.load(open(sys.argv[1]))["results"]:
 # ---- issue 18: build and test (the data tests, run by dqcheck) ----
 
 # results FILE: "unique_id status" of each entry of a run_results.json,
-# sorted, with the hash dbt appends to a generic test's id cut off
-# (modelrun's ids do without it).
+# sorted (a generic test's id ends in dbt's hash, which modelrun's match).
 results() {
-	jq -r '.results[] | "\(.unique_id) \(.status)"' "$1" | sed -E 's/^(test\.[^ ]+)\.[0-9a-f]{10} /\1 /' | sort
+	jq -r '.results[] | "\(.unique_id) \(.status)"' "$1" | sort
 }
 
 # build_both ARGS...: modelrun and dbt (when installed) run the same
@@ -2610,9 +2597,9 @@ build_both() {
 	assert_stderr_line "modelrun: 8 tests: 7 passed, 1 warned, 0 failed, 0 errors, 0 skipped"
 	assert_equal "$(sql -c "select count(*) from analytics.orders_snap")" 3
 	assert_equal "$(jq -r '.args.which' target/run_results.json)" build
-	assert_equal "$(jq -r '.results[] | select(.unique_id == "test.build.accepted_values_stg_customers_tier__gold__silver") | "\(.status) \(.failures) \(.message)"' target/run_results.json)" \
+	assert_equal "$(jq -r '.results[] | select(.unique_id == "test.build.accepted_values_stg_customers_tier__gold__silver.0a68e61dfb") | "\(.status) \(.failures) \(.message)"' target/run_results.json)" \
 		"warn 1 Got 1 result, configured to warn if != 0"
-	assert_equal "$(jq -r '.results[] | select(.unique_id == "test.build.unique_stg_orders_id") | "\(.status) \(.failures) \(.message)"' target/run_results.json)" \
+	assert_equal "$(jq -r '.results[] | select(.unique_id == "test.build.unique_stg_orders_id.beb6e97f2f") | "\(.status) \(.failures) \(.message)"' target/run_results.json)" \
 		"pass 0 null"
 	assert_equal "$(results target/run_results.json | grep -c ' success$')" 9
 }
@@ -2629,7 +2616,7 @@ build_both() {
 	assert_stderr_line --regexp '^modelrun: \[[0-9]+/17\] SKIP test totals_are_positive: depends on test unique_stg_orders_id, which failed$'
 	assert_stderr_line "modelrun: 8 tests: 4 passed, 1 warned, 1 failed, 0 errors, 2 skipped"
 	assert_equal "$(grep ' skipped$' mr.results | cut -d' ' -f1 | tr '\n' ' ')" \
-		"model.build.big_orders model.build.customer_totals model.build.orders_enriched model.build.report snapshot.build.orders_snap test.build.not_null_customer_totals_customer_id test.build.totals_are_positive "
+		"model.build.big_orders model.build.customer_totals model.build.orders_enriched model.build.report snapshot.build.orders_snap test.build.not_null_customer_totals_customer_id.d8f7e34ada test.build.totals_are_positive "
 	# the model under test itself was built
 	assert_equal "$(sql -c "select count(*) from analytics.stg_orders")" 4
 	[ "$(sql -c "select count(*) from pg_class where relname = 'orders_enriched' and relnamespace = 'analytics'::regnamespace")" -eq 0 ]
@@ -2642,7 +2629,7 @@ build_both() {
 	[ "$status" -eq 1 ]
 	assert_stderr_line --regexp '^modelrun: \[[0-9]+/17\] FAIL 1 test relationships_stg_orders_customer_id__id__ref_stg_customers_ '
 	assert_equal "$(grep ' skipped$' mr.results | cut -d' ' -f1 | tr '\n' ' ')" \
-		"model.build.customer_totals model.build.orders_enriched model.build.report test.build.not_null_customer_totals_customer_id test.build.totals_are_positive "
+		"model.build.customer_totals model.build.orders_enriched model.build.report test.build.not_null_customer_totals_customer_id.d8f7e34ada test.build.totals_are_positive "
 	grep -qx 'model.build.big_orders success' mr.results
 	grep -qx 'snapshot.build.orders_snap success' mr.results
 	assert_equal "$(sql -c "select count(*) from analytics.orders_snap")" 4
@@ -2663,7 +2650,7 @@ build_both() {
 	[ "$status" -eq 1 ]
 	assert_stderr_line --regexp '^modelrun: \[[0-9]+/17\] SKIP test unique_stg_customers_id: depends on stg_customers, which failed$'
 	grep -qx 'model.build.stg_customers error' mr.results
-	grep -qx 'test.build.relationships_stg_orders_customer_id__id__ref_stg_customers_ skipped' mr.results
+	grep -qx 'test.build.relationships_stg_orders_customer_id__id__ref_stg_customers_.c4293d696a skipped' mr.results
 }
 
 @test "modelrun build and test select as dbt does: graph operators, --exclude and resource_type" {
@@ -2674,7 +2661,7 @@ build_both() {
 	build_both build -s 'stg_customers+' --exclude report
 	assert_success
 	assert_equal "$(wc -l <mr.results)" 8
-	grep -qx 'test.build.relationships_stg_orders_customer_id__id__ref_stg_customers_ pass' mr.results
+	grep -qx 'test.build.relationships_stg_orders_customer_id__id__ref_stg_customers_.c4293d696a pass' mr.results
 	! grep -q 'model.build.stg_orders ' mr.results
 	build_both build --exclude resource_type:test
 	assert_success
@@ -2685,7 +2672,7 @@ build_both() {
 	build_both test -s stg_orders
 	assert_success
 	assert_equal "$(cut -d' ' -f1 mr.results | tr '\n' ' ')" \
-		"test.build.not_null_stg_orders_id test.build.relationships_stg_orders_customer_id__id__ref_stg_customers_ test.build.unique_stg_orders_id "
+		"test.build.not_null_stg_orders_id.8cf5724805 test.build.relationships_stg_orders_customer_id__id__ref_stg_customers_.c4293d696a test.build.unique_stg_orders_id.beb6e97f2f "
 }
 
 @test "modelrun test runs the data tests through dqcheck, builds nothing, and exits 1 on a failure but not on a warning" {
@@ -2704,7 +2691,7 @@ build_both() {
 	sql -c "insert into app.orders (id, customer_id, amount) values (3, 2, 7)"
 	build_both test
 	[ "$status" -eq 1 ]
-	grep -qx 'test.build.unique_stg_orders_id fail' mr.results
+	grep -qx 'test.build.unique_stg_orders_id.beb6e97f2f fail' mr.results
 	assert_stderr_line "modelrun: 8 tests: 6 passed, 1 warned, 1 failed, 0 errors, 0 skipped"
 	run --separate-stderr "$BIN/modelrun" test -s nothing_like_this
 	assert_success
