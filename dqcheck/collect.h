@@ -67,6 +67,14 @@ void dq_set_unique_name(struct ctx *c, struct dq_test *t, char *name);
 char *dq_test_name(struct ydoc *d, const char *type, bool on_source, const char *target,
 		   const char *column, struct args *a, char **full);
 
+/* dbt's unique_id of a generic test named name (the full name of a
+ * shortened one): "test.<project>.<name>.<hash>", the hash being the last
+ * 10 hex digits of the md5 dbt takes of the name and Python's repr() of the
+ * test's metadata (its type, namespace and arguments, column_name and
+ * model, the call of ref() or source() it tests). Malloc'd. */
+char *dq_unique_id(struct ydoc *d, const char *project, const char *type, const char *name, const char *model,
+		   const char *column, struct args *a);
+
 /* ---- singular.c ---- */
 
 /* Renders the template text, the yml key's value at line, into *out (malloc'd). */

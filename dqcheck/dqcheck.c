@@ -33,7 +33,7 @@ static void usage(FILE *to)
 {
 	fputs("usage: dqcheck [--project-dir DIR] [--schema SCHEMA] [-s SELECTOR]... [--exclude SELECTOR]...\n"
 	      "               [--store-failures] [--no-fold] [--junit FILE] [--json FILE]\n"
-	      "               [--vars YAML] [--lock-timeout SECONDS] [-d CONNINFO]\n"
+	      "               [--vars YAML] [--lock-timeout SECONDS | --no-lock] [--list] [-d CONNINFO]\n"
 	      "               [--profiles-dir DIR] [--profile NAME] [--target NAME] [-q | -v]\n",
 	      to);
 }
@@ -55,6 +55,9 @@ static void help(void)
 	      "      --vars YAML        values for var() in singular tests, e.g. 'min_date: 2026-01-01'\n"
 	      "      --lock-timeout S   wait at most S seconds for a modelrun of the project to finish\n"
 	      "                         (default: as long as it takes; 0: fail at once)\n"
+	      "      --no-lock          take no lock: for modelrun build, which holds it itself\n"
+	      "      --list             print the selected tests and what they depend on as JSON\n"
+	      "                         on stdout, and run none (modelrun build schedules them so)\n"
 	      "  -d, --dbname CONNINFO  connection string or URI; wins over the profile\n"
 	      "                         (default: the profile, else libpq's PG* environment)\n"
 	      "      --profiles-dir DIR where profiles.yml is (default: $DBT_PROFILES_DIR, ., ~/.dbt)\n"
@@ -159,6 +162,7 @@ struct opts {
 	size_t nsel, nexc;
 	struct dq_run_opts run;
 	long lock_timeout; /* ms; -1: the server's lock_timeout */
+	bool no_lock, list;
 };
 
 /* Reads the options into o. Returns -1 to go on, or the status to exit
@@ -166,7 +170,7 @@ struct opts {
 static int parse_options(int argc, char **argv, struct opts *o)
 {
 	enum { OPT_PROJECT = 256, OPT_SCHEMA, OPT_EXCLUDE, OPT_STORE, OPT_NOFOLD, OPT_JUNIT, OPT_JSON, OPT_VARS,
-	       OPT_LOCK_TIMEOUT, OPT_PROFILES_DIR, OPT_PROFILE, OPT_TARGET };
+	       OPT_LOCK_TIMEOUT, OPT_PROFILES_DIR, OPT_PROFILE, OPT_TARGET, OPT_NO_LOCK, OPT_LIST };
 	static const struct option longopts[] = {
 		{ "project-dir", required_argument, NULL, OPT_PROJECT },
 		{ "schema", required_argument, NULL, OPT_SCHEMA },
@@ -178,6 +182,8 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		{ "json", required_argument, NULL, OPT_JSON },
 		{ "vars", required_argument, NULL, OPT_VARS },
 		{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
+		{ "no-lock", no_argument, NULL, OPT_NO_LOCK },
+		{ "list", no_argument, NULL, OPT_LIST },
 		{ "dbname", required_argument, NULL, 'd' },
 		{ "profiles-dir", required_argument, NULL, OPT_PROFILES_DIR },
 		{ "profile", required_argument, NULL, OPT_PROFILE },
@@ -202,6 +208,8 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		case OPT_VARS: o->vars = optarg; break;
 		/* a week in milliseconds still fits lock_timeout's int */
 		case OPT_LOCK_TIMEOUT: o->lock_timeout = (long)args_u64("--lock-timeout", optarg, 0, 604800); break;
+		case OPT_NO_LOCK: o->no_lock = true; break;
+		case OPT_LIST: o->list = true; break;
 		case 'd': o->dbname = pgconn_take_dbname(optarg); break;
 		case OPT_PROFILES_DIR: o->profiles_dir = optarg; break;
 		case OPT_PROFILE: o->profile = optarg; break;
@@ -266,7 +274,7 @@ static int run_tests(const struct opts *o, const struct dbt_project *p, struct d
 	if (PQsetClientEncoding(conn, "UTF8") != 0) {
 		log_error("cannot set up the session: %s", PQerrorMessage(conn));
 		status = EXIT_OPER;
-	} else if (take_lock(conn, p, o->lock_timeout)) {
+	} else if (!o->no_lock && take_lock(conn, p, o->lock_timeout)) {
 		status = EXIT_OPER;
 	} else {
 		*ran = true;
@@ -323,6 +331,13 @@ int main(int argc, char **argv)
 	struct dq_suite s = { 0 };
 	if ((status = load_tests(&o, &p, &s)) != 0)
 		goto out_project;
+	if (o.list) {
+		if (dq_write_list(stdout, &p, &s) != 0) {
+			log_error("write error on standard output: %s", strerror(errno));
+			status = EXIT_OPER;
+		}
+		goto out_project;
+	}
 	size_t nselected = 0;
 	for (size_t i = 0; i < s.ntests; i++)
 		nselected += s.tests[i].selected;

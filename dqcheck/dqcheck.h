@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <libpq-fe.h>
 
 #include "dbtproject.h"
@@ -67,6 +68,8 @@ struct dq_sample {
 struct dq_test {
 	enum dq_kind kind;
 	char *name;           /* unique within the run, dbt's naming */
+	char *unique_id;      /* dbt's (a generic test's with dbt's hash), or NULL:
+				 "test.<project>.<name>" */
 	char *full_name;      /* a shortened generic test's untruncated name
 				 (what dbt ls prints, and selects), or NULL */
 	char *test_type;      /* "not_null", ..., or "singular" */
@@ -178,6 +181,10 @@ const char *dq_status_name(enum dq_status st);
 
 /* The line per test on stderr, with up to 5 sample rows for failures. */
 void dq_report_line(const struct dq_test *t);
+/* --list: the selected tests as JSON on f ({"tests": [{name, unique_id,
+ * file, line, severity, depends_on: [node and source ids]}]}), for
+ * modelrun build to schedule them. Returns 0, or -1 on a write error. */
+int dq_write_list(FILE *f, const struct dbt_project *p, const struct dq_suite *s);
 /* Write --junit / --json files. Return 0, or -1 after printing why. */
 int dq_write_junit(const char *path, const struct dq_suite *s, const char *project, double seconds);
 int dq_write_json(const char *path, const struct dq_suite *s, const char *project, double seconds,

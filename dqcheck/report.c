@@ -203,6 +203,68 @@ int dq_write_junit(const char *path, const struct dq_suite *s, const char *proje
 	return close_out(f, path);
 }
 
+/* A threshold as dbt's messages show it: "!= 0", "> 10". */
+static void threshold_text(char *buf, size_t n, struct dq_threshold th)
+{
+	static const char *const ops[] = { "!=", "=", ">", ">=", "<", "<=" };
+	snprintf(buf, n, "%s %lld", ops[th.op], th.n);
+}
+
+/* A test's id as dbt forms it: a generic test's was made when it was
+ * read (with dbt's hash); a singular test's is its name's. */
+static void unique_id(FILE *f, const char *project, const struct dq_test *t)
+{
+	if (t->unique_id) {
+		json_fstring(f, t->unique_id);
+		return;
+	}
+	char *id = xasprintf("test.%s.%s", project, t->name);
+	json_fstring(f, id);
+	free(id);
+}
+
+/* Opens a test's entry of a JSON list (after a comma unless *first) with
+ * its name and unique_id. */
+static void entry_start(FILE *f, bool *first, const char *project, const struct dq_test *t)
+{
+	fputs(*first ? "\n  {" : ",\n  {", f);
+	*first = false;
+	fputs("\"name\": ", f);
+	json_fstring(f, t->name);
+	fputs(", \"unique_id\": ", f);
+	unique_id(f, project, t);
+}
+
+int dq_write_list(FILE *f, const struct dbt_project *p, const struct dq_suite *s)
+{
+	fputs("{\"tests\": [", f);
+	bool first = true;
+	for (size_t i = 0; i < s->ntests; i++) {
+		const struct dq_test *t = &s->tests[i];
+		if (!t->selected)
+			continue;
+		entry_start(f, &first, p->name, t);
+		fputs(", \"file\": ", f);
+		json_fstring(f, t->file);
+		fprintf(f, ", \"line\": %zu, \"severity\": \"%s\", \"depends_on\": [", t->line,
+			t->warn_severity ? "warn" : "error");
+		for (size_t k = 0; k < t->nnodes; k++) {
+			fputs(k ? ", " : "", f);
+			json_fstring(f, p->nodes[t->nodes[k]].unique_id);
+		}
+		for (size_t k = 0; k < t->nsources; k++) {
+			const struct dbt_source *src = &p->sources[t->sources[k]];
+			char *id = xasprintf("source.%s.%s.%s", p->name, src->source_name, src->table_name);
+			fputs(k || t->nnodes ? ", " : "", f);
+			json_fstring(f, id);
+			free(id);
+		}
+		fputs("]}", f);
+	}
+	fputs("\n]}\n", f);
+	return fflush(f) != 0 || ferror(f) ? -1 : 0;
+}
+
 int dq_write_json(const char *path, const struct dq_suite *s, const char *project, double seconds,
 		  const struct dq_stats *st)
 {
@@ -218,10 +280,7 @@ int dq_write_json(const char *path, const struct dq_suite *s, const char *projec
 		const struct dq_test *t = &s->tests[i];
 		if (!t->selected)
 			continue;
-		fputs(first ? "\n  {" : ",\n  {", f);
-		first = false;
-		fputs("\"name\": ", f);
-		json_fstring(f, t->name);
+		entry_start(f, &first, project, t);
 		fputs(", \"full_name\": ", f); /* as dbt ls prints it */
 		json_fstring(f, t->full_name ? t->full_name : t->name);
 		fputs(", \"test\": ", f);
@@ -237,6 +296,13 @@ int dq_write_json(const char *path, const struct dq_suite *s, const char *projec
 			t->line, lower[t->status], t->warn_severity ? "warn" : "error", t->failures, t->seconds,
 			t->fold_size ? t->fold_size - 1 : 0);
 		json_fstring(f, t->message);
+		char th[64];
+		threshold_text(th, sizeof th, t->warn_if);
+		fputs(", \"warn_if\": ", f);
+		json_fstring(f, th);
+		threshold_text(th, sizeof th, t->error_if);
+		fputs(", \"error_if\": ", f);
+		json_fstring(f, th);
 		fputs(", \"stored_in\": ", f);
 		json_fstring(f, t->stored_in);
 		fputs(", \"sample\": {\"columns\": [", f);

@@ -26,6 +26,9 @@ static bool term_picks(const char *term, const struct dbt_project *p, const stru
 		       (!strcmp(v, "generic") && t->kind != DQ_SINGULAR && t->kind != DQ_FRESHNESS) /* DQ_MACRO is */ ||
 		       (!strcmp(v, "freshness") && t->kind == DQ_FRESHNESS);
 	}
+	/* lib/select knows the nodes that are built; tests are dqcheck's */
+	if (!strcmp(term, "resource_type:test"))
+		return true;
 	if (!strncmp(term, "tag:", 4)) {
 		for (size_t i = 0; i < t->ntags; i++)
 			if (fnmatch(term + 4, t->tags[i], 0) == 0)

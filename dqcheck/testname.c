@@ -14,6 +14,7 @@
 
 #include <openssl/evp.h>
 
+#include "buf.h"
 #include "collect.h"
 #include "dqcheck.h"
 #include "exitcode.h"
@@ -206,4 +207,130 @@ char *dq_test_name(struct ydoc *d, const char *type, bool on_source, const char 
 	}
 	free(ident);
 	return name;
+}
+
+/* ---- dbt's unique_id ---- */
+
+/* Python's repr() of the string s: in single quotes, or double ones when
+ * s holds a single quote and no double one; backslashes, the quote and
+ * control characters escaped as Python escapes them. */
+static void py_str_repr(struct buf *b, const char *s)
+{
+	char q = strchr(s, '\'') && !strchr(s, '"') ? '"' : '\'';
+	buf_addc(b, q);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '\\' || c == (unsigned char)q) {
+			buf_addc(b, '\\');
+			buf_addc(b, (char)c);
+		} else if (c == '\n') {
+			buf_adds(b, "\\n");
+		} else if (c == '\r') {
+			buf_adds(b, "\\r");
+		} else if (c == '\t') {
+			buf_adds(b, "\\t");
+		} else if (c < 0x20 || c == 0x7f) {
+			buf_printf(b, "\\x%02x", c);
+		} else {
+			buf_addc(b, (char)c);
+		}
+	}
+	buf_addc(b, q);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* repr() of dbt's "hashable" form of a yml value: mappings with their
+ * keys sorted, lists as they are, every scalar as the string str() makes
+ * of it. */
+static void hashable_repr(struct buf *b, struct ydoc *d, yaml_node_t *v)
+{
+	if (ydoc_is_seq(v)) {
+		buf_addc(b, '[');
+		for (size_t i = 0; i < ydoc_len(v); i++) {
+			buf_adds(b, i ? ", " : "");
+			hashable_repr(b, d, ydoc_item(d, v, i));
+		}
+		buf_addc(b, ']');
+		return;
+	}
+	if (ydoc_is_map(v)) {
+		size_t n = ydoc_len(v);
+		char **keys = xcalloc(n + 1, sizeof *keys);
+		for (size_t i = 0; i < n; i++)
+			keys[i] = dq_py_scalar(ydoc_key(d, v, i), &(bool){ false });
+		qsort(keys, n, sizeof *keys, cmp_str);
+		buf_addc(b, '{');
+		for (size_t i = 0; i < n; i++) {
+			buf_adds(b, i ? ", " : "");
+			py_str_repr(b, keys[i]);
+			buf_adds(b, ": ");
+			yaml_node_t *val = NULL;
+			for (size_t k = 0; k < n && !val; k++) {
+				char *key = dq_py_scalar(ydoc_key(d, v, k), &(bool){ false });
+				if (!strcmp(key, keys[i]))
+					val = ydoc_value(d, v, k);
+				free(key);
+			}
+			hashable_repr(b, d, val);
+		}
+		buf_addc(b, '}');
+		for (size_t i = 0; i < n; i++)
+			free(keys[i]);
+		free(keys);
+		return;
+	}
+	char *text = dq_py_scalar(v, &(bool){ false });
+	py_str_repr(b, text);
+	free(text);
+}
+
+char *dq_unique_id(struct ydoc *d, const char *project, const char *type, const char *name, const char *model,
+		   const char *column, struct args *a)
+{
+	/* the test's metadata as dbt keeps it: {kwargs: {arguments...,
+	 * column_name, model}, name, namespace}, keys in order */
+	struct named_arg args[34];
+	size_t n = 0;
+	bool has_column = false;
+	for (size_t i = 0; i < a->n && n < 32; i++) {
+		has_column |= !strcmp(a->keys[i], "column_name");
+		if (strcmp(a->keys[i], "model") != 0)
+			args[n++] = (struct named_arg){ a->keys[i], a->vals[i], NULL };
+	}
+	if (column && !has_column)
+		args[n++] = (struct named_arg){ "column_name", NULL, column };
+	args[n++] = (struct named_arg){ "model", NULL, model };
+	qsort(args, n, sizeof args[0], cmp_arg_keys);
+	struct buf b = { 0 };
+	buf_adds(&b, name);
+	buf_adds(&b, "{'kwargs': {");
+	for (size_t i = 0; i < n; i++) {
+		buf_adds(&b, i ? ", " : "");
+		py_str_repr(&b, args[i].key);
+		buf_adds(&b, ": ");
+		if (args[i].text)
+			py_str_repr(&b, args[i].text);
+		else
+			hashable_repr(&b, d, args[i].val);
+	}
+	const char *dot = strrchr(type, '.');
+	buf_adds(&b, "}, 'name': ");
+	py_str_repr(&b, dot ? dot + 1 : type);
+	buf_adds(&b, ", 'namespace': ");
+	if (dot) {
+		char *ns = xasprintf("%.*s", (int)(dot - type), type);
+		py_str_repr(&b, ns);
+		free(ns);
+	} else {
+		buf_adds(&b, "'None'");
+	}
+	buf_addc(&b, '}');
+	char sum[33];
+	md5_hex(buf_str(&b), sum);
+	buf_free(&b);
+	return xasprintf("test.%s.%s.%s", project, name, sum + 22);
 }

@@ -694,6 +694,13 @@ static int generic_test(struct ctx *c, const struct dbt_test *dt)
 			      dq_test_name(d, type, dt->on == DBT_TEST_ON_SOURCE, target, dt->column, &a,
 					   &x.full_name);
 	dq_set_unique_name(c, &x, name);
+	/* the model argument as dbt writes it for the hash of the test's id */
+	char *model = dt->on == DBT_TEST_ON_NODE ?
+			      xasprintf("{{ get_where_subquery(ref('%s')) }}", p->nodes[dt->target].name) :
+			      xasprintf("{{ get_where_subquery(source('%s', '%s')) }}", p->sources[dt->target].source_name,
+					p->sources[dt->target].table_name);
+	x.unique_id = dq_unique_id(d, p->name, type, x.full_name ? x.full_name : x.name, model, dt->column, &a);
+	free(model);
 	DQ_PUSH(c->s->tests, c->s->ntests, x);
 	memset(&x, 0, sizeof x);
 	rc = 0;
@@ -801,6 +808,7 @@ void dq_test_free(struct dq_test *t)
 {
 	{
 		free(t->name);
+		free(t->unique_id);
 		free(t->full_name);
 		free(t->test_type);
 		free(t->file);

@@ -6,14 +6,17 @@
  *
  * Nodes outside the selection count as already built (dbt's behaviour for
  * `--select m`). The ready node that comes first in the project's order
- * is taken first, so a single thread builds in a stable order. */
+ * is taken first, so a single thread builds in a stable order.
+ *
+ * dag_run_graph() does the same over any graph: modelrun build's, where
+ * the data tests are vertices too, between a node and its children. */
 #include <stdlib.h>
 
 #include "modelrun.h"
 #include "xalloc.h"
 
 struct dag {
-	const struct dbt_project *p;
+	const struct dag_graph *g;
 	const bool *selected;
 	dag_work_fn work;
 	dag_skip_fn skipped;
@@ -22,7 +25,7 @@ struct dag {
 	size_t *waiting;   /* selected parents not yet built */
 	bool *ready;
 	bool *started;
-	size_t *rank;      /* position in p->order */
+	size_t *rank;      /* position in g->order */
 	size_t left;       /* selected nodes not finished */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -36,7 +39,7 @@ struct worker {
 /* Skips every pending selected descendant of node; caller holds the lock. */
 static void skip_below(struct dag *d, size_t node, size_t cause)
 {
-	const struct dbt_node *n = &d->p->nodes[node];
+	const struct dag_vertex *n = &d->g->v[node];
 	for (size_t k = 0; k < n->nchildren; k++) {
 		size_t c = n->children[k];
 		if (!d->selected[c] || d->status[c] != ST_PENDING)
@@ -53,8 +56,8 @@ static void skip_below(struct dag *d, size_t node, size_t cause)
 /* Skips every selected node that has not started; caller holds the lock. */
 static void skip_unstarted(struct dag *d)
 {
-	for (size_t k = 0; k < d->p->nnodes; k++) {
-		size_t i = d->p->order[k];
+	for (size_t k = 0; k < d->g->n; k++) {
+		size_t i = d->g->order[k];
 		if (!d->selected[i] || d->started[i] || d->status[i] != ST_PENDING)
 			continue;
 		d->status[i] = ST_SKIPPED;
@@ -69,7 +72,7 @@ static void skip_unstarted(struct dag *d)
 static long take_ready(struct dag *d)
 {
 	long best = -1;
-	for (size_t i = 0; i < d->p->nnodes; i++)
+	for (size_t i = 0; i < d->g->n; i++)
 		if (d->ready[i] && (best < 0 || d->rank[i] < d->rank[best]))
 			best = (long)i;
 	if (best >= 0) {
@@ -95,7 +98,7 @@ static void *worker_main(void *arg)
 		pthread_mutex_lock(&d->lock);
 		d->status[node] = rc == 0 ? ST_OK : ST_ERROR;
 		d->left--;
-		const struct dbt_node *n = &d->p->nodes[node];
+		const struct dag_vertex *n = &d->g->v[node];
 		if (rc == 0) {
 			for (size_t k = 0; k < n->nchildren; k++) {
 				size_t c = n->children[k];
@@ -117,21 +120,34 @@ static void *worker_main(void *arg)
 int dag_run(const struct dbt_project *p, const bool *selected, int nworkers, dag_work_fn work,
 	    dag_skip_fn skipped, void *ud, enum node_status *status)
 {
-	size_t n = p->nnodes ? p->nnodes : 1;
+	struct dag_vertex *v = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *v);
+	for (size_t i = 0; i < p->nnodes; i++)
+		v[i] = (struct dag_vertex){ p->nodes[i].parents, p->nodes[i].nparents, p->nodes[i].children,
+					    p->nodes[i].nchildren };
+	struct dag_graph g = { p->nnodes, v, p->order };
+	int rc = dag_run_graph(&g, selected, nworkers, work, skipped, ud, status);
+	free(v);
+	return rc;
+}
+
+int dag_run_graph(const struct dag_graph *g, const bool *selected, int nworkers, dag_work_fn work,
+		  dag_skip_fn skipped, void *ud, enum node_status *status)
+{
+	size_t n = g->n ? g->n : 1;
 	struct dag d = {
-		.p = p, .selected = selected, .work = work, .skipped = skipped, .ud = ud, .status = status,
+		.g = g, .selected = selected, .work = work, .skipped = skipped, .ud = ud, .status = status,
 		.waiting = xcalloc(n, sizeof(size_t)), .ready = xcalloc(n, sizeof(bool)),
 		.rank = xcalloc(n, sizeof(size_t)), .started = xcalloc(n, sizeof(bool)),
 	};
-	for (size_t k = 0; k < p->nnodes; k++)
-		d.rank[p->order[k]] = k;
-	for (size_t i = 0; i < p->nnodes; i++) {
+	for (size_t k = 0; k < g->n; k++)
+		d.rank[g->order[k]] = k;
+	for (size_t i = 0; i < g->n; i++) {
 		status[i] = ST_PENDING;
 		if (!selected[i])
 			continue;
 		d.left++;
-		for (size_t k = 0; k < p->nodes[i].nparents; k++)
-			d.waiting[i] += selected[p->nodes[i].parents[k]];
+		for (size_t k = 0; k < g->v[i].nparents; k++)
+			d.waiting[i] += selected[g->v[i].parents[k]];
 		d.ready[i] = d.waiting[i] == 0;
 	}
 	pthread_mutex_init(&d.lock, NULL);

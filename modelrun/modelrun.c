@@ -5,6 +5,8 @@
  *   modelrun run      build the selected models (views, tables, incremental)
  *   modelrun seed     load the seed CSV files into tables
  *   modelrun snapshot take the selected snapshots (snapshot.c)
+ *   modelrun build    seeds, models, snapshots and their data tests in DAG
+ *                     order; modelrun test: the data tests (build.c)
  *   modelrun run-operation MACRO  run a macro for its effects (operation.c)
  *   modelrun compile  write the compiled SQL under target/compiled/ (no database)
  *   modelrun ls       list the selected nodes
@@ -40,8 +42,9 @@
 
 static void usage(FILE *to)
 {
-	fputs("usage: modelrun run|seed|snapshot|compile|ls|graph|deps|docs generate [--project-dir DIR]\n"
-	      "                [--schema S] [-d CONNINFO] [-s SELECTOR]... [--exclude SELECTOR]...\n"
+	fputs("usage: modelrun run|seed|snapshot|build|test|compile|ls|graph|deps|docs generate\n"
+	      "                [--project-dir DIR] [--schema S] [-d CONNINFO]\n"
+	      "                [-s SELECTOR]... [--exclude SELECTOR]...\n"
 	      "                [--threads N] [--vars YAML] [--full-refresh] [--no-wait]\n"
 	      "                [--profiles-dir DIR] [--profile NAME] [--target NAME]\n"
 	      "                [--test-results FILE] [-q | -v]\n"
@@ -57,6 +60,10 @@ static void help(void)
 	      "  run                      build the selected models\n"
 	      "  seed                     load the seed CSV files into tables\n"
 	      "  snapshot                 take the selected snapshots (dbt's SCD2 history tables)\n"
+	      "  build                    seeds, models, snapshots and data tests in DAG order: each\n"
+	      "                           node's tests right after it, a failing test skipping what\n"
+	      "                           depends on it (the tests run by dqcheck, found beside modelrun)\n"
+	      "  test                     run the data tests of the selected nodes (by dqcheck)\n"
 	      "  run-operation MACRO      run a macro of macros/ for what it does (run_query, log)\n"
 	      "  compile                  write compiled SQL under target/compiled/ (no database)\n"
 	      "  ls                       list the selected nodes, one per line\n"
@@ -86,9 +93,9 @@ static void help(void)
 	      "  -v, --verbose            more detail on stderr\n"
 	      "  -h, --help               this help\n"
 	      "  -V, --version            version\n\n"
-	      "Exit status: 0 success, 1 a model, seed or snapshot failed (run-operation: the macro failed;\n"
-	      "deps: a package is missing), 2 usage error (run-operation: no such macro), 3 operational\n"
-	      "failure.\n",
+	      "Exit status: 0 success, 1 a model, seed, snapshot or test failed (a WARN is no failure;\n"
+	      "run-operation: the macro failed; deps: a package is missing), 2 usage error\n"
+	      "(run-operation: no such macro), 3 operational failure.\n",
 	      stdout);
 }
 
@@ -245,6 +252,7 @@ static int write_run_results(const struct mr_ctx *ctx, const struct opts *o, con
 		json_string(&b, n->relation);
 		buf_addc(&b, '}');
 	}
+	mr_tests_json(ctx, &b, &first);
 	buf_printf(&b, "\n  ],\n  \"elapsed_time\": %.6f,\n  \"args\": {\"which\": ", elapsed);
 	json_string(&b, o->command);
 	buf_printf(&b, ", \"threads\": %d, \"full_refresh\": %s, \"target_schema\": ", o->threads,
@@ -341,6 +349,8 @@ static void report_line(struct mr_ctx *ctx, size_t node)
 static int work(void *ud, int worker, size_t node)
 {
 	struct mr_ctx *ctx = ud;
+	if (node >= ctx->p->nnodes) /* a vertex of data tests (build) */
+		return mr_tests_work(ctx, worker, node - ctx->p->nnodes);
 	const struct dbt_node *n = &ctx->p->nodes[node];
 	struct node_result *r = &ctx->res[node];
 	r->thread = worker;
@@ -379,12 +389,18 @@ static int work(void *ud, int worker, size_t node)
 static void skipped(void *ud, size_t node, size_t cause)
 {
 	struct mr_ctx *ctx = ud;
+	char name[512], why[600];
+	if (cause == DAG_STOPPED)
+		snprintf(why, sizeof why, "not started: the connection to the server was lost");
+	else
+		snprintf(why, sizeof why, "depends on %s, which failed", mr_unit_name(ctx, cause, name, sizeof name));
+	if (node >= ctx->p->nnodes) { /* a vertex of data tests (build) */
+		mr_tests_skipped(ctx, node - ctx->p->nnodes, why);
+		return;
+	}
 	struct node_result *r = &ctx->res[node];
 	r->status = ST_SKIPPED;
-	if (cause == DAG_STOPPED)
-		mr_message(r, "not started: the connection to the server was lost");
-	else
-		mr_message(r, "depends on %s, which failed", ctx->p->nodes[cause].name);
+	mr_message(r, "%s", why);
 	const struct dbt_node *n = &ctx->p->nodes[node];
 	if (!(n->kind == DBT_MODEL && n->cfg.materialized == MAT_EPHEMERAL))
 		report_line(ctx, node);
@@ -404,12 +420,15 @@ static void report_failures(const struct mr_ctx *ctx, const bool *selected)
 	}
 }
 
-/* Takes the project's advisory lock on conn (held until it closes). */
-static int take_lock(PGconn *conn, const struct dbt_project *p, bool no_wait)
+/* Takes the project's advisory lock on conn (held until it closes):
+ * shared for modelrun test, which only reads, as dqcheck does. */
+static int take_lock(PGconn *conn, const struct dbt_project *p, bool no_wait, bool shared)
 {
 	char *key = dbt_lock_key(p);
 	const char *params[] = { key };
-	PGresult *res = PQexecParams(conn, "select pg_catalog.pg_try_advisory_lock(pg_catalog.hashtextextended($1, 0))",
+	PGresult *res = PQexecParams(conn,
+				     shared ? "select pg_catalog.pg_try_advisory_lock_shared(pg_catalog.hashtextextended($1, 0))" :
+					      "select pg_catalog.pg_try_advisory_lock(pg_catalog.hashtextextended($1, 0))",
 				     1, NULL, params, NULL, NULL, 0);
 	int rc = -1;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -429,8 +448,10 @@ static int take_lock(PGconn *conn, const struct dbt_project *p, bool no_wait)
 	log_info("waiting for another modelrun or a dqcheck of project %s, schema %s, to finish", p->name,
 		 p->target_schema);
 	PQclear(res);
-	res = PQexecParams(conn, "select pg_catalog.pg_advisory_lock(pg_catalog.hashtextextended($1, 0))", 1, NULL,
-			   params, NULL, NULL, 0);
+	res = PQexecParams(conn,
+			   shared ? "select pg_catalog.pg_advisory_lock_shared(pg_catalog.hashtextextended($1, 0))" :
+				    "select pg_catalog.pg_advisory_lock(pg_catalog.hashtextextended($1, 0))",
+			   1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		pgconn_report(conn, res, "taking the project lock: ");
 		goto out;
@@ -541,6 +562,10 @@ static const char *command_noun(const char *command, bool plural)
 		return plural ? "seeds" : "seed";
 	if (strcmp(command, "snapshot") == 0)
 		return plural ? "snapshots" : "snapshot";
+	if (strcmp(command, "test") == 0)
+		return plural ? "tests" : "test";
+	if (strcmp(command, "build") == 0)
+		return plural ? "nodes" : "node";
 	return plural ? "models" : "model";
 }
 
@@ -552,12 +577,20 @@ static int cmd_build(struct dbt_project *p, const struct opts *o, bool *selected
 	for (size_t i = 0; i < p->nnodes; i++)
 		if (selected[i] && !(p->nodes[i].kind == DBT_MODEL && p->nodes[i].cfg.materialized == MAT_EPHEMERAL))
 			buildable++;
-	ctx.total = buildable;
-	int nconns = o->threads < (int)buildable ? o->threads : (int)buildable;
+	int status = EXIT_OK;
+	bool tests = strcmp(o->command, "build") == 0 || strcmp(o->command, "test") == 0;
+	if (tests) {
+		struct mr_test_opts to = { o->schema, o->vars, o->profiles_dir, o->profile, o->target,
+					   o->select, o->exclude, o->nselect, o->nexclude };
+		if ((status = mr_tests_plan(&ctx, &to)) != EXIT_OK)
+			goto out;
+	}
+	ctx.total = buildable + mr_tests_count(&ctx);
+	size_t units = buildable + mr_tests_units(&ctx);
+	int nconns = o->threads < (int)units ? o->threads : (int)units;
 	if (nconns < 1)
 		nconns = 1;
 	ctx.conns = xcalloc((size_t)nconns, sizeof *ctx.conns);
-	int status = EXIT_OK;
 	double t0 = clock_seconds();
 	for (int i = 0; i < nconns; i++) {
 		ctx.conns[i] = dbt_profile_connect(p->profile, o->dbname);
@@ -568,28 +601,33 @@ static int cmd_build(struct dbt_project *p, const struct opts *o, bool *selected
 		ctx.nconns++;
 		pgconn_log_notices(ctx.conns[i], LOG_VERBOSE);
 	}
-	if (take_lock(ctx.conns[0], p, o->no_wait) || detect_citus(ctx.conns[0], &ctx, selected) ||
+	if (take_lock(ctx.conns[0], p, o->no_wait, strcmp(o->command, "test") == 0) || detect_citus(ctx.conns[0], &ctx, selected) ||
 	    create_schemas(ctx.conns[0], p, selected)) {
 		status = EXIT_OPER;
 		goto out;
 	}
-	if (!buildable)
+	if (tests)
+		mr_tests_connect_as(&ctx, ctx.conns[0]);
+	if (!units)
 		log_info("nothing to do: no %s selected", command_noun(o->command, false));
 	/* As in dbt: a failed on-run-start hook skips every node, and
 	 * on-run-end runs whatever happened to the nodes. */
 	bool start_failed = run_project_hooks(ctx.conns[0], p, "on-run-start", p->on_run_start, p->non_run_start) != 0;
 	pthread_mutex_init(&ctx.print_lock, NULL);
-	enum node_status *st = xcalloc(p->nnodes, sizeof *st);
+	enum node_status *st = xcalloc(p->nnodes + mr_tests_units(&ctx) + 1, sizeof *st);
 	if (start_failed) {
 		for (size_t i = 0; i < p->nnodes; i++)
 			if (selected[i]) {
 				st[i] = ctx.res[i].status = ST_SKIPPED;
 				mr_message(&ctx.res[i], "not started: an on-run-start hook failed");
 			}
-		if (buildable)
-			log_error("skipping all %zu %s: an on-run-start hook failed", buildable,
+		for (size_t g = 0; g < mr_tests_units(&ctx); g++)
+			mr_tests_skipped(&ctx, g, "not started: an on-run-start hook failed");
+		if (units)
+			log_error("skipping all %zu %s: an on-run-start hook failed", ctx.total,
 				  command_noun(o->command, true));
-	} else if (dag_run(p, selected, nconns, work, skipped, &ctx, st) != 0) {
+	} else if (tests ? mr_tests_dag_run(&ctx, selected, nconns, work, skipped, st) != 0 :
+			   dag_run(p, selected, nconns, work, skipped, &ctx, st) != 0) {
 		log_warn("could not start every thread; ran on fewer connections");
 	}
 	pthread_mutex_destroy(&ctx.print_lock);
@@ -607,8 +645,11 @@ static int cmd_build(struct dbt_project *p, const struct opts *o, bool *selected
 	double elapsed = clock_seconds() - t0;
 	if (buildable)
 		log_info("done in %.2f s: %zu ok, %zu failed, %zu skipped", elapsed, ok, failed, skip);
+	else if (units)
+		log_info("done in %.2f s", elapsed);
 	if (failed > 1)
 		report_failures(&ctx, selected);
+	size_t failed_tests = mr_tests_summary(&ctx, failed);
 	if (ctx.conn_lost)
 		log_error("the run stopped: the connection to the server was lost");
 	char **compiled = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *compiled);
@@ -622,9 +663,10 @@ static int cmd_build(struct dbt_project *p, const struct opts *o, bool *selected
 		status = EXIT_OPER;
 	else if (ctx.conn_lost)
 		status = EXIT_OPER;
-	else if (failed || start_failed || end_failed)
+	else if (failed || failed_tests || start_failed || end_failed)
 		status = EXIT_DATA;
 out:
+	mr_tests_free(&ctx);
 	for (int i = 0; i < ctx.nconns; i++)
 		PQfinish(ctx.conns[i]);
 	free(ctx.conns);
@@ -635,6 +677,14 @@ out:
 	}
 	free(ctx.res);
 	return status;
+}
+
+/* modelrun test: the data tests of the selection, through cmd_build with
+ * no node selected (so with its connection, lock, hooks and
+ * run_results.json). The unit tests (unittest.c) belong beside this call. */
+static int mr_test_command(struct dbt_project *p, const struct opts *o, bool *selected)
+{
+	return cmd_build(p, o, selected);
 }
 
 struct out_file {
@@ -875,8 +925,8 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (optind >= argc) {
-		log_error("a command is needed: run, seed, snapshot, run-operation, compile, ls, graph, deps or "
-			  "docs generate");
+		log_error("a command is needed: run, seed, snapshot, build, test, run-operation, compile, ls, graph, "
+			  "deps or docs generate");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -905,13 +955,13 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	static const char *const commands[] = { "run", "seed", "snapshot", "run-operation", "compile", "ls", "graph",
-						"deps", "docs", NULL };
+	static const char *const commands[] = { "run", "seed", "snapshot", "build", "test", "run-operation", "compile",
+						"ls", "graph", "deps", "docs", NULL };
 	for (const char *const *k = commands; *k; k++)
 		if (strcmp(*k, o->command) == 0)
 			return -1;
-	log_error("unknown command \"%s\" (run, seed, snapshot, run-operation, compile, ls, graph, deps or docs "
-		  "generate)", o->command);
+	log_error("unknown command \"%s\" (run, seed, snapshot, build, test, run-operation, compile, ls, graph, deps "
+		  "or docs generate)", o->command);
 	usage(stderr);
 	return EXIT_USAGE;
 }
@@ -928,8 +978,12 @@ static int select_nodes(const struct dbt_project *p, const struct opts *o, bool 
 	}
 	bool seeds = strcmp(o->command, "seed") == 0, snapshots = strcmp(o->command, "snapshot") == 0;
 	bool models_only = strcmp(o->command, "run") == 0 || strcmp(o->command, "compile") == 0;
+	/* test builds nothing: dqcheck picks the tests of the selection */
+	bool tests_only = strcmp(o->command, "test") == 0;
 	size_t nsel = 0;
 	for (size_t i = 0; i < p->nnodes; i++) {
+		if (tests_only)
+			selected[i] = false;
 		if (seeds && p->nodes[i].kind != DBT_SEED)
 			selected[i] = false;
 		if (snapshots && p->nodes[i].kind != DBT_SNAPSHOT)
@@ -938,7 +992,7 @@ static int select_nodes(const struct dbt_project *p, const struct opts *o, bool 
 			selected[i] = false;
 		nsel += selected[i];
 	}
-	if (!nsel && (o->nselect || o->nexclude))
+	if (!nsel && (o->nselect || o->nexclude) && !tests_only)
 		log_warn("the selection matches no %s", seeds || snapshots || models_only ? command_noun(o->command, false) :
 			 "node");
 	log_debug("project %s: %zu nodes, %zu sources, %zu selected, target schema %s", p->name, p->nnodes,
@@ -1006,8 +1060,10 @@ static int run_command(const struct opts *o)
 	int status = select_nodes(&p, o, selected);
 	if (status == 0) {
 		if (strcmp(o->command, "run") == 0 || strcmp(o->command, "seed") == 0 ||
-		    strcmp(o->command, "snapshot") == 0)
+		    strcmp(o->command, "snapshot") == 0 || strcmp(o->command, "build") == 0)
 			status = cmd_build(&p, o, selected);
+		else if (strcmp(o->command, "test") == 0)
+			status = mr_test_command(&p, o, selected);
 		else if (strcmp(o->command, "compile") == 0)
 			status = cmd_compile(&p, selected, o->dbname);
 		else if (strcmp(o->command, "ls") == 0)

@@ -35,6 +35,7 @@ struct mr_ctx {
 	size_t done, total;       /* for "[3/10]" */
 	bool conn_lost;           /* a connection broke: the run stops (status 3) */
 	bool citus;               /* the database has the citus extension */
+	struct mr_tests *tests;   /* build and test: the data tests (build.c), else NULL */
 };
 
 /* ---- dag.c ---- */
@@ -54,6 +55,65 @@ typedef int (*dag_work_fn)(void *ud, int worker, size_t node);
 typedef void (*dag_skip_fn)(void *ud, size_t node, size_t cause);
 int dag_run(const struct dbt_project *p, const bool *selected, int nworkers, dag_work_fn work,
 	    dag_skip_fn skipped, void *ud, enum node_status *status);
+
+/* dag_run over any graph: n vertices with their parents and children,
+ * order listing every vertex, parents before children (the order ready
+ * vertices are taken in). */
+struct dag_vertex {
+	const size_t *parents;
+	size_t nparents;
+	const size_t *children;
+	size_t nchildren;
+};
+struct dag_graph {
+	size_t n;
+	const struct dag_vertex *v;
+	const size_t *order;
+};
+int dag_run_graph(const struct dag_graph *g, const bool *selected, int nworkers, dag_work_fn work,
+		  dag_skip_fn skipped, void *ud, enum node_status *status);
+
+/* ---- build.c: the data tests of build and test, run by dqcheck ---- */
+
+struct mr_tests;
+struct mr_test_opts {
+	const char *schema, *vars, *profiles_dir, *profile, *target; /* as given, or NULL */
+	const char *const *select, *const *exclude;
+	size_t nselect, nexclude;
+};
+
+/* Asks dqcheck (beside modelrun, else in PATH) which tests the selection
+ * picks and what each reads, into ctx->tests, before anything connects.
+ * Returns 0, or the exit status after dqcheck or modelrun said why. */
+int mr_tests_plan(struct mr_ctx *ctx, const struct mr_test_opts *o);
+/* The tests planned, and the vertices they make in the build graph (the
+ * tests reading the same nodes make one); 0 without a plan. */
+size_t mr_tests_count(const struct mr_ctx *ctx);
+size_t mr_tests_units(const struct mr_ctx *ctx);
+/* Makes dqcheck connect as conn did (the password through its
+ * environment, never its command line) and take no lock: the caller
+ * holds the project's. */
+void mr_tests_connect_as(struct mr_ctx *ctx, PGconn *conn);
+/* dag_run over the nodes and the test vertices (numbered from nnodes
+ * on), with dbt build's edges from tests to nodes; status[] holds
+ * p->nnodes + mr_tests_units() entries. */
+int mr_tests_dag_run(struct mr_ctx *ctx, const bool *selected, int nworkers, dag_work_fn work, dag_skip_fn skipped,
+		     enum node_status *status);
+/* Runs test vertex g's tests with dqcheck and prints a line for each;
+ * returns -1 when one failed or erred (not for a WARN), else 0. */
+int mr_tests_work(struct mr_ctx *ctx, int worker, size_t g);
+/* Marks vertex g's tests skipped, for the reason why, each with a line. */
+void mr_tests_skipped(struct mr_ctx *ctx, size_t g, const char *why);
+/* A vertex in messages: the node's name, or "test NAME" (the one that
+ * failed). May use buf. */
+const char *mr_unit_name(const struct mr_ctx *ctx, size_t unit, char *buf, size_t len);
+/* Says how the tests went (and each failure again when, with the
+ * failed_nodes, there are several); returns how many failed or erred. */
+size_t mr_tests_summary(const struct mr_ctx *ctx, size_t failed_nodes);
+/* The tests' entries of run_results.json, each after a comma unless *first. */
+struct buf;
+void mr_tests_json(const struct mr_ctx *ctx, struct buf *b, bool *first);
+void mr_tests_free(struct mr_ctx *ctx);
 
 /* ---- materialize.c ---- */
 

@@ -6,6 +6,7 @@
 # its own (named after the test's number), so tests never share data.
 
 load helpers/common
+load helpers/pg # pg_dbt_profile
 
 setup() {
 	cd "$BATS_TEST_TMPDIR" || return 1
@@ -749,6 +750,37 @@ full_refresh_running() {
 	assert_failure 2
 }
 
+@test "dqcheck --no-lock runs its tests while a modelrun holds the lock, as modelrun build needs" {
+	lock_project
+	full_refresh_running 4
+	run --separate-stderr dq --no-lock -s b_counts_a
+	# it finished while the modelrun still held the lock
+	kill -0 "$mr"
+	wait "$mr"
+	# b is rebuilt and a not yet swapped: the run reads what is there
+	[ "$status" -eq 0 ] || [ "$status" -eq 1 ]
+	refute_stderr_line --partial "waiting for a modelrun"
+}
+
+@test "dqcheck --list prints the selected tests and the nodes and sources they read, as JSON, without a database" {
+	shop
+	run --separate-stderr dq --list -s orders --exclude test_type:freshness -d "host=$BATS_TEST_TMPDIR/nowhere port=1"
+	assert_success
+	assert_equal "$stderr" ""
+	# the id ends in the hash dbt 1.11 gives this test (dbt ls --output json says so)
+	assert_equal "$(jq -r '.tests[] | select(.name == "relationships_orders_customer_id__id__ref_customers_") | "\(.unique_id) \(.severity) \(.file):\(.line) \(.depends_on | sort | join(","))"' <<<"$output")" \
+		"test.dq_shop.relationships_orders_customer_id__id__ref_customers_.4282b0c525 error proj/models/schema.yml:36 model.dq_shop.customers,model.dq_shop.orders"
+	assert_equal "$(jq -r '[.tests[].depends_on[]] | unique | join(",")' <<<"$output")" "model.dq_shop.customers,model.dq_shop.daily_revenue,model.dq_shop.order_facts,model.dq_shop.orders"
+	run --separate-stderr dq --list -s 'source:raw' --exclude test_type:freshness
+	assert_success
+	assert_equal "$(jq -r '.tests[] | "\(.name) \(.depends_on | join(","))"' <<<"$output" | sort | head -1)" \
+		"source_not_null_raw_events_event_id source.dq_shop.raw.events"
+	# resource_type:test picks every test, as in dbt
+	run --separate-stderr dq --list -s resource_type:test
+	assert_success
+	assert_equal "$(jq '.tests | length' <<<"$output")" "$(dq --list | jq '.tests | length')"
+}
+
 # ---- tests as dbt names, compiles and places them (issue 17) ----
 # The dbtnames fixture is built by modelrun for dqcheck and, when the
 # reference dbt is installed, by dbt itself in a schema of its own, and
@@ -774,20 +806,7 @@ need_dbt() {
 dbt_dq() {
 	mkdir -p proj.dbt
 	cp -r proj/. proj.dbt/
-	cat >proj.dbt/profiles.yml <<-EOF2
-	dqnames:
-	  target: dev
-	  outputs:
-	    dev:
-	      type: postgres
-	      host: "$PGHOST"
-	      port: $PGPORT
-	      user: "$PGUSER"
-	      password: ""
-	      dbname: "$PGDATABASE"
-	      schema: "${S}_dbt"
-	      threads: 1
-	EOF2
+	pg_dbt_profile dqnames "${S}_dbt" >proj.dbt/profiles.yml
 	(cd proj.dbt && DBT_PROFILES_DIR=. "$DBT_REF" --no-use-colors --log-format text "$@")
 }
 

@@ -6,6 +6,7 @@
 # database of its own.
 
 load helpers/common
+load helpers/pg # pg_dbt_profile
 
 setup() {
 	cd "$BATS_TEST_TMPDIR" || return 1
@@ -49,20 +50,7 @@ dbt_in() {
 	grep -q '^profile:' "$dir.dbt/dbt_project.yml" || printf 'profile: mr\n' >>"$dir.dbt/dbt_project.yml"
 	local prof
 	prof=$(sed -n 's/^profile: *//p' "$dir.dbt/dbt_project.yml" | tr -d "\"'")
-	cat >"$dir.dbt/profiles.yml" <<-EOF
-	$prof:
-	  target: dev
-	  outputs:
-	    dev:
-	      type: postgres
-	      host: "$PGHOST"
-	      port: $PGPORT
-	      user: "$PGUSER"
-	      password: ""
-	      dbname: "$PGDATABASE"
-	      schema: "$schema"
-	      threads: 1
-	EOF
+	pg_dbt_profile "$prof" "$schema" >"$dir.dbt/profiles.yml"
 	(cd "$dir.dbt" && DBT_PROFILES_DIR=. "$DBT_REF" --no-use-colors --log-format text "$@" --target-path target)
 }
 
@@ -84,7 +72,7 @@ same_relation() {
 @test "modelrun --help prints the usage and exits 0; --version names it" {
 	run --separate-stderr "$BIN/modelrun" --help
 	assert_success
-	assert_line --index 0 --partial "usage: modelrun run|seed|snapshot|compile|ls|graph"
+	assert_line --index 0 --partial "usage: modelrun run|seed|snapshot|build|test|compile|ls|graph"
 	run "$BIN/modelrun" --version
 	assert_success
 	assert_output "modelrun 0.1.0"
@@ -96,10 +84,10 @@ same_relation() {
 	assert_output ""
 	assert_equal "$(printf '%s\n' "$stderr" | head -1)" "modelrun: unknown option '--bogus'"
 	assert_equal "$(printf '%s\n' "$stderr" | sed -n 2p)" \
-		"usage: modelrun run|seed|snapshot|compile|ls|graph|deps|docs generate [--project-dir DIR]"
+		"usage: modelrun run|seed|snapshot|build|test|compile|ls|graph|deps|docs generate"
 	run --separate-stderr "$BIN/modelrun"
 	assert_failure 2
-	assert_equal "$(printf '%s\n' "$stderr" | head -1)" "modelrun: a command is needed: run, seed, snapshot, run-operation, compile, ls, graph, deps or docs generate"
+	assert_equal "$(printf '%s\n' "$stderr" | head -1)" "modelrun: a command is needed: run, seed, snapshot, build, test, run-operation, compile, ls, graph, deps or docs generate"
 	run --separate-stderr "$BIN/modelrun" run --threads 0
 	assert_failure 2
 	assert_equal "$stderr" "modelrun: --threads: 0 is out of range (1 to 64)"
@@ -2564,4 +2552,202 @@ for r in json.load(open(sys.argv[1]))["results"]:
 	run --separate-stderr "$BIN/modelrun" run-operation opkg.stamp --args '{label: y, extra: 1}'
 	assert_failure 1
 	assert_equal "$stderr" "modelrun: error while running operation opkg.stamp: macro 'stamp' takes no keyword argument 'extra'"
+}
+
+# ---- issue 18: build and test (the data tests, run by dqcheck) ----
+
+# results FILE: "unique_id status" of each entry of a run_results.json,
+# sorted (a generic test's id ends in dbt's hash, which modelrun's match).
+results() {
+	jq -r '.results[] | "\(.unique_id) \(.status)"' "$1" | sort
+}
+
+# build_both ARGS...: modelrun and dbt (when installed) run the same
+# command on project build, modelrun into analytics and dbt into dbt_b;
+# $status and $stderr are modelrun's, and with dbt the statuses of every
+# node and test must be dbt's.
+build_both() {
+	run --separate-stderr "$BIN/modelrun" "$@"
+	local mr_status=$status mr_stderr=$stderr
+	results target/run_results.json >mr.results
+	if [ -x "$DBT_REF" ]; then
+		dbt_in "$PWD" dbt_b "$@" >dbt.log 2>&1 || true
+		results "$PWD.dbt/target/run_results.json" >dbt.results
+		diff -u dbt.results mr.results || { cat dbt.log; return 1; }
+	fi
+	status=$mr_status stderr=$mr_stderr
+}
+
+@test "modelrun build runs seeds, models, snapshots and each node's tests right after the node, in DAG order" {
+	project build
+	sql -f setup.sql
+	run --separate-stderr "$BIN/modelrun" build
+	assert_success
+	assert_output ""
+	# a test runs after its node and before the nodes built on it
+	line() { printf '%s\n' "$stderr" | grep -n -- "$1" | head -1 | cut -d: -f1; }
+	[ "$(line 'OK analytics.stg_orders ')" -lt "$(line 'PASS test unique_stg_orders_id ')" ]
+	[ "$(line 'PASS test unique_stg_orders_id ')" -lt "$(line 'OK analytics.orders_enriched ')" ]
+	[ "$(line 'PASS test unique_stg_orders_id ')" -lt "$(line 'OK analytics.orders_snap ')" ]
+	[ "$(line 'OK analytics.stg_customers ')" -lt "$(line 'PASS test relationships_stg_orders_customer_id__id__ref_stg_customers_ ')" ]
+	[ "$(line 'OK analytics.customer_totals ')" -lt "$(line 'PASS test totals_are_positive ')" ]
+	# a warning is reported, and fails nothing
+	assert_stderr_line --regexp '^modelrun: \[[0-9]+/17\] WARN 1 test accepted_values_stg_customers_tier__gold__silver \([0-9.]+ s\): Got 1 result, configured to warn if != 0$'
+	assert_stderr_line --regexp '^modelrun: done in [0-9.]+ s: 9 ok, 0 failed, 0 skipped$'
+	assert_stderr_line "modelrun: 8 tests: 7 passed, 1 warned, 0 failed, 0 errors, 0 skipped"
+	assert_equal "$(sql -c "select count(*) from analytics.orders_snap")" 3
+	assert_equal "$(jq -r '.args.which' target/run_results.json)" build
+	assert_equal "$(jq -r '.results[] | select(.unique_id == "test.build.accepted_values_stg_customers_tier__gold__silver.0a68e61dfb") | "\(.status) \(.failures) \(.message)"' target/run_results.json)" \
+		"warn 1 Got 1 result, configured to warn if != 0"
+	assert_equal "$(jq -r '.results[] | select(.unique_id == "test.build.unique_stg_orders_id.beb6e97f2f") | "\(.status) \(.failures) \(.message)"' target/run_results.json)" \
+		"pass 0 null"
+	assert_equal "$(results target/run_results.json | grep -c ' success$')" 9
+}
+
+@test "a failing unique test in modelrun build skips every node built from its model, and their tests, as dbt build does" {
+	project build
+	sql -f setup.sql -c "insert into app.orders (id, customer_id, amount) values (3, 2, 7)"
+	build_both build
+	[ "$status" -eq 1 ]
+	assert_stderr_line --regexp '^modelrun: \[[0-9]+/17\] FAIL 1 test unique_stg_orders_id \(\./models/schema\.yml:6, [0-9.]+ s\): Got 1 result, configured to fail if != 0$'
+	# dqcheck's failing rows follow
+	assert_stderr_line --regexp '^      3 \| 2$'
+	assert_stderr_line --regexp '^modelrun: \[[0-9]+/17\] SKIP analytics\.orders_enriched \(table\): depends on test unique_stg_orders_id, which failed$'
+	assert_stderr_line --regexp '^modelrun: \[[0-9]+/17\] SKIP test totals_are_positive: depends on test unique_stg_orders_id, which failed$'
+	assert_stderr_line "modelrun: 8 tests: 4 passed, 1 warned, 1 failed, 0 errors, 2 skipped"
+	assert_equal "$(grep ' skipped$' mr.results | cut -d' ' -f1 | tr '\n' ' ')" \
+		"model.build.big_orders model.build.customer_totals model.build.orders_enriched model.build.report snapshot.build.orders_snap test.build.not_null_customer_totals_customer_id.d8f7e34ada test.build.totals_are_positive "
+	# the model under test itself was built
+	assert_equal "$(sql -c "select count(*) from analytics.stg_orders")" 4
+	[ "$(sql -c "select count(*) from pg_class where relname = 'orders_enriched' and relnamespace = 'analytics'::regnamespace")" -eq 0 ]
+}
+
+@test "a failing test on two models skips only the nodes built from both, and a snapshot of one of them still runs, as dbt build does" {
+	project build
+	sql -f setup.sql -c "insert into app.orders (id, customer_id, amount) values (4, 9, 12)"
+	build_both build --threads 4
+	[ "$status" -eq 1 ]
+	assert_stderr_line --regexp '^modelrun: \[[0-9]+/17\] FAIL 1 test relationships_stg_orders_customer_id__id__ref_stg_customers_ '
+	assert_equal "$(grep ' skipped$' mr.results | cut -d' ' -f1 | tr '\n' ' ')" \
+		"model.build.customer_totals model.build.orders_enriched model.build.report test.build.not_null_customer_totals_customer_id.d8f7e34ada test.build.totals_are_positive "
+	grep -qx 'model.build.big_orders success' mr.results
+	grep -qx 'snapshot.build.orders_snap success' mr.results
+	assert_equal "$(sql -c "select count(*) from analytics.orders_snap")" 4
+}
+
+@test "a failing source test skips everything that reads the source; a model's error skips its tests" {
+	project build
+	sql -f setup.sql -c "insert into app.orders (id, customer_id, amount) values (null, 1, 1)"
+	build_both build
+	[ "$status" -eq 1 ]
+	assert_stderr_line --regexp '^modelrun: \[1/17\] FAIL 1 test source_not_null_app_orders_id '
+	assert_equal "$(grep -c ' skipped$' mr.results)" 11
+	grep -qx 'model.build.stg_customers success' mr.results
+	grep -qx 'model.build.independent success' mr.results
+	sql -c "delete from app.orders where id is null"
+	printf 'select nonsense from {{ ref("customers") }}\n' >models/stg_customers.sql
+	build_both build
+	[ "$status" -eq 1 ]
+	assert_stderr_line --regexp '^modelrun: \[[0-9]+/17\] SKIP test unique_stg_customers_id: depends on stg_customers, which failed$'
+	grep -qx 'model.build.stg_customers error' mr.results
+	grep -qx 'test.build.relationships_stg_orders_customer_id__id__ref_stg_customers_.c4293d696a skipped' mr.results
+}
+
+@test "modelrun build and test select as dbt does: graph operators, --exclude and resource_type" {
+	project build
+	sql -f setup.sql
+	build_both build
+	assert_success
+	build_both build -s 'stg_customers+' --exclude report
+	assert_success
+	assert_equal "$(wc -l <mr.results)" 8
+	grep -qx 'test.build.relationships_stg_orders_customer_id__id__ref_stg_customers_.c4293d696a pass' mr.results
+	! grep -q 'model.build.stg_orders ' mr.results
+	build_both build --exclude resource_type:test
+	assert_success
+	! grep -q '^test\.' mr.results
+	build_both build -s resource_type:seed
+	assert_success
+	assert_equal "$(cut -d' ' -f1 mr.results | tr '\n' ' ')" "seed.build.customers "
+	build_both test -s stg_orders
+	assert_success
+	assert_equal "$(cut -d' ' -f1 mr.results | tr '\n' ' ')" \
+		"test.build.not_null_stg_orders_id.8cf5724805 test.build.relationships_stg_orders_customer_id__id__ref_stg_customers_.c4293d696a test.build.unique_stg_orders_id.beb6e97f2f "
+}
+
+@test "modelrun test runs the data tests through dqcheck, builds nothing, and exits 1 on a failure but not on a warning" {
+	project build
+	sql -f setup.sql
+	"$BIN/modelrun" build -q
+	run --separate-stderr "$BIN/modelrun" test --threads 3
+	assert_success
+	assert_output ""
+	assert_stderr_line "modelrun: 8 tests: 7 passed, 1 warned, 0 failed, 0 errors, 0 skipped"
+	refute_stderr_line --partial " OK "
+	assert_equal "$(jq -r '.args.which' target/run_results.json)" test
+	assert_equal "$(jq -r '.results | length' target/run_results.json)" 8
+	# dbt's relations, for dbt test to read
+	[ ! -x "$DBT_REF" ] || dbt_in "$PWD" dbt_b build >/dev/null
+	sql -c "insert into app.orders (id, customer_id, amount) values (3, 2, 7)"
+	build_both test
+	[ "$status" -eq 1 ]
+	grep -qx 'test.build.unique_stg_orders_id.beb6e97f2f fail' mr.results
+	assert_stderr_line "modelrun: 8 tests: 6 passed, 1 warned, 1 failed, 0 errors, 0 skipped"
+	run --separate-stderr "$BIN/modelrun" test -s nothing_like_this
+	assert_success
+	assert_stderr_line "modelrun: nothing to do: no test selected"
+}
+
+@test "modelrun build reports a broken test declaration before building anything, naming file:line" {
+	project build
+	sql -f setup.sql
+	sed -i 's/arguments: {values: \[gold, silver\]}/arguments: {nope: 1}/' models/schema.yml
+	run --separate-stderr "$BIN/modelrun" build
+	assert_failure 3
+	[[ "$stderr" == *"models/schema.yml:"* ]] || { echo "$stderr"; false; }
+	refute_stderr_line --partial " OK "
+	[ "$(sql -c "select count(*) from pg_namespace where nspname = 'analytics'")" -eq 0 ]
+}
+
+@test "modelrun build fails with status 3 and says so when dqcheck is neither beside it nor in PATH" {
+	project build
+	sql -f setup.sql
+	mkdir solo
+	cp "$BIN/modelrun" solo/
+	PATH=/usr/bin:/bin run --separate-stderr solo/modelrun build
+	assert_failure 3
+	assert_stderr_line "modelrun: cannot run dqcheck (dqcheck runs the tests; it is looked for beside modelrun, then in PATH): No such file or directory"
+	refute_stderr_line --partial " OK "
+}
+
+@test "modelrun build runs the dqcheck beside it, with the password in its environment and never on its command line" {
+	project build
+	sql -f setup.sql
+	mkdir solo
+	cp "$BIN/modelrun" solo/
+	# a stand-in that records how it was called, lists one test and passes it
+	cat >solo/dqcheck <<-'EOF'
+	#!/bin/bash
+	here=$(dirname "$0")
+	printf '%s\n' "$*" >>"$here/args"
+	printf '%s\n' "${PGPASSWORD:-none}" >>"$here/passwords"
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--list) echo '{"tests": [{"name": "t1", "unique_id": "test.build.t1", "file": "x.yml", "line": 3, "severity": "error", "depends_on": ["model.build.stg_orders"]}]}' ;;
+		--json) echo '{"results": [{"name": "t1", "status": "pass", "failures": 0, "execution_time": 0.5}]}' >"$2" ;;
+		esac
+		shift
+	done
+	EOF
+	chmod +x solo/dqcheck
+	run --separate-stderr solo/modelrun build -d "host=$PGHOST port=$PGPORT dbname=$PGDATABASE password=Pa55word"
+	assert_success
+	assert_stderr_line "modelrun: [2/10] PASS test t1 (0.50 s)"
+	assert_equal "$(wc -l <solo/args)" 2
+	! grep -q Pa55word solo/args
+	grep -q -- "-d .*dbname='$PGDATABASE'" solo/args
+	grep -q -- '--no-lock' solo/args
+	# --list connects to nothing; the run of the test gets the password
+	assert_equal "$(tr '\n' ' ' <solo/passwords)" "none Pa55word "
+	assert_equal "$(jq -r '.results[] | select(.unique_id == "test.build.t1") | .status' target/run_results.json)" pass
 }

@@ -51,3 +51,22 @@ pg_stop() {
 	pg_as_owner "$ELT_PGBIN/pg_ctl" -D "$ELT_PGDIR/data" -m fast -w stop >/dev/null 2>&1 || true
 	rm -rf "$ELT_PGDIR"
 }
+
+# pg_dbt_profile NAME SCHEMA: a profiles.yml for dbt with profile NAME
+# pointing at the server pg_start started, target schema SCHEMA, on stdout.
+pg_dbt_profile() {
+	cat <<-EOF2
+	$1:
+	  target: dev
+	  outputs:
+	    dev:
+	      type: postgres
+	      host: "$PGHOST"
+	      port: $PGPORT
+	      user: "$PGUSER"
+	      password: ""
+	      dbname: "$PGDATABASE"
+	      schema: "$2"
+	      threads: 1
+	EOF2
+}

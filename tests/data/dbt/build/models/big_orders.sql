@@ -1,0 +1,1 @@
+select id, amount from {{ ref('stg_orders') }} where amount >= 10

@@ -1,0 +1,2 @@
+{{ config(materialized='table') }}
+select customer_id, sum(amount) as total from {{ ref('orders_enriched') }} group by customer_id

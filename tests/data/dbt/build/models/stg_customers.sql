@@ -1,0 +1,1 @@
+select id, name, tier from {{ ref('customers') }}

@@ -1,0 +1,1 @@
+select id, customer_id, amount, updated_at from {{ source('app', 'orders') }}
