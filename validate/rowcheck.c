@@ -969,10 +969,12 @@ static int reference_as_utf8(int fd, const char *name, const char *encoding)
 		die(EXIT_OPER, "%s: foreign key resource: %s", name, err);
 	/* Its keys would match nothing: better said than rejecting every row. */
 	struct decoder_guess g;
-	if (!encoding && decoder_guess(d, &g))
+	if (!encoding && decoder_guess(d, &g)) {
+		decoder_close(d);
 		die(EXIT_OPER, "%s:%llu: foreign key resource is not UTF-8; it looks like %s: describe it in a data "
 			       "package with its \"encoding\" and use --package",
 		    name, (unsigned long long)g.line, g.encoding);
+	}
 	int out = fd;
 	if (decoder_converts(d) || lseek(fd, 0, SEEK_SET) != 0)
 		out = decoded_copy(d, name);
