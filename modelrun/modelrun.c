@@ -6,6 +6,7 @@
  *   modelrun seed     load the seed CSV files into tables
  *   modelrun snapshot take the selected snapshots (snapshot.c)
  *   modelrun run-operation MACRO  run a macro for its effects (operation.c)
+ *   modelrun test     run the dbt unit tests (unittest.c)
  *   modelrun compile  write the compiled SQL under target/compiled/ (no database)
  *   modelrun ls       list the selected nodes
  *   modelrun graph    print the dependency graph as Graphviz DOT
@@ -40,7 +41,7 @@
 
 static void usage(FILE *to)
 {
-	fputs("usage: modelrun run|seed|snapshot|compile|ls|graph|deps|docs generate [--project-dir DIR]\n"
+	fputs("usage: modelrun run|seed|snapshot|test|compile|ls|graph|deps|docs generate [--project-dir DIR]\n"
 	      "                [--schema S] [-d CONNINFO] [-s SELECTOR]... [--exclude SELECTOR]...\n"
 	      "                [--threads N] [--vars YAML] [--full-refresh] [--no-wait]\n"
 	      "                [--profiles-dir DIR] [--profile NAME] [--target NAME]\n"
@@ -58,6 +59,8 @@ static void help(void)
 	      "  seed                     load the seed CSV files into tables\n"
 	      "  snapshot                 take the selected snapshots (dbt's SCD2 history tables)\n"
 	      "  run-operation MACRO      run a macro of macros/ for what it does (run_query, log)\n"
+	      "  test                     run the unit tests (unit_tests: in schema files); -s takes a\n"
+	      "                           test's name, a model (its tests) or test_type:unit\n"
 	      "  compile                  write compiled SQL under target/compiled/ (no database)\n"
 	      "  ls                       list the selected nodes, one per line\n"
 	      "  graph                    print the dependency graph as Graphviz DOT\n"
@@ -86,7 +89,8 @@ static void help(void)
 	      "  -v, --verbose            more detail on stderr\n"
 	      "  -h, --help               this help\n"
 	      "  -V, --version            version\n\n"
-	      "Exit status: 0 success, 1 a model, seed or snapshot failed (run-operation: the macro failed;\n"
+	      "Exit status: 0 success, 1 a model, seed or snapshot failed, a unit test failed or could not\n"
+	      "run (run-operation: the macro failed;\n"
 	      "deps: a package is missing), 2 usage error (run-operation: no such macro), 3 operational\n"
 	      "failure.\n",
 	      stdout);
@@ -875,7 +879,7 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (optind >= argc) {
-		log_error("a command is needed: run, seed, snapshot, run-operation, compile, ls, graph, deps or "
+		log_error("a command is needed: run, seed, snapshot, test, run-operation, compile, ls, graph, deps or "
 			  "docs generate");
 		usage(stderr);
 		return EXIT_USAGE;
@@ -905,13 +909,13 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	static const char *const commands[] = { "run", "seed", "snapshot", "run-operation", "compile", "ls", "graph",
-						"deps", "docs", NULL };
+	static const char *const commands[] = { "run", "seed", "snapshot", "test", "run-operation", "compile", "ls",
+						"graph", "deps", "docs", NULL };
 	for (const char *const *k = commands; *k; k++)
 		if (strcmp(*k, o->command) == 0)
 			return -1;
-	log_error("unknown command \"%s\" (run, seed, snapshot, run-operation, compile, ls, graph, deps or docs "
-		  "generate)", o->command);
+	log_error("unknown command \"%s\" (run, seed, snapshot, test, run-operation, compile, ls, graph, deps or "
+		  "docs generate)", o->command);
 	usage(stderr);
 	return EXIT_USAGE;
 }
@@ -995,6 +999,12 @@ static int run_command(const struct opts *o)
 	}
 	if (strcmp(o->command, "run-operation") == 0) {
 		int rc = mr_run_operation(&p, o->dbname, o->macro, o->args);
+		dbt_project_free(&p);
+		return rc;
+	}
+	if (strcmp(o->command, "test") == 0) {
+		struct mr_unit_opts uo = { o->dbname, o->select, o->nselect, o->exclude, o->nexclude };
+		int rc = mr_unit_tests(&p, &uo);
 		dbt_project_free(&p);
 		return rc;
 	}
