@@ -1558,6 +1558,8 @@ int dbtp_host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, s
 		tmpl_fail(r, c->line, "var('%s') is not set (give it with --vars or in dbt_project.yml)", c->args[0].s);
 		return -1;
 	}
+	if (strcmp(c->name, "env_var") == 0) /* a model's, as dbt_project.yml's */
+		return dbt_env_var(r, c, false, out);
 	if (strcmp(c->name, "is_incremental") == 0) {
 		if (!want_args(r, c, 0, 0))
 			return -1;

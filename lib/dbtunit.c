@@ -53,19 +53,41 @@ static void add_cell(struct dbt_ut_row *row, const char *column, const char *val
 	PUSH(row->cells, row->ncells, c);
 }
 
-/* A dict row's value: null, a number or boolean written as it is (a
- * boolean as Python prints it), or a string. */
+/* Whether an integer is written as Python prints it: decimal digits,
+ * no leading zero or '+', no '_' (not hex nor octal, which YAML 1.1
+ * reads as their value). Such digits are kept exactly, however long. */
+static bool plain_decimal(const char *s)
+{
+	if (*s == '-')
+		s++;
+	size_t n = strspn(s, "0123456789");
+	return n && !s[n] && (s[0] != '0' || n == 1);
+}
+
+/* A dict row's value: null, a string, or a number or boolean written
+ * into the SQL as Python prints it, since dbt writes it so: 5.00 becomes
+ * 5.0 (and then compares unequal to a numeric 5.00, in dbt too). */
 static int dict_cell(struct dbt_ut_row *row, const char *column, yaml_node_t *v)
 {
 	if (!ydoc_is_scalar(v))
 		return -1;
 	bool b;
 	double num;
+	char text[64];
 	switch (ydoc_yaml11(v, &b, &num)) {
 	case YK_NULL: add_cell(row, column, NULL, false); break;
 	case YK_BOOL: add_cell(row, column, b ? "True" : "False", true); break;
 	case YK_INT:
-	case YK_FLOAT: add_cell(row, column, ydoc_str(v), true); break;
+		if (plain_decimal(ydoc_str(v)))
+			snprintf(text, sizeof text, "%s", ydoc_str(v));
+		else
+			snprintf(text, sizeof text, "%.0f", num);
+		add_cell(row, column, text, true);
+		break;
+	case YK_FLOAT:
+		tmpl_float_repr(text, sizeof text, num);
+		add_cell(row, column, text, true);
+		break;
 	default: add_cell(row, column, ydoc_str(v), false);
 	}
 	return 0;

@@ -509,6 +509,15 @@ static enum ut_status run_one(struct ut_run *x)
 	}
 	if (check_macro_overrides(x))
 		return UT_ERROR;
+	bool b;
+	double num;
+	yaml_node_t *inc = u->macros ? ydoc_get(u->doc, u->macros, "is_incremental") : NULL;
+	if (n->cfg.materialized == MAT_INCREMENTAL && (!inc || ydoc_yaml11(inc, &b, &num) != YK_BOOL)) {
+		/* dbt refuses it when it parses the project */
+		mr_message(&x->r, "Boolean override for 'is_incremental' must be provided for unit test '%s' in model '%s'",
+			   u->name, n->name);
+		return UT_ERROR;
+	}
 	PGresult *begin = mr_exec(x->conn, &x->r, "starting a transaction", "begin", 0, NULL);
 	if (!begin)
 		return UT_ERROR;
