@@ -2300,9 +2300,13 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 			goto out;
 		if ((v = ydoc_get(d, root, "snapshots")) && load_node_entries(p, d, v, DBT_SNAPSHOT, err, errlen))
 			goto out;
-		/* unit tests of the root project only: a package's are its own
-		 * (dbt runs them in the package's own project) */
-		if (y.root[i] && (v = ydoc_get(d, root, "unit_tests")) && dbtu_load(p, d, v, err, errlen))
+	}
+	/* unit tests, once every source is declared; the root project's only:
+	 * a package's are its own (dbt runs them in the package's project) */
+	for (size_t i = 0; i < y.n; i++) {
+		yaml_node_t *v, *root = ydoc_root(ydocs[i]);
+		if (y.root[i] && root && (v = ydoc_get(ydocs[i], root, "unit_tests")) &&
+		    dbtu_load(p, ydocs[i], v, err, errlen))
 			goto out;
 	}
 	/* model and snapshot files: template, static deps, parse-time render
