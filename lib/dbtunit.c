@@ -13,6 +13,7 @@
  * in its error and is reported as an ERROR when selected: a unit test is
  * never left out in silence. Running them is modelrun's (unittest.c). */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,13 +39,17 @@ static char *lower_dup(const char *s)
 }
 
 /* Records the first reason a test cannot run. */
-static void ut_fail(struct dbt_unit_test *u, size_t line, const char *fmt, const char *a, const char *b)
+static void ut_fail(struct dbt_unit_test *u, size_t line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void ut_fail(struct dbt_unit_test *u, size_t line, const char *fmt, ...)
 {
 	if (u->error)
 		return;
-	char msg[1024];
-	snprintf(msg, sizeof msg, fmt, a, b ? b : "");
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
 	u->error = xasprintf("%s:%zu: unit test '%s': %s", u->file, line, u->name, msg);
+	free(msg);
 }
 
 static void add_cell(struct dbt_ut_row *row, const char *column, const char *value, bool literal)
@@ -96,21 +101,21 @@ static int dict_cell(struct dbt_ut_row *row, const char *column, yaml_node_t *v)
 static int dict_rows(struct dbt_unit_test *u, struct dbt_ut_fixture *f, struct ydoc *d, yaml_node_t *rows)
 {
 	if (!ydoc_is_seq(rows)) {
-		ut_fail(u, ydoc_line(rows), "the rows of format %s must be a list of mappings", "dict", NULL);
+		ut_fail(u, ydoc_line(rows), "the rows of format dict must be a list of mappings");
 		return -1;
 	}
 	for (size_t i = 0; i < ydoc_len(rows); i++) {
 		yaml_node_t *m = ydoc_item(d, rows, i);
 		if (!ydoc_is_map(m)) {
-			ut_fail(u, ydoc_line(m), "a row of format %s must be a mapping", "dict", NULL);
+			ut_fail(u, ydoc_line(m), "a row of format dict must be a mapping");
 			return -1;
 		}
 		struct dbt_ut_row row = { 0 };
 		for (size_t k = 0; k < ydoc_len(m); k++) {
 			const char *col = ydoc_str(ydoc_key(d, m, k));
 			if (!col || dict_cell(&row, col, ydoc_value(d, m, k))) {
-				ut_fail(u, ydoc_line(ydoc_value(d, m, k)), "column '%s': a value must be a scalar%s",
-					col ? col : "?", NULL);
+				ut_fail(u, ydoc_line(ydoc_value(d, m, k)), "column '%s': a value must be a scalar",
+					col ? col : "?");
 				PUSH(f->rows, f->nrows, row);
 				return -1;
 			}
@@ -209,7 +214,7 @@ static int seed_rows(struct dbt_project *p, struct dbt_unit_test *u, struct dbt_
 {
 	const struct dbt_node *n = f->kind == DBT_UT_REF ? &p->nodes[f->target] : NULL;
 	if (!n || n->kind != DBT_SEED) {
-		ut_fail(u, f->line, "the input %s has no rows%s", f->input ? f->input : "expect", NULL);
+		ut_fail(u, f->line, "the input %s has no rows", f->input ? f->input : "expect");
 		return -1;
 	}
 	struct buf b = { 0 };
@@ -254,7 +259,7 @@ static int read_rows(struct dbt_project *p, struct dbt_unit_test *u, struct dbt_
 	else if (strcmp(fmt, "sql") == 0)
 		f->format = DBT_UT_SQL;
 	else {
-		ut_fail(u, f->line, "format '%s' is not one of dict, csv, sql%s", fmt, NULL);
+		ut_fail(u, f->line, "format '%s' is not one of dict, csv, sql", fmt);
 		return -1;
 	}
 	yaml_node_t *rows = ydoc_get(d, m, "rows");
@@ -263,7 +268,7 @@ static int read_rows(struct dbt_project *p, struct dbt_unit_test *u, struct dbt_
 		rows = NULL;
 	if (f->format == DBT_UT_DICT) {
 		if (!rows && fixture) {
-			ut_fail(u, f->line, "a fixture file is for format csv or sql, not %s%s", "dict", NULL);
+			ut_fail(u, f->line, "a fixture file is for format csv or sql, not dict");
 			return -1;
 		}
 		int rc = rows ? dict_rows(u, f, d, rows) : seed_rows(p, u, f);
@@ -275,10 +280,10 @@ static int read_rows(struct dbt_project *p, struct dbt_unit_test *u, struct dbt_
 	if (rows && ydoc_is_scalar(rows))
 		text = xstrdup(ydoc_str(rows));
 	else if (rows) {
-		ut_fail(u, ydoc_line(rows), "the rows of format %s must be a string%s", format_names[f->format], NULL);
+		ut_fail(u, ydoc_line(rows), "the rows of format %s must be a string", format_names[f->format]);
 		return -1;
 	} else if (!fixture) {
-		ut_fail(u, f->line, "format %s needs rows or a fixture%s", format_names[f->format], NULL);
+		ut_fail(u, f->line, "format %s needs rows or a fixture", format_names[f->format]);
 		return -1;
 	} else if (read_fixture(p, u, f->line, fixture, format_names[f->format], &text)) {
 		return -1;
@@ -337,26 +342,16 @@ static int read_input(struct dbt_project *p, struct dbt_unit_test *u, struct dbt
 	else if (rest && source)
 		rest = NULL;
 	if (!rest || strncmp(rest, ")", 1) != 0 || dbt_sql_start(rest + 1)[0]) {
-		ut_fail(u, f->line, "input %s is not ref('model'), source('source', 'table') or this%s", f->input,
-			NULL);
+		ut_fail(u, f->line, "input %s is not ref('model'), source('source', 'table') or this", f->input);
 		return -1;
 	}
-	if (source) {
-		long idx = dbt_find_source(p, a, b);
-		if (idx < 0) {
-			ut_fail(u, f->line, "input %s: no such source is declared%s", f->input, NULL);
-			return -1;
-		}
-		f->kind = DBT_UT_SOURCE;
-		f->target = (size_t)idx;
-		return 0;
-	}
-	long idx = b[0] ? dbt_find_in(p, a, b) : dbt_find(p, a);
+	long idx = source ? dbt_find_source(p, a, b) : b[0] ? dbt_find_in(p, a, b) : dbt_find(p, a);
 	if (idx < 0) {
-		ut_fail(u, f->line, "input %s was not found in the project%s", f->input, NULL);
+		ut_fail(u, f->line, "input %s: %s", f->input,
+			source ? "no such source is declared" : "no such model, seed or snapshot in the project");
 		return -1;
 	}
-	f->kind = DBT_UT_REF;
+	f->kind = source ? DBT_UT_SOURCE : DBT_UT_REF;
 	f->target = (size_t)idx;
 	return 0;
 }
@@ -373,14 +368,14 @@ static void read_config(struct dbt_unit_test *u, struct ydoc *d, yaml_node_t *cf
 			if (ydoc_yaml11(v, &b, &num) == YK_BOOL)
 				u->enabled = b;
 			else
-				ut_fail(u, ydoc_line(v), "config enabled must be true or false%s%s", "", NULL);
+				ut_fail(u, ydoc_line(v), "config enabled must be true or false");
 		} else if (k && strcmp(k, "tags") == 0) {
 			if (ydoc_is_scalar(v))
 				PUSH(u->tags, u->ntags, xstrdup(ydoc_str(v)));
 			for (size_t t = 0; ydoc_is_seq(v) && t < ydoc_len(v); t++)
 				PUSH(u->tags, u->ntags, xstrdup(ydoc_str(ydoc_item(d, v, t))));
 		} else if (k && strcmp(k, "meta") != 0) {
-			ut_fail(u, ydoc_line(v), "config %s is not supported by modelrun for unit tests%s", k, NULL);
+			ut_fail(u, ydoc_line(v), "config %s is not supported by modelrun for unit tests", k);
 		}
 	}
 }
@@ -390,7 +385,7 @@ static void read_overrides(struct dbt_unit_test *u, struct ydoc *d, yaml_node_t 
 	if (!o)
 		return;
 	if (!ydoc_is_map(o)) {
-		ut_fail(u, ydoc_line(o), "overrides must be a mapping%s%s", "", NULL);
+		ut_fail(u, ydoc_line(o), "overrides must be a mapping");
 		return;
 	}
 	u->doc = d;
@@ -400,9 +395,9 @@ static void read_overrides(struct dbt_unit_test *u, struct ydoc *d, yaml_node_t 
 		yaml_node_t **slot = !k ? NULL : strcmp(k, "macros") == 0 ? &u->macros : strcmp(k, "vars") == 0 ? &u->vars :
 				     strcmp(k, "env_vars") == 0 ? &u->env_vars : NULL;
 		if (!slot)
-			ut_fail(u, ydoc_line(v), "overrides: '%s' is not macros, vars or env_vars%s", k ? k : "?", NULL);
+			ut_fail(u, ydoc_line(v), "overrides: '%s' is not macros, vars or env_vars", k ? k : "?");
 		else if (!ydoc_is_map(v))
-			ut_fail(u, ydoc_line(v), "overrides: %s must be a mapping%s", k, NULL);
+			ut_fail(u, ydoc_line(v), "overrides: %s must be a mapping", k);
 		else
 			*slot = v;
 	}
@@ -414,17 +409,17 @@ static void read_test(struct dbt_project *p, struct dbt_unit_test *u, struct ydo
 	u->description = desc ? xstrdup(desc) : NULL;
 	u->node = u->model ? dbt_find(p, u->model) : -1;
 	if (!u->model)
-		ut_fail(u, u->line, "it needs a model%s%s", "", NULL);
+		ut_fail(u, u->line, "it needs a model");
 	else if (u->node < 0 || p->nodes[u->node].kind != DBT_MODEL)
-		ut_fail(u, u->line, "there is no model called '%s'%s", u->model, NULL);
+		ut_fail(u, u->line, "there is no model called '%s'", u->model);
 	if (ydoc_get(d, m, "versions"))
 		ut_fail(u, ydoc_line(ydoc_get(d, m, "versions")),
-			"versions: modelrun runs no versioned models%s%s", "", NULL);
+			"versions: modelrun runs no versioned models");
 	read_config(u, d, ydoc_get(d, m, "config"));
 	read_overrides(u, d, ydoc_get(d, m, "overrides"));
 	yaml_node_t *given = ydoc_get(d, m, "given"), *expect = ydoc_get(d, m, "expect");
 	if (!given || !ydoc_is_seq(given))
-		ut_fail(u, u->line, "'given' must be a list of inputs%s%s", "", NULL);
+		ut_fail(u, u->line, "'given' must be a list of inputs");
 	for (size_t i = 0; given && ydoc_is_seq(given) && i < ydoc_len(given); i++) {
 		yaml_node_t *g = ydoc_item(d, given, i);
 		struct dbt_ut_fixture f = { .line = ydoc_line(g) };
@@ -433,13 +428,13 @@ static void read_test(struct dbt_project *p, struct dbt_unit_test *u, struct ydo
 		PUSH(u->given, u->ngiven, f);
 		struct dbt_ut_fixture *fp = &u->given[u->ngiven - 1];
 		if (!input)
-			ut_fail(u, fp->line, "a given entry needs an input%s%s", "", NULL);
+			ut_fail(u, fp->line, "a given entry needs an input");
 		else if (u->node >= 0 && read_input(p, u, fp) == 0)
 			read_rows(p, u, fp, d, g);
 	}
 	u->expect.line = expect ? ydoc_line(expect) : u->line;
 	if (!expect || !ydoc_is_map(expect))
-		ut_fail(u, u->line, "'expect' must be a mapping with rows%s%s", "", NULL);
+		ut_fail(u, u->line, "'expect' must be a mapping with rows");
 	else
 		read_rows(p, u, &u->expect, d, expect);
 }
