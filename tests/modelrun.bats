@@ -2577,6 +2577,14 @@ unit_project() {
 	sql -f setup.sql
 }
 
+# unit_built: the project with its seed and models built, as unit tests
+# need their inputs' relations.
+unit_built() {
+	unit_project
+	"$BIN/modelrun" seed -q
+	"$BIN/modelrun" run -q
+}
+
 # mr_verdicts: "VERDICT model::test" from modelrun test's stderr (stdin), sorted.
 mr_verdicts() {
 	sed -n 's/^modelrun: \[[0-9]*\/[0-9]*\] \([A-Z]*\) \([^ ]*\) .*/\1 \2/p' | sort
@@ -2588,8 +2596,7 @@ dbt_verdicts() {
 }
 
 @test "modelrun test runs a unit test's given rows through its model: a pass, and a failure with a table of the rows that differ" {
-	unit_project
-	"$BIN/modelrun" run -q
+	unit_built
 	run --separate-stderr "$BIN/modelrun" test -s totals_per_customer -s totals_wrong_sum
 	assert_failure 1
 	assert_output ""
@@ -2621,8 +2628,7 @@ dbt_verdicts() {
 }
 
 @test "a unit test's overrides reach its model: is_incremental() with this given, var() and env_var() over the environment" {
-	unit_project
-	"$BIN/modelrun" run -q
+	unit_built
 	run "$BIN/modelrun" test -s fct_orders
 	assert_success
 	assert_line --regexp '^modelrun: \[[12]/2\] PASS fct_orders::increment_takes_new_days '
@@ -2637,12 +2643,11 @@ dbt_verdicts() {
 }
 
 @test "modelrun test selects unit tests by name, by model, by test_type:unit, by intersection, and leaves out --exclude" {
-	unit_project
-	"$BIN/modelrun" run -q
+	unit_built
 	run --separate-stderr "$BIN/modelrun" test -s stg_orders
 	assert_equal "$(mr_verdicts <<<"$stderr")" "$(printf 'FAIL stg_orders::staging_keeps_duplicates\nPASS stg_orders::staging_lowers_names')"
 	run --separate-stderr "$BIN/modelrun" test -s test_type:unit
-	assert_equal "$(mr_verdicts <<<"$stderr" | wc -l)" 9
+	assert_equal "$(mr_verdicts <<<"$stderr" | wc -l)" 11
 	run --separate-stderr "$BIN/modelrun" test -s 'customer_totals,test_type:unit' --exclude totals_wrong_sum --exclude totals_float_literal
 	assert_success
 	assert_equal "$(mr_verdicts <<<"$stderr")" "$(printf 'PASS customer_totals::totals_from_fixtures\nPASS customer_totals::totals_per_customer')"
@@ -2663,6 +2668,7 @@ dbt_verdicts() {
 	assert_failure 1
 	assert_stderr_line --regexp '^modelrun: \[1/2\] ERROR customer_totals::totals_per_customer \([0-9.]+ s\): Not able to get columns for unit test '"'stg_orders'"' from relation "analytics"."stg_orders" because the relation doesn'"'"'t exist$'
 	assert_stderr_line --regexp '^modelrun: \[2/2\] PASS stg_orders::staging_lowers_names '
+	"$BIN/modelrun" seed -q
 	"$BIN/modelrun" run -q
 	cat >models/broken.yml <<-'EOF'
 	unit_tests:
@@ -2707,7 +2713,7 @@ dbt_verdicts() {
 	    expect:
 	      rows: [{id: 1}]
 	EOF
-	run --separate-stderr "$BIN/modelrun" test --exclude 'fct_orders customer_totals big_spenders' --exclude staging_lowers_names --exclude staging_keeps_duplicates -s test_type:unit
+	run --separate-stderr "$BIN/modelrun" test --exclude 'fct_orders customer_totals big_spenders order_counts' --exclude staging_lowers_names --exclude staging_keeps_duplicates -s test_type:unit
 	assert_failure 1
 	assert_stderr_line --regexp "^modelrun: \[1/4\] ERROR stg_orders::unknown_column \([0-9.]+ s\): Invalid column name: 'nope' in unit test fixture for 'orders'. Accepted columns for 'orders' are: \['id', 'customer', 'amount', 'ordered_at'\]$"
 	assert_stderr_line --regexp "^modelrun: \[2/4\] ERROR stg_orders::bad_format \([0-9.]+ s\): \./models/broken.yml:12: unit test 'bad_format': format 'parquet' is not one of dict, csv, sql$"
@@ -2722,13 +2728,13 @@ dbt_verdicts() {
 
 @test "modelrun test gives every unit test the verdict dbt test --select test_type:unit gives it" {
 	need_dbt
-	unit_project
-	"$BIN/modelrun" run -q
+	unit_built
 	run --separate-stderr "$BIN/modelrun" test
 	assert_failure 1
 	local mr
 	mr=$(mr_verdicts <<<"$stderr")
-	assert_equal "$(wc -l <<<"$mr")" 9
+	assert_equal "$(wc -l <<<"$mr")" 11
+	dbt_in "$PWD" dbt_s seed >/dev/null
 	dbt_in "$PWD" dbt_s run >/dev/null
 	run dbt_in "$PWD" dbt_s test --select test_type:unit
 	assert_failure 1

@@ -398,7 +398,7 @@ static void unit_tests_are_read_as_dbt_reads_them(void)
 	struct dbt_project p;
 	struct dbt_options o = { .dir = "tests/data/dbt/unit" };
 	CHECK(dbt_project_load(&p, &o, err, sizeof err) == 0);
-	CHECK(p.nunit_tests == 9);
+	CHECK(p.nunit_tests == 11);
 	/* fixture files are not singular tests */
 	CHECK(p.nsingular == 0);
 	const struct dbt_unit_test *csv = unit_test(&p, "totals_wrong_sum");
