@@ -10,8 +10,9 @@
  * test (*.sql under the test paths), snapshot (each {% snapshot name %}
  * ... {% endsnapshot %} block of a *.sql under the snapshot paths, and
  * each `snapshots:` entry with a `relation:` in a schema file, dbt 1.9's
- * YAML snapshots), parses each model's template and works
- * out its configuration and dependencies:
+ * YAML snapshots) and unit test (the root project's `unit_tests:`
+ * entries, read by dbtunit.c, run by modelrun test), parses each model's
+ * template and works out its configuration and dependencies:
  *
  *   - config precedence, lowest first: dbt_project.yml folder defaults,
  *     the `config:` block of the model's schema.yml entry, config() in the

@@ -576,8 +576,10 @@ int mr_unit_tests(const struct dbt_project *p, const struct mr_unit_opts *o)
 	size_t total = 0;
 	for (size_t t = 0; t < p->nunit_tests; t++) {
 		const struct dbt_unit_test *u = &p->unit_tests[t];
-		if (chosen[t] && !u->enabled)
+		if (chosen[t] && !u->enabled) {
+			log_debug("unit test %s left out: enabled is false", u->name);
 			chosen[t] = false;
+		}
 		if (chosen[t] && u->node >= 0 && !p->nodes[u->node].cfg.enabled) {
 			/* as in dbt, a disabled model's unit tests are disabled too */
 			log_info("unit test %s left out: its model %s is disabled", u->name, u->model);
