@@ -61,7 +61,8 @@ static bool is_unit_type(const char *crit, bool *match)
 
 /* The unit tests one criterion (no commas, no spaces) picks: test_type:,
  * a unit test's name, or any node selector, which picks the tests of the
- * models it selects. Returns 0, or -1 with err. */
+ * models it selects (and for tag:, the tests of that tag). Returns 0, or
+ * -1 with err. */
 static int pick_criterion(const struct dbt_project *p, const char *crit, bool *out, char *err, size_t errlen)
 {
 	bool all;
@@ -77,8 +78,13 @@ static int pick_criterion(const struct dbt_project *p, const char *crit, bool *o
 		return 0;
 	bool *nodes = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *nodes);
 	int rc = dbt_select(p, &crit, 1, NULL, 0, nodes, err, errlen);
-	for (size_t t = 0; rc == 0 && t < p->nunit_tests; t++)
-		out[t] = p->unit_tests[t].node >= 0 && nodes[p->unit_tests[t].node];
+	for (size_t t = 0; rc == 0 && t < p->nunit_tests; t++) {
+		const struct dbt_unit_test *u = &p->unit_tests[t];
+		out[t] = u->node >= 0 && nodes[u->node];
+		/* tag:x also picks a test of that tag, as dbt's does */
+		for (size_t k = 0; strncmp(crit, "tag:", 4) == 0 && k < u->ntags; k++)
+			out[t] |= strcmp(u->tags[k], crit + 4) == 0;
+	}
 	free(nodes);
 	return rc;
 }

@@ -2651,6 +2651,9 @@ dbt_verdicts() {
 	run --separate-stderr "$BIN/modelrun" test -s 'customer_totals,test_type:unit' --exclude totals_wrong_sum --exclude totals_float_literal
 	assert_success
 	assert_equal "$(mr_verdicts <<<"$stderr")" "$(printf 'PASS customer_totals::totals_from_fixtures\nPASS customer_totals::totals_per_customer')"
+	# a tag of the test itself (checked with dbt ls: only this test)
+	run --separate-stderr "$BIN/modelrun" test -s tag:wrong
+	assert_equal "$(mr_verdicts <<<"$stderr")" "FAIL customer_totals::totals_wrong_sum"
 	run --separate-stderr "$BIN/modelrun" test -s test_type:data
 	assert_success
 	assert_equal "$stderr" "modelrun: no unit tests selected"
