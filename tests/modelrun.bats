@@ -84,7 +84,8 @@ same_relation() {
 @test "modelrun --help prints the usage and exits 0; --version names it" {
 	run --separate-stderr "$BIN/modelrun" --help
 	assert_success
-	assert_line --index 0 --partial "usage: modelrun run|seed|snapshot|compile|ls|graph"
+	assert_line --index 0 --partial "usage: modelrun run|seed|snapshot|test|compile|ls|graph"
+	assert_line --regexp "^  test +run the unit tests"
 	run "$BIN/modelrun" --version
 	assert_success
 	assert_output "modelrun 0.1.0"
@@ -96,10 +97,10 @@ same_relation() {
 	assert_output ""
 	assert_equal "$(printf '%s\n' "$stderr" | head -1)" "modelrun: unknown option '--bogus'"
 	assert_equal "$(printf '%s\n' "$stderr" | sed -n 2p)" \
-		"usage: modelrun run|seed|snapshot|compile|ls|graph|deps|docs generate [--project-dir DIR]"
+		"usage: modelrun run|seed|snapshot|test|compile|ls|graph|deps|docs generate [--project-dir DIR]"
 	run --separate-stderr "$BIN/modelrun"
 	assert_failure 2
-	assert_equal "$(printf '%s\n' "$stderr" | head -1)" "modelrun: a command is needed: run, seed, snapshot, run-operation, compile, ls, graph, deps or docs generate"
+	assert_equal "$(printf '%s\n' "$stderr" | head -1)" "modelrun: a command is needed: run, seed, snapshot, test, run-operation, compile, ls, graph, deps or docs generate"
 	run --separate-stderr "$BIN/modelrun" run --threads 0
 	assert_failure 2
 	assert_equal "$stderr" "modelrun: --threads: 0 is out of range (1 to 64)"
