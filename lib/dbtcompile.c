@@ -71,6 +71,24 @@ static bool word_at(const char *s, const char *w)
 	return strncasecmp(s, w, n) == 0 && !(isalnum((unsigned char)s[n]) || s[n] == '_');
 }
 
+char *dbt_with_ctes(const char *sql, const char *ctes)
+{
+	const char *tok = dbt_sql_start(sql);
+	int prefix = (int)(tok - sql);
+	size_t end = strlen(sql);
+	while (end && (sql[end - 1] == ';' || isspace((unsigned char)sql[end - 1])))
+		end--;
+	if (!word_at(tok, "with"))
+		return xasprintf("%.*swith %s\n%.*s", prefix, sql, ctes, (int)(sql + end > tok ? sql + end - tok : 0), tok);
+	/* join the query's own CTEs */
+	const char *rest = dbt_sql_start(tok + 4);
+	bool recursive = word_at(rest, "recursive");
+	if (recursive)
+		rest = dbt_sql_start(rest + 9);
+	return xasprintf("%.*swith %s%s,\n%.*s", prefix, sql, recursive ? "recursive " : "", ctes,
+			 (int)(sql + end > rest ? sql + end - rest : 0), rest);
+}
+
 /* Renders every ephemeral e->want names (and those they want in turn)
  * and puts them as CTEs ahead of *sql, which it replaces. */
 static int inline_ephemerals(const struct dbt_project *p, struct eph *e, char **sql, char *err, size_t errlen)
@@ -110,18 +128,7 @@ static int inline_ephemerals(const struct dbt_project *p, struct eph *e, char **
 		if (cte[i])
 			w += sprintf(w, "%s__dbt__cte__%s as (\n%s\n)", w == ctes ? "" : ", ", p->nodes[i].name, cte[i]);
 	}
-	const char *tok = dbt_sql_start(*sql);
-	size_t prefix = (size_t)(tok - *sql);
-	char *out = xmalloc(total + strlen(ctes) + 32);
-	if (word_at(tok, "with")) { /* join the query's own CTEs */
-		const char *rest = dbt_sql_start(tok + 4);
-		bool recursive = word_at(rest, "recursive");
-		if (recursive)
-			rest = dbt_sql_start(rest + 9);
-		sprintf(out, "%.*swith %s%s,\n%s", (int)prefix, *sql, recursive ? "recursive " : "", ctes, rest);
-	} else {
-		sprintf(out, "%.*swith %s\n%s", (int)prefix, *sql, ctes, tok);
-	}
+	char *out = dbt_with_ctes(*sql, ctes);
 	free(ctes);
 	free(*sql);
 	*sql = out;

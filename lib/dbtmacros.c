@@ -21,7 +21,7 @@
 extern const char *const dbt_builtins_files[]; /* name, text, ..., NULL */
 
 const char *const dbt_host_functions[] = {
-	"ref", "source", "config", "var", "is_incremental", "adapter.dispatch", "adapter.quote",
+	"ref", "source", "config", "var", "env_var", "is_incremental", "adapter.dispatch", "adapter.quote",
 	"exceptions.raise_compiler_error", "exceptions.warn", "log", "statement", "load_result", "run_query",
 	"adapter.get_columns_in_relation", "set", "print", "modules.datetime.date", "modules.datetime.datetime", "modules.pytz.timezone", NULL,
 };

@@ -112,7 +112,7 @@ static bool has_suffix(const char *s, const char *suf)
 
 /* Every regular file under dir (relative paths from the project dir,
  * sorted), descending into subdirectories. A missing dir is no error. */
-static void walk_dir(const char *projdir, const char *rel, char ***out, size_t *n)
+void dbtp_walk_dir(const char *projdir, const char *rel, char ***out, size_t *n)
 {
 	char *full = xasprintf("%s/%s", projdir, rel);
 	DIR *d = opendir(full);
@@ -144,7 +144,7 @@ static void walk_dir(const char *projdir, const char *rel, char ***out, size_t *
 			free(f);
 		}
 		if (type == 'd') {
-			walk_dir(projdir, r, out, n);
+			dbtp_walk_dir(projdir, r, out, n);
 			free(r);
 		} else {
 			PUSH(*out, *n, r);
@@ -1158,7 +1158,7 @@ static void scan_nodes(struct dbt_project *p, const struct origin *o, char **mod
 		for (size_t k = 0; k < npaths; k++) {
 			char **files = NULL;
 			size_t nf = 0;
-			walk_dir(o->dir, paths[k], &files, &nf);
+			dbtp_walk_dir(o->dir, paths[k], &files, &nf);
 			for (size_t i = 0; i < nf; i++) {
 				if (has_suffix(files[i], seeds ? ".csv" : ".sql"))
 					add_node(p, o, seeds ? DBT_SEED : DBT_MODEL, paths[k], files[i],
@@ -1467,6 +1467,11 @@ int dbtp_host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, s
 	struct host_state *h = ud;
 	struct dbt_project *p = h->p;
 	struct dbt_node *n = h->node == NO_NODE ? NULL : &p->nodes[h->node];
+	if (h->opts && h->opts->unit && !h->parsing) {
+		int rc = dbtu_call(p, h->opts, r, c, out);
+		if (rc != 1)
+			return rc;
+	}
 	if (strcmp(c->name, "ref") == 0) {
 		if (!want_args(r, c, 1, 2) || !ref_unversioned(r, c))
 			return -1;
@@ -1553,6 +1558,8 @@ int dbtp_host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, s
 		tmpl_fail(r, c->line, "var('%s') is not set (give it with --vars or in dbt_project.yml)", c->args[0].s);
 		return -1;
 	}
+	if (strcmp(c->name, "env_var") == 0) /* a model's, as dbt_project.yml's */
+		return dbt_env_var(r, c, false, out);
 	if (strcmp(c->name, "is_incremental") == 0) {
 		if (!want_args(r, c, 0, 0))
 			return -1;
@@ -1623,6 +1630,8 @@ int dbtp_host_global(void *ud, struct tmpl_render *r, const char *name, int line
 		struct dbt_ctx x = ctx_of(h);
 		return dbt_ctx_global(&x, r, name, line, out);
 	}
+	if (h->opts && h->opts->unit && !h->parsing && dbtu_this(h->opts, r, out) == 0)
+		return 0;
 	const struct dbt_node *n = &h->p->nodes[h->node];
 	if (!n->relation) /* parse time: relation names come later */
 		*out = dbtp_relation_value(r, n->name, h->p->target_schema, n->name);
@@ -2203,7 +2212,7 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 	for (size_t k = 0; k < p->nsnapshot_paths; k++) {
 		char **files = NULL;
 		size_t nf = 0;
-		walk_dir(p->dir, p->snapshot_paths[k], &files, &nf);
+		dbtp_walk_dir(p->dir, p->snapshot_paths[k], &files, &nf);
 		for (size_t i = 0; i < nf; i++) {
 			if (has_suffix(files[i], ".sql")) {
 				if (scan_snapshot_file(p, &root, p->snapshot_paths[k], files[i], err, errlen)) {
@@ -2219,14 +2228,15 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 	for (size_t k = 0; k < p->ntest_paths; k++) {
 		char **files = NULL;
 		size_t nf = 0;
-		walk_dir(p->dir, p->test_paths[k], &files, &nf);
+		dbtp_walk_dir(p->dir, p->test_paths[k], &files, &nf);
 		size_t bl = strlen(p->test_paths[k]);
 		for (size_t i = 0; i < nf; i++) {
 			/* generic/ holds the definitions of custom generic tests,
-			 * which are not tests themselves */
+			 * and fixtures/ unit tests' rows: neither are tests */
 			const char *under = strncmp(files[i], p->test_paths[k], bl) == 0 && files[i][bl] == '/' ?
 						    files[i] + bl + 1 : files[i];
-			if (has_suffix(files[i], ".sql") && strncmp(under, "generic/", 8) != 0)
+			if (has_suffix(files[i], ".sql") && strncmp(under, "generic/", 8) != 0 &&
+			    strncmp(under, "fixtures/", 9) != 0)
 				PUSH(p->singular_tests, p->nsingular, xasprintf("%s/%s", p->dir, files[i]));
 		}
 		free_strs(files, nf);
@@ -2289,6 +2299,14 @@ int dbt_project_load(struct dbt_project *p, const struct dbt_options *o, char *e
 		if ((v = ydoc_get(d, root, "seeds")) && load_node_entries(p, d, v, DBT_SEED, err, errlen))
 			goto out;
 		if ((v = ydoc_get(d, root, "snapshots")) && load_node_entries(p, d, v, DBT_SNAPSHOT, err, errlen))
+			goto out;
+	}
+	/* unit tests, once every source is declared; the root project's only:
+	 * a package's are its own (dbt runs them in the package's project) */
+	for (size_t i = 0; i < y.n; i++) {
+		yaml_node_t *v, *root = ydoc_root(ydocs[i]);
+		if (y.root[i] && root && (v = ydoc_get(ydocs[i], root, "unit_tests")) &&
+		    dbtu_load(p, ydocs[i], v, err, errlen))
 			goto out;
 	}
 	/* model and snapshot files: template, static deps, parse-time render
@@ -2406,6 +2424,7 @@ void dbt_project_free(struct dbt_project *p)
 		ydoc_free(p->project_doc);
 		free(p->project_doc);
 	}
+	dbtu_free(p);
 	dbt_packages_free(p);
 	dbt_macros_free(&p->macros);
 	free_strs(p->macro_paths, p->nmacro_paths);

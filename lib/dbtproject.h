@@ -10,8 +10,9 @@
  * test (*.sql under the test paths), snapshot (each {% snapshot name %}
  * ... {% endsnapshot %} block of a *.sql under the snapshot paths, and
  * each `snapshots:` entry with a `relation:` in a schema file, dbt 1.9's
- * YAML snapshots), parses each model's template and works
- * out its configuration and dependencies:
+ * YAML snapshots) and unit test (the root project's `unit_tests:`
+ * entries, read by dbtunit.c, run by modelrun test), parses each model's
+ * template and works out its configuration and dependencies:
  *
  *   - config precedence, lowest first: dbt_project.yml folder defaults,
  *     the `config:` block of the model's schema.yml entry, config() in the
@@ -278,6 +279,64 @@ struct dbt_package {
 	size_t nmodel_paths, nseed_paths, nmacro_paths;
 };
 
+/* ---- dbt 1.8 unit tests (`unit_tests:` in schema files), read by dbtunit.c ---- */
+
+enum dbt_ut_format { DBT_UT_DICT, DBT_UT_CSV, DBT_UT_SQL };
+/* What a given input stands for: ref('m') (a node), source('s', 't') or
+ * this (the tested model itself). */
+enum dbt_ut_input { DBT_UT_REF, DBT_UT_SOURCE, DBT_UT_THIS };
+
+/* One value of a fixture row: value NULL is SQL null; literal says it is
+ * written into SQL as it is (a YAML number or boolean of a dict row),
+ * otherwise it is a string, quoted. */
+struct dbt_ut_cell {
+	char *column;          /* lower case, as dbt matches columns */
+	char *value;
+	bool literal;
+};
+
+struct dbt_ut_row {
+	struct dbt_ut_cell *cells;
+	size_t ncells;
+};
+
+/* A given input or the expected output. Dict and csv rows are in rows
+ * (csv values are strings, an empty one null, as dbt reads them); the sql
+ * format's query is in sql. A fixture: file is read when the project
+ * loads (tests/fixtures/NAME.csv or .sql under a test path). */
+struct dbt_ut_fixture {
+	char *input;           /* given: as written ("ref('m')"); expect: NULL */
+	enum dbt_ut_input kind;
+	size_t target;         /* the node (ref, this) or source it names */
+	enum dbt_ut_format format;
+	struct dbt_ut_row *rows;
+	size_t nrows;
+	char *sql;
+	size_t line;
+};
+
+struct dbt_unit_test {
+	char *name;
+	char *model;           /* as written */
+	long node;             /* the tested model, or -1 */
+	char *description;     /* or NULL */
+	char *file;            /* the schema file */
+	size_t line;
+	struct dbt_ut_fixture *given;
+	size_t ngiven;
+	struct dbt_ut_fixture expect;
+	char **tags;
+	size_t ntags;
+	bool enabled;
+	/* overrides: mappings of the schema file (NULL when not given) */
+	struct ydoc *doc;
+	yaml_node_t *macros, *vars, *env_vars;
+	/* Why the test cannot run (a format or fixture it lacks, a model that
+	 * does not exist), "file:line: message", or NULL. Such a test is
+	 * reported as an ERROR when it is selected, never left out. */
+	char *error;
+};
+
 struct dbt_project {
 	char *dir;
 	char *name;
@@ -308,6 +367,8 @@ struct dbt_project {
 	struct dbt_package *packages;
 	size_t npackages;
 	struct dbt_macros macros; /* the project's, the packages' and built-ins */
+	struct dbt_unit_test *unit_tests; /* the root project's, in file order */
+	size_t nunit_tests;
 };
 
 struct dbt_options {
@@ -357,6 +418,13 @@ struct dbt_render_opts {
 	 * stands for it (e.g. "__dbt__cte__name"); NULL: the default name. */
 	const char *(*ephemeral)(void *ud, size_t node);
 	void *ud;
+	/* A unit test's render (NULL otherwise): var(), env_var() and the
+	 * host functions its overrides name answer with the override's value,
+	 * and every ref(), source() and `this` asks input (with ud) for the
+	 * text that stands for it; input returns NULL for one the test does
+	 * not give, which fails the render as dbt fails it. */
+	const struct dbt_unit_test *unit;
+	const char *(*input)(void *ud, enum dbt_ut_input kind, size_t idx);
 };
 
 /* Renders node's SQL into a malloc'd string. A ref() the parse did not
@@ -422,6 +490,11 @@ int dbt_compile(const struct dbt_project *p, size_t node, bool incremental, char
  * through dbt_render_text_with() with o (its ephemeral is not used). */
 int dbt_compile_text(const struct dbt_project *p, const char *file, const char *text, size_t len,
 		     const struct dbt_text_opts *o, char **sql, char *err, size_t errlen);
+
+/* sql with ctes ("name as (...), ...") put ahead of its query as a WITH
+ * clause, joined with the query's own WITH (and RECURSIVE) when it has
+ * one, as dbt injects CTEs; trailing semicolons removed. Malloc'd. */
+char *dbt_with_ctes(const char *sql, const char *ctes);
 
 /* Where a SQL text's first token starts, past whitespace and comments. */
 const char *dbt_sql_start(const char *s);

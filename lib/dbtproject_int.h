@@ -88,6 +88,26 @@ struct tmpl *dbtp_parse(const struct dbt_project *p, size_t pkg, const char *fil
 int dbtp_host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out);
 int dbtp_host_global(void *ud, struct tmpl_render *r, const char *name, int line, struct tval *out);
 
+/* Every regular file under rel (a directory relative to projdir), as
+ * paths relative to projdir, sorted, subdirectories descended into;
+ * appended to *out. A missing directory is no error. */
+void dbtp_walk_dir(const char *projdir, const char *rel, char ***out, size_t *n);
+
+/* dbtunit.c */
+/* Reads the `unit_tests:` list of schema file d into p->unit_tests. A
+ * problem with one test becomes that test's error; -1 (with err) only for
+ * a list that is not one. */
+int dbtu_load(struct dbt_project *p, struct ydoc *d, yaml_node_t *list, char *err, size_t errlen);
+void dbtu_free(struct dbt_project *p);
+/* A call while a unit test renders (o->unit set): an overridden var(),
+ * env_var() or host function answers with the override's value; ref()
+ * and source() with the text o->input gives. Returns 1 for a call it
+ * leaves to the host, else 0 with *out or -1 after tmpl_fail(). */
+int dbtu_call(const struct dbt_project *p, const struct dbt_render_opts *o, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out);
+/* `this` while a unit test renders: 0 with *out when the test gives
+ * rows for it, else 1 (the model's relation). */
+int dbtu_this(const struct dbt_render_opts *o, struct tmpl_render *r, struct tval *out);
+
 /* dbtcontext.c */
 /* statement(), load_result(), run_query(), adapter.get_columns_in_relation() */
 int dbtp_call_query(struct host_state *h, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out);

@@ -285,30 +285,6 @@ static void strip_trailing(char *s)
 		s[--n] = '\0';
 }
 
-/* Where the first SQL token starts, past whitespace and comments. */
-static const char *first_token(const char *s)
-{
-	for (;;) {
-		while (isspace((unsigned char)*s))
-			s++;
-		if (s[0] == '-' && s[1] == '-') {
-			while (*s && *s != '\n')
-				s++;
-		} else if (s[0] == '/' && s[1] == '*') {
-			const char *e = strstr(s + 2, "*/");
-			s = e ? e + 2 : s + strlen(s);
-		} else {
-			return s;
-		}
-	}
-}
-
-static bool word_at(const char *s, const char *w)
-{
-	size_t n = strlen(w);
-	return strncasecmp(s, w, n) == 0 && !(isalnum((unsigned char)s[n]) || s[n] == '_');
-}
-
 void mr_render_query_clear(struct mr_render_query *q)
 {
 	PQclear(q->res);
@@ -409,20 +385,8 @@ int mr_compile(const struct dbt_project *p, PGconn *conn, size_t node, bool incr
 			continue;
 		w += sprintf(w, "%s__dbt__cte__%s as (\n%s\n)", w == ctes ? "" : ", ", p->nodes[i].name, cte[i]);
 	}
-	const char *tok = first_token(main_sql);
-	size_t prefix = (size_t)(tok - main_sql);
-	char *out = xmalloc(total + strlen(ctes) + 32);
-	if (word_at(tok, "with")) {
-		const char *rest = first_token(tok + 4);
-		bool recursive = word_at(rest, "recursive");
-		if (recursive)
-			rest = first_token(rest + 9);
-		sprintf(out, "%.*swith %s%s,\n%s", (int)prefix, main_sql, recursive ? "recursive " : "", ctes, rest);
-	} else {
-		sprintf(out, "%.*swith %s\n%s", (int)prefix, main_sql, ctes, tok);
-	}
+	*sql = dbt_with_ctes(main_sql, ctes);
 	free(ctes);
-	*sql = out;
 	rc = 0;
 out:
 	for (size_t i = 0; i < p->nnodes; i++)
@@ -452,7 +416,7 @@ int mr_hooks(const struct mr_ctx *ctx, PGconn *conn, size_t node, bool post, boo
 			mr_message(r, "%s %zu: %s", what, i + 1, err);
 			return -1;
 		}
-		if (!*first_token(sql)) {
+		if (!*dbt_sql_start(sql)) {
 			free(sql);
 			continue;
 		}

@@ -6,7 +6,8 @@
  *   modelrun seed     load the seed CSV files into tables
  *   modelrun snapshot take the selected snapshots (snapshot.c)
  *   modelrun build    seeds, models, snapshots and their data tests in DAG
- *                     order; modelrun test: the data tests (build.c)
+ *                     order, each model's unit tests first (unittest.c);
+ *                     modelrun test: the unit tests, then the data tests (build.c)
  *   modelrun run-operation MACRO  run a macro for its effects (operation.c)
  *   modelrun compile  write the compiled SQL under target/compiled/ (no database)
  *   modelrun ls       list the selected nodes
@@ -63,7 +64,9 @@ static void help(void)
 	      "  build                    seeds, models, snapshots and data tests in DAG order: each\n"
 	      "                           node's tests right after it, a failing test skipping what\n"
 	      "                           depends on it (the tests run by dqcheck, found beside modelrun)\n"
-	      "  test                     run the data tests of the selected nodes (by dqcheck)\n"
+	      "  test                     run the unit tests (unit_tests: in schema files), then the\n"
+	      "                           data tests of the selected nodes (by dqcheck); -s also takes\n"
+	      "                           a test's name or test_type:unit|generic|singular\n"
 	      "  run-operation MACRO      run a macro of macros/ for what it does (run_query, log)\n"
 	      "  compile                  write compiled SQL under target/compiled/ (no database)\n"
 	      "  ls                       list the selected nodes, one per line\n"
@@ -93,7 +96,8 @@ static void help(void)
 	      "  -v, --verbose            more detail on stderr\n"
 	      "  -h, --help               this help\n"
 	      "  -V, --version            version\n\n"
-	      "Exit status: 0 success, 1 a model, seed, snapshot or test failed (a WARN is no failure;\n"
+	      "Exit status: 0 success, 1 a model, seed, snapshot or test failed, or a unit test could\n"
+	      "not run (a WARN is no failure;\n"
 	      "run-operation: the macro failed; deps: a package is missing), 2 usage error\n"
 	      "(run-operation: no such macro), 3 operational failure.\n",
 	      stdout);
@@ -679,12 +683,57 @@ out:
 	return status;
 }
 
-/* modelrun test: the data tests of the selection, through cmd_build with
- * no node selected (so with its connection, lock, hooks and
- * run_results.json). The unit tests (unittest.c) belong beside this call. */
+/* modelrun test, as dbt test: the unit tests of the selection
+ * (unittest.c), then its data tests, through cmd_build with no node
+ * selected (so with its connection, lock, hooks and run_results.json).
+ * The worse status of the two. */
 static int mr_test_command(struct dbt_project *p, const struct opts *o, bool *selected)
 {
-	return cmd_build(p, o, selected);
+	struct mr_unit_opts uo = { o->dbname, o->select, o->nselect, o->exclude, o->nexclude, NULL };
+	int unit = mr_unit_tests(p, &uo);
+	if (unit == EXIT_USAGE || unit == EXIT_OPER)
+		return unit;
+	int data = cmd_build(p, o, selected);
+	return data > unit ? data : unit;
+}
+
+/* modelrun build, as dbt build: the unit tests of the selected models run
+ * first, and a model whose unit test fails or cannot run is not built,
+ * nor anything built from it (they are reported, and left out of the
+ * build); then the build, data tests included. The worse status. */
+static int mr_build_command(struct dbt_project *p, const struct opts *o, bool *selected)
+{
+	bool *failed = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *failed);
+	struct mr_unit_opts uo = { o->dbname, o->select, o->nselect, o->exclude, o->nexclude, failed };
+	int unit = mr_unit_tests(p, &uo);
+	if (unit == EXIT_USAGE || unit == EXIT_OPER) {
+		free(failed);
+		return unit;
+	}
+	bool *below = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *below);
+	char err[2048];
+	for (size_t i = 0; i < p->nnodes; i++) {
+		if (!failed[i] || !selected[i])
+			continue;
+		char *down = xasprintf("%s+", p->nodes[i].name);
+		const char *sel = down;
+		if (dbt_select(p, &sel, 1, NULL, 0, below, err, sizeof err) != 0) {
+			log_error("%s", err);
+			free(down);
+			continue;
+		}
+		size_t skipped = 0;
+		for (size_t k = 0; k < p->nnodes; k++)
+			if (below[k] && selected[k])
+				selected[k] = false, skipped++;
+		log_error("skipping %s and %zu node(s) built from it: a unit test of %s failed", p->nodes[i].name,
+			  skipped - 1, p->nodes[i].name);
+		free(down);
+	}
+	free(below);
+	free(failed);
+	int built = cmd_build(p, o, selected);
+	return built > unit ? built : unit;
 }
 
 struct out_file {
@@ -1060,8 +1109,10 @@ static int run_command(const struct opts *o)
 	int status = select_nodes(&p, o, selected);
 	if (status == 0) {
 		if (strcmp(o->command, "run") == 0 || strcmp(o->command, "seed") == 0 ||
-		    strcmp(o->command, "snapshot") == 0 || strcmp(o->command, "build") == 0)
+		    strcmp(o->command, "snapshot") == 0)
 			status = cmd_build(&p, o, selected);
+		else if (strcmp(o->command, "build") == 0)
+			status = mr_build_command(&p, o, selected);
 		else if (strcmp(o->command, "test") == 0)
 			status = mr_test_command(&p, o, selected);
 		else if (strcmp(o->command, "compile") == 0)

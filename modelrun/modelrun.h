@@ -253,6 +253,26 @@ void mr_render_query_clear(struct mr_render_query *q);
  * macro or bad --args, 3 operational). */
 int mr_run_operation(const struct dbt_project *p, const char *dbname, const char *macro, const char *args);
 
+/* ---- unittest.c ---- */
+
+/* What modelrun test hands the unit tests: -d, and the selectors. */
+struct mr_unit_opts {
+	const char *dbname;
+	const char *const *select;
+	size_t nselect;
+	const char *const *exclude;
+	size_t nexclude;
+	bool *failed_models;    /* or NULL; else per node: set when one of its
+	                           unit tests failed or could not run */
+};
+
+/* Runs the selected dbt unit tests (by name, by their model through any
+ * node selector, or test_type:unit), each in a transaction rolled back
+ * after it, and reports PASS, FAIL (with the table of differing rows) or
+ * ERROR (with the reason) for each. Returns the exit status: 0 all
+ * passed, 1 one failed or could not run, 2 a bad selector, 3 operational. */
+int mr_unit_tests(const struct dbt_project *p, const struct mr_unit_opts *o);
+
 /* ---- seed.c ---- */
 
 /* Loads the seed's CSV into its table with COPY, replacing the previous

@@ -73,6 +73,7 @@ same_relation() {
 	run --separate-stderr "$BIN/modelrun" --help
 	assert_success
 	assert_line --index 0 --partial "usage: modelrun run|seed|snapshot|build|test|compile|ls|graph"
+	assert_line --regexp "^  test +run the unit tests"
 	run "$BIN/modelrun" --version
 	assert_success
 	assert_output "modelrun 0.1.0"
@@ -2750,4 +2751,188 @@ build_both() {
 	# --list connects to nothing; the run of the test gets the password
 	assert_equal "$(tr '\n' ' ' <solo/passwords)" "none Pa55word "
 	assert_equal "$(jq -r '.results[] | select(.unique_id == "test.build.t1") | .status' target/run_results.json)" pass
+}
+
+# ---- issue 18: dbt unit tests (modelrun test) ----
+# tests/data/dbt/unit has a source, a view, a table, an incremental model
+# and a model of two inputs, with unit tests in every format (dict, csv,
+# sql, fixture files) that pass, fail and cannot run; see its
+# dbt_project.yml. Its setup.sql makes the source table.
+
+unit_project() {
+	project unit
+	sql -f setup.sql
+}
+
+# unit_built: the project with its seed and models built, as unit tests
+# need their inputs' relations.
+unit_built() {
+	unit_project
+	"$BIN/modelrun" seed -q
+	"$BIN/modelrun" run -q
+}
+
+# mr_verdicts: "VERDICT model::test" from modelrun test's stderr (stdin), sorted.
+mr_verdicts() {
+	sed -n 's/^modelrun: \[[0-9]*\/[0-9]*\] \([A-Z]*\) \([^ ]*\) .*/\1 \2/p' | sort
+}
+
+# dbt_verdicts: the same from dbt test's output (stdin): "FAIL 1" is FAIL.
+dbt_verdicts() {
+	sed -n 's/^[0-9:]*  [0-9]* of [0-9]* \(PASS\|FAIL\|ERROR\)\( [0-9]*\)\{0,1\} \([^ ]*\) \..*/\1 \3/p' | sort
+}
+
+@test "modelrun test runs a unit test's given rows through its model: a pass, and a failure with a table of the rows that differ" {
+	unit_built
+	run --separate-stderr "$BIN/modelrun" test -s totals_per_customer -s totals_wrong_sum
+	assert_failure 1
+	assert_output ""
+	assert_stderr_line --regexp '^modelrun: \[1/2\] PASS customer_totals::totals_per_customer \([0-9.]+ s\)$'
+	assert_stderr_line --regexp '^modelrun: \[2/2\] FAIL customer_totals::totals_wrong_sum \([0-9.]+ s\)$'
+	# expected rows missing from the actual ones (---), actual rows not expected (+++)
+	assert_equal "$(grep '^modelrun:   ' <<<"$stderr")" "$(cat <<-'OUT'
+	modelrun:   actual differs from expected:
+	modelrun:   @@  | customer | n | total
+	modelrun:   --- | ann      | 2 | 6.00
+	modelrun:   --- | bob      | 1 | 1.00
+	modelrun:   +++ | ann      | 2 | 5.00
+	OUT
+	)"
+	assert_stderr_line --regexp '^modelrun: unit tests done in [0-9.]+ s: 1 passed, 1 failed, 0 errors$'
+	run "$BIN/modelrun" test -s totals_per_customer -s totals_from_fixtures -s staging_lowers_names
+	assert_success
+	# a duplicate row counts: one expected row is not two actual ones
+	run --separate-stderr "$BIN/modelrun" test -s staging_keeps_duplicates
+	assert_failure 1
+	assert_stderr_line 'modelrun:   +++ | 7  | cy'
+	# a YAML float is written as dbt writes it, 5.0, which is not numeric 5.00
+	run --separate-stderr "$BIN/modelrun" test -s totals_float_literal
+	assert_failure 1
+	assert_stderr_line 'modelrun:   --- | ann      | 1 | 5.0'
+	# the built tables are left as they were, and nothing is left behind
+	assert_equal "$(sql -c "select string_agg(customer || ' ' || total, ', ' order by customer) from analytics.customer_totals")" "ann 10.50, bob 3.00"
+	assert_equal "$(sql -c "select count(*) from pg_class where relname like '%__mr_tmp'")" 0
+}
+
+@test "a unit test's overrides reach its model: is_incremental() with this given, var() and env_var() over the environment" {
+	unit_built
+	run "$BIN/modelrun" test -s fct_orders
+	assert_success
+	assert_line --regexp '^modelrun: \[[12]/2\] PASS fct_orders::increment_takes_new_days '
+	assert_line --regexp '^modelrun: \[[12]/2\] PASS fct_orders::full_build_takes_every_day '
+	# the environment reaches a test without an env_vars override ...
+	UNIT_REGION=zz run --separate-stderr "$BIN/modelrun" test -s fct_orders
+	assert_failure 1
+	assert_stderr_line --regexp '^modelrun: \[[12]/2\] FAIL fct_orders::full_build_takes_every_day '
+	assert_stderr_line 'modelrun:   +++ | 1  | 1.00       | zz'
+	# ... and the override beats it
+	assert_stderr_line --regexp '^modelrun: \[[12]/2\] PASS fct_orders::increment_takes_new_days '
+}
+
+@test "modelrun test selects unit tests by name, by model, by test_type:unit, by intersection, and leaves out --exclude" {
+	unit_built
+	run --separate-stderr "$BIN/modelrun" test -s stg_orders
+	assert_equal "$(mr_verdicts <<<"$stderr")" "$(printf 'FAIL stg_orders::staging_keeps_duplicates\nPASS stg_orders::staging_lowers_names')"
+	run --separate-stderr "$BIN/modelrun" test -s test_type:unit
+	assert_equal "$(mr_verdicts <<<"$stderr" | wc -l)" 11
+	run --separate-stderr "$BIN/modelrun" test -s 'customer_totals,test_type:unit' --exclude totals_wrong_sum --exclude totals_float_literal
+	assert_success
+	assert_equal "$(mr_verdicts <<<"$stderr")" "$(printf 'PASS customer_totals::totals_from_fixtures\nPASS customer_totals::totals_per_customer')"
+	# a tag of the test itself (checked with dbt ls: only this test)
+	run --separate-stderr "$BIN/modelrun" test -s tag:wrong
+	assert_equal "$(mr_verdicts <<<"$stderr")" "FAIL customer_totals::totals_wrong_sum"
+	run --separate-stderr "$BIN/modelrun" test -s test_type:data
+	assert_success
+	assert_equal "$stderr" "modelrun: no unit tests selected"
+	run --separate-stderr "$BIN/modelrun" test -s bogus:x
+	assert_failure 2
+	# the fixture files are not singular tests
+	run "$BIN/modelrun" ls
+	refute_output --partial fixture
+}
+
+@test "a unit test that cannot run is an ERROR that says why, and counts: no input relation, an input not given, an unknown column, a bad format" {
+	unit_project
+	# the sql format needs no relation; the others read the input's columns
+	run --separate-stderr "$BIN/modelrun" test -s staging_lowers_names -s totals_per_customer
+	assert_failure 1
+	assert_stderr_line --regexp '^modelrun: \[1/2\] ERROR customer_totals::totals_per_customer \([0-9.]+ s\): Not able to get columns for unit test '"'stg_orders'"' from relation "analytics"."stg_orders" because the relation doesn'"'"'t exist$'
+	assert_stderr_line --regexp '^modelrun: \[2/2\] PASS stg_orders::staging_lowers_names '
+	"$BIN/modelrun" seed -q
+	"$BIN/modelrun" run -q
+	cat >models/broken.yml <<-'EOF'
+	unit_tests:
+	  - name: unknown_column
+	    model: stg_orders
+	    given:
+	      - input: source('raw', 'orders')
+	        rows: [{id: 1, nope: x}]
+	    expect:
+	      rows: [{id: 1}]
+	  - name: bad_format
+	    model: stg_orders
+	    given:
+	      - input: source('raw', 'orders')
+	        format: parquet
+	        rows: []
+	    expect:
+	      rows: []
+	  - name: no_fixture_file
+	    model: stg_orders
+	    given:
+	      - input: source('raw', 'orders')
+	        format: csv
+	        fixture: nowhere
+	    expect:
+	      rows: []
+	  - name: no_incremental_override
+	    model: fct_orders
+	    given:
+	      - input: ref('stg_orders')
+	        rows: [{id: 1}]
+	    expect:
+	      rows: []
+	  - name: project_macro_override
+	    model: stg_orders
+	    overrides:
+	      macros:
+	        cents: "0"
+	    given:
+	      - input: source('raw', 'orders')
+	        rows: [{id: 1}]
+	    expect:
+	      rows: [{id: 1}]
+	EOF
+	run --separate-stderr "$BIN/modelrun" test --exclude 'fct_orders customer_totals big_spenders order_counts' --exclude staging_lowers_names --exclude staging_keeps_duplicates -s test_type:unit
+	assert_failure 1
+	assert_stderr_line --regexp "^modelrun: \[1/4\] ERROR stg_orders::unknown_column \([0-9.]+ s\): Invalid column name: 'nope' in unit test fixture for 'orders'. Accepted columns for 'orders' are: \['id', 'customer', 'amount', 'ordered_at'\]$"
+	assert_stderr_line --regexp "^modelrun: \[2/4\] ERROR stg_orders::bad_format \([0-9.]+ s\): \./models/broken.yml:12: unit test 'bad_format': format 'parquet' is not one of dict, csv, sql$"
+	assert_stderr_line --regexp "^modelrun: \[3/4\] ERROR stg_orders::no_fixture_file \([0-9.]+ s\): \./models/broken.yml:20: unit test 'no_fixture_file': fixture 'nowhere' not found: no fixtures/nowhere.csv under the test paths$"
+	assert_stderr_line --regexp "^modelrun: \[4/4\] ERROR stg_orders::project_macro_override \([0-9.]+ s\): overrides: macro 'cents' cannot be overridden by modelrun "
+	assert_stderr_line --regexp '^modelrun: unit tests done in [0-9.]+ s: 0 passed, 0 failed, 4 errors$'
+	run --separate-stderr "$BIN/modelrun" test -s no_incremental_override -s spenders_without_all_inputs
+	assert_failure 1
+	assert_stderr_line --regexp "ERROR fct_orders::no_incremental_override \([0-9.]+ s\): Boolean override for 'is_incremental' must be provided for unit test 'no_incremental_override' in model 'fct_orders'$"
+	assert_stderr_line --regexp "ERROR big_spenders::spenders_without_all_inputs \([0-9.]+ s\): models/big_spenders.sql:3: unit test 'spenders_without_all_inputs' depends on a node named 'fct_orders' which was not found among its given inputs$"
+}
+
+@test "modelrun test gives every unit test the verdict dbt test --select test_type:unit gives it" {
+	need_dbt
+	unit_built
+	run --separate-stderr "$BIN/modelrun" test
+	assert_failure 1
+	local mr
+	mr=$(mr_verdicts <<<"$stderr")
+	assert_equal "$(wc -l <<<"$mr")" 11
+	dbt_in "$PWD" dbt_s seed >/dev/null
+	dbt_in "$PWD" dbt_s run >/dev/null
+	run dbt_in "$PWD" dbt_s test --select test_type:unit
+	assert_failure 1
+	assert_equal "$(dbt_verdicts <<<"$output")" "$mr"
+	# the same selection by model and by intersection
+	local dbt_sel
+	dbt_sel=$(dbt_in "$PWD" dbt_s test --select 'customer_totals,test_type:unit' | dbt_verdicts)
+	assert_equal "$(wc -l <<<"$dbt_sel")" 4
+	run --separate-stderr "$BIN/modelrun" test --select 'customer_totals,test_type:unit'
+	assert_equal "$(mr_verdicts <<<"$stderr")" "$dbt_sel"
 }

@@ -377,6 +377,68 @@ static void macro_lookup_and_dispatch_order(void)
 	dbt_macros_free(&ms);
 }
 
+static const struct dbt_unit_test *unit_test(const struct dbt_project *p, const char *name)
+{
+	for (size_t i = 0; i < p->nunit_tests; i++)
+		if (strcmp(p->unit_tests[i].name, name) == 0)
+			return &p->unit_tests[i];
+	return NULL;
+}
+
+static const char *given_cte(void *ud, enum dbt_ut_input kind, size_t idx)
+{
+	const struct dbt_project *p = ud;
+	static char buf[128];
+	snprintf(buf, sizeof buf, "__cte_%s", kind == DBT_UT_SOURCE ? p->sources[idx].table_name : p->nodes[idx].name);
+	return buf;
+}
+
+static void unit_tests_are_read_as_dbt_reads_them(void)
+{
+	struct dbt_project p;
+	struct dbt_options o = { .dir = "tests/data/dbt/unit" };
+	CHECK(dbt_project_load(&p, &o, err, sizeof err) == 0);
+	CHECK(p.nunit_tests == 11);
+	/* fixture files are not singular tests */
+	CHECK(p.nsingular == 0);
+	const struct dbt_unit_test *csv = unit_test(&p, "totals_wrong_sum");
+	CHECK(csv && !csv->error && csv->ntags == 1 && strcmp(csv->tags[0], "wrong") == 0);
+	CHECK(csv && csv->ngiven == 1 && csv->given[0].format == DBT_UT_CSV && csv->given[0].nrows == 2);
+	/* csv values are strings */
+	CHECK(csv && strcmp(csv->given[0].rows[0].cells[2].value, "2") == 0 && !csv->given[0].rows[0].cells[2].literal);
+	/* a fixture file; an empty csv value is null */
+	const struct dbt_unit_test *fx = unit_test(&p, "totals_from_fixtures");
+	CHECK(fx && !fx->error && fx->given[0].nrows == 3 && fx->given[0].rows[1].cells[2].value == NULL);
+	CHECK(fx && fx->expect.format == DBT_UT_SQL && strstr(fx->expect.sql, "union all"));
+	const struct dbt_unit_test *src = unit_test(&p, "staging_lowers_names");
+	CHECK(src && src->given[0].kind == DBT_UT_SOURCE && src->given[0].format == DBT_UT_SQL);
+	/* YAML numbers as Python prints them: 5.00 is 5.0; a quoted one stays a string */
+	const struct dbt_unit_test *fl = unit_test(&p, "totals_float_literal");
+	CHECK(fl && fl->expect.rows[0].cells[1].literal && strcmp(fl->expect.rows[0].cells[1].value, "1") == 0);
+	CHECK(fl && strcmp(fl->expect.rows[0].cells[2].value, "5.0") == 0);
+	const struct dbt_unit_test *qs = unit_test(&p, "totals_per_customer");
+	CHECK(qs && !qs->expect.rows[0].cells[1].literal && strcmp(qs->expect.rows[0].cells[1].value, "5.00") == 0);
+	/* the model renders with the inputs' stand-ins and the overrides */
+	const struct dbt_unit_test *inc = unit_test(&p, "increment_takes_new_days");
+	CHECK(inc && inc->given[1].kind == DBT_UT_THIS && inc->macros && inc->vars && inc->env_vars);
+	if (inc) {
+		struct dbt_render_opts ro = { .unit = inc, .input = given_cte, .ud = &p };
+		char *sql = NULL;
+		CHECK(dbt_render(&p, (size_t)inc->node, &ro, &sql, err, sizeof err) == 0);
+		CHECK(sql && strstr(sql, "amount * 2 as amount_usd") && strstr(sql, "'us' as region"));
+		CHECK(sql && strstr(sql, "from __cte_stg_orders") && strstr(sql, "max(ordered_at) from __cte_fct_orders"));
+		free(sql);
+	}
+	/* CTEs join a query's own WITH, trailing semicolons dropped */
+	char *w = dbt_with_ctes("-- c\nWITH a as (select 1) select * from a;\n", "x as (select 2)");
+	CHECK(strcmp(w, "-- c\nwith x as (select 2),\na as (select 1) select * from a") == 0);
+	free(w);
+	w = dbt_with_ctes("select 1 ;", "x as (select 2)");
+	CHECK(strcmp(w, "with x as (select 2)\nselect 1") == 0);
+	free(w);
+	dbt_project_free(&p);
+}
+
 int main(void)
 {
 	log_level = LOG_QUIET;
@@ -389,5 +451,6 @@ int main(void)
 	RUN(contract_configs_merge_as_dbt_merges_them);
 	RUN(snapshots_are_nodes);
 	RUN(macro_lookup_and_dispatch_order);
+	RUN(unit_tests_are_read_as_dbt_reads_them);
 	return UNIT_END();
 }
