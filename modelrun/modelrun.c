@@ -1020,6 +1020,10 @@ static int parse_options(int argc, char **argv, struct opts *o)
  * 0, or EXIT_USAGE after saying why the selection is wrong. */
 static int select_nodes(const struct dbt_project *p, const struct opts *o, bool *selected)
 {
+	/* test builds nothing: the unit tests and dqcheck read the selectors,
+	 * test_type: and test names included, which pick no node */
+	if (strcmp(o->command, "test") == 0)
+		return 0;
 	char err[2048];
 	if (dbt_select(p, o->select, o->nselect, o->exclude, o->nexclude, selected, err, sizeof err) != 0) {
 		log_error("%s", err);
@@ -1027,12 +1031,8 @@ static int select_nodes(const struct dbt_project *p, const struct opts *o, bool 
 	}
 	bool seeds = strcmp(o->command, "seed") == 0, snapshots = strcmp(o->command, "snapshot") == 0;
 	bool models_only = strcmp(o->command, "run") == 0 || strcmp(o->command, "compile") == 0;
-	/* test builds nothing: dqcheck picks the tests of the selection */
-	bool tests_only = strcmp(o->command, "test") == 0;
 	size_t nsel = 0;
 	for (size_t i = 0; i < p->nnodes; i++) {
-		if (tests_only)
-			selected[i] = false;
 		if (seeds && p->nodes[i].kind != DBT_SEED)
 			selected[i] = false;
 		if (snapshots && p->nodes[i].kind != DBT_SNAPSHOT)
@@ -1041,7 +1041,7 @@ static int select_nodes(const struct dbt_project *p, const struct opts *o, bool 
 			selected[i] = false;
 		nsel += selected[i];
 	}
-	if (!nsel && (o->nselect || o->nexclude) && !tests_only)
+	if (!nsel && (o->nselect || o->nexclude))
 		log_warn("the selection matches no %s", seeds || snapshots || models_only ? command_noun(o->command, false) :
 			 "node");
 	log_debug("project %s: %zu nodes, %zu sources, %zu selected, target schema %s", p->name, p->nnodes,

@@ -2843,7 +2843,7 @@ dbt_verdicts() {
 	assert_equal "$(mr_verdicts <<<"$stderr")" "FAIL customer_totals::totals_wrong_sum"
 	run --separate-stderr "$BIN/modelrun" test -s test_type:data
 	assert_success
-	assert_equal "$stderr" "modelrun: no unit tests selected"
+	assert_equal "$stderr" "$(printf 'modelrun: no unit tests selected\nmodelrun: nothing to do: no test selected')"
 	run --separate-stderr "$BIN/modelrun" test -s bogus:x
 	assert_failure 2
 	# the fixture files are not singular tests
