@@ -53,23 +53,7 @@ static struct tval rows_list(struct tmpl_render *r, const struct dbt_rows *q)
 static struct tval result_value(struct tmpl_render *r, const struct dbt_rows *q, struct tval *table)
 {
 	struct tval rows = rows_list(r, q);
-	static const char *const tkeys[] = { "rows", "column_names", "columns" };
-	*table = (struct tval){ .kind = TV_DICT, .n = 3, .items = tval_alloc(r, 3), .keys = tval_alloc_keys(r, 3) };
-	struct tval names = { .kind = TV_LIST, .n = q->ncols, .items = tval_alloc(r, q->ncols) };
-	struct tval cols = { .kind = TV_DICT, .n = q->ncols, .items = tval_alloc(r, q->ncols),
-			     .keys = tval_alloc_keys(r, q->ncols) };
-	for (size_t k = 0; k < q->ncols; k++) {
-		names.items[k] = tval_str(r, q->names[k], strlen(q->names[k]));
-		cols.keys[k] = names.items[k].s;
-		cols.items[k] = (struct tval){ .kind = TV_LIST, .n = q->nrows, .items = tval_alloc(r, q->nrows) };
-		for (size_t i = 0; i < q->nrows; i++)
-			cols.items[k].items[i] = rows.items[i].items[k];
-	}
-	for (size_t i = 0; i < 3; i++)
-		table->keys[i] = tkeys[i];
-	table->items[0] = rows;
-	table->items[1] = names;
-	table->items[2] = cols;
+	*table = dbtrel_agate_table(r, q, &rows);
 	static const char *const keys[] = { "data", "table", "response" };
 	struct tval d = { .kind = TV_DICT, .n = 3, .items = tval_alloc(r, 3), .keys = tval_alloc_keys(r, 3) };
 	for (size_t i = 0; i < 3; i++)
@@ -85,7 +69,7 @@ static int run_sql(struct host_state *h, struct tmpl_render *r, int line, const 
 		   struct dbt_rows *q)
 {
 	if (!h->opts || !h->opts->query) {
-		tmpl_fail(r, line, "%s() runs a query while compiling, which needs a connection: use modelrun run "
+		tmpl_fail(r, line, "%s() runs a query while compiling, " DBT_NEEDS_CONNECTION ": use modelrun run "
 			  "(modelrun compile has none)", what);
 		return -1;
 	}
@@ -95,6 +79,27 @@ static int run_sql(struct host_state *h, struct tmpl_render *r, int line, const 
 		return -1;
 	}
 	return 0;
+}
+
+int dbtp_query(struct host_state *h, struct tmpl_render *r, int line, const char *what, const char *sql,
+	       struct dbt_rows *q)
+{
+	return run_sql(h, r, line, what, sql, q);
+}
+
+char *dbtp_regclass_literal(const char *schema, const char *ident)
+{
+	char *q = dbtp_quote_relation(schema, ident);
+	struct buf lit = { 0 };
+	buf_addc(&lit, '\'');
+	for (const char *s = q; *s; s++) {
+		if (*s == '\'')
+			buf_addc(&lit, '\'');
+		buf_addc(&lit, *s);
+	}
+	buf_addc(&lit, '\'');
+	free(q);
+	return buf_detach(&lit);
 }
 
 /* statement(name, fetch_result=false, auto_begin=true) called with a
@@ -149,17 +154,12 @@ static int columns_in_relation(struct host_state *h, struct tmpl_render *r, cons
 		return 0;
 	/* the relation's name as a regclass literal: identifiers quoted as
 	 * PQescapeIdentifier does, the literal's quotes doubled */
-	char *q = dbtp_quote_relation(schema->s, ident->s);
+	char *lit = dbtp_regclass_literal(schema->s, ident->s);
 	struct buf sql = { 0 };
-	buf_adds(&sql, "select a.attname::text, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
-		       "where a.attrelid = to_regclass('");
-	for (const char *s = q; *s; s++) {
-		if (*s == '\'')
-			buf_addc(&sql, '\'');
-		buf_addc(&sql, *s);
-	}
-	buf_adds(&sql, "') and a.attnum > 0 and not a.attisdropped order by a.attnum");
-	free(q);
+	buf_printf(&sql, "select a.attname::text, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
+			 "where a.attrelid = to_regclass(%s) and a.attnum > 0 and not a.attisdropped order by a.attnum",
+		   lit);
+	free(lit);
 	struct dbt_rows res;
 	int rc = run_sql(h, r, c->line, "adapter.get_columns_in_relation", buf_str(&sql), &res);
 	buf_free(&sql);

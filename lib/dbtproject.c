@@ -1588,6 +1588,8 @@ int dbtp_host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, s
 		return dbtp_call_query(h, r, c, out);
 	struct dbt_ctx x = ctx_of(h);
 	int rc = dbt_ctx_call(&x, r, c, out);
+	if (rc == 1)
+		rc = dbtrel_call(h, r, c, out);
 	if (rc != 1)
 		return rc;
 	tmpl_fail(r, c->line, "function '%s()' is not available here", c->name);
@@ -1621,7 +1623,8 @@ int dbtp_host_global(void *ud, struct tmpl_render *r, const char *name, int line
 	}
 	if (strcmp(name, "this") != 0 || h->node == NO_NODE) {
 		struct dbt_ctx x = ctx_of(h);
-		return dbt_ctx_global(&x, r, name, line, out);
+		int rc = dbt_ctx_global(&x, r, name, line, out);
+		return rc == 1 ? dbtrel_global(h, r, name, line, out) : rc;
 	}
 	const struct dbt_node *n = &h->p->nodes[h->node];
 	if (!n->relation) /* parse time: relation names come later */
@@ -1689,7 +1692,7 @@ int dbt_render_text_with(const struct dbt_project *p, const char *file, const ch
 	struct tmpl *t = dbtp_parse(p, DBT_PKG_ROOT, file, text, len, err, errlen);
 	if (!t)
 		return -1;
-	struct dbt_render_opts o = { 0 };
+	struct dbt_render_opts o = { .query = to ? to->query : NULL, .query_ud = to ? to->query_ud : NULL };
 	struct host_state h = { .p = (struct dbt_project *)p, .node = NO_NODE, .opts = &o, .text = to };
 	struct tmpl_host host = { dbtp_host_call, dbtp_host_global, &h };
 	int rc = tmpl_render(t, &host, sql, NULL, err, errlen);
@@ -1958,6 +1961,8 @@ static int yaml_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 	struct yaml_host *yh = ud;
 	if (strcmp(c->name, "env_var") == 0)
 		return dbt_env_var(r, c, false, out);
+	if (c->name[0] == '.')
+		return tmpl_no_method(r, c);
 	if (c->nargs < 1 || c->nargs > 2 || c->args[0].kind != TV_STR) {
 		tmpl_fail(r, c->line, "var() takes a name and an optional default");
 		return -1;

@@ -397,12 +397,20 @@ int dbt_render_text_ex(const struct dbt_project *p, const char *file, const char
  * and source() it makes (reads, when set), each config(key=value)
  * (config, when set: 0, or -1 with the problem in msg; without it
  * config() does nothing), and the text that stands for a ref() to an
- * ephemeral model (ephemeral, as in dbt_render_opts). */
+ * ephemeral model (ephemeral, as in dbt_render_opts). query, when set,
+ * runs statement() and run_query() as in dbt_render_opts (without it they
+ * are errors: there is no connection). */
+/* What the error of statement() or run_query() without a connection says,
+ * for a caller that renders the text again once it has one. */
+#define DBT_NEEDS_CONNECTION "which needs a connection"
+
 struct dbt_text_opts {
 	void (*reads)(void *ud, bool source, size_t idx);
 	int (*config)(void *ud, const char *key, const struct tval *v, char *msg, size_t msglen);
 	const char *(*ephemeral)(void *ud, size_t node);
 	void *ud;
+	int (*query)(void *ud, const char *sql, struct dbt_rows *rows, char *err, size_t errlen);
+	void *query_ud;
 };
 
 /* dbt_render_text() with o (NULL: as dbt_render_text). */
