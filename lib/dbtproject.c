@@ -1666,13 +1666,19 @@ int dbt_render(const struct dbt_project *p, size_t node, const struct dbt_render
 int dbt_render_hook(const struct dbt_project *p, size_t node, const char *text, bool incremental, char **sql,
 		    char *err, size_t errlen)
 {
+	struct dbt_render_opts o = { .incremental = incremental };
+	return dbt_render_hook_with(p, node, text, &o, sql, err, errlen);
+}
+
+int dbt_render_hook_with(const struct dbt_project *p, size_t node, const char *text, const struct dbt_render_opts *o,
+			 char **sql, char *err, size_t errlen)
+{
 	*sql = NULL;
 	const struct dbt_node *n = &p->nodes[node];
 	struct tmpl *t = dbtp_parse(p, n->pkg, n->file, text, strlen(text), err, errlen);
 	if (!t)
 		return -1;
-	struct dbt_render_opts o = { .incremental = incremental };
-	struct host_state h = { .p = (struct dbt_project *)p, .node = node, .opts = &o, .any_ref = true };
+	struct host_state h = { .p = (struct dbt_project *)p, .node = node, .opts = o, .any_ref = true };
 	struct tmpl_host host = { dbtp_host_call, dbtp_host_global, &h };
 	int rc = tmpl_render(t, &host, sql, NULL, err, errlen);
 	tmpl_free(t);

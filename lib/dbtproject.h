@@ -439,6 +439,10 @@ const char *dbt_sql_start(const char *s);
  * answering incremental. Returns 0 with a malloc'd *sql, or -1 with err. */
 int dbt_render_hook(const struct dbt_project *p, size_t node, const char *text, bool incremental, char **sql,
 		    char *err, size_t errlen);
+/* The same with o's is_incremental() answer and query function (a hook
+ * that runs queries or drops a relation while it renders). */
+int dbt_render_hook_with(const struct dbt_project *p, size_t node, const char *text, const struct dbt_render_opts *o,
+			 char **sql, char *err, size_t errlen);
 
 /* The macro of a generic test written as a macro, as dbt finds it: for
  * "pkg.name", package pkg's test_name; for "name", the root project's

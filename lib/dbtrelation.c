@@ -332,6 +332,10 @@ int dbtrel_call(struct host_state *h, struct tmpl_render *r, const struct tmpl_c
 		return sequence_method(r, c, out);
 	if (self->kind == TV_STR && self->nattr && strcmp(c->name, ".incorporate") == 0)
 		return incorporate(r, c, out);
+	if (self->kind == TV_STR && self->nattr && strcmp(c->name, ".render") == 0) {
+		*out = tval_str(r, self->s, self->n); /* its name, as it prints */
+		return 0;
+	}
 	const struct tval *dt = self->kind == TV_DICT ? tval_get(self, "data_type") : NULL;
 	if (dt && dt->kind == TV_STR)
 		return column_method(r, c, out);
