@@ -133,6 +133,16 @@ out:
 	return rc;
 }
 
+int dbt_inline_ephemerals(const struct dbt_project *p, const bool *want, char **sql, char *err, size_t errlen)
+{
+	struct eph e = { xcalloc(p->nnodes ? p->nnodes : 1, sizeof *e.want), NULL };
+	if (p->nnodes)
+		memcpy(e.want, want, p->nnodes * sizeof *e.want);
+	int rc = inline_ephemerals(p, &e, sql, err, errlen);
+	free(e.want);
+	return rc;
+}
+
 int dbt_compile(const struct dbt_project *p, size_t node, bool incremental, char **sql, char *err,
 		size_t errlen)
 {

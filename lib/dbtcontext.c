@@ -388,6 +388,17 @@ static bool is_ident_word(const char *s)
 	return true;
 }
 
+/* The ephemeral models a test's render refs. */
+struct eph_want {
+	bool *want;
+};
+
+static const char *want_ephemeral(void *ud, size_t node)
+{
+	((struct eph_want *)ud)->want[node] = true;
+	return NULL; /* the default __dbt__cte__name */
+}
+
 int dbt_render_generic_test(const struct dbt_project *p, const char *type, enum dbt_test_on on, size_t target,
 			    const char *column, struct ydoc *d, const char *const *keys, yaml_node_t *const *vals,
 			    size_t nargs, const char *where, const struct dbt_render_opts *o, char **sql,
@@ -402,10 +413,16 @@ int dbt_render_generic_test(const struct dbt_project *p, const char *type, enum 
 	}
 	struct dbt_relation_arg model;
 	const char *file;
+	char cte[300];
 	if (on == DBT_TEST_ON_NODE) {
 		const struct dbt_node *n = &p->nodes[target];
 		model = (struct dbt_relation_arg){ n->relation, n->schema, n->identifier, NULL };
 		file = n->file;
+		if (n->kind == DBT_MODEL && n->cfg.materialized == MAT_EPHEMERAL) {
+			/* tested as dbt tests it: inlined as a CTE */
+			snprintf(cte, sizeof cte, "__dbt__cte__%s", n->name);
+			model = (struct dbt_relation_arg){ cte, "", cte, NULL };
+		}
 	} else {
 		const struct dbt_source *s = &p->sources[target];
 		model = (struct dbt_relation_arg){ s->relation, s->schema, s->identifier, NULL };
@@ -440,12 +457,24 @@ int dbt_render_generic_test(const struct dbt_project *p, const char *type, enum 
 		return -1;
 	char *sub = where ? xasprintf("(select * from %s where %s) dbt_subquery", model.relation, where) : NULL;
 	model.where_subquery = sub;
-	struct host_state h = { .p = (struct dbt_project *)p, .node = NO_NODE, .opts = o, .test_model = &model,
+	/* the ephemeral models the test reads, its model's included */
+	struct eph_want ew = { xcalloc(p->nnodes ? p->nnodes : 1, sizeof *ew.want) };
+	struct dbt_render_opts eo = *o;
+	eo.ephemeral = want_ephemeral;
+	eo.ud = &ew;
+	if (on == DBT_TEST_ON_NODE && model.relation == cte)
+		ew.want[target] = true;
+	struct host_state h = { .p = (struct dbt_project *)p, .node = NO_NODE, .opts = &eo, .test_model = &model,
 				.test_doc = d, .test_vals = vals, .test_nvals = nargs, .fail_calc = fail_calc };
 	struct tmpl_host host = { dbtp_host_call, dbtp_host_global, &h };
 	rc = tmpl_render(t, &host, sql, NULL, err, errlen);
 	tmpl_free(t);
 	free(sub);
+	if (!rc && (rc = dbt_inline_ephemerals(p, ew.want, sql, err, errlen))) {
+		free(*sql);
+		*sql = NULL;
+	}
+	free(ew.want);
 	return rc;
 }
 

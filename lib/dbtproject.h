@@ -431,6 +431,11 @@ int dbt_compile(const struct dbt_project *p, size_t node, bool incremental, char
 int dbt_compile_text(const struct dbt_project *p, const char *file, const char *text, size_t len,
 		     const struct dbt_text_opts *o, char **sql, char *err, size_t errlen);
 
+/* Puts the ephemeral models want[] (per node) names, and those they ref,
+ * as CTEs ahead of *sql (joining its own WITH), which it replaces.
+ * Returns 0, or -1 with err. */
+int dbt_inline_ephemerals(const struct dbt_project *p, const bool *want, char **sql, char *err, size_t errlen);
+
 /* Where a SQL text's first token starts, past whitespace and comments. */
 const char *dbt_sql_start(const char *s);
 

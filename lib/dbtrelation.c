@@ -324,6 +324,13 @@ int dbtrel_call(struct host_state *h, struct tmpl_render *r, const struct tmpl_c
 		return lookup_relation(h, r, c, out);
 	if (strcmp(c->name, "adapter.drop_relation") == 0)
 		return drop_relation(h, r, c, out);
+	if (strcmp(c->name, "api.Relation.add_ephemeral_prefix") == 0) {
+		const char *name = str_arg(c, 0, "name");
+		char *s = xasprintf("__dbt__cte__%s", name ? name : "");
+		*out = tval_str(r, s, strlen(s));
+		free(s);
+		return 0;
+	}
 	if (c->name[0] != '.')
 		return 1;
 	/* methods of the values made here and in dbtcontext.c */
