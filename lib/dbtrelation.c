@@ -141,7 +141,7 @@ static bool type_in(const char *type, const char *const *names)
  * string_size() as dbt-postgres' Column answers them. */
 static int column_method(struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
 {
-	static const char *const strings[] = { "text", "character varying", "character", "varchar", "char", NULL };
+	static const char *const strings[] = { "text", "character varying", "character", "varchar", NULL };
 	static const char *const ints[] = { "smallint", "integer", "bigint", "smallserial", "serial", "bigserial",
 					    "int2", "int4", "int8", "serial2", "serial4", "serial8", NULL };
 	static const char *const floats[] = { "real", "float4", "float", "double precision", "float8", "double", NULL };

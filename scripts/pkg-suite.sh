@@ -190,3 +190,33 @@ dbt_counts() {
 echo "dbt seeds $(dbt_counts seed)"
 echo "dbt models $(dbt_counts run)"
 echo "dbt tests $(dbt_counts test)"
+
+# ---- the relations both built: the same columns (names and types, in
+# order) and the same rows (as multisets) ----
+# psql_val SQL: one value
+psql_val() { psql -X -q -At -d "$POSTGRES_DATABASE" -c "$1"; }
+# columns_of NS REL: "name type, ..." in order
+columns_of() {
+	psql_val "select string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' order by attnum)
+		from pg_attribute where attrelid = format('%I.%I', '$1', '$2')::regclass and attnum > 0 and not attisdropped"
+}
+same=0
+compared=0
+while read -r ns rel; do
+	other=${schema}_dbt${ns#"$schema"}
+	[ "$(psql_val "select to_regclass(format('%I.%I', '$other', '$rel')) is not null")" = t ] || continue
+	compared=$((compared + 1))
+	if [ "$(columns_of "$ns" "$rel")" != "$(columns_of "$other" "$rel")" ]; then
+		echo "DIFF relation $ns.$rel: its columns differ from dbt's"
+		continue
+	fi
+	a="select to_jsonb(t) from \"$ns\".\"$rel\" t" b="select to_jsonb(t) from \"$other\".\"$rel\" t"
+	if [ "$(psql_val "select count(*) from (($a except all $b) union all ($b except all $a)) x")" != 0 ]; then
+		echo "DIFF relation $ns.$rel: its rows differ from dbt's"
+		continue
+	fi
+	same=$((same + 1))
+done < <(psql_val "select n.nspname || ' ' || c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+	where c.relkind in ('r', 'v', 'm', 'p') and (n.nspname = '$schema' or
+	(n.nspname like '$schema\\_%' and n.nspname not like '${schema}\\_dbt%')) order by 1")
+echo "relations same as dbt's $same/$compared"
