@@ -25,7 +25,7 @@ const char *const dbt_host_functions[] = {
 	"exceptions.raise_compiler_error", "exceptions.warn", "log", "statement", "load_result", "run_query",
 	"adapter.get_columns_in_relation", "set", "print",
 	"api.Relation.create", "adapter.get_relation", "adapter.load_relation", "load_relation", "adapter.drop_relation",
-	"api.Relation.add_ephemeral_prefix", "modules.datetime.date", "modules.datetime.datetime", "modules.pytz.timezone", NULL,
+	"api.Relation.add_ephemeral_prefix", "config.get", "config.require", "modules.datetime.date", "modules.datetime.datetime", "modules.pytz.timezone", NULL,
 };
 
 #define PUSH(arr, n, v)                                               \

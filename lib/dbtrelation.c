@@ -308,8 +308,76 @@ static int incorporate(struct tmpl_render *r, const struct tmpl_call *c, struct 
 	return 0;
 }
 
+/* ---- config.get() and config.require() ---- */
+
+static struct tval str_or_none(struct tmpl_render *r, const char *s)
+{
+	return s ? tval_str(r, s, strlen(s)) : (struct tval){ .kind = TV_NONE };
+}
+
+static struct tval strs(struct tmpl_render *r, char **v, size_t n)
+{
+	struct tval l = { .kind = TV_LIST, .n = n, .items = tval_alloc(r, n) };
+	for (size_t i = 0; i < n; i++)
+		l.items[i] = tval_str(r, v[i], strlen(v[i]));
+	return l;
+}
+
+/* The node's config key as dbt has it after every level is applied: 0
+ * with *out, 1 when the key is not set (or not one modelrun keeps). */
+static int config_value(struct tmpl_render *r, const struct dbt_node *n, const char *key, struct tval *out)
+{
+	const struct dbt_config *c = &n->cfg;
+	if (strcmp(key, "materialized") == 0)
+		*out = str_or_none(r, dbt_mat_name(c->materialized));
+	else if (strcmp(key, "schema") == 0 && c->schema)
+		*out = str_or_none(r, c->schema);
+	else if (strcmp(key, "alias") == 0 && c->alias)
+		*out = str_or_none(r, c->alias);
+	else if (strcmp(key, "tags") == 0)
+		*out = strs(r, c->tags, c->ntags);
+	else if (strcmp(key, "unique_key") == 0 && c->nunique)
+		*out = c->nunique == 1 ? str_or_none(r, c->unique_key[0]) : strs(r, c->unique_key, c->nunique);
+	else if (strcmp(key, "enabled") == 0)
+		*out = (struct tval){ .kind = TV_BOOL, .b = c->enabled };
+	else if (strcmp(key, "full_refresh") == 0 && c->full_refresh >= 0)
+		*out = (struct tval){ .kind = TV_BOOL, .b = c->full_refresh == 1 };
+	else
+		return 1;
+	return 0;
+}
+
+/* config.get(name, default=none) and config.require(name), as dbt
+ * answers them: "" while the project is parsed, then the node's config;
+ * require fails on a key that is not set. */
+static int config_call(struct host_state *h, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
+{
+	const char *key = str_arg(c, 0, "name");
+	if (!key) {
+		tmpl_fail(r, c->line, "%s() needs a config name", c->name);
+		return -1;
+	}
+	if (h->parsing) {
+		*out = tval_str(r, "", 0);
+		return 0;
+	}
+	const struct dbt_node *n = h->node == NO_NODE ? NULL : &h->p->nodes[h->node];
+	if (n && config_value(r, n, key, out) == 0)
+		return 0;
+	if (strcmp(c->name, "config.require") == 0) {
+		tmpl_fail(r, c->line, "Model '%s' does not define a required config parameter '%s'.",
+			  n ? n->unique_id : "?", key);
+		return -1;
+	}
+	const struct tval *dflt = arg(c, 1, "default");
+	*out = dflt ? *dflt : (struct tval){ .kind = TV_NONE };
+	return 0;
+}
+
 int dbtrel_call(struct host_state *h, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
 {
+	if (strcmp(c->name, "config.get") == 0 || strcmp(c->name, "config.require") == 0)
+		return config_call(h, r, c, out);
 	if (strcmp(c->name, "api.Relation.create") == 0) {
 		const char *ident = str_arg(c, 2, "identifier"), *type = str_arg(c, 99, "type");
 		if (!ident) {

@@ -2648,3 +2648,27 @@ pkg_suite_count() {
 	assert_line --regexp '^models [0-9]+/49$'
 	assert_line --regexp '^tests [0-9]+/111$'
 }
+
+@test "config.get and config.require answer from the model's config as dbt's do; a required key not set fails its model" {
+	mkdir -p cfgp/models
+	cd cfgp
+	printf 'name: cfgp\nconfig-version: 2\nprofile: mr\nmodels:\n  cfgp:\n    +materialized: table\n' >dbt_project.yml
+	cat >models/m.sql <<-'EOF2'
+	{{ config(alias='mm', unique_key='id') }}
+	select '{{ config.get("materialized") }}' as mat, '{{ config.get("alias") }}' as alias,
+	  '{{ config.get("unique_key") }}' as uk, '{{ config.get("nope", "dflt") }}' as dflt,
+	  '{{ config.get("nope") }}' as unset, '{{ config.require("materialized") }}' as req
+	EOF2
+	printf "select '{{ config.require(\"nope\") }}' as x\n" >models/req.sql
+	run --separate-stderr "$BIN/modelrun" compile
+	assert_failure 1
+	assert_stderr_line "modelrun: models/req.sql:1: Model 'model.cfgp.req' does not define a required config parameter 'nope'."
+	run cat target/compiled/cfgp/models/m.sql
+	assert_line "select 'table' as mat, 'mm' as alias,"
+	assert_line "  'id' as uk, 'dflt' as dflt,"
+	assert_line "  'None' as unset, 'table' as req"
+	need_dbt
+	rm models/req.sql
+	dbt_in "$PWD" dbt_s compile >/dev/null
+	diff <(cat "$PWD.dbt/target/compiled/cfgp/models/m.sql"; echo) target/compiled/cfgp/models/m.sql
+}
