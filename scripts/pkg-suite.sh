@@ -70,8 +70,12 @@ if [ -z "$pkg" ]; then
 		[ -n "$d" ] && [ -d "$d/dbt_utils/integration_tests" ] && { pkg=$d/dbt_utils; break; }
 	done
 fi
-[ -n "$pkg" ] && [ -d "$pkg/integration_tests" ] || die "no package with integration_tests/ found (--package DIR)"
-[ -x "$bin/modelrun" ] && [ -x "$bin/dqcheck" ] || die "no modelrun and dqcheck in $bin (run make)"
+if [ -z "$pkg" ] || [ ! -d "$pkg/integration_tests" ]; then
+	die "no package with integration_tests/ found (--package DIR)"
+fi
+if [ ! -x "$bin/modelrun" ] || [ ! -x "$bin/dqcheck" ]; then
+	die "no modelrun and dqcheck in $bin (run make)"
+fi
 [[ $schema =~ ^[a-z_][a-z0-9_]*$ ]] || die "--schema: a lower-case SQL name, please: $schema"
 
 if [ -n "$keep" ]; then
