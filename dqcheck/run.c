@@ -267,10 +267,27 @@ static int render_macro_test(struct runner *r, struct dq_test *t)
 	return rc;
 }
 
+/* Renders a singular test that queries the database while it renders,
+ * now that there is a connection. */
+static int render_singular_test(struct runner *r, struct dq_test *t)
+{
+	if (t->sql || !t->text)
+		return 0;
+	struct macro_query mq = { .conn = r->conn };
+	struct dbt_text_opts o = { .query = macro_query, .query_ud = &mq };
+	char err[2048];
+	int rc = dq_singular_render(t, &o, err, sizeof err);
+	macro_query_clear(&mq);
+	if (rc)
+		set_error(t, "%s", err);
+	return rc;
+}
+
 /* The failing-rows query, dbt's meaning; NULL after set_error. */
 static char *failing_sql(struct runner *r, struct dq_test *t)
 {
-	if (t->kind == DQ_MACRO && render_macro_test(r, t))
+	if ((t->kind == DQ_MACRO && render_macro_test(r, t)) ||
+	    (t->kind == DQ_SINGULAR && render_singular_test(r, t)))
 		return NULL;
 	char *from = t->kind == DQ_SINGULAR || t->kind == DQ_MACRO ? NULL : from_sql(t);
 	char *q = NULL, *c = NULL, *cond = NULL, *f = NULL, *k1 = NULL, *k2 = NULL, *kn = NULL, *cc = NULL;

@@ -140,6 +140,16 @@ out:
 	return rc;
 }
 
+int dbt_inline_ephemerals(const struct dbt_project *p, const bool *want, char **sql, char *err, size_t errlen)
+{
+	struct eph e = { xcalloc(p->nnodes ? p->nnodes : 1, sizeof *e.want), NULL };
+	if (p->nnodes)
+		memcpy(e.want, want, p->nnodes * sizeof *e.want);
+	int rc = inline_ephemerals(p, &e, sql, err, errlen);
+	free(e.want);
+	return rc;
+}
+
 int dbt_compile(const struct dbt_project *p, size_t node, bool incremental, char **sql, char *err,
 		size_t errlen)
 {
@@ -158,7 +168,8 @@ int dbt_compile_text(const struct dbt_project *p, const char *file, const char *
 		     const struct dbt_text_opts *o, char **sql, char *err, size_t errlen)
 {
 	struct eph e = { xcalloc(p->nnodes ? p->nnodes : 1, sizeof *e.want), o };
-	struct dbt_text_opts to = { pass_reads, pass_config, note_ephemeral, &e };
+	struct dbt_text_opts to = { pass_reads, pass_config, note_ephemeral, &e, o ? o->query : NULL,
+				    o ? o->query_ud : NULL };
 	int rc = dbt_render_text_with(p, file, text, len, &to, sql, err, errlen);
 	if (rc == 0 && (rc = inline_ephemerals(p, &e, sql, err, errlen))) {
 		free(*sql);

@@ -23,7 +23,9 @@ extern const char *const dbt_builtins_files[]; /* name, text, ..., NULL */
 const char *const dbt_host_functions[] = {
 	"ref", "source", "config", "var", "env_var", "is_incremental", "adapter.dispatch", "adapter.quote",
 	"exceptions.raise_compiler_error", "exceptions.warn", "log", "statement", "load_result", "run_query",
-	"adapter.get_columns_in_relation", "set", "print", "modules.datetime.date", "modules.datetime.datetime", "modules.pytz.timezone", NULL,
+	"adapter.get_columns_in_relation", "set", "print",
+	"api.Relation.create", "adapter.get_relation", "adapter.load_relation", "load_relation", "adapter.drop_relation",
+	"api.Relation.add_ephemeral_prefix", "config.get", "config.require", "modules.datetime.date", "modules.datetime.datetime", "modules.pytz.timezone", NULL,
 };
 
 #define PUSH(arr, n, v)                                               \

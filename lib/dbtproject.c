@@ -1595,6 +1595,8 @@ int dbtp_host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, s
 		return dbtp_call_query(h, r, c, out);
 	struct dbt_ctx x = ctx_of(h);
 	int rc = dbt_ctx_call(&x, r, c, out);
+	if (rc == 1)
+		rc = dbtrel_call(h, r, c, out);
 	if (rc != 1)
 		return rc;
 	tmpl_fail(r, c->line, "function '%s()' is not available here", c->name);
@@ -1628,7 +1630,8 @@ int dbtp_host_global(void *ud, struct tmpl_render *r, const char *name, int line
 	}
 	if (strcmp(name, "this") != 0 || h->node == NO_NODE) {
 		struct dbt_ctx x = ctx_of(h);
-		return dbt_ctx_global(&x, r, name, line, out);
+		int rc = dbt_ctx_global(&x, r, name, line, out);
+		return rc == 1 ? dbtrel_global(h, r, name, line, out) : rc;
 	}
 	if (h->opts && h->opts->unit && !h->parsing && dbtu_this(h->opts, r, out) == 0)
 		return 0;
@@ -1672,13 +1675,19 @@ int dbt_render(const struct dbt_project *p, size_t node, const struct dbt_render
 int dbt_render_hook(const struct dbt_project *p, size_t node, const char *text, bool incremental, char **sql,
 		    char *err, size_t errlen)
 {
+	struct dbt_render_opts o = { .incremental = incremental };
+	return dbt_render_hook_with(p, node, text, &o, sql, err, errlen);
+}
+
+int dbt_render_hook_with(const struct dbt_project *p, size_t node, const char *text, const struct dbt_render_opts *o,
+			 char **sql, char *err, size_t errlen)
+{
 	*sql = NULL;
 	const struct dbt_node *n = &p->nodes[node];
 	struct tmpl *t = dbtp_parse(p, n->pkg, n->file, text, strlen(text), err, errlen);
 	if (!t)
 		return -1;
-	struct dbt_render_opts o = { .incremental = incremental };
-	struct host_state h = { .p = (struct dbt_project *)p, .node = node, .opts = &o, .any_ref = true };
+	struct host_state h = { .p = (struct dbt_project *)p, .node = node, .opts = o, .any_ref = true };
 	struct tmpl_host host = { dbtp_host_call, dbtp_host_global, &h };
 	int rc = tmpl_render(t, &host, sql, NULL, err, errlen);
 	tmpl_free(t);
@@ -1698,7 +1707,7 @@ int dbt_render_text_with(const struct dbt_project *p, const char *file, const ch
 	struct tmpl *t = dbtp_parse(p, DBT_PKG_ROOT, file, text, len, err, errlen);
 	if (!t)
 		return -1;
-	struct dbt_render_opts o = { 0 };
+	struct dbt_render_opts o = { .query = to ? to->query : NULL, .query_ud = to ? to->query_ud : NULL };
 	struct host_state h = { .p = (struct dbt_project *)p, .node = NO_NODE, .opts = &o, .text = to };
 	struct tmpl_host host = { dbtp_host_call, dbtp_host_global, &h };
 	int rc = tmpl_render(t, &host, sql, NULL, err, errlen);
@@ -1967,6 +1976,8 @@ static int yaml_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 	struct yaml_host *yh = ud;
 	if (strcmp(c->name, "env_var") == 0)
 		return dbt_env_var(r, c, false, out);
+	if (c->name[0] == '.')
+		return tmpl_no_method(r, c);
 	if (c->nargs < 1 || c->nargs > 2 || c->args[0].kind != TV_STR) {
 		tmpl_fail(r, c->line, "var() takes a name and an optional default");
 		return -1;

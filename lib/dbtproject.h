@@ -465,12 +465,20 @@ int dbt_render_text_ex(const struct dbt_project *p, const char *file, const char
  * and source() it makes (reads, when set), each config(key=value)
  * (config, when set: 0, or -1 with the problem in msg; without it
  * config() does nothing), and the text that stands for a ref() to an
- * ephemeral model (ephemeral, as in dbt_render_opts). */
+ * ephemeral model (ephemeral, as in dbt_render_opts). query, when set,
+ * runs statement() and run_query() as in dbt_render_opts (without it they
+ * are errors: there is no connection). */
+/* What the error of statement() or run_query() without a connection says,
+ * for a caller that renders the text again once it has one. */
+#define DBT_NEEDS_CONNECTION "which needs a connection"
+
 struct dbt_text_opts {
 	void (*reads)(void *ud, bool source, size_t idx);
 	int (*config)(void *ud, const char *key, const struct tval *v, char *msg, size_t msglen);
 	const char *(*ephemeral)(void *ud, size_t node);
 	void *ud;
+	int (*query)(void *ud, const char *sql, struct dbt_rows *rows, char *err, size_t errlen);
+	void *query_ud;
 };
 
 /* dbt_render_text() with o (NULL: as dbt_render_text). */
@@ -496,6 +504,11 @@ int dbt_compile_text(const struct dbt_project *p, const char *file, const char *
  * one, as dbt injects CTEs; trailing semicolons removed. Malloc'd. */
 char *dbt_with_ctes(const char *sql, const char *ctes);
 
+/* Puts the ephemeral models want[] (per node) names, and those they ref,
+ * as CTEs ahead of *sql (joining its own WITH), which it replaces.
+ * Returns 0, or -1 with err. */
+int dbt_inline_ephemerals(const struct dbt_project *p, const bool *want, char **sql, char *err, size_t errlen);
+
 /* Where a SQL text's first token starts, past whitespace and comments. */
 const char *dbt_sql_start(const char *s);
 
@@ -504,6 +517,10 @@ const char *dbt_sql_start(const char *s);
  * answering incremental. Returns 0 with a malloc'd *sql, or -1 with err. */
 int dbt_render_hook(const struct dbt_project *p, size_t node, const char *text, bool incremental, char **sql,
 		    char *err, size_t errlen);
+/* The same with o's is_incremental() answer and query function (a hook
+ * that runs queries or drops a relation while it renders). */
+int dbt_render_hook_with(const struct dbt_project *p, size_t node, const char *text, const struct dbt_render_opts *o,
+			 char **sql, char *err, size_t errlen);
 
 /* The macro of a generic test written as a macro, as dbt finds it: for
  * "pkg.name", package pkg's test_name; for "name", the root project's

@@ -111,6 +111,25 @@ int dbtu_this(const struct dbt_render_opts *o, struct tmpl_render *r, struct tva
 /* dbtcontext.c */
 /* statement(), load_result(), run_query(), adapter.get_columns_in_relation() */
 int dbtp_call_query(struct host_state *h, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out);
+/* Runs sql on the render's connection (what names the caller in the
+ * error). Returns 0 with *q (valid until the next query), or -1 after
+ * tmpl_fail(). */
+int dbtp_query(struct host_state *h, struct tmpl_render *r, int line, const char *what, const char *sql,
+	       struct dbt_rows *q);
+/* 'schema.ident', quoted as identifiers and then as a string literal, for
+ * to_regclass(); malloc'd. */
+char *dbtp_regclass_literal(const char *schema, const char *ident);
+
+/* dbtrelation.c: relations made and looked up while rendering, flags,
+ * graph, and the names of dbt's context that modelrun lacks. Each returns
+ * 0 with *out, 1 when the name is not one of these, -1 after tmpl_fail(). */
+int dbtrel_global(struct host_state *h, struct tmpl_render *r, const char *name, int line, struct tval *out);
+int dbtrel_call(struct host_state *h, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out);
+/* agate's Table of a query's result, as run_query() gives it: the rows
+ * (tuples whose values are also their columns' names), .rows, .columns
+ * (each a sequence of the values, also by name) and .column_names; rows
+ * (rows_list's) gets the names of its columns. */
+struct tval dbtrel_agate_table(struct tmpl_render *r, const struct dbt_rows *q, struct tval *rows);
 /* A node as generate_*_name() macros see it. */
 struct tval dbtp_node_value(struct tmpl_render *r, const struct dbt_node *n);
 /* Where node i lives: dbt's default rules, or the project's

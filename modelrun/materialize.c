@@ -412,7 +412,13 @@ int mr_hooks(const struct mr_ctx *ctx, PGconn *conn, size_t node, bool post, boo
 		if (h[i].transaction != in_txn)
 			continue;
 		char err[1024], *sql;
-		if (dbt_render_hook(ctx->p, node, h[i].sql, incremental, &sql, err, sizeof err)) {
+		/* a hook's queries while it renders run on the model's
+		 * connection, in its transaction */
+		struct mr_render_query rq = { .conn = conn };
+		struct dbt_render_opts o = { .incremental = incremental, .query = mr_render_query, .query_ud = &rq };
+		int rc = dbt_render_hook_with(ctx->p, node, h[i].sql, &o, &sql, err, sizeof err);
+		mr_render_query_clear(&rq);
+		if (rc) {
 			mr_message(r, "%s %zu: %s", what, i + 1, err);
 			return -1;
 		}

@@ -2936,3 +2936,110 @@ dbt_verdicts() {
 	run --separate-stderr "$BIN/modelrun" test --select 'customer_totals,test_type:unit'
 	assert_equal "$(mr_verdicts <<<"$stderr")" "$dbt_sel"
 }
+
+# ---- dbt_utils' integration suite: agate tables, relations, dbt's Column, flags (issue 17) ----
+
+# relations_project: the relations fixture, seeded and built by modelrun.
+relations_project() {
+	project relations
+	"$BIN/modelrun" seed -q
+	"$BIN/modelrun" run -q
+}
+
+@test "run_query gives agate's table: rows and columns by index and by name, .values(), .items(), column_names" {
+	relations_project
+	assert_equal "$(sql -c "select by_index, by_name, names, row_attr, row_key, row_index, iterated, items, nrows from analytics.agate")" \
+		"1+2|ab|n,s|b|a|2|12|n=2;s=2;|2"
+}
+
+@test "api.Relation.create, adapter.get_relation, load_relation, this.incorporate and flags.WHICH answer as dbt's do" {
+	relations_project
+	assert_equal "$(sql -c "select * from analytics.relations")" "base|t|t|table|t|base|relations|__dbt__cte__x|run"
+	# modelrun compile has no connection: a lookup says so, as run_query() does
+	run --separate-stderr "$BIN/modelrun" compile -s relations
+	assert_failure 1
+	assert_stderr_line "modelrun: models/relations.sql:3: adapter.get_relation() runs a query while compiling, which needs a connection: use modelrun run (modelrun compile has none)"
+}
+
+@test "dbt's Column answers is_string, is_number, is_integer, is_float, is_numeric and string_size as dbt-postgres's" {
+	relations_project
+	assert_equal "$(sql -c "select id, code, score, note, price from analytics.columns")" \
+		"id:False:True:True:False:False|code:True:False:False:False:False:5|score:False:True:False:True:False|note:True:False:False:False:False:256|price:False:True:False:False:True"
+}
+
+@test "a seed's post-hook drops it with adapter.drop_relation(this.incorporate(type='table')), as dbt_utils' suite does" {
+	project relations
+	run --separate-stderr "$BIN/modelrun" seed
+	assert_success
+	assert_stderr_line --regexp '^modelrun: \[1/1\] OK analytics.dropped \(seed, 2 rows'
+	assert_equal "$(sql -c "select to_regclass('analytics.dropped') is null")" t
+}
+
+@test "in a macro file a left-out argument passes on as Jinja's Undefined; set ns.attr blocks; map and select of none give nothing" {
+	relations_project
+	assert_equal "$(sql -c "select greeting || '|', ns_block, mapped_none, selected_none from analytics.jinja")" "hi ||block 2|0|0"
+}
+
+@test "the relations project builds what dbt builds: agate tables, relations, columns, Jinja, the dropped seed" {
+	relations_project
+	need_dbt
+	dbt_in "$PWD" dbt_s seed >/dev/null
+	dbt_in "$PWD" dbt_s run >/dev/null
+	for m in agate relations columns jinja; do
+		same_relation "analytics.$m" "dbt_s.$m"
+	done
+	assert_equal "$(sql -c "select to_regclass('dbt_s.dropped') is null")" t
+}
+
+@test "a module modelrun lacks fails only the model that reaches it, naming file:line; the rest is built" {
+	project relations
+	printf "select '{{ modules.itertools.chain([1], [2]) }}' as x\n" >models/lacks.sql
+	run --separate-stderr "$BIN/modelrun" run
+	assert_failure 1
+	assert_stderr_line --regexp "^modelrun: \[[0-9]/6\] ERROR analytics.lacks \(table, [0-9.]+ s\): models/lacks.sql:1: unsupported construct: 'modules.itertools'"
+	assert_stderr_line --regexp '^modelrun: done in [0-9.]+ s: 5 ok, 1 failed, 0 skipped$'
+}
+
+# pkg_suite_count OUTPUT WHAT: N of the line "WHAT N/M" of pkg-suite.sh
+pkg_suite_count() {
+	sed -n "s/^$2 \([0-9]*\)\/[0-9]*$/\1/p" <<<"$1"
+}
+
+@test "dbt_utils' own integration suite under modelrun and dqcheck: at least 75 seeds, 48 models and 104 tests pass" {
+	need_packages
+	run --separate-stderr env ELT_DBT_PACKAGES="$DBT_PACKAGES" "$REPO/scripts/pkg-suite.sh" --no-dbt \
+		--package "$DBT_PACKAGES/dbt_utils" --schema pkg_mr
+	assert_success
+	# where it stands (dbt: 75 seeds, 49 models, 111 tests); the failures
+	# left need modules.re and modules.datetime.datetime.now()
+	[ "$(pkg_suite_count "$output" seeds)" -ge 75 ]
+	[ "$(pkg_suite_count "$output" models)" -ge 48 ]
+	[ "$(pkg_suite_count "$output" tests)" -ge 104 ]
+	assert_line --regexp '^seeds [0-9]+/75$'
+	assert_line --regexp '^models [0-9]+/49$'
+	assert_line --regexp '^tests [0-9]+/111$'
+}
+
+@test "config.get and config.require answer from the model's config as dbt's do; a required key not set fails its model" {
+	mkdir -p cfgp/models
+	cd cfgp
+	printf 'name: cfgp\nconfig-version: 2\nprofile: mr\nmodels:\n  cfgp:\n    +materialized: table\n' >dbt_project.yml
+	cat >models/m.sql <<-'EOF2'
+	{{ config(alias='mm', unique_key='id') }}
+	select '{{ config.get("materialized") }}' as mat, '{{ config.get("alias") }}' as alias,
+	  '{{ config.get("unique_key") }}' as uk, '{{ config.get("nope", "dflt") }}' as dflt,
+	  '{{ config.get("nope") }}' as unset, '{{ config.require("materialized") }}' as req
+	EOF2
+	printf "select '{{ config.require(\"nope\") }}' as x\n" >models/req.sql
+	run --separate-stderr "$BIN/modelrun" compile
+	assert_failure 1
+	assert_stderr_line "modelrun: models/req.sql:1: Model 'model.cfgp.req' does not define a required config parameter 'nope'."
+	run cat target/compiled/cfgp/models/m.sql
+	assert_line "select 'table' as mat, 'mm' as alias,"
+	assert_line "  'id' as uk, 'dflt' as dflt,"
+	assert_line "  'None' as unset, 'table' as req"
+	need_dbt
+	rm models/req.sql
+	dbt_in "$PWD" dbt_s compile >/dev/null
+	diff <(cat "$PWD.dbt/target/compiled/cfgp/models/m.sql"; echo) target/compiled/cfgp/models/m.sql
+}
