@@ -797,6 +797,8 @@ static int load_sources(struct dbt_project *p, struct ydoc *d, yaml_node_t *srcs
 			src.doc = d;
 			src.node = t;
 			PUSH(p->sources, p->nsources, src);
+			if (dbtc_read_source(&p->sources[p->nsources - 1], d, s, t, err, errlen))
+				return -1;
 			add_tests_of(p, DBT_TEST_ON_SOURCE, p->nsources - 1, d, t);
 		}
 	}
@@ -2385,6 +2387,10 @@ void dbt_project_free(struct dbt_project *p)
 		free(s->identifier);
 		free(s->relation);
 		free(s->loaded_at_field);
+		free(s->description);
+		free(s->source_description);
+		free(s->loader);
+		dbtc_columns_free(s->columns, s->ncolumns);
 	}
 	free(p->sources);
 	for (size_t i = 0; i < p->ntests; i++) {

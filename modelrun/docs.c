@@ -726,10 +726,10 @@ static void link_node(struct buf *b, const struct dbt_node *n)
 	link_to(b, n->kind == DBT_SEED ? "seed" : "model", n->name, n->name);
 }
 
-static void description(struct buf *b, const struct docs *D, struct ydoc *d, yaml_node_t *entry, const char *file)
+/* A description (NULL: none) written in file at line, doc() resolved. */
+static void description(struct buf *b, const struct docs *D, const char *desc, const char *file, size_t line)
 {
-	yaml_node_t *v = d && entry ? ydoc_get(d, entry, "description") : NULL;
-	char *text = mr_describe(&D->ds, ydoc_str(v), d ? d->path : file, v ? ydoc_line(v) : 1);
+	char *text = mr_describe(&D->ds, desc, file, line);
 	if (*text) {
 		buf_adds(b, "<p class=\"desc\">");
 		html(b, text);
@@ -741,14 +741,13 @@ static void description(struct buf *b, const struct docs *D, struct ydoc *d, yam
 }
 
 /* The columns table: the catalog's columns in order with the schema
- * file's descriptions, then those described but not in the database. */
-static void columns_table(struct buf *b, struct docs *D, const char *schema, const char *ident, struct ydoc *d,
-			  yaml_node_t *entry, bool on_source, size_t target)
+ * file's descriptions, then those described but not in the database.
+ * file is the schema file describing cols, for warnings. */
+static void columns_table(struct buf *b, struct docs *D, const char *schema, const char *ident,
+			  const struct dbt_column *cols, size_t ny, const char *file, bool on_source, size_t target)
 {
 	int first, count;
 	catalog_rows(D, schema, ident, &first, &count);
-	yaml_node_t *cols = d && entry ? ydoc_get(d, entry, "columns") : NULL;
-	size_t ny = cols && ydoc_is_seq(cols) ? ydoc_len(cols) : 0;
 	bool *shown = xcalloc(ny ? ny : 1, 1);
 	buf_adds(b, "<h3>Columns</h3>\n");
 	if (!count && !ny) {
@@ -761,23 +760,22 @@ static void columns_table(struct buf *b, struct docs *D, const char *schema, con
 		    "</tr></thead><tbody>\n");
 	for (int r = 0; r < count + (int)ny; r++) {
 		const char *name, *type = NULL, *comment = NULL;
-		yaml_node_t *yc = NULL;
+		const struct dbt_column *yc = NULL;
 		if (r < count) {
 			name = PQgetvalue(D->catalog, first + r, 3);
 			type = PQgetvalue(D->catalog, first + r, 4);
 			comment = PQgetisnull(D->catalog, first + r, 5) ? NULL : PQgetvalue(D->catalog, first + r, 5);
 			for (size_t k = 0; k < ny && !yc; k++) {
-				const char *yn = ydoc_str(ydoc_get(d, ydoc_item(d, cols, k), "name"));
-				if (yn && strcasecmp(yn, name) == 0) {
-					yc = ydoc_item(d, cols, k);
+				if (strcasecmp(cols[k].name, name) == 0) {
+					yc = &cols[k];
 					shown[k] = true;
 				}
 			}
 		} else {
 			size_t k = (size_t)(r - count);
-			yc = ydoc_item(d, cols, k);
-			name = ydoc_str(ydoc_get(d, yc, "name"));
-			if (shown[k] || !name)
+			yc = &cols[k];
+			name = yc->name;
+			if (shown[k])
 				continue;
 		}
 		buf_adds(b, "<tr><td><code>");
@@ -791,8 +789,8 @@ static void columns_table(struct buf *b, struct docs *D, const char *schema, con
 			buf_adds(b, D->catalog ? "<span class=\"none\">not in the database</span>" : "<span class=\"none\">?</span>");
 		}
 		buf_adds(b, "</td><td class=\"desc\">");
-		yaml_node_t *dv = yc ? ydoc_get(d, yc, "description") : NULL;
-		char *text = mr_describe(&D->ds, ydoc_str(dv), d ? d->path : "", dv ? ydoc_line(dv) : 1);
+		char *text = mr_describe(&D->ds, yc ? yc->description : NULL, file ? file : "",
+					 yc ? yc->description_line : 1);
 		html(b, *text ? text : comment);
 		free(text);
 		buf_adds(b, "</td><td>");
@@ -880,7 +878,7 @@ static void node_section(struct buf *b, struct docs *D, size_t i)
 		buf_adds(b, "</span>");
 	}
 	buf_adds(b, "</h2>\n");
-	description(b, D, n->yml, n->yml_entry, n->file);
+	description(b, D, n->description, n->yml_file ? n->yml_file : n->file, n->description_line);
 	struct verdict v = run_verdict(&D->rr, n->unique_id);
 	buf_adds(b, "<dl class=\"meta\"><dt>Relation</dt><dd><code>");
 	html(b, n->cfg.materialized == MAT_EPHEMERAL ? "(ephemeral: inlined as a CTE)" : n->relation);
@@ -927,7 +925,7 @@ static void node_section(struct buf *b, struct docs *D, size_t i)
 		html(b, v.message);
 	}
 	buf_adds(b, "</dd></dl>\n");
-	columns_table(b, D, n->schema, n->identifier, n->yml, n->yml_entry, false, i);
+	columns_table(b, D, n->schema, n->identifier, n->columns, n->ncolumns, n->yml_file, false, i);
 	tests_table(b, D, false, i);
 	/* the config as the manifest has it */
 	buf_adds(b, "<h3>Config</h3>\n<table class=\"config\"><tbody>");
@@ -1020,20 +1018,6 @@ static void node_section(struct buf *b, struct docs *D, size_t i)
 	buf_adds(b, "</section>\n");
 }
 
-/* The source entry that holds table s, or NULL. */
-static yaml_node_t *source_entry(const struct dbt_source *s)
-{
-	struct ydoc *d = s->doc;
-	yaml_node_t *srcs = ydoc_get(d, ydoc_root(d), "sources");
-	for (size_t i = 0; i < ydoc_len(srcs); i++) {
-		yaml_node_t *e = ydoc_item(d, srcs, i);
-		const char *name = ydoc_str(ydoc_get(d, e, "name"));
-		if (name && strcmp(name, s->source_name) == 0)
-			return e;
-	}
-	return NULL;
-}
-
 static void source_section(struct buf *b, struct docs *D, size_t i)
 {
 	const struct dbt_project *p = D->p;
@@ -1046,17 +1030,15 @@ static void source_section(struct buf *b, struct docs *D, size_t i)
 	buf_adds(b, "\"><h2>");
 	html(b, name);
 	buf_adds(b, " <span class=\"kind source\">source</span></h2>\n");
-	yaml_node_t *entry = source_entry(s);
 	struct ydoc *d = s->doc;
-	description(b, D, d, s->node, d->path);
+	description(b, D, s->description, d->path, s->description_line);
 	buf_adds(b, "<dl class=\"meta\"><dt>Relation</dt><dd><code>");
 	html(b, s->relation);
 	buf_adds(b, "</code></dd><dt>Declared in</dt><dd><code>");
 	html(b, d->path);
 	buf_adds(b, "</code></dd>");
-	yaml_node_t *sdesc = entry ? ydoc_get(d, entry, "description") : NULL;
-	if (sdesc && ydoc_str(sdesc)) {
-		char *text = mr_describe(&D->ds, ydoc_str(sdesc), d->path, ydoc_line(sdesc));
+	if (s->source_description) {
+		char *text = mr_describe(&D->ds, s->source_description, d->path, s->source_description_line);
 		buf_adds(b, "<dt>Source</dt><dd class=\"desc\">");
 		html(b, text);
 		buf_adds(b, "</dd>");
@@ -1107,7 +1089,7 @@ static void source_section(struct buf *b, struct docs *D, size_t i)
 				break;
 			}
 	buf_adds(b, users ? "</dd></dl>\n" : "<span class=\"none\">nothing</span></dd></dl>\n");
-	columns_table(b, D, s->schema, s->identifier, d, s->node, true, i);
+	columns_table(b, D, s->schema, s->identifier, s->columns, s->ncolumns, d->path, true, i);
 	tests_table(b, D, true, i);
 	buf_adds(b, "</section>\n");
 	free(name);

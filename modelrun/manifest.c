@@ -393,43 +393,6 @@ static void str_list(struct buf *b, char *const *v, size_t n)
 	buf_addc(b, ']');
 }
 
-/* A yml value as JSON: mappings, lists, and scalars as YAML 1.1 reads
- * them (true, 12, null; everything else a string). */
-static void yaml_json(struct buf *b, struct ydoc *d, yaml_node_t *n)
-{
-	if (!n) {
-		buf_adds(b, "null");
-	} else if (ydoc_is_map(n)) {
-		buf_addc(b, '{');
-		for (size_t i = 0; i < ydoc_len(n); i++) {
-			if (i)
-				buf_adds(b, ", ");
-			json_string(b, ydoc_str(ydoc_key(d, n, i)) ? ydoc_str(ydoc_key(d, n, i)) : "");
-			buf_adds(b, ": ");
-			yaml_json(b, d, ydoc_value(d, n, i));
-		}
-		buf_addc(b, '}');
-	} else if (ydoc_is_seq(n)) {
-		buf_addc(b, '[');
-		for (size_t i = 0; i < ydoc_len(n); i++) {
-			if (i)
-				buf_adds(b, ", ");
-			yaml_json(b, d, ydoc_item(d, n, i));
-		}
-		buf_addc(b, ']');
-	} else {
-		bool bv;
-		double num;
-		switch (ydoc_yaml11(n, &bv, &num)) {
-		case YK_NULL: buf_adds(b, "null"); break;
-		case YK_BOOL: buf_adds(b, bv ? "true" : "false"); break;
-		case YK_INT: buf_printf(b, "%.0f", num); break;
-		case YK_FLOAT: buf_printf(b, "%.17g", num); break;
-		default: json_string(b, ydoc_str(n)); break;
-		}
-	}
-}
-
 /* The file's contents without the whitespace around them, as dbt reads
  * a model or seed (its raw_code, and what its checksum is of). */
 static void read_stripped(const char *path, struct buf *b, const char **text, size_t *len)
@@ -575,45 +538,31 @@ static void config_json(struct buf *b, const struct dbt_node *n)
 	buf_addc(b, '}');
 }
 
-/* "columns": {...} of a schema-file entry, descriptions resolved. */
-static void columns_json(struct buf *b, const char *project, const struct mr_docset *ds, struct ydoc *d,
-			 yaml_node_t *entry)
+/* "columns": {...} of a schema-file entry, descriptions resolved; file
+ * is the schema file, for warnings. */
+static void columns_json(struct buf *b, const char *project, const struct mr_docset *ds, const struct dbt_column *cols,
+			 size_t ncols, const char *file)
 {
 	buf_addc(b, '{');
-	yaml_node_t *cols = entry ? ydoc_get(d, entry, "columns") : NULL;
-	bool first = true;
-	for (size_t i = 0; cols && ydoc_is_seq(cols) && i < ydoc_len(cols); i++) {
-		yaml_node_t *c = ydoc_item(d, cols, i);
-		const char *name = ydoc_str(ydoc_get(d, c, "name"));
-		if (!name)
-			continue;
-		if (!first)
+	for (size_t i = 0; i < ncols; i++) {
+		const struct dbt_column *c = &cols[i];
+		if (i)
 			buf_adds(b, ", ");
-		first = false;
-		key(b, name);
+		key(b, c->name);
 		buf_adds(b, "{\"name\": ");
-		json_string(b, name);
-		yaml_node_t *desc = ydoc_get(d, c, "description");
-		char *text = mr_describe(ds, ydoc_str(desc), d->path, desc ? ydoc_line(desc) : ydoc_line(c));
+		json_string(b, c->name);
+		char *text = mr_describe(ds, c->description, file, c->description_line);
 		buf_adds(b, ", \"description\": ");
 		json_string(b, text);
 		free(text);
 		buf_adds(b, ", \"meta\": ");
-		yaml_node_t *meta = ydoc_get(d, c, "meta");
-		if (meta)
-			yaml_json(b, d, meta);
-		else
-			buf_adds(b, "{}");
+		buf_adds(b, c->meta ? c->meta : "{}");
 		buf_adds(b, ", \"data_type\": ");
-		json_string(b, ydoc_str(ydoc_get(d, c, "data_type")));
+		json_string(b, c->data_type);
 		buf_adds(b, ", \"constraints\": [], \"quote\": null, \"config\": {\"meta\": {}, \"tags\": []}, \"tags\": ");
-		yaml_node_t *tags = ydoc_get(d, c, "tags");
-		if (tags && ydoc_is_seq(tags))
-			yaml_json(b, d, tags);
-		else
-			buf_adds(b, "[]");
+		str_list(b, c->tags, c->ntags);
 		buf_adds(b, ", \"granularity\": null, \"doc_blocks\": ");
-		doc_blocks_json(b, project, ydoc_str(desc));
+		doc_blocks_json(b, project, c->description);
 		buf_addc(b, '}');
 	}
 	buf_addc(b, '}');
@@ -661,17 +610,15 @@ static void node_json(struct buf *b, const struct dbt_project *p, const struct m
 	config_json(b, n);
 	buf_adds(b, ", \"tags\": ");
 	str_list(b, n->cfg.tags, n->cfg.ntags);
-	struct ydoc *d = n->yml;
-	yaml_node_t *desc = d ? ydoc_get(d, n->yml_entry, "description") : NULL;
-	char *text = mr_describe(ds, ydoc_str(desc), d ? d->path : n->file, desc ? ydoc_line(desc) : 1);
+	char *text = mr_describe(ds, n->description, n->yml_file ? n->yml_file : n->file, n->description_line);
 	buf_adds(b, ", \"description\": ");
 	json_string(b, text);
 	free(text);
 	buf_adds(b, ", \"columns\": ");
-	columns_json(b, p->name, ds, d, n->yml_entry);
+	columns_json(b, p->name, ds, n->columns, n->ncolumns, n->yml_file);
 	buf_adds(b, ", \"meta\": {}, \"group\": null, \"docs\": {\"show\": true, \"node_color\": null}, \"patch_path\": ");
-	if (d) {
-		const char *rel = d->path + (strcmp(p->dir, ".") ? strlen(p->dir) + 1 : 0);
+	if (n->yml_file) {
+		const char *rel = n->yml_file + (strcmp(p->dir, ".") ? strlen(p->dir) + 1 : 0);
 		char *pp = xasprintf("%s://%s", p->name, rel);
 		json_string(b, pp);
 		free(pp);
@@ -690,7 +637,7 @@ static void node_json(struct buf *b, const struct dbt_project *p, const struct m
 		buf_adds(b, "\"\"");
 	buf_free(&file);
 	buf_adds(b, ", \"doc_blocks\": ");
-	doc_blocks_json(b, p->name, ydoc_str(desc));
+	doc_blocks_json(b, p->name, n->description);
 	if (!model) {
 		buf_adds(b, ", \"root_path\": ");
 		char *abs = realpath(p->dir, NULL);
@@ -743,20 +690,6 @@ static void node_json(struct buf *b, const struct dbt_project *p, const struct m
 	buf_adds(b, ", \"contract\": {\"enforced\": false, \"alias_types\": true, \"checksum\": null}, "
 		    "\"access\": \"protected\", \"constraints\": [], \"version\": null, \"latest_version\": null, "
 		    "\"deprecation_date\": null, \"primary_key\": [], \"time_spine\": null}");
-}
-
-/* The source entry that holds table s, or NULL. */
-static yaml_node_t *source_entry(const struct dbt_source *s)
-{
-	struct ydoc *d = s->doc;
-	yaml_node_t *srcs = ydoc_get(d, ydoc_root(d), "sources");
-	for (size_t i = 0; i < ydoc_len(srcs); i++) {
-		yaml_node_t *e = ydoc_item(d, srcs, i);
-		const char *name = ydoc_str(ydoc_get(d, e, "name"));
-		if (name && strcmp(name, s->source_name) == 0)
-			return e;
-	}
-	return NULL;
 }
 
 static void freshness_json(struct buf *b, const struct fresh_rule *r)
@@ -822,15 +755,12 @@ static void source_json(struct buf *b, const struct dbt_project *p, const struct
 	json_string(b, s->table_name);
 	buf_adds(b, "], \"source_name\": ");
 	json_string(b, s->source_name);
-	yaml_node_t *entry = source_entry(s);
-	yaml_node_t *sdesc = entry ? ydoc_get(d, entry, "description") : NULL;
-	char *text = mr_describe(ds, ydoc_str(sdesc), d->path, sdesc ? ydoc_line(sdesc) : 1);
+	char *text = mr_describe(ds, s->source_description, d->path, s->source_description_line);
 	buf_adds(b, ", \"source_description\": ");
 	json_string(b, text);
 	free(text);
 	buf_adds(b, ", \"loader\": ");
-	const char *loader = entry ? ydoc_str(ydoc_get(d, entry, "loader")) : NULL;
-	json_string(b, loader ? loader : "");
+	json_string(b, s->loader ? s->loader : "");
 	buf_adds(b, ", \"identifier\": ");
 	json_string(b, s->identifier);
 	buf_adds(b, ", \"quoting\": {\"database\": null, \"schema\": null, \"identifier\": null, \"column\": null}");
@@ -844,13 +774,12 @@ static void source_json(struct buf *b, const struct dbt_project *p, const struct
 	}
 	buf_adds(b, ", \"loaded_at_query\": null, \"freshness\": ");
 	freshness_json(b, &rule);
-	yaml_node_t *tdesc = ydoc_get(d, s->node, "description");
-	text = mr_describe(ds, ydoc_str(tdesc), d->path, tdesc ? ydoc_line(tdesc) : ydoc_line(s->node));
+	text = mr_describe(ds, s->description, d->path, s->description_line);
 	buf_adds(b, ", \"external\": null, \"description\": ");
 	json_string(b, text);
 	free(text);
 	buf_adds(b, ", \"columns\": ");
-	columns_json(b, p->name, ds, d, s->node);
+	columns_json(b, p->name, ds, s->columns, s->ncolumns, d->path);
 	buf_adds(b, ", \"meta\": {}, \"source_meta\": {}, \"tags\": [], \"config\": {\"enabled\": true, "
 		    "\"event_time\": null, \"freshness\": ");
 	freshness_json(b, &rule);
@@ -864,7 +793,7 @@ static void source_json(struct buf *b, const struct dbt_project *p, const struct
 	buf_printf(b, ", \"created_at\": %.6f, \"unrendered_database\": null, \"unrendered_schema\": ", now);
 	json_string(b, s->schema);
 	buf_adds(b, ", \"doc_blocks\": ");
-	doc_blocks_json(b, p->name, ydoc_str(tdesc));
+	doc_blocks_json(b, p->name, s->description);
 	buf_addc(b, '}');
 }
 
