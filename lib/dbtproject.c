@@ -734,11 +734,14 @@ static void add_tests_of(struct dbt_project *p, enum dbt_test_on on, size_t targ
 }
 
 /* A source's or table's loaded_at_field: at the top level, or under
- * config: as dbt 1.10 writes it. */
-static const char *loaded_at_field(struct ydoc *d, yaml_node_t *entry)
+ * config: as dbt 1.10 writes it. inherited is the source's, for a table
+ * that does not say; a table's null says "none" over its source's. */
+static const char *loaded_at_field(struct ydoc *d, yaml_node_t *entry, const char *inherited)
 {
-	const char *f = ydoc_str(ydoc_get(d, entry, "loaded_at_field"));
-	return f ? f : ydoc_str(ydoc_get(d, ydoc_get(d, entry, "config"), "loaded_at_field"));
+	yaml_node_t *f = ydoc_get(d, entry, "loaded_at_field");
+	if (!f)
+		f = ydoc_get(d, ydoc_get(d, entry, "config"), "loaded_at_field");
+	return !f ? inherited : ydoc_is_null(f) ? NULL : ydoc_str(f);
 }
 
 /* Whether a message from reading a model is one that dbt also stops on
@@ -777,11 +780,11 @@ static int load_sources(struct dbt_project *p, struct ydoc *d, yaml_node_t *srcs
 			return -1;
 		}
 		yaml_node_t *schema = ydoc_get(d, s, "schema"), *tables = ydoc_get(d, s, "tables");
-		const char *laf = loaded_at_field(d, s);
+		const char *laf = loaded_at_field(d, s, NULL);
 		for (size_t j = 0; tables && ydoc_is_seq(tables) && j < ydoc_len(tables); j++) {
 			yaml_node_t *t = ydoc_item(d, tables, j);
 			yaml_node_t *tn = ydoc_get(d, t, "name"), *ident = ydoc_get(d, t, "identifier");
-			const char *tlaf = loaded_at_field(d, t);
+			const char *lf = loaded_at_field(d, t, laf);
 			if (!tn || !ydoc_str(tn)) {
 				dbtp_seterr(err, errlen, "%s:%zu: a source table needs a name", d->path, ydoc_line(t));
 				return -1;
@@ -792,7 +795,6 @@ static int load_sources(struct dbt_project *p, struct ydoc *d, yaml_node_t *srcs
 			src.schema = xstrdup(schema && ydoc_str(schema) ? ydoc_str(schema) : ydoc_str(name));
 			src.identifier = xstrdup(ident && ydoc_str(ident) ? ydoc_str(ident) : ydoc_str(tn));
 			src.relation = dbtp_quote_relation(src.schema, src.identifier);
-			const char *lf = tlaf ? tlaf : laf;
 			src.loaded_at_field = lf ? xstrdup(lf) : NULL;
 			src.doc = d;
 			src.node = t;

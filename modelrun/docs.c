@@ -367,61 +367,6 @@ static void catalog_rows(const struct docs *D, const char *schema, const char *n
 	}
 }
 
-struct freshness {
-	bool measured;
-	enum fresh_status status;
-	char *message;
-	char *max_loaded_at;
-};
-
-static bool plain_ident(const char *s)
-{
-	if (!(isalpha((unsigned char)*s) || *s == '_'))
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '$')
-			return false;
-	return true;
-}
-
-/* Measures s's freshness now, as dqcheck does. */
-static void measure(struct docs *D, const struct dbt_source *s, const struct fresh_rule *rule, struct freshness *f)
-{
-	memset(f, 0, sizeof *f);
-	if (!D->conn || !rule->set)
-		return;
-	char *field;
-	if (plain_ident(s->loaded_at_field)) { /* folded, as PostgreSQL reads it unquoted */
-		char *lower = xstrdup(s->loaded_at_field);
-		for (char *q = lower; *q; q++)
-			*q = (char)tolower((unsigned char)*q);
-		field = pgconn_quote_ident(D->conn, NULL, lower);
-		free(lower);
-	} else {
-		field = xstrdup(s->loaded_at_field);
-	}
-	if (!field)
-		return;
-	char *sql = fresh_sql(field, s->relation, rule->filter);
-	free(field);
-	PQclear(PQexec(D->conn, "set timezone = 'UTC'"));
-	PGresult *res = PQexec(D->conn, sql);
-	free(sql);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		char *msg = pgconn_error_line(D->conn, res);
-		log_warn("freshness of source %s.%s: %s", s->source_name, s->table_name, msg);
-		f->message = xasprintf("could not be measured: %s", msg);
-		free(msg);
-	} else {
-		bool rows = PQntuples(res) == 1 && !PQgetisnull(res, 0, 2);
-		f->measured = true;
-		f->status = fresh_judge(rule, rows, rows ? strtod(PQgetvalue(res, 0, 2), NULL) : 0, &f->message);
-		f->max_loaded_at = rows ? xstrdup(PQgetvalue(res, 0, 0)) : NULL;
-	}
-	PQclear(res);
-	PQclear(PQexec(D->conn, "reset timezone"));
-}
-
 /* ---- compiled SQL ---- */
 
 static void compile_all(struct docs *D)
@@ -1062,22 +1007,24 @@ static void source_section(struct buf *b, struct docs *D, size_t i)
 	} else if (!rule.set) {
 		buf_adds(b, "<span class=\"none\">no freshness rule</span>");
 	} else {
-		struct freshness f;
-		measure(D, s, &rule, &f);
+		struct fresh_result f = { 0 };
+		if (D->conn && fresh_measure(D->conn, s, &rule, &f))
+			log_warn("freshness of source %s.%s: %s", s->source_name, s->table_name, f.error);
 		static const char *const st[] = { "pass", "warn", "error" };
 		if (f.measured)
 			badge(b, st[f.status]);
 		else
 			buf_adds(b, "<span class=\"badge not-run\">not measured</span>");
 		buf_adds(b, " ");
-		html(b, f.message ? f.message : D->conn ? "" : "(no database)");
-		if (f.max_loaded_at) {
+		if (f.error)
+			buf_adds(b, "could not be measured: ");
+		html(b, f.message ? f.message : f.error ? f.error : D->conn ? "" : "(no database)");
+		if (f.has_rows) {
 			buf_adds(b, "; newest row loaded at <code>");
 			html(b, f.max_loaded_at);
 			buf_adds(b, "</code>");
 		}
-		free(f.message);
-		free(f.max_loaded_at);
+		fresh_result_free(&f);
 	}
 	buf_adds(b, "</dd><dt>Used by</dt><dd>");
 	size_t users = 0;

@@ -39,6 +39,16 @@
 
 /* ---- files ---- */
 
+void mr_iso_now(char *buf, size_t n)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	struct tm tm;
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t w = strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + w, n - w, ".%06ldZ", ts.tv_nsec / 1000);
+}
+
 int mr_write_text(const char *path, const char *text, size_t len)
 {
 	/* mkdir -p for the directories above path */
@@ -692,7 +702,7 @@ static void node_json(struct buf *b, const struct dbt_project *p, const struct m
 		    "\"deprecation_date\": null, \"primary_key\": [], \"time_spine\": null}");
 }
 
-static void freshness_json(struct buf *b, const struct fresh_rule *r)
+void mr_freshness_json(struct buf *b, const struct fresh_rule *r)
 {
 	const double *v[] = { &r->warn_after, &r->error_after };
 	const char *const names[] = { "warn_after", "error_after" };
@@ -773,7 +783,7 @@ static void source_json(struct buf *b, const struct dbt_project *p, const struct
 		memset(&rule, 0, sizeof rule);
 	}
 	buf_adds(b, ", \"loaded_at_query\": null, \"freshness\": ");
-	freshness_json(b, &rule);
+	mr_freshness_json(b, &rule);
 	text = mr_describe(ds, s->description, d->path, s->description_line);
 	buf_adds(b, ", \"external\": null, \"description\": ");
 	json_string(b, text);
@@ -782,7 +792,7 @@ static void source_json(struct buf *b, const struct dbt_project *p, const struct
 	columns_json(b, p->name, ds, s->columns, s->ncolumns, d->path);
 	buf_adds(b, ", \"meta\": {}, \"source_meta\": {}, \"tags\": [], \"config\": {\"enabled\": true, "
 		    "\"event_time\": null, \"freshness\": ");
-	freshness_json(b, &rule);
+	mr_freshness_json(b, &rule);
 	buf_adds(b, ", \"loaded_at_field\": ");
 	json_string(b, s->loaded_at_field);
 	buf_adds(b, ", \"loaded_at_query\": null, \"meta\": {}, \"tags\": [], \"static_analysis\": null}, "
@@ -866,11 +876,8 @@ int mr_write_manifest(const struct dbt_project *p, const struct mr_docset *ds, c
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	double now = (double)ts.tv_sec + ts.tv_nsec / 1e9;
-	struct tm tm;
-	gmtime_r(&ts.tv_sec, &tm);
-	char when[64];
-	size_t w = strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(when + w, sizeof when - w, ".%06ldZ", ts.tv_nsec / 1000);
+	char when[40];
+	mr_iso_now(when, sizeof when);
 	buf_printf(&b, "{\n  \"metadata\": {\"dbt_schema_version\": \"https://schemas.getdbt.com/dbt/manifest/v12.json\", "
 		       "\"dbt_version\": \"modelrun-%s\", \"generated_at\": \"%s\", \"invocation_id\": null, "
 		       "\"invocation_started_at\": \"%s\", \"env\": {}, \"project_name\": ",

@@ -236,6 +236,34 @@ int mr_write_text(const char *path, const char *text, size_t len);
 int mr_write_manifest(const struct dbt_project *p, const struct mr_docset *ds, const char *database,
 		      char *const *compiled);
 
+/* The time now as dbt's artifacts write it: "2026-12-03T12:20:20.761151Z"
+ * (buf needs 32 bytes). */
+void mr_iso_now(char *buf, size_t n);
+
+struct fresh_rule;
+struct buf;
+/* A freshness rule as dbt writes it in manifest.json and sources.json:
+ * {"warn_after": {"count": N, "period": P}, "error_after": ..., "filter":
+ * ...}, each threshold in the largest period that divides it. */
+void mr_freshness_json(struct buf *b, const struct fresh_rule *r);
+
+/* ---- freshness.c ---- */
+
+struct mr_freshness_opts {
+	const char *dbname;            /* -d, or NULL */
+	const char *const *select;     /* source:S[.T] terms */
+	size_t nselect;
+	const char *const *exclude;
+	size_t nexclude;
+	const char *output;            /* -o FILE, or NULL: target/sources.json */
+};
+
+/* modelrun source freshness, as dbt source freshness: measures the
+ * selected source tables that have a freshness rule, says PASS, WARN or
+ * ERROR STALE for each and writes sources.json. Returns the exit status
+ * (1 when a table is stale past error_after or could not be measured). */
+int mr_source_freshness(const struct dbt_project *p, const struct mr_freshness_opts *o);
+
 /* ---- docs.c ---- */
 
 struct mr_docs_opts {
