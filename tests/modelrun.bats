@@ -2565,3 +2565,135 @@ for r in json.load(open(sys.argv[1]))["results"]:
 	assert_failure 1
 	assert_equal "$stderr" "modelrun: error while running operation opkg.stamp: macro 'stamp' takes no keyword argument 'extra'"
 }
+
+# ---- issue 18: modelrun source freshness ----
+
+# fresh_project: tests/data/dbt/fresh with its raw tables, loaded 5 minutes
+# (recent), 2 hours (late), 3 days (stale), 10 days ago (typed, a date
+# cast), never (empty), and filtered, whose newest 'new' row is 3 hours
+# old under a table-level warn_after of 6 hours.
+fresh_project() {
+	project fresh
+	sql -f setup.sql
+}
+
+@test "modelrun source freshness gives each source table with a rule dbt's verdict and exits 1 on a stale one" {
+	fresh_project
+	run --separate-stderr "$BIN/modelrun" source freshness
+	assert_failure 1
+	assert_output ""
+	printf '%s\n' "$stderr" >err.txt
+	assert_equal "$(grep -c 'freshness of' err.txt)" 6
+	grep -qx 'modelrun: \[1/6\] ERROR STALE freshness of raw.empty (max_loaded_at none, no rows): no rows, so no last load time (warn after 60.0 minutes, error after 24.0 hours), [0-9.]* s' err.txt
+	grep -qx 'modelrun: \[2/6\] PASS freshness of raw.filtered (max_loaded_at 20[0-9-]*T[0-9:.]*+00:00): last loaded 3.0 hours ago (warn after 6.0 hours, error after 24.0 hours), [0-9.]* s' err.txt
+	grep -q '^modelrun: \[3/6\] WARN freshness of raw.late (.*): last loaded 2.0 hours ago' err.txt
+	grep -q '^modelrun: \[4/6\] PASS freshness of raw.recent (.*): last loaded 5.0 minutes ago' err.txt
+	grep -q '^modelrun: \[5/6\] ERROR STALE freshness of raw.stale (.*): last loaded 3.0 days ago' err.txt
+	grep -q '^modelrun: \[6/6\] ERROR STALE freshness of raw.typed (.*T00:00:00+00:00): last loaded' err.txt
+	grep -qx 'modelrun: done in [0-9.]* s: 2 pass, 1 warn, 3 error stale, 0 error' err.txt
+	# unchecked (freshness: null over its source's) and other.plain (no rule) are left out
+	! grep -q 'unchecked\|plain' err.txt
+	j=target/sources.json
+	assert_equal "$(jq -r '.metadata.dbt_schema_version' $j)" "https://schemas.getdbt.com/dbt/sources/v3.json"
+	assert_equal "$(jq -r '[.results[] | .unique_id + "=" + .status] | join(" ")' $j)" \
+		"source.fresh.raw.empty=error source.fresh.raw.filtered=pass source.fresh.raw.late=warn source.fresh.raw.recent=pass source.fresh.raw.stale=error source.fresh.raw.typed=error"
+	assert_equal "$(jq -c '.results[1].criteria' $j)" \
+		'{"warn_after":{"count":6,"period":"hour"},"error_after":{"count":1,"period":"day"},"filter":"kind = '"'new'"'"}'
+	assert_equal "$(jq -r '.results[0].max_loaded_at' $j)" "0001-01-01T00:00:00+00:00"
+	# the age is the one the database measured
+	age=$(jq -r '.results[2].max_loaded_at_time_ago_in_s' $j)
+	python3 -c "import sys; a = float(sys.argv[1]); sys.exit(0 if 7190 < a < 7300 else 1)" "$age"
+	# warnings alone are a success
+	run --separate-stderr "$BIN/modelrun" source freshness -s source:raw.late -s 'source:raw.rec*'
+	assert_success
+	assert_stderr_line --regexp '^modelrun: done in [0-9.]+ s: 1 pass, 1 warn, 0 error stale, 0 error$'
+	assert_equal "$(jq -r '[.results[] | .unique_id] | join(" ")' $j)" "source.fresh.raw.late source.fresh.raw.recent"
+}
+
+@test "modelrun source freshness: a missing relation or a rule without loaded_at_field is that table's ERROR, left out of sources.json" {
+	fresh_project
+	python3 - models/sources.yml <<-'PY'
+	import sys
+	f = sys.argv[1]
+	t = open(f).read().replace("      - name: typed\n",
+	    "      - name: missing\n      - name: nofield\n        loaded_at_field: null\n      - name: typed\n")
+	open(f, "w").write(t)
+	PY
+	run --separate-stderr "$BIN/modelrun" source freshness -s source:raw.missing -s source:raw.nofield -s source:raw.recent
+	assert_failure 1
+	assert_stderr_line 'modelrun: [1/3] ERROR freshness of raw.missing: relation "fresh_raw.missing" does not exist'
+	assert_stderr_line "modelrun: [2/3] ERROR freshness of raw.nofield: Could not compute freshness for source nofield: no 'loaded_at_field' provided and postgres adapter does not support metadata-based freshness checks."
+	assert_stderr_line --regexp '^modelrun: done in [0-9.]+ s: 1 pass, 0 warn, 0 error stale, 2 error$'
+	assert_equal "$(jq -r '[.results[] | .unique_id] | join(" ")' target/sources.json)" "source.fresh.raw.recent"
+	# -o puts the file elsewhere
+	run --separate-stderr "$BIN/modelrun" source freshness -s source:raw.recent -o out/src.json
+	assert_success
+	assert_equal "$(jq -r '.results[0].status' out/src.json)" pass
+}
+
+@test "modelrun source freshness: selectors other than source:, a missing subcommand and a bad rule are errors" {
+	fresh_project
+	run --separate-stderr "$BIN/modelrun" source freshness -s raw.late
+	assert_failure 2
+	assert_equal "$stderr" "modelrun: source freshness selects source tables: 'raw.late' is not source:NAME or source:NAME.TABLE"
+	run --separate-stderr "$BIN/modelrun" source
+	assert_failure 2
+	assert_stderr_line "modelrun: source needs a subcommand: source freshness"
+	run --separate-stderr "$BIN/modelrun" run --output x.json
+	assert_failure 2
+	assert_stderr_line "modelrun: --output is for source freshness"
+	sed -i 's/warn_after: {count: 6, period: hour}/warn_after: {count: 6, period: week}/' models/sources.yml
+	run --separate-stderr "$BIN/modelrun" source freshness
+	assert_failure 2
+	assert_stderr_line --regexp "^modelrun: \./models/sources.yml:[0-9]+: period: 'week' is not minute, hour or day$"
+	[ ! -e target/sources.json ]
+	sed -i 's/period: week/period: hour/' models/sources.yml
+	run --separate-stderr "$BIN/modelrun" source freshness -d "host=$BATS_TEST_TMPDIR/nowhere port=1"
+	assert_failure 3
+	assert_stderr_line --partial "modelrun: cannot connect to the database"
+}
+
+@test "modelrun source freshness gives the reference dbt's verdicts, and a sources.json of the same shape" {
+	need_dbt
+	fresh_project
+	python3 - models/sources.yml <<-'PY'
+	import sys
+	f = sys.argv[1]
+	t = open(f).read().replace("      - name: typed\n",
+	    "      - name: missing\n      - name: nofield\n        loaded_at_field: null\n      - name: typed\n")
+	open(f, "w").write(t)
+	PY
+	run "$BIN/modelrun" source freshness -q
+	assert_failure 1
+	run dbt_in "$PWD" dbt_s source freshness
+	assert_failure 1
+	python3 - target/sources.json "$PWD.dbt/target/sources.json" <<-'PY'
+	import json, sys
+	ours, theirs = (json.load(open(f)) for f in sys.argv[1:3])
+	bad = []
+	def keys(what, a, b):
+	    if set(a) != set(b):
+	        bad.append("%s: only ours %s, only dbt's %s" % (what, sorted(set(a) - set(b)), sorted(set(b) - set(a))))
+	keys("top level", ours, theirs)
+	keys("metadata", ours["metadata"], theirs["metadata"])
+	o = {r["unique_id"]: r for r in ours["results"]}
+	t = {r["unique_id"]: r for r in theirs["results"]}
+	if list(o) != list(t):
+	    bad.append("results: ours %s, dbt's %s" % (list(o), list(t)))
+	for uid in t:
+	    if uid not in o:
+	        continue
+	    keys(uid, o[uid], t[uid])
+	    for k in ("status", "criteria", "adapter_response", "thread_id"):
+	        if o[uid][k] != t[uid][k]:
+	            bad.append("%s %s: ours %r, dbt's %r" % (uid, k, o[uid][k], t[uid][k]))
+	    if [x["name"] for x in o[uid]["timing"]] != [x["name"] for x in t[uid]["timing"]]:
+	        bad.append(uid + " timing differs")
+	    if len(o[uid]["max_loaded_at"]) != len(t[uid]["max_loaded_at"]) and o[uid]["max_loaded_at"][:19] != t[uid]["max_loaded_at"][:19]:
+	        bad.append("%s max_loaded_at: ours %s, dbt's %s" % (uid, o[uid]["max_loaded_at"], t[uid]["max_loaded_at"]))
+	    if abs(o[uid]["max_loaded_at_time_ago_in_s"] - t[uid]["max_loaded_at_time_ago_in_s"]) > 120:
+	        bad.append(uid + " ages differ by more than the runs")
+	print("\n".join(bad))
+	sys.exit(1 if bad else 0)
+	PY
+}
