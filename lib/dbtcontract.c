@@ -215,6 +215,9 @@ void dbtc_config_free(struct dbt_config *c)
 	free_strs(c->meta, c->nmeta * 2);
 	c->meta = NULL;
 	c->nmeta = 0;
+	free_strs(c->unrendered, c->nunrendered * 2);
+	c->unrendered = NULL;
+	c->nunrendered = 0;
 }
 
 /* grants: {privilege: role or [roles]}; '+privilege' adds to what the
@@ -260,20 +263,43 @@ bad:
 	return -1;
 }
 
-static void set_meta(struct dbt_config *c, const char *key, const struct dv *v)
+/* Sets key to v (as JSON) in a list of key, json pairs, replacing what
+ * the key had. */
+static void set_pair(char ***pairs, size_t *npairs, const char *key, const struct dv *v)
 {
 	struct buf b = { 0 };
 	dv_json(&b, v);
-	for (size_t i = 0; i < c->nmeta; i++)
-		if (strcmp(c->meta[2 * i], key) == 0) {
-			free(c->meta[2 * i + 1]);
-			c->meta[2 * i + 1] = buf_detach(&b);
+	for (size_t i = 0; i < *npairs; i++)
+		if (strcmp((*pairs)[2 * i], key) == 0) {
+			free((*pairs)[2 * i + 1]);
+			(*pairs)[2 * i + 1] = buf_detach(&b);
 			return;
 		}
-	size_t m = c->nmeta * 2;
-	PUSH(c->meta, m, xstrdup(key));
-	PUSH(c->meta, m, buf_detach(&b));
-	c->nmeta++;
+	size_t m = *npairs * 2;
+	PUSH(*pairs, m, xstrdup(key));
+	PUSH(*pairs, m, buf_detach(&b));
+	++*npairs;
+}
+
+static void set_meta(struct dbt_config *c, const char *key, const struct dv *v)
+{
+	set_pair(&c->meta, &c->nmeta, key, v);
+}
+
+void dbtc_unrendered_yaml(struct dbt_config *c, const char *key, struct ydoc *d, yaml_node_t *n)
+{
+	struct dv v;
+	dv_from_yaml(&v, d, n);
+	set_pair(&c->unrendered, &c->nunrendered, key[0] == '+' ? key + 1 : key, &v);
+	dv_free(&v);
+}
+
+void dbtc_unrendered_tval(struct dbt_config *c, const char *key, const struct tval *t)
+{
+	struct dv v;
+	dv_from_tval(&v, t);
+	set_pair(&c->unrendered, &c->nunrendered, key, &v);
+	dv_free(&v);
 }
 
 static int config_dv(struct dbt_config *c, const char *key, const struct dv *v, char *msg, size_t msglen)

@@ -587,8 +587,22 @@ static int yaml_hooks(struct dbt_config *c, bool post, struct ydoc *d, yaml_node
 	return 0;
 }
 
+static int config_set_yaml_value(struct dbt_config *c, const char *key, struct ydoc *d, yaml_node_t *n,
+				 char *err, size_t errlen);
+
+/* Sets a config from YAML and keeps it as written, for the manifest's
+ * unrendered_config (the last level to set a key wins, as in dbt). */
 static int config_set_yaml(struct dbt_config *c, const char *key, struct ydoc *d, yaml_node_t *n,
 			   char *err, size_t errlen)
+{
+	int rc = config_set_yaml_value(c, key, d, n, err, errlen);
+	if (rc == 0)
+		dbtc_unrendered_yaml(c, key, d, n);
+	return rc;
+}
+
+static int config_set_yaml_value(struct dbt_config *c, const char *key, struct ydoc *d, yaml_node_t *n,
+				 char *err, size_t errlen)
 {
 	struct where w = { d->path, ydoc_line(n) };
 	struct cval v;
@@ -1573,10 +1587,14 @@ int dbtp_host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, s
 				free(*h->fail_calc);
 				*h->fail_calc = xstrdup(c->kwargs[i].s);
 			}
-		if (h->parsing && n && !h->probe)
-			for (size_t i = 0; i < c->nkw; i++)
+		if (h->parsing && n && !h->probe) {
+			for (size_t i = 0; i < c->nkw; i++) {
 				if (config_set_tval(r, c, &n->cfg, c->kwnames[i], &c->kwargs[i]))
 					return -1;
+				/* as written, for the manifest's unrendered_config */
+				dbtc_unrendered_tval(&n->cfg, c->kwnames[i], &c->kwargs[i]);
+			}
+		}
 		for (size_t i = 0; !n && h->text && h->text->config && i < c->nkw; i++) {
 			char msg[512];
 			if (h->text->config(h->text->ud, c->kwnames[i], &c->kwargs[i], msg, sizeof msg)) {

@@ -195,6 +195,10 @@ struct dbt_config {
 	/* meta: merged key by key across levels; values as JSON text */
 	char **meta;           /* key, json, key, json, ... */
 	size_t nmeta;          /* pairs */
+	/* every config as written at the last level that set it (dbt's
+	 * unrendered_config, which its state:modified compares) */
+	char **unrendered;     /* key, json, ... */
+	size_t nunrendered;    /* pairs */
 	struct dbt_snapcfg snap;
 };
 

@@ -21,6 +21,11 @@ int dbtc_config_yaml(struct dbt_config *c, const char *key, struct ydoc *d, yaml
  * file:line (the render adds it). */
 int dbtc_config_tval(struct dbt_config *c, const char *key, const struct tval *t, char *err, size_t errlen);
 
+/* Keeps a config as written (the key without a leading '+'), for the
+ * manifest's unrendered_config. */
+void dbtc_unrendered_yaml(struct dbt_config *c, const char *key, struct ydoc *d, yaml_node_t *n);
+void dbtc_unrendered_tval(struct dbt_config *c, const char *key, const struct tval *t);
+
 /* Frees what the two above set. */
 void dbtc_config_free(struct dbt_config *c);
 

@@ -433,6 +433,25 @@ static void sha256_hex(const char *text, size_t len, char out[65])
 			snprintf(out + 2 * i, 3, "%02x", sum[i]);
 }
 
+char *mr_node_checksum(const struct dbt_node *n, const char **kind)
+{
+	struct stat st;
+	if (n->kind == DBT_SEED && stat(n->file, &st) == 0 && st.st_size > BIG_SEED) {
+		/* as dbt: a big seed is known by its path, not read for a hash */
+		*kind = "path";
+		return xstrdup(n->path);
+	}
+	struct buf file = { 0 };
+	const char *code;
+	size_t len;
+	read_stripped(n->file, &file, &code, &len);
+	char sum[65];
+	sha256_hex(code, len, sum);
+	buf_free(&file);
+	*kind = "sha256";
+	return xstrdup(sum);
+}
+
 /* The path of a node below its model or seed path, as dbt's "path". */
 static const char *under_base(char *const *bases, size_t nbases, const char *path)
 {
@@ -441,6 +460,17 @@ static const char *under_base(char *const *bases, size_t nbases, const char *pat
 		if (strncmp(path, bases[i], l) == 0 && path[l] == '/')
 			return path + l + 1;
 	}
+	return path;
+}
+
+/* A path as opened (under the project dir) relative to the project. */
+static const char *project_rel(const struct dbt_project *p, const char *path)
+{
+	size_t l = strlen(p->dir);
+	if (strncmp(path, p->dir, l) == 0 && path[l] == '/')
+		path += l + 1;
+	while (path[0] == '.' && path[1] == '/')
+		path += 2;
 	return path;
 }
 
@@ -605,18 +635,14 @@ static void node_json(struct buf *b, const struct dbt_project *p, const struct m
 	struct buf file = { 0 };
 	const char *code = "";
 	size_t code_len = 0;
-	struct stat st;
-	if (!model && stat(n->file, &st) == 0 && st.st_size > BIG_SEED) {
-		/* as dbt: a big seed is known by its path, not read for a hash */
-		buf_adds(b, ", \"checksum\": {\"name\": \"path\", \"checksum\": ");
-		json_string(b, n->path);
-		buf_adds(b, "}, \"config\": ");
-	} else {
+	if (model)
 		read_stripped(n->file, &file, &code, &code_len);
-		char sum[65];
-		sha256_hex(code, code_len, sum);
-		buf_printf(b, ", \"checksum\": {\"name\": \"sha256\", \"checksum\": \"%s\"}, \"config\": ", sum);
-	}
+	const char *kind;
+	char *sum = mr_node_checksum(n, &kind);
+	buf_printf(b, ", \"checksum\": {\"name\": \"%s\", \"checksum\": ", kind);
+	json_string(b, sum);
+	free(sum);
+	buf_adds(b, "}, \"config\": ");
 	config_json(b, n);
 	buf_adds(b, ", \"tags\": ");
 	str_list(b, n->cfg.tags, n->cfg.ntags);
@@ -628,14 +654,20 @@ static void node_json(struct buf *b, const struct dbt_project *p, const struct m
 	columns_json(b, p->name, ds, n->columns, n->ncolumns, n->yml_file);
 	buf_adds(b, ", \"meta\": {}, \"group\": null, \"docs\": {\"show\": true, \"node_color\": null}, \"patch_path\": ");
 	if (n->yml_file) {
-		const char *rel = n->yml_file + (strcmp(p->dir, ".") ? strlen(p->dir) + 1 : 0);
+		const char *rel = project_rel(p, n->yml_file);
 		char *pp = xasprintf("%s://%s", p->name, rel);
 		json_string(b, pp);
 		free(pp);
 	} else {
 		buf_adds(b, "null");
 	}
-	buf_printf(b, ", \"build_path\": null, \"unrendered_config\": {}, \"created_at\": %.6f, \"relation_name\": ", now);
+	buf_adds(b, ", \"build_path\": null, \"unrendered_config\": {");
+	for (size_t k = 0; k < n->cfg.nunrendered; k++) {
+		buf_adds(b, k ? ", " : "");
+		key(b, n->cfg.unrendered[2 * k]);
+		buf_adds(b, n->cfg.unrendered[2 * k + 1]);
+	}
+	buf_printf(b, "}, \"created_at\": %.6f, \"relation_name\": ", now);
 	if (model && n->cfg.materialized == MAT_EPHEMERAL)
 		buf_adds(b, "null");
 	else
@@ -731,7 +763,7 @@ static void source_json(struct buf *b, const struct dbt_project *p, const struct
 {
 	const struct dbt_source *s = &p->sources[i];
 	struct ydoc *d = s->doc;
-	const char *rel = d->path + (strcmp(p->dir, ".") ? strlen(p->dir) + 1 : 0);
+	const char *rel = project_rel(p, d->path);
 	buf_adds(b, "{\"database\": ");
 	json_string(b, database);
 	buf_adds(b, ", \"schema\": ");
@@ -801,7 +833,8 @@ static void source_json(struct buf *b, const struct dbt_project *p, const struct
 	buf_adds(b, ", \"loaded_at_query\": null, \"meta\": {}, \"tags\": []}, \"relation_name\": ");
 	relation_name(b, database, s->relation);
 	buf_printf(b, ", \"created_at\": %.6f, \"unrendered_database\": null, \"unrendered_schema\": ", now);
-	json_string(b, s->schema);
+	/* as written: a source without schema: has null */
+	json_string(b, strcmp(s->schema, s->source_name) ? s->schema : NULL);
 	buf_adds(b, ", \"doc_blocks\": ");
 	doc_blocks_json(b, p->name, s->description);
 	buf_addc(b, '}');

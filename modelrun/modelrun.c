@@ -939,7 +939,12 @@ static int parse_options(int argc, char **argv, struct opts *o)
 static int select_nodes(const struct dbt_project *p, const struct opts *o, bool *selected)
 {
 	char err[2048];
-	if (dbt_select(p, o->select, o->nselect, o->exclude, o->nexclude, selected, err, sizeof err) != 0) {
+	unsigned char *state = o->state ? mr_state_read(p, o->state) : NULL;
+	if (o->state && !state)
+		return EXIT_USAGE;
+	int rc = dbt_select_state(p, o->select, o->nselect, o->exclude, o->nexclude, state, selected, err, sizeof err);
+	free(state);
+	if (rc != 0) {
 		log_error("%s", err);
 		return EXIT_USAGE;
 	}

@@ -229,6 +229,11 @@ char *mr_describe(const struct mr_docset *ds, const char *text, const char *file
  * temporary file renamed into place. Returns 0, or -1 after saying why. */
 int mr_write_text(const char *path, const char *text, size_t len);
 
+/* node's checksum as dbt computes it: the sha256 of its file without the
+ * whitespace around it (*kind "sha256"), or for a seed over 1 MiB its path
+ * (*kind "path"). Malloc'd. */
+char *mr_node_checksum(const struct dbt_node *n, const char **kind);
+
 /* Writes <project>/target/manifest.json. database is the database's name
  * when known (NULL: written as null); compiled[i], when compiled is not
  * NULL, is node i's compiled SQL or NULL. Returns 0, or -1 after saying
@@ -246,6 +251,13 @@ struct buf;
  * {"warn_after": {"count": N, "period": P}, "error_after": ..., "filter":
  * ...}, each threshold in the largest period that divides it. */
 void mr_freshness_json(struct buf *b, const struct fresh_rule *r);
+
+/* ---- state.c ---- */
+
+/* --state DIR: one byte of DBT_STATE_* flags (lib/select.h) per node of
+ * p, from comparing it with DIR/manifest.json. NULL after saying why the
+ * manifest cannot be read. Free it. */
+unsigned char *mr_state_read(const struct dbt_project *p, const char *dir);
 
 /* ---- freshness.c ---- */
 
