@@ -2697,3 +2697,80 @@ fresh_project() {
 	sys.exit(1 if bad else 0)
 	PY
 }
+
+# ---- issue 18: state:modified and state:new against a saved manifest ----
+
+# state_changes: edits the shop project after its state was saved: a
+# model's SQL, a config in a model (customer_totals becomes a view), and
+# a new model.
+state_changes() {
+	echo "-- a change" >>models/staging/stg_orders.sql
+	sed -i '1i {{ config(materialized="view") }}' models/marts/customer_totals.sql
+	echo "select 1 as x" >models/other/brand_new.sql
+}
+
+@test "modelrun --state selects state:modified, state:modified+ and state:new against the manifest modelrun wrote" {
+	shop
+	"$BIN/modelrun" compile -q
+	cp -r target state
+	run --separate-stderr "$BIN/modelrun" ls -s state:modified --state state
+	assert_success
+	assert_output ""
+	assert_stderr_line "modelrun: the selection matches no node"
+	state_changes
+	run --separate-stderr "$BIN/modelrun" ls -s state:modified --state state
+	assert_success
+	assert_output "$(printf 'shop.staging.stg_orders\nshop.marts.customer_totals\nshop.other.brand_new')"
+	run --separate-stderr "$BIN/modelrun" ls -s state:new --state state
+	assert_output "shop.other.brand_new"
+	run --separate-stderr "$BIN/modelrun" ls -s state:modified.configs --state state
+	assert_output "shop.marts.customer_totals"
+	run --separate-stderr "$BIN/modelrun" ls -s state:modified.body --state state
+	assert_output "$(printf 'shop.staging.stg_orders\nshop.marts.customer_totals')"
+	run --separate-stderr "$BIN/modelrun" ls -s state:modified+ --exclude state:new --state state
+	assert_output "$(printf 'shop.staging.stg_orders\nshop.staging.customers\nshop.marts.customer_totals\nshop.marts.customer_report')"
+	# and run builds just those
+	run --separate-stderr "$BIN/modelrun" run -s state:modified --state state
+	assert_success
+	assert_stderr_line --regexp '^modelrun: done in [0-9.]+ s: 3 ok, 0 failed, 0 skipped$'
+}
+
+@test "modelrun state: selection without --state, with a missing manifest or an unknown state is a usage error" {
+	shop
+	run --separate-stderr "$BIN/modelrun" ls -s state:modified
+	assert_failure 2
+	assert_equal "$stderr" "modelrun: 'state:modified' needs --state DIR: the manifest.json of an earlier run to compare with"
+	run --separate-stderr "$BIN/modelrun" ls -s state:modified --state nowhere
+	assert_failure 2
+	assert_equal "$stderr" "modelrun: --state: nowhere/manifest.json: No such file or directory"
+	"$BIN/modelrun" compile -q
+	run --separate-stderr "$BIN/modelrun" ls -s state:changed --state target
+	assert_failure 2
+	assert_equal "$stderr" "modelrun: unknown state 'changed' in 'state:changed' (new, modified, modified.body, modified.configs, modified.contract)"
+}
+
+@test "modelrun --state reads a manifest the reference dbt wrote, and dbt's state:modified reads modelrun's" {
+	need_dbt
+	shop
+	# dbt's manifest as the state: nothing changed, then the same changes
+	dbt_in "$PWD" dbt_s parse >/dev/null
+	run --separate-stderr "$BIN/modelrun" ls -s state:modified --state "$PWD.dbt/target"
+	assert_success
+	assert_output ""
+	# modelrun's manifest as dbt's state: dbt finds no change either, but
+	# in a model calling dbt's own macros (is_incremental), which modelrun
+	# does not write into its manifest
+	"$BIN/modelrun" compile -q
+	cp -r target "$BATS_TEST_TMPDIR/mr_state"
+	run dbt_in "$PWD" dbt_s ls --quiet --resource-type model --resource-type source -s state:modified --state "$BATS_TEST_TMPDIR/mr_state"
+	assert_success
+	assert_output "shop.marts.orders_inc"
+	run dbt_in "$PWD" dbt_s ls --quiet -s state:modified.body state:modified.configs state:modified.relation --state "$BATS_TEST_TMPDIR/mr_state"
+	assert_output ""
+	state_changes
+	run --separate-stderr "$BIN/modelrun" ls -s state:modified --state "$PWD.dbt/target"
+	assert_output "$(printf 'shop.staging.stg_orders\nshop.marts.customer_totals\nshop.other.brand_new')"
+	run dbt_in "$PWD" dbt_s ls --quiet -s state:modified --exclude orders_inc --state "$BATS_TEST_TMPDIR/mr_state"
+	assert_success
+	assert_equal "$(printf '%s\n' "$output" | sort | tr '\n' ' ')" "shop.marts.customer_totals shop.other.brand_new shop.staging.stg_orders "
+}
