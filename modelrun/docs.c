@@ -43,22 +43,6 @@
 /* ---- HTML text ---- */
 
 /* s with & < > " ' as entities: safe in text and in quoted attributes. */
-static void html(struct buf *b, const char *s)
-{
-	if (!s)
-		return;
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': buf_adds(b, "&amp;"); break;
-		case '<': buf_adds(b, "&lt;"); break;
-		case '>': buf_adds(b, "&gt;"); break;
-		case '"': buf_adds(b, "&quot;"); break;
-		case '\'': buf_adds(b, "&#39;"); break;
-		default: buf_addc(b, *s);
-		}
-	}
-}
-
 /* An element id: kind, '-', and name with every byte outside
  * [A-Za-z0-9_.-] written as ~XX, so any name makes a valid, distinct id
  * that needs no escaping in a URL fragment. */
@@ -613,14 +597,15 @@ static const char *const CSS =
 	"border-radius:999px;color:#fff}\n"
 	".kind.model{background:var(--model)}.kind.seed{background:var(--seed)}.kind.source{background:var(--source)}"
 	".kind.test{background:#7c3aed}\n"
-	".desc{white-space:pre-wrap;margin:6px 0}.none{color:var(--muted);font-style:italic}\n"
+	".desc{margin:6px 0}.desc p{margin:4px 0}.desc ul,.desc ol{margin:4px 0;padding-left:22px}"
+	".desc pre{background:#f8fafc;padding:6px;overflow:auto}.none{color:var(--muted);font-style:italic}\n"
 	"dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:3px 16px;margin:10px 0;font-size:14px}\n"
 	"dl.meta dt{color:var(--muted)}dl.meta dd{margin:0}\n"
 	"table{border-collapse:collapse;width:100%;font-size:14px}\n"
 	"th,td{text-align:left;padding:6px 10px;border-bottom:1px solid var(--line);vertical-align:top}\n"
 	"th{font-size:12px;color:var(--muted);font-weight:600;background:#f1f5f9}\n"
 	"#tests td code{word-break:break-all}#tests th:nth-child(4){white-space:nowrap}\n"
-	"td.desc{white-space:pre-wrap}\ntable.config th{width:220px;background:#f8fafc}\n"
+	"td.desc p{margin:0}\ntable.config th{width:220px;background:#f8fafc}\n"
 	"code,pre{font-family:'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:12.5px}\n"
 	"pre{background:#0f172a;color:#e2e8f0;padding:12px 14px;border-radius:8px;overflow:auto;max-height:460px;"
 	"margin:6px 0}\n"
@@ -651,9 +636,9 @@ static void badge(struct buf *b, const char *status)
 	const char *s = status ? status : "not run";
 	buf_adds(b, "<span class=\"badge ");
 	buf_adds(b, status ? "" : "not-run");
-	html(b, status ? status : "");
+	mr_html(b, status ? status : "");
 	buf_adds(b, "\">");
-	html(b, s);
+	mr_html(b, s);
 	buf_adds(b, "</span>");
 }
 
@@ -662,7 +647,7 @@ static void link_to(struct buf *b, const char *kind, const char *name, const cha
 	buf_adds(b, "<a href=\"#");
 	anchor(b, kind, name);
 	buf_adds(b, "\">");
-	html(b, text);
+	mr_html(b, text);
 	buf_adds(b, "</a>");
 }
 
@@ -676,9 +661,9 @@ static void description(struct buf *b, const struct docs *D, const char *desc, c
 {
 	char *text = mr_describe(&D->ds, desc, file, line);
 	if (*text) {
-		buf_adds(b, "<p class=\"desc\">");
-		html(b, text);
-		buf_adds(b, "</p>\n");
+		buf_adds(b, "<div class=\"desc\">");
+		mr_markdown(b, text);
+		buf_adds(b, "</div>\n");
 	} else {
 		buf_adds(b, "<p class=\"desc none\">No description.</p>\n");
 	}
@@ -724,11 +709,11 @@ static void columns_table(struct buf *b, struct docs *D, const char *schema, con
 				continue;
 		}
 		buf_adds(b, "<tr><td><code>");
-		html(b, name);
+		mr_html(b, name);
 		buf_adds(b, "</code></td><td>");
 		if (type) {
 			buf_adds(b, "<code>");
-			html(b, type);
+			mr_html(b, type);
 			buf_adds(b, "</code>");
 		} else {
 			buf_adds(b, D->catalog ? "<span class=\"none\">not in the database</span>" : "<span class=\"none\">?</span>");
@@ -736,7 +721,7 @@ static void columns_table(struct buf *b, struct docs *D, const char *schema, con
 		buf_adds(b, "</td><td class=\"desc\">");
 		char *text = mr_describe(&D->ds, yc ? yc->description : NULL, file ? file : "",
 					 yc ? yc->description_line : 1);
-		html(b, *text ? text : comment);
+		mr_markdown(b, *text ? text : comment);
 		free(text);
 		buf_adds(b, "</td><td>");
 		for (size_t t = 0; t < D->ntests; t++) {
@@ -745,13 +730,13 @@ static void columns_table(struct buf *b, struct docs *D, const char *schema, con
 			    strcmp(x->type, "singular") == 0)
 				continue;
 			buf_adds(b, "<a class=\"badge ");
-			html(b, x->v.status ? x->v.status : "not-run");
+			mr_html(b, x->v.status ? x->v.status : "not-run");
 			buf_adds(b, "\" href=\"#");
 			anchor(b, "test", x->name);
 			buf_adds(b, "\" title=\"");
-			html(b, x->v.status ? x->v.status : "not run");
+			mr_html(b, x->v.status ? x->v.status : "not run");
 			buf_adds(b, "\">");
-			html(b, x->type);
+			mr_html(b, x->type);
 			buf_adds(b, "</a> ");
 		}
 		buf_adds(b, "</td></tr>\n");
@@ -781,13 +766,13 @@ static void tests_table(struct buf *b, struct docs *D, bool on_source, size_t ta
 		buf_adds(b, "</td><td>");
 		if (x->column) {
 			buf_adds(b, "<code>");
-			html(b, x->column);
+			mr_html(b, x->column);
 			buf_adds(b, "</code>");
 		}
 		buf_adds(b, "</td><td>");
 		badge(b, x->v.status);
 		buf_adds(b, "</td><td>");
-		html(b, x->v.message);
+		mr_html(b, x->v.message);
 		buf_adds(b, "</td></tr>\n");
 	}
 	buf_adds(b, "</tbody></table>\n");
@@ -796,9 +781,9 @@ static void tests_table(struct buf *b, struct docs *D, bool on_source, size_t ta
 static void sql_block(struct buf *b, const char *title, const char *sql, bool open)
 {
 	buf_adds(b, open ? "<details open><summary>" : "<details><summary>");
-	html(b, title);
+	mr_html(b, title);
 	buf_adds(b, "</summary><pre><code>");
-	html(b, sql);
+	mr_html(b, sql);
 	buf_adds(b, "</code></pre></details>\n");
 }
 
@@ -811,30 +796,30 @@ static void node_section(struct buf *b, struct docs *D, size_t i)
 	buf_adds(b, "<section class=\"card\" id=\"");
 	anchor(b, kind, n->name);
 	buf_adds(b, "\" data-search=\"");
-	html(b, kind);
+	mr_html(b, kind);
 	buf_addc(b, ' ');
-	html(b, n->name);
+	mr_html(b, n->name);
 	buf_adds(b, "\"><h2>");
-	html(b, n->name);
+	mr_html(b, n->name);
 	buf_printf(b, " <span class=\"kind %s\">%s</span>", kind, kind);
 	if (!seed) {
 		buf_adds(b, " <span class=\"badge\">");
-		html(b, dbt_mat_name(n->cfg.materialized));
+		mr_html(b, dbt_mat_name(n->cfg.materialized));
 		buf_adds(b, "</span>");
 	}
 	buf_adds(b, "</h2>\n");
 	description(b, D, n->description, n->yml_file ? n->yml_file : n->file, n->description_line);
 	struct verdict v = run_verdict(&D->rr, n->unique_id);
 	buf_adds(b, "<dl class=\"meta\"><dt>Relation</dt><dd><code>");
-	html(b, n->cfg.materialized == MAT_EPHEMERAL ? "(ephemeral: inlined as a CTE)" : n->relation);
+	mr_html(b, n->cfg.materialized == MAT_EPHEMERAL ? "(ephemeral: inlined as a CTE)" : n->relation);
 	buf_adds(b, "</code></dd><dt>File</dt><dd><code>");
-	html(b, n->path);
+	mr_html(b, n->path);
 	buf_adds(b, "</code></dd>");
 	if (n->cfg.ntags) {
 		buf_adds(b, "<dt>Tags</dt><dd>");
 		for (size_t t = 0; t < n->cfg.ntags; t++) {
 			buf_adds(b, "<span class=\"badge\">");
-			html(b, n->cfg.tags[t]);
+			mr_html(b, n->cfg.tags[t]);
 			buf_adds(b, "</span> ");
 		}
 		buf_adds(b, "</dd>");
@@ -867,7 +852,7 @@ static void node_section(struct buf *b, struct docs *D, size_t i)
 		buf_printf(b, " in %.2f s", v.secs);
 	if (v.message) {
 		buf_adds(b, " &middot; ");
-		html(b, v.message);
+		mr_html(b, v.message);
 	}
 	buf_adds(b, "</dd></dl>\n");
 	columns_table(b, D, n->schema, n->identifier, n->columns, n->ncolumns, n->yml_file, false, i);
@@ -876,11 +861,11 @@ static void node_section(struct buf *b, struct docs *D, size_t i)
 	buf_adds(b, "<h3>Config</h3>\n<table class=\"config\"><tbody>");
 	const struct dbt_config *c = &n->cfg;
 	buf_adds(b, "<tr><th>materialized</th><td><code>");
-	html(b, seed ? "seed" : dbt_mat_name(c->materialized));
+	mr_html(b, seed ? "seed" : dbt_mat_name(c->materialized));
 	buf_adds(b, "</code></td></tr>");
 	if (c->materialized == MAT_INCREMENTAL) {
 		buf_adds(b, "<tr><th>incremental_strategy</th><td><code>");
-		html(b, c->merge ? "merge" : c->append_only ? "append" : c->nunique ? "delete+insert" : "append");
+		mr_html(b, c->merge ? "merge" : c->append_only ? "append" : c->nunique ? "delete+insert" : "append");
 		buf_adds(b, "</code></td></tr>");
 		static const char *const osc[] = { "ignore", "fail", "append_new_columns", "sync_all_columns" };
 		buf_printf(b, "<tr><th>on_schema_change</th><td><code>%s</code></td></tr>", osc[c->on_schema_change]);
@@ -889,40 +874,40 @@ static void node_section(struct buf *b, struct docs *D, size_t i)
 		buf_adds(b, "<tr><th>unique_key</th><td><code>");
 		for (size_t k = 0; k < c->nunique; k++) {
 			buf_adds(b, k ? ", " : "");
-			html(b, c->unique_key[k]);
+			mr_html(b, c->unique_key[k]);
 		}
 		buf_adds(b, "</code></td></tr>");
 	}
 	if (c->schema) {
 		buf_adds(b, "<tr><th>schema</th><td><code>");
-		html(b, c->schema);
+		mr_html(b, c->schema);
 		buf_adds(b, "</code></td></tr>");
 	}
 	if (c->alias) {
 		buf_adds(b, "<tr><th>alias</th><td><code>");
-		html(b, c->alias);
+		mr_html(b, c->alias);
 		buf_adds(b, "</code></td></tr>");
 	}
 	for (size_t k = 0; k < c->nindexes; k++) {
 		buf_adds(b, "<tr><th>index</th><td><code>");
 		for (size_t m = 0; m < c->indexes[k].ncolumns; m++) {
 			buf_adds(b, m ? ", " : "(");
-			html(b, c->indexes[k].columns[m]);
+			mr_html(b, c->indexes[k].columns[m]);
 		}
 		buf_adds(b, ")");
 		if (c->indexes[k].unique)
 			buf_adds(b, " unique");
 		if (c->indexes[k].type) {
 			buf_adds(b, " using ");
-			html(b, c->indexes[k].type);
+			mr_html(b, c->indexes[k].type);
 		}
 		buf_adds(b, "</code></td></tr>");
 	}
 	for (size_t k = 0; k < c->ncolumn_types; k++) {
 		buf_adds(b, "<tr><th>column_types</th><td><code>");
-		html(b, c->column_types[2 * k]);
+		mr_html(b, c->column_types[2 * k]);
 		buf_adds(b, ": ");
-		html(b, c->column_types[2 * k + 1]);
+		mr_html(b, c->column_types[2 * k + 1]);
 		buf_adds(b, "</code></td></tr>");
 	}
 	if (c->distributed_by || c->replicated) {
@@ -930,10 +915,10 @@ static void node_section(struct buf *b, struct docs *D, size_t i)
 		if (c->replicated)
 			buf_adds(b, "reference table");
 		else
-			html(b, c->distributed_by);
+			mr_html(b, c->distributed_by);
 		if (c->colocate_with) {
 			buf_adds(b, ", colocated with ");
-			html(b, c->colocate_with);
+			mr_html(b, c->colocate_with);
 		}
 		buf_adds(b, "</code></td></tr>");
 	}
@@ -942,7 +927,7 @@ static void node_section(struct buf *b, struct docs *D, size_t i)
 		size_t nh = post ? c->npost_hooks : c->npre_hooks;
 		for (size_t k = 0; k < nh; k++) {
 			buf_printf(b, "<tr><th>%s</th><td><code>", post ? "post-hook" : "pre-hook");
-			html(b, h[k].sql);
+			mr_html(b, h[k].sql);
 			buf_adds(b, "</code></td></tr>");
 		}
 	}
@@ -971,28 +956,28 @@ static void source_section(struct buf *b, struct docs *D, size_t i)
 	buf_adds(b, "<section class=\"card\" id=\"");
 	anchor(b, "source", name);
 	buf_adds(b, "\" data-search=\"source ");
-	html(b, name);
+	mr_html(b, name);
 	buf_adds(b, "\"><h2>");
-	html(b, name);
+	mr_html(b, name);
 	buf_adds(b, " <span class=\"kind source\">source</span></h2>\n");
 	struct ydoc *d = s->doc;
 	description(b, D, s->description, d->path, s->description_line);
 	buf_adds(b, "<dl class=\"meta\"><dt>Relation</dt><dd><code>");
-	html(b, s->relation);
+	mr_html(b, s->relation);
 	buf_adds(b, "</code></dd><dt>Declared in</dt><dd><code>");
-	html(b, d->path);
+	mr_html(b, d->path);
 	buf_adds(b, "</code></dd>");
 	if (s->source_description) {
 		char *text = mr_describe(&D->ds, s->source_description, d->path, s->source_description_line);
 		buf_adds(b, "<dt>Source</dt><dd class=\"desc\">");
-		html(b, text);
+		mr_markdown(b, text);
 		buf_adds(b, "</dd>");
 		free(text);
 	}
 	buf_adds(b, "<dt>Loaded at field</dt><dd>");
 	if (s->loaded_at_field) {
 		buf_adds(b, "<code>");
-		html(b, s->loaded_at_field);
+		mr_html(b, s->loaded_at_field);
 		buf_adds(b, "</code>");
 	} else {
 		buf_adds(b, "<span class=\"none\">none</span>");
@@ -1003,7 +988,7 @@ static void source_section(struct buf *b, struct docs *D, size_t i)
 	if (fresh_rule_of(s, &rule, err, sizeof err)) {
 		log_warn("%s", err);
 		buf_adds(b, "<span class=\"badge error\">invalid</span> ");
-		html(b, err);
+		mr_html(b, err);
 	} else if (!rule.set) {
 		buf_adds(b, "<span class=\"none\">no freshness rule</span>");
 	} else {
@@ -1018,10 +1003,10 @@ static void source_section(struct buf *b, struct docs *D, size_t i)
 		buf_adds(b, " ");
 		if (f.error)
 			buf_adds(b, "could not be measured: ");
-		html(b, f.message ? f.message : f.error ? f.error : D->conn ? "" : "(no database)");
+		mr_html(b, f.message ? f.message : f.error ? f.error : D->conn ? "" : "(no database)");
 		if (f.has_rows) {
 			buf_adds(b, "; newest row loaded at <code>");
-			html(b, f.max_loaded_at);
+			mr_html(b, f.max_loaded_at);
 			buf_adds(b, "</code>");
 		}
 		fresh_result_free(&f);
@@ -1056,11 +1041,11 @@ static void test_section(struct buf *b, struct docs *D)
 		buf_adds(b, "<tr id=\"");
 		anchor(b, "test", x->name);
 		buf_adds(b, "\" data-search=\"test ");
-		html(b, x->name);
+		mr_html(b, x->name);
 		buf_adds(b, "\"><td><code>");
-		html(b, x->name);
+		mr_html(b, x->name);
 		buf_adds(b, "</code><br><small class=\"none\">");
-		html(b, x->file);
+		mr_html(b, x->file);
 		buf_printf(b, ":%zu</small></td><td>", x->line);
 		if (x->target != (size_t)-1) {
 			if (x->on_source) {
@@ -1072,18 +1057,18 @@ static void test_section(struct buf *b, struct docs *D)
 			}
 			if (x->column) {
 				buf_adds(b, ".<code>");
-				html(b, x->column);
+				mr_html(b, x->column);
 				buf_adds(b, "</code>");
 			}
 		}
 		buf_adds(b, "</td><td>");
-		html(b, x->type);
+		mr_html(b, x->type);
 		buf_adds(b, "</td><td>");
 		badge(b, x->v.status);
 		buf_adds(b, "</td><td>");
-		html(b, x->v.failures);
+		mr_html(b, x->v.failures);
 		buf_adds(b, "</td><td>");
-		html(b, x->v.message);
+		mr_html(b, x->v.message);
 		buf_adds(b, "</td></tr>\n");
 	}
 	buf_adds(b, "</tbody></table></section>\n");
@@ -1092,13 +1077,13 @@ static void test_section(struct buf *b, struct docs *D)
 static void sidebar_item(struct buf *b, const char *kind, const char *name)
 {
 	buf_adds(b, "<li data-search=\"");
-	html(b, kind);
+	mr_html(b, kind);
 	buf_addc(b, ' ');
-	html(b, name);
+	mr_html(b, name);
 	buf_adds(b, "\"><a href=\"#");
 	anchor(b, kind, name);
 	buf_printf(b, "\"><span class=\"dot %s\"></span>", kind);
-	html(b, name);
+	mr_html(b, name);
 	buf_adds(b, "</a></li>\n");
 }
 
@@ -1132,11 +1117,11 @@ static char *page(struct docs *D)
 		     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 		     "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
 		     "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n<title>");
-	html(&b, p->name);
+	mr_html(&b, p->name);
 	buf_adds(&b, " &middot; docs</title>\n<style>\n");
 	buf_adds(&b, CSS);
 	buf_adds(&b, "</style></head>\n<body>\n<aside><h1>");
-	html(&b, p->name);
+	mr_html(&b, p->name);
 	buf_adds(&b, "</h1><div class=\"sub\">modelrun docs</div>\n"
 		     "<input id=\"search\" type=search placeholder=\"Filter models, sources, tests\" "
 		     "aria-label=\"Filter\">\n<h2><a href=\"#lineage\" style=\"color:inherit\">Lineage</a></h2>\n");
@@ -1165,11 +1150,11 @@ static char *page(struct docs *D)
 	buf_printf(&b, "</ul>\n<h2><a href=\"#tests\" style=\"color:inherit\">Tests (%zu)</a></h2>\n</aside>\n<main>\n",
 		   D->ntests);
 	buf_adds(&b, "<header class=\"top\"><h1>");
-	html(&b, p->name);
+	mr_html(&b, p->name);
 	buf_adds(&b, "</h1><p>Generated ");
-	html(&b, when);
+	mr_html(&b, when);
 	buf_adds(&b, " by modelrun; target schema <code>");
-	html(&b, p->target_schema);
+	mr_html(&b, p->target_schema);
 	buf_adds(&b, "</code></p></header>\n<div class=\"stats\">");
 	buf_printf(&b, "<div class=\"stat\"><b>%zu</b>models</div><div class=\"stat\"><b>%zu</b>seeds</div>"
 		       "<div class=\"stat\"><b>%zu</b>sources</div><div class=\"stat\"><b>%zu</b>tests</div>"
@@ -1179,9 +1164,9 @@ static char *page(struct docs *D)
 		   nmodels, nseeds, p->nsources, D->ntests, pass, failed, notrun);
 	for (size_t i = 0; i < D->ds.n; i++)
 		if (strcmp(D->ds.v[i].name, "__overview__") == 0) {
-			buf_adds(&b, "<section class=\"card\" id=\"overview\"><p class=\"desc\">");
-			html(&b, D->ds.v[i].text);
-			buf_adds(&b, "</p></section>\n");
+			buf_adds(&b, "<section class=\"card\" id=\"overview\"><div class=\"desc\">");
+			mr_markdown(&b, D->ds.v[i].text);
+			buf_adds(&b, "</div></section>\n");
 		}
 	buf_adds(&b, "<section class=\"card\" id=\"lineage\"><h2>Lineage</h2>\n<div class=\"legend\">"
 		     "<span><i class=\"dot source\"></i>source</span><span><i class=\"dot seed\"></i>seed</span>"
@@ -1197,7 +1182,7 @@ static char *page(struct docs *D)
 		buf_adds(&b, svg ? svg : "");
 	} else {
 		buf_adds(&b, "<p class=\"none\">No picture: ");
-		html(&b, D->dot_problem);
+		mr_html(&b, D->dot_problem);
 		buf_adds(&b, "</p>");
 	}
 	buf_adds(&b, "</div></section>\n");

@@ -276,6 +276,18 @@ struct mr_freshness_opts {
  * (1 when a table is stale past error_after or could not be measured). */
 int mr_source_freshness(const struct dbt_project *p, const struct mr_freshness_opts *o);
 
+/* ---- markdown.c ---- */
+
+/* Appends s (NULL: nothing), or its first n bytes, HTML-escaped (& < > "
+ * and '). */
+void mr_html(struct buf *b, const char *s);
+void mr_html_n(struct buf *b, const char *s, size_t n);
+
+/* Appends text (a description; NULL: nothing) as HTML: the safe Markdown
+ * subset markdown.c describes (paragraphs, lists, code, emphasis, http(s)
+ * links), everything else escaped. */
+void mr_markdown(struct buf *b, const char *text);
+
 /* ---- docs.c ---- */
 
 struct mr_docs_opts {

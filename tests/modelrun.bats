@@ -2774,3 +2774,68 @@ state_changes() {
 	assert_success
 	assert_equal "$(printf '%s\n' "$output" | sort | tr '\n' ' ')" "shop.marts.customer_totals shop.other.brand_new shop.staging.stg_orders "
 }
+
+# ---- issue 18: Markdown in descriptions on the docs site ----
+
+@test "docs generate renders descriptions' Markdown safely: Chromium sees emphasis, code, lists and http(s) links only" {
+	need_chromium
+	sales_project
+	python3 - sql/models/marts/schema.yml <<-'PY'
+	import sys
+	f = sys.argv[1]
+	t = open(f).read().replace("description: Daily sales metrics in USD, incremental by sale_date.",
+	    "description: |\n      Daily *metrics* in **USD**, keyed by `sale_date` (snake_case stays).\n\n"
+	    "      - see [the guide](https://example.com/guide?a=1&b=2)\n"
+	    "      - not [this](javascript:alert(1)) nor [that](data:text/html,x)\n\n"
+	    "      <script>alert('md')</script> <img src=x onerror=alert(2)>")
+	open(f, "w").write(t)
+	PY
+	run --separate-stderr "$BIN/modelrun" docs generate --project-dir sql
+	assert_success
+	page=$PWD/sql/target/index.html
+	chromium_headless --dump-dom "file://$page" >dom.html
+	python3 - dom.html <<-'PY'
+	import sys
+	from html.parser import HTMLParser
+	class P(HTMLParser):
+	    def __init__(self):
+	        super().__init__()
+	        self.stack, self.found, self.links, self.imgs, self.scripts = [], {}, [], 0, 0
+	        self.in_sec = 0
+	    def handle_starttag(self, tag, attrs):
+	        a = dict(attrs)
+	        if tag == "section" and a.get("id") == "model-fct_daily_sales_metrics":
+	            self.in_sec = 1
+	        elif tag == "section" and self.in_sec:
+	            self.in_sec += 1
+	        if tag == "script":
+	            self.scripts += 1
+	        if tag == "img":
+	            self.imgs += 1
+	        if self.in_sec and tag == "a" and not a.get("href", "").startswith("#"):
+	            self.links.append(a.get("href"))
+	        self.stack.append(tag)
+	    def handle_endtag(self, tag):
+	        if tag == "section" and self.in_sec:
+	            self.in_sec -= 1
+	        while self.stack and self.stack.pop() != tag:
+	            pass
+	    def handle_data(self, data):
+	        if self.in_sec and self.stack:
+	            self.found.setdefault(self.stack[-1], []).append(data)
+	p = P()
+	p.feed(open(sys.argv[1]).read())
+	bad = []
+	if "metrics" not in p.found.get("em", []): bad.append("no <em>metrics</em>")
+	if "USD" not in p.found.get("strong", []): bad.append("no <strong>USD</strong>")
+	if "sale_date" not in p.found.get("code", []): bad.append("no <code>sale_date</code>")
+	if not any("snake_case stays" in x for x in p.found.get("p", [])): bad.append("snake_case lost its underscore")
+	if len([x for x in p.found.get("li", []) if x.strip()]) < 2: bad.append("no list items")
+	if p.links != ["https://example.com/guide?a=1&b=2"]: bad.append("links: %r" % p.links)
+	if p.imgs: bad.append("an <img> from the description")
+	if p.scripts != 1: bad.append("%d scripts, not only the page's own" % p.scripts)
+	if not any("<script>alert('md')</script>" in x for x in p.found.get("p", [])): bad.append("the markup is not text")
+	print("\n".join(bad))
+	sys.exit(1 if bad else 0)
+	PY
+}
