@@ -840,6 +840,90 @@ static void source_json(struct buf *b, const struct dbt_project *p, const struct
 	buf_addc(b, '}');
 }
 
+/* The text of macro m as dbt keeps it in macro_sql: from its {% macro %}
+ * (or {% test %}) tag through its end tag, with the whitespace a "{%-"
+ * before it or a "-%}" after it trims, as dbt cuts its blocks. Malloc'd;
+ * "" when not found. */
+static char *macro_sql(const struct dbt_macro *m)
+{
+	const char *src = tmpl_source(m->t), *s = src;
+	for (int line = 1; line < m->line && (s = strchr(s, '\n')); line++)
+		s++;
+	if (!s)
+		return xstrdup("");
+	const char *start = NULL;
+	for (const char *q = s; !start && (q = strstr(q, "{%")); q += 2)
+		if (tag_at(q, "macro") || tag_at(q, "test"))
+			start = q;
+	bool test = start && tag_at(start, "test");
+	for (const char *q = start; q && (q = strstr(q + 2, "{%"));) {
+		if (tag_at(q, test ? "endtest" : "endmacro")) {
+			const char *e = tag_end(q);
+			if (!e)
+				return xstrdup("");
+			/* whitespace between two blocks goes to the one whose tag
+			 * trims it, the earlier first; none at either end of the
+			 * file */
+			const char *ws = e;
+			while (isspace((unsigned char)*ws))
+				ws++;
+			if (e[-3] == '-' && *ws)
+				e = ws;
+			ws = start;
+			while (ws > src && isspace((unsigned char)ws[-1]))
+				ws--;
+			if (start[2] == '-' && ws > src && !(ws - src >= 3 && strncmp(ws - 3, "-%}", 3) == 0))
+				start = ws;
+			return xasprintf("%.*s", (int)(e - start), start);
+		}
+	}
+	return xstrdup("");
+}
+
+/* "macros": the project's and the packages' (not the built-ins, which
+ * are modelrun's own and not dbt's), in dbt's shape. */
+static void macros_json(struct buf *b, const struct dbt_project *p, double now)
+{
+	const struct dbt_macros *ms = &p->macros;
+	bool first = true;
+	for (size_t i = 0; i < ms->n; i++) {
+		const struct dbt_macro *m = &ms->v[i];
+		if (m->pkg == DBT_PKG_BUILTIN)
+			continue;
+		const char *pkg = m->pkg == DBT_PKG_ROOT ? p->name : ms->pkgs[m->pkg];
+		const char *file = project_rel(p, tmpl_file(m->t));
+		for (size_t k = 0; k < p->npackages; k++) { /* a package's path is below its own dir */
+			const char *pd = project_rel(p, p->packages[k].dir);
+			size_t l = strlen(pd);
+			if (p->packages[k].pkg == m->pkg && strncmp(file, pd, l) == 0 && file[l] == '/')
+				file += l + 1;
+		}
+		char *id = xasprintf("macro.%s.%s", pkg, m->name);
+		buf_adds(b, first ? "\n    " : ",\n    ");
+		first = false;
+		key(b, id);
+		buf_adds(b, "{\"name\": ");
+		json_string(b, m->name);
+		buf_adds(b, ", \"resource_type\": \"macro\", \"package_name\": ");
+		json_string(b, pkg);
+		buf_adds(b, ", \"path\": ");
+		json_string(b, file);
+		buf_adds(b, ", \"original_file_path\": ");
+		json_string(b, file);
+		buf_adds(b, ", \"unique_id\": ");
+		json_string(b, id);
+		char *sql = macro_sql(m);
+		buf_adds(b, ", \"macro_sql\": ");
+		json_string(b, sql);
+		free(sql);
+		buf_printf(b, ", \"depends_on\": {\"macros\": []}, \"description\": \"\", \"meta\": {}, "
+			      "\"docs\": {\"show\": true, \"node_color\": null}, \"config\": {\"meta\": {}, "
+			      "\"docs\": {\"show\": true, \"node_color\": null}}, \"patch_path\": null, "
+			      "\"arguments\": [], \"created_at\": %.6f, \"supported_languages\": null}", now);
+		free(id);
+	}
+}
+
 /* parent_map (parents) or child_map: every model, seed and source. */
 static void graph_map(struct buf *b, const struct dbt_project *p, bool children)
 {
@@ -940,7 +1024,9 @@ int mr_write_manifest(const struct dbt_project *p, const struct mr_docset *ds, c
 		free(id);
 		source_json(&b, p, ds, i, database, now);
 	}
-	buf_adds(&b, "\n  },\n  \"macros\": {},\n  \"docs\": {");
+	buf_adds(&b, "\n  },\n  \"macros\": {");
+	macros_json(&b, p, now);
+	buf_adds(&b, "\n  },\n  \"docs\": {");
 	for (size_t i = 0; i < ds->n; i++) {
 		const struct mr_docblock *d = &ds->v[i];
 		char *id = xasprintf("doc.%s.%s", p->name, d->name);

@@ -2839,3 +2839,37 @@ state_changes() {
 	sys.exit(1 if bad else 0)
 	PY
 }
+
+# ---- issue 18: macros in target/manifest.json ----
+
+@test "target/manifest.json lists the project's and the packages' macros with dbt's ids, paths and macro_sql" {
+	macro_shop
+	"$BIN/modelrun" compile -q
+	m=target/manifest.json
+	assert_equal "$(jq -r '.macros | to_entries | map(select(.value.package_name == "dbt")) | length' $m)" 0
+	assert_equal "$(jq -r '[.macros[] | .resource_type] | unique | join(",")' $m)" macro
+	jq -e '.macros | to_entries | map(select(.value.package_name == "dbt_utils")) | length > 50' $m >/dev/null
+	need_dbt
+	dbt_in "$PWD" dbt_m parse >/dev/null
+	python3 - $m "$PWD.dbt/target/manifest.json" <<-'PY'
+	import json, sys
+	ours, theirs = (json.load(open(f)) for f in sys.argv[1:3])
+	want = {k: v for k, v in theirs["macros"].items() if v["package_name"] not in ("dbt", "dbt_postgres")}
+	got = ours["macros"]
+	bad = []
+	if set(want) != set(got):
+	    bad.append("ids: only ours %s, only dbt's %s" % (sorted(set(got) - set(want))[:5], sorted(set(want) - set(got))[:5]))
+	for k, d in want.items():
+	    o = got.get(k)
+	    if o is None:
+	        continue
+	    if set(o) != set(d):
+	        bad.append("%s keys: %s" % (k, sorted(set(o) ^ set(d))))
+	    for f in ("name", "package_name", "path", "original_file_path", "macro_sql"):
+	        if o[f] != d[f]:
+	            bad.append("%s %s: ours %r, dbt's %r" % (k, f, o[f][:80], d[f][:80]))
+	print("%d macros compared" % len(want))
+	print("\n".join(bad[:20]))
+	sys.exit(1 if bad else 0)
+	PY
+}
