@@ -2577,6 +2577,19 @@ fresh_project() {
 	sql -f setup.sql
 }
 
+# fresh_unmeasurable: adds two tables that cannot be measured to the
+# fresh project: raw.missing (no relation) and raw.nofield (a table-level
+# loaded_at_field: null over its source's).
+fresh_unmeasurable() {
+	python3 - models/sources.yml <<-'PY'
+	import sys
+	f = sys.argv[1]
+	t = open(f).read().replace("      - name: typed\n",
+	    "      - name: missing\n      - name: nofield\n        loaded_at_field: null\n      - name: typed\n")
+	open(f, "w").write(t)
+	PY
+}
+
 @test "modelrun source freshness gives each source table with a rule dbt's verdict and exits 1 on a stale one" {
 	fresh_project
 	run --separate-stderr "$BIN/modelrun" source freshness
@@ -2612,13 +2625,7 @@ fresh_project() {
 
 @test "modelrun source freshness: a missing relation or a rule without loaded_at_field is that table's ERROR, left out of sources.json" {
 	fresh_project
-	python3 - models/sources.yml <<-'PY'
-	import sys
-	f = sys.argv[1]
-	t = open(f).read().replace("      - name: typed\n",
-	    "      - name: missing\n      - name: nofield\n        loaded_at_field: null\n      - name: typed\n")
-	open(f, "w").write(t)
-	PY
+	fresh_unmeasurable
 	run --separate-stderr "$BIN/modelrun" source freshness -s source:raw.missing -s source:raw.nofield -s source:raw.recent
 	assert_failure 1
 	assert_stderr_line 'modelrun: [1/3] ERROR freshness of raw.missing: relation "fresh_raw.missing" does not exist'
@@ -2656,13 +2663,7 @@ fresh_project() {
 @test "modelrun source freshness gives the reference dbt's verdicts, and a sources.json of the same shape" {
 	need_dbt
 	fresh_project
-	python3 - models/sources.yml <<-'PY'
-	import sys
-	f = sys.argv[1]
-	t = open(f).read().replace("      - name: typed\n",
-	    "      - name: missing\n      - name: nofield\n        loaded_at_field: null\n      - name: typed\n")
-	open(f, "w").write(t)
-	PY
+	fresh_unmeasurable
 	run "$BIN/modelrun" source freshness -q
 	assert_failure 1
 	run dbt_in "$PWD" dbt_s source freshness
