@@ -473,7 +473,7 @@ same_relation() {
 	assert_equal "$stderr" "modelrun: the selection matches no node"
 	run --separate-stderr "$BIN/modelrun" ls -s 'colour:red'
 	assert_failure 2
-	assert_equal "$stderr" "modelrun: unknown selector method 'colour' in 'colour:red' (tag, path, source, fqn, resource_type, config.materialized)"
+	assert_equal "$stderr" "modelrun: unknown selector method 'colour' in 'colour:red' (tag, path, source, fqn, resource_type, config.materialized, state)"
 }
 
 @test "run --select builds only the selected models; +m builds its parents first" {
