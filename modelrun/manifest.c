@@ -924,8 +924,176 @@ static void macros_json(struct buf *b, const struct dbt_project *p, double now)
 	}
 }
 
+/* ---- singular tests ---- */
+
+/* A singular test (a .sql file under a test path), and what it reads. */
+struct stest {
+	char *name, *unique_id, *rel;
+	size_t *nodes, nnodes;      /* refs, node indices */
+	size_t *srcs, nsrcs;        /* sources */
+};
+struct stests {
+	struct stest *v;
+	size_t n;
+};
+
+static void stest_reads(void *ud, bool source, size_t idx)
+{
+	struct stest *t = ud;
+	size_t **v = source ? &t->srcs : &t->nodes, *n = source ? &t->nsrcs : &t->nnodes;
+	for (size_t i = 0; i < *n; i++)
+		if ((*v)[i] == idx)
+			return;
+	PUSH(*v, *n, idx);
+}
+
+/* Reads every singular test and renders it for its refs and sources (a
+ * test that does not render has none, with a note under -v). */
+static void stests_load(const struct dbt_project *p, struct stests *ts)
+{
+	memset(ts, 0, sizeof *ts);
+	for (size_t i = 0; i < p->nsingular; i++) {
+		const char *path = p->singular_tests[i], *base = strrchr(path, '/');
+		base = base ? base + 1 : path;
+		struct stest t = { .name = xasprintf("%.*s", (int)(strlen(base) - 4), base),
+				   .rel = xstrdup(project_rel(p, path)) };
+		t.unique_id = xasprintf("test.%s.%s", p->name, t.name);
+		struct buf file = { 0 };
+		char err[1024], *sql = NULL;
+		if (buf_read_file(&file, path, err, sizeof err) == 0 &&
+		    dbt_render_text_with(p, path, buf_str(&file), file.len,
+					 &(struct dbt_text_opts){ .reads = stest_reads, .ud = &t }, &sql, err, sizeof err))
+			log_debug("manifest: %s", err);
+		free(sql);
+		buf_free(&file);
+		PUSH(ts->v, ts->n, t);
+	}
+}
+
+static void stests_free(struct stests *ts)
+{
+	for (size_t i = 0; i < ts->n; i++) {
+		free(ts->v[i].name);
+		free(ts->v[i].unique_id);
+		free(ts->v[i].rel);
+		free(ts->v[i].nodes);
+		free(ts->v[i].srcs);
+	}
+	free(ts->v);
+}
+
+static char *source_id(const struct dbt_project *p, size_t i)
+{
+	return xasprintf("source.%s.%s.%s", p->name, p->sources[i].source_name, p->sources[i].table_name);
+}
+
+/* What a test reads: depends_on.nodes, sources first as dbt lists them. */
+static void stest_depends(struct buf *b, const struct dbt_project *p, const struct stest *t)
+{
+	buf_addc(b, '[');
+	for (size_t k = 0; k < t->nsrcs + t->nnodes; k++) {
+		buf_adds(b, k ? ", " : "");
+		if (k < t->nsrcs) {
+			char *id = source_id(p, t->srcs[k]);
+			json_string(b, id);
+			free(id);
+		} else {
+			json_string(b, p->nodes[t->nodes[k - t->nsrcs]].unique_id);
+		}
+	}
+	buf_addc(b, ']');
+}
+
+/* A singular test as dbt writes it among the nodes. */
+static void stest_json(struct buf *b, const struct dbt_project *p, const struct stest *t, const char *database,
+		       double now)
+{
+	buf_adds(b, "{\"database\": ");
+	json_string(b, database);
+	char *schema = xasprintf("%s_dbt_test__audit", p->target_schema);
+	buf_adds(b, ", \"schema\": ");
+	json_string(b, schema);
+	free(schema);
+	buf_adds(b, ", \"name\": ");
+	json_string(b, t->name);
+	buf_adds(b, ", \"resource_type\": \"test\", \"package_name\": ");
+	json_string(b, p->name);
+	const char *under = under_base(p->test_paths, p->ntest_paths, t->rel);
+	buf_adds(b, ", \"path\": ");
+	json_string(b, under);
+	buf_adds(b, ", \"original_file_path\": ");
+	json_string(b, t->rel);
+	buf_adds(b, ", \"unique_id\": ");
+	json_string(b, t->unique_id);
+	buf_adds(b, ", \"fqn\": [");
+	json_string(b, p->name);
+	for (const char *q = under, *e; (e = strchr(q, '/')); q = e + 1) {
+		buf_adds(b, ", ");
+		char *part = xasprintf("%.*s", (int)(e - q), q);
+		json_string(b, part);
+		free(part);
+	}
+	buf_adds(b, ", ");
+	json_string(b, t->name);
+	buf_adds(b, "], \"alias\": ");
+	json_string(b, t->name);
+	struct buf file = { 0 };
+	const char *code;
+	size_t len;
+	char *path = xasprintf("%s/%s", p->dir, t->rel), sum[65];
+	read_stripped(path, &file, &code, &len);
+	free(path);
+	sha256_hex(code, len, sum);
+	buf_printf(b, ", \"checksum\": {\"name\": \"sha256\", \"checksum\": \"%s\"}", sum);
+	buf_adds(b, ", \"config\": {\"enabled\": true, \"alias\": null, \"schema\": \"dbt_test__audit\", "
+		    "\"database\": null, \"tags\": [], \"meta\": {}, \"group\": null, \"static_analysis\": null, "
+		    "\"materialized\": \"test\", \"severity\": \"ERROR\", \"store_failures\": null, "
+		    "\"store_failures_as\": null, \"where\": null, \"limit\": null, \"fail_calc\": \"count(*)\", "
+		    "\"warn_if\": \"!= 0\", \"error_if\": \"!= 0\"}, \"tags\": [], \"description\": \"\", "
+		    "\"columns\": {}, \"meta\": {}, \"group\": null, \"docs\": {\"show\": true, \"node_color\": null}, "
+		    "\"patch_path\": null, \"build_path\": null, \"unrendered_config\": {}");
+	buf_printf(b, ", \"created_at\": %.6f, \"relation_name\": null, \"raw_code\": ", now);
+	json_string_n(b, code, len, 0);
+	buf_free(&file);
+	buf_adds(b, ", \"doc_blocks\": [], \"language\": \"sql\", \"refs\": [");
+	for (size_t k = 0; k < t->nnodes; k++) {
+		buf_adds(b, k ? ", {\"name\": " : "{\"name\": ");
+		json_string(b, p->nodes[t->nodes[k]].name);
+		buf_adds(b, ", \"package\": null, \"version\": null}");
+	}
+	buf_adds(b, "], \"sources\": [");
+	for (size_t k = 0; k < t->nsrcs; k++) {
+		buf_adds(b, k ? ", [" : "[");
+		json_string(b, p->sources[t->srcs[k]].source_name);
+		buf_adds(b, ", ");
+		json_string(b, p->sources[t->srcs[k]].table_name);
+		buf_addc(b, ']');
+	}
+	buf_adds(b, "], \"metrics\": [], \"functions\": [], \"depends_on\": {\"macros\": [], \"nodes\": ");
+	stest_depends(b, p, t);
+	buf_adds(b, "}, \"compiled_path\": null, \"contract\": {\"enforced\": false, \"alias_types\": true, "
+		    "\"checksum\": null}}");
+}
+
+/* The ids of the singular tests that read node (source false) or source
+ * i, each after a comma or the first. */
+static void stest_children(struct buf *b, const struct stests *ts, bool source, size_t i, bool *first)
+{
+	for (size_t t = 0; t < ts->n; t++) {
+		const size_t *v = source ? ts->v[t].srcs : ts->v[t].nodes;
+		size_t n = source ? ts->v[t].nsrcs : ts->v[t].nnodes;
+		for (size_t k = 0; k < n; k++)
+			if (v[k] == i) {
+				buf_adds(b, *first ? "" : ", ");
+				*first = false;
+				json_string(b, ts->v[t].unique_id);
+				break;
+			}
+	}
+}
+
 /* parent_map (parents) or child_map: every model, seed and source. */
-static void graph_map(struct buf *b, const struct dbt_project *p, bool children)
+static void graph_map(struct buf *b, const struct dbt_project *p, const struct stests *ts, bool children)
 {
 	buf_addc(b, '{');
 	bool first = true;
@@ -944,10 +1112,10 @@ static void graph_map(struct buf *b, const struct dbt_project *p, bool children)
 				f2 = false;
 				json_string(b, p->nodes[n->children[k]].unique_id);
 			}
+			stest_children(b, ts, false, i, &f2);
 		} else {
 			for (size_t k = 0; k < n->nsources; k++) {
-				const struct dbt_source *s = &p->sources[n->sources[k]];
-				char *id = xasprintf("source.%s.%s.%s", p->name, s->source_name, s->table_name);
+				char *id = source_id(p, n->sources[k]);
 				buf_adds(b, f2 ? "" : ", ");
 				f2 = false;
 				json_string(b, id);
@@ -962,8 +1130,7 @@ static void graph_map(struct buf *b, const struct dbt_project *p, bool children)
 		buf_addc(b, ']');
 	}
 	for (size_t s = 0; s < p->nsources; s++) {
-		const struct dbt_source *src = &p->sources[s];
-		char *id = xasprintf("source.%s.%s.%s", p->name, src->source_name, src->table_name);
+		char *id = source_id(p, s);
 		buf_adds(b, first ? "\n    " : ",\n    ");
 		first = false;
 		key(b, id);
@@ -981,7 +1148,18 @@ static void graph_map(struct buf *b, const struct dbt_project *p, bool children)
 			f2 = false;
 			json_string(b, n->unique_id);
 		}
+		if (children)
+			stest_children(b, ts, true, s, &f2);
 		buf_addc(b, ']');
+	}
+	for (size_t t = 0; t < ts->n; t++) {
+		buf_adds(b, first ? "\n    " : ",\n    ");
+		first = false;
+		key(b, ts->v[t].unique_id);
+		if (children)
+			buf_adds(b, "[]");
+		else
+			stest_depends(b, p, &ts->v[t]);
 	}
 	buf_adds(b, "\n  }");
 }
@@ -1014,6 +1192,14 @@ int mr_write_manifest(const struct dbt_project *p, const struct mr_docset *ds, c
 		first = false;
 		key(&b, p->nodes[i].unique_id);
 		node_json(&b, p, ds, i, database, compiled ? compiled[i] : NULL, now);
+	}
+	struct stests st;
+	stests_load(p, &st);
+	for (size_t t = 0; t < st.n; t++) {
+		buf_adds(&b, first ? "\n    " : ",\n    ");
+		first = false;
+		key(&b, st.v[t].unique_id);
+		stest_json(&b, p, &st.v[t], database, now);
 	}
 	buf_adds(&b, "\n  },\n  \"sources\": {");
 	for (size_t i = 0; i < p->nsources; i++) {
@@ -1049,11 +1235,12 @@ int mr_write_manifest(const struct dbt_project *p, const struct mr_docset *ds, c
 	}
 	buf_adds(&b, "\n  },\n  \"exposures\": {},\n  \"metrics\": {},\n  \"groups\": {},\n  \"selectors\": {},\n"
 		     "  \"disabled\": {},\n  \"parent_map\": ");
-	graph_map(&b, p, false);
+	graph_map(&b, p, &st, false);
 	buf_adds(&b, ",\n  \"child_map\": ");
-	graph_map(&b, p, true);
+	graph_map(&b, p, &st, true);
 	buf_adds(&b, ",\n  \"group_map\": {},\n  \"saved_queries\": {},\n  \"semantic_models\": {},\n"
 		     "  \"unit_tests\": {},\n  \"functions\": {}\n}\n");
+	stests_free(&st);
 	char *path = xasprintf("%s/target/manifest.json", p->dir);
 	int rc = mr_write_text(path, b.data, b.len);
 	free(path);

@@ -1771,7 +1771,7 @@ sales_project() {
 	sed -i 's/^    description: >$/    description: "{{ doc('"'"'loads_doc'"'"') }} and {{ doc(\\"other\\") }}"/; /^      Every committed load, listed/d; /^      stg_sales reads the rows/d' \
 		sql/models/staging/schema.yml
 	grep -qF "{{ doc('loads_doc') }} and {{ doc(" sql/models/staging/schema.yml
-	"$BIN/modelrun" compile --project-dir sql -q
+	"$BIN/modelrun" compile --project-dir sql -q --schema dbt_m
 	dbt_in sql dbt_m parse >/dev/null
 	python3 - sql/target/manifest.json sql.dbt/target/manifest.json <<-'PY'
 	import json, sys
@@ -1784,9 +1784,10 @@ sales_project() {
 	same_keys("top level", ours, theirs)
 	same_keys("metadata", ours["metadata"], theirs["metadata"])
 	compiled = ("compiled", "compiled_code", "extra_ctes", "extra_ctes_injected")  # compile, not parse
+	generic = {k for k, d in theirs["nodes"].items() if d.get("test_metadata")}
 	for uid, d in theirs["nodes"].items():
-	    if d["resource_type"] not in ("model", "seed"):
-	        continue  # tests are not among our nodes
+	    if uid in generic:
+	        continue  # generic tests are not among our nodes
 	    o = ours["nodes"].get(uid)
 	    if o is None:
 	        bad.append("no node " + uid)
@@ -1796,10 +1797,13 @@ sales_project() {
 	    for c in d["columns"]:
 	        same_keys(uid + " column " + c, o["columns"].get(c, {}), d["columns"][c])
 	    for k in ("path", "original_file_path", "fqn", "checksum", "raw_code", "refs", "alias", "tags",
-	              "description", "patch_path", "resource_type", "package_name", "unique_id", "doc_blocks"):
+	              "description", "patch_path", "resource_type", "package_name", "unique_id", "doc_blocks",
+	              "unrendered_config"):
 	        if k in d and o.get(k) != d[k]:
 	            bad.append("%s %s: ours %r, dbt's %r" % (uid, k, o[k], d[k]))
-	    if d["resource_type"] == "model" and sorted(o["depends_on"]["nodes"]) != sorted(d["depends_on"]["nodes"]):
+	    if d["resource_type"] == "test" and (o["config"], o["schema"], o["sources"]) != (d["config"], d["schema"], d["sources"]):
+	        bad.append("%s config or schema: ours %r, dbt's %r" % (uid, (o["config"], o["schema"]), (d["config"], d["schema"])))
+	    if d["resource_type"] != "seed" and sorted(o["depends_on"]["nodes"]) != sorted(d["depends_on"]["nodes"]):
 	        bad.append(uid + " depends_on differs")
 	for uid, d in theirs["sources"].items():
 	    o = ours["sources"].get(uid)
@@ -1816,9 +1820,11 @@ sales_project() {
 	    bad.append("docs: ours %r, dbt's %r" % (ours["docs"], want))
 	if len(want) != 2:
 	    bad.append("dbt found %d docs blocks, not 2" % len(want))
+	if not any(d["resource_type"] == "test" for d in ours["nodes"].values()):
+	    bad.append("no singular test among our nodes")
 	for which in ("parent_map", "child_map"):
-	    want = {k: sorted(x for x in v if not x.startswith("test."))
-	            for k, v in theirs[which].items() if not k.startswith("test.")}
+	    want = {k: sorted(x for x in v if x not in generic)
+	            for k, v in theirs[which].items() if k not in generic}
 	    got = {k: sorted(v) for k, v in ours[which].items()}
 	    if want != got:
 	        bad.append("%s: ours %r, dbt's %r" % (which, got, want))
