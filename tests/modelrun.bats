@@ -1718,7 +1718,12 @@ sales_project() {
 	assert_equal "$(jq -r '.metadata.project_name' $m)" sales_warehouse
 	# no connection, but the database one would connect to
 	assert_equal "$(jq -r '.nodes["seed.sales_warehouse.fx"].relation_name' $m)" "\"$PGDATABASE\".\"analytics\".\"fx\""
-	assert_equal "$(jq -r '[.nodes[] | .resource_type] | sort | join(",")' $m)" "model,model,model,model,seed,seed,seed"
+	assert_equal "$(jq -r '[.nodes[] | .resource_type] | sort | join(",")' $m)" "model,model,model,model,seed,seed,seed,test,test"
+	# the singular tests, with what they read
+	assert_equal "$(jq -r '.nodes["test.sales_warehouse.stg_sales_has_every_raw_sale"].depends_on.nodes | sort | join(",")' $m)" \
+		"model.sales_warehouse.stg_sales,source.sales_warehouse.raw.sales"
+	assert_equal "$(jq -r '.child_map["model.sales_warehouse.stg_sales"] | map(select(startswith("test."))) | join(",")' $m)" \
+		"test.sales_warehouse.fct_daily_matches_staging,test.sales_warehouse.stg_sales_has_every_raw_sale"
 	assert_equal "$(jq -r '.sources | keys | join(",")' $m)" "source.sales_warehouse.raw._loads,source.sales_warehouse.raw.sales"
 	n='.nodes["model.sales_warehouse.stg_sales"]'
 	assert_equal "$(jq -r "$n | [.path, .original_file_path, (.fqn | join(\".\")), .config.materialized, .config.unique_key] | join(\" \")" $m)" \
@@ -1736,8 +1741,8 @@ sales_project() {
 	assert_equal "$(jq -r "$n.compiled_code" $m)" "$(cat sql/target/compiled/sales_warehouse/models/staging/stg_sales.sql)"
 	assert_equal "$(jq -r '.parent_map["model.sales_warehouse.int_daily_sales"] | sort | join(",")' $m)" \
 		"model.sales_warehouse.stg_sales,seed.sales_warehouse.fx"
-	assert_equal "$(jq -r '.child_map["source.sales_warehouse.raw.sales"] | join(",")' $m)" "model.sales_warehouse.stg_sales"
-	assert_equal "$(jq -r '.child_map["model.sales_warehouse.fct_daily_sales_metrics"] | length' $m)" 0
+	assert_equal "$(jq -r '.child_map["source.sales_warehouse.raw.sales"] | join(",")' $m)" "model.sales_warehouse.stg_sales,test.sales_warehouse.stg_sales_has_every_raw_sale"
+	assert_equal "$(jq -r '.child_map["model.sales_warehouse.fct_daily_sales_metrics"] | join(",")' $m)" "test.sales_warehouse.fct_daily_matches_staging"
 	# a seed over 1 MiB is known by its path, as dbt knows it, not read for a hash
 	{ echo id; head -c 1100000 /dev/zero | tr '\0' 'x' | fold -w 100; } >sql/seeds/big.csv
 	"$BIN/modelrun" compile --project-dir sql -q
