@@ -474,6 +474,62 @@ static const char *project_rel(const struct dbt_project *p, const char *path)
 	return path;
 }
 
+/* The folders of a path below its model or test path, each as ", \"f\""
+ * (the middle of an fqn). */
+static void fqn_folders(struct buf *b, const char *under)
+{
+	for (const char *q = under, *e; (e = strchr(q, '/')); q = e + 1) {
+		buf_adds(b, ", ");
+		char *part = xasprintf("%.*s", (int)(e - q), q);
+		json_string(b, part);
+		free(part);
+	}
+}
+
+static char *source_id(const struct dbt_project *p, size_t i)
+{
+	return xasprintf("source.%s.%s.%s", p->name, p->sources[i].source_name, p->sources[i].table_name);
+}
+
+/* The fields every node, source and test starts with in dbt's manifest:
+ * {"database": ..., "schema", "name", "resource_type", "package_name",
+ * "path", "original_file_path", "unique_id" (the object left open). */
+static void entry_head(struct buf *b, const char *database, const char *schema, const char *name, const char *type,
+		       const char *package, const char *path, const char *original, const char *unique_id)
+{
+	const char *const keys[] = { "schema", "name", "resource_type", "package_name", "path", "original_file_path",
+				     "unique_id" };
+	const char *const vals[] = { schema, name, type, package, path, original, unique_id };
+	buf_adds(b, "{\"database\": ");
+	json_string(b, database);
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		buf_adds(b, ", ");
+		key(b, keys[i]);
+		json_string(b, vals[i]);
+	}
+}
+
+/* ', "refs": [...], "sources": [...]' of what a model or test reads. */
+static void refs_json(struct buf *b, const struct dbt_project *p, const size_t *nodes, size_t nnodes,
+		      const size_t *srcs, size_t nsrcs)
+{
+	buf_adds(b, ", \"refs\": [");
+	for (size_t k = 0; k < nnodes; k++) {
+		buf_adds(b, k ? ", {\"name\": " : "{\"name\": ");
+		json_string(b, p->nodes[nodes[k]].name);
+		buf_adds(b, ", \"package\": null, \"version\": null}");
+	}
+	buf_adds(b, "], \"sources\": [");
+	for (size_t k = 0; k < nsrcs; k++) {
+		buf_adds(b, k ? ", [" : "[");
+		json_string(b, p->sources[srcs[k]].source_name);
+		buf_adds(b, ", ");
+		json_string(b, p->sources[srcs[k]].table_name);
+		buf_addc(b, ']');
+	}
+	buf_addc(b, ']');
+}
+
 static void relation_name(struct buf *b, const char *database, const char *relation)
 {
 	if (!database) {
@@ -613,21 +669,10 @@ static void node_json(struct buf *b, const struct dbt_project *p, const struct m
 {
 	const struct dbt_node *n = &p->nodes[i];
 	bool model = n->kind == DBT_MODEL;
-	buf_adds(b, "{\"database\": ");
-	json_string(b, database);
-	buf_adds(b, ", \"schema\": ");
-	json_string(b, n->schema);
-	buf_adds(b, ", \"name\": ");
-	json_string(b, n->name);
-	buf_printf(b, ", \"resource_type\": \"%s\", \"package_name\": ", model ? "model" : "seed");
-	json_string(b, p->name);
-	buf_adds(b, ", \"path\": ");
-	json_string(b, model ? under_base(p->model_paths, p->nmodel_paths, n->path) :
-			       under_base(p->seed_paths, p->nseed_paths, n->path));
-	buf_adds(b, ", \"original_file_path\": ");
-	json_string(b, n->path);
-	buf_adds(b, ", \"unique_id\": ");
-	json_string(b, n->unique_id);
+	entry_head(b, database, n->schema, n->name, model ? "model" : "seed", p->name,
+		   model ? under_base(p->model_paths, p->nmodel_paths, n->path) :
+			   under_base(p->seed_paths, p->nseed_paths, n->path),
+		   n->path, n->unique_id);
 	buf_adds(b, ", \"fqn\": ");
 	str_list(b, n->fqn, n->nfqn);
 	buf_adds(b, ", \"alias\": ");
@@ -688,22 +733,9 @@ static void node_json(struct buf *b, const struct dbt_project *p, const struct m
 		buf_adds(b, ", \"depends_on\": {\"macros\": []}}");
 		return;
 	}
-	buf_adds(b, ", \"language\": \"sql\", \"refs\": [");
-	for (size_t k = 0; k < n->nparents; k++) {
-		buf_adds(b, k ? ", {\"name\": " : "{\"name\": ");
-		json_string(b, p->nodes[n->parents[k]].name);
-		buf_adds(b, ", \"package\": null, \"version\": null}");
-	}
-	buf_adds(b, "], \"sources\": [");
-	for (size_t k = 0; k < n->nsources; k++) {
-		const struct dbt_source *s = &p->sources[n->sources[k]];
-		buf_adds(b, k ? ", [" : "[");
-		json_string(b, s->source_name);
-		buf_adds(b, ", ");
-		json_string(b, s->table_name);
-		buf_addc(b, ']');
-	}
-	buf_adds(b, "], \"metrics\": [], \"functions\": [], \"depends_on\": {\"macros\": [], \"nodes\": [");
+	buf_adds(b, ", \"language\": \"sql\"");
+	refs_json(b, p, n->parents, n->nparents, n->sources, n->nsources);
+	buf_adds(b, ", \"metrics\": [], \"functions\": [], \"depends_on\": {\"macros\": [], \"nodes\": [");
 	bool first = true;
 	for (size_t k = 0; k < n->nsources; k++) {
 		const struct dbt_source *s = &p->sources[n->sources[k]];
@@ -764,33 +796,14 @@ static void source_json(struct buf *b, const struct dbt_project *p, const struct
 	const struct dbt_source *s = &p->sources[i];
 	struct ydoc *d = s->doc;
 	const char *rel = project_rel(p, d->path);
-	buf_adds(b, "{\"database\": ");
-	json_string(b, database);
-	buf_adds(b, ", \"schema\": ");
-	json_string(b, s->schema);
-	buf_adds(b, ", \"name\": ");
-	json_string(b, s->table_name);
-	buf_adds(b, ", \"resource_type\": \"source\", \"package_name\": ");
-	json_string(b, p->name);
-	buf_adds(b, ", \"path\": ");
-	json_string(b, rel);
-	buf_adds(b, ", \"original_file_path\": ");
-	json_string(b, rel);
-	char *id = xasprintf("source.%s.%s.%s", p->name, s->source_name, s->table_name);
-	buf_adds(b, ", \"unique_id\": ");
-	json_string(b, id);
+	char *id = source_id(p, i);
+	entry_head(b, database, s->schema, s->table_name, "source", p->name, rel, rel, id);
 	free(id);
 	/* fqn: project, the folders of the schema file below its model
 	 * path, source, table */
 	buf_adds(b, ", \"fqn\": [");
 	json_string(b, p->name);
-	const char *q = under_base(p->model_paths, p->nmodel_paths, rel);
-	for (const char *e; (e = strchr(q, '/')); q = e + 1) {
-		buf_adds(b, ", ");
-		char *part = xasprintf("%.*s", (int)(e - q), q);
-		json_string(b, part);
-		free(part);
-	}
+	fqn_folders(b, under_base(p->model_paths, p->nmodel_paths, rel));
 	buf_adds(b, ", ");
 	json_string(b, s->source_name);
 	buf_adds(b, ", ");
@@ -982,11 +995,6 @@ static void stests_free(struct stests *ts)
 	free(ts->v);
 }
 
-static char *source_id(const struct dbt_project *p, size_t i)
-{
-	return xasprintf("source.%s.%s.%s", p->name, p->sources[i].source_name, p->sources[i].table_name);
-}
-
 /* What a test reads: depends_on.nodes, sources first as dbt lists them. */
 static void stest_depends(struct buf *b, const struct dbt_project *p, const struct stest *t)
 {
@@ -1008,31 +1016,13 @@ static void stest_depends(struct buf *b, const struct dbt_project *p, const stru
 static void stest_json(struct buf *b, const struct dbt_project *p, const struct stest *t, const char *database,
 		       double now)
 {
-	buf_adds(b, "{\"database\": ");
-	json_string(b, database);
 	char *schema = xasprintf("%s_dbt_test__audit", p->target_schema);
-	buf_adds(b, ", \"schema\": ");
-	json_string(b, schema);
-	free(schema);
-	buf_adds(b, ", \"name\": ");
-	json_string(b, t->name);
-	buf_adds(b, ", \"resource_type\": \"test\", \"package_name\": ");
-	json_string(b, p->name);
 	const char *under = under_base(p->test_paths, p->ntest_paths, t->rel);
-	buf_adds(b, ", \"path\": ");
-	json_string(b, under);
-	buf_adds(b, ", \"original_file_path\": ");
-	json_string(b, t->rel);
-	buf_adds(b, ", \"unique_id\": ");
-	json_string(b, t->unique_id);
+	entry_head(b, database, schema, t->name, "test", p->name, under, t->rel, t->unique_id);
+	free(schema);
 	buf_adds(b, ", \"fqn\": [");
 	json_string(b, p->name);
-	for (const char *q = under, *e; (e = strchr(q, '/')); q = e + 1) {
-		buf_adds(b, ", ");
-		char *part = xasprintf("%.*s", (int)(e - q), q);
-		json_string(b, part);
-		free(part);
-	}
+	fqn_folders(b, under);
 	buf_adds(b, ", ");
 	json_string(b, t->name);
 	buf_adds(b, "], \"alias\": ");
@@ -1055,21 +1045,9 @@ static void stest_json(struct buf *b, const struct dbt_project *p, const struct 
 	buf_printf(b, ", \"created_at\": %.6f, \"relation_name\": null, \"raw_code\": ", now);
 	json_string_n(b, code, len, 0);
 	buf_free(&file);
-	buf_adds(b, ", \"doc_blocks\": [], \"language\": \"sql\", \"refs\": [");
-	for (size_t k = 0; k < t->nnodes; k++) {
-		buf_adds(b, k ? ", {\"name\": " : "{\"name\": ");
-		json_string(b, p->nodes[t->nodes[k]].name);
-		buf_adds(b, ", \"package\": null, \"version\": null}");
-	}
-	buf_adds(b, "], \"sources\": [");
-	for (size_t k = 0; k < t->nsrcs; k++) {
-		buf_adds(b, k ? ", [" : "[");
-		json_string(b, p->sources[t->srcs[k]].source_name);
-		buf_adds(b, ", ");
-		json_string(b, p->sources[t->srcs[k]].table_name);
-		buf_addc(b, ']');
-	}
-	buf_adds(b, "], \"metrics\": [], \"functions\": [], \"depends_on\": {\"macros\": [], \"nodes\": ");
+	buf_adds(b, ", \"doc_blocks\": [], \"language\": \"sql\"");
+	refs_json(b, p, t->nodes, t->nnodes, t->srcs, t->nsrcs);
+	buf_adds(b, ", \"metrics\": [], \"functions\": [], \"depends_on\": {\"macros\": [], \"nodes\": ");
 	stest_depends(b, p, t);
 	buf_adds(b, "}, \"compiled_path\": null, \"contract\": {\"enforced\": false, \"alias_types\": true, "
 		    "\"checksum\": null}}");
