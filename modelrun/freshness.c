@@ -139,8 +139,10 @@ static void measure_one(const struct dbt_project *p, PGconn *conn, struct fr_ite
 			       it->res.has_rows ? it->res.max_loaded_at : "none, no rows", it->res.message, it->secs);
 	if (it->res.status == FRESH_PASS)
 		log_info("%s", line);
-	else
+	else if (it->res.status == FRESH_WARN)
 		log_warn("%s", line);
+	else /* a failure: shown under -q too */
+		log_error("%s", line);
 	free(line);
 }
 
