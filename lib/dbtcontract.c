@@ -482,8 +482,8 @@ static char *description_of(struct ydoc *d, yaml_node_t *entry, size_t *line)
 	return scalar_dup(d, entry, "description");
 }
 
-int dbtc_read_columns(struct ydoc *d, yaml_node_t *entry, const char *owner, struct dbt_column **out, size_t *n,
-		      char *err, size_t errlen)
+int dbtc_read_columns(struct ydoc *d, yaml_node_t *entry, const char *owner, bool constraints, struct dbt_column **out,
+		      size_t *n, char *err, size_t errlen)
 {
 	yaml_node_t *cols = ydoc_get(d, entry, "columns");
 	for (size_t i = 0; cols && ydoc_is_seq(cols) && i < ydoc_len(cols); i++) {
@@ -509,7 +509,7 @@ int dbtc_read_columns(struct ydoc *d, yaml_node_t *entry, const char *owner, str
 			col.tags = str_list(d, tags, &col.ntags);
 		PUSH(*out, *n, col);
 		struct dbt_column *cp = &(*out)[*n - 1];
-		if (read_constraints(d, ydoc_get(d, c, "constraints"), owner, name, &cp->constraints,
+		if (constraints && read_constraints(d, ydoc_get(d, c, "constraints"), owner, name, &cp->constraints,
 				     &cp->nconstraints, err, errlen))
 			return -1;
 	}
@@ -537,7 +537,7 @@ int dbtc_read_entry(struct dbt_project *p, size_t node, struct ydoc *d, yaml_nod
 		if (v && dbtc_config_yaml(&n->cfg, props[i], d, v, err, errlen) < 0)
 			return -1;
 	}
-	if (dbtc_read_columns(d, entry, n->name, &n->columns, &n->ncolumns, err, errlen))
+	if (dbtc_read_columns(d, entry, n->name, true, &n->columns, &n->ncolumns, err, errlen))
 		return -1;
 	return read_constraints(d, ydoc_get(d, entry, "constraints"), n->name, NULL, &n->constraints,
 				&n->nconstraints, err, errlen);
@@ -549,7 +549,8 @@ int dbtc_read_source(struct dbt_source *s, struct ydoc *d, yaml_node_t *source, 
 	s->description = description_of(d, table, &s->description_line);
 	s->source_description = description_of(d, source, &s->source_description_line);
 	s->loader = scalar_dup(d, source, "loader");
-	return dbtc_read_columns(d, table, s->table_name, &s->columns, &s->ncolumns, err, errlen);
+	/* dbt has no constraints on sources: not read, as it reads none */
+	return dbtc_read_columns(d, table, s->table_name, false, &s->columns, &s->ncolumns, err, errlen);
 }
 
 /* ---- after loading ---- */

@@ -36,10 +36,11 @@ int dbtc_read_entry(struct dbt_project *p, size_t node, struct ydoc *d, yaml_nod
 		    size_t errlen);
 
 /* Appends the columns of a schema-file entry (name, data_type,
- * description, meta, tags, quote, constraints) to *out; owner (the
- * model's or table's name) is for messages. Returns 0, or -1 with err. */
-int dbtc_read_columns(struct ydoc *d, yaml_node_t *entry, const char *owner, struct dbt_column **out, size_t *n,
-		      char *err, size_t errlen);
+ * description, meta, tags, quote, and constraints when asked) to *out;
+ * owner (the model's or table's name) is for messages. Returns 0, or -1
+ * with err. */
+int dbtc_read_columns(struct ydoc *d, yaml_node_t *entry, const char *owner, bool constraints, struct dbt_column **out,
+		      size_t *n, char *err, size_t errlen);
 void dbtc_columns_free(struct dbt_column *cols, size_t n);
 
 /* Reads what source table s's entry (table, in source's entry) says of
