@@ -587,8 +587,22 @@ static int yaml_hooks(struct dbt_config *c, bool post, struct ydoc *d, yaml_node
 	return 0;
 }
 
+static int config_set_yaml_value(struct dbt_config *c, const char *key, struct ydoc *d, yaml_node_t *n,
+				 char *err, size_t errlen);
+
+/* Sets a config from YAML and keeps it as written, for the manifest's
+ * unrendered_config (the last level to set a key wins, as in dbt). */
 static int config_set_yaml(struct dbt_config *c, const char *key, struct ydoc *d, yaml_node_t *n,
 			   char *err, size_t errlen)
+{
+	int rc = config_set_yaml_value(c, key, d, n, err, errlen);
+	if (rc == 0)
+		dbtc_unrendered_yaml(c, key, d, n);
+	return rc;
+}
+
+static int config_set_yaml_value(struct dbt_config *c, const char *key, struct ydoc *d, yaml_node_t *n,
+				 char *err, size_t errlen)
 {
 	struct where w = { d->path, ydoc_line(n) };
 	struct cval v;
@@ -734,11 +748,14 @@ static void add_tests_of(struct dbt_project *p, enum dbt_test_on on, size_t targ
 }
 
 /* A source's or table's loaded_at_field: at the top level, or under
- * config: as dbt 1.10 writes it. */
-static const char *loaded_at_field(struct ydoc *d, yaml_node_t *entry)
+ * config: as dbt 1.10 writes it. inherited is the source's, for a table
+ * that does not say; a table's null says "none" over its source's. */
+static const char *loaded_at_field(struct ydoc *d, yaml_node_t *entry, const char *inherited)
 {
-	const char *f = ydoc_str(ydoc_get(d, entry, "loaded_at_field"));
-	return f ? f : ydoc_str(ydoc_get(d, ydoc_get(d, entry, "config"), "loaded_at_field"));
+	yaml_node_t *f = ydoc_get(d, entry, "loaded_at_field");
+	if (!f)
+		f = ydoc_get(d, ydoc_get(d, entry, "config"), "loaded_at_field");
+	return !f ? inherited : ydoc_is_null(f) ? NULL : ydoc_str(f);
 }
 
 /* Whether a message from reading a model is one that dbt also stops on
@@ -777,11 +794,11 @@ static int load_sources(struct dbt_project *p, struct ydoc *d, yaml_node_t *srcs
 			return -1;
 		}
 		yaml_node_t *schema = ydoc_get(d, s, "schema"), *tables = ydoc_get(d, s, "tables");
-		const char *laf = loaded_at_field(d, s);
+		const char *laf = loaded_at_field(d, s, NULL);
 		for (size_t j = 0; tables && ydoc_is_seq(tables) && j < ydoc_len(tables); j++) {
 			yaml_node_t *t = ydoc_item(d, tables, j);
 			yaml_node_t *tn = ydoc_get(d, t, "name"), *ident = ydoc_get(d, t, "identifier");
-			const char *tlaf = loaded_at_field(d, t);
+			const char *lf = loaded_at_field(d, t, laf);
 			if (!tn || !ydoc_str(tn)) {
 				dbtp_seterr(err, errlen, "%s:%zu: a source table needs a name", d->path, ydoc_line(t));
 				return -1;
@@ -792,11 +809,12 @@ static int load_sources(struct dbt_project *p, struct ydoc *d, yaml_node_t *srcs
 			src.schema = xstrdup(schema && ydoc_str(schema) ? ydoc_str(schema) : ydoc_str(name));
 			src.identifier = xstrdup(ident && ydoc_str(ident) ? ydoc_str(ident) : ydoc_str(tn));
 			src.relation = dbtp_quote_relation(src.schema, src.identifier);
-			const char *lf = tlaf ? tlaf : laf;
 			src.loaded_at_field = lf ? xstrdup(lf) : NULL;
 			src.doc = d;
 			src.node = t;
 			PUSH(p->sources, p->nsources, src);
+			if (dbtc_read_source(&p->sources[p->nsources - 1], d, s, t, err, errlen))
+				return -1;
 			add_tests_of(p, DBT_TEST_ON_SOURCE, p->nsources - 1, d, t);
 		}
 	}
@@ -1576,10 +1594,14 @@ int dbtp_host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, s
 				free(*h->fail_calc);
 				*h->fail_calc = xstrdup(c->kwargs[i].s);
 			}
-		if (h->parsing && n && !h->probe)
-			for (size_t i = 0; i < c->nkw; i++)
+		if (h->parsing && n && !h->probe) {
+			for (size_t i = 0; i < c->nkw; i++) {
 				if (config_set_tval(r, c, &n->cfg, c->kwnames[i], &c->kwargs[i]))
 					return -1;
+				/* as written, for the manifest's unrendered_config */
+				dbtc_unrendered_tval(&n->cfg, c->kwnames[i], &c->kwargs[i]);
+			}
+		}
 		for (size_t i = 0; !n && h->text && h->text->config && i < c->nkw; i++) {
 			char msg[512];
 			if (h->text->config(h->text->ud, c->kwnames[i], &c->kwargs[i], msg, sizeof msg)) {
@@ -2414,6 +2436,10 @@ void dbt_project_free(struct dbt_project *p)
 		free(s->identifier);
 		free(s->relation);
 		free(s->loaded_at_field);
+		free(s->description);
+		free(s->source_description);
+		free(s->loader);
+		dbtc_columns_free(s->columns, s->ncolumns);
 	}
 	free(p->sources);
 	for (size_t i = 0; i < p->ntests; i++) {

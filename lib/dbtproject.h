@@ -141,6 +141,10 @@ struct dbt_column {
 	char *name;
 	char *data_type;       /* or NULL */
 	char *description;     /* "" when none */
+	size_t description_line; /* where it is written (the column's line when none) */
+	char *meta;            /* meta: as JSON text, or NULL */
+	char **tags;           /* tags: as written */
+	size_t ntags;
 	bool quote;
 	struct dbt_constraint *constraints;
 	size_t nconstraints;
@@ -192,6 +196,10 @@ struct dbt_config {
 	/* meta: merged key by key across levels; values as JSON text */
 	char **meta;           /* key, json, key, json, ... */
 	size_t nmeta;          /* pairs */
+	/* every config as written at the last level that set it (dbt's
+	 * unrendered_config, which its state:modified compares) */
+	char **unrendered;     /* key, json, ... */
+	size_t nunrendered;    /* pairs */
 	struct dbt_snapcfg snap;
 };
 
@@ -217,6 +225,7 @@ struct dbt_node {
 	size_t nsources;
 	/* from the model's schema-file entry (NULL / none without one) */
 	char *description;
+	size_t description_line;
 	struct dbt_column *columns;
 	size_t ncolumns;
 	struct dbt_constraint *constraints; /* model level */
@@ -246,6 +255,15 @@ struct dbt_source {
 	char *identifier;      /* defaults to the table name */
 	char *relation;        /* "schema"."identifier", quoted */
 	char *loaded_at_field; /* or NULL */
+	/* the schema file's words on the table and on its source (NULL when
+	 * none), with where they are written, and the table's columns */
+	char *description;
+	size_t description_line;
+	char *source_description;
+	size_t source_description_line;
+	char *loader;
+	struct dbt_column *columns;
+	size_t ncolumns;
 	struct ydoc *doc;      /* the schema file, and the table's node in it */
 	yaml_node_t *node;
 };

@@ -21,6 +21,11 @@ int dbtc_config_yaml(struct dbt_config *c, const char *key, struct ydoc *d, yaml
  * file:line (the render adds it). */
 int dbtc_config_tval(struct dbt_config *c, const char *key, const struct tval *t, char *err, size_t errlen);
 
+/* Keeps a config as written (the key without a leading '+'), for the
+ * manifest's unrendered_config. */
+void dbtc_unrendered_yaml(struct dbt_config *c, const char *key, struct ydoc *d, yaml_node_t *n);
+void dbtc_unrendered_tval(struct dbt_config *c, const char *key, const struct tval *t);
+
 /* Frees what the two above set. */
 void dbtc_config_free(struct dbt_config *c);
 
@@ -29,6 +34,19 @@ void dbtc_config_free(struct dbt_config *c);
  * Returns 0, or -1 with "file:line: message" in err. */
 int dbtc_read_entry(struct dbt_project *p, size_t node, struct ydoc *d, yaml_node_t *entry, char *err,
 		    size_t errlen);
+
+/* Appends the columns of a schema-file entry (name, data_type,
+ * description, meta, tags, quote, and constraints when asked) to *out;
+ * owner (the model's or table's name) is for messages. Returns 0, or -1
+ * with err. */
+int dbtc_read_columns(struct ydoc *d, yaml_node_t *entry, const char *owner, bool constraints, struct dbt_column **out,
+		      size_t *n, char *err, size_t errlen);
+void dbtc_columns_free(struct dbt_column *cols, size_t n);
+
+/* Reads what source table s's entry (table, in source's entry) says of
+ * it: descriptions, the source's loader, the columns. Returns 0 or -1. */
+int dbtc_read_source(struct dbt_source *s, struct ydoc *d, yaml_node_t *source, yaml_node_t *table, char *err,
+		     size_t errlen);
 
 /* Once every config is known: resolves the foreign keys' to: (adding the
  * model they name as a parent, as dbt does), and checks what dbt checks
