@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "dbtquery.h"
 #include "log.h"
 #include "modelrun.h"
 #include "pgconn.h"
@@ -309,64 +310,16 @@ static bool word_at(const char *s, const char *w)
 	return strncasecmp(s, w, n) == 0 && !(isalnum((unsigned char)s[n]) || s[n] == '_');
 }
 
-void mr_render_query_clear(struct mr_render_query *q)
-{
-	PQclear(q->res);
-	free(q->names);
-	free(q->kinds);
-	free(q->values);
-	q->res = NULL;
-	q->names = NULL;
-	q->kinds = NULL;
-	q->values = NULL;
-}
-
-int mr_render_query(void *ud, const char *sql, struct dbt_rows *rows, char *err, size_t errlen)
-{
-	struct mr_render_query *q = ud;
-	mr_render_query_clear(q);
-	q->res = PQexec(q->conn, sql);
-	ExecStatusType st = PQresultStatus(q->res);
-	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-		char *msg = pgconn_error_line(q->conn, q->res);
-		snprintf(err, errlen, "%s", msg);
-		free(msg);
-		return -1;
-	}
-	size_t nc = (size_t)PQnfields(q->res), nr = (size_t)PQntuples(q->res);
-	q->names = xcalloc(nc + 1, sizeof *q->names);
-	q->kinds = xcalloc(nc + 1, sizeof *q->kinds);
-	q->values = xcalloc(nc * nr + 1, sizeof *q->values);
-	for (size_t k = 0; k < nc; k++) {
-		q->names[k] = PQfname(q->res, (int)k);
-		switch (PQftype(q->res, (int)k)) {
-		case 20: case 21: case 23: case 26: case 700: case 701: case 1700: /* int8, int2, int4, oid, floats, numeric */
-			q->kinds[k] = DBT_COL_NUMBER;
-			break;
-		case 16: /* bool */
-			q->kinds[k] = DBT_COL_BOOL;
-			break;
-		default:
-			q->kinds[k] = DBT_COL_TEXT;
-		}
-	}
-	for (size_t i = 0; i < nr; i++)
-		for (size_t k = 0; k < nc; k++)
-			q->values[i * nc + k] = PQgetisnull(q->res, (int)i, (int)k) ? NULL : PQgetvalue(q->res, (int)i, (int)k);
-	*rows = (struct dbt_rows){ nc, nr, (const char *const *)q->names, q->kinds, q->values };
-	return 0;
-}
-
 int mr_compile(const struct dbt_project *p, PGconn *conn, size_t node, bool incremental, char **sql, char *err,
 	       size_t errlen)
 {
-	struct mr_render_query rq = { .conn = conn };
+	struct dbt_pgquery rq = { .conn = conn };
 	bool *want = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *want);
 	bool *done = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *done);
 	char **cte = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *cte);
 	struct eph e = { p, want };
 	struct dbt_render_opts o = { .incremental = incremental, .ephemeral = note_ephemeral, .ud = &e,
-				     .query = conn ? mr_render_query : NULL, .query_ud = &rq };
+				     .query = conn ? dbt_pgquery_run : NULL, .query_ud = &rq };
 	char *main_sql = NULL;
 	int rc = -1;
 	if (dbt_render(p, node, &o, &main_sql, err, errlen))
@@ -381,7 +334,7 @@ int mr_compile(const struct dbt_project *p, PGconn *conn, size_t node, bool incr
 			done[i] = true;
 			more = true;
 			struct dbt_render_opts eo = { .incremental = false, .ephemeral = note_ephemeral, .ud = &e,
-						      .query = conn ? mr_render_query : NULL, .query_ud = &rq };
+						      .query = conn ? dbt_pgquery_run : NULL, .query_ud = &rq };
 			if (dbt_render(p, i, &eo, &cte[i], err, errlen))
 				goto out;
 			strip_trailing(cte[i]);
@@ -431,7 +384,7 @@ out:
 	free(want);
 	free(done);
 	free(main_sql);
-	mr_render_query_clear(&rq);
+	dbt_pgquery_clear(&rq);
 	return rc;
 }
 

@@ -169,22 +169,6 @@ const char *mr_column_type(const PGresult *res, int i);
  * Returns 0, or -1 after a failure that was rolled back. */
 int mr_snapshot(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *r);
 
-/* ---- materialize.c, for operation.c too ---- */
-
-/* The connection that statement() and run_query() use while a template
- * renders (dbt_render_opts.query with this as query_ud), and the result
- * they read until the next query. Each query runs as it is, so outside a
- * transaction it commits on its own. Free with mr_render_query_clear(). */
-struct mr_render_query {
-	PGconn *conn;
-	PGresult *res;
-	char **names;
-	enum dbt_col_kind *kinds;
-	const char **values;
-};
-int mr_render_query(void *ud, const char *sql, struct dbt_rows *rows, char *err, size_t errlen);
-void mr_render_query_clear(struct mr_render_query *q);
-
 /* ---- operation.c ---- */
 
 /* modelrun run-operation: renders macro with args (YAML mapping text, or
