@@ -60,3 +60,13 @@ int dbt_pgquery_run(void *ud, const char *sql, struct dbt_rows *rows, char *err,
 	*rows = (struct dbt_rows){ nc, nr, (const char *const *)q->names, q->kinds, q->values };
 	return 0;
 }
+
+int dbt_pgquery_compile(const struct dbt_project *p, PGconn *conn, size_t node, bool incremental, char **sql,
+			char *err, size_t errlen)
+{
+	struct dbt_pgquery q = { .conn = conn };
+	struct dbt_render_opts o = { .incremental = incremental, .query = conn ? dbt_pgquery_run : NULL, .query_ud = &q };
+	int rc = dbt_compile(p, node, &o, sql, err, errlen);
+	dbt_pgquery_clear(&q);
+	return rc;
+}

@@ -32,4 +32,9 @@ int dbt_pgquery_run(void *ud, const char *sql, struct dbt_rows *rows, char *err,
 /* Frees the last result; conn stays open. */
 void dbt_pgquery_clear(struct dbt_pgquery *q);
 
+/* dbt_compile() with its statement() and run_query() on conn (NULL: none,
+ * and they are errors, as in modelrun compile). */
+int dbt_pgquery_compile(const struct dbt_project *p, PGconn *conn, size_t node, bool incremental, char **sql,
+			char *err, size_t errlen);
+
 #endif

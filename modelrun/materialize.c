@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * Materializations for PostgreSQL: view, table, incremental (ephemeral
- * models are inlined by mr_compile), each in one transaction.
+ * models are inlined by dbt_compile), each in one transaction.
  *
  * A model is built under a temporary name and swapped in, so readers never
  * see a missing or half-built relation and a failed build leaves the old
@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include "buf.h"
-#include "dbtquery.h"
 #include "log.h"
 #include "modelrun.h"
 #include "pgconn.h"
@@ -265,129 +264,6 @@ out:
 	return rc;
 }
 
-/* ---- compilation with ephemeral models inlined ---- */
-
-struct eph {
-	const struct dbt_project *p;
-	bool *want; /* per node: an ephemeral this model needs */
-};
-
-static const char *note_ephemeral(void *ud, size_t node)
-{
-	struct eph *e = ud;
-	e->want[node] = true;
-	return NULL; /* the default __dbt__cte__name */
-}
-
-static void strip_trailing(char *s)
-{
-	size_t n = strlen(s);
-	while (n && (s[n - 1] == ';' || isspace((unsigned char)s[n - 1])))
-		s[--n] = '\0';
-}
-
-/* Where the first SQL token starts, past whitespace and comments. */
-static const char *first_token(const char *s)
-{
-	for (;;) {
-		while (isspace((unsigned char)*s))
-			s++;
-		if (s[0] == '-' && s[1] == '-') {
-			while (*s && *s != '\n')
-				s++;
-		} else if (s[0] == '/' && s[1] == '*') {
-			const char *e = strstr(s + 2, "*/");
-			s = e ? e + 2 : s + strlen(s);
-		} else {
-			return s;
-		}
-	}
-}
-
-static bool word_at(const char *s, const char *w)
-{
-	size_t n = strlen(w);
-	return strncasecmp(s, w, n) == 0 && !(isalnum((unsigned char)s[n]) || s[n] == '_');
-}
-
-int mr_compile(const struct dbt_project *p, PGconn *conn, size_t node, bool incremental, char **sql, char *err,
-	       size_t errlen)
-{
-	struct dbt_pgquery rq = { .conn = conn };
-	bool *want = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *want);
-	bool *done = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *done);
-	char **cte = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *cte);
-	struct eph e = { p, want };
-	struct dbt_render_opts o = { .incremental = incremental, .ephemeral = note_ephemeral, .ud = &e,
-				     .query = conn ? dbt_pgquery_run : NULL, .query_ud = &rq };
-	char *main_sql = NULL;
-	int rc = -1;
-	if (dbt_render(p, node, &o, &main_sql, err, errlen))
-		goto out;
-	strip_trailing(main_sql);
-	/* render each ephemeral once; rendering may ask for more */
-	for (bool more = true; more;) {
-		more = false;
-		for (size_t i = 0; i < p->nnodes; i++) {
-			if (!want[i] || done[i])
-				continue;
-			done[i] = true;
-			more = true;
-			struct dbt_render_opts eo = { .incremental = false, .ephemeral = note_ephemeral, .ud = &e,
-						      .query = conn ? dbt_pgquery_run : NULL, .query_ud = &rq };
-			if (dbt_render(p, i, &eo, &cte[i], err, errlen))
-				goto out;
-			strip_trailing(cte[i]);
-		}
-	}
-	size_t total = strlen(main_sql) + 64;
-	size_t ncte = 0;
-	for (size_t i = 0; i < p->nnodes; i++)
-		if (cte[i]) {
-			total += strlen(cte[i]) + strlen(p->nodes[i].name) + 64;
-			ncte++;
-		}
-	if (!ncte) {
-		*sql = main_sql;
-		main_sql = NULL;
-		rc = 0;
-		goto out;
-	}
-	/* CTEs in graph order, so an ephemeral's own ephemerals come first */
-	char *ctes = xmalloc(total), *w = ctes;
-	*w = '\0';
-	for (size_t k = 0; k < p->nnodes; k++) {
-		size_t i = p->order[k];
-		if (!cte[i])
-			continue;
-		w += sprintf(w, "%s__dbt__cte__%s as (\n%s\n)", w == ctes ? "" : ", ", p->nodes[i].name, cte[i]);
-	}
-	const char *tok = first_token(main_sql);
-	size_t prefix = (size_t)(tok - main_sql);
-	char *out = xmalloc(total + strlen(ctes) + 32);
-	if (word_at(tok, "with")) {
-		const char *rest = first_token(tok + 4);
-		bool recursive = word_at(rest, "recursive");
-		if (recursive)
-			rest = first_token(rest + 9);
-		sprintf(out, "%.*swith %s%s,\n%s", (int)prefix, main_sql, recursive ? "recursive " : "", ctes, rest);
-	} else {
-		sprintf(out, "%.*swith %s\n%s", (int)prefix, main_sql, ctes, tok);
-	}
-	free(ctes);
-	*sql = out;
-	rc = 0;
-out:
-	for (size_t i = 0; i < p->nnodes; i++)
-		free(cte[i]);
-	free(cte);
-	free(want);
-	free(done);
-	free(main_sql);
-	dbt_pgquery_clear(&rq);
-	return rc;
-}
-
 /* ---- hooks ---- */
 
 int mr_hooks(const struct mr_ctx *ctx, PGconn *conn, size_t node, bool post, bool in_txn, bool incremental,
@@ -405,7 +281,7 @@ int mr_hooks(const struct mr_ctx *ctx, PGconn *conn, size_t node, bool post, boo
 			mr_message(r, "%s %zu: %s", what, i + 1, err);
 			return -1;
 		}
-		if (!*first_token(sql)) {
+		if (!*dbt_sql_start(sql)) {
 			free(sql);
 			continue;
 		}
@@ -1284,7 +1160,7 @@ int mr_build(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *
 	r->full_build = !incremental;
 	char err[1024];
 	char *sql = NULL;
-	if (mr_compile(p, conn, node, incremental, &sql, err, sizeof err)) {
+	if (dbt_pgquery_compile(p, conn, node, incremental, &sql, err, sizeof err)) {
 		mr_message(r, "%s", err);
 		free(rel);
 		return -1;

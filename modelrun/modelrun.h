@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "dbtproject.h"
+#include "dbtquery.h"
 
 enum node_status { ST_PENDING, ST_OK, ST_ERROR, ST_SKIPPED };
 
@@ -56,13 +57,6 @@ int dag_run(const struct dbt_project *p, const bool *selected, int nworkers, dag
 	    dag_skip_fn skipped, void *ud, enum node_status *status);
 
 /* ---- materialize.c ---- */
-
-/* The SQL of a model with ephemeral refs inlined as CTEs, trailing
- * semicolons removed. incremental is what is_incremental() answers; the
- * queries of statement() and run_query() run on conn (NULL: none, and
- * they are errors). Returns 0 or -1 with err. *sql is malloc'd. */
-int mr_compile(const struct dbt_project *p, PGconn *conn, size_t node, bool incremental, char **sql, char *err,
-	       size_t errlen);
 
 /* Builds one model on conn in one transaction (view, table or
  * incremental), filling r (rows, response, message, compiled). Returns 0

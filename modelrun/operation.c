@@ -21,7 +21,6 @@
 #include <string.h>
 
 #include "buf.h"
-#include "dbtquery.h"
 #include "exitcode.h"
 #include "log.h"
 #include "modelrun.h"

@@ -509,7 +509,7 @@ int mr_snapshot(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_resul
 	char err[1024], *sql = NULL;
 	if (snap_settings(&s))
 		goto out;
-	if (mr_compile(ctx->p, conn, node, false, &sql, err, sizeof err)) {
+	if (dbt_pgquery_compile(ctx->p, conn, node, false, &sql, err, sizeof err)) {
 		mr_message(r, "%s", err);
 		goto out;
 	}
