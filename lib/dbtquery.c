@@ -56,7 +56,8 @@ int dbt_pgquery_run(void *ud, const char *sql, struct dbt_rows *rows, char *err,
 	}
 	for (size_t i = 0; i < nr; i++)
 		for (size_t k = 0; k < nc; k++)
-			q->values[i * nc + k] = PQgetisnull(q->res, (int)i, (int)k) ? NULL : PQgetvalue(q->res, (int)i, (int)k);
+			q->values[i * nc + k] =
+				PQgetisnull(q->res, (int)i, (int)k) ? NULL : PQgetvalue(q->res, (int)i, (int)k);
 	*rows = (struct dbt_rows){ nc, nr, (const char *const *)q->names, q->kinds, q->values };
 	return 0;
 }
@@ -65,7 +66,8 @@ int dbt_pgquery_compile(const struct dbt_project *p, PGconn *conn, size_t node, 
 			char *err, size_t errlen)
 {
 	struct dbt_pgquery q = { .conn = conn };
-	struct dbt_render_opts o = { .incremental = incremental, .query = conn ? dbt_pgquery_run : NULL, .query_ud = &q };
+	struct dbt_render_opts o = { .incremental = incremental, .query = conn ? dbt_pgquery_run : NULL,
+				     .query_ud = &q };
 	int rc = dbt_compile(p, node, &o, sql, err, errlen);
 	dbt_pgquery_clear(&q);
 	return rc;

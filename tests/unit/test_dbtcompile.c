@@ -52,7 +52,8 @@ static void ephemeral_queries_reach_the_query_function(void)
 	 * its answer rendered in and both trailing semicolons gone */
 	const char *want = "-- counts up to the limit the ephemeral read from the database\n"
 			   "with recursive __dbt__cte__limits as (\n\nselect 3 as top_n\n),\n"
-			   "k(i) as (\n    select 1 union all select i + 1 from k, __dbt__cte__limits l where i < l.top_n\n)\n"
+			   "k(i) as (\n    select 1 union all select i + 1 from k, __dbt__cte__limits l "
+			   "where i < l.top_n\n)\n"
 			   "select i from k";
 	CHECK(sql && strcmp(sql, want) == 0);
 	if (sql && strcmp(sql, want) != 0)
