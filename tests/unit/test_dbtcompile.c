@@ -34,12 +34,24 @@ static int fake_query(void *ud, const char *sql, struct dbt_rows *rows, char *ms
 	return 0;
 }
 
+/* Loads the fixture into p; the node "numbers", or -1 (p freed). */
+static long load_numbers(struct dbt_project *p)
+{
+	struct dbt_options o = { .dir = "tests/data/dbt/ephq" };
+	if (dbt_project_load(p, &o, err, sizeof err) != 0) {
+		printf("#   %s\n", err);
+		return -1;
+	}
+	long numbers = dbt_find(p, "numbers");
+	if (numbers < 0)
+		dbt_project_free(p);
+	return numbers;
+}
+
 static void ephemeral_queries_reach_the_query_function(void)
 {
 	struct dbt_project p;
-	struct dbt_options o = { .dir = "tests/data/dbt/ephq" };
-	CHECK(dbt_project_load(&p, &o, err, sizeof err) == 0);
-	long numbers = dbt_find(&p, "numbers");
+	long numbers = load_numbers(&p);
 	CHECK(numbers >= 0);
 	if (numbers < 0)
 		return;
@@ -65,9 +77,7 @@ static void ephemeral_queries_reach_the_query_function(void)
 static void without_a_query_function_a_query_is_an_error(void)
 {
 	struct dbt_project p;
-	struct dbt_options o = { .dir = "tests/data/dbt/ephq" };
-	CHECK(dbt_project_load(&p, &o, err, sizeof err) == 0);
-	long numbers = dbt_find(&p, "numbers");
+	long numbers = load_numbers(&p);
 	CHECK(numbers >= 0);
 	if (numbers < 0)
 		return;
