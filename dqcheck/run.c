@@ -411,6 +411,20 @@ static void freshness_result(struct dq_test *t, const PGresult *res)
 	t->failures = st != FRESH_PASS;
 }
 
+/* Once t->failures is known: a stored table (*rel, or NULL when not
+ * storing) is kept and named in the report when it holds failures, or
+ * dropped when it holds none (see drop_stored()); then the verdict. */
+static void keep_or_drop(struct runner *r, struct dq_test *t, char **rel)
+{
+	if (*rel && t->failures == 0) {
+		drop_stored(r, t);
+	} else if (*rel) {
+		t->stored_in = *rel;
+		*rel = NULL;
+	}
+	dq_judge(t);
+}
+
 /* Runs one test on its own: count and samples in one statement, or
  * through the stored table. */
 static void run_single(struct runner *r, struct dq_test *t)
@@ -451,13 +465,7 @@ static void run_single(struct runner *r, struct dq_test *t)
 		if (!(res = exec(r, t, sql)))
 			goto out;
 		t->failures = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		if (rel && t->failures == 0) {
-			drop_stored(r, t);
-		} else if (rel) {
-			t->stored_in = rel;
-			rel = NULL;
-		}
-		dq_judge(t);
+		keep_or_drop(r, t, &rel);
 		goto out;
 	}
 	if (!(res = exec(r, t, sql)))
@@ -465,13 +473,7 @@ static void run_single(struct runner *r, struct dq_test *t)
 	int nf = PQnfields(res);
 	t->failures = PQntuples(res) ? strtoll(PQgetvalue(res, 0, nf - 1), NULL, 10) : 0;
 	keep_sample(t, res, nf - 1);
-	if (rel && t->failures == 0) {
-		drop_stored(r, t);
-	} else if (rel) {
-		t->stored_in = rel;
-		rel = NULL;
-	}
-	dq_judge(t);
+	keep_or_drop(r, t, &rel);
 out:
 	PQclear(res);
 	free(q);
