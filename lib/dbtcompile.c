@@ -16,7 +16,7 @@
 struct eph {
 	bool *want; /* per node */
 	const struct dbt_text_opts *user; /* a text's caller, or NULL */
-	const struct dbt_render_opts *query; /* a model's statement() and run_query(), or NULL */
+	const struct dbt_render_opts *model; /* a model's caller: its query function, or NULL */
 };
 
 static const char *note_ephemeral(void *ud, size_t node)
@@ -89,9 +89,9 @@ static int inline_ephemerals(const struct dbt_project *p, struct eph *e, char **
 			done[i] = true;
 			more = true;
 			struct dbt_render_opts eo = { .incremental = false, .ephemeral = note_ephemeral, .ud = e };
-			if (e->query) { /* an ephemeral's queries run where its model's do */
-				eo.query = e->query->query;
-				eo.query_ud = e->query->query_ud;
+			if (e->model) { /* an ephemeral's queries run where its model's do */
+				eo.query = e->model->query;
+				eo.query_ud = e->model->query_ud;
 			}
 			if (dbt_render(p, i, &eo, &cte[i], err, errlen))
 				goto out;
