@@ -34,15 +34,14 @@ static int fake_query(void *ud, const char *sql, struct dbt_rows *rows, char *ms
 	return 0;
 }
 
-/* Loads the fixture into p; the node "numbers", or -1 (p freed). */
+/* Loads the fixture into p: the node "numbers", or -1 after a failed
+ * check (p then freed). */
 static long load_numbers(struct dbt_project *p)
 {
 	struct dbt_options o = { .dir = "tests/data/dbt/ephq" };
-	if (dbt_project_load(p, &o, err, sizeof err) != 0) {
-		printf("#   %s\n", err);
-		return -1;
-	}
-	long numbers = dbt_find(p, "numbers");
+	CHECK(dbt_project_load(p, &o, err, sizeof err) == 0);
+	long numbers = unit_case_failed ? -1 : dbt_find(p, "numbers");
+	CHECK(numbers >= 0);
 	if (numbers < 0)
 		dbt_project_free(p);
 	return numbers;
@@ -52,7 +51,6 @@ static void ephemeral_queries_reach_the_query_function(void)
 {
 	struct dbt_project p;
 	long numbers = load_numbers(&p);
-	CHECK(numbers >= 0);
 	if (numbers < 0)
 		return;
 	struct fake_db db = { 0 };
@@ -67,9 +65,9 @@ static void ephemeral_queries_reach_the_query_function(void)
 			   "k(i) as (\n    select 1 union all select i + 1 from k, __dbt__cte__limits l "
 			   "where i < l.top_n\n)\n"
 			   "select i from k";
-	CHECK(sql && strcmp(sql, want) == 0);
-	if (sql && strcmp(sql, want) != 0)
-		printf("#   got: %s\n", sql);
+	CHECK(sql != NULL);
+	if (sql)
+		CHECK_STR(sql, strlen(sql), want);
 	free(sql);
 	dbt_project_free(&p);
 }
@@ -78,14 +76,11 @@ static void without_a_query_function_a_query_is_an_error(void)
 {
 	struct dbt_project p;
 	long numbers = load_numbers(&p);
-	CHECK(numbers >= 0);
 	if (numbers < 0)
 		return;
 	char *sql = NULL;
 	CHECK(dbt_compile(&p, (size_t)numbers, NULL, &sql, err, sizeof err) != 0);
 	CHECK(strstr(err, "run_query() runs a query while compiling, which needs a connection") != NULL);
-	if (!strstr(err, "needs a connection"))
-		printf("#   err: %s\n", err);
 	free(sql);
 	dbt_project_free(&p);
 }
