@@ -20,19 +20,6 @@
 #include "log.h"
 #include "xalloc.h"
 
-#define PUSH(arr, n, v)                                               \
-	do {                                                          \
-		(arr) = xrealloc((arr), ((n) + 1) * sizeof *(arr));   \
-		(arr)[(n)++] = (v);                                   \
-	} while (0)
-
-static void free_strs(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* ---- one value tree for YAML and config() arguments ---- */
 
 enum dv_kind { DV_NULL, DV_BOOL, DV_NUM, DV_STR, DV_LIST, DV_MAP };

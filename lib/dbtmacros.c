@@ -7,6 +7,7 @@
  * macro call of every model looks one up. */
 #include "dbtmacros.h"
 #include "dbtprofile.h"
+#include "dbtproject_int.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -27,12 +28,6 @@ const char *const dbt_host_functions[] = {
 	"api.Relation.create", "adapter.get_relation", "adapter.load_relation", "load_relation", "adapter.drop_relation",
 	"api.Relation.add_ephemeral_prefix", "config.get", "config.require", "modules.datetime.date", "modules.datetime.datetime", "modules.pytz.timezone", NULL,
 };
-
-#define PUSH(arr, n, v)                                               \
-	do {                                                          \
-		(arr) = xrealloc((arr), ((n) + 1) * sizeof *(arr));   \
-		(arr)[(n)++] = (v);                                   \
-	} while (0)
 
 static size_t hash(size_t pkg, const char *name)
 {

@@ -28,13 +28,7 @@
 
 /* ---- small helpers ---- */
 
-#define PUSH(arr, n, v)                                               \
-	do {                                                          \
-		(arr) = xrealloc((arr), ((n) + 1) * sizeof *(arr));   \
-		(arr)[(n)++] = (v);                                   \
-	} while (0)
-
-static void free_strs(char **v, size_t n)
+void free_strs(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
@@ -99,7 +93,7 @@ static int read_file(const char *path, char **text, size_t *len, char *err, size
 	return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
+int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -685,7 +679,7 @@ static int config_apply_tree(struct dbt_config *c, struct ydoc *d, yaml_node_t *
 
 /* ---- loading ---- */
 
-static char **yaml_str_list(struct ydoc *d, yaml_node_t *n, const char *dflt, size_t *count)
+char **yaml_str_list(struct ydoc *d, yaml_node_t *n, const char *dflt, size_t *count)
 {
 	char **v = NULL;
 	*count = 0;

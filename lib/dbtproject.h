@@ -507,10 +507,12 @@ int dbt_render_text_with(const struct dbt_project *p, const char *file, const ch
 
 /* The SQL of a model with every ephemeral model it refs (directly or
  * through other ephemerals) inlined as a "__dbt__cte__<name>" CTE ahead of
- * its query, as dbt does; trailing semicolons removed. incremental is what
- * is_incremental() answers. Returns 0 with a malloc'd *sql, or -1 with err. */
-int dbt_compile(const struct dbt_project *p, size_t node, bool incremental, char **sql, char *err,
-		size_t errlen);
+ * its query, as dbt does; trailing semicolons removed. Of o (NULL: none)
+ * only incremental, what is_incremental() answers, and query, which runs
+ * statement() and run_query() in the model and its ephemerals, are used.
+ * Returns 0 with a malloc'd *sql, or -1 with err. */
+int dbt_compile(const struct dbt_project *p, size_t node, const struct dbt_render_opts *o, char **sql,
+		char *err, size_t errlen);
 
 /* The same for a text that is not a model (a singular test), rendered
  * through dbt_render_text_with() with o (its ephemeral is not used). */

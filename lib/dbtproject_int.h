@@ -4,12 +4,14 @@
  * dbtcontract.c (the configs that are mappings: contract, grants,
  * persist_docs, docs, meta; full_refresh; a model's schema-file columns
  * and constraints) and dbtcontext.c (queries while rendering,
- * generate_*_name, generic tests written as macros). dbtproject.h is the
- * API; nothing here is for other modules. */
+ * generate_*_name, generic tests written as macros); the small helpers
+ * also serve dbtpackages.c, dbtmacros.c and dbtprofile.c. dbtproject.h is
+ * the API; nothing here is for other modules. */
 #ifndef ELT_DBTPROJECT_INT_H
 #define ELT_DBTPROJECT_INT_H
 
 #include "dbtproject.h"
+#include "xalloc.h"
 
 /* Sets the config key (without a leading '+') from a YAML value. Returns
  * 1 when key is not one of these configs, 0 when set, -1 with "file:line:
@@ -92,6 +94,21 @@ struct host_state {
 };
 
 /* dbtproject.c */
+/* The small helpers every file of the reader uses, kept once here. */
+/* Appends v to arr, an array of n items that grows by one (xrealloc). */
+#define PUSH(arr, n, v)                                               \
+	do {                                                          \
+		(arr) = xrealloc((arr), ((n) + 1) * sizeof *(arr));   \
+		(arr)[(n)++] = (v);                                   \
+	} while (0)
+/* Frees n strings and the array that holds them. */
+void free_strs(char **v, size_t n);
+/* qsort() order of an array of strings, by strcmp(). */
+int cmp_str(const void *a, const void *b);
+/* A YAML value that may be one string or a list of them, as dbt reads
+ * model-paths and the like; dflt alone when n is neither. Returns *count
+ * malloc'd strings (free_strs()). */
+char **yaml_str_list(struct ydoc *d, yaml_node_t *n, const char *dflt, size_t *count);
 void dbtp_seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 char *dbtp_quote_relation(const char *schema, const char *ident);
 /* A relation value: prints as "schema"."identifier", with the attributes

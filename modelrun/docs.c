@@ -369,7 +369,7 @@ static void compile_all(struct docs *D)
 		bool incremental = n->cfg.materialized == MAT_INCREMENTAL && count &&
 				   strchr("rp", PQgetvalue(D->catalog, first, 2)[0]);
 		char err[1024];
-		if (mr_compile(p, D->conn, i, incremental, &D->compiled[i], err, sizeof err)) {
+		if (dbt_pgquery_compile(p, D->conn, i, incremental, &D->compiled[i], err, sizeof err)) {
 			log_warn("%s", err);
 			D->compile_error[i] = xstrdup(err);
 			D->compiled[i] = NULL;

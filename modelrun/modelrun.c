@@ -772,7 +772,7 @@ static int cmd_compile(struct dbt_project *p, const bool *selected, const char *
 		if (!selected[i] || n->kind != DBT_MODEL)
 			continue;
 		char err[1024], *sql;
-		if (n->error || mr_compile(p, NULL, i, false, &sql, err, sizeof err)) {
+		if (n->error || dbt_pgquery_compile(p, NULL, i, false, &sql, err, sizeof err)) {
 			/* as dbt: every model's error, and the others compiled */
 			log_error("%s", n->error ? n->error : err);
 			failed++;

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "dbtproject.h"
+#include "dbtquery.h"
 
 enum node_status { ST_PENDING, ST_OK, ST_ERROR, ST_SKIPPED };
 
@@ -117,13 +118,6 @@ void mr_tests_free(struct mr_ctx *ctx);
 
 /* ---- materialize.c ---- */
 
-/* The SQL of a model with ephemeral refs inlined as CTEs, trailing
- * semicolons removed. incremental is what is_incremental() answers; the
- * queries of statement() and run_query() run on conn (NULL: none, and
- * they are errors). Returns 0 or -1 with err. *sql is malloc'd. */
-int mr_compile(const struct dbt_project *p, PGconn *conn, size_t node, bool incremental, char **sql, char *err,
-	       size_t errlen);
-
 /* Builds one model on conn in one transaction (view, table or
  * incremental), filling r (rows, response, message, compiled). Returns 0
  * on success, -1 after a failure that was rolled back. */
@@ -228,22 +222,6 @@ const char *mr_column_type(const PGresult *res, int i);
  * strategy) on conn in one transaction, with its hooks, filling r.
  * Returns 0, or -1 after a failure that was rolled back. */
 int mr_snapshot(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *r);
-
-/* ---- materialize.c, for operation.c too ---- */
-
-/* The connection that statement() and run_query() use while a template
- * renders (dbt_render_opts.query with this as query_ud), and the result
- * they read until the next query. Each query runs as it is, so outside a
- * transaction it commits on its own. Free with mr_render_query_clear(). */
-struct mr_render_query {
-	PGconn *conn;
-	PGresult *res;
-	char **names;
-	enum dbt_col_kind *kinds;
-	const char **values;
-};
-int mr_render_query(void *ud, const char *sql, struct dbt_rows *rows, char *err, size_t errlen);
-void mr_render_query_clear(struct mr_render_query *q);
 
 /* ---- operation.c ---- */
 
