@@ -124,18 +124,24 @@ static bool same(const char *a, const char *b)
 	return a && b && strcmp(a, b) == 0;
 }
 
+/* The verdict result r of j holds. */
+static void take_verdict(struct jfile *j, yaml_node_t *r, struct verdict *v)
+{
+	v->status = jstr(j, r, "status");
+	v->message = jstr(j, r, "message");
+	v->failures = jstr(j, r, "failures");
+	const char *secs = jstr(j, r, "execution_time");
+	v->secs = secs ? strtod(secs, NULL) : 0;
+}
+
 /* The run_results entry of unique_id. */
 static struct verdict run_verdict(struct jfile *rr, const char *unique_id)
 {
 	struct verdict v = { 0 };
 	for (size_t i = 0; rr->results && i < ydoc_len(rr->results); i++) {
 		yaml_node_t *r = ydoc_item(&rr->d, rr->results, i);
-		if (!same(jstr(rr, r, "unique_id"), unique_id))
-			continue;
-		v.status = jstr(rr, r, "status");
-		v.message = jstr(rr, r, "message");
-		const char *t = jstr(rr, r, "execution_time");
-		v.secs = t ? strtod(t, NULL) : 0;
+		if (same(jstr(rr, r, "unique_id"), unique_id))
+			take_verdict(rr, r, &v);
 	}
 	return v;
 }
@@ -202,17 +208,36 @@ static void find_dq(struct docs *D, struct dtest *t)
 		}
 		if (!match)
 			continue;
-		t->v.status = jstr(j, r, "status");
-		t->v.message = jstr(j, r, "message");
-		t->v.failures = jstr(j, r, "failures");
-		const char *secs = jstr(j, r, "execution_time");
-		t->v.secs = secs ? strtod(secs, NULL) : 0;
+		take_verdict(j, r, &t->v);
 		if (name && strcmp(t->type, "singular") != 0) {
 			free(t->name);
 			t->name = xstrdup(name);
 		}
 		return;
 	}
+}
+
+/* Without a verdict from dqcheck's JSON: the last modelrun build or test
+ * run's, from run_results.json, whose test ids are dbt's:
+ * test.PROJECT.NAME, and for a generic test .HASH after it. Matched by
+ * name, so a generic test whose dbt name carries its arguments (not the
+ * readable name given above) is found through dqcheck's JSON only. */
+static void find_run_result(struct docs *D, struct dtest *t)
+{
+	if (t->v.status)
+		return;
+	struct jfile *j = &D->rr;
+	char *prefix = xasprintf("test.%s.%s", D->p->name, t->name);
+	size_t n = strlen(prefix);
+	for (size_t i = 0; j->results && i < ydoc_len(j->results); i++) {
+		yaml_node_t *r = ydoc_item(&j->d, j->results, i);
+		const char *id = jstr(j, r, "unique_id");
+		if (!id || strncmp(id, prefix, n) != 0 || (id[n] && (id[n] != '.' || strchr(id + n + 1, '.'))))
+			continue;
+		take_verdict(j, r, &t->v);
+		break;
+	}
+	free(prefix);
 }
 
 /* Adds t, its name made unique with _2, _3, ... as dqcheck does, since
@@ -256,6 +281,7 @@ static void collect_tests(struct docs *D)
 			if (!isalnum((unsigned char)*q) && *q != '_')
 				*q = '_';
 		find_dq(D, &t);
+		find_run_result(D, &t);
 		add_test(D, t);
 	}
 	/* a source's freshness rule is a test too, as dqcheck runs it */
@@ -280,6 +306,7 @@ static void collect_tests(struct docs *D)
 		t.name = xstrdup(slash ? slash + 1 : path);
 		t.name[strlen(t.name) - 4] = '\0';
 		find_dq(D, &t);
+		find_run_result(D, &t);
 		/* the model it reads, as dqcheck reports it */
 		struct jfile *j = &D->dq;
 		for (size_t k = 0; j->results && k < ydoc_len(j->results); k++) {
@@ -1033,7 +1060,9 @@ static void test_section(struct buf *b, struct docs *D)
 	buf_printf(b, "%zu</span></h2>\n", D->ntests);
 	if (!D->dq.loaded)
 		buf_adds(b, "<p class=\"none\">No dqcheck results were found (run <code>dqcheck --json "
-			    "target/dqcheck.json</code>): every test shows as not run.</p>\n");
+			    "target/dqcheck.json</code>): the verdicts shown are those of the last <code>modelrun "
+			    "build</code> or <code>test</code>, where it ran them; the other tests show as not "
+			    "run.</p>\n");
 	buf_adds(b, "<table><thead><tr><th>Test</th><th>On</th><th>Type</th><th>Last verdict</th><th>Failures</th>"
 		    "<th>Details</th></tr></thead><tbody>\n");
 	for (size_t t = 0; t < D->ntests; t++) {

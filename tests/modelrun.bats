@@ -3363,3 +3363,20 @@ state_changes() {
 	sys.exit(1 if bad else 0)
 	PY
 }
+
+@test "docs generate shows the verdicts of the last modelrun build's tests, from run_results.json, without dqcheck's JSON" {
+	project build
+	sql -f setup.sql -c "insert into app.orders (id, customer_id, amount) values (3, 2, 7)"
+	run --separate-stderr "$BIN/modelrun" build
+	assert_failure 1
+	run --separate-stderr "$BIN/modelrun" docs generate
+	assert_success
+	h=target/index.html
+	# one verdict row per test: its id, then its badge in the same row
+	verdict() { grep -o "<tr id=\"test-$1\".*</tr>" "$h" | grep -o 'class="badge [a-z-]*"' | head -1; }
+	assert_equal "$(verdict unique_stg_orders_id)" 'class="badge fail"'
+	assert_equal "$(verdict not_null_stg_orders_id)" 'class="badge pass"'
+	assert_equal "$(verdict totals_are_positive)" 'class="badge skipped"'
+	# and the page says where the verdicts come from
+	grep -q 'the verdicts shown are those of the last <code>modelrun build</code>' "$h"
+}
