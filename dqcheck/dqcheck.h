@@ -96,6 +96,9 @@ struct dq_test {
 	double warn_after, error_after; /* freshness, seconds; 0: not set */
 	char *filter;         /* freshness filter */
 	char *sql;            /* singular and macro tests: the rendered query */
+	char *text;           /* a singular test that queries the database
+			       * while it renders: its template, rendered
+			       * when it runs (sql NULL until then) */
 	/* a macro test, rendered when it runs (its macro may query the
 	 * database): the project, its type, target and arguments */
 	const struct dbt_project *project;
@@ -166,6 +169,11 @@ struct dq_stats {
  * fails gets DQ_ERROR and a message; the run goes on. Returns 0, or -1
  * when the connection itself is lost. */
 int dq_run(PGconn *conn, struct dq_suite *s, const struct dq_run_opts *o, struct dq_stats *st);
+
+/* Renders a singular test kept as its template (t->text) into t->sql,
+ * with o's query function for its run_query() and statement(). Returns 0,
+ * or -1 with "file:line: message" in err. */
+int dq_singular_render(struct dq_test *t, const struct dbt_text_opts *o, char *err, size_t errlen);
 
 /* Applies severity and thresholds to t->failures. */
 void dq_judge(struct dq_test *t);

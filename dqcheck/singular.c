@@ -99,7 +99,7 @@ int dq_render_arg(struct ctx *c, struct dq_test *t, struct ydoc *d, const char *
 {
 	char msg[512];
 	struct host h = { t, false, true, -1, c->p, -1 };
-	struct dbt_text_opts o = { note_reads, set_config, no_ephemeral, &h };
+	struct dbt_text_opts o = { .reads = note_reads, .config = set_config, .ephemeral = no_ephemeral, .ud = &h };
 	*out = NULL;
 	if (dbt_render_text_with(c->p, d->path, text, strlen(text), &o, out, msg, sizeof msg) == 0) {
 		if (h.ephemeral < 0 && h.disabled < 0)
@@ -163,6 +163,26 @@ static int read_text(const char *path, char **out, char *err, size_t errlen)
 	return 0;
 }
 
+/* dbt wraps the query, so a trailing semicolon would break it; a test
+ * with no query left is an error. */
+static int trim_query(char *sql, const char *path, char *err, size_t errlen)
+{
+	size_t n = strlen(sql);
+	while (n && (isspace((unsigned char)sql[n - 1]) || sql[n - 1] == ';'))
+		sql[--n] = '\0';
+	if (n)
+		return 0;
+	snprintf(err, errlen, "%s:1: sql: the test has no query", path);
+	return -1;
+}
+
+int dq_singular_render(struct dq_test *t, const struct dbt_text_opts *o, char *err, size_t errlen)
+{
+	if (dbt_compile_text(t->project, t->file, t->text, strlen(t->text), o, &t->sql, err, errlen))
+		return -1;
+	return trim_query(t->sql, t->file, err, errlen);
+}
+
 int dq_singular_tests(struct ctx *c)
 {
 	for (size_t i = 0; i < c->p->nsingular; i++) {
@@ -174,7 +194,7 @@ int dq_singular_tests(struct ctx *c)
 		x.warn_if = (struct dq_threshold){ OP_NE, 0 };
 		x.error_if = (struct dq_threshold){ OP_NE, 0 };
 		struct host h = { &x, true, true, -1, c->p, -1 };
-		struct dbt_text_opts o = { note_reads, set_config, NULL, &h };
+		struct dbt_text_opts o = { .reads = note_reads, .config = set_config, .ud = &h };
 		if (dq_project_config(c, &x, path, c->p->test_paths, c->p->ntest_paths, &h.enabled)) {
 			free(text);
 			dq_test_free(&x);
@@ -183,17 +203,18 @@ int dq_singular_tests(struct ctx *c)
 		char *sql = NULL;
 		/* ephemeral models inlined as CTEs, as dbt compiles the test */
 		int rc = dbt_compile_text(c->p, path, text, strlen(text), &o, &sql, c->err, c->errlen);
-		free(text);
-		if (!rc) {
-			/* dbt wraps the query, so a trailing semicolon would break it */
-			size_t n = strlen(sql);
-			while (n && (isspace((unsigned char)sql[n - 1]) || sql[n - 1] == ';'))
-				sql[--n] = '\0';
-			if (!n) {
-				snprintf(c->err, c->errlen, "%s:1: sql: the test has no query", path);
-				rc = -1;
-			}
+		if (rc && (strstr(c->err, DBT_NEEDS_CONNECTION) || strstr(c->err, "unsupported construct"))) {
+			/* its queries (run_query, statement) run on the run's
+			 * connection: rendered again when it runs; a construct
+			 * modelrun lacks is then that test's error alone */
+			x.text = text;
+			x.project = c->p;
+			text = NULL;
+			rc = 0;
 		}
+		free(text);
+		if (!rc && sql)
+			rc = trim_query(sql, path, c->err, c->errlen);
 		x.sql = sql;
 		x.file = xstrdup(path);
 		/* dbt leaves out, without a word, a test that reads a disabled node */

@@ -832,6 +832,7 @@ void dq_test_free(struct dq_test *t)
 		free(t->tolerance);
 		free(t->filter);
 		free(t->sql);
+		free(t->text);
 		free(t->macro_type);
 		free(t->fail_calc);
 		free(t->arg_keys);

@@ -16,6 +16,7 @@
 struct eph {
 	bool *want; /* per node */
 	const struct dbt_text_opts *user; /* a text's caller, or NULL */
+	const struct dbt_render_opts *model; /* a model's caller: its query function, or NULL */
 };
 
 static const char *note_ephemeral(void *ud, size_t node)
@@ -106,6 +107,10 @@ static int inline_ephemerals(const struct dbt_project *p, struct eph *e, char **
 			done[i] = true;
 			more = true;
 			struct dbt_render_opts eo = { .incremental = false, .ephemeral = note_ephemeral, .ud = e };
+			if (e->model) { /* an ephemeral's queries run where its model's do */
+				eo.query = e->model->query;
+				eo.query_ud = e->model->query_ud;
+			}
 			if (dbt_render(p, i, &eo, &cte[i], err, errlen))
 				goto out;
 			strip_trailing(cte[i]);
@@ -140,11 +145,26 @@ out:
 	return rc;
 }
 
-int dbt_compile(const struct dbt_project *p, size_t node, bool incremental, char **sql, char *err,
-		size_t errlen)
+int dbt_inline_ephemerals(const struct dbt_project *p, const bool *want, char **sql, char *err, size_t errlen)
 {
-	struct eph e = { xcalloc(p->nnodes ? p->nnodes : 1, sizeof *e.want), NULL };
-	struct dbt_render_opts o = { .incremental = incremental, .ephemeral = note_ephemeral, .ud = &e };
+	struct eph e = { xcalloc(p->nnodes ? p->nnodes : 1, sizeof *e.want), NULL, NULL };
+	if (p->nnodes)
+		memcpy(e.want, want, p->nnodes * sizeof *e.want);
+	int rc = inline_ephemerals(p, &e, sql, err, errlen);
+	free(e.want);
+	return rc;
+}
+
+int dbt_compile(const struct dbt_project *p, size_t node, const struct dbt_render_opts *opts, char **sql,
+		char *err, size_t errlen)
+{
+	struct eph e = { xcalloc(p->nnodes ? p->nnodes : 1, sizeof *e.want), NULL, opts };
+	struct dbt_render_opts o = { .ephemeral = note_ephemeral, .ud = &e };
+	if (opts) {
+		o.incremental = opts->incremental;
+		o.query = opts->query;
+		o.query_ud = opts->query_ud;
+	}
 	int rc = dbt_render(p, node, &o, sql, err, errlen);
 	if (rc == 0 && (rc = inline_ephemerals(p, &e, sql, err, errlen))) {
 		free(*sql);
@@ -157,8 +177,9 @@ int dbt_compile(const struct dbt_project *p, size_t node, bool incremental, char
 int dbt_compile_text(const struct dbt_project *p, const char *file, const char *text, size_t len,
 		     const struct dbt_text_opts *o, char **sql, char *err, size_t errlen)
 {
-	struct eph e = { xcalloc(p->nnodes ? p->nnodes : 1, sizeof *e.want), o };
-	struct dbt_text_opts to = { pass_reads, pass_config, note_ephemeral, &e };
+	struct eph e = { xcalloc(p->nnodes ? p->nnodes : 1, sizeof *e.want), o, NULL };
+	struct dbt_text_opts to = { pass_reads, pass_config, note_ephemeral, &e, o ? o->query : NULL,
+				    o ? o->query_ud : NULL };
 	int rc = dbt_render_text_with(p, file, text, len, &to, sql, err, errlen);
 	if (rc == 0 && (rc = inline_ephemerals(p, &e, sql, err, errlen))) {
 		free(*sql);

@@ -53,23 +53,7 @@ static struct tval rows_list(struct tmpl_render *r, const struct dbt_rows *q)
 static struct tval result_value(struct tmpl_render *r, const struct dbt_rows *q, struct tval *table)
 {
 	struct tval rows = rows_list(r, q);
-	static const char *const tkeys[] = { "rows", "column_names", "columns" };
-	*table = (struct tval){ .kind = TV_DICT, .n = 3, .items = tval_alloc(r, 3), .keys = tval_alloc_keys(r, 3) };
-	struct tval names = { .kind = TV_LIST, .n = q->ncols, .items = tval_alloc(r, q->ncols) };
-	struct tval cols = { .kind = TV_DICT, .n = q->ncols, .items = tval_alloc(r, q->ncols),
-			     .keys = tval_alloc_keys(r, q->ncols) };
-	for (size_t k = 0; k < q->ncols; k++) {
-		names.items[k] = tval_str(r, q->names[k], strlen(q->names[k]));
-		cols.keys[k] = names.items[k].s;
-		cols.items[k] = (struct tval){ .kind = TV_LIST, .n = q->nrows, .items = tval_alloc(r, q->nrows) };
-		for (size_t i = 0; i < q->nrows; i++)
-			cols.items[k].items[i] = rows.items[i].items[k];
-	}
-	for (size_t i = 0; i < 3; i++)
-		table->keys[i] = tkeys[i];
-	table->items[0] = rows;
-	table->items[1] = names;
-	table->items[2] = cols;
+	*table = dbtrel_agate_table(r, q, &rows);
 	static const char *const keys[] = { "data", "table", "response" };
 	struct tval d = { .kind = TV_DICT, .n = 3, .items = tval_alloc(r, 3), .keys = tval_alloc_keys(r, 3) };
 	for (size_t i = 0; i < 3; i++)
@@ -85,7 +69,7 @@ static int run_sql(struct host_state *h, struct tmpl_render *r, int line, const 
 		   struct dbt_rows *q)
 {
 	if (!h->opts || !h->opts->query) {
-		tmpl_fail(r, line, "%s() runs a query while compiling, which needs a connection: use modelrun run "
+		tmpl_fail(r, line, "%s() runs a query while compiling, " DBT_NEEDS_CONNECTION ": use modelrun run "
 			  "(modelrun compile has none)", what);
 		return -1;
 	}
@@ -95,6 +79,27 @@ static int run_sql(struct host_state *h, struct tmpl_render *r, int line, const 
 		return -1;
 	}
 	return 0;
+}
+
+int dbtp_query(struct host_state *h, struct tmpl_render *r, int line, const char *what, const char *sql,
+	       struct dbt_rows *q)
+{
+	return run_sql(h, r, line, what, sql, q);
+}
+
+char *dbtp_regclass_literal(const char *schema, const char *ident)
+{
+	char *q = dbtp_quote_relation(schema, ident);
+	struct buf lit = { 0 };
+	buf_addc(&lit, '\'');
+	for (const char *s = q; *s; s++) {
+		if (*s == '\'')
+			buf_addc(&lit, '\'');
+		buf_addc(&lit, *s);
+	}
+	buf_addc(&lit, '\'');
+	free(q);
+	return buf_detach(&lit);
 }
 
 /* statement(name, fetch_result=false, auto_begin=true) called with a
@@ -149,17 +154,12 @@ static int columns_in_relation(struct host_state *h, struct tmpl_render *r, cons
 		return 0;
 	/* the relation's name as a regclass literal: identifiers quoted as
 	 * PQescapeIdentifier does, the literal's quotes doubled */
-	char *q = dbtp_quote_relation(schema->s, ident->s);
+	char *lit = dbtp_regclass_literal(schema->s, ident->s);
 	struct buf sql = { 0 };
-	buf_adds(&sql, "select a.attname::text, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
-		       "where a.attrelid = to_regclass('");
-	for (const char *s = q; *s; s++) {
-		if (*s == '\'')
-			buf_addc(&sql, '\'');
-		buf_addc(&sql, *s);
-	}
-	buf_adds(&sql, "') and a.attnum > 0 and not a.attisdropped order by a.attnum");
-	free(q);
+	buf_printf(&sql, "select a.attname::text, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
+			 "where a.attrelid = to_regclass(%s) and a.attnum > 0 and not a.attisdropped order by a.attnum",
+		   lit);
+	free(lit);
 	struct dbt_rows res;
 	int rc = run_sql(h, r, c->line, "adapter.get_columns_in_relation", buf_str(&sql), &res);
 	buf_free(&sql);
@@ -388,6 +388,17 @@ static bool is_ident_word(const char *s)
 	return true;
 }
 
+/* The ephemeral models a test's render refs. */
+struct eph_want {
+	bool *want;
+};
+
+static const char *want_ephemeral(void *ud, size_t node)
+{
+	((struct eph_want *)ud)->want[node] = true;
+	return NULL; /* the default __dbt__cte__name */
+}
+
 int dbt_render_generic_test(const struct dbt_project *p, const char *type, enum dbt_test_on on, size_t target,
 			    const char *column, struct ydoc *d, const char *const *keys, yaml_node_t *const *vals,
 			    size_t nargs, const char *where, const struct dbt_render_opts *o, char **sql,
@@ -402,10 +413,16 @@ int dbt_render_generic_test(const struct dbt_project *p, const char *type, enum 
 	}
 	struct dbt_relation_arg model;
 	const char *file;
+	char cte[300];
 	if (on == DBT_TEST_ON_NODE) {
 		const struct dbt_node *n = &p->nodes[target];
 		model = (struct dbt_relation_arg){ n->relation, n->schema, n->identifier, NULL };
 		file = n->file;
+		if (n->kind == DBT_MODEL && n->cfg.materialized == MAT_EPHEMERAL) {
+			/* tested as dbt tests it: inlined as a CTE */
+			snprintf(cte, sizeof cte, "__dbt__cte__%s", n->name);
+			model = (struct dbt_relation_arg){ cte, "", cte, NULL };
+		}
 	} else {
 		const struct dbt_source *s = &p->sources[target];
 		model = (struct dbt_relation_arg){ s->relation, s->schema, s->identifier, NULL };
@@ -440,12 +457,24 @@ int dbt_render_generic_test(const struct dbt_project *p, const char *type, enum 
 		return -1;
 	char *sub = where ? xasprintf("(select * from %s where %s) dbt_subquery", model.relation, where) : NULL;
 	model.where_subquery = sub;
-	struct host_state h = { .p = (struct dbt_project *)p, .node = NO_NODE, .opts = o, .test_model = &model,
+	/* the ephemeral models the test reads, its model's included */
+	struct eph_want ew = { xcalloc(p->nnodes ? p->nnodes : 1, sizeof *ew.want) };
+	struct dbt_render_opts eo = *o;
+	eo.ephemeral = want_ephemeral;
+	eo.ud = &ew;
+	if (on == DBT_TEST_ON_NODE && model.relation == cte)
+		ew.want[target] = true;
+	struct host_state h = { .p = (struct dbt_project *)p, .node = NO_NODE, .opts = &eo, .test_model = &model,
 				.test_doc = d, .test_vals = vals, .test_nvals = nargs, .fail_calc = fail_calc };
 	struct tmpl_host host = { dbtp_host_call, dbtp_host_global, &h };
 	rc = tmpl_render(t, &host, sql, NULL, err, errlen);
 	tmpl_free(t);
 	free(sub);
+	if (!rc && (rc = dbt_inline_ephemerals(p, ew.want, sql, err, errlen))) {
+		free(*sql);
+		*sql = NULL;
+	}
+	free(ew.want);
 	return rc;
 }
 

@@ -20,19 +20,6 @@
 #include "log.h"
 #include "xalloc.h"
 
-#define PUSH(arr, n, v)                                               \
-	do {                                                          \
-		(arr) = xrealloc((arr), ((n) + 1) * sizeof *(arr));   \
-		(arr)[(n)++] = (v);                                   \
-	} while (0)
-
-static void free_strs(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* ---- one value tree for YAML and config() arguments ---- */
 
 enum dv_kind { DV_NULL, DV_BOOL, DV_NUM, DV_STR, DV_LIST, DV_MAP };
@@ -215,6 +202,9 @@ void dbtc_config_free(struct dbt_config *c)
 	free_strs(c->meta, c->nmeta * 2);
 	c->meta = NULL;
 	c->nmeta = 0;
+	free_strs(c->unrendered, c->nunrendered * 2);
+	c->unrendered = NULL;
+	c->nunrendered = 0;
 }
 
 /* grants: {privilege: role or [roles]}; '+privilege' adds to what the
@@ -260,20 +250,43 @@ bad:
 	return -1;
 }
 
-static void set_meta(struct dbt_config *c, const char *key, const struct dv *v)
+/* Sets key to v (as JSON) in a list of key, json pairs, replacing what
+ * the key had. */
+static void set_pair(char ***pairs, size_t *npairs, const char *key, const struct dv *v)
 {
 	struct buf b = { 0 };
 	dv_json(&b, v);
-	for (size_t i = 0; i < c->nmeta; i++)
-		if (strcmp(c->meta[2 * i], key) == 0) {
-			free(c->meta[2 * i + 1]);
-			c->meta[2 * i + 1] = buf_detach(&b);
+	for (size_t i = 0; i < *npairs; i++)
+		if (strcmp((*pairs)[2 * i], key) == 0) {
+			free((*pairs)[2 * i + 1]);
+			(*pairs)[2 * i + 1] = buf_detach(&b);
 			return;
 		}
-	size_t m = c->nmeta * 2;
-	PUSH(c->meta, m, xstrdup(key));
-	PUSH(c->meta, m, buf_detach(&b));
-	c->nmeta++;
+	size_t m = *npairs * 2;
+	PUSH(*pairs, m, xstrdup(key));
+	PUSH(*pairs, m, buf_detach(&b));
+	++*npairs;
+}
+
+static void set_meta(struct dbt_config *c, const char *key, const struct dv *v)
+{
+	set_pair(&c->meta, &c->nmeta, key, v);
+}
+
+void dbtc_unrendered_yaml(struct dbt_config *c, const char *key, struct ydoc *d, yaml_node_t *n)
+{
+	struct dv v;
+	dv_from_yaml(&v, d, n);
+	set_pair(&c->unrendered, &c->nunrendered, key[0] == '+' ? key + 1 : key, &v);
+	dv_free(&v);
+}
+
+void dbtc_unrendered_tval(struct dbt_config *c, const char *key, const struct tval *t)
+{
+	struct dv v;
+	dv_from_tval(&v, t);
+	set_pair(&c->unrendered, &c->nunrendered, key, &v);
+	dv_free(&v);
 }
 
 static int config_dv(struct dbt_config *c, const char *key, const struct dv *v, char *msg, size_t msglen)
@@ -349,18 +362,25 @@ static void constraint_free(struct dbt_constraint *k)
 	free_strs(k->to_columns, k->nto_columns);
 }
 
-void dbtc_node_free(struct dbt_node *n)
+void dbtc_columns_free(struct dbt_column *cols, size_t n)
 {
-	for (size_t i = 0; i < n->ncolumns; i++) {
-		struct dbt_column *c = &n->columns[i];
+	for (size_t i = 0; i < n; i++) {
+		struct dbt_column *c = &cols[i];
 		free(c->name);
 		free(c->data_type);
 		free(c->description);
+		free(c->meta);
+		free_strs(c->tags, c->ntags);
 		for (size_t k = 0; k < c->nconstraints; k++)
 			constraint_free(&c->constraints[k]);
 		free(c->constraints);
 	}
-	free(n->columns);
+	free(cols);
+}
+
+void dbtc_node_free(struct dbt_node *n)
+{
+	dbtc_columns_free(n->columns, n->ncolumns);
 	for (size_t k = 0; k < n->nconstraints; k++)
 		constraint_free(&n->constraints[k]);
 	free(n->constraints);
@@ -441,25 +461,17 @@ static int read_constraints(struct ydoc *d, yaml_node_t *list, const char *model
 	return 0;
 }
 
-int dbtc_read_entry(struct dbt_project *p, size_t node, struct ydoc *d, yaml_node_t *entry, char *err,
-		    size_t errlen)
+/* A description and the line it is written on (the entry's when none). */
+static char *description_of(struct ydoc *d, yaml_node_t *entry, size_t *line)
 {
-	struct dbt_node *n = &p->nodes[node];
-	free(n->yml_file);
-	n->yml_file = xstrdup(d->path);
-	n->yml_line = ydoc_line(entry);
-	char *desc = scalar_dup(d, entry, "description");
-	if (desc) {
-		free(n->description);
-		n->description = desc;
-	}
-	/* docs: and meta: beside config:, as dbt also reads them */
-	static const char *const props[] = { "docs", "meta" };
-	for (int i = 0; i < 2; i++) {
-		yaml_node_t *v = ydoc_get(d, entry, props[i]);
-		if (v && dbtc_config_yaml(&n->cfg, props[i], d, v, err, errlen) < 0)
-			return -1;
-	}
+	yaml_node_t *v = ydoc_get(d, entry, "description");
+	*line = v ? ydoc_line(v) : ydoc_line(entry);
+	return scalar_dup(d, entry, "description");
+}
+
+int dbtc_read_columns(struct ydoc *d, yaml_node_t *entry, const char *owner, bool constraints, struct dbt_column **out,
+		      size_t *n, char *err, size_t errlen)
+{
 	yaml_node_t *cols = ydoc_get(d, entry, "columns");
 	for (size_t i = 0; cols && ydoc_is_seq(cols) && i < ydoc_len(cols); i++) {
 		yaml_node_t *c = ydoc_item(d, cols, i);
@@ -468,17 +480,64 @@ int dbtc_read_entry(struct dbt_project *p, size_t node, struct ydoc *d, yaml_nod
 			continue;
 		struct dbt_column col = { .name = name, .data_type = scalar_dup(d, c, "data_type"),
 					  .quote = flag(d, c, "quote", false), .line = ydoc_line(c) };
-		col.description = scalar_dup(d, c, "description");
+		col.description = description_of(d, c, &col.description_line);
 		if (!col.description)
 			col.description = xstrdup("");
-		PUSH(n->columns, n->ncolumns, col);
-		struct dbt_column *cp = &n->columns[n->ncolumns - 1];
-		if (read_constraints(d, ydoc_get(d, c, "constraints"), n->name, name, &cp->constraints,
+		yaml_node_t *meta = ydoc_get(d, c, "meta"), *tags = ydoc_get(d, c, "tags");
+		if (meta) {
+			struct dv v;
+			struct buf b = { 0 };
+			dv_from_yaml(&v, d, meta);
+			dv_json(&b, &v);
+			dv_free(&v);
+			col.meta = buf_detach(&b);
+		}
+		if (tags && ydoc_is_seq(tags))
+			col.tags = str_list(d, tags, &col.ntags);
+		PUSH(*out, *n, col);
+		struct dbt_column *cp = &(*out)[*n - 1];
+		if (constraints && read_constraints(d, ydoc_get(d, c, "constraints"), owner, name, &cp->constraints,
 				     &cp->nconstraints, err, errlen))
 			return -1;
 	}
+	return 0;
+}
+
+int dbtc_read_entry(struct dbt_project *p, size_t node, struct ydoc *d, yaml_node_t *entry, char *err,
+		    size_t errlen)
+{
+	struct dbt_node *n = &p->nodes[node];
+	free(n->yml_file);
+	n->yml_file = xstrdup(d->path);
+	n->yml_line = ydoc_line(entry);
+	size_t line;
+	char *desc = description_of(d, entry, &line);
+	if (desc) {
+		free(n->description);
+		n->description = desc;
+		n->description_line = line;
+	}
+	/* docs: and meta: beside config:, as dbt also reads them */
+	static const char *const props[] = { "docs", "meta" };
+	for (int i = 0; i < 2; i++) {
+		yaml_node_t *v = ydoc_get(d, entry, props[i]);
+		if (v && dbtc_config_yaml(&n->cfg, props[i], d, v, err, errlen) < 0)
+			return -1;
+	}
+	if (dbtc_read_columns(d, entry, n->name, true, &n->columns, &n->ncolumns, err, errlen))
+		return -1;
 	return read_constraints(d, ydoc_get(d, entry, "constraints"), n->name, NULL, &n->constraints,
 				&n->nconstraints, err, errlen);
+}
+
+int dbtc_read_source(struct dbt_source *s, struct ydoc *d, yaml_node_t *source, yaml_node_t *table, char *err,
+		     size_t errlen)
+{
+	s->description = description_of(d, table, &s->description_line);
+	s->source_description = description_of(d, source, &s->source_description_line);
+	s->loader = scalar_dup(d, source, "loader");
+	/* dbt has no constraints on sources: not read, as it reads none */
+	return dbtc_read_columns(d, table, s->table_name, false, &s->columns, &s->ncolumns, err, errlen);
 }
 
 /* ---- after loading ---- */

@@ -7,6 +7,7 @@
  * macro call of every model looks one up. */
 #include "dbtmacros.h"
 #include "dbtprofile.h"
+#include "dbtproject_int.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -23,14 +24,10 @@ extern const char *const dbt_builtins_files[]; /* name, text, ..., NULL */
 const char *const dbt_host_functions[] = {
 	"ref", "source", "config", "var", "env_var", "is_incremental", "adapter.dispatch", "adapter.quote",
 	"exceptions.raise_compiler_error", "exceptions.warn", "log", "statement", "load_result", "run_query",
-	"adapter.get_columns_in_relation", "set", "print", "modules.datetime.date", "modules.datetime.datetime", "modules.pytz.timezone", NULL,
+	"adapter.get_columns_in_relation", "set", "print",
+	"api.Relation.create", "adapter.get_relation", "adapter.load_relation", "load_relation", "adapter.drop_relation",
+	"api.Relation.add_ephemeral_prefix", "config.get", "config.require", "modules.datetime.date", "modules.datetime.datetime", "modules.pytz.timezone", NULL,
 };
-
-#define PUSH(arr, n, v)                                               \
-	do {                                                          \
-		(arr) = xrealloc((arr), ((n) + 1) * sizeof *(arr));   \
-		(arr)[(n)++] = (v);                                   \
-	} while (0)
 
 static size_t hash(size_t pkg, const char *name)
 {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * A dbt project's installed packages; see dbtpackages.h. */
 #include "dbtpackages.h"
+#include "dbtproject_int.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -9,24 +10,6 @@
 #include <sys/stat.h>
 
 #include "xalloc.h"
-
-#define PUSH(arr, n, v)                                               \
-	do {                                                          \
-		(arr) = xrealloc((arr), ((n) + 1) * sizeof *(arr));   \
-		(arr)[(n)++] = (v);                                   \
-	} while (0)
-
-static void free_strs(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 /* The name in dir/dbt_project.yml, malloc'd, or NULL. */
 static char *project_name(const char *dir)
@@ -170,21 +153,6 @@ void dbt_deps_free(struct dbt_deps *dd)
 	memset(dd, 0, sizeof *dd);
 }
 
-static char **str_list(struct ydoc *d, yaml_node_t *n, const char *dflt, size_t *count)
-{
-	char **v = NULL;
-	*count = 0;
-	if (n && ydoc_is_seq(n)) {
-		for (size_t i = 0; i < ydoc_len(n); i++)
-			PUSH(v, *count, xstrdup(ydoc_str(ydoc_item(d, n, i))));
-	} else if (n && ydoc_str(n)) {
-		PUSH(v, *count, xstrdup(ydoc_str(n)));
-	} else {
-		PUSH(v, *count, xstrdup(dflt));
-	}
-	return v;
-}
-
 int dbt_packages_load(struct dbt_project *p, char *err, size_t errlen)
 {
 	struct dbt_deps dd;
@@ -240,9 +208,9 @@ int dbt_packages_load(struct dbt_project *p, char *err, size_t errlen)
 		} else {
 			struct ydoc *d = pk.doc;
 			yaml_node_t *root = ydoc_root(d);
-			pk.model_paths = str_list(d, ydoc_get(d, root, "model-paths"), "models", &pk.nmodel_paths);
-			pk.seed_paths = str_list(d, ydoc_get(d, root, "seed-paths"), "seeds", &pk.nseed_paths);
-			pk.macro_paths = str_list(d, ydoc_get(d, root, "macro-paths"), "macros", &pk.nmacro_paths);
+			pk.model_paths = yaml_str_list(d, ydoc_get(d, root, "model-paths"), "models", &pk.nmodel_paths);
+			pk.seed_paths = yaml_str_list(d, ydoc_get(d, root, "seed-paths"), "seeds", &pk.nseed_paths);
+			pk.macro_paths = yaml_str_list(d, ydoc_get(d, root, "macro-paths"), "macros", &pk.nmacro_paths);
 		}
 		PUSH(p->packages, p->npackages, pk);
 		for (size_t k = 0; !rc && k < pk.nmacro_paths; k++)

@@ -6,9 +6,9 @@
  * the file, the line and the key, never the value: the value may be a
  * password or come from a DBT_ENV_SECRET_ variable. */
 #include "dbtprofile.h"
+#include "dbtproject_int.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,15 +19,6 @@
 #include "pgconn.h"
 #include "xalloc.h"
 #include "ydoc.h"
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static bool file_exists(const char *path)
 {
@@ -45,8 +36,8 @@ static int find_file(const char *dir_opt, char **path, char *err, size_t errlen)
 		*path = xasprintf("%s/profiles.yml", dir);
 		if (file_exists(*path))
 			return 0;
-		seterr(err, errlen, "%s: no profiles.yml in %s (named by %s)", *path, dir,
-		       dir_opt ? "--profiles-dir" : "DBT_PROFILES_DIR");
+		dbtp_seterr(err, errlen, "%s: no profiles.yml in %s (named by %s)", *path, dir,
+			    dir_opt ? "--profiles-dir" : "DBT_PROFILES_DIR");
 		free(*path);
 		*path = NULL;
 		return -1;
@@ -105,7 +96,7 @@ static int render_output(struct ydoc *d, yaml_node_t *out, char *err, size_t err
 		 * message names the variable only */
 		char *m = strstr(e2, "env_var(");
 		if (m && strstr(m, "the variable is not set")) {
-			seterr(err, errlen, "%s:%zu: cannot render %s: %s", d->path, ydoc_line(p), pw[i], m);
+			dbtp_seterr(err, errlen, "%s:%zu: cannot render %s: %s", d->path, ydoc_line(p), pw[i], m);
 			return -1;
 		}
 	}
@@ -187,12 +178,12 @@ static int read_output(struct dbt_profile *pr, struct ydoc *d, yaml_node_t *out,
 {
 	yaml_node_t *type = ydoc_get(d, out, "type");
 	if (!type || !ydoc_str(type)) {
-		seterr(err, errlen, "%s:%zu: %s has no 'type'", d->path, ydoc_line(out), where);
+		dbtp_seterr(err, errlen, "%s:%zu: %s has no 'type'", d->path, ydoc_line(out), where);
 		return -1;
 	}
 	if (strcmp(ydoc_str(type), "postgres") != 0) {
-		seterr(err, errlen, "%s:%zu: %s: type '%s' is not supported (only postgres)", d->path, ydoc_line(type),
-		       where, ydoc_str(type));
+		dbtp_seterr(err, errlen, "%s:%zu: %s: type '%s' is not supported (only postgres)", d->path,
+			    ydoc_line(type), where, ydoc_str(type));
 		return -1;
 	}
 	pr->target.type = xstrdup("postgres");
@@ -203,21 +194,22 @@ static int read_output(struct dbt_profile *pr, struct ydoc *d, yaml_node_t *out,
 			v = ydoc_get(d, out, f->alias);
 		if (!v || ydoc_is_null(v)) {
 			if (f->required) {
-				seterr(err, errlen, "%s:%zu: %s needs '%s'", d->path, ydoc_line(out), where, f->name);
+				dbtp_seterr(err, errlen, "%s:%zu: %s needs '%s'", d->path, ydoc_line(out), where,
+					    f->name);
 				return -1;
 			}
 			continue;
 		}
 		if (!ydoc_is_scalar(v)) {
-			seterr(err, errlen, "%s:%zu: %s: '%s' must be a single value", d->path, ydoc_line(v), where,
-			       f->name);
+			dbtp_seterr(err, errlen, "%s:%zu: %s: '%s' must be a single value", d->path, ydoc_line(v),
+				    where, f->name);
 			return -1;
 		}
 		const char *s = ydoc_str(v);
 		long num = 0;
 		if (f->number && !scalar_long(v, 0, strcmp(f->name, "port") == 0 ? 65535 : 1000000, &num)) {
-			seterr(err, errlen, "%s:%zu: %s: '%s' must be a whole number%s", d->path, ydoc_line(v), where,
-			       f->name, strcmp(f->name, "port") == 0 ? " from 0 to 65535" : "");
+			dbtp_seterr(err, errlen, "%s:%zu: %s: '%s' must be a whole number%s", d->path, ydoc_line(v),
+				    where, f->name, strcmp(f->name, "port") == 0 ? " from 0 to 65535" : "");
 			return -1;
 		}
 		if (!strcmp(f->name, "schema"))
@@ -267,8 +259,8 @@ int dbt_profile_load(struct dbt_profile *pr, const struct dbt_profile_opts *o, c
 	if (found > 0) {
 		if (!asked)
 			return 1;
-		seterr(err, errlen, "no profiles.yml found (looked in the current directory and ~/.dbt; "
-		       "--profiles-dir or DBT_PROFILES_DIR name another directory)");
+		dbtp_seterr(err, errlen, "no profiles.yml found (looked in the current directory and ~/.dbt; "
+			    "--profiles-dir or DBT_PROFILES_DIR name another directory)");
 		return -1;
 	}
 	const char *name = want_profile ? want_profile : o->project_profile;
@@ -278,8 +270,8 @@ int dbt_profile_load(struct dbt_profile *pr, const struct dbt_profile_opts *o, c
 			free(path);
 			return 1;
 		}
-		seterr(err, errlen, "%s: no profile is named for this project (give --profile, or profile: in "
-		       "dbt_project.yml)", path);
+		dbtp_seterr(err, errlen, "%s: no profile is named for this project (give --profile, or profile: in "
+			    "dbt_project.yml)", path);
 		free(path);
 		return -1;
 	}
@@ -293,12 +285,12 @@ int dbt_profile_load(struct dbt_profile *pr, const struct dbt_profile_opts *o, c
 	yaml_node_t *root = ydoc_root(&d);
 	yaml_node_t *prof = root && ydoc_is_map(root) ? ydoc_get(&d, root, name) : NULL;
 	if (!prof || !ydoc_is_map(prof)) {
-		seterr(err, errlen, "%s: no profile named '%s'", path, name);
+		dbtp_seterr(err, errlen, "%s: no profile named '%s'", path, name);
 		goto out;
 	}
 	yaml_node_t *outputs = ydoc_get(&d, prof, "outputs");
 	if (!outputs || !ydoc_is_map(outputs)) {
-		seterr(err, errlen, "%s:%zu: profile '%s' has no 'outputs'", path, ydoc_line(prof), name);
+		dbtp_seterr(err, errlen, "%s:%zu: profile '%s' has no 'outputs'", path, ydoc_line(prof), name);
 		goto out;
 	}
 	yaml_node_t *tnode = ydoc_get(&d, prof, "target");
@@ -308,8 +300,8 @@ int dbt_profile_load(struct dbt_profile *pr, const struct dbt_profile_opts *o, c
 	const char *tname = want_target ? want_target : tnode && ydoc_str(tnode) ? ydoc_str(tnode) : "default";
 	yaml_node_t *out = ydoc_get(&d, outputs, tname);
 	if (!out || !ydoc_is_map(out)) {
-		seterr(err, errlen, "%s:%zu: profile '%s' has no output (target) named '%s'", path,
-		       ydoc_line(outputs), name, tname);
+		dbtp_seterr(err, errlen, "%s:%zu: profile '%s' has no output (target) named '%s'", path,
+			    ydoc_line(outputs), name, tname);
 		goto out;
 	}
 	pr->target.name = xstrdup(tname);

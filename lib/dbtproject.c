@@ -28,13 +28,7 @@
 
 /* ---- small helpers ---- */
 
-#define PUSH(arr, n, v)                                               \
-	do {                                                          \
-		(arr) = xrealloc((arr), ((n) + 1) * sizeof *(arr));   \
-		(arr)[(n)++] = (v);                                   \
-	} while (0)
-
-static void free_strs(char **v, size_t n)
+void free_strs(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
@@ -99,7 +93,7 @@ static int read_file(const char *path, char **text, size_t *len, char *err, size
 	return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
+int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -587,8 +581,22 @@ static int yaml_hooks(struct dbt_config *c, bool post, struct ydoc *d, yaml_node
 	return 0;
 }
 
+static int config_set_yaml_value(struct dbt_config *c, const char *key, struct ydoc *d, yaml_node_t *n,
+				 char *err, size_t errlen);
+
+/* Sets a config from YAML and keeps it as written, for the manifest's
+ * unrendered_config (the last level to set a key wins, as in dbt). */
 static int config_set_yaml(struct dbt_config *c, const char *key, struct ydoc *d, yaml_node_t *n,
 			   char *err, size_t errlen)
+{
+	int rc = config_set_yaml_value(c, key, d, n, err, errlen);
+	if (rc == 0)
+		dbtc_unrendered_yaml(c, key, d, n);
+	return rc;
+}
+
+static int config_set_yaml_value(struct dbt_config *c, const char *key, struct ydoc *d, yaml_node_t *n,
+				 char *err, size_t errlen)
 {
 	struct where w = { d->path, ydoc_line(n) };
 	struct cval v;
@@ -671,7 +679,7 @@ static int config_apply_tree(struct dbt_config *c, struct ydoc *d, yaml_node_t *
 
 /* ---- loading ---- */
 
-static char **yaml_str_list(struct ydoc *d, yaml_node_t *n, const char *dflt, size_t *count)
+char **yaml_str_list(struct ydoc *d, yaml_node_t *n, const char *dflt, size_t *count)
 {
 	char **v = NULL;
 	*count = 0;
@@ -734,11 +742,14 @@ static void add_tests_of(struct dbt_project *p, enum dbt_test_on on, size_t targ
 }
 
 /* A source's or table's loaded_at_field: at the top level, or under
- * config: as dbt 1.10 writes it. */
-static const char *loaded_at_field(struct ydoc *d, yaml_node_t *entry)
+ * config: as dbt 1.10 writes it. inherited is the source's, for a table
+ * that does not say; a table's null says "none" over its source's. */
+static const char *loaded_at_field(struct ydoc *d, yaml_node_t *entry, const char *inherited)
 {
-	const char *f = ydoc_str(ydoc_get(d, entry, "loaded_at_field"));
-	return f ? f : ydoc_str(ydoc_get(d, ydoc_get(d, entry, "config"), "loaded_at_field"));
+	yaml_node_t *f = ydoc_get(d, entry, "loaded_at_field");
+	if (!f)
+		f = ydoc_get(d, ydoc_get(d, entry, "config"), "loaded_at_field");
+	return !f ? inherited : ydoc_is_null(f) ? NULL : ydoc_str(f);
 }
 
 /* Whether a message from reading a model is one that dbt also stops on
@@ -777,11 +788,11 @@ static int load_sources(struct dbt_project *p, struct ydoc *d, yaml_node_t *srcs
 			return -1;
 		}
 		yaml_node_t *schema = ydoc_get(d, s, "schema"), *tables = ydoc_get(d, s, "tables");
-		const char *laf = loaded_at_field(d, s);
+		const char *laf = loaded_at_field(d, s, NULL);
 		for (size_t j = 0; tables && ydoc_is_seq(tables) && j < ydoc_len(tables); j++) {
 			yaml_node_t *t = ydoc_item(d, tables, j);
 			yaml_node_t *tn = ydoc_get(d, t, "name"), *ident = ydoc_get(d, t, "identifier");
-			const char *tlaf = loaded_at_field(d, t);
+			const char *lf = loaded_at_field(d, t, laf);
 			if (!tn || !ydoc_str(tn)) {
 				dbtp_seterr(err, errlen, "%s:%zu: a source table needs a name", d->path, ydoc_line(t));
 				return -1;
@@ -792,11 +803,12 @@ static int load_sources(struct dbt_project *p, struct ydoc *d, yaml_node_t *srcs
 			src.schema = xstrdup(schema && ydoc_str(schema) ? ydoc_str(schema) : ydoc_str(name));
 			src.identifier = xstrdup(ident && ydoc_str(ident) ? ydoc_str(ident) : ydoc_str(tn));
 			src.relation = dbtp_quote_relation(src.schema, src.identifier);
-			const char *lf = tlaf ? tlaf : laf;
 			src.loaded_at_field = lf ? xstrdup(lf) : NULL;
 			src.doc = d;
 			src.node = t;
 			PUSH(p->sources, p->nsources, src);
+			if (dbtc_read_source(&p->sources[p->nsources - 1], d, s, t, err, errlen))
+				return -1;
 			add_tests_of(p, DBT_TEST_ON_SOURCE, p->nsources - 1, d, t);
 		}
 	}
@@ -1576,10 +1588,14 @@ int dbtp_host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, s
 				free(*h->fail_calc);
 				*h->fail_calc = xstrdup(c->kwargs[i].s);
 			}
-		if (h->parsing && n && !h->probe)
-			for (size_t i = 0; i < c->nkw; i++)
+		if (h->parsing && n && !h->probe) {
+			for (size_t i = 0; i < c->nkw; i++) {
 				if (config_set_tval(r, c, &n->cfg, c->kwnames[i], &c->kwargs[i]))
 					return -1;
+				/* as written, for the manifest's unrendered_config */
+				dbtc_unrendered_tval(&n->cfg, c->kwnames[i], &c->kwargs[i]);
+			}
+		}
 		for (size_t i = 0; !n && h->text && h->text->config && i < c->nkw; i++) {
 			char msg[512];
 			if (h->text->config(h->text->ud, c->kwnames[i], &c->kwargs[i], msg, sizeof msg)) {
@@ -1595,6 +1611,8 @@ int dbtp_host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, s
 		return dbtp_call_query(h, r, c, out);
 	struct dbt_ctx x = ctx_of(h);
 	int rc = dbt_ctx_call(&x, r, c, out);
+	if (rc == 1)
+		rc = dbtrel_call(h, r, c, out);
 	if (rc != 1)
 		return rc;
 	tmpl_fail(r, c->line, "function '%s()' is not available here", c->name);
@@ -1628,7 +1646,8 @@ int dbtp_host_global(void *ud, struct tmpl_render *r, const char *name, int line
 	}
 	if (strcmp(name, "this") != 0 || h->node == NO_NODE) {
 		struct dbt_ctx x = ctx_of(h);
-		return dbt_ctx_global(&x, r, name, line, out);
+		int rc = dbt_ctx_global(&x, r, name, line, out);
+		return rc == 1 ? dbtrel_global(h, r, name, line, out) : rc;
 	}
 	if (h->opts && h->opts->unit && !h->parsing && dbtu_this(h->opts, r, out) == 0)
 		return 0;
@@ -1672,13 +1691,19 @@ int dbt_render(const struct dbt_project *p, size_t node, const struct dbt_render
 int dbt_render_hook(const struct dbt_project *p, size_t node, const char *text, bool incremental, char **sql,
 		    char *err, size_t errlen)
 {
+	struct dbt_render_opts o = { .incremental = incremental };
+	return dbt_render_hook_with(p, node, text, &o, sql, err, errlen);
+}
+
+int dbt_render_hook_with(const struct dbt_project *p, size_t node, const char *text, const struct dbt_render_opts *o,
+			 char **sql, char *err, size_t errlen)
+{
 	*sql = NULL;
 	const struct dbt_node *n = &p->nodes[node];
 	struct tmpl *t = dbtp_parse(p, n->pkg, n->file, text, strlen(text), err, errlen);
 	if (!t)
 		return -1;
-	struct dbt_render_opts o = { .incremental = incremental };
-	struct host_state h = { .p = (struct dbt_project *)p, .node = node, .opts = &o, .any_ref = true };
+	struct host_state h = { .p = (struct dbt_project *)p, .node = node, .opts = o, .any_ref = true };
 	struct tmpl_host host = { dbtp_host_call, dbtp_host_global, &h };
 	int rc = tmpl_render(t, &host, sql, NULL, err, errlen);
 	tmpl_free(t);
@@ -1698,7 +1723,7 @@ int dbt_render_text_with(const struct dbt_project *p, const char *file, const ch
 	struct tmpl *t = dbtp_parse(p, DBT_PKG_ROOT, file, text, len, err, errlen);
 	if (!t)
 		return -1;
-	struct dbt_render_opts o = { 0 };
+	struct dbt_render_opts o = { .query = to ? to->query : NULL, .query_ud = to ? to->query_ud : NULL };
 	struct host_state h = { .p = (struct dbt_project *)p, .node = NO_NODE, .opts = &o, .text = to };
 	struct tmpl_host host = { dbtp_host_call, dbtp_host_global, &h };
 	int rc = tmpl_render(t, &host, sql, NULL, err, errlen);
@@ -1967,6 +1992,8 @@ static int yaml_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 	struct yaml_host *yh = ud;
 	if (strcmp(c->name, "env_var") == 0)
 		return dbt_env_var(r, c, false, out);
+	if (c->name[0] == '.')
+		return tmpl_no_method(r, c);
 	if (c->nargs < 1 || c->nargs > 2 || c->args[0].kind != TV_STR) {
 		tmpl_fail(r, c->line, "var() takes a name and an optional default");
 		return -1;
@@ -2403,6 +2430,10 @@ void dbt_project_free(struct dbt_project *p)
 		free(s->identifier);
 		free(s->relation);
 		free(s->loaded_at_field);
+		free(s->description);
+		free(s->source_description);
+		free(s->loader);
+		dbtc_columns_free(s->columns, s->ncolumns);
 	}
 	free(p->sources);
 	for (size_t i = 0; i < p->ntests; i++) {

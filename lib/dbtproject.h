@@ -141,6 +141,10 @@ struct dbt_column {
 	char *name;
 	char *data_type;       /* or NULL */
 	char *description;     /* "" when none */
+	size_t description_line; /* where it is written (the column's line when none) */
+	char *meta;            /* meta: as JSON text, or NULL */
+	char **tags;           /* tags: as written */
+	size_t ntags;
 	bool quote;
 	struct dbt_constraint *constraints;
 	size_t nconstraints;
@@ -192,6 +196,10 @@ struct dbt_config {
 	/* meta: merged key by key across levels; values as JSON text */
 	char **meta;           /* key, json, key, json, ... */
 	size_t nmeta;          /* pairs */
+	/* every config as written at the last level that set it (dbt's
+	 * unrendered_config, which its state:modified compares) */
+	char **unrendered;     /* key, json, ... */
+	size_t nunrendered;    /* pairs */
 	struct dbt_snapcfg snap;
 };
 
@@ -217,6 +225,7 @@ struct dbt_node {
 	size_t nsources;
 	/* from the model's schema-file entry (NULL / none without one) */
 	char *description;
+	size_t description_line;
 	struct dbt_column *columns;
 	size_t ncolumns;
 	struct dbt_constraint *constraints; /* model level */
@@ -246,6 +255,15 @@ struct dbt_source {
 	char *identifier;      /* defaults to the table name */
 	char *relation;        /* "schema"."identifier", quoted */
 	char *loaded_at_field; /* or NULL */
+	/* the schema file's words on the table and on its source (NULL when
+	 * none), with where they are written, and the table's columns */
+	char *description;
+	size_t description_line;
+	char *source_description;
+	size_t source_description_line;
+	char *loader;
+	struct dbt_column *columns;
+	size_t ncolumns;
 	struct ydoc *doc;      /* the schema file, and the table's node in it */
 	yaml_node_t *node;
 };
@@ -465,12 +483,20 @@ int dbt_render_text_ex(const struct dbt_project *p, const char *file, const char
  * and source() it makes (reads, when set), each config(key=value)
  * (config, when set: 0, or -1 with the problem in msg; without it
  * config() does nothing), and the text that stands for a ref() to an
- * ephemeral model (ephemeral, as in dbt_render_opts). */
+ * ephemeral model (ephemeral, as in dbt_render_opts). query, when set,
+ * runs statement() and run_query() as in dbt_render_opts (without it they
+ * are errors: there is no connection). */
+/* What the error of statement() or run_query() without a connection says,
+ * for a caller that renders the text again once it has one. */
+#define DBT_NEEDS_CONNECTION "which needs a connection"
+
 struct dbt_text_opts {
 	void (*reads)(void *ud, bool source, size_t idx);
 	int (*config)(void *ud, const char *key, const struct tval *v, char *msg, size_t msglen);
 	const char *(*ephemeral)(void *ud, size_t node);
 	void *ud;
+	int (*query)(void *ud, const char *sql, struct dbt_rows *rows, char *err, size_t errlen);
+	void *query_ud;
 };
 
 /* dbt_render_text() with o (NULL: as dbt_render_text). */
@@ -481,10 +507,12 @@ int dbt_render_text_with(const struct dbt_project *p, const char *file, const ch
 
 /* The SQL of a model with every ephemeral model it refs (directly or
  * through other ephemerals) inlined as a "__dbt__cte__<name>" CTE ahead of
- * its query, as dbt does; trailing semicolons removed. incremental is what
- * is_incremental() answers. Returns 0 with a malloc'd *sql, or -1 with err. */
-int dbt_compile(const struct dbt_project *p, size_t node, bool incremental, char **sql, char *err,
-		size_t errlen);
+ * its query, as dbt does; trailing semicolons removed. Of o (NULL: none)
+ * only incremental, what is_incremental() answers, and query, which runs
+ * statement() and run_query() in the model and its ephemerals, are used.
+ * Returns 0 with a malloc'd *sql, or -1 with err. */
+int dbt_compile(const struct dbt_project *p, size_t node, const struct dbt_render_opts *o, char **sql,
+		char *err, size_t errlen);
 
 /* The same for a text that is not a model (a singular test), rendered
  * through dbt_render_text_with() with o (its ephemeral is not used). */
@@ -496,6 +524,11 @@ int dbt_compile_text(const struct dbt_project *p, const char *file, const char *
  * one, as dbt injects CTEs; trailing semicolons removed. Malloc'd. */
 char *dbt_with_ctes(const char *sql, const char *ctes);
 
+/* Puts the ephemeral models want[] (per node) names, and those they ref,
+ * as CTEs ahead of *sql (joining its own WITH), which it replaces.
+ * Returns 0, or -1 with err. */
+int dbt_inline_ephemerals(const struct dbt_project *p, const bool *want, char **sql, char *err, size_t errlen);
+
 /* Where a SQL text's first token starts, past whitespace and comments. */
 const char *dbt_sql_start(const char *s);
 
@@ -504,6 +537,10 @@ const char *dbt_sql_start(const char *s);
  * answering incremental. Returns 0 with a malloc'd *sql, or -1 with err. */
 int dbt_render_hook(const struct dbt_project *p, size_t node, const char *text, bool incremental, char **sql,
 		    char *err, size_t errlen);
+/* The same with o's is_incremental() answer and query function (a hook
+ * that runs queries or drops a relation while it renders). */
+int dbt_render_hook_with(const struct dbt_project *p, size_t node, const char *text, const struct dbt_render_opts *o,
+			 char **sql, char *err, size_t errlen);
 
 /* The macro of a generic test written as a macro, as dbt finds it: for
  * "pkg.name", package pkg's test_name; for "name", the root project's

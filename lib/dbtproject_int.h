@@ -4,12 +4,14 @@
  * dbtcontract.c (the configs that are mappings: contract, grants,
  * persist_docs, docs, meta; full_refresh; a model's schema-file columns
  * and constraints) and dbtcontext.c (queries while rendering,
- * generate_*_name, generic tests written as macros). dbtproject.h is the
- * API; nothing here is for other modules. */
+ * generate_*_name, generic tests written as macros); the small helpers
+ * also serve dbtpackages.c, dbtmacros.c and dbtprofile.c. dbtproject.h is
+ * the API; nothing here is for other modules. */
 #ifndef ELT_DBTPROJECT_INT_H
 #define ELT_DBTPROJECT_INT_H
 
 #include "dbtproject.h"
+#include "xalloc.h"
 
 /* Sets the config key (without a leading '+') from a YAML value. Returns
  * 1 when key is not one of these configs, 0 when set, -1 with "file:line:
@@ -21,6 +23,11 @@ int dbtc_config_yaml(struct dbt_config *c, const char *key, struct ydoc *d, yaml
  * file:line (the render adds it). */
 int dbtc_config_tval(struct dbt_config *c, const char *key, const struct tval *t, char *err, size_t errlen);
 
+/* Keeps a config as written (the key without a leading '+'), for the
+ * manifest's unrendered_config. */
+void dbtc_unrendered_yaml(struct dbt_config *c, const char *key, struct ydoc *d, yaml_node_t *n);
+void dbtc_unrendered_tval(struct dbt_config *c, const char *key, const struct tval *t);
+
 /* Frees what the two above set. */
 void dbtc_config_free(struct dbt_config *c);
 
@@ -29,6 +36,19 @@ void dbtc_config_free(struct dbt_config *c);
  * Returns 0, or -1 with "file:line: message" in err. */
 int dbtc_read_entry(struct dbt_project *p, size_t node, struct ydoc *d, yaml_node_t *entry, char *err,
 		    size_t errlen);
+
+/* Appends the columns of a schema-file entry (name, data_type,
+ * description, meta, tags, quote, and constraints when asked) to *out;
+ * owner (the model's or table's name) is for messages. Returns 0, or -1
+ * with err. */
+int dbtc_read_columns(struct ydoc *d, yaml_node_t *entry, const char *owner, bool constraints, struct dbt_column **out,
+		      size_t *n, char *err, size_t errlen);
+void dbtc_columns_free(struct dbt_column *cols, size_t n);
+
+/* Reads what source table s's entry (table, in source's entry) says of
+ * it: descriptions, the source's loader, the columns. Returns 0 or -1. */
+int dbtc_read_source(struct dbt_source *s, struct ydoc *d, yaml_node_t *source, yaml_node_t *table, char *err,
+		     size_t errlen);
 
 /* Once every config is known: resolves the foreign keys' to: (adding the
  * model they name as a parent, as dbt does), and checks what dbt checks
@@ -74,6 +94,21 @@ struct host_state {
 };
 
 /* dbtproject.c */
+/* The small helpers every file of the reader uses, kept once here. */
+/* Appends v to arr, an array of n items that grows by one (xrealloc). */
+#define PUSH(arr, n, v)                                               \
+	do {                                                          \
+		(arr) = xrealloc((arr), ((n) + 1) * sizeof *(arr));   \
+		(arr)[(n)++] = (v);                                   \
+	} while (0)
+/* Frees n strings and the array that holds them. */
+void free_strs(char **v, size_t n);
+/* qsort() order of an array of strings, by strcmp(). */
+int cmp_str(const void *a, const void *b);
+/* A YAML value that may be one string or a list of them, as dbt reads
+ * model-paths and the like; dflt alone when n is neither. Returns *count
+ * malloc'd strings (free_strs()). */
+char **yaml_str_list(struct ydoc *d, yaml_node_t *n, const char *dflt, size_t *count);
 void dbtp_seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 char *dbtp_quote_relation(const char *schema, const char *ident);
 /* A relation value: prints as "schema"."identifier", with the attributes
@@ -111,6 +146,25 @@ int dbtu_this(const struct dbt_render_opts *o, struct tmpl_render *r, struct tva
 /* dbtcontext.c */
 /* statement(), load_result(), run_query(), adapter.get_columns_in_relation() */
 int dbtp_call_query(struct host_state *h, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out);
+/* Runs sql on the render's connection (what names the caller in the
+ * error). Returns 0 with *q (valid until the next query), or -1 after
+ * tmpl_fail(). */
+int dbtp_query(struct host_state *h, struct tmpl_render *r, int line, const char *what, const char *sql,
+	       struct dbt_rows *q);
+/* 'schema.ident', quoted as identifiers and then as a string literal, for
+ * to_regclass(); malloc'd. */
+char *dbtp_regclass_literal(const char *schema, const char *ident);
+
+/* dbtrelation.c: relations made and looked up while rendering, flags,
+ * graph, and the names of dbt's context that modelrun lacks. Each returns
+ * 0 with *out, 1 when the name is not one of these, -1 after tmpl_fail(). */
+int dbtrel_global(struct host_state *h, struct tmpl_render *r, const char *name, int line, struct tval *out);
+int dbtrel_call(struct host_state *h, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out);
+/* agate's Table of a query's result, as run_query() gives it: the rows
+ * (tuples whose values are also their columns' names), .rows, .columns
+ * (each a sequence of the values, also by name) and .column_names; rows
+ * (rows_list's) gets the names of its columns. */
+struct tval dbtrel_agate_table(struct tmpl_render *r, const struct dbt_rows *q, struct tval *rows);
 /* A node as generate_*_name() macros see it. */
 struct tval dbtp_node_value(struct tmpl_render *r, const struct dbt_node *n);
 /* Where node i lives: dbt's default rules, or the project's

@@ -2,11 +2,13 @@
  * Source freshness; see freshness.h. */
 #include "freshness.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pgconn.h"
 #include "xalloc.h"
 #include "ydoc.h"
 
@@ -120,7 +122,8 @@ int fresh_rule_of(const struct dbt_source *s, struct fresh_rule *r, char *err, s
 		return -1;
 	if (!r->warn_after && !r->error_after)
 		return 0;
-	if (!s->loaded_at_field)
+	r->no_field = !s->loaded_at_field;
+	if (r->no_field)
 		return fail(err, errlen, d->path, ydoc_line(f), "loaded_at_field",
 			    "freshness of %s.%s needs a loaded_at_field", s->source_name, s->table_name);
 	/* filter: null (on the table, over the source's) means no filter,
@@ -168,4 +171,81 @@ enum fresh_status fresh_judge(const struct fresh_rule *r, bool has_rows, double 
 	if (r->error_after && age > r->error_after)
 		return FRESH_ERROR;
 	return r->warn_after && age > r->warn_after ? FRESH_WARN : FRESH_PASS;
+}
+
+/* A name PostgreSQL would read unquoted (as opposed to an expression). */
+static bool plain_ident(const char *s)
+{
+	if (!(isalpha((unsigned char)*s) || *s == '_'))
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '$')
+			return false;
+	return true;
+}
+
+/* A to_char() timestamp as Python's isoformat() writes it: no fraction
+ * when it is zero. Malloc'd. */
+static char *iso_time(const char *s)
+{
+	char *t = xstrdup(s);
+	char *z = strstr(t, ".000000+");
+	if (z)
+		memmove(z, z + 7, strlen(z + 7) + 1);
+	return t;
+}
+
+int fresh_measure(PGconn *conn, const struct dbt_source *s, const struct fresh_rule *r, struct fresh_result *out)
+{
+	memset(out, 0, sizeof *out);
+	char *field;
+	if (plain_ident(s->loaded_at_field)) { /* folded, as PostgreSQL reads it unquoted */
+		char *lower = xstrdup(s->loaded_at_field);
+		for (char *q = lower; *q; q++)
+			*q = (char)tolower((unsigned char)*q);
+		field = pgconn_quote_ident(conn, NULL, lower);
+		free(lower);
+	} else {
+		field = xstrdup(s->loaded_at_field);
+	}
+	if (!field) {
+		out->error = xstrdup(PQerrorMessage(conn));
+		return -1;
+	}
+	char *inner = fresh_sql(field, s->relation, r->filter);
+	free(field);
+	/* an empty table reads as dbt has it: loaded at the year 1 */
+	char *sql = xasprintf("select to_char(coalesce(max_loaded_at::timestamptz, '0001-01-01 00:00:00+00'), "
+			      "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"'), "
+			      "to_char(snapshotted_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"'), "
+			      "coalesce(age_seconds, extract(epoch from snapshotted_at - '0001-01-01 00:00:00+00')::float8), "
+			      "max_loaded_at is not null from (%s) f", inner);
+	free(inner);
+	PQclear(PQexec(conn, "set timezone = 'UTC'"));
+	PGresult *res = PQexec(conn, sql);
+	free(sql);
+	int rc = 0;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		out->error = pgconn_error_line(conn, res);
+		rc = -1;
+	} else {
+		out->measured = true;
+		out->has_rows = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
+		out->max_loaded_at = iso_time(PQgetvalue(res, 0, 0));
+		out->snapshotted_at = iso_time(PQgetvalue(res, 0, 1));
+		out->age = strtod(PQgetvalue(res, 0, 2), NULL);
+		out->status = fresh_judge(r, out->has_rows, out->age, &out->message);
+	}
+	PQclear(res);
+	PQclear(PQexec(conn, "reset timezone"));
+	return rc;
+}
+
+void fresh_result_free(struct fresh_result *f)
+{
+	free(f->message);
+	free(f->max_loaded_at);
+	free(f->snapshotted_at);
+	free(f->error);
+	memset(f, 0, sizeof *f);
 }

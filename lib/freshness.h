@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <libpq-fe.h>
+
 #include "dbtproject.h"
 
 struct fresh_rule {
@@ -24,11 +26,13 @@ struct fresh_rule {
 	double error_after;
 	const char *filter;  /* SQL condition as written (points into the yml), or NULL */
 	size_t line;         /* where the block that applies starts */
+	bool no_field;       /* the rule is set but there is no loaded_at_field */
 };
 
 /* Reads the freshness rule of source table s into r (r->set false when it
  * has none). Returns 0, or -1 with "file:line: key: problem" in err. A
- * rule without a loaded_at_field is an error too. */
+ * rule without a loaded_at_field is an error too (r->no_field then set:
+ * dbt source freshness reports it as that source's runtime error). */
 int fresh_rule_of(const struct dbt_source *s, struct fresh_rule *r, char *err, size_t errlen);
 
 /* The query measuring s's freshness, in three columns: max_loaded_at,
@@ -46,5 +50,28 @@ enum fresh_status { FRESH_PASS, FRESH_WARN, FRESH_ERROR };
  * warning otherwise), with what it means in *message ("last loaded 3.0
  * hours ago (warn after 12.0 hours, error after 2.0 days)"), malloc'd. */
 enum fresh_status fresh_judge(const struct fresh_rule *r, bool has_rows, double age, char **message);
+
+/* What measuring a source table found. Timestamps are written as dbt
+ * writes them in sources.json ("2026-12-03T10:20:13.275003+00:00"); an
+ * empty table has dbt's stand-in "0001-01-01T00:00:00+00:00" and the age
+ * since then. */
+struct fresh_result {
+	bool measured;          /* false: error says why */
+	bool has_rows;
+	enum fresh_status status;
+	char *message;          /* fresh_judge's words */
+	char *max_loaded_at;
+	char *snapshotted_at;
+	double age;             /* seconds */
+	char *error;            /* the server's message when not measured */
+};
+
+/* Measures source table s under rule r (r->set) on conn, in the session
+ * time zone UTC (put back afterwards). The loaded_at_field is quoted when
+ * it is a plain name (folded as PostgreSQL folds an unquoted one) and
+ * used as written otherwise (an expression). Returns 0, or -1 with
+ * out->error; out is to be freed with fresh_result_free() either way. */
+int fresh_measure(PGconn *conn, const struct dbt_source *s, const struct fresh_rule *r, struct fresh_result *out);
+void fresh_result_free(struct fresh_result *f);
 
 #endif

@@ -94,7 +94,25 @@ static bool fqn_matches(const struct dbt_node *n, const char *value)
 	return fqn_prefix(n->fqn, n->nfqn, value) || (n->nfqn > 1 && fqn_prefix(n->fqn + 1, n->nfqn - 1, value));
 }
 
-static int match(const struct dbt_project *p, const char *crit, bool *mark, char *err, size_t errlen)
+/* state:VALUE against the flags of node i. Returns 1, 0, or -1 for a
+ * value that is not one of dbt's. */
+static int state_matches(unsigned char flags, const char *value)
+{
+	static const struct { const char *name; unsigned char bits; } v[] = {
+		{ "new", DBT_STATE_NEW },
+		{ "modified", DBT_STATE_NEW | DBT_STATE_BODY | DBT_STATE_CONFIGS | DBT_STATE_CONTRACT },
+		{ "modified.body", DBT_STATE_BODY },
+		{ "modified.configs", DBT_STATE_CONFIGS },
+		{ "modified.contract", DBT_STATE_CONTRACT },
+	};
+	for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
+		if (strcmp(value, v[k].name) == 0)
+			return (flags & v[k].bits) != 0;
+	return -1;
+}
+
+static int match(const struct dbt_project *p, const unsigned char *state, const char *crit, bool *mark, char *err,
+		 size_t errlen)
 {
 	const char *colon = strchr(crit, ':');
 	char method[64] = "";
@@ -132,9 +150,22 @@ static int match(const struct dbt_project *p, const char *crit, bool *mark, char
 			m = strcmp(value, types[n->kind]) == 0;
 		} else if (strcmp(method, "config.materialized") == 0) {
 			m = strcmp(value, dbt_mat_name(n->cfg.materialized)) == 0;
+		} else if (strcmp(method, "state") == 0) {
+			if (!state) {
+				snprintf(err, errlen, "'%s' needs --state DIR: the manifest.json of an earlier run to "
+						      "compare with", crit);
+				return -1;
+			}
+			int r = state_matches(state[i], value);
+			if (r < 0) {
+				snprintf(err, errlen, "unknown state '%s' in '%s' (new, modified, modified.body, "
+						      "modified.configs, modified.contract)", value, crit);
+				return -1;
+			}
+			m = r;
 		} else {
 			snprintf(err, errlen, "unknown selector method '%s' in '%s' (tag, path, source, fqn, "
-					      "resource_type, config.materialized)", method, crit);
+					      "resource_type, config.materialized, state)", method, crit);
 			return -1;
 		}
 		if (m)
@@ -144,7 +175,8 @@ static int match(const struct dbt_project *p, const char *crit, bool *mark, char
 }
 
 /* Parses a leading "N+" or "+" and a trailing "+" or "+N". */
-static int criterion(const struct dbt_project *p, const char *text, bool *out, char *err, size_t errlen)
+static int criterion(const struct dbt_project *p, const unsigned char *state, const char *text, bool *out, char *err,
+		     size_t errlen)
 {
 	const char *s = text;
 	bool at = false;
@@ -177,7 +209,7 @@ static int criterion(const struct dbt_project *p, const char *text, bool *out, c
 	memcpy(core, s, len);
 	core[len] = '\0';
 	bool *base = xcalloc(p->nnodes ? p->nnodes : 1, 1);
-	if (match(p, core, base, err, errlen)) {
+	if (match(p, state, core, base, err, errlen)) {
 		free(base);
 		return -1;
 	}
@@ -203,7 +235,8 @@ static int criterion(const struct dbt_project *p, const char *text, bool *out, c
 }
 
 /* One argument: space-separated terms, each comma-joined criteria. */
-static int argument(const struct dbt_project *p, const char *arg, bool *out, char *err, size_t errlen)
+static int argument(const struct dbt_project *p, const unsigned char *state, const char *arg, bool *out, char *err,
+		    size_t errlen)
 {
 	char *copy = xstrdup(arg);
 	bool *term = xcalloc(p->nnodes ? p->nnodes : 1, 1), *crit = xcalloc(p->nnodes ? p->nnodes : 1, 1);
@@ -214,7 +247,7 @@ static int argument(const struct dbt_project *p, const char *arg, bool *out, cha
 		char *save2;
 		for (char *c = strtok_r(t, ",", &save2); c && !rc; c = strtok_r(NULL, ",", &save2)) {
 			memset(crit, 0, p->nnodes);
-			rc = criterion(p, c, crit, err, errlen);
+			rc = criterion(p, state, c, crit, err, errlen);
 			for (size_t i = 0; i < p->nnodes; i++)
 				term[i] = first ? crit[i] : term[i] && crit[i];
 			first = false;
@@ -231,13 +264,19 @@ static int argument(const struct dbt_project *p, const char *arg, bool *out, cha
 int dbt_select(const struct dbt_project *p, const char *const *sel, size_t nsel,
 	       const char *const *exclude, size_t nexclude, bool *chosen, char *err, size_t errlen)
 {
+	return dbt_select_state(p, sel, nsel, exclude, nexclude, NULL, chosen, err, errlen);
+}
+
+int dbt_select_state(const struct dbt_project *p, const char *const *sel, size_t nsel, const char *const *exclude,
+		     size_t nexclude, const unsigned char *state, bool *chosen, char *err, size_t errlen)
+{
 	bool *ex = xcalloc(p->nnodes ? p->nnodes : 1, 1);
 	memset(chosen, nsel ? 0 : 1, p->nnodes * sizeof *chosen);
 	int rc = 0;
 	for (size_t i = 0; i < nsel && !rc; i++)
-		rc = argument(p, sel[i], chosen, err, errlen);
+		rc = argument(p, state, sel[i], chosen, err, errlen);
 	for (size_t i = 0; i < nexclude && !rc; i++)
-		rc = argument(p, exclude[i], ex, err, errlen);
+		rc = argument(p, state, exclude[i], ex, err, errlen);
 	for (size_t i = 0; i < p->nnodes; i++)
 		chosen[i] = chosen[i] && !ex[i] && p->nodes[i].cfg.enabled;
 	free(ex);

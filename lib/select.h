@@ -12,7 +12,9 @@
  * as staging.stg_sales), tag:T, path:P (a file or a folder, relative to
  * the project directory, or to a model path), source:S or source:S.T (the
  * nodes that read that source), resource_type:model|seed|snapshot and
- * config.materialized:M. A leading + adds all ancestors (N+ the first N
+ * config.materialized:M, and state:new, state:modified (also
+ * modified.body, modified.configs, modified.contract) against an earlier
+ * manifest (see dbt_select_state). A leading + adds all ancestors (N+ the first N
  * generations), a trailing + all descendants, @ the descendants and all
  * their ancestors.
  *
@@ -31,5 +33,19 @@
  * selector that matches nothing is not an error: the caller says so. */
 int dbt_select(const struct dbt_project *p, const char *const *sel, size_t nsel,
 	       const char *const *exclude, size_t nexclude, bool *chosen, char *err, size_t errlen);
+
+/* What comparing a node with an earlier manifest found (dbt's state:
+ * selection), one byte of these bits per node. */
+enum {
+	DBT_STATE_NEW = 1,       /* not in the earlier manifest */
+	DBT_STATE_BODY = 2,      /* its file's checksum differs */
+	DBT_STATE_CONFIGS = 4,   /* its config differs */
+	DBT_STATE_CONTRACT = 8,  /* its enforced contract (columns, types) differs */
+};
+
+/* dbt_select() with the flags of state: (NULL: no --state was given, and
+ * a state: selector is an error). */
+int dbt_select_state(const struct dbt_project *p, const char *const *sel, size_t nsel, const char *const *exclude,
+		     size_t nexclude, const unsigned char *state, bool *chosen, char *err, size_t errlen);
 
 #endif

@@ -64,6 +64,10 @@ struct tval {
 				  * namespace attributes change; NULL for a
 				  * host's values */
 	const struct tmpl_func *fn; /* TV_FUNC */
+	const struct tval *attrs;   /* TV_LIST made by a host: its attributes
+				     * (a TV_DICT), read as .name and ['name'],
+				     * as agate's tables, rows and columns are
+				     * sequences with names; NULL: none */
 };
 
 struct tmpl;
@@ -83,7 +87,10 @@ struct tmpl_call {
 
 struct tmpl_host {
 	/* Called for each call of a function. Sets *out and returns 0, or
-	 * returns -1 after tmpl_fail(). */
+	 * returns -1 after tmpl_fail(). A method the engine does not have,
+	 * of a value the host made (a string with attributes, a list with
+	 * attrs, a dict), comes here too: its name is the method's with a
+	 * '.' before it (".values") and the object is args[0]. */
 	int (*call)(void *ud, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out);
 	/* Looks up a global name (e.g. `this`): returns 0 and sets *out, or 1
 	 * when the name is not defined, or -1 after tmpl_fail(). May be NULL.
@@ -155,6 +162,10 @@ int tmpl_render(const struct tmpl *t, const struct tmpl_host *host, char **out, 
  * failure (the render then fails). */
 int tmpl_call_func(struct tmpl_render *r, const struct tval *fn, int line, size_t nargs, const struct tval *args,
 		   struct tval *out);
+
+/* For a host's call of a method it does not have (c->name ".x"): fails
+ * with the engine's words for it and returns -1. */
+int tmpl_no_method(struct tmpl_render *r, const struct tmpl_call *c);
 
 /* For host functions: reports an error at the call's line; the render then
  * fails with this message. */

@@ -34,6 +34,15 @@ static int defined(struct tmpl_render *r, int line, const struct tval *v)
 	return -1;
 }
 
+/* In a macro file, an undefined value (a macro's argument not given, say)
+ * joins with ~ as the empty string, as Jinja's Undefined does in dbt;
+ * what modelrun lacks still fails. */
+static void late_empty(struct tmpl_render *r, struct tval *v)
+{
+	if (v->kind == TV_UNDEF && r->t->late && strncmp(v->s, "unsupported construct", 21) != 0)
+		*v = tval_str(r, "", 0);
+}
+
 static int lookup(struct tmpl_render *r, const char *name, int line, struct tval *out)
 {
 	for (struct binding *s = r->scope; s; s = s->prev)
@@ -137,12 +146,73 @@ static int call_host(struct tmpl_render *r, const struct expr *e, const struct t
 	return 0;
 }
 
+/* Whether v was made by the host (whose methods the host answers). */
+static bool host_made(const struct tval *v)
+{
+	return (v->kind == TV_STR && v->nattr) || (v->kind == TV_LIST && v->attrs) || (v->kind == TV_DICT && !v->box);
+}
+
+int tmpl_no_method(struct tmpl_render *r, const struct tmpl_call *c)
+{
+	const struct tval *obj = c->nargs ? &c->args[0] : NULL;
+	tmpl_fail(r, c->line, "unsupported construct: method '%s()' of a %s", c->name,
+		  obj ? tval_kind_name(obj->kind) : "value");
+	return -1;
+}
+
+/* obj.name(...) of a host's value: the host's call ".name" with obj first. */
+static int host_method(struct tmpl_render *r, const struct expr *e, const struct tval *obj, const struct targs *a,
+		       struct tval *out)
+{
+	struct tval *args = tval_alloc(r, a->n + 1);
+	args[0] = *obj;
+	if (a->n)
+		memcpy(args + 1, a->v, a->n * sizeof *args);
+	char *name = tarena_alloc(&r->arena, strlen(e->a->name) + 2);
+	name[0] = '.';
+	strcpy(name + 1, e->a->name);
+	struct tmpl_call c = {
+		.name = name, .file = r->t->file, .line = e->line,
+		.nargs = a->n + 1, .args = args, .nkw = a->nkw, .kwnames = a->kwnames, .kwargs = a->kw,
+	};
+	*out = (struct tval){ .kind = TV_NONE };
+	if (r->host->call(r->host->ud, r, &c, out) != 0) {
+		if (!r->failed)
+			tmpl_fail(r, e->line, "%s() failed", name);
+		return -1;
+	}
+	return 0;
+}
+
+/* Fails on the first undefined argument: only a macro takes one (see
+ * teval_call). */
+static int args_defined(struct tmpl_render *r, int line, const struct targs *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (defined(r, line, &a->v[i]))
+			return -1;
+	for (size_t i = 0; i < a->nkw; i++)
+		if (defined(r, line, &a->kw[i]))
+			return -1;
+	return 0;
+}
+
+/* Calls fn; an undefined argument reaches a macro only. */
+static int call_fn(struct tmpl_render *r, int line, const struct tval *fn, const struct targs *a, struct tval *out)
+{
+	if ((fn->kind != TV_FUNC || fn->fn->kind != F_MACRO) && args_defined(r, line, a))
+		return -1;
+	return tcall_value(r, fn, line, a->n, a->v, a->nkw, a->kwnames, a->kw, out);
+}
+
 /* A call; caller, when not NULL, is passed as the keyword argument of a
- * {% call %} block. */
+ * {% call %} block. In a macro file an undefined argument is passed on to
+ * a macro, as Jinja passes its Undefined (dbt_utils calls macros with
+ * arguments left out); anything else fails on it. */
 int teval_call(struct tmpl_render *r, const struct expr *e, const struct tval *caller, struct tval *out)
 {
 	struct targs a;
-	if (eval_args(r, e, &a, true))
+	if (eval_args(r, e, &a, !r->t->late))
 		return -1;
 	if (caller) {
 		size_t n = a.nkw + 1;
@@ -172,13 +242,16 @@ int teval_call(struct tmpl_render *r, const struct expr *e, const struct tval *c
 				return -1;
 			const struct tval *v = obj.kind == TV_DICT ? tval_get(&obj, e->a->name) : NULL;
 			if (v && v->kind == TV_FUNC)
-				return tcall_value(r, v, e->line, a.n, a.v, a.nkw, a.kwnames, a.kw, out);
+				return call_fn(r, e->line, v, &a, out);
 			if (tbuiltin_has_method(&obj, e->a->name))
-				return tbuiltin_method(r, e->line, &obj, e->a->name, &a, out);
+				return args_defined(r, e->line, &a) ? -1 :
+								      tbuiltin_method(r, e->line, &obj, e->a->name, &a, out);
 			if (obj.kind == TV_STR && obj.nattr)
 				v = tval_get(&obj, e->a->name);
 			if (v && v->kind == TV_FUNC)
-				return tcall_value(r, v, e->line, a.n, a.v, a.nkw, a.kwnames, a.kw, out);
+				return call_fn(r, e->line, v, &a, out);
+			if (host_made(&obj) && r->host && r->host->call)
+				return args_defined(r, e->line, &a) ? -1 : host_method(r, e, &obj, &a, out);
 			tmpl_fail(r, e->line, "unsupported construct: method '.%s()' of a %s", e->a->name,
 				  tval_kind_name(obj.kind));
 			return -1;
@@ -186,11 +259,13 @@ int teval_call(struct tmpl_render *r, const struct expr *e, const struct tval *c
 		if (teval(r, e->a, &fn) || defined(r, e->line, &fn))
 			return -1;
 	} else if (e->op == 1) {
-		return call_host(r, e, &a, out);
+		return args_defined(r, e->line, &a) ? -1 : call_host(r, e, &a, out);
 	} else {
 		if (lookup(r, e->name, e->line, &fn))
 			return -1;
 		if (fn.kind == TV_UNDEF) {
+			if (args_defined(r, e->line, &a))
+				return -1;
 			int rc = tbuiltin_global(r, e->line, e->name, &a, out);
 			if (rc == 1)
 				rc = tdbt_global(r, e->line, e->name, &a, out);
@@ -208,7 +283,7 @@ have_fn:
 		tmpl_fail(r, e->line, "'%s' is a %s, not a macro or function", e->name, tval_kind_name(fn.kind));
 		return -1;
 	}
-	return tcall_value(r, &fn, e->line, a.n, a.v, a.nkw, a.kwnames, a.kw, out);
+	return call_fn(r, e->line, &fn, &a, out);
 }
 
 /* Python's index into n items: negative counts from the end; -1 when out
@@ -238,7 +313,8 @@ static int eval_subscript(struct tmpl_render *r, const struct expr *e, const str
 		}
 		return 0;
 	}
-	if (key->kind == TV_STR && (obj->kind == TV_DICT || (obj->kind == TV_STR && obj->nattr))) {
+	if (key->kind == TV_STR &&
+	    (obj->kind == TV_DICT || (obj->kind == TV_STR && obj->nattr) || (obj->kind == TV_LIST && obj->attrs))) {
 		const struct tval *v = tval_get(obj, key->s);
 		*out = v ? *v : undefined(r, "no key '%s'", key->s);
 		return 0;
@@ -534,7 +610,11 @@ static int eval_inner(struct tmpl_render *r, const struct expr *e, struct tval *
 		return 0;
 	}
 	case E_CONCAT: {
-		if (teval(r, e->a, &a) || teval(r, e->b, &b) || defined(r, e->line, &a) || defined(r, e->line, &b))
+		if (teval(r, e->a, &a) || teval(r, e->b, &b))
+			return -1;
+		late_empty(r, &a);
+		late_empty(r, &b);
+		if (defined(r, e->line, &a) || defined(r, e->line, &b))
 			return -1;
 		struct tval sa = tval_as_string(r, &a), sb = tval_as_string(r, &b);
 		*out = tval_concat(r, &sa, &sb);

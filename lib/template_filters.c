@@ -206,12 +206,24 @@ int tbuiltin_test(struct tmpl_render *r, int line, const char *name, const struc
 	return 0;
 }
 
+/* The items map, select and reject go through: none for a false value
+ * (none, an empty string), as Jinja's generators test `if value:` before
+ * they iterate. */
+static int lazy_list(struct tmpl_render *r, int line, const char *what, const struct tval *x, struct tval *out)
+{
+	if (!tval_truthy(x) && x->kind != TV_UNDEF) {
+		*out = tval_list(r, 0, true);
+		return 0;
+	}
+	return tb_as_list(r, line, what, x, out);
+}
+
 /* select, reject, selectattr, rejectattr */
 static int filter_select(struct tmpl_render *r, int line, const char *name, const struct tval *x,
 			 const struct targs *a, struct tval *out)
 {
 	struct tval l;
-	if (tb_as_list(r, line, name, x, &l))
+	if (lazy_list(r, line, name, x, &l))
 		return -1;
 	bool attr = strstr(name, "attr") != NULL, keep = name[0] == 's';
 	size_t first = attr ? 1 : 0;
@@ -246,7 +258,7 @@ static int filter_select(struct tmpl_render *r, int line, const char *name, cons
 static int filter_map(struct tmpl_render *r, int line, const struct tval *x, const struct targs *a, struct tval *out)
 {
 	struct tval l;
-	if (tb_as_list(r, line, "map", x, &l))
+	if (lazy_list(r, line, "map", x, &l))
 		return -1;
 	const struct tval *attr = tb_arg(a, SIZE_MAX, "attribute"), *dflt = tb_arg(a, SIZE_MAX, "default");
 	const struct tval *fname = a->n ? &a->v[0] : NULL;

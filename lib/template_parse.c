@@ -268,7 +268,7 @@ static struct node *parse_set(struct parser *ps, struct scan *sc, int line)
 		n->attr = tlex_text(ps);
 		tlex_next(ps);
 	}
-	if (ps->tok == T_EOF && !n->attr) {
+	if (ps->tok == T_EOF) { /* the block form, of a name or a namespace attribute */
 		n->k = N_SETBLOCK;
 		static const char *const enders[] = { "endset", NULL };
 		struct stmt_end end;

@@ -84,6 +84,8 @@ const struct tval *tval_get(const struct tval *dict, const char *key)
 {
 	struct tval d = *dict;
 	tval_sync(&d);
+	if (d.kind == TV_LIST && d.attrs)
+		return tval_get(d.attrs, key);
 	size_t n = d.kind == TV_DICT ? d.n : d.kind == TV_STR ? d.nattr : 0;
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(d.keys[i], key) == 0)

@@ -71,20 +71,27 @@ static const char *type_name(Oid oid, char *buf, size_t n)
 	return buf;
 }
 
-/* A column name as the server will take it: unquoted names (quote: false,
- * dbt's default) fold to lower case, so they are folded here and then
- * quoted, which keeps a name from being read as SQL. NULL on error. */
-static char *column_ident(PGconn *conn, struct node_result *r, const struct dbt_column *c)
+/* name quoted, after folding it to lower case when fold is set: a name
+ * dbt writes unquoted is folded by the server, so it is folded here and
+ * then quoted, which keeps it from being read as SQL. NULL on error. */
+static char *quote_ident(PGconn *conn, struct node_result *r, const char *name, bool fold)
 {
-	char *name = xstrdup(c->name);
-	if (!c->quote)
-		for (char *s = name; *s; s++)
+	char *copy = xstrdup(name);
+	if (fold)
+		for (char *s = copy; *s; s++)
 			*s = (char)tolower((unsigned char)*s);
-	char *q = pgconn_quote_ident(conn, NULL, name);
-	free(name);
+	char *q = pgconn_quote_ident(conn, NULL, copy);
+	free(copy);
 	if (!q)
 		mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
 	return q;
+}
+
+/* A column name as the server will take it: unquoted names (quote: false,
+ * dbt's default) fold to lower case. NULL on error. */
+static char *column_ident(PGconn *conn, struct node_result *r, const struct dbt_column *c)
+{
+	return quote_ident(conn, r, c->name, !c->quote);
 }
 
 /* The schema file's column names, quoted and joined with ", ". */
@@ -425,14 +432,7 @@ static bool known_privilege(const char *p)
  * unquoted in its grant statements): folded to lower case, then quoted. */
 static char *grantee_ident(PGconn *conn, struct node_result *r, const char *role)
 {
-	char *name = xstrdup(role);
-	for (char *s = name; *s; s++)
-		*s = (char)tolower((unsigned char)*s);
-	char *q = pgconn_quote_ident(conn, NULL, name);
-	free(name);
-	if (!q)
-		mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
-	return q;
+	return quote_ident(conn, r, role, true);
 }
 
 int mr_grants(PGconn *conn, struct node_result *r, const struct dbt_node *n, const char *rel)
@@ -471,11 +471,9 @@ int mr_grants(PGconn *conn, struct node_result *r, const struct dbt_node *n, con
 				wanted |= strcasecmp(c->grants[i].grantees[k], who) == 0;
 		if (wanted)
 			continue;
-		char *q = pgconn_quote_ident(conn, NULL, who);
-		if (!q) {
-			mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
+		char *q = quote_ident(conn, r, who, false);
+		if (!q)
 			goto out;
-		}
 		buf_printf(&b, "revoke %s on %s from %s;\n", what, rel, strcmp(who, "PUBLIC") == 0 ? "public" : q);
 		free(q);
 	}

@@ -43,22 +43,6 @@
 /* ---- HTML text ---- */
 
 /* s with & < > " ' as entities: safe in text and in quoted attributes. */
-static void html(struct buf *b, const char *s)
-{
-	if (!s)
-		return;
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': buf_adds(b, "&amp;"); break;
-		case '<': buf_adds(b, "&lt;"); break;
-		case '>': buf_adds(b, "&gt;"); break;
-		case '"': buf_adds(b, "&quot;"); break;
-		case '\'': buf_adds(b, "&#39;"); break;
-		default: buf_addc(b, *s);
-		}
-	}
-}
-
 /* An element id: kind, '-', and name with every byte outside
  * [A-Za-z0-9_.-] written as ~XX, so any name makes a valid, distinct id
  * that needs no escaping in a URL fragment. */
@@ -367,61 +351,6 @@ static void catalog_rows(const struct docs *D, const char *schema, const char *n
 	}
 }
 
-struct freshness {
-	bool measured;
-	enum fresh_status status;
-	char *message;
-	char *max_loaded_at;
-};
-
-static bool plain_ident(const char *s)
-{
-	if (!(isalpha((unsigned char)*s) || *s == '_'))
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '$')
-			return false;
-	return true;
-}
-
-/* Measures s's freshness now, as dqcheck does. */
-static void measure(struct docs *D, const struct dbt_source *s, const struct fresh_rule *rule, struct freshness *f)
-{
-	memset(f, 0, sizeof *f);
-	if (!D->conn || !rule->set)
-		return;
-	char *field;
-	if (plain_ident(s->loaded_at_field)) { /* folded, as PostgreSQL reads it unquoted */
-		char *lower = xstrdup(s->loaded_at_field);
-		for (char *q = lower; *q; q++)
-			*q = (char)tolower((unsigned char)*q);
-		field = pgconn_quote_ident(D->conn, NULL, lower);
-		free(lower);
-	} else {
-		field = xstrdup(s->loaded_at_field);
-	}
-	if (!field)
-		return;
-	char *sql = fresh_sql(field, s->relation, rule->filter);
-	free(field);
-	PQclear(PQexec(D->conn, "set timezone = 'UTC'"));
-	PGresult *res = PQexec(D->conn, sql);
-	free(sql);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		char *msg = pgconn_error_line(D->conn, res);
-		log_warn("freshness of source %s.%s: %s", s->source_name, s->table_name, msg);
-		f->message = xasprintf("could not be measured: %s", msg);
-		free(msg);
-	} else {
-		bool rows = PQntuples(res) == 1 && !PQgetisnull(res, 0, 2);
-		f->measured = true;
-		f->status = fresh_judge(rule, rows, rows ? strtod(PQgetvalue(res, 0, 2), NULL) : 0, &f->message);
-		f->max_loaded_at = rows ? xstrdup(PQgetvalue(res, 0, 0)) : NULL;
-	}
-	PQclear(res);
-	PQclear(PQexec(D->conn, "reset timezone"));
-}
-
 /* ---- compiled SQL ---- */
 
 static void compile_all(struct docs *D)
@@ -440,7 +369,7 @@ static void compile_all(struct docs *D)
 		bool incremental = n->cfg.materialized == MAT_INCREMENTAL && count &&
 				   strchr("rp", PQgetvalue(D->catalog, first, 2)[0]);
 		char err[1024];
-		if (mr_compile(p, D->conn, i, incremental, &D->compiled[i], err, sizeof err)) {
+		if (dbt_pgquery_compile(p, D->conn, i, incremental, &D->compiled[i], err, sizeof err)) {
 			log_warn("%s", err);
 			D->compile_error[i] = xstrdup(err);
 			D->compiled[i] = NULL;
@@ -668,14 +597,15 @@ static const char *const CSS =
 	"border-radius:999px;color:#fff}\n"
 	".kind.model{background:var(--model)}.kind.seed{background:var(--seed)}.kind.source{background:var(--source)}"
 	".kind.test{background:#7c3aed}\n"
-	".desc{white-space:pre-wrap;margin:6px 0}.none{color:var(--muted);font-style:italic}\n"
+	".desc{margin:6px 0}.desc p{margin:4px 0}.desc ul,.desc ol{margin:4px 0;padding-left:22px}"
+	".desc pre{background:#f8fafc;padding:6px;overflow:auto}.none{color:var(--muted);font-style:italic}\n"
 	"dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:3px 16px;margin:10px 0;font-size:14px}\n"
 	"dl.meta dt{color:var(--muted)}dl.meta dd{margin:0}\n"
 	"table{border-collapse:collapse;width:100%;font-size:14px}\n"
 	"th,td{text-align:left;padding:6px 10px;border-bottom:1px solid var(--line);vertical-align:top}\n"
 	"th{font-size:12px;color:var(--muted);font-weight:600;background:#f1f5f9}\n"
 	"#tests td code{word-break:break-all}#tests th:nth-child(4){white-space:nowrap}\n"
-	"td.desc{white-space:pre-wrap}\ntable.config th{width:220px;background:#f8fafc}\n"
+	"td.desc p{margin:0}\ntable.config th{width:220px;background:#f8fafc}\n"
 	"code,pre{font-family:'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:12.5px}\n"
 	"pre{background:#0f172a;color:#e2e8f0;padding:12px 14px;border-radius:8px;overflow:auto;max-height:460px;"
 	"margin:6px 0}\n"
@@ -706,9 +636,9 @@ static void badge(struct buf *b, const char *status)
 	const char *s = status ? status : "not run";
 	buf_adds(b, "<span class=\"badge ");
 	buf_adds(b, status ? "" : "not-run");
-	html(b, status ? status : "");
+	mr_html(b, status ? status : "");
 	buf_adds(b, "\">");
-	html(b, s);
+	mr_html(b, s);
 	buf_adds(b, "</span>");
 }
 
@@ -717,7 +647,7 @@ static void link_to(struct buf *b, const char *kind, const char *name, const cha
 	buf_adds(b, "<a href=\"#");
 	anchor(b, kind, name);
 	buf_adds(b, "\">");
-	html(b, text);
+	mr_html(b, text);
 	buf_adds(b, "</a>");
 }
 
@@ -726,14 +656,14 @@ static void link_node(struct buf *b, const struct dbt_node *n)
 	link_to(b, n->kind == DBT_SEED ? "seed" : "model", n->name, n->name);
 }
 
-static void description(struct buf *b, const struct docs *D, struct ydoc *d, yaml_node_t *entry, const char *file)
+/* A description (NULL: none) written in file at line, doc() resolved. */
+static void description(struct buf *b, const struct docs *D, const char *desc, const char *file, size_t line)
 {
-	yaml_node_t *v = d && entry ? ydoc_get(d, entry, "description") : NULL;
-	char *text = mr_describe(&D->ds, ydoc_str(v), d ? d->path : file, v ? ydoc_line(v) : 1);
+	char *text = mr_describe(&D->ds, desc, file, line);
 	if (*text) {
-		buf_adds(b, "<p class=\"desc\">");
-		html(b, text);
-		buf_adds(b, "</p>\n");
+		buf_adds(b, "<div class=\"desc\">");
+		mr_markdown(b, text);
+		buf_adds(b, "</div>\n");
 	} else {
 		buf_adds(b, "<p class=\"desc none\">No description.</p>\n");
 	}
@@ -741,14 +671,13 @@ static void description(struct buf *b, const struct docs *D, struct ydoc *d, yam
 }
 
 /* The columns table: the catalog's columns in order with the schema
- * file's descriptions, then those described but not in the database. */
-static void columns_table(struct buf *b, struct docs *D, const char *schema, const char *ident, struct ydoc *d,
-			  yaml_node_t *entry, bool on_source, size_t target)
+ * file's descriptions, then those described but not in the database.
+ * file is the schema file describing cols, for warnings. */
+static void columns_table(struct buf *b, struct docs *D, const char *schema, const char *ident,
+			  const struct dbt_column *cols, size_t ny, const char *file, bool on_source, size_t target)
 {
 	int first, count;
 	catalog_rows(D, schema, ident, &first, &count);
-	yaml_node_t *cols = d && entry ? ydoc_get(d, entry, "columns") : NULL;
-	size_t ny = cols && ydoc_is_seq(cols) ? ydoc_len(cols) : 0;
 	bool *shown = xcalloc(ny ? ny : 1, 1);
 	buf_adds(b, "<h3>Columns</h3>\n");
 	if (!count && !ny) {
@@ -761,39 +690,38 @@ static void columns_table(struct buf *b, struct docs *D, const char *schema, con
 		    "</tr></thead><tbody>\n");
 	for (int r = 0; r < count + (int)ny; r++) {
 		const char *name, *type = NULL, *comment = NULL;
-		yaml_node_t *yc = NULL;
+		const struct dbt_column *yc = NULL;
 		if (r < count) {
 			name = PQgetvalue(D->catalog, first + r, 3);
 			type = PQgetvalue(D->catalog, first + r, 4);
 			comment = PQgetisnull(D->catalog, first + r, 5) ? NULL : PQgetvalue(D->catalog, first + r, 5);
 			for (size_t k = 0; k < ny && !yc; k++) {
-				const char *yn = ydoc_str(ydoc_get(d, ydoc_item(d, cols, k), "name"));
-				if (yn && strcasecmp(yn, name) == 0) {
-					yc = ydoc_item(d, cols, k);
+				if (strcasecmp(cols[k].name, name) == 0) {
+					yc = &cols[k];
 					shown[k] = true;
 				}
 			}
 		} else {
 			size_t k = (size_t)(r - count);
-			yc = ydoc_item(d, cols, k);
-			name = ydoc_str(ydoc_get(d, yc, "name"));
-			if (shown[k] || !name)
+			yc = &cols[k];
+			name = yc->name;
+			if (shown[k])
 				continue;
 		}
 		buf_adds(b, "<tr><td><code>");
-		html(b, name);
+		mr_html(b, name);
 		buf_adds(b, "</code></td><td>");
 		if (type) {
 			buf_adds(b, "<code>");
-			html(b, type);
+			mr_html(b, type);
 			buf_adds(b, "</code>");
 		} else {
 			buf_adds(b, D->catalog ? "<span class=\"none\">not in the database</span>" : "<span class=\"none\">?</span>");
 		}
 		buf_adds(b, "</td><td class=\"desc\">");
-		yaml_node_t *dv = yc ? ydoc_get(d, yc, "description") : NULL;
-		char *text = mr_describe(&D->ds, ydoc_str(dv), d ? d->path : "", dv ? ydoc_line(dv) : 1);
-		html(b, *text ? text : comment);
+		char *text = mr_describe(&D->ds, yc ? yc->description : NULL, file ? file : "",
+					 yc ? yc->description_line : 1);
+		mr_markdown(b, *text ? text : comment);
 		free(text);
 		buf_adds(b, "</td><td>");
 		for (size_t t = 0; t < D->ntests; t++) {
@@ -802,13 +730,13 @@ static void columns_table(struct buf *b, struct docs *D, const char *schema, con
 			    strcmp(x->type, "singular") == 0)
 				continue;
 			buf_adds(b, "<a class=\"badge ");
-			html(b, x->v.status ? x->v.status : "not-run");
+			mr_html(b, x->v.status ? x->v.status : "not-run");
 			buf_adds(b, "\" href=\"#");
 			anchor(b, "test", x->name);
 			buf_adds(b, "\" title=\"");
-			html(b, x->v.status ? x->v.status : "not run");
+			mr_html(b, x->v.status ? x->v.status : "not run");
 			buf_adds(b, "\">");
-			html(b, x->type);
+			mr_html(b, x->type);
 			buf_adds(b, "</a> ");
 		}
 		buf_adds(b, "</td></tr>\n");
@@ -838,13 +766,13 @@ static void tests_table(struct buf *b, struct docs *D, bool on_source, size_t ta
 		buf_adds(b, "</td><td>");
 		if (x->column) {
 			buf_adds(b, "<code>");
-			html(b, x->column);
+			mr_html(b, x->column);
 			buf_adds(b, "</code>");
 		}
 		buf_adds(b, "</td><td>");
 		badge(b, x->v.status);
 		buf_adds(b, "</td><td>");
-		html(b, x->v.message);
+		mr_html(b, x->v.message);
 		buf_adds(b, "</td></tr>\n");
 	}
 	buf_adds(b, "</tbody></table>\n");
@@ -853,9 +781,9 @@ static void tests_table(struct buf *b, struct docs *D, bool on_source, size_t ta
 static void sql_block(struct buf *b, const char *title, const char *sql, bool open)
 {
 	buf_adds(b, open ? "<details open><summary>" : "<details><summary>");
-	html(b, title);
+	mr_html(b, title);
 	buf_adds(b, "</summary><pre><code>");
-	html(b, sql);
+	mr_html(b, sql);
 	buf_adds(b, "</code></pre></details>\n");
 }
 
@@ -868,30 +796,30 @@ static void node_section(struct buf *b, struct docs *D, size_t i)
 	buf_adds(b, "<section class=\"card\" id=\"");
 	anchor(b, kind, n->name);
 	buf_adds(b, "\" data-search=\"");
-	html(b, kind);
+	mr_html(b, kind);
 	buf_addc(b, ' ');
-	html(b, n->name);
+	mr_html(b, n->name);
 	buf_adds(b, "\"><h2>");
-	html(b, n->name);
+	mr_html(b, n->name);
 	buf_printf(b, " <span class=\"kind %s\">%s</span>", kind, kind);
 	if (!seed) {
 		buf_adds(b, " <span class=\"badge\">");
-		html(b, dbt_mat_name(n->cfg.materialized));
+		mr_html(b, dbt_mat_name(n->cfg.materialized));
 		buf_adds(b, "</span>");
 	}
 	buf_adds(b, "</h2>\n");
-	description(b, D, n->yml, n->yml_entry, n->file);
+	description(b, D, n->description, n->yml_file ? n->yml_file : n->file, n->description_line);
 	struct verdict v = run_verdict(&D->rr, n->unique_id);
 	buf_adds(b, "<dl class=\"meta\"><dt>Relation</dt><dd><code>");
-	html(b, n->cfg.materialized == MAT_EPHEMERAL ? "(ephemeral: inlined as a CTE)" : n->relation);
+	mr_html(b, n->cfg.materialized == MAT_EPHEMERAL ? "(ephemeral: inlined as a CTE)" : n->relation);
 	buf_adds(b, "</code></dd><dt>File</dt><dd><code>");
-	html(b, n->path);
+	mr_html(b, n->path);
 	buf_adds(b, "</code></dd>");
 	if (n->cfg.ntags) {
 		buf_adds(b, "<dt>Tags</dt><dd>");
 		for (size_t t = 0; t < n->cfg.ntags; t++) {
 			buf_adds(b, "<span class=\"badge\">");
-			html(b, n->cfg.tags[t]);
+			mr_html(b, n->cfg.tags[t]);
 			buf_adds(b, "</span> ");
 		}
 		buf_adds(b, "</dd>");
@@ -924,20 +852,20 @@ static void node_section(struct buf *b, struct docs *D, size_t i)
 		buf_printf(b, " in %.2f s", v.secs);
 	if (v.message) {
 		buf_adds(b, " &middot; ");
-		html(b, v.message);
+		mr_html(b, v.message);
 	}
 	buf_adds(b, "</dd></dl>\n");
-	columns_table(b, D, n->schema, n->identifier, n->yml, n->yml_entry, false, i);
+	columns_table(b, D, n->schema, n->identifier, n->columns, n->ncolumns, n->yml_file, false, i);
 	tests_table(b, D, false, i);
 	/* the config as the manifest has it */
 	buf_adds(b, "<h3>Config</h3>\n<table class=\"config\"><tbody>");
 	const struct dbt_config *c = &n->cfg;
 	buf_adds(b, "<tr><th>materialized</th><td><code>");
-	html(b, seed ? "seed" : dbt_mat_name(c->materialized));
+	mr_html(b, seed ? "seed" : dbt_mat_name(c->materialized));
 	buf_adds(b, "</code></td></tr>");
 	if (c->materialized == MAT_INCREMENTAL) {
 		buf_adds(b, "<tr><th>incremental_strategy</th><td><code>");
-		html(b, c->merge ? "merge" : c->append_only ? "append" : c->nunique ? "delete+insert" : "append");
+		mr_html(b, c->merge ? "merge" : c->append_only ? "append" : c->nunique ? "delete+insert" : "append");
 		buf_adds(b, "</code></td></tr>");
 		static const char *const osc[] = { "ignore", "fail", "append_new_columns", "sync_all_columns" };
 		buf_printf(b, "<tr><th>on_schema_change</th><td><code>%s</code></td></tr>", osc[c->on_schema_change]);
@@ -946,40 +874,40 @@ static void node_section(struct buf *b, struct docs *D, size_t i)
 		buf_adds(b, "<tr><th>unique_key</th><td><code>");
 		for (size_t k = 0; k < c->nunique; k++) {
 			buf_adds(b, k ? ", " : "");
-			html(b, c->unique_key[k]);
+			mr_html(b, c->unique_key[k]);
 		}
 		buf_adds(b, "</code></td></tr>");
 	}
 	if (c->schema) {
 		buf_adds(b, "<tr><th>schema</th><td><code>");
-		html(b, c->schema);
+		mr_html(b, c->schema);
 		buf_adds(b, "</code></td></tr>");
 	}
 	if (c->alias) {
 		buf_adds(b, "<tr><th>alias</th><td><code>");
-		html(b, c->alias);
+		mr_html(b, c->alias);
 		buf_adds(b, "</code></td></tr>");
 	}
 	for (size_t k = 0; k < c->nindexes; k++) {
 		buf_adds(b, "<tr><th>index</th><td><code>");
 		for (size_t m = 0; m < c->indexes[k].ncolumns; m++) {
 			buf_adds(b, m ? ", " : "(");
-			html(b, c->indexes[k].columns[m]);
+			mr_html(b, c->indexes[k].columns[m]);
 		}
 		buf_adds(b, ")");
 		if (c->indexes[k].unique)
 			buf_adds(b, " unique");
 		if (c->indexes[k].type) {
 			buf_adds(b, " using ");
-			html(b, c->indexes[k].type);
+			mr_html(b, c->indexes[k].type);
 		}
 		buf_adds(b, "</code></td></tr>");
 	}
 	for (size_t k = 0; k < c->ncolumn_types; k++) {
 		buf_adds(b, "<tr><th>column_types</th><td><code>");
-		html(b, c->column_types[2 * k]);
+		mr_html(b, c->column_types[2 * k]);
 		buf_adds(b, ": ");
-		html(b, c->column_types[2 * k + 1]);
+		mr_html(b, c->column_types[2 * k + 1]);
 		buf_adds(b, "</code></td></tr>");
 	}
 	if (c->distributed_by || c->replicated) {
@@ -987,10 +915,10 @@ static void node_section(struct buf *b, struct docs *D, size_t i)
 		if (c->replicated)
 			buf_adds(b, "reference table");
 		else
-			html(b, c->distributed_by);
+			mr_html(b, c->distributed_by);
 		if (c->colocate_with) {
 			buf_adds(b, ", colocated with ");
-			html(b, c->colocate_with);
+			mr_html(b, c->colocate_with);
 		}
 		buf_adds(b, "</code></td></tr>");
 	}
@@ -999,7 +927,7 @@ static void node_section(struct buf *b, struct docs *D, size_t i)
 		size_t nh = post ? c->npost_hooks : c->npre_hooks;
 		for (size_t k = 0; k < nh; k++) {
 			buf_printf(b, "<tr><th>%s</th><td><code>", post ? "post-hook" : "pre-hook");
-			html(b, h[k].sql);
+			mr_html(b, h[k].sql);
 			buf_adds(b, "</code></td></tr>");
 		}
 	}
@@ -1020,20 +948,6 @@ static void node_section(struct buf *b, struct docs *D, size_t i)
 	buf_adds(b, "</section>\n");
 }
 
-/* The source entry that holds table s, or NULL. */
-static yaml_node_t *source_entry(const struct dbt_source *s)
-{
-	struct ydoc *d = s->doc;
-	yaml_node_t *srcs = ydoc_get(d, ydoc_root(d), "sources");
-	for (size_t i = 0; i < ydoc_len(srcs); i++) {
-		yaml_node_t *e = ydoc_item(d, srcs, i);
-		const char *name = ydoc_str(ydoc_get(d, e, "name"));
-		if (name && strcmp(name, s->source_name) == 0)
-			return e;
-	}
-	return NULL;
-}
-
 static void source_section(struct buf *b, struct docs *D, size_t i)
 {
 	const struct dbt_project *p = D->p;
@@ -1042,30 +956,28 @@ static void source_section(struct buf *b, struct docs *D, size_t i)
 	buf_adds(b, "<section class=\"card\" id=\"");
 	anchor(b, "source", name);
 	buf_adds(b, "\" data-search=\"source ");
-	html(b, name);
+	mr_html(b, name);
 	buf_adds(b, "\"><h2>");
-	html(b, name);
+	mr_html(b, name);
 	buf_adds(b, " <span class=\"kind source\">source</span></h2>\n");
-	yaml_node_t *entry = source_entry(s);
 	struct ydoc *d = s->doc;
-	description(b, D, d, s->node, d->path);
+	description(b, D, s->description, d->path, s->description_line);
 	buf_adds(b, "<dl class=\"meta\"><dt>Relation</dt><dd><code>");
-	html(b, s->relation);
+	mr_html(b, s->relation);
 	buf_adds(b, "</code></dd><dt>Declared in</dt><dd><code>");
-	html(b, d->path);
+	mr_html(b, d->path);
 	buf_adds(b, "</code></dd>");
-	yaml_node_t *sdesc = entry ? ydoc_get(d, entry, "description") : NULL;
-	if (sdesc && ydoc_str(sdesc)) {
-		char *text = mr_describe(&D->ds, ydoc_str(sdesc), d->path, ydoc_line(sdesc));
+	if (s->source_description) {
+		char *text = mr_describe(&D->ds, s->source_description, d->path, s->source_description_line);
 		buf_adds(b, "<dt>Source</dt><dd class=\"desc\">");
-		html(b, text);
+		mr_markdown(b, text);
 		buf_adds(b, "</dd>");
 		free(text);
 	}
 	buf_adds(b, "<dt>Loaded at field</dt><dd>");
 	if (s->loaded_at_field) {
 		buf_adds(b, "<code>");
-		html(b, s->loaded_at_field);
+		mr_html(b, s->loaded_at_field);
 		buf_adds(b, "</code>");
 	} else {
 		buf_adds(b, "<span class=\"none\">none</span>");
@@ -1076,26 +988,28 @@ static void source_section(struct buf *b, struct docs *D, size_t i)
 	if (fresh_rule_of(s, &rule, err, sizeof err)) {
 		log_warn("%s", err);
 		buf_adds(b, "<span class=\"badge error\">invalid</span> ");
-		html(b, err);
+		mr_html(b, err);
 	} else if (!rule.set) {
 		buf_adds(b, "<span class=\"none\">no freshness rule</span>");
 	} else {
-		struct freshness f;
-		measure(D, s, &rule, &f);
+		struct fresh_result f = { 0 };
+		if (D->conn && fresh_measure(D->conn, s, &rule, &f))
+			log_warn("freshness of source %s.%s: %s", s->source_name, s->table_name, f.error);
 		static const char *const st[] = { "pass", "warn", "error" };
 		if (f.measured)
 			badge(b, st[f.status]);
 		else
 			buf_adds(b, "<span class=\"badge not-run\">not measured</span>");
 		buf_adds(b, " ");
-		html(b, f.message ? f.message : D->conn ? "" : "(no database)");
-		if (f.max_loaded_at) {
+		if (f.error)
+			buf_adds(b, "could not be measured: ");
+		mr_html(b, f.message ? f.message : f.error ? f.error : D->conn ? "" : "(no database)");
+		if (f.has_rows) {
 			buf_adds(b, "; newest row loaded at <code>");
-			html(b, f.max_loaded_at);
+			mr_html(b, f.max_loaded_at);
 			buf_adds(b, "</code>");
 		}
-		free(f.message);
-		free(f.max_loaded_at);
+		fresh_result_free(&f);
 	}
 	buf_adds(b, "</dd><dt>Used by</dt><dd>");
 	size_t users = 0;
@@ -1107,7 +1021,7 @@ static void source_section(struct buf *b, struct docs *D, size_t i)
 				break;
 			}
 	buf_adds(b, users ? "</dd></dl>\n" : "<span class=\"none\">nothing</span></dd></dl>\n");
-	columns_table(b, D, s->schema, s->identifier, d, s->node, true, i);
+	columns_table(b, D, s->schema, s->identifier, s->columns, s->ncolumns, d->path, true, i);
 	tests_table(b, D, true, i);
 	buf_adds(b, "</section>\n");
 	free(name);
@@ -1127,11 +1041,11 @@ static void test_section(struct buf *b, struct docs *D)
 		buf_adds(b, "<tr id=\"");
 		anchor(b, "test", x->name);
 		buf_adds(b, "\" data-search=\"test ");
-		html(b, x->name);
+		mr_html(b, x->name);
 		buf_adds(b, "\"><td><code>");
-		html(b, x->name);
+		mr_html(b, x->name);
 		buf_adds(b, "</code><br><small class=\"none\">");
-		html(b, x->file);
+		mr_html(b, x->file);
 		buf_printf(b, ":%zu</small></td><td>", x->line);
 		if (x->target != (size_t)-1) {
 			if (x->on_source) {
@@ -1143,18 +1057,18 @@ static void test_section(struct buf *b, struct docs *D)
 			}
 			if (x->column) {
 				buf_adds(b, ".<code>");
-				html(b, x->column);
+				mr_html(b, x->column);
 				buf_adds(b, "</code>");
 			}
 		}
 		buf_adds(b, "</td><td>");
-		html(b, x->type);
+		mr_html(b, x->type);
 		buf_adds(b, "</td><td>");
 		badge(b, x->v.status);
 		buf_adds(b, "</td><td>");
-		html(b, x->v.failures);
+		mr_html(b, x->v.failures);
 		buf_adds(b, "</td><td>");
-		html(b, x->v.message);
+		mr_html(b, x->v.message);
 		buf_adds(b, "</td></tr>\n");
 	}
 	buf_adds(b, "</tbody></table></section>\n");
@@ -1163,13 +1077,13 @@ static void test_section(struct buf *b, struct docs *D)
 static void sidebar_item(struct buf *b, const char *kind, const char *name)
 {
 	buf_adds(b, "<li data-search=\"");
-	html(b, kind);
+	mr_html(b, kind);
 	buf_addc(b, ' ');
-	html(b, name);
+	mr_html(b, name);
 	buf_adds(b, "\"><a href=\"#");
 	anchor(b, kind, name);
 	buf_printf(b, "\"><span class=\"dot %s\"></span>", kind);
-	html(b, name);
+	mr_html(b, name);
 	buf_adds(b, "</a></li>\n");
 }
 
@@ -1203,11 +1117,11 @@ static char *page(struct docs *D)
 		     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 		     "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
 		     "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n<title>");
-	html(&b, p->name);
+	mr_html(&b, p->name);
 	buf_adds(&b, " &middot; docs</title>\n<style>\n");
 	buf_adds(&b, CSS);
 	buf_adds(&b, "</style></head>\n<body>\n<aside><h1>");
-	html(&b, p->name);
+	mr_html(&b, p->name);
 	buf_adds(&b, "</h1><div class=\"sub\">modelrun docs</div>\n"
 		     "<input id=\"search\" type=search placeholder=\"Filter models, sources, tests\" "
 		     "aria-label=\"Filter\">\n<h2><a href=\"#lineage\" style=\"color:inherit\">Lineage</a></h2>\n");
@@ -1236,11 +1150,11 @@ static char *page(struct docs *D)
 	buf_printf(&b, "</ul>\n<h2><a href=\"#tests\" style=\"color:inherit\">Tests (%zu)</a></h2>\n</aside>\n<main>\n",
 		   D->ntests);
 	buf_adds(&b, "<header class=\"top\"><h1>");
-	html(&b, p->name);
+	mr_html(&b, p->name);
 	buf_adds(&b, "</h1><p>Generated ");
-	html(&b, when);
+	mr_html(&b, when);
 	buf_adds(&b, " by modelrun; target schema <code>");
-	html(&b, p->target_schema);
+	mr_html(&b, p->target_schema);
 	buf_adds(&b, "</code></p></header>\n<div class=\"stats\">");
 	buf_printf(&b, "<div class=\"stat\"><b>%zu</b>models</div><div class=\"stat\"><b>%zu</b>seeds</div>"
 		       "<div class=\"stat\"><b>%zu</b>sources</div><div class=\"stat\"><b>%zu</b>tests</div>"
@@ -1250,9 +1164,9 @@ static char *page(struct docs *D)
 		   nmodels, nseeds, p->nsources, D->ntests, pass, failed, notrun);
 	for (size_t i = 0; i < D->ds.n; i++)
 		if (strcmp(D->ds.v[i].name, "__overview__") == 0) {
-			buf_adds(&b, "<section class=\"card\" id=\"overview\"><p class=\"desc\">");
-			html(&b, D->ds.v[i].text);
-			buf_adds(&b, "</p></section>\n");
+			buf_adds(&b, "<section class=\"card\" id=\"overview\"><div class=\"desc\">");
+			mr_markdown(&b, D->ds.v[i].text);
+			buf_adds(&b, "</div></section>\n");
 		}
 	buf_adds(&b, "<section class=\"card\" id=\"lineage\"><h2>Lineage</h2>\n<div class=\"legend\">"
 		     "<span><i class=\"dot source\"></i>source</span><span><i class=\"dot seed\"></i>seed</span>"
@@ -1268,7 +1182,7 @@ static char *page(struct docs *D)
 		buf_adds(&b, svg ? svg : "");
 	} else {
 		buf_adds(&b, "<p class=\"none\">No picture: ");
-		html(&b, D->dot_problem);
+		mr_html(&b, D->dot_problem);
 		buf_adds(&b, "</p>");
 	}
 	buf_adds(&b, "</div></section>\n");

@@ -39,6 +39,16 @@
 
 /* ---- files ---- */
 
+void mr_iso_now(char *buf, size_t n)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	struct tm tm;
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t w = strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + w, n - w, ".%06ldZ", ts.tv_nsec / 1000);
+}
+
 int mr_write_text(const char *path, const char *text, size_t len)
 {
 	/* mkdir -p for the directories above path */
@@ -393,43 +403,6 @@ static void str_list(struct buf *b, char *const *v, size_t n)
 	buf_addc(b, ']');
 }
 
-/* A yml value as JSON: mappings, lists, and scalars as YAML 1.1 reads
- * them (true, 12, null; everything else a string). */
-static void yaml_json(struct buf *b, struct ydoc *d, yaml_node_t *n)
-{
-	if (!n) {
-		buf_adds(b, "null");
-	} else if (ydoc_is_map(n)) {
-		buf_addc(b, '{');
-		for (size_t i = 0; i < ydoc_len(n); i++) {
-			if (i)
-				buf_adds(b, ", ");
-			json_string(b, ydoc_str(ydoc_key(d, n, i)) ? ydoc_str(ydoc_key(d, n, i)) : "");
-			buf_adds(b, ": ");
-			yaml_json(b, d, ydoc_value(d, n, i));
-		}
-		buf_addc(b, '}');
-	} else if (ydoc_is_seq(n)) {
-		buf_addc(b, '[');
-		for (size_t i = 0; i < ydoc_len(n); i++) {
-			if (i)
-				buf_adds(b, ", ");
-			yaml_json(b, d, ydoc_item(d, n, i));
-		}
-		buf_addc(b, ']');
-	} else {
-		bool bv;
-		double num;
-		switch (ydoc_yaml11(n, &bv, &num)) {
-		case YK_NULL: buf_adds(b, "null"); break;
-		case YK_BOOL: buf_adds(b, bv ? "true" : "false"); break;
-		case YK_INT: buf_printf(b, "%.0f", num); break;
-		case YK_FLOAT: buf_printf(b, "%.17g", num); break;
-		default: json_string(b, ydoc_str(n)); break;
-		}
-	}
-}
-
 /* The file's contents without the whitespace around them, as dbt reads
  * a model or seed (its raw_code, and what its checksum is of). */
 static void read_stripped(const char *path, struct buf *b, const char **text, size_t *len)
@@ -460,6 +433,25 @@ static void sha256_hex(const char *text, size_t len, char out[65])
 			snprintf(out + 2 * i, 3, "%02x", sum[i]);
 }
 
+char *mr_node_checksum(const struct dbt_node *n, const char **kind)
+{
+	struct stat st;
+	if (n->kind == DBT_SEED && stat(n->file, &st) == 0 && st.st_size > BIG_SEED) {
+		/* as dbt: a big seed is known by its path, not read for a hash */
+		*kind = "path";
+		return xstrdup(n->path);
+	}
+	struct buf file = { 0 };
+	const char *code;
+	size_t len;
+	read_stripped(n->file, &file, &code, &len);
+	char sum[65];
+	sha256_hex(code, len, sum);
+	buf_free(&file);
+	*kind = "sha256";
+	return xstrdup(sum);
+}
+
 /* The path of a node below its model or seed path, as dbt's "path". */
 static const char *under_base(char *const *bases, size_t nbases, const char *path)
 {
@@ -469,6 +461,73 @@ static const char *under_base(char *const *bases, size_t nbases, const char *pat
 			return path + l + 1;
 	}
 	return path;
+}
+
+/* A path as opened (under the project dir) relative to the project. */
+static const char *project_rel(const struct dbt_project *p, const char *path)
+{
+	size_t l = strlen(p->dir);
+	if (strncmp(path, p->dir, l) == 0 && path[l] == '/')
+		path += l + 1;
+	while (path[0] == '.' && path[1] == '/')
+		path += 2;
+	return path;
+}
+
+/* The folders of a path below its model or test path, each as ", \"f\""
+ * (the middle of an fqn). */
+static void fqn_folders(struct buf *b, const char *under)
+{
+	for (const char *q = under, *e; (e = strchr(q, '/')); q = e + 1) {
+		buf_adds(b, ", ");
+		char *part = xasprintf("%.*s", (int)(e - q), q);
+		json_string(b, part);
+		free(part);
+	}
+}
+
+static char *source_id(const struct dbt_project *p, size_t i)
+{
+	return xasprintf("source.%s.%s.%s", p->name, p->sources[i].source_name, p->sources[i].table_name);
+}
+
+/* The fields every node, source and test starts with in dbt's manifest:
+ * {"database": ..., "schema", "name", "resource_type", "package_name",
+ * "path", "original_file_path", "unique_id" (the object left open). */
+static void entry_head(struct buf *b, const char *database, const char *schema, const char *name, const char *type,
+		       const char *package, const char *path, const char *original, const char *unique_id)
+{
+	const char *const keys[] = { "schema", "name", "resource_type", "package_name", "path", "original_file_path",
+				     "unique_id" };
+	const char *const vals[] = { schema, name, type, package, path, original, unique_id };
+	buf_adds(b, "{\"database\": ");
+	json_string(b, database);
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		buf_adds(b, ", ");
+		key(b, keys[i]);
+		json_string(b, vals[i]);
+	}
+}
+
+/* ', "refs": [...], "sources": [...]' of what a model or test reads. */
+static void refs_json(struct buf *b, const struct dbt_project *p, const size_t *nodes, size_t nnodes,
+		      const size_t *srcs, size_t nsrcs)
+{
+	buf_adds(b, ", \"refs\": [");
+	for (size_t k = 0; k < nnodes; k++) {
+		buf_adds(b, k ? ", {\"name\": " : "{\"name\": ");
+		json_string(b, p->nodes[nodes[k]].name);
+		buf_adds(b, ", \"package\": null, \"version\": null}");
+	}
+	buf_adds(b, "], \"sources\": [");
+	for (size_t k = 0; k < nsrcs; k++) {
+		buf_adds(b, k ? ", [" : "[");
+		json_string(b, p->sources[srcs[k]].source_name);
+		buf_adds(b, ", ");
+		json_string(b, p->sources[srcs[k]].table_name);
+		buf_addc(b, ']');
+	}
+	buf_addc(b, ']');
 }
 
 static void relation_name(struct buf *b, const char *database, const char *relation)
@@ -575,45 +634,31 @@ static void config_json(struct buf *b, const struct dbt_node *n)
 	buf_addc(b, '}');
 }
 
-/* "columns": {...} of a schema-file entry, descriptions resolved. */
-static void columns_json(struct buf *b, const char *project, const struct mr_docset *ds, struct ydoc *d,
-			 yaml_node_t *entry)
+/* "columns": {...} of a schema-file entry, descriptions resolved; file
+ * is the schema file, for warnings. */
+static void columns_json(struct buf *b, const char *project, const struct mr_docset *ds, const struct dbt_column *cols,
+			 size_t ncols, const char *file)
 {
 	buf_addc(b, '{');
-	yaml_node_t *cols = entry ? ydoc_get(d, entry, "columns") : NULL;
-	bool first = true;
-	for (size_t i = 0; cols && ydoc_is_seq(cols) && i < ydoc_len(cols); i++) {
-		yaml_node_t *c = ydoc_item(d, cols, i);
-		const char *name = ydoc_str(ydoc_get(d, c, "name"));
-		if (!name)
-			continue;
-		if (!first)
+	for (size_t i = 0; i < ncols; i++) {
+		const struct dbt_column *c = &cols[i];
+		if (i)
 			buf_adds(b, ", ");
-		first = false;
-		key(b, name);
+		key(b, c->name);
 		buf_adds(b, "{\"name\": ");
-		json_string(b, name);
-		yaml_node_t *desc = ydoc_get(d, c, "description");
-		char *text = mr_describe(ds, ydoc_str(desc), d->path, desc ? ydoc_line(desc) : ydoc_line(c));
+		json_string(b, c->name);
+		char *text = mr_describe(ds, c->description, file, c->description_line);
 		buf_adds(b, ", \"description\": ");
 		json_string(b, text);
 		free(text);
 		buf_adds(b, ", \"meta\": ");
-		yaml_node_t *meta = ydoc_get(d, c, "meta");
-		if (meta)
-			yaml_json(b, d, meta);
-		else
-			buf_adds(b, "{}");
+		buf_adds(b, c->meta ? c->meta : "{}");
 		buf_adds(b, ", \"data_type\": ");
-		json_string(b, ydoc_str(ydoc_get(d, c, "data_type")));
+		json_string(b, c->data_type);
 		buf_adds(b, ", \"constraints\": [], \"quote\": null, \"config\": {\"meta\": {}, \"tags\": []}, \"tags\": ");
-		yaml_node_t *tags = ydoc_get(d, c, "tags");
-		if (tags && ydoc_is_seq(tags))
-			yaml_json(b, d, tags);
-		else
-			buf_adds(b, "[]");
+		str_list(b, c->tags, c->ntags);
 		buf_adds(b, ", \"granularity\": null, \"doc_blocks\": ");
-		doc_blocks_json(b, project, ydoc_str(desc));
+		doc_blocks_json(b, project, c->description);
 		buf_addc(b, '}');
 	}
 	buf_addc(b, '}');
@@ -624,21 +669,10 @@ static void node_json(struct buf *b, const struct dbt_project *p, const struct m
 {
 	const struct dbt_node *n = &p->nodes[i];
 	bool model = n->kind == DBT_MODEL;
-	buf_adds(b, "{\"database\": ");
-	json_string(b, database);
-	buf_adds(b, ", \"schema\": ");
-	json_string(b, n->schema);
-	buf_adds(b, ", \"name\": ");
-	json_string(b, n->name);
-	buf_printf(b, ", \"resource_type\": \"%s\", \"package_name\": ", model ? "model" : "seed");
-	json_string(b, p->name);
-	buf_adds(b, ", \"path\": ");
-	json_string(b, model ? under_base(p->model_paths, p->nmodel_paths, n->path) :
-			       under_base(p->seed_paths, p->nseed_paths, n->path));
-	buf_adds(b, ", \"original_file_path\": ");
-	json_string(b, n->path);
-	buf_adds(b, ", \"unique_id\": ");
-	json_string(b, n->unique_id);
+	entry_head(b, database, n->schema, n->name, model ? "model" : "seed", p->name,
+		   model ? under_base(p->model_paths, p->nmodel_paths, n->path) :
+			   under_base(p->seed_paths, p->nseed_paths, n->path),
+		   n->path, n->unique_id);
 	buf_adds(b, ", \"fqn\": ");
 	str_list(b, n->fqn, n->nfqn);
 	buf_adds(b, ", \"alias\": ");
@@ -646,39 +680,39 @@ static void node_json(struct buf *b, const struct dbt_project *p, const struct m
 	struct buf file = { 0 };
 	const char *code = "";
 	size_t code_len = 0;
-	struct stat st;
-	if (!model && stat(n->file, &st) == 0 && st.st_size > BIG_SEED) {
-		/* as dbt: a big seed is known by its path, not read for a hash */
-		buf_adds(b, ", \"checksum\": {\"name\": \"path\", \"checksum\": ");
-		json_string(b, n->path);
-		buf_adds(b, "}, \"config\": ");
-	} else {
+	if (model)
 		read_stripped(n->file, &file, &code, &code_len);
-		char sum[65];
-		sha256_hex(code, code_len, sum);
-		buf_printf(b, ", \"checksum\": {\"name\": \"sha256\", \"checksum\": \"%s\"}, \"config\": ", sum);
-	}
+	const char *kind;
+	char *sum = mr_node_checksum(n, &kind);
+	buf_printf(b, ", \"checksum\": {\"name\": \"%s\", \"checksum\": ", kind);
+	json_string(b, sum);
+	free(sum);
+	buf_adds(b, "}, \"config\": ");
 	config_json(b, n);
 	buf_adds(b, ", \"tags\": ");
 	str_list(b, n->cfg.tags, n->cfg.ntags);
-	struct ydoc *d = n->yml;
-	yaml_node_t *desc = d ? ydoc_get(d, n->yml_entry, "description") : NULL;
-	char *text = mr_describe(ds, ydoc_str(desc), d ? d->path : n->file, desc ? ydoc_line(desc) : 1);
+	char *text = mr_describe(ds, n->description, n->yml_file ? n->yml_file : n->file, n->description_line);
 	buf_adds(b, ", \"description\": ");
 	json_string(b, text);
 	free(text);
 	buf_adds(b, ", \"columns\": ");
-	columns_json(b, p->name, ds, d, n->yml_entry);
+	columns_json(b, p->name, ds, n->columns, n->ncolumns, n->yml_file);
 	buf_adds(b, ", \"meta\": {}, \"group\": null, \"docs\": {\"show\": true, \"node_color\": null}, \"patch_path\": ");
-	if (d) {
-		const char *rel = d->path + (strcmp(p->dir, ".") ? strlen(p->dir) + 1 : 0);
+	if (n->yml_file) {
+		const char *rel = project_rel(p, n->yml_file);
 		char *pp = xasprintf("%s://%s", p->name, rel);
 		json_string(b, pp);
 		free(pp);
 	} else {
 		buf_adds(b, "null");
 	}
-	buf_printf(b, ", \"build_path\": null, \"unrendered_config\": {}, \"created_at\": %.6f, \"relation_name\": ", now);
+	buf_adds(b, ", \"build_path\": null, \"unrendered_config\": {");
+	for (size_t k = 0; k < n->cfg.nunrendered; k++) {
+		buf_adds(b, k ? ", " : "");
+		key(b, n->cfg.unrendered[2 * k]);
+		buf_adds(b, n->cfg.unrendered[2 * k + 1]);
+	}
+	buf_printf(b, "}, \"created_at\": %.6f, \"relation_name\": ", now);
 	if (model && n->cfg.materialized == MAT_EPHEMERAL)
 		buf_adds(b, "null");
 	else
@@ -690,7 +724,7 @@ static void node_json(struct buf *b, const struct dbt_project *p, const struct m
 		buf_adds(b, "\"\"");
 	buf_free(&file);
 	buf_adds(b, ", \"doc_blocks\": ");
-	doc_blocks_json(b, p->name, ydoc_str(desc));
+	doc_blocks_json(b, p->name, n->description);
 	if (!model) {
 		buf_adds(b, ", \"root_path\": ");
 		char *abs = realpath(p->dir, NULL);
@@ -699,22 +733,9 @@ static void node_json(struct buf *b, const struct dbt_project *p, const struct m
 		buf_adds(b, ", \"depends_on\": {\"macros\": []}}");
 		return;
 	}
-	buf_adds(b, ", \"language\": \"sql\", \"refs\": [");
-	for (size_t k = 0; k < n->nparents; k++) {
-		buf_adds(b, k ? ", {\"name\": " : "{\"name\": ");
-		json_string(b, p->nodes[n->parents[k]].name);
-		buf_adds(b, ", \"package\": null, \"version\": null}");
-	}
-	buf_adds(b, "], \"sources\": [");
-	for (size_t k = 0; k < n->nsources; k++) {
-		const struct dbt_source *s = &p->sources[n->sources[k]];
-		buf_adds(b, k ? ", [" : "[");
-		json_string(b, s->source_name);
-		buf_adds(b, ", ");
-		json_string(b, s->table_name);
-		buf_addc(b, ']');
-	}
-	buf_adds(b, "], \"metrics\": [], \"functions\": [], \"depends_on\": {\"macros\": [], \"nodes\": [");
+	buf_adds(b, ", \"language\": \"sql\"");
+	refs_json(b, p, n->parents, n->nparents, n->sources, n->nsources);
+	buf_adds(b, ", \"metrics\": [], \"functions\": [], \"depends_on\": {\"macros\": [], \"nodes\": [");
 	bool first = true;
 	for (size_t k = 0; k < n->nsources; k++) {
 		const struct dbt_source *s = &p->sources[n->sources[k]];
@@ -745,21 +766,7 @@ static void node_json(struct buf *b, const struct dbt_project *p, const struct m
 		    "\"deprecation_date\": null, \"primary_key\": [], \"time_spine\": null}");
 }
 
-/* The source entry that holds table s, or NULL. */
-static yaml_node_t *source_entry(const struct dbt_source *s)
-{
-	struct ydoc *d = s->doc;
-	yaml_node_t *srcs = ydoc_get(d, ydoc_root(d), "sources");
-	for (size_t i = 0; i < ydoc_len(srcs); i++) {
-		yaml_node_t *e = ydoc_item(d, srcs, i);
-		const char *name = ydoc_str(ydoc_get(d, e, "name"));
-		if (name && strcmp(name, s->source_name) == 0)
-			return e;
-	}
-	return NULL;
-}
-
-static void freshness_json(struct buf *b, const struct fresh_rule *r)
+void mr_freshness_json(struct buf *b, const struct fresh_rule *r)
 {
 	const double *v[] = { &r->warn_after, &r->error_after };
 	const char *const names[] = { "warn_after", "error_after" };
@@ -788,49 +795,27 @@ static void source_json(struct buf *b, const struct dbt_project *p, const struct
 {
 	const struct dbt_source *s = &p->sources[i];
 	struct ydoc *d = s->doc;
-	const char *rel = d->path + (strcmp(p->dir, ".") ? strlen(p->dir) + 1 : 0);
-	buf_adds(b, "{\"database\": ");
-	json_string(b, database);
-	buf_adds(b, ", \"schema\": ");
-	json_string(b, s->schema);
-	buf_adds(b, ", \"name\": ");
-	json_string(b, s->table_name);
-	buf_adds(b, ", \"resource_type\": \"source\", \"package_name\": ");
-	json_string(b, p->name);
-	buf_adds(b, ", \"path\": ");
-	json_string(b, rel);
-	buf_adds(b, ", \"original_file_path\": ");
-	json_string(b, rel);
-	char *id = xasprintf("source.%s.%s.%s", p->name, s->source_name, s->table_name);
-	buf_adds(b, ", \"unique_id\": ");
-	json_string(b, id);
+	const char *rel = project_rel(p, d->path);
+	char *id = source_id(p, i);
+	entry_head(b, database, s->schema, s->table_name, "source", p->name, rel, rel, id);
 	free(id);
 	/* fqn: project, the folders of the schema file below its model
 	 * path, source, table */
 	buf_adds(b, ", \"fqn\": [");
 	json_string(b, p->name);
-	const char *q = under_base(p->model_paths, p->nmodel_paths, rel);
-	for (const char *e; (e = strchr(q, '/')); q = e + 1) {
-		buf_adds(b, ", ");
-		char *part = xasprintf("%.*s", (int)(e - q), q);
-		json_string(b, part);
-		free(part);
-	}
+	fqn_folders(b, under_base(p->model_paths, p->nmodel_paths, rel));
 	buf_adds(b, ", ");
 	json_string(b, s->source_name);
 	buf_adds(b, ", ");
 	json_string(b, s->table_name);
 	buf_adds(b, "], \"source_name\": ");
 	json_string(b, s->source_name);
-	yaml_node_t *entry = source_entry(s);
-	yaml_node_t *sdesc = entry ? ydoc_get(d, entry, "description") : NULL;
-	char *text = mr_describe(ds, ydoc_str(sdesc), d->path, sdesc ? ydoc_line(sdesc) : 1);
+	char *text = mr_describe(ds, s->source_description, d->path, s->source_description_line);
 	buf_adds(b, ", \"source_description\": ");
 	json_string(b, text);
 	free(text);
 	buf_adds(b, ", \"loader\": ");
-	const char *loader = entry ? ydoc_str(ydoc_get(d, entry, "loader")) : NULL;
-	json_string(b, loader ? loader : "");
+	json_string(b, s->loader ? s->loader : "");
 	buf_adds(b, ", \"identifier\": ");
 	json_string(b, s->identifier);
 	buf_adds(b, ", \"quoting\": {\"database\": null, \"schema\": null, \"identifier\": null, \"column\": null}");
@@ -843,17 +828,16 @@ static void source_json(struct buf *b, const struct dbt_project *p, const struct
 		memset(&rule, 0, sizeof rule);
 	}
 	buf_adds(b, ", \"loaded_at_query\": null, \"freshness\": ");
-	freshness_json(b, &rule);
-	yaml_node_t *tdesc = ydoc_get(d, s->node, "description");
-	text = mr_describe(ds, ydoc_str(tdesc), d->path, tdesc ? ydoc_line(tdesc) : ydoc_line(s->node));
+	mr_freshness_json(b, &rule);
+	text = mr_describe(ds, s->description, d->path, s->description_line);
 	buf_adds(b, ", \"external\": null, \"description\": ");
 	json_string(b, text);
 	free(text);
 	buf_adds(b, ", \"columns\": ");
-	columns_json(b, p->name, ds, d, s->node);
+	columns_json(b, p->name, ds, s->columns, s->ncolumns, d->path);
 	buf_adds(b, ", \"meta\": {}, \"source_meta\": {}, \"tags\": [], \"config\": {\"enabled\": true, "
 		    "\"event_time\": null, \"freshness\": ");
-	freshness_json(b, &rule);
+	mr_freshness_json(b, &rule);
 	buf_adds(b, ", \"loaded_at_field\": ");
 	json_string(b, s->loaded_at_field);
 	buf_adds(b, ", \"loaded_at_query\": null, \"meta\": {}, \"tags\": [], \"static_analysis\": null}, "
@@ -862,14 +846,232 @@ static void source_json(struct buf *b, const struct dbt_project *p, const struct
 	buf_adds(b, ", \"loaded_at_query\": null, \"meta\": {}, \"tags\": []}, \"relation_name\": ");
 	relation_name(b, database, s->relation);
 	buf_printf(b, ", \"created_at\": %.6f, \"unrendered_database\": null, \"unrendered_schema\": ", now);
-	json_string(b, s->schema);
+	/* as written: a source without schema: has null */
+	json_string(b, strcmp(s->schema, s->source_name) ? s->schema : NULL);
 	buf_adds(b, ", \"doc_blocks\": ");
-	doc_blocks_json(b, p->name, ydoc_str(tdesc));
+	doc_blocks_json(b, p->name, s->description);
 	buf_addc(b, '}');
 }
 
+/* The text of macro m as dbt keeps it in macro_sql: from its {% macro %}
+ * (or {% test %}) tag through its end tag, with the whitespace a "{%-"
+ * before it or a "-%}" after it trims, as dbt cuts its blocks. Malloc'd;
+ * "" when not found. */
+static char *macro_sql(const struct dbt_macro *m)
+{
+	const char *src = tmpl_source(m->t), *s = src;
+	for (int line = 1; line < m->line && (s = strchr(s, '\n')); line++)
+		s++;
+	if (!s)
+		return xstrdup("");
+	const char *start = NULL;
+	for (const char *q = s; !start && (q = strstr(q, "{%")); q += 2)
+		if (tag_at(q, "macro") || tag_at(q, "test"))
+			start = q;
+	bool test = start && tag_at(start, "test");
+	for (const char *q = start; q && (q = strstr(q + 2, "{%"));) {
+		if (tag_at(q, test ? "endtest" : "endmacro")) {
+			const char *e = tag_end(q);
+			if (!e)
+				return xstrdup("");
+			/* whitespace between two blocks goes to the one whose tag
+			 * trims it, the earlier first; none at either end of the
+			 * file */
+			const char *ws = e;
+			while (isspace((unsigned char)*ws))
+				ws++;
+			if (e[-3] == '-' && *ws)
+				e = ws;
+			ws = start;
+			while (ws > src && isspace((unsigned char)ws[-1]))
+				ws--;
+			if (start[2] == '-' && ws > src && !(ws - src >= 3 && strncmp(ws - 3, "-%}", 3) == 0))
+				start = ws;
+			return xasprintf("%.*s", (int)(e - start), start);
+		}
+	}
+	return xstrdup("");
+}
+
+/* "macros": the project's and the packages' (not the built-ins, which
+ * are modelrun's own and not dbt's), in dbt's shape. */
+static void macros_json(struct buf *b, const struct dbt_project *p, double now)
+{
+	const struct dbt_macros *ms = &p->macros;
+	bool first = true;
+	for (size_t i = 0; i < ms->n; i++) {
+		const struct dbt_macro *m = &ms->v[i];
+		if (m->pkg == DBT_PKG_BUILTIN)
+			continue;
+		const char *pkg = m->pkg == DBT_PKG_ROOT ? p->name : ms->pkgs[m->pkg];
+		const char *file = project_rel(p, tmpl_file(m->t));
+		for (size_t k = 0; k < p->npackages; k++) { /* a package's path is below its own dir */
+			const char *pd = project_rel(p, p->packages[k].dir);
+			size_t l = strlen(pd);
+			if (p->packages[k].pkg == m->pkg && strncmp(file, pd, l) == 0 && file[l] == '/')
+				file += l + 1;
+		}
+		char *id = xasprintf("macro.%s.%s", pkg, m->name);
+		buf_adds(b, first ? "\n    " : ",\n    ");
+		first = false;
+		key(b, id);
+		buf_adds(b, "{\"name\": ");
+		json_string(b, m->name);
+		buf_adds(b, ", \"resource_type\": \"macro\", \"package_name\": ");
+		json_string(b, pkg);
+		buf_adds(b, ", \"path\": ");
+		json_string(b, file);
+		buf_adds(b, ", \"original_file_path\": ");
+		json_string(b, file);
+		buf_adds(b, ", \"unique_id\": ");
+		json_string(b, id);
+		char *sql = macro_sql(m);
+		buf_adds(b, ", \"macro_sql\": ");
+		json_string(b, sql);
+		free(sql);
+		buf_printf(b, ", \"depends_on\": {\"macros\": []}, \"description\": \"\", \"meta\": {}, "
+			      "\"docs\": {\"show\": true, \"node_color\": null}, \"config\": {\"meta\": {}, "
+			      "\"docs\": {\"show\": true, \"node_color\": null}}, \"patch_path\": null, "
+			      "\"arguments\": [], \"created_at\": %.6f, \"supported_languages\": null}", now);
+		free(id);
+	}
+}
+
+/* ---- singular tests ---- */
+
+/* A singular test (a .sql file under a test path), and what it reads. */
+struct stest {
+	char *name, *unique_id, *rel;
+	size_t *nodes, nnodes;      /* refs, node indices */
+	size_t *srcs, nsrcs;        /* sources */
+};
+struct stests {
+	struct stest *v;
+	size_t n;
+};
+
+static void stest_reads(void *ud, bool source, size_t idx)
+{
+	struct stest *t = ud;
+	size_t **v = source ? &t->srcs : &t->nodes, *n = source ? &t->nsrcs : &t->nnodes;
+	for (size_t i = 0; i < *n; i++)
+		if ((*v)[i] == idx)
+			return;
+	PUSH(*v, *n, idx);
+}
+
+/* Reads every singular test and renders it for its refs and sources (a
+ * test that does not render has none, with a note under -v). */
+static void stests_load(const struct dbt_project *p, struct stests *ts)
+{
+	memset(ts, 0, sizeof *ts);
+	for (size_t i = 0; i < p->nsingular; i++) {
+		const char *path = p->singular_tests[i], *base = strrchr(path, '/');
+		base = base ? base + 1 : path;
+		struct stest t = { .name = xasprintf("%.*s", (int)(strlen(base) - 4), base),
+				   .rel = xstrdup(project_rel(p, path)) };
+		t.unique_id = xasprintf("test.%s.%s", p->name, t.name);
+		struct buf file = { 0 };
+		char err[1024], *sql = NULL;
+		if (buf_read_file(&file, path, err, sizeof err) == 0 &&
+		    dbt_render_text_with(p, path, buf_str(&file), file.len,
+					 &(struct dbt_text_opts){ .reads = stest_reads, .ud = &t }, &sql, err, sizeof err))
+			log_debug("manifest: %s", err);
+		free(sql);
+		buf_free(&file);
+		PUSH(ts->v, ts->n, t);
+	}
+}
+
+static void stests_free(struct stests *ts)
+{
+	for (size_t i = 0; i < ts->n; i++) {
+		free(ts->v[i].name);
+		free(ts->v[i].unique_id);
+		free(ts->v[i].rel);
+		free(ts->v[i].nodes);
+		free(ts->v[i].srcs);
+	}
+	free(ts->v);
+}
+
+/* What a test reads: depends_on.nodes, sources first as dbt lists them. */
+static void stest_depends(struct buf *b, const struct dbt_project *p, const struct stest *t)
+{
+	buf_addc(b, '[');
+	for (size_t k = 0; k < t->nsrcs + t->nnodes; k++) {
+		buf_adds(b, k ? ", " : "");
+		if (k < t->nsrcs) {
+			char *id = source_id(p, t->srcs[k]);
+			json_string(b, id);
+			free(id);
+		} else {
+			json_string(b, p->nodes[t->nodes[k - t->nsrcs]].unique_id);
+		}
+	}
+	buf_addc(b, ']');
+}
+
+/* A singular test as dbt writes it among the nodes. */
+static void stest_json(struct buf *b, const struct dbt_project *p, const struct stest *t, const char *database,
+		       double now)
+{
+	char *schema = xasprintf("%s_dbt_test__audit", p->target_schema);
+	const char *under = under_base(p->test_paths, p->ntest_paths, t->rel);
+	entry_head(b, database, schema, t->name, "test", p->name, under, t->rel, t->unique_id);
+	free(schema);
+	buf_adds(b, ", \"fqn\": [");
+	json_string(b, p->name);
+	fqn_folders(b, under);
+	buf_adds(b, ", ");
+	json_string(b, t->name);
+	buf_adds(b, "], \"alias\": ");
+	json_string(b, t->name);
+	struct buf file = { 0 };
+	const char *code;
+	size_t len;
+	char *path = xasprintf("%s/%s", p->dir, t->rel), sum[65];
+	read_stripped(path, &file, &code, &len);
+	free(path);
+	sha256_hex(code, len, sum);
+	buf_printf(b, ", \"checksum\": {\"name\": \"sha256\", \"checksum\": \"%s\"}", sum);
+	buf_adds(b, ", \"config\": {\"enabled\": true, \"alias\": null, \"schema\": \"dbt_test__audit\", "
+		    "\"database\": null, \"tags\": [], \"meta\": {}, \"group\": null, \"static_analysis\": null, "
+		    "\"materialized\": \"test\", \"severity\": \"ERROR\", \"store_failures\": null, "
+		    "\"store_failures_as\": null, \"where\": null, \"limit\": null, \"fail_calc\": \"count(*)\", "
+		    "\"warn_if\": \"!= 0\", \"error_if\": \"!= 0\"}, \"tags\": [], \"description\": \"\", "
+		    "\"columns\": {}, \"meta\": {}, \"group\": null, \"docs\": {\"show\": true, \"node_color\": null}, "
+		    "\"patch_path\": null, \"build_path\": null, \"unrendered_config\": {}");
+	buf_printf(b, ", \"created_at\": %.6f, \"relation_name\": null, \"raw_code\": ", now);
+	json_string_n(b, code, len, 0);
+	buf_free(&file);
+	buf_adds(b, ", \"doc_blocks\": [], \"language\": \"sql\"");
+	refs_json(b, p, t->nodes, t->nnodes, t->srcs, t->nsrcs);
+	buf_adds(b, ", \"metrics\": [], \"functions\": [], \"depends_on\": {\"macros\": [], \"nodes\": ");
+	stest_depends(b, p, t);
+	buf_adds(b, "}, \"compiled_path\": null, \"contract\": {\"enforced\": false, \"alias_types\": true, "
+		    "\"checksum\": null}}");
+}
+
+/* The ids of the singular tests that read node (source false) or source
+ * i, each after a comma or the first. */
+static void stest_children(struct buf *b, const struct stests *ts, bool source, size_t i, bool *first)
+{
+	for (size_t t = 0; t < ts->n; t++) {
+		const size_t *v = source ? ts->v[t].srcs : ts->v[t].nodes;
+		size_t n = source ? ts->v[t].nsrcs : ts->v[t].nnodes;
+		for (size_t k = 0; k < n; k++)
+			if (v[k] == i) {
+				buf_adds(b, *first ? "" : ", ");
+				*first = false;
+				json_string(b, ts->v[t].unique_id);
+				break;
+			}
+	}
+}
+
 /* parent_map (parents) or child_map: every model, seed and source. */
-static void graph_map(struct buf *b, const struct dbt_project *p, bool children)
+static void graph_map(struct buf *b, const struct dbt_project *p, const struct stests *ts, bool children)
 {
 	buf_addc(b, '{');
 	bool first = true;
@@ -888,10 +1090,10 @@ static void graph_map(struct buf *b, const struct dbt_project *p, bool children)
 				f2 = false;
 				json_string(b, p->nodes[n->children[k]].unique_id);
 			}
+			stest_children(b, ts, false, i, &f2);
 		} else {
 			for (size_t k = 0; k < n->nsources; k++) {
-				const struct dbt_source *s = &p->sources[n->sources[k]];
-				char *id = xasprintf("source.%s.%s.%s", p->name, s->source_name, s->table_name);
+				char *id = source_id(p, n->sources[k]);
 				buf_adds(b, f2 ? "" : ", ");
 				f2 = false;
 				json_string(b, id);
@@ -906,8 +1108,7 @@ static void graph_map(struct buf *b, const struct dbt_project *p, bool children)
 		buf_addc(b, ']');
 	}
 	for (size_t s = 0; s < p->nsources; s++) {
-		const struct dbt_source *src = &p->sources[s];
-		char *id = xasprintf("source.%s.%s.%s", p->name, src->source_name, src->table_name);
+		char *id = source_id(p, s);
 		buf_adds(b, first ? "\n    " : ",\n    ");
 		first = false;
 		key(b, id);
@@ -925,7 +1126,18 @@ static void graph_map(struct buf *b, const struct dbt_project *p, bool children)
 			f2 = false;
 			json_string(b, n->unique_id);
 		}
+		if (children)
+			stest_children(b, ts, true, s, &f2);
 		buf_addc(b, ']');
+	}
+	for (size_t t = 0; t < ts->n; t++) {
+		buf_adds(b, first ? "\n    " : ",\n    ");
+		first = false;
+		key(b, ts->v[t].unique_id);
+		if (children)
+			buf_adds(b, "[]");
+		else
+			stest_depends(b, p, &ts->v[t]);
 	}
 	buf_adds(b, "\n  }");
 }
@@ -937,11 +1149,8 @@ int mr_write_manifest(const struct dbt_project *p, const struct mr_docset *ds, c
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	double now = (double)ts.tv_sec + ts.tv_nsec / 1e9;
-	struct tm tm;
-	gmtime_r(&ts.tv_sec, &tm);
-	char when[64];
-	size_t w = strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(when + w, sizeof when - w, ".%06ldZ", ts.tv_nsec / 1000);
+	char when[40];
+	mr_iso_now(when, sizeof when);
 	buf_printf(&b, "{\n  \"metadata\": {\"dbt_schema_version\": \"https://schemas.getdbt.com/dbt/manifest/v12.json\", "
 		       "\"dbt_version\": \"modelrun-%s\", \"generated_at\": \"%s\", \"invocation_id\": null, "
 		       "\"invocation_started_at\": \"%s\", \"env\": {}, \"project_name\": ",
@@ -962,6 +1171,14 @@ int mr_write_manifest(const struct dbt_project *p, const struct mr_docset *ds, c
 		key(&b, p->nodes[i].unique_id);
 		node_json(&b, p, ds, i, database, compiled ? compiled[i] : NULL, now);
 	}
+	struct stests st;
+	stests_load(p, &st);
+	for (size_t t = 0; t < st.n; t++) {
+		buf_adds(&b, first ? "\n    " : ",\n    ");
+		first = false;
+		key(&b, st.v[t].unique_id);
+		stest_json(&b, p, &st.v[t], database, now);
+	}
 	buf_adds(&b, "\n  },\n  \"sources\": {");
 	for (size_t i = 0; i < p->nsources; i++) {
 		const struct dbt_source *s = &p->sources[i];
@@ -971,7 +1188,9 @@ int mr_write_manifest(const struct dbt_project *p, const struct mr_docset *ds, c
 		free(id);
 		source_json(&b, p, ds, i, database, now);
 	}
-	buf_adds(&b, "\n  },\n  \"macros\": {},\n  \"docs\": {");
+	buf_adds(&b, "\n  },\n  \"macros\": {");
+	macros_json(&b, p, now);
+	buf_adds(&b, "\n  },\n  \"docs\": {");
 	for (size_t i = 0; i < ds->n; i++) {
 		const struct mr_docblock *d = &ds->v[i];
 		char *id = xasprintf("doc.%s.%s", p->name, d->name);
@@ -994,11 +1213,12 @@ int mr_write_manifest(const struct dbt_project *p, const struct mr_docset *ds, c
 	}
 	buf_adds(&b, "\n  },\n  \"exposures\": {},\n  \"metrics\": {},\n  \"groups\": {},\n  \"selectors\": {},\n"
 		     "  \"disabled\": {},\n  \"parent_map\": ");
-	graph_map(&b, p, false);
+	graph_map(&b, p, &st, false);
 	buf_adds(&b, ",\n  \"child_map\": ");
-	graph_map(&b, p, true);
+	graph_map(&b, p, &st, true);
 	buf_adds(&b, ",\n  \"group_map\": {},\n  \"saved_queries\": {},\n  \"semantic_models\": {},\n"
 		     "  \"unit_tests\": {},\n  \"functions\": {}\n}\n");
+	stests_free(&st);
 	char *path = xasprintf("%s/target/manifest.json", p->dir);
 	int rc = mr_write_text(path, b.data, b.len);
 	free(path);

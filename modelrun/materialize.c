@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * Materializations for PostgreSQL: view, table, incremental (ephemeral
- * models are inlined by mr_compile), each in one transaction.
+ * models are inlined by dbt_compile), each in one transaction.
  *
  * A model is built under a temporary name and swapped in, so readers never
  * see a missing or half-built relation and a failed build leaves the old
@@ -264,141 +264,6 @@ out:
 	return rc;
 }
 
-/* ---- compilation with ephemeral models inlined ---- */
-
-struct eph {
-	const struct dbt_project *p;
-	bool *want; /* per node: an ephemeral this model needs */
-};
-
-static const char *note_ephemeral(void *ud, size_t node)
-{
-	struct eph *e = ud;
-	e->want[node] = true;
-	return NULL; /* the default __dbt__cte__name */
-}
-
-static void strip_trailing(char *s)
-{
-	size_t n = strlen(s);
-	while (n && (s[n - 1] == ';' || isspace((unsigned char)s[n - 1])))
-		s[--n] = '\0';
-}
-
-void mr_render_query_clear(struct mr_render_query *q)
-{
-	PQclear(q->res);
-	free(q->names);
-	free(q->kinds);
-	free(q->values);
-	q->res = NULL;
-	q->names = NULL;
-	q->kinds = NULL;
-	q->values = NULL;
-}
-
-int mr_render_query(void *ud, const char *sql, struct dbt_rows *rows, char *err, size_t errlen)
-{
-	struct mr_render_query *q = ud;
-	mr_render_query_clear(q);
-	q->res = PQexec(q->conn, sql);
-	ExecStatusType st = PQresultStatus(q->res);
-	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-		char *msg = pgconn_error_line(q->conn, q->res);
-		snprintf(err, errlen, "%s", msg);
-		free(msg);
-		return -1;
-	}
-	size_t nc = (size_t)PQnfields(q->res), nr = (size_t)PQntuples(q->res);
-	q->names = xcalloc(nc + 1, sizeof *q->names);
-	q->kinds = xcalloc(nc + 1, sizeof *q->kinds);
-	q->values = xcalloc(nc * nr + 1, sizeof *q->values);
-	for (size_t k = 0; k < nc; k++) {
-		q->names[k] = PQfname(q->res, (int)k);
-		switch (PQftype(q->res, (int)k)) {
-		case 20: case 21: case 23: case 26: case 700: case 701: case 1700: /* int8, int2, int4, oid, floats, numeric */
-			q->kinds[k] = DBT_COL_NUMBER;
-			break;
-		case 16: /* bool */
-			q->kinds[k] = DBT_COL_BOOL;
-			break;
-		default:
-			q->kinds[k] = DBT_COL_TEXT;
-		}
-	}
-	for (size_t i = 0; i < nr; i++)
-		for (size_t k = 0; k < nc; k++)
-			q->values[i * nc + k] = PQgetisnull(q->res, (int)i, (int)k) ? NULL : PQgetvalue(q->res, (int)i, (int)k);
-	*rows = (struct dbt_rows){ nc, nr, (const char *const *)q->names, q->kinds, q->values };
-	return 0;
-}
-
-int mr_compile(const struct dbt_project *p, PGconn *conn, size_t node, bool incremental, char **sql, char *err,
-	       size_t errlen)
-{
-	struct mr_render_query rq = { .conn = conn };
-	bool *want = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *want);
-	bool *done = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *done);
-	char **cte = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *cte);
-	struct eph e = { p, want };
-	struct dbt_render_opts o = { .incremental = incremental, .ephemeral = note_ephemeral, .ud = &e,
-				     .query = conn ? mr_render_query : NULL, .query_ud = &rq };
-	char *main_sql = NULL;
-	int rc = -1;
-	if (dbt_render(p, node, &o, &main_sql, err, errlen))
-		goto out;
-	strip_trailing(main_sql);
-	/* render each ephemeral once; rendering may ask for more */
-	for (bool more = true; more;) {
-		more = false;
-		for (size_t i = 0; i < p->nnodes; i++) {
-			if (!want[i] || done[i])
-				continue;
-			done[i] = true;
-			more = true;
-			struct dbt_render_opts eo = { .incremental = false, .ephemeral = note_ephemeral, .ud = &e,
-						      .query = conn ? mr_render_query : NULL, .query_ud = &rq };
-			if (dbt_render(p, i, &eo, &cte[i], err, errlen))
-				goto out;
-			strip_trailing(cte[i]);
-		}
-	}
-	size_t total = strlen(main_sql) + 64;
-	size_t ncte = 0;
-	for (size_t i = 0; i < p->nnodes; i++)
-		if (cte[i]) {
-			total += strlen(cte[i]) + strlen(p->nodes[i].name) + 64;
-			ncte++;
-		}
-	if (!ncte) {
-		*sql = main_sql;
-		main_sql = NULL;
-		rc = 0;
-		goto out;
-	}
-	/* CTEs in graph order, so an ephemeral's own ephemerals come first */
-	char *ctes = xmalloc(total), *w = ctes;
-	*w = '\0';
-	for (size_t k = 0; k < p->nnodes; k++) {
-		size_t i = p->order[k];
-		if (!cte[i])
-			continue;
-		w += sprintf(w, "%s__dbt__cte__%s as (\n%s\n)", w == ctes ? "" : ", ", p->nodes[i].name, cte[i]);
-	}
-	*sql = dbt_with_ctes(main_sql, ctes);
-	free(ctes);
-	rc = 0;
-out:
-	for (size_t i = 0; i < p->nnodes; i++)
-		free(cte[i]);
-	free(cte);
-	free(want);
-	free(done);
-	free(main_sql);
-	mr_render_query_clear(&rq);
-	return rc;
-}
-
 /* ---- hooks ---- */
 
 int mr_hooks(const struct mr_ctx *ctx, PGconn *conn, size_t node, bool post, bool in_txn, bool incremental,
@@ -412,7 +277,13 @@ int mr_hooks(const struct mr_ctx *ctx, PGconn *conn, size_t node, bool post, boo
 		if (h[i].transaction != in_txn)
 			continue;
 		char err[1024], *sql;
-		if (dbt_render_hook(ctx->p, node, h[i].sql, incremental, &sql, err, sizeof err)) {
+		/* a hook's queries while it renders run on the model's
+		 * connection, in its transaction */
+		struct dbt_pgquery rq = { .conn = conn };
+		struct dbt_render_opts o = { .incremental = incremental, .query = dbt_pgquery_run, .query_ud = &rq };
+		int rc = dbt_render_hook_with(ctx->p, node, h[i].sql, &o, &sql, err, sizeof err);
+		dbt_pgquery_clear(&rq);
+		if (rc) {
 			mr_message(r, "%s %zu: %s", what, i + 1, err);
 			return -1;
 		}
@@ -1295,7 +1166,7 @@ int mr_build(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *
 	r->full_build = !incremental;
 	char err[1024];
 	char *sql = NULL;
-	if (mr_compile(p, conn, node, incremental, &sql, err, sizeof err)) {
+	if (dbt_pgquery_compile(p, conn, node, incremental, &sql, err, sizeof err)) {
 		mr_message(r, "%s", err);
 		free(rel);
 		return -1;

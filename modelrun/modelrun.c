@@ -12,6 +12,7 @@
  *   modelrun compile  write the compiled SQL under target/compiled/ (no database)
  *   modelrun ls       list the selected nodes
  *   modelrun graph    print the dependency graph as Graphviz DOT
+ *   modelrun source freshness  dbt's source freshness (freshness.c)
  *
  * The project is read by lib/dbtproject (templates by lib/template,
  * selection by lib/select). Each model is built in one transaction on one
@@ -45,10 +46,12 @@ static void usage(FILE *to)
 {
 	fputs("usage: modelrun run|seed|snapshot|build|test|compile|ls|graph|deps|docs generate\n"
 	      "                [--project-dir DIR] [--schema S] [-d CONNINFO]\n"
-	      "                [-s SELECTOR]... [--exclude SELECTOR]...\n"
+	      "                [-s SELECTOR]... [--exclude SELECTOR]... [--state DIR]\n"
 	      "                [--threads N] [--vars YAML] [--full-refresh] [--no-wait]\n"
 	      "                [--profiles-dir DIR] [--profile NAME] [--target NAME]\n"
 	      "                [--test-results FILE] [-q | -v]\n"
+	      "       modelrun source freshness [-s source:NAME[.TABLE]]... [-o FILE] [--project-dir DIR]\n"
+	      "                [-d CONNINFO]\n"
 	      "       modelrun run-operation MACRO [--args YAML] [--project-dir DIR] [-d CONNINFO]\n"
 	      "                [--profiles-dir DIR] [--profile NAME] [--target NAME]\n",
 	      to);
@@ -74,7 +77,9 @@ static void help(void)
 	      "  deps                     list the packages packages.yml names that are not installed in\n"
 	      "                           dbt_packages/ (modelrun cannot download: install them with dbt deps)\n"
 	      "  docs generate            write the docs site: target/index.html, target/docs/dag.svg\n"
-	      "                           (and target/manifest.json, as run, seed and compile do)\n\n"
+	      "                           (and target/manifest.json, as run, seed and compile do)\n"
+	      "  source freshness         measure the sources' freshness rules as dbt does (PASS, WARN,\n"
+	      "                           ERROR STALE); writes target/sources.json\n\n"
 	      "      --project-dir DIR    the project (holding dbt_project.yml); default .\n"
 	      "      --schema S           target schema (default: the project's, else analytics)\n"
 	      "  -d, --dbname CONNINFO    conninfo string or postgresql:// URI; wins over the profile\n"
@@ -84,6 +89,9 @@ static void help(void)
 	      "      --target NAME        the profile's output (default: the profile's target:)\n"
 	      "  -s, --select SELECTOR    m, +m, m+, tag:x, path:dir, ...; repeatable\n"
 	      "      --exclude SELECTOR   leave these out; repeatable\n"
+	      "      --state DIR          for state:modified, state:new: the manifest.json in DIR that an\n"
+	      "                           earlier run (of modelrun or dbt) wrote\n"
+	      "  -o, --output FILE        source freshness: write sources.json there\n"
 	      "      --threads N          build independent models on N connections\n"
 	      "                           (default: the profile's threads, else 1)\n"
 	      "      --vars YAML          values for var(), e.g. 'start: 2026-01-01'\n"
@@ -120,6 +128,8 @@ struct opts {
 	const char *macro;   /* run-operation */
 	const char *args;    /* run-operation --args */
 	const char *test_results;
+	const char *state;   /* --state DIR */
+	const char *output;  /* source freshness -o */
 };
 
 /* mkdir -p for the directories of path (not path itself). The last
@@ -194,16 +204,6 @@ static int write_file(const char *path, const char *text)
 	return write_plain(path, text);
 }
 
-static void iso_now(char *buf, size_t n)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	struct tm tm;
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t w = strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + w, n - w, ".%06ldZ", ts.tv_nsec / 1000);
-}
-
 /* target/run_results.json with dbt's field names (schema v5). */
 static int write_run_results(const struct mr_ctx *ctx, const struct opts *o, const bool *selected,
 			     double elapsed)
@@ -211,7 +211,7 @@ static int write_run_results(const struct mr_ctx *ctx, const struct opts *o, con
 	const struct dbt_project *p = ctx->p;
 	struct buf b = { 0 };
 	char now[64];
-	iso_now(now, sizeof now);
+	mr_iso_now(now, sizeof now);
 	buf_printf(&b, "{\n  \"metadata\": {\"dbt_schema_version\": "
 		       "\"https://schemas.getdbt.com/dbt/run-results/v5.json\", \"dbt_version\": \"modelrun-%s\", "
 		       "\"generated_at\": \"%s\"},\n  \"results\": [",
@@ -752,7 +752,7 @@ static int cmd_compile(struct dbt_project *p, const bool *selected, const char *
 		if (!selected[i] || n->kind != DBT_MODEL)
 			continue;
 		char err[1024], *sql;
-		if (n->error || mr_compile(p, NULL, i, false, &sql, err, sizeof err)) {
+		if (n->error || dbt_pgquery_compile(p, NULL, i, false, &sql, err, sizeof err)) {
 			/* as dbt: every model's error, and the others compiled */
 			log_error("%s", n->error ? n->error : err);
 			failed++;
@@ -911,6 +911,8 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		{ "no-wait", no_argument, NULL, 'W' },
 		{ "args", required_argument, NULL, 'a' },
 		{ "test-results", required_argument, NULL, 'E' },
+		{ "state", required_argument, NULL, 'Z' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "profiles-dir", required_argument, NULL, 'R' },
 		{ "profile", required_argument, NULL, 'O' },
 		{ "target", required_argument, NULL, 't' },
@@ -921,7 +923,7 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		{ 0 },
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, ":d:s:qvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":d:s:o:qvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'P': o->dir = optarg; break;
 		case 'S': o->schema = optarg; break;
@@ -940,6 +942,8 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		case 'W': o->no_wait = true; break;
 		case 'a': o->args = optarg; break;
 		case 'E': o->test_results = optarg; break;
+		case 'Z': o->state = optarg; break;
+		case 'o': o->output = optarg; break;
 		case 'R': o->profiles_dir = optarg; break;
 		case 'O': o->profile = optarg; break;
 		case 't': o->target = optarg; break;
@@ -978,6 +982,18 @@ static int parse_options(int argc, char **argv, struct opts *o)
 			return EXIT_USAGE;
 		}
 		optind++;
+	} else if (strcmp(o->command, "source") == 0) {
+		if (optind >= argc || strcmp(argv[optind], "freshness") != 0) {
+			log_error("source needs a subcommand: source freshness");
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		optind++;
+	}
+	if (o->output && strcmp(o->command, "source") != 0) {
+		log_error("--output is for source freshness");
+		usage(stderr);
+		return EXIT_USAGE;
 	}
 	if (optind < argc) {
 		log_error("unexpected argument \"%s\"", argv[optind]);
@@ -985,12 +1001,12 @@ static int parse_options(int argc, char **argv, struct opts *o)
 		return EXIT_USAGE;
 	}
 	static const char *const commands[] = { "run", "seed", "snapshot", "build", "test", "run-operation", "compile",
-						"ls", "graph", "deps", "docs", NULL };
+						"ls", "graph", "deps", "docs", "source", NULL };
 	for (const char *const *k = commands; *k; k++)
 		if (strcmp(*k, o->command) == 0)
 			return -1;
-	log_error("unknown command \"%s\" (run, seed, snapshot, build, test, run-operation, compile, ls, graph, deps "
-		  "or docs generate)", o->command);
+	log_error("unknown command \"%s\" (run, seed, snapshot, build, test, run-operation, compile, ls, graph, deps, "
+		  "docs generate or source freshness)", o->command);
 	usage(stderr);
 	return EXIT_USAGE;
 }
@@ -1000,19 +1016,24 @@ static int parse_options(int argc, char **argv, struct opts *o)
  * 0, or EXIT_USAGE after saying why the selection is wrong. */
 static int select_nodes(const struct dbt_project *p, const struct opts *o, bool *selected)
 {
+	/* test builds nothing: the unit tests and dqcheck read the selectors,
+	 * test_type: and test names included, which pick no node */
+	if (strcmp(o->command, "test") == 0)
+		return 0;
 	char err[2048];
-	if (dbt_select(p, o->select, o->nselect, o->exclude, o->nexclude, selected, err, sizeof err) != 0) {
+	unsigned char *state = o->state ? mr_state_read(p, o->state) : NULL;
+	if (o->state && !state)
+		return EXIT_USAGE;
+	int rc = dbt_select_state(p, o->select, o->nselect, o->exclude, o->nexclude, state, selected, err, sizeof err);
+	free(state);
+	if (rc != 0) {
 		log_error("%s", err);
 		return EXIT_USAGE;
 	}
 	bool seeds = strcmp(o->command, "seed") == 0, snapshots = strcmp(o->command, "snapshot") == 0;
 	bool models_only = strcmp(o->command, "run") == 0 || strcmp(o->command, "compile") == 0;
-	/* test builds nothing: dqcheck picks the tests of the selection */
-	bool tests_only = strcmp(o->command, "test") == 0;
 	size_t nsel = 0;
 	for (size_t i = 0; i < p->nnodes; i++) {
-		if (tests_only)
-			selected[i] = false;
 		if (seeds && p->nodes[i].kind != DBT_SEED)
 			selected[i] = false;
 		if (snapshots && p->nodes[i].kind != DBT_SNAPSHOT)
@@ -1021,7 +1042,7 @@ static int select_nodes(const struct dbt_project *p, const struct opts *o, bool 
 			selected[i] = false;
 		nsel += selected[i];
 	}
-	if (!nsel && (o->nselect || o->nexclude) && !tests_only)
+	if (!nsel && (o->nselect || o->nexclude))
 		log_warn("the selection matches no %s", seeds || snapshots || models_only ? command_noun(o->command, false) :
 			 "node");
 	log_debug("project %s: %zu nodes, %zu sources, %zu selected, target schema %s", p->name, p->nnodes,
@@ -1076,8 +1097,10 @@ static int run_command(const struct opts *o)
 		dbt_project_free(&p);
 		return EXIT_OPER;
 	}
-	if (strcmp(o->command, "run-operation") == 0) {
-		int rc = mr_run_operation(&p, o->dbname, o->macro, o->args);
+	if (strcmp(o->command, "run-operation") == 0 || strcmp(o->command, "source") == 0) {
+		int rc = o->macro ? mr_run_operation(&p, o->dbname, o->macro, o->args) :
+			 mr_source_freshness(&p, &(struct mr_freshness_opts){ o->dbname, o->select, o->nselect,
+									   o->exclude, o->nexclude, o->output });
 		dbt_project_free(&p);
 		return rc;
 	}

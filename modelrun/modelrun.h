@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "dbtproject.h"
+#include "dbtquery.h"
 
 enum node_status { ST_PENDING, ST_OK, ST_ERROR, ST_SKIPPED };
 
@@ -120,13 +121,6 @@ void mr_tests_free(struct mr_ctx *ctx);
 
 /* ---- materialize.c ---- */
 
-/* The SQL of a model with ephemeral refs inlined as CTEs, trailing
- * semicolons removed. incremental is what is_incremental() answers; the
- * queries of statement() and run_query() run on conn (NULL: none, and
- * they are errors). Returns 0 or -1 with err. *sql is malloc'd. */
-int mr_compile(const struct dbt_project *p, PGconn *conn, size_t node, bool incremental, char **sql, char *err,
-	       size_t errlen);
-
 /* Builds one model on conn in one transaction (view, table or
  * incremental), filling r (rows, response, message, compiled). Returns 0
  * on success, -1 after a failure that was rolled back. */
@@ -232,22 +226,6 @@ const char *mr_column_type(const PGresult *res, int i);
  * Returns 0, or -1 after a failure that was rolled back. */
 int mr_snapshot(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *r);
 
-/* ---- materialize.c, for operation.c too ---- */
-
-/* The connection that statement() and run_query() use while a template
- * renders (dbt_render_opts.query with this as query_ud), and the result
- * they read until the next query. Each query runs as it is, so outside a
- * transaction it commits on its own. Free with mr_render_query_clear(). */
-struct mr_render_query {
-	PGconn *conn;
-	PGresult *res;
-	char **names;
-	enum dbt_col_kind *kinds;
-	const char **values;
-};
-int mr_render_query(void *ud, const char *sql, struct dbt_rows *rows, char *err, size_t errlen);
-void mr_render_query_clear(struct mr_render_query *q);
-
 /* ---- operation.c ---- */
 
 /* modelrun run-operation: renders macro with args (YAML mapping text, or
@@ -344,12 +322,64 @@ char *mr_describe(const struct mr_docset *ds, const char *text, const char *file
  * temporary file renamed into place. Returns 0, or -1 after saying why. */
 int mr_write_text(const char *path, const char *text, size_t len);
 
+/* node's checksum as dbt computes it: the sha256 of its file without the
+ * whitespace around it (*kind "sha256"), or for a seed over 1 MiB its path
+ * (*kind "path"). Malloc'd. */
+char *mr_node_checksum(const struct dbt_node *n, const char **kind);
+
 /* Writes <project>/target/manifest.json. database is the database's name
  * when known (NULL: written as null); compiled[i], when compiled is not
  * NULL, is node i's compiled SQL or NULL. Returns 0, or -1 after saying
  * why. */
 int mr_write_manifest(const struct dbt_project *p, const struct mr_docset *ds, const char *database,
 		      char *const *compiled);
+
+/* The time now as dbt's artifacts write it: "2026-12-03T12:20:20.761151Z"
+ * (buf needs 32 bytes). */
+void mr_iso_now(char *buf, size_t n);
+
+struct fresh_rule;
+struct buf;
+/* A freshness rule as dbt writes it in manifest.json and sources.json:
+ * {"warn_after": {"count": N, "period": P}, "error_after": ..., "filter":
+ * ...}, each threshold in the largest period that divides it. */
+void mr_freshness_json(struct buf *b, const struct fresh_rule *r);
+
+/* ---- state.c ---- */
+
+/* --state DIR: one byte of DBT_STATE_* flags (lib/select.h) per node of
+ * p, from comparing it with DIR/manifest.json. NULL after saying why the
+ * manifest cannot be read. Free it. */
+unsigned char *mr_state_read(const struct dbt_project *p, const char *dir);
+
+/* ---- freshness.c ---- */
+
+struct mr_freshness_opts {
+	const char *dbname;            /* -d, or NULL */
+	const char *const *select;     /* source:S[.T] terms */
+	size_t nselect;
+	const char *const *exclude;
+	size_t nexclude;
+	const char *output;            /* -o FILE, or NULL: target/sources.json */
+};
+
+/* modelrun source freshness, as dbt source freshness: measures the
+ * selected source tables that have a freshness rule, says PASS, WARN or
+ * ERROR STALE for each and writes sources.json. Returns the exit status
+ * (1 when a table is stale past error_after or could not be measured). */
+int mr_source_freshness(const struct dbt_project *p, const struct mr_freshness_opts *o);
+
+/* ---- markdown.c ---- */
+
+/* Appends s (NULL: nothing), or its first n bytes, HTML-escaped (& < > "
+ * and '). */
+void mr_html(struct buf *b, const char *s);
+void mr_html_n(struct buf *b, const char *s, size_t n);
+
+/* Appends text (a description; NULL: nothing) as HTML: the safe Markdown
+ * subset markdown.c describes (paragraphs, lists, code, emphasis, http(s)
+ * links), everything else escaped. */
+void mr_markdown(struct buf *b, const char *text);
 
 /* ---- docs.c ---- */
 

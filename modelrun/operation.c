@@ -235,7 +235,7 @@ static int call_text(struct buf *b, const struct dbt_macro *m, const char *name,
 /* ---- what the macro may call ---- */
 
 struct op_state {
-	struct mr_render_query q;
+	struct dbt_pgquery q;
 	int queries;
 };
 
@@ -245,7 +245,7 @@ static int op_query(void *ud, const char *sql, struct dbt_rows *rows, char *err,
 {
 	struct op_state *s = ud;
 	log_debug("run_query: %s", sql);
-	if (mr_render_query(&s->q, sql, rows, err, errlen))
+	if (dbt_pgquery_run(&s->q, sql, rows, err, errlen))
 		return -1;
 	s->queries++;
 	return 0;
@@ -336,7 +336,7 @@ int mr_run_operation(const struct dbt_project *p, const char *dbname, const char
 				 clock_seconds() - t0);
 		}
 		free(out);
-		mr_render_query_clear(&s.q);
+		dbt_pgquery_clear(&s.q);
 		PQfinish(conn);
 	}
 	buf_free(&b);

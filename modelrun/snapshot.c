@@ -268,6 +268,24 @@ static int check_columns(struct snap *s, const PGresult *target, char ***check, 
 	return rc;
 }
 
+/* ", <key expression> as mr_key_N" for each part of the unique key, so
+ * that the source and the table are joined on the same names. */
+static void key_columns(struct buf *b, const struct dbt_node *n)
+{
+	for (size_t i = 0; i < n->cfg.nunique; i++)
+		buf_printf(b, ", %s as mr_key_%zu", n->cfg.unique_key[i], i + 1);
+}
+
+/* The source row s in a select list: ", s.<column>" for each of the
+ * query's columns (quoted in qcols), then its key. */
+static void source_row(struct buf *b, const struct dbt_node *n, const PGresult *query, char **qcols)
+{
+	for (int i = 0; i < PQnfields(query); i++)
+		buf_printf(b, ", s.%s", qcols[i] ? qcols[i] : "\"\"");
+	for (size_t i = 0; i < n->cfg.nunique; i++)
+		buf_printf(b, ", s.mr_key_%zu", i + 1);
+}
+
 /* The staging table's select: every row to insert ('insert') and every
  * current version to close ('update', 'delete'), with the query's
  * columns, the key (mr_key_N) and the history columns. The branches and
@@ -282,11 +300,9 @@ static void staging_sql(struct buf *b, const struct snap *s, const PGresult *que
 	buf_printf(b, " as mr_vtc, %s as mr_ua, ", s->ua);
 	scd_expr(b, n, s->ua);
 	buf_adds(b, " as mr_scd from (select *");
-	for (size_t i = 0; i < n->cfg.nunique; i++)
-		buf_printf(b, ", %s as mr_key_%zu", n->cfg.unique_key[i], i + 1);
+	key_columns(b, n);
 	buf_printf(b, " from (\n%s\n) as snapshot_query) as keyed\n),\ncur as (\n  select *", s->sql);
-	for (size_t i = 0; i < n->cfg.nunique; i++)
-		buf_printf(b, ", %s as mr_key_%zu", n->cfg.unique_key[i], i + 1);
+	key_columns(b, n);
 	buf_printf(b, " from %s where ", s->rel);
 	current_cond(b, s, "");
 	buf_adds(b, "\n)\n");
@@ -296,10 +312,7 @@ static void staging_sql(struct buf *b, const struct snap *s, const PGresult *que
 	for (int i = 0; i < PQnfields(query); i++)
 		qcols[i] = pgconn_quote_ident(s->conn, NULL, PQfname(query, i));
 	buf_adds(b, "select 'insert'::text as mr_change");
-	for (int i = 0; i < PQnfields(query); i++)
-		buf_printf(b, ", s.%s", qcols[i] ? qcols[i] : "\"\"");
-	for (size_t i = 0; i < n->cfg.nunique; i++)
-		buf_printf(b, ", s.mr_key_%zu", i + 1);
+	source_row(b, n, query, qcols);
 	buf_printf(b, ", s.mr_ua as %s, s.mr_ua as %s, s.mr_vtc as %s, s.mr_scd as %s", col[SNAP_UPDATED_AT],
 		   col[SNAP_VALID_FROM], col[SNAP_VALID_TO], col[SNAP_SCD_ID]);
 	if (s->hd == HD_NEW_RECORD)
@@ -311,10 +324,7 @@ static void staging_sql(struct buf *b, const struct snap *s, const PGresult *que
 
 	/* current versions that changed: closed at the new version's time */
 	buf_adds(b, "\nunion all\nselect 'update'");
-	for (int i = 0; i < PQnfields(query); i++)
-		buf_printf(b, ", s.%s", qcols[i] ? qcols[i] : "\"\"");
-	for (size_t i = 0; i < n->cfg.nunique; i++)
-		buf_printf(b, ", s.mr_key_%zu", i + 1);
+	source_row(b, n, query, qcols);
 	buf_printf(b, ", s.mr_ua, s.mr_ua, s.mr_ua, c.%s", col[SNAP_SCD_ID]);
 	if (s->hd == HD_NEW_RECORD)
 		buf_printf(b, ", c.%s", col[SNAP_IS_DELETED]);
@@ -326,10 +336,7 @@ static void staging_sql(struct buf *b, const struct snap *s, const PGresult *que
 	if (s->hd != HD_IGNORE) {
 		/* current versions whose key is gone: closed now */
 		buf_adds(b, "\nunion all\nselect 'delete'");
-		for (int i = 0; i < PQnfields(query); i++)
-			buf_printf(b, ", s.%s", qcols[i] ? qcols[i] : "\"\"");
-		for (size_t i = 0; i < n->cfg.nunique; i++)
-			buf_printf(b, ", s.mr_key_%zu", i + 1);
+		source_row(b, n, query, qcols);
 		buf_printf(b, ", " NOW_SQL ", " NOW_SQL ", " NOW_SQL ", c.%s", col[SNAP_SCD_ID]);
 		if (s->hd == HD_NEW_RECORD)
 			buf_printf(b, ", c.%s", col[SNAP_IS_DELETED]);
@@ -509,7 +516,7 @@ int mr_snapshot(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_resul
 	char err[1024], *sql = NULL;
 	if (snap_settings(&s))
 		goto out;
-	if (mr_compile(ctx->p, conn, node, false, &sql, err, sizeof err)) {
+	if (dbt_pgquery_compile(ctx->p, conn, node, false, &sql, err, sizeof err)) {
 		mr_message(r, "%s", err);
 		goto out;
 	}

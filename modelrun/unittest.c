@@ -32,6 +32,7 @@
 #include "exitcode.h"
 #include "json.h"
 #include "log.h"
+#include "dbtquery.h"
 #include "modelrun.h"
 #include "pgconn.h"
 #include "select.h"
@@ -313,8 +314,8 @@ static char *compile_test(struct ut_run *x)
 {
 	struct buf ctes = { 0 };
 	char *sql = NULL, *out = NULL, err[2048];
-	struct mr_render_query rq = { .conn = x->conn };
-	struct dbt_render_opts o = { .query = mr_render_query, .query_ud = &rq, .unit = x->u,
+	struct dbt_pgquery rq = { .conn = x->conn };
+	struct dbt_render_opts o = { .query = dbt_pgquery_run, .query_ud = &rq, .unit = x->u,
 				     .input = given_input, .ud = x };
 	if (given_ctes(x, &ctes) == 0) {
 		if (dbt_render(x->p, (size_t)x->u->node, &o, &sql, err, sizeof err))
@@ -322,7 +323,7 @@ static char *compile_test(struct ut_run *x)
 		else
 			out = x->u->ngiven ? dbt_with_ctes(sql, buf_str(&ctes)) : xstrdup(sql);
 	}
-	mr_render_query_clear(&rq);
+	dbt_pgquery_clear(&rq);
 	free(sql);
 	buf_free(&ctes);
 	return out;

@@ -994,3 +994,31 @@ dq_profile() {
 	HOME=$PWD run --separate-stderr "$BIN/dqcheck" --project-dir proj --schema "$S"
 	assert_success
 }
+
+# ---- tests that dbt_utils' integration suite needs (issue 17) ----
+
+@test "a singular test that queries while it renders, and a macro test on an ephemeral model, run as dbt runs them" {
+	cp -r "$DATA/dbt/relations" proj
+	sed -i 's/^profile: mr$/profile: dqnames/' proj/dbt_project.yml
+	run --separate-stderr "$BIN/dqcheck" --project-dir proj --schema "$S"
+	assert_success
+	# run_query() ran on dqcheck's connection, the model went in as a CTE
+	assert_stderr_line --regexp '^PASS  queried_while_rendering: 0 failing rows'
+	assert_stderr_line --regexp '^PASS  has_rows_eph_: 0 failing rows'
+	sed -nE 's/^(PASS|FAIL|WARN|ERROR) +([A-Za-z0-9_]+):.*/\1 \2/p' <<<"$stderr" | sort >mr.verdicts
+	need_dbt
+	run dbt_dq test
+	drop_dbt_schema
+	printf '%s\n' "$output" >dbt.log
+	dbt_verdicts dbt.log >dbt.verdicts
+	diff -u dbt.verdicts mr.verdicts
+}
+
+@test "a singular test using a construct modelrun lacks is that test's error alone; the others run" {
+	cp -r "$DATA/dbt/relations" proj
+	printf "select 1 where '{{ modules.itertools.chain([1]) }}' = ''\n" >proj/tests/lacks.sql
+	run --separate-stderr "$BIN/dqcheck" --project-dir proj --schema "$S"
+	assert_failure 3
+	assert_stderr_line --regexp "^ERROR lacks: proj/tests/lacks.sql:1: unsupported construct: 'modules.itertools'"
+	assert_stderr_line --regexp '^PASS  queried_while_rendering: 0 failing rows'
+}

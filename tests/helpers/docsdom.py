@@ -90,10 +90,14 @@ def main():
     dq = json.load(open(dqjson))
     bad = []
     want = []
+    drawn = []  # the lineage draws models, seeds and sources; tests are rows of their own
     for n in m["nodes"].values():
         want.append(anchor(n["resource_type"], n["name"]))
+        if n["resource_type"] != "test":
+            drawn.append(want[-1])
     for s in m["sources"].values():
         want.append(anchor("source", s["source_name"] + "." + s["name"]))
+        drawn.append(want[-1])
     for w in want:
         if w not in p.ids:
             bad.append("no section with id " + w)
@@ -108,8 +112,8 @@ def main():
             bad.append("link %s leads nowhere" % h)
     if p.svgs != 1:
         bad.append("%d svg elements, not 1" % p.svgs)
-    if sorted(h[1:] for h in p.svg_links) != sorted(want):
-        bad.append("the picture links %s, not every node %s" % (sorted(p.svg_links), sorted(want)))
+    if sorted(h[1:] for h in p.svg_links) != sorted(drawn):
+        bad.append("the picture links %s, not every node %s" % (sorted(p.svg_links), sorted(drawn)))
     if p.external:
         bad.append("fetches from elsewhere: " + "; ".join(p.external))
     if p.scripts != 1:

@@ -216,8 +216,10 @@ static void timestamps(void)
 	ENC(CB_TIMESTAMP, "2024-02-29 12:00:00", "000000080002b582c4781000");
 	ENC(CB_TIMESTAMP, "2024-02-29T12:00:00", "000000080002b582c4781000");
 	ENC(CB_TIMESTAMP, "2000-01-01 00:00:00.5", "00000008000000000007a120");
-	/* timestamptz needs a zone; timestamp must have none. */
-	ENC(CB_TIMESTAMPTZ, "2024-02-29 12:00:00", "refused");
+	/* timestamptz without a zone is UTC (pgload's sessions are in UTC);
+	 * timestamp must have none. */
+	ENC(CB_TIMESTAMPTZ, "2024-02-29 12:00:00", "000000080002b582c4781000");
+	ENC(CB_TIMESTAMPTZ, "2024-02-29T12:00:00.5", "000000080002b582c47fb120");
 	ENC(CB_TIMESTAMP, "2024-02-29 12:00:00Z", "refused");
 	ENC(CB_TIMESTAMP, "2024-02-29 12:00:00+01:00", "refused");
 	static const char *const odd[] = {

@@ -281,6 +281,45 @@ static void excludes(void)
 	CHECK_STR(got, strlen(got), "");
 }
 
+/* state: selectors read one byte of flags per node, as modelrun makes
+ * them from an earlier manifest; the graph operators apply as elsewhere. */
+static void state_flags(void)
+{
+	unsigned char st[N] = { 0 };
+	st[STG_ORDERS] = DBT_STATE_BODY;
+	st[FCT_SALES] = DBT_STATE_CONFIGS;
+	st[LONELY] = DBT_STATE_NEW;
+	st[OLD_MODEL] = DBT_STATE_NEW; /* disabled: never chosen */
+	static const struct { const char *sel, *want; } cases[] = {
+		{ "state:modified", "stg_orders fct_sales lonely" },
+		{ "state:new", "lonely" },
+		{ "state:modified.body", "stg_orders" },
+		{ "state:modified.configs+", "fct_sales rpt_sales" },
+		{ "state:modified.contract", "" },
+		{ "state:modified,tag:daily", "stg_orders fct_sales" },
+		{ "state:old", "error: unknown state 'old' in 'state:old' (new, modified, modified.body, "
+			       "modified.configs, modified.contract)" },
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		static char out[600];
+		bool chosen[N];
+		const char *a[] = { cases[k].sel };
+		if (dbt_select_state(&p, a, 1, NULL, 0, st, chosen, err, sizeof err) != 0) {
+			snprintf(out, sizeof out, "error: %s", err);
+		} else {
+			out[0] = '\0';
+			for (size_t i = 0; i < N; i++)
+				if (chosen[i]) {
+					strcat(out, out[0] ? " " : "");
+					strcat(out, p.nodes[i].name);
+				}
+		}
+		CHECK_STR(out, strlen(out), cases[k].want);
+	}
+	SEL("state:modified", "error: 'state:modified' needs --state DIR: the manifest.json of an earlier run to "
+			      "compare with");
+}
+
 static void malformed(void)
 {
 	SEL("+", "error: malformed selector '+'");
@@ -289,14 +328,14 @@ static void malformed(void)
 	SEL("++", "error: malformed selector '++'");
 	SEL("tag:", "error: selector 'tag:' has no value");
 	SEL("colour:red", "error: unknown selector method 'colour' in 'colour:red' (tag, path, source, fqn, "
-			  "resource_type, config.materialized)");
+			  "resource_type, config.materialized, state)");
 	SEL("stg_orders colour:red", "error: unknown selector method 'colour' in 'colour:red' (tag, path, source, fqn, "
-				     "resource_type, config.materialized)");
+				     "resource_type, config.materialized, state)");
 	SEL("tag:daily,+", "error: malformed selector '+'");
 	const char *x[] = { "bogus:1" };
 	const char *got = pick(NULL, 0, x, 1);
 	CHECK_STR(got, strlen(got), "error: unknown selector method 'bogus' in 'bogus:1' (tag, path, source, fqn, "
-				    "resource_type, config.materialized)");
+				    "resource_type, config.materialized, state)");
 	/* A selector too long to hold is malformed, not a crash. */
 	char big[700];
 	memset(big, 'a', sizeof big - 1);
@@ -316,6 +355,7 @@ int main(void)
 	RUN(sources_types_materializations);
 	RUN(graph_operators);
 	RUN(unions_and_intersections);
+	RUN(state_flags);
 	RUN(excludes);
 	RUN(malformed);
 	teardown();

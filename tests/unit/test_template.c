@@ -36,6 +36,13 @@ static int fake_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 			tmpl_fail(r, c->line, "required var '%s' is not set", c->args[0].s);
 			return -1;
 		}
+	} else if (c->name[0] == '.') {
+		/* a method of a value the host made: the object comes first */
+		if (strcmp(c->name, ".shout") != 0)
+			return tmpl_no_method(r, c);
+		snprintf(buf, sizeof buf, "%s of %s/%zu", c->name, c->args[0].kind == TV_STR ? c->args[0].s : "a list",
+			 c->nargs);
+		*out = tval_str(r, buf, strlen(buf));
 	} else if (strcmp(c->name, "config") == 0) {
 		for (size_t i = 0; i < c->nkw; i++) {
 			strcat(f->config_seen, c->kwnames[i]);
@@ -49,6 +56,18 @@ static int fake_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c,
 static int fake_global(void *ud, struct tmpl_render *r, const char *name, int line, struct tval *out)
 {
 	(void)ud, (void)line;
+	if (strcmp(name, "tbl") == 0) {
+		/* a list with attributes, as agate's table */
+		*out = (struct tval){ .kind = TV_LIST, .n = 2, .items = tval_alloc(r, 2) };
+		out->items[0] = (struct tval){ .kind = TV_NUM, .num = 1 };
+		out->items[1] = (struct tval){ .kind = TV_NUM, .num = 2 };
+		struct tval *a = tval_alloc(r, 1);
+		*a = (struct tval){ .kind = TV_DICT, .n = 1, .items = tval_alloc(r, 1), .keys = tval_alloc_keys(r, 1) };
+		a->keys[0] = "cols";
+		a->items[0] = tval_str(r, "c", 1);
+		out->attrs = a;
+		return 0;
+	}
 	if (strcmp(name, "this") != 0)
 		return 1;
 	*out = tval_str(r, "\"s\".\"me\"", 8);
@@ -649,6 +668,25 @@ static void macros_of_another_file_are_called_through_the_host(void)
 	tmpl_free(lib);
 }
 
+/* Values the host made: a list's attributes, and methods the engine does
+ * not have, which the host answers with the object first. */
+static void host_values_have_attributes_and_methods(void)
+{
+	EXPECT_RENDER("{{ tbl.cols }} {{ tbl['cols'] }} {{ tbl[1] }} {{ tbl | length }}"
+		      "{% for x in tbl %} {{ x }}{% endfor %}", "c c 2 2 1 2");
+	EXPECT_RENDER("{{ this.shout(1) }}|{{ tbl.shout() }}", ".shout of \"s\".\"me\"/2|.shout of a list/1");
+	EXPECT_ERROR("{{ tbl.whisper() }}", "m.sql:1: unsupported construct: method '.whisper()' of a list");
+	EXPECT_ERROR("{{ [1].whisper() }}", "m.sql:1: unsupported construct: method '.whisper()' of a list");
+}
+
+/* What dbt_utils' macros lean on: a set block of a namespace attribute,
+ * map and select of none. */
+static void namespace_set_blocks_and_filters_of_none(void)
+{
+	EXPECT_RENDER("{% set ns = namespace(m='') %}{% set ns.m %}x{{ 1 }}{% endset %}{{ ns.m }}", "x1");
+	EXPECT_RENDER("{{ none | map('lower') | list | length }} {{ '' | select | list }}", "0 []");
+}
+
 int main(void)
 {
 	RUN(plain_text_passes_through);
@@ -685,5 +723,7 @@ int main(void)
 	RUN(namespace_and_range);
 	RUN(python_prints_values);
 	RUN(whitespace_control_with_statements);
+	RUN(host_values_have_attributes_and_methods);
+	RUN(namespace_set_blocks_and_filters_of_none);
 	return UNIT_END();
 }
