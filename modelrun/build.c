@@ -739,28 +739,36 @@ size_t mr_tests_summary(const struct mr_ctx *ctx, size_t failed_nodes)
 	return c[TS_FAIL] + c[TS_ERROR];
 }
 
+void mr_test_json(struct buf *b, bool *first, const char *unique_id, const char *status, int thread, double secs,
+		  const char *message, long long failures, bool compiled)
+{
+	buf_adds(b, *first ? "\n    {" : ",\n    {");
+	*first = false;
+	buf_adds(b, "\"unique_id\": ");
+	json_string(b, unique_id);
+	buf_printf(b, ", \"status\": \"%s\", \"thread_id\": \"Thread-%d\", \"execution_time\": %.6f, "
+		      "\"timing\": [], \"message\": ",
+		   status, thread + 1, secs);
+	json_string(b, message);
+	if (failures >= 0)
+		buf_printf(b, ", \"failures\": %lld", failures);
+	else
+		buf_adds(b, ", \"failures\": null");
+	buf_printf(b, ", \"adapter_response\": {}, \"compiled\": %s, \"compiled_code\": null, "
+		      "\"relation_name\": null}",
+		   compiled ? "true" : "false");
+}
+
 void mr_tests_json(const struct mr_ctx *ctx, struct buf *b, bool *first)
 {
 	const struct mr_tests *t = ctx->tests;
 	static const char *const names[] = { "skipped", "pass", "warn", "fail", "error", "skipped" };
 	for (size_t i = 0; t && i < t->n; i++) {
 		const struct mr_test *x = &t->v[i];
-		buf_adds(b, *first ? "\n    {" : ",\n    {");
-		*first = false;
-		buf_adds(b, "\"unique_id\": ");
-		json_string(b, x->unique_id);
-		buf_printf(b, ", \"status\": \"%s\", \"thread_id\": \"Thread-%d\", \"execution_time\": %.6f, "
-			      "\"timing\": [], \"message\": ",
-			   names[x->status], x->thread + 1, x->secs);
+		bool skip = x->status == TS_SKIPPED;
 		/* dbt: no message for a pass, nor for a skip */
-		json_string(b, x->status == TS_PASS ? NULL : x->message);
-		if (x->failures >= 0 && x->status != TS_SKIPPED)
-			buf_printf(b, ", \"failures\": %lld", x->failures);
-		else
-			buf_adds(b, ", \"failures\": null");
-		buf_printf(b, ", \"adapter_response\": {}, \"compiled\": %s, \"compiled_code\": null, "
-			      "\"relation_name\": null}",
-			   x->status == TS_SKIPPED ? "false" : "true");
+		mr_test_json(b, first, x->unique_id, names[x->status], x->thread, x->secs,
+			     x->status == TS_PASS ? NULL : x->message, skip ? -1 : x->failures, !skip);
 	}
 }
 

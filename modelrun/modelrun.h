@@ -117,6 +117,11 @@ size_t mr_tests_summary(const struct mr_ctx *ctx, size_t failed_nodes);
 /* The tests' entries of run_results.json, each after a comma unless *first. */
 struct buf;
 void mr_tests_json(const struct mr_ctx *ctx, struct buf *b, bool *first);
+/* One test's entry of run_results.json, as dbt writes a data or unit
+ * test's, after a comma unless *first: failures < 0 is written null,
+ * message NULL too. */
+void mr_test_json(struct buf *b, bool *first, const char *unique_id, const char *status, int thread, double secs,
+		  const char *message, long long failures, bool compiled);
 void mr_tests_free(struct mr_ctx *ctx);
 
 /* ---- materialize.c ---- */

@@ -30,7 +30,6 @@
 #include "buf.h"
 #include "dbtmacros.h"
 #include "exitcode.h"
-#include "json.h"
 #include "log.h"
 #include "dbtquery.h"
 #include "modelrun.h"
@@ -830,26 +829,14 @@ void mr_units_json(const struct mr_ctx *ctx, struct buf *b, bool *first)
 		for (size_t i = 0; i < u->vx[k].n; i++) {
 			const struct mr_unit_result *r = &u->vx[k].r[i];
 			const struct dbt_unit_test *t = &ctx->p->unit_tests[r->test];
-			buf_adds(b, *first ? "\n    {" : ",\n    {");
-			*first = false;
-			/* dbt's id: unit_test.<project>.<model>.<test> */
+			/* dbt's id: unit_test.<project>.<model>.<test>; no message
+			 * for a pass or a skip; failures 1 for a FAIL, 0 for a pass */
 			char *id = xasprintf("unit_test.%s.%s.%s", ctx->p->name, t->model ? t->model : "", t->name);
-			buf_adds(b, "\"unique_id\": ");
-			json_string(b, id);
+			bool judged = r->status == UT_PASS || r->status == UT_FAIL;
+			mr_test_json(b, first, id, names[r->status], r->thread, r->secs,
+				     r->status == UT_FAIL || r->status == UT_ERROR ? r->message : NULL,
+				     judged ? r->status == UT_FAIL : -1, r->status != UT_SKIPPED);
 			free(id);
-			buf_printf(b, ", \"status\": \"%s\", \"thread_id\": \"Thread-%d\", \"execution_time\": %.6f, "
-				      "\"timing\": [], \"message\": ",
-				   names[r->status], r->thread + 1, r->secs);
-			/* dbt: no message for a pass or a skip; failures 1 for a
-			 * FAIL, 0 for a pass, none otherwise */
-			json_string(b, r->status == UT_FAIL || r->status == UT_ERROR ? r->message : NULL);
-			if (r->status == UT_PASS || r->status == UT_FAIL)
-				buf_printf(b, ", \"failures\": %d", r->status == UT_FAIL);
-			else
-				buf_adds(b, ", \"failures\": null");
-			buf_printf(b, ", \"adapter_response\": {}, \"compiled\": %s, \"compiled_code\": null, "
-				      "\"relation_name\": null}",
-				   r->status == UT_SKIPPED ? "false" : "true");
 		}
 }
 
