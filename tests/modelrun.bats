@@ -3016,6 +3016,12 @@ schema_relations() {
 	run --separate-stderr "$BIN/modelrun" build -s rates -s staging_lowers_names
 	assert_success
 	assert_stderr_line "modelrun: unit test stg_orders::staging_lowers_names not run: build runs it just before its model, which is not selected (modelrun test runs it)"
+	# --exclude test_type:unit builds everything without them, as in dbt
+	run --separate-stderr "$BIN/modelrun" build --schema nounit --exclude test_type:unit
+	assert_success
+	assert_stderr_line --regexp '^modelrun: done in [0-9.]+ s: 6 ok, 0 failed, 0 skipped$'
+	refute_stderr_line --partial '::'
+	assert_equal "$(jq '[.results[] | select(.unique_id | startswith("unit_test."))] | length' target/run_results.json)" 0
 }
 
 @test "modelrun build on a fresh schema builds, skips and judges the unit tests as dbt build does, and leaves the same relations" {
