@@ -3024,6 +3024,33 @@ schema_relations() {
 	assert_equal "$(jq '[.results[] | select(.unique_id | startswith("unit_test."))] | length' target/run_results.json)" 0
 }
 
+@test "in modelrun build a model's unit tests wait for the data tests of its parents, and a failing one skips them with the model" {
+	unit_project
+	cat >models/checks.yml <<-'EOF'
+	models:
+	  - name: stg_orders
+	    columns:
+	      - name: id
+	        data_tests: [not_null]
+	      - name: customer
+	        data_tests:
+	          - accepted_values:
+	              values: [ann]
+	EOF
+	run --separate-stderr "$BIN/modelrun" build --threads 1 -s stg_orders+ --exclude staging_keeps_duplicates
+	assert_failure 1
+	local passed unit
+	passed=$(stderr_line_of 'PASS test not_null_stg_orders_id')
+	unit=$(stderr_line_of 'SKIP customer_totals::totals_per_customer')
+	[ -n "$passed" ] && [ -n "$unit" ]
+	[ "$passed" -lt "$unit" ]
+	assert_stderr_line --regexp '^modelrun: \[[0-9]+/[0-9]+\] FAIL 1 test accepted_values_stg_orders_customer__ann '
+	assert_stderr_line --regexp '^modelrun: \[[0-9]+/[0-9]+\] SKIP customer_totals::totals_per_customer: depends on test accepted_values_stg_orders_customer__ann, which failed$'
+	assert_stderr_line --regexp '^modelrun: \[[0-9]+/[0-9]+\] SKIP analytics.customer_totals \(table\): depends on test accepted_values_stg_orders_customer__ann, which failed$'
+	assert_stderr_line 'modelrun: 10 unit tests: 1 passed, 0 failed, 0 errors, 9 skipped'
+	assert_equal "$(schema_relations analytics)" "stg_orders VIEW"
+}
+
 @test "modelrun build on a fresh schema builds, skips and judges the unit tests as dbt build does, and leaves the same relations" {
 	need_dbt
 	unit_project
