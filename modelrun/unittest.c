@@ -717,8 +717,9 @@ int mr_units_plan(struct mr_ctx *ctx, const struct mr_unit_opts *o, const bool *
 			k++;
 		struct mr_unit_vertex *v = &u->vx[k];
 		if (k == u->nvx)
-			*v = (struct mr_unit_vertex){ .model = model, .r = xcalloc(p->nunit_tests, sizeof *v->r) };
+			*v = (struct mr_unit_vertex){ .model = model };
 		u->nvx += k == u->nvx;
+		v->r = xrealloc(v->r, (v->n + 1) * sizeof *v->r);
 		v->r[v->n++] = (struct mr_unit_result){ .test = t };
 		u->n++;
 	}
