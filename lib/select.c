@@ -148,6 +148,11 @@ static int match(const struct dbt_project *p, const unsigned char *state, const 
 		} else if (strcmp(method, "resource_type") == 0) {
 			static const char *const types[] = { "model", "seed", "snapshot" };
 			m = strcmp(value, types[n->kind]) == 0;
+		} else if (strcmp(method, "test_type") == 0) {
+			/* picks tests (dqcheck's, modelrun's unit tests), which
+			 * their own selection reads: never a node, so that
+			 * `build --exclude test_type:unit` builds every node */
+			m = false;
 		} else if (strcmp(method, "config.materialized") == 0) {
 			m = strcmp(value, dbt_mat_name(n->cfg.materialized)) == 0;
 		} else if (strcmp(method, "state") == 0) {

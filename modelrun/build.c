@@ -458,21 +458,25 @@ void mr_tests_connect_as(struct mr_ctx *ctx, PGconn *conn)
 
 /* ---- the build graph ---- */
 
+/* Appends vertex c to the list of vertex at (sized for it). */
+#define EDGE(list, count, c) ((list)[(count)++] = (c))
+
 int mr_tests_dag_run(struct mr_ctx *ctx, const bool *selected, int nworkers, dag_work_fn work, dag_skip_fn skipped,
 		     enum node_status *status)
 {
 	const struct dbt_project *p = ctx->p;
 	const struct mr_tests *t = ctx->tests;
-	size_t n = p->nnodes + t->ngroups;
+	size_t nu = mr_units_vertices(ctx), first_unit = p->nnodes + t->ngroups;
+	size_t n = first_unit + nu;
 	struct dag_vertex *v = xcalloc(n ? n : 1, sizeof *v);
 	size_t **par = xcalloc(n ? n : 1, sizeof *par), **chi = xcalloc(n ? n : 1, sizeof *chi);
-	/* nodes: their own edges plus those from and to groups */
+	/* nodes: their own edges plus those from and to groups and unit tests */
 	for (size_t i = 0; i < p->nnodes; i++) {
 		const struct dbt_node *nd = &p->nodes[i];
-		par[i] = xcalloc(nd->nparents + t->ngroups + 1, sizeof **par);
+		par[i] = xcalloc(nd->nparents + t->ngroups + 2, sizeof **par);
 		if (nd->nparents) /* memcpy may not be given NULL, even for nothing */
 			memcpy(par[i], nd->parents, nd->nparents * sizeof **par);
-		chi[i] = xcalloc(nd->nchildren + t->ngroups + 1, sizeof **chi);
+		chi[i] = xcalloc(nd->nchildren + t->ngroups + nu + 1, sizeof **chi);
 		if (nd->nchildren)
 			memcpy(chi[i], nd->children, nd->nchildren * sizeof **chi);
 		v[i] = (struct dag_vertex){ par[i], nd->nparents, chi[i], nd->nchildren };
@@ -481,19 +485,41 @@ int mr_tests_dag_run(struct mr_ctx *ctx, const bool *selected, int nworkers, dag
 		const struct mr_test_group *gr = &t->groups[g];
 		const struct mr_test *x = &t->v[gr->tests[0]];
 		size_t u = p->nnodes + g;
-		v[u] = (struct dag_vertex){ x->nodes, x->nnodes, gr->children, gr->nchildren };
+		chi[u] = xcalloc(gr->nchildren + nu + 1, sizeof **chi);
+		if (gr->nchildren)
+			memcpy(chi[u], gr->children, gr->nchildren * sizeof **chi);
+		v[u] = (struct dag_vertex){ x->nodes, x->nnodes, chi[u], gr->nchildren };
 		for (size_t k = 0; k < x->nnodes; k++)
-			chi[x->nodes[k]][v[x->nodes[k]].nchildren++] = u;
+			EDGE(chi[x->nodes[k]], v[x->nodes[k]].nchildren, u);
 		for (size_t k = 0; k < gr->nchildren; k++)
-			par[gr->children[k]][v[gr->children[k]].nparents++] = u;
+			EDGE(par[gr->children[k]], v[gr->children[k]].nparents, u);
+	}
+	/* a model's unit tests: after all the model waits for (its parents and
+	 * their tests), before the model, as dbt build runs them */
+	for (size_t k = 0; k < nu; k++) {
+		size_t u = first_unit + k, m = mr_units_model(ctx, k);
+		if (m >= p->nnodes) /* a test of no model: it stands alone */
+			continue;
+		par[u] = xcalloc(v[m].nparents + 1, sizeof **par);
+		if (v[m].nparents)
+			memcpy(par[u], v[m].parents, v[m].nparents * sizeof **par);
+		chi[u] = xcalloc(1, sizeof **chi);
+		chi[u][0] = m;
+		v[u] = (struct dag_vertex){ par[u], v[m].nparents, chi[u], 1 };
+		for (size_t q = 0; q < v[u].nparents; q++)
+			EDGE(chi[par[u][q]], v[par[u][q]].nchildren, u);
+		EDGE(par[m], v[m].nparents, u);
 	}
 	/* the order ready vertices are taken in: each group right after the
 	 * last of its nodes, so that one thread tests a node before it builds
-	 * the next */
+	 * the next; a model's unit tests just before it */
 	size_t *order = xcalloc(n ? n : 1, sizeof *order), *rank = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *rank);
 	for (size_t k = 0; k < p->nnodes; k++)
 		rank[p->order[k]] = k;
 	size_t at = 0;
+	for (size_t k = 0; k < nu; k++)
+		if (mr_units_model(ctx, k) >= p->nnodes)
+			order[at++] = first_unit + k;
 	for (size_t k = 0; k <= p->nnodes; k++) {
 		for (size_t g = 0; g < t->ngroups; g++) {
 			const struct mr_test *x = &t->v[t->groups[g].tests[0]];
@@ -504,17 +530,21 @@ int mr_tests_dag_run(struct mr_ctx *ctx, const bool *selected, int nworkers, dag
 			if (last == k)
 				order[at++] = p->nnodes + g;
 		}
-		if (k < p->nnodes)
-			order[at++] = p->order[k];
+		if (k == p->nnodes)
+			break;
+		for (size_t u = 0; u < nu; u++)
+			if (mr_units_model(ctx, u) == p->order[k])
+				order[at++] = first_unit + u;
+		order[at++] = p->order[k];
 	}
 	bool *sel = xcalloc(n ? n : 1, sizeof *sel);
 	if (p->nnodes)
 		memcpy(sel, selected, p->nnodes * sizeof *sel);
-	for (size_t g = 0; g < t->ngroups; g++)
-		sel[p->nnodes + g] = true;
+	for (size_t u = p->nnodes; u < n; u++)
+		sel[u] = true;
 	struct dag_graph graph = { n, v, order };
 	int rc = dag_run_graph(&graph, sel, nworkers, work, skipped, ctx, status);
-	for (size_t i = 0; i < p->nnodes; i++) {
+	for (size_t i = 0; i < n; i++) {
 		free(par[i]);
 		free(chi[i]);
 	}
@@ -675,6 +705,8 @@ const char *mr_unit_name(const struct mr_ctx *ctx, size_t unit, char *buf, size_
 	if (unit < p->nnodes)
 		return p->nodes[unit].name;
 	const struct mr_tests *t = ctx->tests;
+	if (unit >= p->nnodes + t->ngroups)
+		return mr_units_name(ctx, unit - p->nnodes - t->ngroups, buf, len);
 	const struct mr_test_group *gr = &t->groups[unit - p->nnodes];
 	const char *name = t->v[gr->tests[0]].name;
 	for (size_t i = 0; i < gr->ntests; i++)
@@ -707,28 +739,36 @@ size_t mr_tests_summary(const struct mr_ctx *ctx, size_t failed_nodes)
 	return c[TS_FAIL] + c[TS_ERROR];
 }
 
+void mr_test_json(struct buf *b, bool *first, const char *unique_id, const char *status, int thread, double secs,
+		  const char *message, long long failures, bool compiled)
+{
+	buf_adds(b, *first ? "\n    {" : ",\n    {");
+	*first = false;
+	buf_adds(b, "\"unique_id\": ");
+	json_string(b, unique_id);
+	buf_printf(b, ", \"status\": \"%s\", \"thread_id\": \"Thread-%d\", \"execution_time\": %.6f, "
+		      "\"timing\": [], \"message\": ",
+		   status, thread + 1, secs);
+	json_string(b, message);
+	if (failures >= 0)
+		buf_printf(b, ", \"failures\": %lld", failures);
+	else
+		buf_adds(b, ", \"failures\": null");
+	buf_printf(b, ", \"adapter_response\": {}, \"compiled\": %s, \"compiled_code\": null, "
+		      "\"relation_name\": null}",
+		   compiled ? "true" : "false");
+}
+
 void mr_tests_json(const struct mr_ctx *ctx, struct buf *b, bool *first)
 {
 	const struct mr_tests *t = ctx->tests;
 	static const char *const names[] = { "skipped", "pass", "warn", "fail", "error", "skipped" };
 	for (size_t i = 0; t && i < t->n; i++) {
 		const struct mr_test *x = &t->v[i];
-		buf_adds(b, *first ? "\n    {" : ",\n    {");
-		*first = false;
-		buf_adds(b, "\"unique_id\": ");
-		json_string(b, x->unique_id);
-		buf_printf(b, ", \"status\": \"%s\", \"thread_id\": \"Thread-%d\", \"execution_time\": %.6f, "
-			      "\"timing\": [], \"message\": ",
-			   names[x->status], x->thread + 1, x->secs);
+		bool skip = x->status == TS_SKIPPED;
 		/* dbt: no message for a pass, nor for a skip */
-		json_string(b, x->status == TS_PASS ? NULL : x->message);
-		if (x->failures >= 0 && x->status != TS_SKIPPED)
-			buf_printf(b, ", \"failures\": %lld", x->failures);
-		else
-			buf_adds(b, ", \"failures\": null");
-		buf_printf(b, ", \"adapter_response\": {}, \"compiled\": %s, \"compiled_code\": null, "
-			      "\"relation_name\": null}",
-			   x->status == TS_SKIPPED ? "false" : "true");
+		mr_test_json(b, first, x->unique_id, names[x->status], x->thread, x->secs,
+			     x->status == TS_PASS ? NULL : x->message, skip ? -1 : x->failures, !skip);
 	}
 }
 

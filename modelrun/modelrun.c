@@ -6,7 +6,7 @@
  *   modelrun seed     load the seed CSV files into tables
  *   modelrun snapshot take the selected snapshots (snapshot.c)
  *   modelrun build    seeds, models, snapshots and their data tests in DAG
- *                     order, each model's unit tests first (unittest.c);
+ *                     order, each model's unit tests just before it (unittest.c);
  *                     modelrun test: the unit tests, then the data tests (build.c)
  *   modelrun run-operation MACRO  run a macro for its effects (operation.c)
  *   modelrun compile  write the compiled SQL under target/compiled/ (no database)
@@ -66,7 +66,9 @@ static void help(void)
 	      "  snapshot                 take the selected snapshots (dbt's SCD2 history tables)\n"
 	      "  build                    seeds, models, snapshots and data tests in DAG order: each\n"
 	      "                           node's tests right after it, a failing test skipping what\n"
-	      "                           depends on it (the tests run by dqcheck, found beside modelrun)\n"
+	      "                           depends on it (the tests run by dqcheck, found beside modelrun);\n"
+	      "                           a model's unit tests just before it, a failing one skipping\n"
+	      "                           the model and what is built from it\n"
 	      "  test                     run the unit tests (unit_tests: in schema files), then the\n"
 	      "                           data tests of the selected nodes (by dqcheck); -s also takes\n"
 	      "                           a test's name or test_type:unit|generic|singular\n"
@@ -256,6 +258,7 @@ static int write_run_results(const struct mr_ctx *ctx, const struct opts *o, con
 		json_string(&b, n->relation);
 		buf_addc(&b, '}');
 	}
+	mr_units_json(ctx, &b, &first);
 	mr_tests_json(ctx, &b, &first);
 	buf_printf(&b, "\n  ],\n  \"elapsed_time\": %.6f,\n  \"args\": {\"which\": ", elapsed);
 	json_string(&b, o->command);
@@ -353,6 +356,9 @@ static void report_line(struct mr_ctx *ctx, size_t node)
 static int work(void *ud, int worker, size_t node)
 {
 	struct mr_ctx *ctx = ud;
+	size_t groups = ctx->p->nnodes + mr_tests_units(ctx);
+	if (node >= groups) /* a model's unit tests (build) */
+		return mr_units_work(ctx, worker, node - groups);
 	if (node >= ctx->p->nnodes) /* a vertex of data tests (build) */
 		return mr_tests_work(ctx, worker, node - ctx->p->nnodes);
 	const struct dbt_node *n = &ctx->p->nodes[node];
@@ -394,10 +400,17 @@ static void skipped(void *ud, size_t node, size_t cause)
 {
 	struct mr_ctx *ctx = ud;
 	char name[512], why[600];
+	size_t groups = ctx->p->nnodes + mr_tests_units(ctx);
 	if (cause == DAG_STOPPED)
 		snprintf(why, sizeof why, "not started: the connection to the server was lost");
+	else if (cause >= groups && mr_units_model(ctx, cause - groups) == node)
+		snprintf(why, sizeof why, "not built: its %s failed", mr_unit_name(ctx, cause, name, sizeof name));
 	else
 		snprintf(why, sizeof why, "depends on %s, which failed", mr_unit_name(ctx, cause, name, sizeof name));
+	if (node >= groups) { /* a model's unit tests (build) */
+		mr_units_skipped(ctx, node - groups, why);
+		return;
+	}
 	if (node >= ctx->p->nnodes) { /* a vertex of data tests (build) */
 		mr_tests_skipped(ctx, node - ctx->p->nnodes, why);
 		return;
@@ -589,8 +602,13 @@ static int cmd_build(struct dbt_project *p, const struct opts *o, bool *selected
 		if ((status = mr_tests_plan(&ctx, &to)) != EXIT_OK)
 			goto out;
 	}
-	ctx.total = buildable + mr_tests_count(&ctx);
-	size_t units = buildable + mr_tests_units(&ctx);
+	if (strcmp(o->command, "build") == 0) {
+		struct mr_unit_opts uo = { o->dbname, o->select, o->nselect, o->exclude, o->nexclude };
+		if ((status = mr_units_plan(&ctx, &uo, selected)) != EXIT_OK)
+			goto out;
+	}
+	ctx.total = buildable + mr_tests_count(&ctx) + mr_units_count(&ctx);
+	size_t units = buildable + mr_tests_units(&ctx) + mr_units_vertices(&ctx);
 	int nconns = o->threads < (int)units ? o->threads : (int)units;
 	if (nconns < 1)
 		nconns = 1;
@@ -618,7 +636,7 @@ static int cmd_build(struct dbt_project *p, const struct opts *o, bool *selected
 	 * on-run-end runs whatever happened to the nodes. */
 	bool start_failed = run_project_hooks(ctx.conns[0], p, "on-run-start", p->on_run_start, p->non_run_start) != 0;
 	pthread_mutex_init(&ctx.print_lock, NULL);
-	enum node_status *st = xcalloc(p->nnodes + mr_tests_units(&ctx) + 1, sizeof *st);
+	enum node_status *st = xcalloc(p->nnodes + mr_tests_units(&ctx) + mr_units_vertices(&ctx) + 1, sizeof *st);
 	if (start_failed) {
 		for (size_t i = 0; i < p->nnodes; i++)
 			if (selected[i]) {
@@ -627,6 +645,8 @@ static int cmd_build(struct dbt_project *p, const struct opts *o, bool *selected
 			}
 		for (size_t g = 0; g < mr_tests_units(&ctx); g++)
 			mr_tests_skipped(&ctx, g, "not started: an on-run-start hook failed");
+		for (size_t k = 0; k < mr_units_vertices(&ctx); k++)
+			mr_units_skipped(&ctx, k, "not started: an on-run-start hook failed");
 		if (units)
 			log_error("skipping all %zu %s: an on-run-start hook failed", ctx.total,
 				  command_noun(o->command, true));
@@ -653,7 +673,7 @@ static int cmd_build(struct dbt_project *p, const struct opts *o, bool *selected
 		log_info("done in %.2f s", elapsed);
 	if (failed > 1)
 		report_failures(&ctx, selected);
-	size_t failed_tests = mr_tests_summary(&ctx, failed);
+	size_t failed_tests = mr_units_summary(&ctx) + mr_tests_summary(&ctx, failed);
 	if (ctx.conn_lost)
 		log_error("the run stopped: the connection to the server was lost");
 	char **compiled = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *compiled);
@@ -670,6 +690,7 @@ static int cmd_build(struct dbt_project *p, const struct opts *o, bool *selected
 	else if (failed || failed_tests || start_failed || end_failed)
 		status = EXIT_DATA;
 out:
+	mr_units_free(&ctx);
 	mr_tests_free(&ctx);
 	for (int i = 0; i < ctx.nconns; i++)
 		PQfinish(ctx.conns[i]);
@@ -689,51 +710,12 @@ out:
  * The worse status of the two. */
 static int mr_test_command(struct dbt_project *p, const struct opts *o, bool *selected)
 {
-	struct mr_unit_opts uo = { o->dbname, o->select, o->nselect, o->exclude, o->nexclude, NULL };
+	struct mr_unit_opts uo = { o->dbname, o->select, o->nselect, o->exclude, o->nexclude };
 	int unit = mr_unit_tests(p, &uo);
 	if (unit == EXIT_USAGE || unit == EXIT_OPER)
 		return unit;
 	int data = cmd_build(p, o, selected);
 	return data > unit ? data : unit;
-}
-
-/* modelrun build, as dbt build: the unit tests of the selected models run
- * first, and a model whose unit test fails or cannot run is not built,
- * nor anything built from it (they are reported, and left out of the
- * build); then the build, data tests included. The worse status. */
-static int mr_build_command(struct dbt_project *p, const struct opts *o, bool *selected)
-{
-	bool *failed = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *failed);
-	struct mr_unit_opts uo = { o->dbname, o->select, o->nselect, o->exclude, o->nexclude, failed };
-	int unit = mr_unit_tests(p, &uo);
-	if (unit == EXIT_USAGE || unit == EXIT_OPER) {
-		free(failed);
-		return unit;
-	}
-	bool *below = xcalloc(p->nnodes ? p->nnodes : 1, sizeof *below);
-	char err[2048];
-	for (size_t i = 0; i < p->nnodes; i++) {
-		if (!failed[i] || !selected[i])
-			continue;
-		char *down = xasprintf("%s+", p->nodes[i].name);
-		const char *sel = down;
-		if (dbt_select(p, &sel, 1, NULL, 0, below, err, sizeof err) != 0) {
-			log_error("%s", err);
-			free(down);
-			continue;
-		}
-		size_t skipped = 0;
-		for (size_t k = 0; k < p->nnodes; k++)
-			if (below[k] && selected[k])
-				selected[k] = false, skipped++;
-		log_error("skipping %s and %zu node(s) built from it: a unit test of %s failed", p->nodes[i].name,
-			  skipped - 1, p->nodes[i].name);
-		free(down);
-	}
-	free(below);
-	free(failed);
-	int built = cmd_build(p, o, selected);
-	return built > unit ? built : unit;
 }
 
 struct out_file {
@@ -1135,7 +1117,7 @@ static int run_command(const struct opts *o)
 		    strcmp(o->command, "snapshot") == 0)
 			status = cmd_build(&p, o, selected);
 		else if (strcmp(o->command, "build") == 0)
-			status = mr_build_command(&p, o, selected);
+			status = cmd_build(&p, o, selected);
 		else if (strcmp(o->command, "test") == 0)
 			status = mr_test_command(&p, o, selected);
 		else if (strcmp(o->command, "compile") == 0)

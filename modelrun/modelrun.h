@@ -37,6 +37,7 @@ struct mr_ctx {
 	bool conn_lost;           /* a connection broke: the run stops (status 3) */
 	bool citus;               /* the database has the citus extension */
 	struct mr_tests *tests;   /* build and test: the data tests (build.c), else NULL */
+	struct mr_units *units;   /* build: the unit tests (unittest.c), else NULL */
 };
 
 /* ---- dag.c ---- */
@@ -95,9 +96,11 @@ size_t mr_tests_units(const struct mr_ctx *ctx);
  * environment, never its command line) and take no lock: the caller
  * holds the project's. */
 void mr_tests_connect_as(struct mr_ctx *ctx, PGconn *conn);
-/* dag_run over the nodes and the test vertices (numbered from nnodes
- * on), with dbt build's edges from tests to nodes; status[] holds
- * p->nnodes + mr_tests_units() entries. */
+/* dag_run over the nodes, the test vertices (numbered from nnodes on)
+ * and the unit-test vertices (after those), with dbt build's edges from
+ * tests to nodes and a model's unit tests between it and its parents;
+ * status[] holds p->nnodes + mr_tests_units() + mr_units_vertices()
+ * entries. */
 int mr_tests_dag_run(struct mr_ctx *ctx, const bool *selected, int nworkers, dag_work_fn work, dag_skip_fn skipped,
 		     enum node_status *status);
 /* Runs test vertex g's tests with dqcheck and prints a line for each;
@@ -105,8 +108,8 @@ int mr_tests_dag_run(struct mr_ctx *ctx, const bool *selected, int nworkers, dag
 int mr_tests_work(struct mr_ctx *ctx, int worker, size_t g);
 /* Marks vertex g's tests skipped, for the reason why, each with a line. */
 void mr_tests_skipped(struct mr_ctx *ctx, size_t g, const char *why);
-/* A vertex in messages: the node's name, or "test NAME" (the one that
- * failed). May use buf. */
+/* A vertex in messages: the node's name, "test NAME" or "unit test
+ * MODEL::NAME" (the one that failed). May use buf. */
 const char *mr_unit_name(const struct mr_ctx *ctx, size_t unit, char *buf, size_t len);
 /* Says how the tests went (and each failure again when, with the
  * failed_nodes, there are several); returns how many failed or erred. */
@@ -114,6 +117,11 @@ size_t mr_tests_summary(const struct mr_ctx *ctx, size_t failed_nodes);
 /* The tests' entries of run_results.json, each after a comma unless *first. */
 struct buf;
 void mr_tests_json(const struct mr_ctx *ctx, struct buf *b, bool *first);
+/* One test's entry of run_results.json, as dbt writes a data or unit
+ * test's, after a comma unless *first: failures < 0 is written null,
+ * message NULL too. */
+void mr_test_json(struct buf *b, bool *first, const char *unique_id, const char *status, int thread, double secs,
+		  const char *message, long long failures, bool compiled);
 void mr_tests_free(struct mr_ctx *ctx);
 
 /* ---- materialize.c ---- */
@@ -233,23 +241,55 @@ int mr_run_operation(const struct dbt_project *p, const char *dbname, const char
 
 /* ---- unittest.c ---- */
 
-/* What modelrun test hands the unit tests: -d, and the selectors. */
+/* What modelrun test and build hand the unit tests: -d, and the selectors. */
 struct mr_unit_opts {
 	const char *dbname;
 	const char *const *select;
 	size_t nselect;
 	const char *const *exclude;
 	size_t nexclude;
-	bool *failed_models;    /* or NULL; else per node: set when one of its
-	                           unit tests failed or could not run */
 };
 
-/* Runs the selected dbt unit tests (by name, by their model through any
- * node selector, or test_type:unit), each in a transaction rolled back
- * after it, and reports PASS, FAIL (with the table of differing rows) or
- * ERROR (with the reason) for each. Returns the exit status: 0 all
- * passed, 1 one failed or could not run, 2 a bad selector, 3 operational. */
+/* A unit test's verdict (UT_SKIPPED only in build). */
+enum ut_status { UT_PASS, UT_FAIL, UT_ERROR, UT_SKIPPED };
+
+/* Runs unit test t of p on conn, in a transaction rolled back after it
+ * (conn must have none open). *message (malloc'd, or NULL for a pass)
+ * gets the table of differing rows of a FAIL or the reason of an ERROR. */
+enum ut_status mr_unit_test_run_one(const struct dbt_project *p, size_t t, PGconn *conn, char **message);
+
+/* modelrun test: runs the selected dbt unit tests (by name, by their
+ * model through any node selector, or test_type:unit) one after another
+ * on a connection of their own, and reports PASS, FAIL (with the table of
+ * differing rows) or ERROR (with the reason) for each. Returns the exit
+ * status: 0 all passed, 1 one failed or could not run, 2 a bad selector,
+ * 3 operational. */
 int mr_unit_tests(const struct dbt_project *p, const struct mr_unit_opts *o);
+
+/* modelrun build: the selected unit tests of the selected models, one
+ * vertex of the build graph per model (numbered after the data tests'),
+ * between the model's parents (and the data tests it waits for) and the
+ * model, as dbt build runs them. Returns 0, or 2 after a bad selector. */
+int mr_units_plan(struct mr_ctx *ctx, const struct mr_unit_opts *o, const bool *selected);
+/* The unit tests planned, and their vertices (models with unit tests). */
+size_t mr_units_count(const struct mr_ctx *ctx);
+size_t mr_units_vertices(const struct mr_ctx *ctx);
+/* The model whose unit tests vertex k runs. */
+size_t mr_units_model(const struct mr_ctx *ctx, size_t k);
+/* Runs vertex k's unit tests on the worker's connection, a line for
+ * each; after one fails or errs the rest are skipped, as in dbt. Returns
+ * 0 when all passed, -1 when one did not (the model is then skipped), or
+ * DAG_STOP when the connection broke. */
+int mr_units_work(struct mr_ctx *ctx, int worker, size_t k);
+/* Marks vertex k's unit tests skipped, for the reason why, each with a line. */
+void mr_units_skipped(struct mr_ctx *ctx, size_t k, const char *why);
+/* "unit test MODEL::NAME" of the test of vertex k that failed. */
+const char *mr_units_name(const struct mr_ctx *ctx, size_t k, char *buf, size_t len);
+/* Says how the unit tests went; returns how many failed or erred. */
+size_t mr_units_summary(const struct mr_ctx *ctx);
+/* The unit tests' entries of run_results.json, as dbt writes them. */
+void mr_units_json(const struct mr_ctx *ctx, struct buf *b, bool *first);
+void mr_units_free(struct mr_ctx *ctx);
 
 /* ---- seed.c ---- */
 

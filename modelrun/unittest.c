@@ -37,8 +37,6 @@
 #include "select.h"
 #include "xalloc.h"
 
-enum ut_status { UT_PASS, UT_FAIL, UT_ERROR };
-
 /* One test's run: what the render's callbacks need and what it found. */
 struct ut_run {
 	const struct dbt_project *p;
@@ -544,22 +542,36 @@ static enum ut_status run_one(struct ut_run *x)
 
 /* ---- the command ---- */
 
-static void report(const struct ut_run *x, enum ut_status st, size_t k, size_t total, double secs)
+enum ut_status mr_unit_test_run_one(const struct dbt_project *p, size_t t, PGconn *conn, char **message)
 {
-	static const char *const words[] = { "PASS", "FAIL", "ERROR" };
-	const struct dbt_unit_test *u = x->u;
-	const char *msg = x->r.message ? x->r.message : "";
+	struct ut_run x = { .p = p, .u = &p->unit_tests[t], .conn = conn };
+	enum ut_status st = run_one(&x);
+	*message = x.r.message;
+	free(x.r.response);
+	return st;
+}
+
+/* The line of one test: "[k/total] VERDICT model::name (secs)", a FAIL's
+ * table or the rest of a message of several lines indented below it. */
+static void report(const struct dbt_unit_test *u, enum ut_status st, const char *message, size_t k, size_t total,
+		   double secs)
+{
+	static const char *const words[] = { "PASS", "FAIL", "ERROR", "SKIP" };
+	const char *msg = message ? message : "";
+	const char *model = u->model ? u->model : "?";
 	if (st == UT_PASS) {
-		log_info("[%zu/%zu] PASS %s::%s (%.2f s)", k, total, u->model, u->name, secs);
+		log_info("[%zu/%zu] PASS %s::%s (%.2f s)", k, total, model, u->name, secs);
+		return;
+	}
+	if (st == UT_SKIPPED) {
+		log_info("[%zu/%zu] SKIP %s::%s: %s", k, total, model, u->name, msg);
 		return;
 	}
 	int first = (int)strcspn(msg, "\n");
 	if (st == UT_ERROR)
-		log_error("[%zu/%zu] ERROR %s::%s (%.2f s): %.*s", k, total, u->model ? u->model : "?", u->name, secs,
-			  first, msg);
+		log_error("[%zu/%zu] ERROR %s::%s (%.2f s): %.*s", k, total, model, u->name, secs, first, msg);
 	else
-		log_error("[%zu/%zu] %s %s::%s (%.2f s)", k, total, words[st], u->model, u->name, secs);
-	/* a FAIL's table, or the rest of a message of several lines */
+		log_error("[%zu/%zu] %s %s::%s (%.2f s)", k, total, words[st], model, u->name, secs);
 	const char *l = st == UT_ERROR ? msg + first : msg;
 	while (*l) {
 		if (*l == '\n')
@@ -571,16 +583,17 @@ static void report(const struct ut_run *x, enum ut_status st, size_t k, size_t t
 	}
 }
 
-int mr_unit_tests(const struct dbt_project *p, const struct mr_unit_opts *o)
+/* Which unit tests o selects into chosen[] (one per unit test), leaving
+ * out the disabled ones and those of a disabled model, as dbt does.
+ * Returns how many, or -1 after reporting a bad selector. */
+static long choose_tests(const struct dbt_project *p, const struct mr_unit_opts *o, bool *chosen)
 {
 	char err[2048];
-	bool *chosen = xcalloc(p->nunit_tests ? p->nunit_tests : 1, sizeof *chosen);
 	if (select_tests(p, o, chosen, err, sizeof err)) {
 		log_error("%s", err);
-		free(chosen);
-		return EXIT_USAGE;
+		return -1;
 	}
-	size_t total = 0;
+	long total = 0;
 	for (size_t t = 0; t < p->nunit_tests; t++) {
 		const struct dbt_unit_test *u = &p->unit_tests[t];
 		if (chosen[t] && !u->enabled) {
@@ -594,6 +607,18 @@ int mr_unit_tests(const struct dbt_project *p, const struct mr_unit_opts *o)
 		}
 		total += chosen[t];
 	}
+	return total;
+}
+
+int mr_unit_tests(const struct dbt_project *p, const struct mr_unit_opts *o)
+{
+	bool *chosen = xcalloc(p->nunit_tests ? p->nunit_tests : 1, sizeof *chosen);
+	long n = choose_tests(p, o, chosen);
+	if (n < 0) {
+		free(chosen);
+		return EXIT_USAGE;
+	}
+	size_t total = (size_t)n;
 	if (!total) {
 		/* said once, where unit tests are all a run could have done */
 		if (p->nunit_tests)
@@ -615,16 +640,13 @@ int mr_unit_tests(const struct dbt_project *p, const struct mr_unit_opts *o)
 	for (size_t t = 0; t < p->nunit_tests && !lost; t++) {
 		if (!chosen[t])
 			continue;
-		struct ut_run x = { .p = p, .u = &p->unit_tests[t], .conn = conn };
+		char *msg;
 		double t1 = clock_seconds();
-		enum ut_status st = run_one(&x);
+		enum ut_status st = mr_unit_test_run_one(p, t, conn, &msg);
 		counts[st]++;
-		if (st != UT_PASS && o->failed_models && p->unit_tests[t].node >= 0)
-			o->failed_models[p->unit_tests[t].node] = true;
-		report(&x, st, ++k, total, clock_seconds() - t1);
+		report(&p->unit_tests[t], st, msg, ++k, total, clock_seconds() - t1);
 		lost = PQstatus(conn) == CONNECTION_BAD;
-		free(x.r.message);
-		free(x.r.response);
+		free(msg);
 	}
 	log_info("unit tests done in %.2f s: %zu passed, %zu failed, %zu errors", clock_seconds() - t0, counts[UT_PASS],
 		 counts[UT_FAIL], counts[UT_ERROR]);
@@ -635,4 +657,201 @@ int mr_unit_tests(const struct dbt_project *p, const struct mr_unit_opts *o)
 		return EXIT_OPER;
 	}
 	return counts[UT_FAIL] || counts[UT_ERROR] ? EXIT_DATA : EXIT_OK;
+}
+
+/* ---- in modelrun build's graph ---- */
+
+/* One unit test's result in a build. */
+struct mr_unit_result {
+	size_t test;               /* in p->unit_tests */
+	enum ut_status status;
+	bool done;                 /* it has a verdict (a skip counts) */
+	double secs;
+	int thread;
+	char *message;             /* a FAIL's table, why for an ERROR or a SKIP */
+};
+
+/* The unit tests of one model, in the project's order: a vertex of the
+ * build graph. */
+struct mr_unit_vertex {
+	size_t model;              /* NO_MODEL: the test names no model */
+	struct mr_unit_result *r;
+	size_t n;
+	size_t failed;             /* the index in r of the one that failed */
+};
+
+struct mr_units {
+	struct mr_unit_vertex *vx;
+	size_t nvx;
+	size_t n;                  /* unit tests in all */
+};
+
+#define NO_MODEL ((size_t)-1)
+
+int mr_units_plan(struct mr_ctx *ctx, const struct mr_unit_opts *o, const bool *selected)
+{
+	const struct dbt_project *p = ctx->p;
+	struct mr_units *u = xcalloc(1, sizeof *u);
+	ctx->units = u;
+	bool *chosen = xcalloc(p->nunit_tests ? p->nunit_tests : 1, sizeof *chosen);
+	if (choose_tests(p, o, chosen) < 0) {
+		free(chosen);
+		return EXIT_USAGE;
+	}
+	u->vx = xcalloc(p->nunit_tests ? p->nunit_tests : 1, sizeof *u->vx);
+	for (size_t t = 0; t < p->nunit_tests; t++) {
+		const struct dbt_unit_test *ut = &p->unit_tests[t];
+		if (!chosen[t])
+			continue;
+		size_t model = ut->node >= 0 ? (size_t)ut->node : NO_MODEL;
+		if (model != NO_MODEL && !selected[model]) {
+			/* dbt build runs a unit test just before its model: with the
+			 * model left out, dbt runs it not and says nothing */
+			log_info("unit test %s::%s not run: build runs it just before its model, which is not selected "
+				 "(modelrun test runs it)", ut->model, ut->name);
+			continue;
+		}
+		/* a test naming no model is an ERROR of its own, never dropped */
+		size_t k = 0;
+		while (k < u->nvx && (model == NO_MODEL || u->vx[k].model != model))
+			k++;
+		struct mr_unit_vertex *v = &u->vx[k];
+		if (k == u->nvx)
+			*v = (struct mr_unit_vertex){ .model = model };
+		u->nvx += k == u->nvx;
+		v->r = xrealloc(v->r, (v->n + 1) * sizeof *v->r);
+		v->r[v->n++] = (struct mr_unit_result){ .test = t };
+		u->n++;
+	}
+	free(chosen);
+	return EXIT_OK;
+}
+
+size_t mr_units_count(const struct mr_ctx *ctx)
+{
+	return ctx->units ? ctx->units->n : 0;
+}
+
+size_t mr_units_vertices(const struct mr_ctx *ctx)
+{
+	return ctx->units ? ctx->units->nvx : 0;
+}
+
+size_t mr_units_model(const struct mr_ctx *ctx, size_t k)
+{
+	return ctx->units->vx[k].model;
+}
+
+/* Gives r its verdict and prints its line; caller holds the print lock. */
+static void settle(struct mr_ctx *ctx, struct mr_unit_result *r, enum ut_status st, char *message)
+{
+	r->status = st;
+	r->done = true;
+	free(r->message);
+	r->message = message;
+	report(&ctx->p->unit_tests[r->test], st, message, ++ctx->done, ctx->total, r->secs);
+}
+
+int mr_units_work(struct mr_ctx *ctx, int worker, size_t k)
+{
+	struct mr_unit_vertex *v = &ctx->units->vx[k];
+	PGconn *conn = ctx->conns[worker];
+	bool failed = false, lost = false;
+	for (size_t i = 0; i < v->n; i++) {
+		struct mr_unit_result *r = &v->r[i];
+		r->thread = worker;
+		char *msg = NULL;
+		enum ut_status st;
+		if (failed) {
+			/* as dbt build: the model is skipped anyway, and so are its
+			 * unit tests not yet run */
+			const struct dbt_unit_test *f = &ctx->p->unit_tests[v->r[v->failed].test];
+			msg = xasprintf("not run: unit test %s::%s of the same model failed", f->model ? f->model : "?",
+					f->name);
+			st = UT_SKIPPED;
+		} else {
+			double t0 = clock_seconds();
+			st = mr_unit_test_run_one(ctx->p, r->test, conn, &msg);
+			r->secs = clock_seconds() - t0;
+			lost = PQstatus(conn) == CONNECTION_BAD;
+		}
+		if (!failed && st != UT_PASS) {
+			failed = true;
+			v->failed = i;
+		}
+		pthread_mutex_lock(&ctx->print_lock);
+		settle(ctx, r, st, msg);
+		if (lost)
+			ctx->conn_lost = true;
+		pthread_mutex_unlock(&ctx->print_lock);
+		if (lost)
+			return DAG_STOP;
+	}
+	return failed ? -1 : 0;
+}
+
+void mr_units_skipped(struct mr_ctx *ctx, size_t k, const char *why)
+{
+	struct mr_unit_vertex *v = &ctx->units->vx[k];
+	pthread_mutex_lock(&ctx->print_lock);
+	for (size_t i = 0; i < v->n; i++)
+		if (!v->r[i].done)
+			settle(ctx, &v->r[i], UT_SKIPPED, xstrdup(why));
+	pthread_mutex_unlock(&ctx->print_lock);
+}
+
+const char *mr_units_name(const struct mr_ctx *ctx, size_t k, char *buf, size_t len)
+{
+	const struct mr_unit_vertex *v = &ctx->units->vx[k];
+	const struct dbt_unit_test *u = &ctx->p->unit_tests[v->r[v->failed].test];
+	snprintf(buf, len, "unit test %s::%s", u->model ? u->model : "?", u->name);
+	return buf;
+}
+
+size_t mr_units_summary(const struct mr_ctx *ctx)
+{
+	const struct mr_units *u = ctx->units;
+	if (!u || !u->n)
+		return 0;
+	size_t c[UT_SKIPPED + 1] = { 0 };
+	for (size_t k = 0; k < u->nvx; k++)
+		for (size_t i = 0; i < u->vx[k].n; i++)
+			c[u->vx[k].r[i].status]++;
+	log_info("%zu unit test%s: %zu passed, %zu failed, %zu errors, %zu skipped", u->n, u->n == 1 ? "" : "s",
+		 c[UT_PASS], c[UT_FAIL], c[UT_ERROR], c[UT_SKIPPED]);
+	return c[UT_FAIL] + c[UT_ERROR];
+}
+
+void mr_units_json(const struct mr_ctx *ctx, struct buf *b, bool *first)
+{
+	static const char *const names[] = { "pass", "fail", "error", "skipped" };
+	const struct mr_units *u = ctx->units;
+	for (size_t k = 0; u && k < u->nvx; k++)
+		for (size_t i = 0; i < u->vx[k].n; i++) {
+			const struct mr_unit_result *r = &u->vx[k].r[i];
+			const struct dbt_unit_test *t = &ctx->p->unit_tests[r->test];
+			/* dbt's id: unit_test.<project>.<model>.<test>; no message
+			 * for a pass or a skip; failures 1 for a FAIL, 0 for a pass */
+			char *id = xasprintf("unit_test.%s.%s.%s", ctx->p->name, t->model ? t->model : "", t->name);
+			bool judged = r->status == UT_PASS || r->status == UT_FAIL;
+			mr_test_json(b, first, id, names[r->status], r->thread, r->secs,
+				     r->status == UT_FAIL || r->status == UT_ERROR ? r->message : NULL,
+				     judged ? r->status == UT_FAIL : -1, r->status != UT_SKIPPED);
+			free(id);
+		}
+}
+
+void mr_units_free(struct mr_ctx *ctx)
+{
+	struct mr_units *u = ctx->units;
+	if (!u)
+		return;
+	for (size_t k = 0; k < u->nvx; k++) {
+		for (size_t i = 0; i < u->vx[k].n; i++)
+			free(u->vx[k].r[i].message);
+		free(u->vx[k].r);
+	}
+	free(u->vx);
+	free(u);
+	ctx->units = NULL;
 }

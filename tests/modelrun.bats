@@ -2948,6 +2948,139 @@ dbt_verdicts() {
 	assert_equal "$(mr_verdicts <<<"$stderr")" "$dbt_sel"
 }
 
+# ---- issue 18: dbt unit tests in modelrun build ----
+
+# stderr_line_of TEXT: the number of the first line of $stderr holding TEXT.
+stderr_line_of() {
+	grep -n -F -- "$1" <<<"$stderr" | head -1 | cut -d: -f1
+}
+
+# build_results FILE: "unique_id status failures" of every entry of a
+# run_results.json, sorted.
+build_results() {
+	jq -r '.results[] | "\(.unique_id) \(.status) \(.failures)"' "$1" | sort
+}
+
+# schema_relations SCHEMA: its tables and views, "name TYPE, ...".
+schema_relations() {
+	sql -c "select coalesce(string_agg(table_name || ' ' || table_type, ', ' order by table_name), '')
+		from information_schema.tables where table_schema = '$1'"
+}
+
+@test "modelrun build runs a model's unit tests once its parents are built and just before it; a failing one skips the model and what is built from it" {
+	unit_project
+	run --separate-stderr "$BIN/modelrun" build --threads 1 --exclude staging_keeps_duplicates
+	assert_failure 1
+	assert_output ""
+	# stg_orders' test needs no relation (sql format); customer_totals'
+	# read the columns of stg_orders, built between them
+	local unit_first built unit_next
+	unit_first=$(stderr_line_of 'PASS stg_orders::staging_lowers_names')
+	built=$(stderr_line_of 'OK analytics.stg_orders (view')
+	unit_next=$(stderr_line_of 'PASS customer_totals::totals_per_customer')
+	[ -n "$unit_first" ] && [ -n "$built" ] && [ -n "$unit_next" ]
+	[ "$unit_first" -lt "$built" ]
+	[ "$built" -lt "$unit_next" ]
+	# the first failure skips the model's other unit tests, the model and
+	# what is built from it, each saying why
+	assert_stderr_line --regexp '^modelrun: \[[0-9]+/16\] FAIL customer_totals::totals_float_literal \([0-9.]+ s\)$'
+	assert_stderr_line --regexp '^modelrun: \[[0-9]+/16\] SKIP customer_totals::totals_wrong_sum: not run: unit test customer_totals::totals_float_literal of the same model failed$'
+	assert_stderr_line --regexp '^modelrun: \[[0-9]+/16\] SKIP analytics.customer_totals \(table\): not built: its unit test customer_totals::totals_float_literal failed$'
+	assert_stderr_line --regexp '^modelrun: \[[0-9]+/16\] SKIP analytics.big_spenders \(view\): depends on unit test customer_totals::totals_float_literal, which failed$'
+	assert_stderr_line --regexp '^modelrun: \[[0-9]+/16\] SKIP big_spenders::spenders_without_all_inputs: depends on unit test customer_totals::totals_float_literal, which failed$'
+	# `this` given for a model not built yet: an ERROR, as in dbt build
+	assert_stderr_line --regexp "^modelrun: \[[0-9]+/16\] ERROR fct_orders::increment_takes_new_days \([0-9.]+ s\): Not able to get columns for unit test 'fct_orders' from relation \"analytics\".\"fct_orders\" because the relation doesn't exist$"
+	assert_stderr_line --regexp '^modelrun: \[[0-9]+/16\] SKIP analytics.fct_orders \(incremental\): not built: its unit test fct_orders::increment_takes_new_days failed$'
+	# a model whose unit tests pass is built after them
+	[ "$(stderr_line_of 'PASS order_counts::counts_of_empty_inputs')" -lt "$(stderr_line_of 'OK analytics.order_counts')" ]
+	assert_stderr_line --regexp '^modelrun: done in [0-9.]+ s: 3 ok, 0 failed, 3 skipped$'
+	assert_stderr_line 'modelrun: 10 unit tests: 4 passed, 1 failed, 1 errors, 4 skipped'
+	assert_equal "$(schema_relations analytics)" "order_counts VIEW, rates BASE TABLE, stg_orders VIEW"
+	assert_equal "$(jq -r '.results[] | select(.unique_id | startswith("unit_test.unit.customer_totals.")) | "\(.unique_id) \(.status) \(.failures)"' target/run_results.json)" "$(cat <<-'OUT'
+	unit_test.unit.customer_totals.totals_per_customer pass 0
+	unit_test.unit.customer_totals.totals_float_literal fail 1
+	unit_test.unit.customer_totals.totals_wrong_sum skipped null
+	unit_test.unit.customer_totals.totals_from_fixtures skipped null
+	OUT
+	)"
+	jq -e '.results[] | select(.unique_id == "unit_test.unit.customer_totals.totals_float_literal") | .message | contains("actual differs from expected")' target/run_results.json
+	jq -e '.results[] | select(.unique_id == "model.unit.customer_totals") | .status == "skipped"' target/run_results.json
+	# on several threads: stg_orders' failing test holds up every model
+	run --separate-stderr "$BIN/modelrun" build --threads 4 --schema par --exclude staging_lowers_names
+	assert_failure 1
+	assert_stderr_line --regexp '^modelrun: \[[0-9]+/16\] SKIP par.stg_orders \(view\): not built: its unit test stg_orders::staging_keeps_duplicates failed$'
+	assert_stderr_line --regexp '^modelrun: done in [0-9.]+ s: 1 ok, 0 failed, 5 skipped$'
+	assert_stderr_line 'modelrun: 10 unit tests: 0 passed, 1 failed, 0 errors, 9 skipped'
+	assert_equal "$(schema_relations par)" "rates BASE TABLE"
+	# a unit test whose model is left out of the build is not run, and says so
+	run --separate-stderr "$BIN/modelrun" build -s rates -s staging_lowers_names
+	assert_success
+	assert_stderr_line "modelrun: unit test stg_orders::staging_lowers_names not run: build runs it just before its model, which is not selected (modelrun test runs it)"
+	# --exclude test_type:unit builds everything without them, as in dbt
+	run --separate-stderr "$BIN/modelrun" build --schema nounit --exclude test_type:unit
+	assert_success
+	assert_stderr_line --regexp '^modelrun: done in [0-9.]+ s: 6 ok, 0 failed, 0 skipped$'
+	refute_stderr_line --partial '::'
+	assert_equal "$(jq '[.results[] | select(.unique_id | startswith("unit_test."))] | length' target/run_results.json)" 0
+}
+
+@test "in modelrun build a model's unit tests wait for the data tests of its parents, and a failing one skips them with the model" {
+	unit_project
+	cat >models/checks.yml <<-'EOF'
+	models:
+	  - name: stg_orders
+	    columns:
+	      - name: id
+	        data_tests: [not_null]
+	      - name: customer
+	        data_tests:
+	          - accepted_values:
+	              values: [ann]
+	EOF
+	run --separate-stderr "$BIN/modelrun" build --threads 1 -s stg_orders+ --exclude staging_keeps_duplicates
+	assert_failure 1
+	local passed unit
+	passed=$(stderr_line_of 'PASS test not_null_stg_orders_id')
+	unit=$(stderr_line_of 'SKIP customer_totals::totals_per_customer')
+	[ -n "$passed" ] && [ -n "$unit" ]
+	[ "$passed" -lt "$unit" ]
+	assert_stderr_line --regexp '^modelrun: \[[0-9]+/[0-9]+\] FAIL 1 test accepted_values_stg_orders_customer__ann '
+	assert_stderr_line --regexp '^modelrun: \[[0-9]+/[0-9]+\] SKIP customer_totals::totals_per_customer: depends on test accepted_values_stg_orders_customer__ann, which failed$'
+	assert_stderr_line --regexp '^modelrun: \[[0-9]+/[0-9]+\] SKIP analytics.customer_totals \(table\): depends on test accepted_values_stg_orders_customer__ann, which failed$'
+	assert_stderr_line 'modelrun: 10 unit tests: 1 passed, 0 failed, 0 errors, 9 skipped'
+	assert_equal "$(schema_relations analytics)" "stg_orders VIEW"
+}
+
+@test "modelrun build on a fresh schema builds, skips and judges the unit tests as dbt build does, and leaves the same relations" {
+	need_dbt
+	unit_project
+	# dbt runs a model's unit tests in an order it does not fix and skips
+	# the rest after one fails: each selection leaves every model at most
+	# one unit test that fails, so that dbt's verdicts do not vary
+	local sels=("--exclude staging_lowers_names"
+		"--exclude staging_keeps_duplicates --exclude totals_float_literal --exclude totals_per_customer --exclude totals_from_fixtures --exclude full_build_takes_every_day")
+	local round mr
+	for round in 0 1; do
+		# shellcheck disable=SC2086
+		run --separate-stderr "$BIN/modelrun" build --schema "mr_$round" ${sels[$round]}
+		assert_failure 1
+		mr=$(build_results target/run_results.json)
+		# shellcheck disable=SC2086
+		run dbt_in "$PWD" "dbt_$round" build ${sels[$round]}
+		assert_failure 1
+		assert_equal "$mr" "$(build_results "$PWD.dbt/target/run_results.json")"
+		assert_equal "$(schema_relations "mr_$round")" "$(schema_relations "dbt_$round")"
+	done
+	# what was compared: the first run skips every model, the second
+	# builds some and skips others for a FAIL and an ERROR
+	assert_equal "$(schema_relations mr_0)" "rates BASE TABLE"
+	assert_equal "$(schema_relations mr_1)" "order_counts VIEW, rates BASE TABLE, stg_orders VIEW"
+	assert_equal "$(grep -c '^unit_test\.' <<<"$mr")" 6
+	assert_equal "$(grep -c ' skipped ' <<<"$mr")" 4
+	grep -qx 'unit_test.unit.customer_totals.totals_wrong_sum fail 1' <<<"$mr"
+	grep -qx 'unit_test.unit.fct_orders.increment_takes_new_days error null' <<<"$mr"
+}
+
 # ---- dbt_utils' integration suite: agate tables, relations, dbt's Column, flags (issue 17) ----
 
 # relations_project: the relations fixture, seeded and built by modelrun.

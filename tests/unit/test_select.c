@@ -10,6 +10,7 @@
  * (test_dbtproject.c runs a few selectors over a project read from disk.) */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "dbtproject.h"
 #include "select.h"
@@ -221,6 +222,15 @@ static void sources_types_materializations(void)
 	SEL("source:app.users", "");
 	SEL("resource_type:seed", "raw_orders countries");
 	SEL("resource_type:model", "stg_orders stg_customers int_joined fct_sales rpt_sales lonely");
+	/* test_type: picks tests, read by their own selection: no node, and
+	 * as an exclusion it leaves every node in */
+	SEL("test_type:unit", "");
+	const char *tt[] = { "test_type:unit" };
+	const char *all = pick(NULL, 0, NULL, 0);
+	char *kept = strdup(all);
+	const char *got = pick(NULL, 0, tt, 1);
+	CHECK_STR(got, strlen(got), kept);
+	free(kept);
 	SEL("config.materialized:view", "stg_orders stg_customers rpt_sales");
 	SEL("config.materialized:ephemeral", "int_joined");
 	SEL("config.materialized:incremental", "lonely");
