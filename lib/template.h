@@ -99,7 +99,8 @@ extern const char *const tmpl_dbt_functions[];
 
 /* Parses text (len bytes; a private copy is kept). file is used in
  * messages. funcs is the NULL-terminated list of callable names; a call of
- * any other name is a parse error. Returns NULL with "file:line: message"
+ * any other name is a parse error. An entry "ns.*" admits every dotted
+ * name under ns (ns.a(), ns.a.b()): a family the host answers by name. Returns NULL with "file:line: message"
  * in err. Free with tmpl_free(). */
 struct tmpl *tmpl_parse(const char *file, const char *text, size_t len,
 			const char *const *funcs, char *err, size_t errlen);
@@ -155,6 +156,17 @@ int tmpl_render(const struct tmpl *t, const struct tmpl_host *host, char **out, 
  * failure (the render then fails). */
 int tmpl_call_func(struct tmpl_render *r, const struct tval *fn, int line, size_t nargs, const struct tval *args,
 		   struct tval *out);
+
+/* A function of the host's, written in C, that a template holds as a value:
+ * typically a method of an object the host made (a datetime's strftime),
+ * with that object as self. Called as a host function is: c carries the
+ * arguments and c->name the name given to tval_native(). Returns 0 with
+ * *out, or -1 after tmpl_fail(). */
+typedef int (*tmpl_native)(struct tmpl_render *r, const struct tval *self, const struct tmpl_call *c,
+			   struct tval *out);
+/* The callable value of fn bound to self (copied; the values it points to
+ * must live as long as the render). name is kept as it is, not copied. */
+struct tval tval_native(struct tmpl_render *r, const char *name, tmpl_native fn, const struct tval *self);
 
 /* For host functions: reports an error at the call's line; the render then
  * fails with this message. */

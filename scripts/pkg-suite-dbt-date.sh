@@ -111,7 +111,7 @@ mr_fail=$(($(count "$mr/test.log" FAIL) + $(count "$mr/test.log" ERROR)))
 # first line says why
 echo "modelrun: seeds ${mr_seed:-0 ok 0 failed}; models ${mr_run:-0 ok 0 failed}; tests $mr_pass pass $mr_fail fail"
 for f in seed run test; do
-	if ! grep -q 'done in\|^\(PASS\|FAIL\|ERROR\|WARN\) ' "$mr/$f.log"; then
+	if ! grep -q 'done in\|nothing to do\|^\(PASS\|FAIL\|ERROR\|WARN\) ' "$mr/$f.log"; then
 		echo "modelrun $f stopped: $(head -n 1 "$mr/$f.log")"
 	fi
 done
