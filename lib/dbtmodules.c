@@ -22,6 +22,7 @@
 #include "buf.h"
 #include "caltime.h"
 #include "tzfile.h"
+#include "xalloc.h"
 
 /* ---- values with attributes ---- */
 
@@ -1039,19 +1040,29 @@ static int sub_one(struct tmpl_render *r, const struct tmpl_call *c, struct rx *
 	return expand_repl(r, c->line, x, s, st->repl, &st->out);
 }
 
+/* The items findall() and split() collect, made a list at the end. */
 struct list_state {
-	struct tval list;
-	size_t last;
+	struct tval *v;
+	size_t n, cap;
+	size_t last;             /* split: the end of the previous match */
 };
 
-static void list_push(struct tmpl_render *r, struct tval *l, struct tval v)
+static void list_push(struct list_state *st, struct tval v)
 {
-	struct tval *items = tval_alloc(r, l->n + 1);
-	if (l->n)
-		memcpy(items, l->items, l->n * sizeof *items);
-	items[l->n] = v;
-	l->items = items;
-	l->n++;
+	if (st->n == st->cap) {
+		st->cap = st->cap ? st->cap * 2 : 16;
+		st->v = xrealloc(st->v, st->cap * sizeof *st->v);
+	}
+	st->v[st->n++] = v;
+}
+
+static struct tval list_done(struct tmpl_render *r, struct list_state *st)
+{
+	struct tval l = tval_list_new(r, st->n);
+	for (size_t i = 0; i < st->n; i++)
+		l.items[i] = st->v[i];
+	free(st->v);
+	return l;
 }
 
 static int findall_one(struct tmpl_render *r, const struct tmpl_call *c, struct rx *x, const struct tval *s,
@@ -1061,14 +1072,14 @@ static int findall_one(struct tmpl_render *r, const struct tmpl_call *c, struct 
 	struct list_state *st = ud;
 	struct tval empty = str_value(r, "");
 	if (x->ngroups <= 1) {
-		list_push(r, &st->list, rx_group_value(r, x, s, x->ngroups, &empty));
+		list_push(st, rx_group_value(r, x, s, x->ngroups, &empty));
 		return 0;
 	}
 	struct tval t = tval_list_new(r, x->ngroups);
 	t.tuple = true;
 	for (uint32_t g = 1; g <= x->ngroups; g++)
 		t.items[g - 1] = rx_group_value(r, x, s, g, &empty);
-	list_push(r, &st->list, t);
+	list_push(st, t);
 	return 0;
 }
 
@@ -1078,9 +1089,9 @@ static int split_one(struct tmpl_render *r, const struct tmpl_call *c, struct rx
 	struct list_state *st = ud;
 	size_t b = 0, e = 0;
 	rx_group(x, 0, &b, &e);
-	list_push(r, &st->list, tval_str(r, s->s + st->last, b - st->last));
+	list_push(st, tval_str(r, s->s + st->last, b - st->last));
 	for (uint32_t g = 1; g <= x->ngroups; g++)
-		list_push(r, &st->list, rx_group_value(r, x, s, g, NULL));
+		list_push(st, rx_group_value(r, x, s, g, NULL));
 	st->last = e;
 	return 0;
 }
@@ -1144,11 +1155,11 @@ static int re_op(struct tmpl_render *r, const struct tmpl_call *c, const char *o
 		*out = tval_str(r, st.out.data ? st.out.data : "", st.out.len);
 		buf_free(&st.out);
 	} else if (strcmp(op, "findall") == 0 || split) {
-		struct list_state st = { tval_list_new(r, 0), 0 };
+		struct list_state st = { NULL, 0, 0, 0 };
 		rc = rx_each(r, c, &x, s, split ? count : 0, split ? split_one : findall_one, &st);
 		if (split)
-			list_push(r, &st.list, tval_str(r, s->s + st.last, s->n - st.last));
-		*out = st.list;
+			list_push(&st, tval_str(r, s->s + st.last, s->n - st.last));
+		*out = list_done(r, &st);
 	} else {
 		/* match: at the start; fullmatch: the whole; search: anywhere */
 		uint32_t opts = op[0] == 'm' ? PCRE2_ANCHORED : op[0] == 'f' ? PCRE2_ANCHORED | PCRE2_ENDANCHORED : 0;
@@ -1199,6 +1210,41 @@ static bool listed(const char *const *l, const char *s)
 	return false;
 }
 
+static int native_module_fn(struct tmpl_render *r, const struct tval *self, const struct tmpl_call *c,
+			    struct tval *out)
+{
+	(void)self;
+	return dbt_modules_call(r, c, out);
+}
+
+/* modules.m.a.b(...) that is none of the functions above: a method of a
+ * module's attribute (modules.pytz.utc.localize(dt)). */
+static int call_attribute(struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
+{
+	char path[256];
+	snprintf(path, sizeof path, "%s", c->name);
+	char *mod_end = strchr(path + 8, '.');
+	struct tval v;
+	if (mod_end) {
+		*mod_end = '\0';
+		if (dbt_modules_global(r, path, &v) == 0) {
+			for (char *p = mod_end + 1, *dot; p && v.kind != TV_FUNC; p = dot ? dot + 1 : NULL) {
+				dot = strchr(p, '.');
+				if (dot)
+					*dot = '\0';
+				const struct tval *a = tval_get(&v, p);
+				if (!a || (a->kind == TV_FUNC && dot))
+					break;
+				v = *a;
+				if (v.kind == TV_FUNC && !dot)
+					return tmpl_call_with(r, &v, c, out);
+			}
+		}
+	}
+	tmpl_fail(r, c->line, "unsupported construct: function '%s()' (modelrun's modules: see modelrun(1))", c->name);
+	return -1;
+}
+
 int dbt_modules_call(struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
 {
 	const char *n = c->name;
@@ -1220,16 +1266,9 @@ int dbt_modules_call(struct tmpl_render *r, const struct tmpl_call *c, struct tv
 		return re_op(r, c, n + 3, arg(c, 0, "pattern"), 1, out);
 	if (strcmp(n, "re.escape") == 0)
 		return re_escape(r, c, out);
-	tmpl_fail(r, c->line, "unsupported construct: function '%s()' (modelrun's modules: see modelrun(1))", c->name);
-	return -1;
+	return call_attribute(r, c, out);
 }
 
-static int native_module_fn(struct tmpl_render *r, const struct tval *self, const struct tmpl_call *c,
-			    struct tval *out)
-{
-	(void)self;
-	return dbt_modules_call(r, c, out);
-}
 
 int dbt_modules_global(struct tmpl_render *r, const char *name, struct tval *out)
 {

@@ -157,6 +157,10 @@ int tmpl_render(const struct tmpl *t, const struct tmpl_host *host, char **out, 
 int tmpl_call_func(struct tmpl_render *r, const struct tval *fn, int line, size_t nargs, const struct tval *args,
 		   struct tval *out);
 
+/* The same with the positional and keyword arguments of call c (its
+ * name is not used). */
+int tmpl_call_with(struct tmpl_render *r, const struct tval *fn, const struct tmpl_call *c, struct tval *out);
+
 /* A function of the host's, written in C, that a template holds as a value:
  * typically a method of an object the host made (a datetime's strftime),
  * with that object as self. Called as a host function is: c carries the

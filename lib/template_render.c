@@ -443,3 +443,12 @@ int tmpl_call_func(struct tmpl_render *r, const struct tval *fn, int line, size_
 	}
 	return tcall_value(r, fn, line, nargs, args, 0, NULL, NULL, out);
 }
+
+int tmpl_call_with(struct tmpl_render *r, const struct tval *fn, const struct tmpl_call *c, struct tval *out)
+{
+	if (fn->kind != TV_FUNC) {
+		tmpl_fail(r, c->line, "a %s is not callable", tval_kind_name(fn->kind));
+		return -1;
+	}
+	return tcall_value(r, fn, c->line, c->nargs, c->args, c->nkw, c->kwnames, c->kwargs, out);
+}

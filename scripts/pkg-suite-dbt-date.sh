@@ -16,10 +16,13 @@
 #                     beside the checkout, else /work/shared/dbt-packages)
 #   ELT_BIN           the programs (default: bin/ of this checkout)
 #   ELT_DBT           the reference dbt (default /opt/dbt-reference/bin/dbt)
+#   ELT_SUITE_DB      the database to use, dropped and made afresh
+#                     (default elt_dbt_date_suite)
 #
-# It connects the libpq way (PGHOST, PGPORT, PGUSER; PGDATABASE is made
-# afresh as elt_dbt_date_suite); with no PGHOST it starts a throwaway
-# server of its own (tests/helpers/pg.bash) and stops it at the end.
+# It connects the libpq way (PGHOST, PGPORT, PGUSER); with no PGHOST it
+# starts a throwaway server of its own (tests/helpers/pg.bash) and stops
+# it at the end. modelrun builds in schema mr_date, dbt in dbt_date_ref;
+# with --keep DIR the projects and their logs stay in DIR.
 # Exit status: 0 when it ran (whatever the counts), 2 usage, 3 when it
 # could not run (no package, no server).
 set -euo pipefail
@@ -30,16 +33,21 @@ dbt=${ELT_DBT:-/opt/dbt-reference/bin/dbt}
 use_dbt=1
 keep=
 
+# usage [STATUS]: the text above; on stderr unless asked for (--help)
 usage() {
-	sed -n 's/^# \{0,1\}//; 3,24p' "$0" >&2
-	exit 2
+	if [ "${1:-2}" = 0 ]; then
+		sed -n '3,28s/^# \{0,1\}//p' "$0"
+	else
+		sed -n '3,28s/^# \{0,1\}//p' "$0" >&2
+	fi
+	exit "${1:-2}"
 }
 
 while [ $# -gt 0 ]; do
 	case $1 in
 	--no-dbt) use_dbt=0 ;;
 	--keep) [ $# -ge 2 ] || usage; keep=$2; shift ;;
-	-h | --help) usage ;;
+	-h | --help) usage 0 ;;
 	*) usage ;;
 	esac
 	shift
@@ -51,8 +59,10 @@ if [ -z "$pkgs" ]; then
 		[ -d "$d/dbt_date/integration_tests" ] && { pkgs=$d; break; }
 	done
 fi
-[ -n "$pkgs" ] && [ -d "$pkgs/dbt_date/integration_tests" ] ||
-	{ echo "pkg-suite-dbt-date: no dbt_date package found (set ELT_DBT_PACKAGES)" >&2; exit 3; }
+if [ -z "$pkgs" ] || [ ! -d "$pkgs/dbt_date/integration_tests" ]; then
+	echo "pkg-suite-dbt-date: no dbt_date package found (set ELT_DBT_PACKAGES)" >&2
+	exit 3
+fi
 
 work=${keep:-$(mktemp -d "${TMPDIR:-/tmp}/dbt-date-suite.XXXXXX")}
 mkdir -p "$work"
@@ -69,7 +79,7 @@ if [ -z "${PGHOST:-}" ]; then
 	pg_start || exit 3
 	own_server=1
 fi
-export PGDATABASE=elt_dbt_date_suite
+export PGDATABASE=${ELT_SUITE_DB:-elt_dbt_date_suite}
 psql -X -q -d postgres -c "set client_min_messages = warning" -c "drop database if exists $PGDATABASE" -c "create database $PGDATABASE" >/dev/null ||
 	exit 3
 
