@@ -74,7 +74,7 @@ cleanup() {
 trap cleanup EXIT
 
 if [ -z "${PGHOST:-}" ]; then
-	# shellcheck source=../tests/helpers/pg.bash
+	# shellcheck source=/dev/null
 	source "$repo/tests/helpers/pg.bash"
 	pg_start || exit 3
 	own_server=1

@@ -2565,3 +2565,87 @@ for r in json.load(open(sys.argv[1]))["results"]:
 	assert_failure 1
 	assert_equal "$stderr" "modelrun: error while running operation opkg.stamp: macro 'stamp' takes no keyword argument 'extra'"
 }
+
+# ---- modules.datetime, modules.pytz, modules.re; dbt_date's own suite (issue 17) ----
+
+@test "modules.datetime, modules.pytz and modules.re print in a model what dbt prints" {
+	project modules
+	run --separate-stderr "$BIN/modelrun" compile
+	assert_success
+	run cat target/compiled/mods/models/dates.sql
+	# a zone passed as tzinfo keeps pytz's first offset, the local mean time
+	assert_line "-- a zone as tzinfo, pytz's first offset: 1997-09-29 06:14:00-07:53 America/Los_Angeles -1 day, 16:07:00 LMT 6:14"
+	assert_line "-- localize: 2021-06-07 08:00:00-07:00 2021-01-07 08:00:00-08:00"
+	assert_line "-- ambiguous: 2021-11-07 01:30:00-08:00 2021-11-07 01:30:00-07:00"
+	assert_line "-- astimezone: 2021-06-07 15:00:00+00:00 2021-06-08 05:20:00+05:30"
+	assert_line "-- timedelta: 1 day, 2:00:00 -1 day, 23:59:59 14 days, 0:00:00.500000 3 days, 0:00:00 129600.0 1 43200"
+	run cat target/compiled/mods/models/regex.sql
+	assert_line "-- sub: a_b_c -a-b--d- example at joe a<1>b<22> bba baa"
+	assert_line "-- sub as dbt_utils.slugify: hello_world_2 _9_lives"
+	assert_line "-- findall: ['1', '22', '333'] [('a', '1'), ('b', '2')] ['a', '']"
+	need_dbt
+	dbt_in "$PWD" dbt_s compile >/dev/null
+	for f in dates regex; do
+		diff <(cat "$PWD.dbt/target/compiled/mods/models/$f.sql"; echo) "target/compiled/mods/models/$f.sql"
+	done
+}
+
+@test "modules.datetime's now(), utcnow() and date.today() read the clock, in the zone asked for" {
+	mkdir -p p/models
+	printf 'name: clock\nconfig-version: 2\n' >p/dbt_project.yml
+	cat >p/models/m.sql <<-'EOF2'
+	-- {{ modules.datetime.datetime.now().strftime('%Y-%m-%d') }} {{ modules.datetime.date.today() }}
+	-- {{ modules.datetime.datetime.utcnow().tzinfo }} {{ modules.datetime.datetime.now(modules.pytz.timezone('Asia/Tokyo')).utcoffset() }}
+	select 1 as x
+	EOF2
+	local before after
+	before=$(date +%Y-%m-%d)
+	TZ=UTC run --separate-stderr "$BIN/modelrun" compile --project-dir p
+	after=$(date +%Y-%m-%d)
+	assert_success
+	run head -n 2 p/target/compiled/clock/models/m.sql
+	if [ "$before" = "$after" ]; then
+		assert_line "-- $before $before"
+	fi
+	assert_line "-- None 9:00:00"
+}
+
+@test "a date that does not exist, an unknown zone, a bad pattern or a module function modelrun lacks fail naming file:line" {
+	mkdir -p p/models
+	printf 'name: merr\nconfig-version: 2\n' >p/dbt_project.yml
+	local body
+	for body in "{{ modules.datetime.date(2021, 2, 29) }}" "{{ modules.pytz.timezone('Mars/Olympus') }}" \
+		"{{ modules.pytz.timezone('../etc/passwd') }}" "{{ modules.re.sub('(', 'x', 'y') }}" \
+		"{{ modules.datetime.datetime.strptime('2021', '%Y') }}"; do
+		printf 'select 1 as x\n-- %s\n' "$body" >p/models/m.sql
+		run --separate-stderr "$BIN/modelrun" compile --project-dir p
+		assert_failure 3
+		assert_stderr_line --partial "p/models/m.sql:2: "
+	done
+	assert_stderr_line "modelrun: p/models/m.sql:2: unsupported construct: function 'modules.datetime.datetime.strptime()' (modelrun's modules: see modelrun(1))"
+	printf 'select 1 as x\n-- %s\n' "{{ modules.pytz.timezone('Mars/Olympus') }}" >p/models/m.sql
+	run --separate-stderr "$BIN/modelrun" compile --project-dir p
+	assert_stderr_line "modelrun: p/models/m.sql:2: modules.pytz.timezone('Mars/Olympus'): unknown time zone 'Mars/Olympus' (not in the time zone database)"
+	printf 'select 1 as x\n-- %s\n' "{{ modules.datetime.date(2021, 2, 29) }}" >p/models/m.sql
+	run --separate-stderr "$BIN/modelrun" compile --project-dir p
+	assert_stderr_line "modelrun: p/models/m.sql:2: ValueError: day is out of range for month"
+}
+
+@test "dbt_date's integration project: modelrun builds its 6 models and dqcheck passes its 36 tests, as under dbt" {
+	need_packages
+	local dbt_flag=--no-dbt
+	[ ! -x "$DBT_REF" ] || dbt_flag=
+	# shellcheck disable=SC2086
+	run --separate-stderr env ELT_SUITE_DB="$DB" ELT_DBT="$DBT_REF" ELT_DBT_PACKAGES="$DBT_PACKAGES" \
+		"$REPO/scripts/pkg-suite-dbt-date.sh" --keep "$PWD/suite" $dbt_flag
+	assert_success
+	# what modelrun reached; fewer is a regression (the package has no seeds)
+	assert_line "modelrun: seeds 0 ok 0 failed; models 6 ok 0 failed; tests 36 pass 0 fail"
+	refute_line --partial "stopped:"
+	need_dbt
+	assert_line "dbt:      seeds 0 ok 0 failed; models 6 ok 0 failed; tests 36 pass 0 fail"
+	local m
+	for m in dates dim_date dim_date_fiscal dim_hour dim_week test_dates; do
+		same_relation "mr_date.$m" "dbt_date_ref.$m"
+	done
+}
