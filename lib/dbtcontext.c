@@ -80,9 +80,10 @@ static struct tval result_value(struct tmpl_render *r, const struct dbt_rows *q,
 	return d;
 }
 
-/* Runs sql through the render's query function. */
+/* Runs sql, with nparams text values for $1..$n, through the render's
+ * query function. */
 static int run_sql(struct host_state *h, struct tmpl_render *r, int line, const char *what, const char *sql,
-		   struct dbt_rows *q)
+		   size_t nparams, const char *const *params, struct dbt_rows *q)
 {
 	if (!h->opts || !h->opts->query) {
 		tmpl_fail(r, line, "%s() runs a query while compiling, which needs a connection: use modelrun run "
@@ -90,7 +91,7 @@ static int run_sql(struct host_state *h, struct tmpl_render *r, int line, const 
 		return -1;
 	}
 	char err[1024];
-	if (h->opts->query(h->opts->query_ud, sql, q, err, sizeof err)) {
+	if (h->opts->query(h->opts->query_ud, sql, nparams, params, q, err, sizeof err)) {
 		tmpl_fail(r, line, "%s(): %s", what, err);
 		return -1;
 	}
@@ -120,7 +121,7 @@ static int call_statement(struct host_state *h, struct tmpl_render *r, const str
 	if (h->parsing)
 		return 0;
 	struct dbt_rows q;
-	if (run_sql(h, r, c->line, "statement", sql.s, &q))
+	if (run_sql(h, r, c->line, "statement", sql.s, 0, NULL, &q))
 		return -1;
 	struct stmt_result *s = (struct stmt_result *)tval_alloc(r, (sizeof *s + sizeof(struct tval) - 1) /
 									   sizeof(struct tval));
@@ -147,22 +148,16 @@ static int columns_in_relation(struct host_state *h, struct tmpl_render *r, cons
 	*out = (struct tval){ .kind = TV_LIST };
 	if (h->parsing)
 		return 0;
-	/* the relation's name as a regclass literal: identifiers quoted as
-	 * PQescapeIdentifier does, the literal's quotes doubled */
+	/* the relation's name, identifiers quoted as PQescapeIdentifier
+	 * does, goes to to_regclass() as a parameter */
 	char *q = dbtp_quote_relation(schema->s, ident->s);
-	struct buf sql = { 0 };
-	buf_adds(&sql, "select a.attname::text, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
-		       "where a.attrelid = to_regclass('");
-	for (const char *s = q; *s; s++) {
-		if (*s == '\'')
-			buf_addc(&sql, '\'');
-		buf_addc(&sql, *s);
-	}
-	buf_adds(&sql, "') and a.attnum > 0 and not a.attisdropped order by a.attnum");
-	free(q);
+	const char *params[] = { q };
 	struct dbt_rows res;
-	int rc = run_sql(h, r, c->line, "adapter.get_columns_in_relation", buf_str(&sql), &res);
-	buf_free(&sql);
+	int rc = run_sql(h, r, c->line, "adapter.get_columns_in_relation",
+			 "select a.attname::text, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
+			 "where a.attrelid = to_regclass($1) and a.attnum > 0 and not a.attisdropped order by a.attnum",
+			 1, params, &res);
+	free(q);
 	if (rc)
 		return -1;
 	static const char *const keys[] = { "name", "column", "quoted", "data_type", "dtype" };
@@ -208,7 +203,7 @@ int dbtp_call_query(struct host_state *h, struct tmpl_render *r, const struct tm
 	if (h->parsing)
 		return 0;
 	struct dbt_rows q;
-	if (run_sql(h, r, c->line, "run_query", c->args[0].s, &q))
+	if (run_sql(h, r, c->line, "run_query", c->args[0].s, 0, NULL, &q))
 		return -1;
 	result_value(r, &q, out);
 	return 0;

@@ -2649,3 +2649,21 @@ for r in json.load(open(sys.argv[1]))["results"]:
 		same_relation "mr_date.$m" "dbt_date_ref.$m"
 	done
 }
+
+@test "adapter.get_columns_in_relation finds a relation in a schema that needs quoting, with a quote in a column name" {
+	mkdir -p p/models
+	printf 'name: cols\nconfig-version: 2\nprofile: mr\n' >p/dbt_project.yml
+	# (a quote in the schema's name would do here too, but dbt-postgres
+	# fails on it: it prints the name into a literal)
+	printf '%s\n' "{{ config(schema='O k') }}" "select 1 as \"a'b\", 'x'::text as c" >p/models/src.sql
+	cat >p/models/cols.sql <<-'EOF2'
+	{% set cols = adapter.get_columns_in_relation(ref('src')) %}
+	select {% for c in cols %}'{{ c.name | replace("'", "''") }} {{ c.data_type }}' as col{{ loop.index }}{{ ', ' if not loop.last }}{% endfor %}
+	EOF2
+	run --separate-stderr "$BIN/modelrun" run --project-dir p
+	assert_success
+	assert_equal "$(sql -c "select col1 || ', ' || col2 from analytics.cols")" "a'b integer, c text"
+	need_dbt
+	dbt_in p dbt_s run >/dev/null
+	same_relation analytics.cols dbt_s.cols
+}
