@@ -6,3 +6,6 @@
 {% set s = modules.re.sub('^[0-9]', '_' + s[0], s) %}
 {{ return(s) }}
 {% endmacro %}
+
+{# a replacement function for re.sub: the match, upper-cased #}
+{% macro up(m) %}{{ m.group(0) | upper }}{% endmacro %}

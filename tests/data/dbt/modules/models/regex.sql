@@ -6,6 +6,7 @@
 -- flags: {{ modules.re.sub('abc', 'x', 'ABC abc', flags=modules.re.IGNORECASE) }} {{ modules.re.findall('^a', 'a\na', modules.re.M) }} {{ modules.re.findall('a.b', 'a\nb', modules.re.S) }} {{ modules.re.findall('^A', 'a\nA', modules.re.I + modules.re.M) }}
 -- compile: {% set p = modules.re.compile('(\\d+)-(\\d+)') %}{{ p.pattern }} {{ p.sub('\\2-\\1', '1-2 3-4') }} {{ p.findall('1-2 3-4') }} {{ p.match('10-20').group(2) }} {{ p.search('x 7-8').start() }} {{ modules.re.sub(p, '#', '1-2') }}
 -- fullmatch: {{ modules.re.fullmatch('\\d+', '123') is not none }} {{ modules.re.fullmatch('\\d+', '123a') is none }} {{ modules.re.search('c\\Z', 'abc') is not none }}
+-- sub with a macro: {{ modules.re.sub('[aeiou]', up, 'banana') }} {{ modules.re.sub('(?P<w>\\w+)', up, 'hi there', 1) }}
 -- escape: {{ modules.re.escape('a.b*c d') }}
 -- unicode: {{ modules.re.sub('\\w', '.', 'été!') }} {{ modules.re.search('é(t)', 'xété').start(1) }} {{ modules.re.search('é(t)', 'xété').end() }}
 select 1 as x
