@@ -353,17 +353,6 @@ int dbt_ctx_global(const struct dbt_ctx *x, struct tmpl_render *r, const char *n
 	return 0;
 }
 
-/* The i-th argument, given by position or as keyword kw, or NULL. */
-static const struct tval *arg(const struct tmpl_call *c, size_t i, const char *kw)
-{
-	if (i < c->nargs)
-		return &c->args[i];
-	for (size_t k = 0; k < c->nkw; k++)
-		if (strcmp(c->kwnames[k], kw) == 0)
-			return &c->kwargs[k];
-	return NULL;
-}
-
 static int cmp_tval_str(const void *a, const void *b)
 {
 	const struct tval *x = a, *y = b;
@@ -400,7 +389,7 @@ static int call_set(struct tmpl_render *r, const struct tmpl_call *c, struct tva
 int dbt_ctx_call(const struct dbt_ctx *x, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
 {
 	if (strcmp(c->name, "adapter.dispatch") == 0) {
-		const struct tval *name = arg(c, 0, "macro_name"), *ns = arg(c, 1, "macro_namespace");
+		const struct tval *name = tmpl_call_arg(c, 0, "macro_name"), *ns = tmpl_call_arg(c, 1, "macro_namespace");
 		if (!name || name->kind != TV_STR || (ns && ns->kind != TV_STR && ns->kind != TV_NONE)) {
 			tmpl_fail(r, c->line, "adapter.dispatch() needs a macro name and a namespace, as strings");
 			return -1;
@@ -416,7 +405,7 @@ int dbt_ctx_call(const struct dbt_ctx *x, struct tmpl_render *r, const struct tm
 		return 0;
 	}
 	if (strcmp(c->name, "adapter.quote") == 0) {
-		const struct tval *v = arg(c, 0, "identifier");
+		const struct tval *v = tmpl_call_arg(c, 0, "identifier");
 		if (!v || v->kind != TV_STR) {
 			tmpl_fail(r, c->line, "adapter.quote() needs a string");
 			return -1;
@@ -429,7 +418,7 @@ int dbt_ctx_call(const struct dbt_ctx *x, struct tmpl_render *r, const struct tm
 		return 0;
 	}
 	if (strcmp(c->name, "exceptions.raise_compiler_error") == 0 || strcmp(c->name, "exceptions.warn") == 0) {
-		const struct tval *v = arg(c, 0, "msg");
+		const struct tval *v = tmpl_call_arg(c, 0, "msg");
 		const char *msg = v && v->kind == TV_STR ? v->s : "(no message)";
 		if (c->name[11] == 'r') {
 			tmpl_fail(r, c->line, "Compilation Error: %s", msg);
@@ -445,7 +434,7 @@ int dbt_ctx_call(const struct dbt_ctx *x, struct tmpl_render *r, const struct tm
 		return call_set(r, c, out);
 	if (strcmp(c->name, "print") == 0) {
 		/* Python's print(): the value on stdout, as dbt's macros see it */
-		const struct tval *v = arg(c, 0, "msg");
+		const struct tval *v = tmpl_call_arg(c, 0, "msg");
 		char num[48];
 		if (!v || v->kind == TV_NONE)
 			puts(v ? "None" : "");
@@ -465,7 +454,7 @@ int dbt_ctx_call(const struct dbt_ctx *x, struct tmpl_render *r, const struct tm
 		return 0;
 	}
 	if (strcmp(c->name, "log") == 0) {
-		const struct tval *v = arg(c, 0, "msg"), *info = arg(c, 1, "info");
+		const struct tval *v = tmpl_call_arg(c, 0, "msg"), *info = tmpl_call_arg(c, 1, "info");
 		if (v && v->kind == TV_STR && info && tval_truthy(info) && x->execute)
 			log_info("%s", v->s);
 		*out = str_value(r, "");

@@ -77,21 +77,10 @@ static const char *str_attr(const struct tval *o, const char *k)
 	return v && v->kind == TV_STR ? v->s : "";
 }
 
-/* The i-th argument, given by position or as keyword kw, or NULL. */
-static const struct tval *arg(const struct tmpl_call *c, size_t i, const char *kw)
-{
-	if (i < c->nargs)
-		return &c->args[i];
-	for (size_t k = 0; kw && k < c->nkw; k++)
-		if (strcmp(c->kwnames[k], kw) == 0)
-			return &c->kwargs[k];
-	return NULL;
-}
-
 /* Python's integer arguments: a number without a fraction. */
 static int int_arg(struct tmpl_render *r, const struct tmpl_call *c, size_t i, const char *kw, long dflt, long *v)
 {
-	const struct tval *a = arg(c, i, kw);
+	const struct tval *a = tmpl_call_arg(c, i, kw);
 	if (!a || a->kind == TV_NONE) {
 		*v = dflt;
 		return 0;
@@ -172,7 +161,7 @@ static int call_timedelta(struct tmpl_render *r, const struct tmpl_call *c, stru
 		}
 	}
 	for (size_t i = 0; i < 7; i++) {
-		const struct tval *a = arg(c, i, names[i]);
+		const struct tval *a = tmpl_call_arg(c, i, names[i]);
 		if (!a)
 			continue;
 		if (a->kind != TV_NUM) {
@@ -395,6 +384,21 @@ static int dt_to_zone(struct tmpl_render *r, int line, struct dt *t, const struc
 	return 0;
 }
 
+/* The value of aware t in zone z (astimezone(), normalize()); a naive t
+ * is an error, since its instant is unknown. */
+static int convert_value(struct tmpl_render *r, const struct tmpl_call *c, struct dt *t, const struct zone *z,
+			 struct tval *out)
+{
+	if (!t->aware) {
+		tmpl_fail(r, c->line, "ValueError: %s() needs a datetime with a zone (localize() gives one)", c->name);
+		return -1;
+	}
+	if (dt_to_zone(r, c->line, t, z))
+		return -1;
+	*out = dt_value(r, t);
+	return 0;
+}
+
 /* strftime as Python does it: %f, %z and %Z by Python, the rest by the C
  * library (in the C locale, as Python's, which never sets LC_TIME). */
 static int dt_strftime(struct tmpl_render *r, int line, const struct dt *t, const char *fmt, struct tval *out)
@@ -502,7 +506,7 @@ static int native_dt(struct tmpl_render *r, const struct tval *self, const struc
 	const char *m = c->name;
 	int64_t days = cal_days_from_civil(t.y, t.mo, t.d);
 	if (strcmp(m, "strftime") == 0) {
-		const struct tval *f = arg(c, 0, "format");
+		const struct tval *f = tmpl_call_arg(c, 0, "format");
 		if (!f || f->kind != TV_STR) {
 			tmpl_fail(r, c->line, "strftime() needs a format string");
 			return -1;
@@ -510,7 +514,7 @@ static int native_dt(struct tmpl_render *r, const struct tval *self, const struc
 		return dt_strftime(r, c->line, &t, f->s, out);
 	}
 	if (strcmp(m, "isoformat") == 0) {
-		const struct tval *sep = arg(c, 0, "sep");
+		const struct tval *sep = tmpl_call_arg(c, 0, "sep");
 		char s[96];
 		fmt_dt(s, sizeof s, &t, sep && sep->kind == TV_STR && sep->n == 1 ? sep->s[0] : 'T');
 		*out = str_value(r, s);
@@ -542,22 +546,15 @@ static int native_dt(struct tmpl_render *r, const struct tval *self, const struc
 	}
 	/* astimezone(tz) */
 	struct zone z;
-	if (zone_arg(r, c, arg(c, 0, "tz"), &z))
+	if (zone_arg(r, c, tmpl_call_arg(c, 0, "tz"), &z))
 		return -1;
-	if (!t.aware) {
-		tmpl_fail(r, c->line, "astimezone() of a datetime without a zone: give it one with localize() first");
-		return -1;
-	}
-	if (dt_to_zone(r, c->line, &t, &z))
-		return -1;
-	*out = dt_value(r, &t);
-	return 0;
+	return convert_value(r, c, &t, &z, out);
 }
 
 /* A datetime value given as the argument i of c, or an error. */
 static int dt_arg(struct tmpl_render *r, const struct tmpl_call *c, size_t i, const char *kw, struct dt *t)
 {
-	const struct tval *v = arg(c, i, kw);
+	const struct tval *v = tmpl_call_arg(c, i, kw);
 	if (!v || strcmp(obj_type(v), "datetime") != 0) {
 		tmpl_fail(r, c->line, "%s() needs a datetime (modules.datetime.datetime(...))", c->name);
 		return -1;
@@ -575,21 +572,13 @@ static int native_tz(struct tmpl_render *r, const struct tval *self, const struc
 	struct dt t;
 	if (dt_arg(r, c, 0, "dt", &t))
 		return -1;
-	if (strcmp(c->name, "normalize") == 0) {
-		if (!t.aware) {
-			tmpl_fail(r, c->line, "ValueError: normalize() needs a datetime with a zone");
-			return -1;
-		}
-		if (dt_to_zone(r, c->line, &t, &z))
-			return -1;
-		*out = dt_value(r, &t);
-		return 0;
-	}
+	if (strcmp(c->name, "normalize") == 0)
+		return convert_value(r, c, &t, &z, out);
 	if (t.aware && strcmp(c->name, "localize") == 0) {
 		tmpl_fail(r, c->line, "ValueError: Not naive datetime (tzinfo is already set)");
 		return -1;
 	}
-	const struct tval *is_dst = arg(c, 1, "is_dst");
+	const struct tval *is_dst = tmpl_call_arg(c, 1, "is_dst");
 	struct tzfile f;
 	if (zone_file(r, c->line, z.name, &f))
 		return -1;
@@ -612,7 +601,7 @@ static int native_tz(struct tmpl_render *r, const struct tval *self, const struc
 /* modules.pytz.timezone(name): the zone with pytz's default type. */
 static int call_timezone(struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
 {
-	const struct tval *name = arg(c, 0, "zone");
+	const struct tval *name = tmpl_call_arg(c, 0, "zone");
 	if (!name || name->kind != TV_STR) {
 		tmpl_fail(r, c->line, "modules.pytz.timezone() needs a zone name");
 		return -1;
@@ -640,7 +629,7 @@ static int call_datetime(struct tmpl_render *r, const struct tmpl_call *c, bool 
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (i < 3 && !arg(c, i, names[i])) {
+		if (i < 3 && !tmpl_call_arg(c, i, names[i])) {
 			tmpl_fail(r, c->line, "%s(): missing the %s", c->name, names[i]);
 			return -1;
 		}
@@ -649,7 +638,7 @@ static int call_datetime(struct tmpl_render *r, const struct tmpl_call *c, bool 
 	}
 	struct dt t = { date_only, v[0], (int)v[1], (int)v[2], (int)v[3], (int)v[4], (int)v[5], (int)v[6], false,
 			{ "", { 0, false, "" } } };
-	const struct tval *tz = date_only ? NULL : arg(c, 7, "tzinfo");
+	const struct tval *tz = date_only ? NULL : tmpl_call_arg(c, 7, "tzinfo");
 	if (tz && tz->kind != TV_NONE) {
 		if (zone_arg(r, c, tz, &t.z))
 			return -1;
@@ -669,7 +658,7 @@ static int call_now(struct tmpl_render *r, const struct tmpl_call *c, const char
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	struct tm tm;
-	const struct tval *tz = strcmp(which, "now") == 0 ? arg(c, 0, "tz") : NULL;
+	const struct tval *tz = strcmp(which, "now") == 0 ? tmpl_call_arg(c, 0, "tz") : NULL;
 	bool utc = strcmp(which, "utcnow") == 0 || (tz && tz->kind != TV_NONE);
 	if (utc)
 		gmtime_r(&ts.tv_sec, &tm);
@@ -870,7 +859,7 @@ static int native_match(struct tmpl_render *r, const struct tval *self, const st
 	const struct tval *groups = tval_get(self, "_groups"), *spans = tval_get(self, "_spans");
 	const char *m = c->name;
 	if (strcmp(m, "groups") == 0 || strcmp(m, "groupdict") == 0) {
-		const struct tval *dflt = arg(c, 0, "default");
+		const struct tval *dflt = tmpl_call_arg(c, 0, "default");
 		if (m[5] == 'd') {
 			const struct tval *names = tval_get(self, "_names");
 			*out = tval_dict_new(r, names->n);
@@ -898,7 +887,7 @@ static int native_match(struct tmpl_render *r, const struct tval *self, const st
 		}
 		return 0;
 	}
-	long g = match_group_index(r, c->line, self, arg(c, 0, "group"));
+	long g = match_group_index(r, c->line, self, tmpl_call_arg(c, 0, "group"));
 	if (g < 0)
 		return -1;
 	const struct tval *sp = &spans->items[g];
@@ -1131,7 +1120,7 @@ static int re_op(struct tmpl_render *r, const struct tmpl_call *c, const char *o
 		return -1;
 	if ((sub || split) && int_arg(r, c, sarg + 1 + shift, sub ? "count" : "maxsplit", 0, &count))
 		return -1;
-	const struct tval *s = arg(c, sarg + shift, "string");
+	const struct tval *s = tmpl_call_arg(c, sarg + shift, "string");
 	if (strcmp(op, "compile") != 0 && (!s || s->kind != TV_STR)) {
 		tmpl_fail(r, c->line, "%s(): the string must be a string", c->name);
 		return -1;
@@ -1143,7 +1132,7 @@ static int re_op(struct tmpl_render *r, const struct tmpl_call *c, const char *o
 	if (strcmp(op, "compile") == 0) {
 		*out = pattern_value(r, &x);
 	} else if (sub) {
-		const struct tval *repl = arg(c, shift, "repl");
+		const struct tval *repl = tmpl_call_arg(c, shift, "repl");
 		if (!repl || (repl->kind != TV_STR && repl->kind != TV_FUNC)) {
 			tmpl_fail(r, c->line, "%s(): the replacement must be a string or a function", c->name);
 			rx_free(&x);
@@ -1180,7 +1169,7 @@ static int native_pattern(struct tmpl_render *r, const struct tval *self, const 
 /* re.escape(s): every character but letters, digits and '_' escaped. */
 static int re_escape(struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
 {
-	const struct tval *s = arg(c, 0, "pattern");
+	const struct tval *s = tmpl_call_arg(c, 0, "pattern");
 	if (!s || s->kind != TV_STR) {
 		tmpl_fail(r, c->line, "modules.re.escape() needs a string");
 		return -1;
@@ -1263,7 +1252,7 @@ int dbt_modules_call(struct tmpl_render *r, const struct tmpl_call *c, struct tv
 	if (strcmp(n, "pytz.timezone") == 0)
 		return call_timezone(r, c, out);
 	if (strncmp(n, "re.", 3) == 0 && listed(re_ops, n + 3))
-		return re_op(r, c, n + 3, arg(c, 0, "pattern"), 1, out);
+		return re_op(r, c, n + 3, tmpl_call_arg(c, 0, "pattern"), 1, out);
 	if (strcmp(n, "re.escape") == 0)
 		return re_escape(r, c, out);
 	return call_attribute(r, c, out);

@@ -157,6 +157,10 @@ int tmpl_render(const struct tmpl *t, const struct tmpl_host *host, char **out, 
 int tmpl_call_func(struct tmpl_render *r, const struct tval *fn, int line, size_t nargs, const struct tval *args,
 		   struct tval *out);
 
+/* The i-th argument of call c, given by position or as keyword kw (NULL:
+ * by position only), or NULL when it was not given. */
+const struct tval *tmpl_call_arg(const struct tmpl_call *c, size_t i, const char *kw);
+
 /* The same with the positional and keyword arguments of call c (its
  * name is not used). */
 int tmpl_call_with(struct tmpl_render *r, const struct tval *fn, const struct tmpl_call *c, struct tval *out);

@@ -53,13 +53,13 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-pkgs=${ELT_DBT_PACKAGES:-}
+# the first of these places that holds the package
+pkgs=
+for d in ${ELT_DBT_PACKAGES:+"$ELT_DBT_PACKAGES"} "$repo/../shared/dbt-packages" "$repo/../../shared/dbt-packages" \
+	/work/shared/dbt-packages; do
+	if [ -d "$d/dbt_date/integration_tests" ]; then pkgs=$d; break; fi
+done
 if [ -z "$pkgs" ]; then
-	for d in "$repo/../shared/dbt-packages" "$repo/../../shared/dbt-packages" /work/shared/dbt-packages; do
-		[ -d "$d/dbt_date/integration_tests" ] && { pkgs=$d; break; }
-	done
-fi
-if [ -z "$pkgs" ] || [ ! -d "$pkgs/dbt_date/integration_tests" ]; then
 	echo "pkg-suite-dbt-date: no dbt_date package found (set ELT_DBT_PACKAGES)" >&2
 	exit 3
 fi

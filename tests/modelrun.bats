@@ -2570,19 +2570,22 @@ for r in json.load(open(sys.argv[1]))["results"]:
 
 @test "modules.datetime, modules.pytz and modules.re print in a model what dbt prints" {
 	project modules
-	run --separate-stderr "$BIN/modelrun" compile
-	assert_success
-	run cat target/compiled/mods/models/dates.sql
-	# a zone passed as tzinfo keeps pytz's first offset, the local mean time
-	assert_line "-- a zone as tzinfo, pytz's first offset: 1997-09-29 06:14:00-07:53 America/Los_Angeles -1 day, 16:07:00 LMT 6:14"
-	assert_line "-- localize: 2021-06-07 08:00:00-07:00 2021-01-07 08:00:00-08:00"
-	assert_line "-- ambiguous: 2021-11-07 01:30:00-08:00 2021-11-07 01:30:00-07:00"
-	assert_line "-- astimezone: 2021-06-07 15:00:00+00:00 2021-06-08 05:20:00+05:30"
-	assert_line "-- timedelta: 1 day, 2:00:00 -1 day, 23:59:59 14 days, 0:00:00.500000 3 days, 0:00:00 129600.0 1 43200"
-	run cat target/compiled/mods/models/regex.sql
-	assert_line "-- sub: a_b_c -a-b--d- example at joe a<1>b<22> bba baa"
-	assert_line "-- sub as dbt_utils.slugify: hello_world_2 _9_lives"
-	assert_line "-- findall: ['1', '22', '333'] [('a', '1'), ('b', '2')] ['a', '']"
+	"$BIN/modelrun" compile -q
+	# what Python gives, also where dbt is absent; a zone passed as tzinfo
+	# keeps pytz's first offset, the local mean time
+	local want
+	while IFS= read -r want; do
+		grep -qxF -- "$want" target/compiled/mods/models/*.sql || fail "no line: $want"
+	done <<-'EOF2'
+	-- a zone as tzinfo, pytz's first offset: 1997-09-29 06:14:00-07:53 America/Los_Angeles -1 day, 16:07:00 LMT 6:14
+	-- localize: 2021-06-07 08:00:00-07:00 2021-01-07 08:00:00-08:00
+	-- ambiguous: 2021-11-07 01:30:00-08:00 2021-11-07 01:30:00-07:00
+	-- astimezone: 2021-06-07 15:00:00+00:00 2021-06-08 05:20:00+05:30
+	-- timedelta: 1 day, 2:00:00 -1 day, 23:59:59 14 days, 0:00:00.500000 3 days, 0:00:00 129600.0 1 43200
+	-- sub: a_b_c -a-b--d- example at joe a<1>b<22> bba baa
+	-- sub as dbt_utils.slugify: hello_world_2 _9_lives
+	-- findall: ['1', '22', '333'] [('a', '1'), ('b', '2')] ['a', '']
+	EOF2
 	need_dbt
 	dbt_in "$PWD" dbt_s compile >/dev/null
 	for f in dates regex; do
