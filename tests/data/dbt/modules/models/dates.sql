@@ -18,5 +18,6 @@
 -- date(): {{ dt.date() }} {{ modules.datetime.datetime(2021, 6, 7, 8, 9).date().strftime('%d.%m.%Y') }}
 -- timedelta: {{ modules.datetime.timedelta(days=1, hours=2) }} {{ modules.datetime.timedelta(seconds=-1) }} {{ modules.datetime.timedelta(weeks=2, milliseconds=500) }} {{ modules.datetime.timedelta(3) }} {{ modules.datetime.timedelta(hours=36).total_seconds() }} {{ modules.datetime.timedelta(hours=36).days }} {{ modules.datetime.timedelta(hours=36).seconds }}
 -- utc: {{ modules.pytz.utc }} {{ modules.pytz.timezone('UTC') }} {{ modules.datetime.datetime(2020, 1, 1, tzinfo=modules.pytz.utc) }} {{ modules.pytz.timezone('UTC').zone }} {{ la.zone }}
+-- odd formats: [{{ modules.datetime.date(2021, 1, 2).strftime('100%') }}] [{{ modules.datetime.date(2021, 1, 2).strftime('%q') }}] [{{ modules.datetime.date(2021, 1, 2).strftime('') }}]
 -- compare: {{ modules.datetime.date(2020, 1, 2) > modules.datetime.date(2019, 12, 31) }} {{ modules.datetime.date(2020, 1, 2) | string }}
 select 1 as x
