@@ -2670,3 +2670,20 @@ for r in json.load(open(sys.argv[1]))["results"]:
 	dbt_in p dbt_s run >/dev/null
 	same_relation analytics.cols dbt_s.cols
 }
+
+@test "dbt_utils' own tests of slugify and pretty_time (modules.re, modules.datetime) pass under dqcheck" {
+	need_packages
+	mkdir -p p/models p/tests p/macros p/dbt_packages
+	printf 'name: jh\nconfig-version: 2\nprofile: mr\n' >p/dbt_project.yml
+	printf 'select 1 as x\n' >p/models/one.sql
+	cp -r "$DBT_PACKAGES/dbt_utils" p/dbt_packages/
+	# (their third, of pretty_log_format(), calls it without its argument,
+	# which Jinja prints as nothing and modelrun refuses)
+	cp "$DBT_PACKAGES"/dbt_utils/integration_tests/tests/jinja_helpers/{test_slugify,assert_pretty_time_is_string}.sql p/tests/
+	cp "$DBT_PACKAGES/dbt_utils/integration_tests/macros/limit_zero.sql" p/macros/
+	"$BIN/modelrun" run -q --project-dir p
+	run --separate-stderr "$BIN/dqcheck" --project-dir p
+	assert_success
+	assert_stderr_line --partial "PASS  test_slugify: 0 failing rows"
+	assert_stderr_line --partial "PASS  assert_pretty_time_is_string: 0 failing rows"
+}
