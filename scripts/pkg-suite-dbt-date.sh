@@ -142,6 +142,9 @@ elif [ "$use_dbt" = 1 ]; then
 	echo "dbt:      not run (no reference dbt at $dbt)"
 fi
 
-# the failures, each with the first line of its error
-grep -h '^modelrun: .*\(error\|failed\|Error\)' "$mr/seed.log" "$mr/run.log" | grep -v 'done in' | head -n 40 || true
-grep -h -A1 '^\(FAIL\|ERROR\) ' "$mr/test.log" | grep -v '^--$' | head -n 80 || true
+# the failures, each with the first line of its error: a node's line says
+# why it failed; a failing test's line says how many rows, an erring
+# test's next line says why
+grep -h '^modelrun: \[[0-9]*/[0-9]*\] \(ERROR\|SKIP\)' "$mr/seed.log" "$mr/run.log" | head -n 40 || true
+grep -h '^FAIL ' "$mr/test.log" | head -n 40 || true
+grep -h -A1 '^ERROR ' "$mr/test.log" | grep -v '^--$' | head -n 80 || true
