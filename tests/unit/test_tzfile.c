@@ -8,6 +8,8 @@
 #include "tzfile.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 static int64_t utc(int64_t y, int m, int d, int h, int mi)
 {
@@ -85,11 +87,49 @@ static void names_refused(void)
 	CHECK(strstr(err, "unknown time zone 'Mars/Olympus_Mons'") != NULL);
 }
 
+/* Files cut short or not TZif at all, in a $TZDIR of their own: refused
+ * with a message, never read past their end. */
+static void damaged_files(void)
+{
+	char dir[] = "/tmp/test_tzfile.XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	char path[256], err[256];
+	FILE *in = fopen("/usr/share/zoneinfo/America/Los_Angeles", "rb");
+	static unsigned char data[1 << 16];
+	size_t n = in ? fread(data, 1, sizeof data, in) : 0;
+	if (in)
+		fclose(in);
+	CHECK(n > 100);
+	setenv("TZDIR", dir, 1);
+	size_t cuts[] = { 0, 10, 44, 60, n / 2, n - 5 };
+	for (size_t i = 0; i < sizeof cuts / sizeof *cuts; i++) {
+		snprintf(path, sizeof path, "%s/Cut", dir);
+		FILE *out = fopen(path, "wb");
+		CHECK(out != NULL);
+		if (!out)
+			break;
+		fwrite(data, 1, cuts[i], out);
+		fclose(out);
+		struct tzfile z;
+		int rc = tzfile_load(&z, "Cut", err, sizeof err);
+		/* a cut in the version 2 block leaves version 1's data, which
+		 * is a zone still; anything shorter is refused */
+		if (cuts[i] < 60)
+			CHECK(rc == -1 && strstr(err, "not a TZif file") != NULL);
+		if (rc == 0)
+			tzfile_free(&z);
+		remove(path);
+	}
+	unsetenv("TZDIR");
+	rmdir(dir);
+}
+
 int main(void)
 {
 	RUN(rule_us_pacific);
 	RUN(rule_southern_and_odd_forms);
 	RUN(zone_from_the_database);
 	RUN(names_refused);
+	RUN(damaged_files);
 	return UNIT_END();
 }
