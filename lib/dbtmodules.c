@@ -106,7 +106,8 @@ static int native_td(struct tmpl_render *r, const struct tval *self, const struc
  * ("-1 day, 16:07:00", "0:00:00.500000"). */
 static struct tval timedelta_value(struct tmpl_render *r, int64_t us)
 {
-	static const char *const methods[] = { "total_seconds", NULL };
+	static const char *const methods[] = { "total_seconds", "__add__", "__sub__", NULL };
+	/* room for the 5 fields and the 3 methods */
 	int64_t day = 86400 * (int64_t)1000000;
 	int64_t days = us / day - (us % day < 0), rem = us - days * day;
 	int64_t secs = rem / 1000000, micro = rem % 1000000;
@@ -118,7 +119,7 @@ static struct tval timedelta_value(struct tmpl_render *r, int64_t us)
 		      (long long)(secs / 60 % 60), (long long)(secs % 60));
 	if (micro)
 		snprintf(s + k, sizeof s - (size_t)k, ".%06lld", (long long)micro);
-	struct tval o = dbtm_obj_new(r, s, 6);
+	struct tval o = dbtm_obj_new(r, s, 8);
 	size_t i = 0;
 	dbtm_obj_set(&o, &i, "_type", dbtm_str(r, "timedelta"));
 	dbtm_obj_set(&o, &i, "days", dbtm_num(days));
@@ -129,13 +130,35 @@ static struct tval timedelta_value(struct tmpl_render *r, int64_t us)
 	return o;
 }
 
+static int dt_shift(struct tmpl_render *r, const struct tmpl_call *c, const struct tval *v, int64_t us,
+		    struct tval *out);
+
+static int64_t td_us(const struct tval *td)
+{
+	const struct tval *us = tval_get(td, "_us");
+	return us ? (int64_t)us->num : 0;
+}
+
+/* total_seconds(), and + and - with another timedelta, or + with a date
+ * or datetime. */
 static int native_td(struct tmpl_render *r, const struct tval *self, const struct tmpl_call *c, struct tval *out)
 {
-	(void)r;
-	(void)c;
-	const struct tval *us = tval_get(self, "_us");
-	*out = (struct tval){ .kind = TV_NUM, .real = true, .num = us ? us->num / 1e6 : 0 };
-	return 0;
+	int64_t us = td_us(self);
+	if (strcmp(c->name, "total_seconds") == 0) {
+		*out = (struct tval){ .kind = TV_NUM, .real = true, .num = (double)us / 1e6 };
+		return 0;
+	}
+	const struct tval *o = tmpl_call_arg(c, 0, NULL);
+	const char *type = o ? dbtm_obj_type(o) : "";
+	if (strcmp(type, "timedelta") == 0) {
+		*out = timedelta_value(r, c->name[2] == 'a' ? us + td_us(o) : us - td_us(o));
+		return 0;
+	}
+	if (c->name[2] == 'a' && (strcmp(type, "date") == 0 || strcmp(type, "datetime") == 0))
+		return dt_shift(r, c, o, us, out);
+	tmpl_fail(r, c->line, "TypeError: unsupported operand types for %s: 'timedelta' and '%s'",
+		  c->name[2] == 'a' ? "+" : "-", *type ? type : "value");
+	return -1;
 }
 
 /* timedelta(days, seconds, microseconds, milliseconds, minutes, hours,
@@ -274,9 +297,10 @@ static void fmt_dt(char *buf, size_t n, const struct dt *t, char sep)
 
 static struct tval dt_value(struct tmpl_render *r, const struct dt *t)
 {
-	static const char *const date_methods[] = { "strftime", "isoformat", "replace", "weekday", "isoweekday", NULL };
+	static const char *const date_methods[] = { "strftime", "isoformat", "replace", "weekday", "isoweekday",
+						    "__add__", "__sub__", NULL };
 	static const char *const dt_methods[] = { "strftime", "isoformat", "replace", "weekday", "isoweekday", "date",
-						  "astimezone", "utcoffset", "tzname", NULL };
+						  "astimezone", "utcoffset", "tzname", "__add__", "__sub__", NULL };
 	char s[96];
 	fmt_dt(s, sizeof s, t, ' ');
 	struct tval o = dbtm_obj_new(r, s, 20);
@@ -503,10 +527,68 @@ static int dt_replace(struct tmpl_render *r, const struct tmpl_call *c, struct d
 	return dt_check(r, c->line, t);
 }
 
+/* v (a date or datetime) moved by us microseconds: a date by the whole
+ * days of it, as Python's date + timedelta; an aware datetime keeps its
+ * offset (pytz's normalize() gives the one in force). */
+static int dt_shift(struct tmpl_render *r, const struct tmpl_call *c, const struct tval *v, int64_t us,
+		    struct tval *out)
+{
+	struct dt t;
+	dt_of(v, &t);
+	int64_t day = 86400 * (int64_t)1000000;
+	int64_t total = t.date_only ? (dt_local_secs(&t) / 86400 + us / day - (us % day < 0)) * day
+				    : dt_local_secs(&t) * 1000000 + t.us + us;
+	int64_t secs = total / 1000000 - (total % 1000000 < 0);
+	t.us = (int)(total - secs * 1000000);
+	dt_set_local(&t, secs);
+	if (t.y < 1 || t.y > 9999) {
+		tmpl_fail(r, c->line, "OverflowError: date value out of range");
+		return -1;
+	}
+	*out = dt_value(r, &t);
+	return 0;
+}
+
+/* self - o for a date or datetime o: the timedelta between them, by
+ * their instants when both have a zone. */
+static int dt_diff(struct tmpl_render *r, const struct tmpl_call *c, const struct dt *a, const struct tval *o,
+		   struct tval *out)
+{
+	struct dt b;
+	dt_of(o, &b);
+	if (a->date_only != b.date_only || a->aware != b.aware) {
+		tmpl_fail(r, c->line, "TypeError: cannot subtract a %s%s from a %s%s", b.aware ? "zoned " : "",
+			  b.date_only ? "date" : "datetime", a->aware ? "zoned " : "", a->date_only ? "date" : "datetime");
+		return -1;
+	}
+	int64_t ua = (dt_local_secs(a) - (a->aware ? a->z.type.off : 0)) * 1000000 + a->us;
+	int64_t ub = (dt_local_secs(&b) - (b.aware ? b.z.type.off : 0)) * 1000000 + b.us;
+	*out = timedelta_value(r, ua - ub);
+	return 0;
+}
+
 static int native_dt(struct tmpl_render *r, const struct tval *self, const struct tmpl_call *c, struct tval *out)
 {
 	struct dt t;
 	dt_of(self, &t);
+	if (c->name[0] == '_') {
+		/* __add__ and __sub__ */
+		const struct tval *o = tmpl_call_arg(c, 0, NULL);
+		const char *type = o ? dbtm_obj_type(o) : "";
+		if (strcmp(type, "timedelta") == 0) {
+			/* a date moves by the timedelta's days either way, as
+			 * Python's date - timedelta(days=30, hours=5) is 30 days */
+			int64_t day = 86400 * (int64_t)1000000, us = td_us(o);
+			if (t.date_only)
+				us = (us / day - (us % day < 0)) * day;
+			return dt_shift(r, c, self, c->name[2] == 'a' ? us : -us, out);
+		}
+		if (c->name[2] == 's' && (strcmp(type, "date") == 0 || strcmp(type, "datetime") == 0))
+			return dt_diff(r, c, &t, o, out);
+		tmpl_fail(r, c->line, "TypeError: unsupported operand types for %s: '%s' and '%s'",
+			  c->name[2] == 'a' ? "+" : "-", t.date_only ? "date" : "datetime", *type ? type : "value");
+		return -1;
+	}
 	const char *m = c->name;
 	int64_t days = cal_days_from_civil(t.y, t.mo, t.d);
 	if (strcmp(m, "strftime") == 0) {

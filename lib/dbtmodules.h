@@ -24,8 +24,9 @@
  *
  * Every value prints as Python's str() prints it (a date as 1997-09-29, a
  * datetime with a zone as 1997-09-29 06:14:00-07:53), since what a
- * template does with one is print it into SQL. Not there: arithmetic on
- * dates (date + timedelta), strptime, and anything else of these modules:
+ * template does with one is print it into SQL. Dates take + and - of a
+ * timedelta, and - of another date (the engine calls their __add__ and
+ * __sub__). Not there: strptime, and anything else of these modules:
  * each is an error naming the construct, never a guess. */
 #ifndef ELT_DBTMODULES_H
 #define ELT_DBTMODULES_H

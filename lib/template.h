@@ -11,7 +11,9 @@
  * dbt's return(). Expressions: literals (strings, numbers, lists, tuples,
  * dicts, true/false/none), names, attributes, subscripts and slices, calls
  * with positional and keyword arguments, filters (|), tests (is, is not),
- * inline if/else, not/and/or, comparisons, in/not in, ~, + - * / // % **.
+ * inline if/else, not/and/or, comparisons, in/not in, ~, + - * / // % **
+ * (+ and - of a host's object with the attributes __add__ or __sub__ call
+ * them, as Python does).
  * The filters, tests, methods of strings, lists and dicts and the globals
  * (range, namespace, dict) are listed in template_builtins.c.
  *

@@ -19,5 +19,9 @@
 -- timedelta: {{ modules.datetime.timedelta(days=1, hours=2) }} {{ modules.datetime.timedelta(seconds=-1) }} {{ modules.datetime.timedelta(weeks=2, milliseconds=500) }} {{ modules.datetime.timedelta(3) }} {{ modules.datetime.timedelta(hours=36).total_seconds() }} {{ modules.datetime.timedelta(hours=36).days }} {{ modules.datetime.timedelta(hours=36).seconds }}
 -- utc: {{ modules.pytz.utc }} {{ modules.pytz.timezone('UTC') }} {{ modules.datetime.datetime(2020, 1, 1, tzinfo=modules.pytz.utc) }} {{ modules.pytz.timezone('UTC').zone }} {{ la.zone }}
 -- odd formats: [{{ modules.datetime.date(2021, 1, 2).strftime('100%') }}] [{{ modules.datetime.date(2021, 1, 2).strftime('%q') }}] [{{ modules.datetime.date(2021, 1, 2).strftime('') }}]
+-- arithmetic: {{ d + modules.datetime.timedelta(days=3) }} {{ d - modules.datetime.timedelta(days=30, hours=5) }} {{ modules.datetime.timedelta(days=1) + d }} {{ modules.datetime.date(2021, 3, 1) - modules.datetime.date(2020, 2, 28) }}
+-- datetime arithmetic: {{ modules.datetime.datetime(2021, 1, 31, 23, 30) + modules.datetime.timedelta(minutes=45, microseconds=7) }} {{ modules.datetime.datetime(2021, 1, 1) - modules.datetime.datetime(2021, 1, 2, 0, 0, 1) }} {{ (modules.datetime.timedelta(hours=1) - modules.datetime.timedelta(minutes=90)) }}
+-- zoned arithmetic: {{ la.localize(modules.datetime.datetime(2021, 3, 13, 12)) + modules.datetime.timedelta(days=1) }} {{ la.localize(modules.datetime.datetime(2021, 3, 15)) - modules.pytz.utc.localize(modules.datetime.datetime(2021, 3, 15)) }}
+-- yesterday, as projects write it: {{ (modules.datetime.date(2021, 1, 1) - modules.datetime.timedelta(days=1)).strftime('%Y-%m-%d') }}
 -- compare: {{ modules.datetime.date(2020, 1, 2) > modules.datetime.date(2019, 12, 31) }} {{ modules.datetime.date(2020, 1, 2) | string }}
 select 1 as x
