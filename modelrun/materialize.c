@@ -297,11 +297,12 @@ void mr_render_query_clear(struct mr_render_query *q)
 	q->values = NULL;
 }
 
-int mr_render_query(void *ud, const char *sql, struct dbt_rows *rows, char *err, size_t errlen)
+int mr_render_query(void *ud, const char *sql, size_t nparams, const char *const *params, struct dbt_rows *rows,
+		    char *err, size_t errlen)
 {
 	struct mr_render_query *q = ud;
 	mr_render_query_clear(q);
-	q->res = PQexec(q->conn, sql);
+	q->res = nparams ? PQexecParams(q->conn, sql, (int)nparams, NULL, params, NULL, NULL, 0) : PQexec(q->conn, sql);
 	ExecStatusType st = PQresultStatus(q->res);
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
 		char *msg = pgconn_error_line(q->conn, q->res);

@@ -242,7 +242,8 @@ struct mr_render_query {
 	enum dbt_col_kind *kinds;
 	const char **values;
 };
-int mr_render_query(void *ud, const char *sql, struct dbt_rows *rows, char *err, size_t errlen);
+int mr_render_query(void *ud, const char *sql, size_t nparams, const char *const *params, struct dbt_rows *rows,
+		    char *err, size_t errlen);
 void mr_render_query_clear(struct mr_render_query *q);
 
 /* ---- operation.c ---- */
