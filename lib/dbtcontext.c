@@ -64,9 +64,8 @@ static struct tval result_value(struct tmpl_render *r, const struct dbt_rows *q,
 	return d;
 }
 
-/* Runs sql through the render's query function. */
-static int run_sql(struct host_state *h, struct tmpl_render *r, int line, const char *what, const char *sql,
-		   struct dbt_rows *q)
+int dbtp_query(struct host_state *h, struct tmpl_render *r, int line, const char *what, const char *sql,
+	       size_t nparams, const char *const *params, struct dbt_rows *q)
 {
 	if (!h->opts || !h->opts->query) {
 		tmpl_fail(r, line, "%s() runs a query while compiling, " DBT_NEEDS_CONNECTION ": use modelrun run "
@@ -74,32 +73,11 @@ static int run_sql(struct host_state *h, struct tmpl_render *r, int line, const 
 		return -1;
 	}
 	char err[1024];
-	if (h->opts->query(h->opts->query_ud, sql, q, err, sizeof err)) {
+	if (h->opts->query(h->opts->query_ud, sql, nparams, params, q, err, sizeof err)) {
 		tmpl_fail(r, line, "%s(): %s", what, err);
 		return -1;
 	}
 	return 0;
-}
-
-int dbtp_query(struct host_state *h, struct tmpl_render *r, int line, const char *what, const char *sql,
-	       struct dbt_rows *q)
-{
-	return run_sql(h, r, line, what, sql, q);
-}
-
-char *dbtp_regclass_literal(const char *schema, const char *ident)
-{
-	char *q = dbtp_quote_relation(schema, ident);
-	struct buf lit = { 0 };
-	buf_addc(&lit, '\'');
-	for (const char *s = q; *s; s++) {
-		if (*s == '\'')
-			buf_addc(&lit, '\'');
-		buf_addc(&lit, *s);
-	}
-	buf_addc(&lit, '\'');
-	free(q);
-	return buf_detach(&lit);
 }
 
 /* statement(name, fetch_result=false, auto_begin=true) called with a
@@ -125,7 +103,7 @@ static int call_statement(struct host_state *h, struct tmpl_render *r, const str
 	if (h->parsing)
 		return 0;
 	struct dbt_rows q;
-	if (run_sql(h, r, c->line, "statement", sql.s, &q))
+	if (dbtp_query(h, r, c->line, "statement", sql.s, 0, NULL, &q))
 		return -1;
 	struct stmt_result *s = (struct stmt_result *)tval_alloc(r, (sizeof *s + sizeof(struct tval) - 1) /
 									   sizeof(struct tval));
@@ -152,17 +130,16 @@ static int columns_in_relation(struct host_state *h, struct tmpl_render *r, cons
 	*out = (struct tval){ .kind = TV_LIST };
 	if (h->parsing)
 		return 0;
-	/* the relation's name as a regclass literal: identifiers quoted as
-	 * PQescapeIdentifier does, the literal's quotes doubled */
-	char *lit = dbtp_regclass_literal(schema->s, ident->s);
-	struct buf sql = { 0 };
-	buf_printf(&sql, "select a.attname::text, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
-			 "where a.attrelid = to_regclass(%s) and a.attnum > 0 and not a.attisdropped order by a.attnum",
-		   lit);
-	free(lit);
+	/* the relation's name, identifiers quoted as PQescapeIdentifier
+	 * does, goes to to_regclass() as a parameter */
+	char *q = dbtp_quote_relation(schema->s, ident->s);
+	const char *params[] = { q };
 	struct dbt_rows res;
-	int rc = run_sql(h, r, c->line, "adapter.get_columns_in_relation", buf_str(&sql), &res);
-	buf_free(&sql);
+	int rc = dbtp_query(h, r, c->line, "adapter.get_columns_in_relation",
+			    "select a.attname::text, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
+			    "where a.attrelid = to_regclass($1) and a.attnum > 0 and not a.attisdropped order by a.attnum",
+			    1, params, &res);
+	free(q);
 	if (rc)
 		return -1;
 	static const char *const keys[] = { "name", "column", "quoted", "data_type", "dtype" };
@@ -208,7 +185,7 @@ int dbtp_call_query(struct host_state *h, struct tmpl_render *r, const struct tm
 	if (h->parsing)
 		return 0;
 	struct dbt_rows q;
-	if (run_sql(h, r, c->line, "run_query", c->args[0].s, &q))
+	if (dbtp_query(h, r, c->line, "run_query", c->args[0].s, 0, NULL, &q))
 		return -1;
 	result_value(r, &q, out);
 	return 0;

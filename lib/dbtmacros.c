@@ -6,6 +6,7 @@
  * and found by an open-addressing hash on (package, name), since every
  * macro call of every model looks one up. */
 #include "dbtmacros.h"
+#include "dbtmodules.h"
 #include "dbtprofile.h"
 #include "dbtproject_int.h"
 
@@ -26,7 +27,7 @@ const char *const dbt_host_functions[] = {
 	"exceptions.raise_compiler_error", "exceptions.warn", "log", "statement", "load_result", "run_query",
 	"adapter.get_columns_in_relation", "set", "print",
 	"api.Relation.create", "adapter.get_relation", "adapter.load_relation", "load_relation", "adapter.drop_relation",
-	"api.Relation.add_ephemeral_prefix", "config.get", "config.require", "modules.datetime.date", "modules.datetime.datetime", "modules.pytz.timezone", NULL,
+	"api.Relation.add_ephemeral_prefix", "config.get", "config.require", DBT_MODULES_FUNCTIONS, NULL,
 };
 
 static size_t hash(size_t pkg, const char *name)
@@ -318,6 +319,8 @@ int dbt_ctx_global(const struct dbt_ctx *x, struct tmpl_render *r, const char *n
 	(void)line;
 	const char *dot = strchr(name, '.');
 	const struct dbt_macro *m = NULL;
+	if (strncmp(name, "modules.", 8) == 0)
+		return dbt_modules_global(r, name, out);
 	if (dot) {
 		char pkg[128];
 		if ((size_t)(dot - name) >= sizeof pkg)
@@ -344,58 +347,6 @@ int dbt_ctx_global(const struct dbt_ctx *x, struct tmpl_render *r, const char *n
 	if (!m)
 		return 1;
 	*out = tval_macro(r, m->t, m->m);
-	return 0;
-}
-
-/* The i-th argument, given by position or as keyword kw, or NULL. */
-static const struct tval *arg(const struct tmpl_call *c, size_t i, const char *kw)
-{
-	if (i < c->nargs)
-		return &c->args[i];
-	for (size_t k = 0; k < c->nkw; k++)
-		if (strcmp(c->kwnames[k], kw) == 0)
-			return &c->kwargs[k];
-	return NULL;
-}
-
-/* modules.datetime.date(y, m, d) and .datetime(y, m, d, h, mi, s), as
- * str() prints them (what a template does with them: print them into
- * SQL), and modules.pytz.timezone(name), for UTC only: another zone's
- * offset would need the time zone database, and a wrong one would be
- * silently wrong SQL. */
-static int call_module(struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
-{
-	if (strcmp(c->name, "modules.pytz.timezone") == 0) {
-		const struct tval *z = arg(c, 0, "zone");
-		if (!z || z->kind != TV_STR || (strcmp(z->s, "UTC") != 0 && strcmp(z->s, "Etc/UTC") != 0)) {
-			tmpl_fail(r, c->line, "modules.pytz.timezone('%s'): modelrun knows the zone UTC only",
-				  z && z->kind == TV_STR ? z->s : "?");
-			return -1;
-		}
-		*out = str_value(r, "+00:00");
-		return 0;
-	}
-	static const char *const names[] = { "year", "month", "day", "hour", "minute", "second" };
-	bool full = strcmp(c->name, "modules.datetime.datetime") == 0;
-	long v[6] = { 0 };
-	for (size_t i = 0; i < (full ? 6u : 3u); i++) {
-		const struct tval *a = arg(c, i, names[i]);
-		if (!a && i >= 3)
-			continue;
-		if (!a || a->kind != TV_NUM) {
-			tmpl_fail(r, c->line, "%s() needs the %s as a number", c->name, names[i]);
-			return -1;
-		}
-		v[i] = (long)a->num;
-	}
-	const struct tval *tz = full ? arg(c, 7, "tzinfo") : NULL;
-	char buf[64];
-	if (full)
-		snprintf(buf, sizeof buf, "%04ld-%02ld-%02ld %02ld:%02ld:%02ld%s", v[0], v[1], v[2], v[3], v[4], v[5],
-			 tz && tz->kind == TV_STR ? tz->s : "");
-	else
-		snprintf(buf, sizeof buf, "%04ld-%02ld-%02ld", v[0], v[1], v[2]);
-	*out = str_value(r, buf);
 	return 0;
 }
 
@@ -435,7 +386,7 @@ static int call_set(struct tmpl_render *r, const struct tmpl_call *c, struct tva
 int dbt_ctx_call(const struct dbt_ctx *x, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
 {
 	if (strcmp(c->name, "adapter.dispatch") == 0) {
-		const struct tval *name = arg(c, 0, "macro_name"), *ns = arg(c, 1, "macro_namespace");
+		const struct tval *name = tmpl_call_arg(c, 0, "macro_name"), *ns = tmpl_call_arg(c, 1, "macro_namespace");
 		if (!name || name->kind != TV_STR || (ns && ns->kind != TV_STR && ns->kind != TV_NONE)) {
 			tmpl_fail(r, c->line, "adapter.dispatch() needs a macro name and a namespace, as strings");
 			return -1;
@@ -451,7 +402,7 @@ int dbt_ctx_call(const struct dbt_ctx *x, struct tmpl_render *r, const struct tm
 		return 0;
 	}
 	if (strcmp(c->name, "adapter.quote") == 0) {
-		const struct tval *v = arg(c, 0, "identifier");
+		const struct tval *v = tmpl_call_arg(c, 0, "identifier");
 		if (!v || v->kind != TV_STR) {
 			tmpl_fail(r, c->line, "adapter.quote() needs a string");
 			return -1;
@@ -464,7 +415,7 @@ int dbt_ctx_call(const struct dbt_ctx *x, struct tmpl_render *r, const struct tm
 		return 0;
 	}
 	if (strcmp(c->name, "exceptions.raise_compiler_error") == 0 || strcmp(c->name, "exceptions.warn") == 0) {
-		const struct tval *v = arg(c, 0, "msg");
+		const struct tval *v = tmpl_call_arg(c, 0, "msg");
 		const char *msg = v && v->kind == TV_STR ? v->s : "(no message)";
 		if (c->name[11] == 'r') {
 			tmpl_fail(r, c->line, "Compilation Error: %s", msg);
@@ -475,12 +426,12 @@ int dbt_ctx_call(const struct dbt_ctx *x, struct tmpl_render *r, const struct tm
 		return 0;
 	}
 	if (strncmp(c->name, "modules.", 8) == 0)
-		return call_module(r, c, out);
+		return dbt_modules_call(r, c, out);
 	if (strcmp(c->name, "set") == 0)
 		return call_set(r, c, out);
 	if (strcmp(c->name, "print") == 0) {
 		/* Python's print(): the value on stdout, as dbt's macros see it */
-		const struct tval *v = arg(c, 0, "msg");
+		const struct tval *v = tmpl_call_arg(c, 0, "msg");
 		char num[48];
 		if (!v || v->kind == TV_NONE)
 			puts(v ? "None" : "");
@@ -500,7 +451,7 @@ int dbt_ctx_call(const struct dbt_ctx *x, struct tmpl_render *r, const struct tm
 		return 0;
 	}
 	if (strcmp(c->name, "log") == 0) {
-		const struct tval *v = arg(c, 0, "msg"), *info = arg(c, 1, "info");
+		const struct tval *v = tmpl_call_arg(c, 0, "msg"), *info = tmpl_call_arg(c, 1, "info");
 		if (v && v->kind == TV_STR && info && tval_truthy(info) && x->execute)
 			log_info("%s", v->s);
 		*out = str_value(r, "");

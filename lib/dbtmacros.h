@@ -61,7 +61,7 @@ struct dbt_macros {
 /* The functions a dbt template may call through the host, for
  * tmpl_parse_names(): tmpl_dbt_functions and adapter.dispatch,
  * adapter.quote, exceptions.raise_compiler_error, exceptions.warn, log,
- * statement, load_result, run_query. */
+ * statement, load_result, run_query, and every modules.* (dbtmodules.h). */
 extern const char *const dbt_host_functions[];
 
 /* Starts a registry with the built-in namespace and the root project
@@ -120,11 +120,12 @@ struct dbt_ctx {
 
 /* A global name: a macro by its bare name or as pkg.name (dbt.name: the
  * built-in), `target` (x->target, the profile's output or what libpq would connect
- * to), `execute`. Returns 0 with *out, 1 when the name is not
+ * to), `execute`, the modules modules.datetime, .pytz and .re (dbtmodules.h).
+ * Returns 0 with *out, 1 when the name is not
  * one of these, -1 after tmpl_fail(). */
 int dbt_ctx_global(const struct dbt_ctx *x, struct tmpl_render *r, const char *name, int line, struct tval *out);
 /* adapter.dispatch, adapter.quote, exceptions.raise_compiler_error,
- * exceptions.warn and log. Returns 0 with *out, 1 when c is none of
+ * exceptions.warn, log and modules.* (dbt_modules_call()). Returns 0 with *out, 1 when c is none of
  * these, -1 after tmpl_fail(). */
 int dbt_ctx_call(const struct dbt_ctx *x, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out);
 /* For tmpl_names.known: whether a bare name is a macro a node of package

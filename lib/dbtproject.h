@@ -426,10 +426,13 @@ struct dbt_rows {
 /* How a model's ref(), source(), this, var(), config() and
  * is_incremental() answer during dbt_render(). */
 struct dbt_render_opts {
-	/* Runs sql for statement() and run_query(); NULL when there is no
-	 * connection (modelrun compile), and they are errors. Returns 0 with
-	 * *rows, or -1 with err. */
-	int (*query)(void *ud, const char *sql, struct dbt_rows *rows, char *err, size_t errlen);
+	/* Runs sql for statement() and run_query() (nparams 0: as it is,
+	 * several statements allowed), or one statement with the text values
+	 * params for $1..$n (adapter.get_columns_in_relation); NULL when
+	 * there is no connection (modelrun compile), and they are errors.
+	 * Returns 0 with *rows, or -1 with err. */
+	int (*query)(void *ud, const char *sql, size_t nparams, const char *const *params, struct dbt_rows *rows,
+		     char *err, size_t errlen);
 	void *query_ud;
 	bool incremental;     /* what is_incremental() returns */
 	/* Called for a ref() to an ephemeral model; returns the text that
@@ -495,7 +498,8 @@ struct dbt_text_opts {
 	int (*config)(void *ud, const char *key, const struct tval *v, char *msg, size_t msglen);
 	const char *(*ephemeral)(void *ud, size_t node);
 	void *ud;
-	int (*query)(void *ud, const char *sql, struct dbt_rows *rows, char *err, size_t errlen);
+	int (*query)(void *ud, const char *sql, size_t nparams, const char *const *params, struct dbt_rows *rows,
+		     char *err, size_t errlen);
 	void *query_ud;
 };
 

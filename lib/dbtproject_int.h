@@ -146,14 +146,12 @@ int dbtu_this(const struct dbt_render_opts *o, struct tmpl_render *r, struct tva
 /* dbtcontext.c */
 /* statement(), load_result(), run_query(), adapter.get_columns_in_relation() */
 int dbtp_call_query(struct host_state *h, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out);
-/* Runs sql on the render's connection (what names the caller in the
- * error). Returns 0 with *q (valid until the next query), or -1 after
- * tmpl_fail(). */
+/* Runs sql, with nparams text values for $1..$n (values always go as
+ * parameters, never into the SQL), on the render's connection (what names
+ * the caller in the error). Returns 0 with *q (valid until the next
+ * query), or -1 after tmpl_fail(). */
 int dbtp_query(struct host_state *h, struct tmpl_render *r, int line, const char *what, const char *sql,
-	       struct dbt_rows *q);
-/* 'schema.ident', quoted as identifiers and then as a string literal, for
- * to_regclass(); malloc'd. */
-char *dbtp_regclass_literal(const char *schema, const char *ident);
+	       size_t nparams, const char *const *params, struct dbt_rows *q);
 
 /* dbtrelation.c: relations made and looked up while rendering, flags,
  * graph, and the names of dbt's context that modelrun lacks. Each returns

@@ -34,11 +34,12 @@ static enum dbt_col_kind col_kind(Oid type)
 	}
 }
 
-int dbt_pgquery_run(void *ud, const char *sql, struct dbt_rows *rows, char *err, size_t errlen)
+int dbt_pgquery_run(void *ud, const char *sql, size_t nparams, const char *const *params, struct dbt_rows *rows,
+		    char *err, size_t errlen)
 {
 	struct dbt_pgquery *q = ud;
 	dbt_pgquery_clear(q);
-	q->res = PQexec(q->conn, sql);
+	q->res = nparams ? PQexecParams(q->conn, sql, (int)nparams, NULL, params, NULL, NULL, 0) : PQexec(q->conn, sql);
 	ExecStatusType st = PQresultStatus(q->res);
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
 		char *msg = pgconn_error_line(q->conn, q->res);

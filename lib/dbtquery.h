@@ -24,10 +24,11 @@ struct dbt_pgquery {
 };
 
 /* A dbt_render_opts.query function, with a struct dbt_pgquery as ud:
- * runs sql and fills *rows with its result (valid until the next call or
+ * runs sql, with its nparams parameters $1... as text, and fills *rows with its result (valid until the next call or
  * dbt_pgquery_clear()). Returns 0, or -1 with the server's message in
  * err. */
-int dbt_pgquery_run(void *ud, const char *sql, struct dbt_rows *rows, char *err, size_t errlen);
+int dbt_pgquery_run(void *ud, const char *sql, size_t nparams, const char *const *params, struct dbt_rows *rows,
+		    char *err, size_t errlen);
 
 /* Frees the last result; conn stays open. */
 void dbt_pgquery_clear(struct dbt_pgquery *q);

@@ -8,7 +8,7 @@
  * (dbt's execute false) a lookup finds nothing, as dbt's parse does.
  *
  * A name of dbt's context that modelrun does not offer (a module other
- * than modules.datetime and modules.pytz) is an unsupported construct,
+ * than modules.datetime, modules.pytz and modules.re) is an unsupported construct,
  * which fails the node that reaches it, not dbt's "undefined", which
  * would stop the whole load. */
 #include "dbtproject.h"
@@ -225,12 +225,13 @@ static int catalog_type(struct host_state *h, struct tmpl_render *r, int line, c
 			const char *ident, const char **type)
 {
 	*type = NULL;
-	char *lit = dbtp_regclass_literal(schema, ident);
-	char *sql = xasprintf("select c.relkind::text from pg_class c where c.oid = to_regclass(%s)", lit);
-	free(lit);
+	/* the quoted name goes to to_regclass() as a parameter */
+	char *name = dbtp_quote_relation(schema, ident);
+	const char *params[] = { name };
 	struct dbt_rows q;
-	int rc = dbtp_query(h, r, line, what, sql, &q);
-	free(sql);
+	int rc = dbtp_query(h, r, line, what, "select c.relkind::text from pg_class c where c.oid = to_regclass($1)",
+			    1, params, &q);
+	free(name);
 	if (rc)
 		return -1;
 	if (q.nrows && q.values[0]) {
@@ -290,7 +291,7 @@ static int drop_relation(struct host_state *h, struct tmpl_render *r, const stru
 			      "materialized view" : type, name);
 	free(name);
 	struct dbt_rows q;
-	int rc = dbtp_query(h, r, c->line, c->name, sql, &q);
+	int rc = dbtp_query(h, r, c->line, c->name, sql, 0, NULL, &q);
 	free(sql);
 	return rc;
 }
@@ -374,6 +375,16 @@ static int config_call(struct host_state *h, struct tmpl_render *r, const struct
 	return 0;
 }
 
+/* What a module modelrun lacks is, named by its dotted name (the module
+ * alone, as dbt's context has it: modules.itertools). */
+static void lacking_module(const char *name, char *msg, size_t len)
+{
+	const char *end = strchr(name + (strncmp(name, "modules.", 8) == 0 ? 8 : 7), '.');
+	int n = end ? (int)(end - name) : (int)strlen(name);
+	snprintf(msg, len, "unsupported construct: '%.*s' (modelrun offers modules.datetime, modules.pytz and "
+		 "modules.re only)", n, name);
+}
+
 int dbtrel_call(struct host_state *h, struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
 {
 	if (strcmp(c->name, "config.get") == 0 || strcmp(c->name, "config.require") == 0)
@@ -398,6 +409,13 @@ int dbtrel_call(struct host_state *h, struct tmpl_render *r, const struct tmpl_c
 		*out = tval_str(r, s, strlen(s));
 		free(s);
 		return 0;
+	}
+	if (strncmp(c->name, "modules.", 8) == 0) {
+		/* a call into a module dbt_modules_call() does not have */
+		char msg[256];
+		lacking_module(c->name, msg, sizeof msg);
+		tmpl_fail(r, c->line, "%s", msg);
+		return -1;
 	}
 	if (c->name[0] != '.')
 		return 1;
@@ -435,12 +453,11 @@ int dbtrel_global(struct host_state *h, struct tmpl_render *r, const char *name,
 		*out = flags_value(h, r);
 		return 0;
 	}
-	/* the modules modelrun offers are calls the parser knows by their
-	 * whole name; any other use reaches here */
+	/* the modules modelrun offers are answered by dbt_modules_global()
+	 * before this; any other use reaches here */
 	if (strcmp(name, "modules") == 0 || strncmp(name, "modules.", 8) == 0) {
 		char msg[256];
-		snprintf(msg, sizeof msg, "unsupported construct: '%s' (modelrun offers modules.datetime.date(), "
-			 "modules.datetime.datetime() and modules.pytz.timezone() only)", name);
+		lacking_module(name, msg, sizeof msg);
 		*out = lacking(r, msg);
 		return 0;
 	}

@@ -11,7 +11,9 @@
  * dbt's return(). Expressions: literals (strings, numbers, lists, tuples,
  * dicts, true/false/none), names, attributes, subscripts and slices, calls
  * with positional and keyword arguments, filters (|), tests (is, is not),
- * inline if/else, not/and/or, comparisons, in/not in, ~, + - * / // % **.
+ * inline if/else, not/and/or, comparisons, in/not in, ~, + - * / // % **
+ * (+ and - of a host's object with the attributes __add__ or __sub__ call
+ * them, as Python does).
  * The filters, tests, methods of strings, lists and dicts and the globals
  * (range, namespace, dict) are listed in template_builtins.c.
  *
@@ -106,7 +108,8 @@ extern const char *const tmpl_dbt_functions[];
 
 /* Parses text (len bytes; a private copy is kept). file is used in
  * messages. funcs is the NULL-terminated list of callable names; a call of
- * any other name is a parse error. Returns NULL with "file:line: message"
+ * any other name is a parse error. An entry "ns.*" admits every dotted
+ * name under ns (ns.a(), ns.a.b()): a family the host answers by name. Returns NULL with "file:line: message"
  * in err. Free with tmpl_free(). */
 struct tmpl *tmpl_parse(const char *file, const char *text, size_t len,
 			const char *const *funcs, char *err, size_t errlen);
@@ -166,6 +169,25 @@ int tmpl_call_func(struct tmpl_render *r, const struct tval *fn, int line, size_
 /* For a host's call of a method it does not have (c->name ".x"): fails
  * with the engine's words for it and returns -1. */
 int tmpl_no_method(struct tmpl_render *r, const struct tmpl_call *c);
+
+/* The i-th argument of call c, given by position or as keyword kw (NULL:
+ * by position only), or NULL when it was not given. */
+const struct tval *tmpl_call_arg(const struct tmpl_call *c, size_t i, const char *kw);
+
+/* The same with the positional and keyword arguments of call c (its
+ * name is not used). */
+int tmpl_call_with(struct tmpl_render *r, const struct tval *fn, const struct tmpl_call *c, struct tval *out);
+
+/* A function of the host's, written in C, that a template holds as a value:
+ * typically a method of an object the host made (a datetime's strftime),
+ * with that object as self. Called as a host function is: c carries the
+ * arguments and c->name the name given to tval_native(). Returns 0 with
+ * *out, or -1 after tmpl_fail(). */
+typedef int (*tmpl_native)(struct tmpl_render *r, const struct tval *self, const struct tmpl_call *c,
+			   struct tval *out);
+/* The callable value of fn bound to self (copied; the values it points to
+ * must live as long as the render). name is kept as it is, not copied. */
+struct tval tval_native(struct tmpl_render *r, const char *name, tmpl_native fn, const struct tval *self);
 
 /* For host functions: reports an error at the call's line; the render then
  * fails with this message. */

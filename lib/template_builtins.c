@@ -39,6 +39,12 @@ const struct tval *tb_arg(const struct targs *a, size_t i, const char *name)
 	return NULL;
 }
 
+const struct tval *tmpl_call_arg(const struct tmpl_call *c, size_t i, const char *kw)
+{
+	struct targs a = { c->nargs, c->args, c->nkw, c->kwnames, c->kwargs };
+	return tb_arg(&a, i, kw);
+}
+
 bool tb_arg_bool(const struct targs *a, size_t i, const char *name, bool dflt)
 {
 	const struct tval *v = tb_arg(a, i, name);

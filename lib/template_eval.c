@@ -386,6 +386,13 @@ static int eval_slice(struct tmpl_render *r, const struct expr *e, const struct 
 static int eval_arith(struct tmpl_render *r, const struct expr *e, const struct tval *a, const struct tval *b,
 		      struct tval *out)
 {
+	/* a host's object that defines the operator, as Python's __add__ and
+	 * __sub__ (a date minus a timedelta) */
+	if ((e->op == T_PLUS || e->op == T_MINUS) && a->kind == TV_STR && a->nattr) {
+		const struct tval *m = tval_get(a, e->op == T_PLUS ? "__add__" : "__sub__");
+		if (m && m->kind == TV_FUNC)
+			return tcall_value(r, m, e->line, 1, b, 0, NULL, NULL, out);
+	}
 	if (e->op == T_PLUS && a->kind == TV_STR && b->kind == TV_STR) {
 		*out = tval_concat(r, a, b);
 		return 0;

@@ -89,9 +89,13 @@ struct expr *tparse_expr(struct parser *ps);
 
 static bool func_known(struct parser *ps, const char *name)
 {
-	for (const char *const *f = ps->funcs; f && *f; f++)
-		if (strcmp(*f, name) == 0)
+	for (const char *const *f = ps->funcs; f && *f; f++) {
+		size_t n = strlen(*f);
+		/* "ns.*": any name under ns */
+		if (n > 2 && strcmp(*f + n - 2, ".*") == 0 ? strncmp(*f, name, n - 1) == 0 && name[n - 1]
+							    : strcmp(*f, name) == 0)
 			return true;
+	}
 	return false;
 }
 

@@ -155,7 +155,7 @@ struct tmpl_box {
 	bool ns;                /* a namespace() */
 };
 
-enum tfunc_kind { F_MACRO, F_CYCLE, F_METHOD };
+enum tfunc_kind { F_MACRO, F_CYCLE, F_METHOD, F_NATIVE };
 
 /* A callable value: a macro (or caller) with the scope it closes over, or a
  * built-in bound to its object (loop.cycle, 'x'.upper). */
@@ -168,8 +168,10 @@ struct tmpl_func {
 	bool has_closure;
 	struct tval caller;           /* F_MACRO: caller() of a call block */
 	bool has_caller;
-	struct tval self;             /* F_CYCLE (index in num), F_METHOD object */
-	const char *name;             /* F_METHOD name; the macro's name */
+	struct tval self;             /* F_CYCLE (index in num), F_METHOD and
+				       * F_NATIVE object */
+	const char *name;             /* F_METHOD, F_NATIVE name; the macro's name */
+	tmpl_native native;           /* F_NATIVE */
 };
 
 struct tmpl_render {

@@ -59,6 +59,17 @@ int tcall_value(struct tmpl_render *r, const struct tval *fnv, int line, size_t 
 		struct tval self = fn->self;
 		return tbuiltin_method(r, line, &self, fn->name, &a, out);
 	}
+	if (fn->kind == F_NATIVE) {
+		struct tmpl_call c = { .name = fn->name, .file = r->t->file, .line = line, .nargs = nargs,
+				       .args = args, .nkw = nkw, .kwnames = kwnames, .kwargs = kwargs };
+		*out = (struct tval){ .kind = TV_NONE };
+		if (fn->native(r, &fn->self, &c, out) != 0) {
+			if (!r->failed)
+				tmpl_fail(r, line, "%s() failed", fn->name);
+			return -1;
+		}
+		return 0;
+	}
 	if (r->depth >= TMPL_MAX_CALLS) {
 		tmpl_fail(r, line, "macro calls nested more than %d deep", TMPL_MAX_CALLS);
 		return -1;
@@ -160,6 +171,17 @@ struct tval tval_macro(struct tmpl_render *r, const struct tmpl *t, const struct
 	f->macro = (const struct node *)m;
 	f->t = t;
 	f->name = f->macro->var;
+	return (struct tval){ .kind = TV_FUNC, .fn = f };
+}
+
+struct tval tval_native(struct tmpl_render *r, const char *name, tmpl_native fn, const struct tval *self)
+{
+	struct tmpl_func *f = tarena_alloc(&r->arena, sizeof *f);
+	memset(f, 0, sizeof *f);
+	f->kind = F_NATIVE;
+	f->native = fn;
+	f->self = *self;
+	f->name = name;
 	return (struct tval){ .kind = TV_FUNC, .fn = f };
 }
 
@@ -420,4 +442,13 @@ int tmpl_call_func(struct tmpl_render *r, const struct tval *fn, int line, size_
 		return -1;
 	}
 	return tcall_value(r, fn, line, nargs, args, 0, NULL, NULL, out);
+}
+
+int tmpl_call_with(struct tmpl_render *r, const struct tval *fn, const struct tmpl_call *c, struct tval *out)
+{
+	if (fn->kind != TV_FUNC) {
+		tmpl_fail(r, c->line, "a %s is not callable", tval_kind_name(fn->kind));
+		return -1;
+	}
+	return tcall_value(r, fn, c->line, c->nargs, c->args, c->nkw, c->kwnames, c->kwargs, out);
 }

@@ -241,11 +241,12 @@ struct op_state {
 
 /* Each query as it is: outside a transaction, so it commits on its own,
  * as dbt-postgres's run_query does. */
-static int op_query(void *ud, const char *sql, struct dbt_rows *rows, char *err, size_t errlen)
+static int op_query(void *ud, const char *sql, size_t nparams, const char *const *params, struct dbt_rows *rows,
+		    char *err, size_t errlen)
 {
 	struct op_state *s = ud;
 	log_debug("run_query: %s", sql);
-	if (dbt_pgquery_run(&s->q, sql, rows, err, errlen))
+	if (dbt_pgquery_run(&s->q, sql, nparams, params, rows, err, errlen))
 		return -1;
 	s->queries++;
 	return 0;

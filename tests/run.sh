@@ -5,6 +5,8 @@
 #   ELT_BIN    directory holding the programs under test (default bin/)
 #   ELT_UNIT   unit-test executables, space-separated
 #   ELT_TESTS  bats files to run (default: every tests/*.bats)
+#   ELT_FILTER only the bats tests whose names match this regular
+#              expression (bats --filter)
 #   ELT_SAN    1 when the programs are built with ASan + UBSan: every
 #              sanitizer report, even from a run whose test passed, fails
 set -euo pipefail
@@ -40,7 +42,7 @@ for unit in ${ELT_UNIT:-}; do
 done
 
 # shellcheck disable=SC2086
-bats --tap ${ELT_TESTS:-tests} 2>&1 | tee "$log" || true
+bats --tap ${ELT_FILTER:+--filter "$ELT_FILTER"} ${ELT_TESTS:-tests} 2>&1 | tee "$log" || true
 count_tap
 # bats prints "1..N" first: a run that died before all N tests reported fails.
 planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log" | head -1)

@@ -20,8 +20,10 @@ struct fake_db {
 	char last[128];
 };
 
-static int fake_query(void *ud, const char *sql, struct dbt_rows *rows, char *msg, size_t msglen)
+static int fake_query(void *ud, const char *sql, size_t nparams, const char *const *params, struct dbt_rows *rows,
+		      char *msg, size_t msglen)
 {
+	(void)nparams, (void)params;
 	static const char *const names[] = { "n" };
 	static const enum dbt_col_kind kinds[] = { DBT_COL_NUMBER };
 	static const char *const values[] = { "3" };

@@ -1,0 +1,12 @@
+-- sub: {{ modules.re.sub('[ -]+', '_', 'a b--c') }} {{ modules.re.sub('x*', '-', 'abxd') }} {{ modules.re.sub('(\\w+)@(\\w+)', '\\2 at \\1', 'joe@example') }} {{ modules.re.sub('(?P<n>\\d+)', '<\\g<n>>', 'a1b22') }} {{ modules.re.sub('a', 'b', 'aaa', 2) }} {{ modules.re.sub('a', 'b', 'aaa', count=1) }}
+-- sub as dbt_utils.slugify: {{ dbt_slug('Hello World-2') }} {{ dbt_slug('9 lives') }}
+-- match: {{ modules.re.match('a(b)?', 'ac').group(0) }} {{ modules.re.match('a(b)?', 'ac').groups() }} {{ modules.re.match('x', 'ax') }} {{ modules.re.search('x', 'ax').span() }} {{ modules.re.search('(?P<y>\\d{4})-(?P<m>\\d\\d)', 'on 2021-06').group('y', 'm') }} {{ modules.re.search('(?P<y>\\d{4})', 'on 2021').groupdict() }}
+-- findall: {{ modules.re.findall('\\d+', 'a1b22c333') }} {{ modules.re.findall('(\\w)(\\d)', 'a1 b2') }} {{ modules.re.findall('(a)|b', 'ab') }}
+-- split: {{ modules.re.split('[,;]\\s*', 'a, b;c') }} {{ modules.re.split('(,)', 'a,b') }} {{ modules.re.split(',', 'a,b,c', maxsplit=1) }}
+-- flags: {{ modules.re.sub('abc', 'x', 'ABC abc', flags=modules.re.IGNORECASE) }} {{ modules.re.findall('^a', 'a\na', modules.re.M) }} {{ modules.re.findall('a.b', 'a\nb', modules.re.S) }} {{ modules.re.findall('^A', 'a\nA', modules.re.I + modules.re.M) }}
+-- compile: {% set p = modules.re.compile('(\\d+)-(\\d+)') %}{{ p.pattern }} {{ p.sub('\\2-\\1', '1-2 3-4') }} {{ p.findall('1-2 3-4') }} {{ p.match('10-20').group(2) }} {{ p.search('x 7-8').start() }} {{ modules.re.sub(p, '#', '1-2') }}
+-- fullmatch: {{ modules.re.fullmatch('\\d+', '123') is not none }} {{ modules.re.fullmatch('\\d+', '123a') is none }} {{ modules.re.search('c\\Z', 'abc') is not none }}
+-- sub with a macro: {{ modules.re.sub('[aeiou]', up, 'banana') }} {{ modules.re.sub('(?P<w>\\w+)', up, 'hi there', 1) }}
+-- escape: {{ modules.re.escape('a.b*c d') }}
+-- unicode: {{ modules.re.sub('\\w', '.', 'été!') }} {{ modules.re.search('é(t)', 'xété').start(1) }} {{ modules.re.search('é(t)', 'xété').end() }}
+select 1 as x
