@@ -17,24 +17,12 @@
 static char *decode(const char *data, size_t len, const char *encoding, size_t piece, size_t want, size_t *got,
 		    struct decoder_guess *guess, bool *guessed)
 {
-	int fds[2];
-	if (pipe(fds) != 0)
+	int fd;
+	pid_t pid = unit_feed_pipe(data, len, piece, &fd);
+	if (pid < 0)
 		return NULL;
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(fds[0]);
-		for (size_t at = 0; at < len; at += piece) {
-			size_t n = len - at < piece ? len - at : piece;
-			if (write(fds[1], data + at, n) != (ssize_t)n)
-				_exit(1);
-			if (piece < 8)
-				usleep(100); /* so that reads come back short */
-		}
-		_exit(0);
-	}
-	close(fds[1]);
 	char err[256];
-	struct decoder *d = decoder_open(fds[0], encoding, err, sizeof err);
+	struct decoder *d = decoder_open(fd, encoding, err, sizeof err);
 	CHECK(d != NULL);
 	char *out = malloc(4 * len + 16), *buf = malloc(want);
 	*got = 0;
@@ -47,11 +35,9 @@ static char *decode(const char *data, size_t len, const char *encoding, size_t p
 	if (guess)
 		*guessed = decoder_guess(d, guess);
 	decoder_close(d);
-	close(fds[0]);
+	close(fd);
 	free(buf);
-	int status;
-	waitpid(pid, &status, 0);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	unit_reap(pid);
 	return out;
 }
 

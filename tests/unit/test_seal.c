@@ -17,36 +17,22 @@
 static char *read_sealed(const char *data, size_t len, size_t piece, size_t want, struct seal_in *s,
 			 size_t *got)
 {
-	int fds[2];
-	if (pipe(fds) != 0)
+	int fd;
+	pid_t pid = unit_feed_pipe(data, len, piece, &fd);
+	if (pid < 0)
 		return NULL;
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(fds[0]);
-		for (size_t at = 0; at < len; at += piece) {
-			size_t n = len - at < piece ? len - at : piece;
-			if (write(fds[1], data + at, n) != (ssize_t)n)
-				_exit(1);
-			if (piece < 8)
-				usleep(100); /* so that reads come back short */
-		}
-		_exit(0);
-	}
-	close(fds[1]);
 	char *out = malloc(len + 1), *buf = malloc(want);
 	*got = 0;
 	ssize_t n;
-	while ((n = seal_read(s, fds[0], buf, want)) > 0) {
+	while ((n = seal_read(s, fd, buf, want)) > 0) {
 		CHECK((size_t)n <= want);
 		memcpy(out + *got, buf, (size_t)n);
 		*got += (size_t)n;
 	}
 	CHECK(n == 0);
-	close(fds[0]);
+	close(fd);
 	free(buf);
-	int status;
-	waitpid(pid, &status, 0);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	unit_reap(pid);
 	return out;
 }
 

@@ -6,6 +6,8 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static int unit_n, unit_failed, unit_case_failed;
 
@@ -35,6 +37,39 @@ static int unit_n, unit_failed, unit_case_failed;
 		printf("%sok %d - %s\n", unit_case_failed ? "not " : "", unit_n, #fn); \
 		unit_failed += unit_case_failed;                             \
 	} while (0)
+
+/* A child that writes data[0, len) into a pipe in pieces of `piece` bytes,
+ * pausing after small ones so that reads come back short. Returns its pid
+ * with *read_fd the end to read, or -1. Reap it with unit_reap(). */
+static inline pid_t unit_feed_pipe(const char *data, size_t len, size_t piece, int *read_fd)
+{
+	int fds[2];
+	if (pipe(fds) != 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		for (size_t at = 0; at < len; at += piece) {
+			size_t n = len - at < piece ? len - at : piece;
+			if (write(fds[1], data + at, n) != (ssize_t)n)
+				_exit(1);
+			if (piece < 8)
+				usleep(100);
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	*read_fd = fds[0];
+	return pid;
+}
+
+/* Waits for unit_feed_pipe()'s child: it must have written everything. */
+static inline void unit_reap(pid_t pid)
+{
+	int status;
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
 
 #define UNIT_END() (printf("1..%d\n", unit_n), unit_failed ? 1 : 0)
 
