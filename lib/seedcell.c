@@ -1,0 +1,645 @@
+/* SPDX-License-Identifier: MIT
+ * A seed's cell read as dbt reads it. dbt-postgres loads a seed through
+ * agate with these types, tried in this order for each column:
+ *
+ *   integer   only when every value is null (agate's own integers come
+ *             from Python objects, never from text);
+ *   number    Python's Decimal after agate has taken away blanks, '%'
+ *             at either end, a leading '-', currency signs at either end
+ *             and every ','; the column is float8 when any value has
+ *             decimal places once trailing zeros are dropped, integer
+ *             otherwise;
+ *   date      strptime "%Y-%m-%d";
+ *   datetime  strptime "%Y-%m-%d %H:%M:%S";
+ *   ISO 8601  isodate's parse_datetime: a date and a time around one 'T',
+ *             each matched at its start only (what follows is ignored),
+ *             in any of isodate's forms;
+ *   boolean   "true" or "false" in any case, after ',' is dropped;
+ *   text.
+ *
+ * A value that is blank or "null" in any case is null in every type. The
+ * two datetime types both become "timestamp without time zone"; a value
+ * with an offset is converted to the session's time zone on the way in.
+ * Every rule here was checked against dbt-core 1.11 on PostgreSQL 15. */
+#include "seedcell.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "caltime.h"
+
+/* ---- Python's str.strip() ---- */
+
+/* The length of the whitespace character (as Python's str.isspace()
+ * has it) at s, or 0. */
+static size_t space_at(const unsigned char *s, size_t n)
+{
+	if (!n)
+		return 0;
+	if (s[0] == ' ' || (s[0] >= '\t' && s[0] <= '\r') || (s[0] >= 0x1c && s[0] <= 0x1f))
+		return 1;
+	if (n >= 2 && s[0] == 0xc2 && (s[1] == 0x85 || s[1] == 0xa0))
+		return 2;
+	if (n >= 3 && s[0] == 0xe1 && s[1] == 0x9a && s[2] == 0x80) /* U+1680 */
+		return 3;
+	if (n >= 3 && s[0] == 0xe2 && s[1] == 0x80 &&
+	    (s[2] <= 0x8a || s[2] == 0xa8 || s[2] == 0xa9 || s[2] == 0xaf)) /* U+2000..200A, 2028, 2029, 202F */
+		return 3;
+	if (n >= 3 && s[0] == 0xe2 && s[1] == 0x81 && s[2] == 0x9f) /* U+205F */
+		return 3;
+	if (n >= 3 && s[0] == 0xe3 && s[1] == 0x80 && s[2] == 0x80) /* U+3000 */
+		return 3;
+	return 0;
+}
+
+/* The whitespace character that ends s[0..n), or 0. */
+static size_t space_before(const unsigned char *s, size_t n)
+{
+	for (size_t k = 1; k <= 3 && k <= n; k++)
+		if (space_at(s + n - k, k) == k)
+			return k;
+	return 0;
+}
+
+static void strip(const char **s, size_t *n)
+{
+	size_t k;
+	while ((k = space_at((const unsigned char *)*s, *n))) {
+		*s += k;
+		*n -= k;
+	}
+	while ((k = space_before((const unsigned char *)*s, *n)))
+		*n -= k;
+}
+
+static bool is_null_text(const char *s, size_t n)
+{
+	return n == 0 || (n == 4 && strncasecmp(s, "null", 4) == 0);
+}
+
+/* ---- numbers ---- */
+
+/* agate's currency signs, in the order it strips them */
+static const char *const currencies[] = { "\u060b", "$", "\u0192", "\u17db", "\u00a5", "\u20a1", "\u20b1",
+					  "\u00a3", "\u20ac", "\u00a2", "\ufdfc", "\u20aa", "\u20a9", "\u20ad",
+					  "\u20ae", "\u20a6", "\u0e3f", "\u20a4", "\u20ab" };
+
+/* s.strip(c) for a one-character c of clen bytes */
+static void strip_char(const char **s, size_t *n, const char *c, size_t clen)
+{
+	while (*n >= clen && memcmp(*s, c, clen) == 0) {
+		*s += clen;
+		*n -= clen;
+	}
+	while (*n >= clen && memcmp(*s + *n - clen, c, clen) == 0)
+		*n -= clen;
+}
+
+/* Rounds the significant digits d (len of them, no leading zeros) to 28,
+ * half to even as Python's context does, and drops trailing zeros. */
+static void round_digits(struct seed_number *v, const char *d, size_t len, long exp)
+{
+	char buf[30];
+	size_t keep = len > 28 ? 28 : len;
+	memcpy(buf, d, keep);
+	if (len > 28) {
+		exp += (long)(len - 28);
+		int first = d[28] - '0';
+		bool rest = false;
+		for (size_t i = 29; i < len; i++)
+			rest |= d[i] != '0';
+		bool up = first > 5 || (first == 5 && (rest || (buf[27] - '0') % 2));
+		for (size_t i = 28; up && i-- > 0;) {
+			if (buf[i] == '9') {
+				buf[i] = '0';
+			} else {
+				buf[i]++;
+				up = false;
+			}
+		}
+		if (up) { /* 999...9 became 1000...0 */
+			memmove(buf + 1, buf, 27);
+			buf[0] = '1';
+			exp++;
+		}
+	}
+	while (keep && buf[keep - 1] == '0') {
+		keep--;
+		exp++;
+	}
+	memcpy(v->digits, buf, keep);
+	v->digits[keep] = '\0';
+	v->exp = keep ? exp : 0;
+}
+
+/* Python's Decimal(s), as far as its grammar goes: sign, digits with one
+ * '.', an exponent; Inf, Infinity, NaN with digits after it; blanks
+ * around; '_' anywhere is ignored. sNaN is refused: Python fails on it
+ * later, and dbt with it. */
+static bool parse_decimal(const char *s, size_t n, struct seed_number *v)
+{
+	char buf[512], dig[512];
+	size_t bl = 0, dl = 0;
+	strip(&s, &n);
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != '_') {
+			if (bl == sizeof buf - 1)
+				return false;
+			buf[bl++] = s[i];
+		}
+	buf[bl] = '\0';
+	const char *p = buf;
+	v->neg = false;
+	if (*p == '+' || *p == '-')
+		v->neg = *p++ == '-';
+	if (strcasecmp(p, "inf") == 0 || strcasecmp(p, "infinity") == 0) {
+		v->kind = SEED_INF;
+		return true;
+	}
+	if (strncasecmp(p, "nan", 3) == 0 && strspn(p + 3, "0123456789") == strlen(p + 3)) {
+		v->kind = SEED_NAN;
+		return true;
+	}
+	v->kind = SEED_FINITE;
+	long exp = 0;
+	bool any = false, dot = false;
+	for (; *p; p++) {
+		if (*p >= '0' && *p <= '9') {
+			any = true;
+			if (dl || *p != '0')
+				dig[dl++] = *p;
+			if (dot)
+				exp--;
+		} else if (*p == '.' && !dot) {
+			dot = true;
+		} else {
+			break;
+		}
+	}
+	if (!any)
+		return false;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		bool eneg = *p == '-';
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!*p || strspn(p, "0123456789") != strlen(p) || strlen(p) > 9)
+			return false;
+		long e = 0;
+		for (; *p; p++)
+			e = e * 10 + (*p - '0');
+		exp += eneg ? -e : e;
+	}
+	if (*p)
+		return false;
+	round_digits(v, dig, dl, exp);
+	if (!v->digits[0])
+		v->neg = false; /* -0 goes in as 0 */
+	return true;
+}
+
+/* agate's Number.cast on an already stripped value */
+static bool read_number(const char *s, size_t n, struct seed_number *v)
+{
+	strip_char(&s, &n, "%", 1);
+	bool neg = n && s[0] == '-';
+	if (neg) {
+		s++;
+		n--;
+	}
+	for (size_t i = 0; i < sizeof currencies / sizeof *currencies; i++)
+		strip_char(&s, &n, currencies[i], strlen(currencies[i]));
+	char buf[512];
+	size_t bl = 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ',') {
+			if (bl == sizeof buf)
+				return false;
+			buf[bl++] = s[i];
+		}
+	if (!parse_decimal(buf, bl, v))
+		return false;
+	if (neg && (v->kind != SEED_FINITE || v->digits[0]))
+		v->neg = !v->neg;
+	return true;
+}
+
+void seed_precision_add(struct seed_precision *p, const struct seed_number *v)
+{
+	if (v->kind != SEED_FINITE)
+		return;
+	long places = -v->exp, whole = (long)strlen(v->digits) - places;
+	if (!v->digits[0])
+		places = 0, whole = 1;
+	if (whole > p->whole)
+		p->whole = whole;
+	if (places > p->decimals)
+		p->decimals = places;
+}
+
+long seed_precision(const struct seed_precision *p)
+{
+	/* agate keeps whole and decimal places within the 28 digits */
+	return p->whole + p->decimals > 28 ? 28 - p->whole : p->decimals;
+}
+
+bool seed_number_text(const struct seed_number *v, bool whole, char *out, size_t len)
+{
+	/* dbt's driver (psycopg2) sends every Decimal that is not finite as
+	 * NaN, Infinity too */
+	if (v->kind != SEED_FINITE)
+		return !whole && snprintf(out, len, "NaN") > 0;
+	if (!v->digits[0])
+		return snprintf(out, len, "0") > 0;
+	if (!whole)
+		return (size_t)snprintf(out, len, "%s%se%ld", v->neg ? "-" : "", v->digits, v->exp) < len;
+	size_t nd = strlen(v->digits);
+	if (v->exp < 0 || (long)nd + v->exp > 40 || nd + (size_t)v->exp + 2 > len)
+		return false;
+	snprintf(out, len, "%s%s%0*d", v->neg ? "-" : "", v->digits, (int)v->exp, 0);
+	if (!v->exp) /* %0*d printed one 0 for a width of 0 */
+		out[strlen(out) - 1] = '\0';
+	return true;
+}
+
+/* ---- strptime ---- */
+
+/* One field of a strptime format as Python's regex for it has it: the
+ * alternatives, tried in order, each a string where 'd' is any digit, a
+ * digit stands for itself only where the class says so: "[..]" takes
+ * one of the listed characters, ' ' a space. */
+struct alt {
+	const char *cls[3]; /* one class per character, NULL after the last */
+};
+
+static bool in_class(const char *cls, char c)
+{
+	if (!strcmp(cls, "d"))
+		return c >= '0' && c <= '9';
+	if (cls[0] == '[' && cls[2] == '-') /* "[a-b]" */
+		return c >= cls[1] && c <= cls[3];
+	return c == cls[0];
+}
+
+/* The parts of a format: a field (alternatives), a literal character, or
+ * whitespace (one or more blanks, as a blank in a format matches). */
+struct part {
+	char lit;              /* 0: a field, ' ': whitespace */
+	const struct alt *alts;
+	size_t nalts;
+	int *value;
+};
+
+static bool match_parts(const char *s, size_t n, const struct part *parts, size_t np)
+{
+	if (!np)
+		return n == 0;
+	const struct part *p = &parts[0];
+	if (p->lit == ' ') {
+		size_t k = 0, w;
+		while ((w = space_at((const unsigned char *)s + k, n - k)))
+			k += w;
+		/* as \s+ gives back characters when what follows fails */
+		for (size_t used = k; used > 0;) {
+			if (match_parts(s + used, n - used, parts + 1, np - 1))
+				return true;
+			used -= space_before((const unsigned char *)s, used);
+		}
+		return false;
+	}
+	if (p->lit)
+		return n && s[0] == p->lit && match_parts(s + 1, n - 1, parts + 1, np - 1);
+	for (size_t a = 0; a < p->nalts; a++) {
+		size_t k = 0;
+		int v = 0;
+		for (; k < 3 && p->alts[a].cls[k]; k++) {
+			if (k >= n || !in_class(p->alts[a].cls[k], s[k]))
+				break;
+			v = s[k] == ' ' ? v : v * 10 + (s[k] - '0');
+		}
+		if (k < 3 && p->alts[a].cls[k])
+			continue;
+		if (match_parts(s + k, n - k, parts + 1, np - 1)) {
+			*p->value = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+static const struct alt year_alts[] = { { { "d", "d", "d" } } }; /* and a fourth below */
+static const struct alt month_alts[] = { { { "1", "[0-2]" } }, { { "0", "[1-9]" } }, { { "[1-9]" } } };
+static const struct alt day_alts[] = { { { "3", "[0-1]" } }, { { "[1-2]", "d" } }, { { "0", "[1-9]" } },
+				       { { "[1-9]" } }, { { " ", "[1-9]" } } };
+static const struct alt hour_alts[] = { { { "2", "[0-3]" } }, { { "[0-1]", "d" } }, { { "d" } } };
+static const struct alt minute_alts[] = { { { "[0-5]", "d" } }, { { "d" } } };
+static const struct alt second_alts[] = { { { "6", "[0-1]" } }, { { "[0-5]", "d" } }, { { "d" } } };
+
+/* strptime(s, "%Y-%m-%d") or, with_time, "%Y-%m-%d %H:%M:%S"; Python's
+ * %Y is four digits, taken here as a three-digit field and one more. */
+static bool read_strptime(const char *s, size_t n, bool with_time, struct seed_time *t)
+{
+	static const struct alt one_digit[] = { { { "d" } } };
+	int y3 = 0, y1 = 0;
+	memset(t, 0, sizeof *t);
+	struct part parts[] = {
+		{ 0, year_alts, 1, &y3 },       { 0, one_digit, 1, &y1 },       { '-', NULL, 0, NULL },
+		{ 0, month_alts, 3, &t->month }, { '-', NULL, 0, NULL },         { 0, day_alts, 5, &t->day },
+		{ ' ', NULL, 0, NULL },          { 0, hour_alts, 3, &t->hour },  { ':', NULL, 0, NULL },
+		{ 0, minute_alts, 2, &t->minute }, { ':', NULL, 0, NULL },       { 0, second_alts, 3, &t->second },
+	};
+	if (!match_parts(s, n, parts, with_time ? 12 : 6))
+		return false;
+	t->year = y3 * 10 + y1;
+	/* what Python's date and datetime then refuse */
+	return t->year >= 1 && t->day <= cal_days_in_month(t->year, t->month) && t->second <= 59;
+}
+
+/* ---- isodate ---- */
+
+/* n digits at s (all there), as a number */
+static bool digits(const char *s, size_t avail, size_t n, int *v)
+{
+	if (avail < n)
+		return false;
+	*v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return true;
+}
+
+static bool set_date(struct seed_time *t, int64_t days)
+{
+	int64_t y;
+	cal_civil_from_days(days, &y, &t->month, &t->day);
+	t->year = (int)y;
+	return y >= 1 && y <= 9999;
+}
+
+/* isodate's parse_date: the first of its forms that matches at the
+ * start of s; what follows the match is ignored, and a match that is
+ * not a date fails without trying the other forms. */
+static bool iso_date(const char *s, size_t n, struct seed_time *t)
+{
+	int y, m, d, w;
+	if (!digits(s, n, 4, &y)) {
+		/* a century: its first year */
+		if (!digits(s, n, 2, &y))
+			return false;
+		return set_date(t, cal_days_from_civil(y * 100 + 1, 1, 1));
+	}
+	const char *p = s + 4;
+	size_t r = n - 4;
+	bool dash = r && *p == '-';
+	const char *q = p + dash;
+	size_t rq = r - dash;
+	/* YYYY-MM-DD, YYYYMMDD */
+	if (digits(q, rq, 2, &m) && rq > 2 && (!dash || q[2] == '-') && digits(q + 2 + dash, rq - 2 - dash, 2, &d)) {
+		if (m < 1 || m > 12 || d < 1 || d > cal_days_in_month(y, m) || y < 1)
+			return false;
+		return set_date(t, cal_days_from_civil(y, m, d));
+	}
+	/* week dates, with a day and without: from the Monday of week 1 */
+	if (rq && *q == 'W' && digits(q + 1, rq - 1, 2, &w)) {
+		if (y < 1)
+			return false;
+		int day = 1;
+		const char *e = q + 3;
+		size_t re = rq - 3;
+		if (dash ? (re >= 2 && e[0] == '-' && digits(e + 1, re - 1, 1, &day)) : digits(e, re, 1, &day)) {
+		} else {
+			day = 1;
+		}
+		int64_t jan1 = cal_days_from_civil(y, 1, 1);
+		int wd = cal_weekday(jan1); /* 0 Monday */
+		int64_t ref = jan1;
+		/* isocalendar() of 1 January: its ISO week is 1 when it falls on
+		 * Monday to Thursday */
+		bool week1 = wd <= 3;
+		return set_date(t, ref + 7 * (int64_t)(w - (week1 ? 1 : 0)) - (wd + 1) + day);
+	}
+	/* ordinal dates */
+	int ord;
+	if (digits(q, rq, 3, &ord)) {
+		if (y < 1)
+			return false;
+		return set_date(t, cal_days_from_civil(y, 1, 1) + ord - 1);
+	}
+	/* YYYY-MM, YYYYMM */
+	if (digits(q, rq, 2, &m)) {
+		if (m < 1 || m > 12 || y < 1)
+			return false;
+		return set_date(t, cal_days_from_civil(y, m, 1));
+	}
+	if (y < 1)
+		return false;
+	return set_date(t, cal_days_from_civil(y, 1, 1));
+}
+
+/* [,.][0-9]+ at s: the fraction's digits (at most 18 counted), or 0 */
+static size_t fraction(const char *s, size_t n, uint64_t *num, int *places)
+{
+	if (n < 2 || (s[0] != ',' && s[0] != '.') || s[1] < '0' || s[1] > '9')
+		return 0;
+	size_t k = 1;
+	*num = 0;
+	*places = 0;
+	for (; k < n && s[k] >= '0' && s[k] <= '9'; k++)
+		if (*places < 18) {
+			*num = *num * 10 + (uint64_t)(s[k] - '0');
+			(*places)++;
+		}
+	return k;
+}
+
+static uint64_t pow10u(int n)
+{
+	uint64_t p = 1;
+	while (n-- > 0)
+		p *= 10;
+	return p;
+}
+
+/* num / 10^places of a unit of `unit` microseconds: the whole
+ * microseconds in *us, and whether what is left rounds them up (half to
+ * even, as Python's Decimal rounds) */
+static bool fraction_usec(uint64_t num, int places, uint64_t unit, uint64_t *us)
+{
+	unsigned __int128 x = (unsigned __int128)num * unit;
+	uint64_t den = pow10u(places);
+	*us = (uint64_t)(x / den);
+	unsigned __int128 rem = x % den;
+	return rem * 2 > den || (rem * 2 == den && (*us & 1));
+}
+
+/* hh, mm and ss of the first n (2, 4 or 6) digits of s */
+static bool clock_digits(const char *s, size_t avail, size_t n, int *h, int *m, int *sec)
+{
+	int v;
+	if (!digits(s, avail, n, &v))
+		return false;
+	*h = (s[0] - '0') * 10 + s[1] - '0';
+	*m = n >= 4 ? (s[2] - '0') * 10 + s[3] - '0' : 0;
+	*sec = n >= 6 ? (s[4] - '0') * 10 + s[5] - '0' : 0;
+	return true;
+}
+
+/* isodate's parse_time: hh:mm:ss, hhmmss, hh:mm, hhmm, hh, the last
+ * field with a fraction, then an optional Z or +hh[:mm] / +hhmm; matched
+ * at the start, the rest ignored. */
+static bool iso_time(const char *s, size_t n, struct seed_time *t)
+{
+	int h, m, sec, fields;
+	size_t k;
+	if (clock_digits(s, n, 2, &h, &m, &sec) && n > 2 && s[2] == ':' && digits(s + 3, n - 3, 2, &m) &&
+	    n > 5 && s[5] == ':' && digits(s + 6, n - 6, 2, &sec))
+		fields = 3, k = 8;
+	else if (clock_digits(s, n, 6, &h, &m, &sec))
+		fields = 3, k = 6;
+	else if (clock_digits(s, n, 2, &h, &m, &sec) && n > 2 && s[2] == ':' && digits(s + 3, n - 3, 2, &m))
+		fields = 2, k = 5;
+	else if (clock_digits(s, n, 4, &h, &m, &sec))
+		fields = 2, k = 4;
+	else if (clock_digits(s, n, 2, &h, &m, &sec))
+		fields = 1, k = 2;
+	else
+		return false;
+	uint64_t num = 0, us = 0;
+	int places = 0;
+	size_t fk = fraction(s + k, n - k, &num, &places);
+	k += fk;
+	if (fk) {
+		/* the last field's fraction, in microseconds */
+		static const uint64_t unit_us[] = { 0, 3600000000ULL, 60000000ULL, 1000000ULL };
+		bool up = fraction_usec(num, places, unit_us[fields], &us);
+		if (fields == 1) {
+			m = (int)(us / 60000000ULL);
+			us %= 60000000ULL;
+		}
+		if (fields < 3) {
+			sec = (int)(us / 1000000ULL);
+			us %= 1000000ULL;
+		}
+		us += up;
+		/* seconds are rounded as a whole (a carry reaches them); a
+		 * fraction of a minute or an hour rounds only its microseconds,
+		 * and Python refuses the million that a carry leaves */
+		if (us == 1000000 && fields == 3) {
+			sec++;
+			us = 0;
+		}
+		if (us >= 1000000)
+			return false;
+	}
+	if (h > 23 || m > 59 || sec > 59)
+		return false;
+	t->hour = h;
+	t->minute = m;
+	t->second = sec;
+	t->usec = (int)us;
+	t->aware = false;
+	t->offset_min = 0;
+	if (k < n && s[k] == 'Z') {
+		t->aware = true;
+	} else if (k < n && (s[k] == '+' || s[k] == '-')) {
+		int oh, om = 0;
+		if (digits(s + k + 1, n - k - 1, 2, &oh)) {
+			size_t j = k + 3;
+			if (j < n && s[j] == ':')
+				j++;
+			if (!digits(s + j, n - j, 2, &om))
+				om = 0;
+			int off = oh * 60 + om;
+			/* Python refuses an offset of a day or more when it is used */
+			if (off >= 24 * 60)
+				return false;
+			t->aware = true;
+			t->offset_min = s[k] == '-' ? -off : off;
+		}
+	}
+	return true;
+}
+
+static bool read_iso(const char *s, size_t n, struct seed_time *t)
+{
+	const char *tee = memchr(s, 'T', n);
+	if (!tee || memchr(tee + 1, 'T', n - (size_t)(tee - s) - 1))
+		return false;
+	struct seed_time d;
+	if (!iso_date(s, (size_t)(tee - s), &d) || !iso_time(tee + 1, n - (size_t)(tee - s) - 1, t))
+		return false;
+	t->year = d.year;
+	t->month = d.month;
+	t->day = d.day;
+	return true;
+}
+
+/* ---- booleans ---- */
+
+/* agate's Boolean.cast: ',' dropped, stripped, lower-cased; a value that
+ * is then blank or "null" is a null boolean. */
+static bool read_bool(const char *s, size_t n, bool *b, bool *null)
+{
+	char buf[64];
+	size_t bl = 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ',') {
+			if (bl == sizeof buf)
+				return false;
+			buf[bl++] = s[i];
+		}
+	const char *p = buf;
+	strip(&p, &bl);
+	*null = is_null_text(p, bl);
+	*b = bl == 4 && strncasecmp(p, "true", 4) == 0;
+	return *null || *b || (bl == 5 && strncasecmp(p, "false", 5) == 0);
+}
+
+bool seed_is_null(const char *s, size_t n)
+{
+	strip(&s, &n);
+	return is_null_text(s, n);
+}
+
+void seed_cell_read(const char *s, size_t n, struct seed_cell *c)
+{
+	memset(c, 0, sizeof *c);
+	strip(&s, &n);
+	if (is_null_text(s, n)) {
+		c->null = true;
+		return;
+	}
+	if (read_number(s, n, &c->num))
+		c->can |= SEED_NUMBER;
+	if (read_strptime(s, n, false, &c->date))
+		c->can |= SEED_DATE;
+	if (read_strptime(s, n, true, &c->datetime))
+		c->can |= SEED_DATETIME;
+	if (read_iso(s, n, &c->iso))
+		c->can |= SEED_ISODATETIME;
+	bool bnull = false;
+	if (read_bool(s, n, &c->boolean, &bnull))
+		c->can |= SEED_BOOL;
+	c->bool_null = bnull;
+}
+
+void seed_date_text(const struct seed_time *t, char *out, size_t len)
+{
+	snprintf(out, len, "%04d-%02d-%02d", t->year, t->month, t->day);
+}
+
+void seed_time_text(const struct seed_time *t, char *out, size_t len)
+{
+	int k = snprintf(out, len, "%04d-%02d-%02d %02d:%02d:%02d", t->year, t->month, t->day, t->hour, t->minute,
+			 t->second);
+	if (t->usec && k > 0 && (size_t)k < len)
+		k += snprintf(out + k, len - (size_t)k, ".%06d", t->usec);
+	if (t->aware && k > 0 && (size_t)k < len) {
+		int off = t->offset_min < 0 ? -t->offset_min : t->offset_min;
+		snprintf(out + k, len - (size_t)k, "%c%02d:%02d", t->offset_min < 0 ? '-' : '+', off / 60, off % 60);
+	}
+}
