@@ -2150,6 +2150,12 @@ static int load_profile(struct dbt_project *p, const struct dbt_options *o, char
 		p->profile = xmalloc(sizeof *p->profile);
 		*p->profile = pr;
 		dbt_target_copy(&p->target, &pr.target);
+		/* -d wins over the profile's database, there too */
+		char *given = dbt_dbname_given(o->dbname);
+		if (given) {
+			free(p->target.dbname);
+			p->target.dbname = given;
+		}
 	} else {
 		dbt_target_from_libpq(&p->target, o->dbname);
 	}

@@ -62,8 +62,17 @@ static size_t space_before(const unsigned char *s, size_t n)
 	return 0;
 }
 
+/* what may start a blank: a control character, a space, or a byte of a
+ * multi-byte character */
+static bool may_be_blank(unsigned char c)
+{
+	return c <= ' ' || c >= 0x80;
+}
+
 static void strip(const char **s, size_t *n)
 {
+	if (!*n || (!may_be_blank((unsigned char)(*s)[0]) && !may_be_blank((unsigned char)(*s)[*n - 1])))
+		return;
 	size_t k;
 	while ((k = space_at((const unsigned char *)*s, *n))) {
 		*s += k;
@@ -133,65 +142,91 @@ static void round_digits(struct seed_number *v, const char *d, size_t len, long 
 	v->exp = keep ? exp : 0;
 }
 
-/* Python's Decimal(s), as far as its grammar goes: sign, digits with one
+/* Python's Decimal(s) on s[0..n) with every ',' taken out (agate's
+ * grouping), as far as Decimal's grammar goes: sign, digits with one
  * '.', an exponent; Inf, Infinity, NaN with digits after it; blanks
  * around; '_' anywhere is ignored. sNaN is refused: Python fails on it
  * later, and dbt with it. */
 static bool parse_decimal(const char *s, size_t n, struct seed_number *v)
 {
-	char buf[512], dig[512];
-	size_t bl = 0, dl = 0;
-	strip(&s, &n);
-	for (size_t i = 0; i < n; i++)
-		if (s[i] != '_') {
-			if (bl == sizeof buf - 1)
-				return false;
-			buf[bl++] = s[i];
-		}
-	buf[bl] = '\0';
-	const char *p = buf;
-	v->neg = false;
-	if (*p == '+' || *p == '-')
-		v->neg = *p++ == '-';
-	if (strcasecmp(p, "inf") == 0 || strcasecmp(p, "infinity") == 0) {
-		v->kind = SEED_INF;
-		return true;
+	/* blanks next to the commas taken out are at the ends too */
+	for (size_t k = 1; k;) {
+		strip(&s, &n);
+		for (k = 0; k < n && (s[k] == ',' || s[k] == '_'); k++)
+			;
+		s += k;
+		n -= k;
+		while (n && (s[n - 1] == ',' || s[n - 1] == '_'))
+			n--, k++;
 	}
-	if (strncasecmp(p, "nan", 3) == 0 && strspn(p + 3, "0123456789") == strlen(p + 3)) {
+	const char *p = s, *e = s + n;
+	v->neg = false;
+	if (p < e && (*p == '+' || *p == '-'))
+		v->neg = *p++ == '-';
+	if (p < e && ((*p | 0x20) == 'i' || (*p | 0x20) == 'n')) {
+		/* the words, from a copy without '_' and ',' */
+		char w[16];
+		size_t wl = 0;
+		for (; p < e; p++)
+			if (*p != '_' && *p != ',') {
+				if (wl == sizeof w - 1)
+					return false;
+				w[wl++] = *p;
+			}
+		w[wl] = '\0';
+		if (!strcasecmp(w, "inf") || !strcasecmp(w, "infinity")) {
+			v->kind = SEED_INF;
+			return true;
+		}
 		v->kind = SEED_NAN;
-		return true;
+		return !strncasecmp(w, "nan", 3) && strspn(w + 3, "0123456789") == wl - 3;
 	}
 	v->kind = SEED_FINITE;
+	char dig[512];
+	size_t dl = 0;
 	long exp = 0;
 	bool any = false, dot = false;
-	for (; *p; p++) {
+	for (; p < e; p++) {
 		if (*p >= '0' && *p <= '9') {
 			any = true;
-			if (dl || *p != '0')
+			if (dl || *p != '0') {
+				if (dl == sizeof dig)
+					return false;
 				dig[dl++] = *p;
+			}
 			if (dot)
 				exp--;
 		} else if (*p == '.' && !dot) {
 			dot = true;
-		} else {
+		} else if (*p != '_' && *p != ',') {
 			break;
 		}
 	}
 	if (!any)
 		return false;
-	if (*p == 'e' || *p == 'E') {
+	if (p < e && (*p == 'e' || *p == 'E')) {
 		p++;
-		bool eneg = *p == '-';
-		if (*p == '+' || *p == '-')
+		while (p < e && (*p == '_' || *p == ','))
 			p++;
-		if (!*p || strspn(p, "0123456789") != strlen(p) || strlen(p) > 9)
+		bool eneg = p < e && *p == '-';
+		if (p < e && (*p == '+' || *p == '-'))
+			p++;
+		long x = 0;
+		int nd = 0;
+		for (; p < e; p++) {
+			if (*p >= '0' && *p <= '9') {
+				if (++nd > 9)
+					return false;
+				x = x * 10 + (*p - '0');
+			} else if (*p != '_' && *p != ',') {
+				break;
+			}
+		}
+		if (!nd)
 			return false;
-		long e = 0;
-		for (; *p; p++)
-			e = e * 10 + (*p - '0');
-		exp += eneg ? -e : e;
+		exp += eneg ? -x : x;
 	}
-	if (*p)
+	if (p != e)
 		return false;
 	round_digits(v, dig, dl, exp);
 	if (!v->digits[0])
@@ -208,17 +243,11 @@ static bool read_number(const char *s, size_t n, struct seed_number *v)
 		s++;
 		n--;
 	}
-	for (size_t i = 0; i < sizeof currencies / sizeof *currencies; i++)
-		strip_char(&s, &n, currencies[i], strlen(currencies[i]));
-	char buf[512];
-	size_t bl = 0;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] != ',') {
-			if (bl == sizeof buf)
-				return false;
-			buf[bl++] = s[i];
-		}
-	if (!parse_decimal(buf, bl, v))
+	/* currency signs: only when the value starts or ends with one */
+	if (n && !((s[0] >= '0' && s[0] <= '9') && (s[n - 1] >= '0' && s[n - 1] <= '9')))
+		for (size_t i = 0; i < sizeof currencies / sizeof *currencies; i++)
+			strip_char(&s, &n, currencies[i], strlen(currencies[i]));
+	if (!parse_decimal(s, n, v))
 		return false;
 	if (neg && (v->kind != SEED_FINITE || v->digits[0]))
 		v->neg = !v->neg;
@@ -244,22 +273,53 @@ long seed_precision(const struct seed_precision *p)
 	return p->whole + p->decimals > 28 ? 28 - p->whole : p->decimals;
 }
 
+/* n as `width` digits or more at o; returns the end */
+static char *put_uint(char *o, unsigned long n, int width)
+{
+	char tmp[24];
+	int k = 0;
+	do {
+		tmp[k++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n || k < width);
+	while (k)
+		*o++ = tmp[--k];
+	return o;
+}
+
+/* (written by hand: this runs for every value of a seed) */
 bool seed_number_text(const struct seed_number *v, bool whole, char *out, size_t len)
 {
+	if (len < 48)
+		return false;
 	/* dbt's driver (psycopg2) sends every Decimal that is not finite as
 	 * NaN, Infinity too */
-	if (v->kind != SEED_FINITE)
-		return !whole && snprintf(out, len, "NaN") > 0;
-	if (!v->digits[0])
-		return snprintf(out, len, "0") > 0;
-	if (!whole)
-		return (size_t)snprintf(out, len, "%s%se%ld", v->neg ? "-" : "", v->digits, v->exp) < len;
+	if (v->kind != SEED_FINITE) {
+		memcpy(out, "NaN", 4);
+		return !whole;
+	}
+	char *o = out;
 	size_t nd = strlen(v->digits);
-	if (v->exp < 0 || (long)nd + v->exp > 40 || nd + (size_t)v->exp + 2 > len)
+	if (!nd) {
+		memcpy(out, "0", 2);
+		return true;
+	}
+	if (whole && (v->exp < 0 || (long)nd + v->exp > 40))
 		return false;
-	snprintf(out, len, "%s%s%0*d", v->neg ? "-" : "", v->digits, (int)v->exp, 0);
-	if (!v->exp) /* %0*d printed one 0 for a width of 0 */
-		out[strlen(out) - 1] = '\0';
+	if (v->neg)
+		*o++ = '-';
+	memcpy(o, v->digits, nd);
+	o += nd;
+	if (whole) {
+		memset(o, '0', (size_t)v->exp);
+		o += v->exp;
+	} else if (v->exp) {
+		*o++ = 'e';
+		if (v->exp < 0)
+			*o++ = '-';
+		o = put_uint(o, (unsigned long)(v->exp < 0 ? -v->exp : v->exp), 1);
+	}
+	*o = '\0';
 	return true;
 }
 
@@ -605,41 +665,128 @@ bool seed_is_null(const char *s, size_t n)
 	return is_null_text(s, n);
 }
 
-void seed_cell_read(const char *s, size_t n, struct seed_cell *c)
+/* -?[0-9]+(.[0-9]*)? or -?.[0-9]+: a number and nothing else can be */
+static bool plain_number(const char *s, size_t n, bool *dot)
 {
-	memset(c, 0, sizeof *c);
+	size_t i = n && s[0] == '-', digits = 0;
+	*dot = false;
+	for (; i < n; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			digits++;
+		else if (s[i] == '.' && !*dot)
+			*dot = true;
+		else
+			return false;
+	}
+	return digits > 0;
+}
+
+/* YYYY-MM-DD: a date, and nothing else, when it is one */
+static bool plain_date(const char *s, size_t n)
+{
+	if (n != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	for (size_t i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return false;
+	return true;
+}
+
+bool seed_plain(const char *s, size_t n, unsigned type, bool whole)
+{
+	bool dot;
+	switch (type) {
+	case SEED_NUMBER:
+		/* "-0" would be float8's negative zero; dbt's is 0 */
+		return plain_number(s, n, &dot) && !(whole && dot) && !(s[0] == '-' && strspn(s + 1, "0.") == n - 1);
+	case SEED_DATE:
+		return plain_date(s, n);
+	case SEED_DATETIME:
+		return n == 19 && plain_date(s, 10) && s[10] == ' ' && s[13] == ':' && s[16] == ':';
+	case SEED_BOOL:
+		return (n == 4 && !memcmp(s, "true", 4)) || (n == 5 && !memcmp(s, "false", 5));
+	}
+	return false;
+}
+
+void seed_cell_read(const char *s, size_t n, unsigned want, struct seed_cell *c)
+{
+	c->can = 0;
+	c->bool_null = false;
 	strip(&s, &n);
-	if (is_null_text(s, n)) {
-		c->null = true;
+	c->null = is_null_text(s, n);
+	if (c->null)
+		return;
+	/* the common shapes first, where only one type can take the value */
+	bool dot;
+	if (plain_number(s, n, &dot)) {
+		if ((want & SEED_NUMBER) && parse_decimal(s, n, &c->num))
+			c->can = SEED_NUMBER;
 		return;
 	}
-	if (read_number(s, n, &c->num))
+	if (plain_date(s, n)) {
+		struct seed_time *t = &c->date;
+		memset(t, 0, sizeof *t);
+		t->year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+		t->month = (s[5] - '0') * 10 + (s[6] - '0');
+		t->day = (s[8] - '0') * 10 + (s[9] - '0');
+		if ((want & SEED_DATE) && t->year >= 1 && t->month >= 1 && t->month <= 12 && t->day >= 1 &&
+		    t->day <= cal_days_in_month(t->year, t->month))
+			c->can = SEED_DATE;
+		return;
+	}
+	if ((want & SEED_NUMBER) && read_number(s, n, &c->num))
 		c->can |= SEED_NUMBER;
-	if (read_strptime(s, n, false, &c->date))
+	/* every date and time starts with four digits and a '-', or holds a T */
+	bool datelike = n >= 4 && s[0] >= '0' && s[0] <= '9';
+	if ((want & SEED_DATE) && datelike && read_strptime(s, n, false, &c->date))
 		c->can |= SEED_DATE;
-	if (read_strptime(s, n, true, &c->datetime))
+	if ((want & SEED_DATETIME) && datelike && read_strptime(s, n, true, &c->datetime))
 		c->can |= SEED_DATETIME;
-	if (read_iso(s, n, &c->iso))
+	if ((want & SEED_ISODATETIME) && n >= 3 && read_iso(s, n, &c->iso))
 		c->can |= SEED_ISODATETIME;
 	bool bnull = false;
-	if (read_bool(s, n, &c->boolean, &bnull))
+	if ((want & SEED_BOOL) && read_bool(s, n, &c->boolean, &bnull))
 		c->can |= SEED_BOOL;
 	c->bool_null = bnull;
 }
 
+static char *put_date(char *o, const struct seed_time *t)
+{
+	o = put_uint(o, (unsigned long)t->year, 4);
+	*o++ = '-';
+	o = put_uint(o, (unsigned long)t->month, 2);
+	*o++ = '-';
+	return put_uint(o, (unsigned long)t->day, 2);
+}
+
 void seed_date_text(const struct seed_time *t, char *out, size_t len)
 {
-	snprintf(out, len, "%04d-%02d-%02d", t->year, t->month, t->day);
+	if (len >= 11)
+		*put_date(out, t) = '\0';
 }
 
 void seed_time_text(const struct seed_time *t, char *out, size_t len)
 {
-	int k = snprintf(out, len, "%04d-%02d-%02d %02d:%02d:%02d", t->year, t->month, t->day, t->hour, t->minute,
-			 t->second);
-	if (t->usec && k > 0 && (size_t)k < len)
-		k += snprintf(out + k, len - (size_t)k, ".%06d", t->usec);
-	if (t->aware && k > 0 && (size_t)k < len) {
-		int off = t->offset_min < 0 ? -t->offset_min : t->offset_min;
-		snprintf(out + k, len - (size_t)k, "%c%02d:%02d", t->offset_min < 0 ? '-' : '+', off / 60, off % 60);
+	if (len < 33)
+		return;
+	char *o = put_date(out, t);
+	*o++ = ' ';
+	o = put_uint(o, (unsigned long)t->hour, 2);
+	*o++ = ':';
+	o = put_uint(o, (unsigned long)t->minute, 2);
+	*o++ = ':';
+	o = put_uint(o, (unsigned long)t->second, 2);
+	if (t->usec) {
+		*o++ = '.';
+		o = put_uint(o, (unsigned long)t->usec, 6);
 	}
+	if (t->aware) {
+		int off = t->offset_min < 0 ? -t->offset_min : t->offset_min;
+		*o++ = t->offset_min < 0 ? '-' : '+';
+		o = put_uint(o, (unsigned long)(off / 60), 2);
+		*o++ = ':';
+		o = put_uint(o, (unsigned long)(off % 60), 2);
+	}
+	*o = '\0';
 }

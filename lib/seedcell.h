@@ -44,8 +44,13 @@ struct seed_cell {
 	bool bool_null;   /* read as a boolean it is null ("," dropped first) */
 };
 
-/* Reads the value s[0..n) (UTF-8) as dbt would. */
-void seed_cell_read(const char *s, size_t n, struct seed_cell *c);
+/* Reads the value s[0..n) (UTF-8) as dbt would, as each of the types
+ * in want (SEED_*); c->can says which it can be. */
+void seed_cell_read(const char *s, size_t n, unsigned want, struct seed_cell *c);
+/* Whether s[0..n), a value of a column of this type (SEED_*, whole for
+ * an integer column), reads in PostgreSQL as what dbt would insert for
+ * it, so that it can go as it is: plain numbers, dates and times. */
+bool seed_plain(const char *s, size_t n, unsigned type, bool whole);
 /* Whether dbt reads s[0..n) as null in any column, text too. */
 bool seed_is_null(const char *s, size_t n);
 
@@ -59,14 +64,15 @@ struct seed_precision {
 void seed_precision_add(struct seed_precision *p, const struct seed_number *v);
 long seed_precision(const struct seed_precision *p);
 
-/* The number as PostgreSQL reads it, in out (at least 48 bytes):
+/* The number as PostgreSQL reads it, in out (48 bytes or more):
  * "-15e-1", "0", "NaN" (for Infinity too, as dbt sends it); whole = true writes an integer's
  * plain digits instead, and fails (returns false) past 40 digits or
  * when the number has a fraction. */
 bool seed_number_text(const struct seed_number *v, bool whole, char *out, size_t len);
 
-/* A date or time as PostgreSQL reads it: "2026-01-05",
- * "2026-01-05 10:00:00.5", with "+02:00" after an aware one. */
+/* A date or time as PostgreSQL reads it, in out (33 bytes or more):
+ * "2026-01-05", "2026-01-05 10:00:00.500000", with "+02:00" after an
+ * aware one. */
 void seed_date_text(const struct seed_time *t, char *out, size_t len);
 void seed_time_text(const struct seed_time *t, char *out, size_t len);
 

@@ -14,6 +14,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,14 +43,18 @@ struct column {
 /* Where whole number v fits: 0 integer, 1 bigint, 2 neither. */
 static int int_range(const struct seed_number *v)
 {
-	char text[48];
-	if (v->kind != SEED_FINITE || !seed_number_text(v, true, text, sizeof text))
+	size_t nd = strlen(v->digits);
+	if (v->kind != SEED_FINITE || v->exp < 0 || (long)nd + v->exp > 19)
 		return 2;
-	errno = 0;
-	long long x = strtoll(text, NULL, 10);
-	if (errno == ERANGE)
-		return 2;
-	return x >= -2147483648LL && x <= 2147483647LL ? 0 : 1;
+	uint64_t x = 0; /* 19 digits fit */
+	for (size_t i = 0; i < nd; i++)
+		x = x * 10 + (uint64_t)(v->digits[i] - '0');
+	for (long i = 0; i < v->exp; i++)
+		x *= 10;
+	uint64_t top = v->neg ? 1 : 0; /* one more below zero */
+	if (x <= 2147483647u + top)
+		return 0;
+	return x <= 9223372036854775807u + top ? 1 : 2;
 }
 
 static void observe(struct column *c, const struct csv_field *f)
@@ -57,7 +62,7 @@ static void observe(struct column *c, const struct csv_field *f)
 	if (c->forced)
 		return;
 	struct seed_cell v;
-	seed_cell_read(f->data, f->len, &v);
+	seed_cell_read(f->data, f->len, c->can, &v);
 	if (v.null)
 		return;
 	c->any = true;
@@ -104,12 +109,16 @@ static const char *column_value(const struct column *c, const struct csv_field *
 		/* text: as written, but dbt's nulls are null */
 		return seed_is_null(f->data, f->len) ? NULL : f->data;
 	}
+	/* the one type the column has: the first it can be */
+	unsigned type = c->can & -c->can;
+	bool whole = !c->nonfinite && seed_precision(&c->prec) == 0 && c->int_range < 2;
+	if (seed_plain(f->data, f->len, type, whole))
+		return f->data;
 	struct seed_cell v;
-	seed_cell_read(f->data, f->len, &v);
-	if (v.null || ((c->can & SEED_BOOL) && c->can == SEED_BOOL && v.bool_null))
+	seed_cell_read(f->data, f->len, type, &v);
+	if (v.null || (type == SEED_BOOL && v.bool_null))
 		return NULL;
 	if (c->can & SEED_NUMBER) {
-		bool whole = !c->nonfinite && seed_precision(&c->prec) == 0 && c->int_range < 2;
 		seed_number_text(&v.num, whole, buf, len);
 	} else if (c->can & SEED_DATE) {
 		seed_date_text(&v.date, buf, len);
@@ -261,9 +270,14 @@ static int copy_file(PGconn *conn, const struct dbt_node *n, const struct column
 				out_fields[i].len = rec->fields[i].len; /* it may hold a NUL */
 		}
 		header = false;
+		/* a record whose every value goes as it is goes as its bytes */
+		bool as_is = !rec->raw_cut;
+		for (size_t i = 0; i < nc && as_is; i++)
+			as_is = out_fields[i].null ? rec->fields[i].null : out_fields[i].data == rec->fields[i].data;
 		/* A writer in memory fails only for want of it. */
 		int wrote = nc == 1 && is_end_marker(out_fields[0].data, out_fields[0].len) && !out_fields[0].null ?
 				    csvw_raw(w, "\"\\.\"\n", 5) :
+			    as_is ? csvw_raw(w, rec->raw, rec->raw_len) || csvw_raw(w, "\n", 1) :
 				    csvw_record(w, out_fields, nc);
 		if (wrote != 0)
 			die(EXIT_OPER, "out of memory");

@@ -12,7 +12,7 @@
 static unsigned read_as(const char *s, char *num, size_t len)
 {
 	struct seed_cell c;
-	seed_cell_read(s, strlen(s), &c);
+	seed_cell_read(s, strlen(s), ~0u, &c);
 	num[0] = '\0';
 	if (c.can & SEED_NUMBER)
 		seed_number_text(&c.num, false, num, len);
@@ -53,22 +53,22 @@ static void precision(void)
 	for (size_t i = 0; i < sizeof k / sizeof *k; i++) {
 		struct seed_precision p = SEED_PRECISION_INIT;
 		struct seed_cell c;
-		seed_cell_read(k[i].a, strlen(k[i].a), &c);
+		seed_cell_read(k[i].a, strlen(k[i].a), ~0u, &c);
 		seed_precision_add(&p, &c.num);
-		seed_cell_read(k[i].b, strlen(k[i].b), &c);
+		seed_cell_read(k[i].b, strlen(k[i].b), ~0u, &c);
 		seed_precision_add(&p, &c.num);
 		CHECK(seed_precision(&p) == k[i].places);
 	}
 	/* whole numbers as an integer column takes them */
 	struct seed_cell c;
 	char out[64];
-	seed_cell_read("1.50e3", 6, &c);
+	seed_cell_read("1.50e3", 6, ~0u, &c);
 	CHECK(seed_number_text(&c.num, true, out, sizeof out));
 	CHECK_STR(out, strlen(out), "1500");
-	seed_cell_read("7", 1, &c);
+	seed_cell_read("7", 1, ~0u, &c);
 	CHECK(seed_number_text(&c.num, true, out, sizeof out));
 	CHECK_STR(out, strlen(out), "7");
-	seed_cell_read("0.5", 3, &c);
+	seed_cell_read("0.5", 3, ~0u, &c);
 	CHECK(!seed_number_text(&c.num, true, out, sizeof out));
 }
 
@@ -97,7 +97,7 @@ static void times(void)
 	for (size_t i = 0; i < sizeof k / sizeof *k; i++) {
 		struct seed_cell c;
 		char out[64];
-		seed_cell_read(k[i].in, strlen(k[i].in), &c);
+		seed_cell_read(k[i].in, strlen(k[i].in), ~0u, &c);
 		CHECK(c.can == k[i].can);
 		if (!k[i].text)
 			continue;
@@ -112,17 +112,17 @@ static void times(void)
 static void booleans_and_nulls(void)
 {
 	struct seed_cell c;
-	seed_cell_read("TrUe", 4, &c);
+	seed_cell_read("TrUe", 4, ~0u, &c);
 	CHECK(c.can == SEED_BOOL && c.boolean);
-	seed_cell_read("f,alse", 6, &c);
+	seed_cell_read("f,alse", 6, ~0u, &c);
 	CHECK(c.can == SEED_BOOL && !c.boolean && !c.bool_null);
-	seed_cell_read(",,", 2, &c);
+	seed_cell_read(",,", 2, ~0u, &c);
 	CHECK(c.can == SEED_BOOL && c.bool_null);
-	seed_cell_read(" NULL ", 6, &c);
+	seed_cell_read(" NULL ", 6, ~0u, &c);
 	CHECK(c.null);
 	CHECK(seed_is_null("", 0) && seed_is_null("null", 4) && seed_is_null("\t", 1));
 	CHECK(!seed_is_null("x", 1) && !seed_is_null("nul", 3));
-	seed_cell_read("x", 1, &c);
+	seed_cell_read("x", 1, ~0u, &c);
 	CHECK(c.can == 0 && !c.null);
 }
 
