@@ -134,7 +134,7 @@ same_relation() {
 	assert_equal "$(jq -r '[.results[].status] | unique | join(",")' $f)" "success"
 	assert_equal "$(jq -r '.results[] | select(.unique_id == "model.shop.customer_totals") | .adapter_response.rows_affected' $f)" 2
 	assert_equal "$(jq -r '.results[] | select(.unique_id == "model.shop.customer_totals") | .relation_name' $f)" \
-		'"analytics"."customer_totals"'
+		"\"$PGDATABASE\".\"analytics\".\"customer_totals\""
 	jq -e '.elapsed_time > 0 and .args.which == "run" and (.metadata.dbt_schema_version | test("run-results"))' $f
 }
 
