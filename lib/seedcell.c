@@ -142,6 +142,49 @@ static void round_digits(struct seed_number *v, const char *d, size_t len, long 
 	v->exp = keep ? exp : 0;
 }
 
+/* The zeros of Unicode's decimal digits (category Nd, Unicode 14, as
+ * Python 3.11 has them), each the first of ten: Python's Decimal reads
+ * any of them as the digit it stands for. */
+static const uint32_t digit_zeros[] = {
+	0x660,   0x6f0,   0x7c0,   0x966,   0x9e6,   0xa66,   0xae6,   0xb66,   0xbe6,   0xc66,   0xce6,
+	0xd66,   0xde6,   0xe50,   0xed0,   0xf20,   0x1040,  0x1090,  0x17e0,  0x1810,  0x1946,  0x19d0,
+	0x1a80,  0x1a90,  0x1b50,  0x1bb0,  0x1c40,  0x1c50,  0xa620,  0xa8d0,  0xa900,  0xa9d0,  0xa9f0,
+	0xaa50,  0xabf0,  0xff10,  0x104a0, 0x10d30, 0x11066, 0x110f0, 0x11136, 0x111d0, 0x112f0, 0x11450,
+	0x114d0, 0x11650, 0x116c0, 0x11730, 0x118e0, 0x11950, 0x11c50, 0x11d50, 0x11da0, 0x16a60, 0x16ac0,
+	0x16b50, 0x1d7ce, 0x1d7d8, 0x1d7e2, 0x1d7ec, 0x1d7f6, 0x1e140, 0x1e2f0, 0x1e950, 0x1fbf0,
+};
+
+/* s[0..n) with every decimal digit of another script written as its
+ * ASCII digit, into out (of len bytes); other characters stay. Returns
+ * the length, or 0 when it does not fit. */
+static size_t ascii_digits(const char *s, size_t n, char *out, size_t len)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t k = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+		if (k > n - i)
+			k = 1;
+		uint32_t cp = k == 1 ? c : c & (0x7f >> k);
+		for (size_t j = 1; j < k; j++)
+			cp = cp << 6 | ((unsigned char)s[i + j] & 0x3f);
+		char d = 0;
+		for (size_t z = 0; k > 1 && z < sizeof digit_zeros / sizeof *digit_zeros && !d; z++)
+			if (cp >= digit_zeros[z] && cp <= digit_zeros[z] + 9)
+				d = (char)('0' + (cp - digit_zeros[z]));
+		size_t w = d ? 1 : k;
+		if (o + w > len)
+			return 0;
+		if (d)
+			out[o] = d;
+		else
+			memcpy(out + o, s + i, k);
+		o += w;
+		i += k;
+	}
+	return o;
+}
+
 /* Python's Decimal(s) on s[0..n) with every ',' taken out (agate's
  * grouping), as far as Decimal's grammar goes: sign, digits with one
  * '.', an exponent; Inf, Infinity, NaN with digits after it; blanks
@@ -149,6 +192,15 @@ static void round_digits(struct seed_number *v, const char *d, size_t len, long 
  * later, and dbt with it. */
 static bool parse_decimal(const char *s, size_t n, struct seed_number *v)
 {
+	char ascii[512];
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80) {
+			n = ascii_digits(s, n, ascii, sizeof ascii);
+			s = ascii;
+			if (!n)
+				return false;
+			break;
+		}
 	/* blanks next to the commas taken out are at the ends too */
 	for (size_t k = 1; k;) {
 		strip(&s, &n);

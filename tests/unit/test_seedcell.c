@@ -29,6 +29,8 @@ static void numbers(void)
 		{ " 7 ", "7e0" },         { "\u00a07\u00a0", "7e0" }, { "1_000", "1e3" },
 		/* 28 significant digits, as Python's context rounds */
 		{ "1.0000000000000000000000000000005", "1e0" },
+		/* digits of other scripts, as Python's Decimal reads them */
+		{ "\u0661\u0662\u0663", "123e0" }, { "\uff11.\uff15", "15e-1" },
 		{ "NaN", "NaN" },         { "-inf", "NaN" },       { "0.00", "0" },            { "-0", "0" },
 	};
 	char num[64];
