@@ -11,7 +11,6 @@
  * table is created, filled and swapped in inside one transaction, so
  * readers see the old content or the new, never a mix. dbt inserts seeds
  * with batched INSERTs; COPY loads a million rows in a couple of seconds. */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
