@@ -112,7 +112,7 @@ static void schema_file_tests_are_collected(void)
 	char *sql = NULL;
 	CHECK(dbt_render_text(&p, "t.sql", text, strlen(text), &sql, err, sizeof err) == 0);
 	if (sql)
-		CHECK_STR(sql, strlen(sql), "select * from \"analytics\".\"fct_daily_sales_metrics\" where 1 = 1");
+		CHECK_STR(sql, strlen(sql), "select * from \"unitdb\".\"analytics\".\"fct_daily_sales_metrics\" where 1 = 1");
 	free(sql);
 	CHECK(dbt_render_text(&p, "t.sql", "{{ this }}", 10, &sql, err, sizeof err) != 0);
 	CHECK_STR(err, strlen(err), "t.sql:1: undefined name 'this'");
@@ -207,7 +207,7 @@ static void hooks_add_up_across_levels(void)
 		CHECK(dbt_render_hook(&p, (size_t)dbt_find(&p, "totals"), t->cfg.post_hooks[3].sql, false, &sql, err,
 				      sizeof err) == 0);
 		if (sql)
-			CHECK_STR(sql, strlen(sql), "update \"analytics\".\"totals\" set n = n * 10");
+			CHECK_STR(sql, strlen(sql), "update \"unitdb\".\"analytics\".\"totals\" set n = n * 10");
 		free(sql);
 	}
 	const struct dbt_node *inc = node(&p, "inc");
@@ -307,10 +307,10 @@ static void snapshots_are_nodes(void)
 	char *sql = NULL;
 	struct dbt_render_opts ro = { 0 };
 	CHECK(dbt_render(&p, (size_t)dbt_find(&p, "ck_new_record"), &ro, &sql, err, sizeof err) == 0);
-	CHECK(sql && strstr(sql, "select * from \"raw\".\"customers\""));
+	CHECK(sql && strstr(sql, "select * from \"unitdb\".\"raw\".\"customers\""));
 	free(sql);
 	CHECK(dbt_render(&p, (size_t)dbt_find(&p, "ts_expr_key"), &ro, &sql, err, sizeof err) == 0);
-	CHECK(sql && strstr(sql, "select * from \"raw\".\"customers\"") && !strstr(sql, "ck_renamed") &&
+	CHECK(sql && strstr(sql, "select * from \"unitdb\".\"raw\".\"customers\"") && !strstr(sql, "ck_renamed") &&
 	      !strstr(sql, "snapshot"));
 	free(sql);
 	CHECK_STR(picked(&p, "resource_type:snapshot", "more"), strlen(picked(&p, "resource_type:snapshot", "more")),
@@ -442,6 +442,8 @@ static void unit_tests_are_read_as_dbt_reads_them(void)
 int main(void)
 {
 	log_level = LOG_QUIET;
+	/* relations print with their database: libpq's default, named here */
+	setenv("PGDATABASE", "unitdb", 1);
 	RUN(shop_configs_relations_and_order);
 	RUN(untaken_branches_and_depends_on_are_edges);
 	RUN(schema_file_tests_are_collected);
