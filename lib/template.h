@@ -23,7 +23,13 @@
  * 200 levels (statements, or the height of an expression), which keeps the
  * recursive parser, walk and render off the end of the stack. Printing an
  * undefined name is an error, where Jinja would print nothing; testing it
- * (is defined, default, if) behaves as in Jinja.
+ * (is defined, default, if) behaves as in Jinja. A macro's argument that
+ * the call left out (and no default) is Jinja's undefined, as dbt has it:
+ * it prints as nothing, joins with ~ as "", iterates as an empty list, its
+ * length is 0, string filters give "" and list filters [], while
+ * arithmetic, comparisons with < >, attributes, subscripts, calls and
+ * int/float/round/tojson/indent of it fail naming file:line, as in Jinja.
+ * In macro files every undefined value behaves so, as packages expect.
  *
  * Life cycle: tmpl_parse() once per file; tmpl_calls() walks every call in
  * the file, including those in branches that are not taken (dependency
@@ -49,6 +55,13 @@ struct tmpl_func;
 struct tval {
 	enum tval_kind kind;
 	bool b;
+	bool lenient;            /* TV_UNDEF: Jinja's own Undefined (a macro's
+				  * argument not given, an inline if's false
+				  * branch, first of nothing): it prints as "",
+				  * iterates as nothing and passes on to a macro;
+				  * arithmetic, attributes and calls fail on it.
+				  * Otherwise an undefined name, which fails
+				  * wherever its value is used */
 	double num;
 	bool real;               /* TV_NUM: a float, as Python has it (a literal
 				  * with '.', or what '/' gives); otherwise an

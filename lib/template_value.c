@@ -371,6 +371,8 @@ void tval_print(struct buf *b, const struct tval *v0, bool quoted)
 		buf_add(b, "'>", 2);
 		break;
 	case TV_UNDEF:
+		if (quoted)
+			buf_add(b, "Undefined", 9); /* Jinja's repr() of it, in a list */
 		break;
 	}
 }

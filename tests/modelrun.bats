@@ -3623,19 +3623,74 @@ state_changes() {
 	same_relation analytics.cols dbt_s.cols
 }
 
-@test "dbt_utils' own tests of slugify and pretty_time (modules.re, modules.datetime) pass under dqcheck" {
+@test "dbt_utils' own tests of slugify, pretty_time and pretty_log_format (modules.re, modules.datetime) pass under dqcheck" {
 	need_packages
 	mkdir -p p/models p/tests p/macros p/dbt_packages
 	printf 'name: jh\nconfig-version: 2\nprofile: mr\n' >p/dbt_project.yml
 	printf 'select 1 as x\n' >p/models/one.sql
 	cp -r "$DBT_PACKAGES/dbt_utils" p/dbt_packages/
-	# (their third, of pretty_log_format(), calls it without its argument,
-	# which Jinja prints as nothing and modelrun refuses)
-	cp "$DBT_PACKAGES"/dbt_utils/integration_tests/tests/jinja_helpers/{test_slugify,assert_pretty_time_is_string}.sql p/tests/
+	# (the third calls pretty_log_format() without its argument, which
+	# Jinja binds as its undefined and prints as nothing)
+	cp "$DBT_PACKAGES"/dbt_utils/integration_tests/tests/jinja_helpers/{test_slugify,assert_pretty_time_is_string,assert_pretty_output_msg_is_string}.sql p/tests/
 	cp "$DBT_PACKAGES/dbt_utils/integration_tests/macros/limit_zero.sql" p/macros/
 	"$BIN/modelrun" run -q --project-dir p
 	run --separate-stderr "$BIN/dqcheck" --project-dir p
 	assert_success
 	assert_stderr_line --partial "PASS  test_slugify: 0 failing rows"
 	assert_stderr_line --partial "PASS  assert_pretty_time_is_string: 0 failing rows"
+	assert_stderr_line --partial "PASS  assert_pretty_output_msg_is_string: 0 failing rows"
+}
+
+# ---- issue 17: remaining differences from dbt ----
+
+@test "a macro's argument left out is Jinja's undefined: it prints, joins, filters and iterates as in dbt" {
+	mkdir -p p/models p/macros
+	printf 'name: und\nconfig-version: 2\n' >p/dbt_project.yml
+	cat >p/macros/show.sql <<-'EOF2'
+	{% macro show(a, b, c) -%}
+	[{{ b }}][{{ 'x' ~ b ~ 'y' }}][{{ b is defined }}][{{ b is none }}][{{ b is string }}][{{ b is iterable }}]
+	[{{ b | length }}][{{ b | upper }}][{{ b | trim }}][{{ b | replace('a', 'b') }}][{{ b | default('d') }}][{{ b | list }}]
+	[{{ b | join(',') }}][{{ b | first }}][{{ b | sort }}][{{ b | map('upper') | list }}][{{ b | select | list }}][{{ b | as_text }}]
+	[{% for i in b %}{{ i }}{% else %}empty{% endfor %}][{{ 1 in b }}][{{ b in [1, 2] }}][{{ b == none }}][{{ b == c }}][{{ not b }}]
+	[{{ b or 'o' }}][{{ [a, b] }}][{{ {'k': b} }}]{% set y = b %}[{{ y is defined }}][{{ inner(b) }}][{{ back(b) is defined }}]
+	{%- endmacro %}
+	{% macro inner(x) %}{{ x is defined }}{% endmacro %}
+	{% macro back(x) %}{{ return(x) }}{% endmacro %}
+	EOF2
+	printf '%s\n' "select '{{ show(1) }}' as x, '{{ ([] | first) ~ (\"a\" if false) ~ \"z\" }}' as y" >p/models/m.sql
+	run --separate-stderr "$BIN/modelrun" compile --project-dir p
+	assert_success
+	# what Jinja 3.1 gives, also where dbt is absent
+	run cat p/target/compiled/und/models/m.sql
+	assert_output - <<-'EOF2'
+	select '[][xy][False][False][False][True]
+	[0][][][][d][[]]
+	[][][[]][[]][[]][]
+	[empty][False][False][False][True][True]
+	[o][[1, Undefined]][{'k': Undefined}][False][False][False]' as x, 'z' as y
+	EOF2
+	need_dbt
+	dbt_in p dbt_s compile >/dev/null
+	diff <(cat p.dbt/target/compiled/und/models/m.sql; echo) p/target/compiled/und/models/m.sql
+}
+
+@test "arithmetic, attributes, subscripts, int and tojson of a macro's argument left out fail naming file:line, as in dbt" {
+	mkdir -p p/models p/macros
+	printf 'name: und\nconfig-version: 2\n' >p/dbt_project.yml
+	printf '%s\n' "select {{ use(1) }} as x" >p/models/m.sql
+	local body
+	for body in "b + 1" "1 - b" "b < 2" "-b" "b.x" "b[0]" "b | int" "b | tojson" "b | round"; do
+		printf '%s\n' "{% macro use(a, b) %}" "{{ $body }}" "{% endmacro %}" >p/macros/use.sql
+		run --separate-stderr "$BIN/modelrun" compile --project-dir p
+		# dbt's parse stops on it, and so does modelrun's load
+		assert_failure 3
+		assert_stderr_line "modelrun: p/macros/use.sql:2: 'b' is undefined: macro 'use' was called without it (in model p/models/m.sql)"
+	done
+	need_dbt
+	for body in "b + 1" "b.x" "b | int"; do
+		printf '%s\n' "{% macro use(a, b) %}" "{{ $body }}" "{% endmacro %}" >p/macros/use.sql
+		run dbt_in p dbt_s compile
+		assert_failure
+		assert_line --partial "parameter 'b' was not provided"
+	done
 }
