@@ -202,6 +202,10 @@ typedef int (*tmpl_native)(struct tmpl_render *r, const struct tval *self, const
  * must live as long as the render). name is kept as it is, not copied. */
 struct tval tval_native(struct tmpl_render *r, const char *name, tmpl_native fn, const struct tval *self);
 
+/* Python's repr() of v ('it''s' as "it's"), in the render's arena: for
+ * messages that quote a value as Python's do. */
+struct tval tval_repr(struct tmpl_render *r, const struct tval *v);
+
 /* For host functions: reports an error at the call's line; the render then
  * fails with this message. */
 void tmpl_fail(struct tmpl_render *r, int line, const char *fmt, ...)

@@ -437,6 +437,15 @@ struct tval tval_as_string(struct tmpl_render *r, const struct tval *v)
 	return s;
 }
 
+struct tval tval_repr(struct tmpl_render *r, const struct tval *v)
+{
+	struct buf b = { 0 };
+	tval_print(&b, v, true);
+	struct tval s = tval_str(r, b.data ? b.data : "", b.len);
+	buf_free(&b);
+	return s;
+}
+
 bool tval_equal(const struct tval *a0, const struct tval *b0)
 {
 	struct tval as = *a0, bs = *b0;

@@ -3573,11 +3573,11 @@ state_changes() {
 		assert_failure 3
 		assert_stderr_line --partial "p/models/m.sql:2: "
 	done
-	# strptime is there in dbt: lacking it fails the model, not the load
-	printf 'select 1 as x\n-- %s\n' "{{ modules.datetime.datetime.strptime('2021', '%Y') }}" >p/models/m.sql
+	# strptime's %U is there in dbt: lacking it fails the model, not the load
+	printf 'select 1 as x\n-- %s\n' "{{ modules.datetime.datetime.strptime('2021 01', '%Y %U') }}" >p/models/m.sql
 	run --separate-stderr "$BIN/modelrun" compile --project-dir p
 	assert_failure 1
-	assert_stderr_line "modelrun: p/models/m.sql:2: unsupported construct: function 'modules.datetime.datetime.strptime()' (modelrun's modules: see modelrun(1))"
+	assert_stderr_line "modelrun: p/models/m.sql:2: unsupported construct: strptime directive %U (modelrun's modules: see modelrun(1))"
 	printf 'select 1 as x\n-- %s\n' "{{ modules.pytz.timezone('Mars/Olympus') }}" >p/models/m.sql
 	run --separate-stderr "$BIN/modelrun" compile --project-dir p
 	assert_stderr_line "modelrun: p/models/m.sql:2: modules.pytz.timezone('Mars/Olympus'): unknown time zone 'Mars/Olympus' (not in the time zone database)"
@@ -3693,4 +3693,61 @@ state_changes() {
 		assert_failure
 		assert_line --partial "parameter 'b' was not provided"
 	done
+}
+
+@test "modules.datetime's strptime and fromisoformat read dates, times and offsets as dbt's Python does" {
+	mkdir -p p/models
+	printf 'name: iso\nconfig-version: 2\n' >p/dbt_project.yml
+	cat >p/models/m.sql <<-'EOF2'
+	-- strptime: {{ modules.datetime.datetime.strptime('2021-03-04 05:06:07', '%Y-%m-%d %H:%M:%S') }} {{ modules.datetime.datetime.strptime('Fri 1 jan 21 1:02:03 pm', '%a %d %b %y %I:%M:%S %p') }} {{ modules.datetime.datetime.strptime('Thursday, 04 March 2021', '%A, %d %B %Y').date() }}
+	-- strptime: {{ modules.datetime.datetime.strptime('2021 366', '%Y %j') }} {{ modules.datetime.datetime.strptime('063/2020', '%j/%Y') }} {{ modules.datetime.datetime.strptime('12.5', '%S.%f') }} {{ modules.datetime.datetime.strptime('2021%', '%Y%%') }}
+	-- zones: {{ modules.datetime.datetime.strptime('2021-01-01 +0530', '%Y-%m-%d %z') }} {{ modules.datetime.datetime.strptime('2021-01-01 +0530', '%Y-%m-%d %z').tzinfo }} {{ modules.datetime.datetime.strptime('2021-01-01 Z', '%Y-%m-%d %z').tzinfo }} {{ modules.datetime.datetime.strptime('2021-01-01 UTC', '%Y-%m-%d %Z').tzinfo }} {{ modules.datetime.datetime.strptime('2021-06-01 12:00 -0800', '%Y-%m-%d %H:%M %z').astimezone(modules.pytz.utc) }}
+	-- strftime: {{ modules.datetime.datetime.strptime('20210304', '%Y%m%d').strftime('%d/%m/%Y') }} {{ modules.datetime.datetime.strptime('2021-01-01 +0530', '%Y-%m-%d %z').utcoffset() }}
+	-- iso: {{ modules.datetime.datetime.fromisoformat('2021-03-04') }} {{ modules.datetime.datetime.fromisoformat('2021-03-04T05:06:07.1234567') }} {{ modules.datetime.datetime.fromisoformat('2021-03-04 05:06') }} {{ modules.datetime.datetime.fromisoformat('20210304T050607,25') }}
+	-- iso: {{ modules.datetime.datetime.fromisoformat('2021-03-04T05:06:07Z') }} {{ modules.datetime.datetime.fromisoformat('2021-03-04T05:06:07+05:30').tzinfo }} {{ modules.datetime.datetime.fromisoformat('2021-03-04T05:06:07-0800') }} {{ modules.datetime.datetime.fromisoformat('2021-03-04T05+05') }}
+	-- iso: {{ modules.datetime.date.fromisoformat('2021-03-04') }} {{ modules.datetime.date.fromisoformat('20210304') }} {{ modules.datetime.date.fromisoformat('2021-W01-1') }} {{ modules.datetime.date.fromisoformat('2020W537') }} {{ modules.datetime.date.fromisoformat('2021-W10') }} {{ modules.datetime.date.fromisoformat('2021-03-04') + modules.datetime.timedelta(days=30) }}
+	select 1 as x
+	EOF2
+	run --separate-stderr "$BIN/modelrun" compile --project-dir p
+	assert_success
+	# what Python 3.11 gives, also where dbt is absent
+	run head -n 7 p/target/compiled/iso/models/m.sql
+	assert_output - <<-'EOF2'
+	-- strptime: 2021-03-04 05:06:07 2021-01-01 13:02:03 2021-03-04
+	-- strptime: 2022-01-01 00:00:00 2020-03-03 00:00:00 1900-01-01 00:00:12.500000 2021-01-01 00:00:00
+	-- zones: 2021-01-01 00:00:00+05:30 UTC+05:30 UTC None 2021-06-01 20:00:00+00:00
+	-- strftime: 04/03/2021 5:30:00
+	-- iso: 2021-03-04 00:00:00 2021-03-04 05:06:07.123456 2021-03-04 05:06:00 2021-03-04 05:06:07.250000
+	-- iso: 2021-03-04 05:06:07+00:00 UTC+05:30 2021-03-04 05:06:07-08:00 2021-03-04 05:00:00+05:00
+	-- iso: 2021-03-04 2021-03-04 2021-01-04 2021-01-03 2021-03-08 2021-04-03
+	EOF2
+	need_dbt
+	dbt_in p dbt_s compile >/dev/null
+	diff <(cat p.dbt/target/compiled/iso/models/m.sql; echo) p/target/compiled/iso/models/m.sql
+}
+
+@test "strptime and fromisoformat fail with Python's ValueError naming file:line where the text does not fit" {
+	mkdir -p p/models
+	printf 'name: iso\nconfig-version: 2\n' >p/dbt_project.yml
+	local call want
+	while IFS='|' read -r call want; do
+		printf 'select 1 as x\n-- {{ %s }}\n' "$call" >p/models/m.sql
+		run --separate-stderr "$BIN/modelrun" compile --project-dir p
+		assert_failure 3
+		assert_stderr_line "modelrun: p/models/m.sql:2: ValueError: $want"
+		if [ -x "$DBT_REF" ]; then
+			run dbt_in p dbt_s compile
+			assert_failure
+			assert_line "  $want"
+		fi
+	done <<-'EOF2'
+	modules.datetime.datetime.strptime('x2021', '%Y')|time data 'x2021' does not match format '%Y'
+	modules.datetime.datetime.strptime("it's", '%Y')|time data "it's" does not match format '%Y'
+	modules.datetime.datetime.strptime('2021x', '%Y')|unconverted data remains: x
+	modules.datetime.datetime.strptime('2021', '%Q')|'Q' is a bad directive in format '%Q'
+	modules.datetime.datetime.strptime('2021', '%Y%')|stray % in format '%Y%'
+	modules.datetime.datetime.strptime('2021-02-30', '%Y-%m-%d')|day is out of range for month
+	modules.datetime.date.fromisoformat('2021-3-4')|Invalid isoformat string: '2021-3-4'
+	modules.datetime.datetime.fromisoformat('2021-03-04T24:00')|hour must be in 0..23
+	EOF2
 }
