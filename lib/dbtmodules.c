@@ -679,8 +679,9 @@ static int dt_arg(struct tmpl_render *r, const struct tmpl_call *c, size_t i, co
 	return 0;
 }
 
-/* A pytz zone's localize(dt, is_dst=False), normalize(dt), utcoffset(dt)
- * and tzname(dt). */
+/* A pytz zone's localize(dt, is_dst=False), normalize(dt), utcoffset(dt,
+ * is_dst=None) and tzname(dt, is_dst=None); is_dst=None raises, as pytz
+ * does, for a time that happens twice or never. */
 static int native_tz(struct tmpl_render *r, const struct tval *self, const struct tmpl_call *c, struct tval *out)
 {
 	struct zone z;
@@ -694,14 +695,27 @@ static int native_tz(struct tmpl_render *r, const struct tval *self, const struc
 		tmpl_fail(r, c->line, "ValueError: Not naive datetime (tzinfo is already set)");
 		return -1;
 	}
+	/* is_dst=None refuses to guess; it is the default of utcoffset() and
+	 * tzname(), while localize() defaults to False */
 	const struct tval *is_dst = tmpl_call_arg(c, 1, "is_dst");
+	bool guess = strcmp(c->name, "localize") == 0 ? !is_dst || is_dst->kind != TV_NONE
+						       : is_dst && is_dst->kind != TV_NONE;
 	struct tzfile f;
 	if (zone_file(r, c->line, z.name, &f))
 		return -1;
+	enum tz_fit fit = t.aware || guess ? TZ_FIT_ONE : tzfile_fit(&f, dt_local_secs(&t));
 	/* an aware datetime's own offset decides; a naive one is localized */
 	z.type = t.aware ? tzfile_at_utc(&f, dt_local_secs(&t) - t.z.type.off)
 			 : tzfile_localize(&f, dt_local_secs(&t), is_dst && tval_truthy(is_dst));
 	tzfile_free(&f);
+	if (fit != TZ_FIT_ONE) {
+		char when[96];
+		fmt_dt(when, sizeof when, &t, ' ');
+		tmpl_fail(r, c->line, "%s: %s",
+			  fit == TZ_FIT_AMBIGUOUS ? "pytz.exceptions.AmbiguousTimeError" : "pytz.exceptions.NonExistentTimeError",
+			  when);
+		return -1;
+	}
 	if (strcmp(c->name, "utcoffset") == 0)
 		*out = timedelta_value(r, (int64_t)z.type.off * 1000000);
 	else if (strcmp(c->name, "tzname") == 0)

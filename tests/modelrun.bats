@@ -3751,3 +3751,55 @@ state_changes() {
 	modules.datetime.datetime.fromisoformat('2021-03-04T24:00')|hour must be in 0..23
 	EOF2
 }
+
+@test "pytz's localize() with is_dst True, False or None, and after 2037, gives what dbt's pytz gives" {
+	mkdir -p p/models
+	printf 'name: tz\nconfig-version: 2\n' >p/dbt_project.yml
+	cat >p/models/m.sql <<-'EOF2'
+	{%- set ny = modules.pytz.timezone('America/New_York') -%}
+	-- gap: {{ ny.localize(modules.datetime.datetime(2021, 3, 14, 2, 30)) }} {{ ny.localize(modules.datetime.datetime(2021, 3, 14, 2, 30), is_dst=True) }} {{ ny.localize(modules.datetime.datetime(2021, 3, 14, 2, 30), is_dst=False) }}
+	-- twice: {{ ny.localize(modules.datetime.datetime(2021, 11, 7, 1, 30)) }} {{ ny.localize(modules.datetime.datetime(2021, 11, 7, 1, 30), True) }} {{ ny.utcoffset(modules.datetime.datetime(2021, 11, 7, 1, 30), is_dst=False) }}
+	-- once: {{ ny.localize(modules.datetime.datetime(2021, 6, 1, 12), is_dst=None) }} {{ ny.utcoffset(modules.datetime.datetime(2021, 6, 1)) }} {{ ny.tzname(modules.datetime.datetime(2021, 1, 1)) }}
+	-- after 2037: {{ ny.localize(modules.datetime.datetime(2037, 7, 1)) }} {{ ny.localize(modules.datetime.datetime(2038, 7, 1)) }} {{ ny.localize(modules.datetime.datetime(2040, 7, 1)) }} {{ ny.localize(modules.datetime.datetime(2040, 3, 11, 2, 30), is_dst=None) }}
+	-- after 2037: {{ modules.datetime.datetime(2040, 7, 1, 12, tzinfo=modules.pytz.utc).astimezone(ny) }} {{ modules.pytz.timezone('Europe/Paris').localize(modules.datetime.datetime(2045, 8, 1)) }} {{ modules.pytz.timezone('Australia/Sydney').localize(modules.datetime.datetime(2045, 1, 1)) }}
+	select 1 as x
+	EOF2
+	run --separate-stderr "$BIN/modelrun" compile --project-dir p
+	assert_success
+	# what pytz gives on Debian, also where dbt is absent: its zones end
+	# with their last transition, in 2037 (New York stays on EST after)
+	run head -n 5 p/target/compiled/tz/models/m.sql
+	assert_output - <<-'EOF2'
+	-- gap: 2021-03-14 02:30:00-05:00 2021-03-14 02:30:00-04:00 2021-03-14 02:30:00-05:00
+	-- twice: 2021-11-07 01:30:00-05:00 2021-11-07 01:30:00-04:00 -1 day, 19:00:00
+	-- once: 2021-06-01 12:00:00-04:00 -1 day, 20:00:00 EST
+	-- after 2037: 2037-07-01 00:00:00-04:00 2038-07-01 00:00:00-05:00 2040-07-01 00:00:00-05:00 2040-03-11 02:30:00-05:00
+	-- after 2037: 2040-07-01 07:00:00-05:00 2045-08-01 00:00:00+01:00 2045-01-01 00:00:00+11:00
+	EOF2
+	need_dbt
+	dbt_in p dbt_s compile >/dev/null
+	diff <(cat p.dbt/target/compiled/tz/models/m.sql; echo) p/target/compiled/tz/models/m.sql
+}
+
+@test "pytz's localize(is_dst=None), utcoffset() and tzname() refuse a time that happens twice or never, naming file:line" {
+	mkdir -p p/models
+	printf 'name: tz\nconfig-version: 2\n' >p/dbt_project.yml
+	local call want
+	while IFS='|' read -r call want; do
+		printf 'select 1 as x\n-- {{ %s }}\n' "$call" >p/models/m.sql
+		run --separate-stderr "$BIN/modelrun" compile --project-dir p
+		assert_failure 3
+		assert_stderr_line "modelrun: p/models/m.sql:2: pytz.exceptions.$want"
+		if [ -x "$DBT_REF" ]; then
+			# dbt prints the exception's text only
+			run dbt_in p dbt_s compile
+			assert_failure
+			assert_line "  ${want#*: }"
+		fi
+	done <<-'EOF2'
+	modules.pytz.timezone('America/New_York').localize(modules.datetime.datetime(2021, 3, 14, 2, 30), is_dst=None)|NonExistentTimeError: 2021-03-14 02:30:00
+	modules.pytz.timezone('America/New_York').localize(modules.datetime.datetime(2021, 11, 7, 1, 30), None)|AmbiguousTimeError: 2021-11-07 01:30:00
+	modules.pytz.timezone('America/New_York').utcoffset(modules.datetime.datetime(2021, 11, 7, 1, 30))|AmbiguousTimeError: 2021-11-07 01:30:00
+	modules.pytz.timezone('Europe/Paris').tzname(modules.datetime.datetime(2021, 3, 28, 2, 30))|NonExistentTimeError: 2021-03-28 02:30:00
+	EOF2
+}
