@@ -3803,3 +3803,117 @@ state_changes() {
 	modules.pytz.timezone('Europe/Paris').tzname(modules.datetime.datetime(2021, 3, 28, 2, 30))|NonExistentTimeError: 2021-03-28 02:30:00
 	EOF2
 }
+
+# graph_project: a project whose model graph_list prints what graph.nodes
+# and graph.sources hold (sorted: dbt's order of them depends on its
+# partial parse), with a profile of the suite's server whose target
+# schema is dbt_s, so that modelrun and dbt place every node alike.
+graph_project() {
+	mkdir -p p/models/sub p/seeds p/macros
+	cat >p/dbt_project.yml <<-'EOF2'
+	name: gr
+	config-version: 2
+	profile: mr
+	models:
+	  gr:
+	    sub:
+	      +materialized: table
+	      +tags: ['t1']
+	EOF2
+	pg_dbt_profile mr dbt_s >p/profiles.yml
+	printf 'id,name\n1,a\n' >p/seeds/s1.csv
+	printf '%s\n' "{{ config(tags=['x'], alias='aa', meta={'owner': 'ann'}) }}" "select * from {{ ref('s1') }}" >p/models/sub/a.sql
+	printf '%s\n' "{{ config(materialized='incremental', unique_key='id', incremental_strategy='delete+insert') }}" \
+		"select id from {{ source('raw', 'events') }}" >p/models/inc.sql
+	printf '%s\n' "{{ config(enabled=false) }}" "select 1 as x" >p/models/off.sql
+	cat >p/models/schema.yml <<-'EOF2'
+	version: 2
+	sources:
+	  - name: raw
+	    schema: raw_s
+	    tables:
+	      - name: events
+	        description: ev
+	        columns:
+	          - name: id
+	            description: the id
+	models:
+	  - name: graph_list
+	    description: the graph
+	    columns:
+	      - name: id
+	        description: The id
+	        data_type: integer
+	      - name: other
+	EOF2
+	cat >p/macros/show.sql <<-'EOF2'
+	{% macro show_graph() %}
+	{%- for node in graph.nodes.values() | sort(attribute='unique_id') %}
+	-- {{ node.unique_id }} {{ node.name }} {{ node.resource_type }} {{ node.package_name }} {{ node.path }} {{ node.original_file_path }} {{ node.schema }} {{ node.database }} {{ node.alias }} {{ node.tags }} {{ node.fqn }} {{ node.relation_name }}
+	--   config: {{ node.config.materialized }} {{ node.config.schema }} {{ node.config.alias }} {{ node.config.tags }} {{ node.config.enabled }} {{ node.config.unique_key }} {{ node.config.incremental_strategy }} {{ node.config.meta }} {{ node.meta }}
+	--   depends_on: {{ node.depends_on.nodes | list }} {{ node.depends_on.macros }} refs {{ node.refs }} sources {{ node.sources }} {{ node.description }} {{ node.language }}|
+	{%- for c in node.columns.values() %}
+	--   column {{ c.name }} {{ c.description }} {{ c.data_type }} {{ c.meta }} {{ c.tags }}
+	{%- endfor %}
+	{%- endfor %}
+	{%- for s in graph.sources.values() %}
+	-- {{ s.unique_id }} {{ s.name }} {{ s.resource_type }} {{ s.source_name }} {{ s.identifier }} {{ s.schema }} {{ s.path }} {{ s.fqn }} {{ s.relation_name }} {{ s.description }} {{ s.columns.id.description }}
+	{%- endfor %}
+	-- keys: {{ graph.keys() | list }}
+	{% endmacro %}
+	EOF2
+	cat >p/models/graph_list.sql <<-'EOF2'
+	{% if execute %}{{ show_graph() }}{% endif %}
+	-- models: {% for n in graph.nodes.values() | selectattr("resource_type", "equalto", "model") | sort(attribute="name") %}{{ n.name }}={{ n.config.materialized }} {% endfor %}|
+	select 1 as id, 1 as other{% set x = ref('a') %}
+	EOF2
+}
+
+@test "graph.nodes and graph.sources hold the project's models, seeds and sources with dbt's fields, as in dbt" {
+	graph_project
+	run --separate-stderr "$BIN/modelrun" compile --project-dir p --profiles-dir p
+	assert_success
+	# what dbt 1.11 gives, also where dbt is absent (a seed's
+	# depends_on.nodes is [] here, undefined in dbt: both list as [])
+	run cat p/target/compiled/gr/models/graph_list.sql
+	assert_output - <<-EOF2
+
+	-- model.gr.a a model gr sub/a.sql models/sub/a.sql dbt_s $PGDATABASE aa ['t1', 'x'] ['gr', 'sub', 'a'] "$PGDATABASE"."dbt_s"."aa"
+	--   config: table None aa ['t1', 'x'] True None None {'owner': 'ann'} {'owner': 'ann'}
+	--   depends_on: ['seed.gr.s1'] [] refs [{'name': 's1', 'package': None, 'version': None}] sources []  sql|
+	-- model.gr.graph_list graph_list model gr graph_list.sql models/graph_list.sql dbt_s $PGDATABASE graph_list [] ['gr', 'graph_list'] "$PGDATABASE"."dbt_s"."graph_list"
+	--   config: view None None [] True None None {} {}
+	--   depends_on: ['model.gr.a'] [] refs [{'name': 'a', 'package': None, 'version': None}] sources [] the graph sql|
+	--   column id The id integer {} []
+	--   column other  None {} []
+	-- model.gr.inc inc model gr inc.sql models/inc.sql dbt_s $PGDATABASE inc [] ['gr', 'inc'] "$PGDATABASE"."dbt_s"."inc"
+	--   config: incremental None None [] True id delete+insert {} {}
+	--   depends_on: ['source.gr.raw.events'] [] refs [] sources [['raw', 'events']]  sql|
+	-- seed.gr.s1 s1 seed gr s1.csv seeds/s1.csv dbt_s $PGDATABASE s1 [] ['gr', 's1'] "$PGDATABASE"."dbt_s"."s1"
+	--   config: seed None None [] True None None {} {}
+	--   depends_on: [] [] refs  sources   |
+	-- source.gr.raw.events events source raw events raw_s models/schema.yml ['gr', 'raw', 'events'] "$PGDATABASE"."raw_s"."events" ev the id
+	-- keys: ['exposures', 'functions', 'groups', 'metrics', 'nodes', 'sources', 'semantic_models', 'saved_queries']
+
+	-- models: a=table graph_list=view inc=incremental |
+	select 1 as id, 1 as other
+	EOF2
+	need_dbt
+	dbt_in p dbt_s compile >/dev/null
+	diff <(cat p.dbt/target/compiled/gr/models/graph_list.sql; echo) p/target/compiled/gr/models/graph_list.sql
+}
+
+@test "graph is empty while the project is parsed, as dbt's is: a loop over graph.nodes without 'if execute' runs no times" {
+	graph_project
+	# the parse renders every model once, with execute false
+	cat >p/models/graph_list.sql <<-'EOF2'
+	{% for n in graph.nodes.values() %}{% do exceptions.raise_compiler_error('parse saw ' ~ n.unique_id) if not execute %}{% endfor %}
+	select {{ graph.nodes | length }} as nodes, {{ graph.sources | length }} as sources
+	EOF2
+	run --separate-stderr "$BIN/modelrun" compile --project-dir p --profiles-dir p
+	assert_success
+	assert_equal "$(tail -n 1 p/target/compiled/gr/models/graph_list.sql)" "select 4 as nodes, 1 as sources"
+	need_dbt
+	dbt_in p dbt_s compile >/dev/null
+	diff <(cat p.dbt/target/compiled/gr/models/graph_list.sql; echo) p/target/compiled/gr/models/graph_list.sql
+}
