@@ -68,8 +68,7 @@ static struct tval json_value(struct tmpl_render *r, const char *json)
 	return v;
 }
 
-/* path below the first of bases it is under, as dbt's "path". */
-static const char *below(char *const *bases, size_t nbases, const char *path)
+const char *dbt_path_below(char *const *bases, size_t nbases, const char *path)
 {
 	for (size_t i = 0; i < nbases; i++) {
 		size_t l = strlen(bases[i]);
@@ -184,7 +183,7 @@ static struct tval node_value(struct tmpl_render *r, const struct dbt_project *p
 	put(&d, "name", str(r, n->name));
 	put(&d, "resource_type", str(r, types[n->kind]));
 	put(&d, "package_name", str(r, n->fqn[0]));
-	put(&d, "path", str(r, below(bases, nbases, n->path)));
+	put(&d, "path", str(r, dbt_path_below(bases, nbases, n->path)));
 	put(&d, "original_file_path", str(r, n->path));
 	put(&d, "unique_id", str(r, n->unique_id));
 	put(&d, "fqn", strs(r, n->fqn, n->nfqn));
@@ -244,7 +243,7 @@ static struct tval source_value(struct tmpl_render *r, const struct dbt_project 
 	size_t l = strlen(p->dir);
 	if (strncmp(rel, p->dir, l) == 0 && rel[l] == '/')
 		rel += l + 1;
-	const char *under = below(p->model_paths, p->nmodel_paths, rel);
+	const char *under = dbt_path_below(p->model_paths, p->nmodel_paths, rel);
 	size_t nfold = 0;
 	for (const char *q = under; (q = strchr(q, '/')); q++)
 		nfold++;

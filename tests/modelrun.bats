@@ -3643,6 +3643,23 @@ state_changes() {
 
 # ---- issue 17: remaining differences from dbt ----
 
+# compiled_as FILE LINES: modelrun compiles project p (with its profiles.yml
+# when it has one), and the first LINES
+# lines of its target/compiled/FILE are stdin (what dbt gives, written out
+# so that the test checks something where dbt is absent); then, where dbt
+# is installed, dbt compiles p to the same text.
+compiled_as() {
+	local prof=()
+	[ ! -e p/profiles.yml ] || prof=(--profiles-dir p)
+	run --separate-stderr "$BIN/modelrun" compile --project-dir p "${prof[@]}"
+	assert_success
+	run head -n "$2" "p/target/compiled/$1"
+	assert_output -
+	need_dbt
+	dbt_in p dbt_s compile >/dev/null
+	diff <(cat "p.dbt/target/compiled/$1"; echo) "p/target/compiled/$1"
+}
+
 @test "a macro's argument left out is Jinja's undefined: it prints, joins, filters and iterates as in dbt" {
 	mkdir -p p/models p/macros
 	printf 'name: und\nconfig-version: 2\n' >p/dbt_project.yml
@@ -3658,20 +3675,14 @@ state_changes() {
 	{% macro back(x) %}{{ return(x) }}{% endmacro %}
 	EOF2
 	printf '%s\n' "select '{{ show(1) }}' as x, '{{ ([] | first) ~ (\"a\" if false) ~ \"z\" }}' as y" >p/models/m.sql
-	run --separate-stderr "$BIN/modelrun" compile --project-dir p
-	assert_success
-	# what Jinja 3.1 gives, also where dbt is absent
-	run cat p/target/compiled/und/models/m.sql
-	assert_output - <<-'EOF2'
+	# what Jinja 3.1 gives
+	compiled_as und/models/m.sql 5 <<-'EOF2'
 	select '[][xy][False][False][False][True]
 	[0][][][][d][[]]
 	[][][[]][[]][[]][]
 	[empty][False][False][False][True][True]
 	[o][[1, Undefined]][{'k': Undefined}][False][False][False]' as x, 'z' as y
 	EOF2
-	need_dbt
-	dbt_in p dbt_s compile >/dev/null
-	diff <(cat p.dbt/target/compiled/und/models/m.sql; echo) p/target/compiled/und/models/m.sql
 }
 
 @test "arithmetic, attributes, subscripts, int and tojson of a macro's argument left out fail naming file:line, as in dbt" {
@@ -3708,11 +3719,8 @@ state_changes() {
 	-- iso: {{ modules.datetime.date.fromisoformat('2021-03-04') }} {{ modules.datetime.date.fromisoformat('20210304') }} {{ modules.datetime.date.fromisoformat('2021-W01-1') }} {{ modules.datetime.date.fromisoformat('2020W537') }} {{ modules.datetime.date.fromisoformat('2021-W10') }} {{ modules.datetime.date.fromisoformat('2021-03-04') + modules.datetime.timedelta(days=30) }}
 	select 1 as x
 	EOF2
-	run --separate-stderr "$BIN/modelrun" compile --project-dir p
-	assert_success
-	# what Python 3.11 gives, also where dbt is absent
-	run head -n 7 p/target/compiled/iso/models/m.sql
-	assert_output - <<-'EOF2'
+	# what Python 3.11 gives
+	compiled_as iso/models/m.sql 7 <<-'EOF2'
 	-- strptime: 2021-03-04 05:06:07 2021-01-01 13:02:03 2021-03-04
 	-- strptime: 2022-01-01 00:00:00 2020-03-03 00:00:00 1900-01-01 00:00:12.500000 2021-01-01 00:00:00
 	-- zones: 2021-01-01 00:00:00+05:30 UTC+05:30 UTC None 2021-06-01 20:00:00+00:00
@@ -3721,34 +3729,39 @@ state_changes() {
 	-- iso: 2021-03-04 05:06:07+00:00 UTC+05:30 2021-03-04 05:06:07-08:00 2021-03-04 05:00:00+05:00
 	-- iso: 2021-03-04 2021-03-04 2021-01-04 2021-01-03 2021-03-08 2021-04-03
 	EOF2
-	need_dbt
-	dbt_in p dbt_s compile >/dev/null
-	diff <(cat p.dbt/target/compiled/iso/models/m.sql; echo) p/target/compiled/iso/models/m.sql
+}
+
+# compile_fails_as: for each line "CALL|MESSAGE|DBT_MESSAGE" of stdin,
+# project p's model m, printing CALL on its line 2, fails to load with
+# MESSAGE naming that line, and under dbt (where it is installed) with the
+# error line DBT_MESSAGE.
+compile_fails_as() {
+	local call want dbt_want
+	while IFS='|' read -r call want dbt_want; do
+		printf 'select 1 as x\n-- {{ %s }}\n' "$call" >p/models/m.sql
+		# (stdin is the list being read: neither may take it)
+		run --separate-stderr "$BIN/modelrun" compile --project-dir p </dev/null
+		assert_failure 3
+		assert_stderr_line "modelrun: p/models/m.sql:2: $want"
+		[ -x "$DBT_REF" ] || continue
+		run dbt_in p dbt_s compile </dev/null
+		assert_failure
+		assert_line "  $dbt_want"
+	done
 }
 
 @test "strptime and fromisoformat fail with Python's ValueError naming file:line where the text does not fit" {
 	mkdir -p p/models
 	printf 'name: iso\nconfig-version: 2\n' >p/dbt_project.yml
-	local call want
-	while IFS='|' read -r call want; do
-		printf 'select 1 as x\n-- {{ %s }}\n' "$call" >p/models/m.sql
-		run --separate-stderr "$BIN/modelrun" compile --project-dir p
-		assert_failure 3
-		assert_stderr_line "modelrun: p/models/m.sql:2: ValueError: $want"
-		if [ -x "$DBT_REF" ]; then
-			run dbt_in p dbt_s compile
-			assert_failure
-			assert_line "  $want"
-		fi
-	done <<-'EOF2'
-	modules.datetime.datetime.strptime('x2021', '%Y')|time data 'x2021' does not match format '%Y'
-	modules.datetime.datetime.strptime("it's", '%Y')|time data "it's" does not match format '%Y'
-	modules.datetime.datetime.strptime('2021x', '%Y')|unconverted data remains: x
-	modules.datetime.datetime.strptime('2021', '%Q')|'Q' is a bad directive in format '%Q'
-	modules.datetime.datetime.strptime('2021', '%Y%')|stray % in format '%Y%'
-	modules.datetime.datetime.strptime('2021-02-30', '%Y-%m-%d')|day is out of range for month
-	modules.datetime.date.fromisoformat('2021-3-4')|Invalid isoformat string: '2021-3-4'
-	modules.datetime.datetime.fromisoformat('2021-03-04T24:00')|hour must be in 0..23
+	compile_fails_as <<-'EOF2'
+	modules.datetime.datetime.strptime('x2021', '%Y')|ValueError: time data 'x2021' does not match format '%Y'|time data 'x2021' does not match format '%Y'
+	modules.datetime.datetime.strptime("it's", '%Y')|ValueError: time data "it's" does not match format '%Y'|time data "it's" does not match format '%Y'
+	modules.datetime.datetime.strptime('2021x', '%Y')|ValueError: unconverted data remains: x|unconverted data remains: x
+	modules.datetime.datetime.strptime('2021', '%Q')|ValueError: 'Q' is a bad directive in format '%Q'|'Q' is a bad directive in format '%Q'
+	modules.datetime.datetime.strptime('2021', '%Y%')|ValueError: stray % in format '%Y%'|stray % in format '%Y%'
+	modules.datetime.datetime.strptime('2021-02-30', '%Y-%m-%d')|ValueError: day is out of range for month|day is out of range for month
+	modules.datetime.date.fromisoformat('2021-3-4')|ValueError: Invalid isoformat string: '2021-3-4'|Invalid isoformat string: '2021-3-4'
+	modules.datetime.datetime.fromisoformat('2021-03-04T24:00')|ValueError: hour must be in 0..23|hour must be in 0..23
 	EOF2
 }
 
@@ -3764,43 +3777,26 @@ state_changes() {
 	-- after 2037: {{ modules.datetime.datetime(2040, 7, 1, 12, tzinfo=modules.pytz.utc).astimezone(ny) }} {{ modules.pytz.timezone('Europe/Paris').localize(modules.datetime.datetime(2045, 8, 1)) }} {{ modules.pytz.timezone('Australia/Sydney').localize(modules.datetime.datetime(2045, 1, 1)) }}
 	select 1 as x
 	EOF2
-	run --separate-stderr "$BIN/modelrun" compile --project-dir p
-	assert_success
-	# what pytz gives on Debian, also where dbt is absent: its zones end
-	# with their last transition, in 2037 (New York stays on EST after)
-	run head -n 5 p/target/compiled/tz/models/m.sql
-	assert_output - <<-'EOF2'
+	# what pytz gives on Debian: its zones end with their last transition,
+	# in 2037 (New York stays on EST after)
+	compiled_as tz/models/m.sql 5 <<-'EOF2'
 	-- gap: 2021-03-14 02:30:00-05:00 2021-03-14 02:30:00-04:00 2021-03-14 02:30:00-05:00
 	-- twice: 2021-11-07 01:30:00-05:00 2021-11-07 01:30:00-04:00 -1 day, 19:00:00
 	-- once: 2021-06-01 12:00:00-04:00 -1 day, 20:00:00 EST
 	-- after 2037: 2037-07-01 00:00:00-04:00 2038-07-01 00:00:00-05:00 2040-07-01 00:00:00-05:00 2040-03-11 02:30:00-05:00
 	-- after 2037: 2040-07-01 07:00:00-05:00 2045-08-01 00:00:00+01:00 2045-01-01 00:00:00+11:00
 	EOF2
-	need_dbt
-	dbt_in p dbt_s compile >/dev/null
-	diff <(cat p.dbt/target/compiled/tz/models/m.sql; echo) p/target/compiled/tz/models/m.sql
 }
 
 @test "pytz's localize(is_dst=None), utcoffset() and tzname() refuse a time that happens twice or never, naming file:line" {
 	mkdir -p p/models
 	printf 'name: tz\nconfig-version: 2\n' >p/dbt_project.yml
-	local call want
-	while IFS='|' read -r call want; do
-		printf 'select 1 as x\n-- {{ %s }}\n' "$call" >p/models/m.sql
-		run --separate-stderr "$BIN/modelrun" compile --project-dir p
-		assert_failure 3
-		assert_stderr_line "modelrun: p/models/m.sql:2: pytz.exceptions.$want"
-		if [ -x "$DBT_REF" ]; then
-			# dbt prints the exception's text only
-			run dbt_in p dbt_s compile
-			assert_failure
-			assert_line "  ${want#*: }"
-		fi
-	done <<-'EOF2'
-	modules.pytz.timezone('America/New_York').localize(modules.datetime.datetime(2021, 3, 14, 2, 30), is_dst=None)|NonExistentTimeError: 2021-03-14 02:30:00
-	modules.pytz.timezone('America/New_York').localize(modules.datetime.datetime(2021, 11, 7, 1, 30), None)|AmbiguousTimeError: 2021-11-07 01:30:00
-	modules.pytz.timezone('America/New_York').utcoffset(modules.datetime.datetime(2021, 11, 7, 1, 30))|AmbiguousTimeError: 2021-11-07 01:30:00
-	modules.pytz.timezone('Europe/Paris').tzname(modules.datetime.datetime(2021, 3, 28, 2, 30))|NonExistentTimeError: 2021-03-28 02:30:00
+	# dbt prints the exception's text only
+	compile_fails_as <<-'EOF2'
+	modules.pytz.timezone('America/New_York').localize(modules.datetime.datetime(2021, 3, 14, 2, 30), is_dst=None)|pytz.exceptions.NonExistentTimeError: 2021-03-14 02:30:00|2021-03-14 02:30:00
+	modules.pytz.timezone('America/New_York').localize(modules.datetime.datetime(2021, 11, 7, 1, 30), None)|pytz.exceptions.AmbiguousTimeError: 2021-11-07 01:30:00|2021-11-07 01:30:00
+	modules.pytz.timezone('America/New_York').utcoffset(modules.datetime.datetime(2021, 11, 7, 1, 30))|pytz.exceptions.AmbiguousTimeError: 2021-11-07 01:30:00|2021-11-07 01:30:00
+	modules.pytz.timezone('Europe/Paris').tzname(modules.datetime.datetime(2021, 3, 28, 2, 30))|pytz.exceptions.NonExistentTimeError: 2021-03-28 02:30:00|2021-03-28 02:30:00
 	EOF2
 }
 
@@ -3871,12 +3867,9 @@ graph_project() {
 
 @test "graph.nodes and graph.sources hold the project's models, seeds and sources with dbt's fields, as in dbt" {
 	graph_project
-	run --separate-stderr "$BIN/modelrun" compile --project-dir p --profiles-dir p
-	assert_success
-	# what dbt 1.11 gives, also where dbt is absent (a seed's
-	# depends_on.nodes is [] here, undefined in dbt: both list as [])
-	run cat p/target/compiled/gr/models/graph_list.sql
-	assert_output - <<-EOF2
+	# what dbt 1.11 gives (a seed's depends_on.nodes is [] here,
+	# undefined in dbt: both list as [])
+	compiled_as gr/models/graph_list.sql 20 <<-EOF2
 
 	-- model.gr.a a model gr sub/a.sql models/sub/a.sql dbt_s $PGDATABASE aa ['t1', 'x'] ['gr', 'sub', 'a'] "$PGDATABASE"."dbt_s"."aa"
 	--   config: table None aa ['t1', 'x'] True None None {'owner': 'ann'} {'owner': 'ann'}
@@ -3898,9 +3891,6 @@ graph_project() {
 	-- models: a=table graph_list=view inc=incremental |
 	select 1 as id, 1 as other
 	EOF2
-	need_dbt
-	dbt_in p dbt_s compile >/dev/null
-	diff <(cat p.dbt/target/compiled/gr/models/graph_list.sql; echo) p/target/compiled/gr/models/graph_list.sql
 }
 
 @test "graph is empty while the project is parsed, as dbt's is: a loop over graph.nodes without 'if execute' runs no times" {
@@ -3910,10 +3900,5 @@ graph_project() {
 	{% for n in graph.nodes.values() %}{% do exceptions.raise_compiler_error('parse saw ' ~ n.unique_id) if not execute %}{% endfor %}
 	select {{ graph.nodes | length }} as nodes, {{ graph.sources | length }} as sources
 	EOF2
-	run --separate-stderr "$BIN/modelrun" compile --project-dir p --profiles-dir p
-	assert_success
-	assert_equal "$(tail -n 1 p/target/compiled/gr/models/graph_list.sql)" "select 4 as nodes, 1 as sources"
-	need_dbt
-	dbt_in p dbt_s compile >/dev/null
-	diff <(cat p.dbt/target/compiled/gr/models/graph_list.sql; echo) p/target/compiled/gr/models/graph_list.sql
+	printf '\n%s\n' "select 4 as nodes, 1 as sources" | compiled_as gr/models/graph_list.sql 2
 }
