@@ -359,6 +359,23 @@ void dbt_profile_free(struct dbt_profile *pr)
 	memset(pr, 0, sizeof *pr);
 }
 
+char *dbt_dbname_given(const char *dbname)
+{
+	if (!dbname)
+		return NULL;
+	/* a plain name, or a connection string or URI that may name one */
+	if (!strchr(dbname, '=') && strncmp(dbname, "postgresql://", 13) != 0 && strncmp(dbname, "postgres://", 11) != 0)
+		return xstrdup(dbname);
+	PQconninfoOption *given = PQconninfoParse(dbname, NULL);
+	char *name = NULL;
+	for (PQconninfoOption *o = given; o && o->keyword && !name; o++)
+		if (!strcmp(o->keyword, "dbname") && o->val && *o->val)
+			name = xstrdup(o->val);
+	if (given)
+		PQconninfoFree(given);
+	return name;
+}
+
 void dbt_target_from_libpq(struct dbt_target *t, const char *dbname)
 {
 	memset(t, 0, sizeof *t);
@@ -370,8 +387,8 @@ void dbt_target_from_libpq(struct dbt_target *t, const char *dbname)
 	PQconninfoOption *given = NULL;
 	if (dbname) {
 		given = PQconninfoParse(dbname, NULL);
-		if (!given && !strchr(dbname, '=') && strncmp(dbname, "postgres", 8) != 0)
-			t->dbname = xstrdup(dbname);
+		if (!given)
+			t->dbname = dbt_dbname_given(dbname);
 	}
 	PQconninfoOption *dflt = PQconndefaults();
 	const char *want[] = { "dbname", "user", "host", "port" };

@@ -81,6 +81,9 @@ void dbt_profile_free(struct dbt_profile *pr);
 /* target without a profile: what libpq would connect to with dbname (-d,
  * may be NULL) and the PG* variables, without connecting. */
 void dbt_target_from_libpq(struct dbt_target *t, const char *dbname);
+/* The database that -d's value names (a plain name, or dbname= in a
+ * connection string or URI), or NULL; to be freed. */
+char *dbt_dbname_given(const char *dbname);
 void dbt_target_copy(struct dbt_target *dst, const struct dbt_target *src);
 void dbt_target_free(struct dbt_target *t);
 

@@ -1400,15 +1400,25 @@ bad_index:
 	return -1;
 }
 
-/* A relation value: prints as "schema"."identifier" and has the
- * attributes dbt's Relation has in templates. */
-struct tval dbtp_relation_value(struct tmpl_render *r, const char *rel, const char *schema, const char *ident)
+/* A relation value: prints as dbt prints one, "database"."schema"."identifier"
+ * (without the database when db is NULL or empty, as a relation made
+ * without one), and has the attributes dbt's Relation has in templates.
+ * rel is its two-part name, "schema"."identifier", or a bare name. */
+struct tval dbtp_relation_value(struct tmpl_render *r, const char *db, const char *rel, const char *schema,
+				 const char *ident)
 {
-	struct tval v = tval_str(r, rel, strlen(rel));
+	struct tval v;
+	if (db && *db) {
+		char *qdb = dbt_quote_ident(db), *full = xasprintf("%s.%s", qdb, rel);
+		v = tval_str(r, full, strlen(full));
+		free(qdb);
+		free(full);
+	} else {
+		v = tval_str(r, rel, strlen(rel));
+	}
 	static const char *const keys[] = { "schema", "identifier", "name", "table", "database", "metadata",
 					     "is_table", "is_view" };
 	const size_t n = sizeof keys / sizeof *keys;
-	const char *db = getenv("PGDATABASE");
 	v.nattr = n;
 	v.keys = tval_alloc_keys(r, n);
 	v.items = tval_alloc(r, n);
@@ -1418,7 +1428,7 @@ struct tval dbtp_relation_value(struct tmpl_render *r, const char *rel, const ch
 		const char *s = i == 0 ? schema : ident;
 		v.items[i] = tval_str(r, s, strlen(s));
 	}
-	v.items[4] = tval_str(r, db ? db : "", db ? strlen(db) : 0);
+	v.items[4] = db ? tval_str(r, db, strlen(db)) : (struct tval){ .kind = TV_NONE };
 	/* what dbt_utils' _is_relation() looks for */
 	static const char *const mkeys[] = { "type" };
 	struct tval meta = { .kind = TV_DICT, .n = 1, .items = tval_alloc(r, 1), .keys = tval_alloc_keys(r, 1) };
@@ -1505,7 +1515,7 @@ int dbtp_host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, s
 				add_parent_name(n, (size_t)idx);
 			if (h->reached)
 				h->reached[idx] = true;
-			*out = dbtp_relation_value(r, name, h->p->target_schema, name);
+			*out = dbtp_relation_value(r, NULL, name, h->p->target_schema, name);
 			return 0;
 		}
 		bool known = !n || h->any_ref;
@@ -1531,7 +1541,7 @@ int dbtp_host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, s
 			*out = tval_str(r, s, strlen(s));
 			return 0;
 		}
-		*out = dbtp_relation_value(r, t->relation, t->schema, t->identifier);
+		*out = dbtp_relation_value(r, p->target.dbname, t->relation, t->schema, t->identifier);
 		return 0;
 	}
 	if (strcmp(c->name, "source") == 0) {
@@ -1553,7 +1563,7 @@ int dbtp_host_call(void *ud, struct tmpl_render *r, const struct tmpl_call *c, s
 		if (h->text && h->text->reads)
 			h->text->reads(h->text->ud, true, (size_t)idx);
 		const struct dbt_source *src = &p->sources[idx];
-		*out = dbtp_relation_value(r, src->relation, src->schema, src->identifier);
+		*out = dbtp_relation_value(r, p->target.dbname, src->relation, src->schema, src->identifier);
 		return 0;
 	}
 	if (strcmp(c->name, "var") == 0) {
@@ -1629,7 +1639,8 @@ int dbtp_host_global(void *ud, struct tmpl_render *r, const char *name, int line
 		if (strcmp(k, "model") == 0) {
 			const struct dbt_relation_arg *m = h->test_model;
 			*out = m->where_subquery ? tval_str(r, m->where_subquery, strlen(m->where_subquery)) :
-						   dbtp_relation_value(r, m->relation, m->schema, m->identifier);
+						   dbtp_relation_value(r, *m->schema ? h->p->target.dbname : NULL, m->relation,
+								       m->schema, m->identifier);
 			return 0;
 		}
 		size_t i = strtoul(k, NULL, 10);
@@ -1657,9 +1668,9 @@ int dbtp_host_global(void *ud, struct tmpl_render *r, const char *name, int line
 		return 0;
 	const struct dbt_node *n = &h->p->nodes[h->node];
 	if (!n->relation) /* parse time: relation names come later */
-		*out = dbtp_relation_value(r, n->name, h->p->target_schema, n->name);
+		*out = dbtp_relation_value(r, NULL, n->name, h->p->target_schema, n->name);
 	else
-		*out = dbtp_relation_value(r, n->relation, n->schema, n->identifier);
+		*out = dbtp_relation_value(r, h->p->target.dbname, n->relation, n->schema, n->identifier);
 	return 0;
 }
 
@@ -2141,6 +2152,12 @@ static int load_profile(struct dbt_project *p, const struct dbt_options *o, char
 		p->profile = xmalloc(sizeof *p->profile);
 		*p->profile = pr;
 		dbt_target_copy(&p->target, &pr.target);
+		/* -d wins over the profile's database, there too */
+		char *given = dbt_dbname_given(o->dbname);
+		if (given) {
+			free(p->target.dbname);
+			p->target.dbname = given;
+		}
 	} else {
 		dbt_target_from_libpq(&p->target, o->dbname);
 	}

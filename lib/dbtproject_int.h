@@ -115,7 +115,8 @@ void dbtp_seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((
 char *dbtp_quote_relation(const char *schema, const char *ident);
 /* A relation value: prints as "schema"."identifier", with the attributes
  * (and .get(), metadata) dbt's Relation has in templates. */
-struct tval dbtp_relation_value(struct tmpl_render *r, const char *rel, const char *schema, const char *ident);
+struct tval dbtp_relation_value(struct tmpl_render *r, const char *db, const char *rel, const char *schema,
+				 const char *ident);
 /* A YAML value as dbt reads it (PyYAML, YAML 1.1); lists and dicts can grow. */
 struct tval dbtp_yaml_tval(struct tmpl_render *r, struct ydoc *d, yaml_node_t *n);
 /* Parses a template of the project that may call its macros, as a node of

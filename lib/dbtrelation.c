@@ -193,12 +193,13 @@ static const char *str_arg(const struct tmpl_call *c, size_t i, const char *kw)
 	return v && v->kind == TV_STR ? v->s : NULL;
 }
 
-/* A relation of schema and identifier (NULL: none) of type (NULL: not
- * known), as ref() gives one. */
-static struct tval relation(struct tmpl_render *r, const char *schema, const char *ident, const char *type)
+/* A relation in database db and schema (each NULL: none) named ident, of
+ * type (NULL: not known), as ref() gives one. */
+static struct tval relation(struct tmpl_render *r, const char *db, const char *schema, const char *ident,
+			    const char *type)
 {
 	char *name = schema ? dbtp_quote_relation(schema, ident) : dbt_quote_ident(ident);
-	struct tval v = dbtp_relation_value(r, name, schema ? schema : "", ident);
+	struct tval v = dbtp_relation_value(r, db, name, schema ? schema : "", ident);
 	free(name);
 	if (type) {
 		/* is_table, is_view and type, as dbt's Relation has them */
@@ -264,8 +265,9 @@ static int lookup_relation(struct host_state *h, struct tmpl_render *r, const st
 	const char *type;
 	if (h->parsing || catalog_type(h, r, c->line, c->name, schema, ident, &type))
 		return h->parsing ? 0 : -1;
+	/* found in the database connected to, as dbt names it */
 	if (type)
-		*out = relation(r, schema, ident, type);
+		*out = relation(r, h->p->target.dbname, schema, ident, type);
 	return 0;
 }
 
@@ -299,13 +301,14 @@ static int drop_relation(struct host_state *h, struct tmpl_render *r, const stru
 /* relation.incorporate(type=...): the relation, its type as given. */
 static int incorporate(struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
 {
-	const struct tval *rel = &c->args[0], *s = tval_get(rel, "schema"), *i = tval_get(rel, "identifier");
+	const struct tval *rel = &c->args[0], *s = tval_get(rel, "schema"), *i = tval_get(rel, "identifier"),
+			  *db = tval_get(rel, "database");
 	const char *type = str_arg(c, 99, "type");
 	if (!s || !i || s->kind != TV_STR || i->kind != TV_STR) {
 		*out = *rel;
 		return 0;
 	}
-	*out = relation(r, s->s[0] ? s->s : NULL, i->s, type);
+	*out = relation(r, db && db->kind == TV_STR ? db->s : NULL, s->s[0] ? s->s : NULL, i->s, type);
 	return 0;
 }
 
@@ -395,7 +398,7 @@ int dbtrel_call(struct host_state *h, struct tmpl_render *r, const struct tmpl_c
 			tmpl_fail(r, c->line, "api.Relation.create() needs an identifier");
 			return -1;
 		}
-		*out = relation(r, str_arg(c, 1, "schema"), ident, type);
+		*out = relation(r, str_arg(c, 0, "database"), str_arg(c, 1, "schema"), ident, type);
 		return 0;
 	}
 	if (strcmp(c->name, "adapter.get_relation") == 0 || strcmp(c->name, "adapter.load_relation") == 0 ||

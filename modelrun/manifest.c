@@ -519,7 +519,7 @@ static void refs_json(struct buf *b, const struct dbt_project *p, const size_t *
 	buf_addc(b, ']');
 }
 
-static void relation_name(struct buf *b, const char *database, const char *relation)
+void mr_relation_name(struct buf *b, const char *database, const char *relation)
 {
 	if (!database) {
 		json_string(b, relation);
@@ -705,7 +705,7 @@ static void node_json(struct buf *b, const struct dbt_project *p, const struct m
 	if (model && n->cfg.materialized == MAT_EPHEMERAL)
 		buf_adds(b, "null");
 	else
-		relation_name(b, database, n->relation);
+		mr_relation_name(b, database, n->relation);
 	buf_adds(b, ", \"raw_code\": ");
 	if (model)
 		json_string_n(b, code, code_len, 0);
@@ -833,7 +833,7 @@ static void source_json(struct buf *b, const struct dbt_project *p, const struct
 		    "\"patch_path\": null, \"unrendered_config\": {\"loaded_at_field\": ");
 	json_string(b, s->loaded_at_field);
 	buf_adds(b, ", \"loaded_at_query\": null, \"meta\": {}, \"tags\": []}, \"relation_name\": ");
-	relation_name(b, database, s->relation);
+	mr_relation_name(b, database, s->relation);
 	buf_printf(b, ", \"created_at\": %.6f, \"unrendered_database\": null, \"unrendered_schema\": ", now);
 	/* as written: a source without schema: has null */
 	json_string(b, strcmp(s->schema, s->source_name) ? s->schema : NULL);

@@ -255,7 +255,7 @@ static int write_run_results(const struct mr_ctx *ctx, const struct opts *o, con
 		buf_adds(&b, ", \"compiled_code\": ");
 		json_string(&b, r->compiled);
 		buf_adds(&b, ", \"relation_name\": ");
-		json_string(&b, n->relation);
+		mr_relation_name(&b, p->target.dbname, n->relation);
 		buf_addc(&b, '}');
 	}
 	mr_units_json(ctx, &b, &first);

@@ -339,6 +339,10 @@ char *mr_node_checksum(const struct dbt_node *n, const char **kind);
 int mr_write_manifest(const struct dbt_project *p, const struct mr_docset *ds, const char *database,
 		      char *const *compiled);
 
+/* relation as dbt's artifacts name it, "database"."schema"."name", as a
+ * JSON string (without the database when it is NULL). */
+void mr_relation_name(struct buf *b, const char *database, const char *relation);
+
 /* The time now as dbt's artifacts write it: "2026-12-03T12:20:20.761151Z"
  * (buf needs 32 bytes). */
 void mr_iso_now(char *buf, size_t n);

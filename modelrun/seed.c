@@ -1,167 +1,153 @@
 /* SPDX-License-Identifier: MIT
- * Seeds: a CSV file under the seed paths becomes a table.
+ * Seeds: a CSV file under the seed paths becomes a table, with the
+ * columns and values dbt-postgres would give it.
  *
  * One pass over the file with the shared CSV reader infers each column's
- * type (integer, bigint, numeric, date, timestamp, timestamptz, boolean,
- * else text; +column_types overrides); a second pass streams the file's
- * bytes into COPY ... (FORMAT csv, HEADER) unchanged but for a lone \\. (see
- * is_end_marker), which reads exactly
- * the dialect the reader accepts (an empty unquoted field is NULL). The new
+ * type as dbt does (lib/seedcell.c: integer, float8, date, timestamp,
+ * boolean, else text; +column_types overrides, and such a column's values
+ * go in as written). A second pass writes each record to COPY ... (FORMAT
+ * csv, HEADER), each value as dbt would insert it: "null" and blanks are
+ * NULL, "$1,234" is 1234, a date or time is written out in full. The new
  * table is created, filled and swapped in inside one transaction, so
  * readers see the old content or the new, never a mix. dbt inserts seeds
  * with batched INSERTs; COPY loads a million rows in a couple of seconds. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "caltime.h"
 #include "csvio.h"
 #include "exitcode.h"
 #include "log.h"
 #include "modelrun.h"
 #include "pgconn.h"
+#include "seedcell.h"
 #include "xalloc.h"
 
-enum { T_INT = 1, T_BIGINT = 2, T_NUM = 4, T_DATE = 8, T_TS = 16, T_TSTZ = 32, T_BOOL = 64 };
-
+/* A column of the seed, as the first pass finds it. */
 struct column {
 	char *name;
-	unsigned can;   /* types every value so far fits */
-	bool any;       /* a non-null value was seen */
+	const char *forced;   /* its +column_types type: read as text */
+	unsigned can;         /* SEED_* every value so far can be read as */
+	bool any;             /* a value that is not null was seen */
+	bool aware;           /* an ISO 8601 value with an offset */
+	bool nonfinite;       /* NaN or Infinity */
+	bool past_float;      /* a number that float8 cannot hold (1e400) */
+	int int_range;        /* whole numbers so far fit 0 integer, 1 bigint, 2 neither */
+	struct seed_precision prec;
 };
 
-static bool is_integer(const char *s, size_t n, bool *small)
+/* Where whole number v fits: 0 integer, 1 bigint, 2 neither. */
+static int int_range(const struct seed_number *v)
 {
-	size_t i = (n && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
-	if (i == n || n - i > 19)
-		return false;
-	for (size_t k = i; k < n; k++)
-		if (!isdigit((unsigned char)s[k]))
-			return false;
-	errno = 0; /* 19 digits may still be past bigint's range */
-	long long v = strtoll(s, NULL, 10);
-	if (errno == ERANGE)
-		return false;
-	*small = v >= -2147483648LL && v <= 2147483647LL;
-	return true;
+	size_t nd = strlen(v->digits);
+	if (v->kind != SEED_FINITE || v->exp < 0 || (long)nd + v->exp > 19)
+		return 2;
+	uint64_t x = 0; /* 19 digits fit */
+	for (size_t i = 0; i < nd; i++)
+		x = x * 10 + (uint64_t)(v->digits[i] - '0');
+	for (long i = 0; i < v->exp; i++)
+		x *= 10;
+	uint64_t top = v->neg ? 1 : 0; /* one more below zero */
+	if (x <= 2147483647u + top)
+		return 0;
+	return x <= 9223372036854775807u + top ? 1 : 2;
 }
 
-static bool is_numeric(const char *s, size_t n)
+/* Whether float8 holds v: PostgreSQL refuses what overflows, or
+ * underflows to zero. */
+static bool fits_float8(const struct seed_number *v)
 {
-	size_t i = (n && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
-	size_t digits = 0, dots = 0;
-	for (; i < n; i++) {
-		if (isdigit((unsigned char)s[i]))
-			digits++;
-		else if (s[i] == '.' && !dots)
-			dots++;
-		else
-			return false;
-	}
-	return digits > 0;
-}
-
-static bool two_digits(const char *s)
-{
-	return isdigit((unsigned char)s[0]) && isdigit((unsigned char)s[1]);
-}
-
-/* YYYY-MM-DD[T ]HH:MM[:SS[.f+]][Z|+HH[:MM]]; *tz says an offset was given. */
-static bool is_timestamp(const char *s, size_t n, bool *tz)
-{
-	int64_t days;
-	if (n < 16 || !cal_parse_date(s, 10, &days) || (s[10] != 'T' && s[10] != ' '))
-		return false;
-	const char *p = s + 11, *e = s + n;
-	if (!two_digits(p) || p[2] != ':' || !two_digits(p + 3) || atoi(p) > 23 || atoi(p + 3) > 59)
-		return false;
-	p += 5;
-	if (p < e && *p == ':') {
-		if (e - p < 3 || !two_digits(p + 1) || atoi(p + 1) > 60)
-			return false;
-		p += 3;
-		if (p < e && *p == '.') {
-			p++;
-			if (p >= e || !isdigit((unsigned char)*p))
-				return false;
-			while (p < e && isdigit((unsigned char)*p))
-				p++;
-		}
-	}
-	*tz = false;
-	if (p == e)
+	char text[48];
+	if (v->kind != SEED_FINITE || !v->digits[0] || !seed_number_text(v, false, text, sizeof text))
 		return true;
-	*tz = true;
-	if (*p == 'Z' || *p == 'z')
-		return p + 1 == e;
-	if (*p != '+' && *p != '-')
-		return false;
-	p++;
-	if (e - p < 2 || !two_digits(p))
-		return false;
-	p += 2;
-	if (p < e && *p == ':')
-		p++;
-	if (p == e)
-		return true;
-	return e - p == 2 && two_digits(p);
-}
-
-static bool is_bool(const char *s, size_t n)
-{
-	return (n == 4 && strncasecmp(s, "true", 4) == 0) || (n == 5 && strncasecmp(s, "false", 5) == 0);
+	errno = 0;
+	double x = strtod(text, NULL);
+	return errno != ERANGE || (x != 0 && x != HUGE_VAL && x != -HUGE_VAL);
 }
 
 static void observe(struct column *c, const struct csv_field *f)
 {
-	if (f->null)
+	if (c->forced)
+		return;
+	struct seed_cell v;
+	seed_cell_read(f->data, f->len, c->can, &v);
+	if (v.null)
 		return;
 	c->any = true;
-	const char *s = f->data;
-	size_t n = f->len;
-	bool small = false, tz = false;
-	unsigned can = 0;
-	if (c->can & (T_INT | T_BIGINT | T_NUM)) {
-		if (is_integer(s, n, &small))
-			can |= (small ? T_INT : 0) | T_BIGINT | T_NUM;
-		else if (is_numeric(s, n))
-			can |= T_NUM;
+	c->can &= v.can;
+	if (v.can & SEED_NUMBER) {
+		seed_precision_add(&c->prec, &v.num);
+		c->nonfinite |= v.num.kind != SEED_FINITE;
+		c->past_float |= !fits_float8(&v.num);
+		int range = int_range(&v.num);
+		if (range > c->int_range)
+			c->int_range = range;
 	}
-	if (c->can & T_DATE) {
-		int64_t d;
-		if (n == 10 && cal_parse_date(s, n, &d))
-			can |= T_DATE;
-	}
-	if ((c->can & (T_TS | T_TSTZ)) && is_timestamp(s, n, &tz))
-		can |= tz ? T_TSTZ : T_TS | T_TSTZ;
-	if ((c->can & T_BOOL) && is_bool(s, n))
-		can |= T_BOOL;
-	c->can &= can;
+	if (v.can & SEED_ISODATETIME)
+		c->aware |= v.iso.aware;
 }
 
+/* The type dbt gives the column, which column_value() writes to. Where
+ * dbt would fail (an integer column with a value past its range, NaN in
+ * an integer column), the column is what takes the values. */
 static const char *type_of(const struct column *c)
 {
-	if (!c->any)
-		return "text";
-	if (c->can & T_INT)
+	if (c->forced)
+		return c->forced;
+	if (!c->any) /* dbt's Integer takes a column of nulls, or no rows */
 		return "integer";
-	if (c->can & T_BIGINT)
-		return "bigint";
-	if (c->can & T_NUM)
-		return "numeric";
-	if (c->can & T_DATE)
+	if (c->can & SEED_NUMBER) {
+		/* dbt would fail on 1e400 in float8: numeric takes it */
+		if (c->past_float)
+			return "numeric";
+		if (c->nonfinite || seed_precision(&c->prec) != 0)
+			return "double precision";
+		return c->int_range == 0 ? "integer" : c->int_range == 1 ? "bigint" : "numeric";
+	}
+	if (c->can & SEED_DATE)
 		return "date";
-	if (c->can & T_TS)
-		return "timestamp";
-	if (c->can & T_TSTZ)
-		return "timestamptz";
-	if (c->can & T_BOOL)
+	if (c->can & (SEED_DATETIME | SEED_ISODATETIME))
+		return "timestamp without time zone";
+	if (c->can & SEED_BOOL)
 		return "boolean";
 	return "text";
+}
+
+/* The value of f that goes into COPY for column c, in buf when it is
+ * rewritten; NULL for a null. */
+static const char *column_value(const struct column *c, const struct csv_field *f, char *buf, size_t len)
+{
+	if (c->forced || !(c->any && c->can)) {
+		/* text: as written, but dbt's nulls are null */
+		return seed_is_null(f->data, f->len) ? NULL : f->data;
+	}
+	/* the one type the column has: the first it can be */
+	unsigned type = c->can & -c->can;
+	bool whole = !c->past_float && !c->nonfinite && seed_precision(&c->prec) == 0 && c->int_range < 2;
+	if (seed_plain(f->data, f->len, type, whole))
+		return f->data;
+	struct seed_cell v;
+	seed_cell_read(f->data, f->len, type, &v);
+	if (v.null || (type == SEED_BOOL && v.bool_null))
+		return NULL;
+	if (c->can & SEED_NUMBER) {
+		seed_number_text(&v.num, whole, buf, len);
+	} else if (c->can & SEED_DATE) {
+		seed_date_text(&v.date, buf, len);
+	} else if (c->can & SEED_DATETIME) {
+		seed_time_text(&v.datetime, buf, len);
+	} else if (c->can & SEED_ISODATETIME) {
+		seed_time_text(&v.iso, buf, len);
+	} else {
+		return v.boolean ? "true" : "false";
+	}
+	return buf;
 }
 
 static void free_columns(struct column *cols, size_t n)
@@ -201,6 +187,9 @@ static int infer(const struct dbt_node *n, struct column **out, size_t *ncols, s
 			for (size_t i = 0; i < nc; i++) {
 				cols[i].name = xasprintf("%.*s", (int)rec->fields[i].len, rec->fields[i].data);
 				cols[i].can = ~0u;
+				for (size_t k = 0; k < n->cfg.ncolumn_types; k++)
+					if (strcmp(n->cfg.column_types[2 * k], cols[i].name) == 0)
+						cols[i].forced = n->cfg.column_types[2 * k + 1];
 				if (!rec->fields[i].len) {
 					mr_message(r, "%s:1: column %zu has no name", n->path, i + 1);
 					rc = -1;
@@ -256,8 +245,10 @@ static bool is_end_marker(const char *raw, size_t len)
 	return len == 2 && raw[0] == '\\' && raw[1] == '.';
 }
 
-/* Second pass: the file's bytes into COPY. */
-static int copy_file(PGconn *conn, const struct dbt_node *n, const char *tmprel, bool freeze, struct node_result *r)
+/* Second pass: the file's records into COPY, each value as dbt would
+ * insert it. */
+static int copy_file(PGconn *conn, const struct dbt_node *n, const struct column *cols, size_t nc,
+		     const char *tmprel, bool freeze, struct node_result *r)
 {
 	char *sql = xasprintf("copy %s from stdin with (format csv, header true%s)", tmprel,
 			      freeze ? ", freeze true" : "");
@@ -278,19 +269,34 @@ static int copy_file(PGconn *conn, const struct dbt_node *n, const char *tmprel,
 				PQclear(res);
 		return -1;
 	}
-	/* Each record as the reader found it, ended by one LF: a file may end
-	 * its lines with LF, CRLF or CR, even mixed, which COPY would refuse.
-	 * A record whose raw bytes were cut short (past 64 MiB) is written
-	 * again from its fields. */
+	/* Each record goes out as one line ended by LF, whatever ended the
+	 * file's lines (LF, CRLF or CR, even mixed, which COPY would refuse);
+	 * the header as it is. */
 	struct csvr *rd = csvr_open(fd, n->path, ',');
 	struct csvw *w = csvw_open_mem(',');
+	struct csv_field *out_fields = xcalloc(nc, sizeof *out_fields);
+	char (*bufs)[64] = xcalloc(nc, sizeof *bufs);
 	const struct csv_record *rec;
 	const char *fail = NULL;
+	bool header = true;
 	while (!fail && (rec = csvr_next(rd))) {
+		for (size_t i = 0; i < nc && i < rec->nfields; i++) {
+			const char *v = header ? rec->fields[i].data : column_value(&cols[i], &rec->fields[i], bufs[i],
+										       sizeof bufs[i]);
+			out_fields[i] = (struct csv_field){ .data = v ? v : "", .len = v ? strlen(v) : 0, .null = !v };
+			if (v == rec->fields[i].data)
+				out_fields[i].len = rec->fields[i].len; /* it may hold a NUL */
+		}
+		header = false;
+		/* a record whose every value goes as it is goes as its bytes */
+		bool as_is = !rec->raw_cut;
+		for (size_t i = 0; i < nc && as_is; i++)
+			as_is = out_fields[i].null ? rec->fields[i].null : out_fields[i].data == rec->fields[i].data;
 		/* A writer in memory fails only for want of it. */
-		int wrote = rec->raw_cut ? csvw_record(w, rec->fields, rec->nfields)
-			    : is_end_marker(rec->raw, rec->raw_len) ? csvw_raw(w, "\"\\.\"\n", 5)
-			    : csvw_raw(w, rec->raw, rec->raw_len) || csvw_raw(w, "\n", 1);
+		int wrote = nc == 1 && is_end_marker(out_fields[0].data, out_fields[0].len) && !out_fields[0].null ?
+				    csvw_raw(w, "\"\\.\"\n", 5) :
+			    as_is ? csvw_raw(w, rec->raw, rec->raw_len) || csvw_raw(w, "\n", 1) :
+				    csvw_record(w, out_fields, nc);
 		if (wrote != 0)
 			die(EXIT_OPER, "out of memory");
 		size_t n_out;
@@ -301,6 +307,8 @@ static int copy_file(PGconn *conn, const struct dbt_node *n, const char *tmprel,
 			csvw_mem_clear(w);
 		}
 	}
+	free(out_fields);
+	free(bufs);
 	size_t n_out;
 	const char *out = csvw_mem_data(w, &n_out);
 	if (!fail && n_out && PQputCopyData(conn, out, (int)n_out) != 1)
@@ -344,6 +352,31 @@ static int copy_file(PGconn *conn, const struct dbt_node *n, const char *tmprel,
 	return rc;
 }
 
+/* The columns that loaded as timestamptz (times with offsets) become
+ * timestamps in the session's time zone, as dbt's inserts of such times
+ * into a timestamp column make them. */
+static int to_local_time(PGconn *conn, const struct column *cols, size_t nc, const char *tmprel,
+			 struct node_result *r)
+{
+	for (size_t i = 0; i < nc; i++) {
+		if (!cols[i].aware || strcmp(type_of(&cols[i]), "timestamp without time zone") != 0)
+			continue;
+		char *qc = pgconn_quote_ident(conn, NULL, cols[i].name);
+		if (!qc) {
+			mr_message(r, "cannot quote identifier: %s", PQerrorMessage(conn));
+			return -1;
+		}
+		char *sql = xasprintf("alter table %s alter column %s type timestamp without time zone", tmprel, qc);
+		PGresult *res = mr_exec(conn, r, "converting times with offsets to timestamps", sql, 0, NULL);
+		free(sql);
+		free(qc);
+		if (!res)
+			return -1;
+		PQclear(res);
+	}
+	return 0;
+}
+
 int mr_seed(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *r)
 {
 	const struct dbt_node *n = &ctx->p->nodes[node];
@@ -362,10 +395,11 @@ int mr_seed(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *r
 	}
 	sql = xasprintf("create table %s (", tmprel);
 	for (size_t i = 0; i < nc; i++) {
-		const char *type = type_of(&cols[i]);
-		for (size_t k = 0; k < n->cfg.ncolumn_types; k++)
-			if (strcmp(n->cfg.column_types[2 * k], cols[i].name) == 0)
-				type = n->cfg.column_types[2 * k + 1];
+		/* a column of times with offsets loads as timestamptz and
+		 * becomes a timestamp after COPY, in the session's time zone,
+		 * as dbt's inserts convert them */
+		const char *type = cols[i].aware && !strcmp(type_of(&cols[i]), "timestamp without time zone") ?
+					   "timestamp with time zone" : type_of(&cols[i]);
 		/* The type is the project's text (+column_types) or one of ours;
 		 * PostgreSQL parses it as a type name, nothing more. */
 		if (strchr(type, ';')) {
@@ -403,7 +437,7 @@ int mr_seed(struct mr_ctx *ctx, PGconn *conn, size_t node, struct node_result *r
 	 * routes the rows (FREEZE is for a local table only) */
 	if (mr_distribute(ctx, conn, n, tmprel, r))
 		goto rollback;
-	if (copy_file(conn, n, tmprel, !mr_distributes(ctx, n), r))
+	if (copy_file(conn, n, cols, nc, tmprel, !mr_distributes(ctx, n), r) || to_local_time(conn, cols, nc, tmprel, r))
 		goto rollback;
 	free(sql);
 	sql = xasprintf("analyze %s", tmprel);

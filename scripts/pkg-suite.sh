@@ -214,7 +214,10 @@ while read -r ns rel; do
 		echo "DIFF relation $ns.$rel: its columns differ from dbt's"
 		continue
 	fi
-	a="select to_jsonb(t) from \"$ns\".\"$rel\" t" b="select to_jsonb(t) from \"$other\".\"$rel\" t"
+	# a value naming a relation (union_relations' _dbt_source_relation)
+	# names dbt's schema on dbt's side: read as modelrun's
+	a="select to_jsonb(t)::text from \"$ns\".\"$rel\" t"
+	b="select replace(to_jsonb(t)::text, '${schema}_dbt', '$schema') from \"$other\".\"$rel\" t"
 	if [ "$(psql_val "select count(*) from (($a except all $b) union all ($b except all $a)) x")" != 0 ]; then
 		echo "DIFF relation $ns.$rel: its rows differ from dbt's"
 		continue

@@ -134,7 +134,7 @@ same_relation() {
 	assert_equal "$(jq -r '[.results[].status] | unique | join(",")' $f)" "success"
 	assert_equal "$(jq -r '.results[] | select(.unique_id == "model.shop.customer_totals") | .adapter_response.rows_affected' $f)" 2
 	assert_equal "$(jq -r '.results[] | select(.unique_id == "model.shop.customer_totals") | .relation_name' $f)" \
-		'"analytics"."customer_totals"'
+		"\"$PGDATABASE\".\"analytics\".\"customer_totals\""
 	jq -e '.elapsed_time > 0 and .args.which == "run" and (.metadata.dbt_schema_version | test("run-results"))' $f
 }
 
@@ -302,7 +302,8 @@ same_relation() {
 	run --separate-stderr "$BIN/modelrun" compile --vars 'mode: slow'
 	assert_success
 	assert_equal "$stderr" "modelrun: compiled 4 models into ./target/compiled/jinja"
-	expected=$(printf '%s\n' '' '' '-- depends_on: "analytics"."base"' 'select' \
+	# a relation prints with its database, as dbt prints it
+	expected=$(printf '%s\n' '' '' "-- depends_on: \"$PGDATABASE\".\"analytics\".\"base\"" 'select' \
 		'    1 as a,' '    2 as b,' '    3 as c' "    , 'v2' as label" "    , 'slow' as mode" \
 		'    , 7 as seven' "    , 'constructs' as me , true as trimmed")
 	assert_equal "$(cat target/compiled/jinja/models/constructs.sql)" "$expected"
@@ -543,18 +544,44 @@ same_relation() {
 
 # ---- seeds ----
 
-@test "modelrun seed infers integer, bigint, numeric, date, timestamp, boolean and text; column_types override" {
+@test "modelrun seed infers each column's type as dbt does; column_types override" {
 	project seeds
 	run --separate-stderr "$BIN/modelrun" seed
 	assert_success
 	printf '%s\n' "$stderr" | grep -q 'OK analytics.typed (seed, 3 rows, [0-9.]* s)'
+	# dbt's rules: a decimal makes float8; times with and without a T
+	# in one column are text; ISO times with offsets are timestamps; a
+	# column of nulls is integer (bigint is where dbt itself would fail)
 	assert_equal "$(sql -c "select string_agg(column_name || ':' || data_type, ' ' order by ordinal_position) from information_schema.columns where table_name = 'typed'")" \
-		"i:integer big:bigint n:numeric d:date ts:timestamp without time zone tstz:timestamp with time zone b:boolean t:text code:character varying empty:text"
+		"i:integer big:bigint n:double precision d:date ts:text tstz:timestamp without time zone b:boolean t:text code:character varying empty:integer"
 	assert_equal "$(sql -c "select t from analytics.typed where i = -2")" "with, comma"
-	# bigint's whole range, 19 digits; one past it is numeric
+	# bigint's whole range, 19 digits
 	assert_equal "$(sql -c "select max(big) || ' ' || min(big) || ' ' || max(n) from analytics.typed")" \
-		"9223372036854775807 -9223372036854775808 9223372036854775808"
+		"9223372036854775807 -9223372036854775808 9.223372036854776e+18"
+	# an offset is converted to the session's time zone (the suite's UTC)
+	assert_equal "$(sql -c "select string_agg(tstz::text, ' ' order by tstz) from analytics.typed")" \
+		"2026-01-01 10:00:00 2026-02-28 21:59:59"
 	assert_equal "$(sql -c "select count(*) from analytics.typed where i is null and empty is null")" 1
+}
+
+@test "modelrun seed reads quirky values as dbt seed does: currency, percent, grouping, ISO 8601 forms, null words" {
+	project seeds_dbt
+	run --separate-stderr "$BIN/modelrun" seed
+	assert_success
+	assert_equal "$(columns analytics.quirks)" "a_int integer, b_float double precision, c_cur integer, d_pct integer, e_group double precision, f_exp double precision, g_nan double precision, h_date date, i_dt timestamp without time zone, j_iso text, k_isoaware timestamp without time zone, l_bool boolean, m_text text, n_null integer, o_mixdt text, p_basic timestamp without time zone, q_week timestamp without time zone, r_ord timestamp without time zone, s_frac timestamp without time zone, t_boolnull boolean, u_trailzero integer, v_neg integer"
+	assert_equal "$(sql -c "select concat_ws(' ', c_cur, d_pct, e_group, f_exp, g_nan, i_dt, k_isoaware, q_week, r_ord, s_frac, t_boolnull, v_neg) from analytics.quirks where a_int = -2")" \
+		"7 -3 12345.5 0.0025 NaN 2026-01-05 01:02:03 2026-01-06 05:00:00 2026-01-07 10:00:00 2026-02-01 10:00:00 2026-01-05 10:30:15 t -5"
+	# "null", blanks and a quoted empty value are null, in text too
+	assert_equal "$(sql -c "select count(*) from analytics.quirks where n_null is null")" 3
+	assert_equal "$(sql -c "select count(*) from analytics.quirks where m_text is null")" 1
+	assert_equal "$(sql -c "select count(*) from analytics.edges where h_quoted_empty is null")" 1
+	assert_equal "$(columns analytics.header_only)" "x integer, y integer"
+	need_dbt
+	dbt_in "$PWD" dbt_s seed --full-refresh >/dev/null
+	local t
+	for t in quirks edges header_only; do
+		same_relation "analytics.$t" "dbt_s.$t"
+	done
 }
 
 @test "reseeding replaces the content atomically and keeps the views on the seed" {
@@ -3149,9 +3176,12 @@ pkg_suite_count() {
 	sed -n "s/^$2 \([0-9]*\)\/[0-9]*$/\1/p" <<<"$1"
 }
 
-@test "dbt_utils' own integration suite under modelrun and dqcheck: all 75 seeds, 49 models and 111 tests pass" {
+@test "dbt_utils' own integration suite under modelrun and dqcheck: all 75 seeds, 49 models and 111 tests pass, and all 123 relations are dbt's" {
 	need_packages
-	run --separate-stderr env ELT_DBT_PACKAGES="$DBT_PACKAGES" "$REPO/scripts/pkg-suite.sh" --no-dbt \
+	local dbt_flag=--no-dbt
+	[ ! -x "$DBT_REF" ] || dbt_flag=
+	# shellcheck disable=SC2086
+	run --separate-stderr env ELT_DBT="$DBT_REF" ELT_DBT_PACKAGES="$DBT_PACKAGES" "$REPO/scripts/pkg-suite.sh" $dbt_flag \
 		--package "$DBT_PACKAGES/dbt_utils" --schema pkg_mr
 	assert_success
 	# as under dbt (75 seeds, 49 models, 111 tests), now that modules.re
@@ -3162,6 +3192,12 @@ pkg_suite_count() {
 	assert_line --regexp '^seeds [0-9]+/75$'
 	assert_line --regexp '^models [0-9]+/49$'
 	assert_line --regexp '^tests [0-9]+/111$'
+	need_dbt
+	# every relation both built has dbt's columns, types and rows (seeds
+	# typed as dbt types them, union_relations' source names included)
+	assert_line "dbt tests 111/111"
+	assert_line "relations same as dbt's 123/123"
+	refute_line --partial "DIFF relation"
 }
 
 @test "config.get and config.require answer from the model's config as dbt's do; a required key not set fails its model" {
