@@ -21,6 +21,7 @@
 
 #include "buf.h"
 #include "caltime.h"
+#include "strptime.h"
 #include "tzfile.h"
 #include "xalloc.h"
 
@@ -241,14 +242,32 @@ static bool is_utc_name(const char *name)
 	return strcasecmp(name, "UTC") == 0;
 }
 
-/* Loads zone name for a call; pytz's utc needs no file. */
+/* The offset of a fixed zone's name as Python's datetime.timezone prints
+ * it, "UTC+05:30" (or "UTC-08:00:30"); false for another name. */
+static bool fixed_offset_name(const char *name, int32_t *off)
+{
+	int h, m, sec = 0, n = 0;
+	if (strncmp(name, "UTC", 3) != 0 || (name[3] != '+' && name[3] != '-'))
+		return false;
+	if (sscanf(name + 4, "%2d:%2d%n", &h, &m, &n) != 2)
+		return false;
+	if (name[4 + n] == ':' && sscanf(name + 5 + n, "%2d", &sec) != 1)
+		return false;
+	*off = (name[3] == '-' ? -1 : 1) * (h * 3600 + m * 60 + sec);
+	return true;
+}
+
+/* Loads zone name for a call; pytz's utc and a fixed offset (what %z and
+ * fromisoformat() give) need no file. */
 static int zone_file(struct tmpl_render *r, int line, const char *name, struct tzfile *f)
 {
 	char err[256];
-	if (is_utc_name(name)) {
+	int32_t off = 0;
+	if (is_utc_name(name) || fixed_offset_name(name, &off)) {
 		memset(f, 0, sizeof *f);
-		snprintf(f->name, sizeof f->name, "UTC");
-		f->dflt = (struct tz_type){ 0, false, "UTC" };
+		snprintf(f->name, sizeof f->name, "%s", name);
+		f->dflt = (struct tz_type){ off, false, "" };
+		snprintf(f->dflt.abbr, sizeof f->dflt.abbr, "%s", name);
 		f->has_rule = true;
 		f->std = f->dflt;
 		return 0;
@@ -281,6 +300,17 @@ static void fmt_offset(char *buf, size_t n, int32_t off, const char *sep)
 		snprintf(buf, n, "%c%02d%s%02d%s%02d", sign, a / 3600, sep, a / 60 % 60, sep, a % 60);
 	else
 		snprintf(buf, n, "%c%02d%s%02d", sign, a / 3600, sep, a / 60 % 60);
+}
+
+/* A fixed offset as Python's datetime.timezone: UTC, or UTC+05:30. */
+static void fixed_zone(struct zone *z, int32_t off)
+{
+	char o[24] = "";
+	if (off)
+		fmt_offset(o, sizeof o, off, ":");
+	snprintf(z->name, sizeof z->name, "UTC%s", o);
+	z->type = (struct tz_type){ off, false, "" };
+	snprintf(z->type.abbr, sizeof z->type.abbr, "UTC%s", o);
 }
 
 static void fmt_dt(char *buf, size_t n, const struct dt *t, char sep)
@@ -649,8 +679,9 @@ static int dt_arg(struct tmpl_render *r, const struct tmpl_call *c, size_t i, co
 	return 0;
 }
 
-/* A pytz zone's localize(dt, is_dst=False), normalize(dt), utcoffset(dt)
- * and tzname(dt). */
+/* A pytz zone's localize(dt, is_dst=False), normalize(dt), utcoffset(dt,
+ * is_dst=None) and tzname(dt, is_dst=None); is_dst=None raises, as pytz
+ * does, for a time that happens twice or never. */
 static int native_tz(struct tmpl_render *r, const struct tval *self, const struct tmpl_call *c, struct tval *out)
 {
 	struct zone z;
@@ -664,14 +695,27 @@ static int native_tz(struct tmpl_render *r, const struct tval *self, const struc
 		tmpl_fail(r, c->line, "ValueError: Not naive datetime (tzinfo is already set)");
 		return -1;
 	}
+	/* is_dst=None refuses to guess; it is the default of utcoffset() and
+	 * tzname(), while localize() defaults to False */
 	const struct tval *is_dst = tmpl_call_arg(c, 1, "is_dst");
+	bool guess = strcmp(c->name, "localize") == 0 ? !is_dst || is_dst->kind != TV_NONE
+						       : is_dst && is_dst->kind != TV_NONE;
 	struct tzfile f;
 	if (zone_file(r, c->line, z.name, &f))
 		return -1;
+	enum tz_fit fit = t.aware || guess ? TZ_FIT_ONE : tzfile_fit(&f, dt_local_secs(&t));
 	/* an aware datetime's own offset decides; a naive one is localized */
 	z.type = t.aware ? tzfile_at_utc(&f, dt_local_secs(&t) - t.z.type.off)
 			 : tzfile_localize(&f, dt_local_secs(&t), is_dst && tval_truthy(is_dst));
 	tzfile_free(&f);
+	if (fit != TZ_FIT_ONE) {
+		char when[96];
+		fmt_dt(when, sizeof when, &t, ' ');
+		tmpl_fail(r, c->line, "%s: %s",
+			  fit == TZ_FIT_AMBIGUOUS ? "pytz.exceptions.AmbiguousTimeError" : "pytz.exceptions.NonExistentTimeError",
+			  when);
+		return -1;
+	}
 	if (strcmp(c->name, "utcoffset") == 0)
 		*out = timedelta_value(r, (int64_t)z.type.off * 1000000);
 	else if (strcmp(c->name, "tzname") == 0)
@@ -729,6 +773,168 @@ static int call_datetime(struct tmpl_render *r, const struct tmpl_call *c, bool 
 		if (zone_arg(r, c, tz, &t.z))
 			return -1;
 		t.aware = true;
+	}
+	if (dt_check(r, c->line, &t))
+		return -1;
+	*out = dt_value(r, &t);
+	return 0;
+}
+
+/* Python's repr() of a string, for its messages. */
+static const char *py_repr(struct tmpl_render *r, const struct tval *v)
+{
+	return tval_repr(r, v).s;
+}
+
+/* datetime.strptime(date_string, format), as Python reads it (see
+ * strptime.h), failing with Python's words. */
+static int call_strptime(struct tmpl_render *r, const struct tmpl_call *c, struct tval *out)
+{
+	const struct tval *s = tmpl_call_arg(c, 0, "date_string"), *f = tmpl_call_arg(c, 1, "format");
+	if (!s || !f || s->kind != TV_STR || f->kind != TV_STR || c->nargs > 2) {
+		tmpl_fail(r, c->line, "TypeError: strptime() takes a string and a format string");
+		return -1;
+	}
+	bool python_knows;
+	const char *bad = strptime_python_unsupported(f->s, &python_knows);
+	if (bad && python_knows) {
+		tmpl_fail(r, c->line, "unsupported construct: strptime directive %s (modelrun's modules: see modelrun(1))",
+			  bad);
+		return -1;
+	}
+	if (bad && !bad[1]) {
+		tmpl_fail(r, c->line, "ValueError: stray %% in format %s", py_repr(r, f));
+		return -1;
+	}
+	if (bad) {
+		tmpl_fail(r, c->line, "ValueError: '%c' is a bad directive in format %s", bad[1], py_repr(r, f));
+		return -1;
+	}
+	struct civil cv;
+	size_t used = 0;
+	switch (strptime_python(f->s, s->s, s->n, &cv, &used)) {
+	case STRPTIME_NO_MATCH:
+		tmpl_fail(r, c->line, "ValueError: time data %s does not match format %s", py_repr(r, s), py_repr(r, f));
+		return -1;
+	case STRPTIME_LEFT_OVER:
+		tmpl_fail(r, c->line, "ValueError: unconverted data remains: %s", s->s + used);
+		return -1;
+	case STRPTIME_BAD_DATE:
+		tmpl_fail(r, c->line, "ValueError: %s", cv.year == 0 ? "year 0 is out of range" : "day is out of range for month");
+		return -1;
+	case STRPTIME_OK:
+		break;
+	}
+	struct dt t = { false, cv.year, cv.month, cv.day, cv.hour, cv.minute, cv.second, (int)cv.micros, cv.has_offset,
+			{ "", { 0, false, "" } } };
+	if (cv.has_offset)
+		fixed_zone(&t.z, cv.offset_minutes * 60);
+	*out = dt_value(r, &t);
+	return 0;
+}
+
+/* Reads n digits at *p into *v. */
+static bool iso_digits(const char **p, const char *end, int n, int *v)
+{
+	if (end - *p < n)
+		return false;
+	*v = 0;
+	for (int i = 0; i < n; i++, (*p)++) {
+		if (**p < '0' || **p > '9')
+			return false;
+		*v = *v * 10 + (**p - '0');
+	}
+	return true;
+}
+
+/* An ISO 8601 date as Python 3.11's fromisoformat() reads it: 2021-03-04,
+ * 20210304, or a week date 2021-W09-4, 2021W094 (Monday when the day is
+ * left out). The month and day are checked later (dt_check). */
+static bool iso_date(const char **p, const char *end, struct dt *t)
+{
+	int y, a, b = 1;
+	if (!iso_digits(p, end, 4, &y))
+		return false;
+	bool ext = *p < end && **p == '-';
+	*p += ext;
+	t->y = y;
+	if (*p < end && **p == 'W') {
+		(*p)++;
+		if (!iso_digits(p, end, 2, &a) || a < 1 || a > 53)
+			return false;
+		if (*p < end && (!ext || **p == '-')) {
+			*p += ext;
+			if (!iso_digits(p, end, 1, &b) || b < 1 || b > 7)
+				return false;
+		}
+		int64_t jan4 = cal_days_from_civil(y, 1, 4);
+		int64_t day = jan4 - cal_weekday(jan4) + (a - 1) * 7 + (b - 1);
+		cal_civil_from_days(day, &t->y, &t->mo, &t->d);
+		return true;
+	}
+	if (!iso_digits(p, end, 2, &a) || (ext && !(*p < end && *(*p)++ == '-')) || !iso_digits(p, end, 2, &b))
+		return false;
+	t->mo = a;
+	t->d = b;
+	return true;
+}
+
+/* HH[[:]MM[[:]SS[.fff]]], the fraction with '.' or ',' and cut to
+ * microseconds; the hour and minute are checked later. */
+static bool iso_time(const char **p, const char *end, int *h, int *mi, int *sec, int *us)
+{
+	int *parts[3] = { h, mi, sec };
+	*mi = *sec = *us = 0;
+	for (int i = 0; i < 3; i++) {
+		if (i > 0 && (*p == end || **p == 'Z' || **p == '+' || **p == '-' || **p == '.' || **p == ','))
+			return true;
+		if (i > 0 && **p == ':')
+			(*p)++;
+		if (!iso_digits(p, end, 2, parts[i]))
+			return false;
+	}
+	if (*p < end && (**p == '.' || **p == ',')) {
+		(*p)++;
+		int n = 0;
+		for (; *p < end && **p >= '0' && **p <= '9'; (*p)++, n++)
+			if (n < 6)
+				*us = *us * 10 + (**p - '0');
+		if (!n)
+			return false;
+		for (; n < 6; n++)
+			*us *= 10;
+	}
+	return true;
+}
+
+/* datetime.fromisoformat(s) and date.fromisoformat(s), Python 3.11's. */
+static int call_fromisoformat(struct tmpl_render *r, const struct tmpl_call *c, bool date_only, struct tval *out)
+{
+	const struct tval *s = tmpl_call_arg(c, 0, "date_string");
+	if (!s || s->kind != TV_STR || c->nargs > 1) {
+		tmpl_fail(r, c->line, "TypeError: fromisoformat: argument must be str");
+		return -1;
+	}
+	const char *p = s->s, *end = s->s + s->n;
+	struct dt t = { date_only, 0, 0, 0, 0, 0, 0, 0, false, { "", { 0, false, "" } } };
+	bool ok = iso_date(&p, end, &t);
+	if (ok && !date_only && p < end) {
+		p++; /* the separator: any character */
+		ok = iso_time(&p, end, &t.h, &t.mi, &t.s, &t.us);
+		if (ok && p < end && *p == 'Z') {
+			p++;
+			t.aware = true;
+			fixed_zone(&t.z, 0);
+		} else if (ok && p < end && (*p == '+' || *p == '-')) {
+			int sign = *p++ == '-' ? -1 : 1, oh, om, os, ous;
+			ok = iso_time(&p, end, &oh, &om, &os, &ous) && oh < 24 && om < 60 && os < 60;
+			t.aware = true;
+			fixed_zone(&t.z, sign * (oh * 3600 + om * 60 + os));
+		}
+	}
+	if (!ok || p != end) {
+		tmpl_fail(r, c->line, "ValueError: Invalid isoformat string: %s", py_repr(r, s));
+		return -1;
 	}
 	if (dt_check(r, c->line, &t))
 		return -1;
@@ -816,6 +1022,10 @@ int dbt_modules_call(struct tmpl_render *r, const struct tmpl_call *c, struct tv
 		return call_now(r, c, n + 18, false, out);
 	if (strcmp(n, "datetime.date.today") == 0)
 		return call_now(r, c, "today", true, out);
+	if (strcmp(n, "datetime.datetime.strptime") == 0)
+		return call_strptime(r, c, out);
+	if (strcmp(n, "datetime.datetime.fromisoformat") == 0 || strcmp(n, "datetime.date.fromisoformat") == 0)
+		return call_fromisoformat(r, c, n[13] == '.', out);
 	if (strcmp(n, "datetime.timedelta") == 0)
 		return call_timedelta(r, c, out);
 	if (strcmp(n, "pytz.timezone") == 0)

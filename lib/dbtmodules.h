@@ -5,7 +5,9 @@
  *
  *   modules.datetime  date(y, m, d), date.today(), datetime(y, m, d[, h,
  *                     mi, s, us, tzinfo]), datetime.now([tz]),
- *                     datetime.utcnow(), timedelta(days, seconds,
+ *                     datetime.utcnow(), datetime.strptime(s, fmt),
+ *                     datetime.fromisoformat(s), date.fromisoformat(s),
+ *                     timedelta(days, seconds,
  *                     microseconds, milliseconds, minutes, hours, weeks);
  *                     dates and datetimes have year .. microsecond,
  *                     tzinfo, strftime(), isoformat(), replace(), date(),
@@ -14,7 +16,9 @@
  *                     total_seconds()
  *   modules.pytz      timezone(name) from the system's time zone database
  *                     (lib/tzfile.h), with localize(dt, is_dst=False),
- *                     normalize(dt), zone; utc and UTC
+ *                     normalize(dt), utcoffset(dt), tzname(dt) (is_dst=None
+ *                     raising pytz's AmbiguousTimeError and
+ *                     NonExistentTimeError), zone; utc and UTC
  *   modules.re        compile, match, search, fullmatch, sub, findall,
  *                     split, escape, the flags I/IGNORECASE, M/MULTILINE,
  *                     S/DOTALL, X/VERBOSE, A/ASCII; patterns with the same
@@ -26,8 +30,9 @@
  * datetime with a zone as 1997-09-29 06:14:00-07:53), since what a
  * template does with one is print it into SQL. Dates take + and - of a
  * timedelta, and - of another date (the engine calls their __add__ and
- * __sub__). Not there: strptime, and anything else of these modules:
- * each is an error naming the construct, never a guess. */
+ * __sub__). Not there: strptime's week and locale directives, and
+ * anything else of these modules: each is an error naming the construct,
+ * never a guess. */
 #ifndef ELT_DBTMODULES_H
 #define ELT_DBTMODULES_H
 

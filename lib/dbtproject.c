@@ -1660,6 +1660,8 @@ int dbtp_host_global(void *ud, struct tmpl_render *r, const char *name, int line
 	if (strcmp(name, "this") != 0 || h->node == NO_NODE) {
 		struct dbt_ctx x = ctx_of(h);
 		int rc = dbt_ctx_global(&x, r, name, line, out);
+		if (rc == 1)
+			rc = dbtg_global(h, r, name, out);
 		return rc == 1 ? dbtrel_global(h, r, name, line, out) : rc;
 	}
 	if (h->opts && h->opts->unit && !h->parsing && dbtu_this(h->opts, r, out) == 0)

@@ -571,6 +571,11 @@ int dbt_render_generic_test(const struct dbt_project *p, const char *type, enum 
  * inner quotes doubled), for SQL made without a connection. Malloc'd. */
 char *dbt_quote_ident(const char *name);
 
+/* path below the first of bases (model, seed or test paths) it is under,
+ * as dbt's "path" of a node ("staging/stg.sql"); path itself when under
+ * none. Points into path. */
+const char *dbt_path_below(char *const *bases, size_t nbases, const char *path);
+
 const char *dbt_mat_name(enum dbt_mat m);
 
 /* The text whose hashtextextended(text, 0) is the session advisory lock of

@@ -88,6 +88,8 @@ struct host_state {
 	bool *reached;                     /* parsing: the refs the render reached */
 	bool probe;                        /* parsing again with is_incremental()
 					      true, only to fill reached */
+	struct tmpl_render *graph_of;      /* the render graph was built for */
+	struct tval graph;                 /* `graph`, built once per render */
 	char *err;
 	size_t errlen;
 	int rc;
@@ -153,6 +155,10 @@ int dbtp_call_query(struct host_state *h, struct tmpl_render *r, const struct tm
  * query), or -1 after tmpl_fail(). */
 int dbtp_query(struct host_state *h, struct tmpl_render *r, int line, const char *what, const char *sql,
 	       size_t nparams, const char *const *params, struct dbt_rows *q);
+
+/* dbtgraph.c: `graph` (graph.nodes, graph.sources; empty while parsing).
+ * Returns 0 with *out, 1 for another name. */
+int dbtg_global(struct host_state *h, struct tmpl_render *r, const char *name, struct tval *out);
 
 /* dbtrelation.c: relations made and looked up while rendering, flags,
  * graph, and the names of dbt's context that modelrun lacks. Each returns

@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "caltime.h"
+#include "strptime.h"
 #include "tableschema.h"
 #include "ydoc.h"
 
@@ -38,13 +39,8 @@ int compare_decimal(const struct ts_value *a, const struct ts_value *b);
 
 /* ---- dates and times (tsvalue.c, tsstrptime.c) ---- */
 
-/* A date and time as read from a cell, before it becomes a ts_value. */
-struct civil {
-	int year, month, day, hour, minute, second;
-	int64_t micros;        /* fraction of the second */
-	bool has_offset;
-	int offset_minutes;
-};
+/* A date and time as read from a cell, before it becomes a ts_value:
+ * struct civil, of strptime.h. */
 
 /* Reads exactly n digits. */
 static inline bool read_digits(const char **p, const char *end, int n, int *out)

@@ -24,6 +24,10 @@ int tdbt_filter(struct tmpl_render *r, int line, const char *name, const struct 
 	if (strcmp(name, "as_bool") != 0 && strcmp(name, "as_number") != 0 && strcmp(name, "as_text") != 0 &&
 	    strcmp(name, "as_native") != 0)
 		return 1;
+	if (tval_lenient(r, x)) {
+		*out = tval_str(r, "", 0); /* str() of Jinja's undefined */
+		return 0;
+	}
 	if (x->kind == TV_UNDEF) {
 		tmpl_fail(r, line, "%s", x->s);
 		return -1;

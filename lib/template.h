@@ -23,7 +23,13 @@
  * 200 levels (statements, or the height of an expression), which keeps the
  * recursive parser, walk and render off the end of the stack. Printing an
  * undefined name is an error, where Jinja would print nothing; testing it
- * (is defined, default, if) behaves as in Jinja.
+ * (is defined, default, if) behaves as in Jinja. A macro's argument that
+ * the call left out (and no default) is Jinja's undefined, as dbt has it:
+ * it prints as nothing, joins with ~ as "", iterates as an empty list, its
+ * length is 0, string filters give "" and list filters [], while
+ * arithmetic, comparisons with < >, attributes, subscripts, calls and
+ * int/float/round/tojson/indent of it fail naming file:line, as in Jinja.
+ * In macro files every undefined value behaves so, as packages expect.
  *
  * Life cycle: tmpl_parse() once per file; tmpl_calls() walks every call in
  * the file, including those in branches that are not taken (dependency
@@ -49,6 +55,13 @@ struct tmpl_func;
 struct tval {
 	enum tval_kind kind;
 	bool b;
+	bool lenient;            /* TV_UNDEF: Jinja's own Undefined (a macro's
+				  * argument not given, an inline if's false
+				  * branch, first of nothing): it prints as "",
+				  * iterates as nothing and passes on to a macro;
+				  * arithmetic, attributes and calls fail on it.
+				  * Otherwise an undefined name, which fails
+				  * wherever its value is used */
 	double num;
 	bool real;               /* TV_NUM: a float, as Python has it (a literal
 				  * with '.', or what '/' gives); otherwise an
@@ -188,6 +201,10 @@ typedef int (*tmpl_native)(struct tmpl_render *r, const struct tval *self, const
 /* The callable value of fn bound to self (copied; the values it points to
  * must live as long as the render). name is kept as it is, not copied. */
 struct tval tval_native(struct tmpl_render *r, const char *name, tmpl_native fn, const struct tval *self);
+
+/* Python's repr() of v ('it''s' as "it's"), in the render's arena: for
+ * messages that quote a value as Python's do. */
+struct tval tval_repr(struct tmpl_render *r, const struct tval *v);
 
 /* For host functions: reports an error at the call's line; the render then
  * fails with this message. */

@@ -34,13 +34,23 @@ static int defined(struct tmpl_render *r, int line, const struct tval *v)
 	return -1;
 }
 
-/* In a macro file, an undefined value (a macro's argument not given, say)
- * joins with ~ as the empty string, as Jinja's Undefined does in dbt;
- * what modelrun lacks still fails. */
-static void late_empty(struct tmpl_render *r, struct tval *v)
+bool tval_lenient(const struct tmpl_render *r, const struct tval *v)
 {
-	if (v->kind == TV_UNDEF && r->t->late && strncmp(v->s, "unsupported construct", 21) != 0)
-		*v = tval_str(r, "", 0);
+	if (v->kind != TV_UNDEF)
+		return false;
+	return v->lenient || (r->t->late && strncmp(v->s, "unsupported construct", 21) != 0);
+}
+
+struct tval tval_undefined(const char *msg)
+{
+	return (struct tval){ .kind = TV_UNDEF, .lenient = true, .s = msg, .n = strlen(msg) };
+}
+
+/* Fails when v is undefined, unless it is Jinja's lenient undefined, which
+ * may be stored, passed to a macro, printed or joined. */
+static int storable(struct tmpl_render *r, int line, const struct tval *v)
+{
+	return tval_lenient(r, v) ? 0 : defined(r, line, v);
 }
 
 static int lookup(struct tmpl_render *r, const char *name, int line, struct tval *out)
@@ -106,7 +116,7 @@ static int spread_args(struct tmpl_render *r, const struct expr *e, struct targs
 }
 
 /* Evaluates the arguments of a call, filter or test; strict, an undefined
- * one is an error. */
+ * one is an error unless it is lenient (see tval_lenient). */
 static int eval_args(struct tmpl_render *r, const struct expr *e, struct targs *a, bool strict)
 {
 	struct tval *v = tval_alloc(r, e->n), *kw = tval_alloc(r, e->nkw);
@@ -115,11 +125,11 @@ static int eval_args(struct tmpl_render *r, const struct expr *e, struct targs *
 			v[i] = (struct tval){ .kind = TV_NONE };
 			continue;
 		}
-		if (teval(r, e->items[i], &v[i]) || (strict && defined(r, e->line, &v[i])))
+		if (teval(r, e->items[i], &v[i]) || (strict && storable(r, e->line, &v[i])))
 			return -1;
 	}
 	for (size_t i = 0; i < e->nkw; i++)
-		if (teval(r, e->kwargs[i], &kw[i]) || (strict && defined(r, e->line, &kw[i])))
+		if (teval(r, e->kwargs[i], &kw[i]) || (strict && storable(r, e->line, &kw[i])))
 			return -1;
 	*a = (struct targs){ e->n, v, e->nkw, e->kwnames, kw };
 	if (e->k == E_CALL && (e->b || e->c))
@@ -264,7 +274,12 @@ int teval_call(struct tmpl_render *r, const struct expr *e, const struct tval *c
 		if (lookup(r, e->name, e->line, &fn))
 			return -1;
 		if (fn.kind == TV_UNDEF) {
-			if (args_defined(r, e->line, &a))
+			/* return() hands Jinja's undefined back as dbt's does */
+			bool ret = strcmp(e->name, "return") == 0;
+			for (size_t i = 0; ret && i < a.n; i++)
+				if (storable(r, e->line, &a.v[i]))
+					return -1;
+			if (!ret && args_defined(r, e->line, &a))
 				return -1;
 			int rc = tbuiltin_global(r, e->line, e->name, &a, out);
 			if (rc == 1)
@@ -534,19 +549,19 @@ static int eval_inner(struct tmpl_render *r, const struct expr *e, struct tval *
 			return teval(r, e->a, out);
 		if (e->c)
 			return teval(r, e->c, out);
-		*out = (struct tval){ .kind = TV_UNDEF, .s = tcond_false, .n = strlen(tcond_false) };
+		*out = tval_undefined(tcond_false);
 		return 0;
 	case E_LIST:
 		*out = tval_list(r, e->n, true);
 		out->tuple = e->op == 1;
 		for (size_t i = 0; i < e->n; i++)
-			if (teval(r, e->items[i], &out->items[i]) || defined(r, e->line, &out->items[i]))
+			if (teval(r, e->items[i], &out->items[i]) || storable(r, e->line, &out->items[i]))
 				return -1;
 		return 0;
 	case E_DICT:
 		*out = tval_dict(r, 0, true);
 		for (size_t i = 0; i < e->n; i++) {
-			if (teval(r, e->keys[i], &a) || teval(r, e->items[i], &b) || defined(r, e->line, &b))
+			if (teval(r, e->keys[i], &a) || teval(r, e->items[i], &b) || storable(r, e->line, &b))
 				return -1;
 			if (a.kind != TV_STR) {
 				tmpl_fail(r, e->line, "dict keys must be strings");
@@ -597,10 +612,12 @@ static int eval_inner(struct tmpl_render *r, const struct expr *e, struct tval *
 		return 0;
 	}
 	case E_IN: {
-		if (teval(r, e->a, &a) || teval(r, e->b, &b) || defined(r, e->line, &a) || defined(r, e->line, &b))
+		if (teval(r, e->a, &a) || teval(r, e->b, &b) || storable(r, e->line, &a) || storable(r, e->line, &b))
 			return -1;
 		bool res = false;
-		if (b.kind == TV_LIST) {
+		if (b.kind == TV_UNDEF) {
+			res = false; /* Jinja's undefined is an empty sequence */
+		} else if (b.kind == TV_LIST) {
 			for (size_t i = 0; i < b.n && !res; i++)
 				res = tval_equal(&a, &b.items[i]);
 		} else if (b.kind == TV_DICT && a.kind == TV_STR) {
@@ -619,8 +636,11 @@ static int eval_inner(struct tmpl_render *r, const struct expr *e, struct tval *
 	case E_CONCAT: {
 		if (teval(r, e->a, &a) || teval(r, e->b, &b))
 			return -1;
-		late_empty(r, &a);
-		late_empty(r, &b);
+		/* Jinja's undefined joins as "" */
+		if (tval_lenient(r, &a))
+			a = tval_str(r, "", 0);
+		if (tval_lenient(r, &b))
+			b = tval_str(r, "", 0);
 		if (defined(r, e->line, &a) || defined(r, e->line, &b))
 			return -1;
 		struct tval sa = tval_as_string(r, &a), sb = tval_as_string(r, &b);

@@ -140,8 +140,8 @@ int tbuiltin_test(struct tmpl_render *r, int line, const char *name, const struc
 	else if (!strcmp(name, "true")) *out = x->kind == TV_BOOL && x->b;
 	else if (!strcmp(name, "false")) *out = x->kind == TV_BOOL && !x->b;
 	else if (!strcmp(name, "mapping")) *out = x->kind == TV_DICT || (x->kind == TV_STR && x->nattr); /* a relation is one in dbt */
-	else if (!strcmp(name, "iterable")) *out = x->kind == TV_STR || x->kind == TV_LIST || x->kind == TV_DICT;
-	else if (!strcmp(name, "sequence")) *out = x->kind == TV_STR || x->kind == TV_LIST || x->kind == TV_DICT;
+	else if (!strcmp(name, "iterable") || !strcmp(name, "sequence"))
+		*out = x->kind == TV_STR || x->kind == TV_LIST || x->kind == TV_DICT || tval_lenient(r, x);
 	else if (!strcmp(name, "callable")) *out = x->kind == TV_FUNC;
 	else if (!strcmp(name, "lower") || !strcmp(name, "upper")) {
 		if (x->kind != TV_STR)
@@ -330,6 +330,30 @@ static int filter_list_of(struct tmpl_render *r, int line, const char *name, con
 	return tb_as_list(r, line, name, x, out);
 }
 
+/* What Jinja's undefined is to filter name: the empty string to the string
+ * filters, an empty sequence to those that iterate (Undefined is both in
+ * Jinja). False for the others (int, round, tojson, indent, ...), which
+ * fail on it in Jinja too, and for an undefined value that is not lenient. */
+static bool undefined_as(struct tmpl_render *r, const char *name, const struct tval *x, struct tval *out)
+{
+	static const char *const as_string[] = { "string", "trim", "lower", "upper", "capitalize", "title",
+						 "replace", NULL };
+	static const char *const as_list[] = { "length", "count", "list", "first", "last", "join", "unique",
+					       "sort", "map", "select", "reject", "selectattr", "rejectattr",
+					       "sum", "min", "max", NULL };
+	if (!tval_lenient(r, x))
+		return false;
+	if (tb_listed(as_string, name))
+		*out = tval_str(r, "", 0);
+	else if (tb_listed(as_list, name))
+		*out = tval_list(r, 0, true);
+	else if (!strcmp(name, "items"))
+		*out = tval_dict(r, 0, true);
+	else
+		return false;
+	return true;
+}
+
 int tbuiltin_filter(struct tmpl_render *r, int line, const char *name, const struct tval *x,
 		    const struct targs *a, struct tval *out)
 {
@@ -343,9 +367,13 @@ int tbuiltin_filter(struct tmpl_render *r, int line, const char *name, const str
 			*out = *x;
 		return 0;
 	}
+	struct tval empty;
 	if (x->kind == TV_UNDEF) {
-		tmpl_fail(r, line, "%s", x->s);
-		return -1;
+		if (!undefined_as(r, name, x, &empty)) {
+			tmpl_fail(r, line, "%s", x->s);
+			return -1;
+		}
+		x = &empty;
 	}
 	if (!strcmp(name, "string")) {
 		*out = tb_str_of(r, x);
@@ -380,7 +408,7 @@ int tbuiltin_filter(struct tmpl_render *r, int line, const char *name, const str
 		if (tb_as_list(r, line, name, x, &l))
 			return -1;
 		if (!l.n)
-			*out = (struct tval){ .kind = TV_UNDEF, .s = "first/last of an empty sequence", .n = 31 };
+			*out = tval_undefined("first/last of an empty sequence");
 		else
 			*out = l.items[name[0] == 'f' ? 0 : l.n - 1];
 	} else if (!strcmp(name, "join")) {
@@ -506,7 +534,7 @@ int tbuiltin_filter(struct tmpl_render *r, int line, const char *name, const str
 		}
 		bool fold = !tb_arg_bool(a, 0, "case_sensitive", false);
 		if (!l.n) {
-			*out = (struct tval){ .kind = TV_UNDEF, .s = "min/max of an empty sequence", .n = 28 };
+			*out = tval_undefined("min/max of an empty sequence");
 			return 0;
 		}
 		size_t best = 0;

@@ -213,6 +213,12 @@ bool tval_equal(const struct tval *a, const struct tval *b);
 
 /* The undefined value of "x if c" when c is false, which prints as "". */
 extern const char tcond_false[];
+/* Whether v is an undefined value that behaves as Jinja's Undefined (see
+ * struct tval's lenient): one marked so, or any undefined value in a macro
+ * file but what modelrun lacks (an unsupported construct). */
+bool tval_lenient(const struct tmpl_render *r, const struct tval *v);
+/* A lenient undefined value saying msg (a string that outlives the render). */
+struct tval tval_undefined(const char *msg);
 int teval(struct tmpl_render *r, const struct expr *e, struct tval *out);
 bool tnest_enter(struct tmpl_render *r, int line);
 void tbind(struct tmpl_render *r, const char *name, struct tval v);

@@ -114,10 +114,14 @@ int tcall_value(struct tmpl_render *r, const struct tval *fnv, int line, size_t 
 		if (!have && pm->defaults[i]) {
 			rc = teval(r, pm->defaults[i], &v);
 		} else if (!have) {
+			/* Jinja binds it as its undefined, which prints as
+			 * nothing: dbt_utils' pretty_log_format() relies on it */
 			char msg[200];
-			snprintf(msg, sizeof msg, "undefined name '%s' (an argument not given)", pm->names[i]);
+			snprintf(msg, sizeof msg, "'%s' is undefined: macro '%s' was called without it", pm->names[i],
+				 m->var ? m->var : "caller");
 			v = tval_str(r, msg, strlen(msg));
 			v.kind = TV_UNDEF;
+			v.lenient = true;
 		}
 		tbind(r, pm->names[i], v);
 	}
@@ -204,8 +208,8 @@ static struct tval loop_value(struct tmpl_render *r, const struct tval *items, s
 	d.items[8] = tval_num(0, false);
 	static const char prev_msg[] = "loop.previtem is undefined on the first iteration";
 	static const char next_msg[] = "loop.nextitem is undefined on the last iteration";
-	d.items[9] = i > 0 ? items[i - 1] : (struct tval){ .kind = TV_UNDEF, .s = prev_msg, .n = sizeof prev_msg - 1 };
-	d.items[10] = i + 1 < n ? items[i + 1] : (struct tval){ .kind = TV_UNDEF, .s = next_msg, .n = sizeof next_msg - 1 };
+	d.items[9] = i > 0 ? items[i - 1] : tval_undefined(prev_msg);
+	d.items[10] = i + 1 < n ? items[i + 1] : tval_undefined(next_msg);
 	struct tmpl_func *f = tarena_alloc(&r->arena, sizeof *f);
 	f->kind = F_CYCLE;
 	f->self = tval_num((double)i, false);
@@ -217,8 +221,12 @@ static struct tval loop_value(struct tmpl_render *r, const struct tval *items, s
  * characters; those the loop's 'if' keeps. */
 static int loop_items(struct tmpl_render *r, const struct node *n, struct tval *v)
 {
-	if (teval_defined(r, n->e, v))
+	if (teval(r, n->e, v))
 		return -1;
+	if (tval_lenient(r, v))
+		*v = tval_list(r, 0, false); /* Jinja's undefined iterates as nothing */
+	else if (v->kind == TV_UNDEF)
+		return tmpl_fail(r, n->line, "%s", v->s), -1;
 	if (v->kind == TV_DICT || v->kind == TV_STR) {
 		struct tval l = tval_list(r, v->n, false);
 		for (size_t i = 0; i < v->n; i++)
@@ -305,7 +313,10 @@ static int render_set(struct tmpl_render *r, const struct node *n)
 	if (n->k == N_SETBLOCK) {
 		if (capture(r, n->body, &v))
 			return -1;
-	} else if (teval_defined(r, n->e, &v)) {
+	} else if (teval(r, n->e, &v)) {
+		return -1;
+	} else if (v.kind == TV_UNDEF && !tval_lenient(r, &v)) {
+		tmpl_fail(r, n->line, "%s", v.s);
 		return -1;
 	}
 	if (!n->attr) {
@@ -343,11 +354,10 @@ static int render_list(struct tmpl_render *r, const struct node *n)
 		case N_OUT:
 			if (teval(r, n->e, &v))
 				return -1;
-			if (v.kind == TV_UNDEF && v.s == tcond_false)
-				break; /* {{ x if c }}: Jinja prints nothing */
-			if (v.kind == TV_UNDEF && r->t->late)
-				break; /* macro files print an undefined name as nothing, as dbt
-					* does; packages rely on it */
+			if (tval_lenient(r, &v))
+				break; /* Jinja prints its undefined as nothing; so do
+					* macro files for any undefined name, as packages
+					* rely on it */
 			if (v.kind == TV_UNDEF) {
 				tmpl_fail(r, n->line, "%s", v.s);
 				return -1;

@@ -371,6 +371,8 @@ void tval_print(struct buf *b, const struct tval *v0, bool quoted)
 		buf_add(b, "'>", 2);
 		break;
 	case TV_UNDEF:
+		if (quoted)
+			buf_add(b, "Undefined", 9); /* Jinja's repr() of it, in a list */
 		break;
 	}
 }
@@ -430,6 +432,15 @@ struct tval tval_as_string(struct tmpl_render *r, const struct tval *v)
 		return *v;
 	struct buf b = { 0 };
 	tval_print(&b, v, false);
+	struct tval s = tval_str(r, b.data ? b.data : "", b.len);
+	buf_free(&b);
+	return s;
+}
+
+struct tval tval_repr(struct tmpl_render *r, const struct tval *v)
+{
+	struct buf b = { 0 };
+	tval_print(&b, v, true);
 	struct tval s = tval_str(r, b.data ? b.data : "", b.len);
 	buf_free(&b);
 	return s;

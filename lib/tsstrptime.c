@@ -3,7 +3,9 @@
  * ("%d/%m/%Y %H:%M"): the pattern checked when the schema is loaded, then
  * matched against each cell of such a field. Cells in the default formats
  * never come here (tsvalue.c reads them itself). Part of the Table Schema
- * module; tableschema_int.h declares what it shares. */
+ * module; tableschema_int.h declares what it shares. The same reader
+ * serves dbt's modules.datetime.datetime.strptime (strptime.h), without
+ * the Table Schema's extra checks, since that one is Python's own. */
 #include "tableschema_int.h"
 
 #include <ctype.h>
@@ -84,6 +86,7 @@ struct pattern_state {
 	int hour12, yday, wday;   /* -1 when not read */
 	int pm;                   /* -1 not read, 0 a.m., 1 p.m. */
 	bool month_or_day;
+	bool zone_name;           /* %Z read UTC or GMT */
 };
 
 static bool match_pattern_at(const char *fmt, const char **p, const char *end, struct civil *c,
@@ -153,8 +156,7 @@ static bool match_pattern_at(const char *fmt, const char **p, const char *end, s
 				ok = end - *p >= 3 && (strncasecmp(*p, "UTC", 3) == 0 || strncasecmp(*p, "GMT", 3) == 0);
 				if (ok) {
 					*p += 3;
-					c->has_offset = true;
-					c->offset_minutes = 0;
+					st->zone_name = true;
 				}
 				break;
 			case 'T': ok = match_pattern_at("%H:%M:%S", p, end, c, st); break;
@@ -179,6 +181,10 @@ bool parse_with_format(const char *fmt, const char *s, size_t len, struct civil 
 	if (!match_pattern_at(fmt, &p, end, c, &st) || p != end) {
 		*why = "does not match the format";
 		return false;
+	}
+	if (st.zone_name && !c->has_offset) {
+		c->has_offset = true; /* UTC or GMT: a cell's offset, unlike Python */
+		c->offset_minutes = 0;
 	}
 	if (st.hour12 >= 0)
 		c->hour = st.hour12 % 12 + (st.pm == 1 ? 12 : 0);
@@ -208,15 +214,15 @@ bool parse_with_format(const char *fmt, const char *s, size_t len, struct civil 
 	return true;
 }
 
-/* Checks a pattern when the schema is loaded: NULL, or the first directive
- * it cannot take ("%U", or "%" for a lone one at the end). */
-const char *format_unsupported(const char *fmt)
+/* The first directive of fmt whose letter is not in ok ("%U", or "%" for a
+ * lone one at the end), or NULL. */
+static const char *directive_not_in(const char *fmt, const char *ok)
 {
 	static _Thread_local char bad[3];
 	for (const char *f = fmt; *f; f++) {
 		if (*f != '%')
 			continue;
-		if (!f[1] || !strchr(supported_directives, f[1])) {
+		if (!f[1] || !strchr(ok, f[1])) {
 			bad[0] = '%';
 			bad[1] = f[1];
 			bad[2] = '\0';
@@ -225,4 +231,43 @@ const char *format_unsupported(const char *fmt)
 		f++;
 	}
 	return NULL;
+}
+
+/* Checks a pattern when the schema is loaded: NULL, or the first directive
+ * it cannot take ("%U", or "%" for a lone one at the end). */
+const char *format_unsupported(const char *fmt)
+{
+	return directive_not_in(fmt, supported_directives);
+}
+
+enum strptime_status strptime_python(const char *fmt, const char *s, size_t len, struct civil *c, size_t *used)
+{
+	const char *p = s, *end = s + len;
+	*c = (struct civil){ .year = 1900, .month = 1, .day = 1 };
+	struct pattern_state st = { .hour12 = -1, .yday = -1, .wday = -1, .pm = -1 };
+	if (!match_pattern_at(fmt, &p, end, c, &st))
+		return STRPTIME_NO_MATCH;
+	*used = (size_t)(p - s);
+	if (p != end)
+		return STRPTIME_LEFT_OVER;
+	if (st.hour12 >= 0)
+		c->hour = st.hour12 % 12 + (st.pm == 1 ? 12 : 0);
+	if (c->year == 0)
+		return STRPTIME_BAD_DATE;
+	if (st.yday >= 0) {
+		/* Python trusts the day of the year over a month and day */
+		int64_t y;
+		cal_civil_from_days(cal_days_from_civil(c->year, 1, 1) + st.yday - 1, &y, &c->month, &c->day);
+		c->year = (int)y;
+	}
+	const char *why;
+	return check_date(c, &why) ? STRPTIME_OK : STRPTIME_BAD_DATE;
+}
+
+const char *strptime_python_unsupported(const char *fmt, bool *python_knows)
+{
+	/* supported_directives without C's %e %h %T %F, which Python lacks */
+	const char *bad = directive_not_in(fmt, "YymdjbBaAHIMSfpzZ%");
+	*python_knows = bad && bad[1] && strchr("UWwucxXGV", bad[1]);
+	return bad;
 }

@@ -289,6 +289,9 @@ static struct tz_type rule_at_utc(const struct tzfile *z, int64_t t)
 	return in ? z->dstt : z->std;
 }
 
+/* 2037-01-01 UTC: zic writes a fat file's transitions up to 2037. */
+#define FAT_FILE_END INT64_C(2114380800)
+
 struct tz_type tzfile_at_utc(const struct tzfile *z, int64_t t)
 {
 	if (!z->ntrans)
@@ -303,7 +306,11 @@ struct tz_type tzfile_at_utc(const struct tzfile *z, int64_t t)
 		else
 			hi = mid;
 	}
-	if (lo == z->ntrans - 1 && z->has_rule)
+	/* pytz keeps the last transition's type for good. In a file written
+	 * "fat" (Debian's) the transitions run to 2037 and so does pytz: only
+	 * a "slim" file, whose transitions stop where its rule takes over,
+	 * needs the rule, and pytz is no guide for one (it reads nothing) */
+	if (lo == z->ntrans - 1 && z->has_rule && z->trans[lo] < FAT_FILE_END)
 		return rule_at_utc(z, t);
 	return z->types[z->idx[lo]];
 }
@@ -313,12 +320,11 @@ static bool same_type(const struct tz_type *a, const struct tz_type *b)
 	return a->off == b->off && a->dst == b->dst && strcmp(a->abbr, b->abbr) == 0;
 }
 
-struct tz_type tzfile_localize(const struct tzfile *z, int64_t local, bool is_dst)
+/* pytz's candidates for a wall-clock time: every type of the zone that,
+ * applied to it, gives an instant at which that type is in effect; with
+ * those instants in at. Returns how many (at most 8). */
+static size_t candidates(const struct tzfile *z, int64_t local, struct tz_type *cand, int64_t *at)
 {
-	/* every type of the zone that, applied to the wall time, gives an
-	 * instant at which that type is in effect (pytz's candidates) */
-	struct tz_type cand[8];
-	int64_t at[8];
 	size_t n = 0;
 	size_t ntry = z->ntypes + 2;
 	for (size_t i = 0; i < ntry && n < 8; i++) {
@@ -337,6 +343,22 @@ struct tz_type tzfile_localize(const struct tzfile *z, int64_t local, bool is_ds
 			at[n++] = u;
 		}
 	}
+	return n;
+}
+
+enum tz_fit tzfile_fit(const struct tzfile *z, int64_t local)
+{
+	struct tz_type cand[8];
+	int64_t at[8];
+	size_t n = candidates(z, local, cand, at);
+	return n == 1 ? TZ_FIT_ONE : n == 0 ? TZ_FIT_NONE : TZ_FIT_AMBIGUOUS;
+}
+
+struct tz_type tzfile_localize(const struct tzfile *z, int64_t local, bool is_dst)
+{
+	struct tz_type cand[8];
+	int64_t at[8];
+	size_t n = candidates(z, local, cand, at);
 	if (n == 1)
 		return cand[0];
 	if (n == 0) /* in a gap: the type of six hours before or after */

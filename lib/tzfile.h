@@ -12,9 +12,11 @@
  *     passed as tzinfo= (not localize()d), is pytz's: the first standard
  *     time type of the file's version 1 data, which for most zones is the
  *     local mean time of before 1900 (America/Los_Angeles: -07:53);
- *   - after the file's last transition the POSIX TZ rule of its footer
- *     applies (pytz reads no footer and keeps the last type: the two
- *     differ only after 2037).
+ *   - after the file's last transition its type stays, as in pytz, which
+ *     reads no footer: a file written "fat" (Debian's) lists transitions
+ *     up to 2037, so America/New_York is on EST from November 2037 on,
+ *     summers included. Only a "slim" file, whose transitions stop years
+ *     earlier, has the POSIX TZ rule of its footer applied after them.
  *
  * Memory: tzfile_load() fills a struct the caller owns; tzfile_free()
  * releases what it holds. */
@@ -70,6 +72,12 @@ struct tz_type tzfile_at_utc(const struct tzfile *z, int64_t t);
  * one; a time that does not exist (clocks set forward) takes the type of
  * six hours before (is_dst false) or after (is_dst true), as pytz does. */
 struct tz_type tzfile_localize(const struct tzfile *z, int64_t local, bool is_dst);
+
+/* How many types fit a wall-clock time, as pytz's localize(dt,
+ * is_dst=None) asks before it raises AmbiguousTimeError or
+ * NonExistentTimeError. */
+enum tz_fit { TZ_FIT_ONE, TZ_FIT_AMBIGUOUS, TZ_FIT_NONE };
+enum tz_fit tzfile_fit(const struct tzfile *z, int64_t local);
 
 /* Parses a POSIX TZ rule ("PST8PDT,M3.2.0,M11.1.0", "<+0530>-5:30") into
  * z's std, dstt, start and end; true when it is one. */

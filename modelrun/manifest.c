@@ -452,17 +452,6 @@ char *mr_node_checksum(const struct dbt_node *n, const char **kind)
 	return xstrdup(sum);
 }
 
-/* The path of a node below its model or seed path, as dbt's "path". */
-static const char *under_base(char *const *bases, size_t nbases, const char *path)
-{
-	for (size_t i = 0; i < nbases; i++) {
-		size_t l = strlen(bases[i]);
-		if (strncmp(path, bases[i], l) == 0 && path[l] == '/')
-			return path + l + 1;
-	}
-	return path;
-}
-
 /* A path as opened (under the project dir) relative to the project. */
 static const char *project_rel(const struct dbt_project *p, const char *path)
 {
@@ -670,8 +659,8 @@ static void node_json(struct buf *b, const struct dbt_project *p, const struct m
 	const struct dbt_node *n = &p->nodes[i];
 	bool model = n->kind == DBT_MODEL;
 	entry_head(b, database, n->schema, n->name, model ? "model" : "seed", p->name,
-		   model ? under_base(p->model_paths, p->nmodel_paths, n->path) :
-			   under_base(p->seed_paths, p->nseed_paths, n->path),
+		   model ? dbt_path_below(p->model_paths, p->nmodel_paths, n->path) :
+			   dbt_path_below(p->seed_paths, p->nseed_paths, n->path),
 		   n->path, n->unique_id);
 	buf_adds(b, ", \"fqn\": ");
 	str_list(b, n->fqn, n->nfqn);
@@ -803,7 +792,7 @@ static void source_json(struct buf *b, const struct dbt_project *p, const struct
 	 * path, source, table */
 	buf_adds(b, ", \"fqn\": [");
 	json_string(b, p->name);
-	fqn_folders(b, under_base(p->model_paths, p->nmodel_paths, rel));
+	fqn_folders(b, dbt_path_below(p->model_paths, p->nmodel_paths, rel));
 	buf_adds(b, ", ");
 	json_string(b, s->source_name);
 	buf_adds(b, ", ");
@@ -1017,7 +1006,7 @@ static void stest_json(struct buf *b, const struct dbt_project *p, const struct 
 		       double now)
 {
 	char *schema = xasprintf("%s_dbt_test__audit", p->target_schema);
-	const char *under = under_base(p->test_paths, p->ntest_paths, t->rel);
+	const char *under = dbt_path_below(p->test_paths, p->ntest_paths, t->rel);
 	entry_head(b, database, schema, t->name, "test", p->name, under, t->rel, t->unique_id);
 	free(schema);
 	buf_adds(b, ", \"fqn\": [");

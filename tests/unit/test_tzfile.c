@@ -71,8 +71,14 @@ static void zone_from_the_database(void)
 	CHECK(tzfile_localize(&z, utc(2021, 11, 7, 1, 30), true).off == -7 * 3600);
 	CHECK(tzfile_localize(&z, utc(2021, 3, 14, 2, 30), false).off == -8 * 3600);
 	CHECK(tzfile_localize(&z, utc(2021, 3, 14, 2, 30), true).off == -7 * 3600);
-	/* after the last transition the footer's rule */
-	CHECK(z.has_rule && tzfile_at_utc(&z, utc(2050, 7, 1, 0, 0)).off == -7 * 3600);
+	/* after the last transition (2037) its type, as pytz has it, not the
+	 * footer's rule */
+	CHECK(z.has_rule && tzfile_at_utc(&z, utc(2050, 7, 1, 0, 0)).off == -8 * 3600);
+	CHECK(tzfile_at_utc(&z, utc(2037, 7, 1, 0, 0)).off == -7 * 3600);
+	/* what localize(dt, is_dst=None) refuses */
+	CHECK(tzfile_fit(&z, utc(2021, 11, 7, 1, 30)) == TZ_FIT_AMBIGUOUS);
+	CHECK(tzfile_fit(&z, utc(2021, 3, 14, 2, 30)) == TZ_FIT_NONE);
+	CHECK(tzfile_fit(&z, utc(2021, 3, 14, 3, 30)) == TZ_FIT_ONE);
 	tzfile_free(&z);
 }
 
