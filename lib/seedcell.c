@@ -44,7 +44,7 @@ static size_t space_at(const unsigned char *s, size_t n)
 	if (n >= 3 && s[0] == 0xe1 && s[1] == 0x9a && s[2] == 0x80) /* U+1680 */
 		return 3;
 	if (n >= 3 && s[0] == 0xe2 && s[1] == 0x80 &&
-	    (s[2] <= 0x8a || s[2] == 0xa8 || s[2] == 0xa9 || s[2] == 0xaf)) /* U+2000..200A, 2028, 2029, 202F */
+	    ((s[2] >= 0x80 && s[2] <= 0x8a) || s[2] == 0xa8 || s[2] == 0xa9 || s[2] == 0xaf)) /* U+2000..200A, 2028, 2029, 202F */
 		return 3;
 	if (n >= 3 && s[0] == 0xe2 && s[1] == 0x81 && s[2] == 0x9f) /* U+205F */
 		return 3;
@@ -413,10 +413,13 @@ static bool match_parts(const char *s, size_t n, const struct part *parts, size_
 		while ((w = space_at((const unsigned char *)s + k, n - k)))
 			k += w;
 		/* as \s+ gives back characters when what follows fails */
-		for (size_t used = k; used > 0;) {
+		for (size_t used = k, w; used > 0; used -= w) {
 			if (match_parts(s + used, n - used, parts + 1, np - 1))
 				return true;
-			used -= space_before((const unsigned char *)s, used);
+			/* (the run is read back from its end; a character that does
+			 * not read the same both ways ends the tries) */
+			if (!(w = space_before((const unsigned char *)s, used)))
+				break;
 		}
 		return false;
 	}
@@ -754,7 +757,12 @@ bool seed_plain(const char *s, size_t n, unsigned type, bool whole)
 	case SEED_DATE:
 		return plain_date(s, n);
 	case SEED_DATETIME:
-		return n == 19 && plain_date(s, 10) && s[10] == ' ' && s[13] == ':' && s[16] == ':';
+		if (n != 19 || !plain_date(s, 10) || s[10] != ' ' || s[13] != ':' || s[16] != ':')
+			return false;
+		for (size_t i = 11; i < 19; i++)
+			if (i != 13 && i != 16 && (s[i] < '0' || s[i] > '9'))
+				return false;
+		return true;
 	case SEED_BOOL:
 		return (n == 4 && !memcmp(s, "true", 4)) || (n == 5 && !memcmp(s, "false", 5));
 	}
