@@ -312,14 +312,41 @@ static void str_repr(struct buf *b, const char *s, size_t n)
 	buf_add(b, &q, 1);
 }
 
+/* The lists and dicts being printed, outermost first: one met again
+ * inside itself (l.append(l)) prints as [...] or {...}, as Python prints
+ * it, and so does anything nested deeper than the stack holds. */
+enum { PRINT_DEPTH_MAX = 100 };
+struct print_stack {
+	const void *boxes[PRINT_DEPTH_MAX];
+	int depth;
+};
+
+static void print_at(struct buf *b, const struct tval *v0, bool quoted, struct print_stack *st);
+
 /* Appends the value as Jinja prints it ({{ x }}: Python's str()); quoted,
  * as Python's repr(), which is how items of lists and dicts print. */
 void tval_print(struct buf *b, const struct tval *v0, bool quoted)
+{
+	struct print_stack st = { .depth = 0 };
+	print_at(b, v0, quoted, &st);
+}
+
+static void print_at(struct buf *b, const struct tval *v0, bool quoted, struct print_stack *st)
 {
 	char num[400]; /* the digits of DBL_MAX */
 	struct tval sv = *v0;
 	const struct tval *v = &sv;
 	tval_sync(&sv);
+	if (v->kind == TV_LIST || v->kind == TV_DICT) {
+		bool again = st->depth >= PRINT_DEPTH_MAX;
+		for (int i = 0; i < st->depth && !again && v->box; i++)
+			again = st->boxes[i] == v->box;
+		if (again) {
+			buf_adds(b, v->kind == TV_LIST ? "[...]" : "{...}");
+			return;
+		}
+	}
+
 	switch (v->kind) {
 	case TV_NONE: buf_add(b, "None", 4); break;
 	case TV_BOOL: v->b ? buf_add(b, "True", 4) : buf_add(b, "False", 5); break;
@@ -343,7 +370,9 @@ void tval_print(struct buf *b, const struct tval *v0, bool quoted)
 		for (size_t i = 0; i < v->n; i++) {
 			if (i)
 				buf_add(b, ", ", 2);
-			tval_print(b, &v->items[i], true);
+			st->boxes[st->depth++] = v->box;
+			print_at(b, &v->items[i], true, st);
+			st->depth--;
 		}
 		if (v->tuple && v->n == 1)
 			buf_add(b, ",", 1);
@@ -358,7 +387,9 @@ void tval_print(struct buf *b, const struct tval *v0, bool quoted)
 				buf_add(b, ", ", 2);
 			str_repr(b, v->keys[i], strlen(v->keys[i]));
 			buf_add(b, ": ", 2);
-			tval_print(b, &v->items[i], true);
+			st->boxes[st->depth++] = v->box;
+			print_at(b, &v->items[i], true, st);
+			st->depth--;
 		}
 		buf_add(b, "}", 1);
 		if (v->box && v->box->ns)
