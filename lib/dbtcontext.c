@@ -207,11 +207,6 @@ static struct tval dict_value(struct tmpl_render *r, const char *const *keys, si
 	return d;
 }
 
-static struct tval str_or_none(struct tmpl_render *r, const char *s)
-{
-	return s ? tval_str(r, s, strlen(s)) : (struct tval){ .kind = TV_NONE };
-}
-
 /* A node as generate_*_name() macros see it (dbt's node, as far as such
  * macros read it). */
 struct tval dbtp_node_value(struct tmpl_render *r, const struct dbt_node *n)
@@ -223,21 +218,21 @@ struct tval dbtp_node_value(struct tmpl_render *r, const struct dbt_node *n)
 	struct tval c = dict_value(r, ckeys, sizeof ckeys / sizeof *ckeys);
 	const char *mat = dbt_mat_name(n->cfg.materialized);
 	c.items[0] = tval_str(r, mat, strlen(mat));
-	c.items[1] = str_or_none(r, n->cfg.schema);
-	c.items[2] = str_or_none(r, n->cfg.alias);
+	c.items[1] = tval_str_or_none(r, n->cfg.schema);
+	c.items[2] = tval_str_or_none(r, n->cfg.alias);
 	c.items[3] = strs_value(r, n->cfg.tags, n->cfg.ntags);
 	c.items[4] = (struct tval){ .kind = TV_BOOL, .b = n->cfg.enabled };
 	c.items[5] = (struct tval){ .kind = TV_NONE };
 	d.items[0] = tval_str(r, n->name, strlen(n->name));
 	d.items[1] = tval_str(r, n->unique_id, strlen(n->unique_id));
 	d.items[2] = tval_str(r, n->fqn[0], strlen(n->fqn[0]));
-	d.items[3] = str_or_none(r, n->kind == DBT_MODEL ? "model" : "seed");
+	d.items[3] = tval_str_or_none(r, n->kind == DBT_MODEL ? "model" : "seed");
 	d.items[4] = tval_str(r, n->path, strlen(n->path));
 	d.items[5] = d.items[4];
 	d.items[6] = strs_value(r, n->fqn, n->nfqn);
 	d.items[7] = c;
-	d.items[8] = str_or_none(r, n->cfg.alias ? n->cfg.alias : n->name);
-	d.items[9] = str_or_none(r, n->cfg.schema);
+	d.items[8] = tval_str_or_none(r, n->cfg.alias ? n->cfg.alias : n->name);
+	d.items[9] = tval_str_or_none(r, n->cfg.schema);
 	d.items[10] = (struct tval){ .kind = TV_NONE };
 	return d;
 }

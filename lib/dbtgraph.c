@@ -37,16 +37,11 @@ static void put(struct tval *d, const char *key, struct tval v)
 	d->items[d->n++] = v;
 }
 
-static struct tval str(struct tmpl_render *r, const char *s)
-{
-	return s ? tval_str(r, s, strlen(s)) : (struct tval){ .kind = TV_NONE };
-}
-
 static struct tval strs(struct tmpl_render *r, char *const *v, size_t n)
 {
 	struct tval l = tval_list_new(r, n);
 	for (size_t i = 0; i < n; i++)
-		l.items[i] = str(r, v[i]);
+		l.items[i] = tval_str_or_none(r, v[i]);
 	return l;
 }
 
@@ -82,10 +77,10 @@ const char *dbt_path_below(char *const *bases, size_t nbases, const char *path)
 static struct tval relation_name(struct tmpl_render *r, const struct dbt_project *p, const char *relation)
 {
 	if (!p->target.dbname)
-		return str(r, relation);
+		return tval_str_or_none(r, relation);
 	char *q = dbt_quote_ident(p->target.dbname);
 	char *full = xasprintf("%s.%s", q, relation);
-	struct tval v = str(r, full);
+	struct tval v = tval_str_or_none(r, full);
 	free(full);
 	free(q);
 	return v;
@@ -97,10 +92,10 @@ static struct tval columns_value(struct tmpl_render *r, const struct dbt_column 
 	for (size_t i = 0; i < n; i++) {
 		const struct dbt_column *c = &cols[i];
 		struct tval col = dict_cap(r, 7);
-		put(&col, "name", str(r, c->name));
-		put(&col, "description", str(r, c->description ? c->description : ""));
+		put(&col, "name", tval_str_or_none(r, c->name));
+		put(&col, "description", tval_str_or_none(r, c->description ? c->description : ""));
 		put(&col, "meta", json_value(r, c->meta));
-		put(&col, "data_type", str(r, c->data_type));
+		put(&col, "data_type", tval_str_or_none(r, c->data_type));
 		put(&col, "constraints", tval_list_new(r, 0));
 		put(&col, "quote", c->quote ? boolean(true) : (struct tval){ .kind = TV_NONE });
 		put(&col, "tags", strs(r, c->tags, c->ntags));
@@ -124,22 +119,22 @@ static struct tval config_value(struct tmpl_render *r, const struct dbt_node *n)
 	const struct dbt_config *c = &n->cfg;
 	struct tval d = dict_cap(r, 12);
 	put(&d, "enabled", boolean(c->enabled));
-	put(&d, "alias", str(r, c->alias));
-	put(&d, "schema", str(r, c->schema));
+	put(&d, "alias", tval_str_or_none(r, c->alias));
+	put(&d, "schema", tval_str_or_none(r, c->schema));
 	put(&d, "database", (struct tval){ .kind = TV_NONE });
 	put(&d, "tags", strs(r, c->tags, c->ntags));
 	put(&d, "meta", meta_value(r, c->meta, c->nmeta));
-	put(&d, "materialized", str(r, dbt_mat_name(c->materialized)));
+	put(&d, "materialized", tval_str_or_none(r, dbt_mat_name(c->materialized)));
 	/* as written, as dbt's config has it: none unless a level set it */
 	const char *strategy = NULL;
 	for (size_t i = 0; i < c->nunrendered; i++)
 		if (strcmp(c->unrendered[2 * i], "incremental_strategy") == 0)
 			strategy = c->unrendered[2 * i + 1];
 	put(&d, "incremental_strategy", strategy ? json_value(r, strategy) : (struct tval){ .kind = TV_NONE });
-	put(&d, "unique_key", c->nunique == 1 ? str(r, c->unique_key[0]) :
+	put(&d, "unique_key", c->nunique == 1 ? tval_str_or_none(r, c->unique_key[0]) :
 			      c->nunique ? strs(r, c->unique_key, c->nunique) : (struct tval){ .kind = TV_NONE });
 	put(&d, "full_refresh", c->full_refresh < 0 ? (struct tval){ .kind = TV_NONE } : boolean(c->full_refresh));
-	put(&d, "on_schema_change", str(r, osc[c->on_schema_change]));
+	put(&d, "on_schema_change", tval_str_or_none(r, osc[c->on_schema_change]));
 	put(&d, "persist_docs", tval_dict_new(r, 0));
 	return d;
 }
@@ -166,7 +161,7 @@ static void node_bases(const struct dbt_project *p, const struct dbt_node *n, ch
 static struct tval source_id(struct tmpl_render *r, const struct dbt_project *p, const struct dbt_source *s)
 {
 	char *id = xasprintf("source.%s.%s.%s", p->name, s->source_name, s->table_name);
-	struct tval v = str(r, id);
+	struct tval v = tval_str_or_none(r, id);
 	free(id);
 	return v;
 }
@@ -178,25 +173,25 @@ static struct tval node_value(struct tmpl_render *r, const struct dbt_project *p
 	size_t nbases;
 	node_bases(p, n, &bases, &nbases);
 	struct tval d = dict_cap(r, 24);
-	put(&d, "database", str(r, p->target.dbname));
-	put(&d, "schema", str(r, n->schema));
-	put(&d, "name", str(r, n->name));
-	put(&d, "resource_type", str(r, types[n->kind]));
-	put(&d, "package_name", str(r, n->fqn[0]));
-	put(&d, "path", str(r, dbt_path_below(bases, nbases, n->path)));
-	put(&d, "original_file_path", str(r, n->path));
-	put(&d, "unique_id", str(r, n->unique_id));
+	put(&d, "database", tval_str_or_none(r, p->target.dbname));
+	put(&d, "schema", tval_str_or_none(r, n->schema));
+	put(&d, "name", tval_str_or_none(r, n->name));
+	put(&d, "resource_type", tval_str_or_none(r, types[n->kind]));
+	put(&d, "package_name", tval_str_or_none(r, n->fqn[0]));
+	put(&d, "path", tval_str_or_none(r, dbt_path_below(bases, nbases, n->path)));
+	put(&d, "original_file_path", tval_str_or_none(r, n->path));
+	put(&d, "unique_id", tval_str_or_none(r, n->unique_id));
 	put(&d, "fqn", strs(r, n->fqn, n->nfqn));
-	put(&d, "alias", str(r, n->identifier));
+	put(&d, "alias", tval_str_or_none(r, n->identifier));
 	put(&d, "config", config_value(r, n));
 	put(&d, "tags", strs(r, n->cfg.tags, n->cfg.ntags));
-	put(&d, "description", str(r, n->description ? n->description : ""));
+	put(&d, "description", tval_str_or_none(r, n->description ? n->description : ""));
 	put(&d, "columns", columns_value(r, n->columns, n->ncolumns));
 	put(&d, "meta", meta_value(r, n->cfg.meta, n->cfg.nmeta));
 	bool ephemeral = n->cfg.materialized == MAT_EPHEMERAL;
 	put(&d, "relation_name", ephemeral || !n->relation ? (struct tval){ .kind = TV_NONE } :
 							     relation_name(r, p, n->relation));
-	put(&d, "raw_code", str(r, n->tmpl ? tmpl_source(n->tmpl) : n->text ? n->text : ""));
+	put(&d, "raw_code", tval_str_or_none(r, n->tmpl ? tmpl_source(n->tmpl) : n->text ? n->text : ""));
 	struct tval depends = dict_cap(r, 2);
 	put(&depends, "macros", tval_list_new(r, 0));
 	if (n->kind == DBT_SEED) {
@@ -208,7 +203,7 @@ static struct tval node_value(struct tmpl_render *r, const struct dbt_project *p
 		put(&d, "depends_on", depends);
 		return d;
 	}
-	put(&d, "language", str(r, n->python ? "python" : "sql"));
+	put(&d, "language", tval_str_or_none(r, n->python ? "python" : "sql"));
 	/* what it reads: refs as {name, package, version}, sources as
 	 * [source, table], and both in depends_on.nodes, sources first */
 	struct tval refs = tval_list_new(r, n->nparents), srcs = tval_list_new(r, n->nsources);
@@ -216,17 +211,17 @@ static struct tval node_value(struct tmpl_render *r, const struct dbt_project *p
 	for (size_t k = 0; k < n->nsources; k++) {
 		const struct dbt_source *s = &p->sources[n->sources[k]];
 		srcs.items[k] = tval_list_new(r, 2);
-		srcs.items[k].items[0] = str(r, s->source_name);
-		srcs.items[k].items[1] = str(r, s->table_name);
+		srcs.items[k].items[0] = tval_str_or_none(r, s->source_name);
+		srcs.items[k].items[1] = tval_str_or_none(r, s->table_name);
 		deps.items[k] = source_id(r, p, s);
 	}
 	for (size_t k = 0; k < n->nparents; k++) {
 		const struct dbt_node *parent = &p->nodes[n->parents[k]];
 		refs.items[k] = dict_cap(r, 3);
-		put(&refs.items[k], "name", str(r, parent->name));
+		put(&refs.items[k], "name", tval_str_or_none(r, parent->name));
 		put(&refs.items[k], "package", (struct tval){ .kind = TV_NONE });
 		put(&refs.items[k], "version", (struct tval){ .kind = TV_NONE });
-		deps.items[n->nsources + k] = str(r, parent->unique_id);
+		deps.items[n->nsources + k] = tval_str_or_none(r, parent->unique_id);
 	}
 	put(&d, "refs", refs);
 	put(&d, "sources", srcs);
@@ -248,31 +243,31 @@ static struct tval source_value(struct tmpl_render *r, const struct dbt_project 
 	for (const char *q = under; (q = strchr(q, '/')); q++)
 		nfold++;
 	struct tval fqn = tval_list_new(r, nfold + 3);
-	fqn.items[0] = str(r, p->name);
+	fqn.items[0] = tval_str_or_none(r, p->name);
 	const char *q = under;
 	for (size_t k = 0; k < nfold; k++) {
 		const char *e = strchr(q, '/');
 		fqn.items[k + 1] = tval_str(r, q, (size_t)(e - q));
 		q = e + 1;
 	}
-	fqn.items[nfold + 1] = str(r, s->source_name);
-	fqn.items[nfold + 2] = str(r, s->table_name);
+	fqn.items[nfold + 1] = tval_str_or_none(r, s->source_name);
+	fqn.items[nfold + 2] = tval_str_or_none(r, s->table_name);
 	struct tval d = dict_cap(r, 22);
-	put(&d, "database", str(r, p->target.dbname));
-	put(&d, "schema", str(r, s->schema));
-	put(&d, "name", str(r, s->table_name));
-	put(&d, "resource_type", str(r, "source"));
-	put(&d, "package_name", str(r, p->name));
-	put(&d, "path", str(r, rel));
-	put(&d, "original_file_path", str(r, rel));
+	put(&d, "database", tval_str_or_none(r, p->target.dbname));
+	put(&d, "schema", tval_str_or_none(r, s->schema));
+	put(&d, "name", tval_str_or_none(r, s->table_name));
+	put(&d, "resource_type", tval_str_or_none(r, "source"));
+	put(&d, "package_name", tval_str_or_none(r, p->name));
+	put(&d, "path", tval_str_or_none(r, rel));
+	put(&d, "original_file_path", tval_str_or_none(r, rel));
 	put(&d, "unique_id", source_id(r, p, s));
 	put(&d, "fqn", fqn);
-	put(&d, "source_name", str(r, s->source_name));
-	put(&d, "source_description", str(r, s->source_description ? s->source_description : ""));
-	put(&d, "loader", str(r, s->loader ? s->loader : ""));
-	put(&d, "identifier", str(r, s->identifier));
-	put(&d, "loaded_at_field", str(r, s->loaded_at_field));
-	put(&d, "description", str(r, s->description ? s->description : ""));
+	put(&d, "source_name", tval_str_or_none(r, s->source_name));
+	put(&d, "source_description", tval_str_or_none(r, s->source_description ? s->source_description : ""));
+	put(&d, "loader", tval_str_or_none(r, s->loader ? s->loader : ""));
+	put(&d, "identifier", tval_str_or_none(r, s->identifier));
+	put(&d, "loaded_at_field", tval_str_or_none(r, s->loaded_at_field));
+	put(&d, "description", tval_str_or_none(r, s->description ? s->description : ""));
 	put(&d, "columns", columns_value(r, s->columns, s->ncolumns));
 	put(&d, "meta", tval_dict_new(r, 0));
 	put(&d, "source_meta", tval_dict_new(r, 0));

@@ -420,11 +420,6 @@ void dbt_target_from_libpq(struct dbt_target *t, const char *dbname)
 		PQconninfoFree(dflt);
 }
 
-static struct tval str_or_none(struct tmpl_render *r, const char *s)
-{
-	return s ? tval_str(r, s, strlen(s)) : (struct tval){ .kind = TV_NONE };
-}
-
 struct tval dbt_target_value(struct tmpl_render *r, const struct dbt_target *t)
 {
 	static const char *const keys[] = { "name", "target_name", "profile_name", "type", "schema", "database",
@@ -435,15 +430,15 @@ struct tval dbt_target_value(struct tmpl_render *r, const struct dbt_target *t)
 	v.items = tval_alloc(r, n);
 	for (size_t i = 0; i < n; i++)
 		v.keys[i] = keys[i];
-	v.items[0] = str_or_none(r, t->name);
-	v.items[1] = str_or_none(r, t->name);
-	v.items[2] = str_or_none(r, t->profile_name);
-	v.items[3] = str_or_none(r, t->type);
-	v.items[4] = str_or_none(r, t->schema);
-	v.items[5] = str_or_none(r, t->dbname);
-	v.items[6] = str_or_none(r, t->dbname);
-	v.items[7] = str_or_none(r, t->user);
-	v.items[8] = str_or_none(r, t->host);
+	v.items[0] = tval_str_or_none(r, t->name);
+	v.items[1] = tval_str_or_none(r, t->name);
+	v.items[2] = tval_str_or_none(r, t->profile_name);
+	v.items[3] = tval_str_or_none(r, t->type);
+	v.items[4] = tval_str_or_none(r, t->schema);
+	v.items[5] = tval_str_or_none(r, t->dbname);
+	v.items[6] = tval_str_or_none(r, t->dbname);
+	v.items[7] = tval_str_or_none(r, t->user);
+	v.items[8] = tval_str_or_none(r, t->host);
 	v.items[9] = t->port ? (struct tval){ .kind = TV_NUM, .num = (double)t->port } : (struct tval){ .kind = TV_NONE };
 	v.items[10] = (struct tval){ .kind = TV_NUM, .num = t->threads ? t->threads : 1 };
 	return v;

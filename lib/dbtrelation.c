@@ -314,11 +314,6 @@ static int incorporate(struct tmpl_render *r, const struct tmpl_call *c, struct 
 
 /* ---- config.get() and config.require() ---- */
 
-static struct tval str_or_none(struct tmpl_render *r, const char *s)
-{
-	return s ? tval_str(r, s, strlen(s)) : (struct tval){ .kind = TV_NONE };
-}
-
 static struct tval strs(struct tmpl_render *r, char **v, size_t n)
 {
 	struct tval l = { .kind = TV_LIST, .n = n, .items = tval_alloc(r, n) };
@@ -333,15 +328,15 @@ static int config_value(struct tmpl_render *r, const struct dbt_node *n, const c
 {
 	const struct dbt_config *c = &n->cfg;
 	if (strcmp(key, "materialized") == 0)
-		*out = str_or_none(r, dbt_mat_name(c->materialized));
+		*out = tval_str_or_none(r, dbt_mat_name(c->materialized));
 	else if (strcmp(key, "schema") == 0 && c->schema)
-		*out = str_or_none(r, c->schema);
+		*out = tval_str_or_none(r, c->schema);
 	else if (strcmp(key, "alias") == 0 && c->alias)
-		*out = str_or_none(r, c->alias);
+		*out = tval_str_or_none(r, c->alias);
 	else if (strcmp(key, "tags") == 0)
 		*out = strs(r, c->tags, c->ntags);
 	else if (strcmp(key, "unique_key") == 0 && c->nunique)
-		*out = c->nunique == 1 ? str_or_none(r, c->unique_key[0]) : strs(r, c->unique_key, c->nunique);
+		*out = c->nunique == 1 ? tval_str_or_none(r, c->unique_key[0]) : strs(r, c->unique_key, c->nunique);
 	else if (strcmp(key, "enabled") == 0)
 		*out = (struct tval){ .kind = TV_BOOL, .b = c->enabled };
 	else if (strcmp(key, "full_refresh") == 0 && c->full_refresh >= 0)

@@ -212,6 +212,8 @@ void tmpl_fail(struct tmpl_render *r, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Makes a string value whose bytes are copied into the render's arena. */
 struct tval tval_str(struct tmpl_render *r, const char *s, size_t len);
+/* The string s (NUL-terminated), or none when s is NULL. */
+struct tval tval_str_or_none(struct tmpl_render *r, const char *s);
 /* Allocates n values (zeroed) in the render's arena, for lists and dicts. */
 struct tval *tval_alloc(struct tmpl_render *r, size_t n);
 const char **tval_alloc_keys(struct tmpl_render *r, size_t n);

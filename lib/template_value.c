@@ -70,6 +70,11 @@ struct tval tval_str(struct tmpl_render *r, const char *s, size_t len)
 	return v;
 }
 
+struct tval tval_str_or_none(struct tmpl_render *r, const char *s)
+{
+	return s ? tval_str(r, s, strlen(s)) : (struct tval){ .kind = TV_NONE };
+}
+
 struct tval *tval_alloc(struct tmpl_render *r, size_t n)
 {
 	return tarena_alloc(&r->arena, (n ? n : 1) * sizeof(struct tval));
